@@ -1,0 +1,378 @@
+/* The public C API (include/qinfer.h): handles, options and the session build sequence. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "engine/session.h"
+#include "kernels/isa.h"
+#include "loader/onnx_loader.h"
+
+static _Thread_local qi_error tls_error;
+
+static qi_status global_fail(qi_status code, const qi_error *from) {
+  tls_error.code = code;
+  memcpy(tls_error.msg, from->msg, sizeof tls_error.msg);
+  return code;
+}
+
+const char *qinfer_version(void) { return "0.1.0"; }
+
+const char *qinfer_last_error(void) { return tls_error.msg; }
+
+const char *qinfer_status_string(qinfer_status s) {
+  switch (s) {
+    case QINFER_OK: return "QINFER_OK";
+    case QINFER_ERR_INVALID_ARGUMENT: return "QINFER_ERR_INVALID_ARGUMENT";
+    case QINFER_ERR_IO: return "QINFER_ERR_IO";
+    case QINFER_ERR_INVALID_MODEL: return "QINFER_ERR_INVALID_MODEL";
+    case QINFER_ERR_UNSUPPORTED: return "QINFER_ERR_UNSUPPORTED";
+    case QINFER_ERR_SHAPE: return "QINFER_ERR_SHAPE";
+    case QINFER_ERR_OUT_OF_MEMORY: return "QINFER_ERR_OUT_OF_MEMORY";
+    case QINFER_ERR_RUNTIME: return "QINFER_ERR_RUNTIME";
+    case QINFER_ERR_QUANT_PARAMS: return "QINFER_ERR_QUANT_PARAMS";
+  }
+  return "QINFER_ERR_UNKNOWN";
+}
+
+size_t qinfer_dtype_size(qinfer_dtype dtype) { return qi_dtype_size(dtype); }
+const char *qinfer_dtype_name(qinfer_dtype dtype) { return qi_dtype_name(dtype); }
+
+/* ---- models ---- */
+
+static char *dup_str(const char *s) {
+  size_t n = strlen(s);
+  char *d = malloc(n + 1);
+  if (d) memcpy(d, s, n + 1);
+  return d;
+}
+
+/* Decodes the model's bytes and checks that every operator is implemented. */
+static qi_status load_graph(const qinfer_model *m, qi_graph **out, qi_error *err) {
+  qi_graph *g = NULL;
+  qi_status s = qi_onnx_load(m->data, m->size, m->base_dir, &g, err);
+  if (s == QINFER_OK) s = qi_resolve_ops(g, err);
+  if (s != QINFER_OK) {
+    qi_graph_free(g);
+    return s;
+  }
+  *out = g;
+  return QINFER_OK;
+}
+
+static qi_status finish_model_load(qinfer_model *m, qinfer_model **out_model) {
+  qi_error err = {0};
+  qi_status s = load_graph(m, &m->graph, &err);
+  if (s != QINFER_OK) {
+    qinfer_model_destroy(m);
+    return global_fail(s, &err);
+  }
+  *out_model = m;
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_model_load_file(const char *path, qinfer_model **out_model) {
+  qi_error err = {0};
+  if (!path || !out_model)
+    return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "path and out_model must not be NULL"),
+                       &err);
+  *out_model = NULL;
+  qinfer_model *m = calloc(1, sizeof *m);
+  if (!m) return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
+  qi_status s = qi_map_file(path, &m->map, &m->map_len, &err);
+  if (s != QINFER_OK) {
+    free(m);
+    return global_fail(s, &err);
+  }
+  m->data = m->map;
+  m->size = m->map_len;
+  const char *slash = strrchr(path, '/');
+  m->base_dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : dup_str(".");
+  if (!m->base_dir) {
+    qinfer_model_destroy(m);
+    return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
+  }
+  return finish_model_load(m, out_model);
+}
+
+qinfer_status qinfer_model_load_buffer(const void *data, size_t size, const char *base_dir,
+                                       qinfer_model **out_model) {
+  qi_error err = {0};
+  if (!data || !out_model)
+    return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "data and out_model must not be NULL"),
+                       &err);
+  *out_model = NULL;
+  qinfer_model *m = calloc(1, sizeof *m);
+  if (!m) return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
+  m->data = data;
+  m->size = size;
+  if (base_dir && !(m->base_dir = dup_str(base_dir))) {
+    free(m);
+    return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
+  }
+  return finish_model_load(m, out_model);
+}
+
+void qinfer_model_destroy(qinfer_model *m) {
+  if (!m) return;
+  qi_graph_free(m->graph);
+  if (m->map) munmap(m->map, m->map_len);
+  free(m->base_dir);
+  free(m);
+}
+
+const char *qinfer_model_last_error(const qinfer_model *m) { return m ? m->err.msg : qinfer_last_error(); }
+
+static void fill_info(const qi_graph *g, int t, qinfer_tensor_info *info) {
+  const qi_tensor *x = &g->tensors[t];
+  memset(info, 0, sizeof *info);
+  info->name = x->name;
+  info->dtype = (qinfer_dtype)x->dtype;
+  info->rank = x->rank;
+  for (int i = 0; i < x->rank && i < QI_MAX_RANK; i++) {
+    info->dims[i] = x->sym[i] >= 0 ? -1 : x->dims[i];
+    info->dim_names[i] = x->sym[i] >= 0 ? g->sym_names[x->sym[i]] : NULL;
+  }
+}
+
+size_t qinfer_model_input_count(const qinfer_model *m) { return m ? (size_t)m->graph->n_inputs : 0; }
+size_t qinfer_model_output_count(const qinfer_model *m) { return m ? (size_t)m->graph->n_outputs : 0; }
+
+static qi_status info_at(const qi_graph *g, const int *list, int count, size_t index, qinfer_tensor_info *info,
+                         qi_error *err) {
+  if (!info || index >= (size_t)count)
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "index %zu out of range (%d)", index, count);
+  fill_info(g, list[index], info);
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_model_input_info(const qinfer_model *m, size_t index, qinfer_tensor_info *info) {
+  if (!m) return QINFER_ERR_INVALID_ARGUMENT;
+  qinfer_model *mm = (qinfer_model *)m; /* the error slot is mutable state of a const handle */
+  return info_at(m->graph, m->graph->inputs, m->graph->n_inputs, index, info, &mm->err);
+}
+
+qinfer_status qinfer_model_output_info(const qinfer_model *m, size_t index, qinfer_tensor_info *info) {
+  if (!m) return QINFER_ERR_INVALID_ARGUMENT;
+  qinfer_model *mm = (qinfer_model *)m;
+  return info_at(m->graph, m->graph->outputs, m->graph->n_outputs, index, info, &mm->err);
+}
+
+/* ---- options ---- */
+
+qinfer_status qinfer_session_options_create(qinfer_session_options **out) {
+  if (!out) return QINFER_ERR_INVALID_ARGUMENT;
+  *out = calloc(1, sizeof **out);
+  if (!*out) return QINFER_ERR_OUT_OF_MEMORY;
+  (*out)->threads = 1;
+  return QINFER_OK;
+}
+
+void qinfer_session_options_destroy(qinfer_session_options *o) {
+  if (!o) return;
+  for (int i = 0; i < o->n_shapes; i++) free(o->shapes[i].name);
+  for (int i = 0; i < o->n_dims; i++) free(o->dims[i].name);
+  free(o->shapes);
+  free(o->dims);
+  free(o);
+}
+
+qinfer_status qinfer_session_options_set_threads(qinfer_session_options *o, int threads) {
+  qi_error err = {0};
+  if (!o || threads < 0 || threads > 1024)
+    return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "threads must be in 0..1024"), &err);
+  o->threads = threads;
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_session_options_set_isa(qinfer_session_options *o, qinfer_isa isa) {
+  qi_error err = {0};
+  if (!o || (int)isa < QINFER_ISA_AUTO || isa > QINFER_ISA_NEONI8MM)
+    return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "unknown ISA %d", (int)isa), &err);
+  o->isa = isa;
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_session_options_set_input_shape(qinfer_session_options *o, const char *name,
+                                                     const int64_t *dims, int rank) {
+  qi_error err = {0};
+  if (!o || !name || rank < 0 || rank > QI_MAX_RANK || (rank > 0 && !dims))
+    return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "bad input shape arguments (rank must be 0..%d)",
+                               QI_MAX_RANK), &err);
+  for (int i = 0; i < rank; i++)
+    if (dims[i] < 0)
+      return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "input '%s': dimension %d is negative", name, i),
+                         &err);
+  qi_input_shape *slot = NULL;
+  for (int i = 0; i < o->n_shapes; i++)
+    if (strcmp(o->shapes[i].name, name) == 0) slot = &o->shapes[i];
+  if (!slot) {
+    qi_input_shape *grown = realloc(o->shapes, sizeof *grown * (size_t)(o->n_shapes + 1));
+    if (!grown) return QINFER_ERR_OUT_OF_MEMORY;
+    o->shapes = grown;
+    slot = &o->shapes[o->n_shapes];
+    if (!(slot->name = dup_str(name))) return QINFER_ERR_OUT_OF_MEMORY;
+    o->n_shapes++;
+  }
+  slot->rank = rank;
+  for (int i = 0; i < rank; i++) slot->dims[i] = dims[i];
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_session_options_set_dim(qinfer_session_options *o, const char *name, int64_t value) {
+  qi_error err = {0};
+  if (!o || !name || value < 0)
+    return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "bad dimension binding"), &err);
+  for (int i = 0; i < o->n_dims; i++)
+    if (strcmp(o->dims[i].name, name) == 0) {
+      o->dims[i].value = value;
+      return QINFER_OK;
+    }
+  qi_dim_binding *grown = realloc(o->dims, sizeof *grown * (size_t)(o->n_dims + 1));
+  if (!grown) return QINFER_ERR_OUT_OF_MEMORY;
+  o->dims = grown;
+  if (!(o->dims[o->n_dims].name = dup_str(name))) return QINFER_ERR_OUT_OF_MEMORY;
+  o->dims[o->n_dims++].value = value;
+  return QINFER_OK;
+}
+
+/* ---- sessions ---- */
+
+static qi_status choose_isa(const qinfer_session_options *o, qinfer_isa *out, qi_error *err) {
+  int isa = o ? (int)o->isa : QINFER_ISA_AUTO;
+  if (isa == QINFER_ISA_AUTO) {
+    isa = qi_isa_from_env();
+    if (isa < 0) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "QINFER_ISA names an unknown ISA path");
+  }
+  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
+  if (!qi_isa_available((qinfer_isa)isa))
+    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "this CPU cannot run the %s path", qi_isa_name((qinfer_isa)isa));
+  *out = (qinfer_isa)isa;
+  return QINFER_OK;
+}
+
+static qi_status build_session(qinfer_session *s, const qinfer_session_options *o, qi_error *err) {
+  QI_CHECK(choose_isa(o, &s->isa, err));
+  QI_CHECK(load_graph(s->model, &s->graph, err));
+  qi_graph *g = s->graph;
+  g->isa = s->isa;
+  QI_CHECK(qi_bind_input_shapes(g, o, err));
+  QI_CHECK(qi_infer_and_fold(g, err));
+  QI_CHECK(qi_remove_dead_nodes(g, err));
+  QI_CHECK(qi_fuse_batchnorm(g, err));
+  QI_CHECK(qi_fuse_activations(g, err));
+  QI_CHECK(qi_remove_dead_nodes(g, err));
+  QI_CHECK(qi_prepare_nodes(g, err));
+  QI_CHECK(qi_plan_arena(g, &s->arena_bytes, err));
+  if (s->arena_bytes) {
+    s->arena = aligned_alloc(64, s->arena_bytes);
+    if (!s->arena) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena", s->arena_bytes);
+  }
+  qi_bind_arena(g, s->arena);
+  s->input_set = calloc((size_t)g->n_inputs + 1, sizeof(bool));
+  if (!s->input_set) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  int threads = o ? o->threads : 1;
+  if (threads == 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (threads > 1 && !(s->pool = qi_threadpool_create(threads)))
+    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot start %d threads", threads);
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_session_create(const qinfer_model *model, const qinfer_session_options *o,
+                                    qinfer_session **out) {
+  qi_error err = {0};
+  if (!model || !out)
+    return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "model and out_session must not be NULL"), &err);
+  *out = NULL;
+  qinfer_session *s = calloc(1, sizeof *s);
+  if (!s) return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
+  s->model = model;
+  qi_status st = build_session(s, o, &err);
+  if (st != QINFER_OK) {
+    qinfer_session_destroy(s);
+    return global_fail(st, &err);
+  }
+  *out = s;
+  return QINFER_OK;
+}
+
+void qinfer_session_destroy(qinfer_session *s) {
+  if (!s) return;
+  qi_threadpool_destroy(s->pool);
+  qi_graph_free(s->graph);
+  free(s->arena);
+  free(s->input_set);
+  free(s);
+}
+
+const char *qinfer_session_last_error(const qinfer_session *s) { return s ? s->err.msg : qinfer_last_error(); }
+
+size_t qinfer_session_input_count(const qinfer_session *s) { return s ? (size_t)s->graph->n_inputs : 0; }
+size_t qinfer_session_output_count(const qinfer_session *s) { return s ? (size_t)s->graph->n_outputs : 0; }
+
+qinfer_status qinfer_session_input_info(const qinfer_session *s, size_t index, qinfer_tensor_info *info) {
+  if (!s) return QINFER_ERR_INVALID_ARGUMENT;
+  return info_at(s->graph, s->graph->inputs, s->graph->n_inputs, index, info, &((qinfer_session *)s)->err);
+}
+
+qinfer_status qinfer_session_output_info(const qinfer_session *s, size_t index, qinfer_tensor_info *info) {
+  if (!s) return QINFER_ERR_INVALID_ARGUMENT;
+  return info_at(s->graph, s->graph->outputs, s->graph->n_outputs, index, info, &((qinfer_session *)s)->err);
+}
+
+static int index_of(const qi_graph *g, const int *list, int count, const char *name) {
+  if (!name) return -1;
+  for (int i = 0; i < count; i++)
+    if (strcmp(g->tensors[list[i]].name, name) == 0) return i;
+  return -1;
+}
+
+int qinfer_session_input_index(const qinfer_session *s, const char *name) {
+  return s ? index_of(s->graph, s->graph->inputs, s->graph->n_inputs, name) : -1;
+}
+
+int qinfer_session_output_index(const qinfer_session *s, const char *name) {
+  return s ? index_of(s->graph, s->graph->outputs, s->graph->n_outputs, name) : -1;
+}
+
+qinfer_status qinfer_session_set_input(qinfer_session *s, size_t index, const void *data, size_t nbytes) {
+  if (!s) return QINFER_ERR_INVALID_ARGUMENT;
+  qi_graph *g = s->graph;
+  if (index >= (size_t)g->n_inputs || !data)
+    return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input index %zu out of range or NULL data", index);
+  qi_tensor *t = &g->tensors[g->inputs[index]];
+  const size_t expect = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
+  if (nbytes != expect) {
+    char shape[128];
+    return qi_fail(&s->err, QINFER_ERR_SHAPE, "input '%s' expects %zu bytes (%s %s), got %zu", t->name, expect,
+                   qi_dtype_name(t->dtype), qi_shape_str(t->rank, t->dims, shape, sizeof shape), nbytes);
+  }
+  t->data = (void *)data; /* read-only: no op writes a graph input */
+  t->nbytes = nbytes;
+  s->input_set[index] = true;
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_session_run(qinfer_session *s) {
+  if (!s) return QINFER_ERR_INVALID_ARGUMENT;
+  const qi_graph *g = s->graph;
+  for (int i = 0; i < g->n_inputs; i++)
+    if (!s->input_set[i])
+      return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input '%s' was not set", g->tensors[g->inputs[i]].name);
+  return qi_execute(s->graph, s->pool, &s->err);
+}
+
+qinfer_status qinfer_session_get_output(const qinfer_session *s, size_t index, const void **data, size_t *nbytes) {
+  if (!s || !data || !nbytes) return QINFER_ERR_INVALID_ARGUMENT;
+  const qi_graph *g = s->graph;
+  if (index >= (size_t)g->n_outputs)
+    return qi_fail(&((qinfer_session *)s)->err, QINFER_ERR_INVALID_ARGUMENT, "output index %zu out of range", index);
+  const qi_tensor *t = &g->tensors[g->outputs[index]];
+  *data = t->data;
+  *nbytes = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
+  return QINFER_OK;
+}
+
+const char *qinfer_session_isa_name(const qinfer_session *s) { return s ? qi_isa_name(s->isa) : "unknown"; }
+
+size_t qinfer_session_arena_bytes(const qinfer_session *s) { return s ? s->arena_bytes : 0; }

@@ -1,0 +1,193 @@
+/* Graph IR: tensors (values) and nodes, indices into flat arrays owned by a qi_graph.
+ *
+ * A tensor is any value of the graph: a graph input, an initializer, a node output. Its shape is concrete
+ * (rank >= 0, every dim >= 0) once shapes are inferred for a session; before that a dim may be -1 with an
+ * optional symbolic name (sym[i] >= 0 indexes graph->sym_names).
+ *
+ * Constant tensors (QI_TF_CONST) have `data` set: initializer bytes referenced in place inside the model
+ * mapping (when suitably aligned), or a buffer the graph owns (QI_TF_OWNED: copied, decoded from typed
+ * fields, or produced by constant folding). Non-constant tensors get `data` from the session arena or, for
+ * graph inputs, from the caller.
+ */
+#ifndef QI_IR_H
+#define QI_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qinfer.h"
+#include "engine/status.h"
+
+#define QI_MAX_RANK QINFER_MAX_RANK
+
+enum {
+  QI_TF_CONST = 1u << 0,   /* data holds the value (initializer, Constant or folded) */
+  QI_TF_OWNED = 1u << 1,   /* data was malloc'ed by the graph and is freed with it */
+  QI_TF_INPUT = 1u << 2,   /* graph input supplied by the caller */
+  QI_TF_OUTPUT = 1u << 3,  /* graph output */
+  QI_TF_SHAPED = 1u << 4,  /* dtype and shape are known */
+};
+
+typedef struct qi_tensor {
+  char *name;        /* unique in the graph; "" never used (absent optional inputs are index -1) */
+  int dtype;         /* qinfer_dtype */
+  int rank;          /* -1 while unknown */
+  int64_t dims[QI_MAX_RANK];
+  int32_t sym[QI_MAX_RANK]; /* symbolic dim name index or -1 */
+  uint32_t flags;
+  void *data;
+  size_t nbytes;     /* bytes of data when set */
+  int producer;      /* node index, -1 for inputs and constants */
+  int n_consumers;   /* number of node input slots reading it (computed by qi_graph_link) */
+  /* planner */
+  int64_t arena_offset; /* -1 when not in the arena */
+  int last_use;         /* index in execution order of the last node reading it */
+} qi_tensor;
+
+typedef enum qi_attr_type {
+  QI_ATTR_UNDEFINED = 0,
+  QI_ATTR_FLOAT = 1,
+  QI_ATTR_INT = 2,
+  QI_ATTR_STRING = 3,
+  QI_ATTR_TENSOR = 4,
+  QI_ATTR_GRAPH = 5,
+  QI_ATTR_FLOATS = 6,
+  QI_ATTR_INTS = 7,
+  QI_ATTR_STRINGS = 8,
+  QI_ATTR_TENSORS = 9,
+  QI_ATTR_GRAPHS = 10,
+  QI_ATTR_SPARSE_TENSOR = 11,
+  QI_ATTR_SPARSE_TENSORS = 12,
+  QI_ATTR_TYPE_PROTO = 13,
+  QI_ATTR_TYPE_PROTOS = 14,
+} qi_attr_type;
+
+typedef struct qi_attr {
+  char *name;
+  qi_attr_type type;
+  float f;
+  int64_t i;
+  char *s;          /* STRING: bytes, NUL-terminated for convenience; s_len excludes the NUL */
+  size_t s_len;
+  int n;            /* element count of FLOATS / INTS / STRINGS / TENSORS */
+  float *floats;
+  int64_t *ints;
+  char **strings;
+  int tensor;       /* TENSOR: index of a constant tensor in the graph (unnamed, private) */
+  int *tensors;     /* TENSORS: indices */
+} qi_attr;
+
+struct qi_op;
+
+typedef struct qi_node {
+  char *name;
+  char *op_type;
+  char *domain;      /* "" for the default ONNX domain ("ai.onnx" is normalised to "") */
+  int opset;         /* opset version in force for the node's domain */
+  int n_inputs, n_outputs;
+  int *inputs;       /* tensor indices; -1 for an absent optional input */
+  int *outputs;      /* tensor indices; -1 for an absent optional output */
+  int n_attrs;
+  qi_attr *attrs;
+  const struct qi_op *op; /* resolved implementation, NULL until resolved */
+  void *state;       /* op-private data built by op->prepare, freed by op->release */
+  size_t scratch_bytes; /* per-run scratch the op asked for in prepare (planned in the arena) */
+  void *scratch;     /* set by the executor before run */
+  int64_t scratch_offset; /* arena offset of the scratch (planner) */
+  /* Fused activation applied by the op to its output (set by the fusion pass): QI_ACT_* with
+   * [act_min, act_max] for clamps and act_alpha for LeakyRelu. Ops that accept fusion say so. */
+  int act;
+  float act_min, act_max, act_alpha;
+  bool dead;         /* removed by a pass; skipped everywhere */
+} qi_node;
+
+enum { QI_ACT_NONE = 0, QI_ACT_CLAMP = 1, QI_ACT_LEAKY = 2 };
+
+typedef struct qi_graph {
+  qi_tensor *tensors;
+  int n_tensors, cap_tensors;
+  qi_node *nodes;
+  int n_nodes, cap_nodes;
+  int *inputs;       /* graph inputs (tensor indices), initializers excluded */
+  int n_inputs;
+  int *outputs;
+  int n_outputs;
+  char **sym_names;  /* symbolic dimension names */
+  int n_syms;
+  /* opset imports */
+  int n_opsets;
+  char **opset_domains;
+  int64_t *opset_versions;
+  int64_t ir_version;
+  qinfer_isa isa;    /* ISA path kernels are chosen for (set by the session before prepare) */
+  char *producer_name;
+  int *order;        /* execution order (node indices) after qi_graph_toposort */
+  int n_order;
+  /* File mappings the graph's constant data points into (the model file when loaded from a path, external
+   * data files); unmapped by qi_graph_free. */
+  struct qi_mapping {
+    void *addr;
+    size_t len;
+  } *mappings;
+  int n_mappings;
+} qi_graph;
+
+/* Records a mapping to be munmap'ed with the graph. */
+qi_status qi_graph_add_mapping(qi_graph *g, void *addr, size_t len, qi_error *err);
+
+/* ---- construction (engine/graph.c) ---- */
+qi_graph *qi_graph_new(void);
+void qi_graph_free(qi_graph *g);
+/* Adds a tensor with a copy of name; returns its index or -1 on allocation failure. */
+int qi_graph_add_tensor(qi_graph *g, const char *name);
+/* Index of the tensor called name or -1. Linear scan: use only while building small graphs / in tools. */
+int qi_graph_find_tensor(const qi_graph *g, const char *name);
+/* Adds a node (op_type and domain copied); inputs/outputs arrays copied; returns index or -1. */
+int qi_graph_add_node(qi_graph *g, const char *op_type, const char *domain, const int *inputs, int n_inputs,
+                      const int *outputs, int n_outputs);
+/* Appends an attribute to node; returns it (zeroed but for name and type) or NULL. */
+qi_attr *qi_node_add_attr(qi_graph *g, int node, const char *name, qi_attr_type type);
+/* Sets the producer / consumer counts of every tensor; fails on a tensor produced twice. */
+qi_status qi_graph_link(qi_graph *g, qi_error *err);
+/* Computes g->order (Kahn); fails with QINFER_ERR_INVALID_MODEL on a cycle or an input read before it is made. */
+qi_status qi_graph_toposort(qi_graph *g, qi_error *err);
+/* Makes tensor t constant with a copy of nbytes from data (graph-owned). */
+qi_status qi_tensor_set_const_copy(qi_tensor *t, int dtype, int rank, const int64_t *dims, const void *data,
+                                   qi_error *err);
+/* Makes tensor t constant with a fresh zeroed graph-owned buffer for its current dtype and shape. */
+qi_status qi_tensor_alloc_const(qi_tensor *t, qi_error *err);
+
+/* ---- tensor helpers ---- */
+size_t qi_dtype_size(int dtype);
+const char *qi_dtype_name(int dtype);
+/* Product of dims; returns false on overflow or a negative dim. */
+bool qi_shape_numel(int rank, const int64_t *dims, int64_t *out);
+static inline int64_t qi_tensor_numel(const qi_tensor *t) {
+  int64_t n = 1;
+  for (int i = 0; i < t->rank; i++) n *= t->dims[i];
+  return n;
+}
+/* Sets dtype, rank and dims; marks SHAPED; clears symbols. */
+void qi_tensor_set_shape(qi_tensor *t, int dtype, int rank, const int64_t *dims);
+/* Formats "[1,3,224,224]" into buf. */
+const char *qi_shape_str(int rank, const int64_t *dims, char *buf, size_t size);
+
+/* ---- attribute lookup (NULL/default when absent) ---- */
+const qi_attr *qi_node_attr(const qi_node *n, const char *name);
+int64_t qi_attr_int(const qi_node *n, const char *name, int64_t dflt);
+float qi_attr_float(const qi_node *n, const char *name, float dflt);
+const char *qi_attr_string(const qi_node *n, const char *name, const char *dflt);
+/* INTS attribute: returns element count (or -1 when absent) and sets *vals. */
+int qi_attr_ints(const qi_node *n, const char *name, const int64_t **vals);
+int qi_attr_floats(const qi_node *n, const char *name, const float **vals);
+
+/* Input / output tensor of a node, NULL when the slot is absent or out of range. */
+static inline qi_tensor *qi_node_in(qi_graph *g, const qi_node *n, int i) {
+  return (i < n->n_inputs && n->inputs[i] >= 0) ? &g->tensors[n->inputs[i]] : NULL;
+}
+static inline qi_tensor *qi_node_out(qi_graph *g, const qi_node *n, int i) {
+  return (i < n->n_outputs && n->outputs[i] >= 0) ? &g->tensors[n->outputs[i]] : NULL;
+}
+
+#endif /* QI_IR_H */

@@ -1,0 +1,180 @@
+/**
+ * @file qinfer.h
+ * @brief Public C API of qinfer, a neural-network inference engine for ONNX models.
+ *
+ * Life cycle:
+ *   qinfer_model_load_file / qinfer_model_load_buffer  -> qinfer_model*
+ *   qinfer_session_create(model, options)               -> qinfer_session*
+ *   qinfer_session_set_input / qinfer_session_run / qinfer_session_get_output
+ *   qinfer_session_destroy, qinfer_model_destroy
+ *
+ * Ownership:
+ *   - A model owns its file mapping (or, for load_buffer, borrows the caller's buffer, which must outlive
+ *     the model and every session created from it). Weights are referenced in place, never copied.
+ *   - A session keeps a pointer to its model: destroy every session before its model.
+ *   - Input buffers belong to the caller and must stay valid and unchanged until qinfer_session_run returns;
+ *     qinfer_session_set_input does not copy them.
+ *   - Output buffers returned by qinfer_session_get_output belong to the session; they stay valid until the
+ *     next qinfer_session_run or qinfer_session_destroy.
+ *   - Strings returned by any function belong to the object they were read from.
+ *
+ * Threads: a model may be shared by sessions in several threads; one session must be used by one thread at a
+ * time. qinfer_session_run allocates no memory: everything is planned when the session is created.
+ *
+ * Errors: every call returns a qinfer_status. The human-readable message of the last failure is kept per
+ * handle (qinfer_model_last_error, qinfer_session_last_error); failures before a handle exists are described
+ * by qinfer_last_error(), which is thread-local.
+ */
+#ifndef QINFER_H
+#define QINFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define QINFER_VERSION_MAJOR 0
+#define QINFER_VERSION_MINOR 1
+#define QINFER_VERSION_PATCH 0
+
+/** Status codes returned by every API call. */
+typedef enum qinfer_status {
+  QINFER_OK = 0,
+  QINFER_ERR_INVALID_ARGUMENT = 1, /**< a NULL pointer, bad index or bad option */
+  QINFER_ERR_IO = 2,               /**< a file could not be opened, mapped or read */
+  QINFER_ERR_INVALID_MODEL = 3,    /**< the model is malformed (bad protobuf, dangling names, cycles, ...) */
+  QINFER_ERR_UNSUPPORTED = 4,      /**< an operator, attribute or data type qinfer does not implement */
+  QINFER_ERR_SHAPE = 5,            /**< input shapes are wrong or shape inference failed */
+  QINFER_ERR_OUT_OF_MEMORY = 6,    /**< an allocation failed or a size overflowed */
+  QINFER_ERR_RUNTIME = 7,          /**< a run failed (for example an index out of range in Gather) */
+  QINFER_ERR_QUANT_PARAMS = 8,     /**< bad quantization parameters (scale, zero point, axis) */
+} qinfer_status;
+
+/** Element types; the values are those of ONNX TensorProto.DataType. */
+typedef enum qinfer_dtype {
+  QINFER_DTYPE_UNDEFINED = 0,
+  QINFER_DTYPE_FLOAT = 1,
+  QINFER_DTYPE_UINT8 = 2,
+  QINFER_DTYPE_INT8 = 3,
+  QINFER_DTYPE_UINT16 = 4,
+  QINFER_DTYPE_INT16 = 5,
+  QINFER_DTYPE_INT32 = 6,
+  QINFER_DTYPE_INT64 = 7,
+  QINFER_DTYPE_STRING = 8,
+  QINFER_DTYPE_BOOL = 9,
+  QINFER_DTYPE_FLOAT16 = 10,
+  QINFER_DTYPE_DOUBLE = 11,
+  QINFER_DTYPE_UINT32 = 12,
+  QINFER_DTYPE_UINT64 = 13,
+} qinfer_dtype;
+
+/** Instruction-set paths a session may be forced to (QINFER_ISA environment variable does the same). */
+typedef enum qinfer_isa {
+  QINFER_ISA_AUTO = 0, /**< the best path the CPU supports */
+  QINFER_ISA_SCALAR = 1,
+  QINFER_ISA_AVX2 = 2,
+  QINFER_ISA_AVXVNNI = 3,
+  QINFER_ISA_AVX512VNNI = 4,
+  QINFER_ISA_NEON = 5,
+  QINFER_ISA_NEONDOT = 6,
+  QINFER_ISA_NEONI8MM = 7,
+} qinfer_isa;
+
+#define QINFER_MAX_RANK 8
+
+typedef struct qinfer_model qinfer_model;
+typedef struct qinfer_session qinfer_session;
+typedef struct qinfer_session_options qinfer_session_options;
+
+/** Description of one graph input or output. Dims are -1 where unknown; dim_names[i] is the symbolic name
+ *  of dimension i or NULL. For a session, every dim is concrete. */
+typedef struct qinfer_tensor_info {
+  const char *name;
+  qinfer_dtype dtype;
+  int rank;
+  int64_t dims[QINFER_MAX_RANK];
+  const char *dim_names[QINFER_MAX_RANK];
+} qinfer_tensor_info;
+
+/** Version string, e.g. "0.1.0". */
+const char *qinfer_version(void);
+/** Name of a status code ("QINFER_ERR_SHAPE"). */
+const char *qinfer_status_string(qinfer_status status);
+/** Message of the last failure in this thread that had no handle to attach to. Never NULL. */
+const char *qinfer_last_error(void);
+/** Size in bytes of one element of dtype, 0 for unknown or variable-size types. */
+size_t qinfer_dtype_size(qinfer_dtype dtype);
+/** Name of a dtype ("float", "int64", ...). */
+const char *qinfer_dtype_name(qinfer_dtype dtype);
+
+/* ---- Models ---- */
+
+/** Maps the ONNX file at path and checks the whole model (structure, names, types, external data).
+ *  External data is resolved relative to the model's folder and must stay inside it. */
+qinfer_status qinfer_model_load_file(const char *path, qinfer_model **out_model);
+/** Loads a model from a caller-owned buffer that must outlive the model. External data is refused
+ *  unless base_dir names the folder it lives in (NULL: no external data allowed). */
+qinfer_status qinfer_model_load_buffer(const void *data, size_t size, const char *base_dir,
+                                       qinfer_model **out_model);
+void qinfer_model_destroy(qinfer_model *model);
+const char *qinfer_model_last_error(const qinfer_model *model);
+
+size_t qinfer_model_input_count(const qinfer_model *model);
+size_t qinfer_model_output_count(const qinfer_model *model);
+/** Fills *info for input (or output) index; strings stay owned by the model. */
+qinfer_status qinfer_model_input_info(const qinfer_model *model, size_t index, qinfer_tensor_info *info);
+qinfer_status qinfer_model_output_info(const qinfer_model *model, size_t index, qinfer_tensor_info *info);
+
+/* ---- Session options ---- */
+
+qinfer_status qinfer_session_options_create(qinfer_session_options **out_options);
+void qinfer_session_options_destroy(qinfer_session_options *options);
+/** Number of threads for a run (default 1; 0 means one per online CPU). */
+qinfer_status qinfer_session_options_set_threads(qinfer_session_options *options, int threads);
+/** Forces an ISA path; a path the CPU lacks is an error when the session is created. */
+qinfer_status qinfer_session_options_set_isa(qinfer_session_options *options, qinfer_isa isa);
+/** Fixes the shape of a graph input (binds its symbolic dims). The dims are copied. */
+qinfer_status qinfer_session_options_set_input_shape(qinfer_session_options *options, const char *input_name,
+                                                     const int64_t *dims, int rank);
+/** Binds a symbolic dimension name (e.g. "batch") to a value for every input that uses it. */
+qinfer_status qinfer_session_options_set_dim(qinfer_session_options *options, const char *dim_name,
+                                             int64_t value);
+
+/* ---- Sessions ---- */
+
+/** Builds a session: binds shapes (unbound symbolic dims default to 1), infers shapes, folds constants,
+ *  fuses, chooses kernels, packs weights and plans one arena. options may be NULL. */
+qinfer_status qinfer_session_create(const qinfer_model *model, const qinfer_session_options *options,
+                                    qinfer_session **out_session);
+void qinfer_session_destroy(qinfer_session *session);
+const char *qinfer_session_last_error(const qinfer_session *session);
+
+size_t qinfer_session_input_count(const qinfer_session *session);
+size_t qinfer_session_output_count(const qinfer_session *session);
+qinfer_status qinfer_session_input_info(const qinfer_session *session, size_t index, qinfer_tensor_info *info);
+qinfer_status qinfer_session_output_info(const qinfer_session *session, size_t index, qinfer_tensor_info *info);
+/** Index of the input or output called name, or -1. */
+int qinfer_session_input_index(const qinfer_session *session, const char *name);
+int qinfer_session_output_index(const qinfer_session *session, const char *name);
+
+/** Points input index at a caller buffer of nbytes bytes, which must equal the input's planned size and
+ *  dtype. The buffer is read during qinfer_session_run and is not copied. */
+qinfer_status qinfer_session_set_input(qinfer_session *session, size_t index, const void *data, size_t nbytes);
+/** Runs the graph. Every input must have been set. Allocates nothing. */
+qinfer_status qinfer_session_run(qinfer_session *session);
+/** Returns the session-owned buffer of output index (valid until the next run or destroy). */
+qinfer_status qinfer_session_get_output(const qinfer_session *session, size_t index, const void **data,
+                                        size_t *nbytes);
+
+/** Name of the ISA path the session's kernels were chosen for ("scalar", "avx2", ...). */
+const char *qinfer_session_isa_name(const qinfer_session *session);
+/** Size in bytes of the session's activation arena. */
+size_t qinfer_session_arena_bytes(const qinfer_session *session);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QINFER_H */
