@@ -338,7 +338,7 @@ static qi_status tensor_bytes(const qi_tensor *t, size_t *out, qi_error *err) {
 }
 
 qi_status qi_tensor_alloc_const(qi_tensor *t, qi_error *err) {
-  size_t bytes;
+  size_t bytes = 0;
   QI_CHECK(tensor_bytes(t, &bytes, err));
   void *p = calloc(1, bytes ? bytes : 1);
   if (!p) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "tensor '%s': cannot allocate %zu bytes", t->name, bytes);

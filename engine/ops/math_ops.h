@@ -1,0 +1,111 @@
+/* The math op family (engine/ops/math_*.c), listed once here: each X(Name, ...) entry declares
+ * qi_math_<Name>_infer and qi_math_<Name>_run, and math_table.c builds qi_ops_math[] from the same lists. */
+#ifndef QI_MATH_OPS_H
+#define QI_MATH_OPS_H
+
+#include "engine/broadcast.h"
+#include "engine/op.h"
+
+/* Elementwise arithmetic with broadcasting (math_binary.c): X(Name, flags). */
+#define QI_MATH_BINARY_OPS(X)  \
+  X(Add, QI_OPF_FUSE_ACT)      \
+  X(Sub, QI_OPF_FUSE_ACT)      \
+  X(Mul, QI_OPF_FUSE_ACT)      \
+  X(Div, QI_OPF_FUSE_ACT)      \
+  X(Pow, 0)                    \
+  X(Mod, 0)                    \
+  X(PRelu, 0)                  \
+  X(Max, 0)                    \
+  X(Min, 0)                    \
+  X(Sum, 0)                    \
+  X(Mean, 0)
+
+/* Comparisons and logic with bool outputs (math_compare.c). */
+#define QI_MATH_COMPARE_OPS(X) \
+  X(Equal, 0)                  \
+  X(Less, 0)                   \
+  X(Greater, 0)                \
+  X(LessOrEqual, 0)            \
+  X(GreaterOrEqual, 0)         \
+  X(And, 0)                    \
+  X(Or, 0)                     \
+  X(Xor, 0)                    \
+  X(Not, 0)                    \
+  X(IsNaN, 0)                  \
+  X(IsInf, 0)
+
+/* Where and Expand (math_select.c). */
+#define QI_MATH_SELECT_OPS(X) \
+  X(Where, 0)                 \
+  X(Expand, 0)
+
+/* Unary float ops (math_unary.c); Abs, Neg and Sign also take int32 / int64, Clip int32 / int64 too. */
+#define QI_MATH_UNARY_OPS(X) \
+  X(Abs, 0)                  \
+  X(Neg, 0)                  \
+  X(Sign, 0)                 \
+  X(Sqrt, 0)                 \
+  X(Exp, 0)                  \
+  X(Log, 0)                  \
+  X(Reciprocal, 0)           \
+  X(Floor, 0)                \
+  X(Ceil, 0)                 \
+  X(Round, 0)                \
+  X(Relu, 0)                 \
+  X(LeakyRelu, 0)            \
+  X(Clip, 0)                 \
+  X(Sigmoid, 0)              \
+  X(HardSigmoid, 0)          \
+  X(HardSwish, 0)            \
+  X(Tanh, 0)                 \
+  X(Erf, 0)                  \
+  X(Gelu, 0)                 \
+  X(Softplus, 0)             \
+  X(Softsign, 0)             \
+  X(Elu, 0)                  \
+  X(Selu, 0)                 \
+  X(Celu, 0)                 \
+  X(ThresholdedRelu, 0)      \
+  X(Mish, 0)                 \
+  X(Sin, 0)                  \
+  X(Cos, 0)                  \
+  X(Tan, 0)
+
+#define QI_MATH_DECLARE(name, flags)                                                       \
+  qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err);               \
+  qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);
+QI_MATH_BINARY_OPS(QI_MATH_DECLARE)
+QI_MATH_COMPARE_OPS(QI_MATH_DECLARE)
+QI_MATH_SELECT_OPS(QI_MATH_DECLARE)
+QI_MATH_UNARY_OPS(QI_MATH_DECLARE)
+#undef QI_MATH_DECLARE
+
+/* Elements per parallel chunk: cheap elementwise ops, and ops that call exp/log/erf per element. */
+#define QI_MATH_GRAIN_CHEAP 16384
+#define QI_MATH_GRAIN_TRANSCENDENTAL 4096
+
+static inline qi_threadpool *qi_math_pool(const qi_exec_ctx *ctx) { return ctx ? ctx->pool : NULL; }
+
+/* Checks the node has between min_in and max_in inputs (present ones first, none missing among them) and
+ * at least one output. */
+qi_status qi_math_check_arity(qi_graph *g, const qi_node *n, int min_in, int max_in, qi_error *err);
+
+typedef enum qi_math_binary_op {
+  QI_MATH_ADD,
+  QI_MATH_SUB,
+  QI_MATH_MUL,
+  QI_MATH_DIV,
+  QI_MATH_POW,
+  QI_MATH_MOD,
+  QI_MATH_PRELU,
+  QI_MATH_MAX,
+  QI_MATH_MIN,
+} qi_math_binary_op;
+
+/* y = a op b over a two-input plan for int32 / int64 operands, and Pow with an exponent type that differs
+ * from the base type (math_binary_int.c). y may alias a. fmod selects C remainder for Mod (else the sign of
+ * the divisor, as in Python). Integer division or remainder by zero fails with QINFER_ERR_RUNTIME. */
+qi_status qi_math_binary_generic(qi_math_binary_op op, const qi_bcast *bc, int a_dtype, const void *a,
+                                 int b_dtype, const void *b, void *y, bool fmod, qi_error *err);
+
+#endif /* QI_MATH_OPS_H */

@@ -1,0 +1,196 @@
+#include "engine/ops/nn_common.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+qi_status qi_nn_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...) {
+  char msg[QI_ERROR_MSG_SIZE];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return qi_fail(err, code, "%s node '%s': %s", n->op_type, n->name ? n->name : "", msg);
+}
+
+qi_status qi_nn_check_float_input(qi_graph *g, const qi_node *n, int i, int min_rank, int max_rank, qi_error *err) {
+  const qi_tensor *t = qi_node_in(g, n, i);
+  if (!t) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "input %d is missing", i);
+  if (t->dtype != QINFER_DTYPE_FLOAT)
+    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "input %d ('%s') has type %s; only float is supported", i,
+                      t->name, qi_dtype_name(t->dtype));
+  if (t->rank < min_rank || t->rank > max_rank)
+    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "input %d ('%s') has rank %d, expected %d..%d", i, t->name, t->rank,
+                      min_rank, max_rank);
+  return QINFER_OK;
+}
+
+/* Reads an INTS attribute of exactly `count` values (each >= min_value) into out, or fills it with dflt. */
+static qi_status read_ints(const qi_node *n, const char *name, int count, int64_t dflt, int64_t min_value,
+                           int64_t *out, qi_error *err) {
+  const int64_t *vals;
+  const int got = qi_attr_ints(n, name, &vals);
+  if (got < 0) {
+    for (int i = 0; i < count; i++) out[i] = dflt;
+    return QINFER_OK;
+  }
+  if (got != count)
+    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute %s has %d values, expected %d", name, got, count);
+  for (int i = 0; i < count; i++) {
+    if (vals[i] < min_value || vals[i] > (int64_t)1 << 31)
+      return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute %s[%d] = %lld is out of range", name, i,
+                        (long long)vals[i]);
+    out[i] = vals[i];
+  }
+  return QINFER_OK;
+}
+
+qi_status qi_nn_read_window_attrs(const qi_node *n, int spatial, const int64_t *weight_kernel, bool allow_dilations,
+                                  qi_nn_window_attrs *w, qi_error *err) {
+  memset(w, 0, sizeof *w);
+  if (spatial < 1 || spatial > 2)
+    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "%d spatial dimensions; only 1-D and 2-D are supported",
+                      spatial);
+  w->spatial = spatial;
+  const int64_t *ks;
+  const int n_ks = qi_attr_ints(n, "kernel_shape", &ks);
+  if (weight_kernel) {
+    for (int i = 0; i < spatial; i++) w->kernel[i] = weight_kernel[i];
+    if (n_ks >= 0) {
+      if (n_ks != spatial)
+        return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "kernel_shape has %d values, expected %d", n_ks, spatial);
+      for (int i = 0; i < spatial; i++)
+        if (ks[i] != weight_kernel[i])
+          return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "kernel_shape[%d] = %lld does not match the weights (%lld)", i,
+                            (long long)ks[i], (long long)weight_kernel[i]);
+    }
+  } else {
+    if (n_ks < 0) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute kernel_shape is required");
+    QI_CHECK(read_ints(n, "kernel_shape", spatial, 1, 1, w->kernel, err));
+  }
+  for (int i = 0; i < spatial; i++)
+    if (w->kernel[i] < 1)
+      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "kernel size %lld must be positive", (long long)w->kernel[i]);
+  QI_CHECK(read_ints(n, "strides", spatial, 1, 1, w->stride, err));
+  QI_CHECK(read_ints(n, "dilations", spatial, 1, 1, w->dilation, err));
+  if (!allow_dilations)
+    for (int i = 0; i < spatial; i++)
+      if (w->dilation[i] != 1)
+        return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "dilations are not supported for this op / opset");
+  int64_t pads[4];
+  QI_CHECK(read_ints(n, "pads", 2 * spatial, 0, 0, pads, err));
+  for (int i = 0; i < spatial; i++) {
+    w->pad_begin[i] = pads[i];
+    w->pad_end[i] = pads[spatial + i];
+  }
+  const char *ap = qi_attr_string(n, "auto_pad", "NOTSET");
+  if (strcmp(ap, "NOTSET") == 0) w->auto_pad = QI_AUTO_PAD_NOTSET;
+  else if (strcmp(ap, "SAME_UPPER") == 0) w->auto_pad = QI_AUTO_PAD_SAME_UPPER;
+  else if (strcmp(ap, "SAME_LOWER") == 0) w->auto_pad = QI_AUTO_PAD_SAME_LOWER;
+  else if (strcmp(ap, "VALID") == 0) w->auto_pad = QI_AUTO_PAD_VALID;
+  else return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "auto_pad '%s' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID", ap);
+  return QINFER_OK;
+}
+
+qi_status qi_nn_window_output(const qi_node *n, qi_nn_window_attrs *w, const int64_t *in, bool ceil_mode,
+                              int64_t *out, qi_error *err) {
+  for (int i = 0; i < w->spatial; i++) {
+    const int64_t dk = (w->kernel[i] - 1) * w->dilation[i] + 1, s = w->stride[i];
+    if (in[i] < 1) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "spatial dimension %d is empty", i);
+    switch (w->auto_pad) {
+      case QI_AUTO_PAD_SAME_UPPER:
+      case QI_AUTO_PAD_SAME_LOWER: {
+        out[i] = (in[i] + s - 1) / s;
+        int64_t total = (out[i] - 1) * s + dk - in[i];
+        if (total < 0) total = 0;
+        const int64_t small = total / 2, large = total - small;
+        w->pad_begin[i] = w->auto_pad == QI_AUTO_PAD_SAME_UPPER ? small : large;
+        w->pad_end[i] = w->auto_pad == QI_AUTO_PAD_SAME_UPPER ? large : small;
+        continue;
+      }
+      case QI_AUTO_PAD_VALID: w->pad_begin[i] = w->pad_end[i] = 0; break;
+      case QI_AUTO_PAD_NOTSET: break;
+    }
+    const int64_t padded = in[i] + w->pad_begin[i] + w->pad_end[i];
+    if (padded < dk)
+      return qi_nn_fail(err, QINFER_ERR_SHAPE, n,
+                        "window of %lld (kernel %lld, dilation %lld) is larger than the padded input %lld on axis %d",
+                        (long long)dk, (long long)w->kernel[i], (long long)w->dilation[i], (long long)padded, i);
+    if (ceil_mode) {
+      out[i] = (padded - dk + s - 1) / s + 1;
+      if ((out[i] - 1) * s >= in[i] + w->pad_begin[i]) out[i]--;
+    } else {
+      out[i] = (padded - dk) / s + 1;
+    }
+  }
+  return QINFER_OK;
+}
+
+void qi_nn_window2d(const qi_nn_window_attrs *w, const int64_t *in, const int64_t *out, qi_window2d *g) {
+  const int h = w->spatial == 2 ? 0 : -1, x = w->spatial - 1; /* 1-D: a plane of height 1 */
+  g->in_h = h < 0 ? 1 : (size_t)in[h];
+  g->out_h = h < 0 ? 1 : (size_t)out[h];
+  g->kernel_h = h < 0 ? 1 : (size_t)w->kernel[h];
+  g->stride_h = h < 0 ? 1 : (size_t)w->stride[h];
+  g->dilation_h = h < 0 ? 1 : (size_t)w->dilation[h];
+  g->pad_top = h < 0 ? 0 : (size_t)w->pad_begin[h];
+  g->pad_bottom = h < 0 ? 0 : (size_t)w->pad_end[h];
+  g->in_w = (size_t)in[x];
+  g->out_w = (size_t)out[x];
+  g->kernel_w = (size_t)w->kernel[x];
+  g->stride_w = (size_t)w->stride[x];
+  g->dilation_w = (size_t)w->dilation[x];
+  g->pad_left = (size_t)w->pad_begin[x];
+  g->pad_right = (size_t)w->pad_end[x];
+}
+
+qi_f32_minmax_params qi_nn_minmax(const qi_node *n) {
+  qi_f32_minmax_params p = {-INFINITY, INFINITY};
+  if (n->act == QI_ACT_CLAMP) {
+    p.min = n->act_min;
+    p.max = n->act_max;
+  }
+  return p;
+}
+
+void qi_nn_act_epilogue(void *node, size_t batch, size_t row0, size_t rows, size_t col0, size_t cols, float *c_tile,
+                        size_t c_stride) {
+  (void)batch, (void)row0, (void)col0;
+  for (size_t r = 0; r < rows; r++) qi_apply_act_f32((const qi_node *)node, c_tile + r * c_stride, cols);
+}
+
+typedef struct gemm_task {
+  const qi_nn_gemm_args *a;
+  size_t panels, col_blocks, col_block;
+} gemm_task;
+
+static void gemm_tiles(void *arg, size_t begin, size_t end) {
+  const gemm_task *t = arg;
+  const qi_nn_gemm_args *a = t->a;
+  const size_t mr = a->cfg->mr, panel_floats = qi_f32_gemm_panel_floats(a->k, mr, a->cfg->kr);
+  for (size_t i = begin; i < end; i++) {
+    const size_t problem = i / (t->panels * t->col_blocks), rest = i % (t->panels * t->col_blocks);
+    const size_t panel = rest / t->col_blocks, col0 = (rest % t->col_blocks) * t->col_block;
+    const size_t row0 = panel * mr, rows = a->m - row0 < mr ? a->m - row0 : mr;
+    const size_t cols = a->n - col0 < t->col_block ? a->n - col0 : t->col_block;
+    const size_t w_off = a->w_offsets ? a->w_offsets[problem] : problem * a->packed_w_batch_stride;
+    const size_t b_off = a->b_offsets ? a->b_offsets[problem] : problem * a->b_batch_stride;
+    const size_t c_off = a->c_offsets ? a->c_offsets[problem] : problem * a->c_batch_stride;
+    float *c = a->c + c_off + row0 * a->c_stride + col0;
+    a->cfg->ukernel(rows, cols, a->k, a->packed_w + w_off + panel * panel_floats, a->b + b_off + col0, a->b_stride, c,
+                    a->c_stride, &a->params);
+    if (a->epilogue) a->epilogue(a->epilogue_ctx, problem, row0, rows, col0, cols, c, a->c_stride);
+  }
+}
+
+void qi_nn_gemm(const qi_nn_gemm_args *args, qi_threadpool *pool) {
+  assert(args->cfg && args->k >= 1);
+  if (args->batch == 0 || args->m == 0 || args->n == 0) return;
+  gemm_task t = {.a = args, .panels = qi_div_round_up(args->m, args->cfg->mr)};
+  /* Column blocks of about 128 floats: a block of B rows stays in cache while the panels of W stream past. */
+  t.col_block = qi_round_up(128, args->cfg->nr);
+  if (t.col_block > args->n) t.col_block = args->n;
+  t.col_blocks = qi_div_round_up(args->n, t.col_block);
+  qi_parallel_for(pool, args->batch * t.panels * t.col_blocks, 1, gemm_tiles, &t);
+}

@@ -1,0 +1,71 @@
+/* Shared helpers of the nn op family (Conv, ConvTranspose, Gemm, MatMul, pooling, Attention): error
+ * messages that name the node, window attribute parsing and output-size rules, and the parallel gemm driver. */
+#ifndef QI_NN_COMMON_H
+#define QI_NN_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/op.h"
+#include "kernels/f32-gemm/f32-gemm.h"
+#include "kernels/f32-im2col/window2d.h"
+
+/* qi_fail with "<op_type> node '<name>': " in front of the message. */
+qi_status qi_nn_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Checks that input i exists, is float and has a rank in [min_rank, max_rank]. */
+qi_status qi_nn_check_float_input(qi_graph *g, const qi_node *n, int i, int min_rank, int max_rank, qi_error *err);
+
+typedef enum qi_auto_pad { QI_AUTO_PAD_NOTSET, QI_AUTO_PAD_SAME_UPPER, QI_AUTO_PAD_SAME_LOWER, QI_AUTO_PAD_VALID } qi_auto_pad;
+
+/* Attributes of a 1-D or 2-D window op (Conv, ConvTranspose, pooling), read and range-checked. */
+typedef struct qi_nn_window_attrs {
+  int spatial;                 /* 1 or 2 */
+  int64_t kernel[2], stride[2], dilation[2];
+  int64_t pad_begin[2], pad_end[2];
+  qi_auto_pad auto_pad;
+} qi_nn_window_attrs;
+
+/* Reads kernel_shape (or takes weight_kernel, the spatial dims of the weights, when not NULL: kernel_shape must
+ * then match it), strides, dilations (when allow_dilations), pads and auto_pad. */
+qi_status qi_nn_read_window_attrs(const qi_node *n, int spatial, const int64_t *weight_kernel, bool allow_dilations,
+                                  qi_nn_window_attrs *w, qi_error *err);
+
+/* Output sizes of a forward window (Conv, pooling) over in[spatial]; resolves auto_pad into pads. ceil_mode
+ * rounds up and drops a last window that would start inside the end padding (as ONNX Runtime does). */
+qi_status qi_nn_window_output(const qi_node *n, qi_nn_window_attrs *w, const int64_t *in, bool ceil_mode,
+                              int64_t *out, qi_error *err);
+
+/* The 2-D kernel geometry of a 1-D or 2-D window (1-D maps to a plane of height 1). */
+void qi_nn_window2d(const qi_nn_window_attrs *w, const int64_t *in, const int64_t *out, qi_window2d *g);
+
+/* Clamp parameters for the node's fused activation (QI_ACT_CLAMP), +-inf otherwise. */
+qi_f32_minmax_params qi_nn_minmax(const qi_node *n);
+
+/* C[M, N] (+)= packed W[M, K] * B[K, N] over `batch` independent problems, split into (panel, column block)
+ * tiles run on the pool. Each output element is computed by one ukernel call in a fixed order, so results do
+ * not depend on the thread count. The optional epilogue runs on each finished tile. */
+typedef struct qi_nn_gemm_args {
+  const qi_f32_gemm_config *cfg;
+  size_t batch, m, n, k;
+  const float *packed_w;
+  size_t packed_w_batch_stride; /* floats between the packed operands of consecutive problems (0: shared) */
+  const float *b;
+  size_t b_stride, b_batch_stride;
+  float *c;
+  size_t c_stride, c_batch_stride;
+  const size_t *b_offsets, *c_offsets, *w_offsets; /* per-problem offsets in floats replacing the strides */
+  qi_f32_minmax_params params;
+  void (*epilogue)(void *ctx, size_t batch, size_t row0, size_t rows, size_t col0, size_t cols, float *c_tile,
+                   size_t c_stride);
+  void *epilogue_ctx;
+} qi_nn_gemm_args;
+
+void qi_nn_gemm(const qi_nn_gemm_args *args, qi_threadpool *pool);
+
+/* Epilogue context that applies a node's fused LeakyRelu to the tile (qi_apply_act_f32 row by row). */
+void qi_nn_act_epilogue(void *node, size_t batch, size_t row0, size_t rows, size_t col0, size_t cols, float *c_tile,
+                        size_t c_stride);
+
+#endif /* QI_NN_COMMON_H */

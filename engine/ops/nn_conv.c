@@ -1,0 +1,232 @@
+/* Conv (opsets 1..22), 1-D and 2-D, NCHW.
+ *
+ * Three paths, chosen in prepare:
+ *   - depthwise (group == C_in > 1): a direct per-plane kernel (kernels/f32-dwconv), any channel multiplier;
+ *   - pointwise (1x1 kernel, stride 1, no padding): the gemm reads the input planes in place, per image and
+ *     group: Y_g[C_out/g, H*W] = W_g[C_out/g, C_in/g] * X_g[C_in/g, H*W];
+ *   - everything else: im2col of each image and group into scratch, then the same gemm with K = C_in/g*kh*kw.
+ * Weights (with the bias folded in) are packed once into the gemm's panel layout when they are constant, or
+ * into scratch at every run when they are not. Fused Clip/Relu is the ukernel's min/max clamp; a fused
+ * LeakyRelu runs on each finished tile. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/ops/nn_common.h"
+#include "engine/ops/nn_ops.h"
+#include "kernels/f32-dwconv/f32-dwconv.h"
+#include "kernels/f32-im2col/f32-im2col.h"
+
+typedef enum { CONV_DEPTHWISE, CONV_POINTWISE, CONV_IM2COL } conv_path;
+
+typedef struct conv_state {
+  conv_path path;
+  const qi_f32_gemm_config *gemm;
+  qi_f32_dwconv_minmax_ukernel_fn dw_ukernel;
+  qi_window2d geom;
+  size_t batch, in_c, out_c, groups, in_c_g, out_c_g, k_g, in_hw, out_hw, taps;
+  size_t group_floats;   /* packed floats per group (gemm paths) */
+  float *packed;         /* constant weights: gemm panels, or for depthwise out_c*taps weights + out_c biases */
+} conv_state;
+
+typedef struct conv_attrs {
+  qi_nn_window_attrs win;
+  int64_t group;
+} conv_attrs;
+
+static qi_status read_conv(qi_graph *g, const qi_node *n, conv_attrs *a, int64_t *out_spatial, qi_error *err) {
+  QI_CHECK(qi_nn_check_float_input(g, n, 0, 3, 5, err));
+  QI_CHECK(qi_nn_check_float_input(g, n, 1, 3, 5, err));
+  const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
+  if (x->rank == 5) return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "3-D convolution is not supported");
+  if (w->rank != x->rank)
+    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
+  a->group = qi_attr_int(n, "group", 1);
+  if (a->group < 1 || a->group > x->dims[1])
+    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "group %lld is out of range", (long long)a->group);
+  if (x->dims[1] != w->dims[1] * a->group)
+    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "input has %lld channels but weights expect %lld x group %lld",
+                      (long long)x->dims[1], (long long)w->dims[1], (long long)a->group);
+  if (w->dims[0] < 1 || w->dims[0] % a->group != 0)
+    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "%lld output channels are not a multiple of group %lld",
+                      (long long)w->dims[0], (long long)a->group);
+  if (b) {
+    QI_CHECK(qi_nn_check_float_input(g, n, 2, 1, 1, err));
+    if (b->dims[0] != w->dims[0])
+      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "bias has %lld values for %lld output channels",
+                        (long long)b->dims[0], (long long)w->dims[0]);
+  }
+  const int spatial = x->rank - 2;
+  QI_CHECK(qi_nn_read_window_attrs(n, spatial, w->dims + 2, true, &a->win, err));
+  return qi_nn_window_output(n, &a->win, x->dims + 2, false, out_spatial, err);
+}
+
+qi_status qi_nn_conv_infer(qi_graph *g, qi_node *n, qi_error *err) {
+  conv_attrs a;
+  int64_t out_sp[2];
+  QI_CHECK(read_conv(g, n, &a, out_sp, err));
+  const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1);
+  qi_tensor *y = qi_node_out(g, n, 0);
+  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  int64_t dims[4] = {x->dims[0], w->dims[0], out_sp[0], out_sp[1]};
+  qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, x->rank, dims);
+  return QINFER_OK;
+}
+
+/* Packs W (+ bias) into dst in the layout of the chosen path. */
+static void conv_pack(const conv_state *s, const float *w, const float *bias, float *dst) {
+  if (s->path == CONV_DEPTHWISE) {
+    memcpy(dst, w, s->out_c * s->taps * sizeof(float));
+    for (size_t c = 0; c < s->out_c; c++) dst[s->out_c * s->taps + c] = bias ? bias[c] : 0.0f;
+    return;
+  }
+  for (size_t grp = 0; grp < s->groups; grp++)
+    s->gemm->pack(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->kr, w + grp * s->out_c_g * s->k_g, s->k_g, 1,
+                  bias ? bias + grp * s->out_c_g : NULL, dst + grp * s->group_floats);
+}
+
+static size_t conv_packed_floats(const conv_state *s) {
+  return s->path == CONV_DEPTHWISE ? s->out_c * (s->taps + 1) : s->groups * s->group_floats;
+}
+
+void qi_nn_conv_release(qi_node *n) {
+  conv_state *s = n->state;
+  if (s) free(s->packed);
+  free(s);
+  n->state = NULL;
+}
+
+qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+  conv_attrs a;
+  int64_t out_sp[2];
+  QI_CHECK(read_conv(g, n, &a, out_sp, err));
+  const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
+  conv_state *s = calloc(1, sizeof *s);
+  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  n->state = s;
+  qi_nn_window2d(&a.win, x->dims + 2, out_sp, &s->geom);
+  s->batch = (size_t)x->dims[0];
+  s->in_c = (size_t)x->dims[1];
+  s->out_c = (size_t)w->dims[0];
+  s->groups = (size_t)a.group;
+  s->in_c_g = s->in_c / s->groups;
+  s->out_c_g = s->out_c / s->groups;
+  s->taps = s->geom.kernel_h * s->geom.kernel_w;
+  s->k_g = s->in_c_g * s->taps;
+  s->in_hw = s->geom.in_h * s->geom.in_w;
+  s->out_hw = s->geom.out_h * s->geom.out_w;
+  s->gemm = qi_f32_gemm_config_get(g->isa);
+  const qi_window2d *geo = &s->geom;
+  if (s->groups == s->in_c && s->groups > 1) {
+    s->path = CONV_DEPTHWISE;
+    const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get(g->isa);
+    s->dw_ukernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->ukernel_3x3 : dw->ukernel_any;
+  } else if (s->taps == 1 && geo->stride_h == 1 && geo->stride_w == 1 && geo->pad_top == 0 && geo->pad_left == 0 &&
+             geo->pad_bottom == 0 && geo->pad_right == 0) {
+    s->path = CONV_POINTWISE;
+  } else {
+    s->path = CONV_IM2COL;
+  }
+  s->group_floats = qi_f32_gemm_packed_floats(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->kr);
+  const bool constant = (w->flags & QI_TF_CONST) && (!b || (b->flags & QI_TF_CONST));
+  size_t scratch_floats = s->path == CONV_IM2COL ? s->k_g * s->out_hw : 0;
+  if (constant) {
+    s->packed = malloc(conv_packed_floats(s) * sizeof(float));
+    if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
+    conv_pack(s, w->data, b ? b->data : NULL, s->packed);
+  } else {
+    scratch_floats += conv_packed_floats(s);
+  }
+  n->scratch_bytes = scratch_floats * sizeof(float);
+  return QINFER_OK;
+}
+
+typedef struct dw_task {
+  const conv_state *s;
+  const qi_node *n;
+  const float *x, *weights, *bias;
+  float *y;
+  qi_f32_minmax_params params;
+} dw_task;
+
+static void dw_planes(void *arg, size_t begin, size_t end) {
+  const dw_task *t = arg;
+  const conv_state *s = t->s;
+  const size_t multiplier = s->out_c / s->in_c;
+  for (size_t i = begin; i < end; i++) {
+    const size_t image = i / s->out_c, oc = i % s->out_c, ic = oc / multiplier;
+    float *out = t->y + i * s->out_hw;
+    s->dw_ukernel(&s->geom, t->x + (image * s->in_c + ic) * s->in_hw, t->weights + oc * s->taps, t->bias[oc], out,
+                  &t->params);
+    if (t->n->act == QI_ACT_LEAKY) qi_apply_act_f32(t->n, out, s->out_hw);
+  }
+}
+
+typedef struct im2col_task {
+  const qi_window2d *geom;
+  const float *x;
+  float *col;
+} im2col_task;
+
+static void im2col_rows(void *arg, size_t begin, size_t end) {
+  const im2col_task *t = arg;
+  qi_f32_im2col_chw__scalar(t->geom, begin, end, t->x, t->col);
+}
+
+qi_status qi_nn_conv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+  (void)err;
+  const conv_state *s = n->state;
+  const qi_tensor *xt = qi_node_in(g, n, 0), *wt = qi_node_in(g, n, 1), *bt = qi_node_in(g, n, 2);
+  const float *x = xt->data;
+  float *y = qi_node_out(g, n, 0)->data;
+  float *scratch = n->scratch;
+  const float *packed = s->packed;
+  if (!packed) { /* weights computed at run time: pack them at the end of scratch */
+    float *dst = scratch + (s->path == CONV_IM2COL ? s->k_g * s->out_hw : 0);
+    conv_pack(s, wt->data, bt ? bt->data : NULL, dst);
+    packed = dst;
+  }
+  const qi_f32_minmax_params params = qi_nn_minmax(n);
+  if (s->path == CONV_DEPTHWISE) {
+    dw_task t = {s, n, x, packed, packed + s->out_c * s->taps, y, params};
+    qi_parallel_for(ctx->pool, s->batch * s->out_c, 1, dw_planes, &t);
+    return QINFER_OK;
+  }
+  qi_nn_gemm_args args = {
+      .cfg = s->gemm,
+      .m = s->out_c_g,
+      .n = s->out_hw,
+      .k = s->k_g,
+      .packed_w = packed,
+      .packed_w_batch_stride = s->group_floats,
+      .c_stride = s->out_hw,
+      .c_batch_stride = s->out_c_g * s->out_hw,
+      .params = params,
+      .epilogue = n->act == QI_ACT_LEAKY ? qi_nn_act_epilogue : NULL,
+      .epilogue_ctx = n,
+  };
+  for (size_t image = 0; image < s->batch; image++) {
+    const float *x_image = x + image * s->in_c * s->in_hw;
+    args.c = y + image * s->out_c * s->out_hw;
+    if (s->path == CONV_POINTWISE) {
+      args.batch = s->groups; /* one problem per group */
+      args.b = x_image;
+      args.b_stride = s->in_hw;
+      args.b_batch_stride = s->in_c_g * s->in_hw;
+      qi_nn_gemm(&args, ctx->pool);
+      continue;
+    }
+    for (size_t grp = 0; grp < s->groups; grp++) {
+      im2col_task t = {&s->geom, x_image + grp * s->in_c_g * s->in_hw, scratch};
+      qi_parallel_for(ctx->pool, s->k_g, 4, im2col_rows, &t);
+      qi_nn_gemm_args one = args;
+      one.batch = 1;
+      one.packed_w = packed + grp * s->group_floats;
+      one.b = scratch;
+      one.b_stride = s->out_hw;
+      one.c = args.c + grp * s->out_c_g * s->out_hw;
+      qi_nn_gemm(&one, ctx->pool);
+    }
+  }
+  return QINFER_OK;
+}
+

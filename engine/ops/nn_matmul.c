@@ -1,0 +1,167 @@
+/* MatMul (opsets 1..13): numpy matmul. A 1-D A is a row [1, K] and a 1-D B a column [K, 1], the added dimension
+ * being removed from the output; leading (batch) dimensions broadcast.
+ *
+ * Every batch problem is one gemm: the left operand A[M, K] is packed (once in prepare when A is constant, else
+ * into scratch at every run, one packing per distinct A matrix), B[K, N] is read in place. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <math.h>
+
+#include "engine/ops/nn_common.h"
+#include "engine/ops/nn_ops.h"
+
+typedef struct matmul_shape {
+  size_t m, k, n;
+  int batch_rank;
+  int64_t batch[QI_MAX_RANK];
+  int out_rank;
+  int64_t out[QI_MAX_RANK];
+} matmul_shape;
+
+typedef struct matmul_state {
+  const qi_f32_gemm_config *cfg;
+  matmul_shape shape;
+  size_t problems, a_count; /* output batch problems; distinct A matrices */
+  size_t *w_off, *b_off;    /* per problem, in floats: into the packed A buffer and into B */
+  size_t packed_floats;     /* per A matrix */
+  float *packed_a;          /* owned when A is constant */
+} matmul_state;
+
+static qi_status matmul_shape_of(qi_graph *g, const qi_node *n, matmul_shape *s, qi_error *err) {
+  QI_CHECK(qi_nn_check_float_input(g, n, 0, 1, QI_MAX_RANK, err));
+  QI_CHECK(qi_nn_check_float_input(g, n, 1, 1, QI_MAX_RANK, err));
+  const qi_tensor *a = qi_node_in(g, n, 0), *b = qi_node_in(g, n, 1);
+  const int64_t K = a->dims[a->rank - 1];
+  const int64_t Kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
+  if (K != Kb)
+    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "inner dimensions differ (%lld vs %lld)", (long long)K,
+                      (long long)Kb);
+  s->k = (size_t)K;
+  s->m = a->rank == 1 ? 1 : (size_t)a->dims[a->rank - 2];
+  s->n = b->rank == 1 ? 1 : (size_t)b->dims[b->rank - 1];
+  const int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
+  s->batch_rank = ra > rb ? ra : rb;
+  for (int i = 0; i < s->batch_rank; i++) {
+    const int ia = i - (s->batch_rank - ra), ib = i - (s->batch_rank - rb);
+    const int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+    if (da != db && da != 1 && db != 1)
+      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "batch dimensions %lld and %lld do not broadcast", (long long)da,
+                        (long long)db);
+    s->batch[i] = da == 1 ? db : da;
+  }
+  s->out_rank = 0;
+  for (int i = 0; i < s->batch_rank; i++) s->out[s->out_rank++] = s->batch[i];
+  if (a->rank > 1) s->out[s->out_rank++] = (int64_t)s->m;
+  if (b->rank > 1) s->out[s->out_rank++] = (int64_t)s->n;
+  return QINFER_OK;
+}
+
+qi_status qi_nn_matmul_infer(qi_graph *g, qi_node *n, qi_error *err) {
+  matmul_shape s;
+  QI_CHECK(matmul_shape_of(g, n, &s, err));
+  qi_tensor *y = qi_node_out(g, n, 0);
+  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, s.out_rank, s.out);
+  return QINFER_OK;
+}
+
+void qi_nn_matmul_release(qi_node *n) {
+  matmul_state *s = n->state;
+  if (s) {
+    free(s->w_off);
+    free(s->b_off);
+    free(s->packed_a);
+  }
+  free(s);
+  n->state = NULL;
+}
+
+/* Index of the matrix of an operand with `rank` dims for the output batch multi-index `idx`. */
+static size_t operand_matrix(const qi_tensor *t, const matmul_shape *s, const int64_t *idx) {
+  const int r = t->rank > 2 ? t->rank - 2 : 0;
+  size_t index = 0;
+  for (int i = 0; i < r; i++) {
+    const int64_t d = t->dims[i];
+    index = index * (size_t)d + (d == 1 ? 0 : (size_t)idx[s->batch_rank - r + i]);
+  }
+  return index;
+}
+
+static void pack_a_all(const matmul_state *s, const float *a, float *dst) {
+  const matmul_shape *sh = &s->shape;
+  for (size_t i = 0; i < s->a_count; i++)
+    s->cfg->pack(sh->m, sh->k, s->cfg->mr, s->cfg->kr, a + i * sh->m * sh->k, sh->k, 1, NULL,
+                 dst + i * s->packed_floats);
+}
+
+qi_status qi_nn_matmul_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+  matmul_state *s = calloc(1, sizeof *s);
+  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  n->state = s;
+  QI_CHECK(matmul_shape_of(g, n, &s->shape, err));
+  const matmul_shape *sh = &s->shape;
+  const qi_tensor *a = qi_node_in(g, n, 0), *b = qi_node_in(g, n, 1);
+  s->cfg = qi_f32_gemm_config_get(g->isa);
+  s->problems = 1;
+  for (int i = 0; i < sh->batch_rank; i++) s->problems *= (size_t)sh->batch[i];
+  const size_t a_matrix = sh->m * sh->k;
+  s->a_count = a_matrix != 0 ? (size_t)qi_tensor_numel(a) / a_matrix : 1;
+  s->packed_floats = sh->k ? qi_f32_gemm_packed_floats(sh->m ? sh->m : 1, sh->k, s->cfg->mr, s->cfg->kr) : 0;
+  s->w_off = malloc((s->problems + 1) * sizeof(size_t));
+  s->b_off = malloc((s->problems + 1) * sizeof(size_t));
+  if (!s->w_off || !s->b_off) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  int64_t idx[QI_MAX_RANK] = {0};
+  for (size_t p = 0; p < s->problems; p++) {
+    s->w_off[p] = operand_matrix(a, sh, idx) * s->packed_floats;
+    s->b_off[p] = operand_matrix(b, sh, idx) * sh->k * sh->n;
+    for (int i = sh->batch_rank - 1; i >= 0; i--) { /* next multi-index, last dimension fastest */
+      if (++idx[i] < sh->batch[i]) break;
+      idx[i] = 0;
+    }
+  }
+  if (sh->k && sh->m) {
+    if (a->flags & QI_TF_CONST) {
+      s->packed_a = malloc(s->a_count * s->packed_floats * sizeof(float));
+      if (!s->packed_a) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing A");
+      pack_a_all(s, a->data, s->packed_a);
+    } else {
+      n->scratch_bytes = s->a_count * s->packed_floats * sizeof(float);
+    }
+  }
+  return QINFER_OK;
+}
+
+qi_status qi_nn_matmul_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+  (void)err;
+  const matmul_state *s = n->state;
+  const matmul_shape *sh = &s->shape;
+  float *y = qi_node_out(g, n, 0)->data;
+  if (sh->k == 0) {
+    memset(y, 0, s->problems * sh->m * sh->n * sizeof(float));
+    return QINFER_OK;
+  }
+  const float *packed = s->packed_a;
+  if (!packed) {
+    pack_a_all(s, qi_node_in(g, n, 0)->data, n->scratch);
+    packed = n->scratch;
+  }
+  const qi_nn_gemm_args args = {
+      .cfg = s->cfg,
+      .batch = s->problems,
+      .m = sh->m,
+      .n = sh->n,
+      .k = sh->k,
+      .packed_w = packed,
+      .w_offsets = s->w_off,
+      .b = qi_node_in(g, n, 1)->data,
+      .b_offsets = s->b_off,
+      .b_stride = sh->n,
+      .c = y,
+      .c_stride = sh->n,
+      .c_batch_stride = sh->m * sh->n,
+      .params = {-INFINITY, INFINITY},
+  };
+  qi_nn_gemm(&args, ctx->pool);
+  return QINFER_OK;
+}

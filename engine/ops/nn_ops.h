@@ -1,0 +1,21 @@
+/* Entry points of the nn family's ops, gathered into qi_ops_nn by nn_table.c (one nn_*.c file per op). */
+#ifndef QI_NN_OPS_H
+#define QI_NN_OPS_H
+
+#include "engine/op.h"
+
+#define QI_NN_DECLARE_OP(name)                                                              \
+  qi_status qi_nn_##name##_infer(qi_graph *g, qi_node *n, qi_error *err);                   \
+  qi_status qi_nn_##name##_prepare(qi_graph *g, qi_node *n, qi_error *err);                 \
+  qi_status qi_nn_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err); \
+  void qi_nn_##name##_release(qi_node *n)
+
+QI_NN_DECLARE_OP(conv);
+QI_NN_DECLARE_OP(conv_transpose);
+QI_NN_DECLARE_OP(gemm);
+QI_NN_DECLARE_OP(matmul);
+QI_NN_DECLARE_OP(global_pool);
+QI_NN_DECLARE_OP(pool);
+QI_NN_DECLARE_OP(attention);
+
+#endif /* QI_NN_OPS_H */

@@ -1,0 +1,78 @@
+/* BatchNormalization in inference mode (opsets 9 to 15): y = (x - mean) / sqrt(var + eps) * scale + B per
+ * channel of X [N, C, ...], computed as y = x * a[c] + b[c] with a and b folded into scratch each run.
+ * Training (training_mode = 1, or the running / saved statistics outputs) is refused. */
+#include <math.h>
+
+#include "engine/ops/reduce_ops.h"
+#include "kernels/f32-vmulcaddc/vmulcaddc.h"
+
+qi_status qi_reduce_batchnorm_infer(qi_graph *g, qi_node *n, qi_error *err) {
+  if (n->n_inputs != 5 || !qi_node_out(g, n, 0))
+    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "BatchNormalization: expected 5 inputs and output Y");
+  if (qi_attr_int(n, "training_mode", 0) != 0)
+    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "BatchNormalization: training_mode=1 is not supported");
+  for (int i = 1; i < n->n_outputs; i++)
+    if (qi_node_out(g, n, i))
+      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "BatchNormalization: training outputs (output %d) are not supported", i);
+  const qi_tensor *x = qi_node_in(g, n, 0);
+  if (!x || x->rank < 2) return qi_fail(err, QINFER_ERR_SHAPE, "BatchNormalization: X must have rank >= 2");
+  const int64_t c = x->dims[1];
+  static const char *const names[] = {"X", "scale", "B", "mean", "var"};
+  for (int i = 0; i < 5; i++) {
+    const qi_tensor *p = qi_node_in(g, n, i);
+    if (!p) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "BatchNormalization: input %s is missing", names[i]);
+    if (p->dtype != QINFER_DTYPE_FLOAT)
+      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "BatchNormalization: unsupported dtype %s for %s",
+                     qi_dtype_name(p->dtype), names[i]);
+    if (i > 0 && (p->rank != 1 || p->dims[0] != c)) {
+      char sp[128];
+      return qi_fail(err, QINFER_ERR_SHAPE, "BatchNormalization: %s has shape %s, expected [%lld]", names[i],
+                     qi_shape_str(p->rank, p->dims, sp, sizeof sp), (long long)c);
+    }
+  }
+  qi_tensor_set_shape(qi_node_out(g, n, 0), x->dtype, x->rank, x->dims);
+  return QINFER_OK;
+}
+
+qi_status qi_reduce_batchnorm_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+  (void)err;
+  n->scratch_bytes = 2 * sizeof(float) * (size_t)qi_node_in(g, n, 0)->dims[1];
+  return QINFER_OK;
+}
+
+typedef struct batchnorm_task {
+  const float *x, *a, *b;
+  float *y;
+  size_t channels, size;
+  const qi_node *node;
+} batchnorm_task;
+
+static void batchnorm_rows(void *arg, size_t begin, size_t end) {
+  const batchnorm_task *t = arg;
+  const qi_f32_vmulcaddc_ukernel_fn mulcaddc = qi_f32_vmulcaddc_config_get(QINFER_ISA_AUTO);
+  for (size_t r = begin; r < end; r++) {
+    const size_t c = r % t->channels;
+    mulcaddc(t->size, t->x + r * t->size, t->a[c], t->b[c], t->y + r * t->size);
+  }
+  if (t->node->act) qi_apply_act_f32(t->node, t->y + begin * t->size, (end - begin) * t->size);
+}
+
+qi_status qi_reduce_batchnorm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+  (void)err;
+  const qi_tensor *x = qi_node_in(g, n, 0);
+  const float *scale = qi_node_in(g, n, 1)->data, *bias = qi_node_in(g, n, 2)->data;
+  const float *mean = qi_node_in(g, n, 3)->data, *var = qi_node_in(g, n, 4)->data;
+  const size_t channels = (size_t)x->dims[1];
+  const float eps = qi_attr_float(n, "epsilon", 1e-5f);
+  if (qi_tensor_numel(x) == 0) return QINFER_OK;
+  float *a = n->scratch, *b = a + channels;
+  for (size_t c = 0; c < channels; c++) {
+    a[c] = scale[c] / sqrtf(var[c] + eps);
+    b[c] = bias[c] - mean[c] * a[c];
+  }
+  const int64_t rows = x->dims[0] * x->dims[1];
+  batchnorm_task t = {.x = x->data, .a = a, .b = b, .y = qi_node_out(g, n, 0)->data, .channels = channels,
+                      .size = (size_t)(qi_tensor_numel(x) / rows), .node = n};
+  qi_parallel_for(qi_reduce_pool(ctx), (size_t)rows, QI_REDUCE_GRAIN / (t.size + 1) + 1, batchnorm_rows, &t);
+  return QINFER_OK;
+}

@@ -1,0 +1,47 @@
+/* FP32 depthwise convolution, direct, on one CHW plane: output[oy][ox] = clamp(bias + sum over taps of
+ * weights[ky * kernel_w + kx] * input[iy][ix]), padding taps contributing nothing. Each ukernel handles any
+ * stride, dilation and padding; the 3x3 one unrolls its nine taps on the interior of the plane. */
+#ifndef QI_F32_DWCONV_H
+#define QI_F32_DWCONV_H
+
+#include <stdbool.h>
+
+#include "kernels/f32-gemm/f32-gemm.h"
+#include "kernels/f32-im2col/window2d.h"
+
+typedef void (*qi_f32_dwconv_minmax_ukernel_fn)(const qi_window2d *g, const float *input, const float *weights,
+                                                float bias, float *output, const qi_f32_minmax_params *params);
+
+typedef struct qi_f32_dwconv_config {
+  qi_f32_dwconv_minmax_ukernel_fn ukernel_3x3; /* kernel_h == kernel_w == 3 */
+  qi_f32_dwconv_minmax_ukernel_fn ukernel_any; /* every kernel size */
+} qi_f32_dwconv_config;
+
+/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU. */
+const qi_f32_dwconv_config *qi_f32_dwconv_config_get(qinfer_isa isa);
+
+void qi_f32_dwconv_minmax_ukernel_3x3__scalar(const qi_window2d *g, const float *input, const float *weights,
+                                              float bias, float *output, const qi_f32_minmax_params *params);
+void qi_f32_dwconv_minmax_ukernel_any__scalar(const qi_window2d *g, const float *input, const float *weights,
+                                              float bias, float *output, const qi_f32_minmax_params *params);
+
+/* Shared border path: one output pixel with bounds checks on every tap (before the clamp). */
+static inline float qi_f32_dwconv_border_pixel(const qi_window2d *g, const float *input, const float *weights,
+                                               float bias, size_t oy, size_t ox) {
+  float acc = bias;
+  for (size_t ky = 0; ky < g->kernel_h; ky++) {
+    const size_t iy_padded = oy * g->stride_h + ky * g->dilation_h;
+    if (iy_padded < g->pad_top || iy_padded - g->pad_top >= g->in_h) continue;
+    const float *row = input + (iy_padded - g->pad_top) * g->in_w;
+    for (size_t kx = 0; kx < g->kernel_w; kx++) {
+      const size_t ix_padded = ox * g->stride_w + kx * g->dilation_w;
+      if (ix_padded < g->pad_left || ix_padded - g->pad_left >= g->in_w) continue;
+      acc += weights[ky * g->kernel_w + kx] * row[ix_padded - g->pad_left];
+    }
+  }
+  return acc;
+}
+
+static inline float qi_clamp_f32(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+#endif /* QI_F32_DWCONV_H */

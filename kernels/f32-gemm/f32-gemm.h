@@ -1,0 +1,74 @@
+/* FP32 GEMM microkernels: C[M, N] = W[M, K] * B[K, N] + bias[M], clamped to [min, max].
+ *
+ * The packed operand is the left one (W, the weights of a convolution or a constant matrix) so that NCHW
+ * convolutions need no layout change: per image, out[Cout, H*W] = W[Cout, Cin*kh*kw] * col[Cin*kh*kw, H*W].
+ * B is read unpacked: kc rows of nc contiguous floats, b_stride floats apart. C is mr rows of nc floats,
+ * c_stride floats apart.
+ *
+ * Packed weight layout (the "panel" ABI, written by qi_f32_gemm_pack_w, read by every gemm ukernel):
+ *
+ *   for each panel p of MR rows (rows p*MR .. p*MR+MR-1, zero-filled past M):
+ *     float bias[MR]                        bias of the panel's rows (0 when there is no bias)
+ *     for each k-block kb of KR columns (K rounded up to KR, zero-filled past K):
+ *       float w[MR][KR]                     w[r][j] = W[p*MR + r][kb*KR + j]
+ *
+ *   One panel holds MR * (1 + round_up(K, KR)) floats; qi_f32_gemm_packed_floats gives the whole size.
+ *   A ukernel receives one panel and walks it once per NR-wide column tile of B.
+ */
+#ifndef QI_F32_GEMM_H
+#define QI_F32_GEMM_H
+
+#include <assert.h>
+#include <stddef.h>
+
+#include "qinfer.h"
+
+/* Output clamp of every *_minmax_* kernel; {-INFINITY, +INFINITY} disables it. */
+typedef struct qi_f32_minmax_params {
+  float min;
+  float max;
+} qi_f32_minmax_params;
+
+static_assert(sizeof(float) == 4, "packed panels are arrays of IEEE binary32");
+static_assert(sizeof(qi_f32_minmax_params) == 2 * sizeof(float), "params are passed by pointer to SIMD code");
+
+/* One MR-row panel times B: writes mr (1..MR) rows and nc (>= 1) columns of C; kc (>= 1) is K. */
+typedef void (*qi_f32_gemm_minmax_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *packed_w,
+                                              const float *b, size_t b_stride, float *c, size_t c_stride,
+                                              const qi_f32_minmax_params *params);
+
+/* Packs W (m x k, element (i, j) at w[i * w_m_stride + j * w_k_stride]) and optional bias (m floats, NULL
+ * for zeros) into panels of mr rows and kr-wide k-blocks. `packed` holds qi_f32_gemm_packed_floats(). */
+typedef void (*qi_f32_gemm_pack_fn)(size_t m, size_t k, size_t mr, size_t kr, const float *w, size_t w_m_stride,
+                                    size_t w_k_stride, const float *bias, float *packed);
+
+/* A kernel together with the tile and packing it needs: chosen once per ISA path. */
+typedef struct qi_f32_gemm_config {
+  qi_f32_gemm_minmax_ukernel_fn ukernel;
+  qi_f32_gemm_pack_fn pack;
+  size_t mr, nr, kr;
+  const char *name;
+} qi_f32_gemm_config;
+
+/* Config for an ISA path: the best kernel the path has, the scalar one for paths without their own.
+ * QINFER_ISA_AUTO means the best path of this CPU. Never NULL. */
+const qi_f32_gemm_config *qi_f32_gemm_config_get(qinfer_isa isa);
+
+static inline size_t qi_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
+static inline size_t qi_div_round_up(size_t x, size_t q) { return (x + q - 1) / q; }
+
+/* Floats of a packed m x k operand. */
+static inline size_t qi_f32_gemm_packed_floats(size_t m, size_t k, size_t mr, size_t kr) {
+  return qi_div_round_up(m, mr) * mr * (1 + qi_round_up(k, kr));
+}
+/* Floats of one packed panel (distance between consecutive panels). */
+static inline size_t qi_f32_gemm_panel_floats(size_t k, size_t mr, size_t kr) { return mr * (1 + qi_round_up(k, kr)); }
+
+void qi_f32_gemm_pack_w(size_t m, size_t k, size_t mr, size_t kr, const float *w, size_t w_m_stride,
+                        size_t w_k_stride, const float *bias, float *packed);
+
+void qi_f32_gemm_minmax_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *packed_w, const float *b,
+                                            size_t b_stride, float *c, size_t c_stride,
+                                            const qi_f32_minmax_params *params);
+
+#endif /* QI_F32_GEMM_H */

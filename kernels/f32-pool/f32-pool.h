@@ -1,0 +1,24 @@
+/* FP32 pooling over CHW planes (one plane per call) and global pooling over rows.
+ *
+ * Max pooling: the largest input under the window, padding taps ignored.
+ * Average pooling (ONNX / ONNX Runtime semantics): sum of the in-bounds taps divided by
+ *   - count_include_pad == false: the number of in-bounds taps;
+ *   - count_include_pad == true:  the number of taps inside the padded input, i.e. the window clipped to
+ *     [-pad_top, in_h + pad_bottom) x [-pad_left, in_w + pad_right) (ceil_mode windows may overhang it);
+ *   a window with no in-bounds tap gives 0. */
+#ifndef QI_F32_POOL_H
+#define QI_F32_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernels/f32-im2col/window2d.h"
+
+void qi_f32_maxpool2d_chw_ukernel__scalar(const qi_window2d *g, const float *input, float *output);
+void qi_f32_avgpool2d_chw_ukernel__scalar(const qi_window2d *g, bool count_include_pad, const float *input,
+                                          float *output);
+/* output[r] = mean (or max) of input[r * length .. r * length + length), for rows r < rows. */
+void qi_f32_gavgpool_ukernel__scalar(size_t rows, size_t length, const float *input, float *output);
+void qi_f32_gmaxpool_ukernel__scalar(size_t rows, size_t length, const float *input, float *output);
+
+#endif /* QI_F32_POOL_H */

@@ -1,0 +1,14 @@
+#include <assert.h>
+
+#include "kernels/f32-vbinary/vbinary.h"
+
+void qi_f32_vmin_ukernel__scalar(size_t n, const float *a, const float *b, float *y) {
+  assert(a != NULL && b != NULL && y != NULL);
+  for (size_t i = 0; i < n; i++) y[i] = a[i] < b[i] || a[i] != a[i] ? a[i] : b[i];
+}
+
+void qi_f32_vminc_ukernel__scalar(size_t n, const float *a, const float *b, float *y) {
+  assert(a != NULL && b != NULL && y != NULL);
+  const float c = b[0];
+  for (size_t i = 0; i < n; i++) y[i] = a[i] < c || a[i] != a[i] ? a[i] : c;
+}

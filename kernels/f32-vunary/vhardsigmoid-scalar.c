@@ -1,0 +1,13 @@
+#include <assert.h>
+
+#include "kernels/f32-vunary/vunary.h"
+
+void qi_f32_vhardsigmoid_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params) {
+  assert(x != NULL && y != NULL);
+  assert(params != NULL);
+  const float alpha = params->alpha, beta = params->beta;
+  for (size_t i = 0; i < n; i++) {
+    const float v = alpha * x[i] + beta;
+    y[i] = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+  }
+}

@@ -1,0 +1,14 @@
+#include <assert.h>
+#include <math.h>
+
+#include "kernels/f32-vunary/vunary.h"
+
+/* ONNX rounds halves to even, as the default floating-point mode does. */
+void qi_f32_vround_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params) {
+  assert(x != NULL && y != NULL);
+  (void)params;
+  for (size_t i = 0; i < n; i++) {
+    const float v = x[i];
+    y[i] = nearbyintf(v);
+  }
+}

@@ -1,0 +1,13 @@
+#include <assert.h>
+
+#include "kernels/f32-vunary/vunary.h"
+
+void qi_f32_vthresholdedrelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params) {
+  assert(x != NULL && y != NULL);
+  assert(params != NULL);
+  const float alpha = params->alpha;
+  for (size_t i = 0; i < n; i++) {
+    const float v = x[i];
+    y[i] = v > alpha ? v : 0.0f;
+  }
+}

@@ -1,0 +1,87 @@
+/* FP32 elementwise unary kernels: qi_f32_v<op>_ukernel__<isa>(n, x, y, params), y[i] = f(x[i]).
+ * y may equal x (in place); otherwise buffers must not overlap. params carries the op's attributes. */
+#ifndef QI_F32_VUNARY_H
+#define QI_F32_VUNARY_H
+
+#include <stddef.h>
+
+#include "qinfer.h"
+
+typedef struct qi_f32_unary_params {
+  float min, max;            /* CLAMP */
+  float alpha, beta, gamma;  /* LEAKY_RELU, HARD_SIGMOID, HARD_SWISH, ELU, SELU, CELU, THRESHOLDED_RELU */
+} qi_f32_unary_params;
+
+typedef void (*qi_f32_vunary_ukernel_fn)(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+
+void qi_f32_vabs_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vneg_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vsqrt_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vexp_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vlog_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vrecip_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vfloor_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vceil_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vround_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vsign_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vrelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vlrelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vclamp_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vsigmoid_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vhardsigmoid_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vhardswish_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vtanh_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_verf_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vgelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vgelutanh_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vsoftplus_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vsoftsign_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_velu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vselu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vcelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vthresholdedrelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vmish_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vsin_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vcos_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vtan_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+void qi_f32_vsqr_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+
+typedef enum qi_vunary_op {
+  QI_VUNARY_ABS,
+  QI_VUNARY_NEG,
+  QI_VUNARY_SQRT,
+  QI_VUNARY_EXP,
+  QI_VUNARY_LOG,
+  QI_VUNARY_RECIPROCAL,
+  QI_VUNARY_FLOOR,
+  QI_VUNARY_CEIL,
+  QI_VUNARY_ROUND,
+  QI_VUNARY_SIGN,
+  QI_VUNARY_RELU,
+  QI_VUNARY_LEAKY_RELU,
+  QI_VUNARY_CLAMP,
+  QI_VUNARY_SIGMOID,
+  QI_VUNARY_HARD_SIGMOID,
+  QI_VUNARY_HARD_SWISH,
+  QI_VUNARY_TANH,
+  QI_VUNARY_ERF,
+  QI_VUNARY_GELU,
+  QI_VUNARY_GELU_TANH,
+  QI_VUNARY_SOFTPLUS,
+  QI_VUNARY_SOFTSIGN,
+  QI_VUNARY_ELU,
+  QI_VUNARY_SELU,
+  QI_VUNARY_CELU,
+  QI_VUNARY_THRESHOLDED_RELU,
+  QI_VUNARY_MISH,
+  QI_VUNARY_SIN,
+  QI_VUNARY_COS,
+  QI_VUNARY_TAN,
+  QI_VUNARY_SQR,
+  QI_VUNARY_COUNT
+} qi_vunary_op;
+
+/* Kernel of op for isa (QINFER_ISA_AUTO: QINFER_ISA from the environment, else the best path). */
+qi_f32_vunary_ukernel_fn qi_f32_vunary_config_get(qi_vunary_op op, qinfer_isa isa);
+
+#endif /* QI_F32_VUNARY_H */

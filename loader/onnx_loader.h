@@ -1,0 +1,25 @@
+/* ONNX loader: serialized ModelProto bytes -> qi_graph (docs/loader.md).
+ *
+ * Every byte of the model is treated as hostile: a malformed model yields QINFER_ERR_INVALID_MODEL (or
+ * QINFER_ERR_UNSUPPORTED for valid ONNX that qinfer does not handle, QINFER_ERR_OUT_OF_MEMORY, QINFER_ERR_IO
+ * for external-data files) with a message in err, and nothing is left allocated. */
+#ifndef QI_ONNX_LOADER_H
+#define QI_ONNX_LOADER_H
+
+#include <stddef.h>
+
+#include "engine/ir.h"
+#include "engine/status.h"
+
+/* Decodes the model in data[0, size) into a new graph (*out; NULL on failure). Initializer raw_data is
+ * referenced in place inside data when it is aligned for its element type, so data must stay valid and
+ * unchanged for the life of the graph; other constant data is owned by the graph (QI_TF_OWNED).
+ * base_dir is the folder external data is resolved in; NULL refuses external data. The returned graph is
+ * linked and topologically ordered (g->order). */
+qi_status qi_onnx_load(const void *data, size_t size, const char *base_dir, qi_graph **out, qi_error *err);
+
+/* Maps the regular file at path read-only (*addr, *len; release with munmap). An empty file, a directory or
+ * a file that cannot be opened is an error (QINFER_ERR_IO). */
+qi_status qi_map_file(const char *path, void **addr, size_t *len, qi_error *err);
+
+#endif /* QI_ONNX_LOADER_H */

@@ -1,0 +1,27 @@
+# Engine tests on small models built at test time by tests/engine/make_models.py (numpy computes the
+# expected outputs independently of qinfer).
+set(QI_ENGINE_MODELS ${CMAKE_CURRENT_BINARY_DIR}/engine_models)
+add_test(NAME engine.make_models
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine/make_models.py ${QI_ENGINE_MODELS})
+set_tests_properties(engine.make_models PROPERTIES FIXTURES_SETUP engine_models)
+
+add_library(qi_engine_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/engine/session_fixture.c)
+target_link_libraries(qi_engine_fixture PUBLIC qinfer_internal qinfer_tools_io)
+target_include_directories(qi_engine_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/common
+                                                    ${CMAKE_CURRENT_SOURCE_DIR}/engine)
+
+foreach(name test_session test_model_vs_numpy test_run_allocs)
+  add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/engine/${name}.c)
+  target_link_libraries(${name} PRIVATE qi_engine_fixture)
+endforeach()
+# Every allocation made by the statically linked library goes through the counting wrappers.
+target_link_options(test_run_allocs PRIVATE
+  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=posix_memalign)
+
+add_test(NAME engine.session COMMAND test_session ${QI_ENGINE_MODELS})
+add_test(NAME engine.small_cnn_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} small_cnn 1e-5)
+add_test(NAME engine.dyn_reshape_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} dyn_reshape 0)
+add_test(NAME engine.run_allocates_nothing
+         COMMAND test_run_allocs ${QI_ENGINE_MODELS}/small_cnn.onnx ${QI_ENGINE_MODELS}/small_cnn.input.npy)
+set_tests_properties(engine.session engine.small_cnn_vs_numpy engine.dyn_reshape_vs_numpy
+                     engine.run_allocates_nothing PROPERTIES FIXTURES_REQUIRED engine_models)

@@ -1,0 +1,133 @@
+/* Session-level behaviour through the public API: shape binding, pass results (BN folding, activation
+ * fusion, folding of shape subgraphs), and the error paths. usage: test_session MODELS_DIR */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/session.h"
+#include "test_util.h"
+
+TEST_MAIN_GLOBALS;
+
+static char dir[900];
+
+static const char *model(const char *name) {
+  static char path[1024];
+  snprintf(path, sizeof path, "%s/%s.onnx", dir, name);
+  return path;
+}
+
+static int live_nodes_of(const qinfer_session *s, const char *op_type) {
+  int count = 0;
+  for (int i = 0; i < s->graph->n_nodes; i++)
+    count += !s->graph->nodes[i].dead && strcmp(s->graph->nodes[i].op_type, op_type) == 0;
+  return count;
+}
+
+static void test_passes_on_small_cnn(void) {
+  qinfer_model *m = NULL;
+  qinfer_session *s = NULL;
+  qinfer_session_options *o = NULL;
+  CHECK(qinfer_model_load_file(model("small_cnn"), &m) == QINFER_OK);
+  if (!m) return;
+  qinfer_tensor_info info;
+  CHECK(qinfer_model_input_info(m, 0, &info) == QINFER_OK);
+  CHECK(info.rank == 4 && info.dims[0] == -1 && info.dim_names[0] && strcmp(info.dim_names[0], "N") == 0);
+  qinfer_session_options_create(&o);
+  CHECK(qinfer_session_options_set_dim(o, "N", 4) == QINFER_OK);
+  CHECK(qinfer_session_create(m, o, &s) == QINFER_OK);
+  if (s) {
+    CHECK(qinfer_session_input_info(s, 0, &info) == QINFER_OK);
+    CHECK(info.dims[0] == 4 && info.dim_names[0] == NULL);
+    CHECK(qinfer_session_output_index(s, "prob") == 0 && qinfer_session_output_index(s, "nope") == -1);
+    CHECK(qinfer_session_output_info(s, 0, &info) == QINFER_OK);
+    CHECK(info.rank == 2 && info.dims[0] == 4 && info.dims[1] == 10);
+    CHECK_MSG(live_nodes_of(s, "BatchNormalization") == 0, "BN was not folded into the Conv");
+    CHECK_MSG(live_nodes_of(s, "Relu") == 0 && live_nodes_of(s, "Clip") == 0, "activations were not fused");
+    CHECK(live_nodes_of(s, "Conv") == 2);
+    CHECK(qinfer_session_arena_bytes(s) > 0);
+    /* run before the input is set */
+    CHECK(qinfer_session_run(s) == QINFER_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(qinfer_session_last_error(s), "'x'") != NULL);
+    /* wrong byte count */
+    float small[3] = {0};
+    CHECK(qinfer_session_set_input(s, 0, small, sizeof small) == QINFER_ERR_SHAPE);
+    CHECK(qinfer_session_set_input(s, 5, small, sizeof small) == QINFER_ERR_INVALID_ARGUMENT);
+  }
+  qinfer_session_destroy(s);
+  qinfer_session_options_destroy(o);
+  qinfer_model_destroy(m);
+}
+
+static void test_shape_errors(void) {
+  qinfer_model *m = NULL;
+  qinfer_session *s = NULL;
+  qinfer_session_options *o = NULL;
+  CHECK(qinfer_model_load_file(model("small_cnn"), &m) == QINFER_OK);
+  if (!m) return;
+  const int64_t wrong_rank[3] = {1, 3, 16};
+  const int64_t wrong_channels[4] = {1, 4, 16, 16};
+  qinfer_session_options_create(&o);
+  qinfer_session_options_set_input_shape(o, "x", wrong_rank, 3);
+  CHECK(qinfer_session_create(m, o, &s) == QINFER_ERR_SHAPE && s == NULL);
+  CHECK(strstr(qinfer_last_error(), "rank") != NULL);
+  qinfer_session_options_set_input_shape(o, "x", wrong_channels, 4);
+  CHECK(qinfer_session_create(m, o, &s) == QINFER_ERR_SHAPE && s == NULL);
+  qinfer_session_options_destroy(o);
+  qinfer_session_options_create(&o);
+  qinfer_session_options_set_input_shape(o, "not_an_input", wrong_channels, 4);
+  CHECK(qinfer_session_create(m, o, &s) == QINFER_ERR_INVALID_ARGUMENT && s == NULL);
+  CHECK(qinfer_session_options_set_input_shape(o, "x", wrong_channels, 9) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_session_options_set_threads(o, -1) == QINFER_ERR_INVALID_ARGUMENT);
+  qinfer_session_options_destroy(o);
+#if defined(__x86_64__)
+  qinfer_session_options_create(&o);
+  qinfer_session_options_set_isa(o, QINFER_ISA_NEON);
+  CHECK(qinfer_session_create(m, o, &s) == QINFER_ERR_UNSUPPORTED && s == NULL);
+  qinfer_session_options_destroy(o);
+#endif
+  qinfer_model_destroy(m);
+}
+
+static void test_shape_subgraph_folds(void) {
+  qinfer_model *m = NULL;
+  qinfer_session *s = NULL;
+  qinfer_session_options *o = NULL;
+  CHECK(qinfer_model_load_file(model("dyn_reshape"), &m) == QINFER_OK);
+  if (!m) return;
+  qinfer_session_options_create(&o);
+  qinfer_session_options_set_dim(o, "batch", 5);
+  qinfer_session_options_set_dim(o, "h", 7);
+  CHECK(qinfer_session_create(m, o, &s) == QINFER_OK);
+  if (s) {
+    qinfer_tensor_info info;
+    CHECK(qinfer_session_output_info(s, 0, &info) == QINFER_OK);
+    CHECK(info.rank == 2 && info.dims[0] == 5 && info.dims[1] == 2 * 7 * 3);
+    CHECK(live_nodes_of(s, "Shape") == 0 && live_nodes_of(s, "Concat") == 0 && live_nodes_of(s, "Gather") == 0);
+    CHECK(live_nodes_of(s, "Reshape") == 1);
+  }
+  qinfer_session_destroy(s);
+  qinfer_session_options_destroy(o);
+  qinfer_model_destroy(m);
+}
+
+static void test_load_errors(void) {
+  qinfer_model *m = NULL;
+  CHECK(qinfer_model_load_file(model("unsupported"), &m) == QINFER_ERR_UNSUPPORTED && m == NULL);
+  CHECK_MSG(strstr(qinfer_last_error(), "Det") != NULL, "message should name the op: %s", qinfer_last_error());
+  CHECK(qinfer_model_load_file(model("does_not_exist"), &m) == QINFER_ERR_IO && m == NULL);
+  static const unsigned char garbage[] = {0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02};
+  CHECK(qinfer_model_load_buffer(garbage, sizeof garbage, NULL, &m) == QINFER_ERR_INVALID_MODEL && m == NULL);
+  CHECK(qinfer_model_load_file(NULL, &m) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_session_create(NULL, NULL, NULL) == QINFER_ERR_INVALID_ARGUMENT);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) return fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]), 2;
+  snprintf(dir, sizeof dir, "%s", argv[1]);
+  test_passes_on_small_cnn();
+  test_shape_errors();
+  test_shape_subgraph_folds();
+  test_load_errors();
+  return TEST_SUMMARY();
+}

