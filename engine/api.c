@@ -338,10 +338,13 @@ int qinfer_session_output_index(const qinfer_session *s, const char *name) {
 qinfer_status qinfer_session_set_input(qinfer_session *s, size_t index, const void *data, size_t nbytes) {
   if (!s) return QINFER_ERR_INVALID_ARGUMENT;
   qi_graph *g = s->graph;
-  if (index >= (size_t)g->n_inputs || !data)
-    return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input index %zu out of range or NULL data", index);
+  if (index >= (size_t)g->n_inputs)
+    return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input index %zu out of range (%d inputs)", index,
+                   g->n_inputs);
   qi_tensor *t = &g->tensors[g->inputs[index]];
   const size_t expect = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
+  if (!data && expect)
+    return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input '%s': data is NULL", t->name);
   if (nbytes != expect) {
     char shape[128];
     return qi_fail(&s->err, QINFER_ERR_SHAPE, "input '%s' expects %zu bytes (%s %s), got %zu", t->name, expect,

@@ -139,7 +139,7 @@ qi_status qi_infer_and_fold(qi_graph *g, qi_error *err) {
     }
     if (s == QINFER_OK && !all_outputs_const(g, n) && all_inputs_const(g, n) && !(n->op->flags & QI_OPF_NO_FOLD))
       s = fold_node(g, n, err);
-    if (s != QINFER_OK) return qi_error_context(err, "node '%s' (%s)", n->name, n->op_type);
+    if (s != QINFER_OK) return qi_node_error_context(n, err);
     if (all_outputs_const(g, n)) n->dead = true; /* its values are known: nothing left to run */
   }
   return QINFER_OK;

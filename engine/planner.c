@@ -116,7 +116,7 @@ qi_status qi_prepare_nodes(qi_graph *g, qi_error *err) {
     qi_node *n = &g->nodes[g->order[s]];
     n->scratch_bytes = 0;
     if (n->op->prepare && n->op->prepare(g, n, err) != QINFER_OK)
-      return qi_error_context(err, "node '%s' (%s)", n->name, n->op_type);
+      return qi_node_error_context(n, err);
   }
   return QINFER_OK;
 }
@@ -126,7 +126,12 @@ qi_status qi_execute(qi_graph *g, qi_threadpool *pool, qi_error *err) {
   for (int s = 0; s < g->n_order; s++) {
     qi_node *n = &g->nodes[g->order[s]];
     if (n->op->run(g, n, &ctx, err) != QINFER_OK)
-      return qi_error_context(err, "node '%s' (%s)", n->name, n->op_type);
+      return qi_node_error_context(n, err);
   }
   return QINFER_OK;
+}
+
+qi_status qi_node_error_context(const qi_node *n, qi_error *err) {
+  if (strncmp(err->msg, n->op_type, strlen(n->op_type)) == 0) return err->code;
+  return qi_error_context(err, "node '%s' (%s)", n->name, n->op_type);
 }

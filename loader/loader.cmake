@@ -39,25 +39,8 @@ set(QI_LOADER_SOURCES ${QI_LOADER_C_SOURCES} ${QI_LOADER_GEN_DIR}/onnx.pb.c)
 set(QI_LOADER_INCLUDE_DIRS ${QI_LOADER_GEN_DIR} ${QI_NANOPB_INCLUDE_DIR})
 set(QI_LOADER_DEPENDS qinfer_loader_proto)
 
-# CMakeLists.txt should link the runtime itself:
-#   target_link_libraries(qinfer_static PUBLIC ${QI_LOADER_LIBS})
-#   target_link_libraries(qinfer_shared PRIVATE ${QI_LOADER_LIBS})
-# Until it does, the same is done at the end of the top-level directory (a no-op once those lines exist).
-function(qi_loader_link_runtime)
-  foreach(target_and_scope qinfer_static:PUBLIC qinfer_shared:PRIVATE)
-    string(REPLACE ":" ";" pair ${target_and_scope})
-    list(GET pair 0 target)
-    list(GET pair 1 scope)
-    if(TARGET ${target})
-      get_target_property(libs ${target} LINK_LIBRARIES)
-      if(NOT libs OR NOT "${QI_LOADER_LIBS}" IN_LIST libs)
-        target_link_libraries(${target} ${scope} ${QI_LOADER_LIBS})
-      endif()
-    endif()
-  endforeach()
-endfunction()
-if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
-  cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL qi_loader_link_runtime)
-else()
-  message(WARNING "CMake < 3.19: add target_link_libraries(... ${QI_LOADER_LIBS}) to CMakeLists.txt")
-endif()
+# CMakeLists.txt links the runtime: target_link_libraries(qinfer_static PUBLIC ${QI_LOADER_LIBS}) and
+# target_link_libraries(qinfer_shared PRIVATE ${QI_LOADER_LIBS}). For the shared library it should also add
+#   target_link_options(qinfer_shared PRIVATE ${QI_LOADER_SHARED_LINK_OPTIONS})
+# which keeps nanopb's pb_* symbols out of libqinfer.so's exports (no clash with an application's own nanopb).
+set(QI_LOADER_SHARED_LINK_OPTIONS "LINKER:--exclude-libs,libprotobuf-nanopb.a")

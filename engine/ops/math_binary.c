@@ -30,7 +30,8 @@ static const binary_desc descs[] = {
 };
 
 static bool arith_dtype(int dt, bool float_only) {
-  return dt == QINFER_DTYPE_FLOAT || (!float_only && (dt == QINFER_DTYPE_INT32 || dt == QINFER_DTYPE_INT64));
+  return dt == QINFER_DTYPE_FLOAT || (!float_only && (dt == QINFER_DTYPE_INT32 || dt == QINFER_DTYPE_INT64 ||
+                                                      dt == QINFER_DTYPE_INT8 || dt == QINFER_DTYPE_UINT8));
 }
 
 static qi_status binary_infer(qi_graph *g, qi_node *n, qi_error *err, const binary_desc *d) {

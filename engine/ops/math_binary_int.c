@@ -1,4 +1,4 @@
-/* Integer elementwise arithmetic (int32 / int64, wrapping like two's complement instead of overflowing) and
+/* Integer elementwise arithmetic (int32 / int64, and int8 / uint8 through int32; wrapping like two's complement instead of overflowing) and
  * Pow with mixed base / exponent types. These mostly run on small shape tensors, so plain loops suffice. */
 #include <math.h>
 #include <stdint.h>
@@ -53,6 +53,20 @@ QI_INT_BINARY_OP(int64_t, uint64_t, INT64_MIN)
       const T *pa = (const T *)a + c.off[0], *pb = (const T *)b + c.off[1];                             \
       T *py = (T *)y + c.pos;                                                                           \
       for (int64_t i = 0; i < len; i++) py[i] = op_##T(op, pa[i * bc->inc[0]], pb[i * bc->inc[1]], fmod, &bad); \
+    }                                                                                                   \
+  } while (0)
+
+/* int8 / uint8: computed in int32, then wrapped back to 8 bits by the conversion. */
+#define QI_NARROW_BINARY_LOOP(T)                                                                        \
+  do {                                                                                                  \
+    qi_bcast_cursor c;                                                                                  \
+    int64_t len;                                                                                        \
+    for (qi_bcast_seek(bc, &c, 0); c.pos < bc->numel; qi_bcast_advance(bc, &c, len)) {                 \
+      len = qi_bcast_run_len(bc, &c, bc->numel);                                                        \
+      const T *pa = (const T *)a + c.off[0], *pb = (const T *)b + c.off[1];                             \
+      T *py = (T *)y + c.pos;                                                                           \
+      for (int64_t i = 0; i < len; i++)                                                                 \
+        py[i] = (T)op_int32_t(op, pa[i * bc->inc[0]], pb[i * bc->inc[1]], fmod, &bad);                  \
     }                                                                                                   \
   } while (0)
 
@@ -116,6 +130,10 @@ qi_status qi_math_binary_generic(qi_math_binary_op op, const qi_bcast *bc, int a
     QI_INT_BINARY_LOOP(int32_t);
   else if (a_dtype == QINFER_DTYPE_INT64)
     QI_INT_BINARY_LOOP(int64_t);
+  else if (a_dtype == QINFER_DTYPE_INT8)
+    QI_NARROW_BINARY_LOOP(int8_t);
+  else if (a_dtype == QINFER_DTYPE_UINT8)
+    QI_NARROW_BINARY_LOOP(uint8_t);
   else
     return qi_fail(err, QINFER_ERR_UNSUPPORTED, "unsupported dtype %s", qi_dtype_name(a_dtype));
   if (bad) return qi_fail(err, QINFER_ERR_RUNTIME, "integer division by zero");

@@ -39,7 +39,7 @@
   X(Where, 0)                 \
   X(Expand, 0)
 
-/* Unary float ops (math_unary.c); Abs, Neg and Sign also take int32 / int64, Clip int32 / int64 too. */
+/* Unary float ops (math_unary.c); Abs, Neg and Sign also take int32 / int64, Clip also int8 / uint8. */
 #define QI_MATH_UNARY_OPS(X) \
   X(Abs, 0)                  \
   X(Neg, 0)                  \
@@ -102,7 +102,7 @@ typedef enum qi_math_binary_op {
   QI_MATH_MIN,
 } qi_math_binary_op;
 
-/* y = a op b over a two-input plan for int32 / int64 operands, and Pow with an exponent type that differs
+/* y = a op b over a two-input plan for int32 / int64 / int8 / uint8 operands, and Pow with an exponent type that differs
  * from the base type (math_binary_int.c). y may alias a. fmod selects C remainder for Mod (else the sign of
  * the divisor, as in Python). Integer division or remainder by zero fails with QINFER_ERR_RUNTIME. */
 qi_status qi_math_binary_generic(qi_math_binary_op op, const qi_bcast *bc, int a_dtype, const void *a,

@@ -85,7 +85,8 @@ static qi_status unary_infer(qi_graph *g, qi_node *n, qi_error *err, const unary
     QI_CHECK(qi_math_check_arity(g, n, 1, 1, err));
   }
   const int dt = x->dtype;
-  if (!(dt == QINFER_DTYPE_FLOAT || (d->ints && (dt == QINFER_DTYPE_INT32 || dt == QINFER_DTYPE_INT64))))
+  const bool clip8 = d->kernel == QI_VUNARY_CLAMP && (dt == QINFER_DTYPE_INT8 || dt == QINFER_DTYPE_UINT8);
+  if (!(dt == QINFER_DTYPE_FLOAT || clip8 || (d->ints && (dt == QINFER_DTYPE_INT32 || dt == QINFER_DTYPE_INT64))))
     return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", d->name, qi_dtype_name(dt));
   if (d->kernel == QI_VUNARY_CLAMP) QI_CHECK(check_clip_bounds(g, n, dt, err));
   if (d->kernel == QI_VUNARY_GELU) {
@@ -162,12 +163,28 @@ static void unary_chunk(void *arg, size_t begin, size_t end) {
 QI_INT_UNARY(int32_t, uint32_t)
 QI_INT_UNARY(int64_t, uint64_t)
 
+#define QI_CLIP_8BIT(T, T_MIN, T_MAX)                                                          \
+  static void clip_##T(const qi_graph *g, const qi_node *n, const T *x, T *y, int64_t count) {        \
+    const qi_tensor *tlo = qi_node_in((qi_graph *)g, n, 1), *thi = qi_node_in((qi_graph *)g, n, 2);  \
+    const T lo = tlo ? *(const T *)tlo->data : T_MIN, hi = thi ? *(const T *)thi->data : T_MAX;      \
+    for (int64_t i = 0; i < count; i++) {                                                             \
+      const T c = x[i] < lo ? lo : x[i];                                                              \
+      y[i] = c > hi ? hi : c;                                                                         \
+    }                                                                                                 \
+  }
+QI_CLIP_8BIT(int8_t, INT8_MIN, INT8_MAX)
+QI_CLIP_8BIT(uint8_t, 0, UINT8_MAX)
+
 static qi_status unary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, int op) {
   const unary_desc *d = &descs[op];
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
   const int64_t count = qi_tensor_numel(x);
-  if (x->dtype == QINFER_DTYPE_INT32) {
+  if (x->dtype == QINFER_DTYPE_INT8) {
+    clip_int8_t(g, n, x->data, y->data, count);
+  } else if (x->dtype == QINFER_DTYPE_UINT8) {
+    clip_uint8_t(g, n, x->data, y->data, count);
+  } else if (x->dtype == QINFER_DTYPE_INT32) {
     int_unary_int32_t(g, n, op, x->data, y->data, count);
   } else if (x->dtype == QINFER_DTYPE_INT64) {
     int_unary_int64_t(g, n, op, x->data, y->data, count);

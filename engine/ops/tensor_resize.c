@@ -5,7 +5,8 @@
  * input elements around x_ori (nearest: 1 tap, linear: 2, cubic: 4, antialias: a filter widened by 1/scale)
  * with edge clamping and, for tf_crop_and_resize, extrapolation_value outside the input. When sizes are
  * given the scale is sizes / input; when scales are given the output is floor(input * scale) and the given
- * scale drives the coordinate mapping. Resize 10 and Upsample use asymmetric coordinates and ONNX Runtime's
+ * scale drives the coordinate mapping (align_corners and tf_crop_and_resize divide by the integer output
+ * length, as ONNX Runtime does). Resize 10 and Upsample use asymmetric coordinates and ONNX Runtime's
  * rule for nearest (floor, or ceil when downscaling).
  *
  * prepare() tabulates every axis: for each output coordinate its taps (input offsets already multiplied by
@@ -223,10 +224,12 @@ qi_status qi_tops_resize_infer(qi_graph *g, qi_node *n, qi_error *err) {
 
 /* Input coordinate of output coordinate x on one axis; *outside is set for tf_crop_and_resize. */
 static double source_coord(const resize_params *p, int d, int64_t x, int64_t in, bool *outside) {
-  double s = p->scale[d], out_f = s * (double)in, xo;
+  /* align_corners and tf_crop_and_resize divide by the integer output length (ONNX Runtime; the ONNX 1.12
+   * reference used scale * length, which differs only when that is not an integer) */
+  double s = p->scale[d], out_f = s * (double)in, out_i = (double)p->out[d], xo;
   *outside = false;
   switch (p->coord) {
-    case CT_ALIGN_CORNERS: xo = out_f == 1 ? 0.0 : (double)x * (double)(in - 1) / (out_f - 1); break;
+    case CT_ALIGN_CORNERS: xo = out_i == 1 ? 0.0 : (double)x * (double)(in - 1) / (out_i - 1); break;
     case CT_ASYMMETRIC: xo = (double)x / s; break;
     case CT_PYTORCH_HALF_PIXEL: xo = out_f == 1 ? -0.5 : ((double)x + 0.5) / s - 0.5; break;
     case CT_TF_HALF_PIXEL_FOR_NN: xo = ((double)x + 0.5) / s; break;
@@ -237,7 +240,7 @@ static double source_coord(const resize_params *p, int d, int64_t x, int64_t in,
     }
     case CT_TF_CROP_AND_RESIZE: {
       double r0 = p->roi_start[d], r1 = p->roi_end[d];
-      xo = out_f == 1 ? (r1 - r0) * (double)(in - 1) / 2 : (double)x * (r1 - r0) * (double)(in - 1) / (out_f - 1);
+      xo = out_i == 1 ? (r1 - r0) * (double)(in - 1) / 2 : (double)x * (r1 - r0) * (double)(in - 1) / (out_i - 1);
       xo += r0 * (double)(in - 1);
       *outside = xo < 0 || xo > (double)(in - 1);
       break;

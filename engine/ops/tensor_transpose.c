@@ -72,8 +72,8 @@ void qi_tops_transpose(void *dst, const void *src, int rank, const int64_t *dims
     if (newpos[perm[i]] >= 0) p[np++] = newpos[perm[i]];
   int64_t d[QI_MAX_RANK];
   for (int i = 0; i < r; i++) d[i] = dims[keep[i]];
-  /* group[k]: input axes of output group k form the run p[start..]; merged dims indexed by input order */
-  int first_in[QI_MAX_RANK], n_groups = 0, group_of_in[QI_MAX_RANK];
+  /* group k: a run of output axes whose input axes are consecutive; gdim[k] is its merged size */
+  int n_groups = 0, group_of_in[QI_MAX_RANK];
   int64_t gdim[QI_MAX_RANK];
   for (int i = 0; i < np; i++) {
     if (i > 0 && p[i] == p[i - 1] + 1) {
@@ -81,7 +81,6 @@ void qi_tops_transpose(void *dst, const void *src, int rank, const int64_t *dims
       group_of_in[p[i]] = -1; /* absorbed */
       continue;
     }
-    first_in[n_groups] = p[i];
     gdim[n_groups] = d[p[i]];
     group_of_in[p[i]] = n_groups;
     n_groups++;
@@ -101,7 +100,6 @@ void qi_tops_transpose(void *dst, const void *src, int rank, const int64_t *dims
   }
   int64_t out_stride[QI_MAX_RANK];
   qi_tops_strides(n_groups, gdim, out_stride);
-  (void)first_in;
 
   int last = n_groups - 1, a_axis = -1;
   for (int k = 0; k < n_groups; k++)

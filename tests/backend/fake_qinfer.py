@@ -9,7 +9,6 @@ into .npy and handed to tests/zoo/ort_run.js. With it, run_backend.py and run_zo
 real CLI exists (the backend tests then measure ORT against ONNX's expected outputs).
 """
 import os
-import re
 import subprocess
 import sys
 import tempfile

@@ -356,7 +356,10 @@ def run_test(name, info, data_dir, args, work_root):
             return False, f"set{k}: qinfer timed out after {args.timeout} s"
         if p.returncode != 0:
             err = p.stderr.decode(errors="replace").strip().splitlines()
-            tail = err[-1] if err else ""
+            # A sanitizer report's headline says more than its last line.
+            san = [l for l in err if "ERROR: AddressSanitizer" in l or "ERROR: LeakSanitizer" in l
+                   or "runtime error:" in l]
+            tail = san[0].strip() if san else (err[-1] if err else "")
             sig = f" (signal {-p.returncode})" if p.returncode < 0 else ""
             return False, f"set{k}: qinfer exit {p.returncode}{sig}: {tail}"
         for f, oname in st["outputs"]:

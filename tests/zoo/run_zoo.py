@@ -66,7 +66,10 @@ def run(cmd, timeout):
     err = p.stderr.decode(errors="replace").strip()
     if p.returncode != 0:
         sig = f" (signal {-p.returncode})" if p.returncode < 0 else ""
-        return p.returncode, f"exit {p.returncode}{sig}: " + " | ".join(err.splitlines()[-3:]), time.time() - t0
+        lines = err.splitlines()
+        san = [l.strip() for l in lines if "ERROR: AddressSanitizer" in l or "ERROR: LeakSanitizer" in l
+               or "runtime error:" in l]
+        return p.returncode, f"exit {p.returncode}{sig}: " + " | ".join(san[:1] + lines[-3:]), time.time() - t0
     return 0, err, time.time() - t0
 
 
