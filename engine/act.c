@@ -3,6 +3,8 @@
 #include "engine/op.h"
 #include "kernels/f32-vunary/vunary.h"
 
+/* Clamp and LeakyRelu are exact per element (min/max, one multiply), so every ISA path gives the same bits
+ * and the best available kernel serves whatever path the session was forced to. */
 void qi_apply_act_f32(const qi_node *n, float *data, size_t count) {
   qi_f32_unary_params p = {.min = n->act_min, .max = n->act_max, .alpha = n->act_alpha};
   switch (n->act) {

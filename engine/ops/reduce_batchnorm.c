@@ -45,14 +45,14 @@ typedef struct batchnorm_task {
   float *y;
   size_t channels, size;
   const qi_node *node;
+  qi_f32_vmulcaddc_ukernel_fn mulcaddc;
 } batchnorm_task;
 
 static void batchnorm_rows(void *arg, size_t begin, size_t end) {
   const batchnorm_task *t = arg;
-  const qi_f32_vmulcaddc_ukernel_fn mulcaddc = qi_f32_vmulcaddc_config_get(QINFER_ISA_AUTO);
   for (size_t r = begin; r < end; r++) {
     const size_t c = r % t->channels;
-    mulcaddc(t->size, t->x + r * t->size, t->a[c], t->b[c], t->y + r * t->size);
+    t->mulcaddc(t->size, t->x + r * t->size, t->a[c], t->b[c], t->y + r * t->size);
   }
   if (t->node->act) qi_apply_act_f32(t->node, t->y + begin * t->size, (end - begin) * t->size);
 }
@@ -72,7 +72,8 @@ qi_status qi_reduce_batchnorm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ct
   }
   const int64_t rows = x->dims[0] * x->dims[1];
   batchnorm_task t = {.x = x->data, .a = a, .b = b, .y = qi_node_out(g, n, 0)->data, .channels = channels,
-                      .size = (size_t)(qi_tensor_numel(x) / rows), .node = n};
+                      .size = (size_t)(qi_tensor_numel(x) / rows), .node = n,
+                      .mulcaddc = qi_f32_vmulcaddc_config_get(g->isa)};
   qi_parallel_for(qi_reduce_pool(ctx), (size_t)rows, QI_REDUCE_GRAIN / (t.size + 1) + 1, batchnorm_rows, &t);
   return QINFER_OK;
 }

@@ -30,13 +30,14 @@ typedef struct instancenorm_task {
   float *y;
   float eps;
   size_t channels, size;
+  qinfer_isa isa;
 } instancenorm_task;
 
 static void instancenorm_rows(void *arg, size_t begin, size_t end) {
   const instancenorm_task *t = arg;
-  const qi_f32_rmeanvar_ukernel_fn meanvar = qi_f32_layernorm_config_get(QINFER_ISA_AUTO)->rmeanvar;
-  const qi_f32_vbinary_ukernel_fn subc = qi_f32_vbinary_config_get(QI_VBINARY_SUB, QINFER_ISA_AUTO)->opc;
-  const qi_f32_vmulcaddc_ukernel_fn mulcaddc = qi_f32_vmulcaddc_config_get(QINFER_ISA_AUTO);
+  const qi_f32_rmeanvar_ukernel_fn meanvar = qi_f32_layernorm_config_get(t->isa)->rmeanvar;
+  const qi_f32_vbinary_ukernel_fn subc = qi_f32_vbinary_config_get(QI_VBINARY_SUB, t->isa)->opc;
+  const qi_f32_vmulcaddc_ukernel_fn mulcaddc = qi_f32_vmulcaddc_config_get(t->isa);
   for (size_t r = begin; r < end; r++) {
     const size_t c = r % t->channels;
     const float *x = t->x + r * t->size;
@@ -53,7 +54,7 @@ qi_status qi_reduce_instancenorm_run(qi_graph *g, qi_node *n, const qi_exec_ctx 
   const qi_tensor *x = qi_node_in(g, n, 0);
   instancenorm_task t = {.x = x->data, .scale = qi_node_in(g, n, 1)->data, .bias = qi_node_in(g, n, 2)->data,
                          .y = qi_node_out(g, n, 0)->data, .eps = qi_attr_float(n, "epsilon", 1e-5f),
-                         .channels = (size_t)x->dims[1]};
+                         .channels = (size_t)x->dims[1], .isa = g->isa};
   const int64_t rows = x->dims[0] * x->dims[1];
   t.size = rows ? (size_t)(qi_tensor_numel(x) / rows) : 0;
   if (rows == 0 || t.size == 0) return QINFER_OK;

@@ -267,11 +267,11 @@ static void run_plan(reduce_task *t, const qi_exec_ctx *ctx, int64_t out_count) 
   }
 }
 
-static void float_reduce(const reduce_desc *d, const qi_tensor *x, const bool *reduce, qi_tensor *y,
+static void float_reduce(qinfer_isa isa, const reduce_desc *d, const qi_tensor *x, const bool *reduce, qi_tensor *y,
                          float *scratch, const qi_exec_ctx *ctx) {
   const int64_t out_count = qi_tensor_numel(y);
   float *out = y->data;
-  reduce_task t = {.k = qi_f32_reduce_config_get(QINFER_ISA_AUTO), .kind = d->kind, .x = x->data, .y = out};
+  reduce_task t = {.k = qi_f32_reduce_config_get(isa), .kind = d->kind, .x = x->data, .y = out};
   make_plan(x, reduce, &t.plan);
   if (qi_tensor_numel(x) == 0) { /* reductions over nothing give the identity */
     for (int64_t i = 0; i < out_count; i++) out[i] = identity(d->kind);
@@ -294,8 +294,8 @@ static void float_reduce(const reduce_desc *d, const qi_tensor *x, const bool *r
       for (int64_t i = 0; i < out_count; i++) out[i] /= count;
       break;
     }
-    case POST_SQRT: qi_f32_vunary_config_get(QI_VUNARY_SQRT, QINFER_ISA_AUTO)((size_t)out_count, out, out, NULL); break;
-    case POST_LOG: qi_f32_vunary_config_get(QI_VUNARY_LOG, QINFER_ISA_AUTO)((size_t)out_count, out, out, NULL); break;
+    case POST_SQRT: qi_f32_vunary_config_get(QI_VUNARY_SQRT, isa)((size_t)out_count, out, out, NULL); break;
+    case POST_LOG: qi_f32_vunary_config_get(QI_VUNARY_LOG, isa)((size_t)out_count, out, out, NULL); break;
     case POST_LOGSUMEXP:
       if (qi_tensor_numel(x) == 0) break;
       for (int64_t i = 0; i < out_count; i++) out[i] = scratch[i] + logf(out[i]);
@@ -354,7 +354,7 @@ qi_status qi_reduce_reduce_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, 
   }
   if (qi_tensor_numel(y) == 0) return QINFER_OK;
   if (x->dtype == QINFER_DTYPE_FLOAT)
-    float_reduce(d, x, reduce, y, n->scratch, ctx);
+    float_reduce(g->isa, d, x, reduce, y, n->scratch, ctx);
   else if (x->dtype == QINFER_DTYPE_INT32)
     int_reduce_int32_t(d, x, reduce, y);
   else

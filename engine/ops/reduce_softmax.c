@@ -52,11 +52,12 @@ typedef struct softmax_task {
   float *y;
   int64_t dim, inner, col_blocks;
   bool log;
+  qinfer_isa isa;
 } softmax_task;
 
 static void softmax_rows(void *arg, size_t begin, size_t end) {
   const softmax_task *t = arg;
-  const qi_f32_softmax_config *k = qi_f32_softmax_config_get(QINFER_ISA_AUTO);
+  const qi_f32_softmax_config *k = qi_f32_softmax_config_get(t->isa);
   for (size_t r = begin; r < end; r++)
     (t->log ? k->logsoftmax : k->softmax)((size_t)t->dim, t->x + r * t->dim, t->y + r * t->dim);
 }
@@ -64,12 +65,12 @@ static void softmax_rows(void *arg, size_t begin, size_t end) {
 /* Item = (outer index, block of up to COLUMN_BLOCK columns). */
 static void softmax_columns(void *arg, size_t begin, size_t end) {
   const softmax_task *t = arg;
-  const qi_f32_reduce_config *rk = qi_f32_reduce_config_get(QINFER_ISA_AUTO);
-  const qi_f32_vbinary_config *add = qi_f32_vbinary_config_get(QI_VBINARY_ADD, QINFER_ISA_AUTO);
-  const qi_f32_vbinary_config *sub = qi_f32_vbinary_config_get(QI_VBINARY_SUB, QINFER_ISA_AUTO);
-  const qi_f32_vbinary_config *div = qi_f32_vbinary_config_get(QI_VBINARY_DIV, QINFER_ISA_AUTO);
-  const qi_f32_vunary_ukernel_fn vexp = qi_f32_vunary_config_get(QI_VUNARY_EXP, QINFER_ISA_AUTO);
-  const qi_f32_vunary_ukernel_fn vlog = qi_f32_vunary_config_get(QI_VUNARY_LOG, QINFER_ISA_AUTO);
+  const qi_f32_reduce_config *rk = qi_f32_reduce_config_get(t->isa);
+  const qi_f32_vbinary_config *add = qi_f32_vbinary_config_get(QI_VBINARY_ADD, t->isa);
+  const qi_f32_vbinary_config *sub = qi_f32_vbinary_config_get(QI_VBINARY_SUB, t->isa);
+  const qi_f32_vbinary_config *div = qi_f32_vbinary_config_get(QI_VBINARY_DIV, t->isa);
+  const qi_f32_vunary_ukernel_fn vexp = qi_f32_vunary_config_get(QI_VUNARY_EXP, t->isa);
+  const qi_f32_vunary_ukernel_fn vlog = qi_f32_vunary_config_get(QI_VUNARY_LOG, t->isa);
   const size_t dim = (size_t)t->dim, inner = (size_t)t->inner;
   for (size_t item = begin; item < end; item++) {
     const size_t o = item / (size_t)t->col_blocks, c0 = (item % (size_t)t->col_blocks) * COLUMN_BLOCK;
@@ -96,7 +97,7 @@ static void softmax_columns(void *arg, size_t begin, size_t end) {
 
 qi_status qi_reduce_softmax_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
-  softmax_task t = {.x = x->data, .y = qi_node_out(g, n, 0)->data, .log = is_log(n)};
+  softmax_task t = {.x = x->data, .y = qi_node_out(g, n, 0)->data, .log = is_log(n), .isa = g->isa};
   int64_t outer;
   QI_CHECK(softmax_layout(x, n, &outer, &t.dim, &t.inner, err));
   if (outer == 0 || t.dim == 0 || t.inner == 0) return QINFER_OK;
