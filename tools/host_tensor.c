@@ -5,42 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t qi_host_dtype_size(qinfer_dtype dtype) {
-  switch (dtype) {
-    case QINFER_DTYPE_BOOL:
-    case QINFER_DTYPE_INT8:
-    case QINFER_DTYPE_UINT8: return 1;
-    case QINFER_DTYPE_INT16:
-    case QINFER_DTYPE_UINT16:
-    case QINFER_DTYPE_FLOAT16: return 2;
-    case QINFER_DTYPE_FLOAT:
-    case QINFER_DTYPE_INT32:
-    case QINFER_DTYPE_UINT32: return 4;
-    case QINFER_DTYPE_DOUBLE:
-    case QINFER_DTYPE_INT64:
-    case QINFER_DTYPE_UINT64: return 8;
-    default: return 0;
-  }
-}
+/* The library's tables are the single source of element sizes and names. */
+size_t qi_host_dtype_size(qinfer_dtype dtype) { return qinfer_dtype_size(dtype); }
 
-const char *qi_host_dtype_name(qinfer_dtype dtype) {
-  switch (dtype) {
-    case QINFER_DTYPE_FLOAT: return "float";
-    case QINFER_DTYPE_UINT8: return "uint8";
-    case QINFER_DTYPE_INT8: return "int8";
-    case QINFER_DTYPE_UINT16: return "uint16";
-    case QINFER_DTYPE_INT16: return "int16";
-    case QINFER_DTYPE_INT32: return "int32";
-    case QINFER_DTYPE_INT64: return "int64";
-    case QINFER_DTYPE_STRING: return "string";
-    case QINFER_DTYPE_BOOL: return "bool";
-    case QINFER_DTYPE_FLOAT16: return "float16";
-    case QINFER_DTYPE_DOUBLE: return "double";
-    case QINFER_DTYPE_UINT32: return "uint32";
-    case QINFER_DTYPE_UINT64: return "uint64";
-    default: return "undefined";
-  }
-}
+const char *qi_host_dtype_name(qinfer_dtype dtype) { return qinfer_dtype_name(dtype); }
 
 qi_status qi_host_shape_bytes(qinfer_dtype dtype, int rank, const int64_t *dims, size_t *nbytes, qi_error *err) {
   size_t esize = qi_host_dtype_size(dtype);
