@@ -264,10 +264,9 @@ static qi_status build_session(qinfer_session *s, const qinfer_session_options *
   QI_CHECK(qi_remove_dead_nodes(g, err));
   QI_CHECK(qi_prepare_nodes(g, err));
   QI_CHECK(qi_plan_arena(g, &s->arena_bytes, err));
-  if (s->arena_bytes) {
-    s->arena = aligned_alloc(64, s->arena_bytes);
-    if (!s->arena) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena", s->arena_bytes);
-  }
+  /* never empty, so that zero-size tensors still get a valid (unused) address */
+  s->arena = aligned_alloc(64, s->arena_bytes ? s->arena_bytes : 64);
+  if (!s->arena) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena", s->arena_bytes);
   qi_bind_arena(g, s->arena);
   s->input_set = calloc((size_t)g->n_inputs + 1, sizeof(bool));
   if (!s->input_set) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");

@@ -64,7 +64,7 @@ qi_cli_test(run_missing_model 1 "cannot load model: QINFER_ERR_IO: .*missing.onn
 qi_cli_test(info_missing_model 1 "cannot load model: QINFER_ERR_IO: .*missing.onnx" ${Q} info missing.onnx)
 
 if(NOT QI_TOOLS_PYTHON)
-  message(STATUS "qinfer CLI tests: no python3, the tests that need models are off")
+  qi_test_suite_unavailable("qinfer CLI tests: no python3, the tests that need models are off")
   return()
 endif()
 

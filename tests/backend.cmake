@@ -17,14 +17,14 @@ endif()
 
 set(_qi_bk_dir ${CMAKE_CURRENT_LIST_DIR}/backend)
 if(NOT TARGET qinfer)
-  message(STATUS "qinfer: ONNX backend tests disabled (no qinfer CLI target)")
+  qi_test_suite_unavailable("qinfer: ONNX backend tests disabled (no qinfer CLI target)")
   return()
 endif()
 execute_process(COMMAND ${QINFER_TEST_PYTHON} -c
                   "import importlib.util as u, sys; sys.exit(0 if u.find_spec('onnx') and u.find_spec('numpy') else 1)"
                 RESULT_VARIABLE _qi_bk_rc OUTPUT_QUIET ERROR_QUIET)
 if(NOT _qi_bk_rc EQUAL 0)
-  message(STATUS "qinfer: ONNX backend tests disabled (${QINFER_TEST_PYTHON} lacks onnx/numpy: run tools/install-deps.sh)")
+  qi_test_suite_unavailable("qinfer: ONNX backend tests disabled (${QINFER_TEST_PYTHON} lacks onnx/numpy: run tools/install-deps.sh)")
   return()
 endif()
 

@@ -16,7 +16,7 @@ bash tools/install-deps.sh
 run_suite() { # build dir, build type, extra ctest args...
   local dir="$1" type="$2"
   shift 2
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DQINFER_WERROR=ON >/dev/null
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DQINFER_WERROR=ON -DQINFER_REQUIRE_TEST_DEPS=ON >/dev/null
   cmake --build "$dir" -j "$JOBS"
   (cd "$dir" && ctest --output-on-failure -j "$JOBS" "$@")
 }

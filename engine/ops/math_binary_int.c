@@ -70,16 +70,34 @@ QI_INT_BINARY_OP(int64_t, uint64_t, INT64_MIN)
     }                                                                                                   \
   } while (0)
 
+/* Element i of a float / int32 / int64 / int8 / uint8 buffer (the dtypes Pow's infer admits). */
 static double load_f64(int dtype, const void *p, int64_t i) {
   switch (dtype) {
     case QINFER_DTYPE_FLOAT: return ((const float *)p)[i];
     case QINFER_DTYPE_INT32: return ((const int32_t *)p)[i];
+    case QINFER_DTYPE_INT8: return ((const int8_t *)p)[i];
+    case QINFER_DTYPE_UINT8: return ((const uint8_t *)p)[i];
     default: return (double)((const int64_t *)p)[i];
   }
 }
 
 static int64_t load_i64(int dtype, const void *p, int64_t i) {
-  return dtype == QINFER_DTYPE_INT32 ? ((const int32_t *)p)[i] : ((const int64_t *)p)[i];
+  switch (dtype) {
+    case QINFER_DTYPE_INT32: return ((const int32_t *)p)[i];
+    case QINFER_DTYPE_INT8: return ((const int8_t *)p)[i];
+    case QINFER_DTYPE_UINT8: return ((const uint8_t *)p)[i];
+    default: return ((const int64_t *)p)[i];
+  }
+}
+
+/* Stores an integer result in y's dtype, wrapping like a C conversion of the low bits. */
+static void store_i64(int dtype, void *p, int64_t i, int64_t v) {
+  switch (dtype) {
+    case QINFER_DTYPE_INT32: ((int32_t *)p)[i] = (int32_t)(uint32_t)v; break;
+    case QINFER_DTYPE_INT8: ((int8_t *)p)[i] = (int8_t)(uint8_t)v; break;
+    case QINFER_DTYPE_UINT8: ((uint8_t *)p)[i] = (uint8_t)v; break;
+    default: ((int64_t *)p)[i] = v; break;
+  }
 }
 
 /* Converts to an integer the way a cast would, but defined for NaN and out-of-range values (0 / saturated). */
@@ -107,10 +125,7 @@ static void mixed_pow(const qi_bcast *bc, int a_dtype, const void *a, int b_dtyp
         const int64_t v = int_exponent ? ipow(load_i64(a_dtype, a, ia), load_i64(b_dtype, b, ib))
                                        : saturate_i64(pow(load_f64(a_dtype, a, ia), load_f64(b_dtype, b, ib)),
                                                       a_dtype);
-        if (a_dtype == QINFER_DTYPE_INT32)
-          ((int32_t *)y)[iy] = (int32_t)v;
-        else
-          ((int64_t *)y)[iy] = v;
+        store_i64(a_dtype, y, iy, v);
       }
     }
   }
