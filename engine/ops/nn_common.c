@@ -49,9 +49,9 @@ static qi_status read_ints(const qi_node *n, const char *name, int count, int64_
 qi_status qi_nn_read_window_attrs(const qi_node *n, int spatial, const int64_t *weight_kernel, bool allow_dilations,
                                   qi_nn_window_attrs *w, qi_error *err) {
   memset(w, 0, sizeof *w);
-  if (spatial < 1 || spatial > 2)
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "%d spatial dimensions; only 1-D and 2-D are supported",
-                      spatial);
+  if (spatial < 1 || spatial > QI_NN_MAX_SPATIAL)
+    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "%d spatial dimensions; 1 to %d are supported", spatial,
+                      QI_NN_MAX_SPATIAL);
   w->spatial = spatial;
   const int64_t *ks;
   const int n_ks = qi_attr_ints(n, "kernel_shape", &ks);
@@ -78,7 +78,7 @@ qi_status qi_nn_read_window_attrs(const qi_node *n, int spatial, const int64_t *
     for (int i = 0; i < spatial; i++)
       if (w->dilation[i] != 1)
         return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "dilations are not supported for this op / opset");
-  int64_t pads[4];
+  int64_t pads[2 * QI_NN_MAX_SPATIAL];
   QI_CHECK(read_ints(n, "pads", 2 * spatial, 0, 0, pads, err));
   for (int i = 0; i < spatial; i++) {
     w->pad_begin[i] = pads[i];
@@ -128,6 +128,7 @@ qi_status qi_nn_window_output(const qi_node *n, qi_nn_window_attrs *w, const int
 }
 
 void qi_nn_window2d(const qi_nn_window_attrs *w, const int64_t *in, const int64_t *out, qi_window2d *g) {
+  assert(w->spatial == 1 || w->spatial == 2);
   const int h = w->spatial == 2 ? 0 : -1, x = w->spatial - 1; /* 1-D: a plane of height 1 */
   g->in_h = h < 0 ? 1 : (size_t)in[h];
   g->out_h = h < 0 ? 1 : (size_t)out[h];
@@ -143,6 +144,20 @@ void qi_nn_window2d(const qi_nn_window_attrs *w, const int64_t *in, const int64_
   g->dilation_w = (size_t)w->dilation[x];
   g->pad_left = (size_t)w->pad_begin[x];
   g->pad_right = (size_t)w->pad_end[x];
+}
+
+void qi_nn_windownd(const qi_nn_window_attrs *w, const int64_t *in, const int64_t *out, qi_windownd *g) {
+  assert(w->spatial >= 1 && w->spatial <= QI_NN_MAX_SPATIAL);
+  g->dims = (size_t)w->spatial;
+  for (int a = 0; a < w->spatial; a++) {
+    g->in[a] = (size_t)in[a];
+    g->out[a] = (size_t)out[a];
+    g->kernel[a] = (size_t)w->kernel[a];
+    g->stride[a] = (size_t)w->stride[a];
+    g->dilation[a] = (size_t)w->dilation[a];
+    g->pad_begin[a] = (size_t)w->pad_begin[a];
+    g->pad_end[a] = (size_t)w->pad_end[a];
+  }
 }
 
 qi_f32_minmax_params qi_nn_minmax(const qi_node *n) {

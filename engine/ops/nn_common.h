@@ -9,6 +9,7 @@
 #include "engine/op.h"
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/f32-im2col/window2d.h"
+#include "kernels/f32-im2col/windownd.h"
 
 /* qi_fail with "<op_type> node '<name>': " in front of the message. */
 qi_status qi_nn_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...)
@@ -19,11 +20,13 @@ qi_status qi_nn_check_float_input(qi_graph *g, const qi_node *n, int i, int min_
 
 typedef enum qi_auto_pad { QI_AUTO_PAD_NOTSET, QI_AUTO_PAD_SAME_UPPER, QI_AUTO_PAD_SAME_LOWER, QI_AUTO_PAD_VALID } qi_auto_pad;
 
-/* Attributes of a 1-D or 2-D window op (Conv, ConvTranspose, pooling), read and range-checked. */
+#define QI_NN_MAX_SPATIAL QI_WINDOW_MAX_DIMS
+
+/* Attributes of a window op (Conv, ConvTranspose, pooling), read and range-checked. */
 typedef struct qi_nn_window_attrs {
-  int spatial;                 /* 1 or 2 */
-  int64_t kernel[2], stride[2], dilation[2];
-  int64_t pad_begin[2], pad_end[2];
+  int spatial;                 /* 1 .. QI_NN_MAX_SPATIAL */
+  int64_t kernel[QI_NN_MAX_SPATIAL], stride[QI_NN_MAX_SPATIAL], dilation[QI_NN_MAX_SPATIAL];
+  int64_t pad_begin[QI_NN_MAX_SPATIAL], pad_end[QI_NN_MAX_SPATIAL];
   qi_auto_pad auto_pad;
 } qi_nn_window_attrs;
 
@@ -39,6 +42,8 @@ qi_status qi_nn_window_output(const qi_node *n, qi_nn_window_attrs *w, const int
 
 /* The 2-D kernel geometry of a 1-D or 2-D window (1-D maps to a plane of height 1). */
 void qi_nn_window2d(const qi_nn_window_attrs *w, const int64_t *in, const int64_t *out, qi_window2d *g);
+/* The N-d kernel geometry of a window of any spatial rank. */
+void qi_nn_windownd(const qi_nn_window_attrs *w, const int64_t *in, const int64_t *out, qi_windownd *g);
 
 /* Clamp parameters for the node's fused activation (QI_ACT_CLAMP), +-inf otherwise. */
 qi_f32_minmax_params qi_nn_minmax(const qi_node *n);

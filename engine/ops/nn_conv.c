@@ -1,10 +1,12 @@
-/* Conv (opsets 1..22), 1-D and 2-D, NCHW.
+/* Conv (opsets 1..22), NCHW, any spatial rank up to QI_NN_MAX_SPATIAL (1-D and 2-D on the 2-D kernels).
  *
  * Three paths, chosen in prepare:
- *   - depthwise (group == C_in > 1): a direct per-plane kernel (kernels/f32-dwconv), any channel multiplier;
+ *   - depthwise (group == C_in > 1, 1-D and 2-D): a direct per-plane kernel (kernels/f32-dwconv), any channel multiplier;
  *   - pointwise (1x1 kernel, stride 1, no padding): the gemm reads the input planes in place, per image and
  *     group: Y_g[C_out/g, H*W] = W_g[C_out/g, C_in/g] * X_g[C_in/g, H*W];
- *   - everything else: im2col of each image and group into scratch, then the same gemm with K = C_in/g*kh*kw.
+ *   - everything else: im2col of each image and group into scratch, then the same gemm with K = C_in/g*kh*kw;
+ *     in 2-D one column tile of about 64K floats at a time (im2col, then the gemm on it), so the column matrix
+ *     of an early layer stays in cache instead of going through memory whole.
  * Weights (with the bias folded in) are packed once into the gemm's panel layout when they are constant, or
  * into scratch at every run when they are not. Fused Clip/Relu is the ukernel's min/max clamp; a fused
  * LeakyRelu runs on each finished tile. */
@@ -16,15 +18,23 @@
 #include "kernels/f32-dwconv/f32-dwconv.h"
 #include "kernels/f32-im2col/f32-im2col.h"
 
+/* Target size of one im2col column tile (floats): about the L2 share of one core. */
+#ifndef QI_CONV_TILE_FLOATS
+#define QI_CONV_TILE_FLOATS 65536
+#endif
+
 typedef enum { CONV_DEPTHWISE, CONV_POINTWISE, CONV_IM2COL } conv_path;
 
 typedef struct conv_state {
   conv_path path;
   const qi_f32_gemm_config *gemm;
   qi_f32_dwconv_minmax_ukernel_fn dw_ukernel;
-  qi_window2d geom;
+  qi_window2d geom;     /* 1-D and 2-D */
+  qi_windownd geomnd;   /* every rank; the im2col path uses it above 2-D */
+  bool nd;
   size_t batch, in_c, out_c, groups, in_c_g, out_c_g, k_g, in_hw, out_hw, taps;
   size_t group_floats;   /* packed floats per group (gemm paths) */
+  size_t tile;           /* im2col path: output pixels per column tile (out_hw: untiled) */
   float *packed;         /* constant weights: gemm panels, or for depthwise out_c*taps weights + out_c biases */
 } conv_state;
 
@@ -34,10 +44,9 @@ typedef struct conv_attrs {
 } conv_attrs;
 
 static qi_status read_conv(qi_graph *g, const qi_node *n, conv_attrs *a, int64_t *out_spatial, qi_error *err) {
-  QI_CHECK(qi_nn_check_float_input(g, n, 0, 3, 5, err));
-  QI_CHECK(qi_nn_check_float_input(g, n, 1, 3, 5, err));
+  QI_CHECK(qi_nn_check_float_input(g, n, 0, 3, 2 + QI_NN_MAX_SPATIAL, err));
+  QI_CHECK(qi_nn_check_float_input(g, n, 1, 3, 2 + QI_NN_MAX_SPATIAL, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
-  if (x->rank == 5) return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "3-D convolution is not supported");
   if (w->rank != x->rank)
     return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
   a->group = qi_attr_int(n, "group", 1);
@@ -62,12 +71,13 @@ static qi_status read_conv(qi_graph *g, const qi_node *n, conv_attrs *a, int64_t
 
 qi_status qi_nn_conv_infer(qi_graph *g, qi_node *n, qi_error *err) {
   conv_attrs a;
-  int64_t out_sp[2];
+  int64_t out_sp[QI_NN_MAX_SPATIAL];
   QI_CHECK(read_conv(g, n, &a, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1);
   qi_tensor *y = qi_node_out(g, n, 0);
   if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
-  int64_t dims[4] = {x->dims[0], w->dims[0], out_sp[0], out_sp[1]};
+  int64_t dims[QI_MAX_RANK] = {x->dims[0], w->dims[0]};
+  for (int i = 0; i < x->rank - 2; i++) dims[2 + i] = out_sp[i];
   qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, x->rank, dims);
   return QINFER_OK;
 }
@@ -97,38 +107,48 @@ void qi_nn_conv_release(qi_node *n) {
 
 qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   conv_attrs a;
-  int64_t out_sp[2];
+  int64_t out_sp[QI_NN_MAX_SPATIAL];
   QI_CHECK(read_conv(g, n, &a, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
   conv_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   n->state = s;
-  qi_nn_window2d(&a.win, x->dims + 2, out_sp, &s->geom);
+  s->nd = a.win.spatial > 2;
+  qi_nn_windownd(&a.win, x->dims + 2, out_sp, &s->geomnd);
+  if (!s->nd) qi_nn_window2d(&a.win, x->dims + 2, out_sp, &s->geom);
   s->batch = (size_t)x->dims[0];
   s->in_c = (size_t)x->dims[1];
   s->out_c = (size_t)w->dims[0];
   s->groups = (size_t)a.group;
   s->in_c_g = s->in_c / s->groups;
   s->out_c_g = s->out_c / s->groups;
-  s->taps = s->geom.kernel_h * s->geom.kernel_w;
+  s->taps = qi_windownd_taps(&s->geomnd);
   s->k_g = s->in_c_g * s->taps;
-  s->in_hw = s->geom.in_h * s->geom.in_w;
-  s->out_hw = s->geom.out_h * s->geom.out_w;
+  s->in_hw = qi_windownd_in_size(&s->geomnd);
+  s->out_hw = qi_windownd_out_size(&s->geomnd);
   s->gemm = qi_f32_gemm_config_get(g->isa);
   const qi_window2d *geo = &s->geom;
-  if (s->groups == s->in_c && s->groups > 1) {
+  bool unit = s->taps == 1; /* 1x1 window, stride 1, no padding: the gemm reads the input in place */
+  for (size_t i = 0; i < s->geomnd.dims; i++)
+    unit = unit && s->geomnd.stride[i] == 1 && s->geomnd.pad_begin[i] == 0 && s->geomnd.pad_end[i] == 0;
+  if (s->groups == s->in_c && s->groups > 1 && !s->nd) {
     s->path = CONV_DEPTHWISE;
     const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get(g->isa);
     s->dw_ukernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->ukernel_3x3 : dw->ukernel_any;
-  } else if (s->taps == 1 && geo->stride_h == 1 && geo->stride_w == 1 && geo->pad_top == 0 && geo->pad_left == 0 &&
-             geo->pad_bottom == 0 && geo->pad_right == 0) {
+  } else if (unit) {
     s->path = CONV_POINTWISE;
   } else {
     s->path = CONV_IM2COL;
   }
   s->group_floats = qi_f32_gemm_packed_floats(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->kr);
   const bool constant = (w->flags & QI_TF_CONST) && (!b || (b->flags & QI_TF_CONST));
-  size_t scratch_floats = s->path == CONV_IM2COL ? s->k_g * s->out_hw : 0;
+  s->tile = s->out_hw;
+  if (!s->nd) {
+    const size_t tile = qi_round_up(QI_CONV_TILE_FLOATS / s->k_g, s->gemm->nr);
+    if (tile < s->out_hw) s->tile = tile < 64 ? 64 : tile;
+    if (s->tile > s->out_hw) s->tile = s->out_hw;
+  }
+  size_t scratch_floats = s->path == CONV_IM2COL ? s->k_g * s->tile : 0;
   if (constant) {
     s->packed = malloc(conv_packed_floats(s) * sizeof(float));
     if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
@@ -162,14 +182,18 @@ static void dw_planes(void *arg, size_t begin, size_t end) {
 }
 
 typedef struct im2col_task {
-  const qi_window2d *geom;
+  const conv_state *s;
   const float *x;
   float *col;
+  size_t pix_begin, pix_end;
 } im2col_task;
 
 static void im2col_rows(void *arg, size_t begin, size_t end) {
   const im2col_task *t = arg;
-  qi_f32_im2col_chw__scalar(t->geom, begin, end, t->x, t->col);
+  const conv_state *s = t->s;
+  if (s->nd) qi_f32_im2col_nd__scalar(&s->geomnd, begin, end, t->x, t->col);
+  else if (s->tile == s->out_hw) qi_f32_im2col_chw__scalar(&s->geom, begin, end, t->x, t->col);
+  else qi_f32_im2col_tile_chw__scalar(&s->geom, begin, end, t->pix_begin, t->pix_end, t->x, t->col);
 }
 
 qi_status qi_nn_conv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
@@ -181,7 +205,7 @@ qi_status qi_nn_conv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_err
   float *scratch = n->scratch;
   const float *packed = s->packed;
   if (!packed) { /* weights computed at run time: pack them at the end of scratch */
-    float *dst = scratch + (s->path == CONV_IM2COL ? s->k_g * s->out_hw : 0);
+    float *dst = scratch + (s->path == CONV_IM2COL ? s->k_g * s->tile : 0);
     conv_pack(s, wt->data, bt ? bt->data : NULL, dst);
     packed = dst;
   }
@@ -216,15 +240,19 @@ qi_status qi_nn_conv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_err
       continue;
     }
     for (size_t grp = 0; grp < s->groups; grp++) {
-      im2col_task t = {&s->geom, x_image + grp * s->in_c_g * s->in_hw, scratch};
-      qi_parallel_for(ctx->pool, s->k_g, 4, im2col_rows, &t);
-      qi_nn_gemm_args one = args;
-      one.batch = 1;
-      one.packed_w = packed + grp * s->group_floats;
-      one.b = scratch;
-      one.b_stride = s->out_hw;
-      one.c = args.c + grp * s->out_c_g * s->out_hw;
-      qi_nn_gemm(&one, ctx->pool);
+      for (size_t p0 = 0; p0 < s->out_hw; p0 += s->tile) {
+        const size_t p1 = s->out_hw - p0 < s->tile ? s->out_hw : p0 + s->tile;
+        im2col_task t = {s, x_image + grp * s->in_c_g * s->in_hw, scratch, p0, p1};
+        qi_parallel_for(ctx->pool, s->k_g, 4, im2col_rows, &t);
+        qi_nn_gemm_args one = args;
+        one.batch = 1;
+        one.n = p1 - p0;
+        one.packed_w = packed + grp * s->group_floats;
+        one.b = scratch;
+        one.b_stride = p1 - p0;
+        one.c = args.c + grp * s->out_c_g * s->out_hw + p0;
+        qi_nn_gemm(&one, ctx->pool);
+      }
     }
   }
   return QINFER_OK;

@@ -1,4 +1,5 @@
-/* ConvTranspose (opsets 1..22), 1-D and 2-D, NCHW, as gemm + col2im.
+/* ConvTranspose (opsets 1..22), NCHW, any spatial rank up to QI_NN_MAX_SPATIAL, as gemm + col2im (the 2-D
+ * col2im for 1-D and 2-D, the N-d one above).
  *
  * Per image and group g (W is [C_in, C_out/g, kh, kw]):
  *   col[C_out/g * kh * kw, H_in * W_in] = W_g^T * X_g[C_in/g, H_in * W_in]
@@ -19,7 +20,9 @@
 
 typedef struct convt_state {
   const qi_f32_gemm_config *gemm;
-  qi_window2d geom; /* in_*: the output grid, out_*: the input grid (the forward conv's view) */
+  qi_window2d geom;   /* in_*: the output grid, out_*: the input grid (the forward conv's view); 1-D, 2-D */
+  qi_windownd geomnd; /* the same for every rank */
+  bool nd;
   size_t batch, in_c, out_c, groups, in_c_g, out_c_g, m_g, in_hw, out_hw;
   size_t group_floats;
   float *packed;
@@ -27,10 +30,9 @@ typedef struct convt_state {
 
 static qi_status read_convt(qi_graph *g, const qi_node *n, qi_nn_window_attrs *win, int64_t *group,
                             int64_t *out_sp, qi_error *err) {
-  QI_CHECK(qi_nn_check_float_input(g, n, 0, 3, 5, err));
-  QI_CHECK(qi_nn_check_float_input(g, n, 1, 3, 5, err));
+  QI_CHECK(qi_nn_check_float_input(g, n, 0, 3, 2 + QI_NN_MAX_SPATIAL, err));
+  QI_CHECK(qi_nn_check_float_input(g, n, 1, 3, 2 + QI_NN_MAX_SPATIAL, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
-  if (x->rank == 5) return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "3-D ConvTranspose is not supported");
   if (w->rank != x->rank)
     return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
   *group = qi_attr_int(n, "group", 1);
@@ -50,7 +52,7 @@ static qi_status read_convt(qi_graph *g, const qi_node *n, qi_nn_window_attrs *w
   }
   const int spatial = x->rank - 2;
   QI_CHECK(qi_nn_read_window_attrs(n, spatial, w->dims + 2, true, win, err));
-  int64_t out_pad[2] = {0, 0};
+  int64_t out_pad[QI_NN_MAX_SPATIAL] = {0};
   const int64_t *vals;
   int cnt = qi_attr_ints(n, "output_padding", &vals);
   if (cnt >= 0) {
@@ -97,12 +99,13 @@ static qi_status read_convt(qi_graph *g, const qi_node *n, qi_nn_window_attrs *w
 
 qi_status qi_nn_conv_transpose_infer(qi_graph *g, qi_node *n, qi_error *err) {
   qi_nn_window_attrs win;
-  int64_t group, out_sp[2];
+  int64_t group, out_sp[QI_NN_MAX_SPATIAL];
   QI_CHECK(read_convt(g, n, &win, &group, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1);
   qi_tensor *y = qi_node_out(g, n, 0);
   if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
-  int64_t dims[4] = {x->dims[0], w->dims[1] * group, out_sp[0], out_sp[1]};
+  int64_t dims[QI_MAX_RANK] = {x->dims[0], w->dims[1] * group};
+  for (int i = 0; i < x->rank - 2; i++) dims[2 + i] = out_sp[i];
   qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, x->rank, dims);
   return QINFER_OK;
 }
@@ -122,13 +125,16 @@ void qi_nn_conv_transpose_release(qi_node *n) {
 
 qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   qi_nn_window_attrs win;
-  int64_t group, out_sp[2];
+  int64_t group, out_sp[QI_NN_MAX_SPATIAL];
   QI_CHECK(read_convt(g, n, &win, &group, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1);
   convt_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   n->state = s;
-  qi_nn_window2d(&win, out_sp, x->dims + 2, &s->geom); /* the output is the forward conv's input */
+  /* the output is the forward conv's input */
+  s->nd = win.spatial > 2;
+  qi_nn_windownd(&win, out_sp, x->dims + 2, &s->geomnd);
+  if (!s->nd) qi_nn_window2d(&win, out_sp, x->dims + 2, &s->geom);
   s->gemm = qi_f32_gemm_config_get(g->isa);
   s->batch = (size_t)x->dims[0];
   s->in_c = (size_t)x->dims[1];
@@ -136,9 +142,9 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   s->in_c_g = s->in_c / s->groups;
   s->out_c_g = (size_t)w->dims[1];
   s->out_c = s->out_c_g * s->groups;
-  s->m_g = s->out_c_g * s->geom.kernel_h * s->geom.kernel_w;
-  s->in_hw = s->geom.out_h * s->geom.out_w;
-  s->out_hw = s->geom.in_h * s->geom.in_w;
+  s->m_g = s->out_c_g * qi_windownd_taps(&s->geomnd);
+  s->in_hw = qi_windownd_out_size(&s->geomnd);
+  s->out_hw = qi_windownd_in_size(&s->geomnd);
   s->group_floats = qi_f32_gemm_packed_floats(s->m_g, s->in_c_g, s->gemm->mr, s->gemm->kr);
   size_t scratch_floats = s->m_g * s->in_hw;
   if (w->flags & QI_TF_CONST) {
@@ -166,7 +172,8 @@ static void col2im_channels(void *arg, size_t begin, size_t end) {
     const float b = t->bias ? t->bias[t->first_channel + c] : 0.0f;
     for (size_t i = 0; i < t->s->out_hw; i++) plane[i] = b;
   }
-  qi_f32_col2im_chw__scalar(&t->s->geom, begin, end, t->col, t->y_group);
+  if (t->s->nd) qi_f32_col2im_nd__scalar(&t->s->geomnd, begin, end, t->col, t->y_group);
+  else qi_f32_col2im_chw__scalar(&t->s->geom, begin, end, t->col, t->y_group);
 }
 
 qi_status qi_nn_conv_transpose_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {

@@ -13,6 +13,7 @@ const qi_op qi_ops_nn[] = {
     QI_NN_OP("GlobalMaxPool", global_pool, 0),
     QI_NN_OP("AveragePool", pool, 0),
     QI_NN_OP("MaxPool", pool, 0),
+    QI_NN_OP("LpPool", pool, 0),
     QI_NN_OP("Attention", attention, 0),
     {0},
 };

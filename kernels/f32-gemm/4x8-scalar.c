@@ -2,13 +2,17 @@
 
 enum { MR = 4, NR = 8 };
 
-/* One MR x NR output tile (nc_tile <= NR valid columns). The accumulators are a fixed-size array indexed by
- * constants after unrolling, so the compiler keeps them in registers; the K loop reads MR weights and NR
- * values of B per step and does MR * NR multiply-adds. */
-static inline void tile_4x8(size_t mr, size_t nc_tile, size_t kc, const float *restrict w, const float *restrict b,
-                            size_t b_stride, float *restrict c, size_t c_stride, float vmin, float vmax) {
+/* One tile_rows x NR output tile of an MR-row panel (nc_tile <= NR valid columns, mr <= tile_rows rows stored).
+ * The accumulators are a fixed-size array indexed by constants after unrolling, so the compiler keeps them in
+ * registers; the K loop reads tile_rows weights and NR values of B per step and does tile_rows * NR
+ * multiply-adds. tile_rows is MR, or 1 for a single-row panel (M = 1, vector x matrix): that reads only the
+ * panel's first row and skips the multiply-adds of its three zero rows. Each output is computed in the same
+ * order either way. */
+static inline void tile_4x8(size_t tile_rows, size_t mr, size_t nc_tile, size_t kc, const float *restrict w,
+                            const float *restrict b, size_t b_stride, float *restrict c, size_t c_stride, float vmin,
+                            float vmax) {
   float acc[MR][NR];
-  for (size_t r = 0; r < MR; r++)
+  for (size_t r = 0; r < tile_rows; r++)
     for (size_t j = 0; j < NR; j++) acc[r][j] = w[r];
   w += MR;
 
@@ -16,7 +20,7 @@ static inline void tile_4x8(size_t mr, size_t nc_tile, size_t kc, const float *r
     for (size_t k = 0; k < kc; k++) {
       float bk[NR];
       for (size_t j = 0; j < NR; j++) bk[j] = b[j];
-      for (size_t r = 0; r < MR; r++) {
+      for (size_t r = 0; r < tile_rows; r++) {
         const float wr = w[r];
         for (size_t j = 0; j < NR; j++) acc[r][j] += wr * bk[j];
       }
@@ -27,7 +31,7 @@ static inline void tile_4x8(size_t mr, size_t nc_tile, size_t kc, const float *r
     for (size_t k = 0; k < kc; k++) {
       float bk[NR] = {0};
       for (size_t j = 0; j < nc_tile; j++) bk[j] = b[j];
-      for (size_t r = 0; r < MR; r++) {
+      for (size_t r = 0; r < tile_rows; r++) {
         const float wr = w[r];
         for (size_t j = 0; j < NR; j++) acc[r][j] += wr * bk[j];
       }
@@ -55,11 +59,11 @@ void qi_f32_gemm_minmax_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, con
   assert(packed_w != NULL && b != NULL && c != NULL && params != NULL);
   assert(mr == 1 || c_stride >= nc);
   const float vmin = params->min, vmax = params->max;
-  while (nc >= NR) {
-    tile_4x8(mr, NR, kc, packed_w, b, b_stride, c, c_stride, vmin, vmax);
-    b += NR;
-    c += NR;
-    nc -= NR;
+  if (mr == 1) {
+    for (; nc >= NR; nc -= NR, b += NR, c += NR) tile_4x8(1, 1, NR, kc, packed_w, b, b_stride, c, c_stride, vmin, vmax);
+    if (nc != 0) tile_4x8(1, 1, nc, kc, packed_w, b, b_stride, c, c_stride, vmin, vmax);
+    return;
   }
-  if (nc != 0) tile_4x8(mr, nc, kc, packed_w, b, b_stride, c, c_stride, vmin, vmax);
+  for (; nc >= NR; nc -= NR, b += NR, c += NR) tile_4x8(MR, mr, NR, kc, packed_w, b, b_stride, c, c_stride, vmin, vmax);
+  if (nc != 0) tile_4x8(MR, mr, nc, kc, packed_w, b, b_stride, c, c_stride, vmin, vmax);
 }

@@ -7,13 +7,25 @@
 #define QI_F32_IM2COL_H
 
 #include "kernels/f32-im2col/window2d.h"
+#include "kernels/f32-im2col/windownd.h"
 
 /* Writes col rows [row_begin, row_end) from input (channels x in_h x in_w). */
 void qi_f32_im2col_chw__scalar(const qi_window2d *g, size_t row_begin, size_t row_end, const float *input,
                                float *col);
 
+/* The same restricted to the output pixels [pix_begin, pix_end): col rows are pix_end - pix_begin floats. Lets
+ * Conv build the column matrix one cache-sized column tile at a time. */
+void qi_f32_im2col_tile_chw__scalar(const qi_window2d *g, size_t row_begin, size_t row_end, size_t pix_begin,
+                                    size_t pix_end, const float *input, float *col);
+
 /* Transpose: adds col rows of channels [c_begin, c_end) into output (channels x in_h x in_w, i.e. the window's
  * input grid), which the caller has initialised (with the bias). Used by ConvTranspose. */
 void qi_f32_col2im_chw__scalar(const qi_window2d *g, size_t c_begin, size_t c_end, const float *col, float *output);
+
+/* The same for any spatial rank: a row per (channel, tap) with the taps row-major over the kernel dims, a
+ * column per output point row-major over the output dims. */
+void qi_f32_im2col_nd__scalar(const qi_windownd *g, size_t row_begin, size_t row_end, const float *input,
+                              float *col);
+void qi_f32_col2im_nd__scalar(const qi_windownd *g, size_t c_begin, size_t c_end, const float *col, float *output);
 
 #endif /* QI_F32_IM2COL_H */

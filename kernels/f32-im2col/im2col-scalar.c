@@ -67,3 +67,32 @@ void qi_f32_col2im_chw__scalar(const qi_window2d *g, size_t c_begin, size_t c_en
     }
   }
 }
+
+void qi_f32_im2col_tile_chw__scalar(const qi_window2d *g, size_t row_begin, size_t row_end, size_t pix_begin,
+                                    size_t pix_end, const float *input, float *col) {
+  assert(g && input && col && pix_begin < pix_end && pix_end <= g->out_h * g->out_w);
+  assert(g->stride_h >= 1 && g->stride_w >= 1 && g->dilation_h >= 1 && g->dilation_w >= 1);
+  const size_t taps = g->kernel_h * g->kernel_w, width = pix_end - pix_begin;
+  for (size_t row = row_begin; row < row_end; row++) {
+    const size_t c = row / taps, ky = (row % taps) / g->kernel_w, kx = row % g->kernel_w;
+    const float *plane = input + c * g->in_h * g->in_w;
+    float *dst = col + row * width;
+    size_t ox_lo, ox_hi;
+    valid_range(g->in_w, g->out_w, g->stride_w, g->pad_left, kx * g->dilation_w, &ox_lo, &ox_hi);
+    for (size_t p = pix_begin; p < pix_end;) {
+      const size_t oy = p / g->out_w, x0 = p % g->out_w;
+      const size_t x1 = pix_end - (p - x0) < g->out_w ? pix_end - (p - x0) : g->out_w; /* end of this run */
+      float *out = dst + (p - pix_begin);                                               /* pixel (oy, x0) */
+      const size_t iy_padded = oy * g->stride_h + ky * g->dilation_h;
+      if (iy_padded < g->pad_top || iy_padded - g->pad_top >= g->in_h) {
+        for (size_t ox = x0; ox < x1; ox++) out[ox - x0] = 0.0f;
+      } else {
+        const float *src = plane + (iy_padded - g->pad_top) * g->in_w;
+        const size_t tap = kx * g->dilation_w;
+        for (size_t ox = x0; ox < x1; ox++)
+          out[ox - x0] = ox >= ox_lo && ox < ox_hi ? src[ox * g->stride_w + tap - g->pad_left] : 0.0f;
+      }
+      p += x1 - x0;
+    }
+  }
+}

@@ -5,18 +5,31 @@
  *   - count_include_pad == false: the number of in-bounds taps;
  *   - count_include_pad == true:  the number of taps inside the padded input, i.e. the window clipped to
  *     [-pad_top, in_h + pad_bottom) x [-pad_left, in_w + pad_right) (ceil_mode windows may overhang it);
- *   a window with no in-bounds tap gives 0. */
+ *   a window with no in-bounds tap gives 0.
+ * Lp pooling: (sum of |x|^p over the in-bounds taps)^(1/p); padding contributes 0.
+ *
+ * The 2-D kernels (1-D maps to a plane of height 1) are the fast path; the _nd kernels take any spatial rank.
+ * MaxPool's optional indices (int64): index_base + the offset of the chosen input element in the plane,
+ * row-major or, with column_major, column-major (ONNX storage_order 1); ties keep the first tap in row-major
+ * window order; -1 for a window without an in-bounds tap. */
 #ifndef QI_F32_POOL_H
 #define QI_F32_POOL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels/f32-im2col/window2d.h"
+#include "kernels/f32-im2col/windownd.h"
 
 void qi_f32_maxpool2d_chw_ukernel__scalar(const qi_window2d *g, const float *input, float *output);
 void qi_f32_avgpool2d_chw_ukernel__scalar(const qi_window2d *g, bool count_include_pad, const float *input,
                                           float *output);
+void qi_f32_maxpool_ukernel_nd__scalar(const qi_windownd *g, const float *input, float *output, int64_t *indices,
+                                       int64_t index_base, bool column_major);
+void qi_f32_avgpool_ukernel_nd__scalar(const qi_windownd *g, bool count_include_pad, const float *input,
+                                       float *output);
+void qi_f32_lppool_ukernel_nd__scalar(const qi_windownd *g, float p, const float *input, float *output);
 /* output[r] = mean (or max) of input[r * length .. r * length + length), for rows r < rows. */
 void qi_f32_gavgpool_ukernel__scalar(size_t rows, size_t length, const float *input, float *output);
 void qi_f32_gmaxpool_ukernel__scalar(size_t rows, size_t length, const float *input, float *output);

@@ -1,4 +1,5 @@
-/* Conv and ConvTranspose against naive oracles (in double) over a grid of shapes, at 1, 2 and 3 threads. */
+/* Conv and ConvTranspose, 1-D and 2-D, against naive oracles (in double) over a grid of shapes, at 1, 2 and 3
+ * threads (other ranks: test_ops_nn_conv_nd.c). */
 #include <stdio.h>
 
 #include "engine/threadpool.h"
@@ -264,7 +265,7 @@ static void conv_errors(void) {
       {{1, 4, 5, 5}, 4, {2, 3, 3, 3}, 4, 1, NULL, QINFER_ERR_SHAPE},            /* channel mismatch */
       {{1, 4, 5, 5}, 4, {3, 2, 3, 3}, 4, 2, NULL, QINFER_ERR_SHAPE},            /* Cout not multiple of group */
       {{1, 4, 5, 5}, 4, {2, 4, 3}, 3, 1, NULL, QINFER_ERR_SHAPE},               /* weight rank */
-      {{1, 2, 3, 3, 3}, 5, {2, 2, 1, 1, 1}, 5, 1, NULL, QINFER_ERR_UNSUPPORTED}, /* 3-D */
+      {{1, 2, 3, 3, 3}, 5, {2, 2, 1, 1}, 4, 1, NULL, QINFER_ERR_SHAPE},          /* 3-D input, 2-D weights */
       {{1, 4, 2, 2}, 4, {2, 4, 3, 3}, 4, 1, NULL, QINFER_ERR_SHAPE},            /* kernel larger than input */
       {{1, 4, 5, 5}, 4, {2, 4, 3, 3}, 4, 1, "pads", QINFER_ERR_INVALID_MODEL},  /* wrong pads count */
       {{1, 4, 5, 5}, 4, {2, 4, 3, 3}, 4, 1, "strides", QINFER_ERR_INVALID_MODEL}, /* zero stride */

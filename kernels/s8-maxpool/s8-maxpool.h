@@ -1,0 +1,16 @@
+/* int8_t max pooling over one plane of an N-d window (any spatial rank). The input's quantization parameters
+ * pass through unchanged: the max of quantized values is the quantized max. Ties keep the first tap in
+ * row-major window order; the optional indices are those of qi_f32_maxpool_ukernel_nd__scalar
+ * (kernels/f32-pool/f32-pool.h). A window without an in-bounds tap gives INT8_MIN and index -1. */
+#ifndef QI_S8_MAXPOOL_H
+#define QI_S8_MAXPOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernels/f32-im2col/windownd.h"
+
+void qi_s8_maxpool_ukernel_nd__scalar(const qi_windownd *g, const int8_t *input, int8_t *output, int64_t *indices,
+                                      int64_t index_base, bool column_major);
+
+#endif /* QI_S8_MAXPOOL_H */

@@ -1,0 +1,16 @@
+/* uint8_t max pooling over one plane of an N-d window (any spatial rank). The input's quantization parameters
+ * pass through unchanged: the max of quantized values is the quantized max. Ties keep the first tap in
+ * row-major window order; the optional indices are those of qi_f32_maxpool_ukernel_nd__scalar
+ * (kernels/f32-pool/f32-pool.h). A window without an in-bounds tap gives 0 and index -1. */
+#ifndef QI_U8_MAXPOOL_H
+#define QI_U8_MAXPOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernels/f32-im2col/windownd.h"
+
+void qi_u8_maxpool_ukernel_nd__scalar(const qi_windownd *g, const uint8_t *input, uint8_t *output, int64_t *indices,
+                                      int64_t index_base, bool column_major);
+
+#endif /* QI_U8_MAXPOOL_H */
