@@ -342,6 +342,37 @@ static void float_reduce(qinfer_isa isa, const reduce_desc *d, const qi_tensor *
 QI_INT_REDUCE(int32_t, uint32_t, INT32_MIN, INT32_MAX)
 QI_INT_REDUCE(int64_t, uint64_t, INT64_MIN, INT64_MAX)
 
+/* noop_with_empty_axes skips only the reduction: composite reductions still apply their per-element steps
+ * (ReduceL1 -> |x|, ReduceL2 -> sqrt(x^2) = |x|, ReduceSumSquare -> x^2, ReduceLogSum -> log x; for
+ * ReduceLogSumExp log(exp(x)) = x and the rest are the identity). */
+static void noop_elementwise(const reduce_desc *d, const qi_tensor *x, qi_tensor *y) {
+  const int64_t count = qi_tensor_numel(x);
+  if (x->dtype != QINFER_DTYPE_FLOAT) {
+    const bool is32 = x->dtype == QINFER_DTYPE_INT32;
+    for (int64_t i = 0; i < count; i++) {
+      const int64_t v = is32 ? ((const int32_t *)x->data)[i] : ((const int64_t *)x->data)[i];
+      uint64_t r = (uint64_t)v; /* wrapping arithmetic, like the integer reductions */
+      if (d->kind == QI_REDUCE_SUMABS && v < 0) r = 0 - (uint64_t)v;
+      if (d->kind == QI_REDUCE_SUMSQ) r = (uint64_t)v * (uint64_t)v;
+      if (is32)
+        ((int32_t *)y->data)[i] = (int32_t)(uint32_t)r;
+      else
+        ((int64_t *)y->data)[i] = (int64_t)r;
+    }
+    return;
+  }
+  const float *xs = x->data;
+  float *ys = y->data;
+  for (int64_t i = 0; i < count; i++) {
+    float v = xs[i];
+    if (d->kind == QI_REDUCE_SUMABS) v = fabsf(v);
+    if (d->kind == QI_REDUCE_SUMSQ) v = v * v;
+    if (d->post == POST_SQRT) v = sqrtf(v);
+    if (d->post == POST_LOG) v = logf(v);
+    ys[i] = v;
+  }
+}
+
 qi_status qi_reduce_reduce_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
   const reduce_desc *d = find_desc(n);
   const qi_tensor *x = qi_node_in(g, n, 0);
@@ -349,7 +380,7 @@ qi_status qi_reduce_reduce_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, 
   bool reduce[QI_MAX_RANK], noop;
   QI_CHECK(reduced_axes(g, n, d, x, reduce, &noop, err));
   if (noop) {
-    if (qi_tensor_numel(x)) memcpy(y->data, x->data, (size_t)qi_tensor_numel(x) * qi_dtype_size(x->dtype));
+    noop_elementwise(d, x, y);
     return QINFER_OK;
   }
   if (qi_tensor_numel(y) == 0) return QINFER_OK;
