@@ -171,3 +171,10 @@ qi_cli_test(run_garbage_pb 1 "input 'x': garbage.pb: truncated or malformed Tens
             ${Q} run add.onnx --input x=garbage.pb)
 qi_cli_test(run_output_dir_is_file 1 "cannot create output folder 'add.onnx'" ${D}
             ${Q} run add.onnx --output-dir add.onnx)
+
+# ---- qinfer bench (tools/cmd_bench.c): a timed run on the fixture model, the JSON form, a usage error ----
+qi_cli_test(bench 0 "input  x .*random.*runs +3 \\(after 1 warm-up\\).*median +[0-9.]+ ms.*p90 .*MACs +96" ${D}
+            ${Q} bench add.onnx --dim batch=3 --runs 3 --warmup 1 --threads 2)
+qi_cli_test(bench_json 0 "^\\{\"model\": \"add.onnx\".*\"runs\": 2, \"median_ms\": [0-9.]+.*\"macs\": 32," ${D}
+            ${Q} bench add.onnx --runs=2 --json)
+qi_cli_test(bench_bad_runs 2 "qinfer bench: --runs needs a number from 1" ${Q} bench add.onnx --runs 0)

@@ -14,6 +14,7 @@ typedef struct command {
 static const command commands[] = {
     {"info", qi_cmd_info, qi_cmd_info_usage, "show a model's inputs, outputs, ops, parameters and MACs"},
     {"run", qi_cmd_run, qi_cmd_run_usage, "run a model on .npy / .pb inputs and write its outputs as .npy"},
+    {"bench", qi_cmd_bench, qi_cmd_bench_usage, "time session creation and runs: median, min, mean, p90, max"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

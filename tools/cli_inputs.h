@@ -1,0 +1,54 @@
+/* Session options and inputs shared by the subcommands that run a model (`qinfer run`, `qinfer bench`):
+ * --threads / --isa / --dim parsing, --input NAME=FILE loading and checking, random filling of the rest. */
+#ifndef QI_TOOLS_CLI_INPUTS_H
+#define QI_TOOLS_CLI_INPUTS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "qinfer.h"
+#include "tools/host_tensor.h"
+
+/* One --input NAME=FILE: the file's tensor once loaded. */
+typedef struct qi_cli_input {
+  char name[256];
+  const char *path;
+  qi_host_tensor tensor;
+  int model_index;
+} qi_cli_input;
+
+/* The session options and the --input list of one command (cmd: its name, for usage errors).
+ * inputs has room for one entry per argument (qi_cli_inputs_init). */
+typedef struct qi_cli_inputs {
+  const char *cmd;
+  qinfer_session_options *options;
+  qi_cli_input *inputs;
+  int n_inputs;
+  int64_t threads; /* as given: 0 = one per online CPU */
+  qi_host_tensor *randoms; /* per session input, filled by qi_cli_bind_inputs */
+  size_t n_randoms;
+} qi_cli_inputs;
+
+/* Creates the options (threads 1) and room for argc inputs. Returns an exit code. */
+int qi_cli_inputs_init(qi_cli_inputs *in, const char *cmd, int argc);
+void qi_cli_inputs_free(qi_cli_inputs *in);
+
+/* Matches --threads, --isa, --dim or --input at argv[*i] (both "--name VALUE" and "--name=VALUE").
+ * Returns 0 when argv[*i] is none of them, 1 when it was applied, or -(exit code) on an error (reported). */
+int qi_cli_session_option(qi_cli_inputs *in, int argc, char **argv, int *i);
+
+/* Loads each --input file, checks it against the model's declaration (dtype, rank, fixed dims) and fixes the
+ * session's shape for it. Returns an exit code. */
+int qi_cli_load_inputs(qi_cli_inputs *in, const qinfer_model *model);
+
+/* Points every session input at its file tensor, or at a deterministic random one made from seed (kept until
+ * qi_cli_inputs_free). With log, prints "input NAME DTYPE SHAPE SOURCE" per input. Returns an exit code. */
+int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, uint64_t seed, FILE *log);
+
+/* The file an input came from, or "random". */
+const char *qi_cli_input_source(const qi_cli_inputs *in, const char *name);
+
+/* Message of a failed session creation: recorded per thread, or on the model. */
+const char *qi_cli_create_error(const qinfer_model *model);
+
+#endif /* QI_TOOLS_CLI_INPUTS_H */

@@ -1,0 +1,253 @@
+/* qinfer bench MODEL [options]: times session creation and repeated runs of one session, and prints median,
+ * min, mean, p90 and max per run, the arena size and the GFLOP/s the model's MACs give at the median. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/cli.h"
+#include "tools/cli_inputs.h"
+#include "tools/model_stats.h"
+#include "tools/session_graph.h"
+
+void qi_cmd_bench_usage(void) {
+  printf(
+      "usage: qinfer bench MODEL [--threads N] [--isa NAME] [--dim SYM=VALUE]... [--input NAME=FILE]...\n"
+      "                          [--warmup N] [--runs N] [--min-time SEC] [--json]\n\n"
+      "Builds one session (its creation is timed on its own), fills the inputs (files, else deterministic random\n"
+      "values as `qinfer run` makes them), runs it --warmup times untimed, then times each run with the monotonic\n"
+      "clock and prints median, min, mean, p90 and max in ms, the ISA, threads, arena bytes and GFLOP/s (2 x the\n"
+      "MACs of one run / the median time).\n\n"
+      "  --threads N        threads per run (default 1; 0 = one per CPU)\n"
+      "  --isa NAME         auto, scalar, avx2, avxvnni, avx512vnni, neon, neondot, neoni8mm\n"
+      "  --dim SYM=VALUE    bind symbolic dimension SYM (repeatable; unbound dims are 1)\n"
+      "  --input NAME=FILE  input NAME from a .npy / .pb file (repeatable; its shape fixes the input's shape)\n"
+      "  --warmup N         untimed runs first (default 3)\n"
+      "  --runs N           timed runs, at least (default 20)\n"
+      "  --min-time SEC     keep running until the timed runs add up to SEC seconds as well (default 0)\n"
+      "  --json             print one JSON object instead of the table\n");
+}
+
+typedef struct bench_args {
+  const char *model;
+  qi_cli_inputs in;
+  int64_t warmup, runs;
+  double min_time_s;
+  int json;
+} bench_args;
+
+typedef struct bench_result {
+  double load_ms, create_ms;
+  double median, min, mean, p90, max; /* ms per run */
+  int64_t runs, macs;
+  int threads;
+  long peak_rss_kb;
+} bench_result;
+
+enum { PARSED_HELP = -1 };
+
+static bool parse_seconds(const char *text, double *out) {
+  char *end;
+  double v = strtod(text, &end);
+  if (end == text || *end || !isfinite(v) || v < 0 || v > 1e6) return false;
+  *out = v;
+  return true;
+}
+
+static int parse_args(int argc, char **argv, bench_args *a) {
+  for (int i = 0; i < argc; i++) {
+    const char *arg = argv[i], *value = NULL;
+    int m = qi_cli_session_option(&a->in, argc, argv, &i);
+    if (m < 0) return -m;
+    if (m > 0) continue;
+    if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return PARSED_HELP;
+    if ((m = qi_cli_option(argc, argv, &i, "--warmup", &value)) != 0) {
+      if (m < 0 || !qi_cli_parse_int64(value, 0, 1000000000, &a->warmup))
+        return qi_cli_usage_error("bench", "--warmup needs a number >= 0");
+    } else if ((m = qi_cli_option(argc, argv, &i, "--runs", &value)) != 0) {
+      if (m < 0 || !qi_cli_parse_int64(value, 1, 100000000, &a->runs))
+        return qi_cli_usage_error("bench", "--runs needs a number from 1 to 100000000");
+    } else if ((m = qi_cli_option(argc, argv, &i, "--min-time", &value)) != 0) {
+      if (m < 0 || !parse_seconds(value, &a->min_time_s))
+        return qi_cli_usage_error("bench", "--min-time needs seconds from 0 to 1e6");
+    } else if (!strcmp(arg, "--json")) {
+      a->json = 1;
+    } else if (arg[0] == '-' && arg[1] != '\0') {
+      return qi_cli_usage_error("bench", "unknown option '%s'", arg);
+    } else if (a->model) {
+      return qi_cli_usage_error("bench", "more than one model given ('%s', '%s')", a->model, arg);
+    } else {
+      a->model = arg;
+    }
+  }
+  if (!a->model) return qi_cli_usage_error("bench", "no model given");
+  return QI_EXIT_OK;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Sorts t and fills the statistics: the median of an even count is the mean of the middle two; p90 is the
+ * nearest-rank percentile (the smallest time that at least 90% of the runs do not exceed). */
+static void summarize(double *t, int64_t n, bench_result *r) {
+  qsort(t, (size_t)n, sizeof *t, cmp_double);
+  double sum = 0;
+  for (int64_t i = 0; i < n; i++) sum += t[i];
+  r->runs = n;
+  r->min = t[0];
+  r->max = t[n - 1];
+  r->mean = sum / (double)n;
+  r->median = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+  int64_t rank = (int64_t)ceil(0.9 * (double)n);
+  r->p90 = t[(rank < 1 ? 1 : rank) - 1];
+}
+
+/* Warm-up, then timed runs until both --runs and --min-time are reached. */
+static int time_runs(const bench_args *a, qinfer_session *session, bench_result *r) {
+  for (int64_t w = 0; w < a->warmup; w++) {
+    qinfer_status s = qinfer_session_run(session);
+    if (s != QINFER_OK) return qi_cli_api_error("run failed", s, qinfer_session_last_error(session));
+  }
+  int64_t cap = a->runs, n = 0;
+  double *t = malloc(sizeof *t * (size_t)cap), total = 0;
+  if (!t) return qi_cli_error("out of memory");
+  while (n < a->runs || total < a->min_time_s * 1e3) {
+    if (n == cap) {
+      double *bigger = realloc(t, sizeof *t * (size_t)(cap *= 2));
+      if (!bigger) {
+        free(t);
+        return qi_cli_error("out of memory");
+      }
+      t = bigger;
+    }
+    double t0 = now_ms();
+    qinfer_status s = qinfer_session_run(session);
+    double dt = now_ms() - t0;
+    if (s != QINFER_OK) {
+      free(t);
+      return qi_cli_api_error("run failed", s, qinfer_session_last_error(session));
+    }
+    t[n++] = dt;
+    total += dt;
+  }
+  summarize(t, n, r);
+  free(t);
+  return QI_EXIT_OK;
+}
+
+/* s as a JSON string (quotes, backslashes and control bytes escaped). */
+static void json_string(const char *s) {
+  putchar('"');
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') printf("\\%c", *p);
+    else if (*p < 0x20) printf("\\u%04x", *p);
+    else putchar(*p);
+  }
+  putchar('"');
+}
+
+static double gflops(const bench_result *r) { return r->median > 0 ? 2.0 * (double)r->macs / (r->median * 1e6) : 0; }
+
+static void print_json(const bench_args *a, const qinfer_session *session, const bench_result *r) {
+  printf("{\"model\": ");
+  json_string(a->model);
+  printf(", \"qinfer_version\": ");
+  json_string(qinfer_version());
+  printf(", \"isa\": ");
+  json_string(qinfer_session_isa_name(session));
+  printf(", \"threads\": %d, \"arena_bytes\": %zu, \"inputs\": [", r->threads, qinfer_session_arena_bytes(session));
+  for (size_t i = 0; i < qinfer_session_input_count(session); i++) {
+    qinfer_tensor_info info;
+    if (qinfer_session_input_info(session, i, &info) != QINFER_OK) continue;
+    printf("%s{\"name\": ", i ? ", " : "");
+    json_string(info.name);
+    printf(", \"dtype\": ");
+    json_string(qinfer_dtype_name(info.dtype));
+    printf(", \"shape\": [");
+    for (int d = 0; d < info.rank; d++) printf("%s%lld", d ? ", " : "", (long long)info.dims[d]);
+    printf("], \"source\": ");
+    json_string(qi_cli_input_source(&a->in, info.name));
+    printf("}");
+  }
+  printf("], \"load_ms\": %.4f, \"session_create_ms\": %.4f, \"warmup\": %lld, \"runs\": %lld, "
+         "\"median_ms\": %.4f, \"min_ms\": %.4f, \"mean_ms\": %.4f, \"p90_ms\": %.4f, \"max_ms\": %.4f, "
+         "\"macs\": %lld, \"gflops\": %.3f, \"peak_rss_kb\": %ld}\n",
+         r->load_ms, r->create_ms, (long long)a->warmup, (long long)r->runs, r->median, r->min, r->mean, r->p90,
+         r->max, (long long)r->macs, gflops(r), r->peak_rss_kb);
+}
+
+static void print_table(const bench_args *a, const qinfer_session *session, const bench_result *r) {
+  printf("model      %s\n", a->model);
+  printf("isa        %s\n", qinfer_session_isa_name(session));
+  printf("threads    %d\n", r->threads);
+  printf("arena      %zu bytes\n", qinfer_session_arena_bytes(session));
+  printf("load       %.3f ms\n", r->load_ms);
+  printf("session    %.3f ms (create)\n", r->create_ms);
+  printf("runs       %lld (after %lld warm-up)\n", (long long)r->runs, (long long)a->warmup);
+  printf("median     %.3f ms\n", r->median);
+  printf("min        %.3f ms\n", r->min);
+  printf("mean       %.3f ms\n", r->mean);
+  printf("p90        %.3f ms\n", r->p90);
+  printf("max        %.3f ms\n", r->max);
+  printf("MACs       %lld\n", (long long)r->macs);
+  printf("GFLOP/s    %.3f (2 x MACs / median)\n", gflops(r));
+  printf("peak RSS   %.1f MB\n", (double)r->peak_rss_kb / 1024.0);
+}
+
+static int bench(bench_args *a, bench_result *r) {
+  qinfer_model *model = NULL;
+  qinfer_session *session = NULL;
+  int rc;
+  double t0 = now_ms();
+  qinfer_status s = qinfer_model_load_file(a->model, &model);
+  r->load_ms = now_ms() - t0;
+  if (s != QINFER_OK) return qi_cli_api_error("cannot load model", s, qinfer_last_error());
+  if ((rc = qi_cli_load_inputs(&a->in, model)) != QI_EXIT_OK) goto done;
+  t0 = now_ms();
+  s = qinfer_session_create(model, a->in.options, &session);
+  r->create_ms = now_ms() - t0;
+  if (s != QINFER_OK) {
+    rc = qi_cli_api_error("cannot create a session", s, qi_cli_create_error(model));
+    goto done;
+  }
+  r->macs = qi_count_macs(qi_cli_session_graph(session));
+  r->threads = a->in.threads ? (int)a->in.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if ((rc = qi_cli_bind_inputs(&a->in, session, 0, a->json ? NULL : stdout)) != QI_EXIT_OK) goto done;
+  if ((rc = time_runs(a, session, r)) != QI_EXIT_OK) goto done;
+  struct rusage ru;
+  r->peak_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+  if (a->json) print_json(a, session, r);
+  else print_table(a, session, r);
+
+done:
+  if (session) qinfer_session_destroy(session);
+  if (model) qinfer_model_destroy(model);
+  return rc;
+}
+
+int qi_cmd_bench(int argc, char **argv) {
+  bench_args a = {.warmup = 3, .runs = 20};
+  bench_result r = {0};
+  int rc = qi_cli_inputs_init(&a.in, "bench", argc);
+  if (rc != QI_EXIT_OK) return rc;
+  rc = parse_args(argc, argv, &a);
+  if (rc == PARSED_HELP) {
+    qi_cmd_bench_usage();
+    rc = QI_EXIT_OK;
+  } else if (rc == QI_EXIT_OK) {
+    rc = bench(&a, &r);
+  }
+  qi_cli_inputs_free(&a.in);
+  return rc;
+}
