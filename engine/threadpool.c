@@ -1,24 +1,43 @@
 /* Fixed-size thread pool with static partitioning: loop [0, n) is cut into at most one contiguous chunk per
- * thread, so which thread computes an index never changes the result. Workers sleep on a condition variable
- * between loops; the caller runs chunk 0 itself and waits for the rest. Nothing is allocated per loop. */
+ * thread, so which thread computes an index never changes the result. Nothing is allocated per loop.
+ *
+ * Hand-off is spin-then-block: a model runs hundreds of short loops back to back, and waking a sleeping
+ * thread through a condition variable costs tens of microseconds, more than many loops take. So workers
+ * spin on the loop counter for a while before they sleep, and the caller spins on the pending count before
+ * it sleeps. The sleeping paths re-check their condition under the mutex after announcing themselves
+ * (sleepers / caller_waiting, all sequentially consistent), so no wake-up can be lost. */
 #include "engine/threadpool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__) || defined(__arm__)
+#define cpu_relax() __asm__ volatile("yield")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* About 100-300 microseconds of spinning before a thread sleeps. */
+enum { SPIN_ITERATIONS = 20000 };
 
 struct qi_threadpool {
   int n_threads; /* including the caller */
   pthread_t *workers;
   pthread_mutex_t mu;
   pthread_cond_t work_cv, done_cv;
-  /* the current loop; a new one is announced by incrementing generation */
-  unsigned long generation;
+  atomic_ulong generation; /* incremented to announce a loop */
+  atomic_int pending;      /* workers that have not finished the current loop */
+  atomic_int sleepers;     /* workers blocked (or about to block) on work_cv */
+  atomic_int caller_waiting;
+  atomic_int stop;
+  /* the current loop; written before generation is incremented */
   qi_range_fn fn;
   void *arg;
   size_t n, chunk;
-  int n_chunks;
-  int pending; /* chunks not finished yet */
-  int stop;
+  size_t n_chunks;
 };
 
 typedef struct worker_arg {
@@ -26,30 +45,45 @@ typedef struct worker_arg {
   int index; /* 1..n_threads-1: the chunk this worker runs */
 } worker_arg;
 
-static void run_chunk(qi_threadpool *p, int index) {
-  size_t begin = (size_t)index * p->chunk;
+static void run_chunk(qi_threadpool *p, size_t index) {
+  size_t begin = index * p->chunk;
   if (index >= p->n_chunks || begin >= p->n) return;
   size_t end = begin + p->chunk < p->n ? begin + p->chunk : p->n;
   p->fn(p->arg, begin, end);
 }
 
+/* Waits until generation differs from seen (or stop); returns the new generation. */
+static unsigned long wait_for_work(qi_threadpool *p, unsigned long seen) {
+  for (int i = 0; i < SPIN_ITERATIONS; i++) {
+    unsigned long g = atomic_load(&p->generation);
+    if (g != seen || atomic_load(&p->stop)) return g;
+    cpu_relax();
+  }
+  pthread_mutex_lock(&p->mu);
+  atomic_fetch_add(&p->sleepers, 1);
+  unsigned long g;
+  while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->work_cv, &p->mu);
+  atomic_fetch_sub(&p->sleepers, 1);
+  pthread_mutex_unlock(&p->mu);
+  return g;
+}
+
 static void *worker_main(void *varg) {
   worker_arg *wa = varg;
   qi_threadpool *p = wa->pool;
-  const int index = wa->index;
+  const size_t index = (size_t)wa->index;
   free(wa);
-  unsigned long seen = 0;
-  pthread_mutex_lock(&p->mu);
+  unsigned long seen = 0; /* generation at creation: a loop may be announced before this thread starts */
   for (;;) {
-    while (!p->stop && p->generation == seen) pthread_cond_wait(&p->work_cv, &p->mu);
-    if (p->stop) break;
-    seen = p->generation;
-    pthread_mutex_unlock(&p->mu);
+    seen = wait_for_work(p, seen);
+    if (atomic_load(&p->stop)) break;
     run_chunk(p, index);
-    pthread_mutex_lock(&p->mu);
-    if (--p->pending == 0) pthread_cond_signal(&p->done_cv);
+    if (atomic_fetch_sub(&p->pending, 1) == 1 && atomic_load(&p->caller_waiting)) {
+      pthread_mutex_lock(&p->mu);
+      pthread_cond_signal(&p->done_cv);
+      pthread_mutex_unlock(&p->mu);
+    }
   }
-  pthread_mutex_unlock(&p->mu);
   return NULL;
 }
 
@@ -87,7 +121,7 @@ qi_threadpool *qi_threadpool_create(int n_threads) {
 void qi_threadpool_destroy(qi_threadpool *p) {
   if (!p) return;
   pthread_mutex_lock(&p->mu);
-  p->stop = 1;
+  atomic_store(&p->stop, 1);
   pthread_cond_broadcast(&p->work_cv);
   pthread_mutex_unlock(&p->mu);
   for (int i = 1; i < p->n_threads; i++) pthread_join(p->workers[i], NULL);
@@ -107,21 +141,26 @@ void qi_parallel_for(qi_threadpool *p, size_t n, size_t grain, qi_range_fn fn, v
     fn(arg, 0, n);
     return;
   }
-  size_t max_chunks = (n + grain - 1) / grain;
-  size_t n_chunks = max_chunks < (size_t)p->n_threads ? max_chunks : (size_t)p->n_threads;
-  size_t chunk = (n + n_chunks - 1) / n_chunks;
-  pthread_mutex_lock(&p->mu);
+  const size_t max_chunks = (n + grain - 1) / grain;
+  p->n_chunks = max_chunks < (size_t)p->n_threads ? max_chunks : (size_t)p->n_threads;
+  p->chunk = (n + p->n_chunks - 1) / p->n_chunks;
   p->fn = fn;
   p->arg = arg;
   p->n = n;
-  p->chunk = chunk;
-  p->n_chunks = (int)n_chunks;
-  p->pending = p->n_threads - 1;
-  p->generation++;
-  pthread_cond_broadcast(&p->work_cv);
-  pthread_mutex_unlock(&p->mu);
+  atomic_store(&p->pending, p->n_threads - 1);
+  atomic_store(&p->caller_waiting, 0);
+  atomic_fetch_add(&p->generation, 1); /* publishes the fields above */
+  if (atomic_load(&p->sleepers) > 0) {
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+  }
   run_chunk(p, 0);
-  pthread_mutex_lock(&p->mu);
-  while (p->pending > 0) pthread_cond_wait(&p->done_cv, &p->mu);
-  pthread_mutex_unlock(&p->mu);
+  for (int i = 0; i < SPIN_ITERATIONS && atomic_load(&p->pending) > 0; i++) cpu_relax();
+  if (atomic_load(&p->pending) > 0) {
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->caller_waiting, 1);
+    while (atomic_load(&p->pending) > 0) pthread_cond_wait(&p->done_cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+  }
 }
