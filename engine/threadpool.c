@@ -9,6 +9,7 @@
 #include "engine/threadpool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -20,8 +21,16 @@
 #define cpu_relax() ((void)0)
 #endif
 
-/* About 100-300 microseconds of spinning before a thread sleeps. */
-enum { SPIN_ITERATIONS = 20000 };
+/* A waiting thread first spins (PAUSE_SPINS), then yields the core between checks (YIELD_SPINS: with more
+ * threads than cores, the thread it waits for may be the one waiting to run), then sleeps. */
+enum { PAUSE_SPINS = 2000, YIELD_SPINS = 200 };
+
+/* Waits, without sleeping, until cond holds or the spin budget is spent. */
+#define SPIN_UNTIL(cond)                                           \
+  do {                                                             \
+    for (int i_ = 0; i_ < PAUSE_SPINS && !(cond); i_++) cpu_relax(); \
+    for (int i_ = 0; i_ < YIELD_SPINS && !(cond); i_++) sched_yield(); \
+  } while (0)
 
 struct qi_threadpool {
   int n_threads; /* including the caller */
@@ -54,11 +63,7 @@ static void run_chunk(qi_threadpool *p, size_t index) {
 
 /* Waits until generation differs from seen (or stop); returns the new generation. */
 static unsigned long wait_for_work(qi_threadpool *p, unsigned long seen) {
-  for (int i = 0; i < SPIN_ITERATIONS; i++) {
-    unsigned long g = atomic_load(&p->generation);
-    if (g != seen || atomic_load(&p->stop)) return g;
-    cpu_relax();
-  }
+  SPIN_UNTIL(atomic_load(&p->generation) != seen || atomic_load(&p->stop));
   pthread_mutex_lock(&p->mu);
   atomic_fetch_add(&p->sleepers, 1);
   unsigned long g;
@@ -156,7 +161,7 @@ void qi_parallel_for(qi_threadpool *p, size_t n, size_t grain, qi_range_fn fn, v
     pthread_mutex_unlock(&p->mu);
   }
   run_chunk(p, 0);
-  for (int i = 0; i < SPIN_ITERATIONS && atomic_load(&p->pending) > 0; i++) cpu_relax();
+  SPIN_UNTIL(atomic_load(&p->pending) == 0);
   if (atomic_load(&p->pending) > 0) {
     pthread_mutex_lock(&p->mu);
     atomic_store(&p->caller_waiting, 1);
