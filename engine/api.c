@@ -67,6 +67,7 @@ static qi_status finish_model_load(qinfer_model *m, qinfer_model **out_model) {
     qinfer_model_destroy(m);
     return global_fail(s, &err);
   }
+  qi_graph_drop_const_data(m->graph); /* sessions read the weights from their own graphs */
   *out_model = m;
   return QINFER_OK;
 }
@@ -263,6 +264,7 @@ static qi_status build_session(qinfer_session *s, const qinfer_session_options *
   QI_CHECK(qi_fuse_activations(g, err));
   QI_CHECK(qi_remove_dead_nodes(g, err));
   QI_CHECK(qi_prepare_nodes(g, err));
+  qi_release_packed_constants(g);
   QI_CHECK(qi_plan_arena(g, &s->arena_bytes, err));
   /* never empty, so that zero-size tensors still get a valid (unused) address */
   s->arena = aligned_alloc(64, s->arena_bytes ? s->arena_bytes : 64);

@@ -337,6 +337,16 @@ static qi_status tensor_bytes(const qi_tensor *t, size_t *out, qi_error *err) {
   return QINFER_OK;
 }
 
+void qi_graph_drop_const_data(qi_graph *g) {
+  for (int i = 0; i < g->n_tensors; i++) {
+    qi_tensor *t = &g->tensors[i];
+    if (!(t->flags & QI_TF_CONST)) continue;
+    if (t->flags & QI_TF_OWNED) free(t->data);
+    t->data = NULL;
+    t->flags &= ~(uint32_t)QI_TF_OWNED;
+  }
+}
+
 qi_status qi_tensor_alloc_const(qi_tensor *t, qi_error *err) {
   size_t bytes = 0;
   QI_CHECK(tensor_bytes(t, &bytes, err));

@@ -100,6 +100,8 @@ typedef struct qi_node {
   int act;
   float act_min, act_max, act_alpha;
   bool dead;         /* removed by a pass; skipped everywhere */
+  bool const_inputs_packed; /* set by prepare: run reads none of the node's constant inputs (they were
+                             * packed into state), so the session may free their buffers */
 } qi_node;
 
 enum { QI_ACT_NONE = 0, QI_ACT_CLAMP = 1, QI_ACT_LEAKY = 2 };
@@ -152,6 +154,8 @@ qi_attr *qi_node_add_attr(qi_graph *g, int node, const char *name, qi_attr_type 
 qi_status qi_graph_link(qi_graph *g, qi_error *err);
 /* Computes g->order (Kahn); fails with QINFER_ERR_INVALID_MODEL on a cycle or an input read before it is made. */
 qi_status qi_graph_toposort(qi_graph *g, qi_error *err);
+/* Frees the owned payload of every constant tensor, keeping names, dtypes and shapes (a metadata-only graph). */
+void qi_graph_drop_const_data(qi_graph *g);
 /* Makes tensor t constant with a copy of nbytes from data (graph-owned). */
 qi_status qi_tensor_set_const_copy(qi_tensor *t, int dtype, int rank, const int64_t *dims, const void *data,
                                    qi_error *err);

@@ -121,6 +121,26 @@ qi_status qi_prepare_nodes(qi_graph *g, qi_error *err) {
   return QINFER_OK;
 }
 
+void qi_release_packed_constants(qi_graph *g) {
+  bool *needed = calloc((size_t)g->n_tensors + 1, sizeof(bool));
+  if (!needed) return; /* only an optimisation */
+  for (int i = 0; i < g->n_outputs; i++) needed[g->outputs[i]] = true;
+  for (int s = 0; s < g->n_order; s++) {
+    const qi_node *n = &g->nodes[g->order[s]];
+    if (n->const_inputs_packed) continue;
+    for (int k = 0; k < n->n_inputs; k++)
+      if (n->inputs[k] >= 0) needed[n->inputs[k]] = true;
+  }
+  for (int t = 0; t < g->n_tensors; t++) {
+    qi_tensor *x = &g->tensors[t];
+    if (needed[t] || (x->flags & (QI_TF_CONST | QI_TF_OWNED)) != (QI_TF_CONST | QI_TF_OWNED)) continue;
+    free(x->data);
+    x->data = NULL;
+    x->flags &= ~(uint32_t)QI_TF_OWNED;
+  }
+  free(needed);
+}
+
 qi_status qi_execute(qi_graph *g, qi_threadpool *pool, qi_error *err) {
   const qi_exec_ctx ctx = {pool};
   for (int s = 0; s < g->n_order; s++) {

@@ -11,7 +11,8 @@ struct qinfer_model {
   void *map;        /* non-NULL when the model owns a mapping of its file */
   size_t map_len;
   char *base_dir;   /* folder external data may come from, or NULL */
-  qi_graph *graph;  /* decoded once to answer queries; sessions decode their own copy */
+  qi_graph *graph;  /* decoded once to answer queries (metadata only: constant payloads are dropped);
+                     * sessions decode their own copy */
   qi_error err;
 };
 
@@ -54,6 +55,9 @@ qi_status qi_remove_dead_nodes(qi_graph *g, qi_error *err);
 qi_status qi_fuse_batchnorm(qi_graph *g, qi_error *err);
 qi_status qi_fuse_activations(qi_graph *g, qi_error *err);
 qi_status qi_prepare_nodes(qi_graph *g, qi_error *err);
+/* Frees owned constant buffers nothing reads at run time any more: those whose every live reader packed
+ * them in prepare (qi_node.const_inputs_packed), and those no live node reads (e.g. replaced by folding). */
+void qi_release_packed_constants(qi_graph *g);
 /* Assigns arena offsets to every non-constant, non-input tensor and every node's scratch; returns the size. */
 qi_status qi_plan_arena(qi_graph *g, size_t *arena_bytes, qi_error *err);
 /* Points tensors and scratch at their arena slots. */

@@ -153,6 +153,7 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_error *err) {
     s->packed = malloc(conv_packed_floats(s) * sizeof(float));
     if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     conv_pack(s, w->data, b ? b->data : NULL, s->packed);
+    n->const_inputs_packed = true;
   } else {
     scratch_floats += conv_packed_floats(s);
   }
