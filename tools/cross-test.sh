@@ -141,7 +141,7 @@ isa_check() { # target
     return 1
   fi
   while read -r cpu auto accept refuse; do
-    local q=("$QEMU" -L "/usr/$TRIPLET" -cpu "$cpu")
+    local q=(timeout 120 "$QEMU" -L "/usr/$TRIPLET" -cpu "$cpu") # a hang fails the check instead of stalling
     out="$("${q[@]}" "$BUILD/tools/qinfer" run "$models/small_cnn.onnx" --input "x=$models/small_cnn.input.npy" 2>&1)" || true
     if [[ "$out" != *"(isa $auto,"* ]]; then
       echo "isa: -cpu $cpu: auto picked '$(grep -o 'isa [a-z0-9]*' <<<"$out" || echo "$out")', want $auto" >&2
@@ -208,7 +208,7 @@ for t in "${targets[@]}"; do
   note "$t build" "Release, -Werror: ok in $((SECONDS - t0)) s"
 
   t1=$SECONDS
-  if (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" -R '^(unit|engine|fuzz)\.'); then
+  if (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" --timeout 300 -R '^(unit|engine|fuzz)\.'); then
     note "$t ctest unit/engine/fuzz" "passed in $((SECONDS - t1)) s"
   else
     note "$t ctest unit/engine/fuzz" "FAILED"
