@@ -34,7 +34,12 @@ APT_PACKAGES=(cmake gcc make nanopb libnanopb-dev python3-onnx python3-numpy pyt
 # A package counts as present when dpkg has it installed, or, for node and npm, when the command exists
 # (NodeSource's nodejs ships npm inside and conflicts with Debian's npm package).
 have_pkg() {
-  dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed' && return 0
+  # the native architecture's instance (with foreign architectures added for cross builds, a bare name is
+  # ambiguous to dpkg -s)
+  local q
+  for q in "$1:$(dpkg --print-architecture)" "$1:all" "$1"; do
+    dpkg-query -W -f='${Status}' "$q" 2>/dev/null | grep -q '^install ok installed' && return 0
+  done
   case "$1" in
     nodejs) command -v node >/dev/null 2>&1 ;;
     npm) command -v npm >/dev/null 2>&1 ;;
@@ -54,7 +59,9 @@ if ((${#missing[@]})); then
     SUDO=
   fi
   echo "install-deps: installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update
+  # An index that fails to download (a mirror mid-sync, a foreign architecture's list) is not fatal: the
+  # install below says whether what we need could be had.
+  $SUDO apt-get update || echo "install-deps: apt-get update reported errors; trying the install anyway" >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: Debian packages already installed"
