@@ -17,19 +17,11 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { makeDie, loadOrt, sessionOptions, ORT_TYPED, readNpy } = require(
+  path.join(__dirname, '..', 'tests', 'common', 'ort_common.js'),
+);
 
-function die(msg) {
-  process.stderr.write(`ort_bench: ${msg}\n`);
-  process.exit(1);
-}
-
-function ortDir() {
-  if (process.env.QINFER_ORT_NODE) return path.resolve(process.env.QINFER_ORT_NODE);
-  const cache = process.env.QINFER_CACHE
-    ? path.resolve(process.env.QINFER_CACHE)
-    : path.resolve(__dirname, '..', '.cache');
-  return path.join(cache, 'npm', 'node_modules', 'onnxruntime-node');
-}
+const die = makeDie('ort_bench');
 
 function parseCount(flag, text, min) {
   const v = Number(text);
@@ -90,34 +82,6 @@ function fillRandom(arr) {
   return arr;
 }
 
-const TYPED = {
-  float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array,
-  uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array,
-  bool: Uint8Array, float16: Uint16Array,
-};
-
-const NPY = { '<f4': 'float32', '<f8': 'float64', '|i1': 'int8', '|u1': 'uint8', '<i4': 'int32', '<i8': 'int64' };
-
-// A .npy file (format 1.0 - 3.0) -> [type, TypedArray, shape].
-function readNpy(file) {
-  const buf = fs.readFileSync(file);
-  if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY') die(`${file}: not a .npy file`);
-  const [hlen, hstart] = buf[6] === 1 ? [buf.readUInt16LE(8), 10] : [buf.readUInt32LE(8), 12];
-  const header = buf.toString('latin1', hstart, hstart + hlen);
-  const descr = /'descr':\s*'([^']+)'/.exec(header);
-  const shapeM = /'shape':\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !shapeM || /'fortran_order':\s*True/.test(header)) die(`${file}: unsupported .npy header ${header}`);
-  const type = NPY[descr[1].replace(/^<([iu]1)$/, '|$1')];
-  if (!type) die(`${file}: unsupported dtype ${descr[1]}`);
-  const shape = shapeM[1].split(',').map((x) => x.trim()).filter((x) => x.length).map(Number);
-  const Arr = TYPED[type];
-  const nbytes = shape.reduce((x, y) => x * y, 1) * Arr.BYTES_PER_ELEMENT;
-  if (buf.length - (hstart + hlen) < nbytes) die(`${file}: truncated`);
-  const ab = new ArrayBuffer(nbytes); // aligned copy
-  new Uint8Array(ab).set(buf.subarray(hstart + hlen, hstart + hlen + nbytes));
-  return [type, new Arr(ab), shape];
-}
-
 function makeFeeds(ort, session, a) {
   const feeds = {};
   const shapes = {};
@@ -126,7 +90,7 @@ function makeFeeds(ort, session, a) {
   for (let i = 0; i < session.inputNames.length; i++) {
     const name = session.inputNames[i];
     if (a.files[name]) {
-      const [type, data, shape] = readNpy(a.files[name]);
+      const { type, shape, data } = readNpy(a.files[name], die);
       feeds[name] = new ort.Tensor(type, data, shape);
       shapes[name] = shape;
       continue;
@@ -138,7 +102,7 @@ function makeFeeds(ort, session, a) {
       shape = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : (a.dims[d] !== undefined ? a.dims[d] : 1)));
     }
     const type = meta.type || 'float32';
-    const Arr = TYPED[type];
+    const Arr = ORT_TYPED[type];
     if (!Arr) die(`input ${name}: cannot make values of type ${type}`);
     const n = shape.reduce((x, y) => x * y, 1);
     const data = new Arr(n);
@@ -161,23 +125,10 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 async function main() {
   const a = parseArgs(process.argv.slice(2));
-  const dir = ortDir();
-  let ort;
-  try {
-    ort = require(dir);
-  } catch (e) {
-    die(`cannot load onnxruntime-node from ${dir} (run tools/install-deps.sh): ${e.message}`);
-  }
-  const version = require(path.join(dir, 'package.json')).version;
+  const { ort, version } = loadOrt(die);
 
   let t0 = nowMs();
-  const session = await ort.InferenceSession.create(a.model, {
-    intraOpNumThreads: a.threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: a.opt,
-    executionProviders: ['cpu'],
-  });
+  const session = await ort.InferenceSession.create(a.model, sessionOptions(a.threads, a.opt));
   const createMs = nowMs() - t0;
   const [feeds, shapes] = makeFeeds(ort, session, a);
   for (let w = 0; w < a.warmup; w++) await session.run(feeds);

@@ -3,18 +3,6 @@
 # through the qinfer CLI. One ctest case per supported op (backend.<Op>, plus backend.other for expanded functions
 # of ops we do not list), all needing the fixture backend.generate that makes the test data into the cache.
 
-if(NOT DEFINED QINFER_TEST_PYTHON)
-  set(QINFER_TEST_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with onnx/numpy (and torch for the zoo)")
-endif()
-if(NOT DEFINED QINFER_TEST_CACHE)
-  if(DEFINED ENV{QINFER_CACHE})
-    set(_qi_cache "$ENV{QINFER_CACHE}")
-  else()
-    get_filename_component(_qi_cache "${CMAKE_CURRENT_LIST_DIR}/../.cache" ABSOLUTE)
-  endif()
-  set(QINFER_TEST_CACHE "${_qi_cache}" CACHE PATH "Cache for generated test data, models and npm packages")
-endif()
-
 set(_qi_bk_dir ${CMAKE_CURRENT_LIST_DIR}/backend)
 if(NOT TARGET qinfer)
   qi_test_suite_unavailable("qinfer: ONNX backend tests disabled (no qinfer CLI target)")

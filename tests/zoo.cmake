@@ -3,24 +3,11 @@
 # ones; cached in the cache folder and skipped while the scripts are unchanged). Label "zoo" (tools/run-tests.sh
 # leaves it out of the sanitizer pass).
 
-if(NOT DEFINED QINFER_TEST_PYTHON)
-  set(QINFER_TEST_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with onnx/numpy (and torch for the zoo)")
-endif()
-if(NOT DEFINED QINFER_TEST_CACHE)
-  if(DEFINED ENV{QINFER_CACHE})
-    set(_qi_cache "$ENV{QINFER_CACHE}")
-  else()
-    get_filename_component(_qi_cache "${CMAKE_CURRENT_LIST_DIR}/../.cache" ABSOLUTE)
-  endif()
-  set(QINFER_TEST_CACHE "${_qi_cache}" CACHE PATH "Cache for generated test data, models and npm packages")
-endif()
-
 get_filename_component(_qi_zoo_repo "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 if(NOT TARGET qinfer)
   qi_test_suite_unavailable("qinfer: model zoo tests disabled (no qinfer CLI target)")
   return()
 endif()
-find_program(QINFER_NODE node)
 if(NOT QINFER_NODE)
   qi_test_suite_unavailable("qinfer: model zoo tests disabled (no node: run tools/install-deps.sh)")
   return()

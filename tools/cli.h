@@ -33,6 +33,9 @@ int qi_cli_api_error(const char *what, qinfer_status status, const char *detail)
 /* Matches "--name VALUE" or "--name=VALUE" at argv[*i]; on a match sets *value, advances *i past the
  * value and returns 1; returns -1 when the value is missing, 0 when argv[*i] is another argument. */
 int qi_cli_option(int argc, char **argv, int *i, const char *name, const char **value);
+/* A command's argument that no option matched: an unknown option (reported), else the model path, which sets
+ * *model (a second one is reported). Returns an exit code. */
+int qi_cli_model_arg(const char *cmd, const char *arg, const char **model);
 /* Parses a whole decimal integer in [min, max]. */
 bool qi_cli_parse_int64(const char *text, int64_t min, int64_t max, int64_t *out);
 /* Splits "KEY=VALUE" at the first '='; key is copied into key_buf (cap bytes). False if malformed. */
@@ -45,5 +48,7 @@ const char *qi_cli_dims_str(int rank, const int64_t *dims, char *buf, size_t siz
 void qi_cli_sanitize_name(const char *name, char *out, size_t size);
 /* Creates dir and its missing parents (mkdir -p). */
 bool qi_cli_make_dirs(const char *dir);
+/* The monotonic clock in milliseconds. */
+double qi_cli_now_ms(void);
 
 #endif /* QI_TOOLS_CLI_H */

@@ -72,9 +72,38 @@ int qi_cli_session_option(qi_cli_inputs *in, int argc, char **argv, int *i) {
   return 1;
 }
 
-const char *qi_cli_create_error(const qinfer_model *model) {
+/* Message of a failed session creation: recorded per thread, or on the model. */
+static const char *create_error(const qinfer_model *model) {
   const char *msg = qinfer_last_error();
   return msg && *msg ? msg : qinfer_model_last_error(model);
+}
+
+int qi_cli_open_session(qi_cli_inputs *in, const char *path, qinfer_model **model, qinfer_session **session,
+                        double *load_ms, double *create_ms) {
+  *model = NULL;
+  *session = NULL;
+  double t0 = qi_cli_now_ms();
+  qinfer_status s = qinfer_model_load_file(path, model);
+  if (load_ms) *load_ms = qi_cli_now_ms() - t0;
+  if (s != QINFER_OK) {
+    *model = NULL;
+    return qi_cli_api_error("cannot load model", s, qinfer_last_error());
+  }
+  int rc = qi_cli_load_inputs(in, *model);
+  if (rc == QI_EXIT_OK) {
+    t0 = qi_cli_now_ms();
+    s = qinfer_session_create(*model, in->options, session);
+    if (create_ms) *create_ms = qi_cli_now_ms() - t0;
+    if (s != QINFER_OK) {
+      *session = NULL;
+      rc = qi_cli_api_error("cannot create a session", s, create_error(*model));
+    }
+  }
+  if (rc != QI_EXIT_OK) {
+    qinfer_model_destroy(*model);
+    *model = NULL;
+  }
+  return rc;
 }
 
 static int find_model_input(const qinfer_model *model, const char *name, qinfer_tensor_info *info) {

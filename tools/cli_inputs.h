@@ -48,7 +48,11 @@ int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, uint64_t seed
 /* The file an input came from, or "random". */
 const char *qi_cli_input_source(const qi_cli_inputs *in, const char *name);
 
-/* Message of a failed session creation: recorded per thread, or on the model. */
-const char *qi_cli_create_error(const qinfer_model *model);
+/* Loads the model at path, loads and checks the --input files (qi_cli_load_inputs) and creates a session with
+ * the options, reporting any failure. load_ms and create_ms (either may be NULL) get the time of the model load
+ * and of the session creation alone. On failure *model and *session are left NULL (whatever was made is freed).
+ * Returns an exit code. */
+int qi_cli_open_session(qi_cli_inputs *in, const char *path, qinfer_model **model, qinfer_session **session,
+                        double *load_ms, double *create_ms);
 
 #endif /* QI_TOOLS_CLI_INPUTS_H */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int qi_cli_error(const char *fmt, ...) {
   va_list ap;
@@ -44,6 +45,13 @@ int qi_cli_option(int argc, char **argv, int *i, const char *name, const char **
   if (*i + 1 >= argc) return -1;
   *value = argv[++*i];
   return 1;
+}
+
+int qi_cli_model_arg(const char *cmd, const char *arg, const char **model) {
+  if (arg[0] == '-' && arg[1] != '\0') return qi_cli_usage_error(cmd, "unknown option '%s'", arg);
+  if (*model) return qi_cli_usage_error(cmd, "more than one model given ('%s', '%s')", *model, arg);
+  *model = arg;
+  return QI_EXIT_OK;
 }
 
 bool qi_cli_parse_int64(const char *text, int64_t min, int64_t max, int64_t *out) {
@@ -121,4 +129,10 @@ bool qi_cli_make_dirs(const char *dir) {
     return false;
   }
   return true;
+}
+
+double qi_cli_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }

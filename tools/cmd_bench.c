@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tools/cli.h"
@@ -75,22 +74,12 @@ static int parse_args(int argc, char **argv, bench_args *a) {
         return qi_cli_usage_error("bench", "--min-time needs seconds from 0 to 1e6");
     } else if (!strcmp(arg, "--json")) {
       a->json = 1;
-    } else if (arg[0] == '-' && arg[1] != '\0') {
-      return qi_cli_usage_error("bench", "unknown option '%s'", arg);
-    } else if (a->model) {
-      return qi_cli_usage_error("bench", "more than one model given ('%s', '%s')", a->model, arg);
-    } else {
-      a->model = arg;
+    } else if ((m = qi_cli_model_arg("bench", arg, &a->model)) != QI_EXIT_OK) {
+      return m;
     }
   }
   if (!a->model) return qi_cli_usage_error("bench", "no model given");
   return QI_EXIT_OK;
-}
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -131,9 +120,9 @@ static int time_runs(const bench_args *a, qinfer_session *session, bench_result 
       }
       t = bigger;
     }
-    double t0 = now_ms();
+    double t0 = qi_cli_now_ms();
     qinfer_status s = qinfer_session_run(session);
-    double dt = now_ms() - t0;
+    double dt = qi_cli_now_ms() - t0;
     if (s != QINFER_OK) {
       free(t);
       return qi_cli_api_error("run failed", s, qinfer_session_last_error(session));
@@ -208,19 +197,8 @@ static void print_table(const bench_args *a, const qinfer_session *session, cons
 static int bench(bench_args *a, bench_result *r) {
   qinfer_model *model = NULL;
   qinfer_session *session = NULL;
-  int rc;
-  double t0 = now_ms();
-  qinfer_status s = qinfer_model_load_file(a->model, &model);
-  r->load_ms = now_ms() - t0;
-  if (s != QINFER_OK) return qi_cli_api_error("cannot load model", s, qinfer_last_error());
-  if ((rc = qi_cli_load_inputs(&a->in, model)) != QI_EXIT_OK) goto done;
-  t0 = now_ms();
-  s = qinfer_session_create(model, a->in.options, &session);
-  r->create_ms = now_ms() - t0;
-  if (s != QINFER_OK) {
-    rc = qi_cli_api_error("cannot create a session", s, qi_cli_create_error(model));
-    goto done;
-  }
+  int rc = qi_cli_open_session(&a->in, a->model, &model, &session, &r->load_ms, &r->create_ms);
+  if (rc != QI_EXIT_OK) return rc;
   r->macs = qi_count_macs(qi_cli_session_graph(session));
   r->threads = a->in.threads ? (int)a->in.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if ((rc = qi_cli_bind_inputs(&a->in, session, 0, a->json ? NULL : stdout)) != QI_EXIT_OK) goto done;

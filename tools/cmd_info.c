@@ -107,12 +107,8 @@ static int parse_args(int argc, char **argv, info_args *a) {
         return qi_cli_usage_error("info", "bad --dim '%s' (expected SYM=VALUE, VALUE >= 0)", m < 0 ? "" : value);
       qinfer_status s = qinfer_session_options_set_dim(a->options, sym, v);
       if (s != QINFER_OK) return qi_cli_api_error("--dim", s, qinfer_last_error());
-    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-      return qi_cli_usage_error("info", "unknown option '%s'", argv[i]);
-    } else if (a->model) {
-      return qi_cli_usage_error("info", "more than one model given ('%s', '%s')", a->model, argv[i]);
-    } else {
-      a->model = argv[i];
+    } else if ((m = qi_cli_model_arg("info", argv[i], &a->model)) != QI_EXIT_OK) {
+      return m;
     }
   }
   if (!a->model) return qi_cli_usage_error("info", "no model given");

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tools/cli.h"
 #include "tools/cli_inputs.h"
@@ -52,30 +51,20 @@ static int parse_args(int argc, char **argv, run_args *a) {
     } else if ((m = qi_cli_option(argc, argv, &i, "--seed", &value)) != 0) {
       if (m < 0 || !qi_cli_parse_int64(value, 0, INT64_MAX, &a->seed))
         return qi_cli_usage_error("run", "--seed needs a number >= 0");
-    } else if (arg[0] == '-' && arg[1] != '\0') {
-      return qi_cli_usage_error("run", "unknown option '%s'", arg);
-    } else if (a->model) {
-      return qi_cli_usage_error("run", "more than one model given ('%s', '%s')", a->model, arg);
-    } else {
-      a->model = arg;
+    } else if ((m = qi_cli_model_arg("run", arg, &a->model)) != QI_EXIT_OK) {
+      return m;
     }
   }
   if (!a->model) return qi_cli_usage_error("run", "no model given");
   return QI_EXIT_OK;
 }
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
 static int run_timed(const run_args *a, qinfer_session *session) {
   double best = 0, total = 0;
   for (int64_t r = 0; r < a->repeat; r++) {
-    double t0 = now_ms();
+    double t0 = qi_cli_now_ms();
     qinfer_status s = qinfer_session_run(session);
-    double dt = now_ms() - t0;
+    double dt = qi_cli_now_ms() - t0;
     if (s != QINFER_OK) return qi_cli_api_error("run failed", s, qinfer_session_last_error(session));
     total += dt;
     if (r == 0 || dt < best) best = dt;
@@ -148,17 +137,7 @@ int qi_cmd_run(int argc, char **argv) {
     rc = qi_cli_error("cannot create output folder '%s': %s", a.output_dir, strerror(errno));
     goto done;
   }
-  qinfer_status s = qinfer_model_load_file(a.model, &model);
-  if (s != QINFER_OK) {
-    rc = qi_cli_api_error("cannot load model", s, qinfer_last_error());
-    goto done;
-  }
-  if ((rc = qi_cli_load_inputs(&a.in, model)) != QI_EXIT_OK) goto done;
-  s = qinfer_session_create(model, a.in.options, &session);
-  if (s != QINFER_OK) {
-    rc = qi_cli_api_error("cannot create a session", s, qi_cli_create_error(model));
-    goto done;
-  }
+  if ((rc = qi_cli_open_session(&a.in, a.model, &model, &session, NULL, NULL)) != QI_EXIT_OK) goto done;
   if ((rc = qi_cli_bind_inputs(&a.in, session, (uint64_t)a.seed, stdout)) != QI_EXIT_OK) goto done;
   if ((rc = run_timed(&a, session)) != QI_EXIT_OK) goto done;
   rc = write_outputs(&a, session);
