@@ -33,11 +33,13 @@ void qi_f32_im2col_chw__scalar(const qi_window2d *g, size_t row_begin, size_t ro
       }
       const float *src = plane + (iy_padded - g->pad_top) * g->in_w;
       for (size_t ox = 0; ox < ox_lo; ox++) dst[ox] = 0.0f;
-      const size_t ix0 = ox_lo * g->stride_w + kx * g->dilation_w - g->pad_left;
-      if (g->stride_w == 1) {
-        memcpy(dst + ox_lo, src + ix0, (ox_hi - ox_lo) * sizeof(float));
-      } else {
-        for (size_t ox = ox_lo, ix = ix0; ox < ox_hi; ox++, ix += g->stride_w) dst[ox] = src[ix];
+      if (ox_lo < ox_hi) { /* else every tap of the row is padding, and ix0 would wrap below 0 */
+        const size_t ix0 = ox_lo * g->stride_w + kx * g->dilation_w - g->pad_left;
+        if (g->stride_w == 1) {
+          memcpy(dst + ox_lo, src + ix0, (ox_hi - ox_lo) * sizeof(float));
+        } else {
+          for (size_t ox = ox_lo, ix = ix0; ox < ox_hi; ox++, ix += g->stride_w) dst[ox] = src[ix];
+        }
       }
       for (size_t ox = ox_hi; ox < g->out_w; ox++) dst[ox] = 0.0f;
     }
