@@ -209,3 +209,51 @@ void qi_nn_gemm(const qi_nn_gemm_args *args, qi_threadpool *pool) {
   t.col_blocks = qi_div_round_up(args->n, t.col_block);
   qi_parallel_for(pool, args->batch * t.panels * t.col_blocks, 1, gemm_tiles, &t);
 }
+
+typedef struct gemm_xw_task {
+  const qi_nn_gemm_xw_args *a;
+  size_t row_blocks, col_blocks, col_block;
+} gemm_xw_task;
+
+static void gemm_xw_tiles(void *arg, size_t begin, size_t end) {
+  const gemm_xw_task *t = arg;
+  const qi_nn_gemm_xw_args *a = t->a;
+  const size_t mr = a->cfg->xw_mr, panel_floats = qi_f32_gemm_panel_floats(a->k, a->cfg->xw_nr, a->cfg->xw_kr);
+  for (size_t i = begin; i < end; i++) {
+    const size_t problem = i / (t->col_blocks * t->row_blocks), rest = i % (t->col_blocks * t->row_blocks);
+    const size_t col0 = rest / t->row_blocks * t->col_block, row0 = rest % t->row_blocks * mr;
+    const size_t rows = a->m - row0 < mr ? a->m - row0 : mr;
+    const size_t cols = a->n - col0 < t->col_block ? a->n - col0 : t->col_block;
+    const size_t a_off = a->a_offsets ? a->a_offsets[problem] : problem * a->m * a->a_stride;
+    const size_t w_off = a->w_offsets ? a->w_offsets[problem] : 0;
+    float *c = a->c + problem * a->c_batch_stride + row0 * a->c_stride + col0;
+    a->cfg->xw_ukernel(rows, cols, a->k, a->a + a_off + row0 * a->a_stride, a->a_stride,
+                       a->packed_w + w_off + col0 / a->cfg->xw_nr * panel_floats, c, a->c_stride, &a->params);
+    if (a->epilogue) a->epilogue(a->epilogue_ctx, problem, row0, rows, col0, cols, c, a->c_stride);
+  }
+}
+
+void qi_nn_gemm_xw(const qi_nn_gemm_xw_args *args, qi_threadpool *pool) {
+  assert(args->cfg && args->cfg->xw_ukernel && args->k >= 1);
+  if (args->batch == 0 || args->m == 0 || args->n == 0) return;
+  const size_t nr = args->cfg->xw_nr;
+  gemm_xw_task t = {.a = args, .row_blocks = qi_div_round_up(args->m, args->cfg->xw_mr)};
+  /* Column blocks of W of about 64K floats (an L2 share), at least one panel: every row block of A runs past
+   * one block before the next is loaded. */
+  t.col_block = qi_round_up(65536 / args->k, nr);
+  if (t.col_block < nr) t.col_block = nr;
+  if (t.col_block > args->n) t.col_block = args->n;
+  t.col_blocks = qi_div_round_up(args->n, t.col_block);
+  qi_parallel_for(pool, args->batch * t.col_blocks * t.row_blocks, 1, gemm_xw_tiles, &t);
+}
+
+void qi_nn_pack_xw(const qi_f32_gemm_config *cfg, size_t k, size_t n, const float *w, size_t k_stride,
+                   size_t n_stride, float alpha, const float *bias, float *dst) {
+  const size_t nr = cfg->xw_nr, panel_floats = qi_f32_gemm_panel_floats(k, nr, cfg->xw_kr);
+  const size_t total = qi_f32_gemm_packed_floats(n, k, nr, cfg->xw_kr);
+  cfg->pack(n, k, nr, cfg->xw_kr, w, n_stride, k_stride, NULL, dst); /* W^T: N rows of K */
+  if (alpha != 1.0f)
+    for (size_t i = 0; i < total; i++) dst[i] *= alpha; /* the bias slots are still zeros */
+  if (!bias) return;
+  for (size_t j = 0; j < n; j++) dst[j / nr * panel_floats + j % nr] = bias[j];
+}

@@ -69,6 +69,34 @@ typedef struct qi_nn_gemm_args {
 
 void qi_nn_gemm(const qi_nn_gemm_args *args, qi_threadpool *pool);
 
+/* The xw orientation: C[M, N] = A[M, K] * packed W[K, N] over `batch` problems, A read in place (rows a_stride
+ * floats apart), W packed once by cfg->pack as N x K panels of cfg->xw_nr rows (see f32-gemm.h). Split into
+ * (column block, block of xw_mr rows) tiles, column block outermost so a block of W stays in cache while the rows
+ * of A stream past; each output element is computed by one ukernel call in a fixed order, whatever the split. */
+typedef struct qi_nn_gemm_xw_args {
+  const qi_f32_gemm_config *cfg;
+  size_t batch, m, n, k;
+  const float *a;
+  size_t a_stride;
+  const size_t *a_offsets; /* per problem, in floats (NULL: problem * m * a_stride) */
+  const float *packed_w;
+  const size_t *w_offsets; /* per problem, in floats (NULL: one W shared by every problem) */
+  float *c;
+  size_t c_stride, c_batch_stride;
+  qi_f32_minmax_params params;
+  void (*epilogue)(void *ctx, size_t batch, size_t row0, size_t rows, size_t col0, size_t cols, float *c_tile,
+                   size_t c_stride);
+  void *epilogue_ctx;
+} qi_nn_gemm_xw_args;
+
+void qi_nn_gemm_xw(const qi_nn_gemm_xw_args *args, qi_threadpool *pool);
+
+/* Packs a constant right operand W[K, N] (element (k, j) at w[k * k_stride + j * n_stride]) for the xw
+ * orientation into dst (qi_f32_gemm_packed_floats(N, K, xw_nr, xw_kr) floats): weights times alpha, and
+ * bias[j] (NULL: zeros) in each panel's bias slots. */
+void qi_nn_pack_xw(const qi_f32_gemm_config *cfg, size_t k, size_t n, const float *w, size_t k_stride,
+                   size_t n_stride, float alpha, const float *bias, float *dst);
+
 /* Epilogue context that applies a node's fused LeakyRelu to the tile (qi_apply_act_f32 row by row). */
 void qi_nn_act_epilogue(void *node, size_t batch, size_t row0, size_t rows, size_t col0, size_t cols, float *c_tile,
                         size_t c_stride);

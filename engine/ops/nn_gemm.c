@@ -1,10 +1,15 @@
 /* Gemm (opsets 7..13): Y = alpha * A' * B' + beta * C, A' = transA ? A^T : A (M x K), B' likewise (K x N),
  * C unidirectionally broadcast to [M, N].
  *
- * The gemm ukernel packs its left operand, so A' is packed into scratch at every run (M*K floats, cheap next to
- * the M*N*K product) with alpha folded in, and B' is read as K rows of N floats: a constant B is laid out that way
- * once in prepare (transposed when transB), a computed one is used in place or transposed into scratch. The C
- * term, a fused Clip/Relu and a fused LeakyRelu run on each finished tile. */
+ * Two paths, chosen in prepare:
+ *   - xw (B constant, the usual weights case): B' is packed once into the gemm's xw panels (f32-gemm.h: N x K
+ *     panels of xw_nr output columns) with alpha folded in, and beta * C too when it is a per-column vector
+ *     (shape [], [1], [N], [1, N] ...) -- the panel's bias. run streams A' through the xw ukernel (transA: A is
+ *     transposed into scratch first) and writes Y in place; nothing constant is read any more.
+ *   - wx (B computed): the left operand alpha * A' is packed (once in prepare when A is constant, else into scratch
+ *     at every run) and B' is read as K rows of N floats, in place or transposed into scratch when transB.
+ * A C term that is not folded, the clamp after it and a fused LeakyRelu run on each finished tile (epilogue); a
+ * constant C read there is copied into the state, so the session may free every constant input it packed. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +17,18 @@
 #include "engine/ops/nn_common.h"
 #include "engine/ops/nn_ops.h"
 
+typedef enum { GEMM_XW, GEMM_WX } gemm_path;
+
 typedef struct gemm_state {
   const qi_f32_gemm_config *cfg;
+  gemm_path path;
   size_t m, n, k;
   bool trans_a, trans_b;
   float alpha, beta;
-  size_t c_rows, c_cols; /* C's shape as broadcast to [M, N]: 1 or M, 1 or N; 0 when there is no C term */
-  float *b_kn;           /* constant B' as K x N, owned; NULL when B is computed */
+  size_t c_rows, c_cols; /* C term of the epilogue, its shape broadcast to [M, N]: 1 or M, 1 or N; 0 when there
+                          * is none (no C, beta == 0, or folded into the packed bias) */
+  float *c_copy;         /* owned copy of a constant C read by the epilogue (c_rows x c_cols), else NULL */
+  float *packed;         /* owned: xw, packed B'; wx, packed alpha * A' when A is constant (else NULL) */
 } gemm_state;
 
 static qi_status gemm_check(qi_graph *g, const qi_node *n, size_t *m, size_t *k, size_t *nn, qi_error *err) {
@@ -57,21 +67,81 @@ qi_status qi_nn_gemm_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-/* dst (K x N) = B' where src is B as stored: transposed (N x K) or not (K x N). */
-static void layout_b(const float *src, bool trans_b, size_t k, size_t n, float *dst) {
-  if (!trans_b) {
-    memcpy(dst, src, k * n * sizeof(float));
-    return;
-  }
-  for (size_t j = 0; j < n; j++)
-    for (size_t i = 0; i < k; i++) dst[i * n + j] = src[j * k + i];
+/* dst (rows x cols, row-major) = src^T, src being cols x rows: B' of a transB, A' of a transA. */
+static void transpose(const float *src, size_t rows, size_t cols, float *dst) {
+  for (size_t j = 0; j < cols; j++)
+    for (size_t i = 0; i < rows; i++) dst[i * cols + j] = src[j * rows + i];
 }
 
 void qi_nn_gemm_release(qi_node *n) {
   gemm_state *s = n->state;
-  if (s) free(s->b_kn);
+  if (s) {
+    free(s->packed);
+    free(s->c_copy);
+  }
   free(s);
   n->state = NULL;
+}
+
+/* C's shape broadcast to [M, N] (rows 1 or M, cols 1 or N). */
+static void c_shape(const qi_tensor *c, size_t *rows, size_t *cols) {
+  *rows = c->rank == 2 ? (size_t)c->dims[0] : 1;
+  *cols = c->rank >= 1 ? (size_t)c->dims[c->rank - 1] : 1;
+}
+
+/* xw path: packs alpha * B' into s->packed, with beta * C as the per-column bias when C is a constant vector
+ * along N (then the epilogue has no C term). */
+static qi_status gemm_prepare_xw(qi_node *n, gemm_state *s, const qi_tensor *b, const qi_tensor *c, qi_error *err) {
+  const qi_f32_gemm_config *cfg = s->cfg;
+  s->packed = malloc(qi_f32_gemm_packed_floats(s->n, s->k, cfg->xw_nr, cfg->xw_kr) * sizeof(float));
+  if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing B");
+  float *bias = NULL;
+  if (s->c_rows == 1 && (c->flags & QI_TF_CONST)) {
+    bias = malloc(s->n * sizeof(float));
+    if (!bias) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+    const float *cv = c->data;
+    for (size_t j = 0; j < s->n; j++) bias[j] = s->beta * cv[s->c_cols == 1 ? 0 : j];
+    s->c_rows = s->c_cols = 0;
+  }
+  /* B' (k, j) is B[k][j], or B[j][k] when transB */
+  qi_nn_pack_xw(cfg, s->k, s->n, b->data, s->trans_b ? 1 : s->n, s->trans_b ? s->k : 1, s->alpha, bias, s->packed);
+  free(bias);
+  return QINFER_OK;
+}
+
+/* wx path: packs alpha * A' into dst (qi_f32_gemm_packed_floats(M, K, mr, kr) floats). */
+static void gemm_pack_a(const gemm_state *s, const float *a, float *dst) {
+  const qi_f32_gemm_config *cfg = s->cfg;
+  cfg->pack(s->m, s->k, cfg->mr, cfg->kr, a, s->trans_a ? 1 : s->k, s->trans_a ? s->m : 1, NULL, dst);
+  if (s->alpha != 1.0f) {
+    const size_t floats = qi_f32_gemm_packed_floats(s->m, s->k, cfg->mr, cfg->kr);
+    for (size_t i = 0; i < floats; i++) dst[i] *= s->alpha;
+  }
+}
+
+/* wx path: packs a constant A' once, else asks for scratch to pack it (and to transpose a computed B). */
+static qi_status gemm_prepare_wx(qi_node *n, gemm_state *s, const qi_tensor *a, qi_error *err) {
+  if (s->m == 0 || s->n == 0 || s->k == 0) return QINFER_OK; /* run computes no product */
+  const size_t packed_floats = qi_f32_gemm_packed_floats(s->m, s->k, s->cfg->mr, s->cfg->kr);
+  size_t scratch = s->trans_b ? s->k * s->n : 0;
+  if (a->flags & QI_TF_CONST) {
+    s->packed = malloc(packed_floats * sizeof(float));
+    if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing A");
+    gemm_pack_a(s, a->data, s->packed);
+  } else {
+    scratch += packed_floats;
+  }
+  n->scratch_bytes = scratch * sizeof(float);
+  return QINFER_OK;
+}
+
+/* A constant C still read by the epilogue is copied, so that run reads no constant input. */
+static qi_status gemm_copy_c(qi_node *n, gemm_state *s, const qi_tensor *c, qi_error *err) {
+  if (!s->c_rows || !(c->flags & QI_TF_CONST)) return QINFER_OK;
+  s->c_copy = malloc(s->c_rows * s->c_cols * sizeof(float));
+  if (!s->c_copy) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  memcpy(s->c_copy, c->data, s->c_rows * s->c_cols * sizeof(float));
+  return QINFER_OK;
 }
 
 qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_error *err) {
@@ -84,20 +154,19 @@ qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   s->trans_b = qi_attr_int(n, "transB", 0) != 0;
   s->alpha = qi_attr_float(n, "alpha", 1.0f);
   s->beta = qi_attr_float(n, "beta", 1.0f);
-  const qi_tensor *b = qi_node_in(g, n, 1), *c = qi_node_in(g, n, 2);
-  if (c && s->beta != 0.0f) {
-    s->c_rows = c->rank == 2 ? (size_t)c->dims[0] : 1;
-    s->c_cols = c->rank >= 1 ? (size_t)c->dims[c->rank - 1] : 1;
+  const qi_tensor *a = qi_node_in(g, n, 0), *b = qi_node_in(g, n, 1), *c = qi_node_in(g, n, 2);
+  if (c && s->beta != 0.0f) c_shape(c, &s->c_rows, &s->c_cols);
+  const bool a_const = (a->flags & QI_TF_CONST) != 0, b_const = (b->flags & QI_TF_CONST) != 0;
+  s->path = (b_const && s->k && s->n) ? GEMM_XW : GEMM_WX;
+  if (s->path == GEMM_XW) {
+    QI_CHECK(gemm_prepare_xw(n, s, b, c, err));
+    n->scratch_bytes = s->trans_a ? s->m * s->k * sizeof(float) : 0;
+  } else {
+    QI_CHECK(gemm_prepare_wx(n, s, a, err));
   }
-  size_t scratch = s->k ? qi_f32_gemm_packed_floats(s->m, s->k, s->cfg->mr, s->cfg->kr) : 0;
-  if (b->flags & QI_TF_CONST) {
-    s->b_kn = malloc((s->k * s->n + 1) * sizeof(float));
-    if (!s->b_kn) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-    layout_b(b->data, s->trans_b, s->k, s->n, s->b_kn);
-  } else if (s->trans_b) {
-    scratch += s->k * s->n;
-  }
-  n->scratch_bytes = scratch * sizeof(float);
+  QI_CHECK(gemm_copy_c(n, s, c, err));
+  /* packed (or copied) constants are all run reads; a constant operand left unpacked keeps its buffer */
+  n->const_inputs_packed = (!a_const || (s->path == GEMM_WX && s->packed)) && (!b_const || s->path == GEMM_XW);
   return QINFER_OK;
 }
 
@@ -128,35 +197,55 @@ static void gemm_epilogue(void *ctx, size_t batch, size_t row0, size_t rows, siz
   }
 }
 
-qi_status qi_nn_gemm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  (void)err;
-  const gemm_state *s = n->state;
-  const qi_tensor *ct = qi_node_in(g, n, 2);
-  const float *a = qi_node_in(g, n, 0)->data;
-  float *y = qi_node_out(g, n, 0)->data, *scratch = n->scratch;
-  gemm_epilogue_ctx e = {n, s, ct ? ct->data : NULL, qi_nn_minmax(n)};
-  if (s->m == 0 || s->n == 0) return QINFER_OK;
-  if (s->k == 0) { /* empty product: only the C term and the activation */
-    memset(y, 0, s->m * s->n * sizeof(float));
-    gemm_epilogue(&e, 0, 0, s->m, 0, s->n, y, s->n);
-    if (!s->c_rows)
-      for (size_t i = 0; i < s->m * s->n; i++) y[i] = y[i] < e.clamp.min ? e.clamp.min : (y[i] > e.clamp.max ? e.clamp.max : y[i]);
-    return QINFER_OK;
+/* K == 0: the product is empty, Y is the C term and the activation alone. */
+static void gemm_run_empty(const gemm_state *s, gemm_epilogue_ctx *e, float *y) {
+  memset(y, 0, s->m * s->n * sizeof(float));
+  gemm_epilogue(e, 0, 0, s->m, 0, s->n, y, s->n);
+  if (!s->c_rows)
+    for (size_t i = 0; i < s->m * s->n; i++) y[i] = y[i] < e->clamp.min ? e->clamp.min : (y[i] > e->clamp.max ? e->clamp.max : y[i]);
+}
+
+/* The ukernel clamps unless a C term must come first, in the epilogue. */
+static qi_f32_minmax_params ukernel_clamp(const gemm_state *s, const gemm_epilogue_ctx *e) {
+  return s->c_rows ? (qi_f32_minmax_params){-INFINITY, INFINITY} : e->clamp;
+}
+static bool has_epilogue(const gemm_state *s, const qi_node *n) { return s->c_rows || n->act == QI_ACT_LEAKY; }
+
+static void gemm_run_xw(const gemm_state *s, const qi_node *n, const float *a, float *y, gemm_epilogue_ctx *e,
+                        float *scratch, qi_threadpool *pool) {
+  if (s->trans_a) { /* A is K x M: rows of A' are its columns */
+    transpose(a, s->m, s->k, scratch);
+    a = scratch;
   }
-  const size_t packed_floats = qi_f32_gemm_packed_floats(s->m, s->k, s->cfg->mr, s->cfg->kr);
-  float *packed_a = scratch;
-  s->cfg->pack(s->m, s->k, s->cfg->mr, s->cfg->kr, a, s->trans_a ? 1 : s->k, s->trans_a ? s->m : 1, NULL, packed_a);
-  if (s->alpha != 1.0f)
-    for (size_t i = 0; i < packed_floats; i++) packed_a[i] *= s->alpha;
-  const float *b = s->b_kn;
-  if (!b) {
-    const float *b_in = qi_node_in(g, n, 1)->data;
-    if (s->trans_b) {
-      layout_b(b_in, true, s->k, s->n, scratch + packed_floats);
-      b = scratch + packed_floats;
-    } else {
-      b = b_in;
-    }
+  const qi_nn_gemm_xw_args args = {
+      .cfg = s->cfg,
+      .batch = 1,
+      .m = s->m,
+      .n = s->n,
+      .k = s->k,
+      .a = a,
+      .a_stride = s->k,
+      .packed_w = s->packed,
+      .c = y,
+      .c_stride = s->n,
+      .params = ukernel_clamp(s, e),
+      .epilogue = has_epilogue(s, n) ? gemm_epilogue : NULL,
+      .epilogue_ctx = e,
+  };
+  qi_nn_gemm_xw(&args, pool);
+}
+
+static void gemm_run_wx(const gemm_state *s, const qi_node *n, const float *a, const float *b, float *y,
+                        gemm_epilogue_ctx *e, float *scratch, qi_threadpool *pool) {
+  const float *packed_a = s->packed;
+  if (!packed_a) {
+    gemm_pack_a(s, a, scratch);
+    packed_a = scratch;
+    scratch += qi_f32_gemm_packed_floats(s->m, s->k, s->cfg->mr, s->cfg->kr);
+  }
+  if (s->trans_b) {
+    transpose(b, s->k, s->n, scratch);
+    b = scratch;
   }
   const qi_nn_gemm_args args = {
       .cfg = s->cfg,
@@ -169,11 +258,29 @@ qi_status qi_nn_gemm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_err
       .b_stride = s->n,
       .c = y,
       .c_stride = s->n,
-      /* with a C term the clamp must come after it, in the epilogue */
-      .params = s->c_rows ? (qi_f32_minmax_params){-INFINITY, INFINITY} : e.clamp,
-      .epilogue = (s->c_rows || n->act == QI_ACT_LEAKY) ? gemm_epilogue : NULL,
-      .epilogue_ctx = &e,
+      .params = ukernel_clamp(s, e),
+      .epilogue = has_epilogue(s, n) ? gemm_epilogue : NULL,
+      .epilogue_ctx = e,
   };
-  qi_nn_gemm(&args, ctx->pool);
+  qi_nn_gemm(&args, pool);
+}
+
+qi_status qi_nn_gemm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+  (void)err;
+  const gemm_state *s = n->state;
+  const qi_tensor *ct = qi_node_in(g, n, 2);
+  float *y = qi_node_out(g, n, 0)->data;
+  gemm_epilogue_ctx e = {n, s, s->c_copy ? s->c_copy : (s->c_rows ? ct->data : NULL), qi_nn_minmax(n)};
+  if (s->m == 0 || s->n == 0) return QINFER_OK;
+  if (s->k == 0) {
+    gemm_run_empty(s, &e, y);
+    return QINFER_OK;
+  }
+  if (s->path == GEMM_XW) {
+    gemm_run_xw(s, n, qi_node_in(g, n, 0)->data, y, &e, n->scratch, ctx->pool);
+  } else {
+    const float *a = s->packed ? NULL : qi_node_in(g, n, 0)->data; /* a packed A is not read again */
+    gemm_run_wx(s, n, a, qi_node_in(g, n, 1)->data, y, &e, n->scratch, ctx->pool);
+  }
   return QINFER_OK;
 }

@@ -51,7 +51,9 @@ static inline void tile_4x8(size_t tile_rows, size_t mr, size_t nc_tile, size_t 
   }
 }
 
-void qi_f32_gemm_minmax_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *restrict packed_w,
+/* Cache-line aligned, so that the speed of the inner loops does not move with the link layout (a 10% swing on
+ * resnet18 from code added elsewhere in the library). */
+QI_KERNEL_ALIGN void qi_f32_gemm_minmax_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *restrict packed_w,
                                             const float *restrict b, size_t b_stride, float *restrict c,
                                             size_t c_stride, const qi_f32_minmax_params *params) {
   assert(mr >= 1 && mr <= MR);

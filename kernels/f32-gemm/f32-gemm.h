@@ -14,6 +14,18 @@
  *
  *   One panel holds MR * (1 + round_up(K, KR)) floats; qi_f32_gemm_packed_floats gives the whole size.
  *   A ukernel receives one panel and walks it once per NR-wide column tile of B.
+ *
+ * Second orientation, "xw": C[M, N] = A[M, K] * W[K, N] + bias[N] with the RIGHT operand packed (the weights of
+ * a Gemm / MatMul whose B is constant; A, the activations, is read in place). W is packed by the same pack
+ * function as the N x K matrix W^T in panels of XW_NR rows, i.e. panels of XW_NR output columns:
+ *
+ *   for each panel p of NR columns (columns p*NR .. p*NR+NR-1, zero-filled past N):
+ *     float bias[NR]                        bias of the panel's columns
+ *     for each k-block kb of KR rows (K rounded up to KR, zero-filled past K):
+ *       float w[NR][KR]                     w[j][i] = W[kb*KR + i][p*NR + j]   (KR = 1: row k of the panel)
+ *
+ *   An xw ukernel receives mr (1..XW_MR) rows of A, a_stride floats apart, and the first panel of nc columns,
+ *   and walks consecutive panels (qi_f32_gemm_panel_floats(K, NR, KR) floats apart) until nc is covered.
  */
 #ifndef QI_F32_GEMM_H
 #define QI_F32_GEMM_H
@@ -29,6 +41,13 @@ typedef struct qi_f32_minmax_params {
   float max;
 } qi_f32_minmax_params;
 
+/* Hot kernels start on a cache line: their loop timings then do not depend on where the linker put them. */
+#if defined(__GNUC__)
+#define QI_KERNEL_ALIGN __attribute__((aligned(64)))
+#else
+#define QI_KERNEL_ALIGN
+#endif
+
 static_assert(sizeof(float) == 4, "packed panels are arrays of IEEE binary32");
 static_assert(sizeof(qi_f32_minmax_params) == 2 * sizeof(float), "params are passed by pointer to SIMD code");
 
@@ -36,6 +55,12 @@ static_assert(sizeof(qi_f32_minmax_params) == 2 * sizeof(float), "params are pas
 typedef void (*qi_f32_gemm_minmax_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *packed_w,
                                               const float *b, size_t b_stride, float *c, size_t c_stride,
                                               const qi_f32_minmax_params *params);
+
+/* mr (1..XW_MR) rows of A (kc floats each, a_stride apart) times the packed panels of W covering nc columns:
+ * writes mr rows of nc floats of C, c_stride apart. kc (>= 1) is K. */
+typedef void (*qi_f32_gemm_xw_minmax_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride,
+                                                 const float *packed_w, float *c, size_t c_stride,
+                                                 const qi_f32_minmax_params *params);
 
 /* Packs W (m x k, element (i, j) at w[i * w_m_stride + j * w_k_stride]) and optional bias (m floats, NULL
  * for zeros) into panels of mr rows and kr-wide k-blocks. `packed` holds qi_f32_gemm_packed_floats(). */
@@ -48,6 +73,10 @@ typedef struct qi_f32_gemm_config {
   qi_f32_gemm_pack_fn pack;
   size_t mr, nr, kr;
   const char *name;
+  /* the xw orientation (packed right operand), packed by `pack` with m = N, mr = xw_nr, kr = xw_kr */
+  qi_f32_gemm_xw_minmax_ukernel_fn xw_ukernel;
+  size_t xw_mr, xw_nr, xw_kr;
+  const char *xw_name;
 } qi_f32_gemm_config;
 
 /* Config for an ISA path: the best kernel the path has, the scalar one for paths without their own.
@@ -70,5 +99,8 @@ void qi_f32_gemm_pack_w(size_t m, size_t k, size_t mr, size_t kr, const float *w
 void qi_f32_gemm_minmax_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *packed_w, const float *b,
                                             size_t b_stride, float *c, size_t c_stride,
                                             const qi_f32_minmax_params *params);
+void qi_f32_gemm_xw_minmax_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride,
+                                               const float *packed_w, float *c, size_t c_stride,
+                                               const qi_f32_minmax_params *params);
 
 #endif /* QI_F32_GEMM_H */

@@ -1,7 +1,8 @@
-/* Builder-style tester of the f32 gemm ukernels (one MR-row panel times B) against a double-precision triple
- * loop: mr from 1 to MR, nc below / equal / above NR and multiples of it, kc from 1 up past 2*NR, strides wider
- * than the tile, and the min/max clamp. Every config the ISA table can return is run; paths this CPU lacks are
- * reported as skipped. */
+/* Builder-style tester of the f32 gemm ukernels against a double-precision triple loop, in both orientations (wx:
+ * one MR-row packed panel times B; xw: mr rows of A times the packed NR-column panels of W): mr from 1 to MR, nc
+ * below / equal / above NR and multiples of it, kc from 1 up past 2*NR, strides wider than the tile, the min/max
+ * clamp, and no write outside the output rows. Every config the ISA table can return is run; paths this CPU lacks
+ * are reported as skipped. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -78,6 +79,73 @@ static int test_gemm(const qi_f32_gemm_config *cfg, const gemm_tester *t) {
   return ok;
 }
 
+/* xw: C[mr, nc] = A[mr, kc] (a_stride = b_stride) * W[kc, nc] + bias[nc], W packed as its transpose. */
+static int test_gemm_xw(const qi_f32_gemm_config *cfg, const gemm_tester *t) {
+  const size_t a_stride = t->b_stride < t->kc ? t->kc : t->b_stride;
+  float *a = malloc((t->mr * a_stride + 1) * sizeof(float)), *w = malloc(t->kc * t->nc * sizeof(float));
+  float *bias = malloc(t->nc * sizeof(float)), *c = malloc((t->mr * t->c_stride + 1) * sizeof(float));
+  float *packed = malloc(qi_f32_gemm_packed_floats(t->nc, t->kc, cfg->xw_nr, cfg->xw_kr) * sizeof(float));
+  double *ref = malloc(t->mr * t->nc * sizeof(double));
+  uint32_t seed = (uint32_t)(t->mr * 104729 + t->nc * 31 + t->kc);
+  for (size_t i = 0; i < t->mr * a_stride + 1; i++) a[i] = frand(&seed);
+  for (size_t i = 0; i < t->kc * t->nc; i++) w[i] = frand(&seed);
+  for (size_t i = 0; i < t->nc; i++) bias[i] = frand(&seed);
+  for (size_t i = 0; i < t->mr * t->c_stride + 1; i++) c[i] = NAN; /* canary */
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < t->mr; i++)
+    for (size_t j = 0; j < t->nc; j++) {
+      double acc = bias[j];
+      for (size_t k = 0; k < t->kc; k++) acc += (double)a[i * a_stride + k] * w[k * t->nc + j];
+      ref[i * t->nc + j] = acc;
+      lo = fmin(lo, acc);
+      hi = fmax(hi, acc);
+    }
+  qi_f32_minmax_params params = {-INFINITY, INFINITY};
+  if (t->qmin > 0.0f) params.min = (float)(lo + (hi - lo) * t->qmin);
+  if (t->qmax < 1.0f) params.max = (float)(lo + (hi - lo) * t->qmax);
+  cfg->pack(t->nc, t->kc, cfg->xw_nr, cfg->xw_kr, w, 1, t->nc, bias, packed); /* W^T: nc rows of kc */
+  cfg->xw_ukernel(t->mr, t->nc, t->kc, a, a_stride, packed, c, t->c_stride, &params);
+  int ok = 1;
+  for (size_t i = 0; i < t->mr && ok; i++) {
+    for (size_t j = 0; j < t->nc && ok; j++) {
+      double want = ref[i * t->nc + j];
+      want = want < params.min ? params.min : (want > params.max ? params.max : want);
+      const float got = c[i * t->c_stride + j];
+      if (!(fabs(got - want) <= 1e-5 * (1.0 + fabs(want)) * sqrt((double)t->kc))) {
+        fprintf(stderr, "%s: M=%zu N=%zu K=%zu, c[%zu][%zu] = %.8g, want %.8g\n", cfg->xw_name, t->mr, t->nc, t->kc,
+                i, j, got, want);
+        ok = 0;
+      }
+    }
+    for (size_t j = t->nc; j < t->c_stride && i + 1 < t->mr; j++) ok = ok && isnan(c[i * t->c_stride + j]);
+  }
+  ok = ok && isnan(c[(t->mr - 1) * t->c_stride + t->nc]);
+  CHECK_MSG(ok, "%s: M=%zu N=%zu K=%zu a_stride %zu c_stride %zu", cfg->xw_name, t->mr, t->nc, t->kc, a_stride,
+            t->c_stride);
+  free(a), free(w), free(bias), free(c), free(packed), free(ref);
+  return ok;
+}
+
+static void test_config_xw(const qi_f32_gemm_config *cfg) {
+  const size_t nr = cfg->xw_nr;
+  const size_t ks[] = {1, 2, 3, cfg->xw_kr, 7, 8, 2 * nr + 1, 64};
+  for (size_t mr = 1; mr <= cfg->xw_mr; mr++)
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+      for (size_t nc = 1; nc <= 3 * nr + 1; nc++) {
+        gemm_tester t = {mr, nc, ks[ki], ks[ki], nc, 0.0f, 1.0f};
+        test_gemm_xw(cfg, &t);
+        t.b_stride = ks[ki] + 5; /* strided A and C */
+        t.c_stride = nc + 3;
+        test_gemm_xw(cfg, &t);
+      }
+  for (size_t nc = 1; nc <= 2 * nr; nc += 3) {
+    gemm_tester t = {cfg->xw_mr, nc, 13, 14, nc + 2, 0.25f, 0.75f};
+    test_gemm_xw(cfg, &t);
+    t.qmin = 0.4f, t.qmax = 1.0f;
+    test_gemm_xw(cfg, &t);
+  }
+}
+
 static void test_config(const qi_f32_gemm_config *cfg) {
   const size_t nr = cfg->nr;
   const size_t ks[] = {1, 2, 3, cfg->kr, 7, 8, 2 * nr + 1, 64};
@@ -138,6 +206,9 @@ int main(void) {
     tested[n_tested++] = cfg;
     printf("testing %s (path %s, tile %zux%zu kr %zu)\n", cfg->name, qi_isa_name(paths[i]), cfg->mr, cfg->nr, cfg->kr);
     test_config(cfg);
+    CHECK(cfg->xw_ukernel != NULL && cfg->xw_mr >= 1 && cfg->xw_nr >= 1 && cfg->xw_kr >= 1);
+    printf("testing %s (tile %zux%zu kr %zu)\n", cfg->xw_name, cfg->xw_mr, cfg->xw_nr, cfg->xw_kr);
+    test_config_xw(cfg);
   }
   CHECK(qi_f32_gemm_config_get(QINFER_ISA_SCALAR)->ukernel == qi_f32_gemm_minmax_ukernel_4x8__scalar);
   CHECK(qi_f32_gemm_config_get(QINFER_ISA_AUTO) != NULL);
