@@ -36,4 +36,8 @@ foreach(model ${_qi_zoo_models})
            COMMAND ${QINFER_TEST_PYTHON} ${_qi_zoo_repo}/tests/zoo/run_zoo.py --qinfer $<TARGET_FILE:qinfer>
                    --cache ${QINFER_TEST_CACHE} --node ${QINFER_NODE} --model ${model})
   set_tests_properties(zoo.${model} PROPERTIES FIXTURES_REQUIRED qi_zoo TIMEOUT 600 LABELS zoo)
+  # every op of every zoo model runs without allocating (tests/engine/test_run_allocs.c)
+  add_test(NAME zoo.${model}.run_allocates_nothing
+           COMMAND test_run_allocs ${QINFER_TEST_CACHE}/zoo/${model}/model.onnx ${QINFER_TEST_CACHE}/zoo/${model}/set0)
+  set_tests_properties(zoo.${model}.run_allocates_nothing PROPERTIES FIXTURES_REQUIRED qi_zoo TIMEOUT 600 LABELS zoo)
 endforeach()

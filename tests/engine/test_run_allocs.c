@@ -1,8 +1,11 @@
 /* qinfer_session_run allocates nothing: every malloc/calloc/realloc/aligned_alloc/posix_memalign made by
  * the library is counted through the linker's --wrap (see tests/engine.cmake), and a run must add none.
- * Also checks that 1 and 2 threads give bit-identical outputs. usage: test_run_allocs MODEL INPUT.npy */
+ * Also checks that 1 and 2 threads give bit-identical outputs.
+ * usage: test_run_allocs MODEL INPUT.npy | test_run_allocs MODEL DIR (reads DIR/<input 0's name>.npy) */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "session_fixture.h"
 #include "test_util.h"
@@ -29,10 +32,21 @@ int __wrap_posix_memalign(void **p, size_t a, size_t n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) return fprintf(stderr, "usage: %s MODEL INPUT.npy\n", argv[0]), 2;
+  if (argc != 3) return fprintf(stderr, "usage: %s MODEL INPUT.npy|DIR\n", argv[0]), 2;
   qi_host_tensor x = {0};
   qi_error err = {0};
-  if (qi_npy_read(argv[2], &x, &err) != QINFER_OK) return fprintf(stderr, "%s\n", err.msg), 2;
+  char input_path[2048];
+  snprintf(input_path, sizeof input_path, "%s", argv[2]);
+  struct stat st;
+  if (stat(argv[2], &st) == 0 && S_ISDIR(st.st_mode)) {
+    qinfer_model *m = NULL;
+    qinfer_tensor_info info;
+    if (qinfer_model_load_file(argv[1], &m) != QINFER_OK || qinfer_model_input_info(m, 0, &info) != QINFER_OK)
+      return fprintf(stderr, "%s: %s\n", argv[1], qinfer_last_error()), 2;
+    snprintf(input_path, sizeof input_path, "%s/%s.npy", argv[2], info.name);
+    qinfer_model_destroy(m);
+  }
+  if (qi_npy_read(input_path, &x, &err) != QINFER_OK) return fprintf(stderr, "%s\n", err.msg), 2;
   const void *out[2] = {NULL, NULL};
   size_t out_bytes[2] = {0, 0};
   void *copy[2] = {NULL, NULL};
