@@ -146,6 +146,8 @@ qi_cli_test(info_attention_macs 0 "MACs: +720 " ${D} ${Q} info attn.onnx)
 if(TARGET qinfer_example)
   qi_cli_test(example 0 "z/out:0: float \\[1, 4\\] 1 1 1 1\nm: float \\[1, 8\\] 4.8 5.2 5.6 6 6.4 ..." ${D}
               $<TARGET_FILE:qinfer_example> add.onnx)
+  qi_cli_test(example_shared_library 0 "z/out:0: float \\[1, 4\\] 1 1 1 1\nm: float \\[1, 8\\] 4.8 5.2 5.6 6 6.4 ..."
+              ${D} $<TARGET_FILE:qinfer_example_shared> add.onnx)
 endif()
 
 # ---- errors that need files ----
