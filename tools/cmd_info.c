@@ -1,4 +1,5 @@
 /* qinfer info MODEL [--dim SYM=VALUE]...: what a model takes and gives, what it is made of, what it costs. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,17 @@ static int parse_args(int argc, char **argv, info_args *a) {
   return QI_EXIT_OK;
 }
 
+/* Whether any input has a symbolic (unbound) dimension. */
+static bool has_symbolic_inputs(const qinfer_model *model) {
+  for (size_t i = 0; i < qinfer_model_input_count(model); i++) {
+    qinfer_tensor_info info;
+    if (qinfer_model_input_info(model, i, &info) != QINFER_OK) continue;
+    for (int d = 0; d < info.rank; d++)
+      if (info.dims[d] < 0) return true;
+  }
+  return false;
+}
+
 int qi_cmd_info(int argc, char **argv) {
   info_args a = {0};
   qinfer_status s = qinfer_session_options_create(&a.options);
@@ -147,6 +159,8 @@ int qi_cmd_info(int argc, char **argv) {
     const char *msg = qinfer_last_error();
     rc = qi_cli_api_error("cannot build a session (needed for MACs)", s,
                           msg && *msg ? msg : qinfer_model_last_error(model));
+    if (has_symbolic_inputs(model))
+      fprintf(stderr, "qinfer: hint: symbolic dimensions default to 1; bind them with --dim NAME=VALUE\n");
     goto done;
   }
   print_session_stats(session);
