@@ -25,3 +25,7 @@ add_test(NAME engine.run_allocates_nothing
          COMMAND test_run_allocs ${QI_ENGINE_MODELS}/small_cnn.onnx ${QI_ENGINE_MODELS}/small_cnn.input.npy)
 set_tests_properties(engine.session engine.small_cnn_vs_numpy engine.dyn_reshape_vs_numpy
                      engine.run_allocates_nothing PROPERTIES FIXTURES_REQUIRED engine_models)
+
+add_executable(test_docs_ops ${CMAKE_CURRENT_SOURCE_DIR}/engine/test_docs_ops.c)
+target_link_libraries(test_docs_ops PRIVATE qi_engine_fixture)
+add_test(NAME engine.docs_list_every_op COMMAND test_docs_ops ${PROJECT_SOURCE_DIR}/docs/operators.md)
