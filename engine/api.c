@@ -1,5 +1,8 @@
 /* The public C API (include/qinfer.h): handles, options and the session build sequence. */
 #include <stdlib.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -252,6 +255,17 @@ static qi_status choose_isa(const qinfer_session_options *o, qinfer_isa *out, qi
   return QINFER_OK;
 }
 
+/* Building the session read the weights out of the model file to fold and pack them; the kernels now read
+ * the packed copies. Hand the file pages back to the OS: they are clean, so a later read of a weight that is
+ * used in place faults it back in from the file, and the resident size drops by the model's size. */
+static void release_file_pages(const qinfer_model *m, const qi_graph *g) {
+  if (m->map) madvise(m->map, m->map_len, MADV_DONTNEED);
+  for (int i = 0; i < g->n_mappings; i++) madvise(g->mappings[i].addr, g->mappings[i].len, MADV_DONTNEED);
+#if defined(__GLIBC__)
+  malloc_trim(0); /* and the heap pages of the folded weight copies freed after prepare */
+#endif
+}
+
 static qi_status build_session(qinfer_session *s, const qinfer_session_options *o, qi_error *err) {
   QI_CHECK(choose_isa(o, &s->isa, err));
   QI_CHECK(load_graph(s->model, &s->graph, err));
@@ -265,6 +279,7 @@ static qi_status build_session(qinfer_session *s, const qinfer_session_options *
   QI_CHECK(qi_remove_dead_nodes(g, err));
   QI_CHECK(qi_prepare_nodes(g, err));
   qi_release_packed_constants(g);
+  release_file_pages(s->model, g);
   QI_CHECK(qi_plan_arena(g, &s->arena_bytes, err));
   /* never empty, so that zero-size tensors still get a valid (unused) address */
   s->arena = aligned_alloc(64, s->arena_bytes ? s->arena_bytes : 64);

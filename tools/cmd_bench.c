@@ -44,6 +44,7 @@ typedef struct bench_result {
   int64_t runs, macs;
   int threads;
   long peak_rss_kb;
+  long rss_kb; /* resident after the runs */
 } bench_result;
 
 enum { PARSED_HELP = -1 };
@@ -171,9 +172,9 @@ static void print_json(const bench_args *a, const qinfer_session *session, const
   }
   printf("], \"load_ms\": %.4f, \"session_create_ms\": %.4f, \"warmup\": %lld, \"runs\": %lld, "
          "\"median_ms\": %.4f, \"min_ms\": %.4f, \"mean_ms\": %.4f, \"p90_ms\": %.4f, \"max_ms\": %.4f, "
-         "\"macs\": %lld, \"gflops\": %.3f, \"peak_rss_kb\": %ld}\n",
+         "\"macs\": %lld, \"gflops\": %.3f, \"peak_rss_kb\": %ld, \"rss_kb\": %ld}\n",
          r->load_ms, r->create_ms, (long long)a->warmup, (long long)r->runs, r->median, r->min, r->mean, r->p90,
-         r->max, (long long)r->macs, gflops(r), r->peak_rss_kb);
+         r->max, (long long)r->macs, gflops(r), r->peak_rss_kb, r->rss_kb);
 }
 
 static void print_table(const bench_args *a, const qinfer_session *session, const bench_result *r) {
@@ -192,6 +193,19 @@ static void print_table(const bench_args *a, const qinfer_session *session, cons
   printf("MACs       %lld\n", (long long)r->macs);
   printf("GFLOP/s    %.3f (2 x MACs / median)\n", gflops(r));
   printf("peak RSS   %.1f MB\n", (double)r->peak_rss_kb / 1024.0);
+  printf("RSS        %.1f MB (after the runs)\n", (double)r->rss_kb / 1024.0);
+}
+
+/* Resident set size now (VmRSS in /proc/self/status), in KB; 0 where that file does not exist. */
+static long current_rss_kb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  long kb = 0;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
+  fclose(f);
+  return kb;
 }
 
 static int bench(bench_args *a, bench_result *r) {
@@ -205,6 +219,7 @@ static int bench(bench_args *a, bench_result *r) {
   if ((rc = time_runs(a, session, r)) != QI_EXIT_OK) goto done;
   struct rusage ru;
   r->peak_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+  r->rss_kb = current_rss_kb();
   if (a->json) print_json(a, session, r);
   else print_table(a, session, r);
 
