@@ -10,6 +10,7 @@
 
 #include "engine/ir.h"
 #include "engine/op.h"
+#include "node_harness.h"
 #include "test_util.h"
 
 /* Deterministic pseudo-random floats in [-1, 1). */
@@ -43,51 +44,18 @@ static inline void nn_name(qi_graph *g, int node, const char *name) {
 }
 static inline int nn_output(qi_graph *g, const char *name) { return qi_graph_add_tensor(g, name); }
 
-static inline void nn_attr_ints(qi_graph *g, int node, const char *name, int n, const int64_t *v) {
-  qi_attr *a = qi_node_add_attr(g, node, name, QI_ATTR_INTS);
-  a->n = n;
-  a->ints = malloc((size_t)(n ? n : 1) * sizeof(int64_t));
-  memcpy(a->ints, v, (size_t)n * sizeof(int64_t));
-}
-static inline void nn_attr_int(qi_graph *g, int node, const char *name, int64_t v) {
-  qi_node_add_attr(g, node, name, QI_ATTR_INT)->i = v;
-}
-static inline void nn_attr_float(qi_graph *g, int node, const char *name, float v) {
-  qi_node_add_attr(g, node, name, QI_ATTR_FLOAT)->f = v;
-}
-static inline void nn_attr_string(qi_graph *g, int node, const char *name, const char *v) {
-  qi_attr *a = qi_node_add_attr(g, node, name, QI_ATTR_STRING);
-  a->s_len = strlen(v);
-  a->s = malloc(a->s_len + 1);
-  memcpy(a->s, v, a->s_len + 1);
-}
+static inline void nn_attr_ints(qi_graph *g, int node, const char *name, int n, const int64_t *v) { th_attr_ints(g, node, name, n, v); }
+static inline void nn_attr_int(qi_graph *g, int node, const char *name, int64_t v) { th_attr_int(g, node, name, v); }
+static inline void nn_attr_float(qi_graph *g, int node, const char *name, float v) { th_attr_float(g, node, name, v); }
+static inline void nn_attr_string(qi_graph *g, int node, const char *name, const char *v) { th_attr_string(g, node, name, v); }
 
-/* Runs node `node` once: infer, (first time) output allocation, prepare, run, release. */
+/* Runs node `node` once: infer, (first time) zeroed outputs, prepare, run, release. */
 static inline qi_status nn_run(qi_graph *g, int node, qi_threadpool *pool, qi_error *err) {
   qi_node *n = &g->nodes[node];
   if (!n->op) n->op = qi_op_find(n->domain, n->op_type);
   if (!n->op) return qi_fail(err, QINFER_ERR_UNSUPPORTED, "no op %s", n->op_type);
   QI_CHECK(n->op->infer(g, n, err));
-  for (int i = 0; i < n->n_outputs; i++) {
-    qi_tensor *t = qi_node_out(g, n, i);
-    if (!t || t->data) continue;
-    const size_t bytes = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
-    t->data = calloc(1, bytes ? bytes : 1);
-    t->nbytes = bytes;
-    t->flags |= QI_TF_OWNED;
-  }
-  n->scratch_bytes = 0;
-  qi_status st = n->op->prepare ? n->op->prepare(g, n, err) : QINFER_OK;
-  if (st == QINFER_OK) {
-    n->scratch = n->scratch_bytes ? malloc(n->scratch_bytes) : NULL;
-    const qi_exec_ctx ctx = {pool};
-    st = n->op->run(g, n, &ctx, err);
-    free(n->scratch);
-    n->scratch = NULL;
-  }
-  if (n->op->release) n->op->release(n);
-  n->state = NULL;
-  return st;
+  return th_run_inferred(g, n, pool, (th_run_options){.fill = 0, .fresh_outputs = false}, err);
 }
 
 static inline float *nn_out(qi_graph *g, int node, int i) { return (float *)qi_node_out(g, &g->nodes[node], i)->data; }

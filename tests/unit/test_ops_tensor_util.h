@@ -8,6 +8,7 @@
 
 #include "engine/ir.h"
 #include "engine/op.h"
+#include "node_harness.h"
 #include "test_util.h"
 
 static inline const qi_op *tt_find(const char *type) {
@@ -48,29 +49,11 @@ static inline int tt_node(qi_graph *g, const char *type, int opset, const int *i
   return n;
 }
 
-static inline void tt_attr_int(qi_graph *g, int n, const char *name, int64_t v) {
-  qi_node_add_attr(g, n, name, QI_ATTR_INT)->i = v;
-}
-static inline void tt_attr_float(qi_graph *g, int n, const char *name, float v) {
-  qi_node_add_attr(g, n, name, QI_ATTR_FLOAT)->f = v;
-}
-static inline void tt_attr_ints(qi_graph *g, int n, const char *name, int count, const int64_t *v) {
-  qi_attr *a = qi_node_add_attr(g, n, name, QI_ATTR_INTS);
-  a->n = count;
-  a->ints = malloc(sizeof(int64_t) * (size_t)(count ? count : 1));
-  memcpy(a->ints, v, sizeof(int64_t) * (size_t)count);
-}
-static inline void tt_attr_floats(qi_graph *g, int n, const char *name, int count, const float *v) {
-  qi_attr *a = qi_node_add_attr(g, n, name, QI_ATTR_FLOATS);
-  a->n = count;
-  a->floats = malloc(sizeof(float) * (size_t)(count ? count : 1));
-  memcpy(a->floats, v, sizeof(float) * (size_t)count);
-}
-static inline void tt_attr_string(qi_graph *g, int n, const char *name, const char *v) {
-  qi_attr *a = qi_node_add_attr(g, n, name, QI_ATTR_STRING);
-  a->s = strdup(v);
-  a->s_len = strlen(v);
-}
+static inline void tt_attr_int(qi_graph *g, int n, const char *name, int64_t v) { th_attr_int(g, n, name, v); }
+static inline void tt_attr_float(qi_graph *g, int n, const char *name, float v) { th_attr_float(g, n, name, v); }
+static inline void tt_attr_ints(qi_graph *g, int n, const char *name, int count, const int64_t *v) { th_attr_ints(g, n, name, count, v); }
+static inline void tt_attr_floats(qi_graph *g, int n, const char *name, int count, const float *v) { th_attr_floats(g, n, name, count, v); }
+static inline void tt_attr_string(qi_graph *g, int n, const char *name, const char *v) { th_attr_string(g, n, name, v); }
 /* A TENSOR attribute: an unnamed constant tensor of the graph. */
 static inline void tt_attr_tensor(qi_graph *g, int n, const char *name, int dtype, int rank, const int64_t *dims,
                            const void *data) {
@@ -87,31 +70,11 @@ static inline qi_status tt_infer(qi_graph *g, int node, qi_error *err) {
   return n->op->infer(g, n, err);
 }
 
-/* infer, allocate outputs, prepare, run (with pool), release. */
+/* infer, allocate outputs afresh (poisoned: every output byte must be written), prepare, run, release. */
 static inline qi_status tt_run_pool(qi_graph *g, int node, qi_threadpool *pool, qi_error *err) {
   qi_status s = tt_infer(g, node, err);
   if (s != QINFER_OK) return s;
-  qi_node *n = &g->nodes[node];
-  for (int k = 0; k < n->n_outputs; k++) {
-    qi_tensor *t = qi_node_out(g, n, k);
-    if (!t || (t->flags & QI_TF_CONST)) continue;
-    int64_t numel = qi_tensor_numel(t);
-    size_t bytes = (size_t)numel * qi_dtype_size(t->dtype);
-    if (t->flags & QI_TF_OWNED) free(t->data); /* a node run twice */
-    t->data = malloc(bytes ? bytes : 1);
-    memset(t->data, 0xA5, bytes ? bytes : 1); /* poison: every output byte must be written */
-    t->nbytes = bytes;
-    t->flags |= QI_TF_OWNED;
-  }
-  if (n->op->prepare && (s = n->op->prepare(g, n, err)) != QINFER_OK) return s;
-  void *scratch = n->scratch_bytes ? malloc(n->scratch_bytes) : NULL;
-  n->scratch = scratch;
-  qi_exec_ctx ctx = {pool};
-  s = n->op->run(g, n, &ctx, err);
-  free(scratch);
-  n->scratch = NULL;
-  if (n->op->release && n->state) n->op->release(n);
-  return s;
+  return th_run_inferred(g, &g->nodes[node], pool, (th_run_options){.fill = 0xA5, .fresh_outputs = true}, err);
 }
 
 static inline qi_status tt_run(qi_graph *g, int node, qi_error *err) { return tt_run_pool(g, node, NULL, err); }
