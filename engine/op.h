@@ -27,6 +27,7 @@ typedef struct qi_exec_ctx {
 enum {
   QI_OPF_FUSE_ACT = 1u << 0, /* honours n->act (fused Relu / Clip / LeakyRelu on its float output) */
   QI_OPF_NO_FOLD = 1u << 1,  /* never constant-fold (e.g. random ops) */
+  QI_OPF_FOLD_LATE = 1u << 2, /* constant-folded only after the QDQ fusion pass (DequantizeLinear of weights) */
 };
 
 typedef struct qi_op {
@@ -44,6 +45,9 @@ extern const qi_op qi_ops_math[];    /* elementwise binary/unary/activations, Wh
 extern const qi_op qi_ops_reduce[];  /* Softmax, LayerNormalization, Reduce*, BatchNormalization */
 extern const qi_op qi_ops_tensor[];  /* shape / layout / indexing ops, Constant, Identity, Cast, Pad, Resize */
 extern const qi_op qi_ops_nn[];      /* Conv, ConvTranspose, Gemm, MatMul, pooling, Attention */
+extern const qi_op qi_ops_quant_conv[]; /* QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger, QGemm */
+extern const qi_op qi_ops_quant_pool[]; /* QLinearGlobalAveragePool, QLinearAveragePool */
+extern const qi_op qi_ops_quant_elem[]; /* Quantize/DequantizeLinear, DynamicQuantizeLinear, QLinear Add/Mul/Concat, lookup tables */
 
 /* Looks up the implementation of (domain, op_type); domain "" and "ai.onnx" are the same. NULL if none. */
 const qi_op *qi_op_find(const char *domain, const char *op_type);

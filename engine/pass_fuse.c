@@ -10,8 +10,7 @@
 
 #include "engine/session.h"
 
-/* The single live node reading tensor t, or -1 when t has several readers or is a graph output. */
-static int sole_consumer(const qi_graph *g, int t) {
+int qi_pass_sole_consumer(const qi_graph *g, int t) {
   for (int i = 0; i < g->n_outputs; i++)
     if (g->outputs[i] == t) return -1;
   int found = -1;
@@ -96,7 +95,7 @@ qi_status qi_fuse_batchnorm(qi_graph *g, qi_error *err) {
     if (w < 0 || g->tensors[w].rank < 1 || !is_const_f32(g, w, qi_tensor_numel(&g->tensors[w]))) continue;
     const int64_t cout = g->tensors[w].dims[0];
     if (conv->n_inputs > 2 && conv->inputs[2] >= 0 && !is_const_f32(g, conv->inputs[2], cout)) continue;
-    const int bi = sole_consumer(g, conv->outputs[0]);
+    const int bi = qi_pass_sole_consumer(g, conv->outputs[0]);
     if (bi < 0) continue;
     const qi_node *bn = &g->nodes[bi];
     if (strcmp(bn->op_type, "BatchNormalization") != 0 || bn->domain[0] || bn->n_inputs != 5 ||
@@ -122,8 +121,7 @@ static bool const_scalar(const qi_graph *g, const qi_node *n, int k, float *out)
   return true;
 }
 
-/* Describes activation node a as a fusable activation; false when it is not one. */
-static bool activation_of(const qi_graph *g, const qi_node *a, int *act, float *lo, float *hi, float *alpha) {
+bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, int *act, float *lo, float *hi, float *alpha) {
   if (a->domain[0] || a->n_outputs != 1) return false;
   *lo = -FLT_MAX;
   *hi = FLT_MAX;
@@ -161,12 +159,12 @@ qi_status qi_fuse_activations(qi_graph *g, qi_error *err) {
     bool extra_outputs = false;
     for (int k = 1; k < p->n_outputs; k++) extra_outputs |= p->outputs[k] >= 0;
     if (extra_outputs) continue;
-    const int ai = sole_consumer(g, p->outputs[0]);
+    const int ai = qi_pass_sole_consumer(g, p->outputs[0]);
     if (ai < 0) continue;
     qi_node *a = &g->nodes[ai];
     int act;
     float lo, hi, alpha;
-    if (a->inputs[0] != p->outputs[0] || !activation_of(g, a, &act, &lo, &hi, &alpha)) continue;
+    if (a->inputs[0] != p->outputs[0] || !qi_pass_activation_of(g, a, &act, &lo, &hi, &alpha)) continue;
     p->act = act;
     p->act_min = lo;
     p->act_max = hi;

@@ -125,6 +125,23 @@ static qi_status fold_node(qi_graph *g, qi_node *n, qi_error *err) {
   return s;
 }
 
+static bool foldable(const qi_graph *g, const qi_node *n, bool late) {
+  if (n->op->flags & QI_OPF_NO_FOLD) return false;
+  if ((n->op->flags & QI_OPF_FOLD_LATE) && !late) return false;
+  return !all_outputs_const(g, n) && all_inputs_const(g, n);
+}
+
+qi_status qi_fold_late(qi_graph *g, qi_error *err) {
+  for (int oi = 0; oi < g->n_order; oi++) {
+    qi_node *n = &g->nodes[g->order[oi]];
+    if (n->dead || !foldable(g, n, true)) continue;
+    qi_status s = fold_node(g, n, err);
+    if (s != QINFER_OK) return qi_node_error_context(n, err);
+    n->dead = true;
+  }
+  return QINFER_OK;
+}
+
 qi_status qi_infer_and_fold(qi_graph *g, qi_error *err) {
   for (int oi = 0; oi < g->n_order; oi++) {
     qi_node *n = &g->nodes[g->order[oi]];
@@ -137,8 +154,7 @@ qi_status qi_infer_and_fold(qi_graph *g, qi_error *err) {
           s = qi_fail(err, QINFER_ERR_SHAPE, "output '%s' got no shape", t->name);
       }
     }
-    if (s == QINFER_OK && !all_outputs_const(g, n) && all_inputs_const(g, n) && !(n->op->flags & QI_OPF_NO_FOLD))
-      s = fold_node(g, n, err);
+    if (s == QINFER_OK && foldable(g, n, false)) s = fold_node(g, n, err);
     if (s != QINFER_OK) return qi_node_error_context(n, err);
     if (all_outputs_const(g, n)) n->dead = true; /* its values are known: nothing left to run */
   }

@@ -50,7 +50,17 @@ struct qinfer_session {
 /* Session building steps (engine/session.c, engine/passes_*.c, engine/planner.c). */
 qi_status qi_bind_input_shapes(qi_graph *g, const qinfer_session_options *opts, qi_error *err);
 qi_status qi_resolve_ops(qi_graph *g, qi_error *err);
+/* Shape inference in order, folding every node whose inputs are all constant, except QI_OPF_FOLD_LATE ones. */
 qi_status qi_infer_and_fold(qi_graph *g, qi_error *err);
+/* Folds what is constant after the QDQ pass, QI_OPF_FOLD_LATE nodes included (shapes already inferred). */
+qi_status qi_fold_late(qi_graph *g, qi_error *err);
+/* Helpers shared by the passes (engine/pass_fuse.c). The single live node reading tensor t, or -1 when t has
+ * several readers or is a graph output: */
+int qi_pass_sole_consumer(const qi_graph *g, int t);
+/* Describes node a (Relu, Clip with constant bounds, LeakyRelu) as a fusable activation; false otherwise. */
+bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, int *act, float *lo, float *hi, float *alpha);
+/* Rewrites DequantizeLinear -> op -> QuantizeLinear patterns into integer ops (engine/pass_qdq.c). */
+qi_status qi_fuse_qdq(qi_graph *g, qi_error *err);
 qi_status qi_remove_dead_nodes(qi_graph *g, qi_error *err);
 qi_status qi_fuse_batchnorm(qi_graph *g, qi_error *err);
 qi_status qi_fuse_activations(qi_graph *g, qi_error *err);

@@ -2,7 +2,8 @@
 
 #include "engine/op.h"
 
-static const qi_op *const families[] = {qi_ops_math, qi_ops_reduce, qi_ops_tensor, qi_ops_nn};
+static const qi_op *const families[] = {qi_ops_math, qi_ops_reduce, qi_ops_tensor, qi_ops_nn,
+                                           qi_ops_quant_conv, qi_ops_quant_pool, qi_ops_quant_elem};
 
 const qi_op *qi_op_find(const char *domain, const char *op_type) {
   if (!domain || strcmp(domain, "ai.onnx") == 0) domain = "";

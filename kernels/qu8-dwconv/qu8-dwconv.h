@@ -1,0 +1,41 @@
+/* Quantized depthwise convolution, direct, on one CHW plane of 8-bit activations with int8 weights
+ * (per-channel: one plane = one output channel, so its weights, bias and scale are scalars here).
+ *
+ *   acc[oy][ox] = bias + sum over in-bounds taps t of w[t] * (x_u8(t) - x_zero_point)
+ *   y[oy][ox]   = qi_requant_fp32(acc, scale, y_zero_point, qmin, qmax)            (kernels/requant.h)
+ *
+ * Padding taps contribute nothing (the same as padding with the zero point). Activations are handled in the
+ * uint8 domain: for int8 tensors (sign_flip = 0x80) each loaded byte is x ^ 0x80 (= x + 128) and each stored
+ * byte y_u8 ^ 0x80, with zero points and qmin/qmax given in the uint8 domain (int8 value + 128); the results
+ * are exactly those of int8 arithmetic. Preconditions: kernel_h * kernel_w <= 65536 (no int32 overflow).
+ * Any stride, dilation and padding. */
+#ifndef QI_QU8_DWCONV_H
+#define QI_QU8_DWCONV_H
+
+#include <stdint.h>
+
+#include "kernels/f32-im2col/window2d.h"
+#include "kernels/requant.h"
+#include "qinfer.h"
+
+typedef struct qi_qu8_dwconv_params {
+  int32_t x_zero_point; /* uint8 domain */
+  int32_t y_zero_point; /* uint8 domain */
+  int32_t qmin, qmax;   /* uint8 domain, 0 <= qmin <= y_zero_point <= qmax <= 255 */
+  uint8_t sign_flip;    /* 0 for uint8 tensors, 0x80 for int8 */
+} qi_qu8_dwconv_params;
+
+typedef void (*qi_qu8_dwconv_minmax_ukernel_fn)(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
+                                                int32_t bias, float scale, uint8_t *output,
+                                                const qi_qu8_dwconv_params *params);
+
+typedef struct qi_qu8_dwconv_config {
+  qi_qu8_dwconv_minmax_ukernel_fn ukernel_3x3; /* kernel_h == kernel_w == 3 (any stride / dilation / padding) */
+  qi_qu8_dwconv_minmax_ukernel_fn ukernel_any; /* every kernel size */
+  const char *name_3x3, *name_any;
+} qi_qu8_dwconv_config;
+
+/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without a kernel of their own fall back. */
+const qi_qu8_dwconv_config *qi_qu8_dwconv_config_get(qinfer_isa isa);
+
+#endif /* QI_QU8_DWCONV_H */
