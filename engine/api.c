@@ -197,6 +197,13 @@ qinfer_status qinfer_session_options_set_isa(qinfer_session_options *o, qinfer_i
   return QINFER_OK;
 }
 
+qinfer_status qinfer_session_options_set_keep_intermediates(qinfer_session_options *o, int keep) {
+  qi_error err = {0};
+  if (!o) return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "options must not be NULL"), &err);
+  o->keep_intermediates = keep != 0;
+  return QINFER_OK;
+}
+
 qinfer_status qinfer_session_options_set_input_shape(qinfer_session_options *o, const char *name,
                                                      const int64_t *dims, int rank) {
   qi_error err = {0};
@@ -266,6 +273,26 @@ static void release_file_pages(const qinfer_model *m, const qi_graph *g) {
 #endif
 }
 
+/* The tensors qinfer_session_tensor exposes: inputs, then every computed tensor with an arena slot (when kept)
+ * or the outputs, in execution order. */
+static qi_status list_readable(qinfer_session *s, bool keep, qi_error *err) {
+  const qi_graph *g = s->graph;
+  s->readable = malloc(sizeof(int) * ((size_t)g->n_tensors + 1));
+  if (!s->readable) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int i = 0; i < g->n_inputs; i++) s->readable[s->n_readable++] = g->inputs[i];
+  for (int oi = 0; oi < g->n_order; oi++) {
+    const qi_node *n = &g->nodes[g->order[oi]];
+    for (int k = 0; k < n->n_outputs; k++) {
+      const int t = n->outputs[k];
+      if (t < 0 || g->tensors[t].arena_offset < 0) continue;
+      bool is_output = false;
+      for (int i = 0; i < g->n_outputs; i++) is_output |= g->outputs[i] == t;
+      if (keep || is_output) s->readable[s->n_readable++] = t;
+    }
+  }
+  return QINFER_OK;
+}
+
 static qi_status build_session(qinfer_session *s, const qinfer_session_options *o, qi_error *err) {
   QI_CHECK(choose_isa(o, &s->isa, err));
   QI_CHECK(load_graph(s->model, &s->graph, err));
@@ -278,12 +305,13 @@ static qi_status build_session(qinfer_session *s, const qinfer_session_options *
   QI_CHECK(qi_fuse_qdq(g, err));
   QI_CHECK(qi_fold_late(g, err));
   QI_CHECK(qi_remove_dead_nodes(g, err));
-  QI_CHECK(qi_fuse_activations(g, err));
+  if (!(o && o->no_act_fusion)) QI_CHECK(qi_fuse_activations(g, err));
   QI_CHECK(qi_remove_dead_nodes(g, err));
   QI_CHECK(qi_prepare_nodes(g, err));
   qi_release_packed_constants(g);
   release_file_pages(s->model, g);
-  QI_CHECK(qi_plan_arena(g, &s->arena_bytes, err));
+  QI_CHECK(qi_plan_arena(g, o && o->keep_intermediates, &s->arena_bytes, err));
+  QI_CHECK(list_readable(s, o && o->keep_intermediates, err));
   /* never empty, so that zero-size tensors still get a valid (unused) address */
   s->arena = aligned_alloc(64, s->arena_bytes ? s->arena_bytes : 64);
   if (!s->arena) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena", s->arena_bytes);
@@ -321,6 +349,7 @@ void qinfer_session_destroy(qinfer_session *s) {
   qi_graph_free(s->graph);
   free(s->arena);
   free(s->input_set);
+  free(s->readable);
   free(s);
 }
 
@@ -393,6 +422,22 @@ qinfer_status qinfer_session_get_output(const qinfer_session *s, size_t index, c
   *data = t->data;
   *nbytes = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
   return QINFER_OK;
+}
+
+size_t qinfer_session_tensor_count(const qinfer_session *s) { return s ? (size_t)s->n_readable : 0; }
+
+qinfer_status qinfer_session_tensor(const qinfer_session *s, size_t index, qinfer_tensor_info *info,
+                                    const void **data, size_t *nbytes) {
+  if (!s || !info || !data || !nbytes) return QINFER_ERR_INVALID_ARGUMENT;
+  QI_CHECK(info_at(s->graph, s->readable, s->n_readable, index, info, &((qinfer_session *)s)->err));
+  const qi_tensor *t = &s->graph->tensors[s->readable[index]];
+  *data = t->data;
+  *nbytes = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
+  return QINFER_OK;
+}
+
+int qinfer_session_tensor_index(const qinfer_session *s, const char *name) {
+  return s ? index_of(s->graph, s->readable, s->n_readable, name) : -1;
 }
 
 const char *qinfer_session_isa_name(const qinfer_session *s) { return s ? qi_isa_name(s->isa) : "unknown"; }

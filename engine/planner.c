@@ -31,7 +31,7 @@ static int by_offset(const void *a, const void *b) {
 
 static bool tensor_in_arena(const qi_tensor *t) { return !(t->flags & (QI_TF_CONST | QI_TF_INPUT)); }
 
-qi_status qi_plan_arena(qi_graph *g, size_t *arena_bytes, qi_error *err) {
+qi_status qi_plan_arena(qi_graph *g, bool keep_all, size_t *arena_bytes, qi_error *err) {
   buffer *bufs = malloc(sizeof(buffer) * ((size_t)g->n_tensors + (size_t)g->n_nodes + 1));
   const buffer **placed = malloc(sizeof(buffer *) * ((size_t)g->n_tensors + (size_t)g->n_nodes + 1));
   int *first = malloc(sizeof(int) * ((size_t)g->n_tensors + 1)), *last = malloc(sizeof(int) * ((size_t)g->n_tensors + 1));
@@ -52,6 +52,8 @@ qi_status qi_plan_arena(qi_graph *g, size_t *arena_bytes, qi_error *err) {
       if (n->inputs[k] >= 0) last[n->inputs[k]] = s;
   }
   for (int i = 0; i < g->n_outputs; i++) last[g->outputs[i]] = g->n_order;
+  for (int t = 0; keep_all && t < g->n_tensors; t++)
+    if (first[t] >= 0) last[t] = g->n_order;
 
   int nb = 0;
   qi_status status = QINFER_OK;

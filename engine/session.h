@@ -34,6 +34,8 @@ struct qinfer_session_options {
   int n_shapes;
   qi_dim_binding *dims;
   int n_dims;
+  bool keep_intermediates;
+  bool no_act_fusion; /* internal (the quantizer's calibration runs): keep Relu / Clip outputs separate */
 };
 
 struct qinfer_session {
@@ -44,6 +46,8 @@ struct qinfer_session {
   void *arena;       /* one block for every activation and scratch buffer */
   size_t arena_bytes;
   bool *input_set;   /* per graph input: set since the session was created */
+  int *readable;     /* tensors qinfer_session_tensor exposes (indices into graph->tensors) */
+  int n_readable;
   qi_error err;
 };
 
@@ -68,8 +72,9 @@ qi_status qi_prepare_nodes(qi_graph *g, qi_error *err);
 /* Frees owned constant buffers nothing reads at run time any more: those whose every live reader packed
  * them in prepare (qi_node.const_inputs_packed), and those no live node reads (e.g. replaced by folding). */
 void qi_release_packed_constants(qi_graph *g);
-/* Assigns arena offsets to every non-constant, non-input tensor and every node's scratch; returns the size. */
-qi_status qi_plan_arena(qi_graph *g, size_t *arena_bytes, qi_error *err);
+/* Assigns arena offsets to every non-constant, non-input tensor and every node's scratch; returns the size.
+ * keep_all: no tensor shares its slot (all stay readable after a run). */
+qi_status qi_plan_arena(qi_graph *g, bool keep_all, size_t *arena_bytes, qi_error *err);
 /* Points tensors and scratch at their arena slots. */
 void qi_bind_arena(qi_graph *g, void *arena);
 /* Prefixes "node 'name' (Op)" to err's message unless the op's message already starts with the op type. */

@@ -141,6 +141,11 @@ qinfer_status qinfer_session_options_set_input_shape(qinfer_session_options *opt
 /** Binds a symbolic dimension name (e.g. "batch") to a value for every input that uses it. */
 qinfer_status qinfer_session_options_set_dim(qinfer_session_options *options, const char *dim_name,
                                              int64_t value);
+/** Keeps every intermediate tensor readable after a run (per-layer comparison, calibration, debugging): each
+ * tensor gets an arena slot of its own instead of sharing one with tensors whose lifetimes do not overlap, so
+ * the arena grows to the sum of all activation sizes. Tensors removed by fusion (a Conv output feeding a fused
+ * Relu, the float tensors of a fused quantized pattern) do not exist in the session. Default 0. */
+qinfer_status qinfer_session_options_set_keep_intermediates(qinfer_session_options *options, int keep);
 
 /* ---- Sessions ---- */
 
@@ -167,6 +172,16 @@ qinfer_status qinfer_session_run(qinfer_session *session);
 /** Returns the session-owned buffer of output index (valid until the next run or destroy). */
 qinfer_status qinfer_session_get_output(const qinfer_session *session, size_t index, const void **data,
                                         size_t *nbytes);
+
+/** Tensors readable through qinfer_session_tensor: the graph's inputs and outputs, and with keep_intermediates
+ * every other tensor the session computes (constants excluded), in execution order of their producers. */
+size_t qinfer_session_tensor_count(const qinfer_session *session);
+/** Info and the session-owned data of readable tensor index (valid until the next run or destroy; contents are
+ * the values of the last run, undefined before one). */
+qinfer_status qinfer_session_tensor(const qinfer_session *session, size_t index, qinfer_tensor_info *info,
+                                    const void **data, size_t *nbytes);
+/** Index of the readable tensor called name, or -1. */
+int qinfer_session_tensor_index(const qinfer_session *session, const char *name);
 
 /** Name of the ISA path the session's kernels were chosen for ("scalar", "avx2", ...). */
 const char *qinfer_session_isa_name(const qinfer_session *session);
