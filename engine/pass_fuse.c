@@ -112,6 +112,96 @@ qi_status qi_fuse_batchnorm(qi_graph *g, qi_error *err) {
   return qi_graph_toposort(g, err);
 }
 
+/* The per-output-channel values of constant c for a Conv output of rank `rank` with cout channels: a scalar or
+ * a tensor whose only non-1 dim is the channel axis (1) of the output, e.g. [C,1,1] or [1,C,1,1]. */
+static bool channel_values(const qi_graph *g, int c, int rank, int64_t cout, const float **vals, bool *scalar) {
+  if (c < 0) return false;
+  const qi_tensor *t = &g->tensors[c];
+  if (!(t->flags & QI_TF_CONST) || t->dtype != QINFER_DTYPE_FLOAT || t->rank > rank) return false;
+  const int64_t n = qi_tensor_numel(t);
+  *vals = t->data;
+  *scalar = n == 1;
+  if (n == 1) return true;
+  if (n != cout) return false;
+  for (int d = 0; d < t->rank; d++) { /* right-aligned against the output's dims: channel axis 1 */
+    const int out_axis = rank - t->rank + d;
+    if (t->dims[d] != (out_axis == 1 ? cout : 1)) return false;
+  }
+  return true;
+}
+
+/* Conv -> Mul / Add / Sub / Div by a constant that is per output channel (or a scalar), with the Conv output
+ * read by nothing else: folded into the Conv's weights and bias, as BatchNormalization is. Exports of
+ * re-parameterised blocks (PaddleOCR's learnable affine layers) have such chains; folding them saves a pass
+ * over the tensor and, for the quantizer, a quantization point. Division becomes a multiplication by the
+ * reciprocal (a rounding-level difference). */
+qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err) {
+  for (int oi = 0; oi < g->n_order; oi++) {
+    const int ci = g->order[oi];
+    const qi_node *conv = &g->nodes[ci];
+    if (conv->dead || strcmp(conv->op_type, "Conv") != 0 || conv->domain[0] || conv->n_inputs < 2 ||
+        conv->n_outputs != 1 || conv->act != QI_ACT_NONE)
+      continue;
+    const int w = conv->inputs[1];
+    if (w < 0 || g->tensors[w].rank < 1 || !is_const_f32(g, w, qi_tensor_numel(&g->tensors[w]))) continue;
+    const int64_t cout = g->tensors[w].dims[0];
+    if (conv->n_inputs > 2 && conv->inputs[2] >= 0 && !is_const_f32(g, conv->inputs[2], cout)) continue;
+    const int y = conv->outputs[0];
+    const int ai = qi_pass_sole_consumer(g, y);
+    if (ai < 0) continue;
+    const qi_node *a = &g->nodes[ai];
+    const bool mul = !strcmp(a->op_type, "Mul"), add = !strcmp(a->op_type, "Add"), sub = !strcmp(a->op_type, "Sub"),
+               div = !strcmp(a->op_type, "Div");
+    if (a->domain[0] || a->n_inputs != 2 || a->n_outputs != 1 || !(mul || add || sub || div)) continue;
+    const int other = a->inputs[0] == y ? a->inputs[1] : a->inputs[0];
+    if ((sub || div) && a->inputs[0] != y) continue; /* c - y and c / y are not affine in y's weights */
+    if (a->inputs[0] == y && a->inputs[1] == y) continue;
+    const float *v;
+    bool scalar;
+    if (!channel_values(g, other, g->tensors[y].rank, cout, &v, &scalar)) continue;
+    if (g->tensors[a->outputs[0]].rank != g->tensors[y].rank) continue; /* broadcasting must not grow it */
+    const char *name = conv->name[0] ? conv->name : g->tensors[w].name;
+    const int b_old = conv->n_inputs > 2 ? conv->inputs[2] : -1;
+    const int64_t per_out = qi_tensor_numel(&g->tensors[w]) / (cout ? cout : 1);
+    int64_t bdims[1] = {cout};
+    int wf = -1;
+    if (mul || div) {
+      wf = add_const_f32(g, name, "/affine_folded_weight", g->tensors[w].rank, g->tensors[w].dims, err);
+      if (wf < 0) return err->code;
+    }
+    const int bf = add_const_f32(g, name, "/affine_folded_bias", 1, bdims, err);
+    if (bf < 0) return err->code;
+    const float *wsrc = g->tensors[w].data, *bsrc = b_old >= 0 ? g->tensors[b_old].data : NULL;
+    v = g->tensors[other].data; /* tensors may have moved */
+    float *bout = g->tensors[bf].data;
+    for (int64_t c = 0; c < cout; c++) {
+      const float k = v[scalar ? 0 : c];
+      const float b = bsrc ? bsrc[c] : 0.f;
+      if (mul || div) {
+        const float m = mul ? k : 1.f / k;
+        float *wout = g->tensors[wf].data;
+        for (int64_t j = 0; j < per_out; j++) wout[c * per_out + j] = wsrc[c * per_out + j] * m;
+        bout[c] = b * m;
+      } else {
+        bout[c] = add ? b + k : b - k;
+      }
+    }
+    qi_node *cv = &g->nodes[ci];
+    if (cv->n_inputs < 3) {
+      int *in = realloc(cv->inputs, sizeof(int) * 3);
+      if (!in) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+      cv->inputs = in;
+      cv->n_inputs = 3;
+    }
+    if (wf >= 0) cv->inputs[1] = wf;
+    cv->inputs[2] = bf;
+    cv->outputs[0] = g->nodes[ai].outputs[0];
+    g->nodes[ai].dead = true;
+    oi--; /* the same Conv may absorb the next one of a chain */
+  }
+  return qi_graph_toposort(g, err);
+}
+
 /* Reads a constant float scalar input of node n (index k); false when absent or not constant. */
 static bool const_scalar(const qi_graph *g, const qi_node *n, int k, float *out) {
   if (k >= n->n_inputs || n->inputs[k] < 0) return false;

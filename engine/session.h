@@ -67,6 +67,8 @@ bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, int *act, float 
 qi_status qi_fuse_qdq(qi_graph *g, qi_error *err);
 qi_status qi_remove_dead_nodes(qi_graph *g, qi_error *err);
 qi_status qi_fuse_batchnorm(qi_graph *g, qi_error *err);
+/* Conv -> Mul / Add / Sub / Div by a per-channel or scalar constant, folded into the Conv (engine/pass_fuse.c). */
+qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err);
 qi_status qi_fuse_activations(qi_graph *g, qi_error *err);
 qi_status qi_prepare_nodes(qi_graph *g, qi_error *err);
 /* Frees owned constant buffers nothing reads at run time any more: those whose every live reader packed

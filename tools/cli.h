@@ -17,9 +17,13 @@ typedef int (*qi_cli_command_fn)(int argc, char **argv);
 int qi_cmd_info(int argc, char **argv);
 int qi_cmd_run(int argc, char **argv);
 int qi_cmd_bench(int argc, char **argv);
+int qi_cmd_quantize(int argc, char **argv);
 void qi_cmd_info_usage(void);
 void qi_cmd_run_usage(void);
 void qi_cmd_bench_usage(void);
+void qi_cmd_quantize_usage(void);
+int qi_cmd_convert(int argc, char **argv);
+void qi_cmd_convert_usage(void);
 
 /* ---- cli_util.c ---- */
 

@@ -13,7 +13,7 @@
 void qi_cmd_run_usage(void) {
   printf(
       "usage: qinfer run MODEL [--input NAME=FILE]... [--output-dir DIR] [--threads N] [--isa NAME]\n"
-      "                        [--dim SYM=VALUE]... [--repeat N] [--seed N]\n\n"
+      "                        [--dim SYM=VALUE]... [--repeat N] [--seed N] [--all-tensors DIR]\n\n"
       "Runs MODEL and writes each output as DIR/NAME.npy (bytes of NAME outside [A-Za-z0-9._-] become '_').\n"
       "Inputs not given are filled deterministically: floats uniform in [-1,1), int8/uint8 uniform, other\n"
       "integers and bools 0; their symbolic dims come from --dim, else 1.\n\n"
@@ -24,11 +24,14 @@ void qi_cmd_run_usage(void) {
       "  --isa NAME         auto, scalar, avx2, avxvnni, avx512vnni, neon, neondot, neoni8mm\n"
       "  --dim SYM=VALUE    bind symbolic dimension SYM (repeatable)\n"
       "  --repeat N         run N times and report the time per run (default 1)\n"
-      "  --seed N           seed of the random inputs (default 0)\n");
+      "  --seed N           seed of the random inputs (default 0)\n"
+      "  --all-tensors DIR  also write every tensor the session computes (intermediates kept, see\n"
+      "                     qinfer_session_options_set_keep_intermediates) as DIR/NAME.npy, listed in\n"
+      "                     DIR/tensors.tsv (name, file, dtype, shape)\n");
 }
 
 typedef struct run_args {
-  const char *model, *output_dir;
+  const char *model, *output_dir, *all_tensors_dir;
   qi_cli_inputs in;
   int64_t repeat, seed;
 } run_args;
@@ -48,6 +51,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
     } else if ((m = qi_cli_option(argc, argv, &i, "--repeat", &value)) != 0) {
       if (m < 0 || !qi_cli_parse_int64(value, 1, 1000000000, &a->repeat))
         return qi_cli_usage_error("run", "--repeat needs a number >= 1");
+    } else if ((m = qi_cli_option(argc, argv, &i, "--all-tensors", &value)) != 0) {
+      if (m < 0 || !*value) return qi_cli_usage_error("run", "--all-tensors needs a folder");
+      a->all_tensors_dir = value;
     } else if ((m = qi_cli_option(argc, argv, &i, "--seed", &value)) != 0) {
       if (m < 0 || !qi_cli_parse_int64(value, 0, INT64_MAX, &a->seed))
         return qi_cli_usage_error("run", "--seed needs a number >= 0");
@@ -119,6 +125,34 @@ static int write_outputs(const run_args *a, const qinfer_session *session) {
   return QI_EXIT_OK;
 }
 
+/* Every readable tensor as DIR/<index>_NAME.npy, indexed by DIR/tensors.tsv. */
+static int write_all_tensors(const char *dir, const qinfer_session *session) {
+  if (!qi_cli_make_dirs(dir)) return qi_cli_error("cannot create folder '%s': %s", dir, strerror(errno));
+  char index_path[4096 + 32];
+  snprintf(index_path, sizeof index_path, "%s/tensors.tsv", dir);
+  FILE *index = fopen(index_path, "w");
+  if (!index) return qi_cli_error("cannot write '%s': %s", index_path, strerror(errno));
+  int rc = QI_EXIT_OK;
+  for (size_t i = 0; rc == QI_EXIT_OK && i < qinfer_session_tensor_count(session); i++) {
+    qinfer_tensor_info info;
+    const void *data;
+    size_t nbytes;
+    if (qinfer_session_tensor(session, i, &info, &data, &nbytes) != QINFER_OK) continue;
+    char stem[256], file[300], path[4096 + 320], shape[256];
+    qi_cli_sanitize_name(info.name, stem, sizeof stem);
+    snprintf(file, sizeof file, "%04zu_%s.npy", i, stem);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    qi_error err = {0};
+    if (qi_npy_write(path, info.dtype, info.rank, info.dims, data, nbytes, &err) != QINFER_OK)
+      rc = qi_cli_error("tensor '%s': %s", info.name, err.msg);
+    else
+      fprintf(index, "%s\t%s\t%s\t%s\n", info.name, file, qinfer_dtype_name(info.dtype),
+              qi_cli_shape_str(&info, shape, sizeof shape));
+  }
+  if (fclose(index) != 0 && rc == QI_EXIT_OK) rc = qi_cli_error("cannot write '%s'", index_path);
+  return rc;
+}
+
 int qi_cmd_run(int argc, char **argv) {
   run_args a = {.output_dir = ".", .repeat = 1};
   qinfer_model *model = NULL;
@@ -137,10 +171,12 @@ int qi_cmd_run(int argc, char **argv) {
     rc = qi_cli_error("cannot create output folder '%s': %s", a.output_dir, strerror(errno));
     goto done;
   }
+  if (a.all_tensors_dir) qinfer_session_options_set_keep_intermediates(a.in.options, 1);
   if ((rc = qi_cli_open_session(&a.in, a.model, &model, &session, NULL, NULL)) != QI_EXIT_OK) goto done;
   if ((rc = qi_cli_bind_inputs(&a.in, session, (uint64_t)a.seed, stdout)) != QI_EXIT_OK) goto done;
   if ((rc = run_timed(&a, session)) != QI_EXIT_OK) goto done;
   rc = write_outputs(&a, session);
+  if (rc == QI_EXIT_OK && a.all_tensors_dir) rc = write_all_tensors(a.all_tensors_dir, session);
 
 done:
   if (session) qinfer_session_destroy(session);

@@ -15,6 +15,8 @@ static const command commands[] = {
     {"info", qi_cmd_info, qi_cmd_info_usage, "show a model's inputs, outputs, ops, parameters and MACs"},
     {"run", qi_cmd_run, qi_cmd_run_usage, "run a model on .npy / .pb inputs and write its outputs as .npy"},
     {"bench", qi_cmd_bench, qi_cmd_bench_usage, "time session creation and runs: median, min, mean, p90, max"},
+    {"quantize", qi_cmd_quantize, qi_cmd_quantize_usage, "static INT8 quantization with calibration: writes a QDQ model"},
+    {"convert", qi_cmd_convert, qi_cmd_convert_usage, "load a model and write it back as ONNX (the writer round trip)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -1,0 +1,84 @@
+/* qinfer convert MODEL -o OUTPUT: loads a model into qinfer's graph and writes it back with the ONNX writer
+ * (loader/onnx_writer.c), changing nothing: the round trip the quantizer's output goes through. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "loader/onnx_loader.h"
+#include "loader/onnx_writer.h"
+#include "tools/cli.h"
+
+void qi_cmd_convert_usage(void) {
+  printf(
+      "usage: qinfer convert MODEL -o OUTPUT\n\n"
+      "Loads MODEL as qinfer reads it and writes it back to OUTPUT as one self-contained ONNX file, with no\n"
+      "graph pass run: the same nodes (in execution order) and attributes, initializers as raw little-endian\n"
+      "data (external data inlined, Constant nodes turned into initializers, constants no node reads left out),\n"
+      "graph inputs and outputs with their types and symbolic shapes, the model's opset imports, producer\n"
+      "'qinfer'. OUTPUT is written atomically (a temporary file in its folder, then renamed) and may be MODEL.\n"
+      "Models with graph attributes (If, Loop, Scan) or over 2 GiB cannot be written.\n\n"
+      "  -o, --output FILE   the ONNX file to write\n");
+}
+
+/* Maps and loads path; the graph takes the mapping (its weights point into it). */
+static int load_model(const char *path, qi_graph **out) {
+  qi_error err = {0};
+  void *addr;
+  size_t len;
+  qi_status s = qi_map_file(path, &addr, &len, &err);
+  if (s != QINFER_OK) return qi_cli_api_error("cannot read model", s, err.msg);
+  const char *slash = strrchr(path, '/');
+  char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+  if (!dir) {
+    munmap(addr, len);
+    return qi_cli_error("out of memory");
+  }
+  s = qi_onnx_load(addr, len, dir, out, &err);
+  free(dir);
+  if (s == QINFER_OK && (s = qi_graph_add_mapping(*out, addr, len, &err)) != QINFER_OK) {
+    qi_graph_free(*out);
+    *out = NULL;
+  }
+  if (s != QINFER_OK) {
+    munmap(addr, len);
+    return qi_cli_api_error("cannot load model", s, err.msg);
+  }
+  return QI_EXIT_OK;
+}
+
+int qi_cmd_convert(int argc, char **argv) {
+  const char *model = NULL, *output = NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *value;
+    int m;
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      qi_cmd_convert_usage();
+      return QI_EXIT_OK;
+    }
+    if ((m = qi_cli_option(argc, argv, &i, "--output", &value)) != 0 ||
+        (m = qi_cli_option(argc, argv, &i, "-o", &value)) != 0) {
+      if (m < 0) return qi_cli_usage_error("convert", "%s needs a file name", argv[i]);
+      output = value;
+    } else if ((m = qi_cli_model_arg("convert", argv[i], &model)) != QI_EXIT_OK) {
+      return m;
+    }
+  }
+  if (!model) return qi_cli_usage_error("convert", "no model given");
+  if (!output || !output[0]) return qi_cli_usage_error("convert", "no output file given (-o FILE)");
+
+  qi_graph *g = NULL;
+  int rc = load_model(model, &g);
+  if (rc != QI_EXIT_OK) return rc;
+  int live = 0;
+  for (int i = 0; i < g->n_nodes; i++) live += !g->nodes[i].dead;
+  qi_error err = {0};
+  qi_status s = qi_onnx_write_file(g, output, &err);
+  qi_graph_free(g);
+  if (s != QINFER_OK) return qi_cli_api_error("cannot write model", s, err.msg);
+  struct stat st;
+  long long bytes = stat(output, &st) == 0 ? (long long)st.st_size : -1;
+  printf("%s -> %s (%d nodes, %lld bytes)\n", model, output, live, bytes);
+  return QI_EXIT_OK;
+}

@@ -1,0 +1,154 @@
+/* Which tensors the quantizer quantizes.
+ *
+ * Nodes fall in four kinds:
+ *   compute  Conv, Gemm, MatMul: float activation inputs and the output quantized, weights as int8;
+ *   join     Add, Mul, Concat: every input and the output quantized, each with its own calibrated range (the
+ *            integer op rescales each input to the output's scale);
+ *   table    AveragePool, GlobalAveragePool and unary functions the integer runtime computes by lookup table;
+ *   pass     value-preserving ops (MaxPool, Reshape, Flatten, Transpose, ...): output quantized with the
+ *            input's parameters when the input is quantized, so they run unchanged on the integer tensor.
+ * Everything else (Softmax, LayerNormalization, Resize, ...) stays float and reads dequantized inputs.
+ * A Relu or Clip that is the only reader of a compute / join output is absorbed: the quantized tensor is the
+ * activation's output (its range starts at the clamp), and the integer op clamps exactly. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/quantize/quantize.h"
+
+enum { KIND_FLOAT, KIND_COMPUTE, KIND_JOIN, KIND_TABLE, KIND_PASS };
+
+static const char *const table_ops[] = {"AveragePool", "GlobalAveragePool", "Sigmoid", "LeakyRelu", "Tanh",
+                                        "HardSwish", "HardSigmoid", "Gelu", "Elu", "Softplus", NULL};
+static const char *const pass_ops[] = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
+                                       "Identity", "Slice", "DepthToSpace", "SpaceToDepth", NULL};
+
+static bool in_list(const char *const *list, const char *s) {
+  for (; *list; list++)
+    if (strcmp(*list, s) == 0) return true;
+  return false;
+}
+
+static bool is_float_act(const qi_graph *g, int t) {
+  return t >= 0 && g->tensors[t].dtype == QINFER_DTYPE_FLOAT && !(g->tensors[t].flags & QI_TF_CONST);
+}
+
+static bool is_const_float(const qi_graph *g, int t) {
+  return t >= 0 && g->tensors[t].dtype == QINFER_DTYPE_FLOAT && (g->tensors[t].flags & QI_TF_CONST);
+}
+
+static bool excluded(const qi_graph *g, const qi_node *n, const qz_options *o) {
+  for (int i = 0; i < o->n_exclude; i++) {
+    if (n->name && strcmp(n->name, o->exclude[i]) == 0) return true;
+    for (int k = 0; k < n->n_outputs; k++)
+      if (n->outputs[k] >= 0 && strcmp(g->tensors[n->outputs[k]].name, o->exclude[i]) == 0) return true;
+  }
+  return false;
+}
+
+static int kind_of(const qi_graph *g, const qi_node *n, const qz_options *o) {
+  if (n->dead || n->domain[0] || excluded(g, n, o)) return KIND_FLOAT;
+  const char *t = n->op_type;
+  const int in0 = n->n_inputs > 0 ? n->inputs[0] : -1, in1 = n->n_inputs > 1 ? n->inputs[1] : -1;
+  if (!is_float_act(g, in0) || n->n_outputs < 1 || g->tensors[n->outputs[0]].dtype != QINFER_DTYPE_FLOAT)
+    return KIND_FLOAT;
+  if (!strcmp(t, "Conv")) {
+    const int spatial = g->tensors[in0].rank - 2;
+    return (spatial == 1 || spatial == 2) && is_const_float(g, in1) ? KIND_COMPUTE : KIND_FLOAT;
+  }
+  if (!strcmp(t, "Gemm")) return is_const_float(g, in1) && g->tensors[in1].rank == 2 ? KIND_COMPUTE : KIND_FLOAT;
+  if (!strcmp(t, "MatMul")) return is_const_float(g, in1) || is_float_act(g, in1) ? KIND_COMPUTE : KIND_FLOAT;
+  if (!strcmp(t, "Add") || !strcmp(t, "Mul")) {
+    if (n->n_inputs != 2 || !(is_float_act(g, in1) || is_const_float(g, in1))) return KIND_FLOAT;
+    return KIND_JOIN;
+  }
+  if (!strcmp(t, "Concat")) {
+    for (int k = 0; k < n->n_inputs; k++)
+      if (!is_float_act(g, n->inputs[k])) return KIND_FLOAT;
+    return KIND_JOIN;
+  }
+  if (in_list(table_ops, t)) {
+    if (!strcmp(t, "AveragePool") && g->tensors[in0].rank != 4) return KIND_FLOAT;
+    return KIND_TABLE;
+  }
+  if (in_list(pass_ops, t) && n->n_outputs == 1) return KIND_PASS;
+  return KIND_FLOAT;
+}
+
+/* The live node reading t when it is the only reader (and t is no graph output), else -1. */
+static int sole_reader(const qi_graph *g, int t) {
+  for (int i = 0; i < g->n_outputs; i++)
+    if (g->outputs[i] == t) return -1;
+  int found = -1;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const qi_node *n = &g->nodes[i];
+    for (int k = 0; !n->dead && k < n->n_inputs; k++)
+      if (n->inputs[k] == t) {
+        if (found >= 0 && found != i) return -1;
+        found = i;
+      }
+  }
+  return found;
+}
+
+static bool is_clamp(const qi_graph *g, const qi_node *a) {
+  if (a->dead || a->domain[0]) return false;
+  if (!strcmp(a->op_type, "Relu")) return true;
+  if (strcmp(a->op_type, "Clip") != 0) return false;
+  for (int k = 1; k < a->n_inputs; k++)
+    if (a->inputs[k] >= 0 && !is_const_float(g, a->inputs[k])) return false;
+  return true;
+}
+
+/* The tensor that carries a compute / join node's quantized output: its own, or an absorbed Relu / Clip's. */
+static int effective_output(const qi_graph *g, const qi_node *n) {
+  const int y = n->outputs[0];
+  const int r = sole_reader(g, y);
+  if (r >= 0 && is_clamp(g, &g->nodes[r]) && g->nodes[r].inputs[0] == y) return g->nodes[r].outputs[0];
+  return y;
+}
+
+qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *p, qi_error *err) {
+  memset(p, 0, sizeof *p);
+  p->n_tensors = g->n_tensors;
+  p->quantize = calloc((size_t)g->n_tensors + 1, sizeof(bool));
+  p->share = malloc(sizeof(int) * ((size_t)g->n_tensors + 1));
+  if (!p->quantize || !p->share) {
+    qz_plan_free(p);
+    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  }
+  for (int t = 0; t < g->n_tensors; t++) p->share[t] = -1;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const qi_node *n = &g->nodes[i];
+    if (!n->dead && (!strcmp(n->op_type, "QuantizeLinear") || !strcmp(n->op_type, "DequantizeLinear") ||
+                     !strncmp(n->op_type, "QLinear", 7)))
+      return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "the model is already quantized (node '%s' is %s)", n->name,
+                     n->op_type);
+  }
+  /* compute, join and table nodes: their float activation inputs and their (effective) outputs */
+  for (int oi = 0; oi < g->n_order; oi++) {
+    const qi_node *n = &g->nodes[g->order[oi]];
+    const int kind = kind_of(g, n, o);
+    if (kind == KIND_FLOAT || kind == KIND_PASS) continue;
+    const int data_inputs = kind == KIND_COMPUTE && strcmp(n->op_type, "MatMul") != 0 ? 1 : n->n_inputs;
+    for (int k = 0; k < data_inputs; k++)
+      if (is_float_act(g, n->inputs[k])) p->quantize[n->inputs[k]] = true;
+    p->quantize[kind == KIND_TABLE ? n->outputs[0] : effective_output(g, n)] = true;
+    p->n_quantized_nodes++;
+  }
+  /* value-preserving ops after a quantized tensor keep its parameters */
+  for (int oi = 0; oi < g->n_order; oi++) {
+    const qi_node *n = &g->nodes[g->order[oi]];
+    if (kind_of(g, n, o) != KIND_PASS || !p->quantize[n->inputs[0]]) continue;
+    const int x = n->inputs[0], y = n->outputs[0];
+    p->quantize[y] = true;
+    p->share[y] = p->share[x] >= 0 ? p->share[x] : x;
+    p->n_quantized_nodes++;
+  }
+  return QINFER_OK;
+}
+
+void qz_plan_free(qz_plan *p) {
+  free(p->quantize);
+  free(p->share);
+  memset(p, 0, sizeof *p);
+}
