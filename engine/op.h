@@ -47,6 +47,7 @@ extern const qi_op qi_ops_tensor[];  /* shape / layout / indexing ops, Constant,
 extern const qi_op qi_ops_nn[];      /* Conv, ConvTranspose, Gemm, MatMul, pooling, Attention */
 extern const qi_op qi_ops_quant_conv[]; /* QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger, QGemm */
 extern const qi_op qi_ops_quant_pool[]; /* QLinearGlobalAveragePool, QLinearAveragePool */
+extern const qi_op qi_ops_quant_table[]; /* QLinearTable (ai.qinfer): byte lookup tables from the QDQ pass */
 extern const qi_op qi_ops_quant_elem[]; /* Quantize/DequantizeLinear, DynamicQuantizeLinear, QLinear Add/Mul/Concat, lookup tables */
 
 /* Looks up the implementation of (domain, op_type); domain "" and "ai.onnx" are the same. NULL if none. */

@@ -11,9 +11,11 @@
  *   Conv -> QLinearConv            MatMul -> QLinearMatMul        Gemm (alpha = beta = 1) -> QGemm
  *   Add / Mul -> QLinearAdd / QLinearMul                           Concat -> QLinearConcat
  *   GlobalAveragePool / AveragePool -> QLinearGlobalAveragePool / QLinearAveragePool
- *   Sigmoid / LeakyRelu -> QLinearSigmoid / QLinearLeakyRelu        other unary functions -> QLinearLookup
+ *   elementwise float ops between one DQ and a Q (Sigmoid, HardSwish written out, scale and shift by scalar
+ *   constants, ...), and a bare DQ -> Q with other parameters -> QLinearTable, a 256-entry lookup table
+ *   (engine/pass_qdq_region.c);  DQ -> Q with the same parameters -> nothing (readers read the input);
  *   value-preserving ops (MaxPool, Reshape, Transpose, ...) with equal input and output parameters -> the
- *   same op on the quantized tensor;  DQ -> Q with other parameters -> a requantizing QLinearLookup.
+ *   same op on the quantized tensor.
  *
  * A Relu or Clip between the op and Q becomes the fused op's real-valued clamp (n->act): quantization is
  * monotonic, so it is exact. Activations must be quantized per tensor; weights per tensor or per output
@@ -26,16 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/session.h"
+#include "engine/pass_qdq.h"
 
-/* A DequantizeLinear feeding the pattern: its quantized input and parameters. */
-typedef struct dq_ref {
-  int node;   /* DequantizeLinear node */
-  int q;      /* quantized tensor (u8 / s8 / int32) */
-  int scale;  /* scale tensor (constant) */
-  int zp;     /* zero-point tensor or -1 */
-  int axis;   /* normalised axis when per-axis, -1 per tensor */
-} dq_ref;
 
 static bool is_type(const qi_node *n, const char *op) {
   return !n->dead && strcmp(n->op_type, op) == 0 && (!n->domain[0] || strcmp(n->domain, "com.microsoft") == 0);
@@ -53,7 +47,7 @@ static bool is_graph_output(const qi_graph *g, int t) {
 
 /* Describes float tensor t as the output of a DequantizeLinear with constant parameters. per_tensor: the
  * scale must be a single value; want_dtype: 0 for u8 / s8, else that dtype. */
-static bool dq_of(const qi_graph *g, int t, bool per_tensor, int want_dtype, dq_ref *out) {
+bool qi_qdq_dq_of(const qi_graph *g, int t, bool per_tensor, int want_dtype, qi_dq_ref *out) {
   if (t < 0) return false;
   const int p = g->tensors[t].producer;
   if (p < 0) return false;
@@ -82,7 +76,7 @@ static bool dq_of(const qi_graph *g, int t, bool per_tensor, int want_dtype, dq_
 }
 
 /* The QuantizeLinear that is the only reader of float tensor t (per tensor, constant parameters, u8 / s8). */
-static int q_after(const qi_graph *g, int t) {
+int qi_qdq_q_after(const qi_graph *g, int t) {
   if (t < 0 || is_graph_output(g, t)) return -1;
   const int c = qi_pass_sole_consumer(g, t);
   if (c < 0) return -1;
@@ -97,7 +91,7 @@ static int q_after(const qi_graph *g, int t) {
 
 static float scalar_f32(const qi_graph *g, int t) { return *(const float *)g->tensors[t].data; }
 
-static int32_t zp_value(const qi_graph *g, int t, int64_t i) {
+static int32_t zp_at(const qi_graph *g, int t, int64_t i) {
   if (t < 0) return 0;
   const qi_tensor *z = &g->tensors[t];
   const int64_t k = qi_tensor_numel(z) == 1 ? 0 : i;
@@ -109,12 +103,14 @@ static int32_t zp_value(const qi_graph *g, int t, int64_t i) {
   }
 }
 
+int32_t qi_qdq_zp_value(const qi_graph *g, int t) { return zp_at(g, t, 0); }
+
 /* Same quantization (dtype, scale bits, zero point) of two per-tensor parameter sets. */
 static bool same_params(const qi_graph *g, int q_a, int s_a, int z_a, int q_b, int s_b, int z_b) {
   if (g->tensors[q_a].dtype != g->tensors[q_b].dtype) return false;
   if (qi_tensor_numel(&g->tensors[s_a]) != 1 || qi_tensor_numel(&g->tensors[s_b]) != 1) return false;
   const float a = scalar_f32(g, s_a), b = scalar_f32(g, s_b);
-  return memcmp(&a, &b, sizeof a) == 0 && zp_value(g, z_a, 0) == zp_value(g, z_b, 0);
+  return memcmp(&a, &b, sizeof a) == 0 && zp_at(g, z_a, 0) == zp_at(g, z_b, 0);
 }
 
 /* ---- building the fused node ---- */
@@ -126,24 +122,28 @@ static char *dup_str(const char *s) {
   return d;
 }
 
-/* A constant scalar zero of dtype (the zero point an input without one stands for). */
-static int const_zero(qi_graph *g, int dtype, const char *base, qi_error *err) {
+/* A constant zero of dtype shaped like the scale tensor (the zero point an input without one stands for). */
+static int const_zero(qi_graph *g, int dtype, int scale, qi_error *err) {
   char name[600];
-  snprintf(name, sizeof name, "%s/zero_point_%s", base, qi_dtype_name(dtype));
+  const qi_tensor *st = &g->tensors[scale];
+  snprintf(name, sizeof name, "%s/zero_point_%s", st->name, qi_dtype_name(dtype));
   int t = qi_graph_find_tensor(g, name);
   if (t >= 0) return t;
+  const int rank = st->rank;
+  int64_t dims[QI_MAX_RANK];
+  memcpy(dims, st->dims, sizeof dims);
   if ((t = qi_graph_add_tensor(g, name)) < 0) {
     qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
     return -1;
   }
-  const int32_t zero = 0;
-  if (qi_tensor_set_const_copy(&g->tensors[t], dtype, 0, NULL, &zero, err) != QINFER_OK) return -1;
+  qi_tensor_set_shape(&g->tensors[t], dtype, rank, dims);
+  if (qi_tensor_alloc_const(&g->tensors[t], err) != QINFER_OK) return -1; /* zero-filled */
   return t;
 }
 
-/* The zero-point tensor of a DQ / Q, or a constant zero of the quantized dtype when it has none. */
-static int zp_or_zero(qi_graph *g, int zp, int qdtype, qi_error *err) {
-  return zp >= 0 ? zp : const_zero(g, qdtype, "qdq", err);
+/* The zero-point tensor of a DQ / Q, or a constant zero of the quantized dtype shaped like its scale. */
+static int zp_or_zero(qi_graph *g, int zp, int qdtype, int scale, qi_error *err) {
+  return zp >= 0 ? zp : const_zero(g, qdtype, scale, err);
 }
 
 /* Copies every attribute of node src onto node dst (deep copies); false on allocation failure or an attribute
@@ -175,19 +175,12 @@ static bool copy_attrs(qi_graph *g, int dst, int src) {
   return true;
 }
 
-typedef struct fusion {
-  int op;        /* the float op node being replaced */
-  int act;       /* Relu / Clip node between the op and Q, or -1 */
-  int q;         /* the QuantizeLinear node */
-  int dead[8];   /* further nodes the fusion makes dead (besides op, act, q) */
-  int n_dead;
-} fusion;
 
 /* Adds the fused node (type/domain, inputs, output = Q's output), copies the op's attributes when
- * copy_from >= 0, sets the string attribute `function` when not NULL, resolves and infers it; on success marks the replaced nodes dead. Returns true when fused,
+ * copy_from >= 0, resolves and infers it; on success marks the replaced nodes dead. Returns true when fused,
  * false when the integer runtime cannot take it (nothing changed then but a dead node). */
-static bool emit(qi_graph *g, const fusion *f, const char *type, const char *domain, const int *ins, int n_ins,
-                 int copy_from, const char *function, qi_status *st, qi_error *err) {
+bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const char *domain, const int *ins, int n_ins,
+                 int copy_from, qi_status *st, qi_error *err) {
   const qi_op *op = qi_op_find(domain, type);
   if (!op) return false;
   const int yq = g->nodes[f->q].outputs[0];
@@ -206,11 +199,6 @@ static bool emit(qi_graph *g, const fusion *f, const char *type, const char *dom
   n->op = op;
   n->opset = domain[0] ? 1 : g->nodes[f->op].opset;
   if (copy_from >= 0 && !copy_attrs(g, ni, copy_from)) return false;
-  if (function) { /* QLinearLookup's table function */
-    qi_attr *a = qi_node_add_attr(g, ni, "function", QI_ATTR_STRING);
-    if (!a || !(a->s = dup_str(function))) return false;
-    a->s_len = strlen(a->s);
-  }
   n = &g->nodes[ni];
   if (f->act >= 0) {
     if (!(op->flags & QI_OPF_FUSE_ACT)) return false;
@@ -225,10 +213,12 @@ static bool emit(qi_graph *g, const fusion *f, const char *type, const char *dom
   const qi_tensor saved = g->tensors[yq];
   qi_error probe = {0};
   if (op->infer(g, n, &probe) != QINFER_OK) {
+    if (getenv("QI_DEBUG_QDQ")) fprintf(stderr, "qdq: %s not fused: %s\n", type, probe.msg);
     g->tensors[yq] = saved;
     return false;
   }
   n->dead = false;
+  if (getenv("QI_DEBUG_QDQ")) fprintf(stderr, "qdq: %s -> %s (node %d)\n", g->nodes[f->op].name, type, ni);
   g->nodes[f->op].dead = true;
   g->nodes[f->q].dead = true;
   if (f->act >= 0) g->nodes[f->act].dead = true;
@@ -237,14 +227,14 @@ static bool emit(qi_graph *g, const fusion *f, const char *type, const char *dom
 }
 
 /* Finds op -> [Relu | Clip] -> Q after node oi; false when the op's output is not quantized. */
-static bool find_output_q(const qi_graph *g, int oi, fusion *f) {
+static bool find_output_q(const qi_graph *g, int oi, qi_qdq_fusion *f) {
   memset(f, 0, sizeof *f);
   f->op = oi;
   f->act = -1;
   const qi_node *n = &g->nodes[oi];
   if (n->n_outputs != 1 || n->outputs[0] < 0) return false;
   int y = n->outputs[0];
-  f->q = q_after(g, y);
+  f->q = qi_qdq_q_after(g, y);
   if (f->q >= 0) return true;
   const int a = qi_pass_sole_consumer(g, y);
   if (a < 0 || is_graph_output(g, y)) return false;
@@ -254,24 +244,24 @@ static bool find_output_q(const qi_graph *g, int oi, fusion *f) {
       input_of(&g->nodes[a], 0) != y)
     return false;
   f->act = a;
-  f->q = q_after(g, g->nodes[a].outputs[0]);
+  f->q = qi_qdq_q_after(g, g->nodes[a].outputs[0]);
   return f->q >= 0;
 }
 
 /* The output parameters (scale, zero point) of the fusion's Q as fused-op inputs. */
-static bool out_params(qi_graph *g, const fusion *f, int *ys, int *yz, qi_error *err) {
+static bool out_params(qi_graph *g, const qi_qdq_fusion *f, int *ys, int *yz, qi_error *err) {
   const qi_node *q = &g->nodes[f->q];
   *ys = q->inputs[1];
-  *yz = zp_or_zero(g, input_of(q, 2), g->tensors[q->outputs[0]].dtype, err);
+  *yz = zp_or_zero(g, input_of(q, 2), g->tensors[q->outputs[0]].dtype, q->inputs[1], err);
   return *yz >= 0;
 }
 
 /* An int32 bias for a conv / gemm with input scale xs and weight scales ws[c] (c < count) from a float
  * constant or a DequantizeLinear of int32: q = round(b / (xs * ws[c])), kept as is when the DQ's scale is
  * already xs * ws[c]. Returns the new tensor or -1 (no bias fits). */
-static int int32_bias(qi_graph *g, int b, int xs, const dq_ref *w, int64_t count, qi_error *err) {
-  dq_ref bd;
-  const bool from_dq = dq_of(g, b, false, QINFER_DTYPE_INT32, &bd) && is_const(g, bd.q);
+static int int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t count, qi_error *err) {
+  qi_dq_ref bd;
+  const bool from_dq = qi_qdq_dq_of(g, b, false, QINFER_DTYPE_INT32, &bd) && is_const(g, bd.q);
   const bool from_float = is_const(g, b) && g->tensors[b].dtype == QINFER_DTYPE_FLOAT;
   if (!from_dq && !from_float) return -1;
   const int src = from_dq ? bd.q : b;
@@ -292,7 +282,7 @@ static int int32_bias(qi_graph *g, int b, int xs, const dq_ref *w, int64_t count
     if (from_dq) {
       const int64_t ns = qi_tensor_numel(&g->tensors[bd.scale]);
       const float bs = ((const float *)g->tensors[bd.scale].data)[ns == 1 ? 0 : c];
-      const int32_t v = ((const int32_t *)g->tensors[bd.q].data)[c] - zp_value(g, bd.zp, c);
+      const int32_t v = ((const int32_t *)g->tensors[bd.q].data)[c] - zp_at(g, bd.zp, c);
       if (bs == acc_scale) {
         out[c] = v;
         continue;
@@ -310,12 +300,12 @@ static int int32_bias(qi_graph *g, int b, int xs, const dq_ref *w, int64_t count
 
 /* Conv / MatMul / Gemm with a quantized input, quantized (constant) weights and an optional bias. */
 static bool fuse_linear(qi_graph *g, int oi, qi_status *st, qi_error *err) {
-  fusion f;
+  qi_qdq_fusion f;
   if (!find_output_q(g, oi, &f)) return false;
   const qi_node *n = &g->nodes[oi];
   const bool conv = strcmp(n->op_type, "Conv") == 0, matmul = strcmp(n->op_type, "MatMul") == 0;
-  dq_ref x, w;
-  if (!dq_of(g, input_of(n, 0), true, 0, &x) || !dq_of(g, input_of(n, 1), false, 0, &w)) return false;
+  qi_dq_ref x, w;
+  if (!qi_qdq_dq_of(g, input_of(n, 0), true, 0, &x) || !qi_qdq_dq_of(g, input_of(n, 1), false, 0, &w)) return false;
   if (!matmul && !is_const(g, w.q)) return false; /* QLinearConv and QGemm pack constant weights */
   const int b = input_of(n, 2);
   const qi_tensor *wt = &g->tensors[w.q];
@@ -323,17 +313,18 @@ static bool fuse_linear(qi_graph *g, int oi, qi_status *st, qi_error *err) {
   if (matmul && w.axis >= 0 && (wt->rank != 2 || w.axis != 1)) return false;
   int ys, yz;
   if (!out_params(g, &f, &ys, &yz, err)) return (*st = err->code), false;
-  const int xz = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, err), wz = zp_or_zero(g, w.zp, wt->dtype, err);
+  const int xz = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, x.scale, err),
+            wz = zp_or_zero(g, w.zp, wt->dtype, w.scale, err);
   if (xz < 0 || wz < 0) return (*st = err->code), false;
   if (matmul) {
     const int ins[8] = {x.q, x.scale, xz, w.q, w.scale, wz, ys, yz};
-    return emit(g, &f, "QLinearMatMul", "", ins, 8, -1, NULL, st, err);
+    return qi_qdq_emit(g, &f, "QLinearMatMul", "", ins, 8, -1, st, err);
   }
   if (conv) {
     int bias = -1;
     if (b >= 0 && (bias = int32_bias(g, b, x.scale, &w, wt->dims[0], err)) < 0) return false;
     const int ins[9] = {x.q, x.scale, xz, w.q, w.scale, wz, ys, yz, bias};
-    return emit(g, &f, "QLinearConv", "", ins, bias >= 0 ? 9 : 8, oi, NULL, st, err);
+    return qi_qdq_emit(g, &f, "QLinearConv", "", ins, bias >= 0 ? 9 : 8, oi, st, err);
   }
   /* Gemm: QGemm's bias is int32 at scale a_scale * b_scale; alpha and beta must be 1 */
   if (qi_attr_float(n, "alpha", 1.f) != 1.f || (b >= 0 && qi_attr_float(n, "beta", 1.f) != 1.f) || wt->rank != 2)
@@ -344,59 +335,59 @@ static bool fuse_linear(qi_graph *g, int oi, qi_status *st, qi_error *err) {
   int bias = -1;
   if (b >= 0 && (bias = int32_bias(g, b, x.scale, &w, cols, err)) < 0) return false;
   const int ins[9] = {x.q, x.scale, xz, w.q, w.scale, wz, bias, ys, yz};
-  return emit(g, &f, "QGemm", "com.microsoft", ins, 9, oi, NULL, st, err);
+  return qi_qdq_emit(g, &f, "QGemm", "com.microsoft", ins, 9, oi, st, err);
 }
 
 /* Add / Mul of two quantized tensors. */
 static bool fuse_binary(qi_graph *g, int oi, qi_status *st, qi_error *err) {
-  fusion f;
+  qi_qdq_fusion f;
   if (!find_output_q(g, oi, &f)) return false;
   const qi_node *n = &g->nodes[oi];
-  dq_ref a, b;
-  if (n->n_inputs != 2 || !dq_of(g, n->inputs[0], true, 0, &a) || !dq_of(g, n->inputs[1], true, 0, &b)) return false;
+  qi_dq_ref a, b;
+  if (n->n_inputs != 2 || !qi_qdq_dq_of(g, n->inputs[0], true, 0, &a) || !qi_qdq_dq_of(g, n->inputs[1], true, 0, &b)) return false;
   int ys, yz;
   if (!out_params(g, &f, &ys, &yz, err)) return (*st = err->code), false;
-  const int az = zp_or_zero(g, a.zp, g->tensors[a.q].dtype, err), bz = zp_or_zero(g, b.zp, g->tensors[b.q].dtype, err);
+  const int az = zp_or_zero(g, a.zp, g->tensors[a.q].dtype, a.scale, err),
+            bz = zp_or_zero(g, b.zp, g->tensors[b.q].dtype, b.scale, err);
   if (az < 0 || bz < 0) return (*st = err->code), false;
   const int ins[8] = {a.q, a.scale, az, b.q, b.scale, bz, ys, yz};
   const char *type = strcmp(n->op_type, "Add") == 0 ? "QLinearAdd" : "QLinearMul";
-  return emit(g, &f, type, "com.microsoft", ins, 8, -1, NULL, st, err);
+  return qi_qdq_emit(g, &f, type, "com.microsoft", ins, 8, -1, st, err);
 }
 
 /* Concat of quantized tensors: QLinearConcat(Y_scale, Y_zp, (X, x_scale, x_zp)...). */
 static bool fuse_concat(qi_graph *g, int oi, qi_status *st, qi_error *err) {
-  fusion f;
+  qi_qdq_fusion f;
   if (!find_output_q(g, oi, &f) || f.act >= 0) return false;
   const int n_in = g->nodes[oi].n_inputs;
   if (n_in < 1 || n_in > 64) return false;
   int ins[2 + 3 * 64];
   if (!out_params(g, &f, &ins[0], &ins[1], err)) return (*st = err->code), false;
   for (int k = 0; k < n_in; k++) {
-    dq_ref x;
-    if (!dq_of(g, g->nodes[oi].inputs[k], true, 0, &x)) return false;
+    qi_dq_ref x;
+    if (!qi_qdq_dq_of(g, g->nodes[oi].inputs[k], true, 0, &x)) return false;
     ins[2 + 3 * k] = x.q;
     ins[3 + 3 * k] = x.scale;
-    if ((ins[4 + 3 * k] = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, err)) < 0) return (*st = err->code), false;
+    if ((ins[4 + 3 * k] = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, x.scale, err)) < 0) return (*st = err->code), false;
   }
-  return emit(g, &f, "QLinearConcat", "com.microsoft", ins, 2 + 3 * n_in, oi, NULL, st, err);
+  return qi_qdq_emit(g, &f, "QLinearConcat", "com.microsoft", ins, 2 + 3 * n_in, oi, st, err);
 }
 
 /* One quantized input, one quantized output: pooling and unary functions. */
 static bool fuse_unary(qi_graph *g, int oi, const char *type, const char *domain, bool copy, qi_status *st,
-                       qi_error *err) {
-  fusion f;
+                       qi_error *err) { /* pooling: one quantized input, one quantized output */
+  qi_qdq_fusion f;
   if (!find_output_q(g, oi, &f) || f.act >= 0) return false;
-  dq_ref x;
-  if (!dq_of(g, input_of(&g->nodes[oi], 0), true, 0, &x)) return false;
+  qi_dq_ref x;
+  if (!qi_qdq_dq_of(g, input_of(&g->nodes[oi], 0), true, 0, &x)) return false;
   for (int k = 1; k < g->nodes[oi].n_inputs; k++)
     if (g->nodes[oi].inputs[k] >= 0) return false;
   int ys, yz;
   if (!out_params(g, &f, &ys, &yz, err)) return (*st = err->code), false;
-  const int xz = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, err);
+  const int xz = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, x.scale, err);
   if (xz < 0) return (*st = err->code), false;
   const int ins[5] = {x.q, x.scale, xz, ys, yz};
-  const char *function = strcmp(type, "QLinearLookup") == 0 ? g->nodes[oi].op_type : NULL;
-  return emit(g, &f, type, domain, ins, 5, copy ? oi : -1, function, st, err);
+  return qi_qdq_emit(g, &f, type, domain, ins, 5, copy ? oi : -1, st, err);
 }
 
 /* Ops whose output elements are input elements (or their max): with equal input and output parameters
@@ -406,11 +397,11 @@ static const char *const passthrough_ops[] = {"MaxPool", "Reshape", "Flatten", "
                                               "Gather", NULL};
 
 static bool fuse_passthrough(qi_graph *g, int oi) {
-  fusion f;
+  qi_qdq_fusion f;
   if (!find_output_q(g, oi, &f) || f.act >= 0) return false;
   qi_node *n = &g->nodes[oi];
-  dq_ref x;
-  if (!dq_of(g, input_of(n, 0), true, 0, &x)) return false;
+  qi_dq_ref x;
+  if (!qi_qdq_dq_of(g, input_of(n, 0), true, 0, &x)) return false;
   for (int k = 1; k < n->n_inputs; k++)
     if (n->inputs[k] >= 0 && !is_const(g, n->inputs[k])) return false;
   const qi_node *q = &g->nodes[f.q];
@@ -430,36 +421,25 @@ static bool fuse_passthrough(qi_graph *g, int oi) {
   return true;
 }
 
-/* DequantizeLinear -> QuantizeLinear with different parameters: a requantizing lookup table. */
-static bool fuse_requantize(qi_graph *g, int di, qi_status *st, qi_error *err) {
-  fusion f;
+/* DequantizeLinear -> QuantizeLinear with the same parameters: the identity, readers of yq read x.q. */
+static bool fuse_identity_pair(qi_graph *g, int di) {
+  qi_qdq_fusion f;
   const qi_node *d = &g->nodes[di];
   if (!find_output_q(g, di, &f) || f.act >= 0) return false;
-  dq_ref x;
-  if (!dq_of(g, d->outputs[0], true, 0, &x) || is_const(g, x.q)) return false;
-  int ys, yz;
-  if (!out_params(g, &f, &ys, &yz, err)) return (*st = err->code), false;
-  const int xz = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, err);
-  if (xz < 0) return (*st = err->code), false;
+  qi_dq_ref x;
+  if (!qi_qdq_dq_of(g, d->outputs[0], true, 0, &x) || is_const(g, x.q)) return false;
   const int yq = g->nodes[f.q].outputs[0];
   const qi_node *q = &g->nodes[f.q];
-  if (!is_graph_output(g, yq) && same_params(g, x.q, x.scale, x.zp, yq, q->inputs[1], input_of(q, 2))) {
-    /* the pair is the identity: readers of yq read x.q */
-    for (int i = 0; i < g->n_nodes; i++) {
-      qi_node *r = &g->nodes[i];
-      for (int k = 0; !r->dead && k < r->n_inputs; k++)
-        if (r->inputs[k] == yq) r->inputs[k] = x.q;
-    }
-    g->nodes[f.q].dead = true;
-    g->nodes[di].dead = true;
-    return true;
+  if (is_graph_output(g, yq) || !same_params(g, x.q, x.scale, x.zp, yq, q->inputs[1], input_of(q, 2))) return false;
+  for (int i = 0; i < g->n_nodes; i++) {
+    qi_node *r = &g->nodes[i];
+    for (int k = 0; !r->dead && k < r->n_inputs; k++)
+      if (r->inputs[k] == yq) r->inputs[k] = x.q;
   }
-  const int ins[5] = {x.q, x.scale, xz, ys, yz};
-  return emit(g, &f, "QLinearLookup", "ai.qinfer", ins, 5, -1, "Identity", st, err);
+  g->nodes[f.q].dead = true;
+  g->nodes[di].dead = true;
+  return true;
 }
-
-static const char *const lookup_ops[] = {"Tanh", "HardSwish", "HardSigmoid", "Gelu", "Elu", "Selu", "Softplus",
-                                         "Softsign", "Relu", "Mish", "Erf", "Exp", "Neg", "Abs", NULL};
 
 static bool in_list(const char *const *list, const char *s) {
   for (; *list; list++)
@@ -467,22 +447,21 @@ static bool in_list(const char *const *list, const char *s) {
   return false;
 }
 
-/* Tries every rewrite on node oi; true when the graph changed. */
-static bool fuse_node(qi_graph *g, int oi, qi_status *st, qi_error *err) {
+/* Tries every rewrite on the node at order position pos; true when the graph changed. */
+static bool fuse_node(qi_graph *g, int pos, qi_status *st, qi_error *err) {
+  const int oi = g->order[pos];
   const qi_node *n = &g->nodes[oi];
-  if (n->dead || n->domain[0]) return false;
+  if (n->dead) return false;
   const char *t = n->op_type;
+  if (!strcmp(t, "DequantizeLinear")) return fuse_identity_pair(g, oi) || qi_qdq_fuse_region(g, pos, st, err);
+  if (n->domain[0]) return false;
   if (!strcmp(t, "Conv") || !strcmp(t, "MatMul") || !strcmp(t, "Gemm")) return fuse_linear(g, oi, st, err);
   if (!strcmp(t, "Add") || !strcmp(t, "Mul")) return fuse_binary(g, oi, st, err);
   if (!strcmp(t, "Concat")) return fuse_concat(g, oi, st, err);
   if (!strcmp(t, "GlobalAveragePool"))
     return fuse_unary(g, oi, "QLinearGlobalAveragePool", "com.microsoft", false, st, err);
   if (!strcmp(t, "AveragePool")) return fuse_unary(g, oi, "QLinearAveragePool", "com.microsoft", true, st, err);
-  if (!strcmp(t, "Sigmoid")) return fuse_unary(g, oi, "QLinearSigmoid", "com.microsoft", false, st, err);
-  if (!strcmp(t, "LeakyRelu")) return fuse_unary(g, oi, "QLinearLeakyRelu", "com.microsoft", true, st, err);
-  if (in_list(passthrough_ops, t) && fuse_passthrough(g, oi)) return true;
-  if (in_list(lookup_ops, t)) return fuse_unary(g, oi, "QLinearLookup", "ai.qinfer", true, st, err);
-  if (!strcmp(t, "DequantizeLinear")) return fuse_requantize(g, oi, st, err);
+  if (in_list(passthrough_ops, t)) return fuse_passthrough(g, oi);
   return false;
 }
 
@@ -491,8 +470,9 @@ qi_status qi_fuse_qdq(qi_graph *g, qi_error *err) {
   const int n_order = g->n_order;
   for (int oi = 0; oi < n_order; oi++) {
     qi_status st = QINFER_OK;
-    if (fuse_node(g, g->order[oi], &st, err)) QI_CHECK(qi_graph_link(g, err));
+    if (fuse_node(g, oi, &st, err)) QI_CHECK(qi_graph_link(g, err));
     if (st != QINFER_OK) return st;
   }
+  QI_CHECK(qi_graph_toposort(g, err)); /* the fused nodes join the order before unused nodes are dropped */
   return qi_remove_dead_nodes(g, err);
 }

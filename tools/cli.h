@@ -22,8 +22,7 @@ void qi_cmd_info_usage(void);
 void qi_cmd_run_usage(void);
 void qi_cmd_bench_usage(void);
 void qi_cmd_quantize_usage(void);
-int qi_cmd_convert(int argc, char **argv);
-void qi_cmd_convert_usage(void);
+int qi_cmd_compare(int argc, char **argv); void qi_cmd_compare_usage(void); /* tools/cmd_compare.c */
 
 /* ---- cli_util.c ---- */
 

@@ -4,6 +4,9 @@
 
 #include "tools/cli.h"
 
+int qi_cmd_convert(int argc, char **argv); /* tools/cmd_convert.c */
+void qi_cmd_convert_usage(void);
+
 typedef struct command {
   const char *name;
   qi_cli_command_fn run;
@@ -17,6 +20,7 @@ static const command commands[] = {
     {"bench", qi_cmd_bench, qi_cmd_bench_usage, "time session creation and runs: median, min, mean, p90, max"},
     {"quantize", qi_cmd_quantize, qi_cmd_quantize_usage, "static INT8 quantization with calibration: writes a QDQ model"},
     {"convert", qi_cmd_convert, qi_cmd_convert_usage, "load a model and write it back as ONNX (the writer round trip)"},
+    {"compare", qi_cmd_compare, qi_cmd_compare_usage, "compare two models' outputs and tensors (FP32 vs INT8): SQNR, cosine"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -5,6 +5,7 @@
 
 #include "engine/broadcast.h"
 #include "engine/op.h"
+#include "kernels/f32-vunary/vunary.h"
 
 /* Elementwise arithmetic with broadcasting (math_binary.c): X(Name, flags). */
 #define QI_MATH_BINARY_OPS(X)  \
@@ -107,5 +108,9 @@ typedef enum qi_math_binary_op {
  * the divisor, as in Python). Integer division or remainder by zero fails with QINFER_ERR_RUNTIME. */
 qi_status qi_math_binary_generic(qi_math_binary_op op, const qi_bcast *bc, int a_dtype, const void *a,
                                  int b_dtype, const void *b, void *y, bool fmod, qi_error *err);
+
+/* The FP32 kernel and parameters of a float unary node (Relu, Sigmoid, HardSwish, Clip with constant bounds,
+ * ...); false when n is not one. Used to evaluate such nodes outside a session (the QDQ pass's tables). */
+bool qi_math_unary_describe(qi_graph *g, const qi_node *n, qi_vunary_op *op, qi_f32_unary_params *params);
 
 #endif /* QI_MATH_OPS_H */

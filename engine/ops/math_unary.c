@@ -127,6 +127,16 @@ static qi_vunary_op unary_params(qi_graph *g, const qi_node *n, const unary_desc
   return d->kernel;
 }
 
+bool qi_math_unary_describe(qi_graph *g, const qi_node *n, qi_vunary_op *op, qi_f32_unary_params *params) {
+  if (n->domain[0]) return false;
+  for (size_t i = 0; i < sizeof descs / sizeof descs[0]; i++)
+    if (strcmp(descs[i].name, n->op_type) == 0) {
+      *op = unary_params(g, n, &descs[i], params);
+      return true;
+    }
+  return false;
+}
+
 typedef struct unary_task {
   qi_f32_vunary_ukernel_fn kernel;
   qi_f32_unary_params params;

@@ -6,11 +6,12 @@
  *   entropy     the clipping threshold whose quantized distribution is closest (KL divergence) to the
  *               observed one, searched over histogram bin edges: upper threshold over [0, max] for
  *               non-negative tensors (256 levels), a symmetric threshold over |x| otherwise (128 levels);
- *   mse         the range [a * min, a * max] (a in (0, 1]) with the least expected squared quantization
+ *   mse         the range [a * min, a * max] (a = 0.97^k, 1 down to 0.008) with the least expected squared quantization
  *               error: clipping error of the values outside plus scale^2 / 12 rounding noise inside.
  * Histograms have `bins` equal bins over the pass-1 [min, max]; values are counted in doubles. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,7 +118,8 @@ static double kl_for_threshold(const double *h, int n, int total_bins, int level
   }
   for (int i = 0; i < n; i++) p[i] = h[i];
   for (int i = n; i < total_bins; i++) p[n - 1] += h[i];
-  /* Q: merge into levels groups, spread each group's mass evenly over its non-empty bins */
+  /* Q: the clipped histogram (outliers left out, unlike P) merged into `levels` groups, each group's mass spread
+   * evenly over its non-empty bins: clipping costs through P's last bin, rounding through the merge */
   const double per = (double)n / levels;
   for (int l = 0; l < levels; l++) {
     const int b0 = (int)(l * per), b1 = l == levels - 1 ? n : (int)((l + 1) * per);
@@ -127,10 +129,8 @@ static double kl_for_threshold(const double *h, int n, int total_bins, int level
       mass += h[i];
       nonzero += h[i] > 0;
     }
-    if (l == levels - 1)
-      for (int i = n; i < total_bins; i++) mass += h[i];
     for (int i = b0; i < b1; i++)
-      if (h[i] > 0 || (i == n - 1 && p[i] > 0)) q[i] = mass / (nonzero ? nonzero : 1);
+      if (h[i] > 0) q[i] = mass / nonzero;
   }
   double sp = 0, sq = 0, kl = 0;
   for (int i = 0; i < n; i++) sp += p[i], sq += q[i];
@@ -190,8 +190,8 @@ static double mse_of_range(const tensor_stats *t, int bins, double lo, double hi
 static void mse_range(const tensor_stats *t, int bins, float *lo, float *hi) {
   double best = DBL_MAX, best_a = 1.0;
   const double rlo = fmin(t->min, 0.0), rhi = fmax(t->max, 0.0);
-  for (int i = 0; i < 100; i++) {
-    const double a = 1.0 - i * 0.008; /* 1.0 down to 0.208 */
+  double a = 1.0;
+  for (int i = 0; i < 160; i++, a *= 0.97) { /* 1.0 down to about 0.008 */
     const double e = mse_of_range(t, bins, rlo * a, rhi * a, 256);
     if (e < best) best = e, best_a = a;
   }
@@ -212,5 +212,6 @@ void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges) {
     }
     ranges[i].min = lo;
     ranges[i].max = hi;
+    if (getenv("QZ_DEBUG")) fprintf(stderr, "range %d: [%g, %g] -> [%g, %g]\n", i, t->min, t->max, lo, hi);
   }
 }

@@ -4,9 +4,13 @@
  *   compute  Conv, Gemm, MatMul: float activation inputs and the output quantized, weights as int8;
  *   join     Add, Mul, Concat: every input and the output quantized, each with its own calibrated range (the
  *            integer op rescales each input to the output's scale);
- *   table    AveragePool, GlobalAveragePool and unary functions the integer runtime computes by lookup table;
+ *   pool     AveragePool, GlobalAveragePool: input and output quantized;
  *   pass     value-preserving ops (MaxPool, Reshape, Flatten, Transpose, ...): output quantized with the
  *            input's parameters when the input is quantized, so they run unchanged on the integer tensor.
+ * Elementwise functions of one tensor (Sigmoid, HardSwish, Relu6, x * Clip(x + 3, 0, 6) / 6, Mul / Add by a
+ * scalar constant, ...) get no quantization point of their own: whatever chain of them lies between two
+ * quantized tensors becomes one 256-entry lookup table in the integer runtime (engine/pass_qdq_region.c), which
+ * is both faster and more accurate than requantizing after every step.
  * Everything else (Softmax, LayerNormalization, Resize, ...) stays float and reads dequantized inputs.
  * A Relu or Clip that is the only reader of a compute / join output is absorbed: the quantized tensor is the
  * activation's output (its range starts at the clamp), and the integer op clamps exactly. */
@@ -15,10 +19,9 @@
 
 #include "tools/quantize/quantize.h"
 
-enum { KIND_FLOAT, KIND_COMPUTE, KIND_JOIN, KIND_TABLE, KIND_PASS };
+enum { KIND_FLOAT, KIND_COMPUTE, KIND_JOIN, KIND_POOL, KIND_PASS };
 
-static const char *const table_ops[] = {"AveragePool", "GlobalAveragePool", "Sigmoid", "LeakyRelu", "Tanh",
-                                        "HardSwish", "HardSigmoid", "Gelu", "Elu", "Softplus", NULL};
+static const char *const pool_ops[] = {"AveragePool", "GlobalAveragePool", NULL};
 static const char *const pass_ops[] = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
                                        "Identity", "Slice", "DepthToSpace", "SpaceToDepth", NULL};
 
@@ -45,6 +48,34 @@ static bool excluded(const qi_graph *g, const qi_node *n, const qz_options *o) {
   return false;
 }
 
+static const char *const elementwise_ops[] = {"Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Relu", "Clip",
+                                              "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "LeakyRelu", "Gelu",
+                                              "Elu", "Selu", "Softplus", "Softsign", "Exp", "Neg", "Abs", "Erf",
+                                              "Mish", "Identity", NULL};
+
+static bool is_scalar_const(const qi_graph *g, int t) {
+  return is_const_float(g, t) && qi_tensor_numel(&g->tensors[t]) == 1;
+}
+
+/* The tensor t is an elementwise function of (through elementwise ops with scalar constants), or -1 when it
+ * depends on two different tensors. Such functions become lookup tables. */
+static int root_of(const qi_graph *g, int t, int depth) {
+  const int p = g->tensors[t].producer;
+  if (p < 0 || depth > 64) return t;
+  const qi_node *n = &g->nodes[p];
+  if (n->dead || n->domain[0] || n->n_outputs != 1 || !in_list(elementwise_ops, n->op_type)) return t;
+  int root = -2;
+  for (int k = 0; k < n->n_inputs; k++) {
+    const int in = n->inputs[k];
+    if (in < 0 || is_scalar_const(g, in)) continue;
+    if (g->tensors[in].flags & QI_TF_CONST) return t; /* a tensor constant: not a function of one value */
+    const int r = root_of(g, in, depth + 1);
+    if (r < 0 || (root >= 0 && r != root)) return root >= 0 && r >= 0 ? -1 : r;
+    root = r;
+  }
+  return root >= 0 ? root : t;
+}
+
 static int kind_of(const qi_graph *g, const qi_node *n, const qz_options *o) {
   if (n->dead || n->domain[0] || excluded(g, n, o)) return KIND_FLOAT;
   const char *t = n->op_type;
@@ -58,17 +89,23 @@ static int kind_of(const qi_graph *g, const qi_node *n, const qz_options *o) {
   if (!strcmp(t, "Gemm")) return is_const_float(g, in1) && g->tensors[in1].rank == 2 ? KIND_COMPUTE : KIND_FLOAT;
   if (!strcmp(t, "MatMul")) return is_const_float(g, in1) || is_float_act(g, in1) ? KIND_COMPUTE : KIND_FLOAT;
   if (!strcmp(t, "Add") || !strcmp(t, "Mul")) {
-    if (n->n_inputs != 2 || !(is_float_act(g, in1) || is_const_float(g, in1))) return KIND_FLOAT;
-    return KIND_JOIN;
+    if (n->n_inputs != 2) return KIND_FLOAT;
+    const int c = is_const_float(g, in0) ? in0 : (is_const_float(g, in1) ? in1 : -1);
+    if (c >= 0 && qi_tensor_numel(&g->tensors[c]) == 1) return KIND_FLOAT; /* part of a lookup table */
+    if (c < 0 && is_float_act(g, in1)) { /* x * f(x), as in a written-out HardSwish: a table, not a join */
+      const int r0 = root_of(g, in0, 0), r1 = root_of(g, in1, 0);
+      if (r0 >= 0 && r0 == r1) return KIND_FLOAT;
+    }
+    return c >= 0 || is_float_act(g, in1) ? KIND_JOIN : KIND_FLOAT;
   }
   if (!strcmp(t, "Concat")) {
     for (int k = 0; k < n->n_inputs; k++)
       if (!is_float_act(g, n->inputs[k])) return KIND_FLOAT;
     return KIND_JOIN;
   }
-  if (in_list(table_ops, t)) {
+  if (in_list(pool_ops, t)) {
     if (!strcmp(t, "AveragePool") && g->tensors[in0].rank != 4) return KIND_FLOAT;
-    return KIND_TABLE;
+    return KIND_POOL;
   }
   if (in_list(pass_ops, t) && n->n_outputs == 1) return KIND_PASS;
   return KIND_FLOAT;
@@ -132,7 +169,7 @@ qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *p, qi_er
     const int data_inputs = kind == KIND_COMPUTE && strcmp(n->op_type, "MatMul") != 0 ? 1 : n->n_inputs;
     for (int k = 0; k < data_inputs; k++)
       if (is_float_act(g, n->inputs[k])) p->quantize[n->inputs[k]] = true;
-    p->quantize[kind == KIND_TABLE ? n->outputs[0] : effective_output(g, n)] = true;
+    p->quantize[kind == KIND_POOL ? n->outputs[0] : effective_output(g, n)] = true;
     p->n_quantized_nodes++;
   }
   /* value-preserving ops after a quantized tensor keep its parameters */

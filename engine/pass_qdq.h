@@ -1,0 +1,40 @@
+/* Internals of the QDQ fusion pass shared by its files (engine/pass_qdq.c, engine/pass_qdq_region.c). */
+#ifndef QI_PASS_QDQ_H
+#define QI_PASS_QDQ_H
+
+#include "engine/session.h"
+
+/* A DequantizeLinear feeding a pattern: its quantized input and parameters. */
+typedef struct qi_dq_ref {
+  int node;   /* DequantizeLinear node */
+  int q;      /* quantized tensor (u8 / s8 / int32) */
+  int scale;  /* scale tensor (constant) */
+  int zp;     /* zero-point tensor or -1 */
+  int axis;   /* normalised axis when per-axis, -1 per tensor */
+} qi_dq_ref;
+
+/* A pattern being replaced by one fused node. */
+typedef struct qi_qdq_fusion {
+  int op;        /* the float op node being replaced */
+  int act;       /* Relu / Clip node between the op and Q, or -1 */
+  int q;         /* the QuantizeLinear node */
+  int dead[64];  /* further nodes the fusion makes dead (besides op, act, q) */
+  int n_dead;
+} qi_qdq_fusion;
+
+/* Describes float tensor t as the output of a DequantizeLinear with constant parameters (per_tensor: a single
+ * scale; want_dtype: 0 for u8 / s8, else that dtype). */
+bool qi_qdq_dq_of(const qi_graph *g, int t, bool per_tensor, int want_dtype, qi_dq_ref *out);
+/* The QuantizeLinear (per tensor, constant parameters, u8 / s8) that is the only reader of float tensor t, or -1. */
+int qi_qdq_q_after(const qi_graph *g, int t);
+/* First value of zero-point tensor t as int32 (0 when t < 0). */
+int32_t qi_qdq_zp_value(const qi_graph *g, int t);
+/* Adds the fused node (output: the Q's output), checks it with its op's infer and, on success, marks the
+ * replaced nodes dead. False (graph unchanged but for an unused dead node) when the integer op refuses it. */
+bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const char *domain, const int *ins, int n_ins,
+                 int copy_from, qi_status *st, qi_error *err);
+/* Replaces the elementwise region between the DequantizeLinear at order position pos and a QuantizeLinear by
+ * a QLinearTable (engine/pass_qdq_region.c); also the bare DequantizeLinear -> QuantizeLinear pair. */
+bool qi_qdq_fuse_region(qi_graph *g, int pos, qi_status *st, qi_error *err);
+
+#endif /* QI_PASS_QDQ_H */

@@ -1,0 +1,198 @@
+/* Lookup-table regions of the QDQ pass (engine/pass_qdq.c).
+ *
+ * Between a DequantizeLinear of a per-tensor quantized x and a QuantizeLinear, a model often has a chain (or a
+ * small DAG) of elementwise float ops whose only varying input is x: HardSwish written out as
+ * x * Clip(x + 3, 0, 6) / 6, Sigmoid, a learnable scale and shift (Mul / Add by scalars), Relu6. Their output
+ * is a function of x alone, and x takes at most 256 values, so the whole region is one 256-entry table:
+ *
+ *   table[b] = Q(f((q(b) - x_zp) * x_scale))      b: the stored byte, q(b) its value in x's type
+ *
+ * with f evaluated by qinfer's own float code (the FP32 unary kernels, IEEE arithmetic for Add / Sub / Mul /
+ * Div / Max / Min / Pow) and Q the QuantizeLinear rule. The region becomes one QLinearTable node. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/ops/math_ops.h"
+#include "engine/pass_qdq.h"
+#include "kernels/requant.h"
+
+enum { MAX_REGION = 64 };
+
+static bool is_scalar_const(const qi_graph *g, int t) {
+  return t >= 0 && (g->tensors[t].flags & QI_TF_CONST) && g->tensors[t].dtype == QINFER_DTYPE_FLOAT &&
+         qi_tensor_numel(&g->tensors[t]) == 1;
+}
+
+static bool is_binary(const char *op) {
+  return !strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div") ||
+         !strcmp(op, "Max") || !strcmp(op, "Min") || !strcmp(op, "Pow");
+}
+
+/* Whether node n is an elementwise op the table evaluator knows. */
+static bool evaluable(qi_graph *g, const qi_node *n) {
+  if (n->dead || n->domain[0] || n->n_outputs != 1) return false;
+  if (is_binary(n->op_type)) return n->n_inputs == 2;
+  qi_vunary_op op;
+  qi_f32_unary_params p;
+  if (!strcmp(n->op_type, "Clip"))
+    for (int k = 1; k < n->n_inputs; k++)
+      if (n->inputs[k] >= 0 && !is_scalar_const(g, n->inputs[k])) return false;
+  return (!strcmp(n->op_type, "Identity") || qi_math_unary_describe(g, n, &op, &p)) &&
+         (!strcmp(n->op_type, "Clip") || n->n_inputs == 1);
+}
+
+static float binary(const char *op, float a, float b) {
+  if (!strcmp(op, "Add")) return a + b;
+  if (!strcmp(op, "Sub")) return a - b;
+  if (!strcmp(op, "Mul")) return a * b;
+  if (!strcmp(op, "Div")) return a / b;
+  if (!strcmp(op, "Max")) return a > b ? a : b;
+  if (!strcmp(op, "Min")) return a < b ? a : b;
+  return powf(a, b);
+}
+
+/* Values of one evaluation: per region tensor (by graph index) while evaluating. */
+typedef struct region {
+  int nodes[MAX_REGION];
+  int n;
+  int x, y; /* source (DequantizeLinear output) and exit tensors */
+} region;
+
+static float value_of(const qi_graph *g, const int *ids, const float *vals, int t) {
+  if (is_scalar_const(g, t)) return *(const float *)g->tensors[t].data;
+  for (int i = 0; ids[i] >= 0; i++)
+    if (ids[i] == t) return vals[i];
+  return NAN;
+}
+
+/* f(xv) through the region's nodes in order. */
+static float evaluate(qi_graph *g, const region *r, float xv) {
+  int ids[MAX_REGION + 2];
+  float vals[MAX_REGION + 1];
+  int n_ids = 0;
+  ids[n_ids] = r->x;
+  vals[n_ids++] = xv;
+  for (int i = 0; i < r->n; i++) {
+    const qi_node *n = &g->nodes[r->nodes[i]];
+    ids[n_ids] = -1;
+    const float a = value_of(g, ids, vals, n->inputs[0]);
+    float out;
+    if (is_binary(n->op_type)) {
+      out = binary(n->op_type, a, value_of(g, ids, vals, n->inputs[1]));
+    } else if (!strcmp(n->op_type, "Identity")) {
+      out = a;
+    } else {
+      qi_vunary_op op;
+      qi_f32_unary_params p;
+      qi_math_unary_describe(g, n, &op, &p);
+      qi_f32_vunary_config_get(op, QINFER_ISA_SCALAR)(1, &a, &out, &p);
+    }
+    ids[n_ids] = n->outputs[0];
+    vals[n_ids++] = out;
+  }
+  ids[n_ids] = -1;
+  return value_of(g, ids, vals, r->y);
+}
+
+/* Whether every reader of tensor t is a node of the region's first `count` nodes. */
+static bool read_only_inside(const qi_graph *g, const region *r, int count, int t) {
+  for (int i = 0; i < g->n_outputs; i++)
+    if (g->outputs[i] == t) return false;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const qi_node *n = &g->nodes[i];
+    if (n->dead) continue;
+    bool inside = false;
+    for (int k = 0; k < count; k++) inside |= r->nodes[k] == i;
+    for (int k = 0; k < n->n_inputs && !inside; k++)
+      if (n->inputs[k] == t) return false;
+  }
+  return true;
+}
+
+/* Collects, in execution order after the DequantizeLinear at order position `pos`, the evaluable nodes fed only
+ * by x, scalar constants and earlier region nodes; then keeps the longest prefix that ends in a tensor read only
+ * by a QuantizeLinear (the exit) with every other region tensor read only inside the prefix. */
+static bool find_region(qi_graph *g, int pos, int x, region *r, int *q_node) {
+  bool *in = calloc((size_t)g->n_tensors + 1, sizeof(bool));
+  if (!in) return false;
+  in[x] = true;
+  r->n = 0;
+  r->x = x;
+  for (int oi = pos + 1; oi < g->n_order && r->n < MAX_REGION; oi++) {
+    const int ni = g->order[oi];
+    const qi_node *n = &g->nodes[ni];
+    if (!evaluable(g, n)) continue;
+    bool fed = false, ok = true;
+    for (int k = 0; k < n->n_inputs && ok; k++) {
+      const int t = n->inputs[k];
+      if (t < 0) continue;
+      if (in[t]) fed = true;
+      else ok = is_scalar_const(g, t);
+    }
+    const int out = n->outputs[0];
+    if (!fed || !ok || out < 0 || g->tensors[out].dtype != QINFER_DTYPE_FLOAT ||
+        qi_tensor_numel(&g->tensors[out]) != qi_tensor_numel(&g->tensors[x]))
+      continue;
+    r->nodes[r->n++] = ni;
+    in[out] = true;
+  }
+  free(in);
+  for (int count = r->n; count > 0; count--) {
+    const int y = g->nodes[r->nodes[count - 1]].outputs[0];
+    const int q = qi_qdq_q_after(g, y);
+    if (q < 0) continue;
+    bool closed = true;
+    for (int k = 0; k < count - 1 && closed; k++) closed = read_only_inside(g, r, count, g->nodes[r->nodes[k]].outputs[0]);
+    if (!closed) continue;
+    r->n = count;
+    r->y = y;
+    *q_node = q;
+    return true;
+  }
+  /* no op between: DQ -> Q with other parameters, a pure requantization */
+  r->n = 0;
+  r->y = x;
+  *q_node = qi_qdq_q_after(g, x);
+  return *q_node >= 0;
+}
+
+bool qi_qdq_fuse_region(qi_graph *g, int pos, qi_status *st, qi_error *err) {
+  const int di = g->order[pos];
+  const qi_node *d = &g->nodes[di];
+  qi_dq_ref xr;
+  if (d->dead || d->n_outputs != 1 || !qi_qdq_dq_of(g, d->outputs[0], true, 0, &xr) ||
+      (g->tensors[xr.q].flags & QI_TF_CONST))
+    return false;
+  region r;
+  int qi;
+  if (!find_region(g, pos, d->outputs[0], &r, &qi)) return false;
+  const qi_node *q = &g->nodes[qi];
+  const int yq = q->outputs[0];
+  const int out_dtype = g->tensors[yq].dtype, in_dtype = g->tensors[xr.q].dtype;
+  int32_t qmin, qmax;
+  qmin = out_dtype == QINFER_DTYPE_INT8 ? -128 : 0;
+  qmax = out_dtype == QINFER_DTYPE_INT8 ? 127 : 255;
+  const float xs = *(const float *)g->tensors[xr.scale].data, ys = *(const float *)g->tensors[q->inputs[1]].data;
+  const int32_t xz = qi_qdq_zp_value(g, xr.zp), yz = qi_qdq_zp_value(g, q->n_inputs > 2 ? q->inputs[2] : -1);
+  uint8_t table[256];
+  for (int b = 0; b < 256; b++) {
+    const int32_t v = in_dtype == QINFER_DTYPE_INT8 ? (int32_t)(int8_t)b : b;
+    const float f = evaluate(g, &r, (float)(v - xz) * xs);
+    table[b] = (uint8_t)qi_quantize_f32(f, ys, yz, qmin, qmax);
+  }
+  char name[600];
+  snprintf(name, sizeof name, "%s/table", g->tensors[yq].name);
+  const int tt = qi_graph_add_tensor(g, name);
+  const int64_t dims[1] = {256};
+  if (tt < 0 || qi_tensor_set_const_copy(&g->tensors[tt], out_dtype, 1, dims, table, err) != QINFER_OK) {
+    *st = err->code ? err->code : QINFER_ERR_OUT_OF_MEMORY;
+    return false;
+  }
+  qi_qdq_fusion f = {.op = r.n ? r.nodes[0] : di, .act = -1, .q = qi}; /* empty region: the DQ goes */
+  for (int i = 1; i < r.n && f.n_dead < (int)(sizeof f.dead / sizeof f.dead[0]); i++) f.dead[f.n_dead++] = r.nodes[i];
+  if (f.n_dead < r.n - 1) return false;
+  const int ins[2] = {xr.q, tt};
+  return qi_qdq_emit(g, &f, "QLinearTable", "ai.qinfer", ins, 2, -1, st, err);
+}

@@ -1,0 +1,35 @@
+#include "kernels/isa.h"
+#include "kernels/qu8-avgpool/qu8-avgpool.h"
+
+/* Indexed by qinfer_isa; paths without kernels of their own fall back along their family
+ * (avx512vnni -> avxvnni -> avx2 -> scalar). */
+static const qi_qu8_avgpool_config configs[QINFER_ISA_NEONI8MM + 1] = {
+    [QINFER_ISA_SCALAR] = {.gavgpool = qi_qu8_gavgpool_ukernel__scalar,
+                           .gavgpool_nwc = qi_qu8_gavgpool_nwc_ukernel__scalar,
+                           .avgpool2d = qi_qu8_avgpool2d_chw_ukernel__scalar,
+                           .name_gavgpool = "qi_qu8_gavgpool_ukernel__scalar",
+                           .name_gavgpool_nwc = "qi_qu8_gavgpool_nwc_ukernel__scalar",
+                           .name_avgpool2d = "qi_qu8_avgpool2d_chw_ukernel__scalar"},
+#if defined(__x86_64__) || defined(__i386__)
+    [QINFER_ISA_AVX2] = {.gavgpool = qi_qu8_gavgpool_ukernel__avx2,
+                         .gavgpool_nwc = qi_qu8_gavgpool_nwc_ukernel__avx2,
+                         .avgpool2d = qi_qu8_avgpool2d_chw_ukernel__avx2,
+                         .name_gavgpool = "qi_qu8_gavgpool_ukernel__avx2",
+                         .name_gavgpool_nwc = "qi_qu8_gavgpool_nwc_ukernel__avx2",
+                         .name_avgpool2d = "qi_qu8_avgpool2d_chw_ukernel__avx2"},
+#endif /* x86 */
+};
+
+const qi_qu8_avgpool_config *qi_qu8_avgpool_config_get(qinfer_isa isa) {
+  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
+  for (;;) {
+    if ((size_t)isa < sizeof configs / sizeof configs[0] && configs[isa].gavgpool) return &configs[isa];
+    switch (isa) {
+      case QINFER_ISA_AVX512VNNI: isa = QINFER_ISA_AVXVNNI; break;
+      case QINFER_ISA_AVXVNNI: isa = QINFER_ISA_AVX2; break;
+      case QINFER_ISA_NEONI8MM: isa = QINFER_ISA_NEONDOT; break;
+      case QINFER_ISA_NEONDOT: isa = QINFER_ISA_NEON; break;
+      default: return &configs[QINFER_ISA_SCALAR];
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/* Row machinery of the AVX2 window kernels (qu8 depthwise convolution and average pooling; include only from
+ * -avx2 files): each output row reads copies of its kernel_h input rows padded with a given byte (the zero
+ * point, so padding taps contribute nothing once the zero point is subtracted), and a row of that byte above
+ * and below the plane. Every output of a row, borders and ceil_mode overhangs included, can then be computed
+ * with full-width loads, 16 outputs at a time for stride_w 1 or 2. */
+#ifndef QI_QU8_WINDOW_AVX2_H
+#define QI_QU8_WINDOW_AVX2_H
+
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/f32-im2col/window2d.h"
+
+#define QI_QU8_WINDOW_AVX2_MAX_ROWS 64      /* taller windows take the scalar kernels */
+#define QI_QU8_WINDOW_AVX2_ROW_BYTES 32768  /* stack for the padded rows; wider planes take the scalar kernels */
+
+/* Bytes of one padded row copy (from padded column 0) for 16-output vectors of stride_w 1 or 2, or 0 when the
+ * window is too tall or the rows do not fit the stack buffer. */
+static inline size_t qi_qu8_window_avx2_row_bytes(const qi_window2d *g) {
+  const size_t sx = g->stride_w, vec_out = (g->out_w + 15) / 16 * 16;
+  if (g->kernel_h > QI_QU8_WINDOW_AVX2_MAX_ROWS || sx < 1 || sx > 2) return 0;
+  const size_t w = (vec_out - 1) * sx + (g->kernel_w - 1) * g->dilation_w + (sx == 1 ? 16 : 32);
+  return (g->kernel_h + 1) * w <= QI_QU8_WINDOW_AVX2_ROW_BYTES ? w : 0;
+}
+
+/* kernel_h slots of padded rows, and the padding row. With dilation_h 1, input row iy lives in slot
+ * iy % kernel_h, so consecutive output rows copy only their new rows; the pad columns are written once. */
+typedef struct qi_qu8_padded_rows {
+  size_t row_w, copy_lo, copy_n;
+  size_t slot_row[QI_QU8_WINDOW_AVX2_MAX_ROWS];
+  uint8_t buf[QI_QU8_WINDOW_AVX2_ROW_BYTES];
+} qi_qu8_padded_rows;
+
+static inline void qi_qu8_padded_rows_init(qi_qu8_padded_rows *r, const qi_window2d *g, size_t row_w,
+                                           uint8_t pad_byte) {
+  r->row_w = row_w;
+  r->copy_lo = g->pad_left < row_w ? g->pad_left : row_w;
+  r->copy_n = row_w - r->copy_lo < g->in_w ? row_w - r->copy_lo : g->in_w;
+  for (size_t s = 0; s < g->kernel_h; s++) r->slot_row[s] = SIZE_MAX;
+  memset(r->buf, pad_byte, (g->kernel_h + 1) * row_w);
+}
+
+/* The padded input row that tap row ky of output row oy reads (padded column 0 first). kh = g->kernel_h, passed
+ * so that a constant one turns iy % kh into a multiply. */
+static inline __attribute__((always_inline)) const uint8_t *qi_qu8_padded_row(qi_qu8_padded_rows *r,
+                                                                              const qi_window2d *g,
+                                                                              const uint8_t *input, size_t oy,
+                                                                              size_t ky, size_t kh) {
+  const size_t iy_padded = oy * g->stride_h + ky * g->dilation_h;
+  if (iy_padded < g->pad_top || iy_padded - g->pad_top >= g->in_h) return r->buf + kh * r->row_w;
+  const size_t iy = iy_padded - g->pad_top, s = g->dilation_h == 1 ? iy % kh : ky;
+  if (r->slot_row[s] != iy) {
+    memcpy(r->buf + s * r->row_w + r->copy_lo, input + iy * g->in_w, r->copy_n);
+    r->slot_row[s] = iy;
+  }
+  return r->buf + s * r->row_w;
+}
+
+/* 16 inputs of one tap (outputs ox .. ox + 15 read p[0], p[sx], ...) as 16-bit lanes in the uint8 domain:
+ * stride 1: vpmovzxbw of 16 bytes; stride 2: the even bytes of 32, as 16-bit words & 0xff. */
+static inline __attribute__((always_inline)) __m256i qi_qu8_load16_u16(const uint8_t *p, size_t sx, __m128i flip128,
+                                                                        __m256i flip256) {
+  if (sx == 1) return _mm256_cvtepu8_epi16(_mm_xor_si128(_mm_loadu_si128((const __m128i *)p), flip128));
+  const __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), flip256);
+  return _mm256_and_si256(v, _mm256_set1_epi16(0xff));
+}
+
+#endif /* QI_QU8_WINDOW_AVX2_H */

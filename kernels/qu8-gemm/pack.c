@@ -1,0 +1,173 @@
+#include <string.h>
+
+#include "kernels/qu8-gemm/qu8-gemm.h"
+
+#define KR QI_QU8_GEMM_KR
+
+void qi_qu8_gemm_pack_w(size_t m, size_t k, size_t mr, size_t w_bytes, const int8_t *w, size_t w_m_stride,
+                        size_t w_k_stride, const int32_t *bias, const float *scale, int32_t x_zero_point,
+                        void *packed) {
+  assert(m >= 1 && k >= 1 && k <= QI_QU8_GEMM_MAX_K && mr >= 1 && w && scale && packed);
+  assert(w_bytes == 1 || w_bytes == 2);
+  assert(x_zero_point >= 0 && x_zero_point <= 255);
+  const size_t kp = qi_qu8_round_up(k, KR);
+  uint8_t *dst = packed;
+  for (size_t p0 = 0; p0 < m; p0 += mr) {
+    int32_t *pb = (int32_t *)dst;
+    float *ps = (float *)(dst + mr * sizeof(int32_t));
+    int8_t *pw = (int8_t *)(dst + 2 * mr * sizeof(int32_t));
+    int16_t *pw16 = (int16_t *)(void *)pw;
+    memset(dst, 0, qi_qu8_gemm_panel_bytes(k, mr, w_bytes));
+    for (size_t r = 0; r < mr && p0 + r < m; r++) {
+      const int8_t *row = w + (p0 + r) * w_m_stride;
+      int64_t sum = 0;
+      for (size_t j = 0; j < k; j++) {
+        const int8_t v = row[j * w_k_stride];
+        sum += v;
+        const size_t at = (j / KR) * mr * KR + r * KR + j % KR;
+        if (w_bytes == 2) pw16[at] = v;
+        else pw[at] = v;
+      }
+      /* int32 wrapping arithmetic, as the kernels accumulate */
+      const uint32_t b = (uint32_t)(bias ? bias[p0 + r] : 0) - (uint32_t)((int64_t)x_zero_point * sum);
+      pb[r] = (int32_t)b;
+      ps[r] = scale[p0 + r];
+    }
+    dst += mr * 2 * sizeof(int32_t) + mr * kp * w_bytes;
+  }
+}
+
+/* Interleaves 4 rows of cols bytes (rows past `rows` read as 0) into d[j * 4 + i], XORed with flip. */
+static void interleave4(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, const uint8_t *r3, size_t cols,
+                        uint8_t flip, uint8_t *restrict d) {
+  for (size_t j = 0; j < cols; j++) {
+    d[4 * j + 0] = r0[j] ^ flip;
+    d[4 * j + 1] = r1[j] ^ flip;
+    d[4 * j + 2] = r2[j] ^ flip;
+    d[4 * j + 3] = r3[j] ^ flip;
+  }
+}
+
+void qi_qu8_gemm_pack_x(size_t k, size_t n, size_t nr, const uint8_t *x, size_t k_stride, size_t n_stride,
+                        uint8_t sign_flip, uint8_t *packed) {
+  assert(k >= 1 && n >= 1 && nr >= 1 && x && packed);
+  const size_t kp = qi_qu8_round_up(k, KR);
+  static const uint8_t zeros[256];
+  for (size_t n0 = 0; n0 < n; n0 += nr) {
+    const size_t cols = n - n0 < nr ? n - n0 : nr;
+    uint8_t *blk = packed + (n0 / nr) * nr * kp;
+    for (size_t kb = 0; kb < kp; kb += KR) {
+      uint8_t *d = blk + kb * nr;
+      const size_t rows = k - kb < KR ? k - kb : KR;
+      if (n_stride == 1 && cols <= sizeof zeros) { /* rows of X are contiguous: interleave 4 of them */
+        const uint8_t *r[KR];
+        for (size_t i = 0; i < KR; i++) r[i] = i < rows ? x + (kb + i) * k_stride + n0 : zeros;
+        interleave4(r[0], r[1], r[2], r[3], cols, sign_flip, d);
+        if (rows < KR) /* padded k reads as 0, not 0 ^ flip */
+          for (size_t j = 0; j < cols; j++)
+            for (size_t i = rows; i < KR; i++) d[j * KR + i] = 0;
+      } else if (k_stride == 1 && rows == KR) { /* columns of X are contiguous: 4 bytes per column */
+        for (size_t j = 0; j < cols; j++) {
+          const uint8_t *src = x + kb + (n0 + j) * n_stride;
+          for (size_t i = 0; i < KR; i++) d[j * KR + i] = src[i] ^ sign_flip;
+        }
+      } else {
+        for (size_t j = 0; j < cols; j++) {
+          const uint8_t *src = x + kb * k_stride + (n0 + j) * n_stride;
+          size_t i = 0;
+          for (; i < rows; i++) d[j * KR + i] = src[i * k_stride] ^ sign_flip;
+          for (; i < KR; i++) d[j * KR + i] = 0;
+        }
+      }
+      if (cols < nr) memset(d + cols * KR, 0, (nr - cols) * KR);
+    }
+  }
+}
+
+/* Output columns [*lo, *hi) whose tap at offset `tap` lands inside [0, in) along one axis. */
+static void valid_range(size_t in, size_t out, size_t stride, size_t pad, size_t tap, size_t *lo, size_t *hi) {
+  size_t first = tap >= pad ? 0 : (pad - tap + stride - 1) / stride;
+  size_t end = (in + pad > tap) ? (in + pad - tap - 1) / stride + 1 : 0;
+  if (end > out) end = out;
+  if (first > end) first = end;
+  *lo = first;
+  *hi = end;
+}
+
+/* The pixels of one column block, as runs along output rows. */
+typedef struct pix_run {
+  size_t j0, j1, oy, ox0;
+} pix_run;
+
+/* Writes row (c, ky, kx) of the column matrix for the block's runs into t (cols bytes), padding as pad. */
+static void im2col_row(const qi_window2d *g, const uint8_t *plane, size_t ky, size_t kx, const pix_run *runs,
+                       size_t n_runs, uint8_t pad, uint8_t *restrict t) {
+  const size_t ty = ky * g->dilation_h, tx = kx * g->dilation_w, sw = g->stride_w, in_w = g->in_w;
+  size_t lo, hi;
+  valid_range(in_w, g->out_w, sw, g->pad_left, tx, &lo, &hi);
+  for (size_t r = 0; r < n_runs; r++) {
+    const pix_run *run = &runs[r];
+    uint8_t *out = t + run->j0;
+    const size_t len = run->j1 - run->j0, ox0 = run->ox0, ox1 = ox0 + len;
+    const size_t iy = run->oy * g->stride_h + ty - g->pad_top; /* wraps when in padding */
+    if (iy >= g->in_h || lo >= hi) {
+      memset(out, pad, len);
+      continue;
+    }
+    const size_t a = ox0 > lo ? ox0 : lo, b = ox1 < hi ? ox1 : hi; /* valid part [a, b) */
+    if (a >= b) {
+      memset(out, pad, len);
+      continue;
+    }
+    if (a > ox0) memset(out, pad, a - ox0);
+    const uint8_t *src = plane + iy * in_w + a * sw + tx - g->pad_left;
+    uint8_t *o = out + (a - ox0);
+    if (sw == 1) {
+      memcpy(o, src, b - a);
+    } else {
+      for (size_t i = 0; i < b - a; i++) o[i] = src[i * sw];
+    }
+    if (ox1 > b) memset(out + (b - ox0), pad, ox1 - b);
+  }
+}
+
+/* Columns built per pass (a multiple of every NR up to 64): the column-matrix rows of a pass live on the stack. */
+#define IM2COL_CHUNK 512
+
+void qi_qu8_im2col_packed(const qi_window2d *g, size_t channels, const uint8_t *input, uint8_t sign_flip,
+                          uint8_t pad_value, size_t pix_begin, size_t pix_end, size_t nr, uint8_t *packed) {
+  assert(g && input && packed && channels >= 1 && pix_begin < pix_end && pix_end <= g->out_h * g->out_w);
+  assert(g->stride_h >= 1 && g->stride_w >= 1 && g->dilation_h >= 1 && g->dilation_w >= 1 && nr >= 1 && nr <= 64);
+  const size_t taps = g->kernel_h * g->kernel_w, k = channels * taps, kp = qi_qu8_round_up(k, KR);
+  const size_t plane = g->in_h * g->in_w, chunk = IM2COL_CHUNK / nr * nr;
+  /* Rows are built unflipped with the padding pre-flipped, then flipped together while interleaving. */
+  const uint8_t pad = pad_value ^ sign_flip;
+  uint8_t rows[KR][IM2COL_CHUNK];
+  pix_run runs[IM2COL_CHUNK + 2];
+  for (size_t c0 = pix_begin; c0 < pix_end; c0 += chunk) {
+    const size_t cols = pix_end - c0 < chunk ? pix_end - c0 : chunk, width = qi_qu8_round_up(cols, nr);
+    uint8_t *first_blk = packed + (c0 - pix_begin) / nr * nr * kp;
+    size_t n_runs = 0;
+    for (size_t j = 0; j < cols;) {
+      const size_t p = c0 + j, oy = p / g->out_w, ox = p % g->out_w;
+      const size_t len = g->out_w - ox < cols - j ? g->out_w - ox : cols - j;
+      runs[n_runs++] = (pix_run){j, j + len, oy, ox};
+      j += len;
+    }
+    for (size_t kb = 0; kb < kp; kb += KR) {
+      for (size_t i = 0; i < KR; i++) {
+        const size_t row = kb + i;
+        if (row >= k) {
+          memset(rows[i], sign_flip, width); /* 0 after the flip */
+          continue;
+        }
+        const size_t c = row / taps, t = row % taps;
+        im2col_row(g, input + c * plane, t / g->kernel_w, t % g->kernel_w, runs, n_runs, pad, rows[i]);
+        if (cols < width) memset(rows[i] + cols, pad, width - cols);
+      }
+      for (size_t b = 0; b < width; b += nr)
+        interleave4(rows[0] + b, rows[1] + b, rows[2] + b, rows[3] + b, nr, sign_flip,
+                    first_blk + b / nr * nr * kp + kb * nr);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+#include "kernels/isa.h"
+#include "kernels/qu8-lut/qu8-lut.h"
+#include "kernels/requant.h"
+
+static const qi_qu8_lut_config configs[QINFER_ISA_NEONI8MM + 1] = {
+    [QINFER_ISA_SCALAR] = {qi_qu8_lut_ukernel__scalar, "qi_qu8_lut_ukernel__scalar"},
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
+    [QINFER_ISA_AVX2] = {qi_qu8_lut_ukernel__avx2, "qi_qu8_lut_ukernel__avx2"},
+#endif /* x86 */
+};
+
+static qinfer_isa fallback_of(qinfer_isa isa) {
+  switch (isa) {
+    case QINFER_ISA_AVX512VNNI: return QINFER_ISA_AVXVNNI;
+    case QINFER_ISA_AVXVNNI: return QINFER_ISA_AVX2;
+    default: return QINFER_ISA_SCALAR;
+  }
+}
+
+const qi_qu8_lut_config *qi_qu8_lut_config_get(qinfer_isa isa) {
+  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
+  if ((size_t)isa >= sizeof configs / sizeof configs[0]) isa = QINFER_ISA_SCALAR;
+  while (isa != QINFER_ISA_SCALAR && !configs[isa].lut) isa = fallback_of(isa);
+  return &configs[isa];
+}
+
+void qi_qu8_lut_build(uint8_t table[256], qi_vunary_op op, const qi_f32_unary_params *fparams, qi_qu8_lut_side x,
+                      qi_qu8_lut_side y, int32_t qmin, int32_t qmax) {
+  float v[256];
+  for (int b = 0; b < 256; b++) {
+    const int32_t q = x.is_int8 ? (int32_t)(int8_t)(uint8_t)b : b;
+    v[b] = (float)(q - x.zero_point) * x.scale;
+  }
+  if (op != QI_VUNARY_COUNT) {
+    qi_f32_unary_params none = {0};
+    qi_f32_vunary_config_get(op, QINFER_ISA_SCALAR)(256, v, v, fparams ? fparams : &none);
+  }
+  for (int b = 0; b < 256; b++) table[b] = (uint8_t)qi_quantize_f32(v[b], y.scale, y.zero_point, qmin, qmax);
+}

@@ -1,0 +1,33 @@
+#include "kernels/isa.h"
+#include "kernels/qu8-quantize/qu8-quantize.h"
+
+static const qi_qu8_quantize_config configs[QINFER_ISA_NEONI8MM + 1] = {
+    [QINFER_ISA_SCALAR] = {qi_qu8_quantize_ukernel__scalar, qi_qu8_dequantize_ukernel__scalar,
+                           "qi_qu8_quantize_ukernel__scalar", "qi_qu8_dequantize_ukernel__scalar"},
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
+    [QINFER_ISA_AVX2] = {qi_qu8_quantize_ukernel__avx2, qi_qu8_dequantize_ukernel__avx2,
+                         "qi_qu8_quantize_ukernel__avx2", "qi_qu8_dequantize_ukernel__avx2"},
+#endif /* x86 */
+};
+
+static qinfer_isa fallback_of(qinfer_isa isa) {
+  switch (isa) {
+    case QINFER_ISA_AVX512VNNI: return QINFER_ISA_AVXVNNI;
+    case QINFER_ISA_AVXVNNI: return QINFER_ISA_AVX2;
+    default: return QINFER_ISA_SCALAR;
+  }
+}
+
+const qi_qu8_quantize_config *qi_qu8_quantize_config_get(qinfer_isa isa) {
+  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
+  if ((size_t)isa >= sizeof configs / sizeof configs[0]) isa = QINFER_ISA_SCALAR;
+  while (isa != QINFER_ISA_SCALAR && !configs[isa].quantize) isa = fallback_of(isa);
+  return &configs[isa];
+}
+
+qi_qu8_quantize_params qi_qu8_quantize_params_make(float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
+                                                   int is_int8) {
+  const int32_t off = is_int8 ? 128 : 0;
+  return (qi_qu8_quantize_params){.scale = scale, .zero_point = zero_point + off, .qmin = qmin + off,
+                                  .qmax = qmax + off, .sign_flip = is_int8 ? 0x80 : 0};
+}

@@ -1,0 +1,39 @@
+#include "kernels/isa.h"
+#include "kernels/qu8-vmul/qu8-vmul.h"
+
+static const qi_qu8_vmul_config configs[QINFER_ISA_NEONI8MM + 1] = {
+    [QINFER_ISA_SCALAR] = {qi_qu8_vmul_minmax_ukernel__scalar, qi_qu8_vmulc_minmax_ukernel__scalar,
+                           "qi_qu8_vmul_minmax_ukernel__scalar", "qi_qu8_vmulc_minmax_ukernel__scalar"},
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
+    [QINFER_ISA_AVX2] = {qi_qu8_vmul_minmax_ukernel__avx2, qi_qu8_vmulc_minmax_ukernel__avx2,
+                         "qi_qu8_vmul_minmax_ukernel__avx2", "qi_qu8_vmulc_minmax_ukernel__avx2"},
+#endif /* x86 */
+};
+
+static qinfer_isa fallback_of(qinfer_isa isa) {
+  switch (isa) {
+    case QINFER_ISA_AVX512VNNI: return QINFER_ISA_AVXVNNI;
+    case QINFER_ISA_AVXVNNI: return QINFER_ISA_AVX2;
+    default: return QINFER_ISA_SCALAR;
+  }
+}
+
+const qi_qu8_vmul_config *qi_qu8_vmul_config_get(qinfer_isa isa) {
+  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
+  if ((size_t)isa >= sizeof configs / sizeof configs[0]) isa = QINFER_ISA_SCALAR;
+  while (isa != QINFER_ISA_SCALAR && !configs[isa].vmul) isa = fallback_of(isa);
+  return &configs[isa];
+}
+
+void qi_qu8_mul_params_init(qi_qu8_mul_params *p, float a_scale, int32_t a_zero_point, float b_scale,
+                            int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax,
+                            int is_int8) {
+  const int32_t off = is_int8 ? 128 : 0;
+  p->a_zero_point = a_zero_point + off;
+  p->b_zero_point = b_zero_point + off;
+  p->scale = (a_scale * b_scale) / y_scale;
+  p->y_zero_point = y_zero_point + off;
+  p->qmin = qmin + off;
+  p->qmax = qmax + off;
+  p->sign_flip = is_int8 ? 0x80 : 0;
+}

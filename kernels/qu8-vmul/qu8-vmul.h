@@ -1,0 +1,58 @@
+/* Quantized multiplication of two 8-bit vectors (or a vector and one broadcast value):
+ *
+ *   acc = (a - a_zero_point) * (b - b_zero_point)                          (int32, |acc| <= 65025)
+ *   y   = qi_requant_fp32(acc, scale, y_zero_point, qmin, qmax)            (kernels/requant.h)
+ *
+ * with scale = (a_scale * b_scale) / y_scale composed in float in that order (qi_qu8_mul_params_init).
+ * int8 tensors (sign_flip = 0x80) are handled in the uint8 domain (bytes ^ 0x80, zero points and qmin/qmax
+ * + 128), which gives exactly the int8 results. Every ISA computes the same IEEE operations. */
+#ifndef QI_QU8_VMUL_H
+#define QI_QU8_VMUL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/requant.h"
+#include "qinfer.h"
+
+typedef struct qi_qu8_mul_params {
+  int32_t a_zero_point, b_zero_point; /* uint8 domain */
+  float scale;                        /* (a_scale * b_scale) / y_scale, finite and > 0 */
+  int32_t y_zero_point, qmin, qmax;   /* uint8 domain, 0 <= qmin <= y_zero_point <= qmax <= 255 */
+  uint8_t sign_flip;                  /* 0 for uint8 tensors, 0x80 for int8 */
+} qi_qu8_mul_params;
+
+/* y[i] = a[i] (*) b[i]; the c variant: y[i] = a[i] (*) b[0] */
+typedef void (*qi_qu8_vmul_ukernel_fn)(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
+                                       const qi_qu8_mul_params *p);
+
+void qi_qu8_vmul_minmax_ukernel__scalar(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
+                                        const qi_qu8_mul_params *p);
+void qi_qu8_vmulc_minmax_ukernel__scalar(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
+                                         const qi_qu8_mul_params *p);
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
+void qi_qu8_vmul_minmax_ukernel__avx2(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
+                                      const qi_qu8_mul_params *p);
+void qi_qu8_vmulc_minmax_ukernel__avx2(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
+                                       const qi_qu8_mul_params *p);
+#endif
+
+typedef struct qi_qu8_vmul_config {
+  qi_qu8_vmul_ukernel_fn vmul, vmulc;
+  const char *vmul_name, *vmulc_name;
+} qi_qu8_vmul_config;
+
+/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without kernels fall back to avx2 / scalar. */
+const qi_qu8_vmul_config *qi_qu8_vmul_config_get(qinfer_isa isa);
+
+/* Zero points and [qmin, qmax] in the tensors' own domain (int8 when is_int8); scales finite and > 0. */
+void qi_qu8_mul_params_init(qi_qu8_mul_params *p, float a_scale, int32_t a_zero_point, float b_scale,
+                            int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax,
+                            int is_int8);
+
+static inline uint8_t qi_qu8_mul_one(int32_t a, int32_t b, const qi_qu8_mul_params *p) {
+  return (uint8_t)qi_requant_fp32((a - p->a_zero_point) * (b - p->b_zero_point), p->scale, p->y_zero_point,
+                                  p->qmin, p->qmax);
+}
+
+#endif /* QI_QU8_VMUL_H */
