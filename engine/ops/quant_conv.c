@@ -47,7 +47,8 @@ static void qgemm_tasks(void *arg, size_t i0, size_t i1) {
   const qgemm_tile_task *t = arg;
   const qi_qgemm_job *j = t->job;
   const size_t mr = j->cfg->mr, nr = j->cfg->nr;
-  const size_t panel = qi_qu8_gemm_panel_bytes(j->k, mr, j->cfg->w_bytes), xblock = qi_qu8_gemm_xblock_bytes(j->k, nr);
+  const size_t panel = qi_qu8_gemm_panel_bytes(j->k, mr, j->cfg->w_bytes);
+  const size_t xblock = qi_qu8_gemm_xblock_bytes(j->k, nr);
   for (size_t i = i0; i < i1; i++) {
     const size_t cb = i / t->panels, p = i % t->panels, c0 = cb * t->block, m0 = p * mr;
     const size_t nc = t->t1 - t->t0 - c0 < t->block ? t->t1 - t->t0 - c0 : t->block;
@@ -224,7 +225,6 @@ static qi_status qconv_state_new(qi_graph *g, qi_node *n, qconv_slots sl, qconv_
   return QINFER_OK;
 }
 
-
 /* The fast paths: every parameter, weights and bias constant, int8 weights with zero points 0. */
 static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *s, bool *done, qi_error *err) {
   *done = false;
@@ -278,10 +278,11 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *
       free(scale), free(bias);
       return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     }
-    for (size_t grp = 0; grp < s->groups; grp++)
-      qi_qu8_gemm_pack_w(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->w_bytes, (const int8_t *)w->data + grp * s->out_c_g * s->k_g, s->k_g,
-                         1, bias + grp * s->out_c_g, scale + grp * s->out_c_g, x_zp,
-                         (uint8_t *)s->packed + grp * s->group_bytes);
+    for (size_t grp = 0; grp < s->groups; grp++) {
+      const size_t c0 = grp * s->out_c_g;
+      qi_qu8_gemm_pack_w(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->w_bytes, (const int8_t *)w->data + c0 * s->k_g,
+                         s->k_g, 1, bias + c0, scale + c0, x_zp, (uint8_t *)s->packed + grp * s->group_bytes);
+    }
     free(scale), free(bias);
     s->params = qi_qu8_gemm_params_init(yzp + y_off, qmin + y_off, qmax + y_off, y_off ? 0x80 : 0);
     const qi_window2d *gm = &s->geom;
@@ -298,6 +299,8 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *
 qi_status qi_qlinearconv_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   qconv_state *s;
   QI_CHECK(qconv_state_new(g, n, qlinear_slots, &s, err));
+  if (n->act != QI_ACT_NONE && n->act != QI_ACT_CLAMP)
+    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
   bool done;
   QI_CHECK(qlinearconv_prepare_fast(g, n, s, &done, err));
   if (!done) s->path = QC_GENERIC;

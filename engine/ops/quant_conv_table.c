@@ -10,6 +10,6 @@ const qi_op qi_ops_quant_conv[] = {
      QI_OPF_FUSE_ACT},
     {"MatMulInteger", "", qi_matmulinteger_infer, qi_matmulinteger_prepare, qi_matmulinteger_run, qi_qmatmul_release,
      0},
-    {"QGemm", "com.microsoft", qi_qgemm_infer, qi_qgemm_prepare, qi_qgemm_run, qi_qmatmul_release, 0},
+    {"QGemm", "com.microsoft", qi_qgemm_infer, qi_qgemm_prepare, qi_qgemm_run, qi_qmatmul_release, QI_OPF_FUSE_ACT},
     {0},
 };

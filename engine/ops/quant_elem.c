@@ -166,8 +166,8 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, boo
     t.kmul = qi_qu8_vmul_config_get(g->isa);
   } else {
     for (int s = 0; s < 2; s++)
-      qi_qu8_add_params_init(&t.add[s], p[s].scale, p[s].zero_point, p[1 - s].scale, p[1 - s].zero_point,
-                             p[2].scale, p[2].zero_point, qmin, qmax, s8);
+      qi_qu8_add_params_init(&t.add[s], p[0].scale, p[0].zero_point, p[1].scale, p[1].zero_point, p[2].scale,
+                             p[2].zero_point, qmin, qmax, s8, n->act != QI_ACT_NONE, s);
     t.kadd = qi_qu8_vadd_config_get(g->isa);
   }
   const qi_tensor *ins[2] = {a, b};

@@ -10,6 +10,8 @@
 #define QI_QUANT_ELEM_OPS(X)                     \
   X(QuantizeLinear, "", 0)                       \
   X(DequantizeLinear, "", QI_OPF_FOLD_LATE)      \
+  X(QuantizeLinear, "com.microsoft", 0)          \
+  X(DequantizeLinear, "com.microsoft", QI_OPF_FOLD_LATE) \
   X(DynamicQuantizeLinear, "", 0)                \
   X(QLinearAdd, "com.microsoft", QI_OPF_FUSE_ACT) \
   X(QLinearMul, "com.microsoft", QI_OPF_FUSE_ACT) \

@@ -248,6 +248,8 @@ static qi_status qm_prepare(qi_graph *g, qi_node *n, qmatmul_kind kind, qi_error
   n->state = s;
   s->kind = kind;
   QI_CHECK(qm_read(g, n, kind, &s->sh, &s->y_dtype, err));
+  if (n->act != QI_ACT_NONE && n->act != QI_ACT_CLAMP && s->y_dtype != QINFER_DTYPE_FLOAT)
+    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
   if (s->sh.k == 0 || s->sh.m == 0 || s->sh.n == 0) return QINFER_OK; /* generic path handles empty products */
   return qm_prepare_fast(g, n, s, err);
 }
@@ -345,6 +347,8 @@ static qi_status run_generic(qi_graph *g, qi_node *n, const qmatmul_state *s, qi
     }
   }
   qi_parallel_for(pool, s->sh.batch * s->sh.m, 1, generic_rows, &t);
+  if (s->y_dtype == QINFER_DTYPE_FLOAT && n->act != QI_ACT_NONE)
+    qi_apply_act_f32(n, t.y, s->sh.batch * s->sh.m * s->sh.n); /* QGemm's float output: the float activation */
   return QINFER_OK;
 }
 

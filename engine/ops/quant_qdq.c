@@ -31,6 +31,10 @@ qi_status qi_quant_fail(qi_error *err, qi_status code, const qi_node *n, const c
   return qi_fail(err, code, "node '%s' (%s): %s", n->name ? n->name : "", n->op_type, msg);
 }
 
+/* ONNX Runtime's com.microsoft QuantizeLinear / DequantizeLinear (what quantizers emit for models below
+ * opset 13) take the per-axis `axis` attribute at every version: they behave as the opset 13 ops. */
+static int qdq_opset(const qi_node *n) { return strcmp(n->domain, "com.microsoft") == 0 ? 13 : n->opset; }
+
 static bool is_q8(int dt) { return dt == QINFER_DTYPE_UINT8 || dt == QINFER_DTYPE_INT8; }
 
 /* Where the parameters of element i of x are: per tensor (axis_len 1, inner = numel), per axis (slice
@@ -95,8 +99,8 @@ static qi_status blocked_params(qi_graph *g, const qi_node *n, const qi_tensor *
 /* The parameters of a Q/DQ node: shapes only (read == false, infer) or with checked values (run). */
 static qi_status qdq_params(qi_graph *g, const qi_node *n, const qi_tensor *x, int dflt_dtype, bool read,
                             qdq_layout *out, qi_error *err) {
-  const int64_t axis = n->opset >= 13 ? qi_attr_int(n, "axis", 1) : 1;
-  const int64_t block = n->opset >= 21 ? qi_attr_int(n, "block_size", 0) : 0;
+  const int64_t axis = qdq_opset(n) >= 13 ? qi_attr_int(n, "axis", 1) : 1;
+  const int64_t block = qdq_opset(n) >= 21 ? qi_attr_int(n, "block_size", 0) : 0;
   if (block < 0) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "block_size %lld is negative", (long long)block);
   const qi_tensor *s = qi_node_in(g, n, 1);
   if (!s) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "the scale input is missing");
@@ -232,7 +236,7 @@ static qi_status check_arity(qi_graph *g, const qi_node *n, int min_in, int max_
 
 static qi_status quantize_out_dtype(qi_graph *g, const qi_node *n, int *out, qi_error *err) {
   const qi_tensor *z = qi_node_in(g, n, 2);
-  const int64_t odt = n->opset >= 21 ? qi_attr_int(n, "output_dtype", 0) : 0;
+  const int64_t odt = qdq_opset(n) >= 21 ? qi_attr_int(n, "output_dtype", 0) : 0;
   if (z && odt && odt != z->dtype)
     return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "output_dtype %lld differs from the zero point's type %s",
                          (long long)odt, qi_dtype_name(z->dtype));

@@ -27,32 +27,29 @@ const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qinfer_isa isa) {
   return &configs[isa];
 }
 
-#define QI_ADD_MULT_LIMIT (1 << 20)
-
 void qi_qu8_add_params_init(qi_qu8_add_params *p, float a_scale, int32_t a_zero_point, float b_scale,
                             int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax,
-                            int is_int8) {
-  /* The ratios in double (exact quotients of two floats to 53 bits), then the largest shift <= 30 that keeps
-   * both rounded multipliers below 2^20. */
-  const double ra = (double)a_scale / (double)y_scale, rb = (double)b_scale / (double)y_scale;
-  int shift = 30;
-  double ma = nearbyint(ldexp(ra, shift)), mb = nearbyint(ldexp(rb, shift));
-  while (shift > 0 && (ma >= QI_ADD_MULT_LIMIT || mb >= QI_ADD_MULT_LIMIT)) {
-    shift--;
-    ma = nearbyint(ldexp(ra, shift));
-    mb = nearbyint(ldexp(rb, shift));
+                            int is_int8, int float_path, int swapped) {
+  p->a_ratio = a_scale / y_scale;
+  p->b_ratio = b_scale / y_scale;
+  /* ONNX Runtime's y_zp - (ra * a_zp + rb * b_zp), as its build computes it: the first product fused */
+  p->fixed = (float)y_zero_point - fmaf(p->a_ratio, (float)a_zero_point, p->b_ratio * (float)b_zero_point);
+  p->a_scale = a_scale;
+  p->b_scale = b_scale;
+  p->y_scale = y_scale;
+  p->a_zero_point = a_zero_point;
+  p->b_zero_point = b_zero_point;
+  p->y_zero_point = y_zero_point;
+  p->qmin = qmin;
+  p->qmax = qmax;
+  p->is_int8 = is_int8 != 0;
+  p->float_path = float_path != 0;
+  if (swapped) {
+    float f = p->a_ratio;
+    p->a_ratio = p->b_ratio, p->b_ratio = f;
+    f = p->a_scale;
+    p->a_scale = p->b_scale, p->b_scale = f;
+    const int32_t z = p->a_zero_point;
+    p->a_zero_point = p->b_zero_point, p->b_zero_point = z;
   }
-  if (ma >= QI_ADD_MULT_LIMIT) ma = QI_ADD_MULT_LIMIT - 1;
-  if (mb >= QI_ADD_MULT_LIMIT) mb = QI_ADD_MULT_LIMIT - 1;
-  const int32_t off = is_int8 ? 128 : 0;
-  p->a_multiplier = (int32_t)ma;
-  p->b_multiplier = (int32_t)mb;
-  p->shift = (uint32_t)shift;
-  p->bias = -p->a_multiplier * (a_zero_point + off) - p->b_multiplier * (b_zero_point + off);
-  p->rounding = shift > 0 ? ((int32_t)1 << (shift - 1)) - 1 : 0;
-  p->round_mask = shift > 0 ? 1 : 0;
-  p->y_zero_point = y_zero_point + off;
-  p->qmin = qmin + off;
-  p->qmax = qmax + off;
-  p->sign_flip = is_int8 ? 0x80 : 0;
 }

@@ -1,38 +1,37 @@
-/* Quantized addition of two 8-bit vectors (or a vector and one broadcast value), each input rescaled to the
- * output scale in integer arithmetic (docs/quantization.md, "QLinearAdd"):
+/* Quantized addition of two 8-bit vectors (or a vector and one broadcast value) (docs/quantization.md,
+ * "QLinearAdd"). Two formulas, both those ONNX Runtime computes, so that a quantized model gives the same
+ * bytes in qinfer and in ORT (a one-step difference in a residual Add would otherwise spread through every
+ * later layer):
  *
- *   acc = bias + a_multiplier * a + b_multiplier * b                       (int32, uint8-domain a, b)
- *   y   = clamp(rshift_half_even(acc, shift) + y_zero_point, qmin, qmax)
- *   rshift_half_even(acc, s) = asr(acc + rounding + (asr(acc, s) & round_mask), s)
+ *   fused  (QLinearAdd, and a QDQ Add whose output is quantized directly; ORT's QLinearAdd kernel):
+ *          ra = a_scale / y_scale, rb = b_scale / y_scale, fixed = y_zp - fma(ra, a_zp, rb * b_zp)
+ *          y  = sat(round_half_even(fma(a, ra, fma(b, rb, fixed))))
+ *          with b broadcast: fixed_b = fixed + b * rb (a multiply, then an add), y = sat(rne(fma(a, ra, fixed_b)))
+ *   float  (a QDQ Add followed by Relu / Clip before its QuantizeLinear; ORT runs DequantizeLinear, Add, the
+ *          activation and QuantizeLinear in float):
+ *          s = (float)(a - a_zp) * a_scale + (float)(b - b_zp) * b_scale
+ *          y = sat(round_half_even(s / y_scale) + y_zp)   (the activation: the [qmin, qmax] clamp, exact)
  *
- * asr is the arithmetic shift (floor division by 2^s); a_multiplier = round(a_scale / y_scale * 2^shift),
- * b_multiplier likewise (both < 2^20); bias = -a_multiplier * a_zero_point - b_multiplier * b_zero_point;
- * rounding = 2^(shift-1) - 1 and round_mask = 1 (both 0 when shift = 0), which rounds acc / 2^shift half to
- * even (adding the parity of the floor turns the tie of an odd floor up). shift is the largest value <= 30
- * that keeps both multipliers below 2^20, so |acc| < 2^30 and nothing overflows. All integer: identical on
- * every ISA. Error bound: |acc / 2^shift - exact| <= 255 * 2^-shift (< 1 step while max(a_scale, b_scale) /
- * y_scale < 2048), so y is within one step of round_half_even((DQ(a) + DQ(b)) / y_scale) + y_zero_point,
- * clamped, and equal to it whenever the multipliers are exact (dyadic scale ratios).
- * Ratios of 2^20 and more have their multiplier clamped to 2^20 - 1 (the output saturates anyway unless both
- * terms cancel).
- *
- * int8 tensors (sign_flip = 0x80) are handled in the uint8 domain: loaded bytes ^ 0x80, zero points and
- * qmin/qmax + 128, stored bytes ^ 0x80 — exactly the int8 results. */
+ * a, b are the stored values (uint8, or int8 as signed values); every float operation is IEEE binary32 with
+ * round-to-nearest-even, the fused multiply-adds are single-rounding (fmaf in C, vfmadd on x86, vfma on ARM),
+ * and nothing else is contracted (the build uses -ffp-contract=off), so every ISA gives the same bytes.
+ * sat clamps to [qmin, qmax], the type's range narrowed by a fused activation. */
 #ifndef QI_QU8_VADD_H
 #define QI_QU8_VADD_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "qinfer.h"
 
 typedef struct qi_qu8_add_params {
-  int32_t a_multiplier, b_multiplier; /* 0 .. 2^20 - 1 */
-  int32_t bias;                       /* minus the zero points' products (uint8 domain) */
-  int32_t rounding, round_mask;       /* 2^(shift-1) - 1 and 1; 0 and 0 when shift = 0 */
-  uint32_t shift;                     /* 0 .. 30 */
-  int32_t y_zero_point, qmin, qmax;   /* uint8 domain, 0 <= qmin <= qmax <= 255 */
-  uint8_t sign_flip;                  /* 0 for uint8 tensors, 0x80 for int8 */
+  float a_ratio, b_ratio, fixed;   /* fused formula */
+  float a_scale, b_scale, y_scale; /* float formula */
+  int32_t a_zero_point, b_zero_point, y_zero_point;
+  int32_t qmin, qmax;              /* output range in the tensors' own domain */
+  uint8_t is_int8;                 /* bytes are int8 values */
+  uint8_t float_path;              /* 1: the float formula */
 } qi_qu8_add_params;
 
 /* y[i] = a[i] (+) b[i] */
@@ -62,24 +61,41 @@ typedef struct qi_qu8_vadd_config {
 const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qinfer_isa isa);
 
 /* Parameters from the operands' scales and zero points (zero points and [qmin, qmax] in the tensors' own
- * domain: uint8, or int8 when is_int8). Scales finite and > 0. */
+ * domain: uint8, or int8 when is_int8). Scales finite and > 0. swapped: the kernels will receive b as their
+ * first operand (a broadcast a): `fixed` is still formed in (a, b) order, the other fields are exchanged. */
 void qi_qu8_add_params_init(qi_qu8_add_params *p, float a_scale, int32_t a_zero_point, float b_scale,
                             int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax,
-                            int is_int8);
+                            int is_int8, int float_path, int swapped);
 
-/* Arithmetic shift right (floor division by 2^s) without relying on the implementation-defined >> of a
- * negative int32. */
-static inline int32_t qi_asr32(int32_t x, uint32_t s) {
-  return x >= 0 ? (int32_t)((uint32_t)x >> s) : (int32_t)~(~(uint32_t)x >> s);
+static inline int32_t qi_qu8_add_value(uint8_t byte, const qi_qu8_add_params *p) {
+  return p->is_int8 ? (int32_t)(int8_t)byte : (int32_t)byte;
 }
 
-/* One element of the add rule (the scalar kernels and tests share it). */
-static inline uint8_t qi_qu8_add_one(int32_t a, int32_t b, const qi_qu8_add_params *p) {
-  const int32_t acc = p->bias + p->a_multiplier * a + p->b_multiplier * b;
-  int32_t v = qi_asr32(acc + p->rounding + (qi_asr32(acc, p->shift) & p->round_mask), p->shift) + p->y_zero_point;
-  v = v < p->qmin ? p->qmin : v;
-  v = v > p->qmax ? p->qmax : v;
-  return (uint8_t)v;
+/* round half to even of a float known to lie well inside int32, then the clamp */
+static inline uint8_t qi_qu8_add_store(float v, int32_t zp, const qi_qu8_add_params *p) {
+  int32_t q = (int32_t)nearbyintf(v) + zp;
+  q = q < p->qmin ? p->qmin : q;
+  q = q > p->qmax ? p->qmax : q;
+  return (uint8_t)q;
+}
+
+/* The fused formula with b broadcast: fixed + b * rb, rounded after the multiply and after the add. */
+static inline float qi_qu8_add_fixed_b(int32_t b, const qi_qu8_add_params *p) {
+  const float prod = (float)b * p->b_ratio;
+  return p->fixed + prod;
+}
+
+/* One element (the scalar kernels and the tests' oracle share it); b_fixed: qi_qu8_add_fixed_b(b) when b is
+ * the broadcast operand, NAN otherwise. */
+static inline uint8_t qi_qu8_add_one(int32_t a, int32_t b, float b_fixed, const qi_qu8_add_params *p) {
+  if (p->float_path) {
+    const float va = (float)(a - p->a_zero_point) * p->a_scale, vb = (float)(b - p->b_zero_point) * p->b_scale;
+    const float s = va + vb;
+    return qi_qu8_add_store(s / p->y_scale, p->y_zero_point, p);
+  }
+  const float t = b_fixed == b_fixed ? fmaf((float)a, p->a_ratio, b_fixed)
+                                     : fmaf((float)a, p->a_ratio, fmaf((float)b, p->b_ratio, p->fixed));
+  return qi_qu8_add_store(t, 0, p);
 }
 
 #endif /* QI_QU8_VADD_H */

@@ -64,7 +64,7 @@ static int run_case(const qconv_case *cc, uint32_t seed) {
   const float xs = 0.01f + (float)(qh_rnd(&seed) % 100) * 0.0004f;
   for (int64_t c = 0; c < cout; c++) {
     ws[c] = cc->per_channel || c == 0 ? 0.002f + (float)(qh_rnd(&seed) % 100) * 0.0002f : ws[0];
-    const int zp = cc->w_zp_nonzero ? qh_rnd_range(&seed, cc->w_u8 ? 0 : -128, cc->w_u8 ? 255 : 127) : (cc->w_u8 ? 0 : 0);
+    const int zp = cc->w_zp_nonzero ? qh_rnd_range(&seed, cc->w_u8 ? 0 : -128, cc->w_u8 ? 255 : 127) : 0;
     wzp[c] = cc->per_channel || c == 0 ? (uint8_t)zp : wzp[0];
     bias[c] = cc->bias ? qh_rnd_range(&seed, -3000, 3000) : 0;
   }

@@ -18,20 +18,29 @@ typedef struct qp {
 
 /* The add rule of docs/quantization.md, from the scales: multipliers round(r * 2^shift) < 2^20 with the
  * largest shift <= 30, then round half to even of the scaled sum. */
-static int32_t add_ref(int32_t a, int32_t b, qp pa, qp pb, qp py, int32_t qmin, int32_t qmax) {
-  const double ra = (double)pa.s / py.s, rb = (double)pb.s / py.s;
-  int shift = 30;
-  double ma = nearbyint(ldexp(ra, shift)), mb = nearbyint(ldexp(rb, shift));
-  while (shift > 0 && (ma >= 1048576.0 || mb >= 1048576.0)) {
-    shift--;
-    ma = nearbyint(ldexp(ra, shift));
-    mb = nearbyint(ldexp(rb, shift));
+/* ONNX Runtime's two QLinearAdd formulas (kernels/qu8-vadd/qu8-vadd.h), written out from the scales: the
+ * float one (DequantizeLinear, Add, QuantizeLinear) when an activation is fused, else the fused multiply-add
+ * one, whose order depends on which operand is broadcast along the innermost run (bcast: 1 = b, 2 = a). */
+static int32_t add_ref(int32_t a, int32_t b, qp pa, qp pb, qp py, int32_t qmin, int32_t qmax, int act, int bcast) {
+  if (act) {
+    const float da = (float)(a - pa.z) * pa.s, db = (float)(b - pb.z) * pb.s;
+    const float sum = da + db;
+    return qh_clamp(rint((double)(sum / py.s)) + py.z, qmin, qmax);
   }
-  const int64_t acc = (int64_t)ma * (a - pa.z) + (int64_t)mb * (b - pb.z), den = (int64_t)1 << shift;
-  int64_t q = acc / den, r = acc % den;
-  if (r < 0) q--, r += den;
-  if (2 * r > den || (2 * r == den && (q & 1))) q++;
-  return qh_clamp((double)q + py.z, qmin, qmax);
+  const float ra = pa.s / py.s, rb = pb.s / py.s;
+  const float zb = rb * (float)pb.z;
+  const float fixed = (float)py.z - fmaf(ra, (float)pa.z, zb);
+  float t;
+  if (bcast == 1) {
+    const float bt = (float)b * rb;
+    t = fmaf((float)a, ra, fixed + bt);
+  } else if (bcast == 2) {
+    const float at = (float)a * ra;
+    t = fmaf((float)b, rb, fixed + at);
+  } else {
+    t = fmaf((float)a, ra, fmaf((float)b, rb, fixed));
+  }
+  return qh_clamp(rint((double)t), qmin, qmax);
 }
 
 static int32_t mul_ref(int32_t a, int32_t b, qp pa, qp pb, qp py, int32_t qmin, int32_t qmax) {
@@ -94,7 +103,12 @@ static void run_binary(const char *op, const bin_case *c, int s8, int constant, 
     for (int d = ry - 1; d >= 0; d--) idx[d] = r % yd[d], r /= yd[d];
     const int32_t va = qh_value(a[bcast_index(idx, ry, c->ra, c->ad)], s8);
     const int32_t vb = qh_value(b[bcast_index(idx, ry, c->rb, c->bd)], s8);
-    const int32_t v = mul ? mul_ref(va, vb, p[0], p[1], p[2], qmin, qmax) : add_ref(va, vb, p[0], p[1], p[2], qmin, qmax);
+    /* which operand is constant along the output's innermost dimension (the op's kernels see it broadcast) */
+    const int64_t alast = c->ra ? c->ad[c->ra - 1] : 1, blast = c->rb ? c->bd[c->rb - 1] : 1;
+    const int64_t ylast = ry ? yd[ry - 1] : 1;
+    const int bcast = ylast > 1 && blast == 1 && alast > 1 ? 1 : (ylast > 1 && alast == 1 && blast > 1 ? 2 : 0);
+    const int32_t v = mul ? mul_ref(va, vb, p[0], p[1], p[2], qmin, qmax)
+                          : add_ref(va, vb, p[0], p[1], p[2], qmin, qmax, act, bcast);
     want[i] = (uint8_t)v;
     if (!mul) { /* the rule is within one step of the exact value */
       const double exact = ((double)p[0].s * (va - p[0].z) + (double)p[1].s * (vb - p[1].z)) / p[2].s;

@@ -176,7 +176,9 @@ static int run_case(const mm_case *mc, uint32_t seed) {
       for (size_t i = 0; i < yn && ok; i++) {
         const float sc = (alpha * as) * bs[i % (size_t)n];
         if (out_float) {
-          const float want = (float)(int32_t)acc[i] * sc, got = ((const float *)y)[i];
+          float want = (float)(int32_t)acc[i] * sc;
+          if (mc->act) want = want < act_min ? act_min : want > act_max ? act_max : want;
+          const float got = ((const float *)y)[i];
           if (want != got) {
             fprintf(stderr, "QGemm float %s case %d: y[%zu] = %.9g, want %.9g\n", qi_isa_name(qh_isas[ii]), p, i,
                     (double)got, (double)want);
@@ -228,7 +230,8 @@ static void matmul_grid(void) {
       for (int v = 0; v < 6; v++) {
         mm_case mc = {.kind = (kind_t)kind, .a_rank = shapes[si].ar, .b_rank = shapes[si].br, .a_s8 = v % 2,
                       .y_s8 = (v / 2) % 2, .per_column = v % 3 != 0 && shapes[si].br >= 2, .const_b = v != 5,
-                      .b_u8 = v == 4, .zp_nonzero = v == 3 || kind == K_INTEGER, .act = kind == K_QLINEAR ? (v == 2 ? 1 : v == 1 ? 2 : 0) : 0};
+                      .b_u8 = v == 4, .zp_nonzero = v == 3 || kind == K_INTEGER,
+                      .act = kind == K_QLINEAR ? (v == 2 ? 1 : v == 1 ? 2 : 0) : 0};
         memcpy(mc.a_dims, shapes[si].ad, sizeof mc.a_dims);
         memcpy(mc.b_dims, shapes[si].bd, sizeof mc.b_dims);
         ok &= run_case(&mc, seed++);
@@ -247,7 +250,7 @@ static void qgemm_grid(void) {
       mm_case mc = {.kind = K_QGEMM, .a_rank = 2, .b_rank = 2, .trans_a = v % 2, .trans_b = (v / 2) % 2,
                     .c_kind = v % 5, .a_s8 = (v / 3) % 2, .y_s8 = (v / 4) % 2, .per_column = v % 3 != 1,
                     .const_b = v % 7 != 3, .b_u8 = v % 9 == 5, .zp_nonzero = v % 8 == 6,
-                    .alpha = v % 4 == 2 ? 0.75f : 1.0f, .float_out = v % 6 == 1};
+                    .alpha = v % 4 == 2 ? 0.75f : 1.0f, .float_out = v % 6 == 1, .act = v % 5 == 1 ? 1 : 0};
       mc.a_dims[0] = mc.trans_a ? k : m, mc.a_dims[1] = mc.trans_a ? m : k;
       mc.b_dims[0] = mc.trans_b ? n : k, mc.b_dims[1] = mc.trans_b ? k : n;
       ok &= run_case(&mc, seed++);

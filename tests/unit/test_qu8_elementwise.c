@@ -99,15 +99,30 @@ static void test_quantize(qinfer_isa isa) {
 
 /* ---- add ---- */
 
-/* The documented rule in int64 from the parameters: round_half_even((ma (a - za) + mb (b - zb)) / 2^s) + zy. */
-static int32_t add_oracle(int32_t a, int32_t b, int32_t za, int32_t zb, const qi_qu8_add_params *p, int s8) {
-  const int32_t off = s8 ? 128 : 0;
-  const int64_t acc = (int64_t)p->a_multiplier * (a - za) + (int64_t)p->b_multiplier * (b - zb);
-  const int64_t den = (int64_t)1 << p->shift;
-  int64_t q = acc / den, r = acc % den;
-  if (r < 0) q -= 1, r += den; /* floor */
-  if (2 * r > den || (2 * r == den && (q & 1))) q += 1;
-  return clampi((double)q + (p->y_zero_point - off), p->qmin - off, p->qmax - off);
+/* The two documented formulas written out from the scales (ONNX Runtime's QLinearAdd kernel, and its float
+ * DequantizeLinear -> Add -> QuantizeLinear path), independent of the params struct's precomputation. */
+static int32_t add_oracle(int32_t a, int32_t b, float sa, int32_t za, float sb, int32_t zb, float sy, int32_t zy,
+                          int32_t qmin, int32_t qmax, int float_path, int b_broadcast) {
+  float v;
+  int32_t zp = 0;
+  if (float_path) {
+    const float da = (float)(a - za) * sa, db = (float)(b - zb) * sb;
+    const float sum = da + db;
+    v = sum / sy;
+    zp = zy;
+  } else {
+    const float ra = sa / sy, rb = sb / sy;
+    const float pb = rb * (float)zb;
+    float fixed = (float)zy - fmaf(ra, (float)za, pb);
+    if (b_broadcast) {
+      const float bterm = (float)b * rb;
+      fixed = fixed + bterm;
+      v = fmaf((float)a, ra, fixed);
+    } else {
+      v = fmaf((float)a, ra, fmaf((float)b, rb, fixed));
+    }
+  }
+  return clampi(rint((double)v) + zp, qmin, qmax);
 }
 
 /* The exact real-valued result, rounded half to even. */
@@ -138,11 +153,9 @@ static void test_add(qinfer_isa isa) {
       const int32_t qmin = s8 ? -128 : 0, qmax = s8 ? 127 : 255;
       const int32_t za = qmin + (int32_t)(next() % 256), zb = qmin + (int32_t)(next() % 256);
       const int32_t zy = qmin + (int32_t)(next() % 256);
+      for (int fp = 0; fp < 2; fp++) {
       qi_qu8_add_params p;
-      qi_qu8_add_params_init(&p, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, s8);
-      CHECK_MSG(p.a_multiplier >= 0 && p.a_multiplier < (1 << 20) && p.b_multiplier >= 0 &&
-                    p.b_multiplier < (1 << 20) && p.shift <= 30,
-                "multipliers %d %d shift %u", p.a_multiplier, p.b_multiplier, p.shift);
+      qi_qu8_add_params_init(&p, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, s8, fp, 0);
       /* every pair of bytes */
       for (int i = 0; i < 65536; i++) a[i] = (uint8_t)(i >> 8), b[i] = (uint8_t)i;
       y[65536] = 0x5a;
@@ -150,11 +163,11 @@ static void test_add(qinfer_isa isa) {
       CHECK(y[65536] == 0x5a);
       for (int i = 0; i < 65536; i++) {
         const int32_t va = value_of(a[i], s8), vb = value_of(b[i], s8), got = value_of(y[i], s8);
-        const int32_t want = add_oracle(va, vb, za, zb, &p, s8);
+        const int32_t want = add_oracle(va, vb, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, fp, 0);
         if (got != want && bad++ < 5)
-          CHECK_MSG(0, "%s %s scales %g %g %g zps %d %d %d: a=%d b=%d -> %d, oracle %d (mult %d %d shift %u)",
-                    c->vadd_name, s8 ? "int8" : "uint8", (double)sc.sa, (double)sc.sb, (double)sc.sy, za, zb, zy, va,
-                    vb, got, want, p.a_multiplier, p.b_multiplier, p.shift);
+          CHECK_MSG(0, "%s %s %s formula, scales %g %g %g zps %d %d %d: a=%d b=%d -> %d, oracle %d", c->vadd_name,
+                    s8 ? "int8" : "uint8", fp ? "float" : "fused", (double)sc.sa, (double)sc.sb, (double)sc.sy, za, zb,
+                    zy, va, vb, got, want);
         const int32_t real = add_real(va, vb, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax);
         if (abs(got - real) > 1 && off_real++ < 5)
           CHECK_MSG(0, "%s %s scales %g %g %g: a=%d b=%d -> %d, real-valued %d: more than one step", c->vadd_name,
@@ -169,20 +182,23 @@ static void test_add(qinfer_isa isa) {
         c->vaddc(n, a, &bb, y, &p);
         CHECK(y[n] == 0x5a);
         for (size_t i = 0; i < n; i++) {
-          const int32_t want = add_oracle(value_of(a[i], s8), value_of(bb, s8), za, zb, &p, s8);
+          const int32_t want = add_oracle(value_of(a[i], s8), value_of(bb, s8), sc.sa, za, sc.sb, zb, sc.sy, zy, qmin,
+                                          qmax, fp, 1);
           if (value_of(y[i], s8) != want && bad++ < 5)
             CHECK_MSG(0, "%s n=%zu %s: a[%zu]=%d b=%d -> %d, oracle %d", c->vaddc_name, n, s8 ? "int8" : "uint8", i,
                       value_of(a[i], s8), value_of(bb, s8), value_of(y[i], s8), want);
         }
       }
+      }
     }
   /* a narrowed output range (fused clamp) */
   qi_qu8_add_params p;
-  qi_qu8_add_params_init(&p, 0.05f, 10, 0.07f, 200, 0.1f, 100, 100, 180, 0);
+  qi_qu8_add_params_init(&p, 0.05f, 10, 0.07f, 200, 0.1f, 100, 100, 180, 0, 0, 0);
   for (int i = 0; i < 65536; i++) a[i] = (uint8_t)(i >> 8), b[i] = (uint8_t)i;
   c->vadd(65536, a, b, y, &p);
   for (int i = 0; i < 65536; i++)
-    if ((y[i] < 100 || y[i] > 180 || y[i] != add_oracle(a[i], b[i], 10, 200, &p, 0)) && bad++ < 5)
+    if ((y[i] < 100 || y[i] > 180 || y[i] != add_oracle(a[i], b[i], 0.05f, 10, 0.07f, 200, 0.1f, 100, 100, 180, 0, 0)) &&
+        bad++ < 5)
       CHECK_MSG(0, "%s clamp [100, 180]: a=%d b=%d -> %d", c->vadd_name, a[i], b[i], y[i]);
   CHECK(bad == 0);
   CHECK(off_real == 0);

@@ -181,41 +181,39 @@ static void test_pack_x(void) {
 static void test_pack_w(void) {
   uint32_t seed = 9;
   int ok = 1;
-  for (size_t wb = 1; wb <= 2; wb++)
-  for (size_t mr = 1; mr <= 8; mr += 3)
-    for (size_t m = 1; m <= 11; m += 2)
-      for (size_t k = 1; k <= 10; k += 3) {
-        int8_t *w = malloc(m * k);
-        int32_t *b = malloc(m * sizeof(int32_t));
-        float *s = malloc(m * sizeof(float));
-        for (size_t i = 0; i < m * k; i++) w[i] = (int8_t)rnd(&seed);
-        for (size_t i = 0; i < m; i++) b[i] = (int32_t)rnd(&seed) - (1 << 23), s[i] = (float)(i + 1) * 0.25f;
-        const int32_t zp = (int32_t)(rnd(&seed) % 256);
-        uint8_t *p = malloc(qi_qu8_gemm_packed_w_bytes(m, k, mr, wb));
-        qi_qu8_gemm_pack_w(m, k, mr, wb, w, 1, m, b, s, zp, p); /* source read transposed: W[i][j] = w[j * m + i] */
-        const size_t panel = qi_qu8_gemm_panel_bytes(k, mr, wb), kp = qi_qu8_round_up(k, 4);
-        for (size_t i = 0; i < qi_qu8_round_up(m, mr); i++) {
-          const uint8_t *pp = p + i / mr * panel;
-          int32_t pb;
-          float ps;
-          memcpy(&pb, pp + (i % mr) * 4, 4);
-          memcpy(&ps, pp + (mr + i % mr) * 4, 4);
-          int64_t sum = 0;
-          for (size_t j = 0; j < kp; j++) {
-            const size_t at = (j / 4) * mr * 4 + (i % mr) * 4 + j % 4;
-            int16_t got16 = 0;
-            if (wb == 2) memcpy(&got16, pp + 8 * mr + 2 * at, 2);
-            const int got = wb == 2 ? got16 : (int8_t)pp[8 * mr + at];
-            const int8_t want = (i < m && j < k) ? w[j * m + i] : 0;
-            if (got != want) ok = 0;
-            sum += want;
-          }
-          const int32_t want_b = i < m ? (int32_t)(b[i] - (int64_t)zp * sum) : 0;
-          if (pb != want_b || ps != (i < m ? s[i] : 0.0f)) ok = 0;
-        }
-        if (!ok) fprintf(stderr, "pack_w: m=%zu k=%zu mr=%zu w_bytes %zu mismatch\n", m, k, mr, wb);
-        free(w), free(b), free(s), free(p);
+  for (size_t v = 0; v < 2 * 3 * 6 * 4; v++) {
+    const size_t wb = 1 + v / 72, mr = 1 + 3 * (v / 24 % 3), m = 1 + 2 * (v / 4 % 6), k = 1 + 3 * (v % 4);
+    int8_t *w = malloc(m * k);
+    int32_t *b = malloc(m * sizeof(int32_t));
+    float *s = malloc(m * sizeof(float));
+    for (size_t i = 0; i < m * k; i++) w[i] = (int8_t)rnd(&seed);
+    for (size_t i = 0; i < m; i++) b[i] = (int32_t)rnd(&seed) - (1 << 23), s[i] = (float)(i + 1) * 0.25f;
+    const int32_t zp = (int32_t)(rnd(&seed) % 256);
+    uint8_t *p = malloc(qi_qu8_gemm_packed_w_bytes(m, k, mr, wb));
+    qi_qu8_gemm_pack_w(m, k, mr, wb, w, 1, m, b, s, zp, p); /* source read transposed: W[i][j] = w[j * m + i] */
+    const size_t panel = qi_qu8_gemm_panel_bytes(k, mr, wb), kp = qi_qu8_round_up(k, 4);
+    for (size_t i = 0; i < qi_qu8_round_up(m, mr); i++) {
+      const uint8_t *pp = p + i / mr * panel;
+      int32_t pb;
+      float ps;
+      memcpy(&pb, pp + (i % mr) * 4, 4);
+      memcpy(&ps, pp + (mr + i % mr) * 4, 4);
+      int64_t sum = 0;
+      for (size_t j = 0; j < kp; j++) {
+        const size_t at = (j / 4) * mr * 4 + (i % mr) * 4 + j % 4;
+        int16_t got16 = 0;
+        if (wb == 2) memcpy(&got16, pp + 8 * mr + 2 * at, 2);
+        const int got = wb == 2 ? got16 : (int8_t)pp[8 * mr + at];
+        const int8_t want = (i < m && j < k) ? w[j * m + i] : 0;
+        if (got != want) ok = 0;
+        sum += want;
       }
+      const int32_t want_b = i < m ? (int32_t)(b[i] - (int64_t)zp * sum) : 0;
+      if (pb != want_b || ps != (i < m ? s[i] : 0.0f)) ok = 0;
+    }
+    if (!ok) fprintf(stderr, "pack_w: m=%zu k=%zu mr=%zu w_bytes %zu mismatch\n", m, k, mr, wb);
+    free(w), free(b), free(s), free(p);
+  }
   CHECK(ok);
 }
 
@@ -314,7 +312,8 @@ static void bench(void) {
       qi_qu8_gemm_pack_w(m, k, cfg->mr, cfg->w_bytes, w, k, 1, NULL, scale, 0, pw);
       qi_qu8_gemm_pack_x(k, n, cfg->nr, x, n, 1, 0, px);
       const qi_qu8_gemm_params params = qi_qu8_gemm_params_init(0, 0, 255, 0);
-      const size_t panel = qi_qu8_gemm_panel_bytes(k, cfg->mr, cfg->w_bytes), xblk = qi_qu8_gemm_xblock_bytes(k, cfg->nr);
+      const size_t panel = qi_qu8_gemm_panel_bytes(k, cfg->mr, cfg->w_bytes);
+      const size_t xblk = qi_qu8_gemm_xblock_bytes(k, cfg->nr);
       const size_t nb = 4 * cfg->nr; /* column blocks of 4 tiles, as the ops run them */
       double best = 1e30;
       for (int rep = 0; rep < 7; rep++) {
