@@ -304,12 +304,13 @@ static void concat_chunk(void *arg, size_t begin, size_t end) {
   }
 }
 
-/* Requantization table of one input: acc = q - zp_in, y = qi_requant_fp32(acc, s_in / s_out, zp_out). */
+/* Requantization table of one input: table[b] = QuantizeLinear(DequantizeLinear(b)) to the output's parameters,
+ * a float multiply then a float division as ONNX Runtime computes QLinearConcat (the same bytes in both). */
 static void requant_table(uint8_t table[256], bool s8, qparam1 x, qparam1 y, int32_t qmin, int32_t qmax) {
-  const float scale = x.scale / y.scale;
   for (int b = 0; b < 256; b++) {
     const int32_t q = s8 ? (int32_t)(int8_t)(uint8_t)b : b;
-    table[b] = (uint8_t)qi_requant_fp32(q - x.zero_point, scale, y.zero_point, qmin, qmax);
+    const float real = (float)(q - x.zero_point) * x.scale;
+    table[b] = (uint8_t)qi_quantize_f32(real, y.scale, y.zero_point, qmin, qmax);
   }
 }
 

@@ -213,7 +213,9 @@ static void run_concat(int s8, int axis, int rank, const int64_t (*dims)[3], int
         if (pin[i].s == py.s && pin[i].z == py.z) {
           want[w] = xb;
         } else {
-          const float v = (float)(qh_value(xb, s8) - pin[i].z) * (pin[i].s / py.s);
+          /* dequantize (a multiply), quantize (a division), as ONNX Runtime */
+          const float real = (float)(qh_value(xb, s8) - pin[i].z) * pin[i].s;
+          const float v = real / py.s;
           want[w] = (uint8_t)qh_clamp(rint((double)v) + py.z, qmin, qmax);
         }
       }

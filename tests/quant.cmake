@@ -1,0 +1,19 @@
+# Static INT8 on the model zoo (tests/quant/run_quant_zoo.py, docs/testing.md): per model, qinfer's quantizer, then
+# qinfer's integer runtime against ONNX Runtime on the same QDQ model (quantized tensors and outputs), outputs
+# identical on every ISA path and thread count, file size. Needs the zoo (fixture of tests/zoo.cmake) and its
+# calibration samples (models/make_calib.py, run by quant.calib). Label "quant" and "zoo" (the sanitizer pass of
+# tools/run-tests.sh leaves zoo-labelled suites out).
+
+get_filename_component(_qi_q_repo "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+if(NOT TARGET qinfer OR NOT QINFER_NODE OR NOT DEFINED _qi_zoo_models)
+  qi_test_suite_unavailable("qinfer: quantized zoo tests disabled (they need the zoo suite: qinfer, node, torch)")
+  return()
+endif()
+add_test(NAME quant.calib COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/models/make_calib.py --cache ${QINFER_TEST_CACHE})
+set_tests_properties(quant.calib PROPERTIES FIXTURES_REQUIRED qi_zoo FIXTURES_SETUP qi_calib TIMEOUT 300 LABELS "quant;zoo")
+foreach(model ${_qi_zoo_models})
+  add_test(NAME quant.${model}
+           COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quant_zoo.py --qinfer $<TARGET_FILE:qinfer>
+                   --cache ${QINFER_TEST_CACHE} --node ${QINFER_NODE} --model ${model})
+  set_tests_properties(quant.${model} PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_calib" TIMEOUT 600 LABELS "quant;zoo")
+endforeach()
