@@ -322,8 +322,9 @@ static int calibration_pass(job *j, bool histogram, const char *label) {
   return QI_EXIT_OK;
 }
 
-/* The graph the rewrite works on: loaded, shapes bound as for the session, folded, BatchNorm folded. */
-static int build_graph(job *j) {
+/* The graph the plan is made on: loaded, shapes bound as for the calibration session, folded, BatchNorm and
+ * per-channel affine ops folded into the convolutions: its tensors are those the session computes. */
+static int build_analysis_graph(job *j) {
   qi_error err = {0};
   const qinfer_model *m = j->model;
   qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, &j->g, &err);
@@ -336,6 +337,58 @@ static int build_graph(job *j) {
   if (st == QINFER_OK) st = qi_remove_dead_nodes(j->g, &err);
   if (st != QINFER_OK) return qi_cli_api_error("preparing the model", st, err.msg);
   return QI_EXIT_OK;
+}
+
+/* The graph that is rewritten and written: the model as loaded, with only the folds that do not depend on
+ * input shapes (BatchNormalization and per-channel affine ops into convolutions), so symbolic dims and shape
+ * computations survive and the quantized model takes the same input shapes as the original. */
+static int build_output_graph(job *j, qi_graph **out) {
+  qi_error err = {0};
+  const qinfer_model *m = j->model;
+  qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, out, &err);
+  if (st == QINFER_OK) st = qi_resolve_ops(*out, &err);
+  if (st == QINFER_OK) st = qi_remove_dead_nodes(*out, &err);
+  if (st == QINFER_OK) st = qi_fuse_batchnorm(*out, &err);
+  if (st == QINFER_OK) st = qi_fold_conv_affine(*out, &err);
+  if (st == QINFER_OK) st = qi_remove_dead_nodes(*out, &err);
+  if (st != QINFER_OK) return qi_cli_api_error("preparing the model", st, err.msg);
+  return QI_EXIT_OK;
+}
+
+/* The analysis graph's plan and ranges carried over to the output graph by tensor name: quantized activations
+ * must be non-constant float tensors there too (a tensor the analysis folded stays as it is). */
+static bool translate_plan(const qi_graph *from, const qz_plan *plan, const qz_range *ranges, const qi_graph *to,
+                           qz_plan *out_plan, qz_range **out_ranges) {
+  const int n = to->n_tensors;
+  out_plan->n_tensors = n;
+  out_plan->n_quantized_nodes = plan->n_quantized_nodes;
+  out_plan->quantize = calloc((size_t)n + 1, sizeof(bool));
+  out_plan->share = malloc(sizeof(int) * ((size_t)n + 1));
+  *out_ranges = calloc((size_t)n + 1, sizeof(qz_range));
+  int *index = malloc(sizeof(int) * ((size_t)from->n_tensors + 1));
+  if (!out_plan->quantize || !out_plan->share || !*out_ranges || !index) {
+    free(index);
+    return false;
+  }
+  for (int t = 0; t < from->n_tensors; t++) index[t] = -1;
+  for (int t = 0; t < n; t++) out_plan->share[t] = -1;
+  for (int t = 0; t < from->n_tensors; t++) {
+    if (!plan->quantize[t]) continue;
+    const int u = qi_graph_find_tensor(to, from->tensors[t].name);
+    if (u < 0 || (to->tensors[u].flags & QI_TF_CONST) ||
+        (to->tensors[u].dtype != QINFER_DTYPE_FLOAT && to->tensors[u].dtype != QINFER_DTYPE_UNDEFINED))
+      continue;
+    index[t] = u;
+  }
+  for (int t = 0; t < from->n_tensors; t++) {
+    const int u = index[t];
+    if (u < 0) continue;
+    const int src = plan->share[t] >= 0 ? plan->share[t] : t;
+    out_plan->quantize[u] = true;
+    (*out_ranges)[u] = ranges[src];
+  }
+  free(index);
+  return true;
 }
 
 static int setup(job *j) {
@@ -361,7 +414,7 @@ static int setup(job *j) {
   free_sample_set(j, first);
   if ((st = qinfer_session_create(j->model, j->opts, &j->session)) != QINFER_OK)
     return qi_cli_api_error("creating the calibration session", st, qinfer_last_error());
-  if ((rc = build_graph(j)) != QI_EXIT_OK) return rc;
+  if ((rc = build_analysis_graph(j)) != QI_EXIT_OK) return rc;
   qi_error err = {0};
   if (qz_plan_make(j->g, &a->o, &j->plan, &err) != QINFER_OK) return qi_cli_error("%s", err.msg);
   j->stats = qz_stats_new(j->g, &j->plan, 2048);
@@ -381,15 +434,26 @@ static long file_size(const char *path) {
 
 static int finish(job *j) {
   quant_args *a = j->a;
-  qz_range *ranges = calloc((size_t)j->plan.n_tensors + 1, sizeof(qz_range));
+  qz_range *ranges = calloc((size_t)j->plan.n_tensors + 1, sizeof(qz_range)), *out_ranges = NULL;
   if (!ranges) return qi_cli_error("out of memory");
   qz_stats_ranges(j->stats, &a->o, ranges);
+  qi_graph *out = NULL;
+  qz_plan out_plan = {0};
+  int rc = build_output_graph(j, &out);
+  if (rc == QI_EXIT_OK && !translate_plan(j->g, &j->plan, ranges, out, &out_plan, &out_ranges))
+    rc = qi_cli_error("out of memory");
+  free(ranges);
   qz_report rep;
   qi_error err = {0};
-  qi_status st = qz_rewrite(j->g, &a->o, &j->plan, ranges, &rep, &err);
-  free(ranges);
-  if (st != QINFER_OK) return qi_cli_api_error("quantizing", st, err.msg);
-  if ((st = qi_onnx_write_file(j->g, a->output, &err)) != QINFER_OK) return qi_cli_api_error(a->output, st, err.msg);
+  qi_status st = QINFER_OK;
+  if (rc == QI_EXIT_OK && (st = qz_rewrite(out, &a->o, &out_plan, out_ranges, &rep, &err)) != QINFER_OK)
+    rc = qi_cli_api_error("quantizing", st, err.msg);
+  if (rc == QI_EXIT_OK && (st = qi_onnx_write_file(out, a->output, &err)) != QINFER_OK)
+    rc = qi_cli_api_error(a->output, st, err.msg);
+  free(out_ranges);
+  qz_plan_free(&out_plan);
+  qi_graph_free(out);
+  if (rc != QI_EXIT_OK) return rc;
   const long in_size = file_size(a->model), out_size = file_size(a->output);
   printf("quantized %d nodes: %d activations (QuantizeLinear/DequantizeLinear), %d weights int8, %d biases int32\n",
          j->plan.n_quantized_nodes, rep.activations, rep.weights, rep.biases);

@@ -17,8 +17,9 @@ weights, uint8 activations) writes a QDQ model; then, on input set 0:
      bench/quant_report.py, not asserted here).
 Where ORT and qinfer run the same integer ops (the CNNs: MobileNetV2, ResNet-18/50, FaceNet, ArcFace) the bytes
 are expected to be identical. Three models cannot meet criterion 1 for reasons outside the integer kernels; they are
-listed in LOOSE with the reason and checked against looser bounds (every quantized tensor >= 50 % equal, final
-outputs cosine >= 0.98), so a real regression still fails them. Exit 1 on any failure.
+listed in LOOSE with the reason and checked against looser bounds instead (final outputs: cosine >= 0.98 against
+ORT's INT8, and an SQNR against FP32 within 1.5 dB of ORT's), so a real regression still fails them; their
+per-tensor agreement is printed. Exit 1 on any failure.
 """
 import argparse
 import os
@@ -150,10 +151,7 @@ def main():
             compared += 1
             if (eq, -int(d.max(initial=0))) < (worst[0], -worst[1]):
                 worst = (eq, int(d.max(initial=0)), name)
-            if args.model in LOOSE:
-                if eq < 0.5:
-                    check(False, f"{name}: {eq * 100:.3f}% equal to ORT (loose bound 50 %)")
-            elif eq < 0.999 or d.max(initial=0) > 1:
+            if args.model not in LOOSE and (eq < 0.999 or d.max(initial=0) > 1):
                 check(False, f"{name}: {eq * 100:.3f}% equal to ORT, max {int(d.max(initial=0))} steps apart")
         check(compared > 0, f"{compared} quantized tensors compared with ORT; least equal: {worst[2]} "
                             f"{worst[0] * 100:.3f}% (max {worst[1]} step)")
@@ -164,8 +162,10 @@ def main():
             c = cosine(ort8, qi8)
             bound = 0.98 if args.model in LOOSE else 0.9999
             check(c >= bound, f"output {o.name}: cosine qinfer vs ORT (both INT8) {c:.6f} >= {bound}")
-            s = sqnr(ref, qi8)
-            check(s >= 10.0, f"output {o.name}: SQNR INT8 vs FP32 {s:.2f} dB (ORT's INT8: {sqnr(ref, ort8):.2f} dB)")
+            s, s_ort = sqnr(ref, qi8), sqnr(ref, ort8)
+            check(s >= 10.0, f"output {o.name}: SQNR INT8 vs FP32 {s:.2f} dB (ORT's INT8: {s_ort:.2f} dB)")
+            if args.model in LOOSE:
+                check(s >= s_ort - 1.5, f"output {o.name}: SQNR within 1.5 dB of ORT's or better")
 
         # 2. one answer on every ISA path and thread count
         base = {o.name: np.load(os.path.join(work, "qi_out", sanitize(o.name) + ".npy")) for o in fmodel.graph.output}

@@ -88,6 +88,17 @@ static void redirect_readers(qi_graph *g, int from, int to, int except) {
   }
 }
 
+/* dst gets dtype and, when src's shape is known, src's shape (the output graph keeps unknown shapes unknown). */
+static void shape_like(qi_tensor *dst, int dtype, const qi_tensor *src) {
+  if (src->rank >= 0) qi_tensor_set_shape(dst, dtype, src->rank, src->dims);
+  else dst->dtype = dtype;
+}
+
+/* A float activation, or one whose type the output graph does not know (no shape inference there). */
+static bool maybe_float(const qi_tensor *t) {
+  return t->dtype == QINFER_DTYPE_FLOAT || t->dtype == QINFER_DTYPE_UNDEFINED;
+}
+
 static bool is_graph_output(const qi_graph *g, int t) {
   for (int i = 0; i < g->n_outputs; i++)
     if (g->outputs[i] == t) return true;
@@ -97,26 +108,29 @@ static bool is_graph_output(const qi_graph *g, int t) {
 /* QuantizeLinear -> DequantizeLinear after activation t. */
 static qi_status quantize_activation(rw *r, int t, float scale, int32_t zp) {
   qi_graph *g = r->g;
+  /* Short names (qdq<k>_quantized, ...): every name is written once per reader, and with an activation's full
+   * name they made up 5 % of a transformer's INT8 file. The QuantizeLinear reads t itself, so tools map
+   * qdq<k> back to t (qinfer compare does). */
   char base[600];
-  snprintf(base, sizeof base, "%s", g->tensors[t].name);
+  snprintf(base, sizeof base, "qdq%d", r->rep->activations);
   const int dtype = r->o->act_dtype;
   int ts, tz;
   if (!scalar_params(r, base, scale, zp, dtype, &ts, &tz)) return r->err->code;
   const int tq = new_tensor(r, base, "_quantized");
   if (tq < 0) return r->err->code;
-  qi_tensor_set_shape(&g->tensors[tq], dtype, g->tensors[t].rank, g->tensors[t].dims);
+  shape_like(&g->tensors[tq], dtype, &g->tensors[t]);
   int src = t, dst;
   if (is_graph_output(g, t)) {
     /* the producer writes t_prequant; the DequantizeLinear's output keeps t's name (and index) */
     if ((src = new_tensor(r, base, "_prequant")) < 0) return r->err->code;
-    qi_tensor_set_shape(&g->tensors[src], QINFER_DTYPE_FLOAT, g->tensors[t].rank, g->tensors[t].dims);
+    shape_like(&g->tensors[src], QINFER_DTYPE_FLOAT, &g->tensors[t]);
     const int p = g->tensors[t].producer;
     for (int k = 0; p >= 0 && k < g->nodes[p].n_outputs; k++)
       if (g->nodes[p].outputs[k] == t) g->nodes[p].outputs[k] = src;
     dst = t;
   } else {
     if ((dst = new_tensor(r, base, "_dequantized")) < 0) return r->err->code;
-    qi_tensor_set_shape(&g->tensors[dst], QINFER_DTYPE_FLOAT, g->tensors[t].rank, g->tensors[t].dims);
+    shape_like(&g->tensors[dst], QINFER_DTYPE_FLOAT, &g->tensors[t]);
   }
   char name[700];
   snprintf(name, sizeof name, "%s_QuantizeLinear", base);
@@ -273,7 +287,7 @@ static qi_status quantize_const_operand(rw *r, int ni, int k) {
 
 static bool input_quantized(const qz_plan *p, const qi_graph *g, const qi_node *n, int k) {
   return k < n->n_inputs && n->inputs[k] >= 0 && n->inputs[k] < p->n_tensors && p->quantize[n->inputs[k]] &&
-         g->tensors[n->inputs[k]].dtype == QINFER_DTYPE_FLOAT;
+         maybe_float(&g->tensors[n->inputs[k]]);
 }
 
 /* Weights and biases of a compute node whose input 0 is quantized (x_scale: that input's scale). */
@@ -361,7 +375,7 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
     }
   }
   for (int t = 0; t < p->n_tensors; t++) {
-    if (!p->quantize[t] || g->tensors[t].dtype != QINFER_DTYPE_FLOAT) continue;
+    if (!p->quantize[t] || !maybe_float(&g->tensors[t])) continue;
     float scale = 1.f;
     int32_t zp = 0;
     QI_CHECK(params_of(p, ranges, t, o->act_dtype, &scale, &zp, err, g));

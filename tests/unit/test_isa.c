@@ -1,0 +1,121 @@
+/* ISA paths (kernels/isa.c): name parsing, the fallback chain of each family, QI_ISA_CONFIG_PICK on a table
+ * made here (automatic path, paths past the table or without a kernel), and every kernel family's config
+ * getter: on every path, out-of-range values included, it returns an entry with kernels, the entry of the
+ * path itself when the table fills it, else the entry qi_isa_fallback leads to. */
+#include <string.h>
+
+#include "kernels/f32-dwconv/f32-dwconv.h"
+#include "kernels/f32-gemm/f32-gemm.h"
+#include "kernels/isa.h"
+#include "kernels/qu8-avgpool/qu8-avgpool.h"
+#include "kernels/qu8-dwconv/qu8-dwconv.h"
+#include "kernels/qu8-gemm/qu8-gemm.h"
+#include "kernels/qu8-lut/qu8-lut.h"
+#include "kernels/qu8-quantize/qu8-quantize.h"
+#include "kernels/qu8-vadd/qu8-vadd.h"
+#include "kernels/qu8-vmul/qu8-vmul.h"
+#include "test_util.h"
+
+TEST_MAIN_GLOBALS;
+
+static const qinfer_isa all_paths[] = {QINFER_ISA_SCALAR,     QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI,
+                                       QINFER_ISA_AVX512VNNI, QINFER_ISA_NEON, QINFER_ISA_NEONDOT,
+                                       QINFER_ISA_NEONI8MM};
+#define N_PATHS (sizeof all_paths / sizeof all_paths[0])
+
+static void dummy_kernel(void) {}
+
+typedef struct fake_config {
+  void (*kernel)(void);
+  int id;
+} fake_config;
+
+static int fake_pick(const fake_config *table_unused, qinfer_isa isa) {
+  (void)table_unused;
+  /* scalar, avx2 and neondot have kernels; the table stops before neoni8mm */
+  static const fake_config configs[QINFER_ISA_NEONDOT + 1] = {
+      [QINFER_ISA_SCALAR] = {dummy_kernel, 1},
+      [QINFER_ISA_AVX2] = {dummy_kernel, 2},
+      [QINFER_ISA_AVXVNNI] = {NULL, 3}, /* an entry without its kernel counts as empty */
+      [QINFER_ISA_NEONDOT] = {dummy_kernel, 6},
+  };
+  QI_ISA_CONFIG_PICK(configs, isa, kernel);
+  return configs[isa].id;
+}
+
+/* The entry a getter must return for isa: the path's own when `own` says it is filled, else along the chain. */
+static qinfer_isa expected_path(qinfer_isa isa, int (*own)(qinfer_isa)) {
+  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
+  if ((int)isa < 0 || isa > QINFER_ISA_NEONI8MM) isa = QINFER_ISA_SCALAR;
+  while (isa != QINFER_ISA_SCALAR && !own(isa)) isa = qi_isa_fallback(isa);
+  return isa;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+static int x86_avx2(qinfer_isa isa) { return isa == QINFER_ISA_AVX2; }
+static int x86_gemm(qinfer_isa isa) {
+  return isa == QINFER_ISA_AVX2 || isa == QINFER_ISA_AVXVNNI || isa == QINFER_ISA_AVX512VNNI;
+}
+#else
+static int x86_avx2(qinfer_isa isa) { return (void)isa, 0; }
+static int x86_gemm(qinfer_isa isa) { return (void)isa, 0; }
+#endif
+static int scalar_only(qinfer_isa isa) { return (void)isa, 0; }
+
+/* Every getter on every path (AUTO and two invalid values too): a filled entry, the one expected_path names. */
+#define CHECK_FAMILY(get, kernel, own)                                                                           \
+  do {                                                                                                            \
+    const qinfer_isa probes[] = {QINFER_ISA_AUTO,       QINFER_ISA_SCALAR, QINFER_ISA_AVX2,    QINFER_ISA_AVXVNNI, \
+                                 QINFER_ISA_AVX512VNNI, QINFER_ISA_NEON,   QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM, \
+                                 (qinfer_isa)(QINFER_ISA_NEONI8MM + 1), (qinfer_isa)-1};                          \
+    for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {                                              \
+      const qinfer_isa want = expected_path(probes[i], own);                                                     \
+      CHECK_MSG(get(probes[i]) != NULL && get(probes[i])->kernel != NULL, "%s(%d): no kernel", #get,            \
+                (int)probes[i]);                                                                                 \
+      CHECK_MSG(get(probes[i]) == get(want), "%s(%d) is not the %s entry", #get, (int)probes[i],                \
+                qi_isa_name(want));                                                                              \
+    }                                                                                                             \
+  } while (0)
+
+int main(void) {
+  /* names */
+  for (size_t i = 0; i < N_PATHS; i++)
+    CHECK_MSG(qi_isa_parse(qi_isa_name(all_paths[i])) == (int)all_paths[i], "%s", qi_isa_name(all_paths[i]));
+  CHECK(qi_isa_parse("sse9") == -1 && strcmp(qi_isa_name((qinfer_isa)99), "unknown") == 0);
+  CHECK(qi_isa_available(QINFER_ISA_SCALAR) && qi_isa_available(qi_isa_best()));
+
+  /* the chains */
+  CHECK(qi_isa_fallback(QINFER_ISA_AVX512VNNI) == QINFER_ISA_AVXVNNI);
+  CHECK(qi_isa_fallback(QINFER_ISA_AVXVNNI) == QINFER_ISA_AVX2);
+  CHECK(qi_isa_fallback(QINFER_ISA_AVX2) == QINFER_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QINFER_ISA_NEONI8MM) == QINFER_ISA_NEONDOT);
+  CHECK(qi_isa_fallback(QINFER_ISA_NEONDOT) == QINFER_ISA_NEON);
+  CHECK(qi_isa_fallback(QINFER_ISA_NEON) == QINFER_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QINFER_ISA_SCALAR) == QINFER_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QINFER_ISA_AUTO) == QINFER_ISA_SCALAR);
+
+  /* the walk on a table made here */
+  CHECK(fake_pick(NULL, QINFER_ISA_SCALAR) == 1);
+  CHECK(fake_pick(NULL, QINFER_ISA_AVX2) == 2);
+  CHECK(fake_pick(NULL, QINFER_ISA_AVXVNNI) == 2);
+  CHECK(fake_pick(NULL, QINFER_ISA_AVX512VNNI) == 2);
+  CHECK(fake_pick(NULL, QINFER_ISA_NEON) == 1);
+  CHECK(fake_pick(NULL, QINFER_ISA_NEONDOT) == 6);
+  CHECK(fake_pick(NULL, QINFER_ISA_NEONI8MM) == 6); /* past the table: scalar, not its family's neondot */
+  CHECK(fake_pick(NULL, (qinfer_isa)-1) == 1);
+  CHECK(fake_pick(NULL, (qinfer_isa)42) == 1);
+
+  /* every kernel family */
+  CHECK_FAMILY(qi_f32_gemm_config_get, ukernel, scalar_only);
+  CHECK_FAMILY(qi_f32_dwconv_config_get, ukernel_any, scalar_only);
+  CHECK_FAMILY(qi_qu8_gemm_config_get, ukernel, x86_gemm);
+  CHECK_FAMILY(qi_qu8_dwconv_config_get, ukernel_any, x86_avx2);
+  CHECK_FAMILY(qi_qu8_avgpool_config_get, gavgpool, x86_avx2);
+  CHECK_FAMILY(qi_qu8_lut_config_get, lut, x86_avx2);
+  CHECK_FAMILY(qi_qu8_quantize_config_get, quantize, x86_avx2);
+  CHECK_FAMILY(qi_qu8_vadd_config_get, vadd, x86_avx2);
+  CHECK_FAMILY(qi_qu8_vmul_config_get, vmul, x86_avx2);
+  CHECK(qi_qu8_gemm_config_get(QINFER_ISA_SCALAR) != qi_qu8_gemm_config_get(QINFER_ISA_AVX512VNNI) ||
+        !x86_gemm(QINFER_ISA_AVX512VNNI));
+  return TEST_SUMMARY();
+}
