@@ -33,6 +33,19 @@ int32_t qi_qdq_zp_value(const qi_graph *g, int t);
  * replaced nodes dead. False (graph unchanged but for an unused dead node) when the integer op refuses it. */
 bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const char *domain, const int *ins, int n_ins,
                  int copy_from, qi_status *st, qi_error *err);
+/* An elementwise region of tensor x: the nodes after order position pos whose inputs are x, scalar float
+ * constants and earlier region nodes' outputs (elementwise ops qinfer can evaluate one value at a time: Add, Sub,
+ * Mul, Div, Max, Min, Pow and the float unary functions), in execution order; y is the exit once chosen. */
+enum { QI_REGION_MAX = 64 };
+typedef struct qi_region {
+  int nodes[QI_REGION_MAX];
+  int n;
+  int x, y;
+} qi_region;
+void qi_region_collect(qi_graph *g, int pos, int x, qi_region *r);
+/* The value of tensor y (x or a region node's output) when x = xv, computed by qinfer's float code. */
+float qi_region_eval(qi_graph *g, const qi_region *r, int y, float xv);
+
 /* Replaces the elementwise region between the DequantizeLinear at order position pos and a QuantizeLinear by
  * a QLinearTable (engine/pass_qdq_region.c); also the bare DequantizeLinear -> QuantizeLinear pair. */
 bool qi_qdq_fuse_region(qi_graph *g, int pos, qi_status *st, qi_error *err);

@@ -18,7 +18,6 @@
 #include "engine/pass_qdq.h"
 #include "kernels/requant.h"
 
-enum { MAX_REGION = 64 };
 
 static bool is_scalar_const(const qi_graph *g, int t) {
   return t >= 0 && (g->tensors[t].flags & QI_TF_CONST) && g->tensors[t].dtype == QINFER_DTYPE_FLOAT &&
@@ -53,12 +52,6 @@ static float binary(const char *op, float a, float b) {
   return powf(a, b);
 }
 
-/* Values of one evaluation: per region tensor (by graph index) while evaluating. */
-typedef struct region {
-  int nodes[MAX_REGION];
-  int n;
-  int x, y; /* source (DequantizeLinear output) and exit tensors */
-} region;
 
 static float value_of(const qi_graph *g, const int *ids, const float *vals, int t) {
   if (is_scalar_const(g, t)) return *(const float *)g->tensors[t].data;
@@ -67,10 +60,9 @@ static float value_of(const qi_graph *g, const int *ids, const float *vals, int 
   return NAN;
 }
 
-/* f(xv) through the region's nodes in order. */
-static float evaluate(qi_graph *g, const region *r, float xv) {
-  int ids[MAX_REGION + 2];
-  float vals[MAX_REGION + 1];
+float qi_region_eval(qi_graph *g, const qi_region *r, int y, float xv) {
+  int ids[QI_REGION_MAX + 2];
+  float vals[QI_REGION_MAX + 1];
   int n_ids = 0;
   ids[n_ids] = r->x;
   vals[n_ids++] = xv;
@@ -93,11 +85,11 @@ static float evaluate(qi_graph *g, const region *r, float xv) {
     vals[n_ids++] = out;
   }
   ids[n_ids] = -1;
-  return value_of(g, ids, vals, r->y);
+  return value_of(g, ids, vals, y);
 }
 
 /* Whether every reader of tensor t is a node of the region's first `count` nodes. */
-static bool read_only_inside(const qi_graph *g, const region *r, int count, int t) {
+static bool read_only_inside(const qi_graph *g, const qi_region *r, int count, int t) {
   for (int i = 0; i < g->n_outputs; i++)
     if (g->outputs[i] == t) return false;
   for (int i = 0; i < g->n_nodes; i++) {
@@ -111,16 +103,13 @@ static bool read_only_inside(const qi_graph *g, const region *r, int count, int 
   return true;
 }
 
-/* Collects, in execution order after the DequantizeLinear at order position `pos`, the evaluable nodes fed only
- * by x, scalar constants and earlier region nodes; then keeps the longest prefix that ends in a tensor read only
- * by a QuantizeLinear (the exit) with every other region tensor read only inside the prefix. */
-static bool find_region(qi_graph *g, int pos, int x, region *r, int *q_node) {
-  bool *in = calloc((size_t)g->n_tensors + 1, sizeof(bool));
-  if (!in) return false;
-  in[x] = true;
+void qi_region_collect(qi_graph *g, int pos, int x, qi_region *r) {
   r->n = 0;
-  r->x = x;
-  for (int oi = pos + 1; oi < g->n_order && r->n < MAX_REGION; oi++) {
+  r->x = r->y = x;
+  bool *in = calloc((size_t)g->n_tensors + 1, sizeof(bool));
+  if (!in) return;
+  in[x] = true;
+  for (int oi = pos + 1; oi < g->n_order && r->n < QI_REGION_MAX; oi++) {
     const int ni = g->order[oi];
     const qi_node *n = &g->nodes[ni];
     if (!evaluable(g, n)) continue;
@@ -139,6 +128,13 @@ static bool find_region(qi_graph *g, int pos, int x, region *r, int *q_node) {
     in[out] = true;
   }
   free(in);
+}
+
+/* The region after the DequantizeLinear at order position `pos` (qi_region_collect), cut to the longest prefix
+ * that ends in a tensor read only by a QuantizeLinear (the exit) with every other region tensor read only inside
+ * the prefix. */
+static bool find_region(qi_graph *g, int pos, int x, qi_region *r, int *q_node) {
+  qi_region_collect(g, pos, x, r);
   for (int count = r->n; count > 0; count--) {
     const int y = g->nodes[r->nodes[count - 1]].outputs[0];
     const int q = qi_qdq_q_after(g, y);
@@ -165,7 +161,7 @@ bool qi_qdq_fuse_region(qi_graph *g, int pos, qi_status *st, qi_error *err) {
   if (d->dead || d->n_outputs != 1 || !qi_qdq_dq_of(g, d->outputs[0], true, 0, &xr) ||
       (g->tensors[xr.q].flags & QI_TF_CONST))
     return false;
-  region r;
+  qi_region r;
   int qi;
   if (!find_region(g, pos, d->outputs[0], &r, &qi)) return false;
   const qi_node *q = &g->nodes[qi];
@@ -179,7 +175,7 @@ bool qi_qdq_fuse_region(qi_graph *g, int pos, qi_status *st, qi_error *err) {
   uint8_t table[256];
   for (int b = 0; b < 256; b++) {
     const int32_t v = in_dtype == QINFER_DTYPE_INT8 ? (int32_t)(int8_t)b : b;
-    const float f = evaluate(g, &r, (float)(v - xz) * xs);
+    const float f = qi_region_eval(g, &r, r.y, (float)(v - xz) * xs);
     table[b] = (uint8_t)qi_quantize_f32(f, ys, yz, qmin, qmax);
   }
   char name[600];

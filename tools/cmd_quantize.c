@@ -40,6 +40,8 @@ void qi_cmd_quantize_usage(void) {
          "  --activations T         uint8 (default) or int8 activations, asymmetric either way\n"
          "  --exclude NAME[,NAME]   keep these nodes (node or output tensor names) in float; repeatable\n"
          "  --max-samples N         use at most N samples\n"
+         "  --no-trim               keep each calibrated range whole (by default a range is cut where the\n"
+         "                          elementwise ops reading it are constant, e.g. below -3 before a HardSwish)\n"
          "  --threads N             threads for the calibration runs (default 0: one per CPU)\n"
          "%s",
          qi_preprocess_usage);
@@ -50,6 +52,7 @@ typedef struct quant_args {
   qz_options o;
   const char *exclude[MAX_EXCLUDE];
   int64_t max_samples, threads;
+  bool no_trim;
   qi_preprocess pre;
 } quant_args;
 
@@ -86,6 +89,8 @@ static int parse_args(int argc, char **argv, quant_args *a) {
         return qi_cli_usage_error("quantize", "--percentile needs a number in (50, 100]");
     } else if (!strcmp(argv[i], "--per-channel")) {
       a->o.per_channel = true;
+    } else if (!strcmp(argv[i], "--no-trim")) {
+      a->no_trim = true;
     } else if (!strcmp(argv[i], "--per-tensor")) {
       a->o.per_channel = false;
     } else if ((r = qi_cli_option(argc, argv, &i, "--activations", &v)) != 0) {
@@ -437,6 +442,7 @@ static int finish(job *j) {
   qz_range *ranges = calloc((size_t)j->plan.n_tensors + 1, sizeof(qz_range)), *out_ranges = NULL;
   if (!ranges) return qi_cli_error("out of memory");
   qz_stats_ranges(j->stats, &a->o, ranges);
+  if (!a->no_trim) qz_ranges_trim(j->g, &j->plan, ranges);
   qi_graph *out = NULL;
   qz_plan out_plan = {0};
   int rc = build_output_graph(j, &out);

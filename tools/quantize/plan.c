@@ -181,6 +181,18 @@ qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *p, qi_er
     p->share[y] = p->share[x] >= 0 ? p->share[x] : x;
     p->n_quantized_nodes++;
   }
+  /* --exclude: the node's activations stay float on both sides, whatever its neighbours would like (a tensor
+   * whose values quantize badly is kept in float by excluding the nodes around it) */
+  for (int i = 0; i < g->n_nodes; i++) {
+    const qi_node *n = &g->nodes[i];
+    if (n->dead || !excluded(g, n, o)) continue;
+    for (int k = 0; k < n->n_inputs; k++)
+      if (n->inputs[k] >= 0 && is_float_act(g, n->inputs[k])) p->quantize[n->inputs[k]] = false;
+    for (int k = 0; k < n->n_outputs; k++)
+      if (n->outputs[k] >= 0) p->quantize[n->outputs[k]] = false;
+  }
+  for (int t = 0; t < g->n_tensors; t++) /* a tensor sharing an unquantized tensor's parameters calibrates itself */
+    if (p->share[t] >= 0 && !p->quantize[p->share[t]]) p->share[t] = -1;
   return QINFER_OK;
 }
 
