@@ -5,6 +5,14 @@
 # tools/run-tests.sh leaves zoo-labelled suites out).
 
 get_filename_component(_qi_q_repo "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+
+# qinfer quantize's options and error paths on small models built by the script (no zoo needed; runs in the
+# sanitizer pass too).
+if(TARGET qinfer)
+  add_test(NAME quant.cli COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quantize_cli.py
+                                  --qinfer $<TARGET_FILE:qinfer>)
+  set_tests_properties(quant.cli PROPERTIES TIMEOUT 300 LABELS quant)
+endif()
 if(NOT TARGET qinfer OR NOT QINFER_NODE OR NOT DEFINED _qi_zoo_models)
   qi_test_suite_unavailable("qinfer: quantized zoo tests disabled (they need the zoo suite: qinfer, node, torch)")
   return()
