@@ -16,8 +16,8 @@
 #include "tools/image/preprocess.h"
 #include "tools/npy.h"
 #include "tools/quantize/quantize.h"
+#include "tools/quantize_job.h"
 
-#define MAX_EXCLUDE 256
 
 void qi_cmd_quantize_usage(void) {
   printf("usage: qinfer quantize MODEL -o OUT.onnx --calib DIR [options]\n"
@@ -40,21 +40,15 @@ void qi_cmd_quantize_usage(void) {
          "  --activations T         uint8 (default) or int8 activations, asymmetric either way\n"
          "  --exclude NAME[,NAME]   keep these nodes (node or output tensor names) in float; repeatable\n"
          "  --max-samples N         use at most N samples\n"
+         "  --target-sqnr DB        mixed precision: while the output SQNR against FP32 (on the first sample) is\n"
+         "                          below DB, keep in float the nodes that lose most accuracy (measured per layer),\n"
+         "                          1, 2, 4, ... at a time, up to --max-float N nodes (default 16)\n"
          "  --no-trim               keep each calibrated range whole (by default a range is cut where the\n"
          "                          elementwise ops reading it are constant, e.g. below -3 before a HardSwish)\n"
          "  --threads N             threads for the calibration runs (default 0: one per CPU)\n"
          "%s",
          qi_preprocess_usage);
 }
-
-typedef struct quant_args {
-  const char *model, *output, *calib;
-  qz_options o;
-  const char *exclude[MAX_EXCLUDE];
-  int64_t max_samples, threads;
-  bool no_trim;
-  qi_preprocess pre;
-} quant_args;
 
 static int parse_args(int argc, char **argv, quant_args *a) {
   memset(a, 0, sizeof *a);
@@ -64,6 +58,7 @@ static int parse_args(int argc, char **argv, quant_args *a) {
   a->o.percentile = 99.99;
   a->o.exclude = a->exclude;
   a->max_samples = INT32_MAX;
+  a->max_float = 16;
   qi_preprocess_init(&a->pre);
   for (int i = 0; i < argc; i++) {
     const char *v = NULL;
@@ -89,6 +84,14 @@ static int parse_args(int argc, char **argv, quant_args *a) {
         return qi_cli_usage_error("quantize", "--percentile needs a number in (50, 100]");
     } else if (!strcmp(argv[i], "--per-channel")) {
       a->o.per_channel = true;
+    } else if ((r = qi_cli_option(argc, argv, &i, "--target-sqnr", &v)) != 0) {
+      char *end;
+      a->target_sqnr = r > 0 ? strtod(v, &end) : -1;
+      if (r < 0 || *end || !(a->target_sqnr > 0 && a->target_sqnr <= 200))
+        return qi_cli_usage_error("quantize", "--target-sqnr needs a number of dB in (0, 200]");
+    } else if ((r = qi_cli_option(argc, argv, &i, "--max-float", &v)) != 0) {
+      if (r < 0 || !qi_cli_parse_int64(v, 0, MAX_EXCLUDE / 2, &a->max_float))
+        return qi_cli_usage_error("quantize", "--max-float needs a number of nodes in 0..%d", MAX_EXCLUDE / 2);
     } else if (!strcmp(argv[i], "--no-trim")) {
       a->no_trim = true;
     } else if (!strcmp(argv[i], "--per-tensor")) {
@@ -125,11 +128,6 @@ static int parse_args(int argc, char **argv, quant_args *a) {
 }
 
 /* ---- calibration samples ---- */
-
-typedef struct sample_list {
-  char **paths;
-  int n;
-} sample_list;
 
 static bool has_ext(const char *name, const char *ext) {
   const size_t n = strlen(name), e = strlen(ext);
@@ -259,21 +257,8 @@ static void progress(const char *what, int done, int total) {
 
 /* ---- the work ---- */
 
-typedef struct job {
-  quant_args *a;
-  qinfer_model *model;
-  qinfer_session_options *opts;
-  qinfer_session *session;
-  qi_graph *g; /* the graph being quantized */
-  qz_plan plan;
-  qz_stats *stats;
-  sample_list lists[16];
-  int n_inputs, n_samples;
-  int *session_index; /* per graph tensor: index among the session's readable tensors, or -1 */
-} job;
-
 /* Loads sample s for every input, fixing the session's input shapes from the first sample. */
-static int load_sample_set(job *j, int s, qi_host_tensor *tensors) {
+int qz_job_load_sample_set(job *j, int s, qi_host_tensor *tensors) {
   for (int i = 0; i < j->n_inputs; i++) {
     qinfer_tensor_info info;
     qinfer_model_input_info(j->model, (size_t)i, &info);
@@ -283,7 +268,7 @@ static int load_sample_set(job *j, int s, qi_host_tensor *tensors) {
   return QI_EXIT_OK;
 }
 
-static void free_sample_set(job *j, qi_host_tensor *tensors) {
+void qz_job_free_sample_set(job *j, qi_host_tensor *tensors) {
   for (int i = 0; i < j->n_inputs; i++) qi_host_tensor_free(&tensors[i]);
 }
 
@@ -291,7 +276,7 @@ static void free_sample_set(job *j, qi_host_tensor *tensors) {
 static int calibration_pass(job *j, bool histogram, const char *label) {
   qi_host_tensor tensors[16];
   for (int s = 0; s < j->n_samples; s++) {
-    int rc = load_sample_set(j, s, tensors);
+    int rc = qz_job_load_sample_set(j, s, tensors);
     for (int i = 0; rc == QI_EXIT_OK && i < j->n_inputs; i++) {
       qinfer_tensor_info info;
       qinfer_session_input_info(j->session, (size_t)i, &info);
@@ -312,7 +297,7 @@ static int calibration_pass(job *j, bool histogram, const char *label) {
       if (st != QINFER_OK) rc = qi_cli_api_error(j->lists[0].paths[s], st, qinfer_session_last_error(j->session));
     }
     for (int t = 0; rc == QI_EXIT_OK && t < j->plan.n_tensors; t++) {
-      if (!qz_plan_calibrates(&j->plan, t) || j->session_index[t] < 0) continue;
+      if (!j->plan.quantize[t] || j->session_index[t] < 0) continue;
       qinfer_tensor_info info;
       const void *data;
       size_t nbytes;
@@ -320,7 +305,7 @@ static int calibration_pass(job *j, bool histogram, const char *label) {
       if (histogram) qz_stats_add_histogram(j->stats, t, data, nbytes / sizeof(float));
       else qz_stats_add_minmax(j->stats, t, data, nbytes / sizeof(float));
     }
-    free_sample_set(j, tensors);
+    qz_job_free_sample_set(j, tensors);
     if (rc != QI_EXIT_OK) return rc;
     progress(label, s + 1, j->n_samples);
   }
@@ -410,13 +395,13 @@ static int setup(job *j) {
   qinfer_session_options_set_keep_intermediates(j->opts, 1);
   j->opts->no_act_fusion = true; /* Relu / Clip outputs are calibrated on their own */
   qi_host_tensor first[16];
-  if ((rc = load_sample_set(j, 0, first)) != QI_EXIT_OK) return rc;
+  if ((rc = qz_job_load_sample_set(j, 0, first)) != QI_EXIT_OK) return rc;
   for (int i = 0; i < j->n_inputs; i++) {
     qinfer_tensor_info info;
     qinfer_model_input_info(j->model, (size_t)i, &info);
     qinfer_session_options_set_input_shape(j->opts, info.name, first[i].dims, first[i].rank);
   }
-  free_sample_set(j, first);
+  qz_job_free_sample_set(j, first);
   if ((st = qinfer_session_create(j->model, j->opts, &j->session)) != QINFER_OK)
     return qi_cli_api_error("creating the calibration session", st, qinfer_last_error());
   if ((rc = build_analysis_graph(j)) != QI_EXIT_OK) return rc;
@@ -427,7 +412,7 @@ static int setup(job *j) {
   if (!j->stats || !j->session_index) return qi_cli_error("out of memory");
   for (int t = 0; t < j->g->n_tensors; t++) {
     j->session_index[t] = -1;
-    if (qz_plan_calibrates(&j->plan, t)) j->session_index[t] = qinfer_session_tensor_index(j->session, j->g->tensors[t].name);
+    if (j->plan.quantize[t]) j->session_index[t] = qinfer_session_tensor_index(j->session, j->g->tensors[t].name);
   }
   return QI_EXIT_OK;
 }
@@ -437,32 +422,53 @@ static long file_size(const char *path) {
   return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
+int qz_job_build_int8(job *j, const qz_options *o, qi_graph **out, qz_report *rep) {
+  *out = NULL;
+  qz_plan plan = {0}, out_plan = {0};
+  qz_range *ranges = calloc((size_t)j->g->n_tensors + 1, sizeof(qz_range)), *out_ranges = NULL;
+  qi_error err = {0};
+  int rc = ranges ? QI_EXIT_OK : qi_cli_error("out of memory");
+  if (rc == QI_EXIT_OK && qz_plan_make(j->g, o, &plan, &err) != QINFER_OK) rc = qi_cli_error("%s", err.msg);
+  if (rc == QI_EXIT_OK) {
+    qz_stats_ranges(j->stats, o, ranges);
+    if (!j->a->no_trim) qz_ranges_trim(j->g, &plan, ranges);
+    rc = build_output_graph(j, out);
+  }
+  if (rc == QI_EXIT_OK && !translate_plan(j->g, &plan, ranges, *out, &out_plan, &out_ranges))
+    rc = qi_cli_error("out of memory");
+  qi_status st;
+  if (rc == QI_EXIT_OK && (st = qz_rewrite(*out, o, &out_plan, out_ranges, rep, &err)) != QINFER_OK)
+    rc = qi_cli_api_error("quantizing", st, err.msg);
+  if (rc == QI_EXIT_OK) rep->quantized_nodes = plan.n_quantized_nodes;
+  free(ranges);
+  free(out_ranges);
+  qz_plan_free(&plan);
+  qz_plan_free(&out_plan);
+  if (rc != QI_EXIT_OK) {
+    qi_graph_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
 static int finish(job *j) {
   quant_args *a = j->a;
-  qz_range *ranges = calloc((size_t)j->plan.n_tensors + 1, sizeof(qz_range)), *out_ranges = NULL;
-  if (!ranges) return qi_cli_error("out of memory");
-  qz_stats_ranges(j->stats, &a->o, ranges);
-  if (!a->no_trim) qz_ranges_trim(j->g, &j->plan, ranges);
+  qz_options o = a->o;
+  int rc = QI_EXIT_OK;
+  if (a->target_sqnr > 0 && (rc = qz_job_mixed_precision(j, &o)) != QI_EXIT_OK) return rc;
+  qinfer_session_destroy(j->session); /* free the kept activations before the rewrite */
+  j->session = NULL;
   qi_graph *out = NULL;
-  qz_plan out_plan = {0};
-  int rc = build_output_graph(j, &out);
-  if (rc == QI_EXIT_OK && !translate_plan(j->g, &j->plan, ranges, out, &out_plan, &out_ranges))
-    rc = qi_cli_error("out of memory");
-  free(ranges);
   qz_report rep;
+  if ((rc = qz_job_build_int8(j, &o, &out, &rep)) != QI_EXIT_OK) return rc;
   qi_error err = {0};
-  qi_status st = QINFER_OK;
-  if (rc == QI_EXIT_OK && (st = qz_rewrite(out, &a->o, &out_plan, out_ranges, &rep, &err)) != QINFER_OK)
-    rc = qi_cli_api_error("quantizing", st, err.msg);
-  if (rc == QI_EXIT_OK && (st = qi_onnx_write_file(out, a->output, &err)) != QINFER_OK)
-    rc = qi_cli_api_error(a->output, st, err.msg);
-  free(out_ranges);
-  qz_plan_free(&out_plan);
+  const qi_status st = qi_onnx_write_file(out, a->output, &err);
   qi_graph_free(out);
-  if (rc != QI_EXIT_OK) return rc;
+  if (st != QINFER_OK) return qi_cli_api_error(a->output, st, err.msg);
   const long in_size = file_size(a->model), out_size = file_size(a->output);
   printf("quantized %d nodes: %d activations (QuantizeLinear/DequantizeLinear), %d weights int8, %d biases int32\n",
-         j->plan.n_quantized_nodes, rep.activations, rep.weights, rep.biases);
+         rep.quantized_nodes, rep.activations, rep.weights, rep.biases);
+  if (o.n_exclude > a->o.n_exclude) printf("mixed precision: %d nodes kept in float\n", o.n_exclude - a->o.n_exclude);
   printf("weights: %.2f MB -> %.2f MB; file: %.2f MB -> %.2f MB (%.3fx)\n", rep.weight_bytes_fp32 / 1e6,
          rep.weight_bytes_int8 / 1e6, in_size / 1e6, out_size / 1e6, in_size > 0 ? (double)out_size / in_size : 0.0);
   printf("wrote %s\n", a->output);
@@ -478,11 +484,7 @@ int qi_cmd_quantize(int argc, char **argv) {
   rc = setup(&j);
   if (rc == QI_EXIT_OK) rc = calibration_pass(&j, false, "calibrating (min/max)");
   if (rc == QI_EXIT_OK && qz_method_needs_histogram(a.o.method)) rc = calibration_pass(&j, true, "calibrating (histograms)");
-  if (rc == QI_EXIT_OK) {
-    qinfer_session_destroy(j.session); /* free the kept activations before the rewrite */
-    j.session = NULL;
-    rc = finish(&j);
-  }
+  if (rc == QI_EXIT_OK) rc = finish(&j);
   for (int i = 0; i < 16; i++) free_list(&j.lists[i]);
   qinfer_session_destroy(j.session);
   qinfer_session_options_destroy(j.opts);

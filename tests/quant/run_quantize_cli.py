@@ -171,6 +171,18 @@ def main():
         conv_w = [n.input[1] for n in m.graph.node if n.op_type == "Conv" and n.name == "c2"]
         check(conv_w == ["c2.w"], f"--exclude c2: float weights kept ({conv_w})")
 
+        # --target-sqnr: the search runs, reports each round and writes a valid model with float nodes in it
+        out = os.path.join(work, "q_mp.onnx")
+        rc, log = run(q, "quantize", fp, "-o", out, "--calib", calib, "--target-sqnr", "200", "--max-float", "2")
+        rounds = [l for l in log.splitlines() if l.startswith("mixed precision:") and "output SQNR" in l]
+        ok = rc == 0 and len(rounds) >= 2 and "not reached" in log
+        if ok:
+            m = onnx.load(out)
+            onnx.checker.check_model(m)
+        check(ok, f"--target-sqnr 200 --max-float 2: {len(rounds)} measured rounds, target reported unreachable")
+        s = sqnr(ref, outputs(q, out, {"x": test_in}, os.path.join(work, "o_mp"))) if ok else 0
+        check(s >= 25.0, f"--target-sqnr: output SQNR {s:.1f} dB")
+
         # --max-samples and the progress line
         rc, log = run(q, "quantize", fp, "-o", os.path.join(work, "q_ms.onnx"), "--calib", calib, "--max-samples", "2")
         check(rc == 0 and "2/2 samples" in log, "--max-samples 2: two calibration runs")

@@ -66,6 +66,7 @@ void qz_ranges_trim(qi_graph *g, const qz_plan *p, qz_range *ranges);
 
 /* Counts of what the rewrite did, for the report. */
 typedef struct qz_report {
+  int quantized_nodes; /* nodes the plan quantized (filled by the caller) */
   int activations;     /* QuantizeLinear / DequantizeLinear pairs inserted */
   int weights;         /* weight tensors stored as int8 */
   int biases;          /* bias tensors stored as int32 */
