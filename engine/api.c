@@ -301,7 +301,6 @@ static qi_status build_session(qinfer_session *s, const qinfer_session_options *
   QI_CHECK(qi_bind_input_shapes(g, o, err));
   QI_CHECK(qi_infer_and_fold(g, err));
   QI_CHECK(qi_remove_dead_nodes(g, err));
-  QI_CHECK(qi_fuse_batchnorm(g, err));
   QI_CHECK(qi_fold_conv_affine(g, err));
   QI_CHECK(qi_fuse_qdq(g, err));
   QI_CHECK(qi_fold_late(g, err));

@@ -66,8 +66,8 @@ bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, int *act, float 
 /* Rewrites DequantizeLinear -> op -> QuantizeLinear patterns into integer ops (engine/pass_qdq.c). */
 qi_status qi_fuse_qdq(qi_graph *g, qi_error *err);
 qi_status qi_remove_dead_nodes(qi_graph *g, qi_error *err);
-qi_status qi_fuse_batchnorm(qi_graph *g, qi_error *err);
-/* Conv -> Mul / Add / Sub / Div by a per-channel or scalar constant, folded into the Conv (engine/pass_fuse.c). */
+/* Conv -> BatchNormalization / Mul / Div / Add / Sub by per-channel or scalar constants, folded into the Conv's
+ * weights (float, or a DequantizeLinear of integers: its scale) and bias (engine/pass_fold_conv.c). */
 qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err);
 qi_status qi_fuse_activations(qi_graph *g, qi_error *err);
 qi_status qi_prepare_nodes(qi_graph *g, qi_error *err);

@@ -322,7 +322,6 @@ static int build_analysis_graph(job *j) {
   if (st == QINFER_OK) st = qi_bind_input_shapes(j->g, j->opts, &err);
   if (st == QINFER_OK) st = qi_infer_and_fold(j->g, &err);
   if (st == QINFER_OK) st = qi_remove_dead_nodes(j->g, &err);
-  if (st == QINFER_OK) st = qi_fuse_batchnorm(j->g, &err);
   if (st == QINFER_OK) st = qi_fold_conv_affine(j->g, &err);
   if (st == QINFER_OK) st = qi_remove_dead_nodes(j->g, &err);
   if (st != QINFER_OK) return qi_cli_api_error("preparing the model", st, err.msg);
@@ -338,7 +337,6 @@ static int build_output_graph(job *j, qi_graph **out) {
   qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, out, &err);
   if (st == QINFER_OK) st = qi_resolve_ops(*out, &err);
   if (st == QINFER_OK) st = qi_remove_dead_nodes(*out, &err);
-  if (st == QINFER_OK) st = qi_fuse_batchnorm(*out, &err);
   if (st == QINFER_OK) st = qi_fold_conv_affine(*out, &err);
   if (st == QINFER_OK) st = qi_remove_dead_nodes(*out, &err);
   if (st != QINFER_OK) return qi_cli_api_error("preparing the model", st, err.msg);

@@ -60,10 +60,15 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 ORT_RUN = os.path.join(REPO, "tests", "zoo", "ort_run.js")
 
 # model -> known fusion gap in engine/pass_qdq.c (the Conv nodes of the pattern stay float in qinfer)
-GAPS = {
+GAPS = {}
+
+# model -> why ORT computes part of it in float where qinfer runs integer ops (then tensors may differ by a step
+# or two at rounding ties: >= 99 % equal, <= 2 steps, output cosine >= 0.999)
+ORT_FLOAT = {
     "qat_resnet": "QAT ConvBn export: DQ(x), DQ(Q(float w * bn_factor)) -> Conv(bias 0) -> Div(per-channel const) "
-                  "-> Add(per-channel const) -> BatchNormalization [-> Relu] -> Q; the Conv output has no Q of its "
-                  "own, so the Conv runs in float",
+                  "-> Add(per-channel const) -> BatchNormalization [-> Relu] -> Q. qinfer folds the Div, Add and "
+                  "BatchNormalization into the weights' scale and the bias (engine/pass_fold_conv.c) and runs "
+                  "QLinearConv; ORT does not fuse the chain and runs it in float",
 }
 
 
@@ -544,6 +549,8 @@ def check_model(name, args, work):
         check(any(n.op_type == "Conv" for n in floating),
               "the known gap is still there (when it is not, remove the model from GAPS)")
     elif name.startswith(("qat_", "ort_qdq_")):
+        if name in ORT_FLOAT:
+            print(f"   note   looser parity bounds: {ORT_FLOAT[name]}")
         check(fused["QLinearConv"] > 0, f"{fused['QLinearConv']} of {hist['Conv']} Conv fused into QLinearConv")
         check(not floating, "every Conv / MatMul / Gemm runs as an integer op")
 
@@ -579,7 +586,8 @@ def check_model(name, args, work):
         eq8 = eq8 and eq == 1.0
         if (eq, -int(d.max(initial=0))) < (worst[0], -worst[1]):
             worst = (eq, int(d.max(initial=0)), t)
-        if eq < 0.999 or d.max(initial=0) > 1:
+        loose = name in ORT_FLOAT
+        if eq < (0.99 if loose else 0.999) or d.max(initial=0) > (2 if loose else 1):
             check(False, f"{t}: {eq * 100:.3f}% equal to ORT, max {int(d.max(initial=0))} steps apart")
     check(n8 > 0, f"{n8} quantized tensors compared with ORT; least equal: {worst[2] or '-'} {worst[0] * 100:.3f}% "
                   f"(max {worst[1]} step)")
@@ -588,7 +596,8 @@ def check_model(name, args, work):
         a = np.load(os.path.join(work, "ort", sanitize(o) + ".npy"))
         b = np.load(os.path.join(work, "qi_out", sanitize(o) + ".npy"))
         c = cosine(a, b)
-        check(c >= 0.9999, f"output {o}: cosine qinfer vs ORT {c:.6f} >= 0.9999 (max |d| "
+        bound = 0.999 if name in ORT_FLOAT else 0.9999
+        check(c >= bound, f"output {o}: cosine qinfer vs ORT {c:.6f} >= {bound} (max |d| "
                            f"{float(np.abs(a.astype(np.float64) - b).max()):.3g})")
 
     # 3. one answer on the scalar path and with 3 threads
