@@ -166,7 +166,7 @@ static int list_samples(const char *dir, sample_list *l) {
     snprintf(l->paths[l->n++], len, "%s/%s", dir, e->d_name);
   }
   closedir(d);
-  qsort(l->paths, (size_t)l->n, sizeof(char *), by_name);
+  if (l->n > 1) qsort(l->paths, (size_t)l->n, sizeof(char *), by_name);
   return QI_EXIT_OK;
 }
 
