@@ -50,6 +50,9 @@ extern const qi_op qi_ops_quant_pool[]; /* QLinearGlobalAveragePool, QLinearAver
 extern const qi_op qi_ops_quant_table[]; /* QLinearTable (ai.qinfer): byte lookup tables from the QDQ pass */
 extern const qi_op qi_ops_quant_elem[]; /* Quantize/DequantizeLinear, DynamicQuantizeLinear, QLinear Add/Mul/Concat, lookup tables */
 
+/* Every family above, the tables qi_op_find searches; NULL-terminated (engine/ops/registry.c). */
+extern const qi_op *const qi_op_families[];
+
 /* Looks up the implementation of (domain, op_type); domain "" and "ai.onnx" are the same. NULL if none. */
 const qi_op *qi_op_find(const char *domain, const char *op_type);
 

@@ -86,6 +86,16 @@ qinfer_isa qi_isa_best(void) {
   return QINFER_ISA_SCALAR;
 }
 
+qinfer_isa qi_isa_fallback(qinfer_isa isa) {
+  switch (isa) {
+    case QINFER_ISA_AVX512VNNI: return QINFER_ISA_AVXVNNI;
+    case QINFER_ISA_AVXVNNI: return QINFER_ISA_AVX2;
+    case QINFER_ISA_NEONI8MM: return QINFER_ISA_NEONDOT;
+    case QINFER_ISA_NEONDOT: return QINFER_ISA_NEON;
+    default: return QINFER_ISA_SCALAR;
+  }
+}
+
 static const char *const isa_names[] = {"auto", "scalar", "avx2", "avxvnni", "avx512vnni", "neon", "neondot",
                                         "neoni8mm"};
 

@@ -134,6 +134,25 @@ set_tests_properties(cli.run_matches_numpy PROPERTIES FIXTURES_REQUIRED "qi_cli_
 qi_cli_test(run_random 0 "x +float +\\[3,4\\] +random.*output m +float +\\[3,8\\]" ${D}
             ${Q} run add.onnx --dim batch=3 --repeat 2 --threads 2 --seed 7 --output-dir out_random/nested)
 qi_cli_test(run_scalar_isa 0 "isa scalar" ${D} ${Q} run add.onnx --isa=scalar --output-dir out_scalar)
+# --all-tensors: the Relu is fused into the Add, so the readable tensors are x, y, z/out:0 and m, in that order;
+# each file holds what the run wrote as an output (the inputs: what it read).
+qi_cli_test(run_all_tensors 0 "output m .*-> out_all/m.npy" ${D}
+            ${Q} run add.onnx --input x=x.npy --output-dir out_all --all-tensors out_all/tensors)
+set_tests_properties(cli.run_all_tensors PROPERTIES FIXTURES_SETUP qi_cli_all_tensors)
+add_test(NAME cli.run_all_tensors_files
+         COMMAND ${QI_TOOLS_PYTHON} -c [=[
+import numpy as np
+rows = [line.split('\t') for line in open('out_all/tensors/tensors.tsv').read().splitlines()]
+want = [['x', '0000_x.npy', 'float', '[2,4]'], ['y', '0001_y.npy', 'float', '[1,4]'],
+        ['z/out:0', '0002_z_out_0.npy', 'float', '[2,4]'], ['m', '0003_m.npy', 'float', '[2,8]']]
+assert rows == want, rows
+for ref, k in (('x.npy', 0), ('out_all/z_out_0.npy', 2), ('out_all/m.npy', 3)):
+    assert np.array_equal(np.load(ref), np.load('out_all/tensors/' + want[k][1])), ref
+print('all tensors written')
+]=]
+         WORKING_DIRECTORY ${QI_CLI_DIR})
+set_tests_properties(cli.run_all_tensors_files PROPERTIES FIXTURES_REQUIRED "qi_cli_data;qi_cli_all_tensors"
+                     PASS_REGULAR_EXPRESSION "all tensors written")
 qi_cli_test(info 0 "x +float +\\[batch,4\\].*m +float +\\[batch,8\\].*parameters: 32 .*MatMul +1.*MACs: +32 " ${D}
             ${Q} info add.onnx)
 qi_cli_test(info_dim 0 "bound input shapes: x\\[5,4\\].*MACs: +160 " ${D} ${Q} info add.onnx --dim batch=5)

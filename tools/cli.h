@@ -14,15 +14,19 @@ enum { QI_EXIT_OK = 0, QI_EXIT_FAILURE = 1, QI_EXIT_USAGE = 2 };
 /* A subcommand receives argv starting after its name. */
 typedef int (*qi_cli_command_fn)(int argc, char **argv);
 
+/* The subcommands (tools/cmd_<name>.c) and their usage texts. */
 int qi_cmd_info(int argc, char **argv);
 int qi_cmd_run(int argc, char **argv);
 int qi_cmd_bench(int argc, char **argv);
 int qi_cmd_quantize(int argc, char **argv);
+int qi_cmd_convert(int argc, char **argv);
+int qi_cmd_compare(int argc, char **argv);
 void qi_cmd_info_usage(void);
 void qi_cmd_run_usage(void);
 void qi_cmd_bench_usage(void);
 void qi_cmd_quantize_usage(void);
-int qi_cmd_compare(int argc, char **argv); void qi_cmd_compare_usage(void); /* tools/cmd_compare.c */
+void qi_cmd_convert_usage(void);
+void qi_cmd_compare_usage(void);
 
 /* ---- cli_util.c ---- */
 

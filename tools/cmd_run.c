@@ -26,8 +26,8 @@ void qi_cmd_run_usage(void) {
       "  --repeat N         run N times and report the time per run (default 1)\n"
       "  --seed N           seed of the random inputs (default 0)\n"
       "  --all-tensors DIR  also write every tensor the session computes (intermediates kept, see\n"
-      "                     qinfer_session_options_set_keep_intermediates) as DIR/NAME.npy, listed in\n"
-      "                     DIR/tensors.tsv (name, file, dtype, shape)\n");
+      "                     qinfer_session_options_set_keep_intermediates) as DIR/<index>_NAME.npy, listed\n"
+      "                     in DIR/tensors.tsv (name, file, dtype, shape)\n");
 }
 
 typedef struct run_args {

@@ -4,9 +4,6 @@
 
 #include "tools/cli.h"
 
-int qi_cmd_convert(int argc, char **argv); /* tools/cmd_convert.c */
-void qi_cmd_convert_usage(void);
-
 typedef struct command {
   const char *name;
   qi_cli_command_fn run;

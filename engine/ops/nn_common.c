@@ -26,6 +26,21 @@ qi_status qi_nn_check_float_input(qi_graph *g, const qi_node *n, int i, int min_
   return QINFER_OK;
 }
 
+qi_status qi_nn_conv_group(const qi_node *n, const qi_tensor *x, const qi_tensor *w, int64_t *group, qi_error *err) {
+  if (w->rank != x->rank)
+    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
+  *group = qi_attr_int(n, "group", 1);
+  if (*group < 1 || *group > x->dims[1])
+    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "group %lld is out of range", (long long)*group);
+  if (x->dims[1] != w->dims[1] * *group)
+    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "input has %lld channels but weights expect %lld x group %lld",
+                      (long long)x->dims[1], (long long)w->dims[1], (long long)*group);
+  if (w->dims[0] < 1 || w->dims[0] % *group != 0)
+    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "%lld output channels are not a multiple of group %lld",
+                      (long long)w->dims[0], (long long)*group);
+  return QINFER_OK;
+}
+
 /* Reads an INTS attribute of exactly `count` values (each >= min_value) into out, or fills it with dflt. */
 static qi_status read_ints(const qi_node *n, const char *name, int count, int64_t dflt, int64_t min_value,
                            int64_t *out, qi_error *err) {

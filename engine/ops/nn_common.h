@@ -18,6 +18,11 @@ qi_status qi_nn_fail(qi_error *err, qi_status code, const qi_node *n, const char
 /* Checks that input i exists, is float and has a rank in [min_rank, max_rank]. */
 qi_status qi_nn_check_float_input(qi_graph *g, const qi_node *n, int i, int min_rank, int max_rank, qi_error *err);
 
+/* The Conv layout checks shared by Conv, QLinearConv and ConvInteger: weights w [M, C/group, k...] of x's rank
+ * for input x [N, C, ...]; reads the group attribute (1 <= group <= C) into *group, and checks that C is
+ * w's C/group times group and M a positive multiple of group. */
+qi_status qi_nn_conv_group(const qi_node *n, const qi_tensor *x, const qi_tensor *w, int64_t *group, qi_error *err);
+
 typedef enum qi_auto_pad { QI_AUTO_PAD_NOTSET, QI_AUTO_PAD_SAME_UPPER, QI_AUTO_PAD_SAME_LOWER, QI_AUTO_PAD_VALID } qi_auto_pad;
 
 #define QI_NN_MAX_SPATIAL QI_WINDOW_MAX_DIMS

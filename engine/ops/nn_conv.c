@@ -47,17 +47,7 @@ static qi_status read_conv(qi_graph *g, const qi_node *n, conv_attrs *a, int64_t
   QI_CHECK(qi_nn_check_float_input(g, n, 0, 3, 2 + QI_NN_MAX_SPATIAL, err));
   QI_CHECK(qi_nn_check_float_input(g, n, 1, 3, 2 + QI_NN_MAX_SPATIAL, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
-  if (w->rank != x->rank)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
-  a->group = qi_attr_int(n, "group", 1);
-  if (a->group < 1 || a->group > x->dims[1])
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "group %lld is out of range", (long long)a->group);
-  if (x->dims[1] != w->dims[1] * a->group)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "input has %lld channels but weights expect %lld x group %lld",
-                      (long long)x->dims[1], (long long)w->dims[1], (long long)a->group);
-  if (w->dims[0] < 1 || w->dims[0] % a->group != 0)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "%lld output channels are not a multiple of group %lld",
-                      (long long)w->dims[0], (long long)a->group);
+  QI_CHECK(qi_nn_conv_group(n, x, w, &a->group, err));
   if (b) {
     QI_CHECK(qi_nn_check_float_input(g, n, 2, 1, 1, err));
     if (b->dims[0] != w->dims[0])

@@ -4,8 +4,9 @@
  * count_include_pad (AveragePool), p (LpPool). MaxPool also takes int8 / uint8 tensors (the quantization
  * parameters pass through) and has the optional Indices output (int64, storage_order 0 row-major or 1
  * column-major, offsets into the whole unpadded input including the N and C offsets).
- * Float 1-D / 2-D Max and Average pooling without Indices take the 2-D kernels, everything else the N-d ones.
- * Work is split over the N*C planes. */
+ * Float 1-D / 2-D Max and Average pooling without Indices take the 2-D kernels, 8-bit 1-D / 2-D MaxPool without
+ * Indices the 2d kernels of the session's ISA path (kernels/u8-maxpool, s8-maxpool config), everything else the
+ * N-d ones. Work is split over the N*C planes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,8 @@ typedef struct pool_state {
   float p;
   qi_window2d geom;   /* fast2d */
   qi_windownd geomnd; /* otherwise */
+  qi_u8_maxpool_ukernel_2d_fn u8_2d; /* 8-bit MaxPool, 1-D / 2-D, no Indices; NULL otherwise */
+  qi_s8_maxpool_ukernel_2d_fn s8_2d;
   size_t planes, in_plane, out_plane;
 } pool_state;
 
@@ -142,7 +145,12 @@ qi_status qi_nn_pool_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   n->state = s;
   int64_t dims[QI_MAX_RANK];
-  return pool_geometry(g, n, s, dims, err);
+  QI_CHECK(pool_geometry(g, n, s, dims, err));
+  if (s->kind == POOL_MAX && !s->indices && s->geomnd.dims <= 2) {
+    if (s->dtype == QINFER_DTYPE_UINT8) s->u8_2d = qi_u8_maxpool_config_get(g->isa)->ukernel_2d;
+    if (s->dtype == QINFER_DTYPE_INT8) s->s8_2d = qi_s8_maxpool_config_get(g->isa)->ukernel_2d;
+  }
+  return QINFER_OK;
 }
 
 void qi_nn_pool_release(qi_node *n) {
@@ -164,6 +172,14 @@ static void pool_planes(void *arg, size_t begin, size_t end) {
     const size_t xo = p * s->in_plane, yo = p * s->out_plane;
     int64_t *idx = t->indices ? t->indices + yo : NULL;
     const int64_t base = (int64_t)xo;
+    if (s->s8_2d) {
+      s->s8_2d(&s->geomnd, (const int8_t *)t->x + xo, (int8_t *)t->y + yo);
+      continue;
+    }
+    if (s->u8_2d) {
+      s->u8_2d(&s->geomnd, (const uint8_t *)t->x + xo, (uint8_t *)t->y + yo);
+      continue;
+    }
     if (s->dtype == QINFER_DTYPE_INT8) {
       qi_s8_maxpool_ukernel_nd__scalar(&s->geomnd, (const int8_t *)t->x + xo, (int8_t *)t->y + yo, idx, base,
                                        s->column_major);

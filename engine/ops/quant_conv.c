@@ -127,17 +127,7 @@ static qi_status read_qconv(qi_graph *g, const qi_node *n, qconv_slots sl, qconv
     return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "%d spatial dimensions; only 1-D and 2-D are supported",
                       x->rank - 2);
   if (x->rank < 3) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "x has rank %d; N x C x spatial expected", x->rank);
-  if (w->rank != x->rank)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
-  a->group = qi_attr_int(n, "group", 1);
-  if (a->group < 1 || a->group > x->dims[1])
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "group %lld is out of range", (long long)a->group);
-  if (x->dims[1] != w->dims[1] * a->group)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "input has %lld channels but weights expect %lld x group %lld",
-                      (long long)x->dims[1], (long long)w->dims[1], (long long)a->group);
-  if (w->dims[0] < 1 || w->dims[0] % a->group != 0)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "%lld output channels are not a multiple of group %lld",
-                      (long long)w->dims[0], (long long)a->group);
+  QI_CHECK(qi_nn_conv_group(n, x, w, &a->group, err));
   if (b) {
     if (b->dtype != QINFER_DTYPE_INT32 || b->rank != 1 || b->dims[0] != w->dims[0])
       return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "bias must be an int32 vector of %lld values", (long long)w->dims[0]);

@@ -2,7 +2,7 @@
 #include "kernels/isa.h"
 
 /* One entry per ISA path, indexed by qinfer_isa. A path without a kernel of its own (NULL ukernel) uses the
- * entry of the next lower path of its family (see fallback_of), ending at scalar. SIMD kernels slot in here,
+ * entry of the next lower path of its family (qi_isa_fallback), ending at scalar. SIMD kernels slot in here,
  * e.g. [QINFER_ISA_AVX2] = {qi_f32_gemm_minmax_ukernel_6x16__avx2, ...} inside an #if on the architecture.
  * An entry fills both orientations (ukernel and xw_ukernel): ops take one config for both. */
 static const qi_f32_gemm_config configs[QINFER_ISA_NEONI8MM + 1] = {
@@ -19,19 +19,7 @@ static const qi_f32_gemm_config configs[QINFER_ISA_NEONI8MM + 1] = {
                            .xw_name = "qi_f32_gemm_xw_minmax_ukernel_4x8__scalar"},
 };
 
-static qinfer_isa fallback_of(qinfer_isa isa) {
-  switch (isa) {
-    case QINFER_ISA_AVX512VNNI: return QINFER_ISA_AVXVNNI;
-    case QINFER_ISA_AVXVNNI: return QINFER_ISA_AVX2;
-    case QINFER_ISA_NEONI8MM: return QINFER_ISA_NEONDOT;
-    case QINFER_ISA_NEONDOT: return QINFER_ISA_NEON;
-    default: return QINFER_ISA_SCALAR;
-  }
-}
-
 const qi_f32_gemm_config *qi_f32_gemm_config_get(qinfer_isa isa) {
-  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
-  if ((size_t)isa >= sizeof configs / sizeof configs[0]) isa = QINFER_ISA_SCALAR;
-  while (isa != QINFER_ISA_SCALAR && !configs[isa].ukernel) isa = fallback_of(isa);
+  QI_ISA_CONFIG_PICK(configs, isa, ukernel);
   return &configs[isa];
 }

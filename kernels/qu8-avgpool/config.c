@@ -1,8 +1,8 @@
 #include "kernels/isa.h"
 #include "kernels/qu8-avgpool/qu8-avgpool.h"
 
-/* Indexed by qinfer_isa; paths without kernels of their own fall back along their family
- * (avx512vnni -> avxvnni -> avx2 -> scalar). */
+/* Indexed by qinfer_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
+ * avx512vnni -> avxvnni -> avx2 -> scalar). */
 static const qi_qu8_avgpool_config configs[QINFER_ISA_NEONI8MM + 1] = {
     [QINFER_ISA_SCALAR] = {.gavgpool = qi_qu8_gavgpool_ukernel__scalar,
                            .gavgpool_nwc = qi_qu8_gavgpool_nwc_ukernel__scalar,
@@ -21,15 +21,6 @@ static const qi_qu8_avgpool_config configs[QINFER_ISA_NEONI8MM + 1] = {
 };
 
 const qi_qu8_avgpool_config *qi_qu8_avgpool_config_get(qinfer_isa isa) {
-  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
-  for (;;) {
-    if ((size_t)isa < sizeof configs / sizeof configs[0] && configs[isa].gavgpool) return &configs[isa];
-    switch (isa) {
-      case QINFER_ISA_AVX512VNNI: isa = QINFER_ISA_AVXVNNI; break;
-      case QINFER_ISA_AVXVNNI: isa = QINFER_ISA_AVX2; break;
-      case QINFER_ISA_NEONI8MM: isa = QINFER_ISA_NEONDOT; break;
-      case QINFER_ISA_NEONDOT: isa = QINFER_ISA_NEON; break;
-      default: return &configs[QINFER_ISA_SCALAR];
-    }
-  }
+  QI_ISA_CONFIG_PICK(configs, isa, gavgpool);
+  return &configs[isa];
 }

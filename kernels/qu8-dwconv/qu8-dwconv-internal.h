@@ -20,6 +20,18 @@ void qi_qu8_dwconv_minmax_ukernel_3x3__avx2(const qi_window2d *g, const uint8_t 
 void qi_qu8_dwconv_minmax_ukernel_any__avx2(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
                                             int32_t bias, float scale, uint8_t *output,
                                             const qi_qu8_dwconv_params *params);
+void qi_qu8_dwconv_minmax_ukernel_3x3__avxvnni(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
+                                               int32_t bias, float scale, uint8_t *output,
+                                               const qi_qu8_dwconv_params *params);
+void qi_qu8_dwconv_minmax_ukernel_any__avxvnni(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
+                                               int32_t bias, float scale, uint8_t *output,
+                                               const qi_qu8_dwconv_params *params);
+void qi_qu8_dwconv_minmax_ukernel_3x3__avx512vnni(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
+                                                  int32_t bias, float scale, uint8_t *output,
+                                                  const qi_qu8_dwconv_params *params);
+void qi_qu8_dwconv_minmax_ukernel_any__avx512vnni(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
+                                                  int32_t bias, float scale, uint8_t *output,
+                                                  const qi_qu8_dwconv_params *params);
 #endif /* x86 */
 
 /* Requantizes an accumulator and stores it in the tensor's domain (xor sign_flip). */

@@ -1,7 +1,7 @@
 #include "kernels/isa.h"
 #include "kernels/qu8-gemm/qu8-gemm.h"
 
-/* One entry per ISA path, indexed by qinfer_isa; a path without its own kernel falls back (fallback_of). */
+/* One entry per ISA path, indexed by qinfer_isa; a path without its own kernel falls back (qi_isa_fallback). */
 static const qi_qu8_gemm_config configs[QINFER_ISA_NEONI8MM + 1] = {
     [QINFER_ISA_SCALAR] = {qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar, 4, 4, 1,
                            "qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar"},
@@ -15,19 +15,7 @@ static const qi_qu8_gemm_config configs[QINFER_ISA_NEONI8MM + 1] = {
 #endif /* x86 */
 };
 
-static qinfer_isa fallback_of(qinfer_isa isa) {
-  switch (isa) {
-    case QINFER_ISA_AVX512VNNI: return QINFER_ISA_AVXVNNI;
-    case QINFER_ISA_AVXVNNI: return QINFER_ISA_AVX2;
-    case QINFER_ISA_NEONI8MM: return QINFER_ISA_NEONDOT;
-    case QINFER_ISA_NEONDOT: return QINFER_ISA_NEON;
-    default: return QINFER_ISA_SCALAR;
-  }
-}
-
 const qi_qu8_gemm_config *qi_qu8_gemm_config_get(qinfer_isa isa) {
-  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
-  if ((size_t)isa >= sizeof configs / sizeof configs[0]) isa = QINFER_ISA_SCALAR;
-  while (isa != QINFER_ISA_SCALAR && !configs[isa].ukernel) isa = fallback_of(isa);
+  QI_ISA_CONFIG_PICK(configs, isa, ukernel);
   return &configs[isa];
 }

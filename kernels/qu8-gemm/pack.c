@@ -1,3 +1,5 @@
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "kernels/qu8-gemm/qu8-gemm.h"
@@ -152,6 +154,8 @@ static void im2col_row(const qi_window2d *g, const uint8_t *plane, size_t ky, si
     uint8_t *o = out + (a - ox0);
     if (sw == 1) {
       copy_short(o, src, b - a);
+    } else if (sw == 2) { /* a constant stride: the compiler vectorises the gather (even bytes) */
+      for (size_t i = 0; i < b - a; i++) o[i] = src[2 * i];
     } else {
       for (size_t i = 0; i < b - a; i++) o[i] = src[i * sw];
     }
@@ -161,6 +165,73 @@ static void im2col_row(const qi_window2d *g, const uint8_t *plane, size_t ky, si
 
 /* Columns built per pass (a multiple of every NR up to 64): the column-matrix rows of a pass live on the stack. */
 #define IM2COL_CHUNK 512
+
+/* Shifted copies of one channel for a pass, so that every row of the column matrix is one contiguous run of it:
+ * plane (kx, r) (kx < kernel_w, r < stride_h) holds M rows of out_w bytes,
+ *     S[kx][r][m][ox] = padded input at row (oy_first + m) * stride_h + r, column ox * stride_w + kx * dilation_w
+ * (the pad byte outside the input). Row (ky, kx) of the column matrix for pixels [c0, c0 + cols) is then
+ * S[kx][(ky * dilation_h) % stride_h] from m = (ky * dilation_h) / stride_h, column c0 - oy_first * out_w on:
+ * consecutive output rows are consecutive rows of S. A channel is staged once per pass (kernel_w * stride_h * M
+ * rows of out_w bytes, a gather per row) instead of a run per output row for each of its kernel_h * kernel_w
+ * rows of the column matrix. Passes whose stage does not fit a slot build their rows run by run. */
+#define IM2COL_STAGE_BYTES 8192
+#define IM2COL_STAGE_SLOTS 4 /* channels in flight: 4 consecutive rows of K span at most 4 channels */
+
+typedef struct im2col_stage {
+  size_t oy_first, m_rows, plane_bytes;
+  size_t channel[IM2COL_STAGE_SLOTS];
+  uint8_t buf[IM2COL_STAGE_SLOTS][IM2COL_STAGE_BYTES];
+} im2col_stage;
+
+/* Sets the stage's geometry for pixels [c0, c0 + cols); false when a channel's planes do not fit a slot. */
+static bool im2col_stage_init(im2col_stage *st, const qi_window2d *g, size_t c0, size_t cols) {
+  const size_t oy_last = (c0 + cols - 1) / g->out_w;
+  st->oy_first = c0 / g->out_w;
+  st->m_rows = oy_last - st->oy_first + 1 + (g->kernel_h - 1) * g->dilation_h / g->stride_h;
+  st->plane_bytes = st->m_rows * g->out_w;
+  for (size_t i = 0; i < IM2COL_STAGE_SLOTS; i++) st->channel[i] = SIZE_MAX;
+  return g->stride_h <= 4 && st->plane_bytes * g->kernel_w * g->stride_h <= IM2COL_STAGE_BYTES;
+}
+
+/* The staged planes of channel c (staging them when the slot holds another channel). */
+static const uint8_t *im2col_stage_get(im2col_stage *st, const qi_window2d *g, const uint8_t *input, size_t c,
+                                       uint8_t pad) {
+  uint8_t *b = st->buf[c % IM2COL_STAGE_SLOTS];
+  if (st->channel[c % IM2COL_STAGE_SLOTS] == c) return b;
+  st->channel[c % IM2COL_STAGE_SLOTS] = c;
+  const uint8_t *plane = input + c * g->in_h * g->in_w;
+  const size_t out_w = g->out_w, sw = g->stride_w, sh = g->stride_h;
+  for (size_t kx = 0; kx < g->kernel_w; kx++) {
+    const size_t tx = kx * g->dilation_w;
+    size_t lo, hi;
+    valid_range(g->in_w, out_w, sw, g->pad_left, tx, &lo, &hi);
+    for (size_t r = 0; r < sh; r++) {
+      bool used = false; /* a row residue no tap reads (1x1 stride-2 windows: the odd rows) is not staged */
+      for (size_t ky = 0; ky < g->kernel_h && !used; ky++) used = ky * g->dilation_h % sh == r;
+      if (!used) continue;
+      uint8_t *sp = b + (kx * sh + r) * st->plane_bytes;
+      for (size_t m = 0; m < st->m_rows; m++) {
+        uint8_t *o = sp + m * out_w;
+        const size_t iy = (st->oy_first + m) * sh + r - g->pad_top; /* wraps when in padding */
+        if (iy >= g->in_h || lo >= hi) {
+          fill_short(o, pad, out_w);
+          continue;
+        }
+        fill_short(o, pad, lo);
+        const uint8_t *src = plane + iy * g->in_w + lo * sw + tx - g->pad_left;
+        if (sw == 1) {
+          copy_short(o + lo, src, hi - lo);
+        } else if (sw == 2) { /* a constant stride: the compiler vectorises the gather (even bytes) */
+          for (size_t i = 0; i < hi - lo; i++) o[lo + i] = src[2 * i];
+        } else {
+          for (size_t i = 0; i < hi - lo; i++) o[lo + i] = src[i * sw];
+        }
+        fill_short(o + hi, pad, out_w - hi);
+      }
+    }
+  }
+  return b;
+}
 
 void qi_qu8_im2col_packed(const qi_window2d *g, size_t channels, const uint8_t *input, uint8_t sign_flip,
                           uint8_t pad_value, size_t pix_begin, size_t pix_end, size_t nr, uint8_t *packed) {
@@ -172,6 +243,7 @@ void qi_qu8_im2col_packed(const qi_window2d *g, size_t channels, const uint8_t *
   const uint8_t pad = pad_value ^ sign_flip;
   uint8_t rows[KR][IM2COL_CHUNK];
   pix_run runs[IM2COL_CHUNK + 2];
+  im2col_stage stage;
   for (size_t c0 = pix_begin; c0 < pix_end; c0 += chunk) {
     const size_t cols = pix_end - c0 < chunk ? pix_end - c0 : chunk, width = qi_qu8_round_up(cols, nr);
     uint8_t *first_blk = packed + (c0 - pix_begin) / nr * nr * kp;
@@ -182,19 +254,33 @@ void qi_qu8_im2col_packed(const qi_window2d *g, size_t channels, const uint8_t *
       runs[n_runs++] = (pix_run){j, j + len, oy, ox};
       j += len;
     }
+    const bool staged = im2col_stage_init(&stage, g, c0, cols);
+    const size_t stage_col = c0 - stage.oy_first * g->out_w;
     for (size_t kb = 0; kb < kp; kb += KR) {
+      const uint8_t *src[KR];
       for (size_t i = 0; i < KR; i++) {
         const size_t row = kb + i;
+        src[i] = rows[i];
         if (row >= k) {
           memset(rows[i], sign_flip, width); /* 0 after the flip */
           continue;
         }
-        const size_t c = row / taps, t = row % taps;
-        im2col_row(g, input + c * plane, t / g->kernel_w, t % g->kernel_w, runs, n_runs, pad, rows[i]);
+        const size_t c = row / taps, t = row % taps, ky = t / g->kernel_w, kx = t % g->kernel_w;
+        if (staged) {
+          const size_t dy = ky * g->dilation_h;
+          src[i] = im2col_stage_get(&stage, g, input, c, pad) +
+                   (kx * g->stride_h + dy % g->stride_h) * stage.plane_bytes + dy / g->stride_h * g->out_w + stage_col;
+          if (cols < width) { /* the last pass: its padded columns need a copy */
+            memcpy(rows[i], src[i], cols);
+            src[i] = rows[i];
+          }
+        } else {
+          im2col_row(g, input + c * plane, ky, kx, runs, n_runs, pad, rows[i]);
+        }
         if (cols < width) memset(rows[i] + cols, pad, width - cols);
       }
       for (size_t b = 0; b < width; b += nr)
-        interleave4(rows[0] + b, rows[1] + b, rows[2] + b, rows[3] + b, nr, sign_flip,
+        interleave4(src[0] + b, src[1] + b, src[2] + b, src[3] + b, nr, sign_flip,
                     first_blk + b / nr * nr * kp + kb * nr);
     }
   }

@@ -9,18 +9,8 @@ static const qi_qu8_lut_config configs[QINFER_ISA_NEONI8MM + 1] = {
 #endif /* x86 */
 };
 
-static qinfer_isa fallback_of(qinfer_isa isa) {
-  switch (isa) {
-    case QINFER_ISA_AVX512VNNI: return QINFER_ISA_AVXVNNI;
-    case QINFER_ISA_AVXVNNI: return QINFER_ISA_AVX2;
-    default: return QINFER_ISA_SCALAR;
-  }
-}
-
 const qi_qu8_lut_config *qi_qu8_lut_config_get(qinfer_isa isa) {
-  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
-  if ((size_t)isa >= sizeof configs / sizeof configs[0]) isa = QINFER_ISA_SCALAR;
-  while (isa != QINFER_ISA_SCALAR && !configs[isa].lut) isa = fallback_of(isa);
+  QI_ISA_CONFIG_PICK(configs, isa, lut);
   return &configs[isa];
 }
 

@@ -1,7 +1,10 @@
 /* uint8_t max pooling over one plane of an N-d window (any spatial rank). The input's quantization parameters
  * pass through unchanged: the max of quantized values is the quantized max. Ties keep the first tap in
  * row-major window order; the optional indices are those of qi_f32_maxpool_ukernel_nd__scalar
- * (kernels/f32-pool/f32-pool.h). A window without an in-bounds tap gives 0 and index -1. */
+ * (kernels/f32-pool/f32-pool.h). A window without an in-bounds tap gives 0 and index -1.
+ *
+ * The 2d kernels take a 1-D or 2-D window (g->dims 1 or 2) and no indices, with the same results; the config
+ * table picks one per ISA path (QINFER_ISA_AUTO: this CPU's best). */
 #ifndef QI_U8_MAXPOOL_H
 #define QI_U8_MAXPOOL_H
 
@@ -9,8 +12,22 @@
 #include <stdint.h>
 
 #include "kernels/f32-im2col/windownd.h"
+#include "qinfer.h"
 
 void qi_u8_maxpool_ukernel_nd__scalar(const qi_windownd *g, const uint8_t *input, uint8_t *output, int64_t *indices,
                                       int64_t index_base, bool column_major);
+
+typedef void (*qi_u8_maxpool_ukernel_2d_fn)(const qi_windownd *g, const uint8_t *input, uint8_t *output);
+
+void qi_u8_maxpool_ukernel_2d__scalar(const qi_windownd *g, const uint8_t *input, uint8_t *output);
+void qi_u8_maxpool_ukernel_2d__avx2(const qi_windownd *g, const uint8_t *input, uint8_t *output);
+
+typedef struct qi_u8_maxpool_config {
+  qi_u8_maxpool_ukernel_2d_fn ukernel_2d;
+  const char *name_2d;
+} qi_u8_maxpool_config;
+
+/* Never NULL; paths without a kernel of their own fall back along their family. */
+const qi_u8_maxpool_config *qi_u8_maxpool_config_get(qinfer_isa isa);
 
 #endif /* QI_U8_MAXPOOL_H */

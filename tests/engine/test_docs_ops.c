@@ -1,4 +1,7 @@
-/* docs/operators.md must name every operator the engine implements (engine/ops/ *_table.c).
+/* docs/operators.md must name every operator the engine implements: every op of every registered family
+ * (qi_op_families, engine/ops/registry.c). An op of a domain other than the default one must be named on a line
+ * that also names its domain (a table row such as "QGemm (com.microsoft) | ..."), and an op of qinfer's own
+ * domain ai.qinfer on a line that also says it is internal.
  * usage: test_docs_ops docs/operators.md */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,18 @@ static int has_word(const char *text, const char *word) {
   return 0;
 }
 
+enum { MAX_LINES = 4096 };
+static char *lines[MAX_LINES];
+static int n_lines;
+
+/* Whether one line names op_type as a word together with each of the (up to two) other strings given. */
+static int line_has(const char *op_type, const char *also, const char *also2) {
+  for (int i = 0; i < n_lines; i++)
+    if (has_word(lines[i], op_type) && (!also || strstr(lines[i], also)) && (!also2 || strstr(lines[i], also2)))
+      return 1;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) return fprintf(stderr, "usage: %s docs/operators.md\n", argv[0]), 2;
   FILE *f = fopen(argv[1], "rb");
@@ -29,9 +44,25 @@ int main(int argc, char **argv) {
   const size_t len = fread(text, 1, sizeof text - 1, f);
   fclose(f);
   text[len] = '\0';
-  const qi_op *const families[] = {qi_ops_math, qi_ops_reduce, qi_ops_tensor, qi_ops_nn};
-  for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
-    for (const qi_op *op = families[i]; op->op_type; op++)
-      CHECK_MSG(has_word(text, op->op_type), "%s is implemented but not documented in %s", op->op_type, argv[1]);
+  CHECK_MSG(len < sizeof text - 1, "%s is larger than the test reads (%zu bytes)", argv[1], sizeof text - 1);
+  for (char *p = text; *p && n_lines < MAX_LINES; n_lines++) {
+    lines[n_lines] = p;
+    char *nl = strchr(p, '\n');
+    if (!nl) break;
+    *nl = '\0';
+    p = nl + 1;
+  }
+  int families = 0, ops = 0;
+  for (const qi_op *const *fam = qi_op_families; *fam; fam++, families++)
+    for (const qi_op *op = *fam; op->op_type; op++, ops++) {
+      const char *domain = op->domain[0] ? op->domain : NULL;
+      CHECK_MSG(line_has(op->op_type, domain, NULL), "%s%s%s is implemented but not documented in %s%s",
+                domain ? domain : "", domain ? " " : "", op->op_type, argv[1],
+                domain ? " (on a line that names its domain)" : "");
+      if (domain && strcmp(domain, "ai.qinfer") == 0)
+        CHECK_MSG(line_has(op->op_type, domain, "internal"), "%s %s: %s must say it is internal", domain,
+                  op->op_type, argv[1]);
+    }
+  CHECK_MSG(families >= 8 && ops > 100, "only %d families, %d ops registered", families, ops);
   return TEST_SUMMARY();
 }

@@ -4,7 +4,7 @@
  * Both ukernels of every config the ISA table returns (paths this CPU lacks reported as skipped), over kernel
  * sizes 1x1..7x7 and non-square ones, strides 1-3, dilations 1-2, every padding up to the kernel, planes smaller
  * than the kernel, width 1 and widths around the vector width, uint8 and int8, extreme zero points and scales,
- * qmin/qmax clamps, and no write past the plane. */
+ * qmin/qmax clamps, planes taller than the VNNI kernels' band of staged rows, and no write past the plane. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,6 +169,17 @@ static void test_config(const qi_qu8_dwconv_config *cfg) {
           c.s_h = c.s_w = 2;
           run_case(cfg, 1, &c, rnd(&seed));
         }
+  /* planes taller than one band of staged rows (VNNI kernels: 32 KiB of padded rows), tall windows, kernel_w 4 */
+  const size_t bands[][6] = {{70, 1000, 3, 3, 1, 1}, {90, 1500, 3, 3, 2, 1}, {40, 2100, 3, 3, 1, 2},
+                             {300, 200, 7, 3, 1, 1}, {65, 900, 5, 4, 2, 1},  {33, 3000, 3, 2, 1, 3}};
+  for (size_t bi = 0; bi < sizeof bands / sizeof bands[0]; bi++) {
+    const size_t *b = bands[bi];
+    dw_case c = {b[0], b[1], b[2], b[3], b[4], b[4], b[5], b[5] > 2 ? 1 : b[5], 1, 1, 1, 1, (int)(bi & 1), 0, 0, 0,
+                 0, 0, 0};
+    pick_quant(&c, &seed);
+    run_case(cfg, b[2] == 3 && b[3] == 3, &c, rnd(&seed));
+    run_case(cfg, 0, &c, rnd(&seed));
+  }
   /* MobileNetV2 layer shapes */
   const size_t layers[][3] = {{112, 112, 1}, {112, 112, 2}, {56, 56, 1}, {56, 56, 2}, {28, 28, 1}, {14, 14, 1}, {7, 7, 1}};
   for (size_t li = 0; li < sizeof layers / sizeof layers[0]; li++) {
