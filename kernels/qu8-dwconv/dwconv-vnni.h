@@ -17,7 +17,7 @@
  * to 8 outputs (7-wide planes: one step) computes one vector 0-3 | 4-7 from [0, 16) | [4*sx, 4*sx + 16).
  * Preconditions (qi_qu8_dwconv_vnni_row_bytes): kernel_w <= 4, kernel_h <= QI_QU8_WINDOW_AVX2_MAX_ROWS, stride_w 1
  * with (kernel_w - 1) * dilation_w <= 8 or stride_w 2 with (kernel_w - 1) * dilation_w <= 9, and the padded rows
- * fit the stack buffer (QI_QU8_DW_VNNI_BAND_BYTES holds the window's rows); other windows take the AVX2 kernels. */
+ * fit the stack buffer (QI_QU8_BAND_BYTES holds the window's rows); other windows take the AVX2 kernels. */
 #ifndef QI_QU8_DWCONV_VNNI_H
 #define QI_QU8_DWCONV_VNNI_H
 
@@ -31,15 +31,12 @@
 #error "define QI_QU8_DW_DPBUSD before including dwconv-vnni.h"
 #endif
 
-#define QI_QU8_DW_VNNI_BAND_BYTES 32768 /* stack for one band of padded input rows */
-
 /* Row bytes of the padded copies, or 0 when the VNNI body cannot take the window. */
 static inline size_t qi_qu8_dwconv_vnni_row_bytes(const qi_window2d *g) {
   const size_t sx = g->stride_w, span = (g->kernel_w - 1) * g->dilation_w;
   if (g->kernel_w > 4 || (sx == 1 && span > 8) || (sx == 2 && span > 9) || sx < 1 || sx > 2) return 0;
   const size_t row_w = qi_qu8_window_avx2_row_bytes(g); /* reads stay below (out_w rounded up to 16) * sx + 8 */
-  const size_t span_h = (g->kernel_h - 1) * g->dilation_h + 1;
-  return row_w && span_h * row_w <= QI_QU8_DW_VNNI_BAND_BYTES ? row_w : 0;
+  return qi_qu8_band_out_rows(g, row_w) ? row_w : 0;
 }
 
 /* vpshufb control of one 128-bit lane: lane i of 4 takes bytes first + i*sx + j*dw, j < 4 (j >= kw: the first). */
@@ -55,37 +52,6 @@ static inline __attribute__((always_inline)) __m256i qi_qu8_dw_vnni_load2(const 
   const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)lo)),
                                             _mm_loadu_si128((const __m128i *)hi), 1);
   return flipped ? _mm256_xor_si256(v, flip) : v;
-}
-
-/* memcpy of n < 16 bytes without a library call: overlapping word moves inside [0, n) of both buffers. */
-static inline void qi_qu8_dw_copy_short(uint8_t *dst, const uint8_t *src, size_t n) {
-  if (n >= 8) {
-    uint64_t a, b;
-    memcpy(&a, src, 8), memcpy(&b, src + n - 8, 8);
-    memcpy(dst, &a, 8), memcpy(dst + n - 8, &b, 8);
-  } else if (n >= 4) {
-    uint32_t a, b;
-    memcpy(&a, src, 4), memcpy(&b, src + n - 4, 4);
-    memcpy(dst, &a, 4), memcpy(dst + n - 4, &b, 4);
-  } else {
-    for (size_t i = 0; i < n; i++) dst[i] = src[i];
-  }
-}
-
-/* memcpy of n bytes without a library call: overlapping vector moves inside [0, n) of both buffers. */
-static inline void qi_qu8_dw_copy(uint8_t *dst, const uint8_t *src, size_t n) {
-  if (n >= 32) {
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-      _mm256_storeu_si256((__m256i *)(dst + i), _mm256_loadu_si256((const __m256i *)(src + i)));
-    if (i < n) _mm256_storeu_si256((__m256i *)(dst + n - 32), _mm256_loadu_si256((const __m256i *)(src + n - 32)));
-  } else if (n >= 16) {
-    const __m128i a = _mm_loadu_si128((const __m128i *)src), b = _mm_loadu_si128((const __m128i *)(src + n - 16));
-    _mm_storeu_si128((__m128i *)dst, a);
-    _mm_storeu_si128((__m128i *)(dst + n - 16), b);
-  } else {
-    qi_qu8_dw_copy_short(dst, src, n);
-  }
 }
 
 /* Precondition: row_w = qi_qu8_dwconv_vnni_row_bytes(g) != 0; kh, kw, sx, dw the window's (constants where the
@@ -118,19 +84,12 @@ static inline __attribute__((always_inline)) void qi_qu8_dwconv_vnni_body(
   const __m256i ctl_a = _mm256_broadcastsi128_si256(ca), ctl_b = _mm256_broadcastsi128_si256(cb);
   __m256i w[QI_QU8_WINDOW_AVX2_MAX_ROWS];
   for (size_t ky = 0; ky < kh; ky++) w[ky] = _mm256_set1_epi32(wrow[ky]);
-  const size_t out_w = g->out_w, sh = g->stride_h, dh = g->dilation_h, span_h = (kh - 1) * dh + 1;
-  const size_t copy_lo = g->pad_left < row_w ? g->pad_left : row_w;
-  const size_t copy_n = row_w - copy_lo < g->in_w ? row_w - copy_lo : g->in_w;
-  const size_t band = (QI_QU8_DW_VNNI_BAND_BYTES / row_w - span_h) / sh + 1; /* output rows per band */
-  const size_t plane_bytes = g->out_h * out_w;
-  uint8_t buf[QI_QU8_DW_VNNI_BAND_BYTES];
+  const size_t out_w = g->out_w, sh = g->stride_h, dh = g->dilation_h;
+  const size_t band = qi_qu8_band_out_rows(g, row_w), plane_bytes = g->out_h * out_w;
+  uint8_t buf[QI_QU8_BAND_BYTES];
   for (size_t oy0 = 0; oy0 < g->out_h; oy0 += band) {
     const size_t oy1 = oy0 + band < g->out_h ? oy0 + band : g->out_h;
-    const size_t y0 = oy0 * sh, y1 = (oy1 - 1) * sh + span_h; /* padded input rows [y0, y1) */
-    memset(buf, pad_byte, (y1 - y0) * row_w);
-    const size_t c0 = y0 > g->pad_top ? y0 : g->pad_top, c1 = y1 < g->pad_top + g->in_h ? y1 : g->pad_top + g->in_h;
-    for (size_t y = c0; y < c1; y++)
-      qi_qu8_dw_copy(buf + (y - y0) * row_w + copy_lo, input + (y - g->pad_top) * g->in_w, copy_n);
+    const size_t y0 = qi_qu8_band_stage(buf, g, input, row_w, pad_byte, oy0, oy1);
     for (size_t oy = oy0; oy < oy1; oy++) {
       const uint8_t *r[QI_QU8_WINDOW_AVX2_MAX_ROWS];
       for (size_t ky = 0; ky < kh; ky++) r[ky] = buf + (oy * sh + ky * dh - y0) * row_w;
@@ -157,7 +116,7 @@ static inline __attribute__((always_inline)) void qi_qu8_dwconv_vnni_body(
         } else {
           uint8_t last[16];
           qi_qu8_dw_store16(last, acc_a, acc_b, &rq, flip128);
-          qi_qu8_dw_copy_short(out_row + ox, last, out_w - ox);
+          qi_qu8_copy_short(out_row + ox, last, out_w - ox);
         }
       }
       if (ox < out_w) { /* 1 to 8 outputs: lanes 0-3 | 4-7 */
@@ -178,7 +137,7 @@ static inline __attribute__((always_inline)) void qi_qu8_dwconv_vnni_body(
         } else {
           uint8_t last[16];
           _mm_storeu_si128((__m128i *)last, y);
-          qi_qu8_dw_copy_short(out_row + ox, last, out_w - ox);
+          qi_qu8_copy_short(out_row + ox, last, out_w - ox);
         }
       }
     }

@@ -57,6 +57,63 @@ static inline __attribute__((always_inline)) const uint8_t *qi_qu8_padded_row(qi
   return r->buf + s * r->row_w;
 }
 
+/* memcpy of n < 16 bytes without a library call: overlapping word moves inside [0, n) of both buffers. */
+static inline void qi_qu8_copy_short(uint8_t *dst, const uint8_t *src, size_t n) {
+  if (n >= 8) {
+    uint64_t a, b;
+    memcpy(&a, src, 8), memcpy(&b, src + n - 8, 8);
+    memcpy(dst, &a, 8), memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    memcpy(&a, src, 4), memcpy(&b, src + n - 4, 4);
+    memcpy(dst, &a, 4), memcpy(dst + n - 4, &b, 4);
+  } else {
+    for (size_t i = 0; i < n; i++) dst[i] = src[i];
+  }
+}
+
+/* memcpy of n bytes without a library call: overlapping vector moves inside [0, n) of both buffers. */
+static inline void qi_qu8_copy(uint8_t *dst, const uint8_t *src, size_t n) {
+  if (n >= 32) {
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+      _mm256_storeu_si256((__m256i *)(dst + i), _mm256_loadu_si256((const __m256i *)(src + i)));
+    if (i < n) _mm256_storeu_si256((__m256i *)(dst + n - 32), _mm256_loadu_si256((const __m256i *)(src + n - 32)));
+  } else if (n >= 16) {
+    const __m128i a = _mm_loadu_si128((const __m128i *)src), b = _mm_loadu_si128((const __m128i *)(src + n - 16));
+    _mm_storeu_si128((__m128i *)dst, a);
+    _mm_storeu_si128((__m128i *)(dst + n - 16), b);
+  } else {
+    qi_qu8_copy_short(dst, src, n);
+  }
+}
+
+/* Bands of output rows for the depthwise kernels: all padded input rows of a band (row_w bytes each, as above)
+ * are copied into a 32 KiB buffer before its outputs are computed, so that the loads do not wait on the copy's
+ * stores and no row bookkeeping sits in the output loop. */
+#define QI_QU8_BAND_BYTES 32768
+
+/* Output rows per band, or 0 when the window's rows do not fit the buffer. */
+static inline size_t qi_qu8_band_out_rows(const qi_window2d *g, size_t row_w) {
+  const size_t span_h = (g->kernel_h - 1) * g->dilation_h + 1;
+  if (!row_w || span_h * row_w > QI_QU8_BAND_BYTES) return 0;
+  return (QI_QU8_BAND_BYTES / row_w - span_h) / g->stride_h + 1;
+}
+
+/* Stages the padded input rows of output rows [oy0, oy1) into buf (row y - y0 of padded row y, y0 = oy0 *
+ * stride_h, which it returns): the pad byte outside the plane, the input row from padded column pad_left. */
+static inline size_t qi_qu8_band_stage(uint8_t *buf, const qi_window2d *g, const uint8_t *input, size_t row_w,
+                                       uint8_t pad_byte, size_t oy0, size_t oy1) {
+  const size_t y0 = oy0 * g->stride_h, y1 = (oy1 - 1) * g->stride_h + (g->kernel_h - 1) * g->dilation_h + 1;
+  const size_t copy_lo = g->pad_left < row_w ? g->pad_left : row_w;
+  const size_t copy_n = row_w - copy_lo < g->in_w ? row_w - copy_lo : g->in_w;
+  memset(buf, pad_byte, (y1 - y0) * row_w);
+  const size_t c0 = y0 > g->pad_top ? y0 : g->pad_top, c1 = y1 < g->pad_top + g->in_h ? y1 : g->pad_top + g->in_h;
+  for (size_t y = c0; y < c1; y++)
+    qi_qu8_copy(buf + (y - y0) * row_w + copy_lo, input + (y - g->pad_top) * g->in_w, copy_n);
+  return y0;
+}
+
 /* 16 inputs of one tap (outputs ox .. ox + 15 read p[0], p[sx], ...) as 16-bit lanes in the uint8 domain:
  * stride 1: vpmovzxbw of 16 bytes; stride 2: the even bytes of 32, as 16-bit words & 0xff. */
 static inline __attribute__((always_inline)) __m256i qi_qu8_load16_u16(const uint8_t *p, size_t sx, __m128i flip128,
