@@ -147,6 +147,16 @@ static int fold_float_weights(qi_graph *g, const conv_fold *f, int w, const char
   return t;
 }
 
+/* Element i of an 8-bit constant as its value (int8 or uint8). */
+static int32_t int8_at(const qi_tensor *t, int64_t i) {
+  return t->dtype == QINFER_DTYPE_INT8 ? ((const int8_t *)t->data)[i] : ((const uint8_t *)t->data)[i];
+}
+
+static void int8_set(qi_tensor *t, int64_t i, int32_t v) {
+  if (t->dtype == QINFER_DTYPE_INT8) ((int8_t *)t->data)[i] = (int8_t)v;
+  else ((uint8_t *)t->data)[i] = (uint8_t)v;
+}
+
 /* New DequantizeLinear of the same integers (negated per channel where m < 0) with scale * |m|, per channel. */
 static int fold_dq_weights(qi_graph *g, const conv_fold *f, int dq, int w, const char *base, qi_error *err) {
   const qi_node *d = &g->nodes[dq];
@@ -161,12 +171,9 @@ static int fold_dq_weights(qi_graph *g, const conv_fold *f, int dq, int w, const
     const double sc = ((const float *)g->tensors[s].data)[ns == 1 ? 0 : c] * fabs(f->m[c]);
     if (!(sc > 0) || !isfinite(sc) || sc > 3.4e38 || sc < 1e-38) return -2;
     if (f->m[c] >= 0) continue;
-    const int32_t zp = z < 0 ? 0 : (dtype == QINFER_DTYPE_INT8 ? ((const int8_t *)g->tensors[z].data)[nz == 1 ? 0 : c]
-                                                            : ((const uint8_t *)g->tensors[z].data)[nz == 1 ? 0 : c]);
+    const int32_t zp = z < 0 ? 0 : int8_at(&g->tensors[z], nz == 1 ? 0 : c);
     for (int64_t j = 0; j < f->per_out; j++) {
-      const int64_t i = c * f->per_out + j;
-      const int32_t v = dtype == QINFER_DTYPE_INT8 ? ((const int8_t *)g->tensors[q].data)[i]
-                                                   : ((const uint8_t *)g->tensors[q].data)[i];
+      const int32_t v = int8_at(&g->tensors[q], c * f->per_out + j);
       if (2 * zp - v < qmin || 2 * zp - v > qmax) return -2; /* -(v - zp) + zp out of range */
     }
   }
@@ -175,15 +182,11 @@ static int fold_dq_weights(qi_graph *g, const conv_fold *f, int dq, int w, const
   if (negate) {
     if ((qn = add_const(g, base, "/folded_weight_q", dtype, g->tensors[q].rank, g->tensors[q].dims, err)) < 0) return -1;
     for (int64_t c = 0; c < f->cout; c++) {
-      const int32_t zp = z < 0 ? 0 : (dtype == QINFER_DTYPE_INT8 ? ((const int8_t *)g->tensors[z].data)[nz == 1 ? 0 : c]
-                                                              : ((const uint8_t *)g->tensors[z].data)[nz == 1 ? 0 : c]);
+      const int32_t zp = z < 0 ? 0 : int8_at(&g->tensors[z], nz == 1 ? 0 : c);
       for (int64_t j = 0; j < f->per_out; j++) {
         const int64_t i = c * f->per_out + j;
-        const int32_t v = dtype == QINFER_DTYPE_INT8 ? ((const int8_t *)g->tensors[q].data)[i]
-                                                     : ((const uint8_t *)g->tensors[q].data)[i];
-        const int32_t r = f->m[c] < 0 ? 2 * zp - v : v;
-        if (dtype == QINFER_DTYPE_INT8) ((int8_t *)g->tensors[qn].data)[i] = (int8_t)r;
-        else ((uint8_t *)g->tensors[qn].data)[i] = (uint8_t)r;
+        const int32_t v = int8_at(&g->tensors[q], i);
+        int8_set(&g->tensors[qn], i, f->m[c] < 0 ? 2 * zp - v : v);
       }
     }
   }
@@ -194,12 +197,7 @@ static int fold_dq_weights(qi_graph *g, const conv_fold *f, int dq, int w, const
   int zn = -1;
   if (z >= 0) {
     if ((zn = add_const(g, base, "/folded_weight_zero_point", dtype, 1, pdims, err)) < 0) return -1;
-    for (int64_t c = 0; c < f->cout; c++) {
-      if (dtype == QINFER_DTYPE_INT8)
-        ((int8_t *)g->tensors[zn].data)[c] = ((const int8_t *)g->tensors[z].data)[nz == 1 ? 0 : c];
-      else
-        ((uint8_t *)g->tensors[zn].data)[c] = ((const uint8_t *)g->tensors[z].data)[nz == 1 ? 0 : c];
-    }
+    for (int64_t c = 0; c < f->cout; c++) int8_set(&g->tensors[zn], c, int8_at(&g->tensors[z], nz == 1 ? 0 : c));
   }
   const int wn = add_tensor_like(g, base, "/folded_weight", QINFER_DTYPE_FLOAT, g->tensors[w].rank, g->tensors[w].dims,
                                  err);

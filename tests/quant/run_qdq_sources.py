@@ -69,6 +69,8 @@ ORT_FLOAT = {
                   "-> Add(per-channel const) -> BatchNormalization [-> Relu] -> Q. qinfer folds the Div, Add and "
                   "BatchNormalization into the weights' scale and the bias (engine/pass_fold_conv.c) and runs "
                   "QLinearConv; ORT does not fuse the chain and runs it in float",
+    "ort_qdq_affine": "Conv -> Mul (per channel, negative entries) -> Add -> Q: qinfer folds the Mul into the weights' "
+                      "scale, negating the integers of negative channels, and runs QLinearConv; ORT runs it in float",
 }
 
 
@@ -454,12 +456,43 @@ def build_ort_qdq(path, x, act):
     onnx.save(model, path)
 
 
+def build_qdq_affine(path, x):
+    """DQ(x) and DQ(int8 weights, per channel) -> Conv -> Mul by a per-channel constant with negative entries ->
+    Add of a per-channel constant -> Q: qinfer folds the Mul into the weights' scale (negating the integers of the
+    negative channels) and the Add into the bias, then fuses QLinearConv; ORT runs the chain in float."""
+    rng = np.random.default_rng(11)
+    cout = 6
+    xs, xz = _qparams(x.min(), x.max(), np.uint8)
+    wq, ws, wf = _weights_pc(rng, (cout, 3, 3, 3), 0)
+    k = np.array([0.7, -1.3, 2.0, -0.4, 1.1, -2.5], np.float32).reshape(cout, 1, 1)
+    a = (rng.standard_normal(cout) * 0.2).astype(np.float32).reshape(cout, 1, 1)
+    y = (_conv_f(_dequant(_quant(x, xs, xz, np.uint8), xs, xz), wf, np.zeros(cout, np.float32), 1) * k + a)
+    ys, yz = _qparams(y.min(), y.max(), np.uint8)
+    inits = [numpy_helper.from_array(np.array(xs, np.float32), "xs"), numpy_helper.from_array(np.array(xz), "xz"),
+             numpy_helper.from_array(wq, "wq"), numpy_helper.from_array(ws, "ws"),
+             numpy_helper.from_array(k, "k"), numpy_helper.from_array(a, "a"),
+             numpy_helper.from_array(np.array(ys, np.float32), "ys"), numpy_helper.from_array(np.array(yz), "yz")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+             helper.make_node("DequantizeLinear", ["wq", "ws"], ["wd"], axis=0),
+             helper.make_node("Conv", ["xd", "wd"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Mul", ["c", "k"], ["m"], name="mul"),
+             helper.make_node("Add", ["m", "a"], ["s"], name="add"),
+             helper.make_node("QuantizeLinear", ["s", "ys", "yz"], ["sq"]),
+             helper.make_node("DequantizeLinear", ["sq", "ys", "yz"], ["y"])]
+    graph = helper.make_graph(nodes, "qdq_affine", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.save(model, path)
+
+
 GROUPS = {
     "qat": ["qat_resnet", "qat_resnet_nobn", "qat_mbv2", "qat_head", "qat_resnet_converted", "qat_mbv2_converted",
             "qat_mbv2_fbgemm"],
     "qoperator": ["qop_u8", "qop_s8"],
     "dynamic": ["dyn_conv_matmul"],
-    "ort_qdq": ["ort_qdq_u8", "ort_qdq_s8"],
+    "ort_qdq": ["ort_qdq_u8", "ort_qdq_s8", "ort_qdq_affine"],
 }
 SHAPE = (1, 3, 24, 24)
 
@@ -477,6 +510,8 @@ def make_model(name, path, x):
         build_ort_qdq(path, x, np.uint8)
     elif name == "ort_qdq_s8":
         build_ort_qdq(path, x, np.int8)
+    elif name == "ort_qdq_affine":
+        build_qdq_affine(path, x)
     elif name == "dyn_conv_matmul":
         build_dynamic(path, x)
     else:
