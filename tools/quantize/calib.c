@@ -212,6 +212,5 @@ void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges) {
     }
     ranges[i].min = lo;
     ranges[i].max = hi;
-    if (getenv("QZ_DEBUG")) fprintf(stderr, "range %d: [%g, %g] -> [%g, %g]\n", i, t->min, t->max, lo, hi);
   }
 }
