@@ -11,7 +11,6 @@
  * Histograms have `bins` equal bins over the pass-1 [min, max]; values are counted in doubles. */
 #include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
