@@ -80,7 +80,9 @@ static int kind_of(const qi_graph *g, const qi_node *n, const qz_options *o) {
   if (n->dead || n->domain[0] || excluded(g, n, o)) return KIND_FLOAT;
   const char *t = n->op_type;
   const int in0 = n->n_inputs > 0 ? n->inputs[0] : -1, in1 = n->n_inputs > 1 ? n->inputs[1] : -1;
-  if (!is_float_act(g, in0) || n->n_outputs < 1 || g->tensors[n->outputs[0]].dtype != QINFER_DTYPE_FLOAT)
+  const bool commutes = !strcmp(t, "Add") || !strcmp(t, "Mul"); /* the activation may come second: Add(bias, x) */
+  if (!(is_float_act(g, in0) || (commutes && is_float_act(g, in1))) || n->n_outputs < 1 ||
+      g->tensors[n->outputs[0]].dtype != QINFER_DTYPE_FLOAT)
     return KIND_FLOAT;
   if (!strcmp(t, "Conv")) {
     const int spatial = g->tensors[in0].rank - 2;
@@ -92,7 +94,7 @@ static int kind_of(const qi_graph *g, const qi_node *n, const qz_options *o) {
     if (n->n_inputs != 2) return KIND_FLOAT;
     const int c = is_const_float(g, in0) ? in0 : (is_const_float(g, in1) ? in1 : -1);
     if (c >= 0 && qi_tensor_numel(&g->tensors[c]) == 1) return KIND_FLOAT; /* part of a lookup table */
-    if (c < 0 && is_float_act(g, in1)) { /* x * f(x), as in a written-out HardSwish: a table, not a join */
+    if (c < 0 && is_float_act(g, in0) && is_float_act(g, in1)) { /* x * f(x), as in a written-out HardSwish */
       const int r0 = root_of(g, in0, 0), r1 = root_of(g, in1, 0);
       if (r0 >= 0 && r0 == r1) return KIND_FLOAT;
     }
