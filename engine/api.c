@@ -43,13 +43,6 @@ const char *qinfer_dtype_name(qinfer_dtype dtype) { return qi_dtype_name(dtype);
 
 /* ---- models ---- */
 
-static char *dup_str(const char *s) {
-  size_t n = strlen(s);
-  char *d = malloc(n + 1);
-  if (d) memcpy(d, s, n + 1);
-  return d;
-}
-
 /* Decodes the model's bytes and checks that every operator is implemented. */
 static qi_status load_graph(const qinfer_model *m, qi_graph **out, qi_error *err) {
   qi_graph *g = NULL;
@@ -91,7 +84,7 @@ qinfer_status qinfer_model_load_file(const char *path, qinfer_model **out_model)
   m->data = m->map;
   m->size = m->map_len;
   const char *slash = strrchr(path, '/');
-  m->base_dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : dup_str(".");
+  m->base_dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : qi_str_dup(".");
   if (!m->base_dir) {
     qinfer_model_destroy(m);
     return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
@@ -110,7 +103,7 @@ qinfer_status qinfer_model_load_buffer(const void *data, size_t size, const char
   if (!m) return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
   m->data = data;
   m->size = size;
-  if (base_dir && !(m->base_dir = dup_str(base_dir))) {
+  if (base_dir && !(m->base_dir = qi_str_dup(base_dir))) {
     free(m);
     return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
   }
@@ -222,7 +215,7 @@ qinfer_status qinfer_session_options_set_input_shape(qinfer_session_options *o, 
     if (!grown) return QINFER_ERR_OUT_OF_MEMORY;
     o->shapes = grown;
     slot = &o->shapes[o->n_shapes];
-    if (!(slot->name = dup_str(name))) return QINFER_ERR_OUT_OF_MEMORY;
+    if (!(slot->name = qi_str_dup(name))) return QINFER_ERR_OUT_OF_MEMORY;
     o->n_shapes++;
   }
   slot->rank = rank;
@@ -242,7 +235,7 @@ qinfer_status qinfer_session_options_set_dim(qinfer_session_options *o, const ch
   qi_dim_binding *grown = realloc(o->dims, sizeof *grown * (size_t)(o->n_dims + 1));
   if (!grown) return QINFER_ERR_OUT_OF_MEMORY;
   o->dims = grown;
-  if (!(o->dims[o->n_dims].name = dup_str(name))) return QINFER_ERR_OUT_OF_MEMORY;
+  if (!(o->dims[o->n_dims].name = qi_str_dup(name))) return QINFER_ERR_OUT_OF_MEMORY;
   o->dims[o->n_dims++].value = value;
   return QINFER_OK;
 }

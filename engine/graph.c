@@ -7,7 +7,7 @@
 #include "engine/ir.h"
 #include "engine/op.h"
 
-static char *dup_str(const char *s) {
+char *qi_str_dup(const char *s) {
   size_t n = strlen(s ? s : "");
   char *d = malloc(n + 1);
   if (d) memcpy(d, s ? s : "", n + 1);
@@ -81,7 +81,7 @@ int qi_graph_add_tensor(qi_graph *g, const char *name) {
   if (!grow((void **)&g->tensors, &g->cap_tensors, g->n_tensors + 1, sizeof(qi_tensor))) return -1;
   qi_tensor *t = &g->tensors[g->n_tensors];
   memset(t, 0, sizeof *t);
-  t->name = dup_str(name);
+  t->name = qi_str_dup(name);
   if (!t->name) return -1;
   t->rank = -1;
   t->producer = -1;
@@ -89,6 +89,22 @@ int qi_graph_add_tensor(qi_graph *g, const char *name) {
   t->last_use = -1;
   for (int i = 0; i < QI_MAX_RANK; i++) t->sym[i] = -1;
   return g->n_tensors++;
+}
+
+int qi_graph_add_unique_tensor(qi_graph *g, const char *base, const char *suffix) {
+  char name[1024];
+  snprintf(name, sizeof name, "%s%s", base, suffix);
+  for (int k = 1; qi_graph_find_tensor(g, name) >= 0; k++) snprintf(name, sizeof name, "%s%s_%d", base, suffix, k);
+  return qi_graph_add_tensor(g, name);
+}
+
+int32_t qi_tensor_int_at(const qi_tensor *t, int64_t i) {
+  switch (t->dtype) {
+    case QINFER_DTYPE_UINT8: return ((const uint8_t *)t->data)[i];
+    case QINFER_DTYPE_INT8: return ((const int8_t *)t->data)[i];
+    case QINFER_DTYPE_INT32: return ((const int32_t *)t->data)[i];
+    default: return 0;
+  }
 }
 
 int qi_graph_find_tensor(const qi_graph *g, const char *name) {
@@ -103,9 +119,9 @@ int qi_graph_add_node(qi_graph *g, const char *op_type, const char *domain, cons
   if (!grow((void **)&g->nodes, &g->cap_nodes, g->n_nodes + 1, sizeof(qi_node))) return -1;
   qi_node *n = &g->nodes[g->n_nodes];
   memset(n, 0, sizeof *n);
-  n->op_type = dup_str(op_type);
-  n->domain = dup_str(domain && strcmp(domain, "ai.onnx") != 0 ? domain : "");
-  n->name = dup_str("");
+  n->op_type = qi_str_dup(op_type);
+  n->domain = qi_str_dup(domain && strcmp(domain, "ai.onnx") != 0 ? domain : "");
+  n->name = qi_str_dup("");
   n->inputs = malloc(sizeof(int) * (size_t)(n_inputs ? n_inputs : 1));
   n->outputs = malloc(sizeof(int) * (size_t)(n_outputs ? n_outputs : 1));
   g->n_nodes++; /* counted now so qi_graph_free releases a half-built node */
@@ -124,7 +140,7 @@ qi_attr *qi_node_add_attr(qi_graph *g, int node, const char *name, qi_attr_type 
   n->attrs = a;
   a = &n->attrs[n->n_attrs];
   memset(a, 0, sizeof *a);
-  a->name = dup_str(name);
+  a->name = qi_str_dup(name);
   if (!a->name) return NULL;
   a->type = type;
   a->tensor = -1;

@@ -143,6 +143,10 @@ qi_graph *qi_graph_new(void);
 void qi_graph_free(qi_graph *g);
 /* Adds a tensor with a copy of name; returns its index or -1 on allocation failure. */
 int qi_graph_add_tensor(qi_graph *g, const char *name);
+/* Adds a tensor named base + suffix, or base + suffix + "_<k>" when that name is taken; its index or -1. */
+int qi_graph_add_unique_tensor(qi_graph *g, const char *base, const char *suffix);
+/* A malloc'ed copy of s ("" for NULL), or NULL when out of memory. */
+char *qi_str_dup(const char *s);
 /* Index of the tensor called name or -1. Linear scan: use only while building small graphs / in tools. */
 int qi_graph_find_tensor(const qi_graph *g, const char *name);
 /* Adds a node (op_type and domain copied); inputs/outputs arrays copied; returns index or -1. */
@@ -172,6 +176,8 @@ static inline int64_t qi_tensor_numel(const qi_tensor *t) {
   for (int i = 0; i < t->rank; i++) n *= t->dims[i];
   return n;
 }
+/* Element i of a uint8 / int8 / int32 tensor with data, as int32 (0 for other types). */
+int32_t qi_tensor_int_at(const qi_tensor *t, int64_t i);
 /* Sets dtype, rank and dims; marks SHAPED; clears symbols. */
 void qi_tensor_set_shape(qi_tensor *t, int dtype, int rank, const int64_t *dims);
 /* Formats "[1,3,224,224]" into buf. */

@@ -96,10 +96,7 @@ static bool absorb(const qi_graph *g, conv_fold *f, int ai, int y, int rank) {
 
 static int add_tensor_like(qi_graph *g, const char *base, const char *suffix, int dtype, int rank,
                            const int64_t *dims, qi_error *err) {
-  char name[1024];
-  snprintf(name, sizeof name, "%s%s", base, suffix);
-  for (int k = 1; qi_graph_find_tensor(g, name) >= 0; k++) snprintf(name, sizeof name, "%s%s_%d", base, suffix, k);
-  const int t = qi_graph_add_tensor(g, name);
+  const int t = qi_graph_add_unique_tensor(g, base, suffix);
   if (t < 0) {
     qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
     return -1;
@@ -147,11 +144,6 @@ static int fold_float_weights(qi_graph *g, const conv_fold *f, int w, const char
   return t;
 }
 
-/* Element i of an 8-bit constant as its value (int8 or uint8). */
-static int32_t int8_at(const qi_tensor *t, int64_t i) {
-  return t->dtype == QINFER_DTYPE_INT8 ? ((const int8_t *)t->data)[i] : ((const uint8_t *)t->data)[i];
-}
-
 static void int8_set(qi_tensor *t, int64_t i, int32_t v) {
   if (t->dtype == QINFER_DTYPE_INT8) ((int8_t *)t->data)[i] = (int8_t)v;
   else ((uint8_t *)t->data)[i] = (uint8_t)v;
@@ -171,9 +163,9 @@ static int fold_dq_weights(qi_graph *g, const conv_fold *f, int dq, int w, const
     const double sc = ((const float *)g->tensors[s].data)[ns == 1 ? 0 : c] * fabs(f->m[c]);
     if (!(sc > 0) || !isfinite(sc) || sc > 3.4e38 || sc < 1e-38) return -2;
     if (f->m[c] >= 0) continue;
-    const int32_t zp = z < 0 ? 0 : int8_at(&g->tensors[z], nz == 1 ? 0 : c);
+    const int32_t zp = z < 0 ? 0 : qi_tensor_int_at(&g->tensors[z], nz == 1 ? 0 : c);
     for (int64_t j = 0; j < f->per_out; j++) {
-      const int32_t v = int8_at(&g->tensors[q], c * f->per_out + j);
+      const int32_t v = qi_tensor_int_at(&g->tensors[q], c * f->per_out + j);
       if (2 * zp - v < qmin || 2 * zp - v > qmax) return -2; /* -(v - zp) + zp out of range */
     }
   }
@@ -182,10 +174,10 @@ static int fold_dq_weights(qi_graph *g, const conv_fold *f, int dq, int w, const
   if (negate) {
     if ((qn = add_const(g, base, "/folded_weight_q", dtype, g->tensors[q].rank, g->tensors[q].dims, err)) < 0) return -1;
     for (int64_t c = 0; c < f->cout; c++) {
-      const int32_t zp = z < 0 ? 0 : int8_at(&g->tensors[z], nz == 1 ? 0 : c);
+      const int32_t zp = z < 0 ? 0 : qi_tensor_int_at(&g->tensors[z], nz == 1 ? 0 : c);
       for (int64_t j = 0; j < f->per_out; j++) {
         const int64_t i = c * f->per_out + j;
-        const int32_t v = int8_at(&g->tensors[q], i);
+        const int32_t v = qi_tensor_int_at(&g->tensors[q], i);
         int8_set(&g->tensors[qn], i, f->m[c] < 0 ? 2 * zp - v : v);
       }
     }
@@ -197,7 +189,7 @@ static int fold_dq_weights(qi_graph *g, const conv_fold *f, int dq, int w, const
   int zn = -1;
   if (z >= 0) {
     if ((zn = add_const(g, base, "/folded_weight_zero_point", dtype, 1, pdims, err)) < 0) return -1;
-    for (int64_t c = 0; c < f->cout; c++) int8_set(&g->tensors[zn], c, int8_at(&g->tensors[z], nz == 1 ? 0 : c));
+    for (int64_t c = 0; c < f->cout; c++) int8_set(&g->tensors[zn], c, qi_tensor_int_at(&g->tensors[z], nz == 1 ? 0 : c));
   }
   const int wn = add_tensor_like(g, base, "/folded_weight", QINFER_DTYPE_FLOAT, g->tensors[w].rank, g->tensors[w].dims,
                                  err);

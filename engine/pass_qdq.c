@@ -91,16 +91,10 @@ int qi_qdq_q_after(const qi_graph *g, int t) {
 
 static float scalar_f32(const qi_graph *g, int t) { return *(const float *)g->tensors[t].data; }
 
+/* Zero point i of zero-point tensor t (a single one serves every i; 0 without a tensor). */
 static int32_t zp_at(const qi_graph *g, int t, int64_t i) {
   if (t < 0) return 0;
-  const qi_tensor *z = &g->tensors[t];
-  const int64_t k = qi_tensor_numel(z) == 1 ? 0 : i;
-  switch (z->dtype) {
-    case QINFER_DTYPE_UINT8: return ((const uint8_t *)z->data)[k];
-    case QINFER_DTYPE_INT8: return ((const int8_t *)z->data)[k];
-    case QINFER_DTYPE_INT32: return ((const int32_t *)z->data)[k];
-    default: return 0;
-  }
+  return qi_tensor_int_at(&g->tensors[t], qi_tensor_numel(&g->tensors[t]) == 1 ? 0 : i);
 }
 
 int32_t qi_qdq_zp_value(const qi_graph *g, int t) { return zp_at(g, t, 0); }
@@ -114,13 +108,6 @@ static bool same_params(const qi_graph *g, int q_a, int s_a, int z_a, int q_b, i
 }
 
 /* ---- building the fused node ---- */
-
-static char *dup_str(const char *s) {
-  const size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
 
 /* A constant zero of dtype shaped like the scale tensor (the zero point an input without one stands for). */
 static int const_zero(qi_graph *g, int dtype, int scale, qi_error *err) {
@@ -192,7 +179,7 @@ bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const ch
   qi_node *n = &g->nodes[ni];
   n->dead = true; /* until it is known to work: the Q node still produces yq */
   free(n->name);
-  if (!(n->name = dup_str(g->nodes[f->op].name))) {
+  if (!(n->name = qi_str_dup(g->nodes[f->op].name))) {
     *st = qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
     return false;
   }

@@ -46,11 +46,7 @@ static float const_scalar_f(const qi_graph *g, int t, int64_t i) {
   return ((const float *)x->data)[qi_tensor_numel(x) == 1 ? 0 : i];
 }
 
-static int32_t const_zp(const qi_graph *g, int t) {
-  if (t < 0) return 0;
-  const qi_tensor *z = &g->tensors[t];
-  return z->dtype == QINFER_DTYPE_INT8 ? ((const int8_t *)z->data)[0] : ((const uint8_t *)z->data)[0];
-}
+static int32_t const_zp(const qi_graph *g, int t) { return t < 0 ? 0 : qi_tensor_int_at(&g->tensors[t], 0); }
 
 /* Per-tensor SQNRs of the INT8 run (session q, graph qg as written) against the FP32 session's tensors. */
 static void layer_sqnrs(job *j, qinfer_session *q, const qi_graph *qg, double *out) {

@@ -204,6 +204,7 @@ typedef struct concat_state {
   uint8_t (*tables)[256]; /* [count] requantization tables of the others */
   const uint8_t **x;      /* [count] input data of the current run */
   int64_t *row;           /* [count] bytes of input i per outer index */
+  bool tables_built;      /* constant parameters: copy / tables made once at prepare */
 } concat_state;
 
 static qi_status concat_axis(const qi_node *n, const qi_tensor *x, int *axis, qi_error *err) {
@@ -267,8 +268,32 @@ void qi_quant_QLinearConcat_release(qi_node *n) {
   n->state = NULL;
 }
 
+/* Requantization table of one input: table[b] = QuantizeLinear(DequantizeLinear(b)) to the output's parameters,
+ * a float multiply then a float division as ONNX Runtime computes QLinearConcat (the same bytes in both). */
+static void requant_table(uint8_t table[256], bool s8, qparam1 x, qparam1 y, int32_t qmin, int32_t qmax) {
+  for (int b = 0; b < 256; b++) {
+    const int32_t q = s8 ? (int32_t)(int8_t)(uint8_t)b : b;
+    const float real = (float)(q - x.zero_point) * x.scale;
+    table[b] = (uint8_t)qi_quantize_f32(real, y.scale, y.zero_point, qmin, qmax);
+  }
+}
+
+/* Which inputs are copied and the tables of the others, from the current parameters. */
+static qi_status concat_tables(qi_graph *g, qi_node *n, concat_state *s, qi_error *err) {
+  const int dtype = qi_node_out(g, n, 0)->dtype;
+  qparam1 yp, xp;
+  QI_CHECK(param1(g, n, 0, 1, dtype, true, &yp, err));
+  int32_t qmin, qmax;
+  qi_qtype_range(dtype, &qmin, &qmax);
+  for (int i = 0; i < s->count; i++) {
+    QI_CHECK(param1(g, n, 3 + 3 * i, 4 + 3 * i, dtype, true, &xp, err));
+    s->copy[i] = xp.scale == yp.scale && xp.zero_point == yp.zero_point;
+    if (!s->copy[i]) requant_table(s->tables[i], dtype == QINFER_DTYPE_INT8, xp, yp, qmin, qmax);
+  }
+  return QINFER_OK;
+}
+
 qi_status qi_quant_QLinearConcat_prepare(qi_graph *g, qi_node *n, qi_error *err) {
-  (void)g;
   concat_state *s = calloc(1, sizeof *s);
   if (!s) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "QLinearConcat: out of memory");
   n->state = s;
@@ -279,6 +304,10 @@ qi_status qi_quant_QLinearConcat_prepare(qi_graph *g, qi_node *n, qi_error *err)
   s->row = calloc((size_t)s->count, sizeof *s->row);
   if (!s->copy || !s->tables || !s->x || !s->row)
     return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "QLinearConcat: out of memory");
+  if (params_const(g, n)) {
+    QI_CHECK(concat_tables(g, n, s, err));
+    s->tables_built = true;
+  }
   return QINFER_OK;
 }
 
@@ -304,16 +333,6 @@ static void concat_chunk(void *arg, size_t begin, size_t end) {
   }
 }
 
-/* Requantization table of one input: table[b] = QuantizeLinear(DequantizeLinear(b)) to the output's parameters,
- * a float multiply then a float division as ONNX Runtime computes QLinearConcat (the same bytes in both). */
-static void requant_table(uint8_t table[256], bool s8, qparam1 x, qparam1 y, int32_t qmin, int32_t qmax) {
-  for (int b = 0; b < 256; b++) {
-    const int32_t q = s8 ? (int32_t)(int8_t)(uint8_t)b : b;
-    const float real = (float)(q - x.zero_point) * x.scale;
-    table[b] = (uint8_t)qi_quantize_f32(real, y.scale, y.zero_point, qmin, qmax);
-  }
-}
-
 qi_status qi_quant_QLinearConcat_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
   concat_state *s = n->state;
   qi_tensor *y = qi_node_out(g, n, 0);
@@ -322,15 +341,9 @@ qi_status qi_quant_QLinearConcat_run(qi_graph *g, qi_node *n, const qi_exec_ctx 
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; d++) outer *= y->dims[d];
   for (int d = axis + 1; d < y->rank; d++) inner *= y->dims[d];
-  qparam1 yp, xp;
-  QI_CHECK(param1(g, n, 0, 1, y->dtype, true, &yp, err));
-  int32_t qmin, qmax;
-  qi_qtype_range(y->dtype, &qmin, &qmax);
+  if (!s->tables_built) QI_CHECK(concat_tables(g, n, s, err)); /* parameters computed at run time */
   for (int i = 0; i < s->count; i++) {
     const qi_tensor *x = qi_node_in(g, n, 2 + 3 * i);
-    QI_CHECK(param1(g, n, 3 + 3 * i, 4 + 3 * i, y->dtype, true, &xp, err));
-    s->copy[i] = xp.scale == yp.scale && xp.zero_point == yp.zero_point;
-    if (!s->copy[i]) requant_table(s->tables[i], y->dtype == QINFER_DTYPE_INT8, xp, yp, qmin, qmax);
     s->x[i] = x->data;
     s->row[i] = x->dims[axis] * inner;
   }

@@ -40,10 +40,7 @@ typedef struct rw {
 } rw;
 
 static int new_tensor(rw *r, const char *base, const char *suffix) {
-  char name[768];
-  snprintf(name, sizeof name, "%s%s", base, suffix);
-  for (int k = 1; qi_graph_find_tensor(r->g, name) >= 0; k++) snprintf(name, sizeof name, "%s%s_%d", base, suffix, k);
-  const int t = qi_graph_add_tensor(r->g, name);
+  const int t = qi_graph_add_unique_tensor(r->g, base, suffix);
   if (t < 0) qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   return t;
 }
@@ -64,13 +61,13 @@ static bool scalar_params(rw *r, const char *base, float scale, int32_t zp, int 
   return *ts >= 0 && *tz >= 0;
 }
 
-static int add_node(rw *r, const char *type, const char *name, const int *ins, int n_ins, int out, int axis) {
+/* A QuantizeLinear / DequantizeLinear node, unnamed (names are optional; its tensors carry the names). */
+static int add_node(rw *r, const char *type, const int *ins, int n_ins, int out, int axis) {
   const int ni = qi_graph_add_node(r->g, type, r->domain, ins, n_ins, &out, 1);
   if (ni < 0) {
     qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
     return -1;
   }
-  (void)name; /* Q / DQ nodes stay unnamed (names are optional; their tensors carry the names) */
   if (axis >= 0) {
     qi_attr *a = qi_node_add_attr(r->g, ni, "axis", QI_ATTR_INT);
     if (!a) return -1;
@@ -132,14 +129,11 @@ static qi_status quantize_activation(rw *r, int t, float scale, int32_t zp) {
     if ((dst = new_tensor(r, base, "_dequantized")) < 0) return r->err->code;
     shape_like(&g->tensors[dst], QINFER_DTYPE_FLOAT, &g->tensors[t]);
   }
-  char name[700];
-  snprintf(name, sizeof name, "%s_QuantizeLinear", base);
   const int qin[3] = {src, ts, tz};
-  const int qn = add_node(r, "QuantizeLinear", name, qin, 3, tq, -1);
+  const int qn = add_node(r, "QuantizeLinear", qin, 3, tq, -1);
   if (qn < 0) return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
-  snprintf(name, sizeof name, "%s_DequantizeLinear", base);
   const int din[3] = {tq, ts, tz};
-  const int dn = add_node(r, "DequantizeLinear", name, din, 3, dst, -1);
+  const int dn = add_node(r, "DequantizeLinear", din, 3, dst, -1);
   if (dn < 0) return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
   if (dst != t) redirect_readers(g, t, dst, qn);
   r->rep->activations++;
@@ -189,10 +183,8 @@ static qi_status quantize_weight(rw *r, int ni, int k, int axis, float **scales,
     return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
   }
   qi_tensor_set_shape(&g->tensors[tdq], QINFER_DTYPE_FLOAT, rank, dims);
-  char name[700];
-  snprintf(name, sizeof name, "%s_DequantizeLinear", base);
   const int ins[2] = {tq, ts}; /* no zero point: 0, symmetric */
-  if (add_node(r, "DequantizeLinear", name, ins, 2, tdq, axis >= 0 ? axis : -1) < 0) {
+  if (add_node(r, "DequantizeLinear", ins, 2, tdq, axis >= 0 ? axis : -1) < 0) {
     free(s);
     return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
   }
@@ -234,10 +226,8 @@ static qi_status quantize_bias(rw *r, int ni, int k, float x_scale, const float 
   const int tdq = tq >= 0 ? new_tensor(r, base, "_dequantized") : -1;
   if (tq < 0 || ts < 0 || tdq < 0) return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
   qi_tensor_set_shape(&g->tensors[tdq], QINFER_DTYPE_FLOAT, 1, dims);
-  char name[700];
-  snprintf(name, sizeof name, "%s_DequantizeLinear", base);
   const int ins[2] = {tq, ts}; /* no zero point: 0 */
-  if (add_node(r, "DequantizeLinear", name, ins, 2, tdq, 0) < 0) return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
+  if (add_node(r, "DequantizeLinear", ins, 2, tdq, 0) < 0) return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
   g->nodes[ni].inputs[k] = tdq;
   r->rep->biases++;
   return QINFER_OK;
@@ -277,10 +267,8 @@ static qi_status quantize_const_operand(rw *r, int ni, int k) {
   const int tdq = new_tensor(r, base, "_dequantized");
   if (tdq < 0) return r->err->code;
   qi_tensor_set_shape(&g->tensors[tdq], QINFER_DTYPE_FLOAT, rank, dims);
-  char name[700];
-  snprintf(name, sizeof name, "%s_DequantizeLinear", base);
   const int ins[3] = {tq, ts, tz};
-  if (add_node(r, "DequantizeLinear", name, ins, 3, tdq, -1) < 0) return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
+  if (add_node(r, "DequantizeLinear", ins, 3, tdq, -1) < 0) return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
   g->nodes[ni].inputs[k] = tdq;
   return QINFER_OK;
 }
