@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "engine/pipeline.h"
 #include "engine/session.h"
 #include "kernels/isa.h"
 #include "loader/onnx_loader.h"
@@ -291,15 +292,8 @@ static qi_status build_session(qinfer_session *s, const qinfer_session_options *
   QI_CHECK(load_graph(s->model, &s->graph, err));
   qi_graph *g = s->graph;
   g->isa = s->isa;
-  QI_CHECK(qi_bind_input_shapes(g, o, err));
-  QI_CHECK(qi_infer_and_fold(g, err));
-  QI_CHECK(qi_remove_dead_nodes(g, err));
-  QI_CHECK(qi_fold_conv_affine(g, err));
-  QI_CHECK(qi_fuse_qdq(g, err));
-  QI_CHECK(qi_fold_late(g, err));
-  QI_CHECK(qi_remove_dead_nodes(g, err));
-  if (!(o && o->no_act_fusion)) QI_CHECK(qi_fuse_activations(g, err));
-  QI_CHECK(qi_remove_dead_nodes(g, err));
+  const qi_pipeline_options passes = {.bind_shapes = true, .shapes = o, .fuse_activations = !(o && o->no_act_fusion)};
+  QI_CHECK(qi_run_pipeline(g, QI_STAGE_ALL, &passes, err));
   QI_CHECK(qi_prepare_nodes(g, err));
   qi_release_packed_constants(g);
   release_file_pages(s->model, g);

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 
 #define QI_BCAST_MAX_IN 3
 

@@ -17,7 +17,7 @@
 #ifndef QI_OP_H
 #define QI_OP_H
 
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 #include "engine/threadpool.h"
 
 typedef struct qi_exec_ctx {

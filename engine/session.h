@@ -2,7 +2,7 @@
 #ifndef QI_SESSION_H
 #define QI_SESSION_H
 
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 #include "engine/op.h"
 
 struct qinfer_model {

@@ -17,8 +17,8 @@
 
 #include <pb_decode.h>
 
-#include "engine/ir.h"
-#include "engine/status.h"
+#include "engine/ir/ir.h"
+#include "engine/ir/status.h"
 #include "loader/name_map.h"
 #include "onnx.pb.h"
 

@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#include "engine/ir.h"
-#include "engine/status.h"
+#include "engine/ir/ir.h"
+#include "engine/ir/status.h"
 
 /* Decodes the model in data[0, size) into a new graph (*out; NULL on failure). Initializer raw_data is
  * referenced in place inside data when it is aligned for its element type, so data must stay valid and

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/ir.h"
-#include "engine/status.h"
+#include "engine/ir/ir.h"
+#include "engine/ir/status.h"
 
 /* Serializes g as an ONNX ModelProto into a malloc'ed buffer (*out, *out_size; the caller frees it). On failure
  * *out is NULL and *out_size 0. */

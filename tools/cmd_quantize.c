@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/pipeline.h"
 #include "engine/session.h"
 #include "loader/onnx_loader.h"
 #include "loader/onnx_writer.h"
@@ -319,11 +320,8 @@ static int build_analysis_graph(job *j) {
   const qinfer_model *m = j->model;
   qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, &j->g, &err);
   if (st == QINFER_OK) st = qi_resolve_ops(j->g, &err);
-  if (st == QINFER_OK) st = qi_bind_input_shapes(j->g, j->opts, &err);
-  if (st == QINFER_OK) st = qi_infer_and_fold(j->g, &err);
-  if (st == QINFER_OK) st = qi_remove_dead_nodes(j->g, &err);
-  if (st == QINFER_OK) st = qi_fold_conv_affine(j->g, &err);
-  if (st == QINFER_OK) st = qi_remove_dead_nodes(j->g, &err);
+  const qi_pipeline_options passes = {.bind_shapes = true, .shapes = j->opts};
+  if (st == QINFER_OK) st = qi_run_pipeline(j->g, QI_STAGE_FLOAT_FOLDS, &passes, &err);
   if (st != QINFER_OK) return qi_cli_api_error("preparing the model", st, err.msg);
   return QI_EXIT_OK;
 }
@@ -336,9 +334,8 @@ static int build_output_graph(job *j, qi_graph **out) {
   const qinfer_model *m = j->model;
   qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, out, &err);
   if (st == QINFER_OK) st = qi_resolve_ops(*out, &err);
-  if (st == QINFER_OK) st = qi_remove_dead_nodes(*out, &err);
-  if (st == QINFER_OK) st = qi_fold_conv_affine(*out, &err);
-  if (st == QINFER_OK) st = qi_remove_dead_nodes(*out, &err);
+  const qi_pipeline_options passes = {.bind_shapes = false};
+  if (st == QINFER_OK) st = qi_run_pipeline(*out, QI_STAGE_FLOAT_FOLDS, &passes, &err);
   if (st != QINFER_OK) return qi_cli_api_error("preparing the model", st, err.msg);
   return QI_EXIT_OK;
 }

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "qinfer.h"
-#include "engine/status.h"
+#include "engine/ir/status.h"
 
 typedef struct qi_host_tensor {
   qinfer_dtype dtype;

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 
 /* MACs of one run: Conv, ConvTranspose, Gemm, MatMul, Attention and their integer / QLinear forms. Nodes
  * whose shapes are unknown count 0. Saturates at INT64_MAX. */

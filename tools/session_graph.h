@@ -3,7 +3,7 @@
 #define QI_TOOLS_SESSION_GRAPH_H
 
 #include "qinfer.h"
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 
 /* The model as loaded: initializers and nodes as in the file, shapes not inferred. */
 const qi_graph *qi_cli_model_graph(const qinfer_model *model);

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 
 typedef struct qi_qparams {
   int dtype;              /* quantized element type: QINFER_DTYPE_UINT8, _INT8 or _INT32 */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 #include "engine/op.h"
 
 static inline void th_attr_int(qi_graph *g, int node, const char *name, int64_t v) {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 #include "engine/op.h"
 #include "node_harness.h"
 #include "test_util.h"

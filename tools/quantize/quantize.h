@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 
 typedef enum { QZ_MINMAX, QZ_PERCENTILE, QZ_ENTROPY, QZ_MSE } qz_method;
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "engine/ir.h"
+#include "engine/ir/ir.h"
 #include "engine/op.h"
 
 char *qi_str_dup(const char *s) {

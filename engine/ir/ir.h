@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "qinfer.h"
-#include "engine/status.h"
+#include "engine/ir/status.h"
 
 #define QI_MAX_RANK QINFER_MAX_RANK
 
@@ -138,7 +138,7 @@ typedef struct qi_graph {
 /* Records a mapping to be munmap'ed with the graph. */
 qi_status qi_graph_add_mapping(qi_graph *g, void *addr, size_t len, qi_error *err);
 
-/* ---- construction (engine/graph.c) ---- */
+/* ---- construction (engine/ir/graph.c) ---- */
 qi_graph *qi_graph_new(void);
 void qi_graph_free(qi_graph *g);
 /* Adds a tensor with a copy of name; returns its index or -1 on allocation failure. */
