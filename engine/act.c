@@ -1,16 +1,63 @@
+/* Fused activations: recorded on a rewritten node as internal attributes, applied by the ops that honour them. */
 #include <assert.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "engine/op.h"
 #include "kernels/f32-vunary/vunary.h"
 
+#define ACT_KIND QI_INTERNAL_ATTR_PREFIX "fused_activation"
+#define ACT_PARAMS QI_INTERNAL_ATTR_PREFIX "fused_activation_params" /* [min, max, alpha] */
+
 /* Clamp and LeakyRelu are exact per element (min/max, one multiply), so every ISA path gives the same bits
  * and the best available kernel serves whatever path the session was forced to. */
-void qi_apply_act_f32(const qi_node *n, float *data, size_t count) {
-  qi_f32_unary_params p = {.min = n->act_min, .max = n->act_max, .alpha = n->act_alpha};
-  switch (n->act) {
+void qi_apply_act_f32(const qi_act *act, float *data, size_t count) {
+  qi_f32_unary_params p = {.min = act->min, .max = act->max, .alpha = act->alpha};
+  switch (act->kind) {
     case QI_ACT_NONE: return;
     case QI_ACT_CLAMP: qi_f32_vunary_config_get(QI_VUNARY_CLAMP, QINFER_ISA_AUTO)(count, data, data, &p); return;
     case QI_ACT_LEAKY: qi_f32_vunary_config_get(QI_VUNARY_LEAKY_RELU, QINFER_ISA_AUTO)(count, data, data, &p); return;
   }
   assert(!"unknown fused activation");
+}
+
+static qi_attr *find_or_add(qi_graph *g, int node, const char *name, qi_attr_type type) {
+  qi_node *n = &g->nodes[node];
+  for (int i = 0; i < n->n_attrs; i++)
+    if (strcmp(n->attrs[i].name, name) == 0) return &n->attrs[i];
+  return qi_node_add_attr(g, node, name, type);
+}
+
+qi_status qi_node_set_fused_act(qi_graph *g, int node, const qi_act *act, qi_error *err) {
+  qi_attr *kind = find_or_add(g, node, ACT_KIND, QI_ATTR_INT);
+  if (!kind) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  kind->i = act->kind;
+  qi_attr *params = find_or_add(g, node, ACT_PARAMS, QI_ATTR_FLOATS);
+  if (!params) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  if (!params->floats && !(params->floats = malloc(3 * sizeof(float))))
+    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  params->n = 3;
+  params->floats[0] = act->min, params->floats[1] = act->max, params->floats[2] = act->alpha;
+  return QINFER_OK;
+}
+
+qi_act qi_node_fused_act(const qi_node *n) {
+  qi_act act = {QI_ACT_NONE, 0, 0, 0};
+  const float *p;
+  act.kind = (int)qi_attr_int(n, ACT_KIND, QI_ACT_NONE);
+  if (act.kind != QI_ACT_NONE && qi_attr_floats(n, ACT_PARAMS, &p) == 3) act.min = p[0], act.max = p[1], act.alpha = p[2];
+  return act;
+}
+
+qi_status qi_run_node_once(qi_graph *g, qi_node *n, qinfer_isa isa, const qi_exec_ctx *ctx, bool *packed,
+                           qi_error *err) {
+  qi_node_rt rt = {.isa = isa, .act = qi_node_fused_act(n)};
+  qi_status s = n->op->prepare ? n->op->prepare(g, n, &rt, err) : QINFER_OK;
+  if (s == QINFER_OK && rt.scratch_bytes && !(rt.scratch = malloc(rt.scratch_bytes)))
+    s = qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of scratch", rt.scratch_bytes);
+  if (s == QINFER_OK) s = n->op->run(g, n, &rt, ctx, err);
+  free(rt.scratch);
+  if (packed) *packed = rt.const_inputs_packed;
+  if (n->op->release && rt.state) n->op->release(&rt);
+  return s;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "engine/pipeline.h"
+#include "engine/planner.h"
 #include "engine/session.h"
 #include "kernels/isa.h"
 #include "loader/onnx_loader.h"
@@ -64,8 +65,7 @@ static qi_status finish_model_load(qinfer_model *m, qinfer_model **out_model) {
     qinfer_model_destroy(m);
     return global_fail(s, &err);
   }
-  qi_graph_drop_const_data(m->graph); /* sessions read the weights from their own graphs */
-  *out_model = m;
+  *out_model = m; /* its graph keeps the weights: every session starts from a clone of it */
   return QINFER_OK;
 }
 
@@ -278,7 +278,7 @@ static qi_status list_readable(qinfer_session *s, bool keep, qi_error *err) {
     const qi_node *n = &g->nodes[g->order[oi]];
     for (int k = 0; k < n->n_outputs; k++) {
       const int t = n->outputs[k];
-      if (t < 0 || g->tensors[t].arena_offset < 0) continue;
+      if (t < 0 || s->tensor_offset[t] < 0) continue;
       bool is_output = false;
       for (int i = 0; i < g->n_outputs; i++) is_output |= g->outputs[i] == t;
       if (keep || is_output) s->readable[s->n_readable++] = t;
@@ -287,22 +287,47 @@ static qi_status list_readable(qinfer_session *s, bool keep, qi_error *err) {
   return QINFER_OK;
 }
 
+/* Points every arena tensor and scratch buffer at its slot. */
+static void bind_arena(qinfer_session *s, const int64_t *scratch_offset) {
+  qi_graph *g = s->graph;
+  for (int t = 0; t < g->n_tensors; t++)
+    if (s->tensor_offset[t] >= 0) g->tensors[t].data = (char *)s->arena + s->tensor_offset[t];
+  for (int i = 0; i < g->n_nodes; i++)
+    s->rt[i].scratch = scratch_offset[i] >= 0 ? (char *)s->arena + scratch_offset[i] : NULL;
+}
+
+static qi_status plan_and_bind(qinfer_session *s, bool keep_all, qi_error *err) {
+  qi_graph *g = s->graph;
+  int64_t *scratch_offset = malloc(sizeof(int64_t) * ((size_t)g->n_nodes + 1));
+  s->tensor_offset = malloc(sizeof(int64_t) * ((size_t)g->n_tensors + 1));
+  if (!scratch_offset || !s->tensor_offset) {
+    free(scratch_offset);
+    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  }
+  qi_status st = qi_plan_arena(g, s->rt, keep_all, s->tensor_offset, scratch_offset, &s->arena_bytes, err);
+  /* never empty, so that zero-size tensors still get a valid (unused) address */
+  if (st == QINFER_OK && !(s->arena = aligned_alloc(QI_ARENA_ALIGN, s->arena_bytes ? s->arena_bytes : QI_ARENA_ALIGN)))
+    st = qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena", s->arena_bytes);
+  if (st == QINFER_OK) bind_arena(s, scratch_offset);
+  free(scratch_offset);
+  return st;
+}
+
 static qi_status build_session(qinfer_session *s, const qinfer_session_options *o, qi_error *err) {
   QI_CHECK(choose_isa(o, &s->isa, err));
-  QI_CHECK(load_graph(s->model, &s->graph, err));
+  if (!(s->graph = qi_graph_clone(s->model->graph))) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   qi_graph *g = s->graph;
-  g->isa = s->isa;
-  const qi_pipeline_options passes = {.bind_shapes = true, .shapes = o, .fuse_activations = !(o && o->no_act_fusion)};
+  const qi_pipeline_options passes = {
+      .bind_shapes = true, .shapes = o, .fuse_activations = !(o && o->no_act_fusion), .isa = s->isa};
   QI_CHECK(qi_run_pipeline(g, QI_STAGE_ALL, &passes, err));
-  QI_CHECK(qi_prepare_nodes(g, err));
-  qi_release_packed_constants(g);
-  release_file_pages(s->model, g);
-  QI_CHECK(qi_plan_arena(g, o && o->keep_intermediates, &s->arena_bytes, err));
-  QI_CHECK(list_readable(s, o && o->keep_intermediates, err));
-  /* never empty, so that zero-size tensors still get a valid (unused) address */
-  s->arena = aligned_alloc(64, s->arena_bytes ? s->arena_bytes : 64);
-  if (!s->arena) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena", s->arena_bytes);
-  qi_bind_arena(g, s->arena);
+  if (!(s->rt = calloc((size_t)g->n_nodes + 1, sizeof(qi_node_rt))))
+    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  QI_CHECK(qi_prepare_nodes(g, s->rt, s->isa, err));
+  qi_release_packed_constants(g, s->rt);
+  release_file_pages(s->model, s->model->graph);
+  const bool keep = o && o->keep_intermediates;
+  QI_CHECK(plan_and_bind(s, keep, err));
+  QI_CHECK(list_readable(s, keep, err));
   s->input_set = calloc((size_t)g->n_inputs + 1, sizeof(bool));
   if (!s->input_set) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   int threads = o ? o->threads : 1;
@@ -333,6 +358,9 @@ qinfer_status qinfer_session_create(const qinfer_model *model, const qinfer_sess
 void qinfer_session_destroy(qinfer_session *s) {
   if (!s) return;
   qi_threadpool_destroy(s->pool);
+  if (s->rt) qi_release_nodes(s->graph, s->rt);
+  free(s->rt);
+  free(s->tensor_offset);
   qi_graph_free(s->graph);
   free(s->arena);
   free(s->input_set);
@@ -397,7 +425,7 @@ qinfer_status qinfer_session_run(qinfer_session *s) {
   for (int i = 0; i < g->n_inputs; i++)
     if (!s->input_set[i])
       return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input '%s' was not set", g->tensors[g->inputs[i]].name);
-  return qi_execute(s->graph, s->pool, &s->err);
+  return qi_execute(s->graph, s->rt, s->pool, &s->err);
 }
 
 qinfer_status qinfer_session_get_output(const qinfer_session *s, size_t index, const void **data, size_t *nbytes) {

@@ -6,9 +6,9 @@
  *              run() relies on (ranks, attribute values, broadcast compatibility, dtypes) and set each
  *              output's dtype and shape with qi_tensor_set_shape. Values of constant inputs are readable
  *              (tensor->data with QI_TF_CONST), so ops such as Reshape read their shape input here.
- *   prepare -> optional; called once after all passes, before planning; may build n->state (freed by
- *              release) and request n->scratch_bytes of per-run scratch memory.
- *   run     -> computes the outputs; input and output data pointers and n->scratch are set. Must not
+ *   prepare -> optional; called once after all passes, before planning; may build rt->state (freed by
+ *              release) and request rt->scratch_bytes of per-run scratch memory.
+ *   run     -> computes the outputs; input and output data pointers and rt->scratch are set. Must not
  *              allocate, and must return an error rather than read or write out of bounds on bad data
  *              (e.g. a Gather index out of range).
  * A node whose inputs are all constant is folded: prepare + run at session creation into graph-owned
@@ -24,8 +24,28 @@ typedef struct qi_exec_ctx {
   qi_threadpool *pool; /* NULL: run on the calling thread */
 } qi_exec_ctx;
 
+/* A fused activation on an op's output: the fusion passes record it on the rewritten node as attributes
+ * (qi_node_set_fused_act), the session decodes it once into qi_node_rt.act. */
+enum { QI_ACT_NONE = 0, QI_ACT_CLAMP = 1, QI_ACT_LEAKY = 2 };
+typedef struct qi_act {
+  int kind;          /* QI_ACT_* */
+  float min, max;    /* QI_ACT_CLAMP: [min, max] */
+  float alpha;       /* QI_ACT_LEAKY: slope below 0 */
+} qi_act;
+
+/* What one session keeps for one node beside the (shared, session-free) IR node. */
+typedef struct qi_node_rt {
+  qinfer_isa isa;        /* the ISA path the node's kernels are chosen for */
+  qi_act act;            /* fused activation (QI_ACT_NONE when none) */
+  void *state;           /* built by op->prepare, freed by op->release */
+  size_t scratch_bytes;  /* per-run scratch the op asked for in prepare (planned in the arena) */
+  void *scratch;         /* set before run */
+  bool const_inputs_packed; /* set by prepare: run reads none of the node's constant inputs (they were packed
+                             * into state), so the session may free their buffers */
+} qi_node_rt;
+
 enum {
-  QI_OPF_FUSE_ACT = 1u << 0, /* honours n->act (fused Relu / Clip / LeakyRelu on its float output) */
+  QI_OPF_FUSE_ACT = 1u << 0, /* honours rt->act (fused Relu / Clip / LeakyRelu on its float output) */
   QI_OPF_NO_FOLD = 1u << 1,  /* never constant-fold (e.g. random ops) */
   QI_OPF_FOLD_LATE = 1u << 2, /* constant-folded only after the QDQ fusion pass (DequantizeLinear of weights) */
 };
@@ -34,9 +54,9 @@ typedef struct qi_op {
   const char *op_type;
   const char *domain; /* "" is the default ONNX domain */
   qi_status (*infer)(qi_graph *g, qi_node *n, qi_error *err);
-  qi_status (*prepare)(qi_graph *g, qi_node *n, qi_error *err);          /* may be NULL */
-  qi_status (*run)(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);
-  void (*release)(qi_node *n);                                           /* may be NULL */
+  qi_status (*prepare)(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);           /* may be NULL */
+  qi_status (*run)(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
+  void (*release)(qi_node_rt *rt);                                                       /* may be NULL */
   unsigned flags;
 } qi_op;
 
@@ -56,7 +76,15 @@ extern const qi_op *const qi_op_families[];
 /* Looks up the implementation of (domain, op_type); domain "" and "ai.onnx" are the same. NULL if none. */
 const qi_op *qi_op_find(const char *domain, const char *op_type);
 
-/* Applies a fused activation (n->act) to a float buffer in place. */
-void qi_apply_act_f32(const qi_node *n, float *data, size_t count);
+/* Applies a fused activation to a float buffer in place. */
+void qi_apply_act_f32(const qi_act *act, float *data, size_t count);
+/* Records act on node `node` (internal attributes, QI_INTERNAL_ATTR_PREFIX); QINFER_ERR_OUT_OF_MEMORY on failure. */
+qi_status qi_node_set_fused_act(qi_graph *g, int node, const qi_act *act, qi_error *err);
+/* The fused activation recorded on n (kind QI_ACT_NONE when none). */
+qi_act qi_node_fused_act(const qi_node *n);
+/* Runs one node outside a session's executor (constant folding, tests): prepare, scratch, run, release, with
+ * rt->isa = isa and rt->act from the node's attributes. packed (may be NULL) receives rt->const_inputs_packed. */
+qi_status qi_run_node_once(qi_graph *g, qi_node *n, qinfer_isa isa, const qi_exec_ctx *ctx, bool *packed,
+                           qi_error *err);
 
 #endif /* QI_OP_H */

@@ -254,7 +254,7 @@ qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err) {
     const int ci = g->order[oi];
     const qi_node *conv = &g->nodes[ci];
     if (conv->dead || strcmp(conv->op_type, "Conv") != 0 || conv->domain[0] || conv->n_inputs < 2 ||
-        conv->n_outputs != 1 || conv->act != QI_ACT_NONE)
+        conv->n_outputs != 1 || qi_node_fused_act(conv).kind != QI_ACT_NONE)
       continue;
     const int w = conv->inputs[1];
     if (w < 0 || g->tensors[w].rank < 3 || g->tensors[w].dims[0] < 1) continue;

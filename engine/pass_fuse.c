@@ -1,6 +1,6 @@
 /* Activation fusion, run after shape inference and constant folding (Conv -> BatchNormalization and other
  * per-channel affine ops are folded by engine/pass_fold_conv.c):
- *   Op -> Relu / Clip / LeakyRelu  fused into ops flagged QI_OPF_FUSE_ACT (n->act). */
+ *   Op -> Relu / Clip / LeakyRelu  fused into ops flagged QI_OPF_FUSE_ACT (recorded with qi_node_set_fused_act). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,31 +34,31 @@ static bool const_scalar(const qi_graph *g, const qi_node *n, int k, float *out)
   return true;
 }
 
-bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, int *act, float *lo, float *hi, float *alpha) {
+bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, qi_act *out) {
   if (a->domain[0] || a->n_outputs != 1) return false;
-  *lo = -FLT_MAX;
-  *hi = FLT_MAX;
-  *alpha = 0.f;
+  out->min = -FLT_MAX;
+  out->max = FLT_MAX;
+  out->alpha = 0.f;
   if (strcmp(a->op_type, "Relu") == 0) {
-    *act = QI_ACT_CLAMP;
-    *lo = 0.f;
+    out->kind = QI_ACT_CLAMP;
+    out->min = 0.f;
     return true;
   }
   if (strcmp(a->op_type, "LeakyRelu") == 0) {
-    *act = QI_ACT_LEAKY;
-    *alpha = qi_attr_float(a, "alpha", 0.01f);
+    out->kind = QI_ACT_LEAKY;
+    out->alpha = qi_attr_float(a, "alpha", 0.01f);
     return true;
   }
   if (strcmp(a->op_type, "Clip") == 0) {
-    *act = QI_ACT_CLAMP;
+    out->kind = QI_ACT_CLAMP;
     if (a->opset < 11) {
-      *lo = qi_attr_float(a, "min", -FLT_MAX);
-      *hi = qi_attr_float(a, "max", FLT_MAX);
+      out->min = qi_attr_float(a, "min", -FLT_MAX);
+      out->max = qi_attr_float(a, "max", FLT_MAX);
       return true;
     }
     for (int k = 1; k < a->n_inputs; k++)
-      if (a->inputs[k] >= 0 && !const_scalar(g, a, k, k == 1 ? lo : hi)) return false;
-    return *lo <= *hi;
+      if (a->inputs[k] >= 0 && !const_scalar(g, a, k, k == 1 ? &out->min : &out->max)) return false;
+    return out->min <= out->max;
   }
   return false;
 }
@@ -66,7 +66,7 @@ bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, int *act, float 
 qi_status qi_fuse_activations(qi_graph *g, qi_error *err) {
   for (int oi = 0; oi < g->n_order; oi++) {
     qi_node *p = &g->nodes[g->order[oi]];
-    if (p->dead || !(p->op->flags & QI_OPF_FUSE_ACT) || p->act != QI_ACT_NONE || p->n_outputs < 1 ||
+    if (p->dead || !(p->op->flags & QI_OPF_FUSE_ACT) || qi_node_fused_act(p).kind != QI_ACT_NONE || p->n_outputs < 1 ||
         p->outputs[0] < 0 || g->tensors[p->outputs[0]].dtype != QINFER_DTYPE_FLOAT)
       continue;
     bool extra_outputs = false;
@@ -75,13 +75,10 @@ qi_status qi_fuse_activations(qi_graph *g, qi_error *err) {
     const int ai = qi_pass_sole_consumer(g, p->outputs[0]);
     if (ai < 0) continue;
     qi_node *a = &g->nodes[ai];
-    int act;
-    float lo, hi, alpha;
-    if (a->inputs[0] != p->outputs[0] || !qi_pass_activation_of(g, a, &act, &lo, &hi, &alpha)) continue;
-    p->act = act;
-    p->act_min = lo;
-    p->act_max = hi;
-    p->act_alpha = alpha;
+    qi_act act;
+    if (a->inputs[0] != p->outputs[0] || !qi_pass_activation_of(g, a, &act)) continue;
+    QI_CHECK(qi_node_set_fused_act(g, g->order[oi], &act, err));
+    p = &g->nodes[g->order[oi]];
     p->outputs[0] = a->outputs[0];
     a->dead = true;
   }

@@ -100,29 +100,13 @@ static bool all_outputs_const(const qi_graph *g, const qi_node *n) {
 }
 
 /* Evaluates node n now: its outputs become graph-owned constants. */
-static qi_status fold_node(qi_graph *g, qi_node *n, qi_error *err) {
+static qi_status fold_node(qi_graph *g, qi_node *n, qinfer_isa isa, qi_error *err) {
   for (int k = 0; k < n->n_outputs; k++) {
     qi_tensor *t = qi_node_out(g, n, k);
     if (t) QI_CHECK(qi_tensor_alloc_const(t, err));
   }
-  qi_status s = QINFER_OK;
-  if (n->op->prepare) s = n->op->prepare(g, n, err);
-  void *scratch = NULL;
-  if (s == QINFER_OK && n->scratch_bytes) {
-    scratch = malloc(n->scratch_bytes);
-    if (!scratch) s = qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of scratch", n->scratch_bytes);
-  }
-  if (s == QINFER_OK) {
-    n->scratch = scratch;
-    qi_exec_ctx ctx = {NULL};
-    s = n->op->run(g, n, &ctx, err);
-  }
-  free(scratch);
-  n->scratch = NULL;
-  n->scratch_bytes = 0;
-  if (n->op->release && n->state) n->op->release(n);
-  n->state = NULL;
-  return s;
+  const qi_exec_ctx ctx = {NULL};
+  return qi_run_node_once(g, n, isa, &ctx, NULL, err);
 }
 
 static bool foldable(const qi_graph *g, const qi_node *n, bool late) {
@@ -131,18 +115,18 @@ static bool foldable(const qi_graph *g, const qi_node *n, bool late) {
   return !all_outputs_const(g, n) && all_inputs_const(g, n);
 }
 
-qi_status qi_fold_late(qi_graph *g, qi_error *err) {
+qi_status qi_fold_late(qi_graph *g, qinfer_isa isa, qi_error *err) {
   for (int oi = 0; oi < g->n_order; oi++) {
     qi_node *n = &g->nodes[g->order[oi]];
     if (n->dead || !foldable(g, n, true)) continue;
-    qi_status s = fold_node(g, n, err);
+    qi_status s = fold_node(g, n, isa, err);
     if (s != QINFER_OK) return qi_node_error_context(n, err);
     n->dead = true;
   }
   return QINFER_OK;
 }
 
-qi_status qi_infer_and_fold(qi_graph *g, qi_error *err) {
+qi_status qi_infer_and_fold(qi_graph *g, qinfer_isa isa, qi_error *err) {
   for (int oi = 0; oi < g->n_order; oi++) {
     qi_node *n = &g->nodes[g->order[oi]];
     if (n->dead) continue;
@@ -154,7 +138,7 @@ qi_status qi_infer_and_fold(qi_graph *g, qi_error *err) {
           s = qi_fail(err, QINFER_ERR_SHAPE, "output '%s' got no shape", t->name);
       }
     }
-    if (s == QINFER_OK && foldable(g, n, false)) s = fold_node(g, n, err);
+    if (s == QINFER_OK && foldable(g, n, false)) s = fold_node(g, n, isa, err);
     if (s != QINFER_OK) return qi_node_error_context(n, err);
     if (all_outputs_const(g, n)) n->dead = true; /* its values are known: nothing left to run */
   }

@@ -17,7 +17,7 @@
  *   value-preserving ops (MaxPool, Reshape, Transpose, ...) with equal input and output parameters -> the
  *   same op on the quantized tensor.
  *
- * A Relu or Clip between the op and Q becomes the fused op's real-valued clamp (n->act): quantization is
+ * A Relu or Clip between the op and Q becomes the fused op's real-valued clamp (its fused activation): quantization is
  * monotonic, so it is exact. Activations must be quantized per tensor; weights per tensor or per output
  * channel. A pattern that does not fit (per-axis activations, float constants, an op the integer runtime
  * lacks, a shape the integer op refuses) is left alone and runs in float through DequantizeLinear and
@@ -189,12 +189,10 @@ bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const ch
   n = &g->nodes[ni];
   if (f->act >= 0) {
     if (!(op->flags & QI_OPF_FUSE_ACT)) return false;
-    float alpha;
-    if (!qi_pass_activation_of(g, &g->nodes[f->act], &n->act, &n->act_min, &n->act_max, &alpha) ||
-        n->act != QI_ACT_CLAMP) {
-      n->act = QI_ACT_NONE;
-      return false;
-    }
+    qi_act act;
+    if (!qi_pass_activation_of(g, &g->nodes[f->act], &act) || act.kind != QI_ACT_CLAMP) return false;
+    if ((*st = qi_node_set_fused_act(g, ni, &act, err)) != QINFER_OK) return false;
+    n = &g->nodes[ni];
   }
   /* infer checks everything prepare relies on; a refusal leaves the float pattern in place */
   const qi_tensor saved = g->tensors[yq];
@@ -225,9 +223,8 @@ static bool find_output_q(const qi_graph *g, int oi, qi_qdq_fusion *f) {
   if (f->q >= 0) return true;
   const int a = qi_pass_sole_consumer(g, y);
   if (a < 0 || is_graph_output(g, y)) return false;
-  int act;
-  float lo, hi, alpha;
-  if (!qi_pass_activation_of(g, &g->nodes[a], &act, &lo, &hi, &alpha) || act != QI_ACT_CLAMP ||
+  qi_act act;
+  if (!qi_pass_activation_of(g, &g->nodes[a], &act) || act.kind != QI_ACT_CLAMP ||
       input_of(&g->nodes[a], 0) != y)
     return false;
   f->act = a;

@@ -15,8 +15,7 @@ static qi_status bind_shapes(qi_graph *g, const qi_pipeline_options *o, qi_error
   return qi_bind_input_shapes(g, o->shapes, err);
 }
 static qi_status infer_and_fold(qi_graph *g, const qi_pipeline_options *o, qi_error *err) {
-  (void)o;
-  return qi_infer_and_fold(g, err);
+  return qi_infer_and_fold(g, o->isa, err);
 }
 static qi_status remove_dead(qi_graph *g, const qi_pipeline_options *o, qi_error *err) {
   (void)o;
@@ -31,8 +30,7 @@ static qi_status fuse_qdq(qi_graph *g, const qi_pipeline_options *o, qi_error *e
   return qi_fuse_qdq(g, err);
 }
 static qi_status fold_late(qi_graph *g, const qi_pipeline_options *o, qi_error *err) {
-  (void)o;
-  return qi_fold_late(g, err);
+  return qi_fold_late(g, o->isa, err);
 }
 static qi_status fuse_activations(qi_graph *g, const qi_pipeline_options *o, qi_error *err) {
   return o->fuse_activations ? qi_fuse_activations(g, err) : QINFER_OK;

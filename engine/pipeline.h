@@ -24,6 +24,7 @@ typedef struct qi_pipeline_options {
   bool bind_shapes;
   const struct qinfer_session_options *shapes; /* may be NULL */
   bool fuse_activations; /* fold Relu / Clip / LeakyRelu into the op before them (QI_STAGE_ALL) */
+  qinfer_isa isa;        /* the path constant folding runs its kernels on (QINFER_ISA_AUTO: the best) */
 } qi_pipeline_options;
 
 /* Runs the passes up to and including `last` on g (ops already resolved). */

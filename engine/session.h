@@ -11,8 +11,8 @@ struct qinfer_model {
   void *map;        /* non-NULL when the model owns a mapping of its file */
   size_t map_len;
   char *base_dir;   /* folder external data may come from, or NULL */
-  qi_graph *graph;  /* decoded once to answer queries (metadata only: constant payloads are dropped);
-                     * sessions decode their own copy */
+  qi_graph *graph;  /* decoded once, operators resolved; answers queries, and every session starts from a clone
+                     * of it (qi_graph_clone: constant payloads shared, never parsed again) */
   qi_error err;
 };
 
@@ -40,7 +40,9 @@ struct qinfer_session_options {
 
 struct qinfer_session {
   const qinfer_model *model;
-  qi_graph *graph;   /* this session's graph after all passes */
+  qi_graph *graph;   /* this session's graph after all passes (a clone of the model's) */
+  qi_node_rt *rt;    /* per node of graph: what this session keeps for it (state, scratch, ISA, activation) */
+  int64_t *tensor_offset; /* per tensor: its arena offset, -1 when not in the arena (constants, inputs) */
   qi_threadpool *pool;
   qinfer_isa isa;
   void *arena;       /* one block for every activation and scratch buffer */
@@ -51,18 +53,19 @@ struct qinfer_session {
   qi_error err;
 };
 
-/* Session building steps (engine/session.c, engine/passes_*.c, engine/planner.c). */
+/* Session building steps (engine/pass_*.c, engine/pipeline.c, engine/executor.c). */
 qi_status qi_bind_input_shapes(qi_graph *g, const qinfer_session_options *opts, qi_error *err);
 qi_status qi_resolve_ops(qi_graph *g, qi_error *err);
-/* Shape inference in order, folding every node whose inputs are all constant, except QI_OPF_FOLD_LATE ones. */
-qi_status qi_infer_and_fold(qi_graph *g, qi_error *err);
+/* Shape inference in order, folding every node whose inputs are all constant (on the given ISA path), except
+ * QI_OPF_FOLD_LATE ones. */
+qi_status qi_infer_and_fold(qi_graph *g, qinfer_isa isa, qi_error *err);
 /* Folds what is constant after the QDQ pass, QI_OPF_FOLD_LATE nodes included (shapes already inferred). */
-qi_status qi_fold_late(qi_graph *g, qi_error *err);
+qi_status qi_fold_late(qi_graph *g, qinfer_isa isa, qi_error *err);
 /* Helpers shared by the passes (engine/pass_fuse.c). The single live node reading tensor t, or -1 when t has
  * several readers or is a graph output: */
 int qi_pass_sole_consumer(const qi_graph *g, int t);
 /* Describes node a (Relu, Clip with constant bounds, LeakyRelu) as a fusable activation; false otherwise. */
-bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, int *act, float *lo, float *hi, float *alpha);
+bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, qi_act *act);
 /* Rewrites DequantizeLinear -> op -> QuantizeLinear patterns into integer ops (engine/pass_qdq.c). */
 qi_status qi_fuse_qdq(qi_graph *g, qi_error *err);
 qi_status qi_remove_dead_nodes(qi_graph *g, qi_error *err);
@@ -70,18 +73,18 @@ qi_status qi_remove_dead_nodes(qi_graph *g, qi_error *err);
  * weights (float, or a DequantizeLinear of integers: its scale) and bias (engine/pass_fold_conv.c). */
 qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err);
 qi_status qi_fuse_activations(qi_graph *g, qi_error *err);
-qi_status qi_prepare_nodes(qi_graph *g, qi_error *err);
+
+/* Per-node runtime data for every node of g (rt: g->n_nodes entries, zeroed), each on path `isa` with its fused
+ * activation decoded, then each live node's prepare in execution order. */
+qi_status qi_prepare_nodes(qi_graph *g, qi_node_rt *rt, qinfer_isa isa, qi_error *err);
+/* Releases the op state of every node (rt: g->n_nodes entries). */
+void qi_release_nodes(const qi_graph *g, qi_node_rt *rt);
 /* Frees owned constant buffers nothing reads at run time any more: those whose every live reader packed
- * them in prepare (qi_node.const_inputs_packed), and those no live node reads (e.g. replaced by folding). */
-void qi_release_packed_constants(qi_graph *g);
-/* Assigns arena offsets to every non-constant, non-input tensor and every node's scratch; returns the size.
- * keep_all: no tensor shares its slot (all stay readable after a run). */
-qi_status qi_plan_arena(qi_graph *g, bool keep_all, size_t *arena_bytes, qi_error *err);
-/* Points tensors and scratch at their arena slots. */
-void qi_bind_arena(qi_graph *g, void *arena);
+ * them in prepare (qi_node_rt.const_inputs_packed), and those no live node reads (e.g. replaced by folding). */
+void qi_release_packed_constants(qi_graph *g, const qi_node_rt *rt);
+/* Runs every live node in order. */
+qi_status qi_execute(qi_graph *g, const qi_node_rt *rt, qi_threadpool *pool, qi_error *err);
 /* Prefixes "node 'name' (Op)" to err's message unless the op's message already starts with the op type. */
 qi_status qi_node_error_context(const qi_node *n, qi_error *err);
-/* Runs every live node in order. */
-qi_status qi_execute(qi_graph *g, qi_threadpool *pool, qi_error *err);
 
 #endif /* QI_SESSION_H */

@@ -252,10 +252,12 @@ static qi_status check_node(const plan *pl, const qi_node *n, uint8_t *st, qi_er
       (n->n_attrs > 0 && !n->attrs) || n->n_inputs < 0 || n->n_outputs < 0 || n->n_attrs < 0)
     return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "ONNX writer: node '%s' (%s) is malformed", node_label(n),
                    n->op_type);
-  if (n->act != QI_ACT_NONE)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED,
-                   "ONNX writer: node '%s' (%s) carries a fused activation (set by the fusion pass), which ONNX "
-                   "cannot express: write the graph before fusing", node_label(n), n->op_type);
+  for (int a = 0; a < n->n_attrs; a++)
+    if (n->attrs[a].name && strncmp(n->attrs[a].name, QI_INTERNAL_ATTR_PREFIX, strlen(QI_INTERNAL_ATTR_PREFIX)) == 0)
+      return qi_fail(err, QINFER_ERR_UNSUPPORTED,
+                     "ONNX writer: node '%s' (%s) carries the engine's own annotation '%s' (e.g. a fused activation "
+                     "set by a pass), which ONNX cannot express: write the graph before the passes", node_label(n),
+                     n->op_type, n->attrs[a].name);
   for (int k = 0; k < n->n_inputs + n->n_outputs; k++) {
     int t = k < n->n_inputs ? n->inputs[k] : n->outputs[k - n->n_inputs];
     if (t < -1 || t >= g->n_tensors)

@@ -5,7 +5,6 @@
 #include <sys/mman.h>
 
 #include "engine/ir/ir.h"
-#include "engine/op.h"
 
 char *qi_str_dup(const char *s) {
   size_t n = strlen(s ? s : "");
@@ -47,7 +46,6 @@ void qi_graph_free(qi_graph *g) {
   if (!g) return;
   for (int i = 0; i < g->n_nodes; i++) {
     qi_node *n = &g->nodes[i];
-    if (n->op && n->op->release && n->state) n->op->release(n);
     free(n->name);
     free(n->op_type);
     free(n->domain);
@@ -85,8 +83,6 @@ int qi_graph_add_tensor(qi_graph *g, const char *name) {
   if (!t->name) return -1;
   t->rank = -1;
   t->producer = -1;
-  t->arena_offset = -1;
-  t->last_use = -1;
   for (int i = 0; i < QI_MAX_RANK; i++) t->sym[i] = -1;
   return g->n_tensors++;
 }
@@ -146,6 +142,90 @@ qi_attr *qi_node_add_attr(qi_graph *g, int node, const char *name, qi_attr_type 
   a->tensor = -1;
   n->n_attrs++;
   return a;
+}
+
+/* ---- cloning: every array and string copied, constant payloads shared ---- */
+
+static bool dup_array(void **dst, const void *src, size_t count, size_t elem) {
+  *dst = NULL;
+  if (!src) return true;
+  *dst = malloc(count ? count * elem : 1);
+  if (*dst && count) memcpy(*dst, src, count * elem);
+  return *dst != NULL;
+}
+
+static bool dup_string(char **dst, const char *src) {
+  *dst = src ? qi_str_dup(src) : NULL;
+  return !src || *dst;
+}
+
+static bool clone_attr(qi_attr *d, const qi_attr *a) {
+  *d = *a;
+  d->name = d->s = NULL, d->floats = NULL, d->ints = NULL, d->strings = NULL, d->tensors = NULL;
+  bool ok = dup_string(&d->name, a->name) && dup_array((void **)&d->floats, a->floats, (size_t)a->n, sizeof(float)) &&
+            dup_array((void **)&d->ints, a->ints, (size_t)a->n, sizeof(int64_t)) &&
+            dup_array((void **)&d->tensors, a->tensors, (size_t)a->n, sizeof(int));
+  if (ok && a->s) { /* s_len bytes plus the NUL */
+    ok = dup_array((void **)&d->s, a->s, a->s_len + 1, 1);
+  }
+  if (ok && a->strings) {
+    ok = (d->strings = calloc((size_t)a->n + 1, sizeof(char *))) != NULL;
+    for (int i = 0; ok && i < a->n; i++) ok = dup_string(&d->strings[i], a->strings[i]);
+  }
+  return ok;
+}
+
+static bool clone_node(qi_node *d, const qi_node *n) {
+  *d = *n;
+  d->name = d->op_type = d->domain = NULL, d->inputs = d->outputs = NULL, d->attrs = NULL, d->n_attrs = 0;
+  if (!dup_string(&d->name, n->name) || !dup_string(&d->op_type, n->op_type) || !dup_string(&d->domain, n->domain) ||
+      !dup_array((void **)&d->inputs, n->inputs, (size_t)n->n_inputs, sizeof(int)) ||
+      !dup_array((void **)&d->outputs, n->outputs, (size_t)n->n_outputs, sizeof(int)))
+    return false;
+  if (!(d->attrs = calloc((size_t)n->n_attrs + 1, sizeof(qi_attr)))) return false;
+  for (; d->n_attrs < n->n_attrs; d->n_attrs++)
+    if (!clone_attr(&d->attrs[d->n_attrs], &n->attrs[d->n_attrs])) {
+      d->n_attrs++; /* freed with the node */
+      return false;
+    }
+  return true;
+}
+
+qi_graph *qi_graph_clone(const qi_graph *g) {
+  qi_graph *c = qi_graph_new();
+  if (!c) return NULL;
+  c->ir_version = g->ir_version;
+  bool ok = dup_string(&c->producer_name, g->producer_name) &&
+            (c->tensors = calloc((size_t)g->n_tensors + 1, sizeof(qi_tensor))) != NULL &&
+            (c->nodes = calloc((size_t)g->n_nodes + 1, sizeof(qi_node))) != NULL &&
+            dup_array((void **)&c->inputs, g->inputs, (size_t)g->n_inputs, sizeof(int)) &&
+            dup_array((void **)&c->outputs, g->outputs, (size_t)g->n_outputs, sizeof(int)) &&
+            dup_array((void **)&c->order, g->order, (size_t)g->n_order, sizeof(int)) &&
+            dup_array((void **)&c->opset_versions, g->opset_versions, (size_t)g->n_opsets, sizeof(int64_t)) &&
+            (c->opset_domains = calloc((size_t)g->n_opsets + 1, sizeof(char *))) != NULL &&
+            (c->sym_names = calloc((size_t)g->n_syms + 1, sizeof(char *))) != NULL;
+  if (!ok) {
+    qi_graph_free(c);
+    return NULL;
+  }
+  c->cap_tensors = g->n_tensors + 1;
+  c->cap_nodes = g->n_nodes + 1;
+  c->n_inputs = g->n_inputs, c->n_outputs = g->n_outputs, c->n_order = g->n_order;
+  for (; ok && c->n_opsets < g->n_opsets; c->n_opsets++) ok = dup_string(&c->opset_domains[c->n_opsets], g->opset_domains[c->n_opsets]);
+  for (; ok && c->n_syms < g->n_syms; c->n_syms++) ok = dup_string(&c->sym_names[c->n_syms], g->sym_names[c->n_syms]);
+  for (; ok && c->n_tensors < g->n_tensors; c->n_tensors++) {
+    qi_tensor *t = &c->tensors[c->n_tensors];
+    *t = g->tensors[c->n_tensors];
+    t->flags &= ~(uint32_t)QI_TF_OWNED; /* the payload stays g's */
+    ok = dup_string(&t->name, g->tensors[c->n_tensors].name);
+  }
+  for (; ok && c->n_nodes < g->n_nodes; c->n_nodes++) /* a node that fails halfway is counted: freed with c */
+    ok = clone_node(&c->nodes[c->n_nodes], &g->nodes[c->n_nodes]);
+  if (!ok) {
+    qi_graph_free(c);
+    return NULL;
+  }
+  return c;
 }
 
 qi_status qi_graph_add_mapping(qi_graph *g, void *addr, size_t len, qi_error *err) {

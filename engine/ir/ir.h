@@ -40,9 +40,6 @@ typedef struct qi_tensor {
   size_t nbytes;     /* bytes of data when set */
   int producer;      /* node index, -1 for inputs and constants */
   int n_consumers;   /* number of node input slots reading it (computed by qi_graph_link) */
-  /* planner */
-  int64_t arena_offset; /* -1 when not in the arena */
-  int last_use;         /* index in execution order of the last node reading it */
 } qi_tensor;
 
 typedef enum qi_attr_type {
@@ -90,21 +87,15 @@ typedef struct qi_node {
   int *outputs;      /* tensor indices; -1 for an absent optional output */
   int n_attrs;
   qi_attr *attrs;
-  const struct qi_op *op; /* resolved implementation, NULL until resolved */
-  void *state;       /* op-private data built by op->prepare, freed by op->release */
-  size_t scratch_bytes; /* per-run scratch the op asked for in prepare (planned in the arena) */
-  void *scratch;     /* set by the executor before run */
-  int64_t scratch_offset; /* arena offset of the scratch (planner) */
-  /* Fused activation applied by the op to its output (set by the fusion pass): QI_ACT_* with
-   * [act_min, act_max] for clamps and act_alpha for LeakyRelu. Ops that accept fusion say so. */
-  int act;
-  float act_min, act_max, act_alpha;
+  /* The operator implementing (domain, op_type), resolved once by the engine when the model is loaded; the IR
+   * never looks inside it. */
+  const struct qi_op *op;
   bool dead;         /* removed by a pass; skipped everywhere */
-  bool const_inputs_packed; /* set by prepare: run reads none of the node's constant inputs (they were
-                             * packed into state), so the session may free their buffers */
 } qi_node;
 
-enum { QI_ACT_NONE = 0, QI_ACT_CLAMP = 1, QI_ACT_LEAKY = 2 };
+/* Attributes whose names start with this prefix are the engine's own annotations of a rewritten graph (e.g. a
+ * fused activation); they are not ONNX and the writer refuses to write them. */
+#define QI_INTERNAL_ATTR_PREFIX "qinfer."
 
 typedef struct qi_graph {
   qi_tensor *tensors;
@@ -122,7 +113,6 @@ typedef struct qi_graph {
   char **opset_domains;
   int64_t *opset_versions;
   int64_t ir_version;
-  qinfer_isa isa;    /* ISA path kernels are chosen for (set by the session before prepare) */
   char *producer_name;
   int *order;        /* execution order (node indices) after qi_graph_toposort */
   int n_order;
@@ -158,6 +148,9 @@ qi_attr *qi_node_add_attr(qi_graph *g, int node, const char *name, qi_attr_type 
 qi_status qi_graph_link(qi_graph *g, qi_error *err);
 /* Computes g->order (Kahn); fails with QINFER_ERR_INVALID_MODEL on a cycle or an input read before it is made. */
 qi_status qi_graph_toposort(qi_graph *g, qi_error *err);
+/* A copy of g that a session can rewrite: its own tensors, nodes, attributes and names; constant payloads are
+ * shared with g (not owned by the copy), so g must outlive it; file mappings stay g's. NULL when out of memory. */
+qi_graph *qi_graph_clone(const qi_graph *g);
 /* Frees the owned payload of every constant tensor, keeping names, dtypes and shapes (a metadata-only graph). */
 void qi_graph_drop_const_data(qi_graph *g);
 /* Makes tensor t constant with a copy of nbytes from data (graph-owned). */

@@ -61,7 +61,7 @@ typedef struct f32_binary_task {
   const float *a, *b;
   float *y;
   const qi_f32_vbinary_config *kernels;
-  const qi_node *node; /* its fused activation is applied, or NULL */
+  const qi_act *act; /* fused activation applied to the output, or NULL */
 } f32_binary_task;
 
 static void f32_binary_chunk(void *arg, size_t begin, size_t end) {
@@ -83,13 +83,13 @@ static void f32_binary_chunk(void *arg, size_t begin, size_t end) {
       for (int64_t i = 0; i < len; i++) t->kernels->opc(1, a, b, y + i);
     }
   }
-  if (t->node && t->node->act) qi_apply_act_f32(t->node, t->y + begin, end - begin);
+  if (t->act && t->act->kind) qi_apply_act_f32(t->act, t->y + begin, end - begin);
 }
 
 /* y = a op b, a and b broadcast to y's shape; y may alias a when a already has y's shape. */
 static void f32_binary(const qi_exec_ctx *ctx, qinfer_isa isa, qi_vbinary_op op, const qi_tensor *a, const qi_tensor *b,
-                       qi_tensor *y, const float *a_data, const qi_node *act_node) {
-  f32_binary_task t = {.a = a_data, .b = b->data, .y = y->data, .node = act_node,
+                       qi_tensor *y, const float *a_data, const qi_act *act) {
+  f32_binary_task t = {.a = a_data, .b = b->data, .y = y->data, .act = act,
                        .kernels = qi_f32_vbinary_config_get(op, isa)};
   const qi_tensor *ins[2] = {a, b};
   qi_bcast_init_tensors(&t.bc, y, 2, ins);
@@ -110,18 +110,19 @@ static void copy_broadcast(const qi_tensor *x, qi_tensor *y) {
   qi_bcast_copy(&bc, qi_dtype_size(y->dtype), x->data, y->data, 0, bc.numel);
 }
 
-static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err, const binary_desc *d) {
+static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err,
+                            const binary_desc *d) {
   qi_tensor *y = qi_node_out(g, n, 0);
   const qi_tensor *a = qi_node_in(g, n, 0);
   const bool is_float = y->dtype == QINFER_DTYPE_FLOAT;
-  if (n->act && !is_float)
+  if (rt->act.kind && !is_float)
     return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: fused activation on %s output", d->name,
                    qi_dtype_name(y->dtype));
   if (qi_tensor_numel(y) == 0) return QINFER_OK;
   const bool fmod = qi_attr_int(n, "fmod", 0) != 0;
   if (n->n_inputs == 1) {
     copy_broadcast(a, y);
-    if (n->act) qi_apply_act_f32(n, y->data, (size_t)qi_tensor_numel(y));
+    if (rt->act.kind) qi_apply_act_f32(&rt->act, y->data, (size_t)qi_tensor_numel(y));
     return QINFER_OK;
   }
   /* Variadic ops fold inputs 2.. into the output in place: y = (in0 op in1) op in2 ... */
@@ -131,7 +132,7 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_
     const qi_tensor *b = qi_node_in(g, n, i);
     const bool last = i == n->n_inputs - 1;
     if (is_float && b->dtype == QINFER_DTYPE_FLOAT)
-      f32_binary(ctx, g->isa, d->kernel, acc_t, b, y, acc, last && !d->mean ? n : NULL);
+      f32_binary(ctx, rt->isa, d->kernel, acc_t, b, y, acc, last && !d->mean ? &rt->act : NULL);
     else
       QI_CHECK(generic_binary(d->op, acc_t, acc, b, y, fmod, err));
     acc = y->data;
@@ -141,8 +142,8 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_
     const float count = (float)n->n_inputs;
     const int ranks[2] = {y->rank, 0}; /* the count is a rank-0 operand */
     const int64_t *dims[2] = {y->dims, NULL};
-    f32_binary_task t = {.a = y->data, .b = &count, .y = y->data, .node = n,
-                         .kernels = qi_f32_vbinary_config_get(QI_VBINARY_DIV, g->isa)};
+    f32_binary_task t = {.a = y->data, .b = &count, .y = y->data, .act = &rt->act,
+                         .kernels = qi_f32_vbinary_config_get(QI_VBINARY_DIV, rt->isa)};
     qi_bcast_init(&t.bc, y->rank, y->dims, 2, ranks, dims);
     qi_parallel_for(qi_math_pool(ctx), (size_t)t.bc.numel, QI_MATH_GRAIN_CHEAP, f32_binary_chunk, &t);
   }
@@ -153,7 +154,7 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_
   qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err) {                       \
     return binary_infer(g, n, err, &descs[op_##name]);                                      \
   }                                                                                                 \
-  qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) { \
-    return binary_run(g, n, ctx, err, &descs[op_##name]);                                   \
+  qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) { \
+    return binary_run(g, n, rt, ctx, err, &descs[op_##name]);                                 \
   }
 QI_MATH_BINARY_OPS(QI_BINARY_WRAPPERS)

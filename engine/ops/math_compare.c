@@ -100,7 +100,7 @@ static qi_status compare_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, in
   qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err) {                       \
     return compare_infer(g, n, err, op_##name);                                                     \
   }                                                                                                 \
-  qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) { \
+  qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) { \
     (void)err;                                                                                      \
     return compare_run(g, n, ctx, op_##name);                                                       \
   }
@@ -134,7 +134,7 @@ qi_status qi_math_IsInf_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return predicate_infer(g, n, err, QINFER_DTYPE_FLOAT);
 }
 
-qi_status qi_math_Not_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_math_Not_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   const uint8_t *in = x->data;
@@ -144,7 +144,7 @@ qi_status qi_math_Not_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_er
   return QINFER_OK;
 }
 
-qi_status qi_math_IsNaN_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_math_IsNaN_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   const float *in = x->data;
@@ -154,7 +154,7 @@ qi_status qi_math_IsNaN_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_
   return QINFER_OK;
 }
 
-qi_status qi_math_IsInf_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_math_IsInf_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   const float *in = x->data;

@@ -74,7 +74,7 @@
 
 #define QI_MATH_DECLARE(name, flags)                                                       \
   qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err);               \
-  qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);
+  qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
 QI_MATH_BINARY_OPS(QI_MATH_DECLARE)
 QI_MATH_COMPARE_OPS(QI_MATH_DECLARE)
 QI_MATH_SELECT_OPS(QI_MATH_DECLARE)

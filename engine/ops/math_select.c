@@ -54,7 +54,7 @@ static void where_chunk(void *arg, size_t begin, size_t end) {
   }
 }
 
-qi_status qi_math_Where_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_math_Where_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const qi_tensor *ins[3] = {qi_node_in(g, n, 0), qi_node_in(g, n, 1), qi_node_in(g, n, 2)};
   qi_tensor *out = qi_node_out(g, n, 0);
@@ -101,7 +101,7 @@ static void expand_chunk(void *arg, size_t begin, size_t end) {
   qi_bcast_copy(&t->bc, t->elem_size, t->x, t->y, (int64_t)begin, (int64_t)end);
 }
 
-qi_status qi_math_Expand_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_math_Expand_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);

@@ -185,7 +185,7 @@ QI_INT_UNARY(int64_t, uint64_t)
 QI_CLIP_8BIT(int8_t, INT8_MIN, INT8_MAX)
 QI_CLIP_8BIT(uint8_t, 0, UINT8_MAX)
 
-static qi_status unary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, int op) {
+static qi_status unary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, int op) {
   const unary_desc *d = &descs[op];
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
@@ -200,7 +200,7 @@ static qi_status unary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, int 
     int_unary_int64_t(g, n, op, x->data, y->data, count);
   } else {
     unary_task t = {.x = x->data, .y = y->data};
-    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, &t.params), g->isa);
+    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, &t.params), rt->isa);
     qi_parallel_for(qi_math_pool(ctx), (size_t)count,
                     d->expensive ? QI_MATH_GRAIN_TRANSCENDENTAL : QI_MATH_GRAIN_CHEAP, unary_chunk, &t);
   }
@@ -211,8 +211,8 @@ static qi_status unary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, int 
   qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err) {                       \
     return unary_infer(g, n, err, &descs[op_##name]);                                               \
   }                                                                                                 \
-  qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) { \
+  qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) { \
     (void)err;                                                                                      \
-    return unary_run(g, n, ctx, op_##name);                                                         \
+    return unary_run(g, n, rt, ctx, op_##name);                                                      \
   }
 QI_MATH_UNARY_OPS(QI_UNARY_WRAPPERS)

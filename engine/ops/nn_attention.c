@@ -159,18 +159,18 @@ typedef struct attn_state {
   attn_params p;
 } attn_state;
 
-qi_status qi_nn_attention_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_nn_attention_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   attn_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   QI_CHECK(attn_shape_of(g, n, &s->a, &s->p, err));
-  n->scratch_bytes = s->a.batch * s->a.q_heads * s->a.q_len * s->a.total_len * sizeof(float);
+  rt->scratch_bytes = s->a.batch * s->a.q_heads * s->a.q_len * s->a.total_len * sizeof(float);
   return QINFER_OK;
 }
 
-void qi_nn_attention_release(qi_node *n) {
-  free(n->state);
-  n->state = NULL;
+void qi_nn_attention_release(qi_node_rt *rt) {
+  free(rt->state);
+  rt->state = NULL;
 }
 
 typedef struct attn_task {
@@ -257,9 +257,9 @@ static void write_present(const attn_task *t, bool value, float *present) {
                size * sizeof(float));
 }
 
-qi_status qi_nn_attention_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_nn_attention_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
-  const attn_state *s = n->state;
+  const attn_state *s = rt->state;
   const qi_tensor *mask = qi_node_in(g, n, 3), *pk = qi_node_in(g, n, 4), *pv = qi_node_in(g, n, 5);
   qi_tensor *qk = qi_node_out(g, n, 3), *present_k = qi_node_out(g, n, 1), *present_v = qi_node_out(g, n, 2);
   attn_task t = {
@@ -273,7 +273,7 @@ qi_status qi_nn_attention_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, q
       .mask_f = mask && !s->a.mask_is_bool ? mask->data : NULL,
       .mask_b = mask && s->a.mask_is_bool ? mask->data : NULL,
       .y = qi_node_out(g, n, 0)->data,
-      .scores = n->scratch,
+      .scores = rt->scratch,
       .qk_out = qk ? qk->data : NULL,
   };
   const size_t rows = s->a.batch * s->a.q_heads * s->a.q_len;

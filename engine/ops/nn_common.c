@@ -175,19 +175,19 @@ void qi_nn_windownd(const qi_nn_window_attrs *w, const int64_t *in, const int64_
   }
 }
 
-qi_f32_minmax_params qi_nn_minmax(const qi_node *n) {
+qi_f32_minmax_params qi_nn_minmax(const qi_act *act) {
   qi_f32_minmax_params p = {-INFINITY, INFINITY};
-  if (n->act == QI_ACT_CLAMP) {
-    p.min = n->act_min;
-    p.max = n->act_max;
+  if (act->kind == QI_ACT_CLAMP) {
+    p.min = act->min;
+    p.max = act->max;
   }
   return p;
 }
 
-void qi_nn_act_epilogue(void *node, size_t batch, size_t row0, size_t rows, size_t col0, size_t cols, float *c_tile,
+void qi_nn_act_epilogue(void *act, size_t batch, size_t row0, size_t rows, size_t col0, size_t cols, float *c_tile,
                         size_t c_stride) {
   (void)batch, (void)row0, (void)col0;
-  for (size_t r = 0; r < rows; r++) qi_apply_act_f32((const qi_node *)node, c_tile + r * c_stride, cols);
+  for (size_t r = 0; r < rows; r++) qi_apply_act_f32((const qi_act *)act, c_tile + r * c_stride, cols);
 }
 
 typedef struct gemm_task {

@@ -51,7 +51,7 @@ void qi_nn_window2d(const qi_nn_window_attrs *w, const int64_t *in, const int64_
 void qi_nn_windownd(const qi_nn_window_attrs *w, const int64_t *in, const int64_t *out, qi_windownd *g);
 
 /* Clamp parameters for the node's fused activation (QI_ACT_CLAMP), +-inf otherwise. */
-qi_f32_minmax_params qi_nn_minmax(const qi_node *n);
+qi_f32_minmax_params qi_nn_minmax(const qi_act *act);
 
 /* C[M, N] (+)= packed W[M, K] * B[K, N] over `batch` independent problems, split into (panel, column block)
  * tiles run on the pool. Each output element is computed by one ukernel call in a fixed order, so results do
@@ -103,7 +103,7 @@ void qi_nn_pack_xw(const qi_f32_gemm_config *cfg, size_t k, size_t n, const floa
                    size_t n_stride, float alpha, const float *bias, float *dst);
 
 /* Epilogue context that applies a node's fused LeakyRelu to the tile (qi_apply_act_f32 row by row). */
-void qi_nn_act_epilogue(void *node, size_t batch, size_t row0, size_t rows, size_t col0, size_t cols, float *c_tile,
+void qi_nn_act_epilogue(void *act, size_t batch, size_t row0, size_t rows, size_t col0, size_t cols, float *c_tile,
                         size_t c_stride);
 
 #endif /* QI_NN_COMMON_H */

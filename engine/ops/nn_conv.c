@@ -88,21 +88,21 @@ static size_t conv_packed_floats(const conv_state *s) {
   return s->path == CONV_DEPTHWISE ? s->out_c * (s->taps + 1) : s->groups * s->group_floats;
 }
 
-void qi_nn_conv_release(qi_node *n) {
-  conv_state *s = n->state;
+void qi_nn_conv_release(qi_node_rt *rt) {
+  conv_state *s = rt->state;
   if (s) free(s->packed);
   free(s);
-  n->state = NULL;
+  rt->state = NULL;
 }
 
-qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   conv_attrs a;
   int64_t out_sp[QI_NN_MAX_SPATIAL];
   QI_CHECK(read_conv(g, n, &a, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
   conv_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   s->nd = a.win.spatial > 2;
   qi_nn_windownd(&a.win, x->dims + 2, out_sp, &s->geomnd);
   if (!s->nd) qi_nn_window2d(&a.win, x->dims + 2, out_sp, &s->geom);
@@ -116,14 +116,14 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   s->k_g = s->in_c_g * s->taps;
   s->in_hw = qi_windownd_in_size(&s->geomnd);
   s->out_hw = qi_windownd_out_size(&s->geomnd);
-  s->gemm = qi_f32_gemm_config_get(g->isa);
+  s->gemm = qi_f32_gemm_config_get(rt->isa);
   const qi_window2d *geo = &s->geom;
   bool unit = s->taps == 1; /* 1x1 window, stride 1, no padding: the gemm reads the input in place */
   for (size_t i = 0; i < s->geomnd.dims; i++)
     unit = unit && s->geomnd.stride[i] == 1 && s->geomnd.pad_begin[i] == 0 && s->geomnd.pad_end[i] == 0;
   if (s->groups == s->in_c && s->groups > 1 && !s->nd) {
     s->path = CONV_DEPTHWISE;
-    const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get(g->isa);
+    const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get(rt->isa);
     s->dw_ukernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->ukernel_3x3 : dw->ukernel_any;
   } else if (unit) {
     s->path = CONV_POINTWISE;
@@ -143,17 +143,17 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_error *err) {
     s->packed = malloc(conv_packed_floats(s) * sizeof(float));
     if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     conv_pack(s, w->data, b ? b->data : NULL, s->packed);
-    n->const_inputs_packed = true;
+    rt->const_inputs_packed = true;
   } else {
     scratch_floats += conv_packed_floats(s);
   }
-  n->scratch_bytes = scratch_floats * sizeof(float);
+  rt->scratch_bytes = scratch_floats * sizeof(float);
   return QINFER_OK;
 }
 
 typedef struct dw_task {
   const conv_state *s;
-  const qi_node *n;
+  const qi_act *act;
   const float *x, *weights, *bias;
   float *y;
   qi_f32_minmax_params params;
@@ -168,7 +168,7 @@ static void dw_planes(void *arg, size_t begin, size_t end) {
     float *out = t->y + i * s->out_hw;
     s->dw_ukernel(&s->geom, t->x + (image * s->in_c + ic) * s->in_hw, t->weights + oc * s->taps, t->bias[oc], out,
                   &t->params);
-    if (t->n->act == QI_ACT_LEAKY) qi_apply_act_f32(t->n, out, s->out_hw);
+    if (t->act->kind == QI_ACT_LEAKY) qi_apply_act_f32(t->act, out, s->out_hw);
   }
 }
 
@@ -187,22 +187,22 @@ static void im2col_rows(void *arg, size_t begin, size_t end) {
   else qi_f32_im2col_tile_chw__scalar(&s->geom, begin, end, t->pix_begin, t->pix_end, t->x, t->col);
 }
 
-qi_status qi_nn_conv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_nn_conv_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
-  const conv_state *s = n->state;
+  const conv_state *s = rt->state;
   const qi_tensor *xt = qi_node_in(g, n, 0), *wt = qi_node_in(g, n, 1), *bt = qi_node_in(g, n, 2);
   const float *x = xt->data;
   float *y = qi_node_out(g, n, 0)->data;
-  float *scratch = n->scratch;
+  float *scratch = rt->scratch;
   const float *packed = s->packed;
   if (!packed) { /* weights computed at run time: pack them at the end of scratch */
     float *dst = scratch + (s->path == CONV_IM2COL ? s->k_g * s->tile : 0);
     conv_pack(s, wt->data, bt ? bt->data : NULL, dst);
     packed = dst;
   }
-  const qi_f32_minmax_params params = qi_nn_minmax(n);
+  const qi_f32_minmax_params params = qi_nn_minmax(&rt->act);
   if (s->path == CONV_DEPTHWISE) {
-    dw_task t = {s, n, x, packed, packed + s->out_c * s->taps, y, params};
+    dw_task t = {s, &rt->act, x, packed, packed + s->out_c * s->taps, y, params};
     qi_parallel_for(ctx->pool, s->batch * s->out_c, 1, dw_planes, &t);
     return QINFER_OK;
   }
@@ -216,8 +216,8 @@ qi_status qi_nn_conv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_err
       .c_stride = s->out_hw,
       .c_batch_stride = s->out_c_g * s->out_hw,
       .params = params,
-      .epilogue = n->act == QI_ACT_LEAKY ? qi_nn_act_epilogue : NULL,
-      .epilogue_ctx = n,
+      .epilogue = rt->act.kind == QI_ACT_LEAKY ? qi_nn_act_epilogue : NULL,
+      .epilogue_ctx = (void *)&rt->act,
   };
   for (size_t image = 0; image < s->batch; image++) {
     const float *x_image = x + image * s->in_c * s->in_hw;

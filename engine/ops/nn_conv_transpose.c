@@ -116,26 +116,26 @@ static void convt_pack(const convt_state *s, const float *w, float *dst) {
                   dst + grp * s->group_floats);
 }
 
-void qi_nn_conv_transpose_release(qi_node *n) {
-  convt_state *s = n->state;
+void qi_nn_conv_transpose_release(qi_node_rt *rt) {
+  convt_state *s = rt->state;
   if (s) free(s->packed);
   free(s);
-  n->state = NULL;
+  rt->state = NULL;
 }
 
-qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   qi_nn_window_attrs win;
   int64_t group, out_sp[QI_NN_MAX_SPATIAL];
   QI_CHECK(read_convt(g, n, &win, &group, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1);
   convt_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   /* the output is the forward conv's input */
   s->nd = win.spatial > 2;
   qi_nn_windownd(&win, out_sp, x->dims + 2, &s->geomnd);
   if (!s->nd) qi_nn_window2d(&win, out_sp, x->dims + 2, &s->geom);
-  s->gemm = qi_f32_gemm_config_get(g->isa);
+  s->gemm = qi_f32_gemm_config_get(rt->isa);
   s->batch = (size_t)x->dims[0];
   s->in_c = (size_t)x->dims[1];
   s->groups = (size_t)group;
@@ -154,7 +154,7 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   } else {
     scratch_floats += s->groups * s->group_floats;
   }
-  n->scratch_bytes = scratch_floats * sizeof(float);
+  rt->scratch_bytes = scratch_floats * sizeof(float);
   return QINFER_OK;
 }
 
@@ -176,12 +176,12 @@ static void col2im_channels(void *arg, size_t begin, size_t end) {
   else qi_f32_col2im_chw__scalar(&t->s->geom, begin, end, t->col, t->y_group);
 }
 
-qi_status qi_nn_conv_transpose_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_nn_conv_transpose_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
-  const convt_state *s = n->state;
+  const convt_state *s = rt->state;
   const qi_tensor *bt = qi_node_in(g, n, 2);
   const float *x = qi_node_in(g, n, 0)->data, *bias = bt ? bt->data : NULL;
-  float *y = qi_node_out(g, n, 0)->data, *col = n->scratch;
+  float *y = qi_node_out(g, n, 0)->data, *col = rt->scratch;
   const float *packed = s->packed;
   if (!packed) {
     float *dst = col + s->m_g * s->in_hw;

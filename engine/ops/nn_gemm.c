@@ -73,14 +73,14 @@ static void transpose(const float *src, size_t rows, size_t cols, float *dst) {
     for (size_t i = 0; i < rows; i++) dst[i * cols + j] = src[j * rows + i];
 }
 
-void qi_nn_gemm_release(qi_node *n) {
-  gemm_state *s = n->state;
+void qi_nn_gemm_release(qi_node_rt *rt) {
+  gemm_state *s = rt->state;
   if (s) {
     free(s->packed);
     free(s->c_copy);
   }
   free(s);
-  n->state = NULL;
+  rt->state = NULL;
 }
 
 /* C's shape broadcast to [M, N] (rows 1 or M, cols 1 or N). */
@@ -120,7 +120,7 @@ static void gemm_pack_a(const gemm_state *s, const float *a, float *dst) {
 }
 
 /* wx path: packs a constant A' once, else asks for scratch to pack it (and to transpose a computed B). */
-static qi_status gemm_prepare_wx(qi_node *n, gemm_state *s, const qi_tensor *a, qi_error *err) {
+static qi_status gemm_prepare_wx(qi_node *n, qi_node_rt *rt, gemm_state *s, const qi_tensor *a, qi_error *err) {
   if (s->m == 0 || s->n == 0 || s->k == 0) return QINFER_OK; /* run computes no product */
   const size_t packed_floats = qi_f32_gemm_packed_floats(s->m, s->k, s->cfg->mr, s->cfg->kr);
   size_t scratch = s->trans_b ? s->k * s->n : 0;
@@ -131,7 +131,7 @@ static qi_status gemm_prepare_wx(qi_node *n, gemm_state *s, const qi_tensor *a, 
   } else {
     scratch += packed_floats;
   }
-  n->scratch_bytes = scratch * sizeof(float);
+  rt->scratch_bytes = scratch * sizeof(float);
   return QINFER_OK;
 }
 
@@ -144,12 +144,12 @@ static qi_status gemm_copy_c(qi_node *n, gemm_state *s, const qi_tensor *c, qi_e
   return QINFER_OK;
 }
 
-qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   gemm_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   QI_CHECK(gemm_check(g, n, &s->m, &s->k, &s->n, err));
-  s->cfg = qi_f32_gemm_config_get(g->isa);
+  s->cfg = qi_f32_gemm_config_get(rt->isa);
   s->trans_a = qi_attr_int(n, "transA", 0) != 0;
   s->trans_b = qi_attr_int(n, "transB", 0) != 0;
   s->alpha = qi_attr_float(n, "alpha", 1.0f);
@@ -160,18 +160,18 @@ qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   s->path = (b_const && s->k && s->n) ? GEMM_XW : GEMM_WX;
   if (s->path == GEMM_XW) {
     QI_CHECK(gemm_prepare_xw(n, s, b, c, err));
-    n->scratch_bytes = s->trans_a ? s->m * s->k * sizeof(float) : 0;
+    rt->scratch_bytes = s->trans_a ? s->m * s->k * sizeof(float) : 0;
   } else {
-    QI_CHECK(gemm_prepare_wx(n, s, a, err));
+    QI_CHECK(gemm_prepare_wx(n, rt, s, a, err));
   }
   QI_CHECK(gemm_copy_c(n, s, c, err));
   /* packed (or copied) constants are all run reads; a constant operand left unpacked keeps its buffer */
-  n->const_inputs_packed = (!a_const || (s->path == GEMM_WX && s->packed)) && (!b_const || s->path == GEMM_XW);
+  rt->const_inputs_packed = (!a_const || (s->path == GEMM_WX && s->packed)) && (!b_const || s->path == GEMM_XW);
   return QINFER_OK;
 }
 
 typedef struct gemm_epilogue_ctx {
-  const qi_node *node;
+  const qi_act *act;
   const gemm_state *s;
   const float *c;
   qi_f32_minmax_params clamp;
@@ -193,7 +193,7 @@ static void gemm_epilogue(void *ctx, size_t batch, size_t row0, size_t rows, siz
         y[j] = v > e->clamp.max ? e->clamp.max : v;
       }
     }
-    if (e->node->act == QI_ACT_LEAKY) qi_apply_act_f32(e->node, y, cols);
+    if (e->act->kind == QI_ACT_LEAKY) qi_apply_act_f32(e->act, y, cols);
   }
 }
 
@@ -209,9 +209,9 @@ static void gemm_run_empty(const gemm_state *s, gemm_epilogue_ctx *e, float *y) 
 static qi_f32_minmax_params ukernel_clamp(const gemm_state *s, const gemm_epilogue_ctx *e) {
   return s->c_rows ? (qi_f32_minmax_params){-INFINITY, INFINITY} : e->clamp;
 }
-static bool has_epilogue(const gemm_state *s, const qi_node *n) { return s->c_rows || n->act == QI_ACT_LEAKY; }
+static bool has_epilogue(const gemm_state *s, const qi_act *act) { return s->c_rows || act->kind == QI_ACT_LEAKY; }
 
-static void gemm_run_xw(const gemm_state *s, const qi_node *n, const float *a, float *y, gemm_epilogue_ctx *e,
+static void gemm_run_xw(const gemm_state *s, const float *a, float *y, gemm_epilogue_ctx *e,
                         float *scratch, qi_threadpool *pool) {
   if (s->trans_a) { /* A is K x M: rows of A' are its columns */
     transpose(a, s->m, s->k, scratch);
@@ -229,13 +229,13 @@ static void gemm_run_xw(const gemm_state *s, const qi_node *n, const float *a, f
       .c = y,
       .c_stride = s->n,
       .params = ukernel_clamp(s, e),
-      .epilogue = has_epilogue(s, n) ? gemm_epilogue : NULL,
+      .epilogue = has_epilogue(s, e->act) ? gemm_epilogue : NULL,
       .epilogue_ctx = e,
   };
   qi_nn_gemm_xw(&args, pool);
 }
 
-static void gemm_run_wx(const gemm_state *s, const qi_node *n, const float *a, const float *b, float *y,
+static void gemm_run_wx(const gemm_state *s, const float *a, const float *b, float *y,
                         gemm_epilogue_ctx *e, float *scratch, qi_threadpool *pool) {
   const float *packed_a = s->packed;
   if (!packed_a) {
@@ -259,28 +259,28 @@ static void gemm_run_wx(const gemm_state *s, const qi_node *n, const float *a, c
       .c = y,
       .c_stride = s->n,
       .params = ukernel_clamp(s, e),
-      .epilogue = has_epilogue(s, n) ? gemm_epilogue : NULL,
+      .epilogue = has_epilogue(s, e->act) ? gemm_epilogue : NULL,
       .epilogue_ctx = e,
   };
   qi_nn_gemm(&args, pool);
 }
 
-qi_status qi_nn_gemm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_nn_gemm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
-  const gemm_state *s = n->state;
+  const gemm_state *s = rt->state;
   const qi_tensor *ct = qi_node_in(g, n, 2);
   float *y = qi_node_out(g, n, 0)->data;
-  gemm_epilogue_ctx e = {n, s, s->c_copy ? s->c_copy : (s->c_rows ? ct->data : NULL), qi_nn_minmax(n)};
+  gemm_epilogue_ctx e = {&rt->act, s, s->c_copy ? s->c_copy : (s->c_rows ? ct->data : NULL), qi_nn_minmax(&rt->act)};
   if (s->m == 0 || s->n == 0) return QINFER_OK;
   if (s->k == 0) {
     gemm_run_empty(s, &e, y);
     return QINFER_OK;
   }
   if (s->path == GEMM_XW) {
-    gemm_run_xw(s, n, qi_node_in(g, n, 0)->data, y, &e, n->scratch, ctx->pool);
+    gemm_run_xw(s, qi_node_in(g, n, 0)->data, y, &e, rt->scratch, ctx->pool);
   } else {
     const float *a = s->packed ? NULL : qi_node_in(g, n, 0)->data; /* a packed A is not read again */
-    gemm_run_wx(s, n, a, qi_node_in(g, n, 1)->data, y, &e, n->scratch, ctx->pool);
+    gemm_run_wx(s, a, qi_node_in(g, n, 1)->data, y, &e, rt->scratch, ctx->pool);
   }
   return QINFER_OK;
 }

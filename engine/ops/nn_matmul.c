@@ -73,15 +73,15 @@ qi_status qi_nn_matmul_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-void qi_nn_matmul_release(qi_node *n) {
-  matmul_state *s = n->state;
+void qi_nn_matmul_release(qi_node_rt *rt) {
+  matmul_state *s = rt->state;
   if (s) {
     free(s->w_off);
     free(s->x_off);
     free(s->packed);
   }
   free(s);
-  n->state = NULL;
+  rt->state = NULL;
 }
 
 /* Index of the matrix of an operand with `rank` dims for the output batch multi-index `idx`. */
@@ -125,15 +125,15 @@ static void matmul_offsets(matmul_state *s, const qi_tensor *a, const qi_tensor 
   s->merged = s->xw && s->packed_count == 1 && a_unbroadcast;
 }
 
-qi_status qi_nn_matmul_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_nn_matmul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   matmul_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   QI_CHECK(matmul_shape_of(g, n, &s->shape, err));
   const matmul_shape *sh = &s->shape;
   const qi_tensor *a = qi_node_in(g, n, 0), *b = qi_node_in(g, n, 1);
   const bool a_const = (a->flags & QI_TF_CONST) != 0, b_const = (b->flags & QI_TF_CONST) != 0;
-  s->cfg = qi_f32_gemm_config_get(g->isa);
+  s->cfg = qi_f32_gemm_config_get(rt->isa);
   s->xw = b_const && sh->k && sh->n;
   s->problems = 1;
   for (int i = 0; i < sh->batch_rank; i++) s->problems *= (size_t)sh->batch[i];
@@ -151,10 +151,10 @@ qi_status qi_nn_matmul_prepare(qi_graph *g, qi_node *n, qi_error *err) {
     if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     pack_all(s, packed_t->data, s->packed);
   } else if (sh->k && sh->m) {
-    n->scratch_bytes = s->packed_count * s->packed_floats * sizeof(float);
+    rt->scratch_bytes = s->packed_count * s->packed_floats * sizeof(float);
   }
   /* run reads no constant input: the constant operand(s) are packed */
-  n->const_inputs_packed = (!a_const || (!s->xw && s->packed)) && (!b_const || s->packed);
+  rt->const_inputs_packed = (!a_const || (!s->xw && s->packed)) && (!b_const || s->packed);
   return QINFER_OK;
 }
 
@@ -200,9 +200,9 @@ static void matmul_run_wx(const matmul_state *s, const float *packed, const floa
   qi_nn_gemm(&args, pool);
 }
 
-qi_status qi_nn_matmul_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_nn_matmul_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
-  const matmul_state *s = n->state;
+  const matmul_state *s = rt->state;
   const matmul_shape *sh = &s->shape;
   float *y = qi_node_out(g, n, 0)->data;
   if (sh->k == 0) {
@@ -215,8 +215,8 @@ qi_status qi_nn_matmul_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_e
   }
   const float *packed = s->packed;
   if (!packed) {
-    pack_all(s, qi_node_in(g, n, 0)->data, n->scratch);
-    packed = n->scratch;
+    pack_all(s, qi_node_in(g, n, 0)->data, rt->scratch);
+    packed = rt->scratch;
   }
   matmul_run_wx(s, packed, qi_node_in(g, n, 1)->data, y, ctx->pool);
   return QINFER_OK;

@@ -6,9 +6,9 @@
 
 #define QI_NN_DECLARE_OP(name)                                                              \
   qi_status qi_nn_##name##_infer(qi_graph *g, qi_node *n, qi_error *err);                   \
-  qi_status qi_nn_##name##_prepare(qi_graph *g, qi_node *n, qi_error *err);                 \
-  qi_status qi_nn_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err); \
-  void qi_nn_##name##_release(qi_node *n)
+  qi_status qi_nn_##name##_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);                 \
+  qi_status qi_nn_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err); \
+  void qi_nn_##name##_release(qi_node_rt *rt)
 
 QI_NN_DECLARE_OP(conv);
 QI_NN_DECLARE_OP(conv_transpose);

@@ -31,12 +31,12 @@ qi_status qi_nn_global_pool_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-qi_status qi_nn_global_pool_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_nn_global_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   (void)g, (void)n, (void)err;
   return QINFER_OK;
 }
 
-void qi_nn_global_pool_release(qi_node *n) { (void)n; }
+void qi_nn_global_pool_release(qi_node_rt *rt) { (void)rt; }
 
 typedef struct gpool_task {
   bool is_max;
@@ -52,7 +52,7 @@ static void gpool_rows(void *arg, size_t begin, size_t end) {
   else qi_f32_gavgpool_ukernel__scalar(end - begin, t->length, x, t->y + begin);
 }
 
-qi_status qi_nn_global_pool_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_nn_global_pool_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   gpool_task t = {strcmp(n->op_type, "GlobalMaxPool") == 0, 1, x->data, qi_node_out(g, n, 0)->data};
@@ -140,22 +140,22 @@ qi_status qi_nn_pool_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-qi_status qi_nn_pool_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_nn_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   pool_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   int64_t dims[QI_MAX_RANK];
   QI_CHECK(pool_geometry(g, n, s, dims, err));
   if (s->kind == POOL_MAX && !s->indices && s->geomnd.dims <= 2) {
-    if (s->dtype == QINFER_DTYPE_UINT8) s->u8_2d = qi_u8_maxpool_config_get(g->isa)->ukernel_2d;
-    if (s->dtype == QINFER_DTYPE_INT8) s->s8_2d = qi_s8_maxpool_config_get(g->isa)->ukernel_2d;
+    if (s->dtype == QINFER_DTYPE_UINT8) s->u8_2d = qi_u8_maxpool_config_get(rt->isa)->ukernel_2d;
+    if (s->dtype == QINFER_DTYPE_INT8) s->s8_2d = qi_s8_maxpool_config_get(rt->isa)->ukernel_2d;
   }
   return QINFER_OK;
 }
 
-void qi_nn_pool_release(qi_node *n) {
-  free(n->state);
-  n->state = NULL;
+void qi_nn_pool_release(qi_node_rt *rt) {
+  free(rt->state);
+  rt->state = NULL;
 }
 
 typedef struct pool_task {
@@ -200,9 +200,9 @@ static void pool_planes(void *arg, size_t begin, size_t end) {
   }
 }
 
-qi_status qi_nn_pool_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_nn_pool_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
-  const pool_state *s = n->state;
+  const pool_state *s = rt->state;
   const qi_tensor *it = s->indices ? qi_node_out(g, n, 1) : NULL;
   pool_task t = {s, qi_node_in(g, n, 0)->data, qi_node_out(g, n, 0)->data, it ? it->data : NULL};
   qi_parallel_for(ctx->pool, s->planes, 1, pool_planes, &t);

@@ -69,11 +69,11 @@ void qi_qgemm_tiled_run(const qi_qgemm_job *job, qi_threadpool *pool) {
   }
 }
 
-void qi_qconv_out_range(const qi_node *n, int dtype, float y_scale, int32_t y_zp, int32_t *qmin, int32_t *qmax) {
+void qi_qconv_out_range(const qi_act *act, int dtype, float y_scale, int32_t y_zp, int32_t *qmin, int32_t *qmax) {
   qi_qtype_range(dtype, qmin, qmax);
-  if (n->act != QI_ACT_CLAMP) return;
-  const int32_t lo = qi_quantize_f32(n->act_min, y_scale, y_zp, *qmin, *qmax);
-  const int32_t hi = qi_quantize_f32(n->act_max, y_scale, y_zp, *qmin, *qmax);
+  if (act->kind != QI_ACT_CLAMP) return;
+  const int32_t lo = qi_quantize_f32(act->min, y_scale, y_zp, *qmin, *qmax);
+  const int32_t hi = qi_quantize_f32(act->max, y_scale, y_zp, *qmin, *qmax);
   if (lo > *qmin) *qmin = lo;
   if (hi < *qmax) *qmax = hi;
 }
@@ -180,8 +180,8 @@ qi_status qi_convinteger_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qconv_infer(g, n, integer_slots, QINFER_DTYPE_INT32, err);
 }
 
-void qi_qconv_release(qi_node *n) {
-  qconv_state *s = n->state;
+void qi_qconv_release(qi_node_rt *rt) {
+  qconv_state *s = rt->state;
   if (s) {
     free(s->packed);
     free(s->dw_w);
@@ -189,16 +189,16 @@ void qi_qconv_release(qi_node *n) {
     free(s->dw_s);
   }
   free(s);
-  n->state = NULL;
+  rt->state = NULL;
 }
 
-static qi_status qconv_state_new(qi_graph *g, qi_node *n, qconv_slots sl, qconv_state **out, qi_error *err) {
+static qi_status qconv_state_new(qi_graph *g, qi_node *n, qi_node_rt *rt, qconv_slots sl, qconv_state **out, qi_error *err) {
   qconv_attrs a;
   QI_CHECK(read_qconv(g, n, sl, &a, err));
   const qi_tensor *x = qi_node_in(g, n, sl.x), *w = qi_node_in(g, n, sl.w);
   qconv_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   qi_nn_window2d(&a.win, x->dims + 2, a.out_sp, &s->geom);
   s->batch = (size_t)x->dims[0];
   s->in_c = (size_t)x->dims[1];
@@ -216,7 +216,7 @@ static qi_status qconv_state_new(qi_graph *g, qi_node *n, qconv_slots sl, qconv_
 }
 
 /* The fast paths: every parameter, weights and bias constant, int8 weights with zero points 0. */
-static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *s, bool *done, qi_error *err) {
+static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qconv_state *s, bool *done, qi_error *err) {
   *done = false;
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 3), *b = qi_node_in(g, n, 8);
   for (int i = 1; i < 9; i++)
@@ -233,7 +233,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *
   const int32_t x_off = x->dtype == QINFER_DTYPE_INT8 ? 128 : 0, y_off = s->y_dtype == QINFER_DTYPE_INT8 ? 128 : 0;
   const int32_t x_zp = qi_qparams_zero_point(&xq, 0) + x_off;
   int32_t qmin, qmax;
-  qi_qconv_out_range(n, s->y_dtype, ys, yzp, &qmin, &qmax);
+  qi_qconv_out_range(&rt->act, s->y_dtype, ys, yzp, &qmin, &qmax);
   float *scale = malloc(s->out_c * sizeof(float));
   int32_t *bias = malloc(s->out_c * sizeof(int32_t));
   if (!scale || !bias) {
@@ -248,7 +248,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *
   s->x_pad = (uint8_t)x_zp;
   if (s->groups == s->in_c && s->groups > 1 && x->dtype == s->y_dtype && qmin <= yzp && yzp <= qmax) {
     s->path = QC_DEPTHWISE;
-    const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(g->isa);
+    const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(rt->isa);
     s->dw = s->geom.kernel_h == 3 && s->geom.kernel_w == 3 ? dw->ukernel_3x3 : dw->ukernel_any;
     s->dwp = (qi_qu8_dwconv_params){x_zp, yzp + y_off, qmin + y_off, qmax + y_off, s->x_flip};
     s->dw_w = malloc(s->out_c * s->taps);
@@ -261,7 +261,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *
     s->dw_s = scale;
   } else {
     s->path = QC_GEMM;
-    s->gemm = qi_qu8_gemm_config_get(g->isa);
+    s->gemm = qi_qu8_gemm_config_get(rt->isa);
     s->group_bytes = qi_qu8_gemm_packed_w_bytes(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->w_bytes);
     s->packed = malloc(s->groups * s->group_bytes);
     if (!s->packed) {
@@ -279,27 +279,27 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *
     s->pointwise = s->taps == 1 && gm->stride_h == 1 && gm->stride_w == 1 && gm->pad_top == 0 && gm->pad_left == 0 &&
                    gm->pad_bottom == 0 && gm->pad_right == 0;
     s->tile = qi_qgemm_tile(s->gemm, s->k_g, s->out_hw);
-    n->scratch_bytes = qi_qgemm_scratch_bytes(s->gemm, s->k_g, s->tile);
+    rt->scratch_bytes = qi_qgemm_scratch_bytes(s->gemm, s->k_g, s->tile);
   }
-  n->const_inputs_packed = true;
+  rt->const_inputs_packed = true;
   *done = true;
   return QINFER_OK;
 }
 
-qi_status qi_qlinearconv_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_qlinearconv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   qconv_state *s;
-  QI_CHECK(qconv_state_new(g, n, qlinear_slots, &s, err));
-  if (n->act != QI_ACT_NONE && n->act != QI_ACT_CLAMP)
+  QI_CHECK(qconv_state_new(g, n, rt, qlinear_slots, &s, err));
+  if (rt->act.kind != QI_ACT_NONE && rt->act.kind != QI_ACT_CLAMP)
     return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
   bool done;
-  QI_CHECK(qlinearconv_prepare_fast(g, n, s, &done, err));
+  QI_CHECK(qlinearconv_prepare_fast(g, n, rt, s, &done, err));
   if (!done) s->path = QC_GENERIC;
   return QINFER_OK;
 }
 
-qi_status qi_convinteger_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_convinteger_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   qconv_state *s;
-  QI_CHECK(qconv_state_new(g, n, integer_slots, &s, err));
+  QI_CHECK(qconv_state_new(g, n, rt, integer_slots, &s, err));
   s->integer = true;
   s->path = QC_GENERIC;
   return QINFER_OK;
@@ -439,7 +439,7 @@ qi_status qi_qconv_read_zero_point(qi_graph *g, const qi_node *n, int slot, cons
   return QINFER_OK;
 }
 
-static qi_status run_generic(qi_graph *g, qi_node *n, const qconv_state *s, qi_threadpool *pool, qi_error *err) {
+static qi_status run_generic(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qconv_state *s, qi_threadpool *pool, qi_error *err) {
   const qconv_slots sl = s->integer ? integer_slots : qlinear_slots;
   const qi_tensor *x = qi_node_in(g, n, sl.x), *w = qi_node_in(g, n, sl.w);
   const qi_tensor *b = sl.b >= 0 ? qi_node_in(g, n, sl.b) : NULL;
@@ -460,19 +460,19 @@ static qi_status run_generic(qi_graph *g, qi_node *n, const qconv_state *s, qi_t
     t.xs = qi_qparams_scale(&xq, 0);
     t.ys = qi_qparams_scale(&yq, 0);
     t.y_zp = qi_qparams_zero_point(&yq, 0);
-    qi_qconv_out_range(n, s->y_dtype, t.ys, t.y_zp, &t.qmin, &t.qmax);
+    qi_qconv_out_range(&rt->act, s->y_dtype, t.ys, t.y_zp, &t.qmin, &t.qmax);
   }
   qi_parallel_for(pool, s->batch * s->out_c, 1, generic_planes, &t);
   return QINFER_OK;
 }
 
-static qi_status qconv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  const qconv_state *s = n->state;
+static qi_status qconv_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  const qconv_state *s = rt->state;
   const qconv_slots sl = s->integer ? integer_slots : qlinear_slots;
   const uint8_t *x = qi_node_in(g, n, sl.x)->data;
   uint8_t *y = qi_node_out(g, n, 0)->data;
   switch (s->path) {
-    case QC_GEMM: run_gemm_path(s, x, y, n->scratch, ctx->pool); return QINFER_OK;
+    case QC_GEMM: run_gemm_path(s, x, y, rt->scratch, ctx->pool); return QINFER_OK;
     case QC_DEPTHWISE: {
       dw_task t = {s, x, y};
       qi_parallel_for(ctx->pool, s->batch * s->out_c, 1, dw_planes, &t);
@@ -480,12 +480,12 @@ static qi_status qconv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_e
     }
     case QC_GENERIC: break;
   }
-  return run_generic(g, n, s, ctx->pool, err);
+  return run_generic(g, n, rt, s, ctx->pool, err);
 }
 
-qi_status qi_qlinearconv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  return qconv_run(g, n, ctx, err);
+qi_status qi_qlinearconv_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  return qconv_run(g, n, rt, ctx, err);
 }
-qi_status qi_convinteger_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  return qconv_run(g, n, ctx, err);
+qi_status qi_convinteger_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  return qconv_run(g, n, rt, ctx, err);
 }

@@ -46,9 +46,10 @@ static inline size_t qi_qgemm_scratch_bytes(const qi_qu8_gemm_config *cfg, size_
 }
 void qi_qgemm_tiled_run(const qi_qgemm_job *job, qi_threadpool *pool);
 
-/* [qmin, qmax] of an output of type dtype (uint8 / int8), narrowed by a fused clamp (n->act == QI_ACT_CLAMP:
+/* [qmin, qmax] of an output of type dtype (uint8 / int8), narrowed by a fused clamp (rt->act.kind == QI_ACT_CLAMP:
  * the real interval [act_min, act_max] quantized with y_scale / y_zp, monotonic so the bounds map to bounds). */
-void qi_qconv_out_range(const qi_node *n, int dtype, float y_scale, int32_t y_zp, int32_t *qmin, int32_t *qmax);
+void qi_qconv_out_range(const qi_act *act, int dtype, float y_scale, int32_t y_zp, int32_t *qmin,
+                        int32_t *qmax);
 
 /* A zero point input without a scale (ConvInteger, MatMulInteger), of data's type: one value, or per_axis_len
  * values (> 0: per channel / row / column allowed). Absent: 0. */
@@ -57,22 +58,22 @@ qi_status qi_qconv_read_zero_point(qi_graph *g, const qi_node *n, int slot, cons
                                    struct qi_qparams *out, qi_error *err);
 
 qi_status qi_qlinearconv_infer(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_qlinearconv_prepare(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_qlinearconv_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);
-void qi_qconv_release(qi_node *n);
+qi_status qi_qlinearconv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_qlinearconv_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
+void qi_qconv_release(qi_node_rt *rt);
 qi_status qi_convinteger_infer(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_convinteger_prepare(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_convinteger_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);
+qi_status qi_convinteger_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_convinteger_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
 
 qi_status qi_qlinearmatmul_infer(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_qlinearmatmul_prepare(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_qlinearmatmul_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);
+qi_status qi_qlinearmatmul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_qlinearmatmul_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
 qi_status qi_matmulinteger_infer(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_matmulinteger_prepare(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_matmulinteger_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);
+qi_status qi_matmulinteger_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_matmulinteger_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
 qi_status qi_qgemm_infer(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_qgemm_prepare(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_qgemm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);
-void qi_qmatmul_release(qi_node *n);
+qi_status qi_qgemm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_qgemm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
+void qi_qmatmul_release(qi_node_rt *rt);
 
 #endif /* QI_OPS_QUANT_CONV_H */

@@ -7,7 +7,7 @@
  *   QLinearConcat: each input requantized to the output's parameters with the requant rule (acc = q - zp_in,
  *                  scale s_in / s_out) through a table; inputs that already have them are copied
  *   lookups:       table[q] = QuantizeLinear(f(DequantizeLinear(q))) with qinfer's FP32 function
- * QLinearAdd / QLinearMul take numpy broadcasting and honour a fused clamp (n->act == QI_ACT_CLAMP) as a
+ * QLinearAdd / QLinearMul take numpy broadcasting and honour a fused clamp (rt->act.kind == QI_ACT_CLAMP) as a
  * narrower output range. Work is split over output elements; results do not depend on the split. */
 #include <math.h>
 #include <stdlib.h>
@@ -70,13 +70,13 @@ static bool params_const(qi_graph *g, const qi_node *n) {
 
 /* Output range [qmin, qmax] of dtype narrowed by a fused clamp: quantization is monotonic, so the clamp's
  * bounds quantized with the output's parameters bound the quantized output. */
-static qi_status out_range(const qi_node *n, int dtype, qparam1 y, int32_t *qmin, int32_t *qmax, qi_error *err) {
+static qi_status out_range(const qi_node *n, const qi_act *act, int dtype, qparam1 y, int32_t *qmin, int32_t *qmax, qi_error *err) {
   qi_qtype_range(dtype, qmin, qmax);
-  if (n->act == QI_ACT_NONE) return QINFER_OK;
-  if (n->act != QI_ACT_CLAMP)
+  if (act->kind == QI_ACT_NONE) return QINFER_OK;
+  if (act->kind != QI_ACT_CLAMP)
     return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused clamp is supported on a quantized output");
-  const int32_t lo = qi_quantize_f32(n->act_min, y.scale, y.zero_point, *qmin, *qmax);
-  const int32_t hi = qi_quantize_f32(n->act_max, y.scale, y.zero_point, *qmin, *qmax);
+  const int32_t lo = qi_quantize_f32(act->min, y.scale, y.zero_point, *qmin, *qmax);
+  const int32_t hi = qi_quantize_f32(act->max, y.scale, y.zero_point, *qmin, *qmax);
   *qmin = lo > *qmin ? lo : *qmin;
   *qmax = hi < *qmax ? hi : *qmax;
   if (*qmax < *qmin) *qmax = *qmin;
@@ -145,13 +145,13 @@ static void binary_chunk(void *arg, size_t begin, size_t end) {
   }
 }
 
-static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, bool mul, qi_error *err) {
+static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, bool mul, qi_error *err) {
   const qi_tensor *a = qi_node_in(g, n, 0), *b = qi_node_in(g, n, 3);
   qi_tensor *y = qi_node_out(g, n, 0);
   qparam1 p[3];
   QI_CHECK(binary_params(g, n, true, p, err));
   int32_t qmin, qmax;
-  QI_CHECK(out_range(n, y->dtype, p[2], &qmin, &qmax, err));
+  QI_CHECK(out_range(n, &rt->act, y->dtype, p[2], &qmin, &qmax, err));
   const int s8 = y->dtype == QINFER_DTYPE_INT8;
   binary_task t = {.mul = mul, .a = a->data, .b = b->data, .y = y->data};
   if (mul) {
@@ -163,12 +163,12 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, boo
     for (int s = 0; s < 2; s++)
       qi_qu8_mul_params_init(&t.mulp[s], p[s].scale, p[s].zero_point, p[1 - s].scale, p[1 - s].zero_point,
                              p[2].scale, p[2].zero_point, qmin, qmax, s8);
-    t.kmul = qi_qu8_vmul_config_get(g->isa);
+    t.kmul = qi_qu8_vmul_config_get(rt->isa);
   } else {
     for (int s = 0; s < 2; s++)
       qi_qu8_add_params_init(&t.add[s], p[0].scale, p[0].zero_point, p[1].scale, p[1].zero_point, p[2].scale,
-                             p[2].zero_point, qmin, qmax, s8, n->act != QI_ACT_NONE, s);
-    t.kadd = qi_qu8_vadd_config_get(g->isa);
+                             p[2].zero_point, qmin, qmax, s8, rt->act.kind != QI_ACT_NONE, s);
+    t.kadd = qi_qu8_vadd_config_get(rt->isa);
   }
   const qi_tensor *ins[2] = {a, b};
   qi_bcast_init_tensors(&t.bc, y, 2, ins);
@@ -179,22 +179,22 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, boo
 
 qi_status qi_quant_QLinearAdd_infer(qi_graph *g, qi_node *n, qi_error *err) { return binary_infer(g, n, err); }
 qi_status qi_quant_QLinearMul_infer(qi_graph *g, qi_node *n, qi_error *err) { return binary_infer(g, n, err); }
-qi_status qi_quant_QLinearAdd_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_quant_QLinearAdd_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   (void)g, (void)n, (void)err;
   return QINFER_OK;
 }
-qi_status qi_quant_QLinearMul_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_quant_QLinearMul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   (void)g, (void)n, (void)err;
   return QINFER_OK;
 }
-qi_status qi_quant_QLinearAdd_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  return binary_run(g, n, ctx, false, err);
+qi_status qi_quant_QLinearAdd_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  return binary_run(g, n, rt, ctx, false, err);
 }
-qi_status qi_quant_QLinearMul_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  return binary_run(g, n, ctx, true, err);
+qi_status qi_quant_QLinearMul_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  return binary_run(g, n, rt, ctx, true, err);
 }
-void qi_quant_QLinearAdd_release(qi_node *n) { (void)n; }
-void qi_quant_QLinearMul_release(qi_node *n) { (void)n; }
+void qi_quant_QLinearAdd_release(qi_node_rt *rt) { (void)rt; }
+void qi_quant_QLinearMul_release(qi_node_rt *rt) { (void)rt; }
 
 /* ---- QLinearConcat: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input; attribute axis ---- */
 
@@ -256,8 +256,8 @@ qi_status qi_quant_QLinearConcat_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-void qi_quant_QLinearConcat_release(qi_node *n) {
-  concat_state *s = n->state;
+void qi_quant_QLinearConcat_release(qi_node_rt *rt) {
+  concat_state *s = rt->state;
   if (s) {
     free(s->copy);
     free(s->tables);
@@ -265,7 +265,7 @@ void qi_quant_QLinearConcat_release(qi_node *n) {
     free(s->row);
   }
   free(s);
-  n->state = NULL;
+  rt->state = NULL;
 }
 
 /* Requantization table of one input: table[b] = QuantizeLinear(DequantizeLinear(b)) to the output's parameters,
@@ -293,10 +293,10 @@ static qi_status concat_tables(qi_graph *g, qi_node *n, concat_state *s, qi_erro
   return QINFER_OK;
 }
 
-qi_status qi_quant_QLinearConcat_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_quant_QLinearConcat_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   concat_state *s = calloc(1, sizeof *s);
   if (!s) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "QLinearConcat: out of memory");
-  n->state = s;
+  rt->state = s;
   s->count = (n->n_inputs - 2) / 3;
   s->copy = calloc((size_t)s->count, sizeof *s->copy);
   s->tables = calloc((size_t)s->count, sizeof *s->tables);
@@ -333,8 +333,8 @@ static void concat_chunk(void *arg, size_t begin, size_t end) {
   }
 }
 
-qi_status qi_quant_QLinearConcat_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  concat_state *s = n->state;
+qi_status qi_quant_QLinearConcat_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  concat_state *s = rt->state;
   qi_tensor *y = qi_node_out(g, n, 0);
   int axis = 0;
   QI_CHECK(concat_axis(n, y, &axis, err));
@@ -348,7 +348,7 @@ qi_status qi_quant_QLinearConcat_run(qi_graph *g, qi_node *n, const qi_exec_ctx 
     s->row[i] = x->dims[axis] * inner;
   }
   if (qi_tensor_numel(y) == 0) return QINFER_OK;
-  concat_task t = {.s = s, .k = qi_qu8_lut_config_get(g->isa), .y_row = y->dims[axis] * inner, .y = y->data};
+  concat_task t = {.s = s, .k = qi_qu8_lut_config_get(rt->isa), .y_row = y->dims[axis] * inner, .y = y->data};
   qi_parallel_for(pool_of(ctx), (size_t)outer, (size_t)(QI_QUANT_GRAIN / t.y_row + 1), concat_chunk, &t);
   return QINFER_OK;
 }
@@ -449,10 +449,10 @@ static void lookup_build(lookup_state *s, int dtype, const qparam1 p[2]) {
                    (qi_qu8_lut_side){s8, p[1].scale, p[1].zero_point}, qmin, qmax);
 }
 
-static qi_status lookup_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+static qi_status lookup_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   lookup_state *s = calloc(1, sizeof *s);
   if (!s) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "%s: out of memory", n->op_type);
-  n->state = s;
+  rt->state = s;
   QI_CHECK(lookup_function(n, &s->op, &s->fp, err));
   if (params_const(g, n)) {
     qparam1 p[2];
@@ -474,31 +474,31 @@ static void lut_chunk(void *arg, size_t begin, size_t end) {
   t->k->lut(end - begin, t->x + begin, t->y + begin, t->table);
 }
 
-static qi_status lookup_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  lookup_state *s = n->state;
+static qi_status lookup_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  lookup_state *s = rt->state;
   const qi_tensor *x = qi_node_in(g, n, 0);
   if (!s->built) {
     qparam1 p[2];
     QI_CHECK(lookup_params(g, n, true, p, err));
     lookup_build(s, x->dtype, p);
   }
-  lut_task t = {qi_qu8_lut_config_get(g->isa), x->data, s->table, qi_node_out(g, n, 0)->data};
+  lut_task t = {qi_qu8_lut_config_get(rt->isa), x->data, s->table, qi_node_out(g, n, 0)->data};
   qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN, lut_chunk, &t);
   return QINFER_OK;
 }
 
-static void lookup_release(qi_node *n) {
-  free(n->state);
-  n->state = NULL;
+static void lookup_release(qi_node_rt *rt) {
+  free(rt->state);
+  rt->state = NULL;
 }
 
 #define QI_LOOKUP_WRAPPERS(name)                                                                              \
   qi_status qi_quant_##name##_infer(qi_graph *g, qi_node *n, qi_error *err) { return lookup_infer(g, n, err); } \
-  qi_status qi_quant_##name##_prepare(qi_graph *g, qi_node *n, qi_error *err) { return lookup_prepare(g, n, err); } \
-  qi_status qi_quant_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {           \
-    return lookup_run(g, n, ctx, err);                                                                        \
+  qi_status qi_quant_##name##_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) { return lookup_prepare(g, n, rt, err); } \
+  qi_status qi_quant_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {           \
+    return lookup_run(g, n, rt, ctx, err);                                                                      \
   }                                                                                                           \
-  void qi_quant_##name##_release(qi_node *n) { lookup_release(n); }
+  void qi_quant_##name##_release(qi_node_rt *rt) { lookup_release(rt); }
 QI_LOOKUP_WRAPPERS(QLinearSigmoid)
 QI_LOOKUP_WRAPPERS(QLinearLeakyRelu)
 QI_LOOKUP_WRAPPERS(QLinearLookup)

@@ -22,9 +22,9 @@
 
 #define QI_QUANT_ELEM_DECLARE(name, domain, flags)                                                   \
   qi_status qi_quant_##name##_infer(qi_graph *g, qi_node *n, qi_error *err);                         \
-  qi_status qi_quant_##name##_prepare(qi_graph *g, qi_node *n, qi_error *err);                       \
-  qi_status qi_quant_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);   \
-  void qi_quant_##name##_release(qi_node *n);
+  qi_status qi_quant_##name##_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);                       \
+  qi_status qi_quant_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);   \
+  void qi_quant_##name##_release(qi_node_rt *rt);
 QI_QUANT_ELEM_OPS(QI_QUANT_ELEM_DECLARE)
 #undef QI_QUANT_ELEM_DECLARE
 

@@ -99,11 +99,11 @@ typedef struct qmatmul_state {
   qi_qu8_gemm_params params;
 } qmatmul_state;
 
-void qi_qmatmul_release(qi_node *n) {
-  qmatmul_state *s = n->state;
+void qi_qmatmul_release(qi_node_rt *rt) {
+  qmatmul_state *s = rt->state;
   if (s) free(s->packed);
   free(s);
-  n->state = NULL;
+  rt->state = NULL;
 }
 
 
@@ -190,7 +190,7 @@ qi_status qi_qgemm_infer(qi_graph *g, qi_node *n, qi_error *err) { return qm_inf
 /* C of QGemm as a per-column bias: NULL when absent, false when it varies along M. */
 static bool c_per_column(const qi_tensor *c) { return !c || c->rank < 2 || c->dims[0] == 1; }
 
-static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qmatmul_state *s, qi_error *err) {
+static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmul_state *s, qi_error *err) {
   const qm_slots sl = slots_of[s->kind];
   const qi_tensor *a = qi_node_in(g, n, sl.a), *b = qi_node_in(g, n, sl.b);
   const qi_tensor *c = sl.c >= 0 ? qi_node_in(g, n, sl.c) : NULL;
@@ -215,7 +215,7 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qmatmul_state *s, qi_e
   const int32_t a_off = a->dtype == QINFER_DTYPE_INT8 ? 128 : 0, y_off = s->y_dtype == QINFER_DTYPE_INT8 ? 128 : 0;
   float *scale = malloc(nn * sizeof(float));
   int32_t *bias = malloc(nn * sizeof(int32_t));
-  s->gemm = qi_qu8_gemm_config_get(g->isa);
+  s->gemm = qi_qu8_gemm_config_get(rt->isa);
   s->packed = malloc(qi_qu8_gemm_packed_w_bytes(nn, k, s->gemm->mr, s->gemm->w_bytes));
   if (!scale || !bias || !s->packed) {
     free(scale), free(bias);
@@ -231,32 +231,32 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qmatmul_state *s, qi_e
                      qi_qparams_zero_point(&aq, 0) + a_off, s->packed);
   free(scale), free(bias);
   int32_t qmin, qmax;
-  qi_qconv_out_range(n, s->y_dtype, ys, yzp, &qmin, &qmax);
+  qi_qconv_out_range(&rt->act, s->y_dtype, ys, yzp, &qmin, &qmax);
   s->params = qi_qu8_gemm_params_init(yzp + y_off, qmin + y_off, qmax + y_off, y_off ? 0x80 : 0);
   s->a_flip = a_off ? 0x80 : 0;
   s->rows = (size_t)qi_tensor_numel(a) / k;
   s->tile = qi_qgemm_tile(s->gemm, k, s->rows);
-  n->scratch_bytes = qi_qgemm_scratch_bytes(s->gemm, k, s->tile);
-  n->const_inputs_packed = true;
+  rt->scratch_bytes = qi_qgemm_scratch_bytes(s->gemm, k, s->tile);
+  rt->const_inputs_packed = true;
   s->fast = true;
   return QINFER_OK;
 }
 
-static qi_status qm_prepare(qi_graph *g, qi_node *n, qmatmul_kind kind, qi_error *err) {
+static qi_status qm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmul_kind kind, qi_error *err) {
   qmatmul_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   s->kind = kind;
   QI_CHECK(qm_read(g, n, kind, &s->sh, &s->y_dtype, err));
-  if (n->act != QI_ACT_NONE && n->act != QI_ACT_CLAMP && s->y_dtype != QINFER_DTYPE_FLOAT)
+  if (rt->act.kind != QI_ACT_NONE && rt->act.kind != QI_ACT_CLAMP && s->y_dtype != QINFER_DTYPE_FLOAT)
     return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
   if (s->sh.k == 0 || s->sh.m == 0 || s->sh.n == 0) return QINFER_OK; /* generic path handles empty products */
-  return qm_prepare_fast(g, n, s, err);
+  return qm_prepare_fast(g, n, rt, s, err);
 }
 
-qi_status qi_qlinearmatmul_prepare(qi_graph *g, qi_node *n, qi_error *err) { return qm_prepare(g, n, QM_QLINEAR, err); }
-qi_status qi_matmulinteger_prepare(qi_graph *g, qi_node *n, qi_error *err) { return qm_prepare(g, n, QM_INTEGER, err); }
-qi_status qi_qgemm_prepare(qi_graph *g, qi_node *n, qi_error *err) { return qm_prepare(g, n, QM_QGEMM, err); }
+qi_status qi_qlinearmatmul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) { return qm_prepare(g, n, rt, QM_QLINEAR, err); }
+qi_status qi_matmulinteger_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) { return qm_prepare(g, n, rt, QM_INTEGER, err); }
+qi_status qi_qgemm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) { return qm_prepare(g, n, rt, QM_QGEMM, err); }
 
 /* ---- fast path ---- */
 
@@ -323,7 +323,7 @@ static void generic_rows(void *arg, size_t begin, size_t end) {
   }
 }
 
-static qi_status run_generic(qi_graph *g, qi_node *n, const qmatmul_state *s, qi_threadpool *pool, qi_error *err) {
+static qi_status run_generic(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qmatmul_state *s, qi_threadpool *pool, qi_error *err) {
   const qm_slots sl = slots_of[s->kind];
   const qi_tensor *a = qi_node_in(g, n, sl.a), *b = qi_node_in(g, n, sl.b);
   generic_task t = {.s = s, .a = a->data, .b = b->data, .a_signed = a->dtype == QINFER_DTYPE_INT8,
@@ -343,18 +343,18 @@ static qi_status run_generic(qi_graph *g, qi_node *n, const qmatmul_state *s, qi
       QI_CHECK(qi_qparams_read(g, n, sl.y_scale, sl.y_zp, NULL, 0, QINFER_DTYPE_UINT8, false, &yq, err));
       t.ys = qi_qparams_scale(&yq, 0);
       t.y_zp = qi_qparams_zero_point(&yq, 0);
-      qi_qconv_out_range(n, s->y_dtype, t.ys, t.y_zp, &t.qmin, &t.qmax);
+      qi_qconv_out_range(&rt->act, s->y_dtype, t.ys, t.y_zp, &t.qmin, &t.qmax);
     }
   }
   qi_parallel_for(pool, s->sh.batch * s->sh.m, 1, generic_rows, &t);
-  if (s->y_dtype == QINFER_DTYPE_FLOAT && n->act != QI_ACT_NONE)
-    qi_apply_act_f32(n, t.y, s->sh.batch * s->sh.m * s->sh.n); /* QGemm's float output: the float activation */
+  if (s->y_dtype == QINFER_DTYPE_FLOAT && rt->act.kind != QI_ACT_NONE)
+    qi_apply_act_f32(&rt->act, t.y, s->sh.batch * s->sh.m * s->sh.n); /* QGemm's float output: the float activation */
   return QINFER_OK;
 }
 
-static qi_status qm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  const qmatmul_state *s = n->state;
-  if (!s->fast) return run_generic(g, n, s, ctx->pool, err);
+static qi_status qm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  const qmatmul_state *s = rt->state;
+  if (!s->fast) return run_generic(g, n, rt, s, ctx->pool, err);
   const qm_slots sl = slots_of[s->kind];
   const rows_pack_ctx pc = {s, qi_node_in(g, n, sl.a)->data};
   const qi_qgemm_job job = {
@@ -369,19 +369,19 @@ static qi_status qm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_erro
       .c_row_stride = 1,
       .c_col_stride = s->sh.n,
       .params = s->params,
-      .scratch = n->scratch,
+      .scratch = rt->scratch,
       .tile = s->tile,
   };
   qi_qgemm_tiled_run(&job, ctx->pool);
   return QINFER_OK;
 }
 
-qi_status qi_qlinearmatmul_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  return qm_run(g, n, ctx, err);
+qi_status qi_qlinearmatmul_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  return qm_run(g, n, rt, ctx, err);
 }
-qi_status qi_matmulinteger_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  return qm_run(g, n, ctx, err);
+qi_status qi_matmulinteger_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  return qm_run(g, n, rt, ctx, err);
 }
-qi_status qi_qgemm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  return qm_run(g, n, ctx, err);
+qi_status qi_qgemm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  return qm_run(g, n, rt, ctx, err);
 }

@@ -137,13 +137,13 @@ static bool params_constant(qi_graph *g, const qi_node *n) {
   return true;
 }
 
-qi_status qi_quant_pool_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_quant_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   qpool_state *s = calloc(1, sizeof *s);
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   int64_t dims[QI_MAX_RANK];
   QI_CHECK(qpool_geometry(g, n, s, dims, err));
-  s->cfg = qi_qu8_avgpool_config_get(g->isa);
+  s->cfg = qi_qu8_avgpool_config_get(rt->isa);
   if (params_constant(g, n)) {
     QI_CHECK(qpool_params(g, n, &s->params, err));
     s->params_ready = true;
@@ -151,9 +151,9 @@ qi_status qi_quant_pool_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-void qi_quant_pool_release(qi_node *n) {
-  free(n->state);
-  n->state = NULL;
+void qi_quant_pool_release(qi_node_rt *rt) {
+  free(rt->state);
+  rt->state = NULL;
 }
 
 typedef struct qpool_task {
@@ -194,8 +194,8 @@ static void qpool_images(void *arg, size_t begin, size_t end) {
   }
 }
 
-qi_status qi_quant_pool_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  const qpool_state *s = n->state;
+qi_status qi_quant_pool_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  const qpool_state *s = rt->state;
   qi_qu8_avgpool_params params = s->params;
   if (!s->params_ready) QI_CHECK(qpool_params(g, n, &params, err));
   qpool_task t = {s, &params, qi_node_in(g, n, 0)->data, qi_node_out(g, n, 0)->data};

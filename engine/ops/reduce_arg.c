@@ -59,7 +59,7 @@ QI_ARG_SCAN(float)
 QI_ARG_SCAN(int32_t)
 QI_ARG_SCAN(int64_t)
 
-qi_status qi_reduce_arg_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_reduce_arg_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx;
   const qi_tensor *x = qi_node_in(g, n, 0);
   int axis;

@@ -34,9 +34,9 @@ qi_status qi_reduce_batchnorm_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-qi_status qi_reduce_batchnorm_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_reduce_batchnorm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   (void)err;
-  n->scratch_bytes = 2 * sizeof(float) * (size_t)qi_node_in(g, n, 0)->dims[1];
+  rt->scratch_bytes = 2 * sizeof(float) * (size_t)qi_node_in(g, n, 0)->dims[1];
   return QINFER_OK;
 }
 
@@ -44,7 +44,7 @@ typedef struct batchnorm_task {
   const float *x, *a, *b;
   float *y;
   size_t channels, size;
-  const qi_node *node;
+  const qi_act *act;
   qi_f32_vmulcaddc_ukernel_fn mulcaddc;
 } batchnorm_task;
 
@@ -54,10 +54,10 @@ static void batchnorm_rows(void *arg, size_t begin, size_t end) {
     const size_t c = r % t->channels;
     t->mulcaddc(t->size, t->x + r * t->size, t->a[c], t->b[c], t->y + r * t->size);
   }
-  if (t->node->act) qi_apply_act_f32(t->node, t->y + begin * t->size, (end - begin) * t->size);
+  if (t->act->kind) qi_apply_act_f32(t->act, t->y + begin * t->size, (end - begin) * t->size);
 }
 
-qi_status qi_reduce_batchnorm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_reduce_batchnorm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   const float *scale = qi_node_in(g, n, 1)->data, *bias = qi_node_in(g, n, 2)->data;
@@ -65,15 +65,15 @@ qi_status qi_reduce_batchnorm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ct
   const size_t channels = (size_t)x->dims[1];
   const float eps = qi_attr_float(n, "epsilon", 1e-5f);
   if (qi_tensor_numel(x) == 0) return QINFER_OK;
-  float *a = n->scratch, *b = a + channels;
+  float *a = rt->scratch, *b = a + channels;
   for (size_t c = 0; c < channels; c++) {
     a[c] = scale[c] / sqrtf(var[c] + eps);
     b[c] = bias[c] - mean[c] * a[c];
   }
   const int64_t rows = x->dims[0] * x->dims[1];
   batchnorm_task t = {.x = x->data, .a = a, .b = b, .y = qi_node_out(g, n, 0)->data, .channels = channels,
-                      .size = (size_t)(qi_tensor_numel(x) / rows), .node = n,
-                      .mulcaddc = qi_f32_vmulcaddc_config_get(g->isa)};
+                      .size = (size_t)(qi_tensor_numel(x) / rows), .act = &rt->act,
+                      .mulcaddc = qi_f32_vmulcaddc_config_get(rt->isa)};
   qi_parallel_for(qi_reduce_pool(ctx), (size_t)rows, QI_REDUCE_GRAIN / (t.size + 1) + 1, batchnorm_rows, &t);
   return QINFER_OK;
 }

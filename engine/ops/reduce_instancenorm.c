@@ -49,12 +49,12 @@ static void instancenorm_rows(void *arg, size_t begin, size_t end) {
   }
 }
 
-qi_status qi_reduce_instancenorm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_reduce_instancenorm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   instancenorm_task t = {.x = x->data, .scale = qi_node_in(g, n, 1)->data, .bias = qi_node_in(g, n, 2)->data,
                          .y = qi_node_out(g, n, 0)->data, .eps = qi_attr_float(n, "epsilon", 1e-5f),
-                         .channels = (size_t)x->dims[1], .isa = g->isa};
+                         .channels = (size_t)x->dims[1], .isa = rt->isa};
   const int64_t rows = x->dims[0] * x->dims[1];
   t.size = rows ? (size_t)(qi_tensor_numel(x) / rows) : 0;
   if (rows == 0 || t.size == 0) return QINFER_OK;

@@ -50,14 +50,14 @@ static int64_t norm_size(const qi_tensor *x, int axis) {
   return s;
 }
 
-qi_status qi_reduce_layernorm_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_reduce_layernorm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0), *scale = qi_node_in(g, n, 1), *bias = qi_node_in(g, n, 2);
   const int64_t size = norm_size(x, norm_axis(n, x));
   size_t floats = 0;
   if (qi_tensor_numel(scale) != size) floats += (size_t)size;
   if (bias && qi_tensor_numel(bias) != size) floats += (size_t)size;
-  n->scratch_bytes = floats * sizeof(float);
+  rt->scratch_bytes = floats * sizeof(float);
   return QINFER_OK;
 }
 
@@ -91,17 +91,17 @@ static const float *expand_param(const qi_tensor *p, const qi_tensor *x, int axi
   return out;
 }
 
-qi_status qi_reduce_layernorm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_reduce_layernorm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0), *scale = qi_node_in(g, n, 1), *bias = qi_node_in(g, n, 2);
   const qi_tensor *mean = qi_node_out(g, n, 1), *inv_std = qi_node_out(g, n, 2);
   const int axis = norm_axis(n, x);
   const int64_t size = norm_size(x, axis), rows = size ? qi_tensor_numel(x) / size : 0;
   if (size == 0 || rows == 0) return QINFER_OK;
-  float *scratch = n->scratch;
+  float *scratch = rt->scratch;
   layernorm_task t = {.x = x->data, .y = qi_node_out(g, n, 0)->data, .mean = mean ? mean->data : NULL,
                       .inv_std = inv_std ? inv_std->data : NULL, .eps = qi_attr_float(n, "epsilon", 1e-5f),
-                      .size = (size_t)size, .kernel = qi_f32_layernorm_config_get(g->isa)->layernorm};
+                      .size = (size_t)size, .kernel = qi_f32_layernorm_config_get(rt->isa)->layernorm};
   t.scale = expand_param(scale, x, axis, size, &scratch);
   t.bias = bias ? expand_param(bias, x, axis, size, &scratch) : NULL;
   qi_parallel_for(qi_reduce_pool(ctx), (size_t)rows, (size_t)(QI_REDUCE_GRAIN / size) + 1, layernorm_rows, &t);

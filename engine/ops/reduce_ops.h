@@ -6,7 +6,7 @@
 
 #define QI_REDUCE_DECLARE_INFER_RUN(name)                                                  \
   qi_status qi_reduce_##name##_infer(qi_graph *g, qi_node *n, qi_error *err);              \
-  qi_status qi_reduce_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err);
+  qi_status qi_reduce_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
 
 QI_REDUCE_DECLARE_INFER_RUN(softmax)         /* Softmax and LogSoftmax */
 QI_REDUCE_DECLARE_INFER_RUN(layernorm)
@@ -16,9 +16,9 @@ QI_REDUCE_DECLARE_INFER_RUN(reduce)          /* Reduce* */
 QI_REDUCE_DECLARE_INFER_RUN(arg)             /* ArgMax and ArgMin */
 #undef QI_REDUCE_DECLARE_INFER_RUN
 
-qi_status qi_reduce_layernorm_prepare(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_reduce_batchnorm_prepare(qi_graph *g, qi_node *n, qi_error *err);
-qi_status qi_reduce_reduce_prepare(qi_graph *g, qi_node *n, qi_error *err);
+qi_status qi_reduce_layernorm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_reduce_batchnorm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_reduce_reduce_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
 
 /* Elements of input per parallel chunk. */
 #define QI_REDUCE_GRAIN 16384

@@ -106,9 +106,9 @@ qi_status qi_reduce_reduce_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-qi_status qi_reduce_reduce_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_reduce_reduce_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   (void)err;
-  if (find_desc(n)->post == POST_LOGSUMEXP) n->scratch_bytes = sizeof(float) * (size_t)qi_tensor_numel(qi_node_out(g, n, 0));
+  if (find_desc(n)->post == POST_LOGSUMEXP) rt->scratch_bytes = sizeof(float) * (size_t)qi_tensor_numel(qi_node_out(g, n, 0));
   return QINFER_OK;
 }
 
@@ -373,7 +373,7 @@ static void noop_elementwise(const reduce_desc *d, const qi_tensor *x, qi_tensor
   }
 }
 
-qi_status qi_reduce_reduce_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_reduce_reduce_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   const reduce_desc *d = find_desc(n);
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
@@ -385,7 +385,7 @@ qi_status qi_reduce_reduce_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, 
   }
   if (qi_tensor_numel(y) == 0) return QINFER_OK;
   if (x->dtype == QINFER_DTYPE_FLOAT)
-    float_reduce(g->isa, d, x, reduce, y, n->scratch, ctx);
+    float_reduce(rt->isa, d, x, reduce, y, rt->scratch, ctx);
   else if (x->dtype == QINFER_DTYPE_INT32)
     int_reduce_int32_t(d, x, reduce, y);
   else

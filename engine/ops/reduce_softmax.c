@@ -95,9 +95,9 @@ static void softmax_columns(void *arg, size_t begin, size_t end) {
   }
 }
 
-qi_status qi_reduce_softmax_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_reduce_softmax_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
-  softmax_task t = {.x = x->data, .y = qi_node_out(g, n, 0)->data, .log = is_log(n), .isa = g->isa};
+  softmax_task t = {.x = x->data, .y = qi_node_out(g, n, 0)->data, .log = is_log(n), .isa = rt->isa};
   int64_t outer;
   QI_CHECK(softmax_layout(x, n, &outer, &t.dim, &t.inner, err));
   if (outer == 0 || t.dim == 0 || t.inner == 0) return QINFER_OK;

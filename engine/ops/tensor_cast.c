@@ -120,7 +120,7 @@ qi_status qi_tops_cast_like_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return cast_infer_to(g, n, qi_node_in(g, n, 1)->dtype, err);
 }
 
-qi_status qi_tops_cast_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_cast_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
@@ -128,6 +128,6 @@ qi_status qi_tops_cast_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_e
   return QINFER_OK;
 }
 
-qi_status qi_tops_cast_like_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  return qi_tops_cast_run(g, n, ctx, err);
+qi_status qi_tops_cast_like_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  return qi_tops_cast_run(g, n, rt, ctx, err);
 }

@@ -87,7 +87,7 @@ static inline qi_threadpool *qi_tops_pool(const qi_exec_ctx *ctx) { return ctx ?
 /* Declarations of the family's entry points, defined in the tensor_*.c files and listed in tensor_table.c. */
 #define QI_TOPS_DECL(name)                                                                    \
   qi_status qi_tops_##name##_infer(qi_graph *g, qi_node *n, qi_error *err);                  \
-  qi_status qi_tops_##name##_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err)
+  qi_status qi_tops_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err)
 
 QI_TOPS_DECL(reshape);
 QI_TOPS_DECL(flatten);
@@ -115,9 +115,9 @@ QI_TOPS_DECL(pad);
 QI_TOPS_DECL(resize);
 QI_TOPS_DECL(tile);
 QI_TOPS_DECL(trilu);
-qi_status qi_tops_pad_prepare(qi_graph *g, qi_node *n, qi_error *err);
-void qi_tops_pad_release(qi_node *n);
-qi_status qi_tops_resize_prepare(qi_graph *g, qi_node *n, qi_error *err);
-void qi_tops_resize_release(qi_node *n);
+qi_status qi_tops_pad_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+void qi_tops_pad_release(qi_node_rt *rt);
+qi_status qi_tops_resize_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+void qi_tops_resize_release(qi_node_rt *rt);
 
 #endif /* QI_TENSOR_COMMON_H */

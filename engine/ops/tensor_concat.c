@@ -43,7 +43,7 @@ qi_status qi_tops_concat_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x0->dtype, x0->rank, od, err);
 }
 
-qi_status qi_tops_concat_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_concat_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   int axis;
   QI_CHECK(concat_axis(g, n, &axis, err));
   qi_tensor *y = qi_node_out(g, n, 0);
@@ -139,7 +139,7 @@ qi_status qi_tops_split_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-qi_status qi_tops_split_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_split_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   size_t es = qi_dtype_size(x->dtype);
   int64_t sizes[SPLIT_MAX_OUTPUTS];

@@ -55,7 +55,7 @@ qi_status qi_tops_gather_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, out_rank, od, err);
 }
 
-qi_status qi_tops_gather_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_gather_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx;
   const qi_tensor *x = qi_node_in(g, n, 0), *idx = qi_node_in(g, n, 1);
   qi_tensor *y = qi_node_out(g, n, 0);
@@ -100,7 +100,7 @@ qi_status qi_tops_gather_elements_infer(qi_graph *g, qi_node *n, qi_error *err) 
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, idx->rank, idx->dims, err);
 }
 
-qi_status qi_tops_gather_elements_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_gather_elements_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx;
   const qi_tensor *x = qi_node_in(g, n, 0), *idx = qi_node_in(g, n, 1);
   qi_tensor *y = qi_node_out(g, n, 0);

@@ -111,25 +111,25 @@ static int64_t source_coord(int mode, int64_t i, int64_t n) {
   }
 }
 
-void qi_tops_pad_release(qi_node *n) {
-  pad_state *s = n->state;
+void qi_tops_pad_release(qi_node_rt *rt) {
+  pad_state *s = rt->state;
   if (!s) return;
   for (int d = 0; d < QI_MAX_RANK; d++) free(s->map[d]);
   free(s);
-  n->state = NULL;
+  rt->state = NULL;
 }
 
-qi_status qi_tops_pad_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_tops_pad_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   pad_params p;
   QI_CHECK(pad_params_make(g, n, &p, err));
   pad_state *s = calloc(1, sizeof *s);
   if (!s) return qi_tops_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   for (int d = 0; d < x->rank; d++) {
     s->map[d] = malloc(sizeof(int64_t) * (size_t)(p.out[d] ? p.out[d] : 1));
     if (!s->map[d]) {
-      qi_tops_pad_release(n);
+      qi_tops_pad_release(rt);
       return qi_tops_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
     }
     /* crop negative pads first: the kept input range is [c0, c0 + kept) */
@@ -167,9 +167,9 @@ static void fill(char *dst, const char *value, int64_t count, size_t es) {
   for (int64_t i = 0; i < count; i++) memcpy(dst + (size_t)i * es, value, es);
 }
 
-qi_status qi_tops_pad_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_pad_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx;
-  const pad_state *s = n->state;
+  const pad_state *s = rt->state;
   if (!s) return qi_tops_fail(err, QINFER_ERR_RUNTIME, n, "run before prepare");
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);

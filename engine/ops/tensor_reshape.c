@@ -59,7 +59,7 @@ qi_status qi_tops_reshape_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, rank, shape, err);
 }
 
-qi_status qi_tops_reshape_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_reshape_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   return same_bytes_run(g, n);
 }
@@ -80,7 +80,7 @@ qi_status qi_tops_flatten_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, 2, od, err);
 }
 
-qi_status qi_tops_flatten_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_flatten_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   return same_bytes_run(g, n);
 }
@@ -134,7 +134,7 @@ qi_status qi_tops_squeeze_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, r, od, err);
 }
 
-qi_status qi_tops_squeeze_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_squeeze_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   return same_bytes_run(g, n);
 }
@@ -162,7 +162,7 @@ qi_status qi_tops_unsqueeze_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, out_rank, od, err);
 }
 
-qi_status qi_tops_unsqueeze_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_unsqueeze_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   return same_bytes_run(g, n);
 }
@@ -177,7 +177,7 @@ qi_status qi_tops_identity_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, x->dims, err);
 }
 
-qi_status qi_tops_identity_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_identity_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   return same_bytes_run(g, n);
 }
@@ -218,7 +218,7 @@ qi_status qi_tops_dropout_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-qi_status qi_tops_dropout_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_dropout_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   same_bytes_run(g, n);
   qi_tensor *mask = qi_node_out(g, n, 1);

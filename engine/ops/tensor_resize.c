@@ -340,8 +340,8 @@ static qi_status axis_table(const resize_params *p, int d, int64_t in, int64_t s
   return QINFER_OK;
 }
 
-void qi_tops_resize_release(qi_node *n) {
-  resize_state *s = n->state;
+void qi_tops_resize_release(qi_node_rt *rt) {
+  resize_state *s = rt->state;
   if (!s) return;
   for (int d = 0; d < QI_MAX_RANK; d++) {
     free(s->ax[d].off);
@@ -349,16 +349,16 @@ void qi_tops_resize_release(qi_node *n) {
     free(s->ax[d].outside);
   }
   free(s);
-  n->state = NULL;
+  rt->state = NULL;
 }
 
-qi_status qi_tops_resize_prepare(qi_graph *g, qi_node *n, qi_error *err) {
+qi_status qi_tops_resize_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   resize_params p;
   QI_CHECK(resize_params_make(g, n, &p, err));
   resize_state *s = calloc(1, sizeof *s);
   if (!s) return qi_tops_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  n->state = s;
+  rt->state = s;
   s->nearest = p.mode == MODE_NEAREST;
   s->extrapolation = p.extrapolation;
   int64_t xs[QI_MAX_RANK];
@@ -366,13 +366,13 @@ qi_status qi_tops_resize_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   for (int d = 0; d < x->rank; d++) {
     qi_status st = axis_table(&p, d, x->dims[d], xs[d], &s->ax[d], n, err);
     if (st != QINFER_OK) {
-      qi_tops_resize_release(n);
+      qi_tops_resize_release(rt);
       return st;
     }
     if (s->ax[d].outside) s->nearest = false; /* extrapolated values need the float path */
   }
   if (!s->nearest && x->dtype != QINFER_DTYPE_FLOAT) {
-    qi_tops_resize_release(n);
+    qi_tops_resize_release(rt);
     return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "tf_crop_and_resize extrapolation needs float data");
   }
   return QINFER_OK;
@@ -498,8 +498,8 @@ static void interp_rows(void *arg, size_t begin, size_t end) {
   }
 }
 
-qi_status qi_tops_resize_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
-  const resize_state *s = n->state;
+qi_status qi_tops_resize_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  const resize_state *s = rt->state;
   if (!s) return qi_tops_fail(err, QINFER_ERR_RUNTIME, n, "run before prepare");
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);

@@ -28,7 +28,7 @@ qi_status qi_tops_shape_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tensor_set_const_copy(qi_node_out(g, n, 0), QINFER_DTYPE_INT64, 1, &len, x->dims + s, err);
 }
 
-qi_status qi_tops_shape_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_shape_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   int64_t s, e;
@@ -45,7 +45,7 @@ qi_status qi_tops_size_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tensor_set_const_copy(qi_node_out(g, n, 0), QINFER_DTYPE_INT64, 0, NULL, &numel, err);
 }
 
-qi_status qi_tops_size_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_size_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   int64_t numel = qi_tensor_numel(qi_node_in(g, n, 0));
   memcpy(qi_node_out(g, n, 0)->data, &numel, sizeof numel);
@@ -109,7 +109,7 @@ qi_status qi_tops_constant_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tensor_set_const_copy(qi_node_out(g, n, 0), v.dtype, v.rank, v.dims, v.data, err);
 }
 
-qi_status qi_tops_constant_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_constant_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx;
   const_value v;
   QI_CHECK(constant_value(g, n, &v, err));
@@ -156,7 +156,7 @@ qi_status qi_tops_constant_of_shape_infer(qi_graph *g, qi_node *n, qi_error *err
   return qi_tops_set_output(n, qi_node_out(g, n, 0), dtype, rank, dims, err);
 }
 
-qi_status qi_tops_constant_of_shape_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_constant_of_shape_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx;
   int dtype;
   const void *val;
@@ -223,7 +223,7 @@ qi_status qi_tops_range_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), qi_node_in(g, n, 0)->dtype, 1, &count, err);
 }
 
-qi_status qi_tops_range_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_range_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   const qi_tensor *st = qi_node_in(g, n, 0), *de = qi_node_in(g, n, 2);
   qi_tensor *y = qi_node_out(g, n, 0);
@@ -279,7 +279,7 @@ qi_status qi_tops_nonzero_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), QINFER_DTYPE_INT64, 2, od, err);
 }
 
-qi_status qi_tops_nonzero_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_nonzero_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx;
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);

@@ -88,7 +88,7 @@ qi_status qi_tops_slice_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, p.out, err);
 }
 
-qi_status qi_tops_slice_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_slice_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
   slice_plan p;

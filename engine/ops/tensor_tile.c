@@ -27,7 +27,7 @@ qi_status qi_tops_tile_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, od, err);
 }
 
-qi_status qi_tops_tile_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_tile_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
@@ -71,7 +71,7 @@ qi_status qi_tops_trilu_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, x->dims, err);
 }
 
-qi_status qi_tops_trilu_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_trilu_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx, (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0), *kt = qi_node_in(g, n, 1);
   qi_tensor *y = qi_node_out(g, n, 0);

@@ -171,7 +171,7 @@ qi_status qi_tops_transpose_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, od, err);
 }
 
-qi_status qi_tops_transpose_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_transpose_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   int perm[QI_MAX_RANK];
   QI_CHECK(transpose_perm(g, n, perm, err));
@@ -252,10 +252,10 @@ static qi_status d2s_run(qi_graph *g, qi_node *n, bool to_space, const qi_exec_c
 }
 
 qi_status qi_tops_depth_to_space_infer(qi_graph *g, qi_node *n, qi_error *err) { return d2s_infer(g, n, true, err); }
-qi_status qi_tops_depth_to_space_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_depth_to_space_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   return d2s_run(g, n, true, ctx, err);
 }
 qi_status qi_tops_space_to_depth_infer(qi_graph *g, qi_node *n, qi_error *err) { return d2s_infer(g, n, false, err); }
-qi_status qi_tops_space_to_depth_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
+qi_status qi_tops_space_to_depth_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   return d2s_run(g, n, false, ctx, err);
 }

@@ -35,6 +35,11 @@ static inline void th_attr_string(qi_graph *g, int node, const char *name, const
   memcpy(a->s, v, a->s_len + 1);
 }
 
+/* The ISA path th_run_inferred runs nodes on (QINFER_ISA_AUTO: the best of this CPU). */
+static qinfer_isa th_isa = QINFER_ISA_AUTO;
+/* Whether the last node th_run_inferred ran packed every constant input it reads (qi_node_rt.const_inputs_packed). */
+static bool th_const_inputs_packed;
+
 typedef struct th_run_options {
   int fill;           /* byte written into fresh output buffers: 0, or a poison so unwritten outputs show */
   bool fresh_outputs; /* reallocate outputs a previous run allocated (else their buffers are reused) */
@@ -54,18 +59,15 @@ static inline qi_status th_run_inferred(qi_graph *g, qi_node *n, qi_threadpool *
     t->nbytes = bytes;
     t->flags |= QI_TF_OWNED;
   }
-  n->scratch_bytes = 0;
-  qi_status st = n->op->prepare ? n->op->prepare(g, n, err) : QINFER_OK;
-  if (st == QINFER_OK) {
-    n->scratch = n->scratch_bytes ? malloc(n->scratch_bytes) : NULL;
-    const qi_exec_ctx ctx = {pool};
-    st = n->op->run(g, n, &ctx, err);
-    free(n->scratch);
-    n->scratch = NULL;
-  }
-  if (n->op->release && n->state) n->op->release(n);
-  n->state = NULL;
-  return st;
+  const qi_exec_ctx ctx = {pool};
+  return qi_run_node_once(g, n, th_isa, &ctx, &th_const_inputs_packed, err);
+}
+
+/* Records a fused activation on node (as the fusion passes do). */
+static inline void th_set_act(qi_graph *g, int node, int kind, float min, float max, float alpha) {
+  const qi_act act = {kind, min, max, alpha};
+  qi_error err = {0};
+  if (qi_node_set_fused_act(g, node, &act, &err) != QINFER_OK) abort();
 }
 
 #endif /* QI_TEST_NODE_HARNESS_H */

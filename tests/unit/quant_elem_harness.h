@@ -65,7 +65,7 @@ static inline int qh_zp_tensor(qi_graph *g, const char *name, int dtype, int ran
 
 /* Runs node on isa with pool: infer + prepare + run + release (outputs reused between runs). */
 static inline qi_status qh_run(qi_graph *g, int node, qinfer_isa isa, qi_threadpool *pool, qi_error *err) {
-  g->isa = isa;
+  th_isa = isa;
   return nn_run(g, node, pool, err);
 }
 

@@ -33,8 +33,7 @@ static inline void qh_setup(void) {
 
 /* Sets a fused clamp (act != 0) and runs node; on failure reports the error and frees the graph. */
 static inline int qh_run(qi_graph *gr, int node, int act, float act_min, float act_max, qi_threadpool *pool) {
-  qi_node *nd = &gr->nodes[node];
-  if (act) nd->act = QI_ACT_CLAMP, nd->act_min = act_min, nd->act_max = act_max;
+  if (act) th_set_act(gr, node, QI_ACT_CLAMP, act_min, act_max, 0.0f);
   qi_error err = {0};
   const qi_status st = nn_run(gr, node, pool, &err);
   CHECK_MSG(st == QINFER_OK, "%s", err.msg);

@@ -468,10 +468,11 @@ static void test_refusals(void) {
     expect_fail(g, QINFER_ERR_UNSUPPORTED, "attribute 'i'", "graph attribute");
     n0->attrs[1].type = saved;
   }
-  /* an activation fused by the fusion pass has no ONNX form */
-  n0->act = QI_ACT_CLAMP;
+  /* the engine's own annotations (a fused activation set by a pass) have no ONNX form */
+  char *saved_attr = n0->attrs[1].name;
+  n0->attrs[1].name = (char *)QI_INTERNAL_ATTR_PREFIX "fused_activation";
   expect_fail(g, QINFER_ERR_UNSUPPORTED, "fused activation", "fused activation");
-  n0->act = QI_ACT_NONE;
+  n0->attrs[1].name = saved_attr;
   /* two tensors with one name */
   int ta = qi_graph_find_tensor(g, "a"), tb = qi_graph_find_tensor(g, "b");
   char *saved_name = g->tensors[tb].name;

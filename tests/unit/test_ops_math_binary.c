@@ -449,9 +449,7 @@ static void test_fused_act_and_threads(void) {
     const int ins[2] = {h_const(g, "a", QINFER_DTYPE_FLOAT, 4, da, a), h_const(g, "b", QINFER_DTYPE_FLOAT, 3, db, b)};
     const int outs[1] = {h_out(g, "y")};
     const int node = h_node(g, "Add", 14, ins, 2, outs, 1);
-    qi_node *n = &g->nodes[node];
-    n->act = act == 0 ? QI_ACT_NONE : act == 1 ? QI_ACT_CLAMP : QI_ACT_LEAKY;
-    n->act_min = 0.0f, n->act_max = 6.0f, n->act_alpha = 0.1f;
+    th_set_act(g, node, act == 0 ? QI_ACT_NONE : act == 1 ? QI_ACT_CLAMP : QI_ACT_LEAKY, 0.0f, 6.0f, 0.1f);
     qi_error err;
     CHECK(h_run(g, node, pool, &err) == QINFER_OK);
     CHECK(qi_op_find("", "Add")->flags & QI_OPF_FUSE_ACT);

@@ -131,11 +131,7 @@ static int run_case(const conv_case *cc) {
       const int64_t op[2] = {one_d ? cc->out_pad[1] : cc->out_pad[0], cc->out_pad[1]};
       nn_attr_ints(gr, node, "output_padding", sp, op);
     }
-    qi_node *nd = &gr->nodes[node];
-    nd->act = cc->transpose ? QI_ACT_NONE : cc->act;
-    nd->act_min = -0.5f;
-    nd->act_max = 0.6f;
-    nd->act_alpha = 0.1f;
+    th_set_act(gr, node, cc->transpose ? QI_ACT_NONE : cc->act, -0.5f, 0.6f, 0.1f);
     qi_error err = {0};
     const qi_status st = nn_run(gr, node, pools[p], &err);
     CHECK_MSG(st == QINFER_OK, "%s", err.msg);

@@ -54,14 +54,11 @@ static void gemm_case(int64_t M, int64_t N, int64_t K, int ta, int tb, float alp
     nn_attr_int(g, node, "transB", tb);
     nn_attr_float(g, node, "alpha", alpha);
     nn_attr_float(g, node, "beta", beta);
-    g->nodes[node].act = o.act;
-    g->nodes[node].act_min = -0.3f;
-    g->nodes[node].act_max = 0.4f;
-    g->nodes[node].act_alpha = 0.1f;
+    th_set_act(g, node, o.act, -0.3f, 0.4f, 0.1f);
     qi_error err = {0};
     CHECK_MSG(nn_run(g, node, pools[p], &err) == QINFER_OK, "%s", err.msg);
     /* one constant operand with a product to compute: it is packed, so run reads no constant input */
-    if ((o.const_a != o.const_b) && M && N && K) CHECK(g->nodes[node].const_inputs_packed);
+    if ((o.const_a != o.const_b) && M && N && K) CHECK(th_const_inputs_packed);
     double worst;
     const float *y = nn_out(g, node, 0);
     /* float sums of K products: the error grows with K, and a clamp shrinks the scale it is measured against */
@@ -172,7 +169,7 @@ static void matmul_case(int ar, const int64_t *ad, int br, const int64_t *bd, in
     int node = qi_graph_add_node(g, "MatMul", "", in, 2, &out, 1);
     qi_error err = {0};
     CHECK_MSG(nn_run(g, node, pools[p], &err) == QINFER_OK, "%s", err.msg);
-    if (const_a != const_b && yn > 0 && an > 0 && bn > 0) CHECK(g->nodes[node].const_inputs_packed);
+    if (const_a != const_b && yn > 0 && an > 0 && bn > 0) CHECK(th_const_inputs_packed);
     const qi_tensor *yt = &g->tensors[out];
     int shape_ok = yt->rank == yr;
     for (int i = 0; shape_ok && i < yr; i++) shape_ok = yt->dims[i] == yd[i];

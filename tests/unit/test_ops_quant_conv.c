@@ -110,7 +110,7 @@ static int run_case(const qconv_case *cc, uint32_t seed) {
   for (int ii = 0; ii < qh_n_isas && ok; ii++)
     for (int p = 0; p < 3 && ok; p++) {
       qi_graph *gr = qi_graph_new();
-      gr->isa = qh_isas[ii];
+      th_isa = qh_isas[ii];
       const int xdt = cc->x_s8 ? QINFER_DTYPE_INT8 : QINFER_DTYPE_UINT8;
       const int wdt = cc->w_u8 ? QINFER_DTYPE_UINT8 : QINFER_DTYPE_INT8;
       const int ydt = cc->y_s8 ? QINFER_DTYPE_INT8 : QINFER_DTYPE_UINT8;

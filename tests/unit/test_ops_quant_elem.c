@@ -132,7 +132,7 @@ static void run_binary(const char *op, const bin_case *c, int s8, int constant, 
   const int out[1] = {nn_output(g, "C")};
   const int node = qi_graph_add_node(g, op, "com.microsoft", ins, 8, out, 1);
   g->nodes[node].opset = 1;
-  if (act) g->nodes[node].act = QI_ACT_CLAMP, g->nodes[node].act_min = -0.5f, g->nodes[node].act_max = 1.25f;
+  if (act) th_set_act(g, node, QI_ACT_CLAMP, -0.5f, 1.25f, 0.0f);
   for (size_t k = 0; k < sizeof qh_isas / sizeof qh_isas[0]; k++) {
     if (!qi_isa_available(qh_isas[k])) continue;
     for (int t = 0; t < 3; t++) {
@@ -363,8 +363,7 @@ static qi_status binary_error(const char *op, float sa, int a_zp_dtype, int64_t 
   const int out[1] = {nn_output(g, "C")};
   const int node = qi_graph_add_node(g, op, "com.microsoft", ins, 7, out, 1);
   nn_name(g, node, "qnode");
-  g->nodes[node].act = act;
-  g->nodes[node].act_alpha = 0.1f;
+  th_set_act(g, node, act, 0.0f, 0.0f, 0.1f);
   const qi_status st = nn_run(g, node, NULL, err);
   qi_graph_free(g);
   return st;

@@ -151,7 +151,7 @@ static void test_batch_instance_norm(qi_threadpool *pool) {
       const int outs[1] = {h_out(g, "y")};
       const int node = h_node(g, "BatchNormalization", opset, ins, 5, outs, 1);
       h_attr_float(g, node, "epsilon", 1e-2f);
-      if (act) g->nodes[node].act = QI_ACT_CLAMP, g->nodes[node].act_min = 0, g->nodes[node].act_max = 1;
+      if (act) th_set_act(g, node, QI_ACT_CLAMP, 0.0f, 1.0f, 0.0f);
       qi_error err;
       CHECK_MSG(h_run(g, node, pool, &err) == QINFER_OK, "%s", err.msg);
       const float *y = h_output(g, node, 0)->data;
