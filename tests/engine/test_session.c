@@ -1,5 +1,6 @@
 /* Session-level behaviour through the public API: shape binding, pass results (BN folding, activation
  * fusion, folding of shape subgraphs), and the error paths. usage: test_session MODELS_DIR */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,75 @@ static void test_shape_subgraph_folds(void) {
   qinfer_model_destroy(m);
 }
 
+/* Runs a small_cnn session with batch N on inputs x (N * 3 * 16 * 16 values); copies the output (N * 10) to y. */
+static bool run_small_cnn(const qinfer_model *m, int64_t batch, const float *x, float *y) {
+  qinfer_session_options *o = NULL;
+  qinfer_session *s = NULL;
+  qinfer_session_options_create(&o);
+  qinfer_session_options_set_dim(o, "N", batch);
+  bool ok = qinfer_session_create(m, o, &s) == QINFER_OK &&
+            qinfer_session_set_input(s, 0, x, (size_t)batch * 3 * 16 * 16 * sizeof(float)) == QINFER_OK &&
+            qinfer_session_run(s) == QINFER_OK;
+  const void *out = NULL;
+  size_t bytes = 0;
+  ok = ok && qinfer_session_get_output(s, 0, &out, &bytes) == QINFER_OK && bytes == (size_t)batch * 10 * sizeof(float);
+  if (ok) memcpy(y, out, bytes);
+  qinfer_session_destroy(s);
+  qinfer_session_options_destroy(o);
+  return ok;
+}
+
+typedef struct session_job {
+  const qinfer_model *m;
+  const float *x;
+  float y[4 * 10];
+  bool ok;
+} session_job;
+
+static void *session_thread(void *arg) {
+  session_job *j = arg;
+  j->ok = run_small_cnn(j->m, 4, j->x, j->y);
+  return NULL;
+}
+
+/* Sessions start from the model's one decoded graph: sessions with other shapes, sessions made while others
+ * live, and sessions made from several threads at once give the same numbers, and leave the model as loaded. */
+static void test_sessions_share_the_model(void) {
+  qinfer_model *m = NULL;
+  CHECK(qinfer_model_load_file(model("small_cnn"), &m) == QINFER_OK);
+  if (!m) return;
+  float x[4 * 3 * 16 * 16], ref[4 * 10], y[4 * 10];
+  for (int i = 0; i < 4 * 3 * 16 * 16; i++) x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+  CHECK(run_small_cnn(m, 4, x, ref));
+  CHECK(run_small_cnn(m, 1, x, y) && memcmp(y, ref, 10 * sizeof(float)) == 0);
+  /* a session alive while another one is made and run */
+  qinfer_session_options *o = NULL;
+  qinfer_session *held = NULL;
+  qinfer_session_options_create(&o);
+  qinfer_session_options_set_dim(o, "N", 2);
+  CHECK(qinfer_session_create(m, o, &held) == QINFER_OK);
+  CHECK(run_small_cnn(m, 4, x, y) && memcmp(y, ref, sizeof ref) == 0);
+  qinfer_session_destroy(held);
+  qinfer_session_options_destroy(o);
+  enum { THREADS = 4 };
+  session_job jobs[THREADS];
+  pthread_t th[THREADS];
+  for (int t = 0; t < THREADS; t++) {
+    jobs[t] = (session_job){.m = m, .x = x};
+    CHECK(pthread_create(&th[t], NULL, session_thread, &jobs[t]) == 0);
+  }
+  for (int t = 0; t < THREADS; t++) {
+    pthread_join(th[t], NULL);
+    CHECK_MSG(jobs[t].ok && memcmp(jobs[t].y, ref, sizeof ref) == 0, "session made on thread %d differs", t);
+  }
+  /* the model still answers as loaded: the symbolic batch dim was bound only in the sessions' copies */
+  qinfer_tensor_info info;
+  CHECK(qinfer_model_input_info(m, 0, &info) == QINFER_OK);
+  CHECK(info.dims[0] == -1 && info.dim_names[0] && strcmp(info.dim_names[0], "N") == 0);
+  CHECK(m->graph->tensors[m->graph->inputs[0]].sym[0] >= 0);
+  qinfer_model_destroy(m);
+}
+
 static void test_load_errors(void) {
   qinfer_model *m = NULL;
   CHECK(qinfer_model_load_file(model("unsupported"), &m) == QINFER_ERR_UNSUPPORTED && m == NULL);
@@ -128,6 +198,7 @@ int main(int argc, char **argv) {
   test_passes_on_small_cnn();
   test_shape_errors();
   test_shape_subgraph_folds();
+  test_sessions_share_the_model();
   test_load_errors();
   return TEST_SUMMARY();
 }
