@@ -5,6 +5,19 @@
 
 #include "engine/session.h"
 
+qi_status qi_run_node_once(qi_graph *g, qi_node *n, qinfer_isa isa, const qi_exec_ctx *ctx, bool *packed,
+                           qi_error *err) {
+  qi_node_rt rt = {.isa = isa, .act = qi_node_fused_act(n)};
+  qi_status s = n->op->prepare ? n->op->prepare(g, n, &rt, err) : QINFER_OK;
+  if (s == QINFER_OK && rt.scratch_bytes && !(rt.scratch = malloc(rt.scratch_bytes)))
+    s = qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of scratch", rt.scratch_bytes);
+  if (s == QINFER_OK) s = n->op->run(g, n, &rt, ctx, err);
+  free(rt.scratch);
+  if (packed) *packed = rt.const_inputs_packed;
+  if (n->op->release && rt.state) n->op->release(&rt);
+  return s;
+}
+
 qi_status qi_prepare_nodes(qi_graph *g, qi_node_rt *rt, qinfer_isa isa, qi_error *err) {
   for (int i = 0; i < g->n_nodes; i++) {
     rt[i] = (qi_node_rt){.isa = isa};
