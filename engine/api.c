@@ -48,7 +48,8 @@ const char *qinfer_dtype_name(qinfer_dtype dtype) { return qi_dtype_name(dtype);
 /* Decodes the model's bytes and checks that every operator is implemented. */
 static qi_status load_graph(const qinfer_model *m, qi_graph **out, qi_error *err) {
   qi_graph *g = NULL;
-  qi_status s = qi_onnx_load(m->data, m->size, m->base_dir, &g, err);
+  /* the model's graph only answers queries and is cloned: its constants stay in the model's bytes */
+  qi_status s = qi_onnx_load_flags(m->data, m->size, m->base_dir, QI_LOAD_UNALIGNED_IN_PLACE, &g, err);
   if (s == QINFER_OK) s = qi_resolve_ops(g, err);
   if (s != QINFER_OK) {
     qi_graph_free(g);

@@ -216,13 +216,15 @@ static bool convert_typed(qi_ld *ld, qi_tensor *t, const qi_vec *v) {
   }
 }
 
-/* Points t at bytes p (in place when aligned for the element type, else an owned aligned copy). */
+/* Points t at bytes p (in place when aligned for the element type or when the caller asked for unaligned bytes
+ * in place, else an owned aligned copy). */
 static bool set_bytes(qi_ld *ld, qi_tensor *t, const uint8_t *p, size_t nbytes) {
   size_t es = qi_dtype_size(t->dtype);
-  if (nbytes && (uintptr_t)p % es == 0) {
+  const bool aligned = (uintptr_t)p % es == 0;
+  if (nbytes && (aligned || (ld->flags & QI_LOAD_UNALIGNED_IN_PLACE))) {
     t->data = (void *)(uintptr_t)p; /* read-only: constant tensors are never written */
     t->nbytes = nbytes;
-    t->flags |= QI_TF_CONST;
+    t->flags |= QI_TF_CONST | (aligned ? 0 : QI_TF_UNALIGNED);
     return true;
   }
   if (qi_tensor_alloc_const(t, ld->err) != QINFER_OK) return qi_ld_adopt(ld);

@@ -20,6 +20,7 @@
 #include "engine/ir/ir.h"
 #include "engine/ir/status.h"
 #include "loader/name_map.h"
+#include "loader/onnx_loader.h"
 #include "onnx.pb.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -50,6 +51,7 @@ typedef struct qi_ld {
   const uint8_t *buf;
   size_t size;
   const char *base_dir; /* NULL: external data refused */
+  unsigned flags;       /* QI_LOAD_* */
   char *base_real;      /* realpath(base_dir), computed on first use */
   qi_graph *g;
   qi_error *err;

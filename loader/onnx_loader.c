@@ -98,13 +98,18 @@ static bool load(qi_ld *ld) {
 }
 
 qi_status qi_onnx_load(const void *data, size_t size, const char *base_dir, qi_graph **out, qi_error *err) {
+  return qi_onnx_load_flags(data, size, base_dir, 0, out, err);
+}
+
+qi_status qi_onnx_load_flags(const void *data, size_t size, const char *base_dir, unsigned flags, qi_graph **out,
+                             qi_error *err) {
   qi_error local;
   if (!err) err = &local;
   qi_error_clear(err);
   if (!out || (!data && size)) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "qi_onnx_load: NULL argument");
   *out = NULL;
   if (size == 0) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "the model is empty");
-  qi_ld ld = {.buf = data, .size = size, .base_dir = base_dir, .err = err};
+  qi_ld ld = {.buf = data, .size = size, .base_dir = base_dir, .flags = flags, .err = err};
   qi_name_map_init(&ld.names);
   qi_name_map_init(&ld.syms);
   if (!(ld.g = qi_graph_new())) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");

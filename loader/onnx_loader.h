@@ -18,6 +18,16 @@
  * linked and topologically ordered (g->order). */
 qi_status qi_onnx_load(const void *data, size_t size, const char *base_dir, qi_graph **out, qi_error *err);
 
+enum {
+  /* Initializer bytes that are not aligned for their element type are referenced in place too, flagged
+   * QI_TF_UNALIGNED, instead of copied: for a graph whose constants are only copied, never read typed (a model's
+   * shared graph, which sessions clone with qi_graph_clone into aligned copies). */
+  QI_LOAD_UNALIGNED_IN_PLACE = 1u << 0,
+};
+/* qi_onnx_load with QI_LOAD_* flags. */
+qi_status qi_onnx_load_flags(const void *data, size_t size, const char *base_dir, unsigned flags, qi_graph **out,
+                             qi_error *err);
+
 /* Maps the regular file at path read-only (*addr, *len; release with munmap). An empty file, a directory or
  * a file that cannot be opened is an error (QINFER_ERR_IO). */
 qi_status qi_map_file(const char *path, void **addr, size_t *len, qi_error *err);

@@ -218,6 +218,10 @@ qi_graph *qi_graph_clone(const qi_graph *g) {
     *t = g->tensors[c->n_tensors];
     t->flags &= ~(uint32_t)QI_TF_OWNED; /* the payload stays g's */
     ok = dup_string(&t->name, g->tensors[c->n_tensors].name);
+    if (ok && (t->flags & QI_TF_UNALIGNED)) { /* an aligned copy the clone owns (malloc aligns for any type) */
+      ok = dup_array(&t->data, g->tensors[c->n_tensors].data, t->nbytes, 1);
+      t->flags = (t->flags & ~(uint32_t)QI_TF_UNALIGNED) | (ok ? QI_TF_OWNED : 0);
+    }
   }
   for (; ok && c->n_nodes < g->n_nodes; c->n_nodes++) /* a node that fails halfway is counted: freed with c */
     ok = clone_node(&c->nodes[c->n_nodes], &g->nodes[c->n_nodes]);

@@ -27,6 +27,9 @@ enum {
   QI_TF_INPUT = 1u << 2,   /* graph input supplied by the caller */
   QI_TF_OUTPUT = 1u << 3,  /* graph output */
   QI_TF_SHAPED = 1u << 4,  /* dtype and shape are known */
+  QI_TF_UNALIGNED = 1u << 5, /* constant data in place (inside the model's bytes) but not aligned for its element
+                              * type: only copied (memcpy), never read as typed values; qi_graph_clone gives the
+                              * copy an aligned buffer of its own */
 };
 
 typedef struct qi_tensor {
@@ -149,7 +152,8 @@ qi_status qi_graph_link(qi_graph *g, qi_error *err);
 /* Computes g->order (Kahn); fails with QINFER_ERR_INVALID_MODEL on a cycle or an input read before it is made. */
 qi_status qi_graph_toposort(qi_graph *g, qi_error *err);
 /* A copy of g that a session can rewrite: its own tensors, nodes, attributes and names; constant payloads are
- * shared with g (not owned by the copy), so g must outlive it; file mappings stay g's. NULL when out of memory. */
+ * shared with g (not owned by the copy; unaligned ones are copied to aligned buffers the copy owns), so g must
+ * outlive it; file mappings stay g's. NULL when out of memory. */
 qi_graph *qi_graph_clone(const qi_graph *g);
 /* Frees the owned payload of every constant tensor, keeping names, dtypes and shapes (a metadata-only graph). */
 void qi_graph_drop_const_data(qi_graph *g);

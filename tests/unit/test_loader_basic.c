@@ -342,6 +342,45 @@ static void check_in_place(void) {
   pbw_free(&m);
 }
 
+/* QI_LOAD_UNALIGNED_IN_PLACE (a model's shared graph): raw_data stays in place at every offset, flagged
+ * QI_TF_UNALIGNED where it is not aligned; a clone gets its own aligned copy with the same bytes and the
+ * original keeps pointing into the buffer. */
+static void check_unaligned_in_place(void) {
+  pbw m = {0};
+  build_model(&m);
+  uint8_t *storage = malloc(m.n + 8);
+  int unaligned = 0;
+  for (int shift = 0; shift < 4; shift++) {
+    uint8_t *buf = storage + shift;
+    memcpy(buf, m.p, m.n);
+    qi_error err = {0};
+    qi_graph *g = NULL;
+    CHECK_MSG(qi_onnx_load_flags(buf, m.n, NULL, QI_LOAD_UNALIGNED_IN_PLACE, &g, &err) == QINFER_OK, "%s", err.msg);
+    if (!g) continue;
+    const int wi = find(g, "W");
+    const qi_tensor *w = &g->tensors[wi];
+    const uint8_t *p = w->data;
+    CHECK(p >= buf && p + w->nbytes <= buf + m.n && !(w->flags & QI_TF_OWNED));
+    CHECK(((uintptr_t)p % 4 != 0) == ((w->flags & QI_TF_UNALIGNED) != 0));
+    unaligned += (w->flags & QI_TF_UNALIGNED) != 0;
+    qi_graph *c = qi_graph_clone(g);
+    CHECK(c != NULL);
+    if (c) {
+      const qi_tensor *cw = &c->tensors[wi];
+      CHECK(!(cw->flags & QI_TF_UNALIGNED) && (uintptr_t)cw->data % 4 == 0);
+      CHECK(cw->nbytes == sizeof W_VALUES && memcmp(cw->data, W_VALUES, sizeof W_VALUES) == 0);
+      CHECK(((w->flags & QI_TF_UNALIGNED) != 0) == ((cw->flags & QI_TF_OWNED) != 0)); /* aligned: shared */
+      CHECK(strcmp(cw->name, "W") == 0 && cw->name != w->name && c->n_nodes == g->n_nodes);
+      qi_graph_free(c);
+    }
+    CHECK(w->data == p); /* the original is untouched */
+    qi_graph_free(g);
+  }
+  CHECK(unaligned == 3);
+  free(storage);
+  pbw_free(&m);
+}
+
 /* IR version < 3 without opset imports: the default domain is opset 1. */
 static void check_old_ir(void) {
   pbw g = {0}, m = {0};
@@ -385,6 +424,7 @@ static void check_many_tensors(void) {
 int main(void) {
   check_values();
   check_in_place();
+  check_unaligned_in_place();
   check_old_ir();
   check_many_tensors();
   return TEST_SUMMARY();
