@@ -149,7 +149,17 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_
   return QINFER_OK;
 }
 
-#define QI_BINARY_WRAPPERS(name, flags)                                                             \
+bool qi_math_binary_describe(const qi_node *n, qi_math_binary_op *op) {
+  if (n->domain[0]) return false;
+  for (size_t i = 0; i < sizeof descs / sizeof descs[0]; i++)
+    if (strcmp(descs[i].name, n->op_type) == 0 && !descs[i].mean) {
+      *op = descs[i].op;
+      return true;
+    }
+  return false;
+}
+
+#define QI_BINARY_WRAPPERS(name)                                                                    \
   qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err) {                       \
     return binary_infer(g, n, err, &descs[op_##name]);                                      \
   }                                                                                                 \

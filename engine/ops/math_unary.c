@@ -207,7 +207,7 @@ static qi_status unary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, int 
   return QINFER_OK;
 }
 
-#define QI_UNARY_WRAPPERS(name, flags)                                                              \
+#define QI_UNARY_WRAPPERS(name)                                                                     \
   qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err) {                       \
     return unary_infer(g, n, err, &descs[op_##name]);                                               \
   }                                                                                                 \

@@ -46,6 +46,6 @@ static qi_status table_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_e
 }
 
 const qi_op qi_ops_quant_table[] = {
-    {"QLinearTable", "ai.qinfer", table_infer, NULL, table_run, NULL, 0},
+    QI_OP("QLinearTable", "ai.qinfer", table_infer, NULL, table_run, NULL, QI_OPF_QUANTIZED),
     {0},
 };
