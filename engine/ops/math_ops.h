@@ -116,5 +116,9 @@ bool qi_math_binary_describe(const qi_node *n, qi_math_binary_op *op);
 /* The FP32 kernel and parameters of a float unary node (Relu, Sigmoid, HardSwish, Clip with constant bounds,
  * ...); false when n is not one. Used to evaluate such nodes outside a session (the QDQ pass's tables). */
 bool qi_math_unary_describe(qi_graph *g, const qi_node *n, qi_vunary_op *op, qi_f32_unary_params *params);
+/* The FP32 kernel and parameters of the unary function op_type (Sigmoid, Gelu, Clip, ...) with node n's attributes
+ * (Clip's bounds from attributes min / max): the function a quantized lookup node names (QLinearLookup's
+ * `function`). False when op_type is no unary function of this family. */
+bool qi_math_unary_function(const qi_node *n, const char *op_type, qi_vunary_op *op, qi_f32_unary_params *params);
 
 #endif /* QI_MATH_OPS_H */

@@ -98,8 +98,10 @@ static qi_status unary_infer(qi_graph *g, qi_node *n, qi_error *err, const unary
   return QINFER_OK;
 }
 
-/* Kernel and parameters of a float unary node, from its attributes (ONNX defaults when absent). */
-static qi_vunary_op unary_params(qi_graph *g, const qi_node *n, const unary_desc *d, qi_f32_unary_params *p) {
+/* Kernel and parameters of a float unary node, from its attributes (ONNX defaults when absent); Clip's bounds from
+ * its inputs from opset 11 on unless clip_attrs. */
+static qi_vunary_op unary_params(qi_graph *g, const qi_node *n, const unary_desc *d, bool clip_attrs,
+                                 qi_f32_unary_params *p) {
   memset(p, 0, sizeof *p);
   switch (d->kernel) {
     case QI_VUNARY_LEAKY_RELU: p->alpha = qi_attr_float(n, "alpha", 0.01f); break;
@@ -117,9 +119,10 @@ static qi_vunary_op unary_params(qi_graph *g, const qi_node *n, const unary_desc
     case QI_VUNARY_GELU:
       return strcmp(qi_attr_string(n, "approximate", "none"), "tanh") == 0 ? QI_VUNARY_GELU_TANH : QI_VUNARY_GELU;
     case QI_VUNARY_CLAMP: {
-      const qi_tensor *lo = qi_node_in(g, n, 1), *hi = qi_node_in(g, n, 2);
-      p->min = n->opset < 11 ? qi_attr_float(n, "min", -FLT_MAX) : lo ? *(const float *)lo->data : -INFINITY;
-      p->max = n->opset < 11 ? qi_attr_float(n, "max", FLT_MAX) : hi ? *(const float *)hi->data : INFINITY;
+      const qi_tensor *lo = clip_attrs ? NULL : qi_node_in(g, n, 1), *hi = clip_attrs ? NULL : qi_node_in(g, n, 2);
+      const bool attrs = clip_attrs || n->opset < 11;
+      p->min = attrs ? qi_attr_float(n, "min", -FLT_MAX) : lo ? *(const float *)lo->data : -INFINITY;
+      p->max = attrs ? qi_attr_float(n, "max", FLT_MAX) : hi ? *(const float *)hi->data : INFINITY;
       break;
     }
     default: break;
@@ -131,7 +134,16 @@ bool qi_math_unary_describe(qi_graph *g, const qi_node *n, qi_vunary_op *op, qi_
   if (n->domain[0]) return false;
   for (size_t i = 0; i < sizeof descs / sizeof descs[0]; i++)
     if (strcmp(descs[i].name, n->op_type) == 0) {
-      *op = unary_params(g, n, &descs[i], params);
+      *op = unary_params(g, n, &descs[i], false, params);
+      return true;
+    }
+  return false;
+}
+
+bool qi_math_unary_function(const qi_node *n, const char *op_type, qi_vunary_op *op, qi_f32_unary_params *params) {
+  for (size_t i = 0; i < sizeof descs / sizeof descs[0]; i++)
+    if (strcmp(descs[i].name, op_type) == 0) {
+      *op = unary_params(NULL, n, &descs[i], true, params);
       return true;
     }
   return false;
@@ -200,7 +212,7 @@ static qi_status unary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, int 
     int_unary_int64_t(g, n, op, x->data, y->data, count);
   } else {
     unary_task t = {.x = x->data, .y = y->data};
-    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, &t.params), g->isa);
+    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, false, &t.params), g->isa);
     qi_parallel_for(qi_math_pool(ctx), (size_t)count,
                     d->expensive ? QI_MATH_GRAIN_TRANSCENDENTAL : QI_MATH_GRAIN_CHEAP, unary_chunk, &t);
   }

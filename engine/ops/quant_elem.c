@@ -15,6 +15,7 @@
 
 #include "engine/broadcast.h"
 #include "engine/ops/quant_common.h"
+#include "engine/ops/math_ops.h"
 #include "engine/ops/quant_elem.h"
 #include "kernels/qu8-lut/qu8-lut.h"
 #include "kernels/qu8-vadd/qu8-vadd.h"
@@ -362,58 +363,23 @@ typedef struct lookup_state {
   uint8_t table[256];
 } lookup_state;
 
-typedef struct lookup_fn {
-  const char *name;
-  qi_vunary_op op;
-} lookup_fn;
-
-static const lookup_fn lookup_fns[] = {
-    {"Sigmoid", QI_VUNARY_SIGMOID},   {"Tanh", QI_VUNARY_TANH},         {"HardSwish", QI_VUNARY_HARD_SWISH},
-    {"HardSigmoid", QI_VUNARY_HARD_SIGMOID}, {"Gelu", QI_VUNARY_GELU}, {"LeakyRelu", QI_VUNARY_LEAKY_RELU},
-    {"Elu", QI_VUNARY_ELU},           {"Selu", QI_VUNARY_SELU},         {"Celu", QI_VUNARY_CELU},
-    {"Softplus", QI_VUNARY_SOFTPLUS}, {"Softsign", QI_VUNARY_SOFTSIGN}, {"Relu", QI_VUNARY_RELU},
-    {"Clip", QI_VUNARY_CLAMP},        {"Mish", QI_VUNARY_MISH},         {"Erf", QI_VUNARY_ERF},
-    {"Exp", QI_VUNARY_EXP},           {"Abs", QI_VUNARY_ABS},           {"Neg", QI_VUNARY_NEG},
-    {"Identity", QI_VUNARY_COUNT},
-};
-
-/* The function of a lookup node and its parameters (ONNX defaults of the float op). */
+/* The function of a lookup node and its parameters: the math family's unary function of that name with the node's
+ * attributes (ONNX defaults of the float op), or Identity. */
 static qi_status lookup_function(const qi_node *n, qi_vunary_op *op, qi_f32_unary_params *fp, qi_error *err) {
   memset(fp, 0, sizeof *fp);
   const char *name = strcmp(n->op_type, "QLinearSigmoid") == 0     ? "Sigmoid"
                      : strcmp(n->op_type, "QLinearLeakyRelu") == 0 ? "LeakyRelu"
                                                                    : qi_attr_string(n, "function", NULL);
   if (!name) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute function is required");
-  size_t i = 0;
-  while (i < sizeof lookup_fns / sizeof lookup_fns[0] && strcmp(lookup_fns[i].name, name) != 0) i++;
-  if (i == sizeof lookup_fns / sizeof lookup_fns[0])
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "function '%s' is not supported", name);
-  *op = lookup_fns[i].op;
-  switch (*op) {
-    case QI_VUNARY_LEAKY_RELU: fp->alpha = qi_attr_float(n, "alpha", 0.01f); break;
-    case QI_VUNARY_ELU:
-    case QI_VUNARY_CELU: fp->alpha = qi_attr_float(n, "alpha", 1.0f); break;
-    case QI_VUNARY_SELU:
-      fp->alpha = qi_attr_float(n, "alpha", 1.67326319217681884765625f);
-      fp->gamma = qi_attr_float(n, "gamma", 1.05070102214813232421875f);
-      break;
-    case QI_VUNARY_HARD_SIGMOID:
-      fp->alpha = qi_attr_float(n, "alpha", 0.2f);
-      fp->beta = qi_attr_float(n, "beta", 0.5f);
-      break;
-    case QI_VUNARY_CLAMP:
-      fp->min = qi_attr_float(n, "min", -INFINITY);
-      fp->max = qi_attr_float(n, "max", INFINITY);
-      break;
-    case QI_VUNARY_GELU: {
-      const char *approx = qi_attr_string(n, "approximate", "none");
-      if (strcmp(approx, "tanh") == 0) *op = QI_VUNARY_GELU_TANH;
-      else if (strcmp(approx, "none") != 0)
-        return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown approximate '%s'", approx);
-      break;
-    }
-    default: break;
+  if (strcmp(name, "Identity") == 0) {
+    *op = QI_VUNARY_COUNT;
+    return QINFER_OK;
   }
+  if (!qi_math_unary_function(n, name, op, fp))
+    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "function '%s' is not supported", name);
+  const char *approx = qi_attr_string(n, "approximate", "none");
+  if (*op == QI_VUNARY_GELU && strcmp(approx, "none") != 0)
+    return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown approximate '%s'", approx);
   return QINFER_OK;
 }
 
