@@ -79,8 +79,6 @@ void qi_release_packed_constants(qi_graph *g);
 qi_status qi_plan_arena(qi_graph *g, bool keep_all, size_t *arena_bytes, qi_error *err);
 /* Points tensors and scratch at their arena slots. */
 void qi_bind_arena(qi_graph *g, void *arena);
-/* Prefixes "node 'name' (Op)" to err's message unless the op's message already starts with the op type. */
-qi_status qi_node_error_context(const qi_node *n, qi_error *err);
 /* Runs every live node in order. */
 qi_status qi_execute(qi_graph *g, qi_threadpool *pool, qi_error *err);
 

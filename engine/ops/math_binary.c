@@ -40,18 +40,17 @@ static qi_status binary_infer(qi_graph *g, qi_node *n, qi_error *err, const bina
   for (int i = 0; i < n->n_inputs; i++) ins[i] = qi_node_in(g, n, i);
   const int dt = ins[0]->dtype;
   if (!arith_dtype(dt, d->float_only))
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", d->name, qi_dtype_name(dt));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(dt));
   for (int i = 1; i < n->n_inputs; i++) {
     const int dti = ins[i]->dtype;
     if (d->op == QI_MATH_POW ? !arith_dtype(dti, false) : dti != dt)
-      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype combination %s and %s", d->name,
-                     qi_dtype_name(dt), qi_dtype_name(dti));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype combination %s and %s", qi_dtype_name(dt), qi_dtype_name(dti));
   }
   if (d->op == QI_MATH_MOD && dt == QINFER_DTYPE_FLOAT && qi_attr_int(n, "fmod", 0) != 1)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Mod: fmod must be 1 for float inputs");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "fmod must be 1 for float inputs");
   int rank;
   int64_t dims[QI_MAX_RANK];
-  QI_CHECK(qi_broadcast_tensors(d->name, n->n_inputs, ins, &rank, dims, err));
+  QI_CHECK(qi_broadcast_tensors(n, n->n_inputs, ins, &rank, dims, err));
   qi_tensor_set_shape(qi_node_out(g, n, 0), dt, rank, dims);
   return QINFER_OK;
 }
@@ -115,8 +114,7 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_
   const qi_tensor *a = qi_node_in(g, n, 0);
   const bool is_float = y->dtype == QINFER_DTYPE_FLOAT;
   if (n->act && !is_float)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: fused activation on %s output", d->name,
-                   qi_dtype_name(y->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "fused activation on %s output", qi_dtype_name(y->dtype));
   if (qi_tensor_numel(y) == 0) return QINFER_OK;
   const bool fmod = qi_attr_int(n, "fmod", 0) != 0;
   if (n->n_inputs == 1) {

@@ -56,21 +56,21 @@ static const unary_desc descs[] = {
 
 /* Clip's optional min (slot 1) and max (slot 2) inputs from opset 11 on: scalars of the input's dtype. */
 static qi_status check_clip_bounds(qi_graph *g, const qi_node *n, int dtype, qi_error *err) {
-  if (n->n_inputs > 3) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Clip: expected at most 3 inputs");
+  if (n->n_inputs > 3) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected at most 3 inputs");
   if (n->n_inputs > 1 && n->opset < 11)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Clip: min / max inputs need opset 11, node has %d", n->opset);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "min / max inputs need opset 11, node has %d", n->opset);
   for (int i = 1; i < n->n_inputs; i++) {
     const qi_tensor *b = qi_node_in(g, n, i);
     if (!b) continue;
-    if (b->rank < 0) return qi_fail(err, QINFER_ERR_SHAPE, "Clip: input %d has no shape", i);
+    if (b->rank < 0) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input %d has no shape", i);
     if (qi_tensor_numel(b) != 1) {
       char s[128];
-      return qi_fail(err, QINFER_ERR_SHAPE, "Clip: %s must be a scalar, got %s", i == 1 ? "min" : "max",
-                     qi_shape_str(b->rank, b->dims, s, sizeof s));
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "%s must be a scalar, got %s", i == 1 ? "min" : "max",
+                          qi_shape_str(b->rank, b->dims, s, sizeof s));
     }
     if (b->dtype != dtype)
-      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "Clip: unsupported dtype combination %s and %s",
-                     qi_dtype_name(dtype), qi_dtype_name(b->dtype));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype combination %s and %s",
+                          qi_dtype_name(dtype), qi_dtype_name(b->dtype));
   }
   return QINFER_OK;
 }
@@ -78,21 +78,21 @@ static qi_status check_clip_bounds(qi_graph *g, const qi_node *n, int dtype, qi_
 static qi_status unary_infer(qi_graph *g, qi_node *n, qi_error *err, const unary_desc *d) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   if (d->kernel == QI_VUNARY_CLAMP) {
-    if (!x) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Clip: input 0 is missing");
-    if (x->rank < 0) return qi_fail(err, QINFER_ERR_SHAPE, "Clip: input 0 has no shape");
-    if (!qi_node_out(g, n, 0)) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Clip: output 0 is missing");
+    if (!x) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 0 is missing");
+    if (x->rank < 0) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input 0 has no shape");
+    if (!qi_node_out(g, n, 0)) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   } else {
     QI_CHECK(qi_math_check_arity(g, n, 1, 1, err));
   }
   const int dt = x->dtype;
   const bool clip8 = d->kernel == QI_VUNARY_CLAMP && (dt == QINFER_DTYPE_INT8 || dt == QINFER_DTYPE_UINT8);
   if (!(dt == QINFER_DTYPE_FLOAT || clip8 || (d->ints && (dt == QINFER_DTYPE_INT32 || dt == QINFER_DTYPE_INT64))))
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", d->name, qi_dtype_name(dt));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(dt));
   if (d->kernel == QI_VUNARY_CLAMP) QI_CHECK(check_clip_bounds(g, n, dt, err));
   if (d->kernel == QI_VUNARY_GELU) {
     const char *approx = qi_attr_string(n, "approximate", "none");
     if (strcmp(approx, "none") != 0 && strcmp(approx, "tanh") != 0)
-      return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Gelu: unknown approximate '%s'", approx);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown approximate '%s'", approx);
   }
   qi_tensor_set_shape(qi_node_out(g, n, 0), dt, x->rank, x->dims);
   return QINFER_OK;

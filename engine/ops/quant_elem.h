@@ -25,10 +25,6 @@
 QI_QUANT_ELEM_OPS(QI_QUANT_ELEM_DECLARE)
 #undef QI_QUANT_ELEM_DECLARE
 
-/* "node 'name' (Op): message" errors of the quantization ops. */
-qi_status qi_quant_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 /* Elements per parallel chunk of the byte-wise loops. */
 #define QI_QUANT_GRAIN 16384
 

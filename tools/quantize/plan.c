@@ -149,8 +149,7 @@ qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *p, qi_er
   for (int i = 0; i < g->n_nodes; i++) {
     const qi_node *n = &g->nodes[i];
     if (!n->dead && (qi_node_op_flags(n) & QI_OPF_QUANTIZED))
-      return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "the model is already quantized (node '%s' is %s)", n->name,
-                     n->op_type);
+      return qi_node_fail(err, QINFER_ERR_INVALID_ARGUMENT, n, "the model is already quantized");
   }
   /* compute, join and table nodes: their float activation inputs and their (effective) outputs */
   for (int oi = 0; oi < g->n_order; oi++) {
