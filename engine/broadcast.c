@@ -3,7 +3,7 @@
 #include <assert.h>
 #include <string.h>
 
-qi_status qi_broadcast_shape(const char *op, int rank_a, const int64_t *a, int rank_b, const int64_t *b,
+qi_status qi_broadcast_shape(const qi_node *n, int rank_a, const int64_t *a, int rank_b, const int64_t *b,
                              int *out_rank, int64_t *out, qi_error *err) {
   const int r = rank_a > rank_b ? rank_a : rank_b;
   int64_t res[QI_MAX_RANK];
@@ -16,8 +16,9 @@ qi_status qi_broadcast_shape(const char *op, int rank_a, const int64_t *a, int r
       res[d] = db;
     } else {
       char sa[128], sb[128];
-      return qi_fail(err, QINFER_ERR_SHAPE, "%s: shapes %s and %s cannot be broadcast", op,
-                     qi_shape_str(rank_a, a, sa, sizeof sa), qi_shape_str(rank_b, b, sb, sizeof sb));
+      qi_fail(err, QINFER_ERR_SHAPE, "shapes %s and %s cannot be broadcast", qi_shape_str(rank_a, a, sa, sizeof sa),
+              qi_shape_str(rank_b, b, sb, sizeof sb));
+      return n ? qi_node_error_context(n, err) : QINFER_ERR_SHAPE;
     }
   }
   memcpy(out, res, sizeof(int64_t) * (size_t)r);
@@ -25,13 +26,13 @@ qi_status qi_broadcast_shape(const char *op, int rank_a, const int64_t *a, int r
   return QINFER_OK;
 }
 
-qi_status qi_broadcast_tensors(const char *op, int n, const qi_tensor *const *ts, int *out_rank, int64_t *out,
-                               qi_error *err) {
+qi_status qi_broadcast_tensors(const qi_node *node, int n, const qi_tensor *const *ts, int *out_rank,
+                               int64_t *out, qi_error *err) {
   assert(n >= 1);
   int r = ts[0]->rank;
   int64_t dims[QI_MAX_RANK];
   memcpy(dims, ts[0]->dims, sizeof(int64_t) * (size_t)r);
-  for (int i = 1; i < n; i++) QI_CHECK(qi_broadcast_shape(op, r, dims, ts[i]->rank, ts[i]->dims, &r, dims, err));
+  for (int i = 1; i < n; i++) QI_CHECK(qi_broadcast_shape(node, r, dims, ts[i]->rank, ts[i]->dims, &r, dims, err));
   memcpy(out, dims, sizeof(int64_t) * (size_t)r);
   *out_rank = r;
   return QINFER_OK;

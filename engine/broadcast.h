@@ -24,12 +24,13 @@
 
 #define QI_BCAST_MAX_IN 3
 
-/* Output shape of broadcasting a with b. On mismatch fails with QINFER_ERR_SHAPE naming op and both shapes. */
-qi_status qi_broadcast_shape(const char *op, int rank_a, const int64_t *a, int rank_b, const int64_t *b,
+/* Output shape of broadcasting a with b. On mismatch fails with QINFER_ERR_SHAPE naming both shapes and node n
+ * (when not NULL: the node whose inputs they are). */
+qi_status qi_broadcast_shape(const qi_node *n, int rank_a, const int64_t *a, int rank_b, const int64_t *b,
                              int *out_rank, int64_t *out, qi_error *err);
 /* Same for the shapes of tensors ts[0..n) (n >= 1). */
-qi_status qi_broadcast_tensors(const char *op, int n, const qi_tensor *const *ts, int *out_rank, int64_t *out,
-                               qi_error *err);
+qi_status qi_broadcast_tensors(const qi_node *node, int n, const qi_tensor *const *ts, int *out_rank,
+                               int64_t *out, qi_error *err);
 /* Whether shape `from` broadcasts unidirectionally to shape `to` (the result has shape `to`). */
 bool qi_broadcastable_to(int rank_from, const int64_t *from, int rank_to, const int64_t *to);
 

@@ -68,8 +68,3 @@ qi_status qi_execute(qi_graph *g, const qi_node_rt *rt, qi_threadpool *pool, qi_
   }
   return QINFER_OK;
 }
-
-qi_status qi_node_error_context(const qi_node *n, qi_error *err) {
-  if (strncmp(err->msg, n->op_type, strlen(n->op_type)) == 0) return err->code;
-  return qi_error_context(err, "node '%s' (%s)", n->name, n->op_type);
-}

@@ -44,10 +44,40 @@ typedef struct qi_node_rt {
                              * into state), so the session may free their buffers */
 } qi_node_rt;
 
+/* Op flags. The first three tell the session how to treat a node; the others say what an op is, so that the
+ * passes and the quantizer ask the op table instead of keeping lists of op names (qi_node_op_flags). */
 enum {
   QI_OPF_FUSE_ACT = 1u << 0, /* honours rt->act (fused Relu / Clip / LeakyRelu on its float output) */
   QI_OPF_NO_FOLD = 1u << 1,  /* never constant-fold (e.g. random ops) */
   QI_OPF_FOLD_LATE = 1u << 2, /* constant-folded only after the QDQ fusion pass (DequantizeLinear of weights) */
+  /* Every element of output 0 is an element of input 0, whatever the values, and the implementation takes
+   * uint8 / int8 for input 0 (its other inputs are indices, shapes or axes). Either a layout change that keeps
+   * every element (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout, Transpose, DepthToSpace,
+   * SpaceToDepth) or a selection, some elements possibly repeated or left out (Slice, Gather, GatherElements,
+   * Expand, Tile; MaxPool: the largest of a window, and quantization is monotonic). So on a quantized tensor,
+   * with the output quantized like the input, the op gives exactly Q(op(DQ(x))): the QDQ pass runs it on the
+   * 8-bit tensor and the quantizer gives its output the input's parameters. */
+  QI_OPF_VALUE_PRESERVING = 1u << 3,
+  /* y[i] is a function of x[i] alone, given scalar constant operands: the float unary functions of the math
+   * family (qi_math_unary_describe), the two-input arithmetic Add, Sub, Mul, Div, Pow, Max, Min
+   * (qi_math_binary_describe) and Identity (the one op flagged both elementwise and value-preserving). A chain of
+   * them between a DequantizeLinear and a QuantizeLinear is one lookup table (engine/pass_qdq_region.c). */
+  QI_OPF_ELEMENTWISE = 1u << 4,
+  /* The QDQ pass has an integer op for DequantizeLinear -> op -> QuantizeLinear and the quantizer quantizes the
+   * op's activations; the kind says which inputs are quantized how:
+   *   LINEAR  Conv, MatMul, Gemm -> QLinearConv, QLinearMatMul, QGemm: activation input(s), int8 weights
+   *           (input 1), an int32 bias (input 2);
+   *   JOIN    Add, Mul, Concat -> QLinearAdd, QLinearMul, QLinearConcat: every input with its own parameters,
+   *           rescaled to the output's (Add and Mul, also elementwise, take a constant operand too);
+   *   POOL    AveragePool, GlobalAveragePool -> QLinearAveragePool, QLinearGlobalAveragePool: one quantized
+   *           input, the output with its own parameters. */
+  QI_OPF_QUANT_LINEAR = 1u << 5,
+  QI_OPF_QUANT_JOIN = 1u << 6,
+  QI_OPF_QUANT_POOL = 1u << 7,
+  QI_OPF_HAS_QUANTIZED_FORM = QI_OPF_QUANT_LINEAR | QI_OPF_QUANT_JOIN | QI_OPF_QUANT_POOL,
+  /* Reads or writes quantized tensors: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, the QLinear*
+   * and integer ops. A graph holding one is already quantized (the quantizer refuses it). */
+  QI_OPF_QUANTIZED = 1u << 8,
 };
 
 typedef struct qi_op {
@@ -59,6 +89,13 @@ typedef struct qi_op {
   void (*release)(qi_node_rt *rt);                                                       /* may be NULL */
   unsigned flags;
 } qi_op;
+
+/* One row of an op table, the same in every family (engine/ops/<family>_table.c): the op's type and domain, its
+ * functions (prepare and release may be NULL) and its flags, spelled out so that a row says everything the
+ * engine knows about the op. */
+#define QI_OP(type, op_domain, infer_fn, prepare_fn, run_fn, release_fn, op_flags)                              \
+  {.op_type = (type), .domain = (op_domain), .infer = (infer_fn), .prepare = (prepare_fn), .run = (run_fn),       \
+   .release = (release_fn), .flags = (op_flags)}
 
 /* Op families, each a table terminated by an entry with op_type == NULL (engine/ops/). */
 extern const qi_op qi_ops_math[];    /* elementwise binary/unary/activations, Where, comparisons */
@@ -75,6 +112,9 @@ extern const qi_op *const qi_op_families[];
 
 /* Looks up the implementation of (domain, op_type); domain "" and "ai.onnx" are the same. NULL if none. */
 const qi_op *qi_op_find(const char *domain, const char *op_type);
+/* The flags of node n's op: n->op's once resolved, else those of qi_op_find(n->domain, n->op_type); 0 for an op
+ * qinfer does not implement. */
+unsigned qi_node_op_flags(const qi_node *n);
 
 /* Applies a fused activation to a float buffer in place. */
 void qi_apply_act_f32(const qi_act *act, float *data, size_t count);

@@ -14,8 +14,9 @@
  *   elementwise float ops between one DQ and a Q (Sigmoid, HardSwish written out, scale and shift by scalar
  *   constants, ...), and a bare DQ -> Q with other parameters -> QLinearTable, a 256-entry lookup table
  *   (engine/pass_qdq_region.c);  DQ -> Q with the same parameters -> nothing (readers read the input);
- *   value-preserving ops (MaxPool, Reshape, Transpose, ...) with equal input and output parameters -> the
- *   same op on the quantized tensor.
+ *   value-preserving ops (QI_OPF_VALUE_PRESERVING: MaxPool, Reshape, Transpose, Slice, Gather, ...) with equal
+ *   input and output parameters -> the same op on the quantized tensor.
+ * The op's flags (engine/op.h) choose the rewrite: QI_OPF_QUANT_LINEAR / _JOIN / _POOL, QI_OPF_VALUE_PRESERVING.
  *
  * A Relu or Clip between the op and Q becomes the fused op's real-valued clamp (its fused activation): quantization is
  * monotonic, so it is exact. Activations must be quantized per tensor; weights per tensor or per output
@@ -357,9 +358,10 @@ static bool fuse_concat(qi_graph *g, int oi, qi_status *st, qi_error *err) {
   return qi_qdq_emit(g, &f, "QLinearConcat", "com.microsoft", ins, 2 + 3 * n_in, oi, st, err);
 }
 
-/* One quantized input, one quantized output: pooling and unary functions. */
-static bool fuse_unary(qi_graph *g, int oi, const char *type, const char *domain, bool copy, qi_status *st,
-                       qi_error *err) { /* pooling: one quantized input, one quantized output */
+/* Pooling, one quantized input and one quantized output: GlobalAveragePool -> QLinearGlobalAveragePool,
+ * AveragePool -> QLinearAveragePool (with its attributes). */
+static bool fuse_pool(qi_graph *g, int oi, qi_status *st, qi_error *err) {
+  const bool global = strcmp(g->nodes[oi].op_type, "GlobalAveragePool") == 0;
   qi_qdq_fusion f;
   if (!find_output_q(g, oi, &f) || f.act >= 0) return false;
   qi_dq_ref x;
@@ -371,23 +373,27 @@ static bool fuse_unary(qi_graph *g, int oi, const char *type, const char *domain
   const int xz = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, x.scale, err);
   if (xz < 0) return (*st = err->code), false;
   const int ins[5] = {x.q, x.scale, xz, ys, yz};
-  return qi_qdq_emit(g, &f, type, domain, ins, 5, copy ? oi : -1, st, err);
+  return qi_qdq_emit(g, &f, global ? "QLinearGlobalAveragePool" : "QLinearAveragePool", "com.microsoft", ins, 5,
+                     global ? -1 : oi, st, err);
 }
 
-/* Ops whose output elements are input elements (or their max): with equal input and output parameters
- * they run unchanged on the quantized tensor. */
-static const char *const passthrough_ops[] = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
-                                              "Identity", "Slice", "DepthToSpace", "SpaceToDepth", "Expand", "Tile",
-                                              "Gather", NULL};
+/* Value-preserving ops (QI_OPF_VALUE_PRESERVING) with one output and constant or absent further inputs (shapes,
+ * indices, axes): with equal input and output parameters they run unchanged on the quantized tensor. */
+bool qi_qdq_passthrough_op(const qi_graph *g, const qi_node *n) {
+  if (n->dead || n->domain[0] || !(qi_node_op_flags(n) & QI_OPF_VALUE_PRESERVING) || n->n_inputs < 1 ||
+      n->n_outputs != 1)
+    return false;
+  for (int k = 1; k < n->n_inputs; k++)
+    if (n->inputs[k] >= 0 && !is_const(g, n->inputs[k])) return false;
+  return true;
+}
 
 static bool fuse_passthrough(qi_graph *g, int oi) {
   qi_qdq_fusion f;
   if (!find_output_q(g, oi, &f) || f.act >= 0) return false;
   qi_node *n = &g->nodes[oi];
   qi_dq_ref x;
-  if (!qi_qdq_dq_of(g, input_of(n, 0), true, 0, &x)) return false;
-  for (int k = 1; k < n->n_inputs; k++)
-    if (n->inputs[k] >= 0 && !is_const(g, n->inputs[k])) return false;
+  if (!qi_qdq_passthrough_op(g, n) || !qi_qdq_dq_of(g, input_of(n, 0), true, 0, &x)) return false;
   const qi_node *q = &g->nodes[f.q];
   if (!same_params(g, x.q, x.scale, x.zp, q->outputs[0], q->inputs[1], input_of(q, 2))) return false;
   const int old_in = n->inputs[0], old_out = n->outputs[0], yq = q->outputs[0];
@@ -425,27 +431,20 @@ static bool fuse_identity_pair(qi_graph *g, int di) {
   return true;
 }
 
-static bool in_list(const char *const *list, const char *s) {
-  for (; *list; list++)
-    if (strcmp(*list, s) == 0) return true;
-  return false;
-}
-
-/* Tries every rewrite on the node at order position pos; true when the graph changed. */
+/* Tries every rewrite on the node at order position pos; true when the graph changed. Which one is the op's
+ * flags' choice (engine/op.h). */
 static bool fuse_node(qi_graph *g, int pos, qi_status *st, qi_error *err) {
   const int oi = g->order[pos];
   const qi_node *n = &g->nodes[oi];
   if (n->dead) return false;
-  const char *t = n->op_type;
-  if (!strcmp(t, "DequantizeLinear")) return fuse_identity_pair(g, oi) || qi_qdq_fuse_region(g, pos, st, err);
+  if (!strcmp(n->op_type, "DequantizeLinear")) return fuse_identity_pair(g, oi) || qi_qdq_fuse_region(g, pos, st, err);
   if (n->domain[0]) return false;
-  if (!strcmp(t, "Conv") || !strcmp(t, "MatMul") || !strcmp(t, "Gemm")) return fuse_linear(g, oi, st, err);
-  if (!strcmp(t, "Add") || !strcmp(t, "Mul")) return fuse_binary(g, oi, st, err);
-  if (!strcmp(t, "Concat")) return fuse_concat(g, oi, st, err);
-  if (!strcmp(t, "GlobalAveragePool"))
-    return fuse_unary(g, oi, "QLinearGlobalAveragePool", "com.microsoft", false, st, err);
-  if (!strcmp(t, "AveragePool")) return fuse_unary(g, oi, "QLinearAveragePool", "com.microsoft", true, st, err);
-  if (in_list(passthrough_ops, t)) return fuse_passthrough(g, oi);
+  const unsigned flags = qi_node_op_flags(n);
+  if (flags & QI_OPF_QUANT_LINEAR) return fuse_linear(g, oi, st, err);
+  if (flags & QI_OPF_QUANT_JOIN) /* Add / Mul (elementwise) of two tensors, Concat of any number */
+    return flags & QI_OPF_ELEMENTWISE ? fuse_binary(g, oi, st, err) : fuse_concat(g, oi, st, err);
+  if (flags & QI_OPF_QUANT_POOL) return fuse_pool(g, oi, st, err);
+  if (flags & QI_OPF_VALUE_PRESERVING) return fuse_passthrough(g, oi);
   return false;
 }
 

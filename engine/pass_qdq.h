@@ -33,9 +33,16 @@ int32_t qi_qdq_zp_value(const qi_graph *g, int t);
  * replaced nodes dead. False (graph unchanged but for an unused dead node) when the integer op refuses it. */
 bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const char *domain, const int *ins, int n_ins,
                  int copy_from, qi_status *st, qi_error *err);
+/* Whether node n is a value-preserving op (QI_OPF_VALUE_PRESERVING) the pass runs on a quantized tensor: one
+ * output, its further inputs (shapes, indices) constant or absent. The quantizer plans the same nodes. */
+bool qi_qdq_passthrough_op(const qi_graph *g, const qi_node *n);
+/* Whether node n is an elementwise op (QI_OPF_ELEMENTWISE) the region evaluator computes one value at a time: one
+ * float output, two inputs for the binary ops, scalar constant bounds for Clip. The quantizer's planner asks the
+ * same question to leave such chains to a lookup table. */
+bool qi_region_evaluable(const qi_graph *g, const qi_node *n);
 /* An elementwise region of tensor x: the nodes after order position pos whose inputs are x, scalar float
- * constants and earlier region nodes' outputs (elementwise ops qinfer can evaluate one value at a time: Add, Sub,
- * Mul, Div, Max, Min, Pow and the float unary functions), in execution order; y is the exit once chosen. */
+ * constants and earlier region nodes' outputs (qi_region_evaluable), in execution order; y is the exit once
+ * chosen. */
 enum { QI_REGION_MAX = 64 };
 typedef struct qi_region {
   int nodes[QI_REGION_MAX];

@@ -8,7 +8,9 @@
  *   table[b] = Q(f((q(b) - x_zp) * x_scale))      b: the stored byte, q(b) its value in x's type
  *
  * with f evaluated by qinfer's own float code (the FP32 unary kernels, IEEE arithmetic for Add / Sub / Mul /
- * Div / Max / Min / Pow) and Q the QuantizeLinear rule. The region becomes one QLinearTable node. */
+ * Div / Max / Min / Pow) and Q the QuantizeLinear rule. The region becomes one QLinearTable node. Its ops are those
+ * flagged QI_OPF_ELEMENTWISE (engine/op.h), which the math family describes (qi_math_unary_describe,
+ * qi_math_binary_describe). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,34 +26,32 @@ static bool is_scalar_const(const qi_graph *g, int t) {
          qi_tensor_numel(&g->tensors[t]) == 1;
 }
 
-static bool is_binary(const char *op) {
-  return !strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div") ||
-         !strcmp(op, "Max") || !strcmp(op, "Min") || !strcmp(op, "Pow");
-}
-
-/* Whether node n is an elementwise op the table evaluator knows. */
-static bool evaluable(qi_graph *g, const qi_node *n) {
+bool qi_region_evaluable(const qi_graph *cg, const qi_node *n) {
+  qi_graph *g = (qi_graph *)cg; /* qi_math_unary_describe only reads n's constant inputs */
   if (n->dead || n->domain[0] || n->n_outputs != 1) return false;
-  if (is_binary(n->op_type)) return n->n_inputs == 2;
+  const unsigned flags = qi_node_op_flags(n);
+  if (!(flags & QI_OPF_ELEMENTWISE)) return false;
+  qi_math_binary_op bop;
+  if (qi_math_binary_describe(n, &bop)) return n->n_inputs == 2;
+  for (int k = 1; k < n->n_inputs; k++) /* Clip's bounds */
+    if (n->inputs[k] >= 0 && !is_scalar_const(g, n->inputs[k])) return false;
   qi_vunary_op op;
   qi_f32_unary_params p;
-  if (!strcmp(n->op_type, "Clip"))
-    for (int k = 1; k < n->n_inputs; k++)
-      if (n->inputs[k] >= 0 && !is_scalar_const(g, n->inputs[k])) return false;
-  return (!strcmp(n->op_type, "Identity") || qi_math_unary_describe(g, n, &op, &p)) &&
-         (!strcmp(n->op_type, "Clip") || n->n_inputs == 1);
+  return qi_math_unary_describe(g, n, &op, &p) || (flags & QI_OPF_VALUE_PRESERVING); /* the latter: Identity */
 }
 
-static float binary(const char *op, float a, float b) {
-  if (!strcmp(op, "Add")) return a + b;
-  if (!strcmp(op, "Sub")) return a - b;
-  if (!strcmp(op, "Mul")) return a * b;
-  if (!strcmp(op, "Div")) return a / b;
-  if (!strcmp(op, "Max")) return a > b ? a : b;
-  if (!strcmp(op, "Min")) return a < b ? a : b;
-  return powf(a, b);
+static float binary(qi_math_binary_op op, float a, float b) {
+  switch (op) {
+    case QI_MATH_ADD: return a + b;
+    case QI_MATH_SUB: return a - b;
+    case QI_MATH_MUL: return a * b;
+    case QI_MATH_DIV: return a / b;
+    case QI_MATH_MAX: return a > b ? a : b;
+    case QI_MATH_MIN: return a < b ? a : b;
+    case QI_MATH_POW: return powf(a, b);
+    default: return NAN; /* Mod, PRelu: not flagged elementwise */
+  }
 }
-
 
 static float value_of(const qi_graph *g, const int *ids, const float *vals, int t) {
   if (is_scalar_const(g, t)) return *(const float *)g->tensors[t].data;
@@ -70,17 +70,14 @@ float qi_region_eval(qi_graph *g, const qi_region *r, int y, float xv) {
     const qi_node *n = &g->nodes[r->nodes[i]];
     ids[n_ids] = -1;
     const float a = value_of(g, ids, vals, n->inputs[0]);
-    float out;
-    if (is_binary(n->op_type)) {
-      out = binary(n->op_type, a, value_of(g, ids, vals, n->inputs[1]));
-    } else if (!strcmp(n->op_type, "Identity")) {
-      out = a;
-    } else {
-      qi_vunary_op op;
-      qi_f32_unary_params p;
-      qi_math_unary_describe(g, n, &op, &p);
+    float out = a; /* Identity */
+    qi_math_binary_op bop;
+    qi_vunary_op op;
+    qi_f32_unary_params p;
+    if (qi_math_binary_describe(n, &bop))
+      out = binary(bop, a, value_of(g, ids, vals, n->inputs[1]));
+    else if (qi_math_unary_describe(g, n, &op, &p))
       qi_f32_vunary_config_get(op, QINFER_ISA_SCALAR)(1, &a, &out, &p);
-    }
     ids[n_ids] = n->outputs[0];
     vals[n_ids++] = out;
   }
@@ -112,7 +109,7 @@ void qi_region_collect(qi_graph *g, int pos, int x, qi_region *r) {
   for (int oi = pos + 1; oi < g->n_order && r->n < QI_REGION_MAX; oi++) {
     const int ni = g->order[oi];
     const qi_node *n = &g->nodes[ni];
-    if (!evaluable(g, n)) continue;
+    if (!qi_region_evaluable(g, n)) continue;
     bool fed = false, ok = true;
     for (int k = 0; k < n->n_inputs && ok; k++) {
       const int t = n->inputs[k];

@@ -84,7 +84,5 @@ void qi_release_nodes(const qi_graph *g, qi_node_rt *rt);
 void qi_release_packed_constants(qi_graph *g, const qi_node_rt *rt);
 /* Runs every live node in order. */
 qi_status qi_execute(qi_graph *g, const qi_node_rt *rt, qi_threadpool *pool, qi_error *err);
-/* Prefixes "node 'name' (Op)" to err's message unless the op's message already starts with the op type. */
-qi_status qi_node_error_context(const qi_node *n, qi_error *err);
 
 #endif /* QI_SESSION_H */

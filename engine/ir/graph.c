@@ -253,20 +253,17 @@ qi_status qi_graph_link(qi_graph *g, qi_error *err) {
     for (int k = 0; k < n->n_inputs; k++) {
       int t = n->inputs[k];
       if (t < -1 || t >= g->n_tensors)
-        return qi_fail(err, QINFER_ERR_INVALID_MODEL, "node '%s' (%s): input %d is out of range", n->name,
-                       n->op_type, k);
+        return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input %d is out of range", k);
       if (t >= 0) g->tensors[t].n_consumers++;
     }
     for (int k = 0; k < n->n_outputs; k++) {
       int t = n->outputs[k];
       if (t < -1 || t >= g->n_tensors)
-        return qi_fail(err, QINFER_ERR_INVALID_MODEL, "node '%s' (%s): output %d is out of range", n->name,
-                       n->op_type, k);
+        return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output %d is out of range", k);
       if (t < 0) continue;
       qi_tensor *tt = &g->tensors[t];
       if (tt->producer >= 0 || (tt->flags & (QI_TF_CONST | QI_TF_INPUT)))
-        return qi_fail(err, QINFER_ERR_INVALID_MODEL, "tensor '%s' is produced more than once (by node '%s' (%s))",
-                       tt->name, n->name, n->op_type);
+        return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "tensor '%s' is produced more than once", tt->name);
       tt->producer = i;
     }
   }
@@ -295,8 +292,8 @@ qi_status qi_graph_toposort(qi_graph *g, qi_error *err) {
         pending[i]++;
         cstart[t + 1]++;
       } else if (!(tt->flags & (QI_TF_CONST | QI_TF_INPUT))) {
-        qi_fail(err, QINFER_ERR_INVALID_MODEL, "node '%s' (%s) reads '%s', which no node, input or initializer defines",
-                n->name, n->op_type, tt->name);
+        qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "reads '%s', which no node, input or initializer defines",
+                     tt->name);
         goto fail;
       }
     }
@@ -339,8 +336,7 @@ qi_status qi_graph_toposort(qi_graph *g, qi_error *err) {
   if (n_order != n_live) {
     for (int i = 0; i < g->n_nodes; i++)
       if (!g->nodes[i].dead && pending[i] > 0) {
-        qi_fail(err, QINFER_ERR_INVALID_MODEL, "the graph has a cycle through node '%s' (%s)", g->nodes[i].name,
-                g->nodes[i].op_type);
+        qi_node_fail(err, QINFER_ERR_INVALID_MODEL, &g->nodes[i], "the graph has a cycle through this node");
         break;
       }
     goto fail;

@@ -189,6 +189,13 @@ const char *qi_attr_string(const qi_node *n, const char *name, const char *dflt)
 int qi_attr_ints(const qi_node *n, const char *name, const int64_t **vals);
 int qi_attr_floats(const qi_node *n, const char *name, const float **vals);
 
+/* ---- node errors (engine/ir/node_error.c): one format everywhere, "node 'NAME' (OP): message" ---- */
+/* Records code and the printf-style message, prefixed with node n, in err (err may be NULL); returns code. */
+qi_status qi_node_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Prefixes node n to the message in err unless it already names n so (qi_node_fail); returns err->code. */
+qi_status qi_node_error_context(const qi_node *n, qi_error *err);
+
 /* Input / output tensor of a node, NULL when the slot is absent or out of range. */
 static inline qi_tensor *qi_node_in(qi_graph *g, const qi_node *n, int i) {
   return (i < n->n_inputs && n->inputs[i] >= 0) ? &g->tensors[n->inputs[i]] : NULL;

@@ -40,18 +40,17 @@ static qi_status binary_infer(qi_graph *g, qi_node *n, qi_error *err, const bina
   for (int i = 0; i < n->n_inputs; i++) ins[i] = qi_node_in(g, n, i);
   const int dt = ins[0]->dtype;
   if (!arith_dtype(dt, d->float_only))
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", d->name, qi_dtype_name(dt));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(dt));
   for (int i = 1; i < n->n_inputs; i++) {
     const int dti = ins[i]->dtype;
     if (d->op == QI_MATH_POW ? !arith_dtype(dti, false) : dti != dt)
-      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype combination %s and %s", d->name,
-                     qi_dtype_name(dt), qi_dtype_name(dti));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype combination %s and %s", qi_dtype_name(dt), qi_dtype_name(dti));
   }
   if (d->op == QI_MATH_MOD && dt == QINFER_DTYPE_FLOAT && qi_attr_int(n, "fmod", 0) != 1)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Mod: fmod must be 1 for float inputs");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "fmod must be 1 for float inputs");
   int rank;
   int64_t dims[QI_MAX_RANK];
-  QI_CHECK(qi_broadcast_tensors(d->name, n->n_inputs, ins, &rank, dims, err));
+  QI_CHECK(qi_broadcast_tensors(n, n->n_inputs, ins, &rank, dims, err));
   qi_tensor_set_shape(qi_node_out(g, n, 0), dt, rank, dims);
   return QINFER_OK;
 }
@@ -116,8 +115,7 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
   const qi_tensor *a = qi_node_in(g, n, 0);
   const bool is_float = y->dtype == QINFER_DTYPE_FLOAT;
   if (rt->act.kind && !is_float)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: fused activation on %s output", d->name,
-                   qi_dtype_name(y->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "fused activation on %s output", qi_dtype_name(y->dtype));
   if (qi_tensor_numel(y) == 0) return QINFER_OK;
   const bool fmod = qi_attr_int(n, "fmod", 0) != 0;
   if (n->n_inputs == 1) {
@@ -150,7 +148,17 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
   return QINFER_OK;
 }
 
-#define QI_BINARY_WRAPPERS(name, flags)                                                             \
+bool qi_math_binary_describe(const qi_node *n, qi_math_binary_op *op) {
+  if (n->domain[0]) return false;
+  for (size_t i = 0; i < sizeof descs / sizeof descs[0]; i++)
+    if (strcmp(descs[i].name, n->op_type) == 0 && !descs[i].mean) {
+      *op = descs[i].op;
+      return true;
+    }
+  return false;
+}
+
+#define QI_BINARY_WRAPPERS(name)                                                                    \
   qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err) {                       \
     return binary_infer(g, n, err, &descs[op_##name]);                                      \
   }                                                                                                 \

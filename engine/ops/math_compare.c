@@ -7,9 +7,6 @@
 
 enum { op_Equal, op_Less, op_Greater, op_LessOrEqual, op_GreaterOrEqual, op_And, op_Or, op_Xor };
 
-static const char *const names[] = {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
-                                    "And", "Or", "Xor"};
-
 static qi_status compare_infer(qi_graph *g, qi_node *n, qi_error *err, int op) {
   QI_CHECK(qi_math_check_arity(g, n, 2, 2, err));
   const qi_tensor *ins[2] = {qi_node_in(g, n, 0), qi_node_in(g, n, 1)};
@@ -18,13 +15,12 @@ static qi_status compare_infer(qi_graph *g, qi_node *n, qi_error *err, int op) {
   const bool ok = logic ? dt == QINFER_DTYPE_BOOL
                         : dt == QINFER_DTYPE_FLOAT || dt == QINFER_DTYPE_INT32 || dt == QINFER_DTYPE_INT64 ||
                               (op == op_Equal && dt == QINFER_DTYPE_BOOL);
-  if (!ok) return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", names[op], qi_dtype_name(dt));
+  if (!ok) return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(dt));
   if (ins[1]->dtype != dt)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype combination %s and %s", names[op],
-                   qi_dtype_name(dt), qi_dtype_name(ins[1]->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype combination %s and %s", qi_dtype_name(dt), qi_dtype_name(ins[1]->dtype));
   int rank;
   int64_t dims[QI_MAX_RANK];
-  QI_CHECK(qi_broadcast_tensors(names[op], 2, ins, &rank, dims, err));
+  QI_CHECK(qi_broadcast_tensors(n, 2, ins, &rank, dims, err));
   qi_tensor_set_shape(qi_node_out(g, n, 0), QINFER_DTYPE_BOOL, rank, dims);
   return QINFER_OK;
 }
@@ -119,7 +115,7 @@ static qi_status predicate_infer(qi_graph *g, qi_node *n, qi_error *err, int in_
   QI_CHECK(qi_math_check_arity(g, n, 1, 1, err));
   const qi_tensor *x = qi_node_in(g, n, 0);
   if (x->dtype != in_dtype)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", n->op_type, qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(x->dtype));
   qi_tensor_set_shape(qi_node_out(g, n, 0), QINFER_DTYPE_BOOL, x->rank, x->dims);
   return QINFER_OK;
 }

@@ -1,5 +1,5 @@
-/* The math op family (engine/ops/math_*.c), listed once here: each X(Name, ...) entry declares
- * qi_math_<Name>_infer and qi_math_<Name>_run, and math_table.c builds qi_ops_math[] from the same lists. */
+/* The math op family (engine/ops/math_*.c), listed once here: each X(Name) entry declares qi_math_<Name>_infer
+ * and qi_math_<Name>_run; math_table.c registers each with its flags (and checks it has a row for every entry). */
 #ifndef QI_MATH_OPS_H
 #define QI_MATH_OPS_H
 
@@ -7,72 +7,72 @@
 #include "engine/op.h"
 #include "kernels/f32-vunary/vunary.h"
 
-/* Elementwise arithmetic with broadcasting (math_binary.c): X(Name, flags). */
+/* Elementwise arithmetic with broadcasting (math_binary.c). */
 #define QI_MATH_BINARY_OPS(X)  \
-  X(Add, QI_OPF_FUSE_ACT)      \
-  X(Sub, QI_OPF_FUSE_ACT)      \
-  X(Mul, QI_OPF_FUSE_ACT)      \
-  X(Div, QI_OPF_FUSE_ACT)      \
-  X(Pow, 0)                    \
-  X(Mod, 0)                    \
-  X(PRelu, 0)                  \
-  X(Max, 0)                    \
-  X(Min, 0)                    \
-  X(Sum, 0)                    \
-  X(Mean, 0)
+  X(Add)                       \
+  X(Sub)                       \
+  X(Mul)                       \
+  X(Div)                       \
+  X(Pow)                       \
+  X(Mod)                       \
+  X(PRelu)                     \
+  X(Max)                       \
+  X(Min)                       \
+  X(Sum)                       \
+  X(Mean)
 
 /* Comparisons and logic with bool outputs (math_compare.c). */
 #define QI_MATH_COMPARE_OPS(X) \
-  X(Equal, 0)                  \
-  X(Less, 0)                   \
-  X(Greater, 0)                \
-  X(LessOrEqual, 0)            \
-  X(GreaterOrEqual, 0)         \
-  X(And, 0)                    \
-  X(Or, 0)                     \
-  X(Xor, 0)                    \
-  X(Not, 0)                    \
-  X(IsNaN, 0)                  \
-  X(IsInf, 0)
+  X(Equal)                     \
+  X(Less)                      \
+  X(Greater)                   \
+  X(LessOrEqual)               \
+  X(GreaterOrEqual)            \
+  X(And)                       \
+  X(Or)                        \
+  X(Xor)                       \
+  X(Not)                       \
+  X(IsNaN)                     \
+  X(IsInf)
 
 /* Where and Expand (math_select.c). */
 #define QI_MATH_SELECT_OPS(X) \
-  X(Where, 0)                 \
-  X(Expand, 0)
+  X(Where)                    \
+  X(Expand)
 
 /* Unary float ops (math_unary.c); Abs, Neg and Sign also take int32 / int64, Clip also int8 / uint8. */
 #define QI_MATH_UNARY_OPS(X) \
-  X(Abs, 0)                  \
-  X(Neg, 0)                  \
-  X(Sign, 0)                 \
-  X(Sqrt, 0)                 \
-  X(Exp, 0)                  \
-  X(Log, 0)                  \
-  X(Reciprocal, 0)           \
-  X(Floor, 0)                \
-  X(Ceil, 0)                 \
-  X(Round, 0)                \
-  X(Relu, 0)                 \
-  X(LeakyRelu, 0)            \
-  X(Clip, 0)                 \
-  X(Sigmoid, 0)              \
-  X(HardSigmoid, 0)          \
-  X(HardSwish, 0)            \
-  X(Tanh, 0)                 \
-  X(Erf, 0)                  \
-  X(Gelu, 0)                 \
-  X(Softplus, 0)             \
-  X(Softsign, 0)             \
-  X(Elu, 0)                  \
-  X(Selu, 0)                 \
-  X(Celu, 0)                 \
-  X(ThresholdedRelu, 0)      \
-  X(Mish, 0)                 \
-  X(Sin, 0)                  \
-  X(Cos, 0)                  \
-  X(Tan, 0)
+  X(Abs)                     \
+  X(Neg)                     \
+  X(Sign)                    \
+  X(Sqrt)                    \
+  X(Exp)                     \
+  X(Log)                     \
+  X(Reciprocal)              \
+  X(Floor)                   \
+  X(Ceil)                    \
+  X(Round)                   \
+  X(Relu)                    \
+  X(LeakyRelu)               \
+  X(Clip)                    \
+  X(Sigmoid)                 \
+  X(HardSigmoid)             \
+  X(HardSwish)               \
+  X(Tanh)                    \
+  X(Erf)                     \
+  X(Gelu)                    \
+  X(Softplus)                \
+  X(Softsign)                \
+  X(Elu)                     \
+  X(Selu)                    \
+  X(Celu)                    \
+  X(ThresholdedRelu)         \
+  X(Mish)                    \
+  X(Sin)                     \
+  X(Cos)                     \
+  X(Tan)
 
-#define QI_MATH_DECLARE(name, flags)                                                       \
+#define QI_MATH_DECLARE(name)                                                             \
   qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err);               \
   qi_status qi_math_##name##_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
 QI_MATH_BINARY_OPS(QI_MATH_DECLARE)
@@ -109,8 +109,16 @@ typedef enum qi_math_binary_op {
 qi_status qi_math_binary_generic(qi_math_binary_op op, const qi_bcast *bc, int a_dtype, const void *a,
                                  int b_dtype, const void *b, void *y, bool fmod, qi_error *err);
 
+/* The arithmetic of a binary node (Add, Sub, Mul, Div, Pow, Mod, PRelu, Max, Min; Sum is Add); false when n is not
+ * one. With qi_math_unary_describe, what evaluates elementwise nodes outside a session (the QDQ pass's tables). */
+bool qi_math_binary_describe(const qi_node *n, qi_math_binary_op *op);
+
 /* The FP32 kernel and parameters of a float unary node (Relu, Sigmoid, HardSwish, Clip with constant bounds,
  * ...); false when n is not one. Used to evaluate such nodes outside a session (the QDQ pass's tables). */
 bool qi_math_unary_describe(qi_graph *g, const qi_node *n, qi_vunary_op *op, qi_f32_unary_params *params);
+/* The FP32 kernel and parameters of the unary function op_type (Sigmoid, Gelu, Clip, ...) with node n's attributes
+ * (Clip's bounds from attributes min / max): the function a quantized lookup node names (QLinearLookup's
+ * `function`). False when op_type is no unary function of this family. */
+bool qi_math_unary_function(const qi_node *n, const char *op_type, qi_vunary_op *op, qi_f32_unary_params *params);
 
 #endif /* QI_MATH_OPS_H */

@@ -8,15 +8,15 @@ qi_status qi_math_Where_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(qi_math_check_arity(g, n, 3, 3, err));
   const qi_tensor *ins[3] = {qi_node_in(g, n, 0), qi_node_in(g, n, 1), qi_node_in(g, n, 2)};
   if (ins[0]->dtype != QINFER_DTYPE_BOOL)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "Where: condition has unsupported dtype %s",
-                   qi_dtype_name(ins[0]->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "condition has unsupported dtype %s",
+                        qi_dtype_name(ins[0]->dtype));
   const size_t es = qi_dtype_size(ins[1]->dtype);
   if (ins[1]->dtype != ins[2]->dtype || !(es == 1 || es == 2 || es == 4 || es == 8))
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "Where: unsupported dtype combination %s and %s",
-                   qi_dtype_name(ins[1]->dtype), qi_dtype_name(ins[2]->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype combination %s and %s",
+                        qi_dtype_name(ins[1]->dtype), qi_dtype_name(ins[2]->dtype));
   int rank;
   int64_t dims[QI_MAX_RANK];
-  QI_CHECK(qi_broadcast_tensors("Where", 3, ins, &rank, dims, err));
+  QI_CHECK(qi_broadcast_tensors(n, 3, ins, &rank, dims, err));
   qi_tensor_set_shape(qi_node_out(g, n, 0), ins[1]->dtype, rank, dims);
   return QINFER_OK;
 }
@@ -69,22 +69,22 @@ qi_status qi_math_Expand_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(qi_math_check_arity(g, n, 2, 2, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *shape = qi_node_in(g, n, 1);
   if (qi_dtype_size(x->dtype) == 0)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "Expand: unsupported dtype %s", qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(x->dtype));
   if (shape->dtype != QINFER_DTYPE_INT64 || shape->rank != 1)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Expand: shape must be a 1-D int64 tensor");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "shape must be a 1-D int64 tensor");
   if (!(shape->flags & QI_TF_CONST) || !shape->data)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "Expand: shape input '%s' must be constant", shape->name);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "shape input '%s' must be constant", shape->name);
   const int64_t count = shape->dims[0];
   if (count > QI_MAX_RANK)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "Expand: rank %lld exceeds %d", (long long)count, QI_MAX_RANK);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "rank %lld exceeds %d", (long long)count, QI_MAX_RANK);
   int64_t target[QI_MAX_RANK];
   if (count) memcpy(target, shape->data, sizeof(int64_t) * (size_t)count);
   for (int64_t i = 0; i < count; i++)
     if (target[i] < 0)
-      return qi_fail(err, QINFER_ERR_SHAPE, "Expand: negative dimension %lld", (long long)target[i]);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "negative dimension %lld", (long long)target[i]);
   int rank;
   int64_t dims[QI_MAX_RANK];
-  QI_CHECK(qi_broadcast_shape("Expand", x->rank, x->dims, (int)count, target, &rank, dims, err));
+  QI_CHECK(qi_broadcast_shape(n, x->rank, x->dims, (int)count, target, &rank, dims, err));
   qi_tensor_set_shape(qi_node_out(g, n, 0), x->dtype, rank, dims);
   return QINFER_OK;
 }

@@ -56,21 +56,21 @@ static const unary_desc descs[] = {
 
 /* Clip's optional min (slot 1) and max (slot 2) inputs from opset 11 on: scalars of the input's dtype. */
 static qi_status check_clip_bounds(qi_graph *g, const qi_node *n, int dtype, qi_error *err) {
-  if (n->n_inputs > 3) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Clip: expected at most 3 inputs");
+  if (n->n_inputs > 3) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected at most 3 inputs");
   if (n->n_inputs > 1 && n->opset < 11)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Clip: min / max inputs need opset 11, node has %d", n->opset);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "min / max inputs need opset 11, node has %d", n->opset);
   for (int i = 1; i < n->n_inputs; i++) {
     const qi_tensor *b = qi_node_in(g, n, i);
     if (!b) continue;
-    if (b->rank < 0) return qi_fail(err, QINFER_ERR_SHAPE, "Clip: input %d has no shape", i);
+    if (b->rank < 0) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input %d has no shape", i);
     if (qi_tensor_numel(b) != 1) {
       char s[128];
-      return qi_fail(err, QINFER_ERR_SHAPE, "Clip: %s must be a scalar, got %s", i == 1 ? "min" : "max",
-                     qi_shape_str(b->rank, b->dims, s, sizeof s));
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "%s must be a scalar, got %s", i == 1 ? "min" : "max",
+                          qi_shape_str(b->rank, b->dims, s, sizeof s));
     }
     if (b->dtype != dtype)
-      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "Clip: unsupported dtype combination %s and %s",
-                     qi_dtype_name(dtype), qi_dtype_name(b->dtype));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype combination %s and %s",
+                          qi_dtype_name(dtype), qi_dtype_name(b->dtype));
   }
   return QINFER_OK;
 }
@@ -78,28 +78,30 @@ static qi_status check_clip_bounds(qi_graph *g, const qi_node *n, int dtype, qi_
 static qi_status unary_infer(qi_graph *g, qi_node *n, qi_error *err, const unary_desc *d) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   if (d->kernel == QI_VUNARY_CLAMP) {
-    if (!x) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Clip: input 0 is missing");
-    if (x->rank < 0) return qi_fail(err, QINFER_ERR_SHAPE, "Clip: input 0 has no shape");
-    if (!qi_node_out(g, n, 0)) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Clip: output 0 is missing");
+    if (!x) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 0 is missing");
+    if (x->rank < 0) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input 0 has no shape");
+    if (!qi_node_out(g, n, 0)) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   } else {
     QI_CHECK(qi_math_check_arity(g, n, 1, 1, err));
   }
   const int dt = x->dtype;
   const bool clip8 = d->kernel == QI_VUNARY_CLAMP && (dt == QINFER_DTYPE_INT8 || dt == QINFER_DTYPE_UINT8);
   if (!(dt == QINFER_DTYPE_FLOAT || clip8 || (d->ints && (dt == QINFER_DTYPE_INT32 || dt == QINFER_DTYPE_INT64))))
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", d->name, qi_dtype_name(dt));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(dt));
   if (d->kernel == QI_VUNARY_CLAMP) QI_CHECK(check_clip_bounds(g, n, dt, err));
   if (d->kernel == QI_VUNARY_GELU) {
     const char *approx = qi_attr_string(n, "approximate", "none");
     if (strcmp(approx, "none") != 0 && strcmp(approx, "tanh") != 0)
-      return qi_fail(err, QINFER_ERR_INVALID_MODEL, "Gelu: unknown approximate '%s'", approx);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown approximate '%s'", approx);
   }
   qi_tensor_set_shape(qi_node_out(g, n, 0), dt, x->rank, x->dims);
   return QINFER_OK;
 }
 
-/* Kernel and parameters of a float unary node, from its attributes (ONNX defaults when absent). */
-static qi_vunary_op unary_params(qi_graph *g, const qi_node *n, const unary_desc *d, qi_f32_unary_params *p) {
+/* Kernel and parameters of a float unary node, from its attributes (ONNX defaults when absent); Clip's bounds from
+ * its inputs from opset 11 on unless clip_attrs. */
+static qi_vunary_op unary_params(qi_graph *g, const qi_node *n, const unary_desc *d, bool clip_attrs,
+                                 qi_f32_unary_params *p) {
   memset(p, 0, sizeof *p);
   switch (d->kernel) {
     case QI_VUNARY_LEAKY_RELU: p->alpha = qi_attr_float(n, "alpha", 0.01f); break;
@@ -117,9 +119,10 @@ static qi_vunary_op unary_params(qi_graph *g, const qi_node *n, const unary_desc
     case QI_VUNARY_GELU:
       return strcmp(qi_attr_string(n, "approximate", "none"), "tanh") == 0 ? QI_VUNARY_GELU_TANH : QI_VUNARY_GELU;
     case QI_VUNARY_CLAMP: {
-      const qi_tensor *lo = qi_node_in(g, n, 1), *hi = qi_node_in(g, n, 2);
-      p->min = n->opset < 11 ? qi_attr_float(n, "min", -FLT_MAX) : lo ? *(const float *)lo->data : -INFINITY;
-      p->max = n->opset < 11 ? qi_attr_float(n, "max", FLT_MAX) : hi ? *(const float *)hi->data : INFINITY;
+      const qi_tensor *lo = clip_attrs ? NULL : qi_node_in(g, n, 1), *hi = clip_attrs ? NULL : qi_node_in(g, n, 2);
+      const bool attrs = clip_attrs || n->opset < 11;
+      p->min = attrs ? qi_attr_float(n, "min", -FLT_MAX) : lo ? *(const float *)lo->data : -INFINITY;
+      p->max = attrs ? qi_attr_float(n, "max", FLT_MAX) : hi ? *(const float *)hi->data : INFINITY;
       break;
     }
     default: break;
@@ -131,7 +134,16 @@ bool qi_math_unary_describe(qi_graph *g, const qi_node *n, qi_vunary_op *op, qi_
   if (n->domain[0]) return false;
   for (size_t i = 0; i < sizeof descs / sizeof descs[0]; i++)
     if (strcmp(descs[i].name, n->op_type) == 0) {
-      *op = unary_params(g, n, &descs[i], params);
+      *op = unary_params(g, n, &descs[i], false, params);
+      return true;
+    }
+  return false;
+}
+
+bool qi_math_unary_function(const qi_node *n, const char *op_type, qi_vunary_op *op, qi_f32_unary_params *params) {
+  for (size_t i = 0; i < sizeof descs / sizeof descs[0]; i++)
+    if (strcmp(descs[i].name, op_type) == 0) {
+      *op = unary_params(NULL, n, &descs[i], true, params);
       return true;
     }
   return false;
@@ -200,14 +212,14 @@ static qi_status unary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const 
     int_unary_int64_t(g, n, op, x->data, y->data, count);
   } else {
     unary_task t = {.x = x->data, .y = y->data};
-    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, &t.params), rt->isa);
+    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, false, &t.params), rt->isa);
     qi_parallel_for(qi_math_pool(ctx), (size_t)count,
                     d->expensive ? QI_MATH_GRAIN_TRANSCENDENTAL : QI_MATH_GRAIN_CHEAP, unary_chunk, &t);
   }
   return QINFER_OK;
 }
 
-#define QI_UNARY_WRAPPERS(name, flags)                                                              \
+#define QI_UNARY_WRAPPERS(name)                                                                     \
   qi_status qi_math_##name##_infer(qi_graph *g, qi_node *n, qi_error *err) {                       \
     return unary_infer(g, n, err, &descs[op_##name]);                                               \
   }                                                                                                 \

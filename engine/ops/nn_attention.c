@@ -48,26 +48,26 @@ static qi_status attn_shape_of(qi_graph *g, const qi_node *n, attn_shape *a, att
   for (int i = 0; i < 3; i++) QI_CHECK(qi_nn_check_float_input(g, n, i, 3, 4, err));
   const qi_tensor *q = qi_node_in(g, n, 0), *k = qi_node_in(g, n, 1), *v = qi_node_in(g, n, 2);
   if (k->rank != q->rank || v->rank != q->rank)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "Q, K and V must have the same rank (%d, %d, %d)", q->rank, k->rank,
-                      v->rank);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "Q, K and V must have the same rank (%d, %d, %d)", q->rank, k->rank,
+                        v->rank);
   a->three_d = q->rank == 3;
   a->batch = (size_t)q->dims[0];
   if (k->dims[0] != q->dims[0] || v->dims[0] != q->dims[0])
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "Q, K and V have different batch sizes");
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "Q, K and V have different batch sizes");
   const int64_t qh = qi_attr_int(n, "q_num_heads", 0), kvh = qi_attr_int(n, "kv_num_heads", 0);
   if (a->three_d) {
     if (qh < 1 || kvh < 1)
-      return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "3-D inputs need q_num_heads and kv_num_heads >= 1");
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "3-D inputs need q_num_heads and kv_num_heads >= 1");
     if (q->dims[2] % qh || k->dims[2] % kvh || v->dims[2] % kvh)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "hidden sizes are not multiples of the head counts");
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "hidden sizes are not multiples of the head counts");
     a->q_heads = (size_t)qh;
     a->kv_heads = (size_t)kvh;
     a->q_len = (size_t)q->dims[1];
     a->kv_len = (size_t)k->dims[1];
-    if (v->dims[1] != k->dims[1]) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "K and V sequence lengths differ");
+    if (v->dims[1] != k->dims[1]) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "K and V sequence lengths differ");
     a->head_size = (size_t)(q->dims[2] / qh);
     if (k->dims[2] / kvh != (int64_t)a->head_size)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "Q and K head sizes differ");
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "Q and K head sizes differ");
     a->v_head_size = (size_t)(v->dims[2] / kvh);
   } else {
     a->q_heads = (size_t)q->dims[1];
@@ -77,15 +77,15 @@ static qi_status attn_shape_of(qi_graph *g, const qi_node *n, attn_shape *a, att
     a->head_size = (size_t)q->dims[3];
     a->v_head_size = (size_t)v->dims[3];
     if (v->dims[1] != k->dims[1] || v->dims[2] != k->dims[2] || k->dims[3] != q->dims[3])
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "K must be [B, kv_heads, kv_len, head_size] and V [B, kv_heads, kv_len, v_head_size]");
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "K must be [B, kv_heads, kv_len, head_size] and V [B, kv_heads, kv_len, v_head_size]");
   }
   if (a->kv_heads == 0 || a->q_heads % a->kv_heads != 0)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "%zu query heads are not a multiple of %zu key/value heads",
-                      a->q_heads, a->kv_heads);
-  if (a->head_size == 0) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "head size is 0");
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "%zu query heads are not a multiple of %zu key/value heads",
+                        a->q_heads, a->kv_heads);
+  if (a->head_size == 0) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "head size is 0");
   const qi_tensor *pk = qi_node_in(g, n, 4), *pv = qi_node_in(g, n, 5);
   if ((pk == NULL) != (pv == NULL))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "past_key and past_value must be given together");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "past_key and past_value must be given together");
   if (pk) {
     QI_CHECK(qi_nn_check_float_input(g, n, 4, 4, 4, err));
     QI_CHECK(qi_nn_check_float_input(g, n, 5, 4, 4, err));
@@ -93,7 +93,7 @@ static qi_status attn_shape_of(qi_graph *g, const qi_node *n, attn_shape *a, att
     if ((size_t)pk->dims[0] != a->batch || (size_t)pk->dims[1] != a->kv_heads || (size_t)pk->dims[3] != a->head_size ||
         (size_t)pv->dims[0] != a->batch || (size_t)pv->dims[1] != a->kv_heads || (size_t)pv->dims[2] != a->past_len ||
         (size_t)pv->dims[3] != a->v_head_size)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "past_key / past_value shapes do not match K / V");
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "past_key / past_value shapes do not match K / V");
   }
   a->total_len = a->past_len + a->kv_len;
   a->q = layout(a->three_d, a->q_heads, a->q_len, a->head_size);
@@ -103,10 +103,10 @@ static qi_status attn_shape_of(qi_graph *g, const qi_node *n, attn_shape *a, att
   const qi_tensor *mask = qi_node_in(g, n, 3);
   if (mask) {
     if (mask->dtype != QINFER_DTYPE_BOOL && mask->dtype != QINFER_DTYPE_FLOAT)
-      return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "attn_mask of type %s; only bool and float are supported",
-                        qi_dtype_name(mask->dtype));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "attn_mask of type %s; only bool and float are supported",
+                          qi_dtype_name(mask->dtype));
     if (mask->rank < 1 || mask->rank > 4)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "attn_mask has rank %d, expected 1..4", mask->rank);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "attn_mask has rank %d, expected 1..4", mask->rank);
     a->has_mask = true;
     a->mask_is_bool = mask->dtype == QINFER_DTYPE_BOOL;
     const size_t full[4] = {a->batch, a->q_heads, a->q_len, a->total_len};
@@ -115,8 +115,8 @@ static qi_status attn_shape_of(qi_graph *g, const qi_node *n, attn_shape *a, att
       const int mi = i - (4 - mask->rank);
       const size_t d = mi >= 0 ? (size_t)mask->dims[mi] : 1;
       if (d != 1 && d != full[i])
-        return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "attn_mask dimension %d (%zu) does not broadcast to %zu", mi, d,
-                          full[i]);
+        return qi_node_fail(err, QINFER_ERR_SHAPE, n, "attn_mask dimension %d (%zu) does not broadcast to %zu", mi, d,
+                            full[i]);
       a->mask_stride[i] = d == 1 ? 0 : stride;
       stride *= d;
     }
@@ -126,7 +126,7 @@ static qi_status attn_shape_of(qi_graph *g, const qi_node *n, attn_shape *a, att
   p->causal = qi_attr_int(n, "is_causal", 0) != 0;
   const int64_t mode = qi_attr_int(n, "qk_matmul_output_mode", 0);
   if (mode < 0 || mode > 3 || p->softcap < 0.0f || !isfinite(p->scale))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "qk_matmul_output_mode, softcap or scale out of range");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "qk_matmul_output_mode, softcap or scale out of range");
   p->qk_mode = (int)mode;
   return QINFER_OK;
 }
@@ -136,7 +136,7 @@ qi_status qi_nn_attention_infer(qi_graph *g, qi_node *n, qi_error *err) {
   attn_params p;
   QI_CHECK(attn_shape_of(g, n, &a, &p, err));
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   if (a.three_d) {
     const int64_t dims[3] = {(int64_t)a.batch, (int64_t)a.q_len, (int64_t)(a.q_heads * a.v_head_size)};
     qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, 3, dims);
@@ -161,7 +161,7 @@ typedef struct attn_state {
 
 qi_status qi_nn_attention_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   attn_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   QI_CHECK(attn_shape_of(g, n, &s->a, &s->p, err));
   rt->scratch_bytes = s->a.batch * s->a.q_heads * s->a.q_len * s->a.total_len * sizeof(float);

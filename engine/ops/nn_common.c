@@ -1,43 +1,32 @@
 #include "engine/ops/nn_common.h"
 
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
-
-qi_status qi_nn_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...) {
-  char msg[QI_ERROR_MSG_SIZE];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return qi_fail(err, code, "%s node '%s': %s", n->op_type, n->name ? n->name : "", msg);
-}
 
 qi_status qi_nn_check_float_input(qi_graph *g, const qi_node *n, int i, int min_rank, int max_rank, qi_error *err) {
   const qi_tensor *t = qi_node_in(g, n, i);
-  if (!t) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "input %d is missing", i);
+  if (!t) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input %d is missing", i);
   if (t->dtype != QINFER_DTYPE_FLOAT)
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "input %d ('%s') has type %s; only float is supported", i,
-                      t->name, qi_dtype_name(t->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "input %d ('%s') has type %s; only float is supported", i,
+                        t->name, qi_dtype_name(t->dtype));
   if (t->rank < min_rank || t->rank > max_rank)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "input %d ('%s') has rank %d, expected %d..%d", i, t->name, t->rank,
-                      min_rank, max_rank);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input %d ('%s') has rank %d, expected %d..%d", i, t->name, t->rank,
+                        min_rank, max_rank);
   return QINFER_OK;
 }
 
 qi_status qi_nn_conv_group(const qi_node *n, const qi_tensor *x, const qi_tensor *w, int64_t *group, qi_error *err) {
   if (w->rank != x->rank)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
   *group = qi_attr_int(n, "group", 1);
   if (*group < 1 || *group > x->dims[1])
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "group %lld is out of range", (long long)*group);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "group %lld is out of range", (long long)*group);
   if (x->dims[1] != w->dims[1] * *group)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "input has %lld channels but weights expect %lld x group %lld",
-                      (long long)x->dims[1], (long long)w->dims[1], (long long)*group);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input has %lld channels but weights expect %lld x group %lld",
+                        (long long)x->dims[1], (long long)w->dims[1], (long long)*group);
   if (w->dims[0] < 1 || w->dims[0] % *group != 0)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "%lld output channels are not a multiple of group %lld",
-                      (long long)w->dims[0], (long long)*group);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "%lld output channels are not a multiple of group %lld",
+                        (long long)w->dims[0], (long long)*group);
   return QINFER_OK;
 }
 
@@ -51,11 +40,11 @@ static qi_status read_ints(const qi_node *n, const char *name, int count, int64_
     return QINFER_OK;
   }
   if (got != count)
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute %s has %d values, expected %d", name, got, count);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute %s has %d values, expected %d", name, got, count);
   for (int i = 0; i < count; i++) {
     if (vals[i] < min_value || vals[i] > (int64_t)1 << 31)
-      return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute %s[%d] = %lld is out of range", name, i,
-                        (long long)vals[i]);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute %s[%d] = %lld is out of range", name, i,
+                          (long long)vals[i]);
     out[i] = vals[i];
   }
   return QINFER_OK;
@@ -65,8 +54,8 @@ qi_status qi_nn_read_window_attrs(const qi_node *n, int spatial, const int64_t *
                                   qi_nn_window_attrs *w, qi_error *err) {
   memset(w, 0, sizeof *w);
   if (spatial < 1 || spatial > QI_NN_MAX_SPATIAL)
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "%d spatial dimensions; 1 to %d are supported", spatial,
-                      QI_NN_MAX_SPATIAL);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "%d spatial dimensions; 1 to %d are supported", spatial,
+                        QI_NN_MAX_SPATIAL);
   w->spatial = spatial;
   const int64_t *ks;
   const int n_ks = qi_attr_ints(n, "kernel_shape", &ks);
@@ -74,25 +63,25 @@ qi_status qi_nn_read_window_attrs(const qi_node *n, int spatial, const int64_t *
     for (int i = 0; i < spatial; i++) w->kernel[i] = weight_kernel[i];
     if (n_ks >= 0) {
       if (n_ks != spatial)
-        return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "kernel_shape has %d values, expected %d", n_ks, spatial);
+        return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "kernel_shape has %d values, expected %d", n_ks, spatial);
       for (int i = 0; i < spatial; i++)
         if (ks[i] != weight_kernel[i])
-          return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "kernel_shape[%d] = %lld does not match the weights (%lld)", i,
-                            (long long)ks[i], (long long)weight_kernel[i]);
+          return qi_node_fail(err, QINFER_ERR_SHAPE, n, "kernel_shape[%d] = %lld does not match the weights (%lld)", i,
+                              (long long)ks[i], (long long)weight_kernel[i]);
     }
   } else {
-    if (n_ks < 0) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute kernel_shape is required");
+    if (n_ks < 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute kernel_shape is required");
     QI_CHECK(read_ints(n, "kernel_shape", spatial, 1, 1, w->kernel, err));
   }
   for (int i = 0; i < spatial; i++)
     if (w->kernel[i] < 1)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "kernel size %lld must be positive", (long long)w->kernel[i]);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "kernel size %lld must be positive", (long long)w->kernel[i]);
   QI_CHECK(read_ints(n, "strides", spatial, 1, 1, w->stride, err));
   QI_CHECK(read_ints(n, "dilations", spatial, 1, 1, w->dilation, err));
   if (!allow_dilations)
     for (int i = 0; i < spatial; i++)
       if (w->dilation[i] != 1)
-        return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "dilations are not supported for this op / opset");
+        return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "dilations are not supported for this op / opset");
   int64_t pads[2 * QI_NN_MAX_SPATIAL];
   QI_CHECK(read_ints(n, "pads", 2 * spatial, 0, 0, pads, err));
   for (int i = 0; i < spatial; i++) {
@@ -104,7 +93,7 @@ qi_status qi_nn_read_window_attrs(const qi_node *n, int spatial, const int64_t *
   else if (strcmp(ap, "SAME_UPPER") == 0) w->auto_pad = QI_AUTO_PAD_SAME_UPPER;
   else if (strcmp(ap, "SAME_LOWER") == 0) w->auto_pad = QI_AUTO_PAD_SAME_LOWER;
   else if (strcmp(ap, "VALID") == 0) w->auto_pad = QI_AUTO_PAD_VALID;
-  else return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "auto_pad '%s' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID", ap);
+  else return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "auto_pad '%s' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID", ap);
   return QINFER_OK;
 }
 
@@ -112,7 +101,7 @@ qi_status qi_nn_window_output(const qi_node *n, qi_nn_window_attrs *w, const int
                               int64_t *out, qi_error *err) {
   for (int i = 0; i < w->spatial; i++) {
     const int64_t dk = (w->kernel[i] - 1) * w->dilation[i] + 1, s = w->stride[i];
-    if (in[i] < 1) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "spatial dimension %d is empty", i);
+    if (in[i] < 1) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "spatial dimension %d is empty", i);
     switch (w->auto_pad) {
       case QI_AUTO_PAD_SAME_UPPER:
       case QI_AUTO_PAD_SAME_LOWER: {
@@ -129,9 +118,9 @@ qi_status qi_nn_window_output(const qi_node *n, qi_nn_window_attrs *w, const int
     }
     const int64_t padded = in[i] + w->pad_begin[i] + w->pad_end[i];
     if (padded < dk)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n,
-                        "window of %lld (kernel %lld, dilation %lld) is larger than the padded input %lld on axis %d",
-                        (long long)dk, (long long)w->kernel[i], (long long)w->dilation[i], (long long)padded, i);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n,
+                          "window of %lld (kernel %lld, dilation %lld) is larger than the padded input %lld on axis %d",
+                          (long long)dk, (long long)w->kernel[i], (long long)w->dilation[i], (long long)padded, i);
     if (ceil_mode) {
       out[i] = (padded - dk + s - 1) / s + 1;
       if ((out[i] - 1) * s >= in[i] + w->pad_begin[i]) out[i]--;

@@ -11,10 +11,6 @@
 #include "kernels/f32-im2col/window2d.h"
 #include "kernels/f32-im2col/windownd.h"
 
-/* qi_fail with "<op_type> node '<name>': " in front of the message. */
-qi_status qi_nn_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 /* Checks that input i exists, is float and has a rank in [min_rank, max_rank]. */
 qi_status qi_nn_check_float_input(qi_graph *g, const qi_node *n, int i, int min_rank, int max_rank, qi_error *err);
 

@@ -51,8 +51,8 @@ static qi_status read_conv(qi_graph *g, const qi_node *n, conv_attrs *a, int64_t
   if (b) {
     QI_CHECK(qi_nn_check_float_input(g, n, 2, 1, 1, err));
     if (b->dims[0] != w->dims[0])
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "bias has %lld values for %lld output channels",
-                        (long long)b->dims[0], (long long)w->dims[0]);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "bias has %lld values for %lld output channels",
+                          (long long)b->dims[0], (long long)w->dims[0]);
   }
   const int spatial = x->rank - 2;
   QI_CHECK(qi_nn_read_window_attrs(n, spatial, w->dims + 2, true, &a->win, err));
@@ -65,7 +65,7 @@ qi_status qi_nn_conv_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(read_conv(g, n, &a, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1);
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   int64_t dims[QI_MAX_RANK] = {x->dims[0], w->dims[0]};
   for (int i = 0; i < x->rank - 2; i++) dims[2 + i] = out_sp[i];
   qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, x->rank, dims);
@@ -101,7 +101,7 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   QI_CHECK(read_conv(g, n, &a, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
   conv_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   s->nd = a.win.spatial > 2;
   qi_nn_windownd(&a.win, x->dims + 2, out_sp, &s->geomnd);
@@ -141,7 +141,7 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   size_t scratch_floats = s->path == CONV_IM2COL ? s->k_g * s->tile : 0;
   if (constant) {
     s->packed = malloc(conv_packed_floats(s) * sizeof(float));
-    if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
+    if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     conv_pack(s, w->data, b ? b->data : NULL, s->packed);
     rt->const_inputs_packed = true;
   } else {

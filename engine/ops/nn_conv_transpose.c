@@ -34,21 +34,21 @@ static qi_status read_convt(qi_graph *g, const qi_node *n, qi_nn_window_attrs *w
   QI_CHECK(qi_nn_check_float_input(g, n, 1, 3, 2 + QI_NN_MAX_SPATIAL, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
   if (w->rank != x->rank)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "weights have rank %d but the input has rank %d", w->rank, x->rank);
   *group = qi_attr_int(n, "group", 1);
   if (*group < 1 || *group > x->dims[1] || x->dims[1] % *group != 0)
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "group %lld does not divide %lld input channels",
-                      (long long)*group, (long long)x->dims[1]);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "group %lld does not divide %lld input channels",
+                        (long long)*group, (long long)x->dims[1]);
   if (w->dims[0] != x->dims[1])
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights are for %lld input channels, the input has %lld",
-                      (long long)w->dims[0], (long long)x->dims[1]);
-  if (w->dims[1] < 1) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "weights have no output channels");
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "weights are for %lld input channels, the input has %lld",
+                        (long long)w->dims[0], (long long)x->dims[1]);
+  if (w->dims[1] < 1) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "weights have no output channels");
   const int64_t out_c = w->dims[1] * *group;
   if (b) {
     QI_CHECK(qi_nn_check_float_input(g, n, 2, 1, 1, err));
     if (b->dims[0] != out_c)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "bias has %lld values for %lld output channels",
-                        (long long)b->dims[0], (long long)out_c);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "bias has %lld values for %lld output channels",
+                          (long long)b->dims[0], (long long)out_c);
   }
   const int spatial = x->rank - 2;
   QI_CHECK(qi_nn_read_window_attrs(n, spatial, w->dims + 2, true, win, err));
@@ -57,28 +57,28 @@ static qi_status read_convt(qi_graph *g, const qi_node *n, qi_nn_window_attrs *w
   int cnt = qi_attr_ints(n, "output_padding", &vals);
   if (cnt >= 0) {
     if (cnt != spatial)
-      return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output_padding has %d values, expected %d", cnt, spatial);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output_padding has %d values, expected %d", cnt, spatial);
     for (int i = 0; i < spatial; i++) {
       out_pad[i] = vals[i];
       if (vals[i] < 0 || (vals[i] >= win->stride[i] && vals[i] >= win->dilation[i]))
-        return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output_padding[%d] = %lld must be below the stride", i,
-                          (long long)vals[i]);
+        return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output_padding[%d] = %lld must be below the stride", i,
+                            (long long)vals[i]);
     }
   }
   const int64_t *shape_attr;
   const int n_shape = qi_attr_ints(n, "output_shape", &shape_attr);
   if (n_shape >= 0 && n_shape != spatial && n_shape != spatial + 2)
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output_shape has %d values, expected %d", n_shape, spatial);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output_shape has %d values, expected %d", n_shape, spatial);
   for (int i = 0; i < spatial; i++) {
     const int64_t in = x->dims[2 + i], s = win->stride[i];
     const int64_t dk = (win->kernel[i] - 1) * win->dilation[i] + 1;
     const int64_t full = s * (in - 1) + out_pad[i] + dk; /* output size without padding */
-    if (in < 1) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "spatial dimension %d is empty", i);
+    if (in < 1) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "spatial dimension %d is empty", i);
     if (n_shape >= 0 || win->auto_pad == QI_AUTO_PAD_SAME_UPPER || win->auto_pad == QI_AUTO_PAD_SAME_LOWER) {
       const bool explicit_shape = n_shape >= 0;
       out_sp[i] = explicit_shape ? shape_attr[n_shape == spatial ? i : i + 2] : in * s;
       if (out_sp[i] < 1 || out_sp[i] > ((int64_t)1 << 40))
-        return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "output_shape[%d] = %lld is out of range", i, (long long)out_sp[i]);
+        return qi_node_fail(err, QINFER_ERR_SHAPE, n, "output_shape[%d] = %lld is out of range", i, (long long)out_sp[i]);
       int64_t total = full - out_sp[i];
       if (total < 0) total = 0;
       const int64_t small = total / 2, large = total - small;
@@ -91,7 +91,7 @@ static qi_status read_convt(qi_graph *g, const qi_node *n, qi_nn_window_attrs *w
       if (win->auto_pad == QI_AUTO_PAD_VALID) win->pad_begin[i] = win->pad_end[i] = 0;
       out_sp[i] = full - win->pad_begin[i] - win->pad_end[i];
       if (out_sp[i] < 1)
-        return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "pads leave an empty output on axis %d", i);
+        return qi_node_fail(err, QINFER_ERR_SHAPE, n, "pads leave an empty output on axis %d", i);
     }
   }
   return QINFER_OK;
@@ -103,7 +103,7 @@ qi_status qi_nn_conv_transpose_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(read_convt(g, n, &win, &group, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1);
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   int64_t dims[QI_MAX_RANK] = {x->dims[0], w->dims[1] * group};
   for (int i = 0; i < x->rank - 2; i++) dims[2 + i] = out_sp[i];
   qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, x->rank, dims);
@@ -129,7 +129,7 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, 
   QI_CHECK(read_convt(g, n, &win, &group, out_sp, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1);
   convt_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   /* the output is the forward conv's input */
   s->nd = win.spatial > 2;
@@ -149,7 +149,7 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, 
   size_t scratch_floats = s->m_g * s->in_hw;
   if (w->flags & QI_TF_CONST) {
     s->packed = malloc(s->groups * s->group_floats * sizeof(float));
-    if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
+    if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     convt_pack(s, w->data, s->packed);
   } else {
     scratch_floats += s->groups * s->group_floats;

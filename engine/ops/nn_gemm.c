@@ -39,16 +39,16 @@ static qi_status gemm_check(qi_graph *g, const qi_node *n, size_t *m, size_t *k,
   const int64_t M = ta ? a->dims[1] : a->dims[0], K = ta ? a->dims[0] : a->dims[1];
   const int64_t Kb = tb ? b->dims[1] : b->dims[0], N = tb ? b->dims[0] : b->dims[1];
   if (K != Kb)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "inner dimensions differ: A' is %lldx%lld, B' is %lldx%lld",
-                      (long long)M, (long long)K, (long long)Kb, (long long)N);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "inner dimensions differ: A' is %lldx%lld, B' is %lldx%lld",
+                        (long long)M, (long long)K, (long long)Kb, (long long)N);
   if (c) {
     QI_CHECK(qi_nn_check_float_input(g, n, 2, 0, 2, err));
     const int64_t want[2] = {M, N};
     for (int i = 0; i < c->rank; i++) {
       const int64_t d = c->dims[i], target = want[2 - c->rank + i];
       if (d != 1 && d != target)
-        return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "C dimension %d (%lld) does not broadcast to [%lld, %lld]", i,
-                          (long long)d, (long long)M, (long long)N);
+        return qi_node_fail(err, QINFER_ERR_SHAPE, n, "C dimension %d (%lld) does not broadcast to [%lld, %lld]", i,
+                            (long long)d, (long long)M, (long long)N);
     }
   }
   *m = (size_t)M;
@@ -61,7 +61,7 @@ qi_status qi_nn_gemm_infer(qi_graph *g, qi_node *n, qi_error *err) {
   size_t m = 0, k = 0, nn = 0;
   QI_CHECK(gemm_check(g, n, &m, &k, &nn, err));
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   const int64_t dims[2] = {(int64_t)m, (int64_t)nn};
   qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, 2, dims);
   return QINFER_OK;
@@ -94,11 +94,11 @@ static void c_shape(const qi_tensor *c, size_t *rows, size_t *cols) {
 static qi_status gemm_prepare_xw(qi_node *n, gemm_state *s, const qi_tensor *b, const qi_tensor *c, qi_error *err) {
   const qi_f32_gemm_config *cfg = s->cfg;
   s->packed = malloc(qi_f32_gemm_packed_floats(s->n, s->k, cfg->xw_nr, cfg->xw_kr) * sizeof(float));
-  if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing B");
+  if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing B");
   float *bias = NULL;
   if (s->c_rows == 1 && (c->flags & QI_TF_CONST)) {
     bias = malloc(s->n * sizeof(float));
-    if (!bias) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+    if (!bias) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
     const float *cv = c->data;
     for (size_t j = 0; j < s->n; j++) bias[j] = s->beta * cv[s->c_cols == 1 ? 0 : j];
     s->c_rows = s->c_cols = 0;
@@ -126,7 +126,7 @@ static qi_status gemm_prepare_wx(qi_node *n, qi_node_rt *rt, gemm_state *s, cons
   size_t scratch = s->trans_b ? s->k * s->n : 0;
   if (a->flags & QI_TF_CONST) {
     s->packed = malloc(packed_floats * sizeof(float));
-    if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing A");
+    if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing A");
     gemm_pack_a(s, a->data, s->packed);
   } else {
     scratch += packed_floats;
@@ -139,14 +139,14 @@ static qi_status gemm_prepare_wx(qi_node *n, qi_node_rt *rt, gemm_state *s, cons
 static qi_status gemm_copy_c(qi_node *n, gemm_state *s, const qi_tensor *c, qi_error *err) {
   if (!s->c_rows || !(c->flags & QI_TF_CONST)) return QINFER_OK;
   s->c_copy = malloc(s->c_rows * s->c_cols * sizeof(float));
-  if (!s->c_copy) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s->c_copy) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   memcpy(s->c_copy, c->data, s->c_rows * s->c_cols * sizeof(float));
   return QINFER_OK;
 }
 
 qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   gemm_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   QI_CHECK(gemm_check(g, n, &s->m, &s->k, &s->n, err));
   s->cfg = qi_f32_gemm_config_get(rt->isa);

@@ -42,8 +42,8 @@ static qi_status matmul_shape_of(qi_graph *g, const qi_node *n, matmul_shape *s,
   const int64_t K = a->dims[a->rank - 1];
   const int64_t Kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
   if (K != Kb)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "inner dimensions differ (%lld vs %lld)", (long long)K,
-                      (long long)Kb);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "inner dimensions differ (%lld vs %lld)", (long long)K,
+                        (long long)Kb);
   s->k = (size_t)K;
   s->m = a->rank == 1 ? 1 : (size_t)a->dims[a->rank - 2];
   s->n = b->rank == 1 ? 1 : (size_t)b->dims[b->rank - 1];
@@ -53,8 +53,8 @@ static qi_status matmul_shape_of(qi_graph *g, const qi_node *n, matmul_shape *s,
     const int ia = i - (s->batch_rank - ra), ib = i - (s->batch_rank - rb);
     const int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
     if (da != db && da != 1 && db != 1)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "batch dimensions %lld and %lld do not broadcast", (long long)da,
-                        (long long)db);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "batch dimensions %lld and %lld do not broadcast", (long long)da,
+                          (long long)db);
     s->batch[i] = da == 1 ? db : da;
   }
   s->out_rank = 0;
@@ -68,7 +68,7 @@ qi_status qi_nn_matmul_infer(qi_graph *g, qi_node *n, qi_error *err) {
   matmul_shape s;
   QI_CHECK(matmul_shape_of(g, n, &s, err));
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, s.out_rank, s.out);
   return QINFER_OK;
 }
@@ -127,7 +127,7 @@ static void matmul_offsets(matmul_state *s, const qi_tensor *a, const qi_tensor 
 
 qi_status qi_nn_matmul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   matmul_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   QI_CHECK(matmul_shape_of(g, n, &s->shape, err));
   const matmul_shape *sh = &s->shape;
@@ -144,11 +144,11 @@ qi_status qi_nn_matmul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error
   else s->packed_floats = sh->k ? qi_f32_gemm_packed_floats(sh->m ? sh->m : 1, sh->k, s->cfg->mr, s->cfg->kr) : 0;
   s->w_off = malloc((s->problems + 1) * sizeof(size_t));
   s->x_off = malloc((s->problems + 1) * sizeof(size_t));
-  if (!s->w_off || !s->x_off) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s->w_off || !s->x_off) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   matmul_offsets(s, a, b);
   if (sh->k && sh->m && (s->xw || a_const)) {
     s->packed = malloc(s->packed_count * s->packed_floats * sizeof(float));
-    if (!s->packed) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
+    if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     pack_all(s, packed_t->data, s->packed);
   } else if (sh->k && sh->m) {
     rt->scratch_bytes = s->packed_count * s->packed_floats * sizeof(float);

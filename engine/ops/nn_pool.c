@@ -22,11 +22,11 @@ qi_status qi_nn_global_pool_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(qi_nn_check_float_input(g, n, 0, 3, QI_MAX_RANK, err));
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   int64_t dims[QI_MAX_RANK];
   for (int i = 0; i < x->rank; i++) dims[i] = i < 2 ? x->dims[i] : 1;
   for (int i = 2; i < x->rank; i++)
-    if (x->dims[i] < 1) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "spatial dimension %d is empty", i);
+    if (x->dims[i] < 1) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "spatial dimension %d is empty", i);
   qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, x->rank, dims);
   return QINFER_OK;
 }
@@ -80,11 +80,11 @@ typedef struct pool_state {
 
 static qi_status pool_input(qi_graph *g, const qi_node *n, pool_kind kind, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
-  if (!x) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 0 is missing");
+  if (!x) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 0 is missing");
   if (kind == POOL_MAX && (x->dtype == QINFER_DTYPE_INT8 || x->dtype == QINFER_DTYPE_UINT8)) {
     if (x->rank < 3 || x->rank > 2 + QI_NN_MAX_SPATIAL)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "input 0 ('%s') has rank %d, expected 3..%d", x->name, x->rank,
-                        2 + QI_NN_MAX_SPATIAL);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input 0 ('%s') has rank %d, expected 3..%d", x->name, x->rank,
+                          2 + QI_NN_MAX_SPATIAL);
     return QINFER_OK;
   }
   return qi_nn_check_float_input(g, n, 0, 3, 2 + QI_NN_MAX_SPATIAL, err);
@@ -95,21 +95,21 @@ static qi_status pool_geometry(qi_graph *g, const qi_node *n, pool_state *s, int
   QI_CHECK(pool_input(g, n, s->kind, err));
   const qi_tensor *x = qi_node_in(g, n, 0);
   if (n->n_outputs > (s->kind == POOL_MAX ? 2 : 1))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "%d outputs, expected at most %d", n->n_outputs,
-                      s->kind == POOL_MAX ? 2 : 1);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%d outputs, expected at most %d", n->n_outputs,
+                        s->kind == POOL_MAX ? 2 : 1);
   s->dtype = x->dtype;
   s->indices = s->kind == POOL_MAX && qi_node_out(g, n, 1);
   const int64_t storage_order = qi_attr_int(n, "storage_order", 0);
   if (storage_order != 0 && storage_order != 1)
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "storage_order must be 0 or 1");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "storage_order must be 0 or 1");
   s->column_major = storage_order == 1;
   const int64_t ceil_mode = qi_attr_int(n, "ceil_mode", 0), cip = qi_attr_int(n, "count_include_pad", 0);
   if ((ceil_mode != 0 && ceil_mode != 1) || (cip != 0 && cip != 1))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "ceil_mode and count_include_pad must be 0 or 1");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "ceil_mode and count_include_pad must be 0 or 1");
   s->count_include_pad = cip != 0;
   const int64_t p = qi_attr_int(n, "p", 2);
   if (s->kind == POOL_LP && (p < 1 || p > 64))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "p = %lld must be in 1..64", (long long)p);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "p = %lld must be in 1..64", (long long)p);
   s->p = (float)p;
   const int dilation_opset = s->kind == POOL_MAX ? 10 : s->kind == POOL_LP ? 18 : 19;
   qi_nn_window_attrs win;
@@ -133,7 +133,7 @@ qi_status qi_nn_pool_infer(qi_graph *g, qi_node *n, qi_error *err) {
   int64_t dims[QI_MAX_RANK];
   QI_CHECK(pool_geometry(g, n, &s, dims, err));
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   const int rank = qi_node_in(g, n, 0)->rank;
   qi_tensor_set_shape(y, s.dtype, rank, dims);
   if (s.indices) qi_tensor_set_shape(qi_node_out(g, n, 1), QINFER_DTYPE_INT64, rank, dims);
@@ -142,7 +142,7 @@ qi_status qi_nn_pool_infer(qi_graph *g, qi_node *n, qi_error *err) {
 
 qi_status qi_nn_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   pool_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   int64_t dims[QI_MAX_RANK];
   QI_CHECK(pool_geometry(g, n, s, dims, err));

@@ -1,19 +1,26 @@
+/* The nn op family: one row per op with its flags (engine/op.h); the code lives in nn_<name>.c. */
 #include "engine/ops/nn_ops.h"
 
-#define QI_NN_OP(type, name, flags) \
-  {type, "", qi_nn_##name##_infer, qi_nn_##name##_prepare, qi_nn_##name##_run, qi_nn_##name##_release, flags}
-
-/* Each entry: {op_type, domain, infer, prepare, run, release, flags}; the code lives in nn_<name>.c. */
 const qi_op qi_ops_nn[] = {
-    QI_NN_OP("Conv", conv, QI_OPF_FUSE_ACT),
-    QI_NN_OP("ConvTranspose", conv_transpose, 0),
-    QI_NN_OP("Gemm", gemm, QI_OPF_FUSE_ACT),
-    QI_NN_OP("MatMul", matmul, 0),
-    QI_NN_OP("GlobalAveragePool", global_pool, 0),
-    QI_NN_OP("GlobalMaxPool", global_pool, 0),
-    QI_NN_OP("AveragePool", pool, 0),
-    QI_NN_OP("MaxPool", pool, 0),
-    QI_NN_OP("LpPool", pool, 0),
-    QI_NN_OP("Attention", attention, 0),
+    QI_OP("Conv", "", qi_nn_conv_infer, qi_nn_conv_prepare, qi_nn_conv_run, qi_nn_conv_release,
+          QI_OPF_FUSE_ACT | QI_OPF_QUANT_LINEAR),
+    QI_OP("ConvTranspose", "", qi_nn_conv_transpose_infer, qi_nn_conv_transpose_prepare, qi_nn_conv_transpose_run,
+          qi_nn_conv_transpose_release, 0),
+    QI_OP("Gemm", "", qi_nn_gemm_infer, qi_nn_gemm_prepare, qi_nn_gemm_run, qi_nn_gemm_release,
+          QI_OPF_FUSE_ACT | QI_OPF_QUANT_LINEAR),
+    QI_OP("MatMul", "", qi_nn_matmul_infer, qi_nn_matmul_prepare, qi_nn_matmul_run, qi_nn_matmul_release,
+          QI_OPF_QUANT_LINEAR),
+    QI_OP("GlobalAveragePool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
+          qi_nn_global_pool_release, QI_OPF_QUANT_POOL),
+    QI_OP("GlobalMaxPool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
+          qi_nn_global_pool_release, 0),
+    QI_OP("AveragePool", "", qi_nn_pool_infer, qi_nn_pool_prepare, qi_nn_pool_run, qi_nn_pool_release,
+          QI_OPF_QUANT_POOL),
+    /* MaxPool also runs on uint8 / int8 */
+    QI_OP("MaxPool", "", qi_nn_pool_infer, qi_nn_pool_prepare, qi_nn_pool_run, qi_nn_pool_release,
+          QI_OPF_VALUE_PRESERVING),
+    QI_OP("LpPool", "", qi_nn_pool_infer, qi_nn_pool_prepare, qi_nn_pool_run, qi_nn_pool_release, 0),
+    QI_OP("Attention", "", qi_nn_attention_infer, qi_nn_attention_prepare, qi_nn_attention_run,
+          qi_nn_attention_release, 0),
     {0},
 };

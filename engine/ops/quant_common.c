@@ -30,31 +30,31 @@ qi_status qi_qparams_check_shapes(qi_graph *g, const qi_node *n, int scale_slot,
                                   int64_t axis, int dflt_dtype, qi_error *err) {
   const qi_tensor *s = qi_node_in(g, n, scale_slot);
   const qi_tensor *z = zp_slot >= 0 ? qi_node_in(g, n, zp_slot) : NULL;
-  if (!s) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale input %d is missing", scale_slot);
+  if (!s) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale input %d is missing", scale_slot);
   if (s->dtype != QINFER_DTYPE_FLOAT)
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "scale '%s' has type %s; only float scales are supported", s->name,
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "scale '%s' has type %s; only float scales are supported", s->name,
                    qi_dtype_name(s->dtype));
   const int64_t count = qi_tensor_numel(s);
   if (s->rank > 1 || count < 1)
-    return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "scale '%s' must be a scalar or a 1-D tensor, not rank %d with %lld values",
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "scale '%s' must be a scalar or a 1-D tensor, not rank %d with %lld values",
                    s->name, s->rank, (long long)count);
   if (z) {
     if (!is_qtype(z->dtype))
-      return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "zero point '%s' has type %s; uint8, int8 or int32 expected",
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "zero point '%s' has type %s; uint8, int8 or int32 expected",
                      z->name, qi_dtype_name(z->dtype));
     if (qi_tensor_numel(z) != count || z->rank != s->rank)
-      return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has %lld values but scale '%s' has %lld", z->name,
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has %lld values but scale '%s' has %lld", z->name,
                      (long long)qi_tensor_numel(z), s->name, (long long)count);
   }
   (void)dflt_dtype;
   if (s->rank == 1 && count > 1) {
-    if (!data) return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "per-axis scale '%s' without a data tensor", s->name);
+    if (!data) return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "per-axis scale '%s' without a data tensor", s->name);
     const int64_t a = axis < 0 ? axis + data->rank : axis;
     if (a < 0 || a >= data->rank)
-      return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "axis %lld is out of range for rank %d", (long long)axis,
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "axis %lld is out of range for rank %d", (long long)axis,
                      data->rank);
     if (data->dims[a] != count)
-      return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "scale '%s' has %lld values but axis %lld of '%s' has length %lld",
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "scale '%s' has %lld values but axis %lld of '%s' has length %lld",
                      s->name, (long long)count, (long long)a, data->name, (long long)data->dims[a]);
   }
   return QINFER_OK;
@@ -66,9 +66,9 @@ qi_status qi_qparams_read(qi_graph *g, const qi_node *n, int scale_slot, int zp_
   const qi_tensor *s = qi_node_in(g, n, scale_slot);
   const qi_tensor *z = zp_slot >= 0 ? qi_node_in(g, n, zp_slot) : NULL;
   if (require_const && (!(s->flags & QI_TF_CONST) || (z && !(z->flags & QI_TF_CONST))))
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "scale '%s' and its zero point must be constants", s->name);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "scale '%s' and its zero point must be constants", s->name);
   if (!s->data || (z && !z->data))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale '%s' or its zero point has no value", s->name);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale '%s' or its zero point has no value", s->name);
   out->count = qi_tensor_numel(s);
   out->axis = -1;
   if (out->count > 1) out->axis = (int)(axis < 0 ? axis + data->rank : axis);
@@ -78,11 +78,11 @@ qi_status qi_qparams_read(qi_graph *g, const qi_node *n, int scale_slot, int zp_
   for (int64_t i = 0; i < out->count; i++) {
     const float v = out->scale[i];
     if (!isfinite(v) || v <= 0.0f)
-      return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "scale '%s'[%lld] is %g; scales must be finite and > 0", s->name,
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "scale '%s'[%lld] is %g; scales must be finite and > 0", s->name,
                      (long long)i, (double)v);
   }
   if (data && data->dtype != out->dtype && is_qtype(data->dtype) && data->dtype != QINFER_DTYPE_FLOAT)
-    return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point of '%s' has type %s but the data has type %s", s->name,
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point of '%s' has type %s but the data has type %s", s->name,
                    qi_dtype_name(out->dtype), qi_dtype_name(data->dtype));
   return QINFER_OK;
 }

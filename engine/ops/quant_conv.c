@@ -119,18 +119,18 @@ typedef struct qconv_attrs {
 static qi_status read_qconv(qi_graph *g, const qi_node *n, qconv_slots sl, qconv_attrs *a, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, sl.x), *w = qi_node_in(g, n, sl.w);
   const qi_tensor *b = sl.b >= 0 ? qi_node_in(g, n, sl.b) : NULL;
-  if (!x || !w) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "input x or w is missing");
+  if (!x || !w) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input x or w is missing");
   if (!qi_q_is_8bit(x->dtype) || !qi_q_is_8bit(w->dtype))
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "x has type %s and w %s; uint8 or int8 expected",
-                      qi_dtype_name(x->dtype), qi_dtype_name(w->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "x has type %s and w %s; uint8 or int8 expected",
+                        qi_dtype_name(x->dtype), qi_dtype_name(w->dtype));
   if (x->rank > 4)
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "%d spatial dimensions; only 1-D and 2-D are supported",
-                      x->rank - 2);
-  if (x->rank < 3) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "x has rank %d; N x C x spatial expected", x->rank);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "%d spatial dimensions; only 1-D and 2-D are supported",
+                        x->rank - 2);
+  if (x->rank < 3) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "x has rank %d; N x C x spatial expected", x->rank);
   QI_CHECK(qi_nn_conv_group(n, x, w, &a->group, err));
   if (b) {
     if (b->dtype != QINFER_DTYPE_INT32 || b->rank != 1 || b->dims[0] != w->dims[0])
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "bias must be an int32 vector of %lld values", (long long)w->dims[0]);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "bias must be an int32 vector of %lld values", (long long)w->dims[0]);
   }
   QI_CHECK(qi_nn_read_window_attrs(n, x->rank - 2, w->dims + 2, true, &a->win, err));
   return qi_nn_window_output(n, &a->win, x->dims + 2, false, a->out_sp, err);
@@ -141,15 +141,15 @@ static qi_status check_qlinear_params(qi_graph *g, const qi_node *n, int *y_dtyp
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 3), *yz = qi_node_in(g, n, 7);
   for (int slot = 1; slot <= 6; slot += 5)
     if (qi_tensor_numel(qi_node_in(g, n, slot)) != 1)
-      return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "%s '%s' must hold one value (per-tensor quantization)",
-                        slot == 1 ? "x_scale" : "y_scale", qi_node_in(g, n, slot)->name);
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "%s '%s' must hold one value (per-tensor quantization)",
+                          slot == 1 ? "x_scale" : "y_scale", qi_node_in(g, n, slot)->name);
   QI_CHECK(qi_qparams_check_shapes(g, n, 1, 2, NULL, 0, x->dtype, err));
   QI_CHECK(qi_qparams_check_shapes(g, n, 4, 5, w, 0, w->dtype, err));
   QI_CHECK(qi_qparams_check_shapes(g, n, 6, 7, NULL, 0, QINFER_DTYPE_UINT8, err));
   *y_dtype = yz ? yz->dtype : QINFER_DTYPE_UINT8;
   if (!qi_q_is_8bit(*y_dtype))
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "y_zero_point has type %s; uint8 or int8 expected",
-                      qi_dtype_name(*y_dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "y_zero_point has type %s; uint8 or int8 expected",
+                        qi_dtype_name(*y_dtype));
   return QINFER_OK;
 }
 
@@ -158,7 +158,7 @@ static qi_status qconv_infer(qi_graph *g, qi_node *n, qconv_slots sl, int y_dtyp
   QI_CHECK(read_qconv(g, n, sl, &a, err));
   const qi_tensor *x = qi_node_in(g, n, sl.x), *w = qi_node_in(g, n, sl.w);
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   int64_t dims[QI_MAX_RANK] = {x->dims[0], w->dims[0]};
   for (int i = 0; i < x->rank - 2; i++) dims[2 + i] = a.out_sp[i];
   qi_tensor_set_shape(y, y_dtype, x->rank, dims);
@@ -169,8 +169,8 @@ qi_status qi_qlinearconv_infer(qi_graph *g, qi_node *n, qi_error *err) {
   int y_dtype = QINFER_DTYPE_UINT8;
   const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 3);
   if (n->n_inputs < 8 || !x || !w || !qi_node_in(g, n, 1) || !qi_node_in(g, n, 4) || !qi_node_in(g, n, 6))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "QLinearConv needs 8 or 9 inputs (x, x_scale, x_zero_point, "
-                      "w, w_scale, w_zero_point, y_scale, y_zero_point[, B])");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "QLinearConv needs 8 or 9 inputs (x, x_scale, x_zero_point, "
+                        "w, w_scale, w_zero_point, y_scale, y_zero_point[, B])");
   QI_CHECK(read_qconv(g, n, qlinear_slots, &(qconv_attrs){0}, err));
   QI_CHECK(check_qlinear_params(g, n, &y_dtype, err));
   return qconv_infer(g, n, qlinear_slots, y_dtype, err);
@@ -197,7 +197,7 @@ static qi_status qconv_state_new(qi_graph *g, qi_node *n, qi_node_rt *rt, qconv_
   QI_CHECK(read_qconv(g, n, sl, &a, err));
   const qi_tensor *x = qi_node_in(g, n, sl.x), *w = qi_node_in(g, n, sl.w);
   qconv_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   qi_nn_window2d(&a.win, x->dims + 2, a.out_sp, &s->geom);
   s->batch = (size_t)x->dims[0];
@@ -238,7 +238,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
   int32_t *bias = malloc(s->out_c * sizeof(int32_t));
   if (!scale || !bias) {
     free(scale), free(bias);
-    return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   }
   for (size_t c = 0; c < s->out_c; c++) {
     scale[c] = (xs * qi_qparams_scale(&wq, (int64_t)c)) / ys;
@@ -254,7 +254,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     s->dw_w = malloc(s->out_c * s->taps);
     if (!s->dw_w) {
       free(scale), free(bias);
-      return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+      return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
     }
     memcpy(s->dw_w, w->data, s->out_c * s->taps);
     s->dw_b = bias;
@@ -266,7 +266,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     s->packed = malloc(s->groups * s->group_bytes);
     if (!s->packed) {
       free(scale), free(bias);
-      return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
+      return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     }
     for (size_t grp = 0; grp < s->groups; grp++) {
       const size_t c0 = grp * s->out_c_g;
@@ -290,7 +290,7 @@ qi_status qi_qlinearconv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_err
   qconv_state *s;
   QI_CHECK(qconv_state_new(g, n, rt, qlinear_slots, &s, err));
   if (rt->act.kind != QI_ACT_NONE && rt->act.kind != QI_ACT_CLAMP)
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
   bool done;
   QI_CHECK(qlinearconv_prepare_fast(g, n, rt, s, &done, err));
   if (!done) s->path = QC_GENERIC;
@@ -427,13 +427,13 @@ qi_status qi_qconv_read_zero_point(qi_graph *g, const qi_node *n, int slot, cons
   out->axis = -1;
   if (!z) return QINFER_OK;
   if (z->dtype != data->dtype)
-    return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s but '%s' has type %s", z->name,
-                      qi_dtype_name(z->dtype), data->name, qi_dtype_name(data->dtype));
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s but '%s' has type %s", z->name,
+                        qi_dtype_name(z->dtype), data->name, qi_dtype_name(data->dtype));
   const int64_t count = qi_tensor_numel(z);
   if (z->rank > 1 || !(count == 1 || (per_axis_len > 0 && count == per_axis_len)))
-    return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has %lld values; 1%s expected", z->name,
-                      (long long)count, per_axis_len > 0 ? " or one per channel / row / column" : "");
-  if (!z->data) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "zero point '%s' has no value", z->name);
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has %lld values; 1%s expected", z->name,
+                        (long long)count, per_axis_len > 0 ? " or one per channel / row / column" : "");
+  if (!z->data) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "zero point '%s' has no value", z->name);
   out->count = count;
   out->zero_point = z->data;
   return QINFER_OK;

@@ -15,6 +15,7 @@
 
 #include "engine/broadcast.h"
 #include "engine/ops/quant_common.h"
+#include "engine/ops/math_ops.h"
 #include "engine/ops/quant_elem.h"
 #include "kernels/qu8-lut/qu8-lut.h"
 #include "kernels/qu8-vadd/qu8-vadd.h"
@@ -35,15 +36,15 @@ typedef struct qparam1 {
 static qi_status param1(qi_graph *g, const qi_node *n, int scale_slot, int zp_slot, int dtype, bool read,
                         qparam1 *out, qi_error *err) {
   const qi_tensor *s = qi_node_in(g, n, scale_slot), *z = zp_slot >= 0 ? qi_node_in(g, n, zp_slot) : NULL;
-  if (!s) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale input %d is missing", scale_slot);
+  if (!s) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale input %d is missing", scale_slot);
   if (s->rank > 1 || qi_tensor_numel(s) != 1)
-    return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n,
-                         "scale '%s' must hold one value (per-tensor parameters), not %lld", s->name,
-                         (long long)qi_tensor_numel(s));
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n,
+                        "scale '%s' must hold one value (per-tensor parameters), not %lld", s->name,
+                        (long long)qi_tensor_numel(s));
   QI_CHECK(qi_qparams_check_shapes(g, n, scale_slot, zp_slot, NULL, 0, dtype, err));
   if (z && z->dtype != dtype)
-    return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s; %s expected", z->name,
-                         qi_dtype_name(z->dtype), qi_dtype_name(dtype));
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s; %s expected", z->name,
+                        qi_dtype_name(z->dtype), qi_dtype_name(dtype));
   if (!read) return QINFER_OK;
   qi_qparams qp;
   QI_CHECK(qi_qparams_read(g, n, scale_slot, zp_slot, NULL, 0, dtype, false, &qp, err));
@@ -70,11 +71,12 @@ static bool params_const(qi_graph *g, const qi_node *n) {
 
 /* Output range [qmin, qmax] of dtype narrowed by a fused clamp: quantization is monotonic, so the clamp's
  * bounds quantized with the output's parameters bound the quantized output. */
-static qi_status out_range(const qi_node *n, const qi_act *act, int dtype, qparam1 y, int32_t *qmin, int32_t *qmax, qi_error *err) {
+static qi_status out_range(const qi_node *n, const qi_act *act, int dtype, qparam1 y, int32_t *qmin, int32_t *qmax,
+                           qi_error *err) {
   qi_qtype_range(dtype, qmin, qmax);
   if (act->kind == QI_ACT_NONE) return QINFER_OK;
   if (act->kind != QI_ACT_CLAMP)
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused clamp is supported on a quantized output");
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused clamp is supported on a quantized output");
   const int32_t lo = qi_quantize_f32(act->min, y.scale, y.zero_point, *qmin, *qmax);
   const int32_t hi = qi_quantize_f32(act->max, y.scale, y.zero_point, *qmin, *qmax);
   *qmin = lo > *qmin ? lo : *qmin;
@@ -94,19 +96,19 @@ static qi_status binary_params(qi_graph *g, const qi_node *n, bool read, qparam1
 
 static qi_status binary_infer(qi_graph *g, qi_node *n, qi_error *err) {
   if (n->n_inputs < 7 || n->n_inputs > 8)
-    return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected 7 or 8 inputs, got %d", n->n_inputs);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected 7 or 8 inputs, got %d", n->n_inputs);
   const qi_tensor *a = qi_node_in(g, n, 0), *b = qi_node_in(g, n, 3);
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!a || !b || !y) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "A, B and C are required");
+  if (!a || !b || !y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "A, B and C are required");
   if (!is_q8(a->dtype) || b->dtype != a->dtype)
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "inputs of types %s and %s; uint8 or int8 (both the same) expected",
-                         qi_dtype_name(a->dtype), qi_dtype_name(b->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "inputs of types %s and %s; uint8 or int8 (both the same) expected",
+                        qi_dtype_name(a->dtype), qi_dtype_name(b->dtype));
   qparam1 p[3];
   QI_CHECK(binary_params(g, n, params_const(g, n), p, err));
   int rank;
   int64_t dims[QI_MAX_RANK];
   const qi_tensor *ins[2] = {a, b};
-  QI_CHECK(qi_broadcast_tensors(n->op_type, 2, ins, &rank, dims, err));
+  QI_CHECK(qi_broadcast_tensors(n, 2, ins, &rank, dims, err));
   qi_tensor_set_shape(y, a->dtype, rank, dims);
   return QINFER_OK;
 }
@@ -157,9 +159,9 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
   if (mul) {
     const float scale = (p[0].scale * p[1].scale) / p[2].scale;
     if (!isfinite(scale) || scale <= 0.0f)
-      return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n,
-                           "the output scale (A_scale * B_scale) / C_scale = (%g * %g) / %g is not a finite positive float",
-                           (double)p[0].scale, (double)p[1].scale, (double)p[2].scale);
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n,
+                          "the output scale (A_scale * B_scale) / C_scale = (%g * %g) / %g is not a finite positive float",
+                          (double)p[0].scale, (double)p[1].scale, (double)p[2].scale);
     for (int s = 0; s < 2; s++)
       qi_qu8_mul_params_init(&t.mulp[s], p[s].scale, p[s].zero_point, p[1 - s].scale, p[1 - s].zero_point,
                              p[2].scale, p[2].zero_point, qmin, qmax, s8);
@@ -209,26 +211,26 @@ typedef struct concat_state {
 
 static qi_status concat_axis(const qi_node *n, const qi_tensor *x, int *axis, qi_error *err) {
   const qi_attr *at = qi_node_attr(n, "axis");
-  if (!at) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute axis is required");
+  if (!at) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute axis is required");
   const int64_t a = at->i < 0 ? at->i + x->rank : at->i;
   if (a < 0 || a >= x->rank)
-    return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %lld is out of range for rank %d", (long long)at->i,
-                         x->rank);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %lld is out of range for rank %d", (long long)at->i,
+                        x->rank);
   *axis = (int)a;
   return QINFER_OK;
 }
 
 qi_status qi_quant_QLinearConcat_infer(qi_graph *g, qi_node *n, qi_error *err) {
   if (n->n_inputs < 5 || (n->n_inputs - 2) % 3 != 0)
-    return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n,
-                         "expected Y_scale, Y_zero_point and (X, X_scale, X_zero_point) triples, got %d inputs",
-                         n->n_inputs);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n,
+                        "expected Y_scale, Y_zero_point and (X, X_scale, X_zero_point) triples, got %d inputs",
+                        n->n_inputs);
   const qi_tensor *x0 = qi_node_in(g, n, 2);
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!x0 || !y) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 2 and the output are required");
+  if (!x0 || !y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 2 and the output are required");
   if (!is_q8(x0->dtype))
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; uint8 or int8 expected", x0->name,
-                         qi_dtype_name(x0->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; uint8 or int8 expected", x0->name,
+                        qi_dtype_name(x0->dtype));
   int axis = 0;
   QI_CHECK(concat_axis(n, x0, &axis, err));
   const bool read = params_const(g, n);
@@ -239,16 +241,16 @@ qi_status qi_quant_QLinearConcat_infer(qi_graph *g, qi_node *n, qi_error *err) {
   dims[axis] = 0;
   for (int i = 2; i < n->n_inputs; i += 3) {
     const qi_tensor *x = qi_node_in(g, n, i);
-    if (!x) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "input %d is missing", i);
+    if (!x) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input %d is missing", i);
     if (x->dtype != x0->dtype)
-      return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "inputs '%s' (%s) and '%s' (%s) differ in type", x0->name,
-                           qi_dtype_name(x0->dtype), x->name, qi_dtype_name(x->dtype));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "inputs '%s' (%s) and '%s' (%s) differ in type", x0->name,
+                          qi_dtype_name(x0->dtype), x->name, qi_dtype_name(x->dtype));
     if (x->rank != x0->rank)
-      return qi_quant_fail(err, QINFER_ERR_SHAPE, n, "inputs '%s' and '%s' differ in rank", x0->name, x->name);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "inputs '%s' and '%s' differ in rank", x0->name, x->name);
     for (int d = 0; d < x->rank; d++)
       if (d != axis && x->dims[d] != x0->dims[d])
-        return qi_quant_fail(err, QINFER_ERR_SHAPE, n, "inputs '%s' and '%s' differ in dimension %d (%lld vs %lld)",
-                             x0->name, x->name, d, (long long)x0->dims[d], (long long)x->dims[d]);
+        return qi_node_fail(err, QINFER_ERR_SHAPE, n, "inputs '%s' and '%s' differ in dimension %d (%lld vs %lld)",
+                            x0->name, x->name, d, (long long)x0->dims[d], (long long)x->dims[d]);
     dims[axis] += x->dims[axis];
     QI_CHECK(param1(g, n, i + 1, i + 2, x0->dtype, read, &p, err));
   }
@@ -295,7 +297,7 @@ static qi_status concat_tables(qi_graph *g, qi_node *n, concat_state *s, qi_erro
 
 qi_status qi_quant_QLinearConcat_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   concat_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "QLinearConcat: out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   s->count = (n->n_inputs - 2) / 3;
   s->copy = calloc((size_t)s->count, sizeof *s->copy);
@@ -303,7 +305,7 @@ qi_status qi_quant_QLinearConcat_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt
   s->x = calloc((size_t)s->count, sizeof *s->x);
   s->row = calloc((size_t)s->count, sizeof *s->row);
   if (!s->copy || !s->tables || !s->x || !s->row)
-    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "QLinearConcat: out of memory");
+    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   if (params_const(g, n)) {
     QI_CHECK(concat_tables(g, n, s, err));
     s->tables_built = true;
@@ -362,58 +364,23 @@ typedef struct lookup_state {
   uint8_t table[256];
 } lookup_state;
 
-typedef struct lookup_fn {
-  const char *name;
-  qi_vunary_op op;
-} lookup_fn;
-
-static const lookup_fn lookup_fns[] = {
-    {"Sigmoid", QI_VUNARY_SIGMOID},   {"Tanh", QI_VUNARY_TANH},         {"HardSwish", QI_VUNARY_HARD_SWISH},
-    {"HardSigmoid", QI_VUNARY_HARD_SIGMOID}, {"Gelu", QI_VUNARY_GELU}, {"LeakyRelu", QI_VUNARY_LEAKY_RELU},
-    {"Elu", QI_VUNARY_ELU},           {"Selu", QI_VUNARY_SELU},         {"Celu", QI_VUNARY_CELU},
-    {"Softplus", QI_VUNARY_SOFTPLUS}, {"Softsign", QI_VUNARY_SOFTSIGN}, {"Relu", QI_VUNARY_RELU},
-    {"Clip", QI_VUNARY_CLAMP},        {"Mish", QI_VUNARY_MISH},         {"Erf", QI_VUNARY_ERF},
-    {"Exp", QI_VUNARY_EXP},           {"Abs", QI_VUNARY_ABS},           {"Neg", QI_VUNARY_NEG},
-    {"Identity", QI_VUNARY_COUNT},
-};
-
-/* The function of a lookup node and its parameters (ONNX defaults of the float op). */
+/* The function of a lookup node and its parameters: the math family's unary function of that name with the node's
+ * attributes (ONNX defaults of the float op), or Identity. */
 static qi_status lookup_function(const qi_node *n, qi_vunary_op *op, qi_f32_unary_params *fp, qi_error *err) {
   memset(fp, 0, sizeof *fp);
   const char *name = strcmp(n->op_type, "QLinearSigmoid") == 0     ? "Sigmoid"
                      : strcmp(n->op_type, "QLinearLeakyRelu") == 0 ? "LeakyRelu"
                                                                    : qi_attr_string(n, "function", NULL);
-  if (!name) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute function is required");
-  size_t i = 0;
-  while (i < sizeof lookup_fns / sizeof lookup_fns[0] && strcmp(lookup_fns[i].name, name) != 0) i++;
-  if (i == sizeof lookup_fns / sizeof lookup_fns[0])
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "function '%s' is not supported", name);
-  *op = lookup_fns[i].op;
-  switch (*op) {
-    case QI_VUNARY_LEAKY_RELU: fp->alpha = qi_attr_float(n, "alpha", 0.01f); break;
-    case QI_VUNARY_ELU:
-    case QI_VUNARY_CELU: fp->alpha = qi_attr_float(n, "alpha", 1.0f); break;
-    case QI_VUNARY_SELU:
-      fp->alpha = qi_attr_float(n, "alpha", 1.67326319217681884765625f);
-      fp->gamma = qi_attr_float(n, "gamma", 1.05070102214813232421875f);
-      break;
-    case QI_VUNARY_HARD_SIGMOID:
-      fp->alpha = qi_attr_float(n, "alpha", 0.2f);
-      fp->beta = qi_attr_float(n, "beta", 0.5f);
-      break;
-    case QI_VUNARY_CLAMP:
-      fp->min = qi_attr_float(n, "min", -INFINITY);
-      fp->max = qi_attr_float(n, "max", INFINITY);
-      break;
-    case QI_VUNARY_GELU: {
-      const char *approx = qi_attr_string(n, "approximate", "none");
-      if (strcmp(approx, "tanh") == 0) *op = QI_VUNARY_GELU_TANH;
-      else if (strcmp(approx, "none") != 0)
-        return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown approximate '%s'", approx);
-      break;
-    }
-    default: break;
+  if (!name) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute function is required");
+  if (strcmp(name, "Identity") == 0) {
+    *op = QI_VUNARY_COUNT;
+    return QINFER_OK;
   }
+  if (!qi_math_unary_function(n, name, op, fp))
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "function '%s' is not supported", name);
+  const char *approx = qi_attr_string(n, "approximate", "none");
+  if (*op == QI_VUNARY_GELU && strcmp(approx, "none") != 0)
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown approximate '%s'", approx);
   return QINFER_OK;
 }
 
@@ -425,13 +392,13 @@ static qi_status lookup_params(qi_graph *g, const qi_node *n, bool read, qparam1
 
 static qi_status lookup_infer(qi_graph *g, qi_node *n, qi_error *err) {
   if (n->n_inputs < 4 || n->n_inputs > 5)
-    return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected 4 or 5 inputs, got %d", n->n_inputs);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected 4 or 5 inputs, got %d", n->n_inputs);
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!x || !y) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "X and Y are required");
+  if (!x || !y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "X and Y are required");
   if (!is_q8(x->dtype))
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; uint8 or int8 expected", x->name,
-                         qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; uint8 or int8 expected", x->name,
+                        qi_dtype_name(x->dtype));
   qi_vunary_op op;
   qi_f32_unary_params fp;
   QI_CHECK(lookup_function(n, &op, &fp, err));
@@ -451,7 +418,7 @@ static void lookup_build(lookup_state *s, int dtype, const qparam1 p[2]) {
 
 static qi_status lookup_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   lookup_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "%s: out of memory", n->op_type);
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   QI_CHECK(lookup_function(n, &s->op, &s->fp, err));
   if (params_const(g, n)) {

@@ -29,11 +29,11 @@ typedef struct mm_shape {
 
 static qi_status matmul_shape(const qi_node *n, const qi_tensor *a, const qi_tensor *b, mm_shape *s, qi_error *err) {
   memset(s, 0, sizeof *s);
-  if (a->rank < 1 || b->rank < 1) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "inputs must have rank >= 1");
+  if (a->rank < 1 || b->rank < 1) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "inputs must have rank >= 1");
   const int64_t m = a->rank >= 2 ? a->dims[a->rank - 2] : 1, k = a->dims[a->rank - 1];
   const int64_t kb = b->rank >= 2 ? b->dims[b->rank - 2] : b->dims[0], nn = b->rank >= 2 ? b->dims[b->rank - 1] : 1;
   if (k != kb)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "A has %lld columns but B has %lld rows", (long long)k, (long long)kb);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "A has %lld columns but B has %lld rows", (long long)k, (long long)kb);
   const int ar = a->rank > 2 ? a->rank - 2 : 0, br = b->rank > 2 ? b->rank - 2 : 0;
   s->batch_rank = ar > br ? ar : br;
   s->batch = 1;
@@ -41,8 +41,8 @@ static qi_status matmul_shape(const qi_node *n, const qi_tensor *a, const qi_ten
     const int ai = i - (s->batch_rank - ar), bi = i - (s->batch_rank - br);
     const int64_t da = ai >= 0 ? a->dims[ai] : 1, db = bi >= 0 ? b->dims[bi] : 1;
     if (da != db && da != 1 && db != 1)
-      return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "batch dimensions %lld and %lld do not broadcast", (long long)da,
-                        (long long)db);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "batch dimensions %lld and %lld do not broadcast", (long long)da,
+                          (long long)db);
     s->a_bdims[i] = da;
     s->b_bdims[i] = db;
     s->batch_dims[i] = da == 1 ? db : da;
@@ -58,12 +58,12 @@ static qi_status matmul_shape(const qi_node *n, const qi_tensor *a, const qi_ten
 
 static qi_status gemm_shape(const qi_node *n, const qi_tensor *a, const qi_tensor *b, mm_shape *s, qi_error *err) {
   memset(s, 0, sizeof *s);
-  if (a->rank != 2 || b->rank != 2) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "A and B must be 2-D");
+  if (a->rank != 2 || b->rank != 2) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "A and B must be 2-D");
   const bool ta = qi_attr_int(n, "transA", 0) != 0, tb = qi_attr_int(n, "transB", 0) != 0;
   const int64_t m = a->dims[ta ? 1 : 0], k = a->dims[ta ? 0 : 1], kb = b->dims[tb ? 1 : 0], nn = b->dims[tb ? 0 : 1];
   if (k != kb)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "A' has %lld columns but B' has %lld rows", (long long)k,
-                      (long long)kb);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "A' has %lld columns but B' has %lld rows", (long long)k,
+                        (long long)kb);
   s->m = (size_t)m, s->n = (size_t)nn, s->k = (size_t)k, s->batch = 1;
   s->out_rank = 2;
   s->out_dims[0] = m, s->out_dims[1] = nn;
@@ -120,10 +120,10 @@ static const qm_slots slots_of[] = {
 static qi_status qm_read(qi_graph *g, const qi_node *n, qmatmul_kind kind, mm_shape *sh, int *y_dtype, qi_error *err) {
   const qm_slots sl = slots_of[kind];
   const qi_tensor *a = qi_node_in(g, n, sl.a), *b = qi_node_in(g, n, sl.b);
-  if (!a || !b) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "input A or B is missing");
+  if (!a || !b) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input A or B is missing");
   if (!qi_q_is_8bit(a->dtype) || !qi_q_is_8bit(b->dtype))
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "A has type %s and B %s; uint8 or int8 expected",
-                      qi_dtype_name(a->dtype), qi_dtype_name(b->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "A has type %s and B %s; uint8 or int8 expected",
+                        qi_dtype_name(a->dtype), qi_dtype_name(b->dtype));
   QI_CHECK(kind == QM_QGEMM ? gemm_shape(n, a, b, sh, err) : matmul_shape(n, a, b, sh, err));
   if (kind == QM_INTEGER) {
     *y_dtype = QINFER_DTYPE_INT32;
@@ -131,22 +131,22 @@ static qi_status qm_read(qi_graph *g, const qi_node *n, qmatmul_kind kind, mm_sh
   }
   if (!qi_node_in(g, n, sl.a_scale) || !qi_node_in(g, n, sl.b_scale) ||
       (kind == QM_QLINEAR && !qi_node_in(g, n, sl.y_scale)))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "a scale input is missing");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "a scale input is missing");
   const int per_tensor[] = {sl.a_scale, sl.y_scale};
   for (int i = 0; i < 2; i++) {
     const qi_tensor *t = qi_node_in(g, n, per_tensor[i]);
     if (t && qi_tensor_numel(t) != 1)
-      return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "%s '%s' has %lld values; only per-tensor (one value) is "
-                        "supported", i ? "y_scale" : "a_scale", t->name, (long long)qi_tensor_numel(t));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "%s '%s' has %lld values; only per-tensor (one value) is "
+                          "supported", i ? "y_scale" : "a_scale", t->name, (long long)qi_tensor_numel(t));
   }
   QI_CHECK(qi_qparams_check_shapes(g, n, sl.a_scale, sl.a_zp, NULL, 0, a->dtype, err));
   const qi_tensor *bs = qi_node_in(g, n, sl.b_scale);
   if (qi_tensor_numel(bs) > 1) {
     /* per column: one value per column of B' */
     if (bs->rank != 1 || (size_t)bs->dims[0] != sh->n || b->rank < 2)
-      return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n,
-                        "b_scale '%s' has %lld values; 1 or one per column (%zu) expected", bs->name,
-                        (long long)qi_tensor_numel(bs), sh->n);
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n,
+                          "b_scale '%s' has %lld values; 1 or one per column (%zu) expected", bs->name,
+                          (long long)qi_tensor_numel(bs), sh->n);
   }
   const int b_axis = kind == QM_QGEMM && qi_attr_int(n, "transB", 0) ? 0 : -1;
   QI_CHECK(qi_qparams_check_shapes(g, n, sl.b_scale, sl.b_zp, b, b_axis, b->dtype, err));
@@ -157,8 +157,8 @@ static qi_status qm_read(qi_graph *g, const qi_node *n, qmatmul_kind kind, mm_sh
     QI_CHECK(qi_qparams_check_shapes(g, n, sl.y_scale, sl.y_zp, NULL, 0, QINFER_DTYPE_UINT8, err));
     *y_dtype = yz ? yz->dtype : QINFER_DTYPE_UINT8;
     if (!qi_q_is_8bit(*y_dtype))
-      return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "y_zero_point has type %s; uint8 or int8 expected",
-                        qi_dtype_name(*y_dtype));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "y_zero_point has type %s; uint8 or int8 expected",
+                          qi_dtype_name(*y_dtype));
   }
   if (kind == QM_QGEMM) {
     const qi_tensor *c = qi_node_in(g, n, sl.c);
@@ -167,7 +167,7 @@ static qi_status qm_read(qi_graph *g, const qi_node *n, qmatmul_kind kind, mm_sh
                       (c->rank < 1 || c->dims[c->rank - 1] == 1 || (size_t)c->dims[c->rank - 1] == sh->n) &&
                       (c->rank < 2 || c->dims[0] == 1 || (size_t)c->dims[0] == sh->m);
       if (!ok)
-        return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "C must be int32 and broadcastable to [%zu, %zu]", sh->m, sh->n);
+        return qi_node_fail(err, QINFER_ERR_SHAPE, n, "C must be int32 and broadcastable to [%zu, %zu]", sh->m, sh->n);
     }
   }
   return QINFER_OK;
@@ -178,7 +178,7 @@ static qi_status qm_infer(qi_graph *g, qi_node *n, qmatmul_kind kind, qi_error *
   int y_dtype;
   QI_CHECK(qm_read(g, n, kind, &sh, &y_dtype, err));
   qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
   qi_tensor_set_shape(y, y_dtype, sh.out_rank, sh.out_dims);
   return QINFER_OK;
 }
@@ -219,7 +219,7 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmu
   s->packed = malloc(qi_qu8_gemm_packed_w_bytes(nn, k, s->gemm->mr, s->gemm->w_bytes));
   if (!scale || !bias || !s->packed) {
     free(scale), free(bias);
-    return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
+    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
   }
   for (size_t j = 0; j < nn; j++) {
     scale[j] = (as * qi_qparams_scale(&bq, (int64_t)j)) / ys;
@@ -244,12 +244,12 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmu
 
 static qi_status qm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmul_kind kind, qi_error *err) {
   qmatmul_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   s->kind = kind;
   QI_CHECK(qm_read(g, n, kind, &s->sh, &s->y_dtype, err));
   if (rt->act.kind != QI_ACT_NONE && rt->act.kind != QI_ACT_CLAMP && s->y_dtype != QINFER_DTYPE_FLOAT)
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
   if (s->sh.k == 0 || s->sh.m == 0 || s->sh.n == 0) return QINFER_OK; /* generic path handles empty products */
   return qm_prepare_fast(g, n, rt, s, err);
 }

@@ -32,20 +32,20 @@ typedef struct qpool_state {
 
 static qi_status qpool_input(qi_graph *g, const qi_node *n, bool global, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
-  if (!x) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 0 is missing");
+  if (!x) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 0 is missing");
   if (n->n_inputs < 4 || n->n_inputs > 5 || !qi_node_in(g, n, 1) || !qi_node_in(g, n, 3))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected inputs X, x_scale, [x_zero_point], y_scale, "
-                      "[y_zero_point] (4 or 5), got %d", n->n_inputs);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected inputs X, x_scale, [x_zero_point], y_scale, "
+                        "[y_zero_point] (4 or 5), got %d", n->n_inputs);
   if (n->n_outputs != 1 || !qi_node_out(g, n, 0))
-    return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected one output, got %d", n->n_outputs);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected one output, got %d", n->n_outputs);
   if (x->dtype != QINFER_DTYPE_UINT8 && x->dtype != QINFER_DTYPE_INT8)
-    return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; uint8 or int8 expected", x->name,
-                      qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; uint8 or int8 expected", x->name,
+                        qi_dtype_name(x->dtype));
   const int max_rank = global ? QI_MAX_RANK : 2 + QI_NN_MAX_SPATIAL;
   if (x->rank < 3 || x->rank > max_rank)
-    return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "input '%s' has rank %d, expected 3..%d", x->name, x->rank, max_rank);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input '%s' has rank %d, expected 3..%d", x->name, x->rank, max_rank);
   const int64_t cl = qi_attr_int(n, "channels_last", 0);
-  if (cl != 0 && cl != 1) return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "channels_last must be 0 or 1");
+  if (cl != 0 && cl != 1) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "channels_last must be 0 or 1");
   return QINFER_OK;
 }
 
@@ -64,17 +64,17 @@ static qi_status qpool_geometry(qi_graph *g, const qi_node *n, qpool_state *s, i
   int64_t out_sp[QI_MAX_RANK];
   if (s->global) {
     for (int i = 0; i < spatial; i++) {
-      if (in_sp[i] < 1) return qi_nn_fail(err, QINFER_ERR_SHAPE, n, "spatial dimension %d of '%s' is empty", i, x->name);
+      if (in_sp[i] < 1) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "spatial dimension %d of '%s' is empty", i, x->name);
       out_sp[i] = 1;
     }
     if (s->in_pixels > QI_QU8_AVGPOOL_MAX_COUNT)
-      return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "a plane of %zu values is over the int32 sum limit (%zu)",
-                        s->in_pixels, QI_QU8_AVGPOOL_MAX_COUNT);
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "a plane of %zu values is over the int32 sum limit (%zu)",
+                          s->in_pixels, QI_QU8_AVGPOOL_MAX_COUNT);
     s->out_pixels = 1;
   } else {
     const int64_t ceil_mode = qi_attr_int(n, "ceil_mode", 0), cip = qi_attr_int(n, "count_include_pad", 0);
     if ((ceil_mode != 0 && ceil_mode != 1) || (cip != 0 && cip != 1))
-      return qi_nn_fail(err, QINFER_ERR_INVALID_MODEL, n, "ceil_mode and count_include_pad must be 0 or 1");
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "ceil_mode and count_include_pad must be 0 or 1");
     s->divisor = cip ? QI_QU8_AVGPOOL_DIV_WINDOW : QI_QU8_AVGPOOL_DIV_VALID;
     qi_nn_window_attrs win;
     QI_CHECK(qi_nn_read_window_attrs(n, spatial, NULL, false, &win, err));
@@ -82,8 +82,8 @@ static qi_status qpool_geometry(qi_graph *g, const qi_node *n, qpool_state *s, i
     size_t taps = 1;
     for (int i = 0; i < spatial; i++) taps *= (size_t)win.kernel[i];
     if (taps > QI_QU8_AVGPOOL_MAX_COUNT)
-      return qi_nn_fail(err, QINFER_ERR_UNSUPPORTED, n, "a window of %zu taps is over the int32 sum limit (%zu)", taps,
-                        QI_QU8_AVGPOOL_MAX_COUNT);
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "a window of %zu taps is over the int32 sum limit (%zu)", taps,
+                          QI_QU8_AVGPOOL_MAX_COUNT);
     s->fast2d = spatial <= 2 && !s->channels_last;
     if (s->fast2d) qi_nn_window2d(&win, in_sp, out_sp, &s->geom);
     qi_nn_windownd(&win, in_sp, out_sp, &s->geomnd);
@@ -117,8 +117,8 @@ static qi_status qpool_params(qi_graph *g, const qi_node *n, qi_qu8_avgpool_para
   QI_CHECK(qi_qparams_read(g, n, 1, 2, x, 1, x->dtype, false, &xq, err));
   QI_CHECK(qi_qparams_read(g, n, 3, 4, x, 1, x->dtype, false, &yq, err));
   if (xq.count != 1 || yq.count != 1)
-    return qi_nn_fail(err, QINFER_ERR_QUANT_PARAMS, n, "x_scale and y_scale must be scalars (per tensor), got %lld and %lld values",
-                      (long long)xq.count, (long long)yq.count);
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "x_scale and y_scale must be scalars (per tensor), got %lld and %lld values",
+                        (long long)xq.count, (long long)yq.count);
   const int32_t shift = x->dtype == QINFER_DTYPE_INT8 ? 128 : 0;
   p->x_zero_point = qi_qparams_zero_point(&xq, 0) + shift;
   p->y_zero_point = qi_qparams_zero_point(&yq, 0) + shift;
@@ -139,7 +139,7 @@ static bool params_constant(qi_graph *g, const qi_node *n) {
 
 qi_status qi_quant_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   qpool_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   int64_t dims[QI_MAX_RANK];
   QI_CHECK(qpool_geometry(g, n, s, dims, err));

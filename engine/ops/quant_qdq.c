@@ -13,23 +13,12 @@
  * scale, 0, 255)), then QuantizeLinear to uint8.
  * Work is split over elements (runs of one parameter slice each); results do not depend on the split. */
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "engine/ops/quant_common.h"
 #include "engine/ops/quant_elem.h"
 #include "kernels/qu8-quantize/qu8-quantize.h"
 #include "kernels/requant.h"
-
-qi_status qi_quant_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...) {
-  char msg[QI_ERROR_MSG_SIZE];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return qi_fail(err, code, "node '%s' (%s): %s", n->name ? n->name : "", n->op_type, msg);
-}
 
 /* ONNX Runtime's com.microsoft QuantizeLinear / DequantizeLinear (what quantizers emit for models below
  * opset 13) take the per-axis `axis` attribute at every version: they behave as the opset 13 ops. */
@@ -49,36 +38,36 @@ static qi_status blocked_params(qi_graph *g, const qi_node *n, const qi_tensor *
                                 int dflt_dtype, bool read, qdq_layout *out, qi_error *err) {
   const qi_tensor *s = qi_node_in(g, n, 1), *z = qi_node_in(g, n, 2);
   if (s->dtype != QINFER_DTYPE_FLOAT)
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "scale '%s' has type %s; only float scales are supported",
-                         s->name, qi_dtype_name(s->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "scale '%s' has type %s; only float scales are supported",
+                        s->name, qi_dtype_name(s->dtype));
   const int64_t a = axis < 0 ? axis + x->rank : axis;
   if (a < 0 || a >= x->rank)
-    return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n, "axis %lld is out of range for rank %d of '%s'",
-                         (long long)axis, x->rank, x->name);
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "axis %lld is out of range for rank %d of '%s'",
+                        (long long)axis, x->rank, x->name);
   if (s->rank != x->rank)
-    return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n,
-                         "blocked quantization: scale '%s' has rank %d but '%s' has rank %d", s->name, s->rank,
-                         x->name, x->rank);
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n,
+                        "blocked quantization: scale '%s' has rank %d but '%s' has rank %d", s->name, s->rank,
+                        x->name, x->rank);
   const int64_t want = (x->dims[a] + block - 1) / block;
   for (int d = 0; d < x->rank; d++) {
     if (d == a && s->dims[d] != want)
-      return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n,
-                           "block_size %lld does not fit: axis %lld of '%s' has length %lld, so scale '%s' needs "
-                           "ceil(%lld / %lld) = %lld values along it, not %lld",
-                           (long long)block, (long long)a, x->name, (long long)x->dims[a], s->name,
-                           (long long)x->dims[a], (long long)block, (long long)want, (long long)s->dims[d]);
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n,
+                          "block_size %lld does not fit: axis %lld of '%s' has length %lld, so scale '%s' needs "
+                          "ceil(%lld / %lld) = %lld values along it, not %lld",
+                          (long long)block, (long long)a, x->name, (long long)x->dims[a], s->name,
+                          (long long)x->dims[a], (long long)block, (long long)want, (long long)s->dims[d]);
     if (d != a && s->dims[d] != x->dims[d])
-      return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n,
-                           "blocked quantization: scale '%s' dimension %d is %lld but '%s' has %lld", s->name, d,
-                           (long long)s->dims[d], x->name, (long long)x->dims[d]);
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n,
+                          "blocked quantization: scale '%s' dimension %d is %lld but '%s' has %lld", s->name, d,
+                          (long long)s->dims[d], x->name, (long long)x->dims[d]);
   }
   if (z) {
     if (!is_q8(z->dtype) && z->dtype != QINFER_DTYPE_INT32)
-      return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "zero point '%s' has type %s; uint8, int8 or int32 expected",
-                           z->name, qi_dtype_name(z->dtype));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "zero point '%s' has type %s; uint8, int8 or int32 expected",
+                          z->name, qi_dtype_name(z->dtype));
     if (z->rank != s->rank || memcmp(z->dims, s->dims, sizeof(int64_t) * (size_t)s->rank) != 0)
-      return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' and scale '%s' have different shapes",
-                           z->name, s->name);
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' and scale '%s' have different shapes",
+                          z->name, s->name);
   }
   int64_t inner = 1;
   for (int d = (int)a + 1; d < x->rank; d++) inner *= x->dims[d];
@@ -86,13 +75,13 @@ static qi_status blocked_params(qi_graph *g, const qi_node *n, const qi_tensor *
   out->qp = (qi_qparams){.dtype = z ? z->dtype : dflt_dtype, .count = qi_tensor_numel(s), .axis = (int)a};
   if (!read) return QINFER_OK;
   if (!s->data || (z && !z->data))
-    return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale '%s' or its zero point has no value", s->name);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale '%s' or its zero point has no value", s->name);
   out->qp.scale = s->data;
   out->qp.zero_point = z ? z->data : NULL;
   for (int64_t i = 0; i < out->qp.count; i++)
     if (!isfinite(out->qp.scale[i]) || out->qp.scale[i] <= 0.0f)
-      return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n, "scale '%s'[%lld] is %g; scales must be finite and > 0",
-                           s->name, (long long)i, (double)out->qp.scale[i]);
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "scale '%s'[%lld] is %g; scales must be finite and > 0",
+                          s->name, (long long)i, (double)out->qp.scale[i]);
   return QINFER_OK;
 }
 
@@ -101,9 +90,9 @@ static qi_status qdq_params(qi_graph *g, const qi_node *n, const qi_tensor *x, i
                             qdq_layout *out, qi_error *err) {
   const int64_t axis = qdq_opset(n) >= 13 ? qi_attr_int(n, "axis", 1) : 1;
   const int64_t block = qdq_opset(n) >= 21 ? qi_attr_int(n, "block_size", 0) : 0;
-  if (block < 0) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "block_size %lld is negative", (long long)block);
+  if (block < 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "block_size %lld is negative", (long long)block);
   const qi_tensor *s = qi_node_in(g, n, 1);
-  if (!s) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "the scale input is missing");
+  if (!s) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "the scale input is missing");
   if (block > 0) QI_CHECK(blocked_params(g, n, x, axis, block, dflt_dtype, read, out, err));
   else {
     if (read)
@@ -127,9 +116,9 @@ static qi_status qdq_params(qi_graph *g, const qi_node *n, const qi_tensor *x, i
   if (read && out->qp.dtype == QINFER_DTYPE_INT32 && z) {
     for (int64_t i = 0; i < out->qp.count; i++)
       if (qi_qparams_zero_point(&out->qp, i) != 0)
-        return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n,
-                             "zero point '%s'[%lld] is %d; int32 DequantizeLinear needs zero points of 0", z->name,
-                             (long long)i, (int)qi_qparams_zero_point(&out->qp, i));
+        return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n,
+                            "zero point '%s'[%lld] is %d; int32 DequantizeLinear needs zero points of 0", z->name,
+                            (long long)i, (int)qi_qparams_zero_point(&out->qp, i));
   }
   return QINFER_OK;
 }
@@ -223,12 +212,12 @@ static qi_threadpool *pool_of(const qi_exec_ctx *ctx) { return ctx ? ctx->pool :
 
 static qi_status check_arity(qi_graph *g, const qi_node *n, int min_in, int max_in, int n_out, qi_error *err) {
   if (n->n_inputs < min_in || n->n_inputs > max_in)
-    return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected %d to %d inputs, got %d", min_in, max_in,
-                         n->n_inputs);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected %d to %d inputs, got %d", min_in, max_in,
+                        n->n_inputs);
   for (int i = 0; i < min_in; i++)
-    if (!qi_node_in(g, n, i)) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "input %d is missing", i);
+    if (!qi_node_in(g, n, i)) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input %d is missing", i);
   for (int i = 0; i < n_out; i++)
-    if (!qi_node_out(g, n, i)) return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "output %d is missing", i);
+    if (!qi_node_out(g, n, i)) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output %d is missing", i);
   return QINFER_OK;
 }
 
@@ -238,15 +227,15 @@ static qi_status quantize_out_dtype(qi_graph *g, const qi_node *n, int *out, qi_
   const qi_tensor *z = qi_node_in(g, n, 2);
   const int64_t odt = qdq_opset(n) >= 21 ? qi_attr_int(n, "output_dtype", 0) : 0;
   if (z && odt && odt != z->dtype)
-    return qi_quant_fail(err, QINFER_ERR_INVALID_MODEL, n, "output_dtype %lld differs from the zero point's type %s",
-                         (long long)odt, qi_dtype_name(z->dtype));
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output_dtype %lld differs from the zero point's type %s",
+                        (long long)odt, qi_dtype_name(z->dtype));
   const int dt = z ? z->dtype : odt ? (int)odt : QINFER_DTYPE_UINT8;
   if (z && (z->dtype == QINFER_DTYPE_FLOAT || z->dtype == QINFER_DTYPE_DOUBLE || z->dtype == QINFER_DTYPE_BOOL))
-    return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s; uint8 or int8 expected",
-                         z->name, qi_dtype_name(z->dtype));
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s; uint8 or int8 expected",
+                        z->name, qi_dtype_name(z->dtype));
   if (!is_q8(dt))
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                         "quantizing to type %d (%s) is not supported; uint8 and int8 are", dt, qi_dtype_name(dt));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
+                        "quantizing to type %d (%s) is not supported; uint8 and int8 are", dt, qi_dtype_name(dt));
   *out = dt;
   return QINFER_OK;
 }
@@ -255,12 +244,12 @@ qi_status qi_quant_QuantizeLinear_infer(qi_graph *g, qi_node *n, qi_error *err) 
   QI_CHECK(check_arity(g, n, 2, 3, 1, err));
   const qi_tensor *x = qi_node_in(g, n, 0);
   if (x->dtype != QINFER_DTYPE_FLOAT)
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; only float is supported", x->name,
-                         qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; only float is supported", x->name,
+                        qi_dtype_name(x->dtype));
   const int64_t precision = qi_attr_int(n, "precision", 0);
   if (precision != 0 && precision != QINFER_DTYPE_FLOAT)
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "precision %lld is not supported (float only)",
-                         (long long)precision);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "precision %lld is not supported (float only)",
+                        (long long)precision);
   int dt = 0;
   QI_CHECK(quantize_out_dtype(g, n, &dt, err));
   qdq_layout l;
@@ -292,16 +281,16 @@ qi_status qi_quant_DequantizeLinear_infer(qi_graph *g, qi_node *n, qi_error *err
   QI_CHECK(check_arity(g, n, 2, 3, 1, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *z = qi_node_in(g, n, 2);
   if (!is_q8(x->dtype) && x->dtype != QINFER_DTYPE_INT32)
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                         "input '%s' has type %s; uint8, int8 and int32 are supported", x->name,
-                         qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
+                        "input '%s' has type %s; uint8, int8 and int32 are supported", x->name,
+                        qi_dtype_name(x->dtype));
   if (z && z->dtype != x->dtype)
-    return qi_quant_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s but input '%s' has type %s",
-                         z->name, qi_dtype_name(z->dtype), x->name, qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s but input '%s' has type %s",
+                        z->name, qi_dtype_name(z->dtype), x->name, qi_dtype_name(x->dtype));
   const int64_t odt = qi_attr_int(n, "output_dtype", 0);
   if (odt != 0 && odt != QINFER_DTYPE_FLOAT)
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "output_dtype %lld is not supported (float only)",
-                         (long long)odt);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "output_dtype %lld is not supported (float only)",
+                        (long long)odt);
   qdq_layout l;
   QI_CHECK(qdq_params(g, n, x, x->dtype, all_const(g, n, 1, 2), &l, err));
   qi_tensor_set_shape(qi_node_out(g, n, 0), QINFER_DTYPE_FLOAT, x->rank, x->dims);
@@ -330,8 +319,8 @@ qi_status qi_quant_DynamicQuantizeLinear_infer(qi_graph *g, qi_node *n, qi_error
   QI_CHECK(check_arity(g, n, 1, 1, 1, err));
   const qi_tensor *x = qi_node_in(g, n, 0);
   if (x->dtype != QINFER_DTYPE_FLOAT)
-    return qi_quant_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; only float is supported", x->name,
-                         qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' has type %s; only float is supported", x->name,
+                        qi_dtype_name(x->dtype));
   qi_tensor_set_shape(qi_node_out(g, n, 0), QINFER_DTYPE_UINT8, x->rank, x->dims);
   if (qi_node_out(g, n, 1)) qi_tensor_set_shape(qi_node_out(g, n, 1), QINFER_DTYPE_FLOAT, 0, NULL);
   if (qi_node_out(g, n, 2)) qi_tensor_set_shape(qi_node_out(g, n, 2), QINFER_DTYPE_UINT8, 0, NULL);

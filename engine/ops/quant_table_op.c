@@ -14,13 +14,11 @@ static qi_status table_infer(qi_graph *g, qi_node *n, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0), *t = qi_node_in(g, n, 1);
   qi_tensor *y = qi_node_out(g, n, 0);
   if (n->n_inputs != 2 || !x || !t || !y)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "QLinearTable node '%s': expects inputs X, Table and output Y",
-                   n->name);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expects inputs X, Table and output Y");
   if (!is_byte_type(x->dtype) || !is_byte_type(t->dtype))
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "QLinearTable node '%s': X and Table must be uint8 / int8", n->name);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "X and Table must be uint8 / int8");
   if (!(t->flags & QI_TF_CONST) || qi_tensor_numel(t) != 256)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "QLinearTable node '%s': Table must be a constant of 256 values",
-                   n->name);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "Table must be a constant of 256 values");
   qi_tensor_set_shape(y, t->dtype, x->rank, x->dims);
   return QINFER_OK;
 }
@@ -46,6 +44,6 @@ static qi_status table_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const 
 }
 
 const qi_op qi_ops_quant_table[] = {
-    {"QLinearTable", "ai.qinfer", table_infer, NULL, table_run, NULL, 0},
+    QI_OP("QLinearTable", "ai.qinfer", table_infer, NULL, table_run, NULL, QI_OPF_QUANTIZED),
     {0},
 };

@@ -11,14 +11,14 @@ qi_status qi_reduce_arg_infer(qi_graph *g, qi_node *n, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
   if (n->n_inputs != 1 || !x || !y || x->rank < 0)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "%s: expected 1 input and 1 output", n->op_type);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected 1 input and 1 output");
   if (x->dtype != QINFER_DTYPE_FLOAT && x->dtype != QINFER_DTYPE_INT32 && x->dtype != QINFER_DTYPE_INT64)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", n->op_type, qi_dtype_name(x->dtype));
-  if (x->rank < 1) return qi_fail(err, QINFER_ERR_SHAPE, "%s: input must have rank >= 1", n->op_type);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(x->dtype));
+  if (x->rank < 1) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input must have rank >= 1");
   int axis;
   QI_CHECK(qi_reduce_axis(n, qi_attr_int(n, "axis", 0), x->rank, false, &axis, err));
   if (x->dims[axis] == 0)
-    return qi_fail(err, QINFER_ERR_SHAPE, "%s: axis %d has size 0", n->op_type, axis);
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "axis %d has size 0", axis);
   const bool keepdims = qi_attr_int(n, "keepdims", 1) != 0;
   int rank = 0;
   int64_t dims[QI_MAX_RANK];

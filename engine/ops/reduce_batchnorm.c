@@ -8,26 +8,26 @@
 
 qi_status qi_reduce_batchnorm_infer(qi_graph *g, qi_node *n, qi_error *err) {
   if (n->n_inputs != 5 || !qi_node_out(g, n, 0))
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "BatchNormalization: expected 5 inputs and output Y");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected 5 inputs and output Y");
   if (qi_attr_int(n, "training_mode", 0) != 0)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "BatchNormalization: training_mode=1 is not supported");
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "training_mode=1 is not supported");
   for (int i = 1; i < n->n_outputs; i++)
     if (qi_node_out(g, n, i))
-      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "BatchNormalization: training outputs (output %d) are not supported", i);
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "training outputs (output %d) are not supported", i);
   const qi_tensor *x = qi_node_in(g, n, 0);
-  if (!x || x->rank < 2) return qi_fail(err, QINFER_ERR_SHAPE, "BatchNormalization: X must have rank >= 2");
+  if (!x || x->rank < 2) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "X must have rank >= 2");
   const int64_t c = x->dims[1];
   static const char *const names[] = {"X", "scale", "B", "mean", "var"};
   for (int i = 0; i < 5; i++) {
     const qi_tensor *p = qi_node_in(g, n, i);
-    if (!p) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "BatchNormalization: input %s is missing", names[i]);
+    if (!p) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input %s is missing", names[i]);
     if (p->dtype != QINFER_DTYPE_FLOAT)
-      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "BatchNormalization: unsupported dtype %s for %s",
-                     qi_dtype_name(p->dtype), names[i]);
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s for %s",
+                          qi_dtype_name(p->dtype), names[i]);
     if (i > 0 && (p->rank != 1 || p->dims[0] != c)) {
       char sp[128];
-      return qi_fail(err, QINFER_ERR_SHAPE, "BatchNormalization: %s has shape %s, expected [%lld]", names[i],
-                     qi_shape_str(p->rank, p->dims, sp, sizeof sp), (long long)c);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "%s has shape %s, expected [%lld]", names[i],
+                          qi_shape_str(p->rank, p->dims, sp, sizeof sp), (long long)c);
     }
   }
   qi_tensor_set_shape(qi_node_out(g, n, 0), x->dtype, x->rank, x->dims);

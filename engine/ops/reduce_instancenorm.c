@@ -10,16 +10,16 @@
 qi_status qi_reduce_instancenorm_infer(qi_graph *g, qi_node *n, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0), *scale = qi_node_in(g, n, 1), *bias = qi_node_in(g, n, 2);
   if (n->n_inputs != 3 || !x || !scale || !bias || !qi_node_out(g, n, 0))
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "InstanceNormalization: expected inputs X, scale, B");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected inputs X, scale, B");
   if (x->dtype != QINFER_DTYPE_FLOAT || scale->dtype != x->dtype || bias->dtype != x->dtype)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "InstanceNormalization: unsupported dtype %s",
-                   qi_dtype_name(x->dtype != QINFER_DTYPE_FLOAT ? x->dtype : scale->dtype != x->dtype ? scale->dtype : bias->dtype));
-  if (x->rank < 3) return qi_fail(err, QINFER_ERR_SHAPE, "InstanceNormalization: X must have rank >= 3");
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s",
+                        qi_dtype_name(x->dtype != QINFER_DTYPE_FLOAT ? x->dtype : scale->dtype != x->dtype ? scale->dtype : bias->dtype));
+  if (x->rank < 3) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "X must have rank >= 3");
   const int64_t c = x->dims[1];
   if (scale->rank != 1 || scale->dims[0] != c || bias->rank != 1 || bias->dims[0] != c) {
     char sx[128], ss[128];
-    return qi_fail(err, QINFER_ERR_SHAPE, "InstanceNormalization: scale %s and B must be [C] for X %s",
-                   qi_shape_str(scale->rank, scale->dims, ss, sizeof ss), qi_shape_str(x->rank, x->dims, sx, sizeof sx));
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "scale %s and B must be [C] for X %s",
+                        qi_shape_str(scale->rank, scale->dims, ss, sizeof ss), qi_shape_str(x->rank, x->dims, sx, sizeof sx));
   }
   qi_tensor_set_shape(qi_node_out(g, n, 0), x->dtype, x->rank, x->dims);
   return QINFER_OK;

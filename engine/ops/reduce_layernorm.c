@@ -16,24 +16,24 @@ static int norm_axis(const qi_node *n, const qi_tensor *x) {
 qi_status qi_reduce_layernorm_infer(qi_graph *g, qi_node *n, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0), *scale = qi_node_in(g, n, 1), *bias = qi_node_in(g, n, 2);
   if (!x || !scale || n->n_inputs > 3 || !qi_node_out(g, n, 0))
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "LayerNormalization: expected inputs X, Scale[, B] and output Y");
-  if (x->rank < 1) return qi_fail(err, QINFER_ERR_SHAPE, "LayerNormalization: X must have rank >= 1");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected inputs X, Scale[, B] and output Y");
+  if (x->rank < 1) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "X must have rank >= 1");
   int axis;
   QI_CHECK(qi_reduce_axis(n, qi_attr_int(n, "axis", -1), x->rank, false, &axis, err));
   if (qi_attr_int(n, "stash_type", 1) != 1)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "LayerNormalization: stash_type must be 1 (float)");
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "stash_type must be 1 (float)");
   const qi_tensor *params[2] = {scale, bias};
   for (int i = 0; i < 2; i++) {
     const qi_tensor *p = params[i];
     if (!p) continue;
     if (x->dtype != QINFER_DTYPE_FLOAT || p->dtype != QINFER_DTYPE_FLOAT)
-      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "LayerNormalization: unsupported dtype combination %s and %s",
-                     qi_dtype_name(x->dtype), qi_dtype_name(p->dtype));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype combination %s and %s",
+                          qi_dtype_name(x->dtype), qi_dtype_name(p->dtype));
     if (p->rank < 0 || !qi_broadcastable_to(p->rank, p->dims, x->rank - axis, x->dims + axis)) {
       char sp[128], sx[128];
-      return qi_fail(err, QINFER_ERR_SHAPE, "LayerNormalization: %s %s does not broadcast to %s",
-                     i ? "B" : "Scale", qi_shape_str(p->rank, p->dims, sp, sizeof sp),
-                     qi_shape_str(x->rank - axis, x->dims + axis, sx, sizeof sx));
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "%s %s does not broadcast to %s",
+                          i ? "B" : "Scale", qi_shape_str(p->rank, p->dims, sp, sizeof sp),
+                          qi_shape_str(x->rank - axis, x->dims + axis, sx, sizeof sx));
     }
   }
   qi_tensor_set_shape(qi_node_out(g, n, 0), x->dtype, x->rank, x->dims);

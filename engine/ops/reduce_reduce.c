@@ -55,18 +55,18 @@ static qi_status reduced_axes(qi_graph *g, const qi_node *n, const reduce_desc *
     const int64_t *vals;
     count = qi_attr_ints(n, "axes", &vals);
     if (count > x->rank)
-      return qi_fail(err, QINFER_ERR_INVALID_MODEL, "%s: %d axes for rank %d", d->name, count, x->rank);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%d axes for rank %d", count, x->rank);
     if (count > 0) memcpy(axes, vals, sizeof(int64_t) * (size_t)count);
     if (count < 0) count = 0;
   } else if (qi_node_in(g, n, 1)) {
     const qi_tensor *a = qi_node_in(g, n, 1);
     if (a->dtype != QINFER_DTYPE_INT64 || a->rank > 1)
-      return qi_fail(err, QINFER_ERR_INVALID_MODEL, "%s: axes must be a 1-D int64 tensor", d->name);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axes must be a 1-D int64 tensor");
     if (!(a->flags & QI_TF_CONST) || !a->data)
-      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: axes input '%s' must be constant", d->name, a->name);
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "axes input '%s' must be constant", a->name);
     const int64_t na = qi_tensor_numel(a);
     if (na > x->rank)
-      return qi_fail(err, QINFER_ERR_INVALID_MODEL, "%s: %lld axes for rank %d", d->name, (long long)na, x->rank);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%lld axes for rank %d", (long long)na, x->rank);
     count = (int)na;
     if (count) memcpy(axes, a->data, sizeof(int64_t) * (size_t)count);
   }
@@ -76,7 +76,7 @@ static qi_status reduced_axes(qi_graph *g, const qi_node *n, const reduce_desc *
   for (int i = 0; i < count; i++) {
     int axis;
     QI_CHECK(qi_reduce_axis(n, axes[i], x->rank, false, &axis, err));
-    if (reduce[axis]) return qi_fail(err, QINFER_ERR_INVALID_MODEL, "%s: axis %d repeated", d->name, axis);
+    if (reduce[axis]) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d repeated", axis);
     reduce[axis] = true;
   }
   return QINFER_OK;
@@ -87,10 +87,10 @@ qi_status qi_reduce_reduce_infer(qi_graph *g, qi_node *n, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
   if (!d || !x || !y || n->n_inputs > 2 || x->rank < 0)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "%s: expected input data[, axes] and an output", n->op_type);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected input data[, axes] and an output");
   const int dt = x->dtype;
   if (!(dt == QINFER_DTYPE_FLOAT || (!d->float_only && (dt == QINFER_DTYPE_INT32 || dt == QINFER_DTYPE_INT64))))
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", d->name, qi_dtype_name(dt));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(dt));
   bool reduce[QI_MAX_RANK], noop;
   QI_CHECK(reduced_axes(g, n, d, x, reduce, &noop, err));
   const bool keepdims = qi_attr_int(n, "keepdims", 1) != 0;

@@ -37,10 +37,10 @@ qi_status qi_reduce_softmax_infer(qi_graph *g, qi_node *n, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
   if (n->n_inputs != 1 || !x || !y)
-    return qi_fail(err, QINFER_ERR_INVALID_MODEL, "%s: expected 1 input and 1 output", n->op_type);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected 1 input and 1 output");
   if (x->dtype != QINFER_DTYPE_FLOAT)
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "%s: unsupported dtype %s", n->op_type, qi_dtype_name(x->dtype));
-  if (x->rank < 1) return qi_fail(err, QINFER_ERR_SHAPE, "%s: input must have rank >= 1", n->op_type);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(x->dtype));
+  if (x->rank < 1) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input must have rank >= 1");
   int64_t outer, dim, inner;
   QI_CHECK(softmax_layout(x, n, &outer, &dim, &inner, err));
   qi_tensor_set_shape(y, x->dtype, x->rank, x->dims);

@@ -13,3 +13,8 @@ const qi_op *qi_op_find(const char *domain, const char *op_type) {
       if (strcmp(op->op_type, op_type) == 0 && strcmp(op->domain, domain) == 0) return op;
   return NULL;
 }
+
+unsigned qi_node_op_flags(const qi_node *n) {
+  const qi_op *op = n->op ? n->op : qi_op_find(n->domain, n->op_type);
+  return op ? op->flags : 0;
+}

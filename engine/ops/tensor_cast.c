@@ -101,7 +101,7 @@ static void cast_values(void *dst, int dt, const void *src, int st, int64_t coun
 static qi_status cast_infer_to(qi_graph *g, qi_node *n, int to, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   if (!cast_supported(x->dtype) || !cast_supported(to))
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "cast from %s to %s is unsupported", qi_dtype_name(x->dtype),
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "cast from %s to %s is unsupported", qi_dtype_name(x->dtype),
                         qi_dtype_name(to));
   return qi_tops_set_output(n, qi_node_out(g, n, 0), to, x->rank, x->dims, err);
 }
@@ -110,8 +110,8 @@ qi_status qi_tops_cast_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(qi_tops_check_arity(g, n, 1, 1, 1, err));
   const qi_attr *to = qi_node_attr(n, "to");
   if (!to || to->type != QI_ATTR_INT)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute 'to' is required");
-  if (to->i < 0 || to->i > 64) return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "unknown type %lld", (long long)to->i);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute 'to' is required");
+  if (to->i < 0 || to->i > 64) return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unknown type %lld", (long long)to->i);
   return cast_infer_to(g, n, (int)to->i, err);
 }
 

@@ -1,35 +1,24 @@
 #include "engine/ops/tensor_common.h"
 
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
-
-qi_status qi_tops_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...) {
-  char text[QI_ERROR_MSG_SIZE];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  return qi_fail(err, code, "%s node '%s': %s", n->op_type ? n->op_type : "?", n->name ? n->name : "", text);
-}
 
 qi_status qi_tops_check_arity(qi_graph *g, const qi_node *n, int min_in, int max_in, int min_out,
                               qi_error *err) {
   if (n->n_inputs < min_in || (max_in >= 0 && n->n_inputs > max_in))
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "has %d inputs, expected %d to %d", n->n_inputs,
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "has %d inputs, expected %d to %d", n->n_inputs,
                         min_in, max_in);
   for (int i = 0; i < n->n_inputs; i++) {
     const qi_tensor *t = qi_node_in(g, n, i);
     if (!t) {
-      if (i < min_in) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "required input %d is missing", i);
+      if (i < min_in) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "required input %d is missing", i);
       continue;
     }
     if (!(t->flags & QI_TF_SHAPED) || t->rank < 0)
-      return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "input %d ('%s') has no known shape", i, t->name);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input %d ('%s') has no known shape", i, t->name);
   }
   if (n->n_outputs < min_out || !qi_node_out(g, n, 0))
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "has %d outputs, expected at least %d", n->n_outputs,
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "has %d outputs, expected at least %d", n->n_outputs,
                         min_out < 1 ? 1 : min_out);
   return QINFER_OK;
 }
@@ -37,14 +26,14 @@ qi_status qi_tops_check_arity(qi_graph *g, const qi_node *n, int min_in, int max
 qi_status qi_tops_elem_size(const qi_node *n, int dtype, size_t *size, qi_error *err) {
   size_t s = qi_dtype_size(dtype);
   if (dtype == QINFER_DTYPE_STRING || (s != 1 && s != 2 && s != 4 && s != 8))
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "data type %s is not supported", qi_dtype_name(dtype));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "data type %s is not supported", qi_dtype_name(dtype));
   *size = s;
   return QINFER_OK;
 }
 
 qi_status qi_tops_axis(const qi_node *n, int64_t axis, int rank, const char *what, int *out, qi_error *err) {
   if (axis < -(int64_t)rank || axis >= rank)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "%s %lld is out of range for rank %d", what,
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%s %lld is out of range for rank %d", what,
                         (long long)axis, rank);
   *out = (int)(axis < 0 ? axis + rank : axis);
   return QINFER_OK;
@@ -53,16 +42,16 @@ qi_status qi_tops_axis(const qi_node *n, int64_t axis, int rank, const char *wha
 qi_status qi_tops_set_output(const qi_node *n, qi_tensor *t, int dtype, int rank, const int64_t *dims,
                              qi_error *err) {
   if (rank < 0 || rank > QI_MAX_RANK)
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "output rank %d exceeds the maximum %d", rank,
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "output rank %d exceeds the maximum %d", rank,
                         QI_MAX_RANK);
   int64_t numel;
   char buf[160];
   if (!qi_shape_numel(rank, dims, &numel))
-    return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "output shape %s is negative or overflows",
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "output shape %s is negative or overflows",
                         qi_shape_str(rank, dims, buf, sizeof buf));
   size_t es = qi_dtype_size(dtype);
   if (es && numel > (int64_t)(INT64_MAX / 8 / (int64_t)es))
-    return qi_tops_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "output shape %s is too large",
+    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "output shape %s is too large",
                         qi_shape_str(rank, dims, buf, sizeof buf));
   qi_tensor_set_shape(t, dtype, rank, dims);
   return QINFER_OK;
@@ -70,7 +59,7 @@ qi_status qi_tops_set_output(const qi_node *n, qi_tensor *t, int dtype, int rank
 
 qi_status qi_tops_require_const(const qi_node *n, const qi_tensor *t, const char *what, qi_error *err) {
   if (!t || !(t->flags & QI_TF_CONST) || (!t->data && qi_tensor_numel(t) > 0))
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n,
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
                         "input '%s' must be constant (data-dependent shapes unsupported)", what);
   return QINFER_OK;
 }
@@ -113,11 +102,11 @@ static qi_status const_vector(const qi_node *n, const qi_tensor *t, const char *
                               qi_error *err) {
   QI_CHECK(qi_tops_require_const(n, t, what, err));
   if (t->rank > 1)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "input '%s' must be a scalar or 1-D, has rank %d",
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input '%s' must be a scalar or 1-D, has rank %d",
                         what, t->rank);
   int64_t numel = qi_tensor_numel(t);
   if (numel > cap)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "input '%s' has %lld values, at most %d allowed", what,
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input '%s' has %lld values, at most %d allowed", what,
                         (long long)numel, cap);
   *count = (int)numel;
   return QINFER_OK;
@@ -127,7 +116,7 @@ qi_status qi_tops_const_ints(const qi_node *n, const qi_tensor *t, const char *w
                              int *count, qi_error *err) {
   QI_CHECK(const_vector(n, t, what, cap, count, err));
   if (t->dtype != QINFER_DTYPE_INT64 && t->dtype != QINFER_DTYPE_INT32)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "input '%s' must be int64 or int32, not %s", what,
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input '%s' must be int64 or int32, not %s", what,
                         qi_dtype_name(t->dtype));
   for (int i = 0; i < *count; i++) vals[i] = qi_tops_int_at(t->data, t->dtype, i);
   return QINFER_OK;
@@ -137,7 +126,7 @@ qi_status qi_tops_const_floats(const qi_node *n, const qi_tensor *t, const char 
                                int *count, qi_error *err) {
   QI_CHECK(const_vector(n, t, what, cap, count, err));
   if (t->dtype != QINFER_DTYPE_FLOAT && t->dtype != QINFER_DTYPE_DOUBLE && t->dtype != QINFER_DTYPE_FLOAT16)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "input '%s' must be a float type, not %s", what,
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input '%s' must be a float type, not %s", what,
                         qi_dtype_name(t->dtype));
   for (int i = 0; i < *count; i++) vals[i] = qi_tops_float_at(t->data, t->dtype, i);
   return QINFER_OK;

@@ -8,10 +8,6 @@
 
 #include "engine/op.h"
 
-/* Fails with "<Op> node '<name>': <message>". */
-qi_status qi_tops_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 /* Checks the node has between min_in and max_in input slots and at least min_out outputs, that required
  * inputs (the first min_in) are present and shaped, and that output 0 exists. */
 qi_status qi_tops_check_arity(qi_graph *g, const qi_node *n, int min_in, int max_in, int min_out,

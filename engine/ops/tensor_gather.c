@@ -6,7 +6,7 @@
 
 static qi_status check_indices(const qi_node *n, const qi_tensor *t, qi_error *err) {
   if (t->dtype != QINFER_DTYPE_INT64 && t->dtype != QINFER_DTYPE_INT32)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "indices must be int32 or int64, not %s",
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "indices must be int32 or int64, not %s",
                         qi_dtype_name(t->dtype));
   return QINFER_OK;
 }
@@ -21,7 +21,7 @@ static qi_status check_range(const qi_node *n, const qi_tensor *t, int64_t dim, 
   for (int64_t i = 0; i < count; i++) {
     int64_t v = raw_index(t, i);
     if (v < -dim || v >= dim)
-      return qi_tops_fail(err, QINFER_ERR_RUNTIME, n, "index %lld is out of range for an axis of size %lld",
+      return qi_node_fail(err, QINFER_ERR_RUNTIME, n, "index %lld is out of range for an axis of size %lld",
                           (long long)v, (long long)dim);
   }
   return QINFER_OK;
@@ -41,12 +41,12 @@ qi_status qi_tops_gather_infer(qi_graph *g, qi_node *n, qi_error *err) {
   size_t es;
   QI_CHECK(qi_tops_elem_size(n, x->dtype, &es, err));
   QI_CHECK(check_indices(n, idx, err));
-  if (x->rank == 0) return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "data must have rank >= 1");
+  if (x->rank == 0) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "data must have rank >= 1");
   int axis;
   QI_CHECK(qi_tops_axis(n, qi_attr_int(n, "axis", 0), x->rank, "axis", &axis, err));
   int out_rank = x->rank - 1 + idx->rank;
   if (out_rank > QI_MAX_RANK)
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "output rank %d exceeds %d", out_rank, QI_MAX_RANK);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "output rank %d exceeds %d", out_rank, QI_MAX_RANK);
   int64_t od[QI_MAX_RANK];
   int r = 0;
   for (int d = 0; d < axis; d++) od[r++] = x->dims[d];
@@ -89,13 +89,13 @@ qi_status qi_tops_gather_elements_infer(qi_graph *g, qi_node *n, qi_error *err) 
   QI_CHECK(qi_tops_elem_size(n, x->dtype, &es, err));
   QI_CHECK(check_indices(n, idx, err));
   if (x->rank == 0 || idx->rank != x->rank)
-    return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "data (rank %d) and indices (rank %d) need the same rank >= 1",
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "data (rank %d) and indices (rank %d) need the same rank >= 1",
                         x->rank, idx->rank);
   int axis;
   QI_CHECK(qi_tops_axis(n, qi_attr_int(n, "axis", 0), x->rank, "axis", &axis, err));
   for (int d = 0; d < x->rank; d++)
     if (d != axis && idx->dims[d] > x->dims[d])
-      return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "indices dim %d (%lld) exceeds data dim (%lld)", d,
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "indices dim %d (%lld) exceeds data dim (%lld)", d,
                           (long long)idx->dims[d], (long long)x->dims[d]);
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, idx->rank, idx->dims, err);
 }

@@ -32,19 +32,19 @@ static qi_status pad_params_make(qi_graph *g, const qi_node *n, pad_params *p, q
   else if (strcmp(mode, "reflect") == 0) p->mode = PAD_REFLECT;
   else if (strcmp(mode, "edge") == 0) p->mode = PAD_EDGE;
   else if (strcmp(mode, "wrap") == 0 && n->opset >= 19) p->mode = PAD_WRAP;
-  else return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown mode '%s'", mode);
+  else return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown mode '%s'", mode);
 
   int64_t pads[2 * QI_MAX_RANK];
   int np;
   if (n->opset < 11) {
     const int64_t *a;
     np = qi_attr_ints(n, "pads", &a);
-    if (np < 0) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute 'pads' is required");
-    if (np > 2 * QI_MAX_RANK) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "'pads' has %d entries", np);
+    if (np < 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "attribute 'pads' is required");
+    if (np > 2 * QI_MAX_RANK) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "'pads' has %d entries", np);
     memcpy(pads, a, sizeof *a * (size_t)np);
   } else {
     const qi_tensor *pt = qi_node_in(g, n, 1);
-    if (!pt) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 'pads' is required");
+    if (!pt) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input 'pads' is required");
     QI_CHECK(qi_tops_const_ints(n, pt, "pads", pads, 2 * QI_MAX_RANK, &np, err));
   }
   int axes[QI_MAX_RANK], na = r;
@@ -56,12 +56,12 @@ static qi_status pad_params_make(qi_graph *g, const qi_node *n, pad_params *p, q
     bool seen[QI_MAX_RANK] = {false};
     for (int i = 0; i < na; i++) {
       QI_CHECK(qi_tops_axis(n, av[i], r, "axis", &axes[i], err));
-      if (seen[axes[i]]) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", axes[i]);
+      if (seen[axes[i]]) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", axes[i]);
       seen[axes[i]] = true;
     }
   }
   if (np != 2 * na)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "'pads' has %d entries, expected %d", np, 2 * na);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "'pads' has %d entries, expected %d", np, 2 * na);
   for (int d = 0; d < r; d++) p->begin[d] = p->end[d] = 0;
   for (int i = 0; i < na; i++) {
     p->begin[axes[i]] = pads[i];
@@ -70,13 +70,13 @@ static qi_status pad_params_make(qi_graph *g, const qi_node *n, pad_params *p, q
   for (int d = 0; d < r; d++) {
     int64_t lim = INT64_MAX / 4;
     if (p->begin[d] > lim || p->begin[d] < -lim || p->end[d] > lim || p->end[d] < -lim)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "pads of axis %d are too large", d);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "pads of axis %d are too large", d);
     p->out[d] = x->dims[d] + p->begin[d] + p->end[d];
     if (p->out[d] < 0)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "pads crop more than axis %d holds", d);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "pads crop more than axis %d holds", d);
     int64_t kept = x->dims[d] - (p->begin[d] < 0 ? -p->begin[d] : 0) - (p->end[d] < 0 ? -p->end[d] : 0);
     if (p->mode != PAD_CONSTANT && kept <= 0 && p->out[d] > 0)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "mode '%s' needs input values on axis %d", mode, d);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "mode '%s' needs input values on axis %d", mode, d);
   }
   return QINFER_OK;
 }
@@ -90,10 +90,10 @@ qi_status qi_tops_pad_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(pad_params_make(g, n, &p, err));
   const qi_tensor *cv = n->opset >= 11 ? qi_node_in(g, n, 2) : NULL;
   if (cv && (cv->dtype != x->dtype || qi_tensor_numel(cv) != 1))
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "constant_value must be one %s", qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "constant_value must be one %s", qi_dtype_name(x->dtype));
   if (n->opset < 11 && x->dtype != QINFER_DTYPE_FLOAT && x->dtype != QINFER_DTYPE_DOUBLE &&
       x->dtype != QINFER_DTYPE_FLOAT16)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "type %s needs opset 11", qi_dtype_name(x->dtype));
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "type %s needs opset 11", qi_dtype_name(x->dtype));
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, p.out, err);
 }
 
@@ -124,13 +124,13 @@ qi_status qi_tops_pad_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error 
   pad_params p;
   QI_CHECK(pad_params_make(g, n, &p, err));
   pad_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_tops_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   for (int d = 0; d < x->rank; d++) {
     s->map[d] = malloc(sizeof(int64_t) * (size_t)(p.out[d] ? p.out[d] : 1));
     if (!s->map[d]) {
       qi_tops_pad_release(rt);
-      return qi_tops_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+      return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
     }
     /* crop negative pads first: the kept input range is [c0, c0 + kept) */
     int64_t c0 = p.begin[d] < 0 ? -p.begin[d] : 0, pb = p.begin[d] > 0 ? p.begin[d] : 0;
@@ -170,7 +170,7 @@ static void fill(char *dst, const char *value, int64_t count, size_t es) {
 qi_status qi_tops_pad_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)ctx;
   const pad_state *s = rt->state;
-  if (!s) return qi_tops_fail(err, QINFER_ERR_RUNTIME, n, "run before prepare");
+  if (!s) return qi_node_fail(err, QINFER_ERR_RUNTIME, n, "run before prepare");
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
   size_t es = qi_dtype_size(x->dtype);

@@ -25,35 +25,35 @@ qi_status qi_tops_reshape_infer(qi_graph *g, qi_node *n, qi_error *err) {
   char buf[160];
   for (int i = 0; i < rank; i++) {
     if (shape[i] == -1) {
-      if (infer_at >= 0) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "shape has more than one -1");
+      if (infer_at >= 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "shape has more than one -1");
       infer_at = i;
       continue;
     }
     if (shape[i] < -1)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "shape entry %lld is invalid", (long long)shape[i]);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "shape entry %lld is invalid", (long long)shape[i]);
     if (shape[i] == 0 && !allowzero) {
       if (i >= x->rank)
-        return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "shape entry %d is 0 but the input has rank %d", i,
+        return qi_node_fail(err, QINFER_ERR_SHAPE, n, "shape entry %d is 0 but the input has rank %d", i,
                             x->rank);
       shape[i] = x->dims[i];
     }
     if (shape[i] != 0 && known > INT64_MAX / shape[i])
-      return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "shape overflows");
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "shape overflows");
     known *= shape[i];
   }
   if (allowzero && infer_at >= 0)
     for (int i = 0; i < rank; i++)
       if (shape[i] == 0)
-        return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "allowzero=1 forbids 0 and -1 in one shape");
+        return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "allowzero=1 forbids 0 and -1 in one shape");
   int64_t numel = qi_tensor_numel(x);
   if (infer_at >= 0) {
     if (known == 0 || numel % known)
-      return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "cannot infer -1: %lld elements into %s", (long long)numel,
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "cannot infer -1: %lld elements into %s", (long long)numel,
                           qi_shape_str(rank, shape, buf, sizeof buf));
     shape[infer_at] = numel / known;
   } else if (known != numel) {
     char xb[160];
-    return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "cannot reshape %s into %s",
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "cannot reshape %s into %s",
                         qi_shape_str(x->rank, x->dims, xb, sizeof xb), qi_shape_str(rank, shape, buf, sizeof buf));
   }
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, rank, shape, err);
@@ -71,12 +71,12 @@ qi_status qi_tops_flatten_infer(qi_graph *g, qi_node *n, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   int64_t axis = qi_attr_int(n, "axis", 1);
   if (axis < -(int64_t)x->rank || axis > x->rank)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %lld is out of range for rank %d",
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %lld is out of range for rank %d",
                         (long long)axis, x->rank);
   if (axis < 0) axis += x->rank;
   int64_t od[2];
   if (!qi_shape_numel((int)axis, x->dims, &od[0]) || !qi_shape_numel(x->rank - (int)axis, x->dims + axis, &od[1]))
-    return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "shape overflows");
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "shape overflows");
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, 2, od, err);
 }
 
@@ -99,7 +99,7 @@ static qi_status read_axes(qi_graph *g, qi_node *n, int64_t *axes, int *count, b
   const int64_t *a;
   int na = qi_attr_ints(n, "axes", &a);
   if (na < 0) return QINFER_OK;
-  if (na > QI_MAX_RANK) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "too many axes (%d)", na);
+  if (na > QI_MAX_RANK) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "too many axes (%d)", na);
   *given = true;
   memcpy(axes, a, sizeof *a * (size_t)na);
   *count = na;
@@ -120,9 +120,9 @@ qi_status qi_tops_squeeze_infer(qi_graph *g, qi_node *n, qi_error *err) {
     for (int i = 0; i < na; i++) {
       int a;
       QI_CHECK(qi_tops_axis(n, axes[i], x->rank, "axis", &a, err));
-      if (drop[a]) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", a);
+      if (drop[a]) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", a);
       if (x->dims[a] != 1)
-        return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "cannot squeeze axis %d of size %lld", a,
+        return qi_node_fail(err, QINFER_ERR_SHAPE, n, "cannot squeeze axis %d of size %lld", a,
                             (long long)x->dims[a]);
       drop[a] = true;
     }
@@ -146,15 +146,15 @@ qi_status qi_tops_unsqueeze_infer(qi_graph *g, qi_node *n, qi_error *err) {
   int na;
   bool given;
   QI_CHECK(read_axes(g, n, axes, &na, &given, err));
-  if (!given) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "axes are required");
+  if (!given) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axes are required");
   int out_rank = x->rank + na;
   if (out_rank > QI_MAX_RANK)
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "output rank %d exceeds %d", out_rank, QI_MAX_RANK);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "output rank %d exceeds %d", out_rank, QI_MAX_RANK);
   bool inserted[QI_MAX_RANK] = {false};
   for (int i = 0; i < na; i++) {
     int a;
     QI_CHECK(qi_tops_axis(n, axes[i], out_rank, "axis", &a, err));
-    if (inserted[a]) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", a);
+    if (inserted[a]) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", a);
     inserted[a] = true;
   }
   int64_t od[QI_MAX_RANK];
@@ -196,14 +196,14 @@ qi_status qi_tops_dropout_infer(qi_graph *g, qi_node *n, qi_error *err) {
   if (training) {
     QI_CHECK(qi_tops_require_const(n, training, "training_mode", err));
     if (training->dtype != QINFER_DTYPE_BOOL || qi_tensor_numel(training) != 1)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "training_mode must be a bool scalar");
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "training_mode must be a bool scalar");
     if (*(const uint8_t *)training->data) {
       const qi_tensor *ratio = qi_node_in(g, n, 1);
       double r = 0.5;
       int cnt = 0;
       if (ratio) QI_CHECK(qi_tops_const_floats(n, ratio, "ratio", &r, 1, &cnt, err));
       if (!ratio || cnt != 1 || r != 0.0)
-        return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "training_mode=true (random dropout) is unsupported");
+        return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "training_mode=true (random dropout) is unsupported");
     }
   }
   QI_CHECK(qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, x->dims, err));
@@ -212,7 +212,7 @@ qi_status qi_tops_dropout_infer(qi_graph *g, qi_node *n, qi_error *err) {
     int mdt = n->opset >= 10 ? QINFER_DTYPE_BOOL : x->dtype;
     if (mdt != QINFER_DTYPE_BOOL && mdt != QINFER_DTYPE_FLOAT && mdt != QINFER_DTYPE_DOUBLE &&
         mdt != QINFER_DTYPE_FLOAT16)
-      return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "mask of type %s is unsupported", qi_dtype_name(mdt));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "mask of type %s is unsupported", qi_dtype_name(mdt));
     QI_CHECK(qi_tops_set_output(n, mask, mdt, x->rank, x->dims, err));
   }
   return QINFER_OK;

@@ -60,7 +60,7 @@ static qi_status parse_enum(const qi_node *n, const char *attr, const char *dflt
       *out = i;
       return QINFER_OK;
     }
-  return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "%s '%s' is unsupported", attr, v);
+  return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "%s '%s' is unsupported", attr, v);
 }
 
 static qi_status resize_params_make(qi_graph *g, const qi_node *n, resize_params *p, qi_error *err) {
@@ -73,7 +73,7 @@ static qi_status resize_params_make(qi_graph *g, const qi_node *n, resize_params
   p->mode = -1;
   for (int i = 0; i < (legacy ? 2 : 3); i++)
     if (strcmp(mode, modes[i]) == 0) p->mode = i;
-  if (p->mode < 0) return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "mode '%s' is unsupported", mode);
+  if (p->mode < 0) return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "mode '%s' is unsupported", mode);
 
   if (legacy) {
     p->coord = CT_ASYMMETRIC;
@@ -89,14 +89,14 @@ static qi_status resize_params_make(qi_graph *g, const qi_node *n, resize_params
     QI_CHECK(parse_enum(n, "coordinate_transformation_mode", "half_pixel", coords, n->opset >= 19 ? 7 : 6,
                         &p->coord, err));
     if (p->coord == CT_TF_HALF_PIXEL_FOR_NN && n->opset >= 13)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "tf_half_pixel_for_nn was removed in opset 13");
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "tf_half_pixel_for_nn was removed in opset 13");
     QI_CHECK(parse_enum(n, "nearest_mode", "round_prefer_floor", nmodes, 4, &p->nearest_mode, err));
     p->cubic_a = qi_attr_float(n, "cubic_coeff_a", -0.75f);
     p->exclude_outside = qi_attr_int(n, "exclude_outside", 0) != 0;
     p->extrapolation = qi_attr_float(n, "extrapolation_value", 0.0f);
     p->antialias = n->opset >= 18 && qi_attr_int(n, "antialias", 0) != 0;
     if (p->antialias && p->mode == MODE_NEAREST)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "antialias does not apply to mode 'nearest'");
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "antialias does not apply to mode 'nearest'");
   }
 
   /* axes (opset 18): the subset of axes roi / scales / sizes refer to */
@@ -105,11 +105,11 @@ static qi_status resize_params_make(qi_graph *g, const qi_node *n, resize_params
   const int64_t *av;
   int nav = (!legacy && n->opset >= 18) ? qi_attr_ints(n, "axes", &av) : -1;
   if (nav >= 0) {
-    if (nav > r) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "%d axes for rank %d", nav, r);
+    if (nav > r) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%d axes for rank %d", nav, r);
     bool seen[QI_MAX_RANK] = {false};
     for (int i = 0; i < nav; i++) {
       QI_CHECK(qi_tops_axis(n, av[i], r, "axis", &axes[i], err));
-      if (seen[axes[i]]) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", axes[i]);
+      if (seen[axes[i]]) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", axes[i]);
       seen[axes[i]] = true;
     }
     na = nav;
@@ -139,38 +139,38 @@ static qi_status resize_params_make(qi_graph *g, const qi_node *n, resize_params
   if (is_upsample(n) && !scales) { /* Upsample-7: scales attribute */
     const float *fa;
     ns = qi_attr_floats(n, "scales", &fa);
-    if (ns < 0) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "scales are required");
+    if (ns < 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "scales are required");
     if (ns > QI_MAX_RANK) ns = QI_MAX_RANK + 1;
     for (int i = 0; i < ns && i < QI_MAX_RANK; i++) sv[i] = fa[i];
   } else if (scales) {
     QI_CHECK(qi_tops_const_floats(n, scales, "scales", sv, QI_MAX_RANK, &ns, err));
   }
   if ((ns > 0) == (sizes != NULL))
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "exactly one of 'scales' and 'sizes' must be given");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "exactly one of 'scales' and 'sizes' must be given");
 
   if (roi && p->coord == CT_TF_CROP_AND_RESIZE) { /* other modes ignore roi */
     double rv[2 * QI_MAX_RANK];
     int nr;
     QI_CHECK(qi_tops_const_floats(n, roi, "roi", rv, 2 * QI_MAX_RANK, &nr, err));
     if (nr != 2 * na)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "roi has %d values, expected %d", nr, 2 * na);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "roi has %d values, expected %d", nr, 2 * na);
     for (int i = 0; i < na; i++) {
       p->roi_start[axes[i]] = rv[i];
       p->roi_end[axes[i]] = rv[na + i];
     }
   } else if (p->coord == CT_TF_CROP_AND_RESIZE) {
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "tf_crop_and_resize needs 'roi'");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "tf_crop_and_resize needs 'roi'");
   }
 
   if (ns > 0) {
     if (ns != na)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "scales has %d values for %d axes", ns, na);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "scales has %d values for %d axes", ns, na);
     for (int i = 0; i < na; i++) {
       int d = axes[i];
       if (!(sv[i] > 0) || !isfinite(sv[i]))
-        return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale %g of axis %d must be positive", sv[i], d);
+        return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale %g of axis %d must be positive", sv[i], d);
       double o = floor((double)x->dims[d] * sv[i]);
-      if (o > 1e15) return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "output of axis %d is too large", d);
+      if (o > 1e15) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "output of axis %d is too large", d);
       p->scale[d] = sv[i];
       p->out[d] = (int64_t)o;
     }
@@ -178,11 +178,11 @@ static qi_status resize_params_make(qi_graph *g, const qi_node *n, resize_params
     int64_t zv[QI_MAX_RANK];
     int nz;
     QI_CHECK(qi_tops_const_ints(n, sizes, "sizes", zv, QI_MAX_RANK, &nz, err));
-    if (nz != na) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "sizes has %d values for %d axes", nz, na);
+    if (nz != na) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "sizes has %d values for %d axes", nz, na);
     for (int i = 0; i < na; i++) {
       int d = axes[i];
       if (zv[i] < 0 || (zv[i] > 0 && x->dims[d] == 0))
-        return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "size %lld of axis %d is invalid", (long long)zv[i], d);
+        return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "size %lld of axis %d is invalid", (long long)zv[i], d);
       p->out[d] = zv[i];
       p->scale[d] = x->dims[d] ? (double)zv[i] / (double)x->dims[d] : 1.0;
     }
@@ -190,7 +190,7 @@ static qi_status resize_params_make(qi_graph *g, const qi_node *n, resize_params
     if (strcmp(policy, "stretch") != 0) {
       bool larger = strcmp(policy, "not_smaller") == 0;
       if (!larger && strcmp(policy, "not_larger") != 0)
-        return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "keep_aspect_ratio_policy '%s' is unknown", policy);
+        return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "keep_aspect_ratio_policy '%s' is unknown", policy);
       double s = p->scale[axes[0]];
       for (int i = 1; i < na; i++) s = larger ? fmax(s, p->scale[axes[i]]) : fmin(s, p->scale[axes[i]]);
       for (int i = 0; i < na; i++) {
@@ -202,7 +202,7 @@ static qi_status resize_params_make(qi_graph *g, const qi_node *n, resize_params
   }
   for (int d = 0; d < r; d++)
     if (p->out[d] > 0 && x->dims[d] == 0)
-      return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "cannot resize an empty axis %d", d);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "cannot resize an empty axis %d", d);
   return QINFER_OK;
 }
 
@@ -215,7 +215,7 @@ qi_status qi_tops_resize_infer(qi_graph *g, qi_node *n, qi_error *err) {
   resize_params p;
   QI_CHECK(resize_params_make(g, n, &p, err));
   if (p.mode != MODE_NEAREST && x->dtype != QINFER_DTYPE_FLOAT)
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "linear and cubic modes support float data only, not %s",
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "linear and cubic modes support float data only, not %s",
                         qi_dtype_name(x->dtype));
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, p.out, err);
 }
@@ -275,7 +275,7 @@ static qi_status axis_table(const resize_params *p, int d, int64_t in, int64_t s
                             const qi_node *n, qi_error *err) {
   int64_t out = p->out[d];
   int first, k = tap_count(p, d, &first);
-  if (k > 4096) return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "antialias filter of %d taps is too wide", k);
+  if (k > 4096) return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "antialias filter of %d taps is too wide", k);
   ax->taps = k;
   size_t cnt = (size_t)(out ? out : 1) * (size_t)k;
   ax->off = malloc(cnt * sizeof *ax->off);
@@ -283,7 +283,7 @@ static qi_status axis_table(const resize_params *p, int d, int64_t in, int64_t s
   double *wd = malloc((size_t)k * sizeof *wd);
   if (!ax->off || !ax->w || !wd) {
     free(wd);
-    return qi_tops_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   }
   bool identity = out == in;
   double s_aa = p->antialias ? fmin(p->scale[d], 1.0) : 1.0;
@@ -293,7 +293,7 @@ static qi_status axis_table(const resize_params *p, int d, int64_t in, int64_t s
     if (outside) {
       if (!ax->outside && !(ax->outside = calloc((size_t)out, 1))) {
         free(wd);
-        return qi_tops_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+        return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
       }
       ax->outside[x] = 1;
       identity = false;
@@ -357,7 +357,7 @@ qi_status qi_tops_resize_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_err
   resize_params p;
   QI_CHECK(resize_params_make(g, n, &p, err));
   resize_state *s = calloc(1, sizeof *s);
-  if (!s) return qi_tops_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   s->nearest = p.mode == MODE_NEAREST;
   s->extrapolation = p.extrapolation;
@@ -373,7 +373,7 @@ qi_status qi_tops_resize_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_err
   }
   if (!s->nearest && x->dtype != QINFER_DTYPE_FLOAT) {
     qi_tops_resize_release(rt);
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "tf_crop_and_resize extrapolation needs float data");
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "tf_crop_and_resize extrapolation needs float data");
   }
   return QINFER_OK;
 }
@@ -500,7 +500,7 @@ static void interp_rows(void *arg, size_t begin, size_t end) {
 
 qi_status qi_tops_resize_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   const resize_state *s = rt->state;
-  if (!s) return qi_tops_fail(err, QINFER_ERR_RUNTIME, n, "run before prepare");
+  if (!s) return qi_node_fail(err, QINFER_ERR_RUNTIME, n, "run before prepare");
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
   int64_t total = qi_tensor_numel(y);

@@ -64,12 +64,12 @@ typedef struct const_value {
 
 static qi_status constant_value(qi_graph *g, const qi_node *n, const_value *v, qi_error *err) {
   if (n->n_attrs != 1)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "needs exactly one value attribute, has %d", n->n_attrs);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "needs exactly one value attribute, has %d", n->n_attrs);
   const qi_attr *a = &n->attrs[0];
   memset(v, 0, sizeof *v);
   if (strcmp(a->name, "value") == 0 && a->type == QI_ATTR_TENSOR) {
     if (a->tensor < 0 || a->tensor >= g->n_tensors || !(g->tensors[a->tensor].flags & QI_TF_CONST))
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "'value' does not name a constant tensor");
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "'value' does not name a constant tensor");
     const qi_tensor *t = &g->tensors[a->tensor];
     size_t es;
     QI_CHECK(qi_tops_elem_size(n, t->dtype, &es, err));
@@ -96,7 +96,7 @@ static qi_status constant_value(qi_graph *g, const qi_node *n, const_value *v, q
     v->dims[0] = a->n;
     v->data = a->ints;
   } else {
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "attribute '%s' is unsupported", a->name);
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "attribute '%s' is unsupported", a->name);
   }
   return QINFER_OK;
 }
@@ -129,12 +129,12 @@ static qi_status cos_value(qi_graph *g, const qi_node *n, int *dtype, const void
   if (!a) return QINFER_OK;
   if (a->type != QI_ATTR_TENSOR || a->tensor < 0 || a->tensor >= g->n_tensors ||
       !(g->tensors[a->tensor].flags & QI_TF_CONST))
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "'value' must be a constant tensor");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "'value' must be a constant tensor");
   const qi_tensor *t = &g->tensors[a->tensor];
   size_t es;
   QI_CHECK(qi_tops_elem_size(n, t->dtype, &es, err));
   if (qi_tensor_numel(t) != 1)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "'value' must hold one element, holds %lld",
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "'value' must hold one element, holds %lld",
                         (long long)qi_tensor_numel(t));
   *dtype = t->dtype;
   *data = t->data;
@@ -148,11 +148,11 @@ qi_status qi_tops_constant_of_shape_infer(qi_graph *g, qi_node *n, qi_error *err
   const void *val;
   const qi_tensor *shape = qi_node_in(g, n, 0);
   if (shape->dtype != QINFER_DTYPE_INT64)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "input must be int64, not %s", qi_dtype_name(shape->dtype));
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "input must be int64, not %s", qi_dtype_name(shape->dtype));
   QI_CHECK(qi_tops_const_ints(n, shape, "input", dims, QI_MAX_RANK, &rank, err));
   QI_CHECK(cos_value(g, n, &dtype, &val, err));
   for (int i = 0; i < rank; i++)
-    if (dims[i] < 0) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "negative dimension %lld", (long long)dims[i]);
+    if (dims[i] < 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "negative dimension %lld", (long long)dims[i]);
   return qi_tops_set_output(n, qi_node_out(g, n, 0), dtype, rank, dims, err);
 }
 
@@ -184,21 +184,21 @@ static qi_status range_count(qi_graph *g, const qi_node *n, int64_t *count, qi_e
   for (int i = 0; i < 3; i++) {
     QI_CHECK(qi_tops_require_const(n, t[i], names[i], err));
     if (t[i]->dtype != dt || qi_tensor_numel(t[i]) != 1 || t[i]->rank > 1)
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "'%s' must be a scalar of the same type as 'start'",
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "'%s' must be a scalar of the same type as 'start'",
                           names[i]);
   }
   if (dt == QINFER_DTYPE_FLOAT || dt == QINFER_DTYPE_DOUBLE) {
     double s = qi_tops_float_at(t[0]->data, dt, 0), l = qi_tops_float_at(t[1]->data, dt, 0),
            d = qi_tops_float_at(t[2]->data, dt, 0);
     if (d == 0 || !isfinite(s) || !isfinite(l) || !isfinite(d))
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "start, limit and delta must be finite, delta non-zero");
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "start, limit and delta must be finite, delta non-zero");
     double c = ceil((l - s) / d);
-    if (c > 9.0e15) return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "too many elements");
+    if (c > 9.0e15) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "too many elements");
     *count = c > 0 ? (int64_t)c : 0;
   } else if (dt == QINFER_DTYPE_INT16 || dt == QINFER_DTYPE_INT32 || dt == QINFER_DTYPE_INT64) {
     int64_t s = qi_tops_int_at(t[0]->data, dt, 0), l = qi_tops_int_at(t[1]->data, dt, 0),
             d = qi_tops_int_at(t[2]->data, dt, 0);
-    if (d == 0) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "delta is 0");
+    if (d == 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "delta is 0");
     /* exact ceil((l - s) / d) in unsigned arithmetic, which cannot overflow */
     uint64_t c = 0;
     if (d > 0 && l > s) {
@@ -208,10 +208,10 @@ static qi_status range_count(qi_graph *g, const qi_node *n, int64_t *count, qi_e
       uint64_t diff = (uint64_t)s - (uint64_t)l, ud = (uint64_t)(-(d + 1)) + 1;
       c = diff / ud + (diff % ud != 0);
     }
-    if (c > (uint64_t)INT64_MAX / 8) return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "too many elements");
+    if (c > (uint64_t)INT64_MAX / 8) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "too many elements");
     *count = (int64_t)c;
   } else {
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n, "type %s is unsupported", qi_dtype_name(dt));
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "type %s is unsupported", qi_dtype_name(dt));
   }
   return QINFER_OK;
 }
@@ -270,7 +270,7 @@ qi_status qi_tops_nonzero_infer(qi_graph *g, qi_node *n, qi_error *err) {
   size_t es;
   QI_CHECK(qi_tops_elem_size(n, x->dtype, &es, err));
   if (!(x->flags & QI_TF_CONST))
-    return qi_tops_fail(err, QINFER_ERR_UNSUPPORTED, n,
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
                         "input 'X' must be constant (data-dependent output shapes unsupported)");
   QI_CHECK(qi_tops_require_const(n, x, "X", err));
   int64_t nnz = 0, total = qi_tensor_numel(x);
@@ -287,7 +287,7 @@ qi_status qi_tops_nonzero_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, con
   int64_t *out = y->data;
   for (int64_t i = 0; i < total; i++) {
     if (is_nonzero(x, i)) {
-      if (k >= nnz) return qi_tops_fail(err, QINFER_ERR_RUNTIME, n, "input changed after shape inference");
+      if (k >= nnz) return qi_node_fail(err, QINFER_ERR_RUNTIME, n, "input changed after shape inference");
       for (int d = 0; d < x->rank; d++) out[d * nnz + k] = pos[d];
       k++;
     }
@@ -296,6 +296,6 @@ qi_status qi_tops_nonzero_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, con
       pos[d] = 0;
     }
   }
-  if (k != nnz) return qi_tops_fail(err, QINFER_ERR_RUNTIME, n, "input changed after shape inference");
+  if (k != nnz) return qi_node_fail(err, QINFER_ERR_RUNTIME, n, "input changed after shape inference");
   return QINFER_OK;
 }

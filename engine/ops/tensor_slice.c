@@ -22,7 +22,7 @@ static qi_status read_param(qi_graph *g, qi_node *n, int input, const char *name
   const int64_t *a;
   int na = qi_attr_ints(n, name, &a);
   if (na < 0) return QINFER_OK;
-  if (na > QI_MAX_RANK) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "'%s' has %d entries", name, na);
+  if (na > QI_MAX_RANK) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "'%s' has %d entries", name, na);
   memcpy(vals, a, sizeof *a * (size_t)na);
   *count = na;
   *given = true;
@@ -39,13 +39,13 @@ static qi_status slice_plan_make(qi_graph *g, qi_node *n, slice_plan *p, qi_erro
   QI_CHECK(read_param(g, n, 3, "axes", axes, &na, &has_a, err));
   if (n->opset >= 10) QI_CHECK(read_param(g, n, 4, "steps", steps, &nst, &has_st, err));
   else has_st = false;
-  if (!has_s || !has_e) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "'starts' and 'ends' are required");
+  if (!has_s || !has_e) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "'starts' and 'ends' are required");
   if (ns != ne || (has_a && na != ns) || (has_st && nst != ns))
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n,
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n,
                         "starts, ends, axes and steps must have the same length (%d, %d, %d, %d)", ns, ne,
                         has_a ? na : ns, has_st ? nst : ns);
   if (ns > x->rank)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "%d slice entries for rank %d", ns, x->rank);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%d slice entries for rank %d", ns, x->rank);
   for (int d = 0; d < x->rank; d++) {
     p->start[d] = 0;
     p->step[d] = 1;
@@ -55,10 +55,10 @@ static qi_status slice_plan_make(qi_graph *g, qi_node *n, slice_plan *p, qi_erro
   for (int i = 0; i < ns; i++) {
     int a = i;
     if (has_a) QI_CHECK(qi_tops_axis(n, axes[i], x->rank, "axis", &a, err));
-    if (seen[a]) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", a);
+    if (seen[a]) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axis %d is repeated", a);
     seen[a] = true;
     int64_t dim = x->dims[a], step = has_st ? steps[i] : 1, s = starts[i], e = ends[i];
-    if (step == 0) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "step of axis %d is 0", a);
+    if (step == 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "step of axis %d is 0", a);
     if (step < -INT64_MAX) step = -INT64_MAX; /* same slice, and -step cannot overflow */
     /* ONNX clamping: negatives count from the end; positive steps clamp into [0, dim], negative into
      * [0, dim-1] for the start and [-1, dim-1] for the end */

@@ -14,14 +14,14 @@ qi_status qi_tops_tile_infer(qi_graph *g, qi_node *n, qi_error *err) {
   int nr;
   const qi_tensor *rt = qi_node_in(g, n, 1);
   if (rt->dtype != QINFER_DTYPE_INT64)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "repeats must be int64, not %s", qi_dtype_name(rt->dtype));
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "repeats must be int64, not %s", qi_dtype_name(rt->dtype));
   QI_CHECK(qi_tops_const_ints(n, rt, "repeats", rep, QI_MAX_RANK, &nr, err));
   if (nr != x->rank || rt->rank != 1)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "repeats has %d values for rank %d", nr, x->rank);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "repeats has %d values for rank %d", nr, x->rank);
   for (int d = 0; d < x->rank; d++) {
-    if (rep[d] < 0) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "repeat %lld is negative", (long long)rep[d]);
+    if (rep[d] < 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "repeat %lld is negative", (long long)rep[d]);
     if (rep[d] != 0 && x->dims[d] > INT64_MAX / rep[d])
-      return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "output dim %d overflows", d);
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "output dim %d overflows", d);
     od[d] = x->dims[d] * rep[d];
   }
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, od, err);
@@ -65,9 +65,9 @@ qi_status qi_tops_trilu_infer(qi_graph *g, qi_node *n, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0), *k = qi_node_in(g, n, 1);
   size_t es;
   QI_CHECK(qi_tops_elem_size(n, x->dtype, &es, err));
-  if (x->rank < 2) return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "input must have rank >= 2, has %d", x->rank);
+  if (x->rank < 2) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input must have rank >= 2, has %d", x->rank);
   if (k && (k->dtype != QINFER_DTYPE_INT64 || qi_tensor_numel(k) != 1))
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "k must be an int64 scalar");
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "k must be an int64 scalar");
   return qi_tops_set_output(n, qi_node_out(g, n, 0), x->dtype, x->rank, x->dims, err);
 }
 

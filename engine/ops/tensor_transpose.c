@@ -146,13 +146,13 @@ static qi_status transpose_perm(qi_graph *g, qi_node *n, int *perm, qi_error *er
     return QINFER_OK;
   }
   if (np != x->rank)
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "perm has %d entries for an input of rank %d", np,
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "perm has %d entries for an input of rank %d", np,
                         x->rank);
   bool seen[QI_MAX_RANK] = {false};
   for (int i = 0; i < np; i++) {
     int a;
     QI_CHECK(qi_tops_axis(n, p[i], x->rank, "perm entry", &a, err));
-    if (seen[a]) return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "perm repeats axis %d", a);
+    if (seen[a]) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "perm repeats axis %d", a);
     seen[a] = true;
     perm[i] = a;
   }
@@ -196,14 +196,14 @@ static qi_status d2s_plan_make(qi_graph *g, qi_node *n, bool to_space, d2s_plan 
   const qi_tensor *x = qi_node_in(g, n, 0);
   size_t es;
   QI_CHECK(qi_tops_elem_size(n, x->dtype, &es, err));
-  if (x->rank != 4) return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "input must be 4-D, has rank %d", x->rank);
+  if (x->rank != 4) return qi_node_fail(err, QINFER_ERR_SHAPE, n, "input must be 4-D, has rank %d", x->rank);
   int64_t b = qi_attr_int(n, "blocksize", 0);
   if (b <= 0 || b > (1 << 20))
-    return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "blocksize %lld must be positive", (long long)b);
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "blocksize %lld must be positive", (long long)b);
   int64_t N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3];
   if (to_space) {
     if (C % (b * b))
-      return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "channels %lld are not a multiple of blocksize^2 %lld",
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "channels %lld are not a multiple of blocksize^2 %lld",
                           (long long)C, (long long)(b * b));
     const char *mode = qi_attr_string(n, "mode", "DCR");
     int64_t c2 = C / (b * b);
@@ -218,13 +218,13 @@ static qi_status d2s_plan_make(qi_graph *g, qi_node *n, bool to_space, d2s_plan 
       memcpy(pl->dims6, d6, sizeof d6);
       memcpy(pl->perm, p6, sizeof p6);
     } else {
-      return qi_tops_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown mode '%s' (DCR or CRD)", mode);
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "unknown mode '%s' (DCR or CRD)", mode);
     }
     int64_t o[4] = {N, c2, H * b, W * b};
     memcpy(pl->out, o, sizeof o);
   } else {
     if (H % b || W % b)
-      return qi_tops_fail(err, QINFER_ERR_SHAPE, n, "spatial dims %lldx%lld are not multiples of blocksize %lld",
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "spatial dims %lldx%lld are not multiples of blocksize %lld",
                           (long long)H, (long long)W, (long long)b);
     int64_t d6[6] = {N, C, H / b, b, W / b, b};
     int p6[6] = {0, 3, 5, 1, 2, 4};

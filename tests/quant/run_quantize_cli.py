@@ -5,19 +5,27 @@ the onnx package (an independent reader), and every bad input fails cleanly.
     run_quantize_cli.py --qinfer BUILD/tools/qinfer [-v]
 
 Models (onnx.helper, opset 13 and 11): Conv -> Relu -> Conv -> Add (residual) -> GlobalAveragePool -> Flatten ->
-Gemm; a two-input model (Concat of two Convs); and the same with Softmax at the end. Checks:
+Gemm; a two-input model (Concat of two Convs); and the same with Softmax at the end; Conv -> Gather ->
+GatherElements -> Tile -> Gather -> Expand -> Dropout -> Conv; Conv -> Mul(c, Sin(c)) -> Conv; quantize_dynamic's
+DynamicQuantizeLinear -> MatMulInteger. Checks:
   - the output is a valid ONNX model (onnx.checker), has QuantizeLinear / DequantizeLinear, int8 weights with
     per-channel scales (or one scale with --per-tensor), int32 biases, uint8 (or int8 with --activations int8)
     activations; symbolic input dims are kept; opset 11 gets com.microsoft Q/DQ;
   - qinfer runs it, and its output is close to the FP32 model's (SQNR >= 25 dB on these shallow models, computed
     here with numpy from both runs) for every method;
+  - value-preserving ops (the op flag QI_OPF_VALUE_PRESERVING) between quantized ops get their input's parameters
+    from the quantizer and run on the uint8 tensors in qinfer (no float tensor left), giving exactly the op applied
+    to the input's bytes; an elementwise function of one tensor (c * Sin(c), QI_OPF_ELEMENTWISE) gets no
+    quantization point of its own and becomes one QLinearTable;
   - --exclude keeps the named node's output unquantized; images (PNG / JPEG written here with PIL) with --preset;
     NAME/ folders for a two-input model; --max-samples;
-  - errors: missing options, no samples, a sample of another shape, an already quantized model, an unknown method,
+  - errors: missing options, no samples, a sample of another shape, an already quantized model (QDQ, or
+    DynamicQuantizeLinear -> MatMulInteger), an unknown method,
     a bad --percentile, an unwritable output: exit code 1 or 2 and a message naming the problem.
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,6 +90,66 @@ def two_input_model():
     g = helper.make_graph(nodes, "two", [helper.make_tensor_value_info("a", TensorProto.FLOAT, [1, 3, 8, 8]),
                                          helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, 3, 8, 8])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 8, 8])], i1 + i2)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    return m
+
+
+def selection_model():
+    """Conv -> Relu -> Gather -> GatherElements -> Tile -> Gather -> Expand -> Dropout -> Conv: value-preserving ops
+    (QI_OPF_VALUE_PRESERVING) between two quantized convolutions."""
+    rng = np.random.default_rng(11)
+    n1, i1 = conv("c1", "x", 3, 4, 3, rng, "c1o")
+    n2, i2 = conv("c2", "drop", 5, 6, 3, rng, "y")
+    consts = {"g_idx": np.array([3, 0, 2, 1, 0], np.int64), "ge_idx": rng.integers(0, 8, (1, 5, 8, 8)).astype(np.int64),
+              "reps": np.array([1, 1, 1, 2], np.int64), "row": np.array([0], np.int64),
+              "shape": np.array([1, 5, 4, 16], np.int64)}
+    inits = i1 + i2 + [numpy_helper.from_array(v, k) for k, v in consts.items()]
+    nodes = [n1, helper.make_node("Relu", ["c1o"], ["r1"], name="relu1"),
+             helper.make_node("Gather", ["r1", "g_idx"], ["gath"], name="gather", axis=1),
+             helper.make_node("GatherElements", ["gath", "ge_idx"], ["gel"], name="gather_elements", axis=2),
+             helper.make_node("Tile", ["gel", "reps"], ["tile"], name="tile"),
+             helper.make_node("Gather", ["tile", "row"], ["row0"], name="gather_row", axis=2),
+             helper.make_node("Expand", ["row0", "shape"], ["exp"], name="expand"),
+             helper.make_node("Dropout", ["exp"], ["drop"], name="dropout"), n2]
+    g = helper.make_graph(nodes, "selection", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 6, 4, 16])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    # what each op computes, on any dtype: qinfer must compute exactly this on the uint8 tensors
+    steps = [("r1", "gath", lambda a: np.take(a, consts["g_idx"], axis=1)),
+             ("gath", "gel", lambda a: np.take_along_axis(a, consts["ge_idx"], axis=2)),
+             ("gel", "tile", lambda a: np.tile(a, consts["reps"])),
+             ("tile", "row0", lambda a: np.take(a, consts["row"], axis=2)),
+             ("row0", "exp", lambda a: np.broadcast_to(a, consts["shape"])),
+             ("exp", "drop", lambda a: a)]
+    return m, steps
+
+
+def elementwise_product_model():
+    """Conv -> Mul(c, Sin(c)) -> Conv: the product is a function of c alone (QI_OPF_ELEMENTWISE), one lookup table."""
+    rng = np.random.default_rng(12)
+    n1, i1 = conv("c1", "x", 3, 4, 3, rng, "c")
+    n2, i2 = conv("c2", "prod", 4, 4, 3, rng, "y")
+    nodes = [n1, helper.make_node("Sin", ["c"], ["s"], name="sin"), helper.make_node("Mul", ["c", "s"], ["prod"], name="mul"),
+             n2]
+    g = helper.make_graph(nodes, "product", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])], i1 + i2)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    return m
+
+
+def dynamic_quantized_model():
+    """quantize_dynamic's pattern: DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul: already quantized."""
+    w = numpy_helper.from_array(np.arange(64, dtype=np.uint8).reshape(16, 4), "w")
+    wz = numpy_helper.from_array(np.array(3, np.uint8), "wz")
+    nodes = [helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xz"]),
+             helper.make_node("MatMulInteger", ["xq", "w", "xz", "wz"], ["acc"]),
+             helper.make_node("Cast", ["acc"], ["accf"], to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["accf", "xs"], ["y"])]
+    g = helper.make_graph(nodes, "dyn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 16, 4])], [w, wz])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 7
     return m
@@ -227,7 +295,65 @@ def main():
         rc, log = run(q, "quantize", fp2, "-o", out, "--calib", calib)
         check(rc == 1 and "folder per input" in log, "two inputs without NAME/ folders: error")
 
+        # value-preserving ops between quantized ops: the quantizer gives their outputs their input's parameters and
+        # the QDQ pass runs them on the uint8 tensors, exactly (ops the quantizer and the pass once listed apart)
+        fps = os.path.join(work, "sel.onnx")
+        sel, steps = selection_model()
+        onnx.save(sel, fps)
+        cs = os.path.join(work, "calib_sel")
+        samples(cs, (1, 3, 8, 8), 4, 3)
+        out = os.path.join(work, "q_sel.onnx")
+        rc, log = run(q, "quantize", fps, "-o", out, "--calib", cs)
+        check(rc == 0, f"selection ops: quantize exit 0 ({log.strip().splitlines()[-1] if log.strip() else ''})")
+        if rc == 0:
+            m = onnx.load(out)
+            inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+            qnode = {n.input[0]: n for n in m.graph.node if n.op_type == "QuantizeLinear"}
+            params = {t: (inits[n.input[1]].item(), inits[n.input[2]].item()) for t, n in qnode.items()}
+            for src, dst, _ in steps:
+                check(dst in params and params.get(dst) == params.get("r1"),
+                      f"selection ops: '{dst}' quantized with its input's parameters ({params.get(dst)} vs "
+                      f"{params.get('r1')})")
+            xin = os.path.join(work, "x_sel.npy")
+            np.save(xin, np.random.default_rng(5).standard_normal((1, 3, 8, 8)).astype(np.float32))
+            alld = os.path.join(work, "sel_all")
+            rc, log = run(q, "run", out, "--input", f"x={xin}", "--output-dir", os.path.join(work, "sel_out"),
+                          "--all-tensors", alld)
+            index = {}
+            if rc == 0:
+                with open(os.path.join(alld, "tensors.tsv")) as f:
+                    for line in f:
+                        name, file, dtype = line.rstrip("\n").split("\t")[:3]
+                        index[name] = (file, dtype)
+            for src, dst, fn in steps:
+                qs, qd = qnode[src].output[0] if src in qnode else "", qnode[dst].output[0] if dst in qnode else ""
+                ran = dst not in index and index.get(qs, ("", ""))[1] == "uint8" and index.get(qd, ("", ""))[1] == "uint8"
+                same = ran and np.array_equal(fn(np.load(os.path.join(alld, index[qs][0]))),
+                                              np.load(os.path.join(alld, index[qd][0])))
+                check(same, f"selection ops: {dst} runs on uint8 ({ran}) and gives exactly the op on the input's bytes")
+            s = sqnr(outputs(q, fps, {"x": xin}, os.path.join(work, "sel_ref")),
+                     outputs(q, out, {"x": xin}, os.path.join(work, "sel_q")))
+            check(s >= 20.0, f"selection ops: output SQNR {s:.1f} dB")
+
+        # a product of two elementwise functions of one tensor (x * sin(x)) is left to one lookup table: no
+        # quantization point inside, and the QDQ pass makes one QLinearTable of it
+        fpe = os.path.join(work, "prod.onnx")
+        onnx.save(elementwise_product_model(), fpe)
+        out = os.path.join(work, "q_prod.onnx")
+        rc, log = run(q, "quantize", fpe, "-o", out, "--calib", cs)
+        qin = {n.input[0] for n in onnx.load(out).graph.node if n.op_type == "QuantizeLinear"} if rc == 0 else set()
+        check(rc == 0 and "s" not in qin and "c" in qin and "prod" in qin,
+              f"c * Sin(c): quantized at c and the product only ({sorted(qin)})")
+        if rc == 0:
+            p = subprocess.run([q, "run", out, "--input", f"x={xin}", "--output-dir", os.path.join(work, "prod_out")],
+                               capture_output=True, text=True, env=dict(os.environ, QI_DEBUG_QDQ="1"))
+            fused = re.findall(r"^qdq: .* -> (\S+) \(node", p.stderr, re.M)
+            check(p.returncode == 0 and fused.count("QLinearTable") == 1 and "QLinearMul" not in fused,
+                  f"c * Sin(c): one QLinearTable ({fused})")
+
         # errors
+        fpd = os.path.join(work, "dyn.onnx")
+        onnx.save(dynamic_quantized_model(), fpd)
         bad = os.path.join(work, "bad")
         samples(bad, (1, 3, 16, 16), 1, 2)
         np.save(os.path.join(bad, "zz.npy"), np.zeros((1, 3, 8, 8), np.float32))
@@ -242,6 +368,7 @@ def main():
              "cannot open"),
             (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", bad], 1, "differs from the first"),
             (["quantize", qdq, "-o", os.path.join(work, "x.onnx"), "--calib", calib], 1, "already quantized"),
+            (["quantize", fpd, "-o", os.path.join(work, "x.onnx"), "--calib", calib], 1, "already quantized"),
             (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", calib, "--method", "magic"], 2,
              "unknown method"),
             (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", calib, "--percentile", "30"], 2,

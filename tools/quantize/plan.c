@@ -1,35 +1,28 @@
 /* Which tensors the quantizer quantizes.
  *
- * Nodes fall in four kinds:
- *   compute  Conv, Gemm, MatMul: float activation inputs and the output quantized, weights as int8;
- *   join     Add, Mul, Concat: every input and the output quantized, each with its own calibrated range (the
- *            integer op rescales each input to the output's scale);
- *   pool     AveragePool, GlobalAveragePool: input and output quantized;
- *   pass     value-preserving ops (MaxPool, Reshape, Flatten, Transpose, ...): output quantized with the
- *            input's parameters when the input is quantized, so they run unchanged on the integer tensor.
- * Elementwise functions of one tensor (Sigmoid, HardSwish, Relu6, x * Clip(x + 3, 0, 6) / 6, Mul / Add by a
- * scalar constant, ...) get no quantization point of their own: whatever chain of them lies between two
- * quantized tensors becomes one 256-entry lookup table in the integer runtime (engine/pass_qdq_region.c), which
- * is both faster and more accurate than requantizing after every step.
+ * Nodes fall in four kinds, by their op's flags (engine/op.h), the same the QDQ pass fuses by:
+ *   compute  QI_OPF_QUANT_LINEAR (Conv, Gemm, MatMul): float activation inputs and the output quantized, weights
+ *            as int8;
+ *   join     QI_OPF_QUANT_JOIN (Add, Mul, Concat): every input and the output quantized, each with its own
+ *            calibrated range (the integer op rescales each input to the output's scale);
+ *   pool     QI_OPF_QUANT_POOL (AveragePool, GlobalAveragePool): input and output quantized;
+ *   pass     QI_OPF_VALUE_PRESERVING (MaxPool, Reshape, Flatten, Transpose, Slice, Gather, Expand, Tile, ...):
+ *            output quantized with the input's parameters when the input is quantized, so they run unchanged on
+ *            the integer tensor (qi_qdq_passthrough_op: the nodes the QDQ pass runs on it).
+ * Elementwise functions of one tensor (QI_OPF_ELEMENTWISE: Sigmoid, HardSwish, Relu6, x * Clip(x + 3, 0, 6) / 6,
+ * Mul / Add by a scalar constant, ...) get no quantization point of their own: whatever chain of them lies between
+ * two quantized tensors becomes one 256-entry lookup table in the integer runtime (engine/pass_qdq_region.c),
+ * which is both faster and more accurate than requantizing after every step.
  * Everything else (Softmax, LayerNormalization, Resize, ...) stays float and reads dequantized inputs.
  * A Relu or Clip that is the only reader of a compute / join output is absorbed: the quantized tensor is the
  * activation's output (its range starts at the clamp), and the integer op clamps exactly. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/pass_qdq.h"
 #include "tools/quantize/quantize.h"
 
 enum { KIND_FLOAT, KIND_COMPUTE, KIND_JOIN, KIND_POOL, KIND_PASS };
-
-static const char *const pool_ops[] = {"AveragePool", "GlobalAveragePool", NULL};
-static const char *const pass_ops[] = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
-                                       "Identity", "Slice", "DepthToSpace", "SpaceToDepth", NULL};
-
-static bool in_list(const char *const *list, const char *s) {
-  for (; *list; list++)
-    if (strcmp(*list, s) == 0) return true;
-  return false;
-}
 
 static bool is_float_act(const qi_graph *g, int t) {
   return t >= 0 && g->tensors[t].dtype == QINFER_DTYPE_FLOAT && !(g->tensors[t].flags & QI_TF_CONST);
@@ -48,11 +41,6 @@ static bool excluded(const qi_graph *g, const qi_node *n, const qz_options *o) {
   return false;
 }
 
-static const char *const elementwise_ops[] = {"Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Relu", "Clip",
-                                              "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "LeakyRelu", "Gelu",
-                                              "Elu", "Selu", "Softplus", "Softsign", "Exp", "Neg", "Abs", "Erf",
-                                              "Mish", "Identity", NULL};
-
 static bool is_scalar_const(const qi_graph *g, int t) {
   return is_const_float(g, t) && qi_tensor_numel(&g->tensors[t]) == 1;
 }
@@ -63,7 +51,7 @@ static int root_of(const qi_graph *g, int t, int depth) {
   const int p = g->tensors[t].producer;
   if (p < 0 || depth > 64) return t;
   const qi_node *n = &g->nodes[p];
-  if (n->dead || n->domain[0] || n->n_outputs != 1 || !in_list(elementwise_ops, n->op_type)) return t;
+  if (!qi_region_evaluable(g, n)) return t;
   int root = -2;
   for (int k = 0; k < n->n_inputs; k++) {
     const int in = n->inputs[k];
@@ -79,18 +67,22 @@ static int root_of(const qi_graph *g, int t, int depth) {
 static int kind_of(const qi_graph *g, const qi_node *n, const qz_options *o) {
   if (n->dead || n->domain[0] || excluded(g, n, o)) return KIND_FLOAT;
   const char *t = n->op_type;
+  const unsigned flags = qi_node_op_flags(n);
   const int in0 = n->n_inputs > 0 ? n->inputs[0] : -1, in1 = n->n_inputs > 1 ? n->inputs[1] : -1;
-  const bool commutes = !strcmp(t, "Add") || !strcmp(t, "Mul"); /* the activation may come second: Add(bias, x) */
-  if (!(is_float_act(g, in0) || (commutes && is_float_act(g, in1))) || n->n_outputs < 1 ||
+  /* Add / Mul: the activation may come second (Add(bias, x)) */
+  const bool binary_join = (flags & QI_OPF_QUANT_JOIN) && (flags & QI_OPF_ELEMENTWISE);
+  if (!(is_float_act(g, in0) || (binary_join && is_float_act(g, in1))) || n->n_outputs < 1 ||
       g->tensors[n->outputs[0]].dtype != QINFER_DTYPE_FLOAT)
     return KIND_FLOAT;
-  if (!strcmp(t, "Conv")) {
-    const int spatial = g->tensors[in0].rank - 2;
-    return (spatial == 1 || spatial == 2) && is_const_float(g, in1) ? KIND_COMPUTE : KIND_FLOAT;
+  if (flags & QI_OPF_QUANT_LINEAR) {
+    if (!strcmp(t, "Conv")) {
+      const int spatial = g->tensors[in0].rank - 2;
+      return (spatial == 1 || spatial == 2) && is_const_float(g, in1) ? KIND_COMPUTE : KIND_FLOAT;
+    }
+    if (!strcmp(t, "Gemm")) return is_const_float(g, in1) && g->tensors[in1].rank == 2 ? KIND_COMPUTE : KIND_FLOAT;
+    return is_const_float(g, in1) || is_float_act(g, in1) ? KIND_COMPUTE : KIND_FLOAT; /* MatMul */
   }
-  if (!strcmp(t, "Gemm")) return is_const_float(g, in1) && g->tensors[in1].rank == 2 ? KIND_COMPUTE : KIND_FLOAT;
-  if (!strcmp(t, "MatMul")) return is_const_float(g, in1) || is_float_act(g, in1) ? KIND_COMPUTE : KIND_FLOAT;
-  if (!strcmp(t, "Add") || !strcmp(t, "Mul")) {
+  if (binary_join) {
     if (n->n_inputs != 2) return KIND_FLOAT;
     const int c = is_const_float(g, in0) ? in0 : (is_const_float(g, in1) ? in1 : -1);
     if (c >= 0 && qi_tensor_numel(&g->tensors[c]) == 1) return KIND_FLOAT; /* part of a lookup table */
@@ -100,16 +92,16 @@ static int kind_of(const qi_graph *g, const qi_node *n, const qz_options *o) {
     }
     return c >= 0 || is_float_act(g, in1) ? KIND_JOIN : KIND_FLOAT;
   }
-  if (!strcmp(t, "Concat")) {
+  if (flags & QI_OPF_QUANT_JOIN) { /* Concat */
     for (int k = 0; k < n->n_inputs; k++)
       if (!is_float_act(g, n->inputs[k])) return KIND_FLOAT;
     return KIND_JOIN;
   }
-  if (in_list(pool_ops, t)) {
+  if (flags & QI_OPF_QUANT_POOL) {
     if (!strcmp(t, "AveragePool") && g->tensors[in0].rank != 4) return KIND_FLOAT;
     return KIND_POOL;
   }
-  if (in_list(pass_ops, t) && n->n_outputs == 1) return KIND_PASS;
+  if (qi_qdq_passthrough_op(g, n)) return KIND_PASS;
   return KIND_FLOAT;
 }
 
@@ -129,13 +121,10 @@ static int sole_reader(const qi_graph *g, int t) {
   return found;
 }
 
+/* A Relu or Clip the QDQ pass absorbs into the integer op before it (qi_pass_activation_of: a clamp). */
 static bool is_clamp(const qi_graph *g, const qi_node *a) {
-  if (a->dead || a->domain[0]) return false;
-  if (!strcmp(a->op_type, "Relu")) return true;
-  if (strcmp(a->op_type, "Clip") != 0) return false;
-  for (int k = 1; k < a->n_inputs; k++)
-    if (a->inputs[k] >= 0 && !is_const_float(g, a->inputs[k])) return false;
-  return true;
+  qi_act act;
+  return !a->dead && qi_pass_activation_of(g, a, &act) && act.kind == QI_ACT_CLAMP;
 }
 
 /* The tensor that carries a compute / join node's quantized output: its own, or an absorbed Relu / Clip's. */
@@ -158,10 +147,8 @@ qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *p, qi_er
   for (int t = 0; t < g->n_tensors; t++) p->share[t] = -1;
   for (int i = 0; i < g->n_nodes; i++) {
     const qi_node *n = &g->nodes[i];
-    if (!n->dead && (!strcmp(n->op_type, "QuantizeLinear") || !strcmp(n->op_type, "DequantizeLinear") ||
-                     !strncmp(n->op_type, "QLinear", 7)))
-      return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "the model is already quantized (node '%s' is %s)", n->name,
-                     n->op_type);
+    if (!n->dead && (qi_node_op_flags(n) & QI_OPF_QUANTIZED))
+      return qi_node_fail(err, QINFER_ERR_INVALID_ARGUMENT, n, "the model is already quantized");
   }
   /* compute, join and table nodes: their float activation inputs and their (effective) outputs */
   for (int oi = 0; oi < g->n_order; oi++) {

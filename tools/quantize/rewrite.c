@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/op.h"
 #include "kernels/requant.h"
 #include "tools/quantize/quantize.h"
 
@@ -345,8 +346,9 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
   for (int ni = 0; ni < n_nodes; ni++) {
     const qi_node *n = &g->nodes[ni];
     if (n->dead || n->domain[0]) continue;
-    const bool compute = !strcmp(n->op_type, "Conv") || !strcmp(n->op_type, "Gemm") || !strcmp(n->op_type, "MatMul");
-    const bool join = !strcmp(n->op_type, "Add") || !strcmp(n->op_type, "Mul");
+    const unsigned flags = qi_node_op_flags(n);
+    const bool compute = flags & QI_OPF_QUANT_LINEAR; /* Conv, Gemm, MatMul */
+    const bool join = (flags & QI_OPF_QUANT_JOIN) && (flags & QI_OPF_ELEMENTWISE); /* Add, Mul: constant operands */
     if (compute && input_quantized(p, g, n, 0) && n->outputs[0] >= 0) {
       float xs = 1.f;
       int32_t xz = 0;
