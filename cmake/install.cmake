@@ -51,11 +51,14 @@ Libs.private: -lpthread -lm
 Cflags: -I\${includedir}
 ")
 configure_file(${QI_PC_TEMPLATE}.tmp ${QI_PC_TEMPLATE} COPYONLY) # rewritten only when it changes
+# One generated file per prefix: two installs at once (yours while the install test runs) do not race.
 install(CODE "
   set(QI_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
-  configure_file(\"${QI_PC_TEMPLATE}\" \"${CMAKE_CURRENT_BINARY_DIR}/qinfer.pc\" @ONLY)
+  string(MD5 _qi_pc_key \"\${CMAKE_INSTALL_PREFIX}\")
+  set(_qi_pc_file \"${CMAKE_CURRENT_BINARY_DIR}/pkgconfig/\${_qi_pc_key}/qinfer.pc\")
+  configure_file(\"${QI_PC_TEMPLATE}\" \"\${_qi_pc_file}\" @ONLY)
   file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig\" TYPE FILE
-       FILES \"${CMAKE_CURRENT_BINARY_DIR}/qinfer.pc\")
+       FILES \"\${_qi_pc_file}\")
 ")
 
 # ---- CMake package: find_package(qinfer CONFIG) ----
