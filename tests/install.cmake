@@ -31,7 +31,7 @@ add_test(NAME install.consumers
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/install/check_install.sh ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/install_check ${CMAKE_COMMAND} $<CONFIG> ${CMAKE_C_COMPILER}
                  "${_qi_consumer_flags}" ${CMAKE_INSTALL_LIBDIR} ${CMAKE_INSTALL_INCLUDEDIR} ${CMAKE_GENERATOR}
-                 ${_qi_model} ${_qi_expected})
+                 $<TARGET_FILE:qinfer_static> ${_qi_model} ${_qi_expected})
 set_tests_properties(install.consumers PROPERTIES LABELS install TIMEOUT 300
                      FAIL_REGULAR_EXPRESSION "Sanitizer|runtime error")
 if(_qi_model)

@@ -4,13 +4,14 @@
 # with find_package(qinfer CONFIG), the plain `cc ... -lqinfer` line — and as docs/example.c documents it from
 # the build tree, and run every program on a small model: each must print the same, expected outputs.
 #
-#   check_install.sh BUILD_DIR SOURCE_DIR WORK_DIR CMAKE CONFIG CC "CFLAGS" LIBDIR INCLUDEDIR GENERATOR [MODEL EXPECTED]
+#   check_install.sh BUILD_DIR SOURCE_DIR WORK_DIR CMAKE CONFIG CC "CFLAGS" LIBDIR INCLUDEDIR GENERATOR BUILD_TREE_LIBQINFER_A
+#                    [MODEL EXPECTED]
 #
 # Nothing is downloaded; the compiler and flags are the build's own (CFLAGS: the sanitizers in a Sanitize build).
 set -eu
 build=$1 src=$2 work=$3 cmake=$4 config=$5 cc=$6 cflags=$7 libdir=$8 incdir=$9
 shift 9
-generator=$1 model=${2:-} expected=${3:-}
+generator=$1 build_static=$2 model=${3:-} expected=${4:-}
 
 fail() { echo "FAIL: $*"; exit 1; }
 step() { echo "== $*"; }
@@ -58,8 +59,8 @@ step "plain cc -lqinfer"
   || fail "plain cc build"
 bins="$bins example_plain"
 
-step "build tree: cc docs/example.c -Iinclude <build>/libqinfer.a -lpthread -lm"
-(cd "$work" && $cc $cflags "$example" -I"$src/include" "$build/libqinfer.a" -lpthread -lm -o example_buildtree) \
+step "build tree: cc docs/example.c -Iinclude $build_static -lpthread -lm"
+(cd "$work" && $cc $cflags "$example" -I"$src/include" "$build_static" -lpthread -lm -o example_buildtree) \
   || fail "build-tree static build"
 bins="$bins example_buildtree"
 
