@@ -8,6 +8,7 @@
 #                    [MODEL EXPECTED]
 #
 # Nothing is downloaded; the compiler and flags are the build's own (CFLAGS: the sanitizers in a Sanitize build).
+# shellcheck disable=SC2086 # $cc, $cflags and pkg-config's output are word lists: unquoted on purpose
 set -eu
 build=$1 src=$2 work=$3 cmake=$4 config=$5 cc=$6 cflags=$7 libdir=$8 incdir=$9
 shift 9
@@ -36,7 +37,7 @@ soname=$(readlink "$lib/libqinfer.so")
 case $soname in libqinfer.so.[0-9]*) ;; *) fail "libqinfer.so -> $soname (want libqinfer.so.N)" ;; esac
 [ -L "$lib/$soname" ] || fail "$lib/$soname is not a symlink"
 real=$(readlink "$lib/$soname")
-[ -f "$lib/$real" ] && [ ! -L "$lib/$real" ] || fail "$lib/$soname -> $real is not the library"
+if [ ! -f "$lib/$real" ] || [ -L "$lib/$real" ]; then fail "$lib/$soname -> $real is not the library"; fi
 for h in "$src"/include/*.h; do
   cmp -s "$h" "$prefix/$incdir/$(basename "$h")" || fail "public header $(basename "$h") not installed"
 done
@@ -44,7 +45,7 @@ done
 echo "ok: bin/qinfer, $libdir/libqinfer.a, libqinfer.so -> $soname -> $real, $(ls "$prefix/$incdir" | tr '\n' ' ')"
 
 example=$src/docs/example.c
-bins="" # $cflags and pkg-config's output below are word lists: unquoted on purpose
+bins=""
 step "pkg-config"
 command -v pkg-config >/dev/null || fail "pkg-config not found (tools/install-deps.sh installs it)"
 pc_flags=$(PKG_CONFIG_PATH=$lib/pkgconfig pkg-config --static --cflags --libs qinfer) || fail "pkg-config qinfer"
