@@ -173,8 +173,9 @@ def table_line(row):
 def main():
     ap = argparse.ArgumentParser(description="qinfer vs ONNX Runtime timings on the model zoo",
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--qinfer", default=os.environ.get("QINFER_BIN") or os.path.join(REPO, "build", "tools", "qinfer"),
-                    help="the qinfer CLI (default $QINFER_BIN, else <repo>/build/tools/qinfer)")
+    ap.add_argument("--qinfer",
+                    default=os.environ.get("QINFER_BIN") or os.path.join(REPO, "build-release", "tools", "qinfer"),
+                    help="the qinfer CLI (default $QINFER_BIN, else <repo>/build-release/tools/qinfer)")
     ap.add_argument("--cache", default=os.environ.get("QINFER_CACHE") or os.path.join(REPO, ".cache"),
                     help="cache folder holding zoo/ (default $QINFER_CACHE or <repo>/.cache)")
     ap.add_argument("--models", help="comma-separated zoo model names (default: all)")

@@ -1,7 +1,15 @@
 /* Smallest use of the qinfer C API: load a model, build a session, feed every input with 0.5 (floats) or
  * 0 (other types), run once and print each output's shape and first values.
  *
- *   cc example.c -Iinclude -Lbuild -lqinfer -lm -lpthread -o example && ./example model.onnx
+ * From the repository root, after the README's Quick start (which builds build-release/), against the static
+ * library (self-contained: nanopb is inside):
+ *
+ *   cc docs/example.c -Iinclude build-release/libqinfer.a -lpthread -lm -o example
+ *   ./example .cache/zoo/mobilenet_v2/model.onnx
+ *
+ * Against an installed qinfer (cmake --install build-release; docs/building.md has the other ways):
+ *
+ *   cc docs/example.c $(pkg-config --cflags --libs qinfer) -o example
  */
 #include <stdio.h>
 #include <stdlib.h>
