@@ -6,6 +6,7 @@
 
 #include "engine/ir/ir.h"
 #include "engine/op.h"
+#include "kernels/isa.h"
 
 char *qi_str_dup(const char *s) {
   size_t n = strlen(s ? s : "");
@@ -30,7 +31,11 @@ static bool grow(void **arr, int *cap, int need, size_t elem) {
   return true;
 }
 
-qi_graph *qi_graph_new(void) { return calloc(1, sizeof(qi_graph)); }
+qi_graph *qi_graph_new(void) {
+  qi_graph *g = calloc(1, sizeof(qi_graph));
+  if (g) g->isa = (int)qi_isa_best();
+  return g;
+}
 
 static void free_attr(qi_attr *a) {
   free(a->name);

@@ -122,7 +122,7 @@ typedef struct qi_graph {
   char **opset_domains;
   int64_t *opset_versions;
   int64_t ir_version;
-  qinfer_isa isa;    /* ISA path kernels are chosen for (set by the session before prepare) */
+  int isa;           /* qi_isa (kernels/isa.h) kernels are chosen for: qi_isa_best() until the session sets its path */
   char *producer_name;
   int *order;        /* execution order (node indices) after qi_graph_toposort */
   int n_order;

@@ -87,7 +87,7 @@ static void f32_binary_chunk(void *arg, size_t begin, size_t end) {
 }
 
 /* y = a op b, a and b broadcast to y's shape; y may alias a when a already has y's shape. */
-static void f32_binary(const qi_exec_ctx *ctx, qinfer_isa isa, qi_vbinary_op op, const qi_tensor *a, const qi_tensor *b,
+static void f32_binary(const qi_exec_ctx *ctx, qi_isa isa, qi_vbinary_op op, const qi_tensor *a, const qi_tensor *b,
                        qi_tensor *y, const float *a_data, const qi_node *act_node) {
   f32_binary_task t = {.a = a_data, .b = b->data, .y = y->data, .node = act_node,
                        .kernels = qi_f32_vbinary_config_get(op, isa)};
@@ -131,7 +131,7 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_
     const qi_tensor *b = qi_node_in(g, n, i);
     const bool last = i == n->n_inputs - 1;
     if (is_float && b->dtype == QINFER_DTYPE_FLOAT)
-      f32_binary(ctx, g->isa, d->kernel, acc_t, b, y, acc, last && !d->mean ? n : NULL);
+      f32_binary(ctx, (qi_isa)g->isa, d->kernel, acc_t, b, y, acc, last && !d->mean ? n : NULL);
     else
       QI_CHECK(generic_binary(d->op, acc_t, acc, b, y, fmod, err));
     acc = y->data;
@@ -142,7 +142,7 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_
     const int ranks[2] = {y->rank, 0}; /* the count is a rank-0 operand */
     const int64_t *dims[2] = {y->dims, NULL};
     f32_binary_task t = {.a = y->data, .b = &count, .y = y->data, .node = n,
-                         .kernels = qi_f32_vbinary_config_get(QI_VBINARY_DIV, g->isa)};
+                         .kernels = qi_f32_vbinary_config_get(QI_VBINARY_DIV, (qi_isa)g->isa)};
     qi_bcast_init(&t.bc, y->rank, y->dims, 2, ranks, dims);
     qi_parallel_for(qi_math_pool(ctx), (size_t)t.bc.numel, QI_MATH_GRAIN_CHEAP, f32_binary_chunk, &t);
   }

@@ -200,7 +200,7 @@ static qi_status unary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, int 
     int_unary_int64_t(g, n, op, x->data, y->data, count);
   } else {
     unary_task t = {.x = x->data, .y = y->data};
-    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, &t.params), g->isa);
+    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, &t.params), (qi_isa)g->isa);
     qi_parallel_for(qi_math_pool(ctx), (size_t)count,
                     d->expensive ? QI_MATH_GRAIN_TRANSCENDENTAL : QI_MATH_GRAIN_CHEAP, unary_chunk, &t);
   }

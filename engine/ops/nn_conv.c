@@ -116,14 +116,14 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   s->k_g = s->in_c_g * s->taps;
   s->in_hw = qi_windownd_in_size(&s->geomnd);
   s->out_hw = qi_windownd_out_size(&s->geomnd);
-  s->gemm = qi_f32_gemm_config_get(g->isa);
+  s->gemm = qi_f32_gemm_config_get((qi_isa)g->isa);
   const qi_window2d *geo = &s->geom;
   bool unit = s->taps == 1; /* 1x1 window, stride 1, no padding: the gemm reads the input in place */
   for (size_t i = 0; i < s->geomnd.dims; i++)
     unit = unit && s->geomnd.stride[i] == 1 && s->geomnd.pad_begin[i] == 0 && s->geomnd.pad_end[i] == 0;
   if (s->groups == s->in_c && s->groups > 1 && !s->nd) {
     s->path = CONV_DEPTHWISE;
-    const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get(g->isa);
+    const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get((qi_isa)g->isa);
     s->dw_ukernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->ukernel_3x3 : dw->ukernel_any;
   } else if (unit) {
     s->path = CONV_POINTWISE;

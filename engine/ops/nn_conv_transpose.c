@@ -135,7 +135,7 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   s->nd = win.spatial > 2;
   qi_nn_windownd(&win, out_sp, x->dims + 2, &s->geomnd);
   if (!s->nd) qi_nn_window2d(&win, out_sp, x->dims + 2, &s->geom);
-  s->gemm = qi_f32_gemm_config_get(g->isa);
+  s->gemm = qi_f32_gemm_config_get((qi_isa)g->isa);
   s->batch = (size_t)x->dims[0];
   s->in_c = (size_t)x->dims[1];
   s->groups = (size_t)group;

@@ -149,7 +149,7 @@ qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   if (!s) return qi_nn_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   n->state = s;
   QI_CHECK(gemm_check(g, n, &s->m, &s->k, &s->n, err));
-  s->cfg = qi_f32_gemm_config_get(g->isa);
+  s->cfg = qi_f32_gemm_config_get((qi_isa)g->isa);
   s->trans_a = qi_attr_int(n, "transA", 0) != 0;
   s->trans_b = qi_attr_int(n, "transB", 0) != 0;
   s->alpha = qi_attr_float(n, "alpha", 1.0f);

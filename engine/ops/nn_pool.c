@@ -147,8 +147,8 @@ qi_status qi_nn_pool_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   int64_t dims[QI_MAX_RANK];
   QI_CHECK(pool_geometry(g, n, s, dims, err));
   if (s->kind == POOL_MAX && !s->indices && s->geomnd.dims <= 2) {
-    if (s->dtype == QINFER_DTYPE_UINT8) s->u8_2d = qi_u8_maxpool_config_get(g->isa)->ukernel_2d;
-    if (s->dtype == QINFER_DTYPE_INT8) s->s8_2d = qi_s8_maxpool_config_get(g->isa)->ukernel_2d;
+    if (s->dtype == QINFER_DTYPE_UINT8) s->u8_2d = qi_u8_maxpool_config_get((qi_isa)g->isa)->ukernel_2d;
+    if (s->dtype == QINFER_DTYPE_INT8) s->s8_2d = qi_s8_maxpool_config_get((qi_isa)g->isa)->ukernel_2d;
   }
   return QINFER_OK;
 }

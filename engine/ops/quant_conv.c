@@ -248,7 +248,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *
   s->x_pad = (uint8_t)x_zp;
   if (s->groups == s->in_c && s->groups > 1 && x->dtype == s->y_dtype && qmin <= yzp && yzp <= qmax) {
     s->path = QC_DEPTHWISE;
-    const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(g->isa);
+    const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get((qi_isa)g->isa);
     s->dw = s->geom.kernel_h == 3 && s->geom.kernel_w == 3 ? dw->ukernel_3x3 : dw->ukernel_any;
     s->dwp = (qi_qu8_dwconv_params){x_zp, yzp + y_off, qmin + y_off, qmax + y_off, s->x_flip};
     s->dw_w = malloc(s->out_c * s->taps);
@@ -261,7 +261,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qconv_state *
     s->dw_s = scale;
   } else {
     s->path = QC_GEMM;
-    s->gemm = qi_qu8_gemm_config_get(g->isa);
+    s->gemm = qi_qu8_gemm_config_get((qi_isa)g->isa);
     s->group_bytes = qi_qu8_gemm_packed_w_bytes(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->w_bytes);
     s->packed = malloc(s->groups * s->group_bytes);
     if (!s->packed) {

@@ -163,12 +163,12 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, boo
     for (int s = 0; s < 2; s++)
       qi_qu8_mul_params_init(&t.mulp[s], p[s].scale, p[s].zero_point, p[1 - s].scale, p[1 - s].zero_point,
                              p[2].scale, p[2].zero_point, qmin, qmax, s8);
-    t.kmul = qi_qu8_vmul_config_get(g->isa);
+    t.kmul = qi_qu8_vmul_config_get((qi_isa)g->isa);
   } else {
     for (int s = 0; s < 2; s++)
       qi_qu8_add_params_init(&t.add[s], p[0].scale, p[0].zero_point, p[1].scale, p[1].zero_point, p[2].scale,
                              p[2].zero_point, qmin, qmax, s8, n->act != QI_ACT_NONE, s);
-    t.kadd = qi_qu8_vadd_config_get(g->isa);
+    t.kadd = qi_qu8_vadd_config_get((qi_isa)g->isa);
   }
   const qi_tensor *ins[2] = {a, b};
   qi_bcast_init_tensors(&t.bc, y, 2, ins);
@@ -348,7 +348,7 @@ qi_status qi_quant_QLinearConcat_run(qi_graph *g, qi_node *n, const qi_exec_ctx 
     s->row[i] = x->dims[axis] * inner;
   }
   if (qi_tensor_numel(y) == 0) return QINFER_OK;
-  concat_task t = {.s = s, .k = qi_qu8_lut_config_get(g->isa), .y_row = y->dims[axis] * inner, .y = y->data};
+  concat_task t = {.s = s, .k = qi_qu8_lut_config_get((qi_isa)g->isa), .y_row = y->dims[axis] * inner, .y = y->data};
   qi_parallel_for(pool_of(ctx), (size_t)outer, (size_t)(QI_QUANT_GRAIN / t.y_row + 1), concat_chunk, &t);
   return QINFER_OK;
 }
@@ -482,7 +482,7 @@ static qi_status lookup_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_
     QI_CHECK(lookup_params(g, n, true, p, err));
     lookup_build(s, x->dtype, p);
   }
-  lut_task t = {qi_qu8_lut_config_get(g->isa), x->data, s->table, qi_node_out(g, n, 0)->data};
+  lut_task t = {qi_qu8_lut_config_get((qi_isa)g->isa), x->data, s->table, qi_node_out(g, n, 0)->data};
   qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN, lut_chunk, &t);
   return QINFER_OK;
 }

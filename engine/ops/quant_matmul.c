@@ -215,7 +215,7 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qmatmul_state *s, qi_e
   const int32_t a_off = a->dtype == QINFER_DTYPE_INT8 ? 128 : 0, y_off = s->y_dtype == QINFER_DTYPE_INT8 ? 128 : 0;
   float *scale = malloc(nn * sizeof(float));
   int32_t *bias = malloc(nn * sizeof(int32_t));
-  s->gemm = qi_qu8_gemm_config_get(g->isa);
+  s->gemm = qi_qu8_gemm_config_get((qi_isa)g->isa);
   s->packed = malloc(qi_qu8_gemm_packed_w_bytes(nn, k, s->gemm->mr, s->gemm->w_bytes));
   if (!scale || !bias || !s->packed) {
     free(scale), free(bias);

@@ -143,7 +143,7 @@ qi_status qi_quant_pool_prepare(qi_graph *g, qi_node *n, qi_error *err) {
   n->state = s;
   int64_t dims[QI_MAX_RANK];
   QI_CHECK(qpool_geometry(g, n, s, dims, err));
-  s->cfg = qi_qu8_avgpool_config_get(g->isa);
+  s->cfg = qi_qu8_avgpool_config_get((qi_isa)g->isa);
   if (params_constant(g, n)) {
     QI_CHECK(qpool_params(g, n, &s->params, err));
     s->params_ready = true;

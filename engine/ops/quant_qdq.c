@@ -277,7 +277,7 @@ qi_status qi_quant_QuantizeLinear_prepare(qi_graph *g, qi_node *n, qi_error *err
 qi_status qi_quant_QuantizeLinear_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
-  qdq_task t = {.qdtype = y->dtype, .k = qi_qu8_quantize_config_get(g->isa), .x = x->data, .y = y->data};
+  qdq_task t = {.qdtype = y->dtype, .k = qi_qu8_quantize_config_get((qi_isa)g->isa), .x = x->data, .y = y->data};
   QI_CHECK(qdq_params(g, n, x, y->dtype, true, &t.l, err));
   qi_qtype_range(y->dtype, &t.qmin, &t.qmax);
   qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN, quantize_chunk, &t);
@@ -315,7 +315,7 @@ qi_status qi_quant_DequantizeLinear_prepare(qi_graph *g, qi_node *n, qi_error *e
 
 qi_status qi_quant_DequantizeLinear_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
-  qdq_task t = {.qdtype = x->dtype, .k = qi_qu8_quantize_config_get(g->isa), .x = x->data,
+  qdq_task t = {.qdtype = x->dtype, .k = qi_qu8_quantize_config_get((qi_isa)g->isa), .x = x->data,
                 .y = qi_node_out(g, n, 0)->data};
   QI_CHECK(qdq_params(g, n, x, x->dtype, true, &t.l, err));
   qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN, dequantize_chunk, &t);
@@ -357,7 +357,7 @@ qi_status qi_quant_DynamicQuantizeLinear_run(qi_graph *g, qi_node *n, const qi_e
   float zpf = 0.0f - lo / scale;
   zpf = zpf < 0.0f ? 0.0f : zpf > 255.0f ? 255.0f : zpf;
   const int32_t zp = (int32_t)lrintf(zpf);
-  qdq_task t = {.qdtype = QINFER_DTYPE_UINT8, .qmin = 0, .qmax = 255, .k = qi_qu8_quantize_config_get(g->isa),
+  qdq_task t = {.qdtype = QINFER_DTYPE_UINT8, .qmin = 0, .qmax = 255, .k = qi_qu8_quantize_config_get((qi_isa)g->isa),
                 .x = xd, .y = qi_node_out(g, n, 0)->data};
   t.l = (qdq_layout){.axis_len = 1, .inner = count > 0 ? count : 1};
   t.l.qp = (qi_qparams){.dtype = QINFER_DTYPE_UINT8, .count = 1, .axis = -1, .scale = &scale};

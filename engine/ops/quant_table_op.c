@@ -39,7 +39,7 @@ static void table_chunk(void *arg, size_t begin, size_t end) {
 static qi_status table_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0), *t = qi_node_in(g, n, 1);
-  table_task task = {qi_qu8_lut_config_get(g->isa)->lut, x->data, t->data, qi_node_out(g, n, 0)->data};
+  table_task task = {qi_qu8_lut_config_get((qi_isa)g->isa)->lut, x->data, t->data, qi_node_out(g, n, 0)->data};
   const size_t count = (size_t)qi_tensor_numel(x);
   qi_parallel_for(count >= 65536 ? ctx->pool : NULL, count, 16384, table_chunk, &task);
   return QINFER_OK;

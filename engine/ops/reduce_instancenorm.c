@@ -30,7 +30,7 @@ typedef struct instancenorm_task {
   float *y;
   float eps;
   size_t channels, size;
-  qinfer_isa isa;
+  qi_isa isa;
 } instancenorm_task;
 
 static void instancenorm_rows(void *arg, size_t begin, size_t end) {
@@ -54,7 +54,7 @@ qi_status qi_reduce_instancenorm_run(qi_graph *g, qi_node *n, const qi_exec_ctx 
   const qi_tensor *x = qi_node_in(g, n, 0);
   instancenorm_task t = {.x = x->data, .scale = qi_node_in(g, n, 1)->data, .bias = qi_node_in(g, n, 2)->data,
                          .y = qi_node_out(g, n, 0)->data, .eps = qi_attr_float(n, "epsilon", 1e-5f),
-                         .channels = (size_t)x->dims[1], .isa = g->isa};
+                         .channels = (size_t)x->dims[1], .isa = (qi_isa)g->isa};
   const int64_t rows = x->dims[0] * x->dims[1];
   t.size = rows ? (size_t)(qi_tensor_numel(x) / rows) : 0;
   if (rows == 0 || t.size == 0) return QINFER_OK;

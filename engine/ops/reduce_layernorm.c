@@ -101,7 +101,7 @@ qi_status qi_reduce_layernorm_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ct
   float *scratch = n->scratch;
   layernorm_task t = {.x = x->data, .y = qi_node_out(g, n, 0)->data, .mean = mean ? mean->data : NULL,
                       .inv_std = inv_std ? inv_std->data : NULL, .eps = qi_attr_float(n, "epsilon", 1e-5f),
-                      .size = (size_t)size, .kernel = qi_f32_layernorm_config_get(g->isa)->layernorm};
+                      .size = (size_t)size, .kernel = qi_f32_layernorm_config_get((qi_isa)g->isa)->layernorm};
   t.scale = expand_param(scale, x, axis, size, &scratch);
   t.bias = bias ? expand_param(bias, x, axis, size, &scratch) : NULL;
   qi_parallel_for(qi_reduce_pool(ctx), (size_t)rows, (size_t)(QI_REDUCE_GRAIN / size) + 1, layernorm_rows, &t);

@@ -267,7 +267,7 @@ static void run_plan(reduce_task *t, const qi_exec_ctx *ctx, int64_t out_count) 
   }
 }
 
-static void float_reduce(qinfer_isa isa, const reduce_desc *d, const qi_tensor *x, const bool *reduce, qi_tensor *y,
+static void float_reduce(qi_isa isa, const reduce_desc *d, const qi_tensor *x, const bool *reduce, qi_tensor *y,
                          float *scratch, const qi_exec_ctx *ctx) {
   const int64_t out_count = qi_tensor_numel(y);
   float *out = y->data;
@@ -385,7 +385,7 @@ qi_status qi_reduce_reduce_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, 
   }
   if (qi_tensor_numel(y) == 0) return QINFER_OK;
   if (x->dtype == QINFER_DTYPE_FLOAT)
-    float_reduce(g->isa, d, x, reduce, y, n->scratch, ctx);
+    float_reduce((qi_isa)g->isa, d, x, reduce, y, n->scratch, ctx);
   else if (x->dtype == QINFER_DTYPE_INT32)
     int_reduce_int32_t(d, x, reduce, y);
   else

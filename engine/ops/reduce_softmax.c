@@ -52,7 +52,7 @@ typedef struct softmax_task {
   float *y;
   int64_t dim, inner, col_blocks;
   bool log;
-  qinfer_isa isa;
+  qi_isa isa;
 } softmax_task;
 
 static void softmax_rows(void *arg, size_t begin, size_t end) {
@@ -97,7 +97,7 @@ static void softmax_columns(void *arg, size_t begin, size_t end) {
 
 qi_status qi_reduce_softmax_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
-  softmax_task t = {.x = x->data, .y = qi_node_out(g, n, 0)->data, .log = is_log(n), .isa = g->isa};
+  softmax_task t = {.x = x->data, .y = qi_node_out(g, n, 0)->data, .log = is_log(n), .isa = (qi_isa)g->isa};
   int64_t outer;
   QI_CHECK(softmax_layout(x, n, &outer, &t.dim, &t.inner, err));
   if (outer == 0 || t.dim == 0 || t.inner == 0) return QINFER_OK;

@@ -17,8 +17,8 @@ typedef struct qi_f32_dwconv_config {
   qi_f32_dwconv_minmax_ukernel_fn ukernel_any; /* every kernel size */
 } qi_f32_dwconv_config;
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU. */
-const qi_f32_dwconv_config *qi_f32_dwconv_config_get(qinfer_isa isa);
+/* Never NULL. */
+const qi_f32_dwconv_config *qi_f32_dwconv_config_get(qi_isa isa);
 
 void qi_f32_dwconv_minmax_ukernel_3x3__scalar(const qi_window2d *g, const float *input, const float *weights,
                                               float bias, float *output, const qi_f32_minmax_params *params);

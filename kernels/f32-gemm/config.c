@@ -1,12 +1,12 @@
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/isa.h"
 
-/* One entry per ISA path, indexed by qinfer_isa. A path without a kernel of its own (NULL ukernel) uses the
+/* One entry per ISA path, indexed by qi_isa. A path without a kernel of its own (NULL ukernel) uses the
  * entry of the next lower path of its family (qi_isa_fallback), ending at scalar. SIMD kernels slot in here,
- * e.g. [QINFER_ISA_AVX2] = {qi_f32_gemm_minmax_ukernel_6x16__avx2, ...} inside an #if on the architecture.
+ * e.g. [QI_ISA_AVX2] = {qi_f32_gemm_minmax_ukernel_6x16__avx2, ...} inside an #if on the architecture.
  * An entry fills both orientations (ukernel and xw_ukernel): ops take one config for both. */
-static const qi_f32_gemm_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {.ukernel = qi_f32_gemm_minmax_ukernel_4x8__scalar,
+static const qi_f32_gemm_config configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = {.ukernel = qi_f32_gemm_minmax_ukernel_4x8__scalar,
                            .pack = qi_f32_gemm_pack_w,
                            .mr = 4,
                            .nr = 8,
@@ -19,7 +19,7 @@ static const qi_f32_gemm_config configs[QINFER_ISA_NEONI8MM + 1] = {
                            .xw_name = "qi_f32_gemm_xw_minmax_ukernel_4x8__scalar"},
 };
 
-const qi_f32_gemm_config *qi_f32_gemm_config_get(qinfer_isa isa) {
+const qi_f32_gemm_config *qi_f32_gemm_config_get(qi_isa isa) {
   QI_ISA_CONFIG_PICK(configs, isa, ukernel);
   return &configs[isa];
 }

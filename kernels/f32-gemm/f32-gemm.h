@@ -33,7 +33,7 @@
 #include <assert.h>
 #include <stddef.h>
 
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 /* Output clamp of every *_minmax_* kernel; {-INFINITY, +INFINITY} disables it. */
 typedef struct qi_f32_minmax_params {
@@ -80,8 +80,8 @@ typedef struct qi_f32_gemm_config {
 } qi_f32_gemm_config;
 
 /* Config for an ISA path: the best kernel the path has, the scalar one for paths without their own.
- * QINFER_ISA_AUTO means the best path of this CPU. Never NULL. */
-const qi_f32_gemm_config *qi_f32_gemm_config_get(qinfer_isa isa);
+ * Never NULL. */
+const qi_f32_gemm_config *qi_f32_gemm_config_get(qi_isa isa);
 
 static inline size_t qi_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
 static inline size_t qi_div_round_up(size_t x, size_t q) { return (x + q - 1) / q; }

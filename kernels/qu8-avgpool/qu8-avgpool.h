@@ -30,7 +30,7 @@
 #include "kernels/f32-im2col/window2d.h"
 #include "kernels/f32-im2col/windownd.h"
 #include "kernels/requant.h"
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 #define QI_QU8_AVGPOOL_MAX_COUNT ((size_t)8421504) /* floor((2^31 - 1) / 255) */
 
@@ -70,8 +70,8 @@ typedef struct qi_qu8_avgpool_config {
   const char *name_gavgpool, *name_gavgpool_nwc, *name_avgpool2d;
 } qi_qu8_avgpool_config;
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without a kernel of their own fall back. */
-const qi_qu8_avgpool_config *qi_qu8_avgpool_config_get(qinfer_isa isa);
+/* Never NULL; paths without a kernel of their own fall back. */
+const qi_qu8_avgpool_config *qi_qu8_avgpool_config_get(qi_isa isa);
 
 void qi_qu8_gavgpool_ukernel__scalar(size_t rows, size_t length, const uint8_t *input, uint8_t *output,
                                      const qi_qu8_avgpool_params *params);

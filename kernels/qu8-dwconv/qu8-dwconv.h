@@ -16,7 +16,7 @@
 
 #include "kernels/f32-im2col/window2d.h"
 #include "kernels/requant.h"
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 typedef struct qi_qu8_dwconv_params {
   int32_t x_zero_point; /* uint8 domain */
@@ -35,7 +35,7 @@ typedef struct qi_qu8_dwconv_config {
   const char *name_3x3, *name_any;
 } qi_qu8_dwconv_config;
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without a kernel of their own fall back. */
-const qi_qu8_dwconv_config *qi_qu8_dwconv_config_get(qinfer_isa isa);
+/* Never NULL; paths without a kernel of their own fall back. */
+const qi_qu8_dwconv_config *qi_qu8_dwconv_config_get(qi_isa isa);
 
 #endif /* QI_QU8_DWCONV_H */

@@ -42,7 +42,7 @@
 #include <stdint.h>
 
 #include "kernels/f32-im2col/window2d.h"
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 #define QI_QU8_GEMM_MAX_K 65536
 #define QI_QU8_GEMM_KR 4
@@ -77,9 +77,9 @@ typedef struct qi_qu8_gemm_config {
   const char *name;
 } qi_qu8_gemm_config;
 
-/* Config for an ISA path (QINFER_ISA_AUTO: the best of this CPU), falling back along the family
+/* Config for an ISA path, falling back along the family
  * (avx512vnni -> avxvnni -> avx2 -> scalar). Never NULL. */
-const qi_qu8_gemm_config *qi_qu8_gemm_config_get(qinfer_isa isa);
+const qi_qu8_gemm_config *qi_qu8_gemm_config_get(qi_isa isa);
 
 static inline size_t qi_qu8_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
 static inline size_t qi_qu8_gemm_panel_bytes(size_t k, size_t mr, size_t w_bytes) {

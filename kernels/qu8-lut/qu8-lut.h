@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "kernels/f32-vunary/vunary.h"
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 typedef void (*qi_qu8_lut_ukernel_fn)(size_t n, const uint8_t *x, uint8_t *y, const uint8_t table[256]);
 
@@ -31,8 +31,8 @@ typedef struct qi_qu8_lut_config {
   const char *name;
 } qi_qu8_lut_config;
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without kernels fall back to avx2 / scalar. */
-const qi_qu8_lut_config *qi_qu8_lut_config_get(qinfer_isa isa);
+/* Never NULL; paths without kernels fall back to avx2 / scalar. */
+const qi_qu8_lut_config *qi_qu8_lut_config_get(qi_isa isa);
 
 /* The quantization of one side of a table: type (uint8 when !is_int8), scale, zero point in its own domain. */
 typedef struct qi_qu8_lut_side {

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 typedef struct qi_qu8_quantize_params {
   float scale;        /* finite, > 0 */
@@ -40,9 +40,9 @@ typedef struct qi_qu8_quantize_config {
   const char *quantize_name, *dequantize_name;
 } qi_qu8_quantize_config;
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without kernels of their own fall back
+/* Never NULL; paths without kernels of their own fall back
  * (avx512vnni -> avxvnni -> avx2 -> scalar). */
-const qi_qu8_quantize_config *qi_qu8_quantize_config_get(qinfer_isa isa);
+const qi_qu8_quantize_config *qi_qu8_quantize_config_get(qi_isa isa);
 
 /* Parameters for a uint8 (is_int8 false) or int8 tensor from the zero point and [qmin, qmax] in the tensor's
  * own domain. */

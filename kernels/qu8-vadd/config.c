@@ -3,16 +3,16 @@
 #include "kernels/isa.h"
 #include "kernels/qu8-vadd/qu8-vadd.h"
 
-static const qi_qu8_vadd_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {qi_qu8_vadd_minmax_ukernel__scalar, qi_qu8_vaddc_minmax_ukernel__scalar,
+static const qi_qu8_vadd_config configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = {qi_qu8_vadd_minmax_ukernel__scalar, qi_qu8_vaddc_minmax_ukernel__scalar,
                            "qi_qu8_vadd_minmax_ukernel__scalar", "qi_qu8_vaddc_minmax_ukernel__scalar"},
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-    [QINFER_ISA_AVX2] = {qi_qu8_vadd_minmax_ukernel__avx2, qi_qu8_vaddc_minmax_ukernel__avx2,
+    [QI_ISA_AVX2] = {qi_qu8_vadd_minmax_ukernel__avx2, qi_qu8_vaddc_minmax_ukernel__avx2,
                          "qi_qu8_vadd_minmax_ukernel__avx2", "qi_qu8_vaddc_minmax_ukernel__avx2"},
 #endif /* x86 */
 };
 
-const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qinfer_isa isa) {
+const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qi_isa isa) {
   QI_ISA_CONFIG_PICK(configs, isa, vadd);
   return &configs[isa];
 }

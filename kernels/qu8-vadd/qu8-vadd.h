@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 typedef struct qi_qu8_add_params {
   float a_ratio, b_ratio, fixed;   /* fused formula */
@@ -57,8 +57,8 @@ typedef struct qi_qu8_vadd_config {
   const char *vadd_name, *vaddc_name;
 } qi_qu8_vadd_config;
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without kernels fall back to avx2 / scalar. */
-const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qinfer_isa isa);
+/* Never NULL; paths without kernels fall back to avx2 / scalar. */
+const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qi_isa isa);
 
 /* Parameters from the operands' scales and zero points (zero points and [qmin, qmax] in the tensors' own
  * domain: uint8, or int8 when is_int8). Scales finite and > 0. swapped: the kernels will receive b as their

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "kernels/requant.h"
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 typedef struct qi_qu8_mul_params {
   int32_t a_zero_point, b_zero_point; /* uint8 domain */
@@ -42,8 +42,8 @@ typedef struct qi_qu8_vmul_config {
   const char *vmul_name, *vmulc_name;
 } qi_qu8_vmul_config;
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without kernels fall back to avx2 / scalar. */
-const qi_qu8_vmul_config *qi_qu8_vmul_config_get(qinfer_isa isa);
+/* Never NULL; paths without kernels fall back to avx2 / scalar. */
+const qi_qu8_vmul_config *qi_qu8_vmul_config_get(qi_isa isa);
 
 /* Zero points and [qmin, qmax] in the tensors' own domain (int8 when is_int8); scales finite and > 0. */
 void qi_qu8_mul_params_init(qi_qu8_mul_params *p, float a_scale, int32_t a_zero_point, float b_scale,

@@ -4,7 +4,7 @@
  * (kernels/f32-pool/f32-pool.h). A window without an in-bounds tap gives INT8_MIN and index -1.
  *
  * The 2d kernels take a 1-D or 2-D window (g->dims 1 or 2) and no indices, with the same results; the config
- * table picks one per ISA path (QINFER_ISA_AUTO: this CPU's best). */
+ * table picks one per ISA path. */
 #ifndef QI_S8_MAXPOOL_H
 #define QI_S8_MAXPOOL_H
 
@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "kernels/f32-im2col/windownd.h"
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 void qi_s8_maxpool_ukernel_nd__scalar(const qi_windownd *g, const int8_t *input, int8_t *output, int64_t *indices,
                                       int64_t index_base, bool column_major);
@@ -28,6 +28,6 @@ typedef struct qi_s8_maxpool_config {
 } qi_s8_maxpool_config;
 
 /* Never NULL; paths without a kernel of their own fall back along their family. */
-const qi_s8_maxpool_config *qi_s8_maxpool_config_get(qinfer_isa isa);
+const qi_s8_maxpool_config *qi_s8_maxpool_config_get(qi_isa isa);
 
 #endif /* QI_S8_MAXPOOL_H */

@@ -189,8 +189,8 @@ static void test_pack_layout(void) {
 
 int main(void) {
   test_pack_layout();
-  const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                              QINFER_ISA_NEON, QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
+  const qi_isa paths[] = {QI_ISA_SCALAR, QI_ISA_AVX2, QI_ISA_AVXVNNI, QI_ISA_AVX512VNNI,
+                              QI_ISA_NEON, QI_ISA_NEONDOT, QI_ISA_NEONI8MM};
   const qi_f32_gemm_config *tested[16];
   size_t n_tested = 0;
   for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
@@ -210,7 +210,7 @@ int main(void) {
     printf("testing %s (tile %zux%zu kr %zu)\n", cfg->xw_name, cfg->xw_mr, cfg->xw_nr, cfg->xw_kr);
     test_config_xw(cfg);
   }
-  CHECK(qi_f32_gemm_config_get(QINFER_ISA_SCALAR)->ukernel == qi_f32_gemm_minmax_ukernel_4x8__scalar);
-  CHECK(qi_f32_gemm_config_get(QINFER_ISA_AUTO) != NULL);
+  CHECK(qi_f32_gemm_config_get(QI_ISA_SCALAR)->ukernel == qi_f32_gemm_minmax_ukernel_4x8__scalar);
+  CHECK(qi_f32_gemm_config_get(qi_isa_best()) != NULL);
   return TEST_SUMMARY();
 }

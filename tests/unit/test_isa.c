@@ -19,9 +19,9 @@
 
 TEST_MAIN_GLOBALS;
 
-static const qinfer_isa all_paths[] = {QINFER_ISA_SCALAR,     QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI,
-                                       QINFER_ISA_AVX512VNNI, QINFER_ISA_NEON, QINFER_ISA_NEONDOT,
-                                       QINFER_ISA_NEONI8MM};
+static const qi_isa all_paths[] = {QI_ISA_SCALAR,     QI_ISA_AVX2, QI_ISA_AVXVNNI,
+                                       QI_ISA_AVX512VNNI, QI_ISA_NEON, QI_ISA_NEONDOT,
+                                       QI_ISA_NEONI8MM};
 #define N_PATHS (sizeof all_paths / sizeof all_paths[0])
 
 static void dummy_kernel(void) {}
@@ -31,15 +31,15 @@ typedef struct fake_config {
   int id;
 } fake_config;
 
-static int is_neon(qinfer_isa isa) { return isa >= QINFER_ISA_NEON; }
+static int is_neon(qi_isa isa) { return isa >= QI_ISA_NEON; }
 
-static int fake_pick(qinfer_isa isa) {
+static int fake_pick(qi_isa isa) {
   /* scalar, avx2 and neondot have kernels; the table stops before neoni8mm */
-  static const fake_config configs[QINFER_ISA_NEONDOT + 1] = {
-      [QINFER_ISA_SCALAR] = {dummy_kernel, 1},
-      [QINFER_ISA_AVX2] = {dummy_kernel, 2},
-      [QINFER_ISA_AVXVNNI] = {NULL, 3}, /* an entry without its kernel counts as empty */
-      [QINFER_ISA_NEONDOT] = {dummy_kernel, 6},
+  static const fake_config configs[QI_ISA_NEONDOT + 1] = {
+      [QI_ISA_SCALAR] = {dummy_kernel, 1},
+      [QI_ISA_AVX2] = {dummy_kernel, 2},
+      [QI_ISA_AVXVNNI] = {NULL, 3}, /* an entry without its kernel counts as empty */
+      [QI_ISA_NEONDOT] = {dummy_kernel, 6},
   };
   QI_ISA_CONFIG_PICK(configs, isa, kernel);
   return configs[isa].id;
@@ -50,20 +50,19 @@ static int fake_pick(qinfer_isa isa) {
  * family (the tables fill entries for their own architecture only). */
 #define CHECK_FAMILY(get, kernel)                                                                                \
   do {                                                                                                            \
-    const qinfer_isa probes[] = {QINFER_ISA_AUTO,       QINFER_ISA_SCALAR, QINFER_ISA_AVX2,    QINFER_ISA_AVXVNNI, \
-                                 QINFER_ISA_AVX512VNNI, QINFER_ISA_NEON,   QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM, \
-                                 (qinfer_isa)(QINFER_ISA_NEONI8MM + 1), (qinfer_isa)-1};                          \
+    const qi_isa probes[] = {QI_ISA_COUNT,       QI_ISA_SCALAR, QI_ISA_AVX2,    QI_ISA_AVXVNNI, \
+                                 QI_ISA_AVX512VNNI, QI_ISA_NEON,   QI_ISA_NEONDOT, QI_ISA_NEONI8MM, \
+                                 (qi_isa)(QI_ISA_NEONI8MM + 1), (qi_isa)-1};                          \
     for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)                                                \
       CHECK_MSG(get(probes[i]) != NULL && get(probes[i])->kernel != NULL, "%s(%d): no kernel", #get,            \
                 (int)probes[i]);                                                                                 \
-    CHECK(get(QINFER_ISA_AUTO) == get(qi_isa_best()));                                                            \
-    CHECK(get((qinfer_isa)-1) == get(QINFER_ISA_SCALAR) && get((qinfer_isa)99) == get(QINFER_ISA_SCALAR));         \
+    CHECK(get((qi_isa)-1) == get(QI_ISA_SCALAR) && get((qi_isa)99) == get(QI_ISA_SCALAR));         \
     for (size_t i = 1; i < N_PATHS; i++) {                                                                        \
-      const qinfer_isa other[] = {QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI, QINFER_ISA_NEON,     \
-                                  QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};                                        \
+      const qi_isa other[] = {QI_ISA_AVX2, QI_ISA_AVXVNNI, QI_ISA_AVX512VNNI, QI_ISA_NEON,     \
+                                  QI_ISA_NEONDOT, QI_ISA_NEONI8MM};                                        \
       for (size_t j = 0; j < sizeof other / sizeof other[0]; j++)                                                 \
         if (is_neon(all_paths[i]) != is_neon(other[j]))                                                           \
-          CHECK_MSG(get(all_paths[i]) != get(other[j]) || get(other[j]) == get(QINFER_ISA_SCALAR),               \
+          CHECK_MSG(get(all_paths[i]) != get(other[j]) || get(other[j]) == get(QI_ISA_SCALAR),               \
                     "%s: %s gets the %s entry", #get, qi_isa_name(all_paths[i]), qi_isa_name(other[j]));         \
     }                                                                                                             \
   } while (0)
@@ -72,29 +71,29 @@ int main(void) {
   /* names */
   for (size_t i = 0; i < N_PATHS; i++)
     CHECK_MSG(qi_isa_parse(qi_isa_name(all_paths[i])) == (int)all_paths[i], "%s", qi_isa_name(all_paths[i]));
-  CHECK(qi_isa_parse("sse9") == -1 && strcmp(qi_isa_name((qinfer_isa)99), "unknown") == 0);
-  CHECK(qi_isa_available(QINFER_ISA_SCALAR) && qi_isa_available(qi_isa_best()));
+  CHECK(qi_isa_parse("sse9") == -1 && strcmp(qi_isa_name((qi_isa)99), "unknown") == 0);
+  CHECK(qi_isa_available(QI_ISA_SCALAR) && qi_isa_available(qi_isa_best()));
 
   /* the chains */
-  CHECK(qi_isa_fallback(QINFER_ISA_AVX512VNNI) == QINFER_ISA_AVXVNNI);
-  CHECK(qi_isa_fallback(QINFER_ISA_AVXVNNI) == QINFER_ISA_AVX2);
-  CHECK(qi_isa_fallback(QINFER_ISA_AVX2) == QINFER_ISA_SCALAR);
-  CHECK(qi_isa_fallback(QINFER_ISA_NEONI8MM) == QINFER_ISA_NEONDOT);
-  CHECK(qi_isa_fallback(QINFER_ISA_NEONDOT) == QINFER_ISA_NEON);
-  CHECK(qi_isa_fallback(QINFER_ISA_NEON) == QINFER_ISA_SCALAR);
-  CHECK(qi_isa_fallback(QINFER_ISA_SCALAR) == QINFER_ISA_SCALAR);
-  CHECK(qi_isa_fallback(QINFER_ISA_AUTO) == QINFER_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QI_ISA_AVX512VNNI) == QI_ISA_AVXVNNI);
+  CHECK(qi_isa_fallback(QI_ISA_AVXVNNI) == QI_ISA_AVX2);
+  CHECK(qi_isa_fallback(QI_ISA_AVX2) == QI_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QI_ISA_NEONI8MM) == QI_ISA_NEONDOT);
+  CHECK(qi_isa_fallback(QI_ISA_NEONDOT) == QI_ISA_NEON);
+  CHECK(qi_isa_fallback(QI_ISA_NEON) == QI_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QI_ISA_SCALAR) == QI_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QI_ISA_COUNT) == QI_ISA_SCALAR);
 
   /* the walk on a table made here */
-  CHECK(fake_pick(QINFER_ISA_SCALAR) == 1);
-  CHECK(fake_pick(QINFER_ISA_AVX2) == 2);
-  CHECK(fake_pick(QINFER_ISA_AVXVNNI) == 2);
-  CHECK(fake_pick(QINFER_ISA_AVX512VNNI) == 2);
-  CHECK(fake_pick(QINFER_ISA_NEON) == 1);
-  CHECK(fake_pick(QINFER_ISA_NEONDOT) == 6);
-  CHECK(fake_pick(QINFER_ISA_NEONI8MM) == 1); /* past the table: scalar, not its family's neondot */
-  CHECK(fake_pick((qinfer_isa)-1) == 1);
-  CHECK(fake_pick((qinfer_isa)42) == 1);
+  CHECK(fake_pick(QI_ISA_SCALAR) == 1);
+  CHECK(fake_pick(QI_ISA_AVX2) == 2);
+  CHECK(fake_pick(QI_ISA_AVXVNNI) == 2);
+  CHECK(fake_pick(QI_ISA_AVX512VNNI) == 2);
+  CHECK(fake_pick(QI_ISA_NEON) == 1);
+  CHECK(fake_pick(QI_ISA_NEONDOT) == 6);
+  CHECK(fake_pick(QI_ISA_NEONI8MM) == 1); /* past the table: scalar, not its family's neondot */
+  CHECK(fake_pick((qi_isa)-1) == 1);
+  CHECK(fake_pick((qi_isa)42) == 1);
 
   /* every kernel family */
   CHECK_FAMILY(qi_f32_gemm_config_get, ukernel);

@@ -257,8 +257,8 @@ static void test_config(const qi_qu8_avgpool_config *cfg) {
 }
 
 int main(void) {
-  const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                              QINFER_ISA_NEON, QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
+  const qi_isa paths[] = {QI_ISA_SCALAR, QI_ISA_AVX2, QI_ISA_AVXVNNI, QI_ISA_AVX512VNNI,
+                              QI_ISA_NEON, QI_ISA_NEONDOT, QI_ISA_NEONI8MM};
   const qi_qu8_avgpool_config *tested[16];
   size_t n_tested = 0;
   for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
@@ -282,7 +282,7 @@ int main(void) {
            cfg->name_avgpool2d, qi_isa_name(paths[i]), n_outputs - before);
   }
   const long long before = n_outputs;
-  test_windows(qi_qu8_avgpool_config_get(QINFER_ISA_SCALAR), 1);
+  test_windows(qi_qu8_avgpool_config_get(QI_ISA_SCALAR), 1);
   printf("tested qi_qu8_avgpool_ukernel_nd__scalar: %lld outputs\n", n_outputs - before);
   return TEST_SUMMARY();
 }

@@ -18,8 +18,8 @@
 
 TEST_MAIN_GLOBALS;
 
-static const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                                   QINFER_ISA_NEON, QINFER_ISA_NEONDOT};
+static const qi_isa paths[] = {QI_ISA_SCALAR, QI_ISA_AVX2, QI_ISA_AVXVNNI, QI_ISA_AVX512VNNI,
+                                   QI_ISA_NEON, QI_ISA_NEONDOT};
 static const size_t sizes[] = {0, 1, 2, 7, 15, 16, 17, 31, 32, 33, 47, 64, 100, 255, 1000, 4099};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
 #define MAXN 4099
@@ -46,7 +46,7 @@ static int32_t quantize_oracle(float x, float scale, int32_t zp, int32_t qmin, i
   return clampi(rint((double)q) + zp, qmin, qmax);
 }
 
-static void test_quantize(qinfer_isa isa) {
+static void test_quantize(qi_isa isa) {
   const qi_qu8_quantize_config *c = qi_qu8_quantize_config_get(isa);
   static float x[MAXN];
   static uint8_t y[MAXN + 1];
@@ -143,7 +143,7 @@ static const scale3 add_scales[] = {
     {7.0f, 7.0f, 0.0043f},   {0.003f, 0.004f, 100.0f},
 };
 
-static void test_add(qinfer_isa isa) {
+static void test_add(qi_isa isa) {
   const qi_qu8_vadd_config *c = qi_qu8_vadd_config_get(isa);
   static uint8_t a[65536], b[65536], y[65536 + 1];
   int bad = 0, off_real = 0;
@@ -213,7 +213,7 @@ static int32_t mul_oracle(int32_t a, int32_t b, int32_t za, int32_t zb, float sc
   return clampi(rint((double)v) + zy, qmin, qmax);
 }
 
-static void test_mul(qinfer_isa isa) {
+static void test_mul(qi_isa isa) {
   const qi_qu8_vmul_config *c = qi_qu8_vmul_config_get(isa);
   static uint8_t a[65536], b[65536], y[65536 + 1];
   int bad = 0;
@@ -257,7 +257,7 @@ static void test_mul(qinfer_isa isa) {
 
 /* ---- lookup ---- */
 
-static void test_lut(qinfer_isa isa) {
+static void test_lut(qi_isa isa) {
   const qi_qu8_lut_config *c = qi_qu8_lut_config_get(isa);
   static uint8_t x[MAXN], y[MAXN + 1], table[256];
   int bad = 0;
@@ -317,7 +317,7 @@ static void test_lut_build(void) {
 
 int main(void) {
   for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-    const qinfer_isa isa = paths[i];
+    const qi_isa isa = paths[i];
     if (!qi_isa_available(isa)) {
       printf("%-10s skipped (not available on this CPU)\n", qi_isa_name(isa));
       continue;

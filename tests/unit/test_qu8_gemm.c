@@ -25,14 +25,14 @@ static uint32_t rnd(uint32_t *s) {
 }
 static int rnd_range(uint32_t *s, int lo, int hi) { return lo + (int)(rnd(s) % (uint32_t)(hi - lo + 1)); }
 
-static const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                                   QINFER_ISA_NEON, QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
+static const qi_isa paths[] = {QI_ISA_SCALAR, QI_ISA_AVX2, QI_ISA_AVXVNNI, QI_ISA_AVX512VNNI,
+                                   QI_ISA_NEON, QI_ISA_NEONDOT, QI_ISA_NEONI8MM};
 
 /* The config a path uses, or NULL when the CPU lacks it or it falls back to another path's kernel (tested there). */
-static const qi_qu8_gemm_config *path_config(qinfer_isa isa) {
+static const qi_qu8_gemm_config *path_config(qi_isa isa) {
   if (!qi_isa_available(isa)) return NULL;
   const qi_qu8_gemm_config *cfg = qi_qu8_gemm_config_get(isa);
-  if (isa != QINFER_ISA_SCALAR && cfg == qi_qu8_gemm_config_get(QINFER_ISA_SCALAR)) return NULL;
+  if (isa != QI_ISA_SCALAR && cfg == qi_qu8_gemm_config_get(QI_ISA_SCALAR)) return NULL;
   for (size_t i = 0; i < sizeof paths / sizeof paths[0] && paths[i] != isa; i++)
     if (qi_isa_available(paths[i]) && qi_qu8_gemm_config_get(paths[i]) == cfg) return NULL; /* same kernel */
   return cfg;

@@ -161,8 +161,8 @@ static void test_kernels(const mp_kernels *k) {
 }
 
 int main(void) {
-  const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                              QINFER_ISA_NEON, QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
+  const qi_isa paths[] = {QI_ISA_SCALAR, QI_ISA_AVX2, QI_ISA_AVXVNNI, QI_ISA_AVX512VNNI,
+                              QI_ISA_NEON, QI_ISA_NEONDOT, QI_ISA_NEONI8MM};
   const qi_u8_maxpool_config *tested[16];
   size_t n_tested = 0;
   for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
