@@ -56,14 +56,18 @@ const char *qi_isa_name(qi_isa isa);
  * avx512vnni -> avxvnni -> avx2 -> scalar, neoni8mm -> neondot -> neon -> scalar; scalar for every other path. */
 qi_isa qi_isa_fallback(qi_isa isa);
 
-/* Picks the entry of a kernel family's config table (an array indexed by qi_isa, [QI_ISA_COUNT],
- * kernels/<family>/config.c) for `isa`, a qi_isa variable that receives the index: a path whose entry leaves the
- * function pointer member `kernel` NULL falls back along its family (qi_isa_fallback) to QI_ISA_SCALAR, whose
- * entry every table fills; a value outside the table goes to scalar. Then &configs[isa] is the config. */
-#define QI_ISA_CONFIG_PICK(configs, isa, kernel)                                                                  \
+/* Picks the config of a kernel family for `isa`, a qi_isa variable that receives the index. `configs` is the
+ * family's table of config pointers indexed by qi_isa ([QI_ISA_COUNT], kernels/<family>/config.c), NULL where a
+ * path has no kernels of its own: such a path falls back along its family (qi_isa_fallback) to QI_ISA_SCALAR,
+ * whose entry every table fills, passing over entries whose `features` the requested path does not guarantee
+ * (an AVX-512 VNNI CPU need not have AVX-VNNI: Ice Lake); a value outside the table goes to scalar. Then
+ * configs[isa] is the config. */
+#define QI_ISA_CONFIG_PICK(configs, isa)                                                                        \
   do {                                                                                                            \
     if ((size_t)(isa) >= sizeof(configs) / sizeof((configs)[0])) (isa) = QI_ISA_SCALAR;                          \
-    while ((isa) != QI_ISA_SCALAR && !(configs)[(isa)].kernel) (isa) = qi_isa_fallback(isa);                     \
+    const uint32_t qi_pick_has_ = qi_isa_features(isa);                                                          \
+    while ((isa) != QI_ISA_SCALAR && (!(configs)[(isa)] || ((configs)[(isa)]->features & ~qi_pick_has_)))       \
+      (isa) = qi_isa_fallback(isa);                                                                               \
   } while (0)
 
 #endif /* QI_ISA_H */

@@ -1,17 +1,36 @@
-#include "kernels/isa.h"
 #include "kernels/u8-maxpool/u8-maxpool.h"
+
+static const qi_u8_maxpool_config scalar = {.ukernel_2d = QI_KERNEL(qi_u8_maxpool_ukernel_2d__scalar),
+                                            .ukernel_nd = QI_KERNEL(qi_u8_maxpool_ukernel_nd__scalar),
+                                            .features = 0};
+#if defined(__x86_64__) || defined(__i386__)
+static const qi_u8_maxpool_config avx2 = {.ukernel_2d = QI_KERNEL(qi_u8_maxpool_ukernel_2d__avx2),
+                                          .ukernel_nd = QI_KERNEL(qi_u8_maxpool_ukernel_nd__scalar),
+                                          .features = QI_CPU_AVX2};
+#endif /* x86 */
+
+static const qi_u8_maxpool_config *const list[] = {
+    &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    &avx2,
+#endif /* x86 */
+};
 
 /* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
  * avx512vnni -> avxvnni -> avx2 -> scalar). */
-static const qi_u8_maxpool_config configs[QI_ISA_COUNT] = {
-    [QI_ISA_SCALAR] = {.ukernel_2d = qi_u8_maxpool_ukernel_2d__scalar,
-                           .name_2d = "qi_u8_maxpool_ukernel_2d__scalar"},
+static const qi_u8_maxpool_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
 #if defined(__x86_64__) || defined(__i386__)
-    [QI_ISA_AVX2] = {.ukernel_2d = qi_u8_maxpool_ukernel_2d__avx2, .name_2d = "qi_u8_maxpool_ukernel_2d__avx2"},
+    [QI_ISA_AVX2] = &avx2,
 #endif /* x86 */
 };
 
 const qi_u8_maxpool_config *qi_u8_maxpool_config_get(qi_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa, ukernel_2d);
-  return &configs[isa];
+  QI_ISA_CONFIG_PICK(configs, isa);
+  return configs[isa];
+}
+
+const qi_u8_maxpool_config *const *qi_u8_maxpool_config_list(size_t *count) {
+  *count = sizeof list / sizeof list[0];
+  return list;
 }
