@@ -26,7 +26,8 @@
  *
  *   intW_t is int8_t, or for kernels whose config says w_bytes = 2 (AVX2 without VNNI) int16_t: the weights are
  *   sign-extended once at packing, so that a row's 4 weights are one 64-bit broadcast load in the kernel.
- *   One panel is mr * (8 + w_bytes * Kp) bytes (qi_qu8_gemm_panel_bytes); panels follow each other.
+ *   One panel is mr * (8 + w_bytes * Kp) bytes rounded up to 4 (qi_qu8_gemm_panel_bytes: the next panel's int32
+ *   header stays aligned; zeros fill the gap); panels follow each other.
  *
  * Packed activations (written by qi_qu8_gemm_pack_x / qi_qu8_im2col_packed), per block of nr columns:
  *
@@ -111,8 +112,10 @@ const qi_qu8_gemm_config *qi_qu8_gemm_config_get(qi_isa isa);
 const qi_qu8_gemm_config *const *qi_qu8_gemm_config_list(size_t *count);
 
 static inline size_t qi_qu8_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
+/* Rounded up to 4 bytes so that every panel's int32 header is aligned (with kr a multiple of 4, as in every x86
+ * kernel, it already is). */
 static inline size_t qi_qu8_gemm_panel_bytes(size_t k, size_t mr, size_t kr, size_t w_bytes) {
-  return mr * (2 * sizeof(int32_t) + w_bytes * qi_qu8_round_up(k, kr));
+  return qi_qu8_round_up(mr * (2 * sizeof(int32_t) + w_bytes * qi_qu8_round_up(k, kr)), sizeof(int32_t));
 }
 static inline size_t qi_qu8_gemm_xblock_bytes(size_t k, size_t nr, size_t kr) { return nr * qi_qu8_round_up(k, kr); }
 static inline size_t qi_qu8_gemm_packed_x_bytes(size_t k, size_t n, size_t nr, size_t kr) {
