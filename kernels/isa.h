@@ -70,4 +70,17 @@ qi_isa qi_isa_fallback(qi_isa isa);
       (isa) = qi_isa_fallback(isa);                                                                               \
   } while (0)
 
+/* The two functions of every family's config.c, from its static `configs` table (above) and its `list` of every
+ * config: `const <prefix>_config *<prefix>_config_get(qi_isa)` and
+ * `const <prefix>_config *const *<prefix>_config_list(size_t *count)`. */
+#define QI_ISA_CONFIG_GETTERS(prefix)                                                                           \
+  const prefix##_config *prefix##_config_get(qi_isa isa) {                                                       \
+    QI_ISA_CONFIG_PICK(configs, isa);                                                                            \
+    return configs[isa];                                                                                         \
+  }                                                                                                              \
+  const prefix##_config *const *prefix##_config_list(size_t *count) {                                            \
+    *count = sizeof list / sizeof list[0];                                                                       \
+    return list;                                                                                                 \
+  }
+
 #endif /* QI_ISA_H */

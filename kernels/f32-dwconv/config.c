@@ -11,12 +11,4 @@ static const qi_f32_dwconv_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_SCALAR] = &scalar,
 };
 
-const qi_f32_dwconv_config *qi_f32_dwconv_config_get(qi_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa);
-  return configs[isa];
-}
-
-const qi_f32_dwconv_config *const *qi_f32_dwconv_config_list(size_t *count) {
-  *count = sizeof list / sizeof list[0];
-  return list;
-}
+QI_ISA_CONFIG_GETTERS(qi_f32_dwconv)

@@ -31,15 +31,7 @@ static const qi_qu8_avgpool_config *const configs[QI_ISA_COUNT] = {
 #endif /* x86 */
 };
 
-const qi_qu8_avgpool_config *qi_qu8_avgpool_config_get(qi_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa);
-  return configs[isa];
-}
-
-const qi_qu8_avgpool_config *const *qi_qu8_avgpool_config_list(size_t *count) {
-  *count = sizeof list / sizeof list[0];
-  return list;
-}
+QI_ISA_CONFIG_GETTERS(qi_qu8_avgpool)
 
 qi_qu8_avgpool_params qi_qu8_avgpool_params_make(float x_scale, int32_t x_zero_point, float y_scale,
                                                  int32_t y_zero_point, bool is_int8) {

@@ -37,15 +37,7 @@ static const qi_qu8_dwconv_config *const configs[QI_ISA_COUNT] = {
 #endif /* x86 */
 };
 
-const qi_qu8_dwconv_config *qi_qu8_dwconv_config_get(qi_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa);
-  return configs[isa];
-}
-
-const qi_qu8_dwconv_config *const *qi_qu8_dwconv_config_list(size_t *count) {
-  *count = sizeof list / sizeof list[0];
-  return list;
-}
+QI_ISA_CONFIG_GETTERS(qi_qu8_dwconv)
 
 qi_qu8_dwconv_params qi_qu8_dwconv_params_make(int32_t x_zero_point, int32_t y_zero_point, int32_t qmin,
                                                int32_t qmax, bool is_int8) {

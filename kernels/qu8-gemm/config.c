@@ -37,15 +37,7 @@ static const qi_qu8_gemm_config *const configs[QI_ISA_COUNT] = {
 #endif /* x86 */
 };
 
-const qi_qu8_gemm_config *qi_qu8_gemm_config_get(qi_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa);
-  return configs[isa];
-}
-
-const qi_qu8_gemm_config *const *qi_qu8_gemm_config_list(size_t *count) {
-  *count = sizeof list / sizeof list[0];
-  return list;
-}
+QI_ISA_CONFIG_GETTERS(qi_qu8_gemm)
 
 qi_qu8_gemm_params qi_qu8_gemm_params_make(int32_t zero_point, int32_t qmin, int32_t qmax, bool is_int8) {
   const int32_t off = is_int8 ? 128 : 0;

@@ -24,15 +24,7 @@ static const qi_qu8_lut_config *const configs[QI_ISA_COUNT] = {
 #endif /* x86 */
 };
 
-const qi_qu8_lut_config *qi_qu8_lut_config_get(qi_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa);
-  return configs[isa];
-}
-
-const qi_qu8_lut_config *const *qi_qu8_lut_config_list(size_t *count) {
-  *count = sizeof list / sizeof list[0];
-  return list;
-}
+QI_ISA_CONFIG_GETTERS(qi_qu8_lut)
 
 void qi_qu8_lut_build(uint8_t table[256], qi_vunary_op op, const qi_f32_unary_params *fparams, qi_qu8_lut_side x,
                       qi_qu8_lut_side y, int32_t qmin, int32_t qmax) {

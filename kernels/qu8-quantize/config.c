@@ -27,15 +27,7 @@ static const qi_qu8_quantize_config *const configs[QI_ISA_COUNT] = {
 #endif /* x86 */
 };
 
-const qi_qu8_quantize_config *qi_qu8_quantize_config_get(qi_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa);
-  return configs[isa];
-}
-
-const qi_qu8_quantize_config *const *qi_qu8_quantize_config_list(size_t *count) {
-  *count = sizeof list / sizeof list[0];
-  return list;
-}
+QI_ISA_CONFIG_GETTERS(qi_qu8_quantize)
 
 qi_qu8_quantize_params qi_qu8_quantize_params_make(float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
                                                    int is_int8) {

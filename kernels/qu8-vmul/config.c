@@ -27,15 +27,7 @@ static const qi_qu8_vmul_config *const configs[QI_ISA_COUNT] = {
 #endif /* x86 */
 };
 
-const qi_qu8_vmul_config *qi_qu8_vmul_config_get(qi_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa);
-  return configs[isa];
-}
-
-const qi_qu8_vmul_config *const *qi_qu8_vmul_config_list(size_t *count) {
-  *count = sizeof list / sizeof list[0];
-  return list;
-}
+QI_ISA_CONFIG_GETTERS(qi_qu8_vmul)
 
 void qi_qu8_mul_params_init(qi_qu8_mul_params *p, float a_scale, int32_t a_zero_point, float b_scale,
                             int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax,

@@ -25,12 +25,4 @@ static const qi_u8_maxpool_config *const configs[QI_ISA_COUNT] = {
 #endif /* x86 */
 };
 
-const qi_u8_maxpool_config *qi_u8_maxpool_config_get(qi_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa);
-  return configs[isa];
-}
-
-const qi_u8_maxpool_config *const *qi_u8_maxpool_config_list(size_t *count) {
-  *count = sizeof list / sizeof list[0];
-  return list;
-}
+QI_ISA_CONFIG_GETTERS(qi_u8_maxpool)

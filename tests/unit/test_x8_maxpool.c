@@ -175,27 +175,25 @@ static void test_kernel(kl_seen *seen, const mp_kernels *k, uintptr_t fn) {
   printf("%s: %lld cases %s\n", k->name, n_cases - before, qi_test_failed == failed ? "ok" : "FAILED");
 }
 
+/* Both kernels of every entry of the t (u8 / s8) family's list the CPU can run. */
+#define TEST_LIST(t, s8)                                                                                          \
+  do {                                                                                                            \
+    size_t count;                                                                                                 \
+    const qi_##t##_maxpool_config *const *list = qi_##t##_maxpool_config_list(&count);                           \
+    for (size_t i = 0; i < count; i++) {                                                                          \
+      const char *names[] = {list[i]->name_2d, list[i]->name_nd};                                                 \
+      if (!kl_runnable_all(names, 2, list[i]->features)) continue;                                                \
+      test_kernel(&seen, &(mp_kernels){.is_s8 = s8, .t = list[i]->ukernel_2d, .name = list[i]->name_2d},          \
+                  (uintptr_t)list[i]->ukernel_2d);                                                                \
+      test_kernel(&seen, &(mp_kernels){.is_s8 = s8, .t##_nd = list[i]->ukernel_nd, .name = list[i]->name_nd},     \
+                  (uintptr_t)list[i]->ukernel_nd);                                                                \
+    }                                                                                                             \
+  } while (0)
+
 int main(void) {
   kl_seen seen = {0};
-  size_t count;
-  const qi_u8_maxpool_config *const *u8 = qi_u8_maxpool_config_list(&count);
-  for (size_t i = 0; i < count; i++) {
-    const char *names[] = {u8[i]->name_2d, u8[i]->name_nd};
-    if (!kl_runnable_all(names, 2, u8[i]->features)) continue;
-    test_kernel(&seen, &(mp_kernels){.is_s8 = 0, .u8 = u8[i]->ukernel_2d, .name = u8[i]->name_2d},
-                (uintptr_t)u8[i]->ukernel_2d);
-    test_kernel(&seen, &(mp_kernels){.is_s8 = 0, .u8_nd = u8[i]->ukernel_nd, .name = u8[i]->name_nd},
-                (uintptr_t)u8[i]->ukernel_nd);
-  }
-  const qi_s8_maxpool_config *const *s8 = qi_s8_maxpool_config_list(&count);
-  for (size_t i = 0; i < count; i++) {
-    const char *names[] = {s8[i]->name_2d, s8[i]->name_nd};
-    if (!kl_runnable_all(names, 2, s8[i]->features)) continue;
-    test_kernel(&seen, &(mp_kernels){.is_s8 = 1, .s8 = s8[i]->ukernel_2d, .name = s8[i]->name_2d},
-                (uintptr_t)s8[i]->ukernel_2d);
-    test_kernel(&seen, &(mp_kernels){.is_s8 = 1, .s8_nd = s8[i]->ukernel_nd, .name = s8[i]->name_nd},
-                (uintptr_t)s8[i]->ukernel_nd);
-  }
+  TEST_LIST(u8, 0);
+  TEST_LIST(s8, 1);
   printf("%lld cases, %lld outputs\n", n_cases, n_outputs);
   return TEST_SUMMARY();
 }
