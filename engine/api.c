@@ -7,10 +7,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "engine/isa_map.h"
 #include "engine/pipeline.h"
 #include "engine/planner.h"
 #include "engine/session.h"
-#include "kernels/isa.h"
 #include "loader/onnx_loader.h"
 
 static _Thread_local qi_error tls_error;
@@ -186,7 +186,7 @@ qinfer_status qinfer_session_options_set_threads(qinfer_session_options *o, int 
 
 qinfer_status qinfer_session_options_set_isa(qinfer_session_options *o, qinfer_isa isa) {
   qi_error err = {0};
-  if (!o || (int)isa < QINFER_ISA_AUTO || isa > QINFER_ISA_NEONI8MM)
+  if (!o || !qi_isa_public_valid(isa))
     return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "unknown ISA %d", (int)isa), &err);
   o->isa = isa;
   return QINFER_OK;
@@ -244,16 +244,16 @@ qinfer_status qinfer_session_options_set_dim(qinfer_session_options *o, const ch
 
 /* ---- sessions ---- */
 
-static qi_status choose_isa(const qinfer_session_options *o, qinfer_isa *out, qi_error *err) {
+static qi_status choose_isa(const qinfer_session_options *o, qi_isa *out, qi_error *err) {
   int isa = o ? (int)o->isa : QINFER_ISA_AUTO;
   if (isa == QINFER_ISA_AUTO) {
-    isa = qi_isa_from_env();
+    isa = qi_isa_public_from_env();
     if (isa < 0) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "QINFER_ISA names an unknown ISA path");
   }
-  if (isa == QINFER_ISA_AUTO) isa = qi_isa_best();
-  if (!qi_isa_available((qinfer_isa)isa))
-    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "this CPU cannot run the %s path", qi_isa_name((qinfer_isa)isa));
-  *out = (qinfer_isa)isa;
+  const qi_isa path = qi_isa_from_public((qinfer_isa)isa); /* auto: the best path of this CPU */
+  if (!qi_isa_available(path))
+    return qi_fail(err, QINFER_ERR_UNSUPPORTED, "this CPU cannot run the %s path", qi_isa_name(path));
+  *out = path;
   return QINFER_OK;
 }
 
@@ -456,6 +456,8 @@ int qinfer_session_tensor_index(const qinfer_session *s, const char *name) {
   return s ? index_of(s->graph, s->readable, s->n_readable, name) : -1;
 }
 
-const char *qinfer_session_isa_name(const qinfer_session *s) { return s ? qi_isa_name(s->isa) : "unknown"; }
+const char *qinfer_session_isa_name(const qinfer_session *s) {
+  return s ? qi_isa_name(s->isa) : "unknown";
+}
 
 size_t qinfer_session_arena_bytes(const qinfer_session *s) { return s ? s->arena_bytes : 0; }

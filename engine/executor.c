@@ -5,7 +5,7 @@
 
 #include "engine/session.h"
 
-qi_status qi_run_node_once(qi_graph *g, qi_node *n, qinfer_isa isa, const qi_exec_ctx *ctx, bool *packed,
+qi_status qi_run_node_once(qi_graph *g, qi_node *n, qi_isa isa, const qi_exec_ctx *ctx, bool *packed,
                            qi_error *err) {
   qi_node_rt rt = {.isa = isa, .act = qi_node_fused_act(n)};
   qi_status s = n->op->prepare ? n->op->prepare(g, n, &rt, err) : QINFER_OK;
@@ -18,7 +18,7 @@ qi_status qi_run_node_once(qi_graph *g, qi_node *n, qinfer_isa isa, const qi_exe
   return s;
 }
 
-qi_status qi_prepare_nodes(qi_graph *g, qi_node_rt *rt, qinfer_isa isa, qi_error *err) {
+qi_status qi_prepare_nodes(qi_graph *g, qi_node_rt *rt, qi_isa isa, qi_error *err) {
   for (int i = 0; i < g->n_nodes; i++) {
     rt[i] = (qi_node_rt){.isa = isa};
     if (!g->nodes[i].dead) rt[i].act = qi_node_fused_act(&g->nodes[i]);

@@ -19,6 +19,7 @@
 
 #include "engine/ir/ir.h"
 #include "engine/threadpool.h"
+#include "kernels/isa.h"
 
 typedef struct qi_exec_ctx {
   qi_threadpool *pool; /* NULL: run on the calling thread */
@@ -35,7 +36,7 @@ typedef struct qi_act {
 
 /* What one session keeps for one node beside the (shared, session-free) IR node. */
 typedef struct qi_node_rt {
-  qinfer_isa isa;        /* the ISA path the node's kernels are chosen for */
+  qi_isa isa;            /* the ISA path the node's kernels are chosen for */
   qi_act act;            /* fused activation (QI_ACT_NONE when none) */
   void *state;           /* built by op->prepare, freed by op->release */
   size_t scratch_bytes;  /* per-run scratch the op asked for in prepare (planned in the arena) */
@@ -124,7 +125,7 @@ qi_status qi_node_set_fused_act(qi_graph *g, int node, const qi_act *act, qi_err
 qi_act qi_node_fused_act(const qi_node *n);
 /* Runs one node outside a session's executor (constant folding, tests): prepare, scratch, run, release, with
  * rt->isa = isa and rt->act from the node's attributes. packed (may be NULL) receives rt->const_inputs_packed. */
-qi_status qi_run_node_once(qi_graph *g, qi_node *n, qinfer_isa isa, const qi_exec_ctx *ctx, bool *packed,
+qi_status qi_run_node_once(qi_graph *g, qi_node *n, qi_isa isa, const qi_exec_ctx *ctx, bool *packed,
                            qi_error *err);
 
 #endif /* QI_OP_H */

@@ -100,7 +100,7 @@ static bool all_outputs_const(const qi_graph *g, const qi_node *n) {
 }
 
 /* Evaluates node n now: its outputs become graph-owned constants. */
-static qi_status fold_node(qi_graph *g, qi_node *n, qinfer_isa isa, qi_error *err) {
+static qi_status fold_node(qi_graph *g, qi_node *n, qi_isa isa, qi_error *err) {
   for (int k = 0; k < n->n_outputs; k++) {
     qi_tensor *t = qi_node_out(g, n, k);
     if (t) QI_CHECK(qi_tensor_alloc_const(t, err));
@@ -115,7 +115,7 @@ static bool foldable(const qi_graph *g, const qi_node *n, bool late) {
   return !all_outputs_const(g, n) && all_inputs_const(g, n);
 }
 
-qi_status qi_fold_late(qi_graph *g, qinfer_isa isa, qi_error *err) {
+qi_status qi_fold_late(qi_graph *g, qi_isa isa, qi_error *err) {
   for (int oi = 0; oi < g->n_order; oi++) {
     qi_node *n = &g->nodes[g->order[oi]];
     if (n->dead || !foldable(g, n, true)) continue;
@@ -126,7 +126,7 @@ qi_status qi_fold_late(qi_graph *g, qinfer_isa isa, qi_error *err) {
   return QINFER_OK;
 }
 
-qi_status qi_infer_and_fold(qi_graph *g, qinfer_isa isa, qi_error *err) {
+qi_status qi_infer_and_fold(qi_graph *g, qi_isa isa, qi_error *err) {
   for (int oi = 0; oi < g->n_order; oi++) {
     qi_node *n = &g->nodes[g->order[oi]];
     if (n->dead) continue;

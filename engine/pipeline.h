@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "engine/ir/ir.h"
+#include "kernels/isa.h"
 
 typedef enum qi_stage { QI_STAGE_FLOAT_FOLDS, QI_STAGE_ALL } qi_stage;
 
@@ -24,7 +25,7 @@ typedef struct qi_pipeline_options {
   bool bind_shapes;
   const struct qinfer_session_options *shapes; /* may be NULL */
   bool fuse_activations; /* fold Relu / Clip / LeakyRelu into the op before them (QI_STAGE_ALL) */
-  qinfer_isa isa;        /* the path constant folding runs its kernels on (QINFER_ISA_AUTO: the best) */
+  qi_isa isa;            /* the path constant folding runs its kernels on (a session's path, else qi_isa_best()) */
 } qi_pipeline_options;
 
 /* Runs the passes up to and including `last` on g (ops already resolved). */

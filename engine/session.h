@@ -44,7 +44,7 @@ struct qinfer_session {
   qi_node_rt *rt;    /* per node of graph: what this session keeps for it (state, scratch, ISA, activation) */
   int64_t *tensor_offset; /* per tensor: its arena offset, -1 when not in the arena (constants, inputs) */
   qi_threadpool *pool;
-  qinfer_isa isa;
+  qi_isa isa;        /* the path every node runs on */
   void *arena;       /* one block for every activation and scratch buffer */
   size_t arena_bytes;
   bool *input_set;   /* per graph input: set since the session was created */
@@ -58,9 +58,9 @@ qi_status qi_bind_input_shapes(qi_graph *g, const qinfer_session_options *opts, 
 qi_status qi_resolve_ops(qi_graph *g, qi_error *err);
 /* Shape inference in order, folding every node whose inputs are all constant (on the given ISA path), except
  * QI_OPF_FOLD_LATE ones. */
-qi_status qi_infer_and_fold(qi_graph *g, qinfer_isa isa, qi_error *err);
+qi_status qi_infer_and_fold(qi_graph *g, qi_isa isa, qi_error *err);
 /* Folds what is constant after the QDQ pass, QI_OPF_FOLD_LATE nodes included (shapes already inferred). */
-qi_status qi_fold_late(qi_graph *g, qinfer_isa isa, qi_error *err);
+qi_status qi_fold_late(qi_graph *g, qi_isa isa, qi_error *err);
 /* Helpers shared by the passes (engine/pass_fuse.c). The single live node reading tensor t, or -1 when t has
  * several readers or is a graph output: */
 int qi_pass_sole_consumer(const qi_graph *g, int t);
@@ -76,7 +76,7 @@ qi_status qi_fuse_activations(qi_graph *g, qi_error *err);
 
 /* Per-node runtime data for every node of g (rt: g->n_nodes entries, zeroed), each on path `isa` with its fused
  * activation decoded, then each live node's prepare in execution order. */
-qi_status qi_prepare_nodes(qi_graph *g, qi_node_rt *rt, qinfer_isa isa, qi_error *err);
+qi_status qi_prepare_nodes(qi_graph *g, qi_node_rt *rt, qi_isa isa, qi_error *err);
 /* Releases the op state of every node (rt: g->n_nodes entries). */
 void qi_release_nodes(const qi_graph *g, qi_node_rt *rt);
 /* Frees owned constant buffers nothing reads at run time any more: those whose every live reader packed

@@ -1,6 +1,5 @@
 #include "kernels/isa.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -63,55 +62,58 @@ uint32_t qi_cpu_features(void) {
   return features;
 }
 
-bool qi_isa_available(qinfer_isa isa) {
-  const uint32_t f = qi_cpu_features();
-  switch (isa) {
-    case QINFER_ISA_AUTO:
-    case QINFER_ISA_SCALAR: return true;
-    case QINFER_ISA_AVX2: return f & QI_CPU_AVX2;
-    case QINFER_ISA_AVXVNNI: return f & QI_CPU_AVXVNNI;
-    case QINFER_ISA_AVX512VNNI: return f & QI_CPU_AVX512VNNI;
-    case QINFER_ISA_NEON: return f & QI_CPU_NEON;
-    case QINFER_ISA_NEONDOT: return f & QI_CPU_NEONDOT;
-    case QINFER_ISA_NEONI8MM: return f & QI_CPU_NEONI8MM;
-  }
-  return false;
+static const char *const feature_names[QI_CPU_FEATURE_COUNT] = {"avx2", "avxvnni", "avx512", "avx512vnni",
+                                                                  "neon", "neondot", "neoni8mm"};
+
+const char *qi_cpu_feature_name(uint32_t bit) {
+  for (unsigned i = 0; i < QI_CPU_FEATURE_COUNT; i++)
+    if (bit == 1u << i) return feature_names[i];
+  return "unknown";
 }
 
-qinfer_isa qi_isa_best(void) {
-  static const qinfer_isa order[] = {QINFER_ISA_AVX512VNNI, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX2,
-                                     QINFER_ISA_NEONI8MM, QINFER_ISA_NEONDOT, QINFER_ISA_NEON};
+uint32_t qi_isa_features(qi_isa isa) {
+  switch (isa) {
+    case QI_ISA_AVX2: return QI_CPU_AVX2;
+    case QI_ISA_AVXVNNI: return QI_CPU_AVX2 | QI_CPU_AVXVNNI;
+    case QI_ISA_AVX512VNNI: return QI_CPU_AVX2 | QI_CPU_AVX512 | QI_CPU_AVX512VNNI;
+    case QI_ISA_NEON: return QI_CPU_NEON;
+    case QI_ISA_NEONDOT: return QI_CPU_NEON | QI_CPU_NEONDOT;
+    case QI_ISA_NEONI8MM: return QI_CPU_NEON | QI_CPU_NEONDOT | QI_CPU_NEONI8MM;
+    default: return 0;
+  }
+}
+
+bool qi_isa_available(qi_isa isa) {
+  return (size_t)isa < QI_ISA_COUNT && qi_cpu_missing(qi_isa_features(isa)) == 0;
+}
+
+qi_isa qi_isa_best(void) {
+  static const qi_isa order[] = {QI_ISA_AVX512VNNI, QI_ISA_AVXVNNI, QI_ISA_AVX2,
+                                 QI_ISA_NEONI8MM,   QI_ISA_NEONDOT, QI_ISA_NEON};
   for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
     if (qi_isa_available(order[i])) return order[i];
-  return QINFER_ISA_SCALAR;
+  return QI_ISA_SCALAR;
 }
 
-qinfer_isa qi_isa_fallback(qinfer_isa isa) {
+qi_isa qi_isa_fallback(qi_isa isa) {
   switch (isa) {
-    case QINFER_ISA_AVX512VNNI: return QINFER_ISA_AVXVNNI;
-    case QINFER_ISA_AVXVNNI: return QINFER_ISA_AVX2;
-    case QINFER_ISA_NEONI8MM: return QINFER_ISA_NEONDOT;
-    case QINFER_ISA_NEONDOT: return QINFER_ISA_NEON;
-    default: return QINFER_ISA_SCALAR;
+    case QI_ISA_AVX512VNNI: return QI_ISA_AVXVNNI;
+    case QI_ISA_AVXVNNI: return QI_ISA_AVX2;
+    case QI_ISA_NEONI8MM: return QI_ISA_NEONDOT;
+    case QI_ISA_NEONDOT: return QI_ISA_NEON;
+    default: return QI_ISA_SCALAR;
   }
 }
 
-static const char *const isa_names[] = {"auto", "scalar", "avx2", "avxvnni", "avx512vnni", "neon", "neondot",
-                                        "neoni8mm"};
+static const char *const isa_names[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = "scalar", [QI_ISA_AVX2] = "avx2",         [QI_ISA_AVXVNNI] = "avxvnni",
+    [QI_ISA_AVX512VNNI] = "avx512vnni", [QI_ISA_NEON] = "neon", [QI_ISA_NEONDOT] = "neondot",
+    [QI_ISA_NEONI8MM] = "neoni8mm"};
 
 int qi_isa_parse(const char *name) {
-  for (int i = 0; i < (int)(sizeof isa_names / sizeof isa_names[0]); i++)
+  for (int i = 0; i < QI_ISA_COUNT; i++)
     if (strcmp(name, isa_names[i]) == 0) return i;
   return -1;
 }
 
-int qi_isa_from_env(void) {
-  const char *v = getenv("QINFER_ISA");
-  if (!v || !*v) return QINFER_ISA_AUTO;
-  return qi_isa_parse(v);
-}
-
-const char *qi_isa_name(qinfer_isa isa) {
-  if ((int)isa < 0 || (size_t)isa >= sizeof isa_names / sizeof isa_names[0]) return "unknown";
-  return isa_names[isa];
-}
+const char *qi_isa_name(qi_isa isa) { return (size_t)isa < QI_ISA_COUNT ? isa_names[isa] : "unknown"; }

@@ -1,7 +1,8 @@
-/* CPU feature detection and the ISA path a session runs on.
+/* CPU feature detection and the ISA paths kernels are written for (internal: kernels never see include/).
  *
- * qi_cpu_features() reads the CPU once into a bit mask. A session's path is the best one the CPU has, or a
- * lower one forced through options or QINFER_ISA=scalar|avx2|avxvnni|avx512vnni|neon|neondot|neoni8mm.
+ * qi_cpu_features() reads the CPU once into a bit mask. A session runs on one path: the best one the CPU has
+ * (qi_isa_best), or a lower one forced through options or QINFER_ISA=scalar|avx2|...; the engine maps the public
+ * qi_isa (which has an "auto" value) onto qi_isa (engine/isa_map.h), so kernels know no "auto".
  * Kernel families keep a config table per path (kernels/<family>/config.c) and pick from it with
  * QI_ISA_CONFIG_PICK: a path without kernels of its own uses the next lower one of its family (qi_isa_fallback).
  */
@@ -12,7 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "qinfer.h"
+typedef enum qi_isa {
+  QI_ISA_SCALAR,
+  QI_ISA_AVX2,
+  QI_ISA_AVXVNNI,
+  QI_ISA_AVX512VNNI,
+  QI_ISA_NEON,
+  QI_ISA_NEONDOT,
+  QI_ISA_NEONI8MM,
+  QI_ISA_COUNT
+} qi_isa;
 
 enum {
   QI_CPU_AVX2 = 1u << 0,       /* AVX2 + FMA */
@@ -22,32 +32,55 @@ enum {
   QI_CPU_NEON = 1u << 4,
   QI_CPU_NEONDOT = 1u << 5,
   QI_CPU_NEONI8MM = 1u << 6,
+  QI_CPU_FEATURE_COUNT = 7,
 };
 
 /* Features of this CPU (cached after the first call). */
 uint32_t qi_cpu_features(void);
-/* Whether the CPU can run the given path. QINFER_ISA_SCALAR is always available. */
-bool qi_isa_available(qinfer_isa isa);
+/* The QI_CPU_* bits of `features` this CPU lacks (0: it can run code that needs them). */
+static inline uint32_t qi_cpu_missing(uint32_t features) { return features & ~qi_cpu_features(); }
+/* "avx2", "avx512vnni", ... for one QI_CPU_* bit; "unknown" otherwise. */
+const char *qi_cpu_feature_name(uint32_t bit);
+
+/* The QI_CPU_* bits a path needs: its own and those of the lower paths it falls back to (avx512vnni: avx2,
+ * avx512, avx512vnni; neoni8mm: neon, neondot, neoni8mm). 0 for scalar and for values outside the enum. */
+uint32_t qi_isa_features(qi_isa isa);
+/* Whether the CPU can run the given path (every bit of qi_isa_features). QI_ISA_SCALAR always can. */
+bool qi_isa_available(qi_isa isa);
 /* Best path for this CPU. */
-qinfer_isa qi_isa_best(void);
-/* Path named by QINFER_ISA in the environment, QINFER_ISA_AUTO when unset; -1 for an unknown name. */
-int qi_isa_from_env(void);
-/* Parses "scalar", "avx2", ...; -1 when unknown. */
+qi_isa qi_isa_best(void);
+/* Parses "scalar", "avx2", ..., "neoni8mm"; -1 when unknown. */
 int qi_isa_parse(const char *name);
-const char *qi_isa_name(qinfer_isa isa);
+const char *qi_isa_name(qi_isa isa);
 /* The next lower path of the same family, where a path without kernels of its own looks next:
  * avx512vnni -> avxvnni -> avx2 -> scalar, neoni8mm -> neondot -> neon -> scalar; scalar for every other path. */
-qinfer_isa qi_isa_fallback(qinfer_isa isa);
+qi_isa qi_isa_fallback(qi_isa isa);
 
-/* Picks the entry of a kernel family's config table (an array indexed by qinfer_isa, kernels/<family>/config.c)
- * for `isa`, a qinfer_isa variable that receives the index: QINFER_ISA_AUTO becomes qi_isa_best(); a path past
- * the table, or whose entry leaves the function pointer member `kernel` NULL, falls back along its family
- * (qi_isa_fallback) to QINFER_ISA_SCALAR, whose entry every table fills. Then &configs[isa] is the config. */
-#define QI_ISA_CONFIG_PICK(configs, isa, kernel)                                                                   \
-  do {                                                                                                              \
-    if ((isa) == QINFER_ISA_AUTO) (isa) = qi_isa_best();                                                            \
-    if ((size_t)(isa) >= sizeof(configs) / sizeof((configs)[0])) (isa) = QINFER_ISA_SCALAR;                        \
-    while ((isa) != QINFER_ISA_SCALAR && !(configs)[(isa)].kernel) (isa) = qi_isa_fallback(isa);                   \
+/* Picks the config of a kernel family for `isa`, a qi_isa variable that receives the index. `configs` is the
+ * family's table of config pointers indexed by qi_isa ([QI_ISA_COUNT], kernels/<family>/config.c), NULL where a
+ * path has no kernels of its own: such a path falls back along its family (qi_isa_fallback) to QI_ISA_SCALAR,
+ * whose entry every table fills, passing over entries whose `features` the requested path does not guarantee
+ * (an AVX-512 VNNI CPU need not have AVX-VNNI: Ice Lake); a value outside the table goes to scalar. Then
+ * configs[isa] is the config. */
+#define QI_ISA_CONFIG_PICK(configs, isa)                                                                        \
+  do {                                                                                                            \
+    if ((size_t)(isa) >= sizeof(configs) / sizeof((configs)[0])) (isa) = QI_ISA_SCALAR;                          \
+    const uint32_t qi_pick_has_ = qi_isa_features(isa);                                                          \
+    while ((isa) != QI_ISA_SCALAR && (!(configs)[(isa)] || ((configs)[(isa)]->features & ~qi_pick_has_)))       \
+      (isa) = qi_isa_fallback(isa);                                                                               \
   } while (0)
+
+/* The two functions of every family's config.c, from its static `configs` table (above) and its `list` of every
+ * config: `const <prefix>_config *<prefix>_config_get(qi_isa)` and
+ * `const <prefix>_config *const *<prefix>_config_list(size_t *count)`. */
+#define QI_ISA_CONFIG_GETTERS(prefix)                                                                           \
+  const prefix##_config *prefix##_config_get(qi_isa isa) {                                                       \
+    QI_ISA_CONFIG_PICK(configs, isa);                                                                            \
+    return configs[isa];                                                                                         \
+  }                                                                                                              \
+  const prefix##_config *const *prefix##_config_list(size_t *count) {                                            \
+    *count = sizeof list / sizeof list[0];                                                                       \
+    return list;                                                                                                 \
+  }
 
 #endif /* QI_ISA_H */

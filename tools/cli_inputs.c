@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/isa.h"
+#include "engine/isa_map.h"
 #include "tools/cli.h"
 #include "tools/random_input.h"
 #include "tools/tensor_file.h"
@@ -53,7 +53,7 @@ int qi_cli_session_option(qi_cli_inputs *in, int argc, char **argv, int *i) {
       return -qi_cli_usage_error(in->cmd, "--threads needs a number from 0 to 1024");
     s = qinfer_session_options_set_threads(in->options, (int)in->threads);
   } else if ((m = qi_cli_option(argc, argv, i, "--isa", &value)) != 0) {
-    int isa = m < 0 ? -1 : qi_isa_parse(value);
+    int isa = m < 0 ? -1 : qi_isa_public_parse(value);
     if (isa < 0)
       return -qi_cli_usage_error(in->cmd, "--isa needs one of auto, scalar, avx2, avxvnni, avx512vnni, neon, "
                                           "neondot, neoni8mm");

@@ -320,7 +320,7 @@ static int build_analysis_graph(job *j) {
   const qinfer_model *m = j->model;
   qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, &j->g, &err);
   if (st == QINFER_OK) st = qi_resolve_ops(j->g, &err);
-  const qi_pipeline_options passes = {.bind_shapes = true, .shapes = j->opts};
+  const qi_pipeline_options passes = {.bind_shapes = true, .shapes = j->opts, .isa = qi_isa_best()};
   if (st == QINFER_OK) st = qi_run_pipeline(j->g, QI_STAGE_FLOAT_FOLDS, &passes, &err);
   if (st != QINFER_OK) return qi_cli_api_error("preparing the model", st, err.msg);
   return QI_EXIT_OK;
@@ -334,7 +334,7 @@ static int build_output_graph(job *j, qi_graph **out) {
   const qinfer_model *m = j->model;
   qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, out, &err);
   if (st == QINFER_OK) st = qi_resolve_ops(*out, &err);
-  const qi_pipeline_options passes = {.bind_shapes = false};
+  const qi_pipeline_options passes = {.bind_shapes = false, .isa = qi_isa_best()};
   if (st == QINFER_OK) st = qi_run_pipeline(*out, QI_STAGE_FLOAT_FOLDS, &passes, &err);
   if (st != QINFER_OK) return qi_cli_api_error("preparing the model", st, err.msg);
   return QI_EXIT_OK;

@@ -29,7 +29,10 @@ static bool grow(void **arr, int *cap, int need, size_t elem) {
   return true;
 }
 
-qi_graph *qi_graph_new(void) { return calloc(1, sizeof(qi_graph)); }
+qi_graph *qi_graph_new(void) {
+  qi_graph *g = calloc(1, sizeof(qi_graph));
+  return g;
+}
 
 static void free_attr(qi_attr *a) {
   free(a->name);

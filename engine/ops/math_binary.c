@@ -86,7 +86,7 @@ static void f32_binary_chunk(void *arg, size_t begin, size_t end) {
 }
 
 /* y = a op b, a and b broadcast to y's shape; y may alias a when a already has y's shape. */
-static void f32_binary(const qi_exec_ctx *ctx, qinfer_isa isa, qi_vbinary_op op, const qi_tensor *a, const qi_tensor *b,
+static void f32_binary(const qi_exec_ctx *ctx, qi_isa isa, qi_vbinary_op op, const qi_tensor *a, const qi_tensor *b,
                        qi_tensor *y, const float *a_data, const qi_act *act) {
   f32_binary_task t = {.a = a_data, .b = b->data, .y = y->data, .act = act,
                        .kernels = qi_f32_vbinary_config_get(op, isa)};

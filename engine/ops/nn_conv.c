@@ -28,6 +28,7 @@ typedef enum { CONV_DEPTHWISE, CONV_POINTWISE, CONV_IM2COL } conv_path;
 typedef struct conv_state {
   conv_path path;
   const qi_f32_gemm_config *gemm;
+  const qi_f32_im2col_config *im2col;
   qi_f32_dwconv_minmax_ukernel_fn dw_ukernel;
   qi_window2d geom;     /* 1-D and 2-D */
   qi_windownd geomnd;   /* every rank; the im2col path uses it above 2-D */
@@ -117,6 +118,7 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   s->in_hw = qi_windownd_in_size(&s->geomnd);
   s->out_hw = qi_windownd_out_size(&s->geomnd);
   s->gemm = qi_f32_gemm_config_get(rt->isa);
+  s->im2col = qi_f32_im2col_config_get(rt->isa);
   const qi_window2d *geo = &s->geom;
   bool unit = s->taps == 1; /* 1x1 window, stride 1, no padding: the gemm reads the input in place */
   for (size_t i = 0; i < s->geomnd.dims; i++)
@@ -182,9 +184,9 @@ typedef struct im2col_task {
 static void im2col_rows(void *arg, size_t begin, size_t end) {
   const im2col_task *t = arg;
   const conv_state *s = t->s;
-  if (s->nd) qi_f32_im2col_nd__scalar(&s->geomnd, begin, end, t->x, t->col);
-  else if (s->tile == s->out_hw) qi_f32_im2col_chw__scalar(&s->geom, begin, end, t->x, t->col);
-  else qi_f32_im2col_tile_chw__scalar(&s->geom, begin, end, t->pix_begin, t->pix_end, t->x, t->col);
+  if (s->nd) s->im2col->im2col_nd(&s->geomnd, begin, end, t->x, t->col);
+  else if (s->tile == s->out_hw) s->im2col->im2col(&s->geom, begin, end, t->x, t->col);
+  else s->im2col->im2col_tile(&s->geom, begin, end, t->pix_begin, t->pix_end, t->x, t->col);
 }
 
 qi_status qi_nn_conv_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {

@@ -20,6 +20,7 @@
 
 typedef struct convt_state {
   const qi_f32_gemm_config *gemm;
+  const qi_f32_im2col_config *col2im;
   qi_window2d geom;   /* in_*: the output grid, out_*: the input grid (the forward conv's view); 1-D, 2-D */
   qi_windownd geomnd; /* the same for every rank */
   bool nd;
@@ -136,6 +137,7 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, 
   qi_nn_windownd(&win, out_sp, x->dims + 2, &s->geomnd);
   if (!s->nd) qi_nn_window2d(&win, out_sp, x->dims + 2, &s->geom);
   s->gemm = qi_f32_gemm_config_get(rt->isa);
+  s->col2im = qi_f32_im2col_config_get(rt->isa);
   s->batch = (size_t)x->dims[0];
   s->in_c = (size_t)x->dims[1];
   s->groups = (size_t)group;
@@ -172,8 +174,8 @@ static void col2im_channels(void *arg, size_t begin, size_t end) {
     const float b = t->bias ? t->bias[t->first_channel + c] : 0.0f;
     for (size_t i = 0; i < t->s->out_hw; i++) plane[i] = b;
   }
-  if (t->s->nd) qi_f32_col2im_nd__scalar(&t->s->geomnd, begin, end, t->col, t->y_group);
-  else qi_f32_col2im_chw__scalar(&t->s->geom, begin, end, t->col, t->y_group);
+  if (t->s->nd) t->s->col2im->col2im_nd(&t->s->geomnd, begin, end, t->col, t->y_group);
+  else t->s->col2im->col2im(&t->s->geom, begin, end, t->col, t->y_group);
 }
 
 qi_status qi_nn_conv_transpose_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {

@@ -39,7 +39,7 @@ qi_status qi_nn_global_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_
 void qi_nn_global_pool_release(qi_node_rt *rt) { (void)rt; }
 
 typedef struct gpool_task {
-  bool is_max;
+  qi_f32_gpool_ukernel_fn kernel;
   size_t length;
   const float *x;
   float *y;
@@ -48,14 +48,15 @@ typedef struct gpool_task {
 static void gpool_rows(void *arg, size_t begin, size_t end) {
   const gpool_task *t = arg;
   const float *x = t->x + begin * t->length;
-  if (t->is_max) qi_f32_gmaxpool_ukernel__scalar(end - begin, t->length, x, t->y + begin);
-  else qi_f32_gavgpool_ukernel__scalar(end - begin, t->length, x, t->y + begin);
+  t->kernel(end - begin, t->length, x, t->y + begin);
 }
 
 qi_status qi_nn_global_pool_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
-  gpool_task t = {strcmp(n->op_type, "GlobalMaxPool") == 0, 1, x->data, qi_node_out(g, n, 0)->data};
+  const qi_f32_pool_config *k = qi_f32_pool_config_get(rt->isa);
+  gpool_task t = {strcmp(n->op_type, "GlobalMaxPool") == 0 ? k->gmaxpool : k->gavgpool, 1, x->data,
+                  qi_node_out(g, n, 0)->data};
   for (int i = 2; i < x->rank; i++) t.length *= (size_t)x->dims[i];
   const size_t rows = (size_t)(x->dims[0] * x->dims[1]);
   qi_parallel_for(ctx->pool, rows, 1 + 4096 / t.length, gpool_rows, &t);
@@ -75,6 +76,9 @@ typedef struct pool_state {
   qi_windownd geomnd; /* otherwise */
   qi_u8_maxpool_ukernel_2d_fn u8_2d; /* 8-bit MaxPool, 1-D / 2-D, no Indices; NULL otherwise */
   qi_s8_maxpool_ukernel_2d_fn s8_2d;
+  qi_u8_maxpool_ukernel_nd_fn u8_nd;
+  qi_s8_maxpool_ukernel_nd_fn s8_nd;
+  const qi_f32_pool_config *f32;
   size_t planes, in_plane, out_plane;
 } pool_state;
 
@@ -146,9 +150,13 @@ qi_status qi_nn_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   rt->state = s;
   int64_t dims[QI_MAX_RANK];
   QI_CHECK(pool_geometry(g, n, s, dims, err));
+  const qi_u8_maxpool_config *u8 = qi_u8_maxpool_config_get(rt->isa);
+  const qi_s8_maxpool_config *s8 = qi_s8_maxpool_config_get(rt->isa);
+  s->u8_nd = u8->ukernel_nd, s->s8_nd = s8->ukernel_nd;
+  s->f32 = qi_f32_pool_config_get(rt->isa);
   if (s->kind == POOL_MAX && !s->indices && s->geomnd.dims <= 2) {
-    if (s->dtype == QINFER_DTYPE_UINT8) s->u8_2d = qi_u8_maxpool_config_get(rt->isa)->ukernel_2d;
-    if (s->dtype == QINFER_DTYPE_INT8) s->s8_2d = qi_s8_maxpool_config_get(rt->isa)->ukernel_2d;
+    if (s->dtype == QINFER_DTYPE_UINT8) s->u8_2d = u8->ukernel_2d;
+    if (s->dtype == QINFER_DTYPE_INT8) s->s8_2d = s8->ukernel_2d;
   }
   return QINFER_OK;
 }
@@ -181,22 +189,20 @@ static void pool_planes(void *arg, size_t begin, size_t end) {
       continue;
     }
     if (s->dtype == QINFER_DTYPE_INT8) {
-      qi_s8_maxpool_ukernel_nd__scalar(&s->geomnd, (const int8_t *)t->x + xo, (int8_t *)t->y + yo, idx, base,
-                                       s->column_major);
+      s->s8_nd(&s->geomnd, (const int8_t *)t->x + xo, (int8_t *)t->y + yo, idx, base, s->column_major);
       continue;
     }
     if (s->dtype == QINFER_DTYPE_UINT8) {
-      qi_u8_maxpool_ukernel_nd__scalar(&s->geomnd, (const uint8_t *)t->x + xo, (uint8_t *)t->y + yo, idx, base,
-                                       s->column_major);
+      s->u8_nd(&s->geomnd, (const uint8_t *)t->x + xo, (uint8_t *)t->y + yo, idx, base, s->column_major);
       continue;
     }
     const float *x = (const float *)t->x + xo;
     float *y = (float *)t->y + yo;
-    if (s->fast2d && s->kind == POOL_MAX) qi_f32_maxpool2d_chw_ukernel__scalar(&s->geom, x, y);
-    else if (s->fast2d) qi_f32_avgpool2d_chw_ukernel__scalar(&s->geom, s->count_include_pad, x, y);
-    else if (s->kind == POOL_MAX) qi_f32_maxpool_ukernel_nd__scalar(&s->geomnd, x, y, idx, base, s->column_major);
-    else if (s->kind == POOL_AVG) qi_f32_avgpool_ukernel_nd__scalar(&s->geomnd, s->count_include_pad, x, y);
-    else qi_f32_lppool_ukernel_nd__scalar(&s->geomnd, s->p, x, y);
+    if (s->fast2d && s->kind == POOL_MAX) s->f32->maxpool2d(&s->geom, x, y);
+    else if (s->fast2d) s->f32->avgpool2d(&s->geom, s->count_include_pad, x, y);
+    else if (s->kind == POOL_MAX) s->f32->maxpool_nd(&s->geomnd, x, y, idx, base, s->column_major);
+    else if (s->kind == POOL_AVG) s->f32->avgpool_nd(&s->geomnd, s->count_include_pad, x, y);
+    else s->f32->lppool_nd(&s->geomnd, s->p, x, y);
   }
 }
 

@@ -24,7 +24,7 @@
 
 size_t qi_qgemm_tile(const qi_qu8_gemm_config *cfg, size_t k, size_t n) {
   const size_t block = 4 * cfg->nr;
-  size_t tile = QI_QGEMM_TILE_BYTES / qi_qu8_round_up(k, QI_QU8_GEMM_KR) / block * block;
+  size_t tile = QI_QGEMM_TILE_BYTES / qi_qu8_round_up(k, cfg->kr) / block * block;
   if (tile < block) tile = block;
   const size_t all = qi_qu8_round_up(n, cfg->nr);
   return tile < all ? tile : all;
@@ -40,15 +40,15 @@ static void qgemm_pack_blocks(void *arg, size_t b0, size_t b1) {
   const qgemm_tile_task *t = arg;
   const qi_qgemm_job *j = t->job;
   const size_t nr = j->cfg->nr, n0 = t->t0 + b0 * nr, n1 = t->t0 + b1 * nr < t->t1 ? t->t0 + b1 * nr : t->t1;
-  j->pack(j->pack_ctx, n0, n1, j->scratch + b0 * qi_qu8_gemm_xblock_bytes(j->k, nr));
+  j->pack(j->pack_ctx, n0, n1, j->scratch + b0 * qi_qu8_gemm_xblock_bytes(j->k, nr, j->cfg->kr));
 }
 
 static void qgemm_tasks(void *arg, size_t i0, size_t i1) {
   const qgemm_tile_task *t = arg;
   const qi_qgemm_job *j = t->job;
   const size_t mr = j->cfg->mr, nr = j->cfg->nr;
-  const size_t panel = qi_qu8_gemm_panel_bytes(j->k, mr, j->cfg->w_bytes);
-  const size_t xblock = qi_qu8_gemm_xblock_bytes(j->k, nr);
+  const size_t panel = qi_qu8_gemm_panel_stride(j->cfg, j->k);
+  const size_t xblock = qi_qu8_gemm_xblock_bytes(j->k, nr, j->cfg->kr);
   for (size_t i = i0; i < i1; i++) {
     const size_t cb = i / t->panels, p = i % t->panels, c0 = cb * t->block, m0 = p * mr;
     const size_t nc = t->t1 - t->t0 - c0 < t->block ? t->t1 - t->t0 - c0 : t->block;
@@ -230,8 +230,8 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     if (qi_qparams_zero_point(&wq, c) != 0) return QINFER_OK;
   const float xs = qi_qparams_scale(&xq, 0), ys = qi_qparams_scale(&yq, 0);
   const int32_t yzp = qi_qparams_zero_point(&yq, 0);
-  const int32_t x_off = x->dtype == QINFER_DTYPE_INT8 ? 128 : 0, y_off = s->y_dtype == QINFER_DTYPE_INT8 ? 128 : 0;
-  const int32_t x_zp = qi_qparams_zero_point(&xq, 0) + x_off;
+  const bool x_int8 = x->dtype == QINFER_DTYPE_INT8, y_int8 = s->y_dtype == QINFER_DTYPE_INT8;
+  const int32_t x_zp = qi_qparams_zero_point(&xq, 0);
   int32_t qmin, qmax;
   qi_qconv_out_range(&rt->act, s->y_dtype, ys, yzp, &qmin, &qmax);
   float *scale = malloc(s->out_c * sizeof(float));
@@ -244,13 +244,11 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     scale[c] = (xs * qi_qparams_scale(&wq, (int64_t)c)) / ys;
     bias[c] = b ? ((const int32_t *)b->data)[c] : 0;
   }
-  s->x_flip = x_off ? 0x80 : 0;
-  s->x_pad = (uint8_t)x_zp;
   if (s->groups == s->in_c && s->groups > 1 && x->dtype == s->y_dtype && qmin <= yzp && yzp <= qmax) {
     s->path = QC_DEPTHWISE;
     const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(rt->isa);
     s->dw = s->geom.kernel_h == 3 && s->geom.kernel_w == 3 ? dw->ukernel_3x3 : dw->ukernel_any;
-    s->dwp = (qi_qu8_dwconv_params){x_zp, yzp + y_off, qmin + y_off, qmax + y_off, s->x_flip};
+    s->dwp = dw->init_params(x_zp, yzp, qmin, qmax, x_int8);
     s->dw_w = malloc(s->out_c * s->taps);
     if (!s->dw_w) {
       free(scale), free(bias);
@@ -262,7 +260,10 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
   } else {
     s->path = QC_GEMM;
     s->gemm = qi_qu8_gemm_config_get(rt->isa);
-    s->group_bytes = qi_qu8_gemm_packed_w_bytes(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->w_bytes);
+    s->x_flip = qi_qu8_gemm_x_flip(s->gemm, x_int8);
+    const int32_t x_zp_d = qi_qu8_gemm_x_zero_point(s->gemm, x_zp, x_int8);
+    s->x_pad = (uint8_t)x_zp_d;
+    s->group_bytes = s->gemm->packed_w_size(s->gemm, s->out_c_g, s->k_g);
     s->packed = malloc(s->groups * s->group_bytes);
     if (!s->packed) {
       free(scale), free(bias);
@@ -270,11 +271,11 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     }
     for (size_t grp = 0; grp < s->groups; grp++) {
       const size_t c0 = grp * s->out_c_g;
-      qi_qu8_gemm_pack_w(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->w_bytes, (const int8_t *)w->data + c0 * s->k_g,
-                         s->k_g, 1, bias + c0, scale + c0, x_zp, (uint8_t *)s->packed + grp * s->group_bytes);
+      s->gemm->pack_w(s->gemm, s->out_c_g, s->k_g, (const int8_t *)w->data + c0 * s->k_g, s->k_g, 1, bias + c0,
+                      scale + c0, x_zp_d, (uint8_t *)s->packed + grp * s->group_bytes);
     }
     free(scale), free(bias);
-    s->params = qi_qu8_gemm_params_init(yzp + y_off, qmin + y_off, qmax + y_off, y_off ? 0x80 : 0);
+    s->params = s->gemm->init_params(yzp, qmin, qmax, y_int8);
     const qi_window2d *gm = &s->geom;
     s->pointwise = s->taps == 1 && gm->stride_h == 1 && gm->stride_w == 1 && gm->pad_top == 0 && gm->pad_left == 0 &&
                    gm->pad_bottom == 0 && gm->pad_right == 0;
@@ -314,12 +315,14 @@ typedef struct qconv_pack_ctx {
 
 static void pack_pointwise(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
   const qconv_pack_ctx *p = ctx;
-  qi_qu8_gemm_pack_x(p->s->k_g, n1 - n0, p->s->gemm->nr, p->x + n0, p->s->in_hw, 1, p->s->x_flip, dst);
+  qi_qu8_gemm_pack_x(p->s->k_g, n1 - n0, p->s->gemm->nr, p->s->gemm->kr, p->x + n0, p->s->in_hw, 1, p->s->x_flip,
+                     dst);
 }
 
 static void pack_im2col(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
   const qconv_pack_ctx *p = ctx;
-  qi_qu8_im2col_packed(&p->s->geom, p->s->in_c_g, p->x, p->s->x_flip, p->s->x_pad, n0, n1, p->s->gemm->nr, dst);
+  qi_qu8_im2col_packed(&p->s->geom, p->s->in_c_g, p->x, p->s->x_flip, p->s->x_pad, n0, n1, p->s->gemm->nr,
+                       p->s->gemm->kr, dst);
 }
 
 static void run_gemm_path(const qconv_state *s, const uint8_t *x, uint8_t *y, uint8_t *scratch, qi_threadpool *pool) {

@@ -42,7 +42,7 @@ static inline int32_t qi_q_load8(const void *p, size_t i, bool is_signed) {
 
 size_t qi_qgemm_tile(const qi_qu8_gemm_config *cfg, size_t k, size_t n);
 static inline size_t qi_qgemm_scratch_bytes(const qi_qu8_gemm_config *cfg, size_t k, size_t tile) {
-  return qi_qu8_gemm_packed_x_bytes(k, tile, cfg->nr);
+  return qi_qu8_gemm_packed_x_bytes(k, tile, cfg->nr, cfg->kr);
 }
 void qi_qgemm_tiled_run(const qi_qgemm_job *job, qi_threadpool *pool);
 

@@ -163,14 +163,15 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
                           "the output scale (A_scale * B_scale) / C_scale = (%g * %g) / %g is not a finite positive float",
                           (double)p[0].scale, (double)p[1].scale, (double)p[2].scale);
     for (int s = 0; s < 2; s++)
-      qi_qu8_mul_params_init(&t.mulp[s], p[s].scale, p[s].zero_point, p[1 - s].scale, p[1 - s].zero_point,
-                             p[2].scale, p[2].zero_point, qmin, qmax, s8);
     t.kmul = qi_qu8_vmul_config_get(rt->isa);
-  } else {
     for (int s = 0; s < 2; s++)
-      qi_qu8_add_params_init(&t.add[s], p[0].scale, p[0].zero_point, p[1].scale, p[1].zero_point, p[2].scale,
-                             p[2].zero_point, qmin, qmax, s8, rt->act.kind != QI_ACT_NONE, s);
+      t.kmul->init_params(&t.mulp[s], p[s].scale, p[s].zero_point, p[1 - s].scale, p[1 - s].zero_point, p[2].scale,
+                          p[2].zero_point, qmin, qmax, s8);
+  } else {
     t.kadd = qi_qu8_vadd_config_get(rt->isa);
+    for (int s = 0; s < 2; s++)
+      t.kadd->init_params(&t.add[s], p[0].scale, p[0].zero_point, p[1].scale, p[1].zero_point, p[2].scale,
+                          p[2].zero_point, qmin, qmax, s8, rt->act.kind != QI_ACT_NONE, s);
   }
   const qi_tensor *ins[2] = {a, b};
   qi_bcast_init_tensors(&t.bc, y, 2, ins);
@@ -408,12 +409,12 @@ static qi_status lookup_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
-static void lookup_build(lookup_state *s, int dtype, const qparam1 p[2]) {
+static void lookup_build(const qi_qu8_lut_config *k, lookup_state *s, int dtype, const qparam1 p[2]) {
   int32_t qmin, qmax;
   qi_qtype_range(dtype, &qmin, &qmax);
   const bool s8 = dtype == QINFER_DTYPE_INT8;
-  qi_qu8_lut_build(s->table, s->op, &s->fp, (qi_qu8_lut_side){s8, p[0].scale, p[0].zero_point},
-                   (qi_qu8_lut_side){s8, p[1].scale, p[1].zero_point}, qmin, qmax);
+  k->build(s->table, s->op, &s->fp, (qi_qu8_lut_side){s8, p[0].scale, p[0].zero_point},
+           (qi_qu8_lut_side){s8, p[1].scale, p[1].zero_point}, qmin, qmax);
 }
 
 static qi_status lookup_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
@@ -424,7 +425,7 @@ static qi_status lookup_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_erro
   if (params_const(g, n)) {
     qparam1 p[2];
     QI_CHECK(lookup_params(g, n, true, p, err));
-    lookup_build(s, qi_node_in(g, n, 0)->dtype, p);
+    lookup_build(qi_qu8_lut_config_get(rt->isa), s, qi_node_in(g, n, 0)->dtype, p);
     s->built = true;
   }
   return QINFER_OK;
@@ -444,12 +445,13 @@ static void lut_chunk(void *arg, size_t begin, size_t end) {
 static qi_status lookup_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   lookup_state *s = rt->state;
   const qi_tensor *x = qi_node_in(g, n, 0);
+  const qi_qu8_lut_config *k = qi_qu8_lut_config_get(rt->isa);
   if (!s->built) {
     qparam1 p[2];
     QI_CHECK(lookup_params(g, n, true, p, err));
-    lookup_build(s, x->dtype, p);
+    lookup_build(k, s, x->dtype, p);
   }
-  lut_task t = {qi_qu8_lut_config_get(rt->isa), x->data, s->table, qi_node_out(g, n, 0)->data};
+  lut_task t = {k, x->data, s->table, qi_node_out(g, n, 0)->data};
   qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN, lut_chunk, &t);
   return QINFER_OK;
 }

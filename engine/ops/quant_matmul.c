@@ -212,11 +212,11 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmu
   const float as = s->kind == QM_QGEMM ? alpha * qi_qparams_scale(&aq, 0) : qi_qparams_scale(&aq, 0);
   const float ys = qi_qparams_scale(&yq, 0);
   const int32_t yzp = qi_qparams_zero_point(&yq, 0);
-  const int32_t a_off = a->dtype == QINFER_DTYPE_INT8 ? 128 : 0, y_off = s->y_dtype == QINFER_DTYPE_INT8 ? 128 : 0;
+  const bool a_int8 = a->dtype == QINFER_DTYPE_INT8, y_int8 = s->y_dtype == QINFER_DTYPE_INT8;
   float *scale = malloc(nn * sizeof(float));
   int32_t *bias = malloc(nn * sizeof(int32_t));
   s->gemm = qi_qu8_gemm_config_get(rt->isa);
-  s->packed = malloc(qi_qu8_gemm_packed_w_bytes(nn, k, s->gemm->mr, s->gemm->w_bytes));
+  s->packed = malloc(s->gemm->packed_w_size(s->gemm, nn, k));
   if (!scale || !bias || !s->packed) {
     free(scale), free(bias);
     return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
@@ -227,13 +227,13 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmu
     if (c) bias[j] = ((const int32_t *)c->data)[qi_tensor_numel(c) == 1 ? 0 : j];
   }
   /* the packed operand is B'^T: row j, column kk = B'[kk][j] */
-  qi_qu8_gemm_pack_w(nn, k, s->gemm->mr, s->gemm->w_bytes, b->data, s->sh.b_ns, s->sh.b_ks, bias, scale,
-                     qi_qparams_zero_point(&aq, 0) + a_off, s->packed);
+  s->gemm->pack_w(s->gemm, nn, k, b->data, s->sh.b_ns, s->sh.b_ks, bias, scale,
+                  qi_qu8_gemm_x_zero_point(s->gemm, qi_qparams_zero_point(&aq, 0), a_int8), s->packed);
   free(scale), free(bias);
   int32_t qmin, qmax;
   qi_qconv_out_range(&rt->act, s->y_dtype, ys, yzp, &qmin, &qmax);
-  s->params = qi_qu8_gemm_params_init(yzp + y_off, qmin + y_off, qmax + y_off, y_off ? 0x80 : 0);
-  s->a_flip = a_off ? 0x80 : 0;
+  s->params = s->gemm->init_params(yzp, qmin, qmax, y_int8);
+  s->a_flip = qi_qu8_gemm_x_flip(s->gemm, a_int8);
   s->rows = (size_t)qi_tensor_numel(a) / k;
   s->tile = qi_qgemm_tile(s->gemm, k, s->rows);
   rt->scratch_bytes = qi_qgemm_scratch_bytes(s->gemm, k, s->tile);
@@ -269,7 +269,8 @@ static void pack_rows(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
   const rows_pack_ctx *p = ctx;
   const mm_shape *sh = &p->s->sh;
   /* activation column r = row r of A' (QGemm's transA reads A through the strides) */
-  qi_qu8_gemm_pack_x(sh->k, n1 - n0, p->s->gemm->nr, p->a + n0 * sh->a_rs, sh->a_ks, sh->a_rs, p->s->a_flip, dst);
+  qi_qu8_gemm_pack_x(sh->k, n1 - n0, p->s->gemm->nr, p->s->gemm->kr, p->a + n0 * sh->a_rs, sh->a_ks, sh->a_rs,
+                     p->s->a_flip, dst);
 }
 
 /* ---- generic path ---- */

@@ -111,21 +111,17 @@ qi_status qi_quant_global_avgpool_infer(qi_graph *g, qi_node *n, qi_error *err) 
 qi_status qi_quant_avgpool_infer(qi_graph *g, qi_node *n, qi_error *err) { return qpool_infer(g, n, err); }
 
 /* Reads and checks x's and y's parameters (per tensor, zero points of X's type) into kernel parameters. */
-static qi_status qpool_params(qi_graph *g, const qi_node *n, qi_qu8_avgpool_params *p, qi_error *err) {
+static qi_status qpool_params(qi_graph *g, const qi_node *n, const qi_qu8_avgpool_config *cfg,
+                              qi_qu8_avgpool_params *p, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_qparams xq, yq;
   QI_CHECK(qi_qparams_read(g, n, 1, 2, x, 1, x->dtype, false, &xq, err));
   QI_CHECK(qi_qparams_read(g, n, 3, 4, x, 1, x->dtype, false, &yq, err));
   if (xq.count != 1 || yq.count != 1)
     return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "x_scale and y_scale must be scalars (per tensor), got %lld and %lld values",
-                        (long long)xq.count, (long long)yq.count);
-  const int32_t shift = x->dtype == QINFER_DTYPE_INT8 ? 128 : 0;
-  p->x_zero_point = qi_qparams_zero_point(&xq, 0) + shift;
-  p->y_zero_point = qi_qparams_zero_point(&yq, 0) + shift;
-  p->qmin = 0, p->qmax = 255;
-  p->sign_flip = shift ? 0x80 : 0;
-  p->x_scale = qi_qparams_scale(&xq, 0);
-  p->y_scale = qi_qparams_scale(&yq, 0);
+                      (long long)xq.count, (long long)yq.count);
+  *p = cfg->init_params(qi_qparams_scale(&xq, 0), qi_qparams_zero_point(&xq, 0), qi_qparams_scale(&yq, 0),
+                        qi_qparams_zero_point(&yq, 0), x->dtype == QINFER_DTYPE_INT8);
   return QINFER_OK;
 }
 
@@ -145,7 +141,7 @@ qi_status qi_quant_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_erro
   QI_CHECK(qpool_geometry(g, n, s, dims, err));
   s->cfg = qi_qu8_avgpool_config_get(rt->isa);
   if (params_constant(g, n)) {
-    QI_CHECK(qpool_params(g, n, &s->params, err));
+    QI_CHECK(qpool_params(g, n, s->cfg, &s->params, err));
     s->params_ready = true;
   }
   return QINFER_OK;
@@ -178,7 +174,7 @@ static void qpool_planes(void *arg, size_t begin, size_t end) {
     const uint8_t *x = t->x + p * s->in_pixels;
     uint8_t *y = t->y + p * s->out_pixels;
     if (s->fast2d) s->cfg->avgpool2d(&s->geom, s->divisor, x, y, t->params);
-    else qi_qu8_avgpool_ukernel_nd__scalar(&s->geomnd, s->divisor, 1, x, y, t->params);
+    else s->cfg->avgpool_nd(&s->geomnd, s->divisor, 1, x, y, t->params);
   }
 }
 
@@ -190,14 +186,14 @@ static void qpool_images(void *arg, size_t begin, size_t end) {
     const uint8_t *x = t->x + b * s->in_pixels * s->channels;
     uint8_t *y = t->y + b * s->out_pixels * s->channels;
     if (s->global) s->cfg->gavgpool_nwc(s->in_pixels, s->channels, x, y, t->params);
-    else qi_qu8_avgpool_ukernel_nd__scalar(&s->geomnd, s->divisor, s->channels, x, y, t->params);
+    else s->cfg->avgpool_nd(&s->geomnd, s->divisor, s->channels, x, y, t->params);
   }
 }
 
 qi_status qi_quant_pool_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   const qpool_state *s = rt->state;
   qi_qu8_avgpool_params params = s->params;
-  if (!s->params_ready) QI_CHECK(qpool_params(g, n, &params, err));
+  if (!s->params_ready) QI_CHECK(qpool_params(g, n, s->cfg, &params, err));
   qpool_task t = {s, &params, qi_node_in(g, n, 0)->data, qi_node_out(g, n, 0)->data};
   if (s->batch == 0 || s->channels == 0 || s->out_pixels == 0) return QINFER_OK;
   if (s->channels_last) qi_parallel_for(ctx->pool, s->batch, 1, qpool_images, &t);

@@ -30,7 +30,7 @@ typedef struct instancenorm_task {
   float *y;
   float eps;
   size_t channels, size;
-  qinfer_isa isa;
+  qi_isa isa;
 } instancenorm_task;
 
 static void instancenorm_rows(void *arg, size_t begin, size_t end) {

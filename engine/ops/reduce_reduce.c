@@ -267,7 +267,7 @@ static void run_plan(reduce_task *t, const qi_exec_ctx *ctx, int64_t out_count) 
   }
 }
 
-static void float_reduce(qinfer_isa isa, const reduce_desc *d, const qi_tensor *x, const bool *reduce, qi_tensor *y,
+static void float_reduce(qi_isa isa, const reduce_desc *d, const qi_tensor *x, const bool *reduce, qi_tensor *y,
                          float *scratch, const qi_exec_ctx *ctx) {
   const int64_t out_count = qi_tensor_numel(y);
   float *out = y->data;

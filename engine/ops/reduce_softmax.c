@@ -52,7 +52,7 @@ typedef struct softmax_task {
   float *y;
   int64_t dim, inner, col_blocks;
   bool log;
-  qinfer_isa isa;
+  qi_isa isa;
 } softmax_task;
 
 static void softmax_rows(void *arg, size_t begin, size_t end) {

@@ -9,21 +9,28 @@
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/f32-im2col/window2d.h"
 
-typedef void (*qi_f32_dwconv_minmax_ukernel_fn)(const qi_window2d *g, const float *input, const float *weights,
-                                                float bias, float *output, const qi_f32_minmax_params *params);
+#define QI_F32_DWCONV_UKERNEL_DECL(fn)                                                                         \
+  void fn(const qi_window2d *g, const float *input, const float *weights, float bias, float *output,            \
+          const qi_f32_minmax_params *params)
+typedef QI_F32_DWCONV_UKERNEL_DECL((*qi_f32_dwconv_minmax_ukernel_fn));
 
 typedef struct qi_f32_dwconv_config {
   qi_f32_dwconv_minmax_ukernel_fn ukernel_3x3; /* kernel_h == kernel_w == 3 */
+  const char *name_3x3;
   qi_f32_dwconv_minmax_ukernel_fn ukernel_any; /* every kernel size */
+  const char *name_any;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
 } qi_f32_dwconv_config;
+QI_KERNEL_PAIR(qi_f32_dwconv_config, ukernel_3x3, name_3x3);
+QI_KERNEL_PAIR(qi_f32_dwconv_config, ukernel_any, name_any);
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU. */
-const qi_f32_dwconv_config *qi_f32_dwconv_config_get(qinfer_isa isa);
+/* Never NULL. */
+const qi_f32_dwconv_config *qi_f32_dwconv_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_f32_dwconv_config *const *qi_f32_dwconv_config_list(size_t *count);
 
-void qi_f32_dwconv_minmax_ukernel_3x3__scalar(const qi_window2d *g, const float *input, const float *weights,
-                                              float bias, float *output, const qi_f32_minmax_params *params);
-void qi_f32_dwconv_minmax_ukernel_any__scalar(const qi_window2d *g, const float *input, const float *weights,
-                                              float bias, float *output, const qi_f32_minmax_params *params);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_3x3__scalar);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_any__scalar);
 
 /* Shared border path: one output pixel with bounds checks on every tap (before the clamp). */
 static inline float qi_f32_dwconv_border_pixel(const qi_window2d *g, const float *input, const float *weights,

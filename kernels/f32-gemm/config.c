@@ -1,25 +1,28 @@
 #include "kernels/f32-gemm/f32-gemm.h"
-#include "kernels/isa.h"
 
-/* One entry per ISA path, indexed by qinfer_isa. A path without a kernel of its own (NULL ukernel) uses the
- * entry of the next lower path of its family (qi_isa_fallback), ending at scalar. SIMD kernels slot in here,
- * e.g. [QINFER_ISA_AVX2] = {qi_f32_gemm_minmax_ukernel_6x16__avx2, ...} inside an #if on the architecture.
- * An entry fills both orientations (ukernel and xw_ukernel): ops take one config for both. */
-static const qi_f32_gemm_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {.ukernel = qi_f32_gemm_minmax_ukernel_4x8__scalar,
-                           .pack = qi_f32_gemm_pack_w,
-                           .mr = 4,
-                           .nr = 8,
-                           .kr = 1,
-                           .name = "qi_f32_gemm_minmax_ukernel_4x8__scalar",
-                           .xw_ukernel = qi_f32_gemm_xw_minmax_ukernel_4x8__scalar,
-                           .xw_mr = 4,
-                           .xw_nr = 8,
-                           .xw_kr = 1,
-                           .xw_name = "qi_f32_gemm_xw_minmax_ukernel_4x8__scalar"},
+/* Every kernel of the family, one entry per tile, both orientations (ukernel and xw_ukernel) in each: ops take
+ * one config for both. SIMD entries slot in beside the scalar one inside an #if on the architecture, e.g.
+ * avx2_6x16 = {.ukernel = QI_KERNEL(qi_f32_gemm_minmax_ukernel_6x16__avx2), ..., .features = QI_CPU_AVX2}, with
+ * [QI_ISA_AVX2] = &avx2_6x16 in the table below. */
+static const qi_f32_gemm_config scalar_4x8 = {
+    .ukernel = QI_KERNEL(qi_f32_gemm_minmax_ukernel_4x8__scalar),
+    .pack = qi_f32_gemm_pack_w,
+    .mr = 4,
+    .nr = 8,
+    .kr = 1,
+    .xw_ukernel = QI_KERNEL(qi_f32_gemm_xw_minmax_ukernel_4x8__scalar),
+    .xw_mr = 4,
+    .xw_nr = 8,
+    .xw_kr = 1,
+    .features = 0,
 };
 
-const qi_f32_gemm_config *qi_f32_gemm_config_get(qinfer_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa, ukernel);
-  return &configs[isa];
-}
+static const qi_f32_gemm_config *const list[] = {&scalar_4x8};
+
+/* Indexed by qi_isa. A path without a kernel of its own (NULL) uses the entry of the next lower path of its
+ * family (qi_isa_fallback), ending at scalar. */
+static const qi_f32_gemm_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar_4x8,
+};
+
+QI_ISA_CONFIG_GETTERS(qi_f32_gemm)

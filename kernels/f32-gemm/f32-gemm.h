@@ -33,7 +33,7 @@
 #include <assert.h>
 #include <stddef.h>
 
-#include "qinfer.h"
+#include "kernels/ukernel.h"
 
 /* Output clamp of every *_minmax_* kernel; {-INFINITY, +INFINITY} disables it. */
 typedef struct qi_f32_minmax_params {
@@ -52,15 +52,17 @@ static_assert(sizeof(float) == 4, "packed panels are arrays of IEEE binary32");
 static_assert(sizeof(qi_f32_minmax_params) == 2 * sizeof(float), "params are passed by pointer to SIMD code");
 
 /* One MR-row panel times B: writes mr (1..MR) rows and nc (>= 1) columns of C; kc (>= 1) is K. */
-typedef void (*qi_f32_gemm_minmax_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *packed_w,
-                                              const float *b, size_t b_stride, float *c, size_t c_stride,
-                                              const qi_f32_minmax_params *params);
+#define QI_F32_GEMM_UKERNEL_DECL(fn)                                                                           \
+  void fn(size_t mr, size_t nc, size_t kc, const float *packed_w, const float *b, size_t b_stride, float *c,    \
+          size_t c_stride, const qi_f32_minmax_params *params)
+typedef QI_F32_GEMM_UKERNEL_DECL((*qi_f32_gemm_minmax_ukernel_fn));
 
 /* mr (1..XW_MR) rows of A (kc floats each, a_stride apart) times the packed panels of W covering nc columns:
  * writes mr rows of nc floats of C, c_stride apart. kc (>= 1) is K. */
-typedef void (*qi_f32_gemm_xw_minmax_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride,
-                                                 const float *packed_w, float *c, size_t c_stride,
-                                                 const qi_f32_minmax_params *params);
+#define QI_F32_GEMM_XW_UKERNEL_DECL(fn)                                                                        \
+  void fn(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride, const float *packed_w, float *c,    \
+          size_t c_stride, const qi_f32_minmax_params *params)
+typedef QI_F32_GEMM_XW_UKERNEL_DECL((*qi_f32_gemm_xw_minmax_ukernel_fn));
 
 /* Packs W (m x k, element (i, j) at w[i * w_m_stride + j * w_k_stride]) and optional bias (m floats, NULL
  * for zeros) into panels of mr rows and kr-wide k-blocks. `packed` holds qi_f32_gemm_packed_floats(). */
@@ -70,18 +72,23 @@ typedef void (*qi_f32_gemm_pack_fn)(size_t m, size_t k, size_t mr, size_t kr, co
 /* A kernel together with the tile and packing it needs: chosen once per ISA path. */
 typedef struct qi_f32_gemm_config {
   qi_f32_gemm_minmax_ukernel_fn ukernel;
+  const char *name;
   qi_f32_gemm_pack_fn pack;
   size_t mr, nr, kr;
-  const char *name;
   /* the xw orientation (packed right operand), packed by `pack` with m = N, mr = xw_nr, kr = xw_kr */
   qi_f32_gemm_xw_minmax_ukernel_fn xw_ukernel;
-  size_t xw_mr, xw_nr, xw_kr;
   const char *xw_name;
+  size_t xw_mr, xw_nr, xw_kr;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
 } qi_f32_gemm_config;
+QI_KERNEL_PAIR(qi_f32_gemm_config, ukernel, name);
+QI_KERNEL_PAIR(qi_f32_gemm_config, xw_ukernel, xw_name);
 
 /* Config for an ISA path: the best kernel the path has, the scalar one for paths without their own.
- * QINFER_ISA_AUTO means the best path of this CPU. Never NULL. */
-const qi_f32_gemm_config *qi_f32_gemm_config_get(qinfer_isa isa);
+ * Never NULL. */
+const qi_f32_gemm_config *qi_f32_gemm_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_f32_gemm_config *const *qi_f32_gemm_config_list(size_t *count);
 
 static inline size_t qi_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
 static inline size_t qi_div_round_up(size_t x, size_t q) { return (x + q - 1) / q; }
@@ -96,11 +103,7 @@ static inline size_t qi_f32_gemm_panel_floats(size_t k, size_t mr, size_t kr) { 
 void qi_f32_gemm_pack_w(size_t m, size_t k, size_t mr, size_t kr, const float *w, size_t w_m_stride,
                         size_t w_k_stride, const float *bias, float *packed);
 
-void qi_f32_gemm_minmax_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *packed_w, const float *b,
-                                            size_t b_stride, float *c, size_t c_stride,
-                                            const qi_f32_minmax_params *params);
-void qi_f32_gemm_xw_minmax_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride,
-                                               const float *packed_w, float *c, size_t c_stride,
-                                               const qi_f32_minmax_params *params);
+QI_F32_GEMM_UKERNEL_DECL(qi_f32_gemm_minmax_ukernel_4x8__scalar);
+QI_F32_GEMM_XW_UKERNEL_DECL(qi_f32_gemm_xw_minmax_ukernel_4x8__scalar);
 
 #endif /* QI_F32_GEMM_H */

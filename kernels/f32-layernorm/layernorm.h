@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 /* Mean and (biased) variance of x[0..n), n > 0, in two passes so large means do not cancel. */
 typedef void (*qi_f32_rmeanvar_ukernel_fn)(size_t n, const float *x, float *mean, float *var);
@@ -22,6 +22,6 @@ typedef struct qi_f32_layernorm_config {
   qi_f32_layernorm_ukernel_fn layernorm;
 } qi_f32_layernorm_config;
 
-const qi_f32_layernorm_config *qi_f32_layernorm_config_get(qinfer_isa isa);
+const qi_f32_layernorm_config *qi_f32_layernorm_config_get(qi_isa isa);
 
 #endif /* QI_F32_LAYERNORM_H */

@@ -21,17 +21,60 @@
 
 #include "kernels/f32-im2col/window2d.h"
 #include "kernels/f32-im2col/windownd.h"
+#include "kernels/ukernel.h"
 
-void qi_f32_maxpool2d_chw_ukernel__scalar(const qi_window2d *g, const float *input, float *output);
-void qi_f32_avgpool2d_chw_ukernel__scalar(const qi_window2d *g, bool count_include_pad, const float *input,
-                                          float *output);
-void qi_f32_maxpool_ukernel_nd__scalar(const qi_windownd *g, const float *input, float *output, int64_t *indices,
-                                       int64_t index_base, bool column_major);
-void qi_f32_avgpool_ukernel_nd__scalar(const qi_windownd *g, bool count_include_pad, const float *input,
-                                       float *output);
-void qi_f32_lppool_ukernel_nd__scalar(const qi_windownd *g, float p, const float *input, float *output);
+#define QI_F32_MAXPOOL2D_UKERNEL_DECL(fn) void fn(const qi_window2d *g, const float *input, float *output)
+#define QI_F32_AVGPOOL2D_UKERNEL_DECL(fn) \
+  void fn(const qi_window2d *g, bool count_include_pad, const float *input, float *output)
+#define QI_F32_MAXPOOL_ND_UKERNEL_DECL(fn)                                                                      \
+  void fn(const qi_windownd *g, const float *input, float *output, int64_t *indices, int64_t index_base,        \
+          bool column_major)
+#define QI_F32_AVGPOOL_ND_UKERNEL_DECL(fn) \
+  void fn(const qi_windownd *g, bool count_include_pad, const float *input, float *output)
+#define QI_F32_LPPOOL_ND_UKERNEL_DECL(fn) void fn(const qi_windownd *g, float p, const float *input, float *output)
 /* output[r] = mean (or max) of input[r * length .. r * length + length), for rows r < rows. */
-void qi_f32_gavgpool_ukernel__scalar(size_t rows, size_t length, const float *input, float *output);
-void qi_f32_gmaxpool_ukernel__scalar(size_t rows, size_t length, const float *input, float *output);
+#define QI_F32_GPOOL_UKERNEL_DECL(fn) void fn(size_t rows, size_t length, const float *input, float *output)
+typedef QI_F32_MAXPOOL2D_UKERNEL_DECL((*qi_f32_maxpool2d_ukernel_fn));
+typedef QI_F32_AVGPOOL2D_UKERNEL_DECL((*qi_f32_avgpool2d_ukernel_fn));
+typedef QI_F32_MAXPOOL_ND_UKERNEL_DECL((*qi_f32_maxpool_nd_ukernel_fn));
+typedef QI_F32_AVGPOOL_ND_UKERNEL_DECL((*qi_f32_avgpool_nd_ukernel_fn));
+typedef QI_F32_LPPOOL_ND_UKERNEL_DECL((*qi_f32_lppool_nd_ukernel_fn));
+typedef QI_F32_GPOOL_UKERNEL_DECL((*qi_f32_gpool_ukernel_fn));
+
+QI_F32_MAXPOOL2D_UKERNEL_DECL(qi_f32_maxpool2d_chw_ukernel__scalar);
+QI_F32_AVGPOOL2D_UKERNEL_DECL(qi_f32_avgpool2d_chw_ukernel__scalar);
+QI_F32_MAXPOOL_ND_UKERNEL_DECL(qi_f32_maxpool_ukernel_nd__scalar);
+QI_F32_AVGPOOL_ND_UKERNEL_DECL(qi_f32_avgpool_ukernel_nd__scalar);
+QI_F32_LPPOOL_ND_UKERNEL_DECL(qi_f32_lppool_ukernel_nd__scalar);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gavgpool_ukernel__scalar);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gmaxpool_ukernel__scalar);
+
+typedef struct qi_f32_pool_config {
+  qi_f32_maxpool2d_ukernel_fn maxpool2d;
+  const char *name_maxpool2d;
+  qi_f32_avgpool2d_ukernel_fn avgpool2d;
+  const char *name_avgpool2d;
+  qi_f32_maxpool_nd_ukernel_fn maxpool_nd;
+  const char *name_maxpool_nd;
+  qi_f32_avgpool_nd_ukernel_fn avgpool_nd;
+  const char *name_avgpool_nd;
+  qi_f32_lppool_nd_ukernel_fn lppool_nd;
+  const char *name_lppool_nd;
+  qi_f32_gpool_ukernel_fn gavgpool;
+  const char *name_gavgpool;
+  qi_f32_gpool_ukernel_fn gmaxpool;
+  const char *name_gmaxpool;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
+} qi_f32_pool_config;
+QI_KERNEL_PAIR(qi_f32_pool_config, maxpool2d, name_maxpool2d);
+QI_KERNEL_PAIR(qi_f32_pool_config, avgpool2d, name_avgpool2d);
+QI_KERNEL_PAIR(qi_f32_pool_config, maxpool_nd, name_maxpool_nd);
+QI_KERNEL_PAIR(qi_f32_pool_config, avgpool_nd, name_avgpool_nd);
+QI_KERNEL_PAIR(qi_f32_pool_config, lppool_nd, name_lppool_nd);
+QI_KERNEL_PAIR(qi_f32_pool_config, gavgpool, name_gavgpool);
+QI_KERNEL_PAIR(qi_f32_pool_config, gmaxpool, name_gmaxpool);
+
+/* Never NULL; every path uses the scalar kernels until vector ones land. */
+const qi_f32_pool_config *qi_f32_pool_config_get(qi_isa isa);
 
 #endif /* QI_F32_POOL_H */

@@ -24,7 +24,7 @@ static const qi_f32_reduce_config scalar_config = {
     .rdsumexp = qi_f32_rdsumexp_ukernel__scalar,
 };
 
-const qi_f32_reduce_config *qi_f32_reduce_config_get(qinfer_isa isa) {
+const qi_f32_reduce_config *qi_f32_reduce_config_get(qi_isa isa) {
   (void)isa; /* every path uses the scalar kernels until vector ones land */
   return &scalar_config;
 }

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 typedef enum qi_reduce_kind {
   QI_REDUCE_SUM,
@@ -51,6 +51,6 @@ typedef struct qi_f32_reduce_config {
   void (*rdsumexp)(size_t rows, size_t channels, const float *x, size_t x_stride, const float *m, float *y);
 } qi_f32_reduce_config;
 
-const qi_f32_reduce_config *qi_f32_reduce_config_get(qinfer_isa isa);
+const qi_f32_reduce_config *qi_f32_reduce_config_get(qi_isa isa);
 
 #endif /* QI_F32_REDUCE_H */

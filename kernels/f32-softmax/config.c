@@ -5,7 +5,7 @@ static const qi_f32_softmax_config scalar_config = {
     .logsoftmax = qi_f32_logsoftmax_ukernel__scalar,
 };
 
-const qi_f32_softmax_config *qi_f32_softmax_config_get(qinfer_isa isa) {
+const qi_f32_softmax_config *qi_f32_softmax_config_get(qi_isa isa) {
   (void)isa; /* every path uses the scalar kernels until vector ones land */
   return &scalar_config;
 }

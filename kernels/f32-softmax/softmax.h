@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 /* y = exp(x - max) / sum(exp(x - max)) over one row of n > 0 elements. */
 typedef void (*qi_f32_softmax_ukernel_fn)(size_t n, const float *x, float *y);
@@ -17,6 +17,6 @@ typedef struct qi_f32_softmax_config {
   qi_f32_softmax_ukernel_fn softmax, logsoftmax;
 } qi_f32_softmax_config;
 
-const qi_f32_softmax_config *qi_f32_softmax_config_get(qinfer_isa isa);
+const qi_f32_softmax_config *qi_f32_softmax_config_get(qi_isa isa);
 
 #endif /* QI_F32_SOFTMAX_H */

@@ -18,7 +18,7 @@ static const qi_f32_vbinary_config scalar_configs[QI_VBINARY_COUNT] = {
     [QI_VBINARY_MOD] = {qi_f32_vmod_ukernel__scalar, qi_f32_vmodc_ukernel__scalar, qi_f32_vrmodc_ukernel__scalar},
 };
 
-const qi_f32_vbinary_config *qi_f32_vbinary_config_get(qi_vbinary_op op, qinfer_isa isa) {
+const qi_f32_vbinary_config *qi_f32_vbinary_config_get(qi_vbinary_op op, qi_isa isa) {
   assert(op >= 0 && op < QI_VBINARY_COUNT);
   (void)isa; /* every path uses the scalar kernels until vector ones land */
   return &scalar_configs[op];

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 typedef void (*qi_f32_vbinary_ukernel_fn)(size_t n, const float *a, const float *b, float *y);
 
@@ -59,7 +59,7 @@ typedef struct qi_f32_vbinary_config {
   qi_f32_vbinary_ukernel_fn ropc; /* scalar op vector (== opc for commutative ops) */
 } qi_f32_vbinary_config;
 
-/* Kernels of op for isa (QINFER_ISA_AUTO: QINFER_ISA from the environment, else the best path). */
-const qi_f32_vbinary_config *qi_f32_vbinary_config_get(qi_vbinary_op op, qinfer_isa isa);
+/* Kernels of op for isa. */
+const qi_f32_vbinary_config *qi_f32_vbinary_config_get(qi_vbinary_op op, qi_isa isa);
 
 #endif /* QI_F32_VBINARY_H */

@@ -4,12 +4,12 @@
 
 #include <stddef.h>
 
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 typedef void (*qi_f32_vmulcaddc_ukernel_fn)(size_t n, const float *x, float scale, float bias, float *y);
 
 void qi_f32_vmulcaddc_ukernel__scalar(size_t n, const float *x, float scale, float bias, float *y);
 
-qi_f32_vmulcaddc_ukernel_fn qi_f32_vmulcaddc_config_get(qinfer_isa isa);
+qi_f32_vmulcaddc_ukernel_fn qi_f32_vmulcaddc_config_get(qi_isa isa);
 
 #endif /* QI_F32_VMULCADDC_H */

@@ -37,7 +37,7 @@ static const qi_f32_vunary_ukernel_fn scalar_kernels[QI_VUNARY_COUNT] = {
     [QI_VUNARY_SQR] = qi_f32_vsqr_ukernel__scalar,
 };
 
-qi_f32_vunary_ukernel_fn qi_f32_vunary_config_get(qi_vunary_op op, qinfer_isa isa) {
+qi_f32_vunary_ukernel_fn qi_f32_vunary_config_get(qi_vunary_op op, qi_isa isa) {
   assert(op >= 0 && op < QI_VUNARY_COUNT);
   (void)isa; /* every path uses the scalar kernels until vector ones land */
   return scalar_kernels[op];

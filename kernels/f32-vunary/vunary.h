@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "qinfer.h"
+#include "kernels/isa.h"
 
 typedef struct qi_f32_unary_params {
   float min, max;            /* CLAMP */
@@ -81,7 +81,7 @@ typedef enum qi_vunary_op {
   QI_VUNARY_COUNT
 } qi_vunary_op;
 
-/* Kernel of op for isa (QINFER_ISA_AUTO: QINFER_ISA from the environment, else the best path). */
-qi_f32_vunary_ukernel_fn qi_f32_vunary_config_get(qi_vunary_op op, qinfer_isa isa);
+/* Kernel of op for isa. */
+qi_f32_vunary_ukernel_fn qi_f32_vunary_config_get(qi_vunary_op op, qi_isa isa);
 
 #endif /* QI_F32_VUNARY_H */

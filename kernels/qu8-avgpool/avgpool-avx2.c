@@ -1,5 +1,5 @@
 /* Windowed average pooling over one CHW plane, AVX2: the window sums of 16 outputs at a time (stride_w 1 or 2)
- * from zero-point-padded row copies (kernels/qu8-dwconv/window-avx2.h), so every tap outside the plane adds
+ * from zero-point-padded row copies (kernels/qu8-dwconv/window.h), so every tap outside the plane adds
  * x_zero_point and acc = sum - x_zero_point * taps is the sum over the in-bounds taps, exactly; 16-bit lanes
  * hold sums of up to 257 taps. Each output's scale x_scale / (y_scale * count) is computed by the scalar
  * formula once per distinct row count into a per-column table (0 for windows without an in-bounds tap, whose

@@ -1,26 +1,46 @@
-#include "kernels/isa.h"
 #include "kernels/qu8-avgpool/qu8-avgpool.h"
 
-/* Indexed by qinfer_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
- * avx512vnni -> avxvnni -> avx2 -> scalar). */
-static const qi_qu8_avgpool_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {.gavgpool = qi_qu8_gavgpool_ukernel__scalar,
-                           .gavgpool_nwc = qi_qu8_gavgpool_nwc_ukernel__scalar,
-                           .avgpool2d = qi_qu8_avgpool2d_chw_ukernel__scalar,
-                           .name_gavgpool = "qi_qu8_gavgpool_ukernel__scalar",
-                           .name_gavgpool_nwc = "qi_qu8_gavgpool_nwc_ukernel__scalar",
-                           .name_avgpool2d = "qi_qu8_avgpool2d_chw_ukernel__scalar"},
+static const qi_qu8_avgpool_config scalar = {.gavgpool = QI_KERNEL(qi_qu8_gavgpool_ukernel__scalar),
+                                             .gavgpool_nwc = QI_KERNEL(qi_qu8_gavgpool_nwc_ukernel__scalar),
+                                             .avgpool2d = QI_KERNEL(qi_qu8_avgpool2d_chw_ukernel__scalar),
+                                             .avgpool_nd = QI_KERNEL(qi_qu8_avgpool_ukernel_nd__scalar),
+                                             .features = 0,
+                                             .init_params = qi_qu8_avgpool_params_make};
 #if defined(__x86_64__) || defined(__i386__)
-    [QINFER_ISA_AVX2] = {.gavgpool = qi_qu8_gavgpool_ukernel__avx2,
-                         .gavgpool_nwc = qi_qu8_gavgpool_nwc_ukernel__avx2,
-                         .avgpool2d = qi_qu8_avgpool2d_chw_ukernel__avx2,
-                         .name_gavgpool = "qi_qu8_gavgpool_ukernel__avx2",
-                         .name_gavgpool_nwc = "qi_qu8_gavgpool_nwc_ukernel__avx2",
-                         .name_avgpool2d = "qi_qu8_avgpool2d_chw_ukernel__avx2"},
+static const qi_qu8_avgpool_config avx2 = {.gavgpool = QI_KERNEL(qi_qu8_gavgpool_ukernel__avx2),
+                                           .gavgpool_nwc = QI_KERNEL(qi_qu8_gavgpool_nwc_ukernel__avx2),
+                                           .avgpool2d = QI_KERNEL(qi_qu8_avgpool2d_chw_ukernel__avx2),
+                                           .avgpool_nd = QI_KERNEL(qi_qu8_avgpool_ukernel_nd__scalar),
+                                           .features = QI_CPU_AVX2,
+                                           .init_params = qi_qu8_avgpool_params_make};
+#endif /* x86 */
+
+static const qi_qu8_avgpool_config *const list[] = {
+    &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    &avx2,
 #endif /* x86 */
 };
 
-const qi_qu8_avgpool_config *qi_qu8_avgpool_config_get(qinfer_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa, gavgpool);
-  return &configs[isa];
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
+ * avx512vnni -> avxvnni -> avx2 -> scalar). */
+static const qi_qu8_avgpool_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    [QI_ISA_AVX2] = &avx2,
+#endif /* x86 */
+};
+
+QI_ISA_CONFIG_GETTERS(qi_qu8_avgpool)
+
+qi_qu8_avgpool_params qi_qu8_avgpool_params_make(float x_scale, int32_t x_zero_point, float y_scale,
+                                                 int32_t y_zero_point, bool is_int8) {
+  const qi_act_domain d = QI_ACT_DOMAIN_U8;
+  return (qi_qu8_avgpool_params){.x_zero_point = qi_act_domain_value(d, x_zero_point, is_int8),
+                                 .y_zero_point = qi_act_domain_value(d, y_zero_point, is_int8),
+                                 .qmin = 0,
+                                 .qmax = 255,
+                                 .sign_flip = qi_act_domain_flip(d, is_int8),
+                                 .x_scale = x_scale,
+                                 .y_scale = y_scale};
 }

@@ -30,7 +30,7 @@
 #include "kernels/f32-im2col/window2d.h"
 #include "kernels/f32-im2col/windownd.h"
 #include "kernels/requant.h"
-#include "qinfer.h"
+#include "kernels/ukernel.h"
 
 #define QI_QU8_AVGPOOL_MAX_COUNT ((size_t)8421504) /* floor((2^31 - 1) / 255) */
 
@@ -53,45 +53,63 @@ static inline float qi_qu8_avgpool_scale(const qi_qu8_avgpool_params *p, size_t 
   return p->x_scale / (p->y_scale * (float)count);
 }
 
+/* The parameters of x and y (zero points in the tensor's own type, int8 when is_int8), full output range. */
+qi_qu8_avgpool_params qi_qu8_avgpool_params_make(float x_scale, int32_t x_zero_point, float y_scale,
+                                                 int32_t y_zero_point, bool is_int8);
+typedef qi_qu8_avgpool_params (*qi_qu8_avgpool_params_init_fn)(float x_scale, int32_t x_zero_point, float y_scale,
+                                                               int32_t y_zero_point, bool is_int8);
+
 /* Global pooling, CHW: output[r] = pooled input[r * length .. r * length + length), for rows r < rows. */
-typedef void (*qi_qu8_gavgpool_ukernel_fn)(size_t rows, size_t length, const uint8_t *input, uint8_t *output,
-                                           const qi_qu8_avgpool_params *params);
+#define QI_QU8_GAVGPOOL_UKERNEL_DECL(fn)                                                                      \
+  void fn(size_t rows, size_t length, const uint8_t *input, uint8_t *output, const qi_qu8_avgpool_params *params)
 /* Global pooling, channels last: output[c] = pooled input[p * channels + c] over pixels p < pixels. */
-typedef void (*qi_qu8_gavgpool_nwc_ukernel_fn)(size_t pixels, size_t channels, const uint8_t *input,
-                                               uint8_t *output, const qi_qu8_avgpool_params *params);
+#define QI_QU8_GAVGPOOL_NWC_UKERNEL_DECL(fn)                                                                  \
+  void fn(size_t pixels, size_t channels, const uint8_t *input, uint8_t *output, const qi_qu8_avgpool_params *params)
 /* Windowed pooling over one CHW plane (1-D: a plane of height 1). */
-typedef void (*qi_qu8_avgpool2d_ukernel_fn)(const qi_window2d *g, qi_qu8_avgpool_divisor divisor, const uint8_t *input,
-                                            uint8_t *output, const qi_qu8_avgpool_params *params);
+#define QI_QU8_AVGPOOL2D_UKERNEL_DECL(fn)                                                                     \
+  void fn(const qi_window2d *g, qi_qu8_avgpool_divisor divisor, const uint8_t *input, uint8_t *output,          \
+          const qi_qu8_avgpool_params *params)
+/* Windowed pooling of any spatial rank over one image of `channels` interleaved channels: input
+ * [in pixels][channels], output [out pixels][channels] (channels = 1: one CHW plane of an N-d input). */
+#define QI_QU8_AVGPOOL_ND_UKERNEL_DECL(fn)                                                                    \
+  void fn(const qi_windownd *g, qi_qu8_avgpool_divisor divisor, size_t channels, const uint8_t *input,          \
+          uint8_t *output, const qi_qu8_avgpool_params *params)
+typedef QI_QU8_GAVGPOOL_UKERNEL_DECL((*qi_qu8_gavgpool_ukernel_fn));
+typedef QI_QU8_GAVGPOOL_NWC_UKERNEL_DECL((*qi_qu8_gavgpool_nwc_ukernel_fn));
+typedef QI_QU8_AVGPOOL2D_UKERNEL_DECL((*qi_qu8_avgpool2d_ukernel_fn));
+typedef QI_QU8_AVGPOOL_ND_UKERNEL_DECL((*qi_qu8_avgpool_nd_ukernel_fn));
 
 typedef struct qi_qu8_avgpool_config {
   qi_qu8_gavgpool_ukernel_fn gavgpool;
+  const char *name_gavgpool;
   qi_qu8_gavgpool_nwc_ukernel_fn gavgpool_nwc;
+  const char *name_gavgpool_nwc;
   qi_qu8_avgpool2d_ukernel_fn avgpool2d;
-  const char *name_gavgpool, *name_gavgpool_nwc, *name_avgpool2d;
+  const char *name_avgpool2d;
+  qi_qu8_avgpool_nd_ukernel_fn avgpool_nd; /* any rank, channels interleaved (the 2d kernel's fallback too) */
+  const char *name_avgpool_nd;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
+  qi_qu8_avgpool_params_init_fn init_params;
 } qi_qu8_avgpool_config;
+QI_KERNEL_PAIR(qi_qu8_avgpool_config, gavgpool, name_gavgpool);
+QI_KERNEL_PAIR(qi_qu8_avgpool_config, gavgpool_nwc, name_gavgpool_nwc);
+QI_KERNEL_PAIR(qi_qu8_avgpool_config, avgpool2d, name_avgpool2d);
+QI_KERNEL_PAIR(qi_qu8_avgpool_config, avgpool_nd, name_avgpool_nd);
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without a kernel of their own fall back. */
-const qi_qu8_avgpool_config *qi_qu8_avgpool_config_get(qinfer_isa isa);
+/* Never NULL; paths without a kernel of their own fall back. */
+const qi_qu8_avgpool_config *qi_qu8_avgpool_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_qu8_avgpool_config *const *qi_qu8_avgpool_config_list(size_t *count);
 
-void qi_qu8_gavgpool_ukernel__scalar(size_t rows, size_t length, const uint8_t *input, uint8_t *output,
-                                     const qi_qu8_avgpool_params *params);
-void qi_qu8_gavgpool_nwc_ukernel__scalar(size_t pixels, size_t channels, const uint8_t *input, uint8_t *output,
-                                         const qi_qu8_avgpool_params *params);
-void qi_qu8_avgpool2d_chw_ukernel__scalar(const qi_window2d *g, qi_qu8_avgpool_divisor divisor, const uint8_t *input,
-                                          uint8_t *output, const qi_qu8_avgpool_params *params);
+QI_QU8_GAVGPOOL_UKERNEL_DECL(qi_qu8_gavgpool_ukernel__scalar);
+QI_QU8_GAVGPOOL_NWC_UKERNEL_DECL(qi_qu8_gavgpool_nwc_ukernel__scalar);
+QI_QU8_AVGPOOL2D_UKERNEL_DECL(qi_qu8_avgpool2d_chw_ukernel__scalar);
+QI_QU8_AVGPOOL_ND_UKERNEL_DECL(qi_qu8_avgpool_ukernel_nd__scalar);
 #if defined(__x86_64__) || defined(__i386__)
-void qi_qu8_gavgpool_ukernel__avx2(size_t rows, size_t length, const uint8_t *input, uint8_t *output,
-                                   const qi_qu8_avgpool_params *params);
-void qi_qu8_gavgpool_nwc_ukernel__avx2(size_t pixels, size_t channels, const uint8_t *input, uint8_t *output,
-                                       const qi_qu8_avgpool_params *params);
-void qi_qu8_avgpool2d_chw_ukernel__avx2(const qi_window2d *g, qi_qu8_avgpool_divisor divisor, const uint8_t *input,
-                                        uint8_t *output, const qi_qu8_avgpool_params *params);
+QI_QU8_GAVGPOOL_UKERNEL_DECL(qi_qu8_gavgpool_ukernel__avx2);
+QI_QU8_GAVGPOOL_NWC_UKERNEL_DECL(qi_qu8_gavgpool_nwc_ukernel__avx2);
+QI_QU8_AVGPOOL2D_UKERNEL_DECL(qi_qu8_avgpool2d_chw_ukernel__avx2);
 #endif /* x86 */
-
-/* Windowed pooling of any spatial rank over one image of `channels` interleaved channels: input
- * [in pixels][channels], output [out pixels][channels] (channels = 1: one CHW plane of an N-d input). */
-void qi_qu8_avgpool_ukernel_nd__scalar(const qi_windownd *g, qi_qu8_avgpool_divisor divisor, size_t channels,
-                                       const uint8_t *input, uint8_t *output, const qi_qu8_avgpool_params *params);
 
 /* Requantizes one window's sum and stores it in the tensor's domain (xor sign_flip); count 0 gives the zero point. */
 static inline uint8_t qi_qu8_avgpool_store(int32_t acc, size_t count, const qi_qu8_avgpool_params *p) {

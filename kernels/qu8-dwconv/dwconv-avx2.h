@@ -1,6 +1,6 @@
 /* The AVX2 depthwise body shared by 3x3-avx2.c and any-avx2.c (include only from -avx2 files).
  *
- * Each output row is computed from copies of its kernel_h input rows padded with the zero point (window-avx2.h;
+ * Each output row is computed from copies of its kernel_h input rows padded with the zero point (window.h;
  * all padded rows of a band of output rows are staged before its outputs are computed), so padding taps
  * contribute w * (x_zp - x_zp) = 0 and every output of the row, borders included, takes the vector path: 16
  * outputs at a time, for stride_w 1 or 2 (others use the scalar kernels). Each tap's 16 inputs are widened to
@@ -61,7 +61,7 @@ static inline __attribute__((always_inline)) void qi_qu8_dwconv_avx2_body(
   uint8_t buf[QI_QU8_BAND_BYTES];
   for (size_t oy0 = 0; oy0 < g->out_h; oy0 += band) {
     const size_t oy1 = oy0 + band < g->out_h ? oy0 + band : g->out_h;
-    const size_t y0 = qi_qu8_band_stage(buf, g, input, row_w, pad_byte, oy0, oy1);
+    const size_t y0 = qi_qu8_band_stage(buf, g, input, row_w, pad_byte, oy0, oy1, qi_qu8_copy);
     for (size_t oy = oy0; oy < oy1; oy++) {
       for (size_t ky = 0; ky < kh; ky++) {
         const uint8_t *r = buf + (oy * g->stride_h + ky * g->dilation_h - y0) * row_w;

@@ -2,7 +2,7 @@
  * only from those files, after defining QI_QU8_DW_DPBUSD(acc, x_u8, w_s8) as the ISA's 256-bit vpdpbusd:
  * _mm256_dpbusd_avx_epi32 for AVX-VNNI, _mm256_dpbusd_epi32 for AVX-512 VNNI + VL).
  *
- * Input rows padded with the zero point as in the AVX2 body (window-avx2.h's row width, so borders take the
+ * Input rows padded with the zero point as in the AVX2 body (window.h's row width, so borders take the
  * vector path; here all padded input rows of a band of output rows are staged at once), but one vpdpbusd
  * multiplies-accumulates a whole kernel row (up to 4 taps) of 8 outputs in uint8 x int8, without widening: each
  * 32-bit lane of the activation vector holds the 4 bytes x[ox*sx + j*dilation_w] (j < 4; taps j >= kernel_w get
@@ -15,7 +15,7 @@
  * vpunpck order, so it stores with qi_qu8_dw_store16): stride 1 reads row bytes [0, 16) | [8, 24), A and B being
  * two shuffles of them; stride 2 reads [0, 16) | [16, 32) for A and [8, 24) | [24, 40) for B. A last step of up
  * to 8 outputs (7-wide planes: one step) computes one vector 0-3 | 4-7 from [0, 16) | [4*sx, 4*sx + 16).
- * Preconditions (qi_qu8_dwconv_vnni_row_bytes): kernel_w <= 4, kernel_h <= QI_QU8_WINDOW_AVX2_MAX_ROWS, stride_w 1
+ * Preconditions (qi_qu8_dwconv_vnni_row_bytes): kernel_w <= 4, kernel_h <= QI_QU8_WINDOW_MAX_ROWS, stride_w 1
  * with (kernel_w - 1) * dilation_w <= 8 or stride_w 2 with (kernel_w - 1) * dilation_w <= 9, and the padded rows
  * fit the stack buffer (QI_QU8_BAND_BYTES holds the window's rows); other windows take the AVX2 kernels. */
 #ifndef QI_QU8_DWCONV_VNNI_H
@@ -63,7 +63,7 @@ static inline __attribute__((always_inline)) __m256i qi_qu8_dw_vnni_load2(const 
 static inline __attribute__((always_inline)) void qi_qu8_dwconv_vnni_body(
     const qi_window2d *g, const uint8_t *input, const int8_t *weights, int32_t bias, float scale, uint8_t *output,
     const qi_qu8_dwconv_params *p, size_t kh, size_t kw, size_t sx, size_t dw, size_t row_w, int flipped) {
-  int32_t wrow[QI_QU8_WINDOW_AVX2_MAX_ROWS];
+  int32_t wrow[QI_QU8_WINDOW_MAX_ROWS];
   int32_t wsum = 0;
   for (size_t ky = 0; ky < kh; ky++) {
     uint32_t packed = 0;
@@ -82,16 +82,16 @@ static inline __attribute__((always_inline)) void qi_qu8_dwconv_vnni_body(
   /* stride 1: A and B shuffle the same bytes [0, 16) | [8, 24); stride 2: one control, two loads */
   const __m128i ca = qi_qu8_dw_vnni_control(0, sx, kw, dw), cb = qi_qu8_dw_vnni_control(sx == 1 ? 4 : 0, sx, kw, dw);
   const __m256i ctl_a = _mm256_broadcastsi128_si256(ca), ctl_b = _mm256_broadcastsi128_si256(cb);
-  __m256i w[QI_QU8_WINDOW_AVX2_MAX_ROWS];
+  __m256i w[QI_QU8_WINDOW_MAX_ROWS];
   for (size_t ky = 0; ky < kh; ky++) w[ky] = _mm256_set1_epi32(wrow[ky]);
   const size_t out_w = g->out_w, sh = g->stride_h, dh = g->dilation_h;
   const size_t band = qi_qu8_band_out_rows(g, row_w), plane_bytes = g->out_h * out_w;
   uint8_t buf[QI_QU8_BAND_BYTES];
   for (size_t oy0 = 0; oy0 < g->out_h; oy0 += band) {
     const size_t oy1 = oy0 + band < g->out_h ? oy0 + band : g->out_h;
-    const size_t y0 = qi_qu8_band_stage(buf, g, input, row_w, pad_byte, oy0, oy1);
+    const size_t y0 = qi_qu8_band_stage(buf, g, input, row_w, pad_byte, oy0, oy1, qi_qu8_copy);
     for (size_t oy = oy0; oy < oy1; oy++) {
-      const uint8_t *r[QI_QU8_WINDOW_AVX2_MAX_ROWS];
+      const uint8_t *r[QI_QU8_WINDOW_MAX_ROWS];
       for (size_t ky = 0; ky < kh; ky++) r[ky] = buf + (oy * sh + ky * dh - y0) * row_w;
       uint8_t *out_row = output + oy * out_w;
       size_t ox = 0;

@@ -7,31 +7,15 @@
 
 #include "kernels/qu8-dwconv/qu8-dwconv.h"
 
-void qi_qu8_dwconv_minmax_ukernel_3x3__scalar(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
-                                              int32_t bias, float scale, uint8_t *output,
-                                              const qi_qu8_dwconv_params *params);
-void qi_qu8_dwconv_minmax_ukernel_any__scalar(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
-                                              int32_t bias, float scale, uint8_t *output,
-                                              const qi_qu8_dwconv_params *params);
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_3x3__scalar);
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_any__scalar);
 #if defined(__x86_64__) || defined(__i386__)
-void qi_qu8_dwconv_minmax_ukernel_3x3__avx2(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
-                                            int32_t bias, float scale, uint8_t *output,
-                                            const qi_qu8_dwconv_params *params);
-void qi_qu8_dwconv_minmax_ukernel_any__avx2(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
-                                            int32_t bias, float scale, uint8_t *output,
-                                            const qi_qu8_dwconv_params *params);
-void qi_qu8_dwconv_minmax_ukernel_3x3__avxvnni(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
-                                               int32_t bias, float scale, uint8_t *output,
-                                               const qi_qu8_dwconv_params *params);
-void qi_qu8_dwconv_minmax_ukernel_any__avxvnni(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
-                                               int32_t bias, float scale, uint8_t *output,
-                                               const qi_qu8_dwconv_params *params);
-void qi_qu8_dwconv_minmax_ukernel_3x3__avx512vnni(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
-                                                  int32_t bias, float scale, uint8_t *output,
-                                                  const qi_qu8_dwconv_params *params);
-void qi_qu8_dwconv_minmax_ukernel_any__avx512vnni(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
-                                                  int32_t bias, float scale, uint8_t *output,
-                                                  const qi_qu8_dwconv_params *params);
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_3x3__avx2);
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_any__avx2);
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_3x3__avxvnni);
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_any__avxvnni);
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_3x3__avx512vnni);
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_any__avx512vnni);
 #endif /* x86 */
 
 /* Requantizes an accumulator and stores it in the tensor's domain (xor sign_flip). */

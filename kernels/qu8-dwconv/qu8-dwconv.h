@@ -16,7 +16,7 @@
 
 #include "kernels/f32-im2col/window2d.h"
 #include "kernels/requant.h"
-#include "qinfer.h"
+#include "kernels/ukernel.h"
 
 typedef struct qi_qu8_dwconv_params {
   int32_t x_zero_point; /* uint8 domain */
@@ -25,17 +25,33 @@ typedef struct qi_qu8_dwconv_params {
   uint8_t sign_flip;    /* 0 for uint8 tensors, 0x80 for int8 */
 } qi_qu8_dwconv_params;
 
-typedef void (*qi_qu8_dwconv_minmax_ukernel_fn)(const qi_window2d *g, const uint8_t *input, const int8_t *weights,
-                                                int32_t bias, float scale, uint8_t *output,
-                                                const qi_qu8_dwconv_params *params);
+/* The parameters of input zero point x_zero_point, output zero point y_zero_point and output range
+ * [qmin, qmax], all in the tensors' own type (int8 when is_int8, else uint8; input and output of one type). */
+qi_qu8_dwconv_params qi_qu8_dwconv_params_make(int32_t x_zero_point, int32_t y_zero_point, int32_t qmin,
+                                               int32_t qmax, bool is_int8);
+
+#define QI_QU8_DWCONV_UKERNEL_DECL(fn)                                                                        \
+  void fn(const qi_window2d *g, const uint8_t *input, const int8_t *weights, int32_t bias, float scale,          \
+          uint8_t *output, const qi_qu8_dwconv_params *params)
+typedef QI_QU8_DWCONV_UKERNEL_DECL((*qi_qu8_dwconv_minmax_ukernel_fn));
+typedef qi_qu8_dwconv_params (*qi_qu8_dwconv_params_init_fn)(int32_t x_zero_point, int32_t y_zero_point,
+                                                             int32_t qmin, int32_t qmax, bool is_int8);
 
 typedef struct qi_qu8_dwconv_config {
   qi_qu8_dwconv_minmax_ukernel_fn ukernel_3x3; /* kernel_h == kernel_w == 3 (any stride / dilation / padding) */
+  const char *name_3x3;
   qi_qu8_dwconv_minmax_ukernel_fn ukernel_any; /* every kernel size */
-  const char *name_3x3, *name_any;
+  const char *name_any;
+  uint32_t features;         /* QI_CPU_* bits the kernels need */
+  qi_act_domain x_domain;    /* the domain of the params' zero points and bounds (uint8: every current kernel) */
+  qi_qu8_dwconv_params_init_fn init_params;
 } qi_qu8_dwconv_config;
+QI_KERNEL_PAIR(qi_qu8_dwconv_config, ukernel_3x3, name_3x3);
+QI_KERNEL_PAIR(qi_qu8_dwconv_config, ukernel_any, name_any);
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without a kernel of their own fall back. */
-const qi_qu8_dwconv_config *qi_qu8_dwconv_config_get(qinfer_isa isa);
+/* Never NULL; paths without a kernel of their own fall back. */
+const qi_qu8_dwconv_config *qi_qu8_dwconv_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_qu8_dwconv_config *const *qi_qu8_dwconv_config_list(size_t *count);
 
 #endif /* QI_QU8_DWCONV_H */

@@ -10,7 +10,7 @@
 
 #define MR 4
 #define NR 8
-#define KR QI_QU8_GEMM_KR
+#define KR 4
 
 void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2(size_t mr, size_t nc, size_t kc, const void *packed_w,
                                                       const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,

@@ -8,7 +8,7 @@
 
 #define MR 6
 #define NR 16
-#define KR QI_QU8_GEMM_KR
+#define KR 4
 
 void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni(size_t mr, size_t nc, size_t kc, const void *packed_w,
                                                           const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,

@@ -7,7 +7,7 @@
 
 #define MR 8
 #define NR 32
-#define KR QI_QU8_GEMM_KR
+#define KR 4
 
 static inline __m128i requant16(__m512i acc, float scale, const qi_qu8_gemm_params *params) {
   __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(scale));

@@ -1,21 +1,45 @@
-#include "kernels/isa.h"
 #include "kernels/qu8-gemm/qu8-gemm.h"
 
-/* One entry per ISA path, indexed by qinfer_isa; a path without its own kernel falls back (qi_isa_fallback). */
-static const qi_qu8_gemm_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar, 4, 4, 1,
-                           "qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar"},
+/* Every kernel of the family reads uint8 activations and packs its weights as qc8w panels. */
+#define QC8W_U8                                                                                                \
+  .x_domain = QI_ACT_DOMAIN_U8, .pack_w = qi_qu8_gemm_pack_w, .packed_w_size = qi_qu8_gemm_packed_w_size,       \
+  .init_params = qi_qu8_gemm_params_make
+
+static const qi_qu8_gemm_config scalar_4x4c4 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar),
+    .features = 0, .mr = 4, .nr = 4, .kr = 4, .w_bytes = 1, QC8W_U8};
 #if defined(__x86_64__) || defined(__i386__)
-    [QINFER_ISA_AVX2] = {qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2, 4, 8, 2,
-                         "qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2"},
-    [QINFER_ISA_AVXVNNI] = {qi_qu8_qc8w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni, 6, 16, 1,
-                            "qi_qu8_qc8w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni"},
-    [QINFER_ISA_AVX512VNNI] = {qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni, 8, 32, 1,
-                               "qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni"},
+static const qi_qu8_gemm_config avx2_4x8c4 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2),
+    .features = QI_CPU_AVX2, .mr = 4, .nr = 8, .kr = 4, .w_bytes = 2, QC8W_U8};
+static const qi_qu8_gemm_config avxvnni_6x16c4 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni),
+    .features = QI_CPU_AVX2 | QI_CPU_AVXVNNI, .mr = 6, .nr = 16, .kr = 4, .w_bytes = 1, QC8W_U8};
+static const qi_qu8_gemm_config avx512vnni_8x32c4 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni),
+    .features = QI_CPU_AVX512 | QI_CPU_AVX512VNNI, .mr = 8, .nr = 32, .kr = 4, .w_bytes = 1, QC8W_U8};
+#endif /* x86 */
+
+static const qi_qu8_gemm_config *const list[] = {
+    &scalar_4x4c4,
+#if defined(__x86_64__) || defined(__i386__)
+    &avx2_4x8c4, &avxvnni_6x16c4, &avx512vnni_8x32c4,
 #endif /* x86 */
 };
 
-const qi_qu8_gemm_config *qi_qu8_gemm_config_get(qinfer_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa, ukernel);
-  return &configs[isa];
+/* Indexed by qi_isa; a path without its own kernel falls back (qi_isa_fallback). */
+static const qi_qu8_gemm_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar_4x4c4,
+#if defined(__x86_64__) || defined(__i386__)
+    [QI_ISA_AVX2] = &avx2_4x8c4,
+    [QI_ISA_AVXVNNI] = &avxvnni_6x16c4,
+    [QI_ISA_AVX512VNNI] = &avx512vnni_8x32c4,
+#endif /* x86 */
+};
+
+QI_ISA_CONFIG_GETTERS(qi_qu8_gemm)
+
+qi_qu8_gemm_params qi_qu8_gemm_params_make(int32_t zero_point, int32_t qmin, int32_t qmax, bool is_int8) {
+  const int32_t off = is_int8 ? 128 : 0;
+  return qi_qu8_gemm_params_init(zero_point + off, qmin + off, qmax + off, is_int8 ? 0x80 : 0);
 }

@@ -4,29 +4,32 @@
 
 #include "kernels/qu8-gemm/qu8-gemm.h"
 
-#define KR QI_QU8_GEMM_KR
+size_t qi_qu8_gemm_packed_w_size(const qi_qu8_gemm_config *cfg, size_t m, size_t k) {
+  return (m + cfg->mr - 1) / cfg->mr * qi_qu8_gemm_panel_bytes(k, cfg->mr, cfg->kr, cfg->w_bytes);
+}
 
-void qi_qu8_gemm_pack_w(size_t m, size_t k, size_t mr, size_t w_bytes, const int8_t *w, size_t w_m_stride,
+void qi_qu8_gemm_pack_w(const qi_qu8_gemm_config *cfg, size_t m, size_t k, const int8_t *w, size_t w_m_stride,
                         size_t w_k_stride, const int32_t *bias, const float *scale, int32_t x_zero_point,
                         void *packed) {
-  assert(m >= 1 && k >= 1 && k <= QI_QU8_GEMM_MAX_K && mr >= 1 && w && scale && packed);
+  const size_t mr = cfg->mr, kr = cfg->kr, w_bytes = cfg->w_bytes;
+  assert(m >= 1 && k >= 1 && k <= QI_QU8_GEMM_MAX_K && mr >= 1 && kr >= 1 && w && scale && packed);
   assert(w_bytes == 1 || w_bytes == 2);
-  assert(x_zero_point >= 0 && x_zero_point <= 255);
-  const size_t kp = qi_qu8_round_up(k, KR);
+  assert(x_zero_point >= -128 && x_zero_point <= 255);
+  const size_t panel = qi_qu8_gemm_panel_bytes(k, mr, kr, w_bytes);
   uint8_t *dst = packed;
-  for (size_t p0 = 0; p0 < m; p0 += mr) {
+  for (size_t p0 = 0; p0 < m; p0 += mr, dst += panel) {
     int32_t *pb = (int32_t *)dst;
     float *ps = (float *)(dst + mr * sizeof(int32_t));
     int8_t *pw = (int8_t *)(dst + 2 * mr * sizeof(int32_t));
     int16_t *pw16 = (int16_t *)(void *)pw;
-    memset(dst, 0, qi_qu8_gemm_panel_bytes(k, mr, w_bytes));
+    memset(dst, 0, panel);
     for (size_t r = 0; r < mr && p0 + r < m; r++) {
       const int8_t *row = w + (p0 + r) * w_m_stride;
       int64_t sum = 0;
       for (size_t j = 0; j < k; j++) {
         const int8_t v = row[j * w_k_stride];
         sum += v;
-        const size_t at = (j / KR) * mr * KR + r * KR + j % KR;
+        const size_t at = (j / kr) * mr * kr + r * kr + j % kr;
         if (w_bytes == 2) pw16[at] = v;
         else pw[at] = v;
       }
@@ -35,11 +38,10 @@ void qi_qu8_gemm_pack_w(size_t m, size_t k, size_t mr, size_t w_bytes, const int
       pb[r] = (int32_t)b;
       ps[r] = scale[p0 + r];
     }
-    dst += mr * 2 * sizeof(int32_t) + mr * kp * w_bytes;
   }
 }
 
-/* Interleaves 4 rows of cols bytes (rows past `rows` read as 0) into d[j * 4 + i], XORed with flip. */
+/* Interleaves 4 rows of cols bytes into d[j * 4 + i], XORed with flip: the k-block of every current kernel. */
 static void interleave4(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, const uint8_t *r3, size_t cols,
                         uint8_t flip, uint8_t *restrict d) {
   for (size_t j = 0; j < cols; j++) {
@@ -50,38 +52,49 @@ static void interleave4(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2,
   }
 }
 
-void qi_qu8_gemm_pack_x(size_t k, size_t n, size_t nr, const uint8_t *x, size_t k_stride, size_t n_stride,
-                        uint8_t sign_flip, uint8_t *packed) {
-  assert(k >= 1 && n >= 1 && nr >= 1 && x && packed);
-  const size_t kp = qi_qu8_round_up(k, KR);
+/* Interleaves kr rows of cols bytes (r[i] + off for i < kr) into d[j * kr + i], XORed with flip. */
+static inline void interleave(const uint8_t *const *r, size_t off, size_t kr, size_t cols, uint8_t flip,
+                              uint8_t *restrict d) {
+  if (kr == 4) {
+    interleave4(r[0] + off, r[1] + off, r[2] + off, r[3] + off, cols, flip, d);
+    return;
+  }
+  for (size_t j = 0; j < cols; j++)
+    for (size_t i = 0; i < kr; i++) d[kr * j + i] = r[i][off + j] ^ flip;
+}
+
+void qi_qu8_gemm_pack_x(size_t k, size_t n, size_t nr, size_t kr, const uint8_t *x, size_t k_stride,
+                        size_t n_stride, uint8_t sign_flip, uint8_t *packed) {
+  assert(k >= 1 && n >= 1 && nr >= 1 && kr >= 1 && kr <= QI_QU8_GEMM_MAX_KR && x && packed);
+  const size_t kp = qi_qu8_round_up(k, kr);
   static const uint8_t zeros[256];
   for (size_t n0 = 0; n0 < n; n0 += nr) {
     const size_t cols = n - n0 < nr ? n - n0 : nr;
     uint8_t *blk = packed + (n0 / nr) * nr * kp;
-    for (size_t kb = 0; kb < kp; kb += KR) {
+    for (size_t kb = 0; kb < kp; kb += kr) {
       uint8_t *d = blk + kb * nr;
-      const size_t rows = k - kb < KR ? k - kb : KR;
-      if (n_stride == 1 && cols <= sizeof zeros) { /* rows of X are contiguous: interleave 4 of them */
-        const uint8_t *r[KR];
-        for (size_t i = 0; i < KR; i++) r[i] = i < rows ? x + (kb + i) * k_stride + n0 : zeros;
-        interleave4(r[0], r[1], r[2], r[3], cols, sign_flip, d);
-        if (rows < KR) /* padded k reads as 0, not 0 ^ flip */
+      const size_t rows = k - kb < kr ? k - kb : kr;
+      if (n_stride == 1 && cols <= sizeof zeros) { /* rows of X are contiguous: interleave kr of them */
+        const uint8_t *r[QI_QU8_GEMM_MAX_KR];
+        for (size_t i = 0; i < kr; i++) r[i] = i < rows ? x + (kb + i) * k_stride + n0 : zeros;
+        interleave(r, 0, kr, cols, sign_flip, d);
+        if (rows < kr) /* padded k reads as 0, not 0 ^ flip */
           for (size_t j = 0; j < cols; j++)
-            for (size_t i = rows; i < KR; i++) d[j * KR + i] = 0;
-      } else if (k_stride == 1 && rows == KR) { /* columns of X are contiguous: 4 bytes per column */
+            for (size_t i = rows; i < kr; i++) d[j * kr + i] = 0;
+      } else if (k_stride == 1 && rows == kr) { /* columns of X are contiguous: kr bytes per column */
         for (size_t j = 0; j < cols; j++) {
           const uint8_t *src = x + kb + (n0 + j) * n_stride;
-          for (size_t i = 0; i < KR; i++) d[j * KR + i] = src[i] ^ sign_flip;
+          for (size_t i = 0; i < kr; i++) d[j * kr + i] = src[i] ^ sign_flip;
         }
       } else {
         for (size_t j = 0; j < cols; j++) {
           const uint8_t *src = x + kb * k_stride + (n0 + j) * n_stride;
           size_t i = 0;
-          for (; i < rows; i++) d[j * KR + i] = src[i * k_stride] ^ sign_flip;
-          for (; i < KR; i++) d[j * KR + i] = 0;
+          for (; i < rows; i++) d[j * kr + i] = src[i * k_stride] ^ sign_flip;
+          for (; i < kr; i++) d[j * kr + i] = 0;
         }
       }
-      if (cols < nr) memset(d + cols * KR, 0, (nr - cols) * KR);
+      if (cols < nr) memset(d + cols * kr, 0, (nr - cols) * kr);
     }
   }
 }
@@ -175,7 +188,7 @@ static void im2col_row(const qi_window2d *g, const uint8_t *plane, size_t ky, si
  * rows of out_w bytes, a gather per row) instead of a run per output row for each of its kernel_h * kernel_w
  * rows of the column matrix. Passes whose stage does not fit a slot build their rows run by run. */
 #define IM2COL_STAGE_BYTES 8192
-#define IM2COL_STAGE_SLOTS 4 /* channels in flight: 4 consecutive rows of K span at most 4 channels */
+#define IM2COL_STAGE_SLOTS 4 /* channels in flight: kr <= 4 consecutive rows of K span at most 4 channels */
 
 typedef struct im2col_stage {
   size_t oy_first, m_rows, plane_bytes;
@@ -234,14 +247,16 @@ static const uint8_t *im2col_stage_get(im2col_stage *st, const qi_window2d *g, c
 }
 
 void qi_qu8_im2col_packed(const qi_window2d *g, size_t channels, const uint8_t *input, uint8_t sign_flip,
-                          uint8_t pad_value, size_t pix_begin, size_t pix_end, size_t nr, uint8_t *packed) {
+                          uint8_t pad_value, size_t pix_begin, size_t pix_end, size_t nr, size_t kr,
+                          uint8_t *packed) {
   assert(g && input && packed && channels >= 1 && pix_begin < pix_end && pix_end <= g->out_h * g->out_w);
   assert(g->stride_h >= 1 && g->stride_w >= 1 && g->dilation_h >= 1 && g->dilation_w >= 1 && nr >= 1 && nr <= 64);
-  const size_t taps = g->kernel_h * g->kernel_w, k = channels * taps, kp = qi_qu8_round_up(k, KR);
+  assert(kr >= 1 && kr <= QI_QU8_GEMM_MAX_KR);
+  const size_t taps = g->kernel_h * g->kernel_w, k = channels * taps, kp = qi_qu8_round_up(k, kr);
   const size_t plane = g->in_h * g->in_w, chunk = IM2COL_CHUNK / nr * nr;
   /* Rows are built unflipped with the padding pre-flipped, then flipped together while interleaving. */
   const uint8_t pad = pad_value ^ sign_flip;
-  uint8_t rows[KR][IM2COL_CHUNK];
+  uint8_t rows[QI_QU8_GEMM_MAX_KR][IM2COL_CHUNK];
   pix_run runs[IM2COL_CHUNK + 2];
   im2col_stage stage;
   for (size_t c0 = pix_begin; c0 < pix_end; c0 += chunk) {
@@ -254,11 +269,12 @@ void qi_qu8_im2col_packed(const qi_window2d *g, size_t channels, const uint8_t *
       runs[n_runs++] = (pix_run){j, j + len, oy, ox};
       j += len;
     }
-    const bool staged = im2col_stage_init(&stage, g, c0, cols);
+    /* kr rows of K span up to kr channels, each staged in a slot of its own */
+    const bool staged = im2col_stage_init(&stage, g, c0, cols) && kr <= IM2COL_STAGE_SLOTS;
     const size_t stage_col = c0 - stage.oy_first * g->out_w;
-    for (size_t kb = 0; kb < kp; kb += KR) {
-      const uint8_t *src[KR];
-      for (size_t i = 0; i < KR; i++) {
+    for (size_t kb = 0; kb < kp; kb += kr) {
+      const uint8_t *src[QI_QU8_GEMM_MAX_KR];
+      for (size_t i = 0; i < kr; i++) {
         const size_t row = kb + i;
         src[i] = rows[i];
         if (row >= k) {
@@ -280,8 +296,7 @@ void qi_qu8_im2col_packed(const qi_window2d *g, size_t channels, const uint8_t *
         if (cols < width) memset(rows[i] + cols, pad, width - cols);
       }
       for (size_t b = 0; b < width; b += nr)
-        interleave4(src[0] + b, src[1] + b, src[2] + b, src[3] + b, nr, sign_flip,
-                    first_blk + b / nr * nr * kp + kb * nr);
+        interleave(src, b, kr, nr, sign_flip, first_blk + b / nr * nr * kp + kb * nr);
     }
   }
 }

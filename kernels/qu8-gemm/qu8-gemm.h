@@ -1,33 +1,41 @@
-/* Quantized GEMM: uint8 activations x int8 per-output-channel weights, int32 accumulation, requantized per
+/* Quantized GEMM: 8-bit activations x int8 per-output-channel weights, int32 accumulation, requantized per
  * output row by the one rule of kernels/requant.h, uint8 output (int8 through the sign-flip trick).
  *
- *   C[m][n] = requant(bias[m] + sum_k W[m][k] * X_u8[k][n], scale[m])        (m < M, n < N, k < K)
+ *   C[m][n] = requant(bias[m] + sum_k W[m][k] * X_d[k][n], scale[m])        (m < M, n < N, k < K)
  *
  * Orientation as the FP32 gemm: the LEFT operand W[M = Cout, K] is the packed weights, the right operand is the
- * activations, so an NCHW convolution computes per image and group Y[Cout, H*W] = W * col[K, H*W]. The
- * activation zero point is folded into the packed bias (bias[m] = B[m] - x_zero_point * sum_k W[m][k]), so the
- * kernel multiplies the raw uint8 activations and needs no zero point. int8 activations are handled in the
- * uint8 domain: x ^ 0x80 (= x + 128) on packing, zero points + 128, output byte ^ 0x80 on store; the results are
- * exactly those of int8 arithmetic.
+ * activations, so an NCHW convolution computes per image and group Y[Cout, H*W] = W * col[K, H*W]. X_d is the
+ * activations in the kernel's domain (config x_domain, kernels/ukernel.h): uint8 for the x86 kernels (int8
+ * tensors XORed with 0x80 on packing), int8 for a kernel that declares QI_ACT_DOMAIN_S8 (uint8 tensors XORed).
+ * The activation zero point, in the same domain (qi_act_domain_value), is folded into the packed bias
+ * (bias[m] = B[m] - x_zero_point * sum_k W[m][k]), so the kernel multiplies the raw domain bytes and needs no
+ * zero point; the results are exactly those of the tensor's own arithmetic. Outputs are requantized in the
+ * uint8 domain (zero point + 128 for int8 outputs) and XORed with the output flip on store.
  *
- * Packed weights ("qc8w panels", written by qi_qu8_gemm_pack_w, read by every ukernel), Kp = round_up(K, 4):
+ * The config's contract: tile mr x nr, k-block kr, packed weight width w_bytes, activation domain, the weight
+ * packer (pack_w) with its size function (packed_w_size), and the output parameters' initialiser. The packers
+ * and size helpers below take kr (and mr, nr) from the config, so a kernel with another k-block (kr = 8 for
+ * i8mm usmmla) or domain is described without touching the others. Kp = round_up(K, kr).
  *
- *   for each panel p of MR rows (rows p*MR .. p*MR+MR-1; rows past M: weights 0, bias 0, scale 0):
- *     int32_t bias[MR]                 B[m] - x_zero_point * sum_k W[m][k]   (int32, wrapping)
- *     float   scale[MR]                requantization scale of row m (> 0)
- *     intW_t  w[Kp / 4][MR][4]         w[kb][r][j] = W[p*MR + r][4*kb + j]   (0 past K)
+ * Packed weights ("qc8w panels", written by qi_qu8_gemm_pack_w, read by every ukernel):
+ *
+ *   for each panel p of mr rows (rows p*mr .. p*mr+mr-1; rows past M: weights 0, bias 0, scale 0):
+ *     int32_t bias[mr]                 B[m] - x_zero_point * sum_k W[m][k]   (int32, wrapping)
+ *     float   scale[mr]                requantization scale of row m (> 0)
+ *     intW_t  w[Kp / kr][mr][kr]       w[kb][r][j] = W[p*mr + r][kr*kb + j]  (0 past K)
  *
  *   intW_t is int8_t, or for kernels whose config says w_bytes = 2 (AVX2 without VNNI) int16_t: the weights are
  *   sign-extended once at packing, so that a row's 4 weights are one 64-bit broadcast load in the kernel.
- *   One panel is MR * (8 + w_bytes * Kp) bytes (qi_qu8_gemm_panel_bytes); panels follow each other.
+ *   One panel is mr * (8 + w_bytes * Kp) bytes rounded up to 4 (qi_qu8_gemm_panel_bytes: the next panel's int32
+ *   header stays aligned; zeros fill the gap); panels follow each other.
  *
- * Packed activations (written by qi_qu8_gemm_pack_x / qi_qu8_im2col_packed), per block of NR columns:
+ * Packed activations (written by qi_qu8_gemm_pack_x / qi_qu8_im2col_packed), per block of nr columns:
  *
- *   for each column block b of NR columns (columns past N: any value, their outputs are not stored):
- *     uint8_t x[Kp / 4][NR][4]         x[kb][j][i] = X_u8[4*kb + i][b*NR + j]   (k past K: 0; W is 0 there)
+ *   for each column block b of nr columns (columns past N: any value, their outputs are not stored):
+ *     uint8_t x[Kp / kr][nr][kr]       x[kb][j][i] = X_d[kr*kb + i][b*nr + j]   (k past K: 0; W is 0 there)
  *
- *   One block is NR * Kp bytes (qi_qu8_gemm_xblock_bytes). Four consecutive k of one column are adjacent, the
- *   operand of vpdpbusd (and of vpmaddwd after widening to int16).
+ *   One block is nr * Kp bytes (qi_qu8_gemm_xblock_bytes). kr consecutive k of one column are adjacent: with
+ *   kr = 4, the operand of vpdpbusd (and of vpmaddwd after widening to int16).
  *
  * A ukernel computes mr (1..MR) rows of one panel against nc (>= 1) columns, walking consecutive column blocks
  * of packed_x; it stores C[r][j] at c[r * c_row_stride + j * c_col_stride] (c_col_stride 1: convolution, NCHW;
@@ -42,10 +50,10 @@
 #include <stdint.h>
 
 #include "kernels/f32-im2col/window2d.h"
-#include "qinfer.h"
+#include "kernels/ukernel.h"
 
 #define QI_QU8_GEMM_MAX_K 65536
-#define QI_QU8_GEMM_KR 4
+#define QI_QU8_GEMM_MAX_KR 16 /* largest k-block the activation packers handle */
 
 /* Output parameters, in the uint8 domain (int8 value + 128 for int8 outputs). Fill with
  * qi_qu8_gemm_params_init; min / max are (float)(qmin - zero_point), (float)(qmax - zero_point). */
@@ -63,34 +71,66 @@ static inline qi_qu8_gemm_params qi_qu8_gemm_params_init(int32_t zero_point, int
                                 sign_flip};
   return p;
 }
+/* The output parameters of a uint8 (is_int8 false) or int8 output with zero point zero_point and range
+ * [qmin, qmax], all three in the tensor's own type. */
+qi_qu8_gemm_params qi_qu8_gemm_params_make(int32_t zero_point, int32_t qmin, int32_t qmax, bool is_int8);
 
 static_assert(sizeof(int32_t) == 4 && sizeof(float) == 4, "panel header: MR int32 biases then MR binary32 scales");
 
-typedef void (*qi_qu8_gemm_minmax_ukernel_fn)(size_t mr, size_t nc, size_t kc, const void *packed_w,
-                                              const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
-                                              size_t c_col_stride, const qi_qu8_gemm_params *params);
+#define QI_QU8_GEMM_UKERNEL_DECL(fn)                                                                          \
+  void fn(size_t mr, size_t nc, size_t kc, const void *packed_w, const uint8_t *packed_x, uint8_t *c,           \
+          size_t c_row_stride, size_t c_col_stride, const qi_qu8_gemm_params *params)
+typedef QI_QU8_GEMM_UKERNEL_DECL((*qi_qu8_gemm_minmax_ukernel_fn));
+
+struct qi_qu8_gemm_config;
+/* Packs W (m x k int8, element (i, j) at w[i * w_m_stride + j * w_k_stride]) into the config's panels, with
+ * bias[i] (NULL: 0) - x_zero_point * sum_j W[i][j] (x_zero_point in the config's activation domain) and
+ * scale[i] (m floats), into packed_w_size(cfg, m, k) bytes. */
+typedef void (*qi_qu8_gemm_pack_w_fn)(const struct qi_qu8_gemm_config *cfg, size_t m, size_t k, const int8_t *w,
+                                      size_t w_m_stride, size_t w_k_stride, const int32_t *bias, const float *scale,
+                                      int32_t x_zero_point, void *packed);
+typedef size_t (*qi_qu8_gemm_packed_w_size_fn)(const struct qi_qu8_gemm_config *cfg, size_t m, size_t k);
+typedef qi_qu8_gemm_params (*qi_qu8_gemm_params_init_fn)(int32_t zero_point, int32_t qmin, int32_t qmax,
+                                                         bool is_int8);
 
 typedef struct qi_qu8_gemm_config {
   qi_qu8_gemm_minmax_ukernel_fn ukernel;
-  size_t mr, nr;   /* kr is always QI_QU8_GEMM_KR */
-  size_t w_bytes;  /* bytes per packed weight: 1 (int8) or 2 (int16) */
   const char *name;
+  uint32_t features;        /* QI_CPU_* bits the kernel needs */
+  size_t mr, nr, kr;        /* tile rows, columns, k-block */
+  size_t w_bytes;           /* bytes per packed weight: 1 (int8) or 2 (int16) */
+  qi_act_domain x_domain;   /* how the kernel reads activation bytes */
+  qi_qu8_gemm_pack_w_fn pack_w;
+  qi_qu8_gemm_packed_w_size_fn packed_w_size;
+  qi_qu8_gemm_params_init_fn init_params;
 } qi_qu8_gemm_config;
+QI_KERNEL_PAIR(qi_qu8_gemm_config, ukernel, name);
 
-/* Config for an ISA path (QINFER_ISA_AUTO: the best of this CPU), falling back along the family
- * (avx512vnni -> avxvnni -> avx2 -> scalar). Never NULL. */
-const qi_qu8_gemm_config *qi_qu8_gemm_config_get(qinfer_isa isa);
+/* Config for an ISA path, falling back along the family (avx512vnni -> avxvnni -> avx2 -> scalar). Never NULL. */
+const qi_qu8_gemm_config *qi_qu8_gemm_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_qu8_gemm_config *const *qi_qu8_gemm_config_list(size_t *count);
 
 static inline size_t qi_qu8_round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
-static inline size_t qi_qu8_gemm_panel_bytes(size_t k, size_t mr, size_t w_bytes) {
-  return mr * (2 * sizeof(int32_t) + w_bytes * qi_qu8_round_up(k, QI_QU8_GEMM_KR));
+/* Rounded up to 4 bytes so that every panel's int32 header is aligned (with kr a multiple of 4, as in every x86
+ * kernel, it already is). */
+static inline size_t qi_qu8_gemm_panel_bytes(size_t k, size_t mr, size_t kr, size_t w_bytes) {
+  return qi_qu8_round_up(mr * (2 * sizeof(int32_t) + w_bytes * qi_qu8_round_up(k, kr)), sizeof(int32_t));
 }
-static inline size_t qi_qu8_gemm_packed_w_bytes(size_t m, size_t k, size_t mr, size_t w_bytes) {
-  return (m + mr - 1) / mr * qi_qu8_gemm_panel_bytes(k, mr, w_bytes);
+static inline size_t qi_qu8_gemm_xblock_bytes(size_t k, size_t nr, size_t kr) { return nr * qi_qu8_round_up(k, kr); }
+static inline size_t qi_qu8_gemm_packed_x_bytes(size_t k, size_t n, size_t nr, size_t kr) {
+  return (n + nr - 1) / nr * qi_qu8_gemm_xblock_bytes(k, nr, kr);
 }
-static inline size_t qi_qu8_gemm_xblock_bytes(size_t k, size_t nr) { return nr * qi_qu8_round_up(k, QI_QU8_GEMM_KR); }
-static inline size_t qi_qu8_gemm_packed_x_bytes(size_t k, size_t n, size_t nr) {
-  return (n + nr - 1) / nr * qi_qu8_gemm_xblock_bytes(k, nr);
+/* Bytes from one panel of cfg's packed weights to the next (the packed size of mr rows). */
+static inline size_t qi_qu8_gemm_panel_stride(const qi_qu8_gemm_config *cfg, size_t k) {
+  return cfg->packed_w_size(cfg, cfg->mr, k);
+}
+/* The activation XOR and a zero point (in the tensor's own type) for cfg's activation domain. */
+static inline uint8_t qi_qu8_gemm_x_flip(const qi_qu8_gemm_config *cfg, bool x_is_int8) {
+  return qi_act_domain_flip(cfg->x_domain, x_is_int8);
+}
+static inline int32_t qi_qu8_gemm_x_zero_point(const qi_qu8_gemm_config *cfg, int32_t zero_point, bool x_is_int8) {
+  return qi_act_domain_value(cfg->x_domain, zero_point, x_is_int8);
 }
 
 /* The parts of one packed panel of mr rows. */
@@ -107,37 +147,31 @@ static inline qi_qu8_gemm_panel qi_qu8_gemm_panel_parts(const void *packed_w, si
   return parts;
 }
 
-/* Packs W (m x k int8, element (i, j) at w[i * w_m_stride + j * w_k_stride]) into panels of mr rows of w_bytes
- * weights, with bias[i] (NULL: 0) - x_zero_point * sum_j W[i][j] (x_zero_point in the uint8 domain) and scale[i]
- * (m floats). `packed` holds qi_qu8_gemm_packed_w_bytes(m, k, mr, w_bytes) bytes. */
-void qi_qu8_gemm_pack_w(size_t m, size_t k, size_t mr, size_t w_bytes, const int8_t *w, size_t w_m_stride,
+/* The qc8w packer and its size (the pack_w / packed_w_size of every config of this family): panels of cfg->mr
+ * rows, k-blocks of cfg->kr, cfg->w_bytes per weight. x_zero_point in [-128, 255] (the config's domain). */
+void qi_qu8_gemm_pack_w(const qi_qu8_gemm_config *cfg, size_t m, size_t k, const int8_t *w, size_t w_m_stride,
                         size_t w_k_stride, const int32_t *bias, const float *scale, int32_t x_zero_point,
                         void *packed);
+size_t qi_qu8_gemm_packed_w_size(const qi_qu8_gemm_config *cfg, size_t m, size_t k);
 
 /* Packs columns [0, n) of X (k x n bytes, element (i, j) at x[i * k_stride + j * n_stride]) XORed with
- * sign_flip into ceil(n / nr) blocks of nr columns (qi_qu8_gemm_packed_x_bytes bytes). */
-void qi_qu8_gemm_pack_x(size_t k, size_t n, size_t nr, const uint8_t *x, size_t k_stride, size_t n_stride,
-                        uint8_t sign_flip, uint8_t *packed);
+ * sign_flip into ceil(n / nr) blocks of nr columns and k-blocks of kr <= QI_QU8_GEMM_MAX_KR
+ * (qi_qu8_gemm_packed_x_bytes bytes). */
+void qi_qu8_gemm_pack_x(size_t k, size_t n, size_t nr, size_t kr, const uint8_t *x, size_t k_stride,
+                        size_t n_stride, uint8_t sign_flip, uint8_t *packed);
 
 /* im2col of `channels` CHW planes straight into the packed activation layout: K = channels * kernel_h *
  * kernel_w rows (row (c * kernel_h + ky) * kernel_w + kx), one column per output pixel in [pix_begin, pix_end)
- * (pixel oy * out_w + ox), in ceil((pix_end - pix_begin) / nr) blocks. Loaded bytes are XORed with sign_flip;
- * padding taps (and columns past pix_end in the last block) get pad_value (the input zero point, uint8 domain). */
+ * (pixel oy * out_w + ox), in ceil((pix_end - pix_begin) / nr) blocks of k-blocks of kr <= QI_QU8_GEMM_MAX_KR.
+ * Loaded bytes are XORed with sign_flip; padding taps (and columns past pix_end in the last block) get
+ * pad_value (the input zero point as a byte of the kernel's domain). */
 void qi_qu8_im2col_packed(const qi_window2d *g, size_t channels, const uint8_t *input, uint8_t sign_flip,
-                          uint8_t pad_value, size_t pix_begin, size_t pix_end, size_t nr, uint8_t *packed);
+                          uint8_t pad_value, size_t pix_begin, size_t pix_end, size_t nr, size_t kr,
+                          uint8_t *packed);
 
-void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar(size_t mr, size_t nc, size_t kc, const void *packed_w,
-                                                        const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
-                                                        size_t c_col_stride, const qi_qu8_gemm_params *params);
-void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2(size_t mr, size_t nc, size_t kc, const void *packed_w,
-                                                      const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
-                                                      size_t c_col_stride, const qi_qu8_gemm_params *params);
-void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni(size_t mr, size_t nc, size_t kc, const void *packed_w,
-                                                          const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
-                                                          size_t c_col_stride, const qi_qu8_gemm_params *params);
-void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const void *packed_w,
-                                                             const uint8_t *packed_x, uint8_t *c,
-                                                             size_t c_row_stride, size_t c_col_stride,
-                                                             const qi_qu8_gemm_params *params);
+QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar);
+QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2);
+QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni);
+QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni);
 
 #endif /* QI_QU8_GEMM_H */

@@ -1,18 +1,30 @@
-#include "kernels/isa.h"
 #include "kernels/qu8-lut/qu8-lut.h"
 #include "kernels/requant.h"
 
-static const qi_qu8_lut_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {qi_qu8_lut_ukernel__scalar, "qi_qu8_lut_ukernel__scalar"},
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-    [QINFER_ISA_AVX2] = {qi_qu8_lut_ukernel__avx2, "qi_qu8_lut_ukernel__avx2"},
+static const qi_qu8_lut_config scalar = {
+    .lut = QI_KERNEL(qi_qu8_lut_ukernel__scalar), .features = 0, .build = qi_qu8_lut_build};
+#if defined(__x86_64__) || defined(__i386__)
+static const qi_qu8_lut_config avx2 = {
+    .lut = QI_KERNEL(qi_qu8_lut_ukernel__avx2), .features = QI_CPU_AVX2, .build = qi_qu8_lut_build};
+#endif /* x86 */
+
+static const qi_qu8_lut_config *const list[] = {
+    &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    &avx2,
 #endif /* x86 */
 };
 
-const qi_qu8_lut_config *qi_qu8_lut_config_get(qinfer_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa, lut);
-  return &configs[isa];
-}
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
+ * avx512vnni -> avxvnni -> avx2 -> scalar). */
+static const qi_qu8_lut_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    [QI_ISA_AVX2] = &avx2,
+#endif /* x86 */
+};
+
+QI_ISA_CONFIG_GETTERS(qi_qu8_lut)
 
 void qi_qu8_lut_build(uint8_t table[256], qi_vunary_op op, const qi_f32_unary_params *fparams, qi_qu8_lut_side x,
                       qi_qu8_lut_side y, int32_t qmin, int32_t qmax) {
@@ -23,7 +35,7 @@ void qi_qu8_lut_build(uint8_t table[256], qi_vunary_op op, const qi_f32_unary_pa
   }
   if (op != QI_VUNARY_COUNT) {
     qi_f32_unary_params none = {0};
-    qi_f32_vunary_config_get(op, QINFER_ISA_SCALAR)(256, v, v, fparams ? fparams : &none);
+    qi_f32_vunary_config_get(op, QI_ISA_SCALAR)(256, v, v, fparams ? fparams : &none);
   }
   for (int b = 0; b < 256; b++) table[b] = (uint8_t)qi_quantize_f32(v[b], y.scale, y.zero_point, qmin, qmax);
 }

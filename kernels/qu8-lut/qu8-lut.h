@@ -17,22 +17,15 @@
 #include <stdint.h>
 
 #include "kernels/f32-vunary/vunary.h"
-#include "qinfer.h"
+#include "kernels/ukernel.h"
 
-typedef void (*qi_qu8_lut_ukernel_fn)(size_t n, const uint8_t *x, uint8_t *y, const uint8_t table[256]);
+#define QI_QU8_LUT_UKERNEL_DECL(fn) void fn(size_t n, const uint8_t *x, uint8_t *y, const uint8_t table[256])
+typedef QI_QU8_LUT_UKERNEL_DECL((*qi_qu8_lut_ukernel_fn));
 
-void qi_qu8_lut_ukernel__scalar(size_t n, const uint8_t *x, uint8_t *y, const uint8_t table[256]);
+QI_QU8_LUT_UKERNEL_DECL(qi_qu8_lut_ukernel__scalar);
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-void qi_qu8_lut_ukernel__avx2(size_t n, const uint8_t *x, uint8_t *y, const uint8_t table[256]);
+QI_QU8_LUT_UKERNEL_DECL(qi_qu8_lut_ukernel__avx2);
 #endif
-
-typedef struct qi_qu8_lut_config {
-  qi_qu8_lut_ukernel_fn lut;
-  const char *name;
-} qi_qu8_lut_config;
-
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without kernels fall back to avx2 / scalar. */
-const qi_qu8_lut_config *qi_qu8_lut_config_get(qinfer_isa isa);
 
 /* The quantization of one side of a table: type (uint8 when !is_int8), scale, zero point in its own domain. */
 typedef struct qi_qu8_lut_side {
@@ -45,5 +38,20 @@ typedef struct qi_qu8_lut_side {
  * requantization from x's parameters to y's). [qmin, qmax]: the output range in its own domain. */
 void qi_qu8_lut_build(uint8_t table[256], qi_vunary_op op, const qi_f32_unary_params *fparams, qi_qu8_lut_side x,
                       qi_qu8_lut_side y, int32_t qmin, int32_t qmax);
+typedef void (*qi_qu8_lut_build_fn)(uint8_t table[256], qi_vunary_op op, const qi_f32_unary_params *fparams,
+                                    qi_qu8_lut_side x, qi_qu8_lut_side y, int32_t qmin, int32_t qmax);
+
+typedef struct qi_qu8_lut_config {
+  qi_qu8_lut_ukernel_fn lut;
+  const char *name;
+  uint32_t features;          /* QI_CPU_* bits the kernel needs */
+  qi_qu8_lut_build_fn build;  /* the table the kernel reads: its parameters */
+} qi_qu8_lut_config;
+QI_KERNEL_PAIR(qi_qu8_lut_config, lut, name);
+
+/* Never NULL; paths without kernels fall back to avx2 / scalar. */
+const qi_qu8_lut_config *qi_qu8_lut_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_qu8_lut_config *const *qi_qu8_lut_config_list(size_t *count);
 
 #endif /* QI_QU8_LUT_H */

@@ -1,19 +1,33 @@
-#include "kernels/isa.h"
 #include "kernels/qu8-quantize/qu8-quantize.h"
 
-static const qi_qu8_quantize_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {qi_qu8_quantize_ukernel__scalar, qi_qu8_dequantize_ukernel__scalar,
-                           "qi_qu8_quantize_ukernel__scalar", "qi_qu8_dequantize_ukernel__scalar"},
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-    [QINFER_ISA_AVX2] = {qi_qu8_quantize_ukernel__avx2, qi_qu8_dequantize_ukernel__avx2,
-                         "qi_qu8_quantize_ukernel__avx2", "qi_qu8_dequantize_ukernel__avx2"},
+static const qi_qu8_quantize_config scalar = {.quantize = QI_KERNEL(qi_qu8_quantize_ukernel__scalar),
+                                              .dequantize = QI_KERNEL(qi_qu8_dequantize_ukernel__scalar),
+                                              .features = 0,
+                                              .init_params = qi_qu8_quantize_params_make};
+#if defined(__x86_64__) || defined(__i386__)
+static const qi_qu8_quantize_config avx2 = {.quantize = QI_KERNEL(qi_qu8_quantize_ukernel__avx2),
+                                            .dequantize = QI_KERNEL(qi_qu8_dequantize_ukernel__avx2),
+                                            .features = QI_CPU_AVX2,
+                                            .init_params = qi_qu8_quantize_params_make};
+#endif /* x86 */
+
+static const qi_qu8_quantize_config *const list[] = {
+    &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    &avx2,
 #endif /* x86 */
 };
 
-const qi_qu8_quantize_config *qi_qu8_quantize_config_get(qinfer_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa, quantize);
-  return &configs[isa];
-}
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
+ * avx512vnni -> avxvnni -> avx2 -> scalar). */
+static const qi_qu8_quantize_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    [QI_ISA_AVX2] = &avx2,
+#endif /* x86 */
+};
+
+QI_ISA_CONFIG_GETTERS(qi_qu8_quantize)
 
 qi_qu8_quantize_params qi_qu8_quantize_params_make(float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
                                                    int is_int8) {

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "qinfer.h"
+#include "kernels/ukernel.h"
 
 typedef struct qi_qu8_quantize_params {
   float scale;        /* finite, > 0 */
@@ -24,29 +24,41 @@ typedef struct qi_qu8_quantize_params {
   uint8_t sign_flip;  /* 0 for uint8 tensors, 0x80 for int8 */
 } qi_qu8_quantize_params;
 
-typedef void (*qi_qu8_quantize_ukernel_fn)(size_t n, const float *x, uint8_t *y, const qi_qu8_quantize_params *p);
-typedef void (*qi_qu8_dequantize_ukernel_fn)(size_t n, const uint8_t *x, float *y, const qi_qu8_quantize_params *p);
+#define QI_QU8_QUANTIZE_UKERNEL_DECL(fn) void fn(size_t n, const float *x, uint8_t *y, const qi_qu8_quantize_params *p)
+#define QI_QU8_DEQUANTIZE_UKERNEL_DECL(fn) \
+  void fn(size_t n, const uint8_t *x, float *y, const qi_qu8_quantize_params *p)
+typedef QI_QU8_QUANTIZE_UKERNEL_DECL((*qi_qu8_quantize_ukernel_fn));
+typedef QI_QU8_DEQUANTIZE_UKERNEL_DECL((*qi_qu8_dequantize_ukernel_fn));
 
-void qi_qu8_quantize_ukernel__scalar(size_t n, const float *x, uint8_t *y, const qi_qu8_quantize_params *p);
-void qi_qu8_dequantize_ukernel__scalar(size_t n, const uint8_t *x, float *y, const qi_qu8_quantize_params *p);
+QI_QU8_QUANTIZE_UKERNEL_DECL(qi_qu8_quantize_ukernel__scalar);
+QI_QU8_DEQUANTIZE_UKERNEL_DECL(qi_qu8_dequantize_ukernel__scalar);
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-void qi_qu8_quantize_ukernel__avx2(size_t n, const float *x, uint8_t *y, const qi_qu8_quantize_params *p);
-void qi_qu8_dequantize_ukernel__avx2(size_t n, const uint8_t *x, float *y, const qi_qu8_quantize_params *p);
+QI_QU8_QUANTIZE_UKERNEL_DECL(qi_qu8_quantize_ukernel__avx2);
+QI_QU8_DEQUANTIZE_UKERNEL_DECL(qi_qu8_dequantize_ukernel__avx2);
 #endif
-
-typedef struct qi_qu8_quantize_config {
-  qi_qu8_quantize_ukernel_fn quantize;
-  qi_qu8_dequantize_ukernel_fn dequantize;
-  const char *quantize_name, *dequantize_name;
-} qi_qu8_quantize_config;
-
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without kernels of their own fall back
- * (avx512vnni -> avxvnni -> avx2 -> scalar). */
-const qi_qu8_quantize_config *qi_qu8_quantize_config_get(qinfer_isa isa);
 
 /* Parameters for a uint8 (is_int8 false) or int8 tensor from the zero point and [qmin, qmax] in the tensor's
  * own domain. */
 qi_qu8_quantize_params qi_qu8_quantize_params_make(float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
                                                    int is_int8);
+typedef qi_qu8_quantize_params (*qi_qu8_quantize_params_init_fn)(float scale, int32_t zero_point, int32_t qmin,
+                                                                 int32_t qmax, int is_int8);
+
+typedef struct qi_qu8_quantize_config {
+  qi_qu8_quantize_ukernel_fn quantize;
+  const char *quantize_name;
+  qi_qu8_dequantize_ukernel_fn dequantize;
+  const char *dequantize_name;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
+  qi_qu8_quantize_params_init_fn init_params;
+} qi_qu8_quantize_config;
+QI_KERNEL_PAIR(qi_qu8_quantize_config, quantize, quantize_name);
+QI_KERNEL_PAIR(qi_qu8_quantize_config, dequantize, dequantize_name);
+
+/* Never NULL; paths without kernels of their own fall back
+ * (avx512vnni -> avxvnni -> avx2 -> scalar). */
+const qi_qu8_quantize_config *qi_qu8_quantize_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_qu8_quantize_config *const *qi_qu8_quantize_config_list(size_t *count);
 
 #endif /* QI_QU8_QUANTIZE_H */

@@ -1,21 +1,35 @@
 #include <math.h>
 
-#include "kernels/isa.h"
 #include "kernels/qu8-vadd/qu8-vadd.h"
 
-static const qi_qu8_vadd_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {qi_qu8_vadd_minmax_ukernel__scalar, qi_qu8_vaddc_minmax_ukernel__scalar,
-                           "qi_qu8_vadd_minmax_ukernel__scalar", "qi_qu8_vaddc_minmax_ukernel__scalar"},
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-    [QINFER_ISA_AVX2] = {qi_qu8_vadd_minmax_ukernel__avx2, qi_qu8_vaddc_minmax_ukernel__avx2,
-                         "qi_qu8_vadd_minmax_ukernel__avx2", "qi_qu8_vaddc_minmax_ukernel__avx2"},
+static const qi_qu8_vadd_config scalar = {.vadd = QI_KERNEL(qi_qu8_vadd_minmax_ukernel__scalar),
+                                          .vaddc = QI_KERNEL(qi_qu8_vaddc_minmax_ukernel__scalar),
+                                          .features = 0,
+                                          .init_params = qi_qu8_add_params_init};
+#if defined(__x86_64__) || defined(__i386__)
+static const qi_qu8_vadd_config avx2 = {.vadd = QI_KERNEL(qi_qu8_vadd_minmax_ukernel__avx2),
+                                        .vaddc = QI_KERNEL(qi_qu8_vaddc_minmax_ukernel__avx2),
+                                        .features = QI_CPU_AVX2,
+                                        .init_params = qi_qu8_add_params_init};
+#endif /* x86 */
+
+static const qi_qu8_vadd_config *const list[] = {
+    &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    &avx2,
 #endif /* x86 */
 };
 
-const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qinfer_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa, vadd);
-  return &configs[isa];
-}
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
+ * avx512vnni -> avxvnni -> avx2 -> scalar). */
+static const qi_qu8_vadd_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    [QI_ISA_AVX2] = &avx2,
+#endif /* x86 */
+};
+
+QI_ISA_CONFIG_GETTERS(qi_qu8_vadd)
 
 void qi_qu8_add_params_init(qi_qu8_add_params *p, float a_scale, int32_t a_zero_point, float b_scale,
                             int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax,

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "qinfer.h"
+#include "kernels/ukernel.h"
 
 typedef struct qi_qu8_add_params {
   float a_ratio, b_ratio, fixed;   /* fused formula */
@@ -34,31 +34,38 @@ typedef struct qi_qu8_add_params {
   uint8_t float_path;              /* 1: the float formula */
 } qi_qu8_add_params;
 
-/* y[i] = a[i] (+) b[i] */
-typedef void (*qi_qu8_vadd_ukernel_fn)(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                       const qi_qu8_add_params *p);
-/* y[i] = a[i] (+) b[0]: b is one broadcast value */
+/* y[i] = a[i] (+) b[i]; the c variant: y[i] = a[i] (+) b[0], b one broadcast value */
+#define QI_QU8_VADD_UKERNEL_DECL(fn) \
+  void fn(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y, const qi_qu8_add_params *p)
+typedef QI_QU8_VADD_UKERNEL_DECL((*qi_qu8_vadd_ukernel_fn));
 typedef qi_qu8_vadd_ukernel_fn qi_qu8_vaddc_ukernel_fn;
 
-void qi_qu8_vadd_minmax_ukernel__scalar(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                        const qi_qu8_add_params *p);
-void qi_qu8_vaddc_minmax_ukernel__scalar(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                         const qi_qu8_add_params *p);
+QI_QU8_VADD_UKERNEL_DECL(qi_qu8_vadd_minmax_ukernel__scalar);
+QI_QU8_VADD_UKERNEL_DECL(qi_qu8_vaddc_minmax_ukernel__scalar);
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-void qi_qu8_vadd_minmax_ukernel__avx2(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                      const qi_qu8_add_params *p);
-void qi_qu8_vaddc_minmax_ukernel__avx2(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                       const qi_qu8_add_params *p);
+QI_QU8_VADD_UKERNEL_DECL(qi_qu8_vadd_minmax_ukernel__avx2);
+QI_QU8_VADD_UKERNEL_DECL(qi_qu8_vaddc_minmax_ukernel__avx2);
 #endif
+
+typedef void (*qi_qu8_add_params_init_fn)(qi_qu8_add_params *p, float a_scale, int32_t a_zero_point, float b_scale,
+                                          int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin,
+                                          int32_t qmax, int is_int8, int float_path, int swapped);
 
 typedef struct qi_qu8_vadd_config {
   qi_qu8_vadd_ukernel_fn vadd;
+  const char *vadd_name;
   qi_qu8_vaddc_ukernel_fn vaddc;
-  const char *vadd_name, *vaddc_name;
+  const char *vaddc_name;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
+  qi_qu8_add_params_init_fn init_params; /* qi_qu8_add_params_init */
 } qi_qu8_vadd_config;
+QI_KERNEL_PAIR(qi_qu8_vadd_config, vadd, vadd_name);
+QI_KERNEL_PAIR(qi_qu8_vadd_config, vaddc, vaddc_name);
 
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without kernels fall back to avx2 / scalar. */
-const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qinfer_isa isa);
+/* Never NULL; paths without kernels fall back to avx2 / scalar. */
+const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_qu8_vadd_config *const *qi_qu8_vadd_config_list(size_t *count);
 
 /* Parameters from the operands' scales and zero points (zero points and [qmin, qmax] in the tensors' own
  * domain: uint8, or int8 when is_int8). Scales finite and > 0. swapped: the kernels will receive b as their

@@ -1,19 +1,33 @@
-#include "kernels/isa.h"
 #include "kernels/qu8-vmul/qu8-vmul.h"
 
-static const qi_qu8_vmul_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {qi_qu8_vmul_minmax_ukernel__scalar, qi_qu8_vmulc_minmax_ukernel__scalar,
-                           "qi_qu8_vmul_minmax_ukernel__scalar", "qi_qu8_vmulc_minmax_ukernel__scalar"},
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-    [QINFER_ISA_AVX2] = {qi_qu8_vmul_minmax_ukernel__avx2, qi_qu8_vmulc_minmax_ukernel__avx2,
-                         "qi_qu8_vmul_minmax_ukernel__avx2", "qi_qu8_vmulc_minmax_ukernel__avx2"},
+static const qi_qu8_vmul_config scalar = {.vmul = QI_KERNEL(qi_qu8_vmul_minmax_ukernel__scalar),
+                                          .vmulc = QI_KERNEL(qi_qu8_vmulc_minmax_ukernel__scalar),
+                                          .features = 0,
+                                          .init_params = qi_qu8_mul_params_init};
+#if defined(__x86_64__) || defined(__i386__)
+static const qi_qu8_vmul_config avx2 = {.vmul = QI_KERNEL(qi_qu8_vmul_minmax_ukernel__avx2),
+                                        .vmulc = QI_KERNEL(qi_qu8_vmulc_minmax_ukernel__avx2),
+                                        .features = QI_CPU_AVX2,
+                                        .init_params = qi_qu8_mul_params_init};
+#endif /* x86 */
+
+static const qi_qu8_vmul_config *const list[] = {
+    &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    &avx2,
 #endif /* x86 */
 };
 
-const qi_qu8_vmul_config *qi_qu8_vmul_config_get(qinfer_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa, vmul);
-  return &configs[isa];
-}
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
+ * avx512vnni -> avxvnni -> avx2 -> scalar). */
+static const qi_qu8_vmul_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    [QI_ISA_AVX2] = &avx2,
+#endif /* x86 */
+};
+
+QI_ISA_CONFIG_GETTERS(qi_qu8_vmul)
 
 void qi_qu8_mul_params_init(qi_qu8_mul_params *p, float a_scale, int32_t a_zero_point, float b_scale,
                             int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax,

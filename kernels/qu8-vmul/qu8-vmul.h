@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "kernels/requant.h"
-#include "qinfer.h"
+#include "kernels/ukernel.h"
 
 typedef struct qi_qu8_mul_params {
   int32_t a_zero_point, b_zero_point; /* uint8 domain */
@@ -23,32 +23,40 @@ typedef struct qi_qu8_mul_params {
 } qi_qu8_mul_params;
 
 /* y[i] = a[i] (*) b[i]; the c variant: y[i] = a[i] (*) b[0] */
-typedef void (*qi_qu8_vmul_ukernel_fn)(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                       const qi_qu8_mul_params *p);
+#define QI_QU8_VMUL_UKERNEL_DECL(fn) \
+  void fn(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y, const qi_qu8_mul_params *p)
+typedef QI_QU8_VMUL_UKERNEL_DECL((*qi_qu8_vmul_ukernel_fn));
 
-void qi_qu8_vmul_minmax_ukernel__scalar(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                        const qi_qu8_mul_params *p);
-void qi_qu8_vmulc_minmax_ukernel__scalar(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                         const qi_qu8_mul_params *p);
+QI_QU8_VMUL_UKERNEL_DECL(qi_qu8_vmul_minmax_ukernel__scalar);
+QI_QU8_VMUL_UKERNEL_DECL(qi_qu8_vmulc_minmax_ukernel__scalar);
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-void qi_qu8_vmul_minmax_ukernel__avx2(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                      const qi_qu8_mul_params *p);
-void qi_qu8_vmulc_minmax_ukernel__avx2(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
-                                       const qi_qu8_mul_params *p);
+QI_QU8_VMUL_UKERNEL_DECL(qi_qu8_vmul_minmax_ukernel__avx2);
+QI_QU8_VMUL_UKERNEL_DECL(qi_qu8_vmulc_minmax_ukernel__avx2);
 #endif
-
-typedef struct qi_qu8_vmul_config {
-  qi_qu8_vmul_ukernel_fn vmul, vmulc;
-  const char *vmul_name, *vmulc_name;
-} qi_qu8_vmul_config;
-
-/* Never NULL; QINFER_ISA_AUTO is the best path of this CPU; paths without kernels fall back to avx2 / scalar. */
-const qi_qu8_vmul_config *qi_qu8_vmul_config_get(qinfer_isa isa);
 
 /* Zero points and [qmin, qmax] in the tensors' own domain (int8 when is_int8); scales finite and > 0. */
 void qi_qu8_mul_params_init(qi_qu8_mul_params *p, float a_scale, int32_t a_zero_point, float b_scale,
                             int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax,
                             int is_int8);
+typedef void (*qi_qu8_mul_params_init_fn)(qi_qu8_mul_params *p, float a_scale, int32_t a_zero_point, float b_scale,
+                                          int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin,
+                                          int32_t qmax, int is_int8);
+
+typedef struct qi_qu8_vmul_config {
+  qi_qu8_vmul_ukernel_fn vmul;
+  const char *vmul_name;
+  qi_qu8_vmul_ukernel_fn vmulc;
+  const char *vmulc_name;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
+  qi_qu8_mul_params_init_fn init_params;
+} qi_qu8_vmul_config;
+QI_KERNEL_PAIR(qi_qu8_vmul_config, vmul, vmul_name);
+QI_KERNEL_PAIR(qi_qu8_vmul_config, vmulc, vmulc_name);
+
+/* Never NULL; paths without kernels fall back to avx2 / scalar. */
+const qi_qu8_vmul_config *qi_qu8_vmul_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_qu8_vmul_config *const *qi_qu8_vmul_config_list(size_t *count);
 
 static inline uint8_t qi_qu8_mul_one(int32_t a, int32_t b, const qi_qu8_mul_params *p) {
   return (uint8_t)qi_requant_fp32((a - p->a_zero_point) * (b - p->b_zero_point), p->scale, p->y_zero_point,

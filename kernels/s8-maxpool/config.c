@@ -1,17 +1,28 @@
-#include "kernels/isa.h"
 #include "kernels/s8-maxpool/s8-maxpool.h"
 
-/* Indexed by qinfer_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
- * avx512vnni -> avxvnni -> avx2 -> scalar). */
-static const qi_s8_maxpool_config configs[QINFER_ISA_NEONI8MM + 1] = {
-    [QINFER_ISA_SCALAR] = {.ukernel_2d = qi_s8_maxpool_ukernel_2d__scalar,
-                           .name_2d = "qi_s8_maxpool_ukernel_2d__scalar"},
+static const qi_s8_maxpool_config scalar = {.ukernel_2d = QI_KERNEL(qi_s8_maxpool_ukernel_2d__scalar),
+                                            .ukernel_nd = QI_KERNEL(qi_s8_maxpool_ukernel_nd__scalar),
+                                            .features = 0};
 #if defined(__x86_64__) || defined(__i386__)
-    [QINFER_ISA_AVX2] = {.ukernel_2d = qi_s8_maxpool_ukernel_2d__avx2, .name_2d = "qi_s8_maxpool_ukernel_2d__avx2"},
+static const qi_s8_maxpool_config avx2 = {.ukernel_2d = QI_KERNEL(qi_s8_maxpool_ukernel_2d__avx2),
+                                          .ukernel_nd = QI_KERNEL(qi_s8_maxpool_ukernel_nd__scalar),
+                                          .features = QI_CPU_AVX2};
+#endif /* x86 */
+
+static const qi_s8_maxpool_config *const list[] = {
+    &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    &avx2,
 #endif /* x86 */
 };
 
-const qi_s8_maxpool_config *qi_s8_maxpool_config_get(qinfer_isa isa) {
-  QI_ISA_CONFIG_PICK(configs, isa, ukernel_2d);
-  return &configs[isa];
-}
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
+ * avx512vnni -> avxvnni -> avx2 -> scalar). */
+static const qi_s8_maxpool_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+#if defined(__x86_64__) || defined(__i386__)
+    [QI_ISA_AVX2] = &avx2,
+#endif /* x86 */
+};
+
+QI_ISA_CONFIG_GETTERS(qi_s8_maxpool)

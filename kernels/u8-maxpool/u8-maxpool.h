@@ -4,7 +4,7 @@
  * (kernels/f32-pool/f32-pool.h). A window without an in-bounds tap gives 0 and index -1.
  *
  * The 2d kernels take a 1-D or 2-D window (g->dims 1 or 2) and no indices, with the same results; the config
- * table picks one per ISA path (QINFER_ISA_AUTO: this CPU's best). */
+ * table picks one per ISA path. */
 #ifndef QI_U8_MAXPOOL_H
 #define QI_U8_MAXPOOL_H
 
@@ -12,22 +12,32 @@
 #include <stdint.h>
 
 #include "kernels/f32-im2col/windownd.h"
-#include "qinfer.h"
+#include "kernels/ukernel.h"
 
-void qi_u8_maxpool_ukernel_nd__scalar(const qi_windownd *g, const uint8_t *input, uint8_t *output, int64_t *indices,
-                                      int64_t index_base, bool column_major);
+#define QI_U8_MAXPOOL_ND_UKERNEL_DECL(fn)                                                                             \
+  void fn(const qi_windownd *g, const uint8_t *input, uint8_t *output, int64_t *indices, int64_t index_base,          \
+          bool column_major)
+#define QI_U8_MAXPOOL_2D_UKERNEL_DECL(fn) void fn(const qi_windownd *g, const uint8_t *input, uint8_t *output)
+typedef QI_U8_MAXPOOL_ND_UKERNEL_DECL((*qi_u8_maxpool_ukernel_nd_fn));
+typedef QI_U8_MAXPOOL_2D_UKERNEL_DECL((*qi_u8_maxpool_ukernel_2d_fn));
 
-typedef void (*qi_u8_maxpool_ukernel_2d_fn)(const qi_windownd *g, const uint8_t *input, uint8_t *output);
-
-void qi_u8_maxpool_ukernel_2d__scalar(const qi_windownd *g, const uint8_t *input, uint8_t *output);
-void qi_u8_maxpool_ukernel_2d__avx2(const qi_windownd *g, const uint8_t *input, uint8_t *output);
+QI_U8_MAXPOOL_ND_UKERNEL_DECL(qi_u8_maxpool_ukernel_nd__scalar);
+QI_U8_MAXPOOL_2D_UKERNEL_DECL(qi_u8_maxpool_ukernel_2d__scalar);
+QI_U8_MAXPOOL_2D_UKERNEL_DECL(qi_u8_maxpool_ukernel_2d__avx2);
 
 typedef struct qi_u8_maxpool_config {
-  qi_u8_maxpool_ukernel_2d_fn ukernel_2d;
+  qi_u8_maxpool_ukernel_2d_fn ukernel_2d; /* 1-D / 2-D windows, no indices */
   const char *name_2d;
+  qi_u8_maxpool_ukernel_nd_fn ukernel_nd; /* any rank, indices */
+  const char *name_nd;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
 } qi_u8_maxpool_config;
+QI_KERNEL_PAIR(qi_u8_maxpool_config, ukernel_2d, name_2d);
+QI_KERNEL_PAIR(qi_u8_maxpool_config, ukernel_nd, name_nd);
 
 /* Never NULL; paths without a kernel of their own fall back along their family. */
-const qi_u8_maxpool_config *qi_u8_maxpool_config_get(qinfer_isa isa);
+const qi_u8_maxpool_config *qi_u8_maxpool_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_u8_maxpool_config *const *qi_u8_maxpool_config_list(size_t *count);
 
 #endif /* QI_U8_MAXPOOL_H */

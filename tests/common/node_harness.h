@@ -35,8 +35,8 @@ static inline void th_attr_string(qi_graph *g, int node, const char *name, const
   memcpy(a->s, v, a->s_len + 1);
 }
 
-/* The ISA path th_run_inferred runs nodes on (QINFER_ISA_AUTO: the best of this CPU). */
-static qinfer_isa th_isa = QINFER_ISA_AUTO;
+/* The ISA path th_run_inferred runs nodes on (QI_ISA_COUNT: the best of this CPU). */
+static qi_isa th_isa = QI_ISA_COUNT;
 /* Whether the last node th_run_inferred ran packed every constant input it reads (qi_node_rt.const_inputs_packed). */
 static bool th_const_inputs_packed;
 
@@ -60,7 +60,7 @@ static inline qi_status th_run_inferred(qi_graph *g, qi_node *n, qi_threadpool *
     t->flags |= QI_TF_OWNED;
   }
   const qi_exec_ctx ctx = {pool};
-  return qi_run_node_once(g, n, th_isa, &ctx, &th_const_inputs_packed, err);
+  return qi_run_node_once(g, n, th_isa == QI_ISA_COUNT ? qi_isa_best() : th_isa, &ctx, &th_const_inputs_packed, err);
 }
 
 /* Records a fused activation on node (as the fusion passes do). */

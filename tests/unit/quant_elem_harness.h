@@ -15,7 +15,7 @@
 
 static qi_threadpool *qh_pools[3]; /* inline, 2 threads, 3 threads */
 static const int qh_pool_threads[3] = {1, 2, 3};
-static const qinfer_isa qh_isas[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_NEON};
+static const qi_isa qh_isas[] = {QI_ISA_SCALAR, QI_ISA_AVX2, QI_ISA_NEON};
 
 static inline void qh_init(void) {
   qh_pools[1] = qi_threadpool_create(2);
@@ -64,7 +64,7 @@ static inline int qh_zp_tensor(qi_graph *g, const char *name, int dtype, int ran
 }
 
 /* Runs node on isa with pool: infer + prepare + run + release (outputs reused between runs). */
-static inline qi_status qh_run(qi_graph *g, int node, qinfer_isa isa, qi_threadpool *pool, qi_error *err) {
+static inline qi_status qh_run(qi_graph *g, int node, qi_isa isa, qi_threadpool *pool, qi_error *err) {
   th_isa = isa;
   return nn_run(g, node, pool, err);
 }

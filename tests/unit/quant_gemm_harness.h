@@ -11,7 +11,7 @@
 #include "nn_harness.h"
 
 static qi_threadpool *qh_pools[3]; /* NULL (inline), 2 threads, 3 threads */
-static qinfer_isa qh_isas[8];
+static qi_isa qh_isas[8];
 static int qh_n_isas;
 
 static inline uint32_t qh_rnd(uint32_t *s) {
@@ -23,8 +23,8 @@ static inline int qh_rnd_range(uint32_t *s, int lo, int hi) { return lo + (int)(
 static inline void qh_setup(void) {
   qh_pools[1] = qi_threadpool_create(2);
   qh_pools[2] = qi_threadpool_create(3);
-  const qinfer_isa all[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                            QINFER_ISA_NEON, QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
+  const qi_isa all[] = {QI_ISA_SCALAR, QI_ISA_AVX2, QI_ISA_AVXVNNI, QI_ISA_AVX512VNNI,
+                            QI_ISA_NEON, QI_ISA_NEONDOT, QI_ISA_NEONI8MM};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     if (qi_isa_available(all[i])) qh_isas[qh_n_isas++] = all[i];
     else printf("ISA path %s: skipped (not available on this CPU)\n", qi_isa_name(all[i]));

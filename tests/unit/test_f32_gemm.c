@@ -1,16 +1,16 @@
 /* Builder-style tester of the f32 gemm ukernels against a double-precision triple loop, in both orientations (wx:
  * one MR-row packed panel times B; xw: mr rows of A times the packed NR-column panels of W): mr from 1 to MR, nc
  * below / equal / above NR and multiples of it, kc from 1 up past 2*NR, strides wider than the tile, the min/max
- * clamp, and no write outside the output rows. Every config the ISA table can return is run; paths this CPU lacks
- * are reported as skipped. */
+ * clamp, and no write outside the output rows. Every kernel of the family's list (qi_f32_gemm_config_list) this
+ * CPU can run is tested; the others are reported as skipped. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_list.h"
 #include "kernels/f32-gemm/f32-gemm.h"
-#include "kernels/isa.h"
 #include "test_util.h"
 
 TEST_MAIN_GLOBALS;
@@ -189,28 +189,19 @@ static void test_pack_layout(void) {
 
 int main(void) {
   test_pack_layout();
-  const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                              QINFER_ISA_NEON, QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
-  const qi_f32_gemm_config *tested[16];
-  size_t n_tested = 0;
-  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-    if (!qi_isa_available(paths[i])) {
-      printf("skipped: %s (not available on this CPU)\n", qi_isa_name(paths[i]));
-      continue;
-    }
-    const qi_f32_gemm_config *cfg = qi_f32_gemm_config_get(paths[i]);
-    CHECK(cfg != NULL && cfg->ukernel != NULL && cfg->pack != NULL && cfg->mr >= 1 && cfg->nr >= 1 && cfg->kr >= 1);
-    int seen = 0;
-    for (size_t j = 0; j < n_tested; j++) seen |= tested[j] == cfg;
-    if (seen) continue;
-    tested[n_tested++] = cfg;
-    printf("testing %s (path %s, tile %zux%zu kr %zu)\n", cfg->name, qi_isa_name(paths[i]), cfg->mr, cfg->nr, cfg->kr);
+  size_t count;
+  const qi_f32_gemm_config *const *list = qi_f32_gemm_config_list(&count);
+  for (size_t i = 0; i < count; i++) {
+    const qi_f32_gemm_config *cfg = list[i];
+    const char *names[] = {cfg->name, cfg->xw_name};
+    if (!kl_runnable_all(names, 2, cfg->features)) continue;
+    CHECK(cfg->ukernel != NULL && cfg->pack != NULL && cfg->mr >= 1 && cfg->nr >= 1 && cfg->kr >= 1);
+    printf("testing %s (tile %zux%zu kr %zu)\n", cfg->name, cfg->mr, cfg->nr, cfg->kr);
     test_config(cfg);
     CHECK(cfg->xw_ukernel != NULL && cfg->xw_mr >= 1 && cfg->xw_nr >= 1 && cfg->xw_kr >= 1);
     printf("testing %s (tile %zux%zu kr %zu)\n", cfg->xw_name, cfg->xw_mr, cfg->xw_nr, cfg->xw_kr);
     test_config_xw(cfg);
   }
-  CHECK(qi_f32_gemm_config_get(QINFER_ISA_SCALAR)->ukernel == qi_f32_gemm_minmax_ukernel_4x8__scalar);
-  CHECK(qi_f32_gemm_config_get(QINFER_ISA_AUTO) != NULL);
+  CHECK(qi_f32_gemm_config_get(QI_ISA_SCALAR)->ukernel == qi_f32_gemm_minmax_ukernel_4x8__scalar);
   return TEST_SUMMARY();
 }

@@ -1,8 +1,11 @@
-/* ISA paths (kernels/isa.c): name parsing, the fallback chain of each family, QI_ISA_CONFIG_PICK on a table
- * made here (automatic path, paths past the table or without a kernel), and every kernel family's config
- * getter on every path, out-of-range values included. */
+/* ISA paths (kernels/isa.c) and their public mapping (engine/isa_map.c): name parsing, the features of each
+ * path, the fallback chain of each family, QI_ISA_CONFIG_PICK on a table made here (paths without a kernel,
+ * values outside the table), and every kernel family's getter and list on every path, out-of-range values
+ * included: the config a path gets needs no CPU feature the path does not check, and is one of the family's
+ * listed kernels. */
 #include <string.h>
 
+#include "engine/isa_map.h"
 #include "kernels/f32-dwconv/f32-dwconv.h"
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/isa.h"
@@ -19,94 +22,127 @@
 
 TEST_MAIN_GLOBALS;
 
-static const qinfer_isa all_paths[] = {QINFER_ISA_SCALAR,     QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI,
-                                       QINFER_ISA_AVX512VNNI, QINFER_ISA_NEON, QINFER_ISA_NEONDOT,
-                                       QINFER_ISA_NEONI8MM};
-#define N_PATHS (sizeof all_paths / sizeof all_paths[0])
+static int is_neon(qi_isa isa) { return isa >= QI_ISA_NEON; }
 
 static void dummy_kernel(void) {}
 
 typedef struct fake_config {
   void (*kernel)(void);
   int id;
+  uint32_t features;
 } fake_config;
 
-static int is_neon(qinfer_isa isa) { return isa >= QINFER_ISA_NEON; }
-
-static int fake_pick(qinfer_isa isa) {
-  /* scalar, avx2 and neondot have kernels; the table stops before neoni8mm */
-  static const fake_config configs[QINFER_ISA_NEONDOT + 1] = {
-      [QINFER_ISA_SCALAR] = {dummy_kernel, 1},
-      [QINFER_ISA_AVX2] = {dummy_kernel, 2},
-      [QINFER_ISA_AVXVNNI] = {NULL, 3}, /* an entry without its kernel counts as empty */
-      [QINFER_ISA_NEONDOT] = {dummy_kernel, 6},
+static int fake_pick(qi_isa isa) {
+  /* scalar, avx2, avxvnni and neondot have kernels; the table stops before neoni8mm */
+  static const fake_config scalar = {dummy_kernel, 1, 0}, avx2 = {dummy_kernel, 2, QI_CPU_AVX2},
+                           avxvnni = {dummy_kernel, 3, QI_CPU_AVX2 | QI_CPU_AVXVNNI},
+                           neondot = {dummy_kernel, 6, QI_CPU_NEON | QI_CPU_NEONDOT};
+  static const fake_config *const configs[QI_ISA_NEONDOT + 1] = {
+      [QI_ISA_SCALAR] = &scalar,
+      [QI_ISA_AVX2] = &avx2,
+      [QI_ISA_AVXVNNI] = &avxvnni,
+      [QI_ISA_NEONDOT] = &neondot,
   };
-  QI_ISA_CONFIG_PICK(configs, isa, kernel);
-  return configs[isa].id;
+  QI_ISA_CONFIG_PICK(configs, isa);
+  return configs[isa]->id;
 }
 
-/* Every getter on every path (AUTO and two invalid values too) returns an entry with kernels; AUTO is the best
- * path's entry, invalid values the scalar one, and a path never gets the entry of another architecture's
- * family (the tables fill entries for their own architecture only). */
-#define CHECK_FAMILY(get, kernel)                                                                                \
+/* Every getter on every path (and two invalid values) returns an entry with kernels; invalid values get the
+ * scalar one; a path never gets the entry of another architecture's family (the tables fill entries for their
+ * own architecture only) nor one needing features the path does not have; each entry is in the list, whose first
+ * entry is the scalar one and needs nothing. */
+#define CHECK_FAMILY(family, kernel)                                                                            \
   do {                                                                                                            \
-    const qinfer_isa probes[] = {QINFER_ISA_AUTO,       QINFER_ISA_SCALAR, QINFER_ISA_AVX2,    QINFER_ISA_AVXVNNI, \
-                                 QINFER_ISA_AVX512VNNI, QINFER_ISA_NEON,   QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM, \
-                                 (qinfer_isa)(QINFER_ISA_NEONI8MM + 1), (qinfer_isa)-1};                          \
-    for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)                                                \
-      CHECK_MSG(get(probes[i]) != NULL && get(probes[i])->kernel != NULL, "%s(%d): no kernel", #get,            \
-                (int)probes[i]);                                                                                 \
-    CHECK(get(QINFER_ISA_AUTO) == get(qi_isa_best()));                                                            \
-    CHECK(get((qinfer_isa)-1) == get(QINFER_ISA_SCALAR) && get((qinfer_isa)99) == get(QINFER_ISA_SCALAR));         \
-    for (size_t i = 1; i < N_PATHS; i++) {                                                                        \
-      const qinfer_isa other[] = {QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI, QINFER_ISA_NEON,     \
-                                  QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};                                        \
-      for (size_t j = 0; j < sizeof other / sizeof other[0]; j++)                                                 \
-        if (is_neon(all_paths[i]) != is_neon(other[j]))                                                           \
-          CHECK_MSG(get(all_paths[i]) != get(other[j]) || get(other[j]) == get(QINFER_ISA_SCALAR),               \
-                    "%s: %s gets the %s entry", #get, qi_isa_name(all_paths[i]), qi_isa_name(other[j]));         \
+    size_t count = 0;                                                                                             \
+    const qi_##family##_config *const *list = qi_##family##_config_list(&count);                                   \
+    CHECK_MSG(count >= 1 && list[0] == qi_##family##_config_get(QI_ISA_SCALAR) && list[0]->features == 0,        \
+              "%s: the list starts with the scalar entry", #family);                                             \
+    const qi_isa probes[] = {QI_ISA_SCALAR, QI_ISA_AVX2,     QI_ISA_AVXVNNI,  QI_ISA_AVX512VNNI, QI_ISA_NEON,       \
+                             QI_ISA_NEONDOT, QI_ISA_NEONI8MM, QI_ISA_COUNT, (qi_isa)-1};                           \
+    for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {                                              \
+      const qi_##family##_config *cfg = qi_##family##_config_get(probes[i]);                                     \
+      CHECK_MSG(cfg != NULL && cfg->kernel != NULL, "%s(%d): no kernel", #family, (int)probes[i]);               \
+      if (!cfg) continue;                                                                                        \
+      CHECK_MSG((cfg->features & ~qi_isa_features(probes[i])) == 0, "%s: path %s gets a kernel it cannot run",   \
+                #family, qi_isa_name(probes[i]));                                                                \
+      int listed = 0;                                                                                             \
+      for (size_t j = 0; j < count; j++) listed |= list[j] == cfg;                                               \
+      CHECK_MSG(listed, "%s: the %s entry is not listed", #family, qi_isa_name(probes[i]));                       \
     }                                                                                                             \
+    CHECK(qi_##family##_config_get((qi_isa)-1) == list[0] && qi_##family##_config_get((qi_isa)99) == list[0]);    \
+    for (size_t i = 0; i < QI_ISA_COUNT; i++)                                                                     \
+      for (size_t j = 0; j < QI_ISA_COUNT; j++)                                                                   \
+        if (is_neon((qi_isa)i) != is_neon((qi_isa)j))                                                             \
+          CHECK_MSG(qi_##family##_config_get((qi_isa)i) != qi_##family##_config_get((qi_isa)j) ||                 \
+                        qi_##family##_config_get((qi_isa)j) == list[0],                                          \
+                    "%s: %s gets the %s entry", #family, qi_isa_name((qi_isa)i), qi_isa_name((qi_isa)j));         \
   } while (0)
 
+static void test_public_map(void) {
+  CHECK(qi_isa_from_public(QINFER_ISA_AUTO) == qi_isa_best());
+  const qinfer_isa named[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2,    QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
+                              QINFER_ISA_NEON,   QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
+  CHECK(sizeof named / sizeof named[0] == QI_ISA_COUNT);
+  for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+    const qi_isa isa = qi_isa_from_public(named[i]);
+    CHECK_MSG(isa < QI_ISA_COUNT && qi_isa_to_public(isa) == named[i], "public ISA %d", (int)named[i]);
+    CHECK(qi_isa_public_valid(named[i]) && qi_isa_public_parse(qi_isa_name(isa)) == (int)named[i]);
+  }
+  CHECK(qi_isa_from_public(QINFER_ISA_SCALAR) == QI_ISA_SCALAR && qi_isa_from_public(QINFER_ISA_AVX2) == QI_ISA_AVX2);
+  CHECK(qi_isa_from_public((qinfer_isa)99) == QI_ISA_COUNT && qi_isa_from_public((qinfer_isa)-1) == QI_ISA_COUNT);
+  CHECK(qi_isa_public_valid(QINFER_ISA_AUTO) && !qi_isa_public_valid((qinfer_isa)(QINFER_ISA_NEONI8MM + 1)) &&
+        !qi_isa_public_valid((qinfer_isa)-1));
+  CHECK(qi_isa_to_public(QI_ISA_COUNT) == QINFER_ISA_AUTO);
+  CHECK(qi_isa_public_parse("auto") == QINFER_ISA_AUTO && qi_isa_public_parse("sse9") == -1);
+}
+
 int main(void) {
-  /* names */
-  for (size_t i = 0; i < N_PATHS; i++)
-    CHECK_MSG(qi_isa_parse(qi_isa_name(all_paths[i])) == (int)all_paths[i], "%s", qi_isa_name(all_paths[i]));
-  CHECK(qi_isa_parse("sse9") == -1 && strcmp(qi_isa_name((qinfer_isa)99), "unknown") == 0);
-  CHECK(qi_isa_available(QINFER_ISA_SCALAR) && qi_isa_available(qi_isa_best()));
+  /* names and features */
+  for (int i = 0; i < QI_ISA_COUNT; i++) {
+    const qi_isa isa = (qi_isa)i;
+    CHECK_MSG(qi_isa_parse(qi_isa_name(isa)) == i, "%s", qi_isa_name(isa));
+    CHECK_MSG(qi_isa_available(isa) == (qi_cpu_missing(qi_isa_features(isa)) == 0), "%s", qi_isa_name(isa));
+  }
+  CHECK(qi_isa_parse("sse9") == -1 && qi_isa_parse("auto") == -1 && strcmp(qi_isa_name((qi_isa)99), "unknown") == 0);
+  CHECK(qi_isa_available(QI_ISA_SCALAR) && qi_isa_available(qi_isa_best()) && !qi_isa_available(QI_ISA_COUNT));
+  CHECK(qi_isa_features(QI_ISA_SCALAR) == 0 && qi_isa_features(QI_ISA_AVX2) == QI_CPU_AVX2);
+  CHECK(strcmp(qi_cpu_feature_name(QI_CPU_AVX512VNNI), "avx512vnni") == 0);
+  CHECK(strcmp(qi_cpu_feature_name(3), "unknown") == 0);
 
   /* the chains */
-  CHECK(qi_isa_fallback(QINFER_ISA_AVX512VNNI) == QINFER_ISA_AVXVNNI);
-  CHECK(qi_isa_fallback(QINFER_ISA_AVXVNNI) == QINFER_ISA_AVX2);
-  CHECK(qi_isa_fallback(QINFER_ISA_AVX2) == QINFER_ISA_SCALAR);
-  CHECK(qi_isa_fallback(QINFER_ISA_NEONI8MM) == QINFER_ISA_NEONDOT);
-  CHECK(qi_isa_fallback(QINFER_ISA_NEONDOT) == QINFER_ISA_NEON);
-  CHECK(qi_isa_fallback(QINFER_ISA_NEON) == QINFER_ISA_SCALAR);
-  CHECK(qi_isa_fallback(QINFER_ISA_SCALAR) == QINFER_ISA_SCALAR);
-  CHECK(qi_isa_fallback(QINFER_ISA_AUTO) == QINFER_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QI_ISA_AVX512VNNI) == QI_ISA_AVXVNNI);
+  CHECK(qi_isa_fallback(QI_ISA_AVXVNNI) == QI_ISA_AVX2);
+  CHECK(qi_isa_fallback(QI_ISA_AVX2) == QI_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QI_ISA_NEONI8MM) == QI_ISA_NEONDOT);
+  CHECK(qi_isa_fallback(QI_ISA_NEONDOT) == QI_ISA_NEON);
+  CHECK(qi_isa_fallback(QI_ISA_NEON) == QI_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QI_ISA_SCALAR) == QI_ISA_SCALAR);
+  CHECK(qi_isa_fallback(QI_ISA_COUNT) == QI_ISA_SCALAR);
 
   /* the walk on a table made here */
-  CHECK(fake_pick(QINFER_ISA_SCALAR) == 1);
-  CHECK(fake_pick(QINFER_ISA_AVX2) == 2);
-  CHECK(fake_pick(QINFER_ISA_AVXVNNI) == 2);
-  CHECK(fake_pick(QINFER_ISA_AVX512VNNI) == 2);
-  CHECK(fake_pick(QINFER_ISA_NEON) == 1);
-  CHECK(fake_pick(QINFER_ISA_NEONDOT) == 6);
-  CHECK(fake_pick(QINFER_ISA_NEONI8MM) == 1); /* past the table: scalar, not its family's neondot */
-  CHECK(fake_pick((qinfer_isa)-1) == 1);
-  CHECK(fake_pick((qinfer_isa)42) == 1);
+  CHECK(fake_pick(QI_ISA_SCALAR) == 1);
+  CHECK(fake_pick(QI_ISA_AVX2) == 2);
+  CHECK(fake_pick(QI_ISA_AVXVNNI) == 3);
+  CHECK(fake_pick(QI_ISA_AVX512VNNI) == 2); /* not the AVX-VNNI entry: AVX-512 VNNI does not imply it */
+  CHECK(fake_pick(QI_ISA_NEON) == 1);
+  CHECK(fake_pick(QI_ISA_NEONDOT) == 6);
+  CHECK(fake_pick(QI_ISA_NEONI8MM) == 1); /* past the table: scalar, not its family's neondot */
+  CHECK(fake_pick((qi_isa)-1) == 1);
+  CHECK(fake_pick((qi_isa)42) == 1);
 
-  /* every kernel family */
-  CHECK_FAMILY(qi_f32_gemm_config_get, ukernel);
-  CHECK_FAMILY(qi_f32_dwconv_config_get, ukernel_any);
-  CHECK_FAMILY(qi_qu8_gemm_config_get, ukernel);
-  CHECK_FAMILY(qi_qu8_dwconv_config_get, ukernel_any);
-  CHECK_FAMILY(qi_qu8_avgpool_config_get, gavgpool);
-  CHECK_FAMILY(qi_qu8_lut_config_get, lut);
-  CHECK_FAMILY(qi_qu8_quantize_config_get, quantize);
-  CHECK_FAMILY(qi_qu8_vadd_config_get, vadd);
-  CHECK_FAMILY(qi_qu8_vmul_config_get, vmul);
-  CHECK_FAMILY(qi_u8_maxpool_config_get, ukernel_2d);
-  CHECK_FAMILY(qi_s8_maxpool_config_get, ukernel_2d);
+  test_public_map();
+
+  /* every kernel family with per-path tables */
+  CHECK_FAMILY(f32_gemm, ukernel);
+  CHECK_FAMILY(f32_dwconv, ukernel_any);
+  CHECK_FAMILY(qu8_gemm, ukernel);
+  CHECK_FAMILY(qu8_dwconv, ukernel_any);
+  CHECK_FAMILY(qu8_avgpool, gavgpool);
+  CHECK_FAMILY(qu8_lut, lut);
+  CHECK_FAMILY(qu8_quantize, quantize);
+  CHECK_FAMILY(qu8_vadd, vadd);
+  CHECK_FAMILY(qu8_vmul, vmul);
+  CHECK_FAMILY(u8_maxpool, ukernel_2d);
+  CHECK_FAMILY(s8_maxpool, ukernel_2d);
   return TEST_SUMMARY();
 }

@@ -1,14 +1,15 @@
-/* QLinearConv and ConvInteger against a naive oracle (int64 sums of (x - x_zp) * (w - w_zp), the bias, then
- * kernels/requant.h's rule with the scale (x_scale * w_scale[c]) / y_scale), exactly, over a grid of 1-D and 2-D
- * shapes: groups and depthwise (with channel multipliers), kernel sizes, strides, dilations, padding and
- * auto_pad, uint8 and int8 tensors, per-tensor and per-channel weights, weights of the fast path (int8, zero
- * points 0, constant) and of the generic one (uint8, nonzero zero points, computed at run time), bias, a fused
- * clamp; every ISA path this CPU has (others reported skipped) at 1, 2 and 3 threads, which must agree byte for
- * byte. Error paths: bad scales (zero, negative, NaN), scale lengths, per-channel x scale, bias shape, 3-D. */
+/* QLinearConv and ConvInteger against a naive oracle (int64 sums of (x - x_zp) * (w - w_zp), the bias, then the
+ * oracle's requantization, tests/unit/requant_oracle.h, with the scale (x_scale * w_scale[c]) / y_scale),
+ * exactly, over a grid of 1-D and 2-D shapes: groups and depthwise (with channel multipliers), kernel sizes,
+ * strides, dilations, padding and auto_pad, uint8 and int8 tensors, per-tensor and per-channel weights, weights
+ * of the fast path (int8, zero points 0, constant) and of the generic one (uint8, nonzero zero points, computed
+ * at run time), bias, a fused clamp; every ISA path this CPU has (others reported skipped) at 1, 2 and 3
+ * threads, which must agree byte for byte. Error paths: bad scales (zero, negative, NaN), scale lengths,
+ * per-channel x scale, bias shape, 3-D. */
 #include <math.h>
 #include <stdio.h>
 
-#include "kernels/requant.h"
+#include "requant_oracle.h"
 #include "quant_gemm_harness.h"
 
 TEST_MAIN_GLOBALS;
@@ -100,7 +101,7 @@ static int run_case(const qconv_case *cc, uint32_t seed) {
   const float act_min = (cc->act == 2 ? 0.1f : -0.3f) * (float)maxreal, act_max = 0.5f * (float)maxreal;
   int32_t qmin = ylo, qmax = yhi;
   if (cc->act) {
-    const int32_t lo = qi_quantize_f32(act_min, ys, y_zp, ylo, yhi), hi = qi_quantize_f32(act_max, ys, y_zp, ylo, yhi);
+    const int32_t lo = oracle_quantize(act_min, ys, y_zp, ylo, yhi), hi = oracle_quantize(act_max, ys, y_zp, ylo, yhi);
     qmin = lo > qmin ? lo : qmin;
     qmax = hi < qmax ? hi : qmax;
   }
@@ -165,7 +166,7 @@ static int run_case(const qconv_case *cc, uint32_t seed) {
           want = (int32_t)acc[i];
           got = ((const int32_t *)y)[i];
         } else {
-          want = qi_requant_fp32((int32_t)acc[i], (xs * ws[oc]) / ys, y_zp, qmin, qmax);
+          want = oracle_requant((int32_t)acc[i], (xs * ws[oc]) / ys, y_zp, qmin, qmax);
           got = cc->y_s8 ? ((const int8_t *)y)[i] : ((const uint8_t *)y)[i];
         }
         if (want != got) {

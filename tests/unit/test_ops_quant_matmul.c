@@ -1,5 +1,5 @@
 /* QLinearMatMul, MatMulInteger and com.microsoft QGemm against a naive oracle (int64 sums of
- * (a - a_zp) * (b - b_zp) plus QGemm's C, then kernels/requant.h's rule with the scale
+ * (a - a_zp) * (b - b_zp) plus QGemm's C, then the oracle's requantization (requant_oracle.h) with the scale
  * (alpha * a_scale * b_scale[n]) / y_scale, or the float product for QGemm without y_scale), exactly:
  * 1-D, 2-D, 3-D and broadcast batches, uint8 / int8 activations and outputs, per-tensor and per-column B,
  * the fast path (constant int8 B, zero points 0) and the generic one (uint8 B, nonzero zero points, B computed at
@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "kernels/requant.h"
+#include "requant_oracle.h"
 #include "quant_gemm_harness.h"
 
 TEST_MAIN_GLOBALS;
@@ -106,7 +106,7 @@ static int run_case(const mm_case *mc, uint32_t seed) {
   const float act_min = (mc->act == 2 ? 0.1f : -0.4f) * (float)maxreal, act_max = 0.6f * (float)maxreal;
   int32_t qmin = ylo, qmax = yhi;
   if (mc->act) {
-    const int32_t lo = qi_quantize_f32(act_min, ys, y_zp, ylo, yhi), hi = qi_quantize_f32(act_max, ys, y_zp, ylo, yhi);
+    const int32_t lo = oracle_quantize(act_min, ys, y_zp, ylo, yhi), hi = oracle_quantize(act_max, ys, y_zp, ylo, yhi);
     qmin = lo > qmin ? lo : qmin;
     qmax = hi < qmax ? hi : qmax;
   }
@@ -191,7 +191,7 @@ static int run_case(const mm_case *mc, uint32_t seed) {
           want = (int32_t)acc[i];
           got = ((const int32_t *)y)[i];
         } else {
-          want = qi_requant_fp32((int32_t)acc[i], sc / ys, y_zp, qmin, qmax);
+          want = oracle_requant((int32_t)acc[i], sc / ys, y_zp, qmin, qmax);
           got = mc->y_s8 ? ((const int8_t *)y)[i] : ((const uint8_t *)y)[i];
         }
         if (want != got) {

@@ -146,7 +146,7 @@ static void test_dq_int32(void) {
     if (per_axis) nn_attr_int(g, node, "axis", 0);
     for (int p = 0; p < 3; p++) {
       qi_error err = {0};
-      CHECK_MSG(qh_run(g, node, QINFER_ISA_AUTO, qh_pools[p], &err) == QINFER_OK, "int32 DQ: %s", err.msg);
+      CHECK_MSG(qh_run(g, node, qi_isa_best(), qh_pools[p], &err) == QINFER_OK, "int32 DQ: %s", err.msg);
       const float *y = qi_node_out(g, &g->nodes[node], 0)->data;
       int bad = 0;
       for (int64_t i = 0; i < n; i++) {

@@ -2,18 +2,20 @@
  * sum of (x - x_zp) over the in-bounds taps in the tensor's own type (uint8, or int8 with no sign flip), the
  * divisor counted tap by tap (in-bounds taps; the taps inside the padded input; or the whole window), the
  * scale composed as x_scale / (y_scale * count), then q = clamp(round_half_even((float)acc * scale) + y_zp,
- * qmin, qmax); a window with no in-bounds tap gives y_zp. Exact match required, on every config the ISA table
- * returns (paths this CPU lacks reported as skipped): global pooling CHW and channels-last (lengths and channel
- * counts around the vector widths), 2-D windows (every padding, stride, dilation, kernel size, overhanging
- * ceil_mode windows, planes smaller than the window) and the N-d kernel (1-3 spatial dims, 1..70 channels). */
+ * qmin, qmax) (tests/unit/requant_oracle.h); a window with no in-bounds tap gives y_zp. Exact match required, on
+ * every kernel of the family's list (qi_qu8_avgpool_config_list) this CPU can run, the others reported as
+ * skipped: global pooling CHW and channels-last (lengths and channel counts around the vector widths), 2-D
+ * windows (every padding, stride, dilation, kernel size, overhanging ceil_mode windows, planes smaller than the
+ * window) and the N-d kernel (1-3 spatial dims, 1..70 channels). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/isa.h"
+#include "kernel_list.h"
 #include "kernels/qu8-avgpool/qu8-avgpool.h"
+#include "requant_oracle.h"
 #include "test_util.h"
 
 TEST_MAIN_GLOBALS;
@@ -45,10 +47,11 @@ static quant pick_quant(uint32_t *seed) {
   return q;
 }
 
-static qi_qu8_avgpool_params kparams(const quant *q) {
+/* The kernel parameters through the config's initialiser, narrowed to the test's clamp. */
+static qi_qu8_avgpool_params kparams(const qi_qu8_avgpool_config *cfg, const quant *q) {
+  qi_qu8_avgpool_params p = cfg->init_params(q->x_scale, q->x_zp, q->y_scale, q->y_zp, q->is_s8);
   const int32_t shift = q->is_s8 ? 128 : 0;
-  const qi_qu8_avgpool_params p = {q->x_zp + shift, q->y_zp + shift, q->qmin + shift, q->qmax + shift,
-                                   (uint8_t)(q->is_s8 ? 0x80 : 0), q->x_scale, q->y_scale};
+  p.qmin = q->qmin + shift, p.qmax = q->qmax + shift;
   return p;
 }
 
@@ -57,11 +60,7 @@ static int64_t val(const quant *q, uint8_t raw) { return q->is_s8 ? (int64_t)(in
 /* The rule, written out: oracle's requantization of a window sum over `count` taps. */
 static int32_t oracle_q(const quant *q, int64_t acc, int64_t count) {
   if (count == 0) return q->y_zp;
-  const float scale = q->x_scale / (q->y_scale * (float)count);
-  float v = (float)acc * scale;
-  const float lo = (float)(q->qmin - q->y_zp), hi = (float)(q->qmax - q->y_zp);
-  v = v < lo ? lo : (v > hi ? hi : v);
-  return (int32_t)rintf(v) + q->y_zp;
+  return oracle_requant((int32_t)acc, q->x_scale / (q->y_scale * (float)count), q->y_zp, q->qmin, q->qmax);
 }
 
 static int32_t got_q(const quant *q, uint8_t raw) { return (int32_t)val(q, raw); }
@@ -78,7 +77,7 @@ static long long n_outputs;
  * with nwc, channels last (at i * n_out + o). */
 static void test_global(const qi_qu8_avgpool_config *cfg, bool nwc, size_t n_out, size_t count, uint32_t seed) {
   const quant q = pick_quant(&seed);
-  const qi_qu8_avgpool_params p = kparams(&q);
+  const qi_qu8_avgpool_params p = kparams(cfg, &q);
   const char *name = nwc ? cfg->name_gavgpool_nwc : cfg->name_gavgpool;
   uint8_t *x = malloc(n_out * count), *y = malloc(n_out + 8);
   fill(x, n_out * count, &seed);
@@ -139,19 +138,19 @@ static int32_t oracle_window(const geom *g, const quant *q, int cip, const uint8
 static void test_window(const qi_qu8_avgpool_config *cfg, int use_nd, const geom *g, int cip, size_t channels,
                         uint32_t seed) {
   const quant q = pick_quant(&seed);
-  const qi_qu8_avgpool_params p = kparams(&q);
+  const qi_qu8_avgpool_params p = kparams(cfg, &q);
   const size_t n_in = gsize(g, g->in) * channels, n_out = gsize(g, g->out) * channels;
   uint8_t *x = malloc(n_in), *y = malloc(n_out + 8);
   fill(x, n_in, &seed);
   memset(y, 0xA5, n_out + 8);
-  const char *name = use_nd ? "qi_qu8_avgpool_ukernel_nd__scalar" : cfg->name_avgpool2d;
+  const char *name = use_nd ? cfg->name_avgpool_nd : cfg->name_avgpool2d;
   if (use_nd) {
     qi_windownd w = {.dims = g->dims};
     for (size_t a = 0; a < g->dims; a++) {
       w.in[a] = g->in[a], w.out[a] = g->out[a], w.kernel[a] = g->k[a], w.stride[a] = g->s[a];
       w.dilation[a] = g->d[a], w.pad_begin[a] = g->pb[a], w.pad_end[a] = g->pe[a];
     }
-    qi_qu8_avgpool_ukernel_nd__scalar(&w, (qi_qu8_avgpool_divisor)cip, channels, x, y, &p);
+    cfg->avgpool_nd(&w, (qi_qu8_avgpool_divisor)cip, channels, x, y, &p);
   } else {
     const size_t h = g->dims == 2; /* index of the width axis */
     const qi_window2d w = {h ? g->in[0] : 1, g->in[h], h ? g->out[0] : 1, g->out[h], h ? g->k[0] : 1, g->k[h],
@@ -241,48 +240,49 @@ static void test_windows(const qi_qu8_avgpool_config *cfg, int use_nd) {
     for (int cip = 0; cip <= 2; cip++) test_window(cfg, use_nd, &real[i], cip, use_nd ? 16 : 1, rnd(&seed));
 }
 
-static void test_config(const qi_qu8_avgpool_config *cfg) {
+static void test_gavgpool(const qi_qu8_avgpool_config *cfg) {
   uint32_t seed = 4242;
   const size_t lengths[] = {1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 48, 49, 63, 64, 65, 100, 127, 128, 129, 196, 255, 256, 257, 1000, 3136, 12544, 70000};
   for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++)
     for (size_t rows = 1; rows <= 5; rows += 2) test_global(cfg, false, rows, lengths[li], rnd(&seed));
   test_global(cfg, false, 1280, 49, rnd(&seed));
+}
+
+static void test_gavgpool_nwc(const qi_qu8_avgpool_config *cfg) {
+  uint32_t seed = 4243;
   const size_t channels[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 100, 129, 1280};
   const size_t pixels[] = {1, 2, 7, 49, 64, 196, 300, 1000};
   for (size_t ci = 0; ci < sizeof channels / sizeof channels[0]; ci++)
     for (size_t pi = 0; pi < sizeof pixels / sizeof pixels[0]; pi++)
       test_global(cfg, true, channels[ci], pixels[pi], rnd(&seed));
   test_global(cfg, true, 3, 70000, rnd(&seed));
-  test_windows(cfg, 0);
+}
+
+static void test_avgpool2d(const qi_qu8_avgpool_config *cfg) { test_windows(cfg, 0); }
+static void test_avgpool_nd(const qi_qu8_avgpool_config *cfg) { test_windows(cfg, 1); }
+
+/* Runs test on kernel fn of cfg unless an entry above had it; prints its name and outputs. */
+static void test_kernel(kl_seen *seen, const qi_qu8_avgpool_config *cfg, uintptr_t fn, const char *name,
+                        void (*test)(const qi_qu8_avgpool_config *)) {
+  if (!kl_first(seen, fn, name)) return;
+  const long long before = n_outputs;
+  const int failed = qi_test_failed;
+  test(cfg);
+  printf("%s: %lld outputs %s\n", name, n_outputs - before, qi_test_failed == failed ? "ok" : "FAILED");
 }
 
 int main(void) {
-  const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                              QINFER_ISA_NEON, QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
-  const qi_qu8_avgpool_config *tested[16];
-  size_t n_tested = 0;
-  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-    if (!qi_isa_available(paths[i])) {
-      printf("skipped: %s (not available on this CPU)\n", qi_isa_name(paths[i]));
-      continue;
-    }
-    const qi_qu8_avgpool_config *cfg = qi_qu8_avgpool_config_get(paths[i]);
-    CHECK(cfg != NULL && cfg->gavgpool && cfg->gavgpool_nwc && cfg->avgpool2d);
-    int seen = 0;
-    for (size_t j = 0; j < n_tested; j++) seen |= tested[j] == cfg;
-    if (seen) {
-      printf("path %s: same kernels as a path above (%s, %s, %s)\n", qi_isa_name(paths[i]), cfg->name_gavgpool,
-             cfg->name_gavgpool_nwc, cfg->name_avgpool2d);
-      continue;
-    }
-    tested[n_tested++] = cfg;
-    const long long before = n_outputs;
-    test_config(cfg);
-    printf("tested %s, %s, %s (path %s): %lld outputs\n", cfg->name_gavgpool, cfg->name_gavgpool_nwc,
-           cfg->name_avgpool2d, qi_isa_name(paths[i]), n_outputs - before);
+  size_t count;
+  const qi_qu8_avgpool_config *const *list = qi_qu8_avgpool_config_list(&count);
+  kl_seen seen = {0};
+  for (size_t i = 0; i < count; i++) {
+    const qi_qu8_avgpool_config *cfg = list[i];
+    const char *names[] = {cfg->name_gavgpool, cfg->name_gavgpool_nwc, cfg->name_avgpool2d, cfg->name_avgpool_nd};
+    if (!kl_runnable_all(names, 4, cfg->features)) continue;
+    test_kernel(&seen, cfg, (uintptr_t)cfg->gavgpool, cfg->name_gavgpool, test_gavgpool);
+    test_kernel(&seen, cfg, (uintptr_t)cfg->gavgpool_nwc, cfg->name_gavgpool_nwc, test_gavgpool_nwc);
+    test_kernel(&seen, cfg, (uintptr_t)cfg->avgpool2d, cfg->name_avgpool2d, test_avgpool2d);
+    test_kernel(&seen, cfg, (uintptr_t)cfg->avgpool_nd, cfg->name_avgpool_nd, test_avgpool_nd);
   }
-  const long long before = n_outputs;
-  test_windows(qi_qu8_avgpool_config_get(QINFER_ISA_SCALAR), 1);
-  printf("tested qi_qu8_avgpool_ukernel_nd__scalar: %lld outputs\n", n_outputs - before);
   return TEST_SUMMARY();
 }

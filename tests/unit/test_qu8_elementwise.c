@@ -1,15 +1,15 @@
-/* The 8-bit elementwise kernels (kernels/qu8-quantize, qu8-vadd, qu8-vmul, qu8-lut) on every ISA path this
- * CPU has, against naive oracles written here (exact: tolerance 0), uint8 and int8, sizes around the vector
- * widths. The add kernel is also checked to be within one step of the real-valued result
- * round_half_even((DQ(a) + DQ(b)) / y_scale) + y_zp on all 65536 input pairs for ordinary and extreme scale
- * ratios. */
+/* The 8-bit elementwise kernels (kernels/qu8-quantize, qu8-vadd, qu8-vmul, qu8-lut): every kernel of each
+ * family's list this CPU can run (the others reported as skipped), against naive oracles written here (exact:
+ * tolerance 0), uint8 and int8, sizes around the vector widths. The add kernel is also checked to be within
+ * one step of the real-valued result round_half_even((DQ(a) + DQ(b)) / y_scale) + y_zp on all 65536 input
+ * pairs for ordinary and extreme scale ratios. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/isa.h"
+#include "kernel_list.h"
 #include "kernels/qu8-lut/qu8-lut.h"
 #include "kernels/qu8-quantize/qu8-quantize.h"
 #include "kernels/qu8-vadd/qu8-vadd.h"
@@ -18,8 +18,6 @@
 
 TEST_MAIN_GLOBALS;
 
-static const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                                   QINFER_ISA_NEON, QINFER_ISA_NEONDOT};
 static const size_t sizes[] = {0, 1, 2, 7, 15, 16, 17, 31, 32, 33, 47, 64, 100, 255, 1000, 4099};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
 #define MAXN 4099
@@ -46,8 +44,7 @@ static int32_t quantize_oracle(float x, float scale, int32_t zp, int32_t qmin, i
   return clampi(rint((double)q) + zp, qmin, qmax);
 }
 
-static void test_quantize(qinfer_isa isa) {
-  const qi_qu8_quantize_config *c = qi_qu8_quantize_config_get(isa);
+static void test_quantize(const qi_qu8_quantize_config *c) {
   static float x[MAXN];
   static uint8_t y[MAXN + 1];
   static float yf[MAXN];
@@ -69,7 +66,7 @@ static void test_quantize(qinfer_isa isa) {
           }
         }
         y[n] = 0xa5;
-        const qi_qu8_quantize_params p = qi_qu8_quantize_params_make(scale, zp, qmin, qmax, s8);
+        const qi_qu8_quantize_params p = c->init_params(scale, zp, qmin, qmax, s8);
         c->quantize(n, x, y, &p);
         for (size_t i = 0; i < n && bad < 5; i++) {
           const uint8_t want = byte_of(quantize_oracle(x[i], scale, zp, qmin, qmax));
@@ -143,8 +140,7 @@ static const scale3 add_scales[] = {
     {7.0f, 7.0f, 0.0043f},   {0.003f, 0.004f, 100.0f},
 };
 
-static void test_add(qinfer_isa isa) {
-  const qi_qu8_vadd_config *c = qi_qu8_vadd_config_get(isa);
+static void test_add(const qi_qu8_vadd_config *c) {
   static uint8_t a[65536], b[65536], y[65536 + 1];
   int bad = 0, off_real = 0;
   for (int s8 = 0; s8 < 2; s8++)
@@ -155,7 +151,7 @@ static void test_add(qinfer_isa isa) {
       const int32_t zy = qmin + (int32_t)(next() % 256);
       for (int fp = 0; fp < 2; fp++) {
       qi_qu8_add_params p;
-      qi_qu8_add_params_init(&p, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, s8, fp, 0);
+      c->init_params(&p, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, s8, fp, 0);
       /* every pair of bytes */
       for (int i = 0; i < 65536; i++) a[i] = (uint8_t)(i >> 8), b[i] = (uint8_t)i;
       y[65536] = 0x5a;
@@ -193,7 +189,7 @@ static void test_add(qinfer_isa isa) {
     }
   /* a narrowed output range (fused clamp) */
   qi_qu8_add_params p;
-  qi_qu8_add_params_init(&p, 0.05f, 10, 0.07f, 200, 0.1f, 100, 100, 180, 0, 0, 0);
+  c->init_params(&p, 0.05f, 10, 0.07f, 200, 0.1f, 100, 100, 180, 0, 0, 0);
   for (int i = 0; i < 65536; i++) a[i] = (uint8_t)(i >> 8), b[i] = (uint8_t)i;
   c->vadd(65536, a, b, y, &p);
   for (int i = 0; i < 65536; i++)
@@ -213,8 +209,7 @@ static int32_t mul_oracle(int32_t a, int32_t b, int32_t za, int32_t zb, float sc
   return clampi(rint((double)v) + zy, qmin, qmax);
 }
 
-static void test_mul(qinfer_isa isa) {
-  const qi_qu8_vmul_config *c = qi_qu8_vmul_config_get(isa);
+static void test_mul(const qi_qu8_vmul_config *c) {
   static uint8_t a[65536], b[65536], y[65536 + 1];
   int bad = 0;
   for (int s8 = 0; s8 < 2; s8++)
@@ -224,7 +219,7 @@ static void test_mul(qinfer_isa isa) {
       const int32_t za = qmin + (int32_t)(next() % 256), zb = qmin + (int32_t)(next() % 256);
       const int32_t zy = qmin + (int32_t)(next() % 256);
       qi_qu8_mul_params p;
-      qi_qu8_mul_params_init(&p, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, s8);
+      c->init_params(&p, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, s8);
       const float scale = (sc.sa * sc.sb) / sc.sy;
       for (int i = 0; i < 65536; i++) a[i] = (uint8_t)(i >> 8), b[i] = (uint8_t)i;
       y[65536] = 0x5a;
@@ -257,8 +252,7 @@ static void test_mul(qinfer_isa isa) {
 
 /* ---- lookup ---- */
 
-static void test_lut(qinfer_isa isa) {
-  const qi_qu8_lut_config *c = qi_qu8_lut_config_get(isa);
+static void test_lut(const qi_qu8_lut_config *c) {
   static uint8_t x[MAXN], y[MAXN + 1], table[256];
   int bad = 0;
   for (int rep = 0; rep < 4; rep++) {
@@ -315,22 +309,27 @@ static void test_lut_build(void) {
   CHECK(bad == 0);
 }
 
+/* Runs a tester on every entry of a family's list the CPU can run; names: the entry's kernel names. */
+#define TEST_LIST(family, test, ...)                                                                              \
+  do {                                                                                                            \
+    size_t count;                                                                                                 \
+    const qi_##family##_config *const *list = qi_##family##_config_list(&count);                                 \
+    for (size_t i = 0; i < count; i++) {                                                                          \
+      const qi_##family##_config *c = list[i];                                                                    \
+      const char *names[] = {__VA_ARGS__};                                                                        \
+      const size_t n_names = sizeof names / sizeof names[0];                                                      \
+      if (!kl_runnable_all(names, n_names, c->features)) continue;                                                \
+      const int before = qi_test_failed;                                                                          \
+      test(c);                                                                                                    \
+      for (size_t j = 0; j < n_names; j++) printf("%s: %s\n", names[j], qi_test_failed == before ? "ok" : "FAILED"); \
+    }                                                                                                             \
+  } while (0)
+
 int main(void) {
-  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-    const qinfer_isa isa = paths[i];
-    if (!qi_isa_available(isa)) {
-      printf("%-10s skipped (not available on this CPU)\n", qi_isa_name(isa));
-      continue;
-    }
-    const int before = qi_test_failed;
-    test_quantize(isa);
-    test_add(isa);
-    test_mul(isa);
-    test_lut(isa);
-    printf("%-10s %s, %s, %s, %s: %s\n", qi_isa_name(isa), qi_qu8_quantize_config_get(isa)->quantize_name,
-           qi_qu8_vadd_config_get(isa)->vadd_name, qi_qu8_vmul_config_get(isa)->vmul_name,
-           qi_qu8_lut_config_get(isa)->name, qi_test_failed == before ? "ok" : "FAILED");
-  }
+  TEST_LIST(qu8_quantize, test_quantize, c->quantize_name, c->dequantize_name);
+  TEST_LIST(qu8_vadd, test_add, c->vadd_name, c->vaddc_name);
+  TEST_LIST(qu8_vmul, test_mul, c->vmul_name, c->vmulc_name);
+  TEST_LIST(qu8_lut, test_lut, c->name);
   test_lut_build();
   return TEST_SUMMARY();
 }

@@ -1,7 +1,8 @@
-/* Tester of the 8-bit 2d max pooling ukernels (kernels/u8-maxpool, kernels/s8-maxpool: one config each) against a
- * naive oracle written here: for each output, the max over the window's in-bounds taps, or the type's lowest
- * value (0, INT8_MIN) when it has none. Exact match required. Every config the ISA tables return (paths this CPU
- * lacks reported as skipped), uint8 and int8, 1-D and 2-D windows: kernel sizes 1..7 and non-square ones,
+/* Tester of the 8-bit max pooling ukernels (kernels/u8-maxpool, kernels/s8-maxpool) against a naive oracle
+ * written here: for each output, the max over the window's in-bounds taps, or the type's lowest value (0,
+ * INT8_MIN) when it has none. Exact match required. Every kernel of both families' lists this CPU can run (the
+ * others reported as skipped; the N-d kernels without indices here, with them in test_ops_nn_pool_nd.c),
+ * uint8 and int8, 1-D and 2-D windows: kernel sizes 1..7 and non-square ones,
  * strides 1..4, dilations 1..3, paddings up to past the kernel (windows with no in-bounds tap), ceil_mode
  * overhangs, widths around the 16- and 32-byte vectors, ResNet's 3x3 stride-2 pad-1 and 2x2 stride-2 layers,
  * rows too wide for the AVX2 row buffer, and no write past the plane. */
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/isa.h"
+#include "kernel_list.h"
 #include "kernels/s8-maxpool/s8-maxpool.h"
 #include "kernels/u8-maxpool/u8-maxpool.h"
 #include "test_util.h"
@@ -28,10 +29,14 @@ typedef struct mp_case {
   int ceil_mode, is_s8;
 } mp_case;
 
+/* The kernel under test: one of the four pointers is set; cases of the other type are skipped. */
 typedef struct mp_kernels {
+  int is_s8;
   qi_u8_maxpool_ukernel_2d_fn u8;
   qi_s8_maxpool_ukernel_2d_fn s8;
-  const char *name_u8, *name_s8;
+  qi_u8_maxpool_ukernel_nd_fn u8_nd;
+  qi_s8_maxpool_ukernel_nd_fn s8_nd;
+  const char *name;
 } mp_kernels;
 
 static long long n_cases, n_outputs;
@@ -51,7 +56,7 @@ static int run_case(const mp_kernels *k, const mp_case *c, uint32_t seed) {
   const size_t in_h = c->dims == 1 ? 1 : c->in_h;
   const size_t out_w = out_len(c->in_w, c->k_w, c->s_w, c->d_w, c->pl, c->pr, c->ceil_mode, &ok);
   const size_t out_h = c->dims == 1 ? 1 : out_len(c->in_h, c->k_h, c->s_h, c->d_h, c->pt, c->pb, c->ceil_mode, &ok);
-  if (!ok || out_w == 0 || out_h == 0) return 0;
+  if (!ok || out_w == 0 || out_h == 0 || c->is_s8 != k->is_s8) return 0;
   const size_t n_in = in_h * c->in_w, n_out = out_h * out_w;
   uint8_t *in = malloc(n_in), *out = malloc(n_out + 64);
   uint8_t *want = malloc(n_out);
@@ -87,9 +92,11 @@ static int run_case(const mp_kernels *k, const mp_case *c, uint32_t seed) {
   if (c->dims == 2)
     g.in[0] = c->in_h, g.out[0] = out_h, g.kernel[0] = c->k_h, g.stride[0] = c->s_h, g.dilation[0] = c->d_h,
     g.pad_begin[0] = c->pt, g.pad_end[0] = c->pb;
-  if (c->is_s8) k->s8(&g, (const int8_t *)in, (int8_t *)out);
-  else k->u8(&g, in, out);
-  const char *name = c->is_s8 ? k->name_s8 : k->name_u8;
+  if (k->s8) k->s8(&g, (const int8_t *)in, (int8_t *)out);
+  else if (k->u8) k->u8(&g, in, out);
+  else if (k->s8_nd) k->s8_nd(&g, (const int8_t *)in, (int8_t *)out, NULL, 0, false);
+  else k->u8_nd(&g, in, out, NULL, 0, false);
+  const char *name = k->name;
   for (size_t i = 0; i < n_out && ok; i++)
     if (out[i] != want[i]) {
       fprintf(stderr,
@@ -122,7 +129,7 @@ static void test_kernels(const mp_kernels *k) {
           for (size_t in_h = 1; in_h <= 7; in_h += 2)
             for (size_t in_w = 1; in_w <= 70; in_w += (in_w < 36 ? 1 : 5)) {
               mp_case c = {2, in_h, in_w, kk, kk, s, s, d, d, pad, pad, pad, pad, (int)(seed >> 4 & 1),
-                           (int)(seed & 1)};
+                           (int)(seed >> 9 & 1)}; /* a high bit: the low one has one parity here */
               if (pad > 0 && seed % 3 == 0) c.pb = pad - 1, c.pr = (pad + 1) % (kk + 1); /* asymmetric */
               if (seed % 5 == 0) c.s_h = s % 4 + 1;                                  /* stride_h != stride_w */
               if (seed % 7 == 0) c.d_h = 2, c.k_w = kk % 4 + 1;                     /* non-square */
@@ -160,31 +167,33 @@ static void test_kernels(const mp_kernels *k) {
     }
 }
 
+static void test_kernel(kl_seen *seen, const mp_kernels *k, uintptr_t fn) {
+  if (!kl_first(seen, fn, k->name)) return;
+  const long long before = n_cases;
+  const int failed = qi_test_failed;
+  test_kernels(k);
+  printf("%s: %lld cases %s\n", k->name, n_cases - before, qi_test_failed == failed ? "ok" : "FAILED");
+}
+
+/* Both kernels of every entry of the t (u8 / s8) family's list the CPU can run. */
+#define TEST_LIST(t, s8)                                                                                          \
+  do {                                                                                                            \
+    size_t count;                                                                                                 \
+    const qi_##t##_maxpool_config *const *list = qi_##t##_maxpool_config_list(&count);                           \
+    for (size_t i = 0; i < count; i++) {                                                                          \
+      const char *names[] = {list[i]->name_2d, list[i]->name_nd};                                                 \
+      if (!kl_runnable_all(names, 2, list[i]->features)) continue;                                                \
+      test_kernel(&seen, &(mp_kernels){.is_s8 = s8, .t = list[i]->ukernel_2d, .name = list[i]->name_2d},          \
+                  (uintptr_t)list[i]->ukernel_2d);                                                                \
+      test_kernel(&seen, &(mp_kernels){.is_s8 = s8, .t##_nd = list[i]->ukernel_nd, .name = list[i]->name_nd},     \
+                  (uintptr_t)list[i]->ukernel_nd);                                                                \
+    }                                                                                                             \
+  } while (0)
+
 int main(void) {
-  const qinfer_isa paths[] = {QINFER_ISA_SCALAR, QINFER_ISA_AVX2, QINFER_ISA_AVXVNNI, QINFER_ISA_AVX512VNNI,
-                              QINFER_ISA_NEON, QINFER_ISA_NEONDOT, QINFER_ISA_NEONI8MM};
-  const qi_u8_maxpool_config *tested[16];
-  size_t n_tested = 0;
-  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-    if (!qi_isa_available(paths[i])) {
-      printf("skipped: %s (not available on this CPU)\n", qi_isa_name(paths[i]));
-      continue;
-    }
-    const qi_u8_maxpool_config *u8 = qi_u8_maxpool_config_get(paths[i]);
-    const qi_s8_maxpool_config *s8 = qi_s8_maxpool_config_get(paths[i]);
-    CHECK(u8 && u8->ukernel_2d && u8->name_2d && s8 && s8->ukernel_2d && s8->name_2d);
-    int seen = 0;
-    for (size_t j = 0; j < n_tested; j++) seen |= tested[j] == u8;
-    if (seen) {
-      printf("path %s: same kernels as a path above (%s, %s)\n", qi_isa_name(paths[i]), u8->name_2d, s8->name_2d);
-      continue;
-    }
-    tested[n_tested++] = u8;
-    const mp_kernels k = {u8->ukernel_2d, s8->ukernel_2d, u8->name_2d, s8->name_2d};
-    const long long before = n_cases;
-    test_kernels(&k);
-    printf("path %s: %s, %s: %lld cases\n", qi_isa_name(paths[i]), u8->name_2d, s8->name_2d, n_cases - before);
-  }
+  kl_seen seen = {0};
+  TEST_LIST(u8, 0);
+  TEST_LIST(s8, 1);
   printf("%lld cases, %lld outputs\n", n_cases, n_outputs);
   return TEST_SUMMARY();
 }
