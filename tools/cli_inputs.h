@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "qinfer.h"
-#include "tools/host_tensor.h"
+#include "engine/quant/io/host_tensor.h"
 
 /* One --input NAME=FILE: the file's tensor once loaded. */
 typedef struct qi_cli_input {

@@ -12,8 +12,8 @@
 #include "loader/onnx_loader.h"
 #include "tools/cli.h"
 #include "tools/cli_inputs.h"
-#include "tools/compare_metrics.h"
-#include "tools/tensor_stats.h"
+#include "engine/quant/compare_metrics.h"
+#include "engine/quant/io/tensor_stats.h"
 
 void qi_cmd_compare_usage(void) {
   printf(

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "loader/onnx_loader.h"
-#include "loader/onnx_writer.h"
+#include "engine/quant/writer/onnx_writer.h"
 #include "tools/cli.h"
 
 void qi_cmd_convert_usage(void) {

@@ -12,12 +12,12 @@
 #include "engine/pipeline.h"
 #include "engine/session.h"
 #include "loader/onnx_loader.h"
-#include "loader/onnx_writer.h"
+#include "engine/quant/writer/onnx_writer.h"
 #include "tools/cli.h"
-#include "tools/image/preprocess.h"
-#include "tools/npy.h"
-#include "tools/quantize/quantize.h"
-#include "tools/quantize_job.h"
+#include "engine/quant/image/preprocess.h"
+#include "engine/quant/io/npy.h"
+#include "engine/quant/quantize.h"
+#include "engine/quant/job.h"
 
 
 void qi_cmd_quantize_usage(void) {

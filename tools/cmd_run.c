@@ -7,8 +7,8 @@
 
 #include "tools/cli.h"
 #include "tools/cli_inputs.h"
-#include "tools/npy.h"
-#include "tools/tensor_stats.h"
+#include "engine/quant/io/npy.h"
+#include "engine/quant/io/tensor_stats.h"
 
 void qi_cmd_run_usage(void) {
   printf(

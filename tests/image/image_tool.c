@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/image/image.h"
-#include "tools/image/preprocess.h"
-#include "tools/npy.h"
+#include "engine/quant/image/image.h"
+#include "engine/quant/image/preprocess.h"
+#include "engine/quant/io/npy.h"
 
 static const char *base_name(const char *path) {
   const char *s = strrchr(path, '/');

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "test_util.h"
-#include "tools/compare_metrics.h"
+#include "engine/quant/compare_metrics.h"
 
 TEST_MAIN_GLOBALS;
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "loader/onnx_loader.h"
-#include "loader/onnx_writer.h"
+#include "engine/quant/writer/onnx_writer.h"
 #include "test_util.h"
 
 TEST_MAIN_GLOBALS;

@@ -1,4 +1,4 @@
-#include "tools/npy.h"
+#include "engine/quant/io/npy.h"
 
 #include <errno.h>
 #include <stdbool.h>

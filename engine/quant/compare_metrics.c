@@ -1,9 +1,9 @@
-#include "tools/compare_metrics.h"
+#include "engine/quant/compare_metrics.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "tools/tensor_stats.h"
+#include "engine/quant/io/tensor_stats.h"
 
 void qi_cmp_add(qi_cmp_acc *acc, double r, double t) {
   acc->n++;

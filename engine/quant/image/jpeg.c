@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/image/image.h"
+#include "engine/quant/image/image.h"
 
 /* zigzag[k] = natural (row-major) index of the k-th coefficient in zigzag order */
 static const uint8_t zigzag[64] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,

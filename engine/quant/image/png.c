@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/image/image.h"
-#include "tools/image/inflate.h"
+#include "engine/quant/image/image.h"
+#include "engine/quant/image/inflate.h"
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 

@@ -12,13 +12,13 @@
  *   them (B, G, R with --bgr).
  * - layout: NCHW [1,3,H,W] or NHWC [1,H,W,3]; by default taken from the model input (the dimension of size 3).
  */
-#ifndef QI_TOOLS_IMAGE_PREPROCESS_H
-#define QI_TOOLS_IMAGE_PREPROCESS_H
+#ifndef QI_QUANT_IMAGE_PREPROCESS_H
+#define QI_QUANT_IMAGE_PREPROCESS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tools/image/image.h"
+#include "engine/quant/image/image.h"
 
 typedef enum qi_resize_mode { QI_RESIZE_STRETCH, QI_RESIZE_SHORTER_CROP } qi_resize_mode;
 typedef enum qi_layout { QI_LAYOUT_AUTO, QI_LAYOUT_NCHW, QI_LAYOUT_NHWC } qi_layout;
@@ -62,4 +62,4 @@ int qi_preprocess_image(const qi_preprocess *p, const qi_image *img, int height,
 int qi_preprocess_file(const qi_preprocess *p, const char *path, int height, int width, qi_layout layout, float *out,
                        char *err, size_t errlen);
 
-#endif /* QI_TOOLS_IMAGE_PREPROCESS_H */
+#endif /* QI_QUANT_IMAGE_PREPROCESS_H */

@@ -1,4 +1,4 @@
-#include "tools/host_tensor.h"
+#include "engine/quant/io/host_tensor.h"
 
 #include <errno.h>
 #include <stdio.h>

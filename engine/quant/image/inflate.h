@@ -4,8 +4,8 @@
  * write more than dst_cap bytes is an error, never a reallocation. Malformed input (truncation, bad block
  * type, over-subscribed or incomplete code sets, a distance before the start of the output, a wrong Adler-32)
  * returns a message and leaves dst partly written. */
-#ifndef QI_TOOLS_IMAGE_INFLATE_H
-#define QI_TOOLS_IMAGE_INFLATE_H
+#ifndef QI_QUANT_IMAGE_INFLATE_H
+#define QI_QUANT_IMAGE_INFLATE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,4 +22,4 @@ const char *qi_zlib_decode(const uint8_t *src, size_t src_len, uint8_t *dst, siz
 /* Running Adler-32 (start with 1). */
 uint32_t qi_adler32(uint32_t adler, const uint8_t *p, size_t n);
 
-#endif /* QI_TOOLS_IMAGE_INFLATE_H */
+#endif /* QI_QUANT_IMAGE_INFLATE_H */

@@ -8,8 +8,8 @@
  *
  * Every function returns 0 on success and -1 on failure with a one-line message in err (errlen bytes;
  * err may be NULL). A malformed file is always an error, never a crash or an out-of-bounds access. */
-#ifndef QI_TOOLS_IMAGE_IMAGE_H
-#define QI_TOOLS_IMAGE_IMAGE_H
+#ifndef QI_QUANT_IMAGE_IMAGE_H
+#define QI_QUANT_IMAGE_IMAGE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,4 +41,4 @@ int qi_image_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__(
 /* Checks width x height against the limits above (and that both are >= 1). */
 int qi_image_check_size(uint64_t width, uint64_t height, char *err, size_t errlen);
 
-#endif /* QI_TOOLS_IMAGE_IMAGE_H */
+#endif /* QI_QUANT_IMAGE_IMAGE_H */

@@ -1,6 +1,6 @@
 /* Summary statistics of a tensor buffer, for one-line reports (run) and comparisons (compare, later). */
-#ifndef QI_TOOLS_TENSOR_STATS_H
-#define QI_TOOLS_TENSOR_STATS_H
+#ifndef QI_QUANT_TENSOR_STATS_H
+#define QI_QUANT_TENSOR_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -17,4 +17,4 @@ typedef struct qi_tensor_stats {
 double qi_element_as_double(qinfer_dtype dtype, const void *data, int64_t i);
 void qi_compute_stats(qinfer_dtype dtype, const void *data, int64_t count, qi_tensor_stats *stats);
 
-#endif /* QI_TOOLS_TENSOR_STATS_H */
+#endif /* QI_QUANT_TENSOR_STATS_H */

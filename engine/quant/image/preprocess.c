@@ -1,4 +1,4 @@
-#include "tools/image/preprocess.h"
+#include "engine/quant/image/preprocess.h"
 
 #include <errno.h>
 #include <math.h>

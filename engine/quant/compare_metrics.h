@@ -1,7 +1,7 @@
 /* Metrics of `qinfer compare`: how far a tensor of the model under test is from the reference model's. All
  * sums are kept in double. */
-#ifndef QI_TOOLS_COMPARE_METRICS_H
-#define QI_TOOLS_COMPARE_METRICS_H
+#ifndef QI_QUANT_COMPARE_METRICS_H
+#define QI_QUANT_COMPARE_METRICS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -55,4 +55,4 @@ const char *qi_cmp_fmt(double v, int digits, char *buf, int size);
 /* Writes field to f as one CSV field: quoted (quotes doubled) when it holds a comma, quote or line break. */
 void qi_cmp_csv_field(FILE *f, const char *field);
 
-#endif /* QI_TOOLS_COMPARE_METRICS_H */
+#endif /* QI_QUANT_COMPARE_METRICS_H */

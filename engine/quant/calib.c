@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/quantize/quantize.h"
+#include "engine/quant/quantize.h"
 
 typedef struct tensor_stats {
   double min, max;

@@ -1,6 +1,6 @@
 /* A tensor held by the tools: dtype, shape and a malloc'ed buffer it owns (C order, little-endian). */
-#ifndef QI_TOOLS_HOST_TENSOR_H
-#define QI_TOOLS_HOST_TENSOR_H
+#ifndef QI_QUANT_HOST_TENSOR_H
+#define QI_QUANT_HOST_TENSOR_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -32,4 +32,4 @@ int64_t qi_host_tensor_numel(const qi_host_tensor *t);
 /* Reads a whole file into a malloc'ed buffer (*size bytes). */
 qi_status qi_read_file(const char *path, void **data, size_t *size, qi_error *err);
 
-#endif /* QI_TOOLS_HOST_TENSOR_H */
+#endif /* QI_QUANT_HOST_TENSOR_H */

@@ -1,4 +1,4 @@
-#include "tools/random_input.h"
+#include "engine/quant/io/random_input.h"
 
 #include <string.h>
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/quantize/quantize.h"
+#include "engine/quant/quantize.h"
 
 enum { KIND_FLOAT, KIND_COMPUTE, KIND_JOIN, KIND_POOL, KIND_PASS };
 

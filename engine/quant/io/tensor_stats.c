@@ -1,4 +1,4 @@
-#include "tools/tensor_stats.h"
+#include "engine/quant/io/tensor_stats.h"
 
 #include <math.h>
 #include <string.h>

@@ -3,10 +3,10 @@
  * Reading accepts format versions 1.0, 2.0 and 3.0 and the dtypes f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 with
  * byte order '<', '|' or '='. Fortran order, big-endian data, object and structured dtypes are refused with
  * a message saying so; the payload must be exactly numel * itemsize bytes. Writing always produces v1.0. */
-#ifndef QI_TOOLS_NPY_H
-#define QI_TOOLS_NPY_H
+#ifndef QI_QUANT_NPY_H
+#define QI_QUANT_NPY_H
 
-#include "tools/host_tensor.h"
+#include "engine/quant/io/host_tensor.h"
 
 /* Parses a whole .npy image of size bytes; the payload is copied into t. */
 qi_status qi_npy_parse(const void *buf, size_t size, qi_host_tensor *t, qi_error *err);
@@ -20,4 +20,4 @@ qi_status qi_npy_format_header(qinfer_dtype dtype, int rank, const int64_t *dims
 qi_status qi_npy_write(const char *path, qinfer_dtype dtype, int rank, const int64_t *dims, const void *data,
                        size_t nbytes, qi_error *err);
 
-#endif /* QI_TOOLS_NPY_H */
+#endif /* QI_QUANT_NPY_H */

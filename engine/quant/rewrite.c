@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "kernels/requant.h"
-#include "tools/quantize/quantize.h"
+#include "engine/quant/quantize.h"
 
 void qz_act_params(float rmin, float rmax, int dtype, float *scale, int32_t *zero_point) {
   const int32_t qmin = dtype == QINFER_DTYPE_INT8 ? -128 : 0, qmax = dtype == QINFER_DTYPE_INT8 ? 127 : 255;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "engine/pass_qdq.h"
-#include "tools/quantize/quantize.h"
+#include "engine/quant/quantize.h"
 
 enum { GRID = 4096 };
 

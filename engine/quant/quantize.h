@@ -7,8 +7,8 @@
  *              (minmax, percentile, entropy or mse);
  *   rewrite    qz_rewrite: QuantizeLinear -> DequantizeLinear after every quantized activation, int8 weights
  *              (per channel or per tensor, symmetric) and int32 biases with their DequantizeLinear. */
-#ifndef QI_TOOLS_QUANTIZE_H
-#define QI_TOOLS_QUANTIZE_H
+#ifndef QI_QUANT_QUANTIZE_H
+#define QI_QUANT_QUANTIZE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,4 +81,4 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *plan, cons
 /* Activation parameters for a range (0 is always representable): scale > 0 and zero point in dtype's range. */
 void qz_act_params(float rmin, float rmax, int dtype, float *scale, int32_t *zero_point);
 
-#endif /* QI_TOOLS_QUANTIZE_H */
+#endif /* QI_QUANT_QUANTIZE_H */

@@ -1,4 +1,4 @@
-#include "tools/image/inflate.h"
+#include "engine/quant/image/inflate.h"
 
 #include <string.h>
 

@@ -1,15 +1,15 @@
 /* The state of one `qinfer quantize` run, shared by tools/cmd_quantize.c (options, samples, calibration, writing)
  * and tools/quantize_mixed.c (the --target-sqnr search). */
-#ifndef QI_TOOLS_QUANTIZE_JOB_H
-#define QI_TOOLS_QUANTIZE_JOB_H
+#ifndef QI_QUANT_JOB_H
+#define QI_QUANT_JOB_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/session.h"
-#include "tools/host_tensor.h"
-#include "tools/image/preprocess.h"
-#include "tools/quantize/quantize.h"
+#include "engine/quant/io/host_tensor.h"
+#include "engine/quant/image/preprocess.h"
+#include "engine/quant/quantize.h"
 
 #define MAX_EXCLUDE 256
 
@@ -49,4 +49,4 @@ int qz_job_build_int8(job *j, const qz_options *o, qi_graph **out, qz_report *re
 /* --target-sqnr: extends o->exclude with the nodes to keep in float (tools/quantize_mixed.c). */
 int qz_job_mixed_precision(job *j, qz_options *o);
 
-#endif /* QI_TOOLS_QUANTIZE_JOB_H */
+#endif /* QI_QUANT_JOB_H */

@@ -1,4 +1,4 @@
-#include "tools/image/image.h"
+#include "engine/quant/image/image.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader/onnx_writer.h"
+#include "engine/quant/writer/onnx_writer.h"
 #include "tools/cli.h"
-#include "tools/quantize_job.h"
+#include "engine/quant/job.h"
 
 typedef struct eval {
   double out_sqnr;   /* lowest output SQNR */

@@ -7,7 +7,7 @@
  * it: a message nested k deep is measured k times (k <= 5: Model > Graph > Node > Attribute > Tensor), and
  * measuring never reads tensor data. Field numbers are those of the official onnx.proto; the ones our decoding
  * subset (loader/onnx.proto) also lists are checked against nanopb's generated tags at compile time. */
-#include "loader/onnx_writer.h"
+#include "engine/quant/writer/onnx_writer.h"
 
 #include <assert.h>
 #include <errno.h>
