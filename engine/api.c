@@ -20,6 +20,9 @@ static qi_status global_fail(qi_status code, const qi_error *from) {
   return code;
 }
 
+/* The same for the library's other public entry points (include/qinfer_quant.h: engine/quant/). */
+qi_status qi_api_fail(qi_status code, const qi_error *from) { return global_fail(code, from); }
+
 const char *qinfer_version(void) { return "0.1.0"; }
 
 const char *qinfer_last_error(void) { return tls_error.msg; }

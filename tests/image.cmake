@@ -3,7 +3,7 @@
 # PNG pixels exactly, JPEG within a measured bound, preprocessing against a numpy implementation of the
 # documented convention; image.malformed feeds truncated, corrupted and absurd files. Label "image".
 
-add_executable(image_tool ${CMAKE_CURRENT_SOURCE_DIR}/image/image_tool.c)
+add_executable(image_tool ${CMAKE_CURRENT_SOURCE_DIR}/image/image_tool.c ${PROJECT_SOURCE_DIR}/tools/cli_image.c)
 target_link_libraries(image_tool PRIVATE qinfer_internal)
 
 execute_process(COMMAND ${QINFER_TEST_PYTHON} -c

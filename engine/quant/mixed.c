@@ -1,20 +1,20 @@
-/* `qinfer quantize --target-sqnr DB`: mixed precision by measurement (docs/quantization.md, "Mixed precision").
+/* The target-SQNR search (qinfer_quant_options_set_target_sqnr, `qinfer quantize --target-sqnr DB`): mixed
+ * precision by measurement (docs/quantization.md, "Mixed precision").
  *
  * Each round builds the INT8 model of the current options in memory, runs it with qinfer's integer kernels on the
  * first calibration sample, and compares it with the FP32 model (the calibration session, which keeps every
  * tensor): the output SQNR decides whether to stop, and the per-layer SQNRs rank the nodes. A node's loss is the
  * SQNR of its quantized inputs minus that of its quantized output: the accuracy the node itself throws away
  * (mostly its output's 8-bit step, against its values' spread). The 1, 2, 4, ... nodes that lose most are added to
- * --exclude (kept in float with their activations on both sides) until the output reaches the target or
- * --max-float nodes are float; the prefix of that ranking that measured best is kept. */
+ * the exclusions (kept in float with their activations on both sides) until the output reaches the target or
+ * max_float nodes are float; the prefix of that ranking that measured best is kept. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/quant/writer/onnx_writer.h"
-#include "tools/cli.h"
 #include "engine/quant/job.h"
+#include "engine/quant/writer/onnx_writer.h"
 
 typedef struct eval {
   double out_sqnr;   /* lowest output SQNR */
@@ -32,13 +32,13 @@ static double sqnr_of(const float *ref, const float *x, size_t n) {
 }
 
 /* Feeds sample 0 to a session. */
-static int feed(job *j, qinfer_session *s, qi_host_tensor *in) {
+static qi_status feed(qz_job *j, qinfer_session *s, const qi_host_tensor *in) {
   for (int i = 0; i < j->n_inputs; i++) {
     const qinfer_status st = qinfer_session_set_input(s, (size_t)i, in[i].data, in[i].nbytes);
-    if (st != QINFER_OK) return qi_cli_api_error("set input", st, qinfer_session_last_error(s));
+    if (st != QINFER_OK) return qz_fail_call(j->err, "set input", st, qinfer_session_last_error(s));
   }
   const qinfer_status st = qinfer_session_run(s);
-  return st == QINFER_OK ? QI_EXIT_OK : qi_cli_api_error("run", st, qinfer_session_last_error(s));
+  return st == QINFER_OK ? QINFER_OK : qz_fail_call(j->err, "run", st, qinfer_session_last_error(s));
 }
 
 static float const_scalar_f(const qi_graph *g, int t, int64_t i) {
@@ -49,7 +49,7 @@ static float const_scalar_f(const qi_graph *g, int t, int64_t i) {
 static int32_t const_zp(const qi_graph *g, int t) { return t < 0 ? 0 : qi_tensor_int_at(&g->tensors[t], 0); }
 
 /* Per-tensor SQNRs of the INT8 run (session q, graph qg as written) against the FP32 session's tensors. */
-static void layer_sqnrs(job *j, qinfer_session *q, const qi_graph *qg, double *out) {
+static void layer_sqnrs(qz_job *j, qinfer_session *q, const qi_graph *qg, double *out) {
   float *deq = NULL;
   size_t cap = 0;
   for (int i = 0; i < qg->n_nodes; i++) {
@@ -84,35 +84,35 @@ static void layer_sqnrs(job *j, qinfer_session *q, const qi_graph *qg, double *o
 }
 
 /* Builds, runs and measures the INT8 model of options o. */
-static int evaluate(job *j, const qz_options *o, qi_host_tensor *in, eval *e) {
+static qi_status evaluate(qz_job *j, const qz_options *o, const qi_host_tensor *in, eval *e) {
   qi_graph *qg = NULL;
   qz_report rep;
-  int rc = qz_job_build_int8(j, o, &qg, &rep);
-  if (rc != QI_EXIT_OK) return rc;
+  qi_status rc = qz_job_build_int8(j, o, &qg, &rep);
+  if (rc != QINFER_OK) return rc;
   uint8_t *buf = NULL;
   size_t size = 0;
   qi_error err = {0};
   qinfer_model *m = NULL;
   qinfer_session *s = NULL;
-  if (qi_onnx_write(qg, &buf, &size, &err) != QINFER_OK) rc = qi_cli_error("writing the INT8 model: %s", err.msg);
-  qinfer_status st;
-  if (rc == QI_EXIT_OK && (st = qinfer_model_load_buffer(buf, size, NULL, &m)) != QINFER_OK)
-    rc = qi_cli_api_error("loading the INT8 model", st, qinfer_last_error());
+  if ((rc = qi_onnx_write(qg, &buf, &size, &err)) != QINFER_OK)
+    qi_fail(j->err, rc, "writing the INT8 model: %s", err.msg);
+  if (rc == QINFER_OK && (rc = qinfer_model_load_buffer(buf, size, NULL, &m)) != QINFER_OK)
+    qz_fail_call(j->err, "loading the INT8 model", rc, qinfer_last_error());
   qinfer_session_options *opts = NULL;
-  if (rc == QI_EXIT_OK && (st = qinfer_session_options_create(&opts)) != QINFER_OK) rc = qi_cli_api_error("options", st, "");
-  if (rc == QI_EXIT_OK) {
-    qinfer_session_options_set_threads(opts, (int)j->a->threads);
+  if (rc == QINFER_OK && (rc = qinfer_session_options_create(&opts)) != QINFER_OK) qz_fail_call(j->err, "options", rc, "");
+  if (rc == QINFER_OK) {
+    qinfer_session_options_set_threads(opts, j->opt->threads);
     qinfer_session_options_set_keep_intermediates(opts, 1);
     for (int i = 0; i < j->n_inputs; i++) {
       qinfer_tensor_info info;
       qinfer_model_input_info(j->model, (size_t)i, &info);
       qinfer_session_options_set_input_shape(opts, info.name, in[i].dims, in[i].rank);
     }
-    if ((st = qinfer_session_create(m, opts, &s)) != QINFER_OK)
-      rc = qi_cli_api_error("creating the INT8 session", st, qinfer_last_error());
+    if ((rc = qinfer_session_create(m, opts, &s)) != QINFER_OK)
+      qz_fail_call(j->err, "creating the INT8 session", rc, qinfer_last_error());
   }
-  if (rc == QI_EXIT_OK) rc = feed(j, s, in);
-  if (rc == QI_EXIT_OK) {
+  if (rc == QINFER_OK) rc = feed(j, s, in);
+  if (rc == QINFER_OK) {
     e->out_sqnr = INFINITY;
     for (size_t k = 0; k < qinfer_session_output_count(s); k++) {
       qinfer_tensor_info info;
@@ -139,7 +139,7 @@ static int evaluate(job *j, const qz_options *o, qi_host_tensor *in, eval *e) {
 
 /* The measured SQNR at tensor t or, through the chain of producers' first non-constant inputs (a lookup-table
  * region, a value-preserving op), at the nearest measured tensor upstream; NAN when none within 16 steps. */
-static double upstream_sqnr(const job *j, int t, const double *sq) {
+static double upstream_sqnr(const qz_job *j, int t, const double *sq) {
   for (int steps = 0; t >= 0 && steps < 16; steps++) {
     if (!isnan(sq[t])) return sq[t];
     const int p = j->g->tensors[t].producer;
@@ -155,7 +155,7 @@ static double upstream_sqnr(const job *j, int t, const double *sq) {
 
 /* A node's loss: the worst SQNR reaching its inputs minus the SQNR of its (measured) output, or of the Relu /
  * Clip output it feeds alone. NAN when either side was not measured. */
-static double node_loss(const job *j, const qi_node *n, const double *sq) {
+static double node_loss(const qz_job *j, const qi_node *n, const double *sq) {
   double in = INFINITY;
   for (int k = 0; k < n->n_inputs; k++) {
     const int t = n->inputs[k];
@@ -179,37 +179,37 @@ static bool excluded_already(const qz_options *o, const char *name) {
   return false;
 }
 
-int qz_job_mixed_precision(job *j, qz_options *o) {
-  quant_args *a = j->a;
-  qi_host_tensor in[16];
-  int rc = qz_job_load_sample_set(j, 0, in);
-  if (rc != QI_EXIT_OK) return rc;
+qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, double *sqnr_db) {
+  const double target = j->opt->target_sqnr;
+  const int max_float = j->opt->max_float;
+  qinfer_quant_sample in;
+  qi_status rc = qz_sample_load(&j->src, 0, &in, j->err);
   eval e = {0, calloc((size_t)j->g->n_tensors + 1, sizeof(double))};
   double *loss = calloc((size_t)j->g->n_nodes + 1, sizeof(double));
-  if (!e.tensor || !loss) rc = qi_cli_error("out of memory");
-  if (rc == QI_EXIT_OK) rc = feed(j, j->session, in); /* the FP32 reference of sample 0, kept in the session */
+  if (rc == QINFER_OK && (!e.tensor || !loss)) rc = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  if (rc == QINFER_OK) rc = feed(j, j->session, in.t); /* the FP32 reference of sample 0, kept in the session */
   const int base = o->n_exclude;
   int best_count = base;
   double best = -INFINITY;
-  for (int round = 0, step = 1; rc == QI_EXIT_OK; round++, step *= 2) {
-    if ((rc = evaluate(j, o, in, &e)) != QI_EXIT_OK) break;
-    fprintf(stderr, "mixed precision: %d nodes float, output SQNR %.2f dB (target %.2f)\n", o->n_exclude - base,
-            e.out_sqnr, a->target_sqnr);
+  for (int round = 0, step = 1; rc == QINFER_OK; round++, step *= 2) {
+    if ((rc = evaluate(j, o, in.t, &e)) != QINFER_OK) break;
+    qz_job_message(j, "mixed precision: %d nodes float, output SQNR %.2f dB (target %.2f)", o->n_exclude - base,
+                   e.out_sqnr, target);
     if (e.out_sqnr > best) best = e.out_sqnr, best_count = o->n_exclude;
-    if (e.out_sqnr >= a->target_sqnr || o->n_exclude - base >= a->max_float) break;
+    if (e.out_sqnr >= target || o->n_exclude - base >= max_float) break;
     for (int i = 0; i < j->g->n_nodes; i++) {
       const qi_node *n = &j->g->nodes[i];
       loss[i] = n->dead || !n->name || !n->name[0] || excluded_already(o, n->name) ? NAN : node_loss(j, n, e.tensor);
     }
     int added = 0;
-    while (added < step && o->n_exclude - base < a->max_float && o->n_exclude < MAX_EXCLUDE) {
+    while (added < step && o->n_exclude - base < max_float) {
       int best = -1;
       for (int i = 0; i < j->g->n_nodes; i++)
         if (!isnan(loss[i]) && (best < 0 || loss[i] > loss[best])) best = i;
       if (best < 0 || loss[best] <= 0) break;
-      a->exclude[o->n_exclude++] = j->g->nodes[best].name; /* o->exclude points at a->exclude */
-      fprintf(stderr, "mixed precision: keeping %s (%s) in float: it loses %.2f dB\n", j->g->nodes[best].name,
-              j->g->nodes[best].op_type, loss[best]);
+      o->exclude[o->n_exclude++] = j->g->nodes[best].name; /* room for max_float more: finish() */
+      qz_job_message(j, "mixed precision: keeping %s (%s) in float: it loses %.2f dB", j->g->nodes[best].name,
+                     j->g->nodes[best].op_type, loss[best]);
       loss[best] = NAN;
       added++;
     }
@@ -218,11 +218,12 @@ int qz_job_mixed_precision(job *j, qz_options *o) {
   /* Accuracy is not monotonic in the float set (moving a quantization point can land it on a worse tensor):
    * keep the prefix of the ranking that measured best. */
   o->n_exclude = best_count;
-  if (rc == QI_EXIT_OK && best < a->target_sqnr)
-    fprintf(stderr, "mixed precision: the target %.2f dB was not reached; best %.2f dB with %d nodes float\n",
-            a->target_sqnr, best, best_count - base);
+  *sqnr_db = best;
+  if (rc == QINFER_OK && best < target)
+    qz_job_message(j, "mixed precision: the target %.2f dB was not reached; best %.2f dB with %d nodes float", target,
+                   best, best_count - base);
   free(e.tensor);
   free(loss);
-  qz_job_free_sample_set(j, in);
+  qz_sample_free(&in);
   return rc;
 }

@@ -8,18 +8,6 @@
 
 enum { SET_SIZE = 1, SET_RESIZE = 2, SET_CROP = 4, SET_MEAN = 8, SET_STD = 16, SET_CHANNELS = 32, SET_LAYOUT = 64 };
 
-const char qi_preprocess_usage[] =
-    "  --size N | HxW            resize target (default: the model input's fixed height and width)\n"
-    "  --resize stretch|shorter-crop\n"
-    "                            stretch to HxW (default), or scale the shorter side and center-crop\n"
-    "  --crop-fraction F         shorter-crop: crop H/F x W/F, then resize (default 1; imagenet 0.875)\n"
-    "  --mean A[,B,C]            subtracted from 0..255 pixel values (default 0)\n"
-    "  --std A[,B,C]             divisor after the mean (default 1)\n"
-    "  --scale S                 multiplier after the mean instead of --std (S = 1/std)\n"
-    "  --bgr | --rgb             channel order the model expects (default rgb)\n"
-    "  --layout auto|nchw|nhwc   tensor layout (default auto: from the model input's shape)\n"
-    "  --preset NAME             imagenet, facenet, arcface or adaface (explicit options override it)\n";
-
 void qi_preprocess_init(qi_preprocess *p) {
   memset(p, 0, sizeof *p);
   p->resize = QI_RESIZE_STRETCH;
@@ -56,114 +44,49 @@ static void apply_preset(qi_preprocess *p, const preset *s) {
   if (!(p->explicit_set & SET_CHANNELS)) p->bgr = s->bgr;
 }
 
-static int parse_double(const char *text, size_t len, double *out) {
-  char buf[64];
-  if (len == 0 || len >= sizeof buf) return 0;
-  memcpy(buf, text, len);
-  buf[len] = '\0';
-  char *end;
-  errno = 0;
-  *out = strtod(buf, &end);
-  return !errno && *end == '\0' && isfinite(*out);
-}
-
-/* "A" (every channel) or "A,B,C". */
-static int parse_triple(const char *text, double v[3]) {
-  const char *c1 = strchr(text, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
-  if (!c1) {
-    if (!parse_double(text, strlen(text), &v[0])) return 0;
-    v[1] = v[2] = v[0];
-    return 1;
-  }
-  return c2 && !strchr(c2 + 1, ',') && parse_double(text, (size_t)(c1 - text), &v[0]) &&
-         parse_double(c1 + 1, (size_t)(c2 - c1 - 1), &v[1]) && parse_double(c2 + 1, strlen(c2 + 1), &v[2]);
-}
-
-static int parse_side(const char *text, size_t len, int *out) {
-  if (len == 0 || len > 5) return 0;
-  int v = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (text[i] < '0' || text[i] > '9') return 0;
-    v = v * 10 + (text[i] - '0');
-  }
-  *out = v;
-  return v >= 1 && v <= QI_IMAGE_MAX_SIDE;
-}
-
-int qi_preprocess_set(qi_preprocess *p, const char *name, const char *value, char *err, size_t errlen) {
-  int is_flag = !strcmp(name, "--bgr") || !strcmp(name, "--rgb");
-  if (is_flag && value) return qi_image_fail(err, errlen, "%s takes no value", name);
-  if (!is_flag && !value) return qi_image_fail(err, errlen, "%s needs a value", name);
-  if (is_flag) {
-    p->bgr = !strcmp(name, "--bgr");
-    p->explicit_set |= SET_CHANNELS;
-  } else if (!strcmp(name, "--size")) {
-    const char *x = strpbrk(value, "xX");
-    int h, w;
-    if (x ? !(parse_side(value, (size_t)(x - value), &h) && parse_side(x + 1, strlen(x + 1), &w))
-          : !parse_side(value, strlen(value), &h))
-      return qi_image_fail(err, errlen, "--size needs N or HxW (1 to %d), not '%s'", QI_IMAGE_MAX_SIDE, value);
-    p->height = h;
-    p->width = x ? w : h;
-    p->explicit_set |= SET_SIZE;
-  } else if (!strcmp(name, "--resize")) {
-    if (!strcmp(value, "stretch")) p->resize = QI_RESIZE_STRETCH;
-    else if (!strcmp(value, "shorter-crop")) p->resize = QI_RESIZE_SHORTER_CROP;
-    else return qi_image_fail(err, errlen, "--resize needs stretch or shorter-crop, not '%s'", value);
-    p->explicit_set |= SET_RESIZE;
-  } else if (!strcmp(name, "--crop-fraction")) {
-    double f;
-    if (!parse_double(value, strlen(value), &f) || !(f > 0 && f <= 1))
-      return qi_image_fail(err, errlen, "--crop-fraction needs a number in (0, 1], not '%s'", value);
-    p->crop_fraction = (float)f;
-    p->explicit_set |= SET_CROP;
-  } else if (!strcmp(name, "--mean")) {
-    if (!parse_triple(value, p->mean)) return qi_image_fail(err, errlen, "--mean needs A or A,B,C, not '%s'", value);
-    p->explicit_set |= SET_MEAN;
-  } else if (!strcmp(name, "--std") || !strcmp(name, "--scale")) {
-    double v[3];
-    int scale = !strcmp(name, "--scale");
-    if (!parse_triple(value, v) || !(v[0] > 0 && v[1] > 0 && v[2] > 0))
-      return qi_image_fail(err, errlen, "%s needs positive A or A,B,C, not '%s'", name, value);
-    if (p->explicit_set & SET_STD) return qi_image_fail(err, errlen, "--std and --scale given together or twice");
-    for (int c = 0; c < 3; c++) p->std[c] = scale ? 1.0 / v[c] : v[c];
-    p->explicit_set |= SET_STD;
-  } else if (!strcmp(name, "--layout")) {
-    if (!strcmp(value, "auto")) p->layout = QI_LAYOUT_AUTO;
-    else if (!strcmp(value, "nchw")) p->layout = QI_LAYOUT_NCHW;
-    else if (!strcmp(value, "nhwc")) p->layout = QI_LAYOUT_NHWC;
-    else return qi_image_fail(err, errlen, "--layout needs auto, nchw or nhwc, not '%s'", value);
-    p->explicit_set |= SET_LAYOUT;
-  } else if (!strcmp(name, "--preset")) {
-    for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++)
-      if (!strcmp(value, presets[k].name)) {
-        apply_preset(p, &presets[k]);
-        return 1;
-      }
-    return qi_image_fail(err, errlen, "--preset needs imagenet, facenet, arcface or adaface, not '%s'", value);
-  } else {
-    return 0;
-  }
-  return 1;
-}
-
-int qi_preprocess_arg(qi_preprocess *p, int argc, char **argv, int *i, char *err, size_t errlen) {
-  static const char *const names[] = {"--size", "--resize", "--crop-fraction", "--mean", "--std",
-                                      "--scale", "--bgr",    "--rgb",           "--layout", "--preset"};
-  const char *arg = argv[*i];
-  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-    size_t n = strlen(names[k]);
-    if (strncmp(arg, names[k], n) != 0 || (arg[n] != '\0' && arg[n] != '=')) continue;
-    int is_flag = !strcmp(names[k], "--bgr") || !strcmp(names[k], "--rgb");
-    const char *value = NULL;
-    if (arg[n] == '=') value = arg + n + 1;
-    else if (!is_flag) {
-      if (*i + 1 >= argc) return qi_image_fail(err, errlen, "%s needs a value", names[k]);
-      value = argv[++*i];
+bool qi_preprocess_apply_preset(qi_preprocess *p, const char *name) {
+  for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++)
+    if (!strcmp(name, presets[k].name)) {
+      apply_preset(p, &presets[k]);
+      return true;
     }
-    return qi_preprocess_set(p, names[k], value, err, errlen) < 0 ? -1 : 1;
-  }
-  return 0;
+  return false;
+}
+
+void qi_preprocess_set_size(qi_preprocess *p, int height, int width) {
+  p->height = height;
+  p->width = width;
+  p->explicit_set |= SET_SIZE;
+}
+
+void qi_preprocess_set_resize(qi_preprocess *p, qi_resize_mode resize) {
+  p->resize = resize;
+  p->explicit_set |= SET_RESIZE;
+}
+
+void qi_preprocess_set_crop_fraction(qi_preprocess *p, double fraction) {
+  p->crop_fraction = (float)fraction;
+  p->explicit_set |= SET_CROP;
+}
+
+void qi_preprocess_set_mean(qi_preprocess *p, const double mean[3]) {
+  memcpy(p->mean, mean, sizeof p->mean);
+  p->explicit_set |= SET_MEAN;
+}
+
+void qi_preprocess_set_std(qi_preprocess *p, const double std[3]) {
+  memcpy(p->std, std, sizeof p->std);
+  p->explicit_set |= SET_STD;
+}
+
+void qi_preprocess_set_bgr(qi_preprocess *p, bool bgr) {
+  p->bgr = bgr;
+  p->explicit_set |= SET_CHANNELS;
+}
+
+void qi_preprocess_set_layout(qi_preprocess *p, qi_layout layout) {
+  p->layout = layout;
+  p->explicit_set |= SET_LAYOUT;
 }
 
 int qi_preprocess_shape(const qi_preprocess *p, int model_rank, const int64_t *model_dims, int64_t dims[4],

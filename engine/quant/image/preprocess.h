@@ -15,6 +15,7 @@
 #ifndef QI_QUANT_IMAGE_PREPROCESS_H
 #define QI_QUANT_IMAGE_PREPROCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,23 +31,24 @@ typedef struct qi_preprocess {
   double mean[3], std[3];
   int bgr; /* channels in B, G, R order */
   qi_layout layout;
-  unsigned explicit_set; /* fields given by an option, which a preset leaves alone (internal) */
+  unsigned explicit_set; /* fields given by a setter, which a preset leaves alone (internal) */
 } qi_preprocess;
 
 /* Defaults: size from the model, stretch, crop fraction 1, mean 0, std 1 (raw 0..255 values), RGB, layout
  * from the model. */
 void qi_preprocess_init(qi_preprocess *p);
 
-/* The options, for a command's help text (one per line, indented by two spaces). */
-extern const char qi_preprocess_usage[];
-
-/* Matches a preprocessing option at argv[*i]: --size, --resize, --crop-fraction, --mean, --std, --scale, --bgr,
- * --layout, --preset ("--name VALUE" or "--name=VALUE"). Returns 0 when argv[*i] is none of them, 1 when it
- * was applied (*i then points at its last word), -1 on a bad or missing value (message in err). An option
- * overrides the preset's value whatever their order. */
-int qi_preprocess_arg(qi_preprocess *p, int argc, char **argv, int *i, char *err, size_t errlen);
-/* The same for one option given as name ("--size") and value (NULL for --bgr). */
-int qi_preprocess_set(qi_preprocess *p, const char *name, const char *value, char *err, size_t errlen);
+/* Setters (include/qinfer_quant.h's image options, values already checked): each marks its field as given
+ * explicitly, which a preset then leaves alone whatever the order. */
+void qi_preprocess_set_size(qi_preprocess *p, int height, int width);
+void qi_preprocess_set_resize(qi_preprocess *p, qi_resize_mode resize);
+void qi_preprocess_set_crop_fraction(qi_preprocess *p, double fraction);
+void qi_preprocess_set_mean(qi_preprocess *p, const double mean[3]);
+void qi_preprocess_set_std(qi_preprocess *p, const double std[3]);
+void qi_preprocess_set_bgr(qi_preprocess *p, bool bgr);
+void qi_preprocess_set_layout(qi_preprocess *p, qi_layout layout);
+/* Applies preset imagenet, facenet, arcface or adaface to the fields not given explicitly; false for another name. */
+bool qi_preprocess_apply_preset(qi_preprocess *p, const char *name);
 
 /* Resolves the tensor shape for a model input of rank model_rank and dims model_dims (negative = symbolic or
  * unknown): rank 4, batch 1 unless fixed, channels 3 in the chosen or detected layout, H and W from --size or

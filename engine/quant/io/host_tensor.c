@@ -1,6 +1,7 @@
 #include "engine/quant/io/host_tensor.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,4 +100,16 @@ qi_status qi_read_file(const char *path, void **data, size_t *size, qi_error *er
   *data = buf;
   *size = len;
   return QINFER_OK;
+}
+
+void qi_sanitize_file_name(const char *name, char *out, size_t size) {
+  size_t n = 0;
+  for (; name[n] && n + 1 < size; n++) {
+    char c = name[n];
+    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                c == '_' || c == '-';
+    out[n] = keep ? c : '_';
+  }
+  out[n] = '\0';
+  if (n == 0 && size > 1) strcpy(out, "_");
 }

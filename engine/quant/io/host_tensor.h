@@ -29,6 +29,9 @@ void qi_host_tensor_free(qi_host_tensor *t);
 /* Number of elements (product of dims; 1 for a scalar). */
 int64_t qi_host_tensor_numel(const qi_host_tensor *t);
 
+/* Copies name into out, replacing every byte outside [A-Za-z0-9._-] by '_' ("_" if name is empty): a tensor name
+ * as a file or folder name (`qinfer run`'s outputs, a sample folder's per-input folders). */
+void qi_sanitize_file_name(const char *name, char *out, size_t size);
 /* Reads a whole file into a malloc'ed buffer (*size bytes). */
 qi_status qi_read_file(const char *path, void **data, size_t *size, qi_error *err);
 
