@@ -67,26 +67,3 @@ int qi_cmp_sqnr_order(double a, double b) {
   if (isnan(a) || isnan(b)) return isnan(a) && isnan(b) ? 0 : isnan(a) ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-const char *qi_cmp_fmt(double v, int digits, char *buf, int size) {
-  if (isnan(v))
-    snprintf(buf, (size_t)size, "nan");
-  else if (isinf(v))
-    snprintf(buf, (size_t)size, "%s", v > 0 ? "inf" : "-inf");
-  else
-    snprintf(buf, (size_t)size, "%.*g", digits, v);
-  return buf;
-}
-
-void qi_cmp_csv_field(FILE *f, const char *field) {
-  if (!strpbrk(field, ",\"\r\n")) {
-    fputs(field, f);
-    return;
-  }
-  fputc('"', f);
-  for (const char *p = field; *p; p++) {
-    if (*p == '"') fputc('"', f);
-    fputc(*p, f);
-  }
-  fputc('"', f);
-}

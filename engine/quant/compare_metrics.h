@@ -1,11 +1,10 @@
-/* Metrics of `qinfer compare`: how far a tensor of the model under test is from the reference model's. All
- * sums are kept in double. */
+/* Metrics of the model comparison (qinfer_compare_*, `qinfer compare`): how far a tensor of the model under test
+ * is from the reference model's. All sums are kept in double. */
 #ifndef QI_QUANT_COMPARE_METRICS_H
 #define QI_QUANT_COMPARE_METRICS_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "qinfer.h"
 
@@ -48,11 +47,5 @@ void qi_cmp_buffers(qinfer_dtype ref_dtype, const void *ref, const qi_cmp_quant 
 
 /* Orders two SQNR values worst first: NaN before everything, then ascending (-inf first, +inf last). */
 int qi_cmp_sqnr_order(double a, double b);
-
-/* Formats a metric for tables and CSV: "inf", "-inf", "nan" or printf's %.*g with digits. */
-const char *qi_cmp_fmt(double v, int digits, char *buf, int size);
-
-/* Writes field to f as one CSV field: quoted (quotes doubled) when it holds a comma, quote or line break. */
-void qi_cmp_csv_field(FILE *f, const char *field);
 
 #endif /* QI_QUANT_COMPARE_METRICS_H */

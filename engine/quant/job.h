@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/quant/api_error.h"
 #include "engine/quant/image/preprocess.h"
 #include "engine/quant/io/host_tensor.h"
 #include "engine/quant/quantize.h"
@@ -92,12 +93,5 @@ qi_status qz_job_build_int8(qz_job *j, const qz_options *o, qi_graph **out, qz_r
 qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, double *sqnr_db);
 /* A line for the options' message callback (printf-style). */
 void qz_job_message(const qz_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* "what: STATUS: detail" (or "what: STATUS" without detail), the form `qinfer` prints a failed call in; returns
- * code. */
-qi_status qz_fail_call(qi_error *err, const char *what, qi_status code, const char *detail);
-
-/* Records err as this thread's qinfer_last_error() and returns code (engine/api.c). */
-qi_status qi_api_fail(qi_status code, const qi_error *err);
 
 #endif /* QI_QUANT_JOB_H */

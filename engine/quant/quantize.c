@@ -18,11 +18,6 @@
 #include "engine/quant/writer/onnx_writer.h"
 #include "loader/onnx_loader.h"
 
-qi_status qz_fail_call(qi_error *err, const char *what, qi_status code, const char *detail) {
-  if (detail && *detail) return qi_fail(err, code, "%s: %s: %s", what, qinfer_status_string(code), detail);
-  return qi_fail(err, code, "%s: %s", what, qinfer_status_string(code));
-}
-
 void qz_job_message(const qz_job *j, const char *fmt, ...) {
   if (!j->opt->message) return;
   char line[1024];

@@ -8,6 +8,7 @@
 
 #include "test_util.h"
 #include "engine/quant/compare_metrics.h"
+#include "tools/compare_format.h"
 
 TEST_MAIN_GLOBALS;
 

@@ -46,3 +46,10 @@ void qi_fill_random(qi_host_tensor *t, uint64_t seed) {
       if (t->nbytes) memset(t->data, 0, t->nbytes);
   }
 }
+
+qi_status qi_random_input(qi_host_tensor *t, const qinfer_tensor_info *info, uint64_t seed, size_t index,
+                          qi_error *err) {
+  const qi_status st = qi_host_tensor_alloc(t, info->dtype, info->rank, info->dims, err);
+  if (st == QINFER_OK) qi_fill_random(t, seed * 0x9e3779b97f4a7c15ull + index);
+  return st;
+}
