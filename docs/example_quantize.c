@@ -101,7 +101,8 @@ static int compare(const qinfer_model *fp32, const char *int8_path) {
   if ((s = open_session(fp32, &ref)) != QINFER_OK || (s = open_session(int8, &test)) != QINFER_OK ||
       (s = qinfer_compare_create(ref, test, QINFER_COMPARE_PER_LAYER, &cmp)) != QINFER_OK) {
     rc = fail("compare", s, qinfer_last_error());
-  } else if ((s = qinfer_compare_set_random_inputs(cmp, 1)) != QINFER_OK || (s = qinfer_compare_run(cmp)) != QINFER_OK) {
+  } else if ((s = qinfer_compare_set_random_inputs(cmp, 1)) != QINFER_OK ||
+             (s = qinfer_compare_run(cmp)) != QINFER_OK) {
     rc = fail("compare", s, qinfer_compare_last_error(cmp));
   }
   for (size_t i = 0; rc == 0 && i < qinfer_compare_output_count(cmp); i++) {

@@ -78,9 +78,9 @@ typedef struct qinfer_quant_sample qinfer_quant_sample;
 
 /** Fills calibration sample `index` (0 <= index < the count given with the callback): calls
  *  qinfer_quant_sample_set_input once for every model input, then returns QINFER_OK. Any other status stops the
- *  quantization with that status. The callback is called once per sample and calibration pass (one pass, two for
- *  the histogram methods) and again for sample 0 when a target SQNR is set: it must give the same data for the
- *  same index every time. */
+ *  quantization with that status. The callback is called for sample 0 first (its shapes fix the calibration
+ *  runs'), then once per sample and calibration pass (one pass, two for the histogram methods), and for sample 0
+ *  again when a target SQNR is set: it must give the same data for the same index every time. */
 typedef qinfer_status (*qinfer_quant_sample_fn)(void *user, size_t index, qinfer_quant_sample *sample);
 
 /** Progress of a stage ("calibrating (min/max)", "calibrating (histograms)"): called after each of `total`

@@ -5,7 +5,7 @@
 find_program(QI_TOOLS_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH)
 find_program(QI_TOOLS_PYTHON python3)
 
-# Unit tests of tools/npy.c and tools/tensor_pb.c: numpy / onnx write their oracle files at test time.
+# Unit tests of engine/quant/io/npy.c and tools/tensor_pb.c: numpy / onnx write their oracle files at test time.
 foreach(t test_npy test_tensor_pb)
   if(TARGET ${t})
     target_link_libraries(${t} PRIVATE qinfer_tools_io)

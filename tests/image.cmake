@@ -1,4 +1,4 @@
-# Image decoding and preprocessing (tools/image): tests/image/image_tests.py makes a corpus of PNG and JPEG
+# Image decoding and preprocessing (engine/quant/image): tests/image/image_tests.py makes a corpus of PNG and JPEG
 # files with PIL at test time (image.corpus) and checks tests/image/image_tool's output against PIL and numpy:
 # PNG pixels exactly, JPEG within a measured bound, preprocessing against a numpy implementation of the
 # documented convention; image.malformed feeds truncated, corrupted and absurd files. Label "image".

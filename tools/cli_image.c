@@ -80,9 +80,12 @@ static int set_option(qi_cli_image_args *a, const char *name, const char *value,
       return fail(err, errlen, "--size needs N or HxW (1 to %d), not '%s'", QINFER_IMAGE_MAX_SIDE, value);
     st = qinfer_quant_options_set_image_size(o, h, x ? w : h);
   } else if (!strcmp(name, "--resize")) {
-    if (!strcmp(value, "stretch")) st = qinfer_quant_options_set_image_resize(o, QINFER_IMAGE_RESIZE_STRETCH);
-    else if (!strcmp(value, "shorter-crop")) st = qinfer_quant_options_set_image_resize(o, QINFER_IMAGE_RESIZE_SHORTER_CROP);
-    else return fail(err, errlen, "--resize needs stretch or shorter-crop, not '%s'", value);
+    if (!strcmp(value, "stretch"))
+      st = qinfer_quant_options_set_image_resize(o, QINFER_IMAGE_RESIZE_STRETCH);
+    else if (!strcmp(value, "shorter-crop"))
+      st = qinfer_quant_options_set_image_resize(o, QINFER_IMAGE_RESIZE_SHORTER_CROP);
+    else
+      return fail(err, errlen, "--resize needs stretch or shorter-crop, not '%s'", value);
   } else if (!strcmp(name, "--crop-fraction")) {
     double f;
     if (!parse_double(value, strlen(value), &f) || !(f > 0 && f <= 1))
@@ -98,7 +101,8 @@ static int set_option(qi_cli_image_args *a, const char *name, const char *value,
       return fail(err, errlen, "%s needs positive A or A,B,C, not '%s'", name, value);
     if (a->std_given) return fail(err, errlen, "--std and --scale given together or twice");
     a->std_given = true;
-    st = !strcmp(name, "--scale") ? qinfer_quant_options_set_image_scale(o, v) : qinfer_quant_options_set_image_std(o, v);
+    st = !strcmp(name, "--scale") ? qinfer_quant_options_set_image_scale(o, v)
+                                  : qinfer_quant_options_set_image_std(o, v);
   } else if (!strcmp(name, "--layout")) {
     if (!strcmp(value, "auto")) st = qinfer_quant_options_set_image_layout(o, QINFER_IMAGE_LAYOUT_AUTO);
     else if (!strcmp(value, "nchw")) st = qinfer_quant_options_set_image_layout(o, QINFER_IMAGE_LAYOUT_NCHW);

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/quant/io/random_input.h"
 #include "kernels/isa.h"
 #include "tools/cli.h"
-#include "engine/quant/io/random_input.h"
 #include "tools/tensor_file.h"
 
 int qi_cli_inputs_init(qi_cli_inputs *in, const char *cmd, int argc) {

@@ -246,7 +246,8 @@ static void print_layers(const cmp_state *s) {
     qinfer_compare_row lo, hi;
     qinfer_compare_layer(s->cmp, first + (m - 1) / 2, &lo);
     qinfer_compare_layer(s->cmp, first + m / 2, &hi);
-    median = lo.sqnr_db == hi.sqnr_db ? lo.sqnr_db : 0.5 * (lo.sqnr_db + hi.sqnr_db); /* == also covers two infinities */
+    /* lo == hi also covers two infinities */
+    median = lo.sqnr_db == hi.sqnr_db ? lo.sqnr_db : 0.5 * (lo.sqnr_db + hi.sqnr_db);
   }
   qinfer_compare_layer(s->cmp, 0, &r);
   char b[2][32];

@@ -109,7 +109,8 @@ static int parse_args(int argc, char **argv, quant_args *a) {
       if (r < 0) return qi_cli_usage_error("quantize", "--exclude needs node names");
       char *list = (char *)v; /* argv strings are writable */
       for (char *tok = strtok(list, ","); tok && st == QINFER_OK; tok = strtok(NULL, ",")) {
-        if (a->n_exclude == MAX_EXCLUDE) return qi_cli_usage_error("quantize", "more than %d --exclude names", MAX_EXCLUDE);
+        if (a->n_exclude == MAX_EXCLUDE)
+          return qi_cli_usage_error("quantize", "more than %d --exclude names", MAX_EXCLUDE);
         a->n_exclude++;
         st = qinfer_quant_options_add_exclude(o, tok);
       }
@@ -128,7 +129,8 @@ static int parse_args(int argc, char **argv, quant_args *a) {
       if (rc != QI_EXIT_OK) return rc;
     }
   }
-  if (st == QINFER_OK && a->target_sqnr > 0) st = qinfer_quant_options_set_target_sqnr(o, a->target_sqnr, (int)a->max_float);
+  if (st == QINFER_OK && a->target_sqnr > 0)
+    st = qinfer_quant_options_set_target_sqnr(o, a->target_sqnr, (int)a->max_float);
   if (st != QINFER_OK) return set_failed(a, st);
   if (!a->model) return qi_cli_usage_error("quantize", "no model given");
   if (!a->output) return qi_cli_usage_error("quantize", "no output file given (-o OUT.onnx)");

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/cli.h"
-#include "tools/cli_inputs.h"
 #include "engine/quant/io/npy.h"
 #include "engine/quant/io/tensor_stats.h"
+#include "tools/cli.h"
+#include "tools/cli_inputs.h"
 
 void qi_cmd_run_usage(void) {
   printf(

@@ -103,7 +103,8 @@ static qi_status check_same_inputs(qinfer_session *rs, qinfer_session *ts, qi_er
                      qinfer_dtype_name(ri.dtype), qinfer_dtype_name(ti.dtype));
     if (!same_shape(&ri, &ti))
       return qi_fail(err, QINFER_ERR_SHAPE, "input '%s' has shape %s in REF but %s in TEST", ri.name,
-                     qi_shape_str(ri.rank, ri.dims, want, sizeof want), qi_shape_str(ti.rank, ti.dims, got, sizeof got));
+                     qi_shape_str(ri.rank, ri.dims, want, sizeof want),
+                     qi_shape_str(ti.rank, ti.dims, got, sizeof got));
   }
   return QINFER_OK;
 }

@@ -99,7 +99,8 @@ static qi_status evaluate(qz_job *j, const qz_options *o, const qi_host_tensor *
   if (rc == QINFER_OK && (rc = qinfer_model_load_buffer(buf, size, NULL, &m)) != QINFER_OK)
     qz_fail_call(j->err, "loading the INT8 model", rc, qinfer_last_error());
   qinfer_session_options *opts = NULL;
-  if (rc == QINFER_OK && (rc = qinfer_session_options_create(&opts)) != QINFER_OK) qz_fail_call(j->err, "options", rc, "");
+  if (rc == QINFER_OK && (rc = qinfer_session_options_create(&opts)) != QINFER_OK)
+    qz_fail_call(j->err, "options", rc, "");
   if (rc == QINFER_OK) {
     qinfer_session_options_set_threads(opts, j->opt->threads);
     qinfer_session_options_set_keep_intermediates(opts, 1);

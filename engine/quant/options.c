@@ -145,7 +145,8 @@ qinfer_status qinfer_quant_options_set_sample_folder(qinfer_quant_options *o, co
 qinfer_status qinfer_quant_options_set_sample_callback(qinfer_quant_options *o, size_t count,
                                                        qinfer_quant_sample_fn fn, void *user) {
   CHECK_OPTIONS(o);
-  if (!fn || count == 0) return fail(o, QINFER_ERR_INVALID_ARGUMENT, "the sample callback needs a function and count >= 1");
+  if (!fn || count == 0)
+    return fail(o, QINFER_ERR_INVALID_ARGUMENT, "the sample callback needs a function and count >= 1");
   free(o->folder);
   o->folder = NULL;
   o->sample_fn = fn;

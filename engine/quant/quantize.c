@@ -238,7 +238,8 @@ qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_opti
                               qinfer_quant_report *report) {
   qi_error err = {0};
   if (!model || !options || !out_path)
-    return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "model, options and out_path must not be NULL"), &err);
+    return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "model, options and out_path must not be NULL"),
+                       &err);
   qz_job j = {.opt = options, .model = model, .err = &err};
   qi_status st = setup(&j);
   if (st == QINFER_OK) st = calibration_pass(&j, false, "calibrating (min/max)");

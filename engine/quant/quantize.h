@@ -60,7 +60,7 @@ void qz_stats_add_histogram(qz_stats *s, int tensor, const float *x, size_t n);
 /* Reduces the statistics to one range per calibrated tensor (ranges: n_tensors entries). */
 void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges);
 
-/* Cuts each range to the part the elementwise ops reading the tensor can tell apart (tools/quantize/trim.c).
+/* Cuts each range to the part the elementwise ops reading the tensor can tell apart (engine/quant/trim.c).
  * g: the graph the plan was made on (shapes known, producers linked). */
 void qz_ranges_trim(qi_graph *g, const qz_plan *p, qz_range *ranges);
 

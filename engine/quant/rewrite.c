@@ -1,4 +1,4 @@
-/* The QDQ rewrite of a planned graph (tools/quantize/quantize.h).
+/* The QDQ rewrite of a planned graph (engine/quant/quantize.h).
  *
  * Activation t (quantized in the plan):   producer -> t -> QuantizeLinear -> t_quantized -> DequantizeLinear
  *                                          -> t_dequantized -> every former reader of t

@@ -139,7 +139,8 @@ static qi_status find_samples(qz_source *src, const char *dir, qi_error *err) {
       snprintf(path, sizeof path, "%s", dir);
     }
     QI_CHECK(list_samples(path, &src->lists[i], err));
-    if (src->lists[i].n == 0) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "no .npy / .png / .jpg samples in '%s'", path);
+    if (src->lists[i].n == 0)
+      return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "no .npy / .png / .jpg samples in '%s'", path);
     if (i > 0 && src->lists[i].n != src->lists[0].n)
       return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "input '%s' has %d samples but the first input has %d",
                      info.name, src->lists[i].n, src->lists[0].n);
@@ -161,7 +162,8 @@ static qi_status load_file(qinfer_quant_sample *s, int k, const char *path, qi_e
   const qi_preprocess *pre = &s->src->opt->pre;
   char ierr[256];
   qi_image img = {0};
-  if (qi_image_load(path, &img, ierr, sizeof ierr) != 0) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s: %s", path, ierr);
+  if (qi_image_load(path, &img, ierr, sizeof ierr) != 0)
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s: %s", path, ierr);
   int64_t dims[4];
   qi_layout layout;
   int rc = qi_preprocess_shape(pre, info.rank, info.dims, dims, &layout, ierr, sizeof ierr);

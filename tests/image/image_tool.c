@@ -1,4 +1,4 @@
-/* Test driver for tools/image (tests/image/image_tests.py runs it and checks what it writes):
+/* Test driver for engine/quant/image (tests/image/image_tests.py runs it and checks what it writes):
  *
  *   image_tool decode OUTDIR FILE...          each FILE decoded to OUTDIR/<name>.npy (uint8 [H,W,3]); prints
  *                                             "ok NAME HxW" or "error NAME: MESSAGE" per file
