@@ -21,6 +21,8 @@ static qi_status global_fail(qi_status code, const qi_error *from) {
   return code;
 }
 
+qi_status qi_api_fail(qi_status code, const qi_error *from) { return global_fail(code, from); }
+
 const char *qinfer_version(void) { return "0.1.0"; }
 
 const char *qinfer_last_error(void) { return tls_error.msg; }

@@ -96,12 +96,14 @@ static bool absorb(const qi_graph *g, conv_fold *f, int ai, int y, int rank) {
 
 static int add_tensor_like(qi_graph *g, const char *base, const char *suffix, int dtype, int rank,
                            const int64_t *dims, qi_error *err) {
+  int64_t shape[QI_MAX_RANK]; /* dims may point into g->tensors, which adding a tensor can move */
+  memcpy(shape, dims, sizeof(int64_t) * (size_t)rank);
   const int t = qi_graph_add_unique_tensor(g, base, suffix);
   if (t < 0) {
     qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
     return -1;
   }
-  qi_tensor_set_shape(&g->tensors[t], dtype, rank, dims);
+  qi_tensor_set_shape(&g->tensors[t], dtype, rank, shape);
   return t;
 }
 

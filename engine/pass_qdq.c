@@ -299,8 +299,9 @@ static bool fuse_linear(qi_graph *g, int oi, qi_status *st, qi_error *err) {
   int ys, yz;
   if (!out_params(g, &f, &ys, &yz, err)) return (*st = err->code), false;
   const int xz = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, x.scale, err),
-            wz = zp_or_zero(g, w.zp, wt->dtype, w.scale, err);
+            wz = xz < 0 ? -1 : zp_or_zero(g, w.zp, g->tensors[w.q].dtype, w.scale, err);
   if (xz < 0 || wz < 0) return (*st = err->code), false;
+  wt = &g->tensors[w.q]; /* adding a zero point may have moved the tensor array */
   if (matmul) {
     const int ins[8] = {x.q, x.scale, xz, w.q, w.scale, wz, ys, yz};
     return qi_qdq_emit(g, &f, "QLinearMatMul", "", ins, 8, -1, st, err);

@@ -53,6 +53,10 @@ struct qinfer_session {
   qi_error err;
 };
 
+/* Records err as this thread's qinfer_last_error() and returns code: for the library's public entry points beyond
+ * engine/api.c (include/qinfer_quant.h). */
+qi_status qi_api_fail(qi_status code, const qi_error *err);
+
 /* Session building steps (engine/pass_*.c, engine/pipeline.c, engine/executor.c). */
 qi_status qi_bind_input_shapes(qi_graph *g, const qinfer_session_options *opts, qi_error *err);
 qi_status qi_resolve_ops(qi_graph *g, qi_error *err);

@@ -5,7 +5,7 @@
 find_program(QI_TOOLS_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH)
 find_program(QI_TOOLS_PYTHON python3)
 
-# Unit tests of tools/npy.c and tools/tensor_pb.c: numpy / onnx write their oracle files at test time.
+# Unit tests of engine/quant/io/npy.c and tools/tensor_pb.c: numpy / onnx write their oracle files at test time.
 foreach(t test_npy test_tensor_pb)
   if(TARGET ${t})
     target_link_libraries(${t} PRIVATE qinfer_tools_io)
@@ -70,6 +70,7 @@ endif()
 
 # ---- fixture: a small model, input files, broken files ----
 file(WRITE ${QI_CLI_DIR}/make_cli_data.py [=[
+import os
 import numpy as np, onnx
 from onnx import helper, numpy_helper, TensorProto as TP
 # z/out:0 = Relu(x + y), m = z/out:0 @ w; a symbolic batch dim and an output name that must be sanitized.
@@ -105,6 +106,20 @@ graph = helper.make_graph([helper.make_node('Attention', ['q', 'k', 'v', '', 'pk
     'attn', [vi('q', 1, 2, 3, 4), vi('k', 1, 2, 5, 4), vi('v', 1, 2, 5, 6), vi('pk', 1, 2, 7, 4), vi('pv', 1, 2, 7, 6)],
     [vi('o', 1, 2, 3, 6), vi('pko', 1, 2, 12, 4), vi('pvo', 1, 2, 12, 6)])
 onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid('', 23)]), 'attn.onnx')
+# A small CNN with random weights for the quantizer's example, and calibration samples for it (.npy, one a file).
+rng = np.random.default_rng(5)
+rand = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+nodes = [helper.make_node('Conv', ['x', 'w1', 'b1'], ['c1'], pads=[1, 1, 1, 1]), helper.make_node('Relu', ['c1'], ['r1']),
+         helper.make_node('Conv', ['r1', 'w2', 'b2'], ['c2'], pads=[1, 1, 1, 1]), helper.make_node('Add', ['c2', 'r1'], ['s']),
+         helper.make_node('GlobalAveragePool', ['s'], ['g']), helper.make_node('Flatten', ['g'], ['f']),
+         helper.make_node('Gemm', ['f', 'fw', 'fb'], ['y'], transB=1)]
+graph = helper.make_graph(nodes, 'qcnn', [helper.make_tensor_value_info('x', TP.FLOAT, ['N', 3, 8, 8])],
+    [helper.make_tensor_value_info('y', TP.FLOAT, ['N', 4])],
+    [rand('w1', 8, 3, 3, 3), rand('b1', 8), rand('w2', 8, 8, 3, 3), rand('b2', 8), rand('fw', 4, 8), rand('fb', 4)])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)]), 'qcnn.onnx')
+os.makedirs('qcnn_calib', exist_ok=True)
+for k in range(4):
+    np.save('qcnn_calib/%02d.npy' % k, rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
 open('garbage.onnx', 'wb').write(b'this is not an ONNX model')
 open('garbage.npy', 'wb').write(b'\x93NUMPY\x01\x00\xff\x00{')
 open('garbage.pb', 'wb').write(b'\x0a\xff\xff\xff\xff\x0f')
@@ -167,6 +182,16 @@ if(TARGET qinfer_example)
               $<TARGET_FILE:qinfer_example> add.onnx)
   qi_cli_test(example_shared_library 0 "z/out:0: float \\[1, 4\\] 1 1 1 1\nm: float \\[1, 8\\] 4.8 5.2 5.6 6 6.4 ..."
               ${D} $<TARGET_FILE:qinfer_example_shared> add.onnx)
+endif()
+# docs/example_quantize.c: samples from its callback (static library) and from a folder (shared library); the
+# INT8 model it writes must load, run and stay close to the FP32 one (two convolutions: well above 20 dB).
+if(TARGET qinfer_example_quantize)
+  set(_qi_q_out "calibrating \\(min/max\\): ([0-9]+)/[0-9]+ samples\nquantized 6 nodes \\(7 activations, 3 weights, 3 biases\\)")
+  set(_qi_q_cmp "output y: SQNR ([2-9][0-9]|[1-9][0-9][0-9])\\.[0-9]+ dB, cosine 0\\.9.*tensors compared, worst ")
+  qi_cli_test(example_quantize 0 "${_qi_q_out} on 8 samples.*${_qi_q_cmp}" ${D}
+              $<TARGET_FILE:qinfer_example_quantize> qcnn.onnx qcnn_int8.onnx)
+  qi_cli_test(example_quantize_folder 0 "${_qi_q_out} on 4 samples.*${_qi_q_cmp}" ${D}
+              $<TARGET_FILE:qinfer_example_quantize_shared> qcnn.onnx qcnn_int8_folder.onnx qcnn_calib)
 endif()
 
 # ---- errors that need files ----

@@ -8,8 +8,7 @@
 
 get_filename_component(_qi_cmp_repo "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 if(TARGET test_compare_metrics)
-  target_sources(test_compare_metrics PRIVATE ${_qi_cmp_repo}/tools/compare_metrics.c)
-  target_link_libraries(test_compare_metrics PRIVATE qinfer_tools_io)
+  target_sources(test_compare_metrics PRIVATE ${_qi_cmp_repo}/tools/compare_format.c)
   set_tests_properties(unit.test_compare_metrics PROPERTIES LABELS compare)
 endif()
 

@@ -1,13 +1,10 @@
-# Image decoding and preprocessing (tools/image): tests/image/image_tests.py makes a corpus of PNG and JPEG
+# Image decoding and preprocessing (engine/quant/image): tests/image/image_tests.py makes a corpus of PNG and JPEG
 # files with PIL at test time (image.corpus) and checks tests/image/image_tool's output against PIL and numpy:
 # PNG pixels exactly, JPEG within a measured bound, preprocessing against a numpy implementation of the
 # documented convention; image.malformed feeds truncated, corrupted and absurd files. Label "image".
 
-if(NOT TARGET qinfer_tools_image OR NOT TARGET qinfer_tools_io)
-  return()
-endif()
-add_executable(image_tool ${CMAKE_CURRENT_SOURCE_DIR}/image/image_tool.c)
-target_link_libraries(image_tool PRIVATE qinfer_tools_image qinfer_tools_io)
+add_executable(image_tool ${CMAKE_CURRENT_SOURCE_DIR}/image/image_tool.c ${PROJECT_SOURCE_DIR}/tools/cli_image.c)
+target_link_libraries(image_tool PRIVATE qinfer_internal)
 
 execute_process(COMMAND ${QINFER_TEST_PYTHON} -c
                   "import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ('PIL', 'numpy')) else 1)"

@@ -51,8 +51,6 @@ bool qi_cli_split_assignment(const char *text, char *key_buf, size_t cap, const 
 /* "[batch,3,224,224]", symbolic names where known, "?" for unknown dims. */
 const char *qi_cli_shape_str(const qinfer_tensor_info *info, char *buf, size_t size);
 const char *qi_cli_dims_str(int rank, const int64_t *dims, char *buf, size_t size);
-/* Copies name into out, replacing every byte outside [A-Za-z0-9._-] by '_' ("_" if name is empty). */
-void qi_cli_sanitize_name(const char *name, char *out, size_t size);
 /* Creates dir and its missing parents (mkdir -p). */
 bool qi_cli_make_dirs(const char *dir);
 /* The monotonic clock in milliseconds. */

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "engine/isa_map.h"
+#include "engine/quant/io/random_input.h"
 #include "tools/cli.h"
-#include "tools/random_input.h"
 #include "tools/tensor_file.h"
 
 int qi_cli_inputs_init(qi_cli_inputs *in, const char *cmd, int argc) {
@@ -158,6 +158,12 @@ const char *qi_cli_input_source(const qi_cli_inputs *in, const char *name) {
   return "random";
 }
 
+void qi_cli_print_input(const qi_cli_inputs *in, const qinfer_tensor_info *info, FILE *log) {
+  char shape[256];
+  fprintf(log, "input  %-24s %-8s %-20s %s\n", info->name, qinfer_dtype_name(info->dtype),
+          qi_cli_shape_str(info, shape, sizeof shape), qi_cli_input_source(in, info->name));
+}
+
 int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, uint64_t seed, FILE *log) {
   size_t n = qinfer_session_input_count(session);
   if (!in->randoms) {
@@ -174,16 +180,11 @@ int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, uint64_t seed
     if (!t) {
       qi_error err = {0};
       qi_host_tensor_free(&in->randoms[i]);
-      if (qi_host_tensor_alloc(&in->randoms[i], info.dtype, info.rank, info.dims, &err) != QINFER_OK)
+      if (qi_random_input(&in->randoms[i], &info, seed, i, &err) != QINFER_OK)
         return qi_cli_error("input '%s': %s", info.name, err.msg);
-      qi_fill_random(&in->randoms[i], seed * 0x9e3779b97f4a7c15ull + i);
       t = &in->randoms[i];
     }
-    if (log) {
-      char shape[256];
-      fprintf(log, "input  %-24s %-8s %-20s %s\n", info.name, qinfer_dtype_name(info.dtype),
-              qi_cli_shape_str(&info, shape, sizeof shape), qi_cli_input_source(in, info.name));
-    }
+    if (log) qi_cli_print_input(in, &info, log);
     s = qinfer_session_set_input(session, i, t->data, t->nbytes);
     if (s != QINFER_OK) return qi_cli_api_error(info.name, s, qinfer_session_last_error(session));
   }

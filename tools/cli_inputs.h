@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "qinfer.h"
-#include "tools/host_tensor.h"
+#include "engine/quant/io/host_tensor.h"
 
 /* One --input NAME=FILE: the file's tensor once loaded. */
 typedef struct qi_cli_input {
@@ -47,6 +47,8 @@ int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, uint64_t seed
 
 /* The file an input came from, or "random". */
 const char *qi_cli_input_source(const qi_cli_inputs *in, const char *name);
+/* "input NAME DTYPE SHAPE SOURCE", the line qi_cli_bind_inputs logs per input. */
+void qi_cli_print_input(const qi_cli_inputs *in, const qinfer_tensor_info *info, FILE *log);
 
 /* Loads the model at path, loads and checks the --input files (qi_cli_load_inputs) and creates a session with
  * the options, reporting any failure. load_ms and create_ms (either may be NULL) get the time of the model load

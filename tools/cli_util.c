@@ -95,18 +95,6 @@ const char *qi_cli_dims_str(int rank, const int64_t *dims, char *buf, size_t siz
   return qi_cli_shape_str(&info, buf, size);
 }
 
-void qi_cli_sanitize_name(const char *name, char *out, size_t size) {
-  size_t n = 0;
-  for (; name[n] && n + 1 < size; n++) {
-    char c = name[n];
-    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                c == '_' || c == '-';
-    out[n] = keep ? c : '_';
-  }
-  out[n] = '\0';
-  if (n == 0 && size > 1) strcpy(out, "_");
-}
-
 bool qi_cli_make_dirs(const char *dir) {
   char path[4096];
   size_t n = strlen(dir);

@@ -1,13 +1,13 @@
 /* qinfer convert MODEL -o OUTPUT: loads a model into qinfer's graph and writes it back with the ONNX writer
- * (loader/onnx_writer.c), changing nothing: the round trip the quantizer's output goes through. */
+ * (engine/quant/writer/onnx_writer.c), changing nothing: the round trip the quantizer's output goes through. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "engine/quant/writer/onnx_writer.h"
 #include "loader/onnx_loader.h"
-#include "loader/onnx_writer.h"
 #include "tools/cli.h"
 
 void qi_cmd_convert_usage(void) {

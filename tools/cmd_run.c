@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/quant/io/npy.h"
+#include "engine/quant/io/tensor_stats.h"
 #include "tools/cli.h"
 #include "tools/cli_inputs.h"
-#include "tools/npy.h"
-#include "tools/tensor_stats.h"
 
 void qi_cmd_run_usage(void) {
   printf(
@@ -85,11 +85,11 @@ static void output_path(const char *dir, const qinfer_session *session, size_t i
   char stem[256], other[256];
   qinfer_tensor_info info;
   qinfer_session_output_info(session, index, &info);
-  qi_cli_sanitize_name(info.name, stem, sizeof stem);
+  qi_sanitize_file_name(info.name, stem, sizeof stem);
   for (size_t j = 0; j < index; j++) {
     qinfer_tensor_info prev;
     qinfer_session_output_info(session, j, &prev);
-    qi_cli_sanitize_name(prev.name, other, sizeof other);
+    qi_sanitize_file_name(prev.name, other, sizeof other);
     if (!strcmp(stem, other)) {
       char suffix[32];
       snprintf(suffix, sizeof suffix, "_%zu", index);
@@ -139,7 +139,7 @@ static int write_all_tensors(const char *dir, const qinfer_session *session) {
     size_t nbytes;
     if (qinfer_session_tensor(session, i, &info, &data, &nbytes) != QINFER_OK) continue;
     char stem[256], file[300], path[4096 + 320], shape[256];
-    qi_cli_sanitize_name(info.name, stem, sizeof stem);
+    qi_sanitize_file_name(info.name, stem, sizeof stem);
     snprintf(file, sizeof file, "%04zu_%s.npy", i, stem);
     snprintf(path, sizeof path, "%s/%s", dir, file);
     qi_error err = {0};

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/npy.h"
+#include "engine/quant/io/npy.h"
 #include "tools/tensor_pb.h"
 
 static bool ends_with(const char *s, const char *suffix) {

@@ -3,7 +3,7 @@
 #ifndef QI_TOOLS_TENSOR_FILE_H
 #define QI_TOOLS_TENSOR_FILE_H
 
-#include "tools/host_tensor.h"
+#include "engine/quant/io/host_tensor.h"
 
 qi_status qi_tensor_file_read(const char *path, qi_host_tensor *t, qi_error *err);
 

@@ -8,7 +8,7 @@
 #ifndef QI_TOOLS_TENSOR_PB_H
 #define QI_TOOLS_TENSOR_PB_H
 
-#include "tools/host_tensor.h"
+#include "engine/quant/io/host_tensor.h"
 
 /* Decodes a serialized TensorProto of size bytes into t. If name is not NULL it receives the tensor's name
  * (truncated to name_cap - 1 bytes; "" when absent). */

@@ -3,7 +3,7 @@
 #define QI_TEST_SESSION_FIXTURE_H
 
 #include "qinfer.h"
-#include "tools/npy.h"
+#include "engine/quant/io/npy.h"
 
 /* Loads model_path, fixes the shape of input 0 to the array's shape, creates a session with `threads`
  * threads, and sets input 0 (the array must outlive the session). Returns NULL after printing why. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tests of tools/image (PNG / JPEG decoding, preprocessing) through tests/image/image_tool.c.
+"""Tests of engine/quant/image (PNG / JPEG decoding, preprocessing) through tests/image/image_tool.c.
 
   image_tests.py --dir DIR --tool IMAGE_TOOL corpus|png|jpeg|preprocess|malformed
 
@@ -619,7 +619,7 @@ def check_jpeg(tool, d):
 
 
 def resize_oracle(img, rh, rw):
-    """Bilinear, half-pixel centers, clamped: the convention of tools/image/preprocess.h, in float64."""
+    """Bilinear, half-pixel centers, clamped: the convention of engine/quant/image/preprocess.h, in float64."""
     h, w = img.shape[:2]
 
     def coords(n_in, n_out):

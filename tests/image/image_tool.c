@@ -1,4 +1,4 @@
-/* Test driver for tools/image (tests/image/image_tests.py runs it and checks what it writes):
+/* Test driver for engine/quant/image (tests/image/image_tests.py runs it and checks what it writes):
  *
  *   image_tool decode OUTDIR FILE...          each FILE decoded to OUTDIR/<name>.npy (uint8 [H,W,3]); prints
  *                                             "ok NAME HxW" or "error NAME: MESSAGE" per file
@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/image/image.h"
-#include "tools/image/preprocess.h"
-#include "tools/npy.h"
+#include "engine/quant/image/image.h"
+#include "engine/quant/image/preprocess.h"
+#include "engine/quant/io/npy.h"
+#include "engine/quant/job.h"
+#include "tools/cli_image.h"
 
 static const char *base_name(const char *path) {
   const char *s = strrchr(path, '/');
@@ -53,14 +55,18 @@ static int cmd_preprocess(int argc, char **argv) {
   if (sscanf(argv[2], "%lld,%lld,%lld,%lld", (long long *)&model[0], (long long *)&model[1], (long long *)&model[2],
              (long long *)&model[3]) != 4)
     return fprintf(stderr, "image_tool: bad DIMS '%s'\n", argv[2]), 2;
-  qi_preprocess p;
-  qi_preprocess_init(&p);
+  /* the options as `qinfer quantize` parses them, into the quantizer options' preprocessing */
+  qi_cli_image_args args = {0};
+  if (qinfer_quant_options_create(&args.options) != QINFER_OK) return fprintf(stderr, "image_tool: out of memory\n"), 2;
   char err[512];
   for (int i = 3; i < argc; i++) {
-    int m = qi_preprocess_arg(&p, argc, argv, &i, err, sizeof err);
+    int m = qi_cli_image_arg(&args, argc, argv, &i, err, sizeof err);
+    if (m <= 0) qinfer_quant_options_destroy(args.options);
     if (m < 0) return printf("option error: %s\n", err), 1;
     if (m == 0) return printf("option error: unknown option '%s'\n", argv[i]), 1;
   }
+  const qi_preprocess p = args.options->pre;
+  qinfer_quant_options_destroy(args.options);
   int64_t dims[4];
   qi_layout layout;
   if (qi_preprocess_shape(&p, 4, model, dims, &layout, err, sizeof err)) return printf("shape error: %s\n", err), 1;

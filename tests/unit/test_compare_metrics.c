@@ -1,13 +1,14 @@
-/* The metric math of `qinfer compare` (tools/compare_metrics.c) against values computed by hand:
- * SQNR, cosine, max / mean |diff|, equal share, the edge cases (equal, all zero, NaN, empty), dequantization
- * per tensor and per axis, the worst-first order, number formatting and CSV quoting. */
+/* The metric math of `qinfer compare` (engine/quant/compare_metrics.c; formatting: tools/compare_format.c) against
+ * values computed by hand: SQNR, cosine, max / mean |diff|, equal share, the edge cases (equal, all zero, NaN,
+ * empty), dequantization per tensor and per axis, the worst-first order, number formatting and CSV quoting. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_util.h"
-#include "tools/compare_metrics.h"
+#include "engine/quant/compare_metrics.h"
+#include "tools/compare_format.h"
 
 TEST_MAIN_GLOBALS;
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "test_util.h"
-#include "tools/npy.h"
+#include "engine/quant/io/npy.h"
 
 TEST_MAIN_GLOBALS;
 

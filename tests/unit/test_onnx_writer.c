@@ -1,9 +1,9 @@
-/* ONNX writer (loader/onnx_writer.c): graphs built with the IR API are written, loaded back with qi_onnx_load
- * and compared field by field (live nodes in execution order, every attribute kind, initializer bytes of every
- * dtype, symbolic / unknown / absent dims, opsets, IR version); writing the reloaded graph again gives the same
- * bytes; the files are atomic; every refusal carries its status and message. When /usr/bin/python3 has onnx,
- * tests/writer/check_written.py also reads the written files with the onnx package (an independent decoder) and
- * runs onnx.checker on a standard Q/DQ model; without it that part is reported as skipped. */
+/* ONNX writer (engine/quant/writer/onnx_writer.c): graphs built with the IR API are written, loaded back with
+ * qi_onnx_load and compared field by field (live nodes in execution order, every attribute kind, initializer bytes
+ * of every dtype, symbolic / unknown / absent dims, opsets, IR version); writing the reloaded graph again gives the
+ * same bytes; the files are atomic; every refusal carries its status and message. When /usr/bin/python3 has onnx,
+ * tests/writer/check_written.py also reads the written files with the onnx package (an independent decoder) and runs
+ * onnx.checker on a standard Q/DQ model; without it that part is reported as skipped. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/quant/writer/onnx_writer.h"
 #include "loader/onnx_loader.h"
-#include "loader/onnx_writer.h"
 #include "test_util.h"
 
 TEST_MAIN_GLOBALS;

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""ONNX writer round trip: `qinfer convert` (load + loader/onnx_writer.c, no pass) checked by independent tools.
+"""ONNX writer round trip: `qinfer convert` (load + engine/quant/writer/onnx_writer.c, no pass) checked by
+independent tools.
 
     run_writer.py --qinfer BUILD/tools/qinfer --suite backend|zoo [--node NODE] [--cache DIR] [--filter REGEX]
                   [--max-mb N] [-j N] [-v] [--keep DIR]

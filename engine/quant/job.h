@@ -1,0 +1,97 @@
+/* The state of one qinfer_quantize call (include/qinfer_quant.h), shared by engine/quant/quantize.c (calibration,
+ * writing), engine/quant/samples.c (the sample sources) and engine/quant/mixed.c (the target-SQNR search); the
+ * options object behind the public handle (engine/quant/options.c). */
+#ifndef QI_QUANT_JOB_H
+#define QI_QUANT_JOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/quant/api_error.h"
+#include "engine/quant/image/preprocess.h"
+#include "engine/quant/io/host_tensor.h"
+#include "engine/quant/quantize.h"
+#include "engine/session.h"
+#include "qinfer_quant.h"
+
+enum { QZ_MAX_INPUTS = 16 };
+
+struct qinfer_quant_options {
+  qz_options o; /* o.exclude: the names below */
+  char **exclude;
+  int cap_exclude;
+  size_t max_samples; /* 0: all */
+  int threads, max_float;
+  bool no_trim;
+  double target_sqnr; /* 0: no mixed-precision search */
+  qi_preprocess pre;
+  char *folder; /* samples from a folder, or else from the callback */
+  size_t n_callback_samples;
+  qinfer_quant_sample_fn sample_fn;
+  void *sample_user;
+  qinfer_quant_progress_fn progress;
+  void *progress_user;
+  qinfer_quant_message_fn message;
+  void *message_user;
+  qi_error err;
+};
+
+/* ---- sample sources (engine/quant/samples.c) ---- */
+
+typedef struct qz_file_list {
+  char **paths;
+  int n;
+} qz_file_list;
+
+/* Where the samples come from: a folder's files (one list per model input) or the options' callback. */
+typedef struct qz_source {
+  const qinfer_quant_options *opt;
+  const qinfer_model *model;
+  int n_inputs;
+  size_t n_samples;             /* after max_samples */
+  qz_file_list lists[QZ_MAX_INPUTS]; /* folder only */
+} qz_source;
+
+struct qinfer_quant_sample {
+  const qz_source *src;
+  qi_host_tensor t[QZ_MAX_INPUTS]; /* filled, owned */
+  bool set[QZ_MAX_INPUTS];
+  qi_error err;                    /* why a qinfer_quant_sample_set_input failed */
+};
+
+/* Lists the folder's samples (or counts the callback's); fails when there are none or they do not fit the
+ * model's inputs. */
+qi_status qz_source_open(qz_source *src, const qinfer_quant_options *opt, const qinfer_model *model, qi_error *err);
+void qz_source_close(qz_source *src);
+/* Loads sample `index` of every input into s (free with qz_sample_free, also after a failure). */
+qi_status qz_sample_load(const qz_source *src, size_t index, qinfer_quant_sample *s, qi_error *err);
+void qz_sample_free(qinfer_quant_sample *s);
+/* What names sample index (input `input`, or the sample as a whole for -1) in messages: its file, or
+ * "sample N". */
+const char *qz_sample_label(const qz_source *src, size_t index, int input, char *buf, size_t size);
+
+/* ---- the job (engine/quant/quantize.c) ---- */
+
+typedef struct qz_job {
+  const qinfer_quant_options *opt;
+  const qinfer_model *model;
+  qz_source src;
+  qinfer_session_options *sopts;
+  qinfer_session *session; /* the FP32 model, every intermediate kept (calibration) */
+  qi_graph *g;             /* the analysis graph the plans are made on */
+  qz_plan plan;            /* the plan of the user's options (decides what is calibrated) */
+  qz_stats *stats;
+  int n_inputs;
+  int *session_index; /* per graph tensor: index among the session's readable tensors, or -1 */
+  qi_error *err;
+} qz_job;
+
+/* The QDQ graph for options o: plan, calibrated (and trimmed) ranges, rewrite of the model as loaded. */
+qi_status qz_job_build_int8(qz_job *j, const qz_options *o, qi_graph **out, qz_report *rep);
+/* The target-SQNR search (engine/quant/mixed.c): extends o's exclusions (o->exclude must have room for
+ * max_float more names) with the nodes to keep in float; *sqnr_db gets the output SQNR of the set kept. */
+qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, double *sqnr_db);
+/* A line for the options' message callback (printf-style). */
+void qz_job_message(const qz_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* QI_QUANT_JOB_H */

@@ -1,0 +1,257 @@
+/* qinfer_quantize (include/qinfer_quant.h): static post-training quantization to a QDQ model.
+ *
+ * The FP32 model runs over the samples in a session that keeps every tensor (and keeps Relu / Clip apart from the
+ * op before them, so that their outputs are calibrated on their own); the plan (engine/quant/plan.c) is made on
+ * an analysis graph whose tensors are the ones that session computes; each planned tensor's values go into the
+ * statistics (engine/quant/calib.c), which give one range per tensor; the ranges are trimmed
+ * (engine/quant/trim.c) and the model as loaded is rewritten into a QDQ graph (engine/quant/rewrite.c) and
+ * written (engine/quant/writer/). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/pipeline.h"
+#include "engine/quant/job.h"
+#include "engine/quant/writer/onnx_writer.h"
+#include "loader/onnx_loader.h"
+
+void qz_job_message(const qz_job *j, const char *fmt, ...) {
+  if (!j->opt->message) return;
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  j->opt->message(j->opt->message_user, line);
+}
+
+/* Runs every sample through the session, feeding each calibrated tensor to the statistics of this pass. */
+static qi_status calibration_pass(qz_job *j, bool histogram, const char *label) {
+  qinfer_quant_sample sample;
+  const size_t n = j->src.n_samples;
+  for (size_t s = 0; s < n; s++) {
+    qi_status st = qz_sample_load(&j->src, s, &sample, j->err);
+    for (int i = 0; st == QINFER_OK && i < j->n_inputs; i++) {
+      const qi_host_tensor *t = &sample.t[i];
+      qinfer_tensor_info info;
+      qinfer_session_input_info(j->session, (size_t)i, &info);
+      bool same = info.rank == t->rank;
+      for (int d = 0; same && d < info.rank; d++) same = info.dims[d] == t->dims[d];
+      if (!same) {
+        char a[128], b[128], name[64];
+        st = qi_fail(j->err, QINFER_ERR_SHAPE, "%s: shape %s differs from the first sample's %s",
+                     qz_sample_label(&j->src, s, i, name, sizeof name), qi_shape_str(t->rank, t->dims, a, sizeof a),
+                     qi_shape_str(info.rank, info.dims, b, sizeof b));
+      } else if ((st = qinfer_session_set_input(j->session, (size_t)i, t->data, t->nbytes)) != QINFER_OK) {
+        qz_fail_call(j->err, "set input", st, qinfer_session_last_error(j->session));
+      }
+    }
+    if (st == QINFER_OK && (st = qinfer_session_run(j->session)) != QINFER_OK) {
+      char name[64];
+      qz_fail_call(j->err, qz_sample_label(&j->src, s, -1, name, sizeof name), st,
+                   qinfer_session_last_error(j->session));
+    }
+    for (int t = 0; st == QINFER_OK && t < j->plan.n_tensors; t++) {
+      if (!j->plan.quantize[t] || j->session_index[t] < 0) continue;
+      qinfer_tensor_info info;
+      const void *data;
+      size_t nbytes;
+      if (qinfer_session_tensor(j->session, (size_t)j->session_index[t], &info, &data, &nbytes) != QINFER_OK) continue;
+      if (histogram) qz_stats_add_histogram(j->stats, t, data, nbytes / sizeof(float));
+      else qz_stats_add_minmax(j->stats, t, data, nbytes / sizeof(float));
+    }
+    qz_sample_free(&sample);
+    if (st != QINFER_OK) return st;
+    if (j->opt->progress) j->opt->progress(j->opt->progress_user, label, s + 1, n);
+  }
+  return QINFER_OK;
+}
+
+/* The graph the plan is made on: loaded, shapes bound as for the calibration session, folded, BatchNorm and
+ * per-channel affine ops folded into the convolutions: its tensors are those the session computes. */
+static qi_status build_analysis_graph(qz_job *j) {
+  qi_error err = {0};
+  const qinfer_model *m = j->model;
+  qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, &j->g, &err);
+  if (st == QINFER_OK) st = qi_resolve_ops(j->g, &err);
+  const qi_pipeline_options passes = {.bind_shapes = true, .shapes = j->sopts, .isa = qi_isa_best()};
+  if (st == QINFER_OK) st = qi_run_pipeline(j->g, QI_STAGE_FLOAT_FOLDS, &passes, &err);
+  return st == QINFER_OK ? QINFER_OK : qz_fail_call(j->err, "preparing the model", st, err.msg);
+}
+
+/* The graph that is rewritten and written: the model as loaded, with only the folds that do not depend on
+ * input shapes (BatchNormalization and per-channel affine ops into convolutions), so symbolic dims and shape
+ * computations survive and the quantized model takes the same input shapes as the original. */
+static qi_status build_output_graph(qz_job *j, qi_graph **out) {
+  qi_error err = {0};
+  const qinfer_model *m = j->model;
+  qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, out, &err);
+  if (st == QINFER_OK) st = qi_resolve_ops(*out, &err);
+  const qi_pipeline_options passes = {.bind_shapes = false, .isa = qi_isa_best()};
+  if (st == QINFER_OK) st = qi_run_pipeline(*out, QI_STAGE_FLOAT_FOLDS, &passes, &err);
+  return st == QINFER_OK ? QINFER_OK : qz_fail_call(j->err, "preparing the model", st, err.msg);
+}
+
+/* The analysis graph's plan and ranges carried over to the output graph by tensor name: quantized activations
+ * must be non-constant float tensors there too (a tensor the analysis folded stays as it is). */
+static bool translate_plan(const qi_graph *from, const qz_plan *plan, const qz_range *ranges, const qi_graph *to,
+                           qz_plan *out_plan, qz_range **out_ranges) {
+  const int n = to->n_tensors;
+  out_plan->n_tensors = n;
+  out_plan->n_quantized_nodes = plan->n_quantized_nodes;
+  out_plan->quantize = calloc((size_t)n + 1, sizeof(bool));
+  out_plan->share = malloc(sizeof(int) * ((size_t)n + 1));
+  *out_ranges = calloc((size_t)n + 1, sizeof(qz_range));
+  int *index = malloc(sizeof(int) * ((size_t)from->n_tensors + 1));
+  if (!out_plan->quantize || !out_plan->share || !*out_ranges || !index) {
+    free(index);
+    return false;
+  }
+  for (int t = 0; t < from->n_tensors; t++) index[t] = -1;
+  for (int t = 0; t < n; t++) out_plan->share[t] = -1;
+  for (int t = 0; t < from->n_tensors; t++) {
+    if (!plan->quantize[t]) continue;
+    const int u = qi_graph_find_tensor(to, from->tensors[t].name);
+    if (u < 0 || (to->tensors[u].flags & QI_TF_CONST) ||
+        (to->tensors[u].dtype != QINFER_DTYPE_FLOAT && to->tensors[u].dtype != QINFER_DTYPE_UNDEFINED))
+      continue;
+    index[t] = u;
+  }
+  for (int t = 0; t < from->n_tensors; t++) {
+    const int u = index[t];
+    if (u < 0) continue;
+    const int src = plan->share[t] >= 0 ? plan->share[t] : t;
+    out_plan->quantize[u] = true;
+    (*out_ranges)[u] = ranges[src];
+  }
+  free(index);
+  return true;
+}
+
+static qi_status setup(qz_job *j) {
+  const qinfer_quant_options *opt = j->opt;
+  QI_CHECK(qz_source_open(&j->src, opt, j->model, j->err));
+  j->n_inputs = j->src.n_inputs;
+  qi_status st = qinfer_session_options_create(&j->sopts);
+  if (st != QINFER_OK) return qz_fail_call(j->err, "options", st, "");
+  qinfer_session_options_set_threads(j->sopts, opt->threads);
+  qinfer_session_options_set_keep_intermediates(j->sopts, 1);
+  j->sopts->no_act_fusion = true; /* Relu / Clip outputs are calibrated on their own */
+  qinfer_quant_sample first;
+  st = qz_sample_load(&j->src, 0, &first, j->err);
+  for (int i = 0; st == QINFER_OK && i < j->n_inputs; i++) {
+    qinfer_tensor_info info;
+    qinfer_model_input_info(j->model, (size_t)i, &info);
+    qinfer_session_options_set_input_shape(j->sopts, info.name, first.t[i].dims, first.t[i].rank);
+  }
+  qz_sample_free(&first);
+  if (st != QINFER_OK) return st;
+  if ((st = qinfer_session_create(j->model, j->sopts, &j->session)) != QINFER_OK)
+    return qz_fail_call(j->err, "creating the calibration session", st, qinfer_last_error());
+  QI_CHECK(build_analysis_graph(j));
+  QI_CHECK(qz_plan_make(j->g, &opt->o, &j->plan, j->err));
+  j->stats = qz_stats_new(j->g, &j->plan, 2048);
+  j->session_index = malloc(sizeof(int) * ((size_t)j->g->n_tensors + 1));
+  if (!j->stats || !j->session_index) return qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int t = 0; t < j->g->n_tensors; t++) {
+    j->session_index[t] = -1;
+    if (j->plan.quantize[t]) j->session_index[t] = qinfer_session_tensor_index(j->session, j->g->tensors[t].name);
+  }
+  return QINFER_OK;
+}
+
+qi_status qz_job_build_int8(qz_job *j, const qz_options *o, qi_graph **out, qz_report *rep) {
+  *out = NULL;
+  qz_plan plan = {0}, out_plan = {0};
+  qz_range *ranges = calloc((size_t)j->g->n_tensors + 1, sizeof(qz_range)), *out_ranges = NULL;
+  qi_error err = {0};
+  qi_status st = ranges ? QINFER_OK : qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  if (st == QINFER_OK) st = qz_plan_make(j->g, o, &plan, j->err);
+  if (st == QINFER_OK) {
+    qz_stats_ranges(j->stats, o, ranges);
+    if (!j->opt->no_trim) qz_ranges_trim(j->g, &plan, ranges);
+    st = build_output_graph(j, out);
+  }
+  if (st == QINFER_OK && !translate_plan(j->g, &plan, ranges, *out, &out_plan, &out_ranges))
+    st = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  if (st == QINFER_OK && (st = qz_rewrite(*out, o, &out_plan, out_ranges, rep, &err)) != QINFER_OK)
+    qz_fail_call(j->err, "quantizing", st, err.msg);
+  if (st == QINFER_OK) rep->quantized_nodes = plan.n_quantized_nodes;
+  free(ranges);
+  free(out_ranges);
+  qz_plan_free(&plan);
+  qz_plan_free(&out_plan);
+  if (st != QINFER_OK) {
+    qi_graph_free(*out);
+    *out = NULL;
+  }
+  return st;
+}
+
+static int64_t file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *report) {
+  const qinfer_quant_options *opt = j->opt;
+  qz_options o = opt->o;
+  /* the exclusions given, with room for the ones the target-SQNR search adds */
+  const char **exclude = malloc(sizeof(char *) * ((size_t)o.n_exclude + (size_t)opt->max_float + 1));
+  if (!exclude) return qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int i = 0; i < o.n_exclude; i++) exclude[i] = o.exclude[i];
+  o.exclude = exclude;
+  double sqnr = NAN;
+  qi_status st = opt->target_sqnr > 0 ? qz_job_mixed_precision(j, &o, &sqnr) : QINFER_OK;
+  qinfer_session_destroy(j->session); /* free the kept activations before the rewrite */
+  j->session = NULL;
+  qi_graph *out = NULL;
+  qz_report rep;
+  if (st == QINFER_OK) st = qz_job_build_int8(j, &o, &out, &rep);
+  qi_error err = {0};
+  if (st == QINFER_OK && (st = qi_onnx_write_file(out, out_path, &err)) != QINFER_OK)
+    qz_fail_call(j->err, out_path, st, err.msg);
+  qi_graph_free(out);
+  if (st == QINFER_OK && report) {
+    *report = (qinfer_quant_report){
+        .quantized_nodes = rep.quantized_nodes,
+        .activations = rep.activations,
+        .weights = rep.weights,
+        .biases = rep.biases,
+        .float_nodes = o.n_exclude - opt->o.n_exclude,
+        .samples = j->src.n_samples,
+        .weight_bytes_fp32 = rep.weight_bytes_fp32,
+        .weight_bytes_int8 = rep.weight_bytes_int8,
+        .model_bytes = (int64_t)j->model->size,
+        .output_bytes = file_size(out_path),
+        .output_sqnr_db = sqnr,
+    };
+  }
+  free(exclude);
+  return st;
+}
+
+qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_options *options, const char *out_path,
+                              qinfer_quant_report *report) {
+  qi_error err = {0};
+  if (!model || !options || !out_path)
+    return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "model, options and out_path must not be NULL"),
+                       &err);
+  qz_job j = {.opt = options, .model = model, .err = &err};
+  qi_status st = setup(&j);
+  if (st == QINFER_OK) st = calibration_pass(&j, false, "calibrating (min/max)");
+  if (st == QINFER_OK && qz_method_needs_histogram(options->o.method))
+    st = calibration_pass(&j, true, "calibrating (histograms)");
+  if (st == QINFER_OK) st = finish(&j, out_path, report);
+  qz_source_close(&j.src);
+  qinfer_session_destroy(j.session);
+  qinfer_session_options_destroy(j.sopts);
+  qz_stats_free(j.stats);
+  qz_plan_free(&j.plan);
+  free(j.session_index);
+  qi_graph_free(j.g);
+  return st == QINFER_OK ? QINFER_OK : qi_api_fail(st, &err);
+}

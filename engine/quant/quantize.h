@@ -1,0 +1,84 @@
+/* Static post-training quantization (`qinfer quantize`): which tensors to quantize, their calibrated ranges,
+ * and the rewrite of an FP32 graph into a standard QDQ ONNX graph (docs/quantization.md, "The quantizer").
+ *
+ *   plan       qz_plan_make: per tensor, whether it is quantized and whether it shares the parameters of
+ *              another tensor (value-preserving ops keep their input's scale);
+ *   calibrate  qz_calib_*: runs the FP32 model over the samples and reduces each planned tensor to a range
+ *              (minmax, percentile, entropy or mse);
+ *   rewrite    qz_rewrite: QuantizeLinear -> DequantizeLinear after every quantized activation, int8 weights
+ *              (per channel or per tensor, symmetric) and int32 biases with their DequantizeLinear. */
+#ifndef QI_QUANT_QUANTIZE_H
+#define QI_QUANT_QUANTIZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/ir/ir.h"
+
+typedef enum { QZ_MINMAX, QZ_PERCENTILE, QZ_ENTROPY, QZ_MSE } qz_method;
+
+typedef struct qz_options {
+  bool per_channel;      /* weights: one scale per output channel (default) or one per tensor */
+  int act_dtype;         /* QINFER_DTYPE_UINT8 (default) or QINFER_DTYPE_INT8; asymmetric either way */
+  const char **exclude;  /* node names (or output tensor names) kept in float */
+  int n_exclude;
+  qz_method method;
+  double percentile;     /* QZ_PERCENTILE: share of values kept inside the range, e.g. 99.99 */
+} qz_options;
+
+/* What happens to each tensor of the graph. */
+typedef struct qz_plan {
+  int n_tensors;
+  bool *quantize;   /* activation gets QuantizeLinear -> DequantizeLinear */
+  int *share;       /* tensor whose parameters it reuses, or -1 (its own calibrated range) */
+  int n_quantized_nodes;
+} qz_plan;
+
+/* A calibrated real-valued range per tensor. */
+typedef struct qz_range {
+  float min, max;
+  bool set;
+} qz_range;
+
+qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *plan, qi_error *err);
+void qz_plan_free(qz_plan *plan);
+/* Whether tensor t needs a calibrated range of its own. */
+static inline bool qz_plan_calibrates(const qz_plan *p, int t) { return p->quantize[t] && p->share[t] < 0; }
+
+/* Per-tensor statistics gathered over the calibration samples. */
+typedef struct qz_stats qz_stats;
+
+/* Statistics for the tensors the plan calibrates; bins: histogram size for the histogram methods. */
+qz_stats *qz_stats_new(const qi_graph *g, const qz_plan *plan, int bins);
+void qz_stats_free(qz_stats *s);
+/* Pass 1 (every method): min / max of a tensor's values. */
+void qz_stats_add_minmax(qz_stats *s, int tensor, const float *x, size_t n);
+/* Whether the method needs pass 2 (a histogram over the pass-1 range). */
+bool qz_method_needs_histogram(qz_method m);
+/* Pass 2: histogram over [min, max] from pass 1. */
+void qz_stats_add_histogram(qz_stats *s, int tensor, const float *x, size_t n);
+/* Reduces the statistics to one range per calibrated tensor (ranges: n_tensors entries). */
+void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges);
+
+/* Cuts each range to the part the elementwise ops reading the tensor can tell apart (engine/quant/trim.c).
+ * g: the graph the plan was made on (shapes known, producers linked). */
+void qz_ranges_trim(qi_graph *g, const qz_plan *p, qz_range *ranges);
+
+/* Counts of what the rewrite did, for the report. */
+typedef struct qz_report {
+  int quantized_nodes; /* nodes the plan quantized (filled by the caller) */
+  int activations;     /* QuantizeLinear / DequantizeLinear pairs inserted */
+  int weights;         /* weight tensors stored as int8 */
+  int biases;          /* bias tensors stored as int32 */
+  int64_t weight_bytes_fp32, weight_bytes_int8;
+} qz_report;
+
+/* Rewrites g in place into a QDQ graph. ranges: per tensor (those the plan calibrates). Weights and biases
+ * are quantized from their values; shared tensors take the parameters of the tensor they share. */
+qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *plan, const qz_range *ranges, qz_report *rep,
+                     qi_error *err);
+
+/* Activation parameters for a range (0 is always representable): scale > 0 and zero point in dtype's range. */
+void qz_act_params(float rmin, float rmax, int dtype, float *scale, int32_t *zero_point);
+
+#endif /* QI_QUANT_QUANTIZE_H */

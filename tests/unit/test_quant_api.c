@@ -1,0 +1,310 @@
+/* The quantizer and comparison API (include/qinfer_quant.h) on a one-Conv model built here: option checks,
+ * samples from a callback (batch dim left out, bad dtype, missing input, a failing callback, a shape that changes,
+ * max_samples), samples from a folder, progress and message callbacks, the report, the target-SQNR search, and
+ * qinfer_compare_* on the FP32 and INT8 models. Errors must come back as statuses with messages. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/ir/ir.h"
+#include "engine/quant/io/npy.h"
+#include "engine/quant/writer/onnx_writer.h"
+#include "qinfer_quant.h"
+#include "test_util.h"
+
+TEST_MAIN_GLOBALS;
+
+static char tmp_dir[64];
+
+/* input [1,2,4,4] -> Conv(3 output channels, 1x1, bias) -> y. */
+static uint8_t *make_model(const char *input, size_t *size) {
+  qi_graph *g = qi_graph_new();
+  qi_error err = {0};
+  if (!g) abort();
+  const int x = qi_graph_add_tensor(g, input), w = qi_graph_add_tensor(g, "w"), b = qi_graph_add_tensor(g, "b");
+  const int y = qi_graph_add_tensor(g, "y");
+  const int64_t xd[4] = {1, 2, 4, 4}, wd[4] = {3, 2, 1, 1}, bd[1] = {3}, yd[4] = {1, 3, 4, 4};
+  const float wv[6] = {0.5f, -0.25f, 1.0f, 0.75f, -0.5f, 0.125f}, bv[3] = {0.1f, -0.2f, 0.05f};
+  qi_tensor_set_shape(&g->tensors[x], QINFER_DTYPE_FLOAT, 4, xd);
+  qi_tensor_set_shape(&g->tensors[y], QINFER_DTYPE_FLOAT, 4, yd);
+  if (qi_tensor_set_const_copy(&g->tensors[w], QINFER_DTYPE_FLOAT, 4, wd, wv, &err) != QINFER_OK ||
+      qi_tensor_set_const_copy(&g->tensors[b], QINFER_DTYPE_FLOAT, 1, bd, bv, &err) != QINFER_OK)
+    abort();
+  g->inputs = malloc(sizeof(int));
+  g->outputs = malloc(sizeof(int));
+  g->opset_domains = malloc(sizeof(char *));
+  g->opset_versions = malloc(sizeof(int64_t));
+  if (!g->inputs || !g->outputs || !g->opset_domains || !g->opset_versions || !(g->opset_domains[0] = strdup("")))
+    abort();
+  g->inputs[0] = x;
+  g->outputs[0] = y;
+  g->n_inputs = g->n_outputs = 1;
+  g->tensors[x].flags |= QI_TF_INPUT;
+  g->tensors[y].flags |= QI_TF_OUTPUT;
+  g->opset_versions[0] = 13;
+  g->n_opsets = 1;
+  const int ins[3] = {x, w, b};
+  uint8_t *buf = NULL;
+  if (qi_graph_add_node(g, "Conv", "", ins, 3, &y, 1) < 0 || qi_graph_link(g, &err) != QINFER_OK ||
+      qi_graph_toposort(g, &err) != QINFER_OK || qi_onnx_write(g, &buf, size, &err) != QINFER_OK) {
+    fprintf(stderr, "make_model: %s\n", err.msg);
+    abort();
+  }
+  qi_graph_free(g);
+  return buf;
+}
+
+/* ---- sample callbacks ---- */
+
+typedef struct feeder {
+  int mode; /* see fill() */
+  size_t calls, max_index;
+} feeder;
+
+enum { FEED_OK, FEED_NO_BATCH, FEED_BAD_DTYPE, FEED_MISSING, FEED_FAIL, FEED_SHAPE_CHANGES };
+
+static qinfer_status fill(void *user, size_t index, qinfer_quant_sample *s) {
+  feeder *f = user;
+  f->calls++;
+  if (index > f->max_index) f->max_index = index;
+  float data[2 * 5 * 5];
+  for (size_t k = 0; k < sizeof data / sizeof data[0]; k++) data[k] = (float)sin((double)(k + 7 * index)) * 2.0f;
+  const int64_t dims[4] = {1, 2, 4, 4}, no_batch[3] = {2, 4, 4}, other[4] = {1, 2, 5, 5};
+  switch (f->mode) {
+    case FEED_NO_BATCH: return qinfer_quant_sample_set_input(s, 0, QINFER_DTYPE_FLOAT, no_batch, 3, data, 32 * 4);
+    case FEED_BAD_DTYPE: return qinfer_quant_sample_set_input(s, 0, QINFER_DTYPE_INT32, dims, 4, data, 32 * 4);
+    case FEED_MISSING: return QINFER_OK;
+    case FEED_FAIL: return QINFER_ERR_IO;
+    case FEED_SHAPE_CHANGES:
+      if (index == 1) return qinfer_quant_sample_set_input(s, 0, QINFER_DTYPE_FLOAT, other, 4, data, 50 * 4);
+      break;
+  }
+  return qinfer_quant_sample_set_input(s, 0, QINFER_DTYPE_FLOAT, dims, 4, data, 32 * 4);
+}
+
+typedef struct progress_log {
+  size_t calls, last_done, last_total;
+  char stage[64];
+  int messages;
+} progress_log;
+
+static void on_progress(void *user, const char *stage, size_t done, size_t total) {
+  progress_log *p = user;
+  p->calls++;
+  p->last_done = done;
+  p->last_total = total;
+  snprintf(p->stage, sizeof p->stage, "%s", stage);
+}
+
+static void on_message(void *user, const char *line) {
+  progress_log *p = user;
+  p->messages += strncmp(line, "mixed precision:", 16) == 0;
+}
+
+static char *path_in_tmp(const char *name) {
+  static char buf[4][256];
+  static int k;
+  char *p = buf[k++ % 4];
+  snprintf(p, 256, "%s/%s", tmp_dir, name);
+  return p;
+}
+
+/* ---- tests ---- */
+
+static void test_option_checks(void) {
+  qinfer_quant_options *o = NULL;
+  CHECK(qinfer_quant_options_create(&o) == QINFER_OK && o);
+  CHECK(qinfer_quant_options_set_percentile(o, 30) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(qinfer_quant_options_last_error(o), "(50, 100]") != NULL);
+  CHECK(strstr(qinfer_last_error(), "(50, 100]") != NULL);
+  CHECK(qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_INT16) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_method(o, (qinfer_quant_method)9) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_target_sqnr(o, 300, 4) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_target_sqnr(o, 30, -1) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_threads(o, -1) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_image_size(o, 0, 5) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_image_size(o, 224, QINFER_IMAGE_MAX_SIDE + 1) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_image_crop_fraction(o, 1.5) == QINFER_ERR_INVALID_ARGUMENT);
+  const double zero[3] = {1, 0, 1}, nan3[3] = {NAN, 0, 0};
+  CHECK(qinfer_quant_options_set_image_std(o, zero) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_image_scale(o, zero) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_image_mean(o, nan3) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_image_preset(o, "resnet") == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(qinfer_quant_options_last_error(o), "unknown preset 'resnet'") != NULL);
+  CHECK(qinfer_quant_options_add_exclude(o, "") == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_sample_callback(o, 0, fill, NULL) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_image_preset(o, "imagenet") == QINFER_OK);
+  CHECK(qinfer_quant_options_set_image_layout(o, QINFER_IMAGE_LAYOUT_NHWC) == QINFER_OK);
+  CHECK(qinfer_quant_options_set_method(NULL, QINFER_QUANT_MSE) == QINFER_ERR_INVALID_ARGUMENT);
+  qinfer_quant_options_destroy(o);
+  qinfer_quant_options_destroy(NULL);
+}
+
+/* Quantizes with a feeder in `mode`; returns the status, *report filled on success. */
+static qinfer_status quantize_with(const qinfer_model *m, int mode, size_t count, size_t max_samples, feeder *f,
+                                   qinfer_quant_report *report, const char *out) {
+  qinfer_quant_options *o = NULL;
+  if (qinfer_quant_options_create(&o) != QINFER_OK) abort();
+  memset(f, 0, sizeof *f);
+  f->mode = mode;
+  qinfer_quant_options_set_sample_callback(o, count, fill, f);
+  if (max_samples) qinfer_quant_options_set_max_samples(o, max_samples);
+  qinfer_quant_options_set_threads(o, 2);
+  const qinfer_status st = qinfer_quantize(m, o, out, report);
+  qinfer_quant_options_destroy(o);
+  return st;
+}
+
+static void test_callback_samples(const qinfer_model *m) {
+  feeder f;
+  qinfer_quant_report rep;
+  const char *out = path_in_tmp("cb.onnx");
+  CHECK(quantize_with(m, FEED_OK, 3, 0, &f, &rep, out) == QINFER_OK);
+  CHECK_MSG(rep.quantized_nodes == 1 && rep.weights == 1 && rep.biases == 1 && rep.activations == 2,
+            "%d nodes, %d weights, %d biases, %d activations", rep.quantized_nodes, rep.weights, rep.biases,
+            rep.activations);
+  CHECK(rep.samples == 3 && rep.float_nodes == 0 && isnan(rep.output_sqnr_db));
+  CHECK(rep.weight_bytes_fp32 == 24 && rep.weight_bytes_int8 == 6 && rep.output_bytes > 0 && rep.model_bytes > 0);
+  CHECK_MSG(f.calls == 4 && f.max_index == 2, "%zu calls", f.calls); /* sample 0 for the shapes, then the pass */
+
+  CHECK(quantize_with(m, FEED_NO_BATCH, 2, 0, &f, &rep, path_in_tmp("nobatch.onnx")) == QINFER_OK);
+
+  CHECK(quantize_with(m, FEED_OK, 5, 2, &f, &rep, path_in_tmp("max.onnx")) == QINFER_OK);
+  CHECK(rep.samples == 2 && f.max_index == 1);
+
+  CHECK(quantize_with(m, FEED_BAD_DTYPE, 2, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK_MSG(strstr(qinfer_last_error(), "sample 0: dtype int32, the model's input 'x' is float") != NULL, "%s",
+            qinfer_last_error());
+  CHECK(quantize_with(m, FEED_MISSING, 2, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK_MSG(strstr(qinfer_last_error(), "did not set input 'x'") != NULL, "%s", qinfer_last_error());
+  CHECK(quantize_with(m, FEED_FAIL, 2, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_IO);
+  CHECK_MSG(strstr(qinfer_last_error(), "the sample callback returned QINFER_ERR_IO") != NULL, "%s",
+            qinfer_last_error());
+  CHECK(quantize_with(m, FEED_SHAPE_CHANGES, 3, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_SHAPE);
+  CHECK_MSG(strstr(qinfer_last_error(), "sample 1 input 'x': shape [1,2,5,5] differs from the first sample's [1,2,4,4]"),
+            "%s", qinfer_last_error());
+  CHECK(access(path_in_tmp("x.onnx"), F_OK) != 0); /* nothing written on failure */
+}
+
+static void test_errors(const qinfer_model *m) {
+  qinfer_quant_options *o = NULL;
+  qinfer_quant_options_create(&o);
+  CHECK(qinfer_quantize(m, o, path_in_tmp("x.onnx"), NULL) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(qinfer_last_error(), "no calibration samples") != NULL);
+  CHECK(qinfer_quantize(NULL, o, "x.onnx", NULL) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_sample_folder(o, path_in_tmp("missing")) == QINFER_OK);
+  CHECK(qinfer_quantize(m, o, path_in_tmp("x.onnx"), NULL) == QINFER_ERR_IO);
+  CHECK(strstr(qinfer_last_error(), "cannot open calibration folder") != NULL);
+  feeder f = {0};
+  qinfer_quant_options_set_sample_callback(o, 1, fill, &f);
+  CHECK(qinfer_quantize(m, o, path_in_tmp("no/such/dir/x.onnx"), NULL) == QINFER_ERR_IO);
+  CHECK_MSG(strstr(qinfer_last_error(), "no/such/dir/x.onnx: QINFER_ERR_IO") != NULL, "%s", qinfer_last_error());
+  qinfer_quant_options_destroy(o);
+}
+
+static void test_folder_progress_and_search(const qinfer_model *m) {
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/calib", tmp_dir);
+  CHECK(mkdir(dir, 0777) == 0);
+  for (int k = 0; k < 3; k++) {
+    float data[32];
+    for (int i = 0; i < 32; i++) data[i] = (float)cos(i * 0.3 + k);
+    char p[400];
+    snprintf(p, sizeof p, "%s/%d.npy", dir, k);
+    const int64_t dims[3] = {2, 4, 4}; /* no batch dim */
+    qi_error err = {0};
+    CHECK(qi_npy_write(p, QINFER_DTYPE_FLOAT, 3, dims, data, sizeof data, &err) == QINFER_OK);
+  }
+  qinfer_quant_options *o = NULL;
+  qinfer_quant_options_create(&o);
+  progress_log log = {0};
+  CHECK(qinfer_quant_options_set_sample_folder(o, dir) == QINFER_OK);
+  CHECK(qinfer_quant_options_set_method(o, QINFER_QUANT_PERCENTILE) == QINFER_OK);
+  CHECK(qinfer_quant_options_set_target_sqnr(o, 200, 1) == QINFER_OK);
+  CHECK(qinfer_quant_options_add_exclude(o, "no-such-node") == QINFER_OK);
+  qinfer_quant_options_set_progress_callback(o, on_progress, &log);
+  qinfer_quant_options_set_message_callback(o, on_message, &log);
+  qinfer_quant_report rep;
+  CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("folder.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
+  CHECK(rep.samples == 3 && isfinite(rep.output_sqnr_db) && rep.output_sqnr_db > 20);
+  CHECK_MSG(log.calls == 6 && log.last_done == 3 && log.last_total == 3 &&
+                !strcmp(log.stage, "calibrating (histograms)"),
+            "%zu calls, last %s %zu/%zu", log.calls, log.stage, log.last_done, log.last_total);
+  CHECK(log.messages >= 2); /* a measured round, then the target 200 dB reported unreached */
+  qinfer_quant_options_destroy(o);
+}
+
+static void test_compare(const qinfer_model *fp32) {
+  qinfer_model *int8 = NULL;
+  CHECK(qinfer_model_load_file(path_in_tmp("cb.onnx"), &int8) == QINFER_OK);
+  qinfer_session_options *so = NULL;
+  qinfer_session_options_create(&so);
+  qinfer_session_options_set_keep_intermediates(so, 1);
+  qinfer_session *rs = NULL, *ts = NULL, *other = NULL;
+  CHECK(qinfer_session_create(fp32, so, &rs) == QINFER_OK && qinfer_session_create(int8, so, &ts) == QINFER_OK);
+  qinfer_compare *c = NULL;
+  CHECK(qinfer_compare_create(rs, ts, 0x80, &c) == QINFER_ERR_INVALID_ARGUMENT && !c);
+  CHECK(qinfer_compare_create(rs, ts, QINFER_COMPARE_PER_LAYER, &c) == QINFER_OK && c);
+  const float x[32] = {1, -1, 0.5f, 0.25f};
+  CHECK(qinfer_compare_set_input(c, 0, x, sizeof x) == QINFER_OK && qinfer_compare_input_is_set(c, 0));
+  CHECK(qinfer_compare_set_input(c, 1, x, sizeof x) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_compare_set_input(c, 0, x, 12) != QINFER_OK);
+  CHECK(strstr(qinfer_compare_last_error(c), "x: QINFER_ERR") != NULL);
+  CHECK(qinfer_compare_set_input(c, 0, x, sizeof x) == QINFER_OK);
+  CHECK(qinfer_compare_run(c) == QINFER_OK);
+  qinfer_compare_row r;
+  CHECK(qinfer_compare_output_count(c) == 1 && qinfer_compare_output(c, 0, &r) == QINFER_OK);
+  CHECK(r.match == QINFER_COMPARE_COMPARED && !strcmp(r.ref.name, "y") && !strcmp(r.op, "output") && r.is_float);
+  CHECK_MSG(r.count == 48 && r.sqnr_db > 20 && r.cosine > 0.99, "SQNR %g, cosine %g", r.sqnr_db, r.cosine);
+  CHECK(qinfer_compare_output(c, 1, &r) == QINFER_ERR_INVALID_ARGUMENT);
+  /* per layer: y (dequantized against REF's y) */
+  CHECK(qinfer_compare_layer_count(c) >= 1 && qinfer_compare_layer(c, 0, &r) == QINFER_OK);
+  CHECK(r.match == QINFER_COMPARE_COMPARED && r.count == 48);
+  double ms[2] = {-1, -1};
+  CHECK(qinfer_compare_run_ms(c, &ms[0], &ms[1]) == QINFER_OK && ms[0] >= 0 && ms[1] >= 0);
+  /* random inputs replace nothing that was set */
+  CHECK(qinfer_compare_set_random_inputs(c, 3) == QINFER_OK && qinfer_compare_input_is_set(c, 0));
+  qinfer_compare_destroy(c);
+  /* a model whose input has another name */
+  size_t size = 0;
+  uint8_t *bytes = make_model("z", &size);
+  qinfer_model *zm = NULL;
+  CHECK(qinfer_model_load_buffer(bytes, size, NULL, &zm) == QINFER_OK);
+  CHECK(qinfer_session_create(zm, so, &other) == QINFER_OK);
+  CHECK(qinfer_compare_create(rs, other, 0, &c) == QINFER_ERR_INVALID_ARGUMENT && !c);
+  CHECK_MSG(strstr(qinfer_last_error(), "REF and TEST have different inputs: TEST's input 'z' is not an input of REF"),
+            "%s", qinfer_last_error());
+  qinfer_session_destroy(other);
+  qinfer_model_destroy(zm);
+  free(bytes);
+  qinfer_session_destroy(ts);
+  qinfer_session_destroy(rs);
+  qinfer_session_options_destroy(so);
+  qinfer_model_destroy(int8);
+}
+
+int main(void) {
+  snprintf(tmp_dir, sizeof tmp_dir, "/tmp/qi_quant_api_XXXXXX");
+  if (!mkdtemp(tmp_dir)) return 1;
+  size_t size = 0;
+  uint8_t *bytes = make_model("x", &size);
+  qinfer_model *m = NULL;
+  if (qinfer_model_load_buffer(bytes, size, NULL, &m) != QINFER_OK) {
+    fprintf(stderr, "load: %s\n", qinfer_last_error());
+    return 1;
+  }
+  test_option_checks();
+  test_callback_samples(m);
+  test_errors(m);
+  test_folder_progress_and_search(m);
+  test_compare(m);
+  qinfer_model_destroy(m);
+  free(bytes);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp_dir);
+  return TEST_SUMMARY();
+}
