@@ -1113,7 +1113,7 @@ def main(cases=None, status=None, description=None, epilog=None):
 
     env = dict(os.environ)
     env["QINFER_ORT_NODE"] = ort_dir
-    ort_cmd = [node, ORT_BATCH, os.path.join(work, "jobs.json"), os.path.join(work, "ort_results.json")]
+    ort_cmd = [node, ORT_BATCH, os.path.join(work, "jobs.json"), os.path.join(work, "ort_results.json"), "--cache", cache]
     if args.verbose:
         print("ORT: " + " ".join(ort_cmd))
     ort_proc = subprocess.Popen(ort_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)

@@ -601,7 +601,7 @@ def check_model(name, args, work):
             ort_model.graph.output.append(helper.make_empty_tensor_value_info(t))
     ort_path = os.path.join(work, name + "_ort.onnx")
     onnx.save(ort_model, ort_path)
-    run([args.node, ORT_RUN, ort_path, "--output-dir", os.path.join(work, "ort")] + inputs)
+    run([args.node, ORT_RUN, ort_path, "--output-dir", os.path.join(work, "ort"), "--cache", args.cache] + inputs)
     n8, worst, eq8 = 0, (1.0, 0, ""), True
     for t in ints:
         a = np.load(os.path.join(work, "ort", sanitize(t) + ".npy")).astype(np.int64)
@@ -665,8 +665,7 @@ def main():
         return 0
     if not args.qinfer:
         ap.error("--qinfer is required")
-    if args.cache:
-        os.environ["QINFER_CACHE"] = os.path.abspath(args.cache)  # where tests/zoo/ort_run.js finds ORT
+    args.cache = os.path.abspath(args.cache or os.environ.get("QINFER_CACHE") or os.path.join(REPO, ".cache"))
     top = args.keep or tempfile.mkdtemp(prefix="qinfer_qdq_sources_")
     bad = []
     try:

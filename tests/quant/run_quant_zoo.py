@@ -126,8 +126,9 @@ def main():
                 qmodel.graph.output.append(helper.make_empty_tensor_value_info(name))
         ort_model = os.path.join(work, "int8_all_outputs.onnx")
         onnx.save(qmodel, ort_model)
-        run([args.node, ORT_RUN, fp32, "--output-dir", os.path.join(work, "ort_fp32")] + inputs)
-        run([args.node, ORT_RUN, ort_model, "--output-dir", os.path.join(work, "ort_int8"), "--opt", opt] + inputs)
+        ort = [args.node, ORT_RUN, "--cache", os.path.abspath(args.cache)]
+        run(ort + [fp32, "--output-dir", os.path.join(work, "ort_fp32")] + inputs)
+        run(ort + [ort_model, "--output-dir", os.path.join(work, "ort_int8"), "--opt", opt] + inputs)
         run([args.qinfer, "run", qpath, "--output-dir", os.path.join(work, "qi_out"),
              "--all-tensors", os.path.join(work, "qi_all")] + inputs)
         index = {}
