@@ -110,7 +110,7 @@ def fmt(v, digits=2):
 def measure(args, name, model, inputs, threads):
     """One row: ORT and qinfer alternately, --rounds times."""
     ort_cmd = [args.node, ORT_BENCH, model, "--threads", str(threads), "--runs", str(args.runs),
-               "--warmup", str(args.warmup)]
+               "--warmup", str(args.warmup), "--cache", os.path.abspath(args.cache)]
     q_cmd = [args.qinfer, "bench", model, "--threads", str(threads), "--runs", str(args.runs),
              "--warmup", str(args.warmup), "--json"]
     for n, p in inputs.items():

@@ -4,7 +4,7 @@
 // prints one JSON object.
 //
 //   node bench/ort_bench.js MODEL [--threads N] [--input NAME=FILE.npy]... [--shape NAME=1x3x224x224]...
-//                           [--dim SYM=VALUE]... [--warmup N] [--runs N] [--opt LEVEL]
+//                           [--dim SYM=VALUE]... [--warmup N] [--runs N] [--opt LEVEL] [--cache DIR]
 //
 // Session: intraOpNumThreads N (default 1), interOpNumThreads 1, sequential execution, graph optimizations 'all'
 // (--opt: disabled, basic, extended, all). Inputs: --input reads a .npy file (little-endian, C order, float32 /
@@ -12,8 +12,8 @@
 // symbolic dims from --dim, else 1. Random float inputs are uniform in [-1, 1) (fixed seed), others 0.
 // Each run is timed with process.hrtime around `await session.run(feeds)` (so it includes the binding's output
 // allocation, as any caller of ORT pays it).
-// onnxruntime-node is loaded by absolute path from $QINFER_ORT_NODE, else $QINFER_CACHE/npm/node_modules/...,
-// else <repo>/.cache/npm/node_modules/onnxruntime-node (tools/install-deps.sh installs it there).
+// onnxruntime-node is loaded by absolute path from $QINFER_ORT_NODE, else <cache>/npm/node_modules/... with <cache>
+// from --cache DIR (the build's test cache, passed by every runner), else $QINFER_CACHE, else <repo>/.cache.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -30,7 +30,7 @@ function parseCount(flag, text, min) {
 }
 
 function parseArgs(argv) {
-  const a = { model: null, threads: 1, warmup: 3, runs: 20, opt: 'all', shapes: {}, dims: {}, files: {} };
+  const a = { model: null, threads: 1, warmup: 3, runs: 20, opt: 'all', cache: null, shapes: {}, dims: {}, files: {} };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value = null;
@@ -45,6 +45,7 @@ function parseArgs(argv) {
     else if (arg === '--warmup') a.warmup = parseCount(arg, next(), 0);
     else if (arg === '--runs') a.runs = parseCount(arg, next(), 1);
     else if (arg === '--opt') a.opt = next();
+    else if (arg === '--cache') a.cache = next();
     else if (arg === '--input') {
       const v = next();
       const k = v.lastIndexOf('=');
@@ -125,7 +126,7 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 async function main() {
   const a = parseArgs(process.argv.slice(2));
-  const { ort, version } = loadOrt(die);
+  const { ort, version } = loadOrt(die, a.cache);
 
   let t0 = nowMs();
   const session = await ort.InferenceSession.create(a.model, sessionOptions(a.threads, a.opt));

@@ -65,7 +65,8 @@ def accuracy(args, zoo_dir, work, qmodel, outputs, sets):
     for k, inputs in enumerate(sets):
         ref_dir, q_dir = os.path.join(work, f"fp32_{k}"), os.path.join(work, "q", f"{k}")
         if not os.path.isdir(ref_dir):
-            run([args.node, ORT_RUN, os.path.join(zoo_dir, "model.onnx"), "--output-dir", ref_dir] + inputs)
+            run([args.node, ORT_RUN, os.path.join(zoo_dir, "model.onnx"), "--output-dir", ref_dir,
+                 "--cache", os.path.abspath(args.cache)] + inputs)
         run([args.qinfer, "run", qmodel, "--output-dir", q_dir] + inputs)
         for o in outputs:
             vals.append(sqnr(np.load(os.path.join(ref_dir, sanitize(o) + ".npy")),
@@ -76,7 +77,8 @@ def accuracy(args, zoo_dir, work, qmodel, outputs, sets):
 def speed(args, model, inputs):
     """Median ms of qinfer and ORT on model, alternating rounds."""
     q_cmd = [args.qinfer, "bench", model, "--threads", str(args.threads), "--runs", str(args.runs), "--json"] + inputs
-    o_cmd = [args.node, compare_ort.ORT_BENCH, model, "--threads", str(args.threads), "--runs", str(args.runs)] + inputs
+    o_cmd = [args.node, compare_ort.ORT_BENCH, model, "--threads", str(args.threads), "--runs", str(args.runs),
+             "--cache", os.path.abspath(args.cache)] + inputs
     res = {"qinfer": [], "ort": []}
     for r in range(args.rounds):
         order = [("qinfer", q_cmd), ("ort", o_cmd)]

@@ -26,6 +26,15 @@ add_test(NAME engine.run_allocates_nothing
 set_tests_properties(engine.session engine.small_cnn_vs_numpy engine.dyn_reshape_vs_numpy
                      engine.run_allocates_nothing PROPERTIES FIXTURES_REQUIRED engine_models)
 
+# Graphs where a folded BatchNormalization's epsilon and a fused Relu / Clip decide the outputs (float and QDQ),
+# run by the qinfer CLI against numpy (tests/engine/run_fusion_models.py).
+if(TARGET qinfer)
+  add_test(NAME engine.fusion_vs_numpy
+           COMMAND ${QINFER_TEST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/engine/run_fusion_models.py
+                   --qinfer $<TARGET_FILE:qinfer>)
+  set_tests_properties(engine.fusion_vs_numpy PROPERTIES TIMEOUT 300)
+endif()
+
 add_executable(test_docs_ops ${CMAKE_CURRENT_SOURCE_DIR}/engine/test_docs_ops.c)
 target_link_libraries(test_docs_ops PRIVATE qi_engine_fixture)
 add_test(NAME engine.docs_list_every_op COMMAND test_docs_ops ${PROJECT_SOURCE_DIR}/docs/operators.md)

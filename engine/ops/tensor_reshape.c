@@ -184,8 +184,16 @@ qi_status qi_tops_identity_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, co
 
 /* ---- Dropout (inference): output = input, optional mask all true.
  * Opsets 7-9 type the mask like the data (ones); 10+ make it bool. From 12, ratio and training_mode are
- * inputs: training_mode must be absent or a constant false (or ratio a constant 0), since training-mode
- * dropout is random. ---- */
+ * inputs: training_mode absent or false, or ratio 0, gives exactly that (the spec's output for ratio 0 in
+ * training mode too); training_mode true with another ratio is random dropout, refused: at session creation
+ * when both are constants, else at run time. ---- */
+
+/* Whether training_mode and ratio ask for random dropout (training_mode true, ratio not 0; ratio 0.5 when
+ * absent). Both are scalars of checked types. */
+static bool dropout_random(const qi_tensor *training, const qi_tensor *ratio) {
+  if (!training || !*(const uint8_t *)training->data) return false;
+  return !ratio || qi_tops_float_at(ratio->data, ratio->dtype, 0) != 0.0;
+}
 
 qi_status qi_tops_dropout_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(qi_tops_check_arity(g, n, 1, n->opset >= 12 ? 3 : 1, 1, err));
@@ -193,7 +201,14 @@ qi_status qi_tops_dropout_infer(qi_graph *g, qi_node *n, qi_error *err) {
   size_t es;
   QI_CHECK(qi_tops_elem_size(n, x->dtype, &es, err));
   const qi_tensor *training = qi_node_in(g, n, 2);
-  if (training) {
+  if (training && !(training->flags & QI_TF_CONST)) {
+    const qi_tensor *ratio = qi_node_in(g, n, 1);
+    if (training->dtype != QINFER_DTYPE_BOOL || qi_tensor_numel(training) != 1)
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "training_mode must be a bool scalar");
+    if (ratio && ((ratio->dtype != QINFER_DTYPE_FLOAT && ratio->dtype != QINFER_DTYPE_DOUBLE &&
+                   ratio->dtype != QINFER_DTYPE_FLOAT16) || qi_tensor_numel(ratio) != 1))
+      return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "ratio must be a float scalar");
+  } else if (training) {
     QI_CHECK(qi_tops_require_const(n, training, "training_mode", err));
     if (training->dtype != QINFER_DTYPE_BOOL || qi_tensor_numel(training) != 1)
       return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "training_mode must be a bool scalar");
@@ -219,7 +234,9 @@ qi_status qi_tops_dropout_infer(qi_graph *g, qi_node *n, qi_error *err) {
 }
 
 qi_status qi_tops_dropout_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
-  (void)ctx, (void)err;
+  (void)ctx;
+  if (dropout_random(qi_node_in(g, n, 2), qi_node_in(g, n, 1)))
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "training_mode=true (random dropout) is unsupported");
   same_bytes_run(g, n);
   qi_tensor *mask = qi_node_out(g, n, 1);
   if (mask) {

@@ -6,7 +6,8 @@
 Same contract as `qinfer run`: FILE is .npy or an ONNX TensorProto .pb, inputs not given are random, every output
 is written as DIR/NAME.npy with characters of NAME outside [A-Za-z0-9._-] replaced by '_'. .pb inputs are turned
 into .npy and handed to tests/zoo/ort_run.js. With it, run_backend.py and run_zoo.py can be checked before the
-real CLI exists (the backend tests then measure ORT against ONNX's expected outputs).
+real CLI exists (the backend tests then measure ORT against ONNX's expected outputs). onnxruntime-node comes from
+$QINFER_CACHE (run_backend.py sets it to its --cache), as tests/common/ort_common.js describes.
 """
 import os
 import subprocess

@@ -412,6 +412,8 @@ def main():
         print("\n".join(supported + ["other"]))
         return 0
     exclusions = read_exclusions(args.exclusions)
+    if args.cache:  # what a stand-in CLI (fake_qinfer.py -> tests/zoo/ort_run.js) loads onnxruntime-node from
+        os.environ["QINFER_CACHE"] = os.path.abspath(args.cache)
     data_dir = os.path.abspath(args.data or default_data_dir(args.cache))
     idx = generate(data_dir)
     if args.generate:

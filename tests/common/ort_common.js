@@ -2,8 +2,9 @@
 // tests/ops_ort/ort_batch.js, bench/ort_bench.js): finding and loading onnxruntime-node, the .npy reader/writer,
 // output file naming and the fatal-error exit.
 //
-// onnxruntime-node is loaded by absolute path from $QINFER_ORT_NODE, else $QINFER_CACHE/npm/node_modules/...,
-// else <repo>/.cache/npm/node_modules/onnxruntime-node (tools/install-deps.sh installs it there).
+// onnxruntime-node is loaded by absolute path from $QINFER_ORT_NODE, else <cache>/npm/node_modules/onnxruntime-node
+// where <cache> is the script's --cache DIR (what the build passes: CMake's QINFER_TEST_CACHE, through every
+// Python runner), else $QINFER_CACHE, else <repo>/.cache (tools/install-deps.sh installs it there).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -16,17 +17,18 @@ function makeDie(prog) {
   };
 }
 
-function ortDir() {
+// cache: the --cache DIR a script was given (null: none).
+function ortDir(cache = null) {
   if (process.env.QINFER_ORT_NODE) return path.resolve(process.env.QINFER_ORT_NODE);
-  const cache = process.env.QINFER_CACHE
-    ? path.resolve(process.env.QINFER_CACHE)
-    : path.resolve(__dirname, '..', '..', '.cache');
-  return path.join(cache, 'npm', 'node_modules', 'onnxruntime-node');
+  let dir = path.resolve(__dirname, '..', '..', '.cache');
+  if (cache) dir = path.resolve(cache);
+  else if (process.env.QINFER_CACHE) dir = path.resolve(process.env.QINFER_CACHE);
+  return path.join(dir, 'npm', 'node_modules', 'onnxruntime-node');
 }
 
-// Loads onnxruntime-node from ortDir(): { ort, version }; die(msg) when it cannot.
-function loadOrt(die) {
-  const dir = ortDir();
+// Loads onnxruntime-node from ortDir(cache): { ort, version, dir }; die(msg) when it cannot.
+function loadOrt(die, cache = null) {
+  const dir = ortDir(cache);
   let ort;
   try {
     ort = require(dir);
@@ -34,7 +36,7 @@ function loadOrt(die) {
     die(`cannot load onnxruntime-node from ${dir} (run tools/install-deps.sh): ${e.message}`);
   }
   const version = require(path.join(dir, 'package.json')).version;
-  return { ort, version };
+  return { ort, version, dir };
 }
 
 // InferenceSession options: CPU execution provider, `threads` intra-op threads, sequential, optimization `opt`.

@@ -79,10 +79,11 @@ def metrics(ref, test):
 
 
 def ort_run(args, model_path, out_dir, x_path):
-    env = dict(os.environ, QINFER_CACHE=os.path.abspath(args.cache)) if args.cache else dict(os.environ)
     cmd = [args.node, os.path.join(REPO, 'tests', 'zoo', 'ort_run.js'), model_path, '--output-dir', out_dir,
            '--input', 'x=' + x_path, '--opt', 'disabled']
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60, env=env)
+    if args.cache:
+        cmd += ['--cache', os.path.abspath(args.cache)]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
     if p.returncode != 0:
         sys.exit('ort_run.js failed on %s:\n%s' % (model_path, p.stdout.decode('utf-8', 'replace')))
     return lambda name: np.load(os.path.join(out_dir, name + '.npy'))

@@ -316,6 +316,26 @@ static void test_identity_dropout(void) {
   CHECK(tt_infer(g, node, &err) == QINFER_ERR_UNSUPPORTED);
   qi_graph_free(g);
 
+  /* training_mode and ratio fed at run time (ONNX's test_training_dropout_zero_ratio*): training with ratio 0 is
+   * the identity with an all-true mask; any other ratio is refused when the run sees it; training false runs. */
+  const struct { uint8_t training; float ratio; qi_status want; } rt[] = {
+      {1, 0.0f, QINFER_OK}, {1, 0.5f, QINFER_ERR_UNSUPPORTED}, {0, 0.5f, QINFER_OK}};
+  for (size_t k = 0; k < sizeof rt / sizeof rt[0]; k++) {
+    g = qi_graph_new();
+    int rins[3] = {tt_input(g, "x", QINFER_DTYPE_FLOAT, 1, (int64_t[]){4}, buf),
+                   tt_input(g, "r", QINFER_DTYPE_FLOAT, 0, NULL, &rt[k].ratio),
+                   tt_input(g, "t", QINFER_DTYPE_BOOL, 0, NULL, &rt[k].training)};
+    int routs[2] = {tt_out(g, "y"), tt_out(g, "mask")};
+    node = tt_node(g, "Dropout", 13, rins, 3, routs, 2);
+    CHECK(tt_infer(g, node, &err) == QINFER_OK);
+    CHECK(tt_run(g, node, &err) == rt[k].want);
+    if (rt[k].want == QINFER_OK) {
+      CHECK(memcmp(tt_t(g, routs[0])->data, buf, sizeof buf) == 0);
+      CHECK(((uint8_t *)tt_t(g, routs[1])->data)[0] == 1 && ((uint8_t *)tt_t(g, routs[1])->data)[3] == 1);
+    }
+    qi_graph_free(g);
+  }
+
   g = qi_graph_new();
   int64_t dd[3] = {2, 1, 2};
   int in = tt_input(g, "x", QINFER_DTYPE_INT64, 3, dd, (int64_t[]){1, 2, 3, 4});

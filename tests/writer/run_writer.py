@@ -125,7 +125,7 @@ def ort_runs(args, cases, written, work):
     jobs_file, res_file = os.path.join(work, "ort_jobs.json"), os.path.join(work, "ort_results.json")
     with open(jobs_file, "w") as f:
         json.dump(jobs, f)
-    p = subprocess.run([args.node, ORT_BATCH, jobs_file, res_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.run([args.node, ORT_BATCH, jobs_file, res_file, "--cache", args.cache], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
         raise SystemExit(f"writer: {ORT_BATCH} failed: {p.stderr.decode(errors='replace').strip()}")
     with open(res_file) as f:

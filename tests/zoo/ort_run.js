@@ -4,9 +4,10 @@
 // ORT version, the shapes/dtypes and the run time. The reference side of the zoo parity tests.
 //
 //   node tests/zoo/ort_run.js MODEL --output-dir DIR [--input NAME=FILE.npy]... [--threads N] [--opt LEVEL]
+//                             [--cache DIR]
 //
-// onnxruntime-node is loaded by absolute path from $QINFER_ORT_NODE, else $QINFER_CACHE/npm/node_modules/...,
-// else <repo>/.cache/npm/node_modules/onnxruntime-node (tools/install-deps.sh installs it there).
+// onnxruntime-node is loaded by absolute path from $QINFER_ORT_NODE, else <cache>/npm/node_modules/... with <cache>
+// from --cache DIR (the build's test cache, passed by every runner), else $QINFER_CACHE, else <repo>/.cache.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -23,6 +24,7 @@ async function main() {
   let outDir = null;
   let threads = 1;
   let opt = 'all';
+  let cache = null;
   const inputs = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -38,16 +40,17 @@ async function main() {
     } else if (a === '--output-dir') outDir = next();
     else if (a === '--threads') threads = Number(next());
     else if (a === '--opt') opt = next();
+    else if (a === '--cache') cache = next();
     else if (a === '-h' || a === '--help') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 9).join('\n') + '\n');
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 11).join('\n') + '\n');
       return;
     } else if (a.startsWith('-')) die(`unknown option ${a}`);
     else if (model === null) model = a;
     else die(`unexpected argument ${a}`);
   }
-  if (!model || !outDir) die('usage: ort_run.js MODEL --output-dir DIR [--input NAME=FILE.npy]... [--threads N]');
+  if (!model || !outDir) die('usage: ort_run.js MODEL --output-dir DIR [--input NAME=FILE.npy]... [--threads N] [--cache DIR]');
 
-  const { ort, version } = loadOrt(die);
+  const { ort, version } = loadOrt(die, cache);
 
   const session = await ort.InferenceSession.create(model, sessionOptions(threads, opt));
   const feeds = {};

@@ -132,7 +132,8 @@ def main():
                 for n, f in st.items():
                     inputs += ["--input", f"{n}={os.path.join(mdir, f)}"]
                 ort_dir = os.path.join(work, name, f"set{k}", "ort")
-                rc, msg, t_ort = run([args.node, ORT_RUN, model, "--output-dir", ort_dir] + inputs, args.timeout)
+                rc, msg, t_ort = run([args.node, ORT_RUN, model, "--output-dir", ort_dir, "--cache", cache] + inputs,
+                                     args.timeout)
                 if rc != 0:
                     print(f"FAIL {tag}: ONNX Runtime failed: {msg}")
                     failed.append(tag)
