@@ -89,6 +89,9 @@ typedef struct qi_op {
   qi_status (*run)(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
   void (*release)(qi_node_rt *rt);                                                       /* may be NULL */
   unsigned flags;
+  /* Multiply-accumulates of one run from the node's inferred shapes (`qinfer info`, `qinfer bench`'s GFLOP/s);
+   * NULL for ops that count none. Saturates at INT64_MAX; 0 when a shape is unknown. */
+  int64_t (*macs)(const qi_graph *g, const qi_node *n);
 } qi_op;
 
 /* One row of an op table, the same in every family (engine/ops/<family>_table.c): the op's type and domain, its
@@ -97,6 +100,20 @@ typedef struct qi_op {
 #define QI_OP(type, op_domain, infer_fn, prepare_fn, run_fn, release_fn, op_flags)                              \
   {.op_type = (type), .domain = (op_domain), .infer = (infer_fn), .prepare = (prepare_fn), .run = (run_fn),       \
    .release = (release_fn), .flags = (op_flags)}
+/* The same row for an op whose work is counted in multiply-accumulates (engine/ops/macs.c). */
+#define QI_OP_MACS(type, op_domain, infer_fn, prepare_fn, run_fn, release_fn, op_flags, macs_fn)                \
+  {.op_type = (type), .domain = (op_domain), .infer = (infer_fn), .prepare = (prepare_fn), .run = (run_fn),       \
+   .release = (release_fn), .flags = (op_flags), .macs = (macs_fn)}
+
+/* MAC counters of the ops that have one (engine/ops/macs.c). */
+int64_t qi_macs_conv(const qi_graph *g, const qi_node *n);         /* Conv, ConvInteger: weights are input 1 */
+int64_t qi_macs_qlinearconv(const qi_graph *g, const qi_node *n);  /* QLinearConv: weights are input 3 */
+int64_t qi_macs_conv_transpose(const qi_graph *g, const qi_node *n);
+int64_t qi_macs_gemm(const qi_graph *g, const qi_node *n);         /* Gemm, QGemm: A is input 0 */
+int64_t qi_macs_matmul(const qi_graph *g, const qi_node *n);       /* MatMul, MatMulInteger, QLinearMatMul */
+int64_t qi_macs_attention(const qi_graph *g, const qi_node *n);
+/* Sum over the live nodes of g (shapes inferred: a session's graph), saturating at INT64_MAX. */
+int64_t qi_count_macs(const qi_graph *g);
 
 /* Op families, each a table terminated by an entry with op_type == NULL (engine/ops/). */
 extern const qi_op qi_ops_math[];    /* elementwise binary/unary/activations, Where, comparisons */

@@ -1,15 +1,13 @@
-/* Statistics of a graph for `qinfer info`: multiply-accumulates, parameters and an op histogram.
- * They read shapes, so pass a graph whose shapes are inferred (a session's). Dead nodes are skipped. */
+/* Statistics of a graph for `qinfer info`: parameters and an op histogram (multiply-accumulates come from the
+ * ops themselves: qi_count_macs, engine/op.h). They read shapes, so pass a graph whose shapes are inferred (a
+ * session's). Dead nodes are skipped. */
 #ifndef QI_TOOLS_MODEL_STATS_H
 #define QI_TOOLS_MODEL_STATS_H
 
 #include <stdint.h>
 
 #include "engine/ir/ir.h"
-
-/* MACs of one run: Conv, ConvTranspose, Gemm, MatMul, Attention and their integer / QLinear forms. Nodes
- * whose shapes are unknown count 0. Saturates at INT64_MAX. */
-int64_t qi_count_macs(const qi_graph *g);
+#include "engine/op.h" /* qi_count_macs */
 /* Elements of the float and integer constants that live nodes read (each tensor once). */
 int64_t qi_count_params(const qi_graph *g);
 

@@ -2,14 +2,14 @@
 #include "engine/ops/nn_ops.h"
 
 const qi_op qi_ops_nn[] = {
-    QI_OP("Conv", "", qi_nn_conv_infer, qi_nn_conv_prepare, qi_nn_conv_run, qi_nn_conv_release,
-          QI_OPF_FUSE_ACT | QI_OPF_QUANT_LINEAR),
-    QI_OP("ConvTranspose", "", qi_nn_conv_transpose_infer, qi_nn_conv_transpose_prepare, qi_nn_conv_transpose_run,
-          qi_nn_conv_transpose_release, 0),
-    QI_OP("Gemm", "", qi_nn_gemm_infer, qi_nn_gemm_prepare, qi_nn_gemm_run, qi_nn_gemm_release,
-          QI_OPF_FUSE_ACT | QI_OPF_QUANT_LINEAR),
-    QI_OP("MatMul", "", qi_nn_matmul_infer, qi_nn_matmul_prepare, qi_nn_matmul_run, qi_nn_matmul_release,
-          QI_OPF_QUANT_LINEAR),
+    QI_OP_MACS("Conv", "", qi_nn_conv_infer, qi_nn_conv_prepare, qi_nn_conv_run, qi_nn_conv_release,
+               QI_OPF_FUSE_ACT | QI_OPF_QUANT_LINEAR, qi_macs_conv),
+    QI_OP_MACS("ConvTranspose", "", qi_nn_conv_transpose_infer, qi_nn_conv_transpose_prepare,
+               qi_nn_conv_transpose_run, qi_nn_conv_transpose_release, 0, qi_macs_conv_transpose),
+    QI_OP_MACS("Gemm", "", qi_nn_gemm_infer, qi_nn_gemm_prepare, qi_nn_gemm_run, qi_nn_gemm_release,
+               QI_OPF_FUSE_ACT | QI_OPF_QUANT_LINEAR, qi_macs_gemm),
+    QI_OP_MACS("MatMul", "", qi_nn_matmul_infer, qi_nn_matmul_prepare, qi_nn_matmul_run, qi_nn_matmul_release,
+               QI_OPF_QUANT_LINEAR, qi_macs_matmul),
     QI_OP("GlobalAveragePool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
           qi_nn_global_pool_release, QI_OPF_QUANT_POOL),
     QI_OP("GlobalMaxPool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
@@ -20,7 +20,7 @@ const qi_op qi_ops_nn[] = {
     QI_OP("MaxPool", "", qi_nn_pool_infer, qi_nn_pool_prepare, qi_nn_pool_run, qi_nn_pool_release,
           QI_OPF_VALUE_PRESERVING),
     QI_OP("LpPool", "", qi_nn_pool_infer, qi_nn_pool_prepare, qi_nn_pool_run, qi_nn_pool_release, 0),
-    QI_OP("Attention", "", qi_nn_attention_infer, qi_nn_attention_prepare, qi_nn_attention_run,
-          qi_nn_attention_release, 0),
+    QI_OP_MACS("Attention", "", qi_nn_attention_infer, qi_nn_attention_prepare, qi_nn_attention_run,
+               qi_nn_attention_release, 0, qi_macs_attention),
     {0},
 };

@@ -4,15 +4,15 @@
 #include "engine/ops/quant_conv.h"
 
 const qi_op qi_ops_quant_conv[] = {
-    QI_OP("QLinearConv", "", qi_qlinearconv_infer, qi_qlinearconv_prepare, qi_qlinearconv_run, qi_qconv_release,
-          QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT),
-    QI_OP("ConvInteger", "", qi_convinteger_infer, qi_convinteger_prepare, qi_convinteger_run, qi_qconv_release,
-          QI_OPF_QUANTIZED),
-    QI_OP("QLinearMatMul", "", qi_qlinearmatmul_infer, qi_qlinearmatmul_prepare, qi_qlinearmatmul_run,
-          qi_qmatmul_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT),
-    QI_OP("MatMulInteger", "", qi_matmulinteger_infer, qi_matmulinteger_prepare, qi_matmulinteger_run,
-          qi_qmatmul_release, QI_OPF_QUANTIZED),
-    QI_OP("QGemm", "com.microsoft", qi_qgemm_infer, qi_qgemm_prepare, qi_qgemm_run, qi_qmatmul_release,
-          QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT),
+    QI_OP_MACS("QLinearConv", "", qi_qlinearconv_infer, qi_qlinearconv_prepare, qi_qlinearconv_run, qi_qconv_release,
+               QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_qlinearconv),
+    QI_OP_MACS("ConvInteger", "", qi_convinteger_infer, qi_convinteger_prepare, qi_convinteger_run, qi_qconv_release,
+               QI_OPF_QUANTIZED, qi_macs_conv),
+    QI_OP_MACS("QLinearMatMul", "", qi_qlinearmatmul_infer, qi_qlinearmatmul_prepare, qi_qlinearmatmul_run,
+               qi_qmatmul_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_matmul),
+    QI_OP_MACS("MatMulInteger", "", qi_matmulinteger_infer, qi_matmulinteger_prepare, qi_matmulinteger_run,
+               qi_qmatmul_release, QI_OPF_QUANTIZED, qi_macs_matmul),
+    QI_OP_MACS("QGemm", "com.microsoft", qi_qgemm_infer, qi_qgemm_prepare, qi_qgemm_run, qi_qmatmul_release,
+               QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_gemm),
     {0},
 };
