@@ -15,8 +15,12 @@ void qi_apply_act_f32(const qi_act *act, float *data, size_t count) {
   qi_f32_unary_params p = {.min = act->min, .max = act->max, .alpha = act->alpha};
   switch (act->kind) {
     case QI_ACT_NONE: return;
-    case QI_ACT_CLAMP: qi_f32_vunary_config_get(QI_VUNARY_CLAMP, qi_isa_best())(count, data, data, &p); return;
-    case QI_ACT_LEAKY: qi_f32_vunary_config_get(QI_VUNARY_LEAKY_RELU, qi_isa_best())(count, data, data, &p); return;
+    case QI_ACT_CLAMP:
+      qi_f32_vunary_config_get(QI_VUNARY_CLAMP, qi_isa_best())->ukernel(count, data, data, &p);
+      return;
+    case QI_ACT_LEAKY:
+      qi_f32_vunary_config_get(QI_VUNARY_LEAKY_RELU, qi_isa_best())->ukernel(count, data, data, &p);
+      return;
   }
   assert(!"unknown fused activation");
 }

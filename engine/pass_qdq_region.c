@@ -77,7 +77,7 @@ float qi_region_eval(qi_graph *g, const qi_region *r, int y, float xv) {
     if (qi_math_binary_describe(n, &bop))
       out = binary(bop, a, value_of(g, ids, vals, n->inputs[1]));
     else if (qi_math_unary_describe(g, n, &op, &p))
-      qi_f32_vunary_config_get(op, QI_ISA_SCALAR)(1, &a, &out, &p);
+      qi_f32_vunary_config_get(op, QI_ISA_SCALAR)->ukernel(1, &a, &out, &p);
     ids[n_ids] = n->outputs[0];
     vals[n_ids++] = out;
   }

@@ -9,6 +9,7 @@
 #ifndef QI_ISA_H
 #define QI_ISA_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,20 @@ qi_isa qi_isa_fallback(qi_isa isa);
     QI_ISA_CONFIG_PICK(configs, isa);                                                                            \
     return configs[isa];                                                                                         \
   }                                                                                                              \
+  QI_ISA_CONFIG_LIST(prefix)
+
+/* The same for a family that is an array of ops (f32 vunary, vbinary: one config per op and path): `configs` is
+ * indexed [op][qi_isa] and `list` holds every (op, kernel) entry, so the getter also takes the op:
+ * `const <prefix>_config *<prefix>_config_get(op_type op, qi_isa)`. */
+#define QI_ISA_OP_CONFIG_GETTERS(prefix, op_type)                                                               \
+  const prefix##_config *prefix##_config_get(op_type op, qi_isa isa) {                                           \
+    assert((size_t)op < sizeof configs / sizeof configs[0]);                                                     \
+    QI_ISA_CONFIG_PICK(configs[op], isa);                                                                        \
+    return configs[op][isa];                                                                                     \
+  }                                                                                                              \
+  QI_ISA_CONFIG_LIST(prefix)
+
+#define QI_ISA_CONFIG_LIST(prefix)                                                                              \
   const prefix##_config *const *prefix##_config_list(size_t *count) {                                            \
     *count = sizeof list / sizeof list[0];                                                                       \
     return list;                                                                                                 \

@@ -212,7 +212,7 @@ static qi_status unary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const 
     int_unary_int64_t(g, n, op, x->data, y->data, count);
   } else {
     unary_task t = {.x = x->data, .y = y->data};
-    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, false, &t.params), rt->isa);
+    t.kernel = qi_f32_vunary_config_get(unary_params(g, n, d, false, &t.params), rt->isa)->ukernel;
     qi_parallel_for(qi_math_pool(ctx), (size_t)count,
                     d->expensive ? QI_MATH_GRAIN_TRANSCENDENTAL : QI_MATH_GRAIN_CHEAP, unary_chunk, &t);
   }

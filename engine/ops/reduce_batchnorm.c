@@ -73,7 +73,7 @@ qi_status qi_reduce_batchnorm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt,
   const int64_t rows = x->dims[0] * x->dims[1];
   batchnorm_task t = {.x = x->data, .a = a, .b = b, .y = qi_node_out(g, n, 0)->data, .channels = channels,
                       .size = (size_t)(qi_tensor_numel(x) / rows), .act = &rt->act,
-                      .mulcaddc = qi_f32_vmulcaddc_config_get(rt->isa)};
+                      .mulcaddc = qi_f32_vmulcaddc_config_get(rt->isa)->ukernel};
   qi_parallel_for(qi_reduce_pool(ctx), (size_t)rows, QI_REDUCE_GRAIN / (t.size + 1) + 1, batchnorm_rows, &t);
   return QINFER_OK;
 }

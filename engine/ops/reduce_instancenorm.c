@@ -37,7 +37,7 @@ static void instancenorm_rows(void *arg, size_t begin, size_t end) {
   const instancenorm_task *t = arg;
   const qi_f32_rmeanvar_ukernel_fn meanvar = qi_f32_layernorm_config_get(t->isa)->rmeanvar;
   const qi_f32_vbinary_ukernel_fn subc = qi_f32_vbinary_config_get(QI_VBINARY_SUB, t->isa)->opc;
-  const qi_f32_vmulcaddc_ukernel_fn mulcaddc = qi_f32_vmulcaddc_config_get(t->isa);
+  const qi_f32_vmulcaddc_ukernel_fn mulcaddc = qi_f32_vmulcaddc_config_get(t->isa)->ukernel;
   for (size_t r = begin; r < end; r++) {
     const size_t c = r % t->channels;
     const float *x = t->x + r * t->size;

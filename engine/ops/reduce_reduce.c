@@ -226,7 +226,7 @@ static void reduce_row_outputs(void *arg, size_t begin, size_t end) {
       if (t->sumexp)
         t->k->rsumexp(row, xr, &t->max[o], &acc);
       else
-        t->k->r[t->kind](row, xr, &acc);
+        t->k->r[t->kind].ukernel(row, xr, &acc);
     }
     t->y[o] = acc;
   }
@@ -249,7 +249,7 @@ static void reduce_channel_outputs(void *arg, size_t begin, size_t end) {
       if (t->sumexp)
         t->k->rdsumexp((size_t)inner_red.size, (size_t)cols, xr, (size_t)inner_red.stride, t->max + q * p->channels + c0, y);
       else
-        t->k->rd[t->kind]((size_t)inner_red.size, (size_t)cols, xr, (size_t)inner_red.stride, y);
+        t->k->rd[t->kind].ukernel((size_t)inner_red.size, (size_t)cols, xr, (size_t)inner_red.stride, y);
     }
   }
 }
@@ -294,8 +294,8 @@ static void float_reduce(qi_isa isa, const reduce_desc *d, const qi_tensor *x, c
       for (int64_t i = 0; i < out_count; i++) out[i] /= count;
       break;
     }
-    case POST_SQRT: qi_f32_vunary_config_get(QI_VUNARY_SQRT, isa)((size_t)out_count, out, out, NULL); break;
-    case POST_LOG: qi_f32_vunary_config_get(QI_VUNARY_LOG, isa)((size_t)out_count, out, out, NULL); break;
+    case POST_SQRT: qi_f32_vunary_config_get(QI_VUNARY_SQRT, isa)->ukernel((size_t)out_count, out, out, NULL); break;
+    case POST_LOG: qi_f32_vunary_config_get(QI_VUNARY_LOG, isa)->ukernel((size_t)out_count, out, out, NULL); break;
     case POST_LOGSUMEXP:
       if (qi_tensor_numel(x) == 0) break;
       for (int64_t i = 0; i < out_count; i++) out[i] = scratch[i] + logf(out[i]);

@@ -69,8 +69,8 @@ static void softmax_columns(void *arg, size_t begin, size_t end) {
   const qi_f32_vbinary_config *add = qi_f32_vbinary_config_get(QI_VBINARY_ADD, t->isa);
   const qi_f32_vbinary_config *sub = qi_f32_vbinary_config_get(QI_VBINARY_SUB, t->isa);
   const qi_f32_vbinary_config *div = qi_f32_vbinary_config_get(QI_VBINARY_DIV, t->isa);
-  const qi_f32_vunary_ukernel_fn vexp = qi_f32_vunary_config_get(QI_VUNARY_EXP, t->isa);
-  const qi_f32_vunary_ukernel_fn vlog = qi_f32_vunary_config_get(QI_VUNARY_LOG, t->isa);
+  const qi_f32_vunary_ukernel_fn vexp = qi_f32_vunary_config_get(QI_VUNARY_EXP, t->isa)->ukernel;
+  const qi_f32_vunary_ukernel_fn vlog = qi_f32_vunary_config_get(QI_VUNARY_LOG, t->isa)->ukernel;
   const size_t dim = (size_t)t->dim, inner = (size_t)t->inner;
   for (size_t item = begin; item < end; item++) {
     const size_t o = item / (size_t)t->col_blocks, c0 = (item % (size_t)t->col_blocks) * COLUMN_BLOCK;
@@ -79,7 +79,7 @@ static void softmax_columns(void *arg, size_t begin, size_t end) {
     float *y = t->y + o * dim * inner + c0;
     float max[COLUMN_BLOCK], sum[COLUMN_BLOCK];
     for (size_t c = 0; c < cols; c++) max[c] = -INFINITY, sum[c] = 0.0f;
-    rk->rd[QI_REDUCE_MAX](dim, cols, x, inner, max);
+    rk->rd[QI_REDUCE_MAX].ukernel(dim, cols, x, inner, max);
     rk->rdsumexp(dim, cols, x, inner, max, sum);
     if (t->log) { /* y = x - (max + log(sum)) */
       vlog(cols, sum, sum, NULL);

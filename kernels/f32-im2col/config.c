@@ -1,6 +1,6 @@
 #include "kernels/f32-im2col/f32-im2col.h"
 
-static const qi_f32_im2col_config scalar_config = {
+static const qi_f32_im2col_config scalar = {
     .im2col = QI_KERNEL(qi_f32_im2col_chw__scalar),
     .im2col_tile = QI_KERNEL(qi_f32_im2col_tile_chw__scalar),
     .col2im = QI_KERNEL(qi_f32_col2im_chw__scalar),
@@ -9,7 +9,11 @@ static const qi_f32_im2col_config scalar_config = {
     .features = 0,
 };
 
-const qi_f32_im2col_config *qi_f32_im2col_config_get(qi_isa isa) {
-  (void)isa; /* every path uses the scalar kernels until vector ones land */
-  return &scalar_config;
-}
+static const qi_f32_im2col_config *const list[] = {&scalar};
+
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback). */
+static const qi_f32_im2col_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+};
+
+QI_ISA_CONFIG_GETTERS(qi_f32_im2col)

@@ -59,7 +59,9 @@ QI_KERNEL_PAIR(qi_f32_im2col_config, col2im, name_col2im);
 QI_KERNEL_PAIR(qi_f32_im2col_config, im2col_nd, name_im2col_nd);
 QI_KERNEL_PAIR(qi_f32_im2col_config, col2im_nd, name_col2im_nd);
 
-/* Never NULL; every path uses the scalar kernels until vector ones land. */
+/* Never NULL; paths without kernels of their own fall back (today every path gets the scalar ones). */
 const qi_f32_im2col_config *qi_f32_im2col_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_f32_im2col_config *const *qi_f32_im2col_config_list(size_t *count);
 
 #endif /* QI_F32_IM2COL_H */

@@ -1,11 +1,16 @@
 #include "kernels/f32-layernorm/layernorm.h"
 
-static const qi_f32_layernorm_config scalar_config = {
-    .rmeanvar = qi_f32_rmeanvar_ukernel__scalar,
-    .layernorm = qi_f32_layernorm_ukernel__scalar,
+static const qi_f32_layernorm_config scalar = {
+    .rmeanvar = QI_KERNEL(qi_f32_rmeanvar_ukernel__scalar),
+    .layernorm = QI_KERNEL(qi_f32_layernorm_ukernel__scalar),
+    .features = 0,
 };
 
-const qi_f32_layernorm_config *qi_f32_layernorm_config_get(qi_isa isa) {
-  (void)isa; /* every path uses the scalar kernels until vector ones land */
-  return &scalar_config;
-}
+static const qi_f32_layernorm_config *const list[] = {&scalar};
+
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback). */
+static const qi_f32_layernorm_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+};
+
+QI_ISA_CONFIG_GETTERS(qi_f32_layernorm)

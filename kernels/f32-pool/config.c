@@ -1,6 +1,6 @@
 #include "kernels/f32-pool/f32-pool.h"
 
-static const qi_f32_pool_config scalar_config = {
+static const qi_f32_pool_config scalar = {
     .maxpool2d = QI_KERNEL(qi_f32_maxpool2d_chw_ukernel__scalar),
     .avgpool2d = QI_KERNEL(qi_f32_avgpool2d_chw_ukernel__scalar),
     .maxpool_nd = QI_KERNEL(qi_f32_maxpool_ukernel_nd__scalar),
@@ -11,7 +11,11 @@ static const qi_f32_pool_config scalar_config = {
     .features = 0,
 };
 
-const qi_f32_pool_config *qi_f32_pool_config_get(qi_isa isa) {
-  (void)isa; /* every path uses the scalar kernels until vector ones land */
-  return &scalar_config;
-}
+static const qi_f32_pool_config *const list[] = {&scalar};
+
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback). */
+static const qi_f32_pool_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+};
+
+QI_ISA_CONFIG_GETTERS(qi_f32_pool)

@@ -74,7 +74,9 @@ QI_KERNEL_PAIR(qi_f32_pool_config, lppool_nd, name_lppool_nd);
 QI_KERNEL_PAIR(qi_f32_pool_config, gavgpool, name_gavgpool);
 QI_KERNEL_PAIR(qi_f32_pool_config, gmaxpool, name_gmaxpool);
 
-/* Never NULL; every path uses the scalar kernels until vector ones land. */
+/* Never NULL; paths without kernels of their own fall back (today every path gets the scalar ones). */
 const qi_f32_pool_config *qi_f32_pool_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_f32_pool_config *const *qi_f32_pool_config_list(size_t *count);
 
 #endif /* QI_F32_POOL_H */

@@ -1,30 +1,34 @@
 #include "kernels/f32-reduce/reduce.h"
 
-/* AVX2 / NEON tables slot in beside the scalar one and are picked in qi_f32_reduce_config_get. */
-static const qi_f32_reduce_config scalar_config = {
+static const qi_f32_reduce_config scalar = {
     .r =
         {
-            [QI_REDUCE_SUM] = qi_f32_rsum_ukernel__scalar,
-            [QI_REDUCE_SUMSQ] = qi_f32_rsumsq_ukernel__scalar,
-            [QI_REDUCE_SUMABS] = qi_f32_rsumabs_ukernel__scalar,
-            [QI_REDUCE_MAX] = qi_f32_rmax_ukernel__scalar,
-            [QI_REDUCE_MIN] = qi_f32_rmin_ukernel__scalar,
-            [QI_REDUCE_PROD] = qi_f32_rprod_ukernel__scalar,
+            [QI_REDUCE_SUM] = {QI_KERNEL(qi_f32_rsum_ukernel__scalar)},
+            [QI_REDUCE_SUMSQ] = {QI_KERNEL(qi_f32_rsumsq_ukernel__scalar)},
+            [QI_REDUCE_SUMABS] = {QI_KERNEL(qi_f32_rsumabs_ukernel__scalar)},
+            [QI_REDUCE_MAX] = {QI_KERNEL(qi_f32_rmax_ukernel__scalar)},
+            [QI_REDUCE_MIN] = {QI_KERNEL(qi_f32_rmin_ukernel__scalar)},
+            [QI_REDUCE_PROD] = {QI_KERNEL(qi_f32_rprod_ukernel__scalar)},
         },
     .rd =
         {
-            [QI_REDUCE_SUM] = qi_f32_rdsum_ukernel__scalar,
-            [QI_REDUCE_SUMSQ] = qi_f32_rdsumsq_ukernel__scalar,
-            [QI_REDUCE_SUMABS] = qi_f32_rdsumabs_ukernel__scalar,
-            [QI_REDUCE_MAX] = qi_f32_rdmax_ukernel__scalar,
-            [QI_REDUCE_MIN] = qi_f32_rdmin_ukernel__scalar,
-            [QI_REDUCE_PROD] = qi_f32_rdprod_ukernel__scalar,
+            [QI_REDUCE_SUM] = {QI_KERNEL(qi_f32_rdsum_ukernel__scalar)},
+            [QI_REDUCE_SUMSQ] = {QI_KERNEL(qi_f32_rdsumsq_ukernel__scalar)},
+            [QI_REDUCE_SUMABS] = {QI_KERNEL(qi_f32_rdsumabs_ukernel__scalar)},
+            [QI_REDUCE_MAX] = {QI_KERNEL(qi_f32_rdmax_ukernel__scalar)},
+            [QI_REDUCE_MIN] = {QI_KERNEL(qi_f32_rdmin_ukernel__scalar)},
+            [QI_REDUCE_PROD] = {QI_KERNEL(qi_f32_rdprod_ukernel__scalar)},
         },
-    .rsumexp = qi_f32_rsumexp_ukernel__scalar,
-    .rdsumexp = qi_f32_rdsumexp_ukernel__scalar,
+    .rsumexp = QI_KERNEL(qi_f32_rsumexp_ukernel__scalar),
+    .rdsumexp = QI_KERNEL(qi_f32_rdsumexp_ukernel__scalar),
+    .features = 0,
 };
 
-const qi_f32_reduce_config *qi_f32_reduce_config_get(qi_isa isa) {
-  (void)isa; /* every path uses the scalar kernels until vector ones land */
-  return &scalar_config;
-}
+static const qi_f32_reduce_config *const list[] = {&scalar};
+
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback). */
+static const qi_f32_reduce_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+};
+
+QI_ISA_CONFIG_GETTERS(qi_f32_reduce)

@@ -1,11 +1,16 @@
 #include "kernels/f32-softmax/softmax.h"
 
-static const qi_f32_softmax_config scalar_config = {
-    .softmax = qi_f32_softmax_ukernel__scalar,
-    .logsoftmax = qi_f32_logsoftmax_ukernel__scalar,
+static const qi_f32_softmax_config scalar = {
+    .softmax = QI_KERNEL(qi_f32_softmax_ukernel__scalar),
+    .logsoftmax = QI_KERNEL(qi_f32_logsoftmax_ukernel__scalar),
+    .features = 0,
 };
 
-const qi_f32_softmax_config *qi_f32_softmax_config_get(qi_isa isa) {
-  (void)isa; /* every path uses the scalar kernels until vector ones land */
-  return &scalar_config;
-}
+static const qi_f32_softmax_config *const list[] = {&scalar};
+
+/* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback). */
+static const qi_f32_softmax_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar,
+};
+
+QI_ISA_CONFIG_GETTERS(qi_f32_softmax)

@@ -4,19 +4,29 @@
 
 #include <stddef.h>
 
-#include "kernels/isa.h"
+#include "kernels/ukernel.h"
 
-/* y = exp(x - max) / sum(exp(x - max)) over one row of n > 0 elements. */
-typedef void (*qi_f32_softmax_ukernel_fn)(size_t n, const float *x, float *y);
+/* softmax: y = exp(x - max) / sum(exp(x - max)) over one row of n > 0 elements;
+ * logsoftmax: y = x - max - log(sum(exp(x - max))). */
+#define QI_F32_SOFTMAX_UKERNEL_DECL(fn) void fn(size_t n, const float *x, float *y)
+typedef QI_F32_SOFTMAX_UKERNEL_DECL((*qi_f32_softmax_ukernel_fn));
 
-void qi_f32_softmax_ukernel__scalar(size_t n, const float *x, float *y);
-/* y = x - max - log(sum(exp(x - max))). */
-void qi_f32_logsoftmax_ukernel__scalar(size_t n, const float *x, float *y);
+QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_softmax_ukernel__scalar);
+QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_logsoftmax_ukernel__scalar);
 
 typedef struct qi_f32_softmax_config {
-  qi_f32_softmax_ukernel_fn softmax, logsoftmax;
+  qi_f32_softmax_ukernel_fn softmax;
+  const char *name_softmax;
+  qi_f32_softmax_ukernel_fn logsoftmax;
+  const char *name_logsoftmax;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
 } qi_f32_softmax_config;
+QI_KERNEL_PAIR(qi_f32_softmax_config, softmax, name_softmax);
+QI_KERNEL_PAIR(qi_f32_softmax_config, logsoftmax, name_logsoftmax);
 
+/* Never NULL; paths without kernels of their own fall back (today every path gets the scalar ones). */
 const qi_f32_softmax_config *qi_f32_softmax_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_f32_softmax_config *const *qi_f32_softmax_config_list(size_t *count);
 
 #endif /* QI_F32_SOFTMAX_H */

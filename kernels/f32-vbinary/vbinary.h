@@ -10,35 +10,34 @@
 
 #include <stddef.h>
 
-#include "kernels/isa.h"
+#include "kernels/ukernel.h"
 
-typedef void (*qi_f32_vbinary_ukernel_fn)(size_t n, const float *a, const float *b, float *y);
+#define QI_F32_VBINARY_UKERNEL_DECL(fn) void fn(size_t n, const float *a, const float *b, float *y)
+typedef QI_F32_VBINARY_UKERNEL_DECL((*qi_f32_vbinary_ukernel_fn));
 
-#define QI_F32_VBINARY_DECL(name) void name(size_t n, const float *a, const float *b, float *y);
-QI_F32_VBINARY_DECL(qi_f32_vadd_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vaddc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vsub_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vsubc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vrsubc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vmul_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vmulc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vdiv_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vdivc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vrdivc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vmax_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vmaxc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vmin_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vminc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vpow_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vpowc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vrpowc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vprelu_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vpreluc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vrpreluc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vmod_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vmodc_ukernel__scalar)
-QI_F32_VBINARY_DECL(qi_f32_vrmodc_ukernel__scalar)
-#undef QI_F32_VBINARY_DECL
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vadd_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vaddc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vsub_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vsubc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrsubc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmul_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmulc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vdiv_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vdivc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrdivc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmax_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmaxc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmin_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vminc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vpow_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vpowc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrpowc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vprelu_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vpreluc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrpreluc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmod_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmodc_ukernel__scalar);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrmodc_ukernel__scalar);
 
 typedef enum qi_vbinary_op {
   QI_VBINARY_ADD,
@@ -53,13 +52,26 @@ typedef enum qi_vbinary_op {
   QI_VBINARY_COUNT
 } qi_vbinary_op;
 
+/* The kernels of one op for one path: vector op vector, vector op scalar and scalar op vector (== opc for
+ * commutative ops), the op they compute and the CPU features they need. */
 typedef struct qi_f32_vbinary_config {
-  qi_f32_vbinary_ukernel_fn op;   /* vector op vector */
-  qi_f32_vbinary_ukernel_fn opc;  /* vector op scalar */
-  qi_f32_vbinary_ukernel_fn ropc; /* scalar op vector (== opc for commutative ops) */
+  qi_f32_vbinary_ukernel_fn op;
+  const char *name_op;
+  qi_f32_vbinary_ukernel_fn opc;
+  const char *name_opc;
+  qi_f32_vbinary_ukernel_fn ropc;
+  const char *name_ropc;
+  qi_vbinary_op kind;
+  uint32_t features; /* QI_CPU_* bits the kernels need */
 } qi_f32_vbinary_config;
+QI_KERNEL_PAIR(qi_f32_vbinary_config, op, name_op);
+QI_KERNEL_PAIR(qi_f32_vbinary_config, opc, name_opc);
+QI_KERNEL_PAIR(qi_f32_vbinary_config, ropc, name_ropc);
 
-/* Kernels of op for isa. */
+/* The kernels of op for an ISA path (paths without their own fall back; today every path gets the scalar
+ * ones). Never NULL for op < QI_VBINARY_COUNT. */
 const qi_f32_vbinary_config *qi_f32_vbinary_config_get(qi_vbinary_op op, qi_isa isa);
+/* Every (op, kernels) entry built into this binary, the scalar ones first; *count receives their number. */
+const qi_f32_vbinary_config *const *qi_f32_vbinary_config_list(size_t *count);
 
 #endif /* QI_F32_VBINARY_H */

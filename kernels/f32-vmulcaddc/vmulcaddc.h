@@ -4,12 +4,23 @@
 
 #include <stddef.h>
 
-#include "kernels/isa.h"
+#include "kernels/ukernel.h"
 
-typedef void (*qi_f32_vmulcaddc_ukernel_fn)(size_t n, const float *x, float scale, float bias, float *y);
+#define QI_F32_VMULCADDC_UKERNEL_DECL(fn) void fn(size_t n, const float *x, float scale, float bias, float *y)
+typedef QI_F32_VMULCADDC_UKERNEL_DECL((*qi_f32_vmulcaddc_ukernel_fn));
 
-void qi_f32_vmulcaddc_ukernel__scalar(size_t n, const float *x, float scale, float bias, float *y);
+QI_F32_VMULCADDC_UKERNEL_DECL(qi_f32_vmulcaddc_ukernel__scalar);
 
-qi_f32_vmulcaddc_ukernel_fn qi_f32_vmulcaddc_config_get(qi_isa isa);
+typedef struct qi_f32_vmulcaddc_config {
+  qi_f32_vmulcaddc_ukernel_fn ukernel;
+  const char *name;
+  uint32_t features; /* QI_CPU_* bits the kernel needs */
+} qi_f32_vmulcaddc_config;
+QI_KERNEL_PAIR(qi_f32_vmulcaddc_config, ukernel, name);
+
+/* Never NULL; paths without a kernel of their own fall back (today every path gets the scalar one). */
+const qi_f32_vmulcaddc_config *qi_f32_vmulcaddc_config_get(qi_isa isa);
+/* Every config of the family built into this binary, scalar first; *count receives their number. */
+const qi_f32_vmulcaddc_config *const *qi_f32_vmulcaddc_config_list(size_t *count);
 
 #endif /* QI_F32_VMULCADDC_H */

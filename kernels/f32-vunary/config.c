@@ -1,44 +1,52 @@
-#include <assert.h>
-
 #include "kernels/f32-vunary/vunary.h"
 
-/* AVX2 / NEON tables slot in beside the scalar one and are picked in qi_f32_vunary_config_get. */
-static const qi_f32_vunary_ukernel_fn scalar_kernels[QI_VUNARY_COUNT] = {
-    [QI_VUNARY_ABS] = qi_f32_vabs_ukernel__scalar,
-    [QI_VUNARY_NEG] = qi_f32_vneg_ukernel__scalar,
-    [QI_VUNARY_SQRT] = qi_f32_vsqrt_ukernel__scalar,
-    [QI_VUNARY_EXP] = qi_f32_vexp_ukernel__scalar,
-    [QI_VUNARY_LOG] = qi_f32_vlog_ukernel__scalar,
-    [QI_VUNARY_RECIPROCAL] = qi_f32_vrecip_ukernel__scalar,
-    [QI_VUNARY_FLOOR] = qi_f32_vfloor_ukernel__scalar,
-    [QI_VUNARY_CEIL] = qi_f32_vceil_ukernel__scalar,
-    [QI_VUNARY_ROUND] = qi_f32_vround_ukernel__scalar,
-    [QI_VUNARY_SIGN] = qi_f32_vsign_ukernel__scalar,
-    [QI_VUNARY_RELU] = qi_f32_vrelu_ukernel__scalar,
-    [QI_VUNARY_LEAKY_RELU] = qi_f32_vlrelu_ukernel__scalar,
-    [QI_VUNARY_CLAMP] = qi_f32_vclamp_ukernel__scalar,
-    [QI_VUNARY_SIGMOID] = qi_f32_vsigmoid_ukernel__scalar,
-    [QI_VUNARY_HARD_SIGMOID] = qi_f32_vhardsigmoid_ukernel__scalar,
-    [QI_VUNARY_HARD_SWISH] = qi_f32_vhardswish_ukernel__scalar,
-    [QI_VUNARY_TANH] = qi_f32_vtanh_ukernel__scalar,
-    [QI_VUNARY_ERF] = qi_f32_verf_ukernel__scalar,
-    [QI_VUNARY_GELU] = qi_f32_vgelu_ukernel__scalar,
-    [QI_VUNARY_GELU_TANH] = qi_f32_vgelutanh_ukernel__scalar,
-    [QI_VUNARY_SOFTPLUS] = qi_f32_vsoftplus_ukernel__scalar,
-    [QI_VUNARY_SOFTSIGN] = qi_f32_vsoftsign_ukernel__scalar,
-    [QI_VUNARY_ELU] = qi_f32_velu_ukernel__scalar,
-    [QI_VUNARY_SELU] = qi_f32_vselu_ukernel__scalar,
-    [QI_VUNARY_CELU] = qi_f32_vcelu_ukernel__scalar,
-    [QI_VUNARY_THRESHOLDED_RELU] = qi_f32_vthresholdedrelu_ukernel__scalar,
-    [QI_VUNARY_MISH] = qi_f32_vmish_ukernel__scalar,
-    [QI_VUNARY_SIN] = qi_f32_vsin_ukernel__scalar,
-    [QI_VUNARY_COS] = qi_f32_vcos_ukernel__scalar,
-    [QI_VUNARY_TAN] = qi_f32_vtan_ukernel__scalar,
-    [QI_VUNARY_SQR] = qi_f32_vsqr_ukernel__scalar,
-};
+/* Every scalar kernel with the op it computes; the entries, the list and the table below are made from it. SIMD
+ * entries slot in beside them inside an #if on the architecture, e.g. a static const qi_f32_vunary_config
+ * avx2_relu = {.ukernel = QI_KERNEL(qi_f32_vrelu_ukernel__avx2), .kind = QI_VUNARY_RELU, .features = QI_CPU_AVX2}
+ * added to `list` and as [QI_VUNARY_RELU][QI_ISA_AVX2] in the table. */
+#define SCALAR_KERNELS(X) \
+  X(QI_VUNARY_ABS, qi_f32_vabs_ukernel__scalar)                          \
+  X(QI_VUNARY_NEG, qi_f32_vneg_ukernel__scalar)                          \
+  X(QI_VUNARY_SQRT, qi_f32_vsqrt_ukernel__scalar)                        \
+  X(QI_VUNARY_EXP, qi_f32_vexp_ukernel__scalar)                          \
+  X(QI_VUNARY_LOG, qi_f32_vlog_ukernel__scalar)                          \
+  X(QI_VUNARY_RECIPROCAL, qi_f32_vrecip_ukernel__scalar)                 \
+  X(QI_VUNARY_FLOOR, qi_f32_vfloor_ukernel__scalar)                      \
+  X(QI_VUNARY_CEIL, qi_f32_vceil_ukernel__scalar)                        \
+  X(QI_VUNARY_ROUND, qi_f32_vround_ukernel__scalar)                      \
+  X(QI_VUNARY_SIGN, qi_f32_vsign_ukernel__scalar)                        \
+  X(QI_VUNARY_RELU, qi_f32_vrelu_ukernel__scalar)                        \
+  X(QI_VUNARY_LEAKY_RELU, qi_f32_vlrelu_ukernel__scalar)                 \
+  X(QI_VUNARY_CLAMP, qi_f32_vclamp_ukernel__scalar)                      \
+  X(QI_VUNARY_SIGMOID, qi_f32_vsigmoid_ukernel__scalar)                  \
+  X(QI_VUNARY_HARD_SIGMOID, qi_f32_vhardsigmoid_ukernel__scalar)         \
+  X(QI_VUNARY_HARD_SWISH, qi_f32_vhardswish_ukernel__scalar)             \
+  X(QI_VUNARY_TANH, qi_f32_vtanh_ukernel__scalar)                        \
+  X(QI_VUNARY_ERF, qi_f32_verf_ukernel__scalar)                          \
+  X(QI_VUNARY_GELU, qi_f32_vgelu_ukernel__scalar)                        \
+  X(QI_VUNARY_GELU_TANH, qi_f32_vgelutanh_ukernel__scalar)               \
+  X(QI_VUNARY_SOFTPLUS, qi_f32_vsoftplus_ukernel__scalar)                \
+  X(QI_VUNARY_SOFTSIGN, qi_f32_vsoftsign_ukernel__scalar)                \
+  X(QI_VUNARY_ELU, qi_f32_velu_ukernel__scalar)                          \
+  X(QI_VUNARY_SELU, qi_f32_vselu_ukernel__scalar)                        \
+  X(QI_VUNARY_CELU, qi_f32_vcelu_ukernel__scalar)                        \
+  X(QI_VUNARY_THRESHOLDED_RELU, qi_f32_vthresholdedrelu_ukernel__scalar) \
+  X(QI_VUNARY_MISH, qi_f32_vmish_ukernel__scalar)                        \
+  X(QI_VUNARY_SIN, qi_f32_vsin_ukernel__scalar)                          \
+  X(QI_VUNARY_COS, qi_f32_vcos_ukernel__scalar)                          \
+  X(QI_VUNARY_TAN, qi_f32_vtan_ukernel__scalar)                          \
+  X(QI_VUNARY_SQR, qi_f32_vsqr_ukernel__scalar)
 
-qi_f32_vunary_ukernel_fn qi_f32_vunary_config_get(qi_vunary_op op, qi_isa isa) {
-  assert(op >= 0 && op < QI_VUNARY_COUNT);
-  (void)isa; /* every path uses the scalar kernels until vector ones land */
-  return scalar_kernels[op];
-}
+#define SCALAR_ENTRY(op, fn) \
+  static const qi_f32_vunary_config scalar_##op = {.ukernel = QI_KERNEL(fn), .kind = op, .features = 0};
+SCALAR_KERNELS(SCALAR_ENTRY)
+
+#define SCALAR_LISTED(op, fn) &scalar_##op,
+static const qi_f32_vunary_config *const list[] = {SCALAR_KERNELS(SCALAR_LISTED)};
+
+/* Indexed by op and qi_isa; a path without a kernel of its own for an op (NULL) uses the entry of the next lower
+ * path of its family (qi_isa_fallback), ending at scalar. */
+#define SCALAR_SLOT(op, fn) [op][QI_ISA_SCALAR] = &scalar_##op,
+static const qi_f32_vunary_config *const configs[QI_VUNARY_COUNT][QI_ISA_COUNT] = {SCALAR_KERNELS(SCALAR_SLOT)};
+
+QI_ISA_OP_CONFIG_GETTERS(qi_f32_vunary, qi_vunary_op)

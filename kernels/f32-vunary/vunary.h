@@ -5,46 +5,48 @@
 
 #include <stddef.h>
 
-#include "kernels/isa.h"
+#include "kernels/ukernel.h"
 
 typedef struct qi_f32_unary_params {
   float min, max;            /* CLAMP */
   float alpha, beta, gamma;  /* LEAKY_RELU, HARD_SIGMOID, HARD_SWISH, ELU, SELU, CELU, THRESHOLDED_RELU */
 } qi_f32_unary_params;
 
-typedef void (*qi_f32_vunary_ukernel_fn)(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+#define QI_F32_VUNARY_UKERNEL_DECL(fn) \
+  void fn(size_t n, const float *x, float *y, const qi_f32_unary_params *params)
+typedef QI_F32_VUNARY_UKERNEL_DECL((*qi_f32_vunary_ukernel_fn));
 
-void qi_f32_vabs_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vneg_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vsqrt_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vexp_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vlog_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vrecip_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vfloor_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vceil_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vround_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vsign_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vrelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vlrelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vclamp_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vsigmoid_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vhardsigmoid_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vhardswish_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vtanh_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_verf_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vgelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vgelutanh_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vsoftplus_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vsoftsign_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_velu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vselu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vcelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vthresholdedrelu_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vmish_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vsin_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vcos_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vtan_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
-void qi_f32_vsqr_ukernel__scalar(size_t n, const float *x, float *y, const qi_f32_unary_params *params);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vabs_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vneg_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsqrt_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vexp_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vlog_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vrecip_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vfloor_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vceil_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vround_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsign_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vrelu_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vlrelu_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vclamp_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsigmoid_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vhardsigmoid_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vhardswish_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vtanh_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_verf_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vgelu_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vgelutanh_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsoftplus_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsoftsign_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_velu_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vselu_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vcelu_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vthresholdedrelu_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vmish_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsin_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vcos_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vtan_ukernel__scalar);
+QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsqr_ukernel__scalar);
 
 typedef enum qi_vunary_op {
   QI_VUNARY_ABS,
@@ -81,7 +83,19 @@ typedef enum qi_vunary_op {
   QI_VUNARY_COUNT
 } qi_vunary_op;
 
-/* Kernel of op for isa. */
-qi_f32_vunary_ukernel_fn qi_f32_vunary_config_get(qi_vunary_op op, qi_isa isa);
+/* One kernel of the family: the op it computes and the CPU features it needs. */
+typedef struct qi_f32_vunary_config {
+  qi_f32_vunary_ukernel_fn ukernel;
+  const char *name;
+  qi_vunary_op kind;
+  uint32_t features; /* QI_CPU_* bits the kernel needs */
+} qi_f32_vunary_config;
+QI_KERNEL_PAIR(qi_f32_vunary_config, ukernel, name);
+
+/* The kernel of op for an ISA path (paths without one of their own fall back; today every path gets the
+ * scalar one). Never NULL for op < QI_VUNARY_COUNT. */
+const qi_f32_vunary_config *qi_f32_vunary_config_get(qi_vunary_op op, qi_isa isa);
+/* Every (op, kernel) entry built into this binary, the scalar ones first; *count receives their number. */
+const qi_f32_vunary_config *const *qi_f32_vunary_config_list(size_t *count);
 
 #endif /* QI_F32_VUNARY_H */

@@ -35,7 +35,7 @@ void qi_qu8_lut_build(uint8_t table[256], qi_vunary_op op, const qi_f32_unary_pa
   }
   if (op != QI_VUNARY_COUNT) {
     qi_f32_unary_params none = {0};
-    qi_f32_vunary_config_get(op, QI_ISA_SCALAR)(256, v, v, fparams ? fparams : &none);
+    qi_f32_vunary_config_get(op, QI_ISA_SCALAR)->ukernel(256, v, v, fparams ? fparams : &none);
   }
   for (int b = 0; b < 256; b++) table[b] = (uint8_t)qi_quantize_f32(v[b], y.scale, y.zero_point, qmin, qmax);
 }

@@ -1,13 +1,21 @@
 /* ISA paths (kernels/isa.c) and their public mapping (engine/isa_map.c): name parsing, the features of each
  * path, the fallback chain of each family, QI_ISA_CONFIG_PICK on a table made here (paths without a kernel,
  * values outside the table), and every kernel family's getter and list on every path, out-of-range values
- * included: the config a path gets needs no CPU feature the path does not check, and is one of the family's
- * listed kernels. */
+ * included (the families that are arrays of ops, f32 vunary and vbinary, for every op): the config a path gets
+ * needs no CPU feature the path does not check, and is one of the family's listed kernels. */
 #include <string.h>
 
 #include "engine/isa_map.h"
 #include "kernels/f32-dwconv/f32-dwconv.h"
 #include "kernels/f32-gemm/f32-gemm.h"
+#include "kernels/f32-im2col/f32-im2col.h"
+#include "kernels/f32-layernorm/layernorm.h"
+#include "kernels/f32-pool/f32-pool.h"
+#include "kernels/f32-reduce/reduce.h"
+#include "kernels/f32-softmax/softmax.h"
+#include "kernels/f32-vbinary/vbinary.h"
+#include "kernels/f32-vmulcaddc/vmulcaddc.h"
+#include "kernels/f32-vunary/vunary.h"
 #include "kernels/isa.h"
 #include "kernels/qu8-avgpool/qu8-avgpool.h"
 #include "kernels/qu8-dwconv/qu8-dwconv.h"
@@ -47,20 +55,20 @@ static int fake_pick(qi_isa isa) {
   return configs[isa]->id;
 }
 
-/* Every getter on every path (and two invalid values) returns an entry with kernels; invalid values get the
- * scalar one; a path never gets the entry of another architecture's family (the tables fill entries for their
- * own architecture only) nor one needing features the path does not have; each entry is in the list, whose first
- * entry is the scalar one and needs nothing. */
-#define CHECK_FAMILY(family, kernel)                                                                            \
+/* A getter GET(isa) on every path (and two invalid values) returns an entry with kernels; invalid values get the
+ * scalar one, which needs nothing; a path never gets the entry of another architecture's family (the tables fill
+ * entries for their own architecture only) nor one needing features the path does not have; each entry is in
+ * the family's list. */
+#define CHECK_PATHS(family, kernel, GET)                                                                        \
   do {                                                                                                            \
     size_t count = 0;                                                                                             \
     const qi_##family##_config *const *list = qi_##family##_config_list(&count);                                   \
-    CHECK_MSG(count >= 1 && list[0] == qi_##family##_config_get(QI_ISA_SCALAR) && list[0]->features == 0,        \
-              "%s: the list starts with the scalar entry", #family);                                             \
+    const qi_##family##_config *scalar = GET(QI_ISA_SCALAR);                                                       \
+    CHECK_MSG(scalar != NULL && scalar->features == 0, "%s: the scalar entry needs nothing", #family);           \
     const qi_isa probes[] = {QI_ISA_SCALAR, QI_ISA_AVX2,     QI_ISA_AVXVNNI,  QI_ISA_AVX512VNNI, QI_ISA_NEON,       \
                              QI_ISA_NEONDOT, QI_ISA_NEONI8MM, QI_ISA_COUNT, (qi_isa)-1};                           \
     for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {                                              \
-      const qi_##family##_config *cfg = qi_##family##_config_get(probes[i]);                                     \
+      const qi_##family##_config *cfg = GET(probes[i]);                                                           \
       CHECK_MSG(cfg != NULL && cfg->kernel != NULL, "%s(%d): no kernel", #family, (int)probes[i]);               \
       if (!cfg) continue;                                                                                        \
       CHECK_MSG((cfg->features & ~qi_isa_features(probes[i])) == 0, "%s: path %s gets a kernel it cannot run",   \
@@ -69,13 +77,40 @@ static int fake_pick(qi_isa isa) {
       for (size_t j = 0; j < count; j++) listed |= list[j] == cfg;                                               \
       CHECK_MSG(listed, "%s: the %s entry is not listed", #family, qi_isa_name(probes[i]));                       \
     }                                                                                                             \
-    CHECK(qi_##family##_config_get((qi_isa)-1) == list[0] && qi_##family##_config_get((qi_isa)99) == list[0]);    \
+    CHECK(GET((qi_isa)-1) == scalar && GET((qi_isa)99) == scalar);                                                \
     for (size_t i = 0; i < QI_ISA_COUNT; i++)                                                                     \
       for (size_t j = 0; j < QI_ISA_COUNT; j++)                                                                   \
         if (is_neon((qi_isa)i) != is_neon((qi_isa)j))                                                             \
-          CHECK_MSG(qi_##family##_config_get((qi_isa)i) != qi_##family##_config_get((qi_isa)j) ||                 \
-                        qi_##family##_config_get((qi_isa)j) == list[0],                                          \
-                    "%s: %s gets the %s entry", #family, qi_isa_name((qi_isa)i), qi_isa_name((qi_isa)j));         \
+          CHECK_MSG(GET((qi_isa)i) != GET((qi_isa)j) || GET((qi_isa)j) == scalar, "%s: %s gets the %s entry",     \
+                    #family, qi_isa_name((qi_isa)i), qi_isa_name((qi_isa)j));                                     \
+  } while (0)
+
+/* A family with one config per path: its list starts with the scalar entry. */
+#define CHECK_FAMILY(family, kernel)                                                                            \
+  do {                                                                                                            \
+    CHECK_PATHS(family, kernel, qi_##family##_config_get);                                                       \
+    size_t count = 0;                                                                                             \
+    const qi_##family##_config *const *list = qi_##family##_config_list(&count);                                   \
+    CHECK_MSG(count >= 1 && list[0] == qi_##family##_config_get(QI_ISA_SCALAR),                                  \
+              "%s: the list starts with the scalar entry", #family);                                             \
+  } while (0)
+
+/* A family that is an array of ops (one config per op and path, getter (op, isa)): every op as above, and every
+ * path gets an entry for that op; the list's first op_count entries are the scalar ones. */
+#define CHECK_OP_FAMILY(family, op_type, op_count, kernel)                                                      \
+  do {                                                                                                            \
+    for (int op = 0; op < (op_count); op++) {                                                                    \
+      CHECK_PATHS(family, kernel, OP_GET);                                                                        \
+      for (int i = -1; i <= QI_ISA_COUNT; i++)                                                                    \
+        CHECK_MSG(OP_GET((qi_isa)i)->kind == (op_type)op, "%s: op %d, path %d: the entry of another op", #family,  \
+                  op, i);                                                                                         \
+    }                                                                                                             \
+    size_t count = 0;                                                                                             \
+    const qi_##family##_config *const *list = qi_##family##_config_list(&count);                                   \
+    CHECK_MSG(count >= (size_t)(op_count), "%s: %zu entries for %d ops", #family, count, (int)(op_count));       \
+    for (size_t i = 0; i < count && i < (size_t)(op_count); i++)                                                  \
+      CHECK_MSG(list[i]->features == 0 && list[i] == qi_##family##_config_get(list[i]->kind, QI_ISA_SCALAR),       \
+                "%s: list entry %zu is not a scalar one", #family, i);                                            \
   } while (0)
 
 static void test_public_map(void) {
@@ -135,6 +170,18 @@ int main(void) {
   /* every kernel family with per-path tables */
   CHECK_FAMILY(f32_gemm, ukernel);
   CHECK_FAMILY(f32_dwconv, ukernel_any);
+  CHECK_FAMILY(f32_im2col, im2col);
+  CHECK_FAMILY(f32_pool, maxpool2d);
+  CHECK_FAMILY(f32_reduce, rsumexp);
+  CHECK_FAMILY(f32_softmax, softmax);
+  CHECK_FAMILY(f32_layernorm, layernorm);
+  CHECK_FAMILY(f32_vmulcaddc, ukernel);
+#define OP_GET(isa) qi_f32_vunary_config_get((qi_vunary_op)op, (isa))
+  CHECK_OP_FAMILY(f32_vunary, qi_vunary_op, QI_VUNARY_COUNT, ukernel);
+#undef OP_GET
+#define OP_GET(isa) qi_f32_vbinary_config_get((qi_vbinary_op)op, (isa))
+  CHECK_OP_FAMILY(f32_vbinary, qi_vbinary_op, QI_VBINARY_COUNT, op);
+#undef OP_GET
   CHECK_FAMILY(qu8_gemm, ukernel);
   CHECK_FAMILY(qu8_dwconv, ukernel_any);
   CHECK_FAMILY(qu8_avgpool, gavgpool);

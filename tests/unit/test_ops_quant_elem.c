@@ -294,7 +294,7 @@ static void run_lookup(const lut_case *lc, int s8, int constant) {
   const qp px = {qh_frand(0.01f, 0.05f), qmin + (int32_t)(qh_next() % 256)};
   const qp py = {qh_frand(0.004f, 0.03f), qmin + (int32_t)(qh_next() % 256)};
   qi_f32_unary_params fp = {.alpha = lc->alpha, .beta = lc->beta, .min = lc->min, .max = lc->max};
-  const qi_f32_vunary_ukernel_fn f = qi_f32_vunary_config_get(lc->kernel, QI_ISA_SCALAR);
+  const qi_f32_vunary_ukernel_fn f = qi_f32_vunary_config_get(lc->kernel, QI_ISA_SCALAR)->ukernel;
   uint8_t table[256];
   for (int b = 0; b < 256; b++) {
     const float v = (float)(qh_value((uint8_t)b, s8) - px.z) * px.s;
