@@ -10,7 +10,10 @@
  *
  * Ownership:
  *   - A model owns its file mapping (or, for load_buffer, borrows the caller's buffer, which must outlive
- *     the model and every session created from it). Weights are referenced in place, never copied.
+ *     the model and every session created from it). The model is decoded once, when it is loaded; every
+ *     session starts from that decoded model, so creating another session parses nothing again. Weights are
+ *     referenced in place; a session copies only initializers whose bytes are misaligned for their type, and
+ *     frees the copies its kernels packed.
  *   - A session keeps a pointer to its model: destroy every session before its model.
  *   - Input buffers belong to the caller and must stay valid and unchanged until qinfer_session_run returns;
  *     qinfer_session_set_input does not copy them.
