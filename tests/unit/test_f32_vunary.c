@@ -1,0 +1,205 @@
+/* Tester of the f32 elementwise unary kernels (kernels/f32-vunary): every (op, kernel) entry of the family's list
+ * (qi_f32_vunary_config_list) this CPU can run, the others reported as skipped, against an oracle written here in
+ * double precision from the ONNX definition of the op (libm in double for the transcendental ones), at every
+ * length of f32_tester.h, out of place and in place (y == x), with special inputs (signed zeros, infinities, NaN
+ * where the result is defined, rounding ties, overflow and underflow) spread over each row, and no write outside
+ * the row.
+ *
+ * Tolerances, |y - f(x)| <= rtol * |f(x)| + atol (and the same infinity, NaN for NaN):
+ *   - exact (0, 0): abs, neg, floor, ceil, round, sign, relu, clamp, thresholded relu, whose results are inputs,
+ *     parameters or integers, so any correct kernel gives them bit for bit;
+ *   - rtol 1e-6 (about 8 ulp): one or two IEEE operations (sqrt, reciprocal, square, leaky relu, softsign, and
+ *     hard sigmoid / hard swish with atol 1e-6 for the rounding of alpha * x + beta, up to 2.5 here, near a
+ *     zero result);
+ *   - rtol 1e-5 (about 80 ulp), against libm in double: the transcendental ones, room for the polynomial
+ *     approximations a SIMD kernel uses; atol 1e-6 where the result crosses zero from inputs of magnitude up to
+ *     10 (sin, cos, tan, gelu, elu-like ops: a float formula such as 1 + erf(x) or alpha * exp(x) - alpha cancels
+ *     to an absolute error of a few 1e-7), atol 1e-7 for tanh, erf and log near their zeros, atol FLT_MIN where a
+ *     result underflows (exp, sigmoid, softplus). */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "f32_tester.h"
+#include "kernel_list.h"
+#include "kernels/f32-vunary/vunary.h"
+#include "test_util.h"
+
+TEST_MAIN_GLOBALS;
+
+typedef double (*oracle_fn)(double x, const qi_f32_unary_params *p);
+
+static double o_abs(double x, const qi_f32_unary_params *p) { return (void)p, fabs(x); }
+static double o_neg(double x, const qi_f32_unary_params *p) { return (void)p, -x; }
+static double o_sqrt(double x, const qi_f32_unary_params *p) { return (void)p, sqrt(x); }
+static double o_exp(double x, const qi_f32_unary_params *p) { return (void)p, exp(x); }
+static double o_log(double x, const qi_f32_unary_params *p) { return (void)p, log(x); }
+static double o_recip(double x, const qi_f32_unary_params *p) { return (void)p, 1.0 / x; }
+static double o_floor(double x, const qi_f32_unary_params *p) { return (void)p, floor(x); }
+static double o_ceil(double x, const qi_f32_unary_params *p) { return (void)p, ceil(x); }
+static double o_round(double x, const qi_f32_unary_params *p) { return (void)p, rint(x); } /* halves to even */
+/* ONNX Sign: -1, 0 or 1; the kernels keep the sign of a zero and a NaN. */
+static double o_sign(double x, const qi_f32_unary_params *p) { return (void)p, x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
+static double o_relu(double x, const qi_f32_unary_params *p) { return (void)p, x > 0 ? x : 0.0; }
+static double o_lrelu(double x, const qi_f32_unary_params *p) { return x < 0 ? x * p->alpha : x; }
+/* min(max(x, min), max), as numpy.clip: min > max gives max, NaN passes */
+static double o_clamp(double x, const qi_f32_unary_params *p) {
+  const double v = x < p->min ? p->min : x;
+  return v > p->max ? p->max : v;
+}
+static double o_sigmoid(double x, const qi_f32_unary_params *p) { return (void)p, 1.0 / (1.0 + exp(-x)); }
+static double o_hardsigmoid(double x, const qi_f32_unary_params *p) {
+  const double v = p->alpha * x + p->beta;
+  return v < 0 ? 0.0 : (v > 1 ? 1.0 : v);
+}
+static double o_hardswish(double x, const qi_f32_unary_params *p) {
+  const double v = x / 6 + 0.5;
+  return (void)p, x * (v < 0 ? 0.0 : (v > 1 ? 1.0 : v));
+}
+static double o_tanh(double x, const qi_f32_unary_params *p) { return (void)p, tanh(x); }
+static double o_erf(double x, const qi_f32_unary_params *p) { return (void)p, erf(x); }
+static double o_gelu(double x, const qi_f32_unary_params *p) { return (void)p, 0.5 * x * (1 + erf(x / sqrt(2.0))); }
+static double o_gelutanh(double x, const qi_f32_unary_params *p) {
+  return (void)p, 0.5 * x * (1 + tanh(sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
+}
+/* log(1 + e^x), in a form that does not overflow */
+static double softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
+static double o_softplus(double x, const qi_f32_unary_params *p) { return (void)p, softplus(x); }
+static double o_softsign(double x, const qi_f32_unary_params *p) { return (void)p, x / (1 + fabs(x)); }
+static double o_elu(double x, const qi_f32_unary_params *p) { return x < 0 ? p->alpha * expm1(x) : x; }
+static double o_selu(double x, const qi_f32_unary_params *p) {
+  return x > 0 ? p->gamma * x : p->gamma * p->alpha * expm1(x);
+}
+static double o_celu(double x, const qi_f32_unary_params *p) { return x > 0 ? x : p->alpha * expm1(x / p->alpha); }
+static double o_thresholdedrelu(double x, const qi_f32_unary_params *p) { return x > p->alpha ? x : 0.0; }
+static double o_mish(double x, const qi_f32_unary_params *p) { return (void)p, x * tanh(softplus(x)); }
+static double o_sin(double x, const qi_f32_unary_params *p) { return (void)p, sin(x); }
+static double o_cos(double x, const qi_f32_unary_params *p) { return (void)p, cos(x); }
+static double o_tan(double x, const qi_f32_unary_params *p) { return (void)p, tan(x); }
+static double o_sqr(double x, const qi_f32_unary_params *p) { return (void)p, x * x; }
+
+#define MAX_SPECIALS 12
+/* One op with one set of parameters: random inputs uniform in [lo, hi], every fourth one replaced by the next
+ * special input. */
+typedef struct unary_row {
+  qi_vunary_op op;
+  const char *what;
+  oracle_fn f;
+  float lo, hi;
+  double rtol, atol;
+  qi_f32_unary_params params;
+  size_t n_specials;
+  float specials[MAX_SPECIALS];
+} unary_row;
+
+#define ZEROS 0.0f, -0.0f
+#define INFS INFINITY, -INFINITY
+#define TIES 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 0.49999997f, 8388607.5f, -8388609.0f, 1e30f
+#define SPECIALS(...) sizeof((float[]){__VA_ARGS__}) / sizeof(float), {__VA_ARGS__}
+#define EXACT 0.0, 0.0
+#define NO_PARAMS {.alpha = 0}
+
+static const unary_row rows[] = {
+    {QI_VUNARY_ABS, "abs", o_abs, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN, FLT_MIN)},
+    {QI_VUNARY_NEG, "neg", o_neg, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN)},
+    {QI_VUNARY_SQRT, "sqrt", o_sqrt, 0, 1e4f, 1e-6, 0, NO_PARAMS, SPECIALS(ZEROS, INFINITY, NAN, -1.0f, FLT_MIN, 4)},
+    {QI_VUNARY_EXP, "exp", o_exp, -87, 88, 1e-5, FLT_MIN, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN, -100, 88.7f, 89)},
+    {QI_VUNARY_LOG, "log", o_log, 0, 100, 1e-5, 1e-7, NO_PARAMS,
+     SPECIALS(1, ZEROS, -1, INFINITY, NAN, FLT_MIN, 1e-30f, 1.00000012f, 0.99999994f)},
+    {QI_VUNARY_RECIPROCAL, "reciprocal", o_recip, -100, 100, 1e-6, 0, NO_PARAMS,
+     SPECIALS(ZEROS, INFS, NAN, 3, FLT_MIN, 1e38f)},
+    {QI_VUNARY_FLOOR, "floor", o_floor, -1000, 1000, EXACT, NO_PARAMS, SPECIALS(TIES, -0.0f, NAN)},
+    {QI_VUNARY_CEIL, "ceil", o_ceil, -1000, 1000, EXACT, NO_PARAMS, SPECIALS(TIES, -0.0f, NAN)},
+    {QI_VUNARY_ROUND, "round", o_round, -1000, 1000, EXACT, NO_PARAMS, SPECIALS(TIES, -0.0f, NAN)},
+    {QI_VUNARY_SIGN, "sign", o_sign, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN, 1e-45f, -1e-45f)},
+    {QI_VUNARY_RELU, "relu", o_relu, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, 1e-45f, -1e-45f)},
+    {QI_VUNARY_LEAKY_RELU, "leaky relu alpha 0.01", o_lrelu, -100, 100, 1e-6, 0, {.alpha = 0.01f},
+     SPECIALS(ZEROS, INFS)},
+    {QI_VUNARY_LEAKY_RELU, "leaky relu alpha 1.5", o_lrelu, -100, 100, 1e-6, 0, {.alpha = 1.5f}, SPECIALS(ZEROS)},
+    {QI_VUNARY_CLAMP, "clamp [-1.5, 2.25]", o_clamp, -10, 10, EXACT, {.min = -1.5f, .max = 2.25f},
+     SPECIALS(ZEROS, INFS, NAN, -1.5f, 2.25f)},
+    {QI_VUNARY_CLAMP, "clamp [3, 1]", o_clamp, -10, 10, EXACT, {.min = 3, .max = 1}, SPECIALS(ZEROS, NAN)},
+    {QI_VUNARY_CLAMP, "clamp [-inf, 6]", o_clamp, -10, 10, EXACT, {.min = -INFINITY, .max = 6},
+     SPECIALS(INFS, NAN)},
+    {QI_VUNARY_SIGMOID, "sigmoid", o_sigmoid, -30, 30, 1e-5, FLT_MIN, NO_PARAMS, SPECIALS(ZEROS, INFS, -100, 100)},
+    {QI_VUNARY_HARD_SIGMOID, "hard sigmoid 0.2, 0.5", o_hardsigmoid, -10, 10, 1e-6, 1e-6, {.alpha = 0.2f, .beta = 0.5f},
+     SPECIALS(ZEROS, INFS, -2.5f, 2.5f)},
+    {QI_VUNARY_HARD_SWISH, "hard swish", o_hardswish, -10, 10, 1e-6, 1e-6, NO_PARAMS,
+     SPECIALS(ZEROS, INFINITY, -3, 3)},
+    {QI_VUNARY_TANH, "tanh", o_tanh, -10, 10, 1e-5, 1e-7, NO_PARAMS, SPECIALS(ZEROS, INFS, 1e-20f, 20)},
+    {QI_VUNARY_ERF, "erf", o_erf, -5, 5, 1e-5, 1e-7, NO_PARAMS, SPECIALS(ZEROS, INFS, 1e-20f)},
+    {QI_VUNARY_GELU, "gelu", o_gelu, -10, 10, 1e-5, 1e-6, NO_PARAMS, SPECIALS(ZEROS, INFINITY, -20, 20)},
+    {QI_VUNARY_GELU_TANH, "gelu (tanh)", o_gelutanh, -10, 10, 1e-5, 1e-6, NO_PARAMS,
+     SPECIALS(ZEROS, INFINITY, -20, 20)},
+    {QI_VUNARY_SOFTPLUS, "softplus", o_softplus, -20, 20, 1e-5, FLT_MIN, NO_PARAMS,
+     SPECIALS(ZEROS, INFS, 80, -80, 100)},
+    {QI_VUNARY_SOFTSIGN, "softsign", o_softsign, -100, 100, 1e-6, 0, NO_PARAMS, SPECIALS(ZEROS, 1e30f, -1e30f)},
+    {QI_VUNARY_ELU, "elu alpha 1", o_elu, -20, 10, 1e-5, 1e-6, {.alpha = 1}, SPECIALS(ZEROS, INFS)},
+    {QI_VUNARY_ELU, "elu alpha 0.5", o_elu, -20, 10, 1e-5, 1e-6, {.alpha = 0.5f}, SPECIALS(ZEROS, -1e-7f)},
+    {QI_VUNARY_SELU, "selu", o_selu, -20, 10, 1e-5, 1e-6,
+     {.alpha = 1.67326319217681884765625f, .gamma = 1.05070102214813232421875f}, SPECIALS(ZEROS, INFS, -1e-7f)},
+    {QI_VUNARY_CELU, "celu alpha 1", o_celu, -20, 10, 1e-5, 1e-6, {.alpha = 1}, SPECIALS(ZEROS, INFS)},
+    {QI_VUNARY_CELU, "celu alpha 2", o_celu, -20, 10, 1e-5, 1e-6, {.alpha = 2}, SPECIALS(ZEROS, -1e-7f)},
+    {QI_VUNARY_THRESHOLDED_RELU, "thresholded relu alpha 1", o_thresholdedrelu, -5, 5, EXACT, {.alpha = 1},
+     SPECIALS(ZEROS, INFS, 1, 1.00000012f)},
+    {QI_VUNARY_THRESHOLDED_RELU, "thresholded relu alpha 0", o_thresholdedrelu, -5, 5, EXACT, {.alpha = 0},
+     SPECIALS(ZEROS, 1e-45f)},
+    {QI_VUNARY_MISH, "mish", o_mish, -20, 20, 1e-5, 1e-6, NO_PARAMS, SPECIALS(ZEROS, 80, -80)},
+    {QI_VUNARY_SIN, "sin", o_sin, -10, 10, 1e-5, 1e-6, NO_PARAMS, SPECIALS(ZEROS, 3.14159274f, 1e-20f)},
+    {QI_VUNARY_COS, "cos", o_cos, -10, 10, 1e-5, 1e-6, NO_PARAMS, SPECIALS(ZEROS, 1.57079637f, 3.14159274f)},
+    {QI_VUNARY_TAN, "tan", o_tan, -4, 4, 1e-5, 1e-6, NO_PARAMS, SPECIALS(ZEROS, 1.57079637f, 1e-20f)},
+    {QI_VUNARY_SQR, "square", o_sqr, -1000, 1000, 1e-6, 0, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN, 1e20f)},
+};
+#define NROWS (sizeof rows / sizeof rows[0])
+
+static long long n_cases, n_outputs;
+
+/* One row length, out of place then in place; adds the mismatches to *bad. */
+static void run_case(const qi_f32_vunary_config *cfg, const unary_row *r, size_t n, ft_buf *x, ft_buf *y,
+                     uint32_t *seed, int *bad) {
+  for (size_t i = 0, s = 0; i < n; i++)
+    x->p[i] = i % 4 == 1 && r->n_specials ? r->specials[s++ % r->n_specials] : ft_uniform(seed, r->lo, r->hi);
+  for (int in_place = 0; in_place < 2; in_place++) {
+    ft_buf *out = in_place ? x : y;
+    float xs[FT_MAXN];
+    memcpy(xs, x->p, n * sizeof(float));
+    ft_guard(out, n);
+    cfg->ukernel(n, x->p, out->p, &r->params);
+    for (size_t i = 0; i < n; i++) {
+      const double want = r->f(xs[i], &r->params), tol = r->rtol * fabs(want) + r->atol;
+      if (!ft_close(out->p[i], want, tol)) ft_mismatch(bad, cfg->name, r->what, n, i, out->p[i], want, tol);
+    }
+    if (!ft_guard_ok(out, n)) ft_outside(bad, cfg->name, r->what, n);
+    if (in_place) memcpy(x->p, xs, n * sizeof(float));
+    n_cases++, n_outputs += (long long)n;
+  }
+}
+
+static void test_entry(const qi_f32_vunary_config *cfg) {
+  ft_buf x = ft_alloc(FT_MAXN), y = ft_alloc(FT_MAXN);
+  const long long before = n_cases;
+  uint32_t seed = 0x9e3779b9u ^ (uint32_t)cfg->kind;
+  int bad = 0, tested = 0;
+  for (size_t ri = 0; ri < NROWS; ri++) {
+    if (rows[ri].op != cfg->kind) continue;
+    tested = 1;
+    for (size_t si = 0; si < FT_NSIZES; si++) run_case(cfg, &rows[ri], ft_sizes[si], &x, &y, &seed, &bad);
+  }
+  CHECK_MSG(tested, "%s: no oracle for op %d", cfg->name, (int)cfg->kind);
+  CHECK_MSG(bad == 0, "%s: %d mismatches", cfg->name, bad);
+  printf("%s: %lld cases %s\n", cfg->name, n_cases - before, tested && !bad ? "ok" : "FAILED");
+  ft_free(&x), ft_free(&y);
+}
+
+int main(void) {
+  size_t count;
+  const qi_f32_vunary_config *const *list = qi_f32_vunary_config_list(&count);
+  kl_seen seen = {0};
+  for (size_t i = 0; i < count; i++) {
+    if (!kl_runnable(list[i]->name, list[i]->features) || !KL_FIRST(&seen, list[i]->ukernel, list[i]->name))
+      continue;
+    test_entry(list[i]);
+  }
+  printf("%lld cases, %lld outputs\n", n_cases, n_outputs);
+  return TEST_SUMMARY();
+}
