@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_util.h"
+
 #define FT_U (1.0 / 16777216.0) /* 2^-24: the unit roundoff of binary32 (half an ulp, relative) */
 
-static const size_t ft_sizes[] = {0,  1,  2,  3,  4,  5,  7,  8,   9,   11,  15,  16,  17,  23,  24,  25,
+static const size_t ft_sizes[] = {0,  1,  2,  3,  4,  5,  7,  8,  9,   11,  15,  16,  17,  23,  24,   25,
                                   31, 32, 33, 47, 48, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000, 1031};
 #define FT_NSIZES (sizeof ft_sizes / sizeof ft_sizes[0])
 #define FT_MAXN 1031
@@ -75,11 +77,17 @@ static bool ft_close(float got, double want, double tol) {
 static void ft_mismatch(int *bad, const char *name, const char *what, size_t n, size_t i, float got, double want,
                         double tol) {
   if ((*bad)++ < 5)
-    fprintf(stderr, "%s: %s n=%zu: y[%zu] = %.9g, want %.9g (tolerance %.3g)\n", name, what, n, i, (double)got,
-            want, tol);
+    fprintf(stderr, "%s: %s n=%zu: y[%zu] = %.9g, want %.9g (tolerance %.3g)\n", name, what, n, i, (double)got, want,
+            tol);
 }
 static void ft_outside(int *bad, const char *name, const char *what, size_t n) {
   if ((*bad)++ < 5) fprintf(stderr, "%s: %s n=%zu: wrote outside the output\n", name, what, n);
+}
+
+/* Checks and prints a kernel's result line: "<name>: <cases> cases ok" or "... FAILED". */
+static void ft_report(const char *name, long long cases, int bad) {
+  CHECK_MSG(bad == 0, "%s: %d mismatches", name, bad);
+  printf("%s: %lld cases %s\n", name, cases, bad ? "FAILED" : "ok");
 }
 
 #endif /* QI_TEST_F32_TESTER_H */
