@@ -348,6 +348,7 @@ qinfer_status qinfer_session_create(const qinfer_model *model, const qinfer_sess
   *out = NULL;
   qinfer_session *s = calloc(1, sizeof *s);
   if (!s) return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
+  atomic_init(&s->busy, false);
   s->model = model;
   qi_status st = build_session(s, o, &err);
   if (st != QINFER_OK) {
@@ -401,8 +402,24 @@ int qinfer_session_output_index(const qinfer_session *s, const char *name) {
   return s ? index_of(s->graph, s->graph->outputs, s->graph->n_outputs, name) : -1;
 }
 
-qinfer_status qinfer_session_set_input(qinfer_session *s, size_t index, const void *data, size_t nbytes) {
-  if (!s) return QINFER_ERR_INVALID_ARGUMENT;
+/* One session, one thread at a time (include/qinfer.h): run, set_input, get_output and tensor claim the session
+ * with one atomic exchange and give it back on return. A call that finds it claimed by another thread fails
+ * without touching the session; its message goes to the calling thread's qinfer_last_error(), since the
+ * session's own message belongs to the thread inside it. Costs one exchange and one store per call. */
+static qi_status session_enter(const qinfer_session *cs) {
+  qinfer_session *s = (qinfer_session *)cs; /* the flag is the one member a const entry point writes */
+  if (!atomic_exchange_explicit(&s->busy, true, memory_order_acquire)) return QINFER_OK;
+  qi_error err;
+  return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "session is already running on another thread"),
+                     &err);
+}
+
+static qi_status session_leave(const qinfer_session *cs, qi_status st) {
+  atomic_store_explicit(&((qinfer_session *)cs)->busy, false, memory_order_release);
+  return st;
+}
+
+static qi_status set_input(qinfer_session *s, size_t index, const void *data, size_t nbytes) {
   qi_graph *g = s->graph;
   if (index >= (size_t)g->n_inputs)
     return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input index %zu out of range (%d inputs)", index,
@@ -422,8 +439,13 @@ qinfer_status qinfer_session_set_input(qinfer_session *s, size_t index, const vo
   return QINFER_OK;
 }
 
-qinfer_status qinfer_session_run(qinfer_session *s) {
+qinfer_status qinfer_session_set_input(qinfer_session *s, size_t index, const void *data, size_t nbytes) {
   if (!s) return QINFER_ERR_INVALID_ARGUMENT;
+  QI_CHECK(session_enter(s));
+  return session_leave(s, set_input(s, index, data, nbytes));
+}
+
+static qi_status run(qinfer_session *s) {
   const qi_graph *g = s->graph;
   for (int i = 0; i < g->n_inputs; i++)
     if (!s->input_set[i])
@@ -431,8 +453,13 @@ qinfer_status qinfer_session_run(qinfer_session *s) {
   return qi_execute(s->graph, s->rt, s->pool, &s->err);
 }
 
-qinfer_status qinfer_session_get_output(const qinfer_session *s, size_t index, const void **data, size_t *nbytes) {
-  if (!s || !data || !nbytes) return QINFER_ERR_INVALID_ARGUMENT;
+qinfer_status qinfer_session_run(qinfer_session *s) {
+  if (!s) return QINFER_ERR_INVALID_ARGUMENT;
+  QI_CHECK(session_enter(s));
+  return session_leave(s, run(s));
+}
+
+static qi_status get_output(const qinfer_session *s, size_t index, const void **data, size_t *nbytes) {
   const qi_graph *g = s->graph;
   if (index >= (size_t)g->n_outputs)
     return qi_fail(&((qinfer_session *)s)->err, QINFER_ERR_INVALID_ARGUMENT, "output index %zu out of range", index);
@@ -442,16 +469,28 @@ qinfer_status qinfer_session_get_output(const qinfer_session *s, size_t index, c
   return QINFER_OK;
 }
 
+qinfer_status qinfer_session_get_output(const qinfer_session *s, size_t index, const void **data, size_t *nbytes) {
+  if (!s || !data || !nbytes) return QINFER_ERR_INVALID_ARGUMENT;
+  QI_CHECK(session_enter(s));
+  return session_leave(s, get_output(s, index, data, nbytes));
+}
+
 size_t qinfer_session_tensor_count(const qinfer_session *s) { return s ? (size_t)s->n_readable : 0; }
 
-qinfer_status qinfer_session_tensor(const qinfer_session *s, size_t index, qinfer_tensor_info *info,
-                                    const void **data, size_t *nbytes) {
-  if (!s || !info || !data || !nbytes) return QINFER_ERR_INVALID_ARGUMENT;
+static qi_status session_tensor(const qinfer_session *s, size_t index, qinfer_tensor_info *info, const void **data,
+                                size_t *nbytes) {
   QI_CHECK(info_at(s->graph, s->readable, s->n_readable, index, info, &((qinfer_session *)s)->err));
   const qi_tensor *t = &s->graph->tensors[s->readable[index]];
   *data = t->data;
   *nbytes = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
   return QINFER_OK;
+}
+
+qinfer_status qinfer_session_tensor(const qinfer_session *s, size_t index, qinfer_tensor_info *info,
+                                    const void **data, size_t *nbytes) {
+  if (!s || !info || !data || !nbytes) return QINFER_ERR_INVALID_ARGUMENT;
+  QI_CHECK(session_enter(s));
+  return session_leave(s, session_tensor(s, index, info, data, nbytes));
 }
 
 int qinfer_session_tensor_index(const qinfer_session *s, const char *name) {

@@ -2,6 +2,8 @@
 #ifndef QI_SESSION_H
 #define QI_SESSION_H
 
+#include <stdatomic.h>
+
 #include "engine/ir/ir.h"
 #include "engine/op.h"
 
@@ -51,6 +53,9 @@ struct qinfer_session {
   int *readable;     /* tensors qinfer_session_tensor exposes (indices into graph->tensors) */
   int n_readable;
   qi_error err;
+  /* set while a run / set_input / get_output / tensor call is inside the session: a second thread's call
+   * meanwhile fails instead of racing (the header forbids it; this makes it an error, not wrong numbers) */
+  atomic_bool busy;
 };
 
 /* Records err as this thread's qinfer_last_error() and returns code: for the library's public entry points beyond

@@ -22,7 +22,12 @@
  *   - Strings returned by any function belong to the object they were read from.
  *
  * Threads: a model may be shared by sessions in several threads; one session must be used by one thread at a
- * time. qinfer_session_run allocates no memory: everything is planned when the session is created.
+ * time. A breach is detected, not raced: qinfer_session_run, qinfer_session_set_input, qinfer_session_get_output
+ * and qinfer_session_tensor called while another thread is inside one of them on the same session return
+ * QINFER_ERR_INVALID_ARGUMENT at once and change nothing; the message ("session is already running on another
+ * thread") is in the calling thread's qinfer_last_error(), not in qinfer_session_last_error(). Only single calls
+ * are guarded: a set_input / run / get_output sequence shared by threads still needs the caller's own lock.
+ * qinfer_session_run allocates no memory: everything is planned when the session is created.
  *
  * Errors: every call returns a qinfer_status. The human-readable message of the last failure is kept per
  * handle (qinfer_model_last_error, qinfer_session_last_error); failures before a handle exists are described

@@ -242,7 +242,7 @@ static double source_coord(const resize_params *p, int d, int64_t x, int64_t in,
       double r0 = p->roi_start[d], r1 = p->roi_end[d];
       xo = out_i == 1 ? (r1 - r0) * (double)(in - 1) / 2 : (double)x * (r1 - r0) * (double)(in - 1) / (out_i - 1);
       xo += r0 * (double)(in - 1);
-      *outside = xo < 0 || xo > (double)(in - 1);
+      *outside = !(xo >= 0 && xo <= (double)(in - 1)); /* NaN (an infinite roi) included */
       break;
     }
     default: xo = ((double)x + 0.5) / s - 0.5; break; /* half_pixel */
@@ -297,6 +297,9 @@ static qi_status axis_table(const resize_params *p, int d, int64_t in, int64_t s
       }
       ax->outside[x] = 1;
       identity = false;
+      /* the output is extrapolation_value: keep the taps in range, and xo (a huge roi gives +-1e30, an
+       * infinite one NaN) out of the integer conversion below, which would be undefined */
+      xo = xo > 0 ? (double)(in - 1) : 0.0;
     }
     /* base = the largest integer strictly below xo, ratio in (0, 1] (the reference's convention) */
     double fl = floor(xo);

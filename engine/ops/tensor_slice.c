@@ -72,7 +72,8 @@ static qi_status slice_plan_make(qi_graph *g, qi_node *n, slice_plan *p, qi_erro
     if (step > 0 && e > s) len = (e - s - 1) / step + 1;
     if (step < 0 && s > e && dim > 0) len = (s - e - 1) / (-step) + 1;
     p->start[a] = len > 0 ? s : 0;
-    p->step[a] = step;
+    p->step[a] = len > 1 ? step : 1; /* one element: any step is the same view, and a huge one would overflow
+                                      * the byte strides (len > 1 bounds |step| by dim - 1) */
     p->out[a] = len;
   }
   return QINFER_OK;

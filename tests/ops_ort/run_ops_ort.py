@@ -615,6 +615,8 @@ def resize_cases():
        coordinate_transformation_mode="align_corners")
     rs("resize18_tf_crop_nearest", s, 18, sizes=[1, 2, 6, 6], roi=[0, 0, -0.2, 0.1, 1, 1, 0.8, 1.3],
        mode="nearest", coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=5.0, exact=True)
+    rs("resize18_tf_crop_huge_roi", s, 18, sizes=[1, 2, 4, 3], roi=[0, 0, -1e30, 0.2, 1, 1, 1e30, 1e30],
+       mode="linear", coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=3.0)
     rs("resize18_pytorch_half_pixel", s, 18, sizes=[1, 2, 1, 5], mode="linear",
        coordinate_transformation_mode="pytorch_half_pixel")
     for mode in ("linear", "cubic"):
@@ -843,6 +845,10 @@ def layout_cases():
         oc("gather_scalar", "Gather", [("data", x), ("indices", C(np.int64(-2)))], ["out"], {"axis": 2})
         oc("slice_reverse", "Slice", [("data", f32(r, 3, 6)), ("starts", i64([-1])), ("ends", i64([-2**63])),
                                       ("axes", i64([1])), ("steps", i64([-1]))], ["out"])
+        oc("slice_extreme_steps", "Slice",
+           [("data", f32(r, 2, 1, 3, 2)), ("starts", i64([-2**63, 2**63 - 1, -2**63, 1])),
+            ("ends", i64([2**63 - 2, -2**63, 2**63 - 1, 2**63 - 1])), ("axes", i64([-1, -2, 1, 0])),
+            ("steps", i64([2**63 - 1, -2**63, 2**63 - 1, -1]))], ["out"])
         oc("expand_lower_rank", "Expand", [("input", f32(r, 2, 3, 1)), ("shape", i64([4]))], ["output"])
         oc("tile_int64", "Tile", [("input", r.integers(0, 9, (2, 1, 3)).astype(np.int64)),
                                   ("repeats", i64([1, 3, 2]))], [("output", "i64")])

@@ -549,6 +549,93 @@ static void test_slice_random(void) {
   qi_graph_free(g);
 }
 
+/* The spec's clamping (Slice-13, with ONNX Runtime's INT_MAX end) in 128-bit arithmetic, so that no value of
+ * start / end / step can overflow: the output length is ceil((end - start) / step), at least 0. */
+static int64_t wide_slice(int64_t start, int64_t end, int64_t step, int64_t dim, int64_t *first) {
+  __int128 s = start, e = end, st = step, n = dim;
+  if (s < 0) s += n;
+  __int128 s_hi = step > 0 ? n : n - 1;
+  s = s < 0 ? 0 : (s > s_hi ? s_hi : s);
+  if (end == INT64_MAX || end == INT32_MAX) e = step < 0 ? -1 : n;
+  else {
+    if (e < 0) e += n;
+    __int128 e_lo = step > 0 ? 0 : -1;
+    e = e < e_lo ? e_lo : (e > s_hi ? s_hi : e);
+  }
+  __int128 len = step > 0 ? (e - s + st - 1) / st : (s - e - st - 1) / -st;
+  if (len < 0 || n == 0) len = 0;
+  *first = (int64_t)s;
+  return (int64_t)len;
+}
+
+/* Extreme starts / ends / steps on short axes, positive and negative axis numbers: no signed overflow
+ * (UBSan), shapes and values as the wide reference. Then rows checked against Python / numpy slicing
+ * (len(range(*slice(start, end, step).indices(dim)))) where numpy and the spec agree: not a negative step with
+ * a start below -dim (the spec clamps it to 0, numpy makes the slice empty), nor an end of INT_MAX with a
+ * negative step (through element 0 in ONNX Runtime, empty in numpy). */
+static void test_slice_extremes(void) {
+  static const int64_t vals[] = {INT64_MIN, INT64_MIN + 1, INT32_MIN, -7, -6, -5, -2, -1, 0, 1, 4, 5, 6,
+                                 INT32_MAX, INT64_MAX - 1, INT64_MAX};
+  static const int64_t steps[] = {INT64_MIN, INT64_MIN + 1, INT32_MIN, -3, -2, -1, 1, 2, 3,
+                                  INT32_MAX, INT64_MAX - 1, INT64_MAX};
+  int16_t x[3 * 5];
+  for (int i = 0; i < 15; i++) x[i] = (int16_t)(100 + i);
+  int bad = 0;
+  for (int64_t dim = 0; dim <= 5; dim += (dim == 2 ? 3 : 1))
+    for (int axis_case = 0; axis_case < 2; axis_case++) /* slice axis -1 of [3, dim], axis 0 of [dim, 3] */
+      for (size_t si = 0; si < sizeof vals / sizeof *vals; si++)
+        for (size_t ei = 0; ei < sizeof vals / sizeof *vals; ei++)
+          for (size_t ki = 0; ki < sizeof steps / sizeof *steps; ki++) {
+            int64_t st = vals[si], en = vals[ei], step = steps[ki];
+            int64_t dims[2] = {axis_case ? dim : 3, axis_case ? 3 : dim}, axis = axis_case ? 0 : -1;
+            qi_graph *g = qi_graph_new();
+            int ins[5] = {tt_input(g, "x", QINFER_DTYPE_INT16, 2, dims, x), tt_const_i64(g, "s", 1, &st),
+                          tt_const_i64(g, "e", 1, &en), tt_const_i64(g, "a", 1, &axis),
+                          tt_const_i64(g, "st", 1, &step)};
+            int out = tt_out(g, "y");
+            int node = tt_node(g, "Slice", 13, ins, 5, &out, 1);
+            int64_t first, len = wide_slice(st, en, step, dim, &first), od[2] = {dims[0], dims[1]};
+            od[axis_case ? 0 : 1] = len;
+            bool ok = tt_run(g, node, &err) == QINFER_OK && tt_shape_is(g, out, 2, od);
+            for (int64_t i = 0; ok && i < len * 3; i++) {
+              int64_t k = i % len, other = i / len; /* k along the sliced axis */
+              int64_t src = axis_case ? (first + k * step) * 3 + other : other * dim + first + k * step;
+              int64_t dst = axis_case ? k * 3 + other : other * len + k;
+              ok = ((int16_t *)tt_t(g, out)->data)[dst] == x[src];
+            }
+            if (!ok && bad++ < 5)
+              fprintf(stderr, "slice dim %lld axis %lld start %lld end %lld step %lld: expected length %lld\n",
+                      (long long)dim, (long long)axis, (long long)st, (long long)en, (long long)step, (long long)len);
+            qi_graph_free(g);
+          }
+  CHECK_MSG(bad == 0, "%d extreme slices differ from the wide reference", bad);
+
+  /* numpy: x = np.zeros((1, d)); x[:, start:end:step].shape[1] */
+  static const struct { int64_t dim, start, end, step, len; } np_rows[] = {
+      {1, INT64_MIN, INT64_MAX - 1, INT64_MAX, 1}, {1, INT64_MAX, INT64_MIN, INT64_MIN, 1},
+      {1, INT64_MIN, INT64_MIN, 1, 0},            {1, INT64_MAX, INT64_MAX - 1, -1, 0},
+      {1, 0, INT64_MAX - 1, INT64_MAX, 1},        {1, INT64_MAX, INT64_MIN, -1, 1},
+      {2, INT64_MIN, INT64_MAX - 1, INT64_MAX, 1}, {2, -1, INT64_MIN, INT64_MIN, 1},
+      {5, 4, INT64_MIN, INT64_MIN + 1, 1},         {5, 0, INT64_MAX - 1, 2, 3},
+      {5, INT64_MAX - 1, INT64_MIN + 1, -2, 3},    {5, INT64_MIN, -1, INT64_MAX - 1, 1},
+      {0, INT64_MIN, INT64_MAX - 1, INT64_MAX, 0}, {0, INT64_MAX, INT64_MIN, INT64_MIN, 0},
+  };
+  for (size_t i = 0; i < sizeof np_rows / sizeof *np_rows; i++) {
+    int64_t first, len = wide_slice(np_rows[i].start, np_rows[i].end, np_rows[i].step, np_rows[i].dim, &first);
+    CHECK_MSG(len == np_rows[i].len, "numpy row %zu: reference length %lld", i, (long long)len);
+    int64_t dims[2] = {1, np_rows[i].dim}, axis = -1;
+    qi_graph *g = qi_graph_new();
+    int ins[5] = {tt_input(g, "x", QINFER_DTYPE_INT16, 2, dims, x), tt_const_i64(g, "s", 1, &np_rows[i].start),
+                  tt_const_i64(g, "e", 1, &np_rows[i].end), tt_const_i64(g, "a", 1, &axis),
+                  tt_const_i64(g, "st", 1, &np_rows[i].step)};
+    int out = tt_out(g, "y");
+    int node = tt_node(g, "Slice", 13, ins, 5, &out, 1);
+    CHECK_MSG(tt_run(g, node, &err) == QINFER_OK && tt_shape_is(g, out, 2, (int64_t[]){1, np_rows[i].len}),
+              "numpy row %zu", i);
+    qi_graph_free(g);
+  }
+}
+
 /* ---- Gather / GatherElements ---- */
 
 static void test_gather(void) {
@@ -698,6 +785,7 @@ int main(void) {
   test_concat();
   test_split();
   test_slice_random();
+  test_slice_extremes();
   test_gather();
   test_tile_trilu();
   return TEST_SUMMARY();

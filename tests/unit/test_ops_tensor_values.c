@@ -421,7 +421,7 @@ static double ro_1d(const ro_params *p, const double *data, int64_t n, double sc
   else if (!strcmp(ct, "tf_crop_and_resize")) {
     xo = out_n == 1 ? (r1 - r0) * (double)(n - 1) / 2 : x * (r1 - r0) * (double)(n - 1) / (out_n - 1);
     xo += r0 * (double)(n - 1);
-    if (xo < 0 || xo > (double)(n - 1)) return p->extrapolation;
+    if (!(xo >= 0 && xo <= (double)(n - 1))) return p->extrapolation; /* NaN from an infinite roi too */
   } else if (!strcmp(ct, "pytorch_half_pixel")) xo = out_w == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
   else if (!strcmp(ct, "half_pixel_symmetric")) {
     double adj = (double)out_int / out_w, center = (double)n / 2;
@@ -580,6 +580,37 @@ static void test_resize(void) {
     resize_case rc = {"linear", "half_pixel", "round_prefer_floor", 4, {1, 1, 4, 6}, {1}, {1, 1, 8, 8}, {0},
                       false, false, -0.75f, pol ? "not_smaller" : "not_larger"};
     check_resize(&rc, NULL);
+  }
+  /* tf_crop_and_resize with huge rois: source coordinates far outside any integer type give
+   * extrapolation_value, with no out-of-range float-to-integer conversion (UBSan) */
+  static const double huge_rois[][8] = {
+      {0, 0, -1e30, -1e30, 1, 1, 1e30, 1e30}, {0, 0, 1e30, -1e30, 1, 1, -1e30, 1e30},
+      {0, 0, 0.2, -1e30, 1, 1, 0.9, 0.5},     {0, 0, 1e30, 1e30, 1, 1, 1e30, 1e30},
+      {0, 0, -1e30, 0.1, 1, 1, -1e30, 1e30}};
+  for (int m = 0; m < 3; m++)
+    for (size_t i = 0; i < sizeof huge_rois / sizeof *huge_rois; i++)
+      for (int sz = 0; sz < 2; sz++) {
+        resize_case rc = {modes[m], "tf_crop_and_resize", "round_prefer_floor", 4, {1, 1, 3, 4}, {1}, {1, 1, 3, 3},
+                          {0}, false, false, -0.75f, NULL};
+        if (sz) rc.sizes[2] = 1, rc.sizes[3] = 2;
+        memcpy(rc.roi, huge_rois[i], sizeof rc.roi);
+        check_resize(&rc, NULL);
+      }
+  for (int m = 0; m < 3; m++) { /* infinite rois: every source coordinate is NaN or infinite */
+    float x[12] = {0}, roi[8] = {0, 0, -INFINITY, -INFINITY, 1, 1, INFINITY, INFINITY};
+    int64_t eight = 8, sizes[4] = {1, 1, 2, 3};
+    qi_graph *g = qi_graph_new();
+    int ins[4] = {tt_input(g, "x", QINFER_DTYPE_FLOAT, 4, (int64_t[]){1, 1, 3, 4}, x),
+                  tt_const(g, "roi", QINFER_DTYPE_FLOAT, 1, &eight, roi), -1, tt_const_i64(g, "sizes", 4, sizes)};
+    int out = tt_out(g, "y");
+    int node = tt_node(g, "Resize", 13, ins, 4, &out, 1);
+    tt_attr_string(g, node, "mode", modes[m]);
+    tt_attr_string(g, node, "coordinate_transformation_mode", "tf_crop_and_resize");
+    tt_attr_float(g, node, "extrapolation_value", 7.0f);
+    bool ok = tt_run(g, node, &err) == QINFER_OK && tt_shape_is(g, out, 4, sizes);
+    for (int i = 0; ok && i < 6; i++) ok = ((float *)tt_t(g, out)->data)[i] == 7.0f;
+    CHECK_MSG(ok, "resize %s with an infinite roi: %s", modes[m], err.msg);
+    qi_graph_free(g);
   }
   qi_threadpool_destroy(pool);
 
