@@ -26,14 +26,20 @@ static const size_t ft_sizes[] = {0,  1,  2,  3,  4,  5,  7,  8,  9,   11,  15, 
 #define FT_NSIZES (sizeof ft_sizes / sizeof ft_sizes[0])
 #define FT_MAXN 1031
 
-static uint32_t ft_next(uint32_t *s) {
+static inline uint32_t ft_next(uint32_t *s) {
   *s ^= *s << 13;
   *s ^= *s >> 17;
   *s ^= *s << 5;
   return *s;
 }
+/* A seed of its own for each kernel, from its name (FNV-1a): the same inputs on every run. */
+static inline uint32_t ft_seed(const char *name) {
+  uint32_t h = 2166136261u;
+  for (; *name; name++) h = (h ^ (uint8_t)*name) * 16777619u;
+  return h ? h : 1;
+}
 /* Uniform in [lo, hi]. */
-static float ft_uniform(uint32_t *s, float lo, float hi) {
+static inline float ft_uniform(uint32_t *s, float lo, float hi) {
   return lo + (hi - lo) * (float)(ft_next(s) >> 8) / 16777215.0f;
 }
 
@@ -45,7 +51,7 @@ typedef struct ft_buf {
   size_t n;
 } ft_buf;
 
-static ft_buf ft_alloc(size_t n) {
+static inline ft_buf ft_alloc(size_t n) {
   ft_buf b = {NULL, NULL, n};
   b.base = aligned_alloc(64, ((n + 2 * FT_GUARD + 16) * sizeof(float) + 63) / 64 * 64);
   b.p = b.base + 16 + 1;
@@ -53,19 +59,19 @@ static ft_buf ft_alloc(size_t n) {
   return b;
 }
 /* Refills the guards (the buffer may have been reused for a shorter row). */
-static void ft_guard(ft_buf *b, size_t n) {
+static inline void ft_guard(ft_buf *b, size_t n) {
   for (size_t i = 0; i < FT_GUARD; i++) b->p[n + i] = FT_GUARD_VALUE, b->p[-1 - (ptrdiff_t)i] = FT_GUARD_VALUE;
 }
-static bool ft_guard_ok(const ft_buf *b, size_t n) {
+static inline bool ft_guard_ok(const ft_buf *b, size_t n) {
   for (size_t i = 0; i < FT_GUARD; i++)
     if (b->p[n + i] != FT_GUARD_VALUE || b->p[-1 - (ptrdiff_t)i] != FT_GUARD_VALUE) return false;
   return true;
 }
-static void ft_free(ft_buf *b) { free(b->base); }
+static inline void ft_free(ft_buf *b) { free(b->base); }
 
 /* got within tol of want; a NaN wants NaN, an infinite or out-of-range want the same infinity, and tol 0 the
  * exact value (the float nearest want: want is exact in every use with tol 0). */
-static bool ft_close(float got, double want, double tol) {
+static inline bool ft_close(float got, double want, double tol) {
   if (isnan(want)) return isnan(got);
   const float wf = (float)want;
   if (isinf(wf)) return got == wf;
@@ -74,18 +80,18 @@ static bool ft_close(float got, double want, double tol) {
 }
 
 /* Count a mismatch (or a write outside the output) and print the first few of a kernel. */
-static void ft_mismatch(int *bad, const char *name, const char *what, size_t n, size_t i, float got, double want,
-                        double tol) {
+static inline void ft_mismatch(int *bad, const char *name, const char *what, size_t n, size_t i, float got, double want,
+                               double tol) {
   if ((*bad)++ < 5)
     fprintf(stderr, "%s: %s n=%zu: y[%zu] = %.9g, want %.9g (tolerance %.3g)\n", name, what, n, i, (double)got, want,
             tol);
 }
-static void ft_outside(int *bad, const char *name, const char *what, size_t n) {
+static inline void ft_outside(int *bad, const char *name, const char *what, size_t n) {
   if ((*bad)++ < 5) fprintf(stderr, "%s: %s n=%zu: wrote outside the output\n", name, what, n);
 }
 
 /* Checks and prints a kernel's result line: "<name>: <cases> cases ok" or "... FAILED". */
-static void ft_report(const char *name, long long cases, int bad) {
+static inline void ft_report(const char *name, long long cases, int bad) {
   CHECK_MSG(bad == 0, "%s: %d mismatches", name, bad);
   printf("%s: %lld cases %s\n", name, cases, bad ? "FAILED" : "ok");
 }
