@@ -248,7 +248,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     s->path = QC_DEPTHWISE;
     const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(rt->isa);
     s->dw = s->geom.kernel_h == 3 && s->geom.kernel_w == 3 ? dw->ukernel_3x3 : dw->ukernel_any;
-    s->dwp = dw->init_params(x_zp, yzp, qmin, qmax, x_int8);
+    s->dwp = dw->init_params(dw->x_domain, x_zp, yzp, qmin, qmax, x_int8);
     s->dw_w = malloc(s->out_c * s->taps);
     if (!s->dw_w) {
       free(scale), free(bias);

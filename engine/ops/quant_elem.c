@@ -165,8 +165,8 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
     for (int s = 0; s < 2; s++)
     t.kmul = qi_qu8_vmul_config_get(rt->isa);
     for (int s = 0; s < 2; s++)
-      t.kmul->init_params(&t.mulp[s], p[s].scale, p[s].zero_point, p[1 - s].scale, p[1 - s].zero_point, p[2].scale,
-                          p[2].zero_point, qmin, qmax, s8);
+      t.kmul->init_params(&t.mulp[s], t.kmul->x_domain, p[s].scale, p[s].zero_point, p[1 - s].scale,
+                          p[1 - s].zero_point, p[2].scale, p[2].zero_point, qmin, qmax, s8);
   } else {
     t.kadd = qi_qu8_vadd_config_get(rt->isa);
     for (int s = 0; s < 2; s++)

@@ -120,8 +120,8 @@ static qi_status qpool_params(qi_graph *g, const qi_node *n, const qi_qu8_avgpoo
   if (xq.count != 1 || yq.count != 1)
     return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "x_scale and y_scale must be scalars (per tensor), got %lld and %lld values",
                       (long long)xq.count, (long long)yq.count);
-  *p = cfg->init_params(qi_qparams_scale(&xq, 0), qi_qparams_zero_point(&xq, 0), qi_qparams_scale(&yq, 0),
-                        qi_qparams_zero_point(&yq, 0), x->dtype == QINFER_DTYPE_INT8);
+  *p = cfg->init_params(cfg->x_domain, qi_qparams_scale(&xq, 0), qi_qparams_zero_point(&xq, 0),
+                        qi_qparams_scale(&yq, 0), qi_qparams_zero_point(&yq, 0), x->dtype == QINFER_DTYPE_INT8);
   return QINFER_OK;
 }
 

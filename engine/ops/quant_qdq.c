@@ -163,7 +163,8 @@ static void quantize_chunk(void *arg, size_t begin, size_t end) {
     if (!l->block && l->inner >= QDQ_MIN_RUN) {
       const int64_t c = param_index(l, row, i);
       const qi_qu8_quantize_params p =
-          t->k->init_params(qi_qparams_scale(&l->qp, c), qi_qparams_zero_point(&l->qp, c), t->qmin, t->qmax, s8);
+          t->k->init_params(t->k->x_domain, qi_qparams_scale(&l->qp, c), qi_qparams_zero_point(&l->qp, c), t->qmin,
+                            t->qmax, s8);
       t->k->quantize((size_t)(stop - i), x + i, y + i, &p);
     } else {
       for (int64_t j = i; j < stop; j++) {
@@ -188,7 +189,7 @@ static void dequantize_chunk(void *arg, size_t begin, size_t end) {
     if (!l->block && l->inner >= QDQ_MIN_RUN && t->qdtype != QINFER_DTYPE_INT32) {
       const int64_t c = param_index(l, row, i);
       const qi_qu8_quantize_params p =
-          t->k->init_params(qi_qparams_scale(&l->qp, c), qi_qparams_zero_point(&l->qp, c), 0, 0, s8);
+          t->k->init_params(t->k->x_domain, qi_qparams_scale(&l->qp, c), qi_qparams_zero_point(&l->qp, c), 0, 0, s8);
       t->k->dequantize((size_t)(stop - i), (const uint8_t *)t->x + i, y + i, &p);
     } else {
       for (int64_t j = i; j < stop; j++) {

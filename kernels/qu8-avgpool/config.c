@@ -5,6 +5,7 @@ static const qi_qu8_avgpool_config scalar = {.gavgpool = QI_KERNEL(qi_qu8_gavgpo
                                              .avgpool2d = QI_KERNEL(qi_qu8_avgpool2d_chw_ukernel__scalar),
                                              .avgpool_nd = QI_KERNEL(qi_qu8_avgpool_ukernel_nd__scalar),
                                              .features = 0,
+                                             .x_domain = QI_ACT_DOMAIN_U8,
                                              .init_params = qi_qu8_avgpool_params_make};
 #if defined(__x86_64__) || defined(__i386__)
 static const qi_qu8_avgpool_config avx2 = {.gavgpool = QI_KERNEL(qi_qu8_gavgpool_ukernel__avx2),
@@ -12,6 +13,7 @@ static const qi_qu8_avgpool_config avx2 = {.gavgpool = QI_KERNEL(qi_qu8_gavgpool
                                            .avgpool2d = QI_KERNEL(qi_qu8_avgpool2d_chw_ukernel__avx2),
                                            .avgpool_nd = QI_KERNEL(qi_qu8_avgpool_ukernel_nd__scalar),
                                            .features = QI_CPU_AVX2,
+                                           .x_domain = QI_ACT_DOMAIN_U8,
                                            .init_params = qi_qu8_avgpool_params_make};
 #endif /* x86 */
 
@@ -33,13 +35,12 @@ static const qi_qu8_avgpool_config *const configs[QI_ISA_COUNT] = {
 
 QI_ISA_CONFIG_GETTERS(qi_qu8_avgpool)
 
-qi_qu8_avgpool_params qi_qu8_avgpool_params_make(float x_scale, int32_t x_zero_point, float y_scale,
-                                                 int32_t y_zero_point, bool is_int8) {
-  const qi_act_domain d = QI_ACT_DOMAIN_U8;
+qi_qu8_avgpool_params qi_qu8_avgpool_params_make(qi_act_domain d, float x_scale, int32_t x_zero_point,
+                                                 float y_scale, int32_t y_zero_point, bool is_int8) {
   return (qi_qu8_avgpool_params){.x_zero_point = qi_act_domain_value(d, x_zero_point, is_int8),
                                  .y_zero_point = qi_act_domain_value(d, y_zero_point, is_int8),
-                                 .qmin = 0,
-                                 .qmax = 255,
+                                 .qmin = qi_act_domain_value(d, is_int8 ? INT8_MIN : 0, is_int8),
+                                 .qmax = qi_act_domain_value(d, is_int8 ? INT8_MAX : UINT8_MAX, is_int8),
                                  .sign_flip = qi_act_domain_flip(d, is_int8),
                                  .x_scale = x_scale,
                                  .y_scale = y_scale};

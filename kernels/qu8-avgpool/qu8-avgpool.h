@@ -16,9 +16,10 @@
  *                              overhangs the padded input (ONNX Runtime's QLinearAveragePool).
  * A window without any in-bounds tap gives y_zero_point (the quantized 0), as the float kernels give 0.
  *
- * Activations are handled in the uint8 domain as in kernels/qu8-dwconv/qu8-dwconv.h: for int8 tensors
- * (sign_flip = 0x80) each loaded byte is x ^ 0x80 and each stored byte y_u8 ^ 0x80, zero points and
- * qmin / qmax given in the uint8 domain; the results are exactly those of int8 arithmetic.
+ * Activations are handled in the uint8 domain (x_domain QI_ACT_DOMAIN_U8, every current kernel) as in
+ * kernels/qu8-dwconv/qu8-dwconv.h: for int8 tensors (sign_flip = 0x80) each loaded byte is x ^ 0x80 and each
+ * stored byte y_u8 ^ 0x80, zero points and qmin / qmax given in the uint8 domain; the results are exactly those
+ * of int8 arithmetic.
  * Precondition: count * 255 < 2^31 (count <= QI_QU8_AVGPOOL_MAX_COUNT), so acc never overflows. */
 #ifndef QI_QU8_AVGPOOL_H
 #define QI_QU8_AVGPOOL_H
@@ -41,10 +42,10 @@ typedef enum qi_qu8_avgpool_divisor {
 } qi_qu8_avgpool_divisor;
 
 typedef struct qi_qu8_avgpool_params {
-  int32_t x_zero_point; /* uint8 domain */
-  int32_t y_zero_point; /* uint8 domain */
-  int32_t qmin, qmax;   /* uint8 domain, 0 <= qmin <= y_zero_point <= qmax <= 255 */
-  uint8_t sign_flip;    /* 0 for uint8 tensors, 0x80 for int8 */
+  int32_t x_zero_point; /* the kernel's domain (uint8) */
+  int32_t y_zero_point; /* the kernel's domain */
+  int32_t qmin, qmax;   /* the kernel's domain, 0 <= qmin <= y_zero_point <= qmax <= 255 in uint8 */
+  uint8_t sign_flip;    /* the tensors' XOR into the domain: 0 for uint8 tensors, 0x80 for int8 */
   float x_scale, y_scale; /* finite, > 0: each window's scale is x_scale / (y_scale * (float)count) */
 } qi_qu8_avgpool_params;
 
@@ -53,11 +54,12 @@ static inline float qi_qu8_avgpool_scale(const qi_qu8_avgpool_params *p, size_t 
   return p->x_scale / (p->y_scale * (float)count);
 }
 
-/* The parameters of x and y (zero points in the tensor's own type, int8 when is_int8), full output range. */
-qi_qu8_avgpool_params qi_qu8_avgpool_params_make(float x_scale, int32_t x_zero_point, float y_scale,
-                                                 int32_t y_zero_point, bool is_int8);
-typedef qi_qu8_avgpool_params (*qi_qu8_avgpool_params_init_fn)(float x_scale, int32_t x_zero_point, float y_scale,
-                                                               int32_t y_zero_point, bool is_int8);
+/* The parameters of x and y (zero points in the tensor's own type, int8 when is_int8), full output range, for a
+ * kernel of domain d (its config's x_domain). */
+qi_qu8_avgpool_params qi_qu8_avgpool_params_make(qi_act_domain d, float x_scale, int32_t x_zero_point,
+                                                 float y_scale, int32_t y_zero_point, bool is_int8);
+typedef qi_qu8_avgpool_params (*qi_qu8_avgpool_params_init_fn)(qi_act_domain d, float x_scale, int32_t x_zero_point,
+                                                               float y_scale, int32_t y_zero_point, bool is_int8);
 
 /* Global pooling, CHW: output[r] = pooled input[r * length .. r * length + length), for rows r < rows. */
 #define QI_QU8_GAVGPOOL_UKERNEL_DECL(fn)                                                                      \
@@ -88,7 +90,8 @@ typedef struct qi_qu8_avgpool_config {
   const char *name_avgpool2d;
   qi_qu8_avgpool_nd_ukernel_fn avgpool_nd; /* any rank, channels interleaved (the 2d kernel's fallback too) */
   const char *name_avgpool_nd;
-  uint32_t features; /* QI_CPU_* bits the kernels need */
+  uint32_t features;       /* QI_CPU_* bits the kernels need */
+  qi_act_domain x_domain;  /* how the kernels read activation bytes: init_params(x_domain, ...) */
   qi_qu8_avgpool_params_init_fn init_params;
 } qi_qu8_avgpool_config;
 QI_KERNEL_PAIR(qi_qu8_avgpool_config, gavgpool, name_gavgpool);

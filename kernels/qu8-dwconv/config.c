@@ -39,9 +39,8 @@ static const qi_qu8_dwconv_config *const configs[QI_ISA_COUNT] = {
 
 QI_ISA_CONFIG_GETTERS(qi_qu8_dwconv)
 
-qi_qu8_dwconv_params qi_qu8_dwconv_params_make(int32_t x_zero_point, int32_t y_zero_point, int32_t qmin,
-                                               int32_t qmax, bool is_int8) {
-  const qi_act_domain d = QI_ACT_DOMAIN_U8;
+qi_qu8_dwconv_params qi_qu8_dwconv_params_make(qi_act_domain d, int32_t x_zero_point, int32_t y_zero_point,
+                                               int32_t qmin, int32_t qmax, bool is_int8) {
   return (qi_qu8_dwconv_params){qi_act_domain_value(d, x_zero_point, is_int8),
                                 qi_act_domain_value(d, y_zero_point, is_int8), qi_act_domain_value(d, qmin, is_int8),
                                 qi_act_domain_value(d, qmax, is_int8), qi_act_domain_flip(d, is_int8)};

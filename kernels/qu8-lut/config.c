@@ -2,10 +2,12 @@
 #include "kernels/requant.h"
 
 static const qi_qu8_lut_config scalar = {
-    .lut = QI_KERNEL(qi_qu8_lut_ukernel__scalar), .features = 0, .build = qi_qu8_lut_build};
+    .lut = QI_KERNEL(qi_qu8_lut_ukernel__scalar), .features = 0, .x_domain = QI_ACT_DOMAIN_NATIVE,
+    .build = qi_qu8_lut_build};
 #if defined(__x86_64__) || defined(__i386__)
 static const qi_qu8_lut_config avx2 = {
-    .lut = QI_KERNEL(qi_qu8_lut_ukernel__avx2), .features = QI_CPU_AVX2, .build = qi_qu8_lut_build};
+    .lut = QI_KERNEL(qi_qu8_lut_ukernel__avx2), .features = QI_CPU_AVX2, .x_domain = QI_ACT_DOMAIN_NATIVE,
+    .build = qi_qu8_lut_build};
 #endif /* x86 */
 
 static const qi_qu8_lut_config *const list[] = {

@@ -45,6 +45,7 @@ typedef struct qi_qu8_lut_config {
   qi_qu8_lut_ukernel_fn lut;
   const char *name;
   uint32_t features;          /* QI_CPU_* bits the kernel needs */
+  qi_act_domain x_domain;     /* QI_ACT_DOMAIN_NATIVE: raw bytes in, raw bytes out (build reads the types) */
   qi_qu8_lut_build_fn build;  /* the table the kernel reads: its parameters */
 } qi_qu8_lut_config;
 QI_KERNEL_PAIR(qi_qu8_lut_config, lut, name);

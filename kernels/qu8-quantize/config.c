@@ -3,11 +3,13 @@
 static const qi_qu8_quantize_config scalar = {.quantize = QI_KERNEL(qi_qu8_quantize_ukernel__scalar),
                                               .dequantize = QI_KERNEL(qi_qu8_dequantize_ukernel__scalar),
                                               .features = 0,
+                                              .x_domain = QI_ACT_DOMAIN_U8,
                                               .init_params = qi_qu8_quantize_params_make};
 #if defined(__x86_64__) || defined(__i386__)
 static const qi_qu8_quantize_config avx2 = {.quantize = QI_KERNEL(qi_qu8_quantize_ukernel__avx2),
                                             .dequantize = QI_KERNEL(qi_qu8_dequantize_ukernel__avx2),
                                             .features = QI_CPU_AVX2,
+                                            .x_domain = QI_ACT_DOMAIN_U8,
                                             .init_params = qi_qu8_quantize_params_make};
 #endif /* x86 */
 
@@ -29,9 +31,11 @@ static const qi_qu8_quantize_config *const configs[QI_ISA_COUNT] = {
 
 QI_ISA_CONFIG_GETTERS(qi_qu8_quantize)
 
-qi_qu8_quantize_params qi_qu8_quantize_params_make(float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
-                                                   int is_int8) {
-  const int32_t off = is_int8 ? 128 : 0;
-  return (qi_qu8_quantize_params){.scale = scale, .zero_point = zero_point + off, .qmin = qmin + off,
-                                  .qmax = qmax + off, .sign_flip = is_int8 ? 0x80 : 0};
+qi_qu8_quantize_params qi_qu8_quantize_params_make(qi_act_domain d, float scale, int32_t zero_point, int32_t qmin,
+                                                   int32_t qmax, int is_int8) {
+  return (qi_qu8_quantize_params){.scale = scale,
+                                  .zero_point = qi_act_domain_value(d, zero_point, is_int8),
+                                  .qmin = qi_act_domain_value(d, qmin, is_int8),
+                                  .qmax = qi_act_domain_value(d, qmax, is_int8),
+                                  .sign_flip = qi_act_domain_flip(d, is_int8)};
 }

@@ -5,11 +5,13 @@
 static const qi_qu8_vadd_config scalar = {.vadd = QI_KERNEL(qi_qu8_vadd_minmax_ukernel__scalar),
                                           .vaddc = QI_KERNEL(qi_qu8_vaddc_minmax_ukernel__scalar),
                                           .features = 0,
+                                          .x_domain = QI_ACT_DOMAIN_NATIVE,
                                           .init_params = qi_qu8_add_params_init};
 #if defined(__x86_64__) || defined(__i386__)
 static const qi_qu8_vadd_config avx2 = {.vadd = QI_KERNEL(qi_qu8_vadd_minmax_ukernel__avx2),
                                         .vaddc = QI_KERNEL(qi_qu8_vaddc_minmax_ukernel__avx2),
                                         .features = QI_CPU_AVX2,
+                                        .x_domain = QI_ACT_DOMAIN_NATIVE,
                                         .init_params = qi_qu8_add_params_init};
 #endif /* x86 */
 

@@ -12,10 +12,11 @@
  *          s = (float)(a - a_zp) * a_scale + (float)(b - b_zp) * b_scale
  *          y = sat(round_half_even(s / y_scale) + y_zp)   (the activation: the [qmin, qmax] clamp, exact)
  *
- * a, b are the stored values (uint8, or int8 as signed values); every float operation is IEEE binary32 with
- * round-to-nearest-even, the fused multiply-adds are single-rounding (fmaf in C, vfmadd on x86, vfma on ARM),
- * and nothing else is contracted (the build uses -ffp-contract=off), so every ISA gives the same bytes.
- * sat clamps to [qmin, qmax], the type's range narrowed by a fused activation. */
+ * a, b are the stored values (uint8, or int8 as signed values: x_domain QI_ACT_DOMAIN_NATIVE, no XOR, the type from
+ * the params' is_int8, since the float formula must see the tensors' own values); every float operation is IEEE
+ * binary32 with round-to-nearest-even, the fused multiply-adds are single-rounding (fmaf in C, vfmadd on x86, vfma on
+ * ARM), and nothing else is contracted (the build uses -ffp-contract=off), so every ISA gives the same bytes. sat
+ * clamps to [qmin, qmax], the type's range narrowed by a fused activation. */
 #ifndef QI_QU8_VADD_H
 #define QI_QU8_VADD_H
 
@@ -56,7 +57,8 @@ typedef struct qi_qu8_vadd_config {
   const char *vadd_name;
   qi_qu8_vaddc_ukernel_fn vaddc;
   const char *vaddc_name;
-  uint32_t features; /* QI_CPU_* bits the kernels need */
+  uint32_t features;      /* QI_CPU_* bits the kernels need */
+  qi_act_domain x_domain; /* QI_ACT_DOMAIN_NATIVE: each tensor read in its own type (init_params' is_int8) */
   qi_qu8_add_params_init_fn init_params; /* qi_qu8_add_params_init */
 } qi_qu8_vadd_config;
 QI_KERNEL_PAIR(qi_qu8_vadd_config, vadd, vadd_name);

@@ -3,11 +3,13 @@
 static const qi_qu8_vmul_config scalar = {.vmul = QI_KERNEL(qi_qu8_vmul_minmax_ukernel__scalar),
                                           .vmulc = QI_KERNEL(qi_qu8_vmulc_minmax_ukernel__scalar),
                                           .features = 0,
+                                          .x_domain = QI_ACT_DOMAIN_U8,
                                           .init_params = qi_qu8_mul_params_init};
 #if defined(__x86_64__) || defined(__i386__)
 static const qi_qu8_vmul_config avx2 = {.vmul = QI_KERNEL(qi_qu8_vmul_minmax_ukernel__avx2),
                                         .vmulc = QI_KERNEL(qi_qu8_vmulc_minmax_ukernel__avx2),
                                         .features = QI_CPU_AVX2,
+                                        .x_domain = QI_ACT_DOMAIN_U8,
                                         .init_params = qi_qu8_mul_params_init};
 #endif /* x86 */
 
@@ -29,15 +31,14 @@ static const qi_qu8_vmul_config *const configs[QI_ISA_COUNT] = {
 
 QI_ISA_CONFIG_GETTERS(qi_qu8_vmul)
 
-void qi_qu8_mul_params_init(qi_qu8_mul_params *p, float a_scale, int32_t a_zero_point, float b_scale,
-                            int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin, int32_t qmax,
-                            int is_int8) {
-  const int32_t off = is_int8 ? 128 : 0;
-  p->a_zero_point = a_zero_point + off;
-  p->b_zero_point = b_zero_point + off;
+void qi_qu8_mul_params_init(qi_qu8_mul_params *p, qi_act_domain d, float a_scale, int32_t a_zero_point,
+                            float b_scale, int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin,
+                            int32_t qmax, int is_int8) {
+  p->a_zero_point = qi_act_domain_value(d, a_zero_point, is_int8);
+  p->b_zero_point = qi_act_domain_value(d, b_zero_point, is_int8);
   p->scale = (a_scale * b_scale) / y_scale;
-  p->y_zero_point = y_zero_point + off;
-  p->qmin = qmin + off;
-  p->qmax = qmax + off;
-  p->sign_flip = is_int8 ? 0x80 : 0;
+  p->y_zero_point = qi_act_domain_value(d, y_zero_point, is_int8);
+  p->qmin = qi_act_domain_value(d, qmin, is_int8);
+  p->qmax = qi_act_domain_value(d, qmax, is_int8);
+  p->sign_flip = qi_act_domain_flip(d, is_int8);
 }

@@ -49,7 +49,7 @@ static quant pick_quant(uint32_t *seed) {
 
 /* The kernel parameters through the config's initialiser, narrowed to the test's clamp. */
 static qi_qu8_avgpool_params kparams(const qi_qu8_avgpool_config *cfg, const quant *q) {
-  qi_qu8_avgpool_params p = cfg->init_params(q->x_scale, q->x_zp, q->y_scale, q->y_zp, q->is_s8);
+  qi_qu8_avgpool_params p = cfg->init_params(cfg->x_domain, q->x_scale, q->x_zp, q->y_scale, q->y_zp, q->is_s8);
   const int32_t shift = q->is_s8 ? 128 : 0;
   p.qmin = q->qmin + shift, p.qmax = q->qmax + shift;
   return p;

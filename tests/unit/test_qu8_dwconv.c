@@ -99,7 +99,7 @@ static int run_case(const qi_qu8_dwconv_config *cfg, int use_3x3, const dw_case 
     }
   const qi_window2d g = {c->in_h, c->in_w, out_h, out_w, c->k_h, c->k_w, c->s_h, c->s_w,
                          c->d_h,  c->d_w,  c->pt, c->pl, c->pb,  c->pr};
-  const qi_qu8_dwconv_params p = cfg->init_params(c->x_zp, c->y_zp, c->qmin, c->qmax, c->is_s8);
+  const qi_qu8_dwconv_params p = cfg->init_params(cfg->x_domain, c->x_zp, c->y_zp, c->qmin, c->qmax, c->is_s8);
   (use_3x3 ? cfg->ukernel_3x3 : cfg->ukernel_any)(&g, in, w, c->bias, c->scale, out, &p);
   for (size_t i = 0; i < n_out && ok; i++) {
     const int32_t got = c->is_s8 ? (int32_t)(int8_t)out[i] : (int32_t)out[i];

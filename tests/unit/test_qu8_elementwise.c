@@ -66,7 +66,7 @@ static void test_quantize(const qi_qu8_quantize_config *c) {
           }
         }
         y[n] = 0xa5;
-        const qi_qu8_quantize_params p = c->init_params(scale, zp, qmin, qmax, s8);
+        const qi_qu8_quantize_params p = c->init_params(c->x_domain, scale, zp, qmin, qmax, s8);
         c->quantize(n, x, y, &p);
         for (size_t i = 0; i < n && bad < 5; i++) {
           const uint8_t want = byte_of(quantize_oracle(x[i], scale, zp, qmin, qmax));
@@ -219,7 +219,7 @@ static void test_mul(const qi_qu8_vmul_config *c) {
       const int32_t za = qmin + (int32_t)(next() % 256), zb = qmin + (int32_t)(next() % 256);
       const int32_t zy = qmin + (int32_t)(next() % 256);
       qi_qu8_mul_params p;
-      c->init_params(&p, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, s8);
+      c->init_params(&p, c->x_domain, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, s8);
       const float scale = (sc.sa * sc.sb) / sc.sy;
       for (int i = 0; i < 65536; i++) a[i] = (uint8_t)(i >> 8), b[i] = (uint8_t)i;
       y[65536] = 0x5a;
