@@ -2,10 +2,10 @@
  * generator, the row lengths every elementwise and row tester runs, guarded buffers and the comparison of a float
  * output against a double-precision oracle.
  *
- * Lengths: 0, 1, and below / at / above every vector width and unroll a SIMD kernel would use (4 floats on NEON,
- * 8 on AVX2, 16 on AVX-512, unrolled up to 4 times: 32, 64), so every main-loop count and every tail length
- * 1..15 is met, and long rows. Buffers start one float past a 64-byte boundary (as a slice of a tensor may) and
- * are followed by guard floats that a kernel must not write. */
+ * Lengths: every one from 0 to 33, so every tail 1..15 after none, one or two vectors of 4 (NEON), 8 (AVX2) or
+ * 16 (AVX-512) floats is met, then below / at / above the unrolls 48 and 64, and long rows (128, 256, 1000,
+ * 1031). Buffers start one float past a 64-byte boundary (as a slice of a tensor may) and lie between guard
+ * floats that a kernel must not write. */
 #ifndef QI_TEST_F32_TESTER_H
 #define QI_TEST_F32_TESTER_H
 
@@ -21,8 +21,9 @@
 
 #define FT_U (1.0 / 16777216.0) /* 2^-24: the unit roundoff of binary32 (half an ulp, relative) */
 
-static const size_t ft_sizes[] = {0,  1,  2,  3,  4,  5,  7,  8,  9,   11,  15,  16,  17,  23,  24,   25,
-                                  31, 32, 33, 47, 48, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000, 1031};
+static const size_t ft_sizes[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,  12,  13,  14,  15,  16,   17,
+                                  18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,  30,  31,  32,  33,  47,   48,
+                                  49, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000, 1031};
 #define FT_NSIZES (sizeof ft_sizes / sizeof ft_sizes[0])
 #define FT_MAXN 1031
 
