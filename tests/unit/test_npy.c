@@ -183,6 +183,13 @@ static void test_malformed(void) {
                QINFER_ERR_INVALID_ARGUMENT, "junk");
   expect_error("{'descr' '<f4', 'fortran_order': False, 'shape': (4,), }", four, 16, QINFER_ERR_INVALID_ARGUMENT,
                "malformed");
+  /* A key given twice: numpy's last-wins would read another dtype than the first 'descr' announced. */
+  expect_error("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), 'descr': '<i4', }", four, 16,
+               QINFER_ERR_INVALID_ARGUMENT, "duplicate key 'descr'");
+  expect_error("{'descr': '<f4', 'fortran_order': False, 'fortran_order': False, 'shape': (4,), }", four, 16,
+               QINFER_ERR_INVALID_ARGUMENT, "duplicate key 'fortran_order'");
+  expect_error("{'descr': '<f4', 'shape': (2,), 'fortran_order': False, 'shape': (4,), }", four, 16,
+               QINFER_ERR_INVALID_ARGUMENT, "duplicate key 'shape'");
   expect_error("[1, 2]", four, 16, QINFER_ERR_INVALID_ARGUMENT, "no dictionary");
   expect_error("", four, 16, QINFER_ERR_INVALID_ARGUMENT, "no dictionary");
 
