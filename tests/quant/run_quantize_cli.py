@@ -21,8 +21,8 @@ DynamicQuantizeLinear -> MatMulInteger. Checks:
     NAME/ folders for a two-input model; --max-samples;
   - errors: missing options, no samples, a sample of another shape, an already quantized model (QDQ, or
     DynamicQuantizeLinear -> MatMulInteger), an unknown method,
-    a bad --percentile, an unwritable output, a NaN / Inf / float64 / broken image / FIFO sample: exit
-    code 1 or 2 and a message naming the problem (and the file, once).
+    a bad --percentile, an unwritable output, a NaN / Inf / float64 / broken image / FIFO sample, -o naming the input
+    model (without --force): exit code 1 or 2 and a message naming the problem (and the file, once).
 """
 import argparse
 import os
@@ -422,6 +422,18 @@ def main():
             if args.verbose and not (rc == 1 and want in log and log.count(path) == 1):
                 print(log)
 
+        # -o naming the input model (the same path, ./, a symbolic link) is refused unless --force
+        self_in = os.path.join(work, "self.onnx")
+        shutil.copyfile(fp, self_in)
+        os.symlink("self.onnx", os.path.join(work, "self_link.onnx"))
+        before = open(self_in, "rb").read()
+        for out in [self_in, os.path.join(work, ".", "self.onnx"), os.path.join(work, "self_link.onnx")]:
+            rc, log = run(q, "quantize", self_in, "-o", out, "--calib", calib)
+            check(rc == 2 and "is the input model" in log and "--force" in log and open(self_in, "rb").read() == before,
+                  f"-o {os.path.relpath(out, work)} = the input: refused (exit {rc}), the model unchanged")
+        rc, log = run(q, "quantize", self_in, "-o", self_in, "--calib", calib, "--force")
+        replaced = rc == 0 and any(n.op_type == "QuantizeLinear" for n in onnx.load(self_in).graph.node)
+        check(replaced, f"-o = the input with --force: replaced by the quantized model (exit {rc})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"quantize cli: {len(failures)} failed")
