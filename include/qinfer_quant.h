@@ -196,8 +196,9 @@ typedef struct qinfer_quant_report {
 /** Quantizes model with options and writes the QDQ model to out_path (atomically: a temporary file in the same
  *  folder, then renamed). report (may be NULL) is filled on success. The model itself is not changed and may be
  *  used by other threads meanwhile. Fails with QINFER_ERR_INVALID_ARGUMENT for a model that is already quantized,
- *  without samples or with samples that do not fit the model, QINFER_ERR_IO for an unreadable sample folder or
- *  an unwritable out_path, or the status a sample callback returned; the message is in qinfer_last_error(). */
+ *  without samples, with samples that do not fit the model or that hold NaN or infinity (the message names the
+ *  sample file, or the callback's sample index and input), QINFER_ERR_IO for an unreadable sample folder, a sample
+ *  that is not a regular file, or an unwritable out_path, or the status a sample callback returned; the message is in qinfer_last_error(). */
 qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_options *options, const char *out_path,
                               qinfer_quant_report *report);
 

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "engine/ir/file_open.h"
 #include "loader/loader_internal.h"
 
 /* Parses a decimal offset / length; false on anything but 1-19 digits. */
@@ -57,19 +58,18 @@ static bool map_once(qi_ld *ld, char *real, const char *loc, const qi_ext_file *
     return qi_ld_fail(ld, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   }
   ld->ext = ext;
-  int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct stat st;
+  int fd = qi_open_regular(real, O_NOFOLLOW, &st, ld->err); /* a FIFO or device is refused, not waited on */
   if (fd < 0) {
-    qi_ld_fail(ld, QINFER_ERR_IO, "external data file '%s': cannot open: %s", loc, strerror(errno));
+    qi_ld_adopt(ld);
+    qi_error_context(ld->err, "external data file '%s'", loc);
     free(real);
     return false;
   }
-  struct stat st;
   void *addr = NULL;
   size_t len = 0;
   bool ok = false;
-  if (fstat(fd, &st) != 0)
-    qi_ld_fail(ld, QINFER_ERR_IO, "external data file '%s': cannot stat: %s", loc, strerror(errno));
-  else if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+  if (st.st_nlink > 1)
     qi_ld_fail(ld, QINFER_ERR_INVALID_MODEL, "external data file '%s' is hard-linked (%lu links); refused", loc,
                (unsigned long)st.st_nlink);
   else if (qi_map_fd(fd, loc, &st, &addr, &len, ld->err) != QINFER_OK)

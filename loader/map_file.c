@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/ir/file_open.h"
 #include "loader/loader_internal.h"
 
 qi_status qi_map_fd(int fd, const char *path, const struct stat *st, void **addr, size_t *len, qi_error *err) {
@@ -21,11 +22,10 @@ qi_status qi_map_fd(int fd, const char *path, const struct stat *st, void **addr
 
 qi_status qi_map_file(const char *path, void **addr, size_t *len, qi_error *err) {
   if (!path || !addr || !len) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "qi_map_file: NULL argument");
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return qi_fail(err, QINFER_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
   struct stat st;
-  qi_status s = fstat(fd, &st) == 0 ? qi_map_fd(fd, path, &st, addr, len, err)
-                                    : qi_fail(err, QINFER_ERR_IO, "cannot stat '%s': %s", path, strerror(errno));
+  int fd = qi_open_regular(path, 0, &st, err); /* a FIFO or device is refused, not waited on */
+  if (fd < 0) return QINFER_ERR_IO;
+  qi_status s = qi_map_fd(fd, path, &st, addr, len, err);
   close(fd); /* the mapping stays valid */
   return s;
 }

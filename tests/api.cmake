@@ -123,6 +123,9 @@ for k in range(4):
 open('garbage.onnx', 'wb').write(b'this is not an ONNX model')
 open('garbage.npy', 'wb').write(b'\x93NUMPY\x01\x00\xff\x00{')
 open('garbage.pb', 'wb').write(b'\x0a\xff\xff\xff\xff\x0f')
+for fifo in ('fifo.onnx', 'fifo.npy'):  # FIFOs no one writes: refused, not waited on
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
 ]=])
 file(WRITE ${QI_CLI_DIR}/check_cli_out.py [=[
 import numpy as np, sys
@@ -215,6 +218,16 @@ qi_cli_test(run_garbage_npy 1 "input 'x': garbage.npy: truncated .npy header" ${
             ${Q} run add.onnx --input x=garbage.npy)
 qi_cli_test(run_garbage_pb 1 "input 'x': garbage.pb: truncated or malformed TensorProto" ${D}
             ${Q} run add.onnx --input x=garbage.pb)
+# Files that are not regular: a FIFO (its blocking open would wait forever for a writer) as the model or an input,
+# and a device that never ends (reading /dev/zero whole would run out of memory). The TIMEOUT turns a hang into a
+# failure.
+qi_cli_test(run_fifo_model 1 "cannot load model: QINFER_ERR_IO: 'fifo.onnx' is not a regular file" ${D}
+            ${Q} run fifo.onnx)
+qi_cli_test(run_fifo_input 1 "input 'x': 'fifo.npy' is not a regular file" ${D}
+            ${Q} run add.onnx --input x=fifo.npy)
+qi_cli_test(run_dev_zero_input 1 "input 'x': '/dev/zero' is not a regular file" ${D}
+            ${Q} run add.onnx --input x=/dev/zero)
+set_tests_properties(cli.run_fifo_model cli.run_fifo_input cli.run_dev_zero_input PROPERTIES TIMEOUT 30)
 qi_cli_test(run_output_dir_is_file 1 "cannot create output folder 'add.onnx'" ${D}
             ${Q} run add.onnx --output-dir add.onnx)
 

@@ -1,9 +1,11 @@
 /* qinfer quantize MODEL -o OUT.onnx --calib DIR [options]: static post-training quantization to a QDQ model.
  * The quantizer is the library's (include/qinfer_quant.h, engine/quant/): this file turns the options into its
  * options object, draws the progress bar and prints the report. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qinfer_quant.h"
@@ -17,6 +19,7 @@ typedef struct quant_args {
   qinfer_quant_options *o;
   qi_cli_image_args image;
   int n_exclude;
+  bool force; /* --force: -o may name the input model */
   int64_t max_samples, threads, max_float;
   double target_sqnr; /* 0: no mixed-precision search */
 } quant_args;
@@ -33,7 +36,8 @@ void qi_cmd_quantize_usage(void) {
          "  a model with several inputs takes DIR/<input name>/ folders with the same number of files each\n"
          "\n"
          "options:\n"
-         "  -o, --output FILE       where to write the quantized model (required)\n"
+         "  -o, --output FILE       where to write the quantized model (required; not MODEL itself)\n"
+         "  --force                 let --output replace MODEL (the same file, also through a link)\n"
          "  --calib DIR             calibration samples (required)\n"
          "  --method M              minmax (default) | percentile | entropy | mse\n"
          "  --percentile P          share of values the percentile method keeps in range (default 99.99)\n"
@@ -96,6 +100,8 @@ static int parse_args(int argc, char **argv, quant_args *a) {
     } else if ((r = qi_cli_option(argc, argv, &i, "--max-float", &v)) != 0) {
       if (r < 0 || !qi_cli_parse_int64(v, 0, MAX_EXCLUDE / 2, &a->max_float))
         return qi_cli_usage_error("quantize", "--max-float needs a number of nodes in 0..%d", MAX_EXCLUDE / 2);
+    } else if (!strcmp(argv[i], "--force")) {
+      a->force = true;
     } else if (!strcmp(argv[i], "--no-trim")) {
       st = qinfer_quant_options_set_trim(o, 0);
     } else if (!strcmp(argv[i], "--per-tensor")) {
@@ -136,6 +142,12 @@ static int parse_args(int argc, char **argv, quant_args *a) {
   if (!a->output) return qi_cli_usage_error("quantize", "no output file given (-o OUT.onnx)");
   if (!a->calib) return qi_cli_usage_error("quantize", "no calibration folder given (--calib DIR)");
   if ((st = qinfer_quant_options_set_sample_folder(o, a->calib)) != QINFER_OK) return set_failed(a, st);
+  /* The same file by device and inode, whatever the spelling ("./m.onnx", a symbolic or hard link). */
+  struct stat in, out;
+  if (!a->force && stat(a->model, &in) == 0 && stat(a->output, &out) == 0 && in.st_dev == out.st_dev &&
+      in.st_ino == out.st_ino)
+    return qi_cli_usage_error("quantize", "the output '%s' is the input model '%s'; refusing to replace it (--force to "
+                                          "overwrite)", a->output, a->model);
   return QI_EXIT_OK;
 }
 

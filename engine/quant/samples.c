@@ -153,17 +153,16 @@ static qi_status find_samples(qz_source *src, const char *dir, qi_error *err) {
 static qi_status load_file(qinfer_quant_sample *s, int k, const char *path, qi_error *err) {
   qi_host_tensor t = {0};
   if (has_ext(path, ".npy")) {
-    qi_status st = qi_npy_read(path, &t, err);
-    if (st == QINFER_OK) st = put_tensor(s, k, &t, err);
-    return st == QINFER_OK ? QINFER_OK : qi_error_context(err, "%s", path);
+    QI_CHECK(qi_npy_read(path, &t, err)); /* its messages name the path */
+    return put_tensor(s, k, &t, err) == QINFER_OK ? QINFER_OK : qi_error_context(err, "%s", path);
   }
   qinfer_tensor_info info;
   qinfer_model_input_info(s->src->model, (size_t)k, &info);
   const qi_preprocess *pre = &s->src->opt->pre;
   char ierr[256];
   qi_image img = {0};
-  if (qi_image_load(path, &img, ierr, sizeof ierr) != 0)
-    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s: %s", path, ierr);
+  if (qi_image_load(path, &img, ierr, sizeof ierr) != 0) /* its message names the path */
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s", ierr);
   int64_t dims[4];
   qi_layout layout;
   int rc = qi_preprocess_shape(pre, info.rank, info.dims, dims, &layout, ierr, sizeof ierr);
@@ -206,12 +205,59 @@ void qz_source_close(qz_source *src) {
   for (int i = 0; i < QZ_MAX_INPUTS; i++) free_list(&src->lists[i]);
 }
 
+/* The index of the first NaN or infinity in a floating-point tensor (by its bits: immune to -ffinite-math-only),
+ * or -1; *nan tells which. */
+static int64_t first_non_finite(const qi_host_tensor *t, bool *nan) {
+  uint64_t exp_mask, mant_mask;
+  size_t size;
+  switch (t->dtype) {
+    case QINFER_DTYPE_FLOAT16: size = 2, exp_mask = 0x7c00u, mant_mask = 0x03ffu; break;
+    case QINFER_DTYPE_FLOAT: size = 4, exp_mask = 0x7f800000u, mant_mask = 0x007fffffu; break;
+    case QINFER_DTYPE_DOUBLE: size = 8, exp_mask = 0x7ff0000000000000ull, mant_mask = 0x000fffffffffffffull; break;
+    default: return -1;
+  }
+  const int64_t n = qi_host_tensor_numel(t);
+  for (int64_t i = 0; i < n; i++) {
+    const char *p = (const char *)t->data + size * (size_t)i;
+    uint64_t u;
+    if (size == 2) {
+      uint16_t v;
+      memcpy(&v, p, 2);
+      u = v;
+    } else if (size == 4) {
+      uint32_t v;
+      memcpy(&v, p, 4);
+      u = v;
+    } else {
+      memcpy(&u, p, 8);
+    }
+    if ((u & exp_mask) == exp_mask) {
+      *nan = (u & mant_mask) != 0;
+      return i;
+    }
+  }
+  return -1;
+}
+
+/* Refuses a sample holding NaN or infinity: it would make every range it reaches meaningless. */
+static qi_status check_finite(const qz_source *src, size_t index, const qinfer_quant_sample *s, qi_error *err) {
+  for (int i = 0; i < src->n_inputs; i++) {
+    bool nan = false;
+    const int64_t at = first_non_finite(&s->t[i], &nan);
+    if (at < 0) continue;
+    char label[320];
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s: element %lld is %s; calibration samples must be finite",
+                   qz_sample_label(src, index, i, label, sizeof label), (long long)at, nan ? "NaN" : "infinite");
+  }
+  return QINFER_OK;
+}
+
 qi_status qz_sample_load(const qz_source *src, size_t index, qinfer_quant_sample *s, qi_error *err) {
   memset(s, 0, sizeof *s);
   s->src = src;
   if (src->opt->folder) {
     for (int i = 0; i < src->n_inputs; i++) QI_CHECK(load_file(s, i, src->lists[i].paths[index], err));
-    return QINFER_OK;
+    return check_finite(src, index, s, err);
   }
   char label[64];
   qz_sample_label(src, index, -1, label, sizeof label);
@@ -226,5 +272,5 @@ qi_status qz_sample_load(const qz_source *src, size_t index, qinfer_quant_sample
     qinfer_model_input_info(src->model, (size_t)i, &info);
     return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s: the callback did not set input '%s'", label, info.name);
   }
-  return QINFER_OK;
+  return check_finite(src, index, s, err);
 }

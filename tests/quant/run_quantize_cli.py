@@ -21,7 +21,8 @@ DynamicQuantizeLinear -> MatMulInteger. Checks:
     NAME/ folders for a two-input model; --max-samples;
   - errors: missing options, no samples, a sample of another shape, an already quantized model (QDQ, or
     DynamicQuantizeLinear -> MatMulInteger), an unknown method,
-    a bad --percentile, an unwritable output: exit code 1 or 2 and a message naming the problem.
+    a bad --percentile, an unwritable output, a NaN / Inf / float64 / broken image / FIFO sample, -o naming the input
+    model (without --force): exit code 1 or 2 and a message naming the problem (and the file, once).
 """
 import argparse
 import os
@@ -383,6 +384,56 @@ def main():
                                               f"exit {rc} (want {code}), message has '{text}'")
             if args.verbose and (rc != code or text not in log):
                 print(log)
+
+        # samples that are not finite (NaN, +-Inf) are refused, naming the file; a float64 sample names its dtype;
+        # an image that fails to decode names its path once; a FIFO in the folder is refused, not waited on
+        odd = {}
+        for name, arr in [("nan", np.full((1, 3, 16, 16), np.nan, np.float32)),
+                          ("inf", np.where(np.arange(768).reshape(1, 3, 16, 16) == 5, np.inf, 0).astype(np.float32)),
+                          ("f64", np.zeros((1, 3, 16, 16), np.float64))]:
+            odd[name] = os.path.join(work, "odd_" + name)
+            samples(odd[name], (1, 3, 16, 16), 2, 5)
+            np.save(os.path.join(odd[name], "01.npy"), arr)
+        odd["png"] = os.path.join(work, "odd_png")
+        samples(odd["png"], (1, 3, 16, 16), 1, 5)
+        with open(os.path.join(odd["png"], "01.png"), "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n broken")
+        odd["garbage"] = os.path.join(work, "odd_garbage")
+        samples(odd["garbage"], (1, 3, 16, 16), 1, 5)
+        with open(os.path.join(odd["garbage"], "01.npy"), "wb") as f:
+            f.write(b"\x93NUMPY\x01\x00\xff\x00{")
+        odd["fifo"] = os.path.join(work, "odd_fifo")
+        samples(odd["fifo"], (1, 3, 16, 16), 1, 5)
+        os.mkfifo(os.path.join(odd["fifo"], "01.npy"))
+        for name, want in [("nan", "01.npy: element 0 is NaN; calibration samples must be finite"),
+                           ("inf", "01.npy: element 5 is infinite; calibration samples must be finite"),
+                           ("f64", "01.npy: dtype double, the model's input 'x' is float"),
+                           ("png", "01.png"), ("garbage", "01.npy: truncated .npy header"),
+                           ("fifo", "01.npy' is not a regular file")]:
+            try:
+                p = subprocess.run([q, "quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", odd[name]],
+                                   capture_output=True, text=True, timeout=60)
+                rc, log = p.returncode, p.stdout + p.stderr
+            except subprocess.TimeoutExpired:
+                rc, log = -1, "timed out"
+            path = os.path.join(odd[name], "01.png" if name == "png" else "01.npy")
+            check(rc == 1 and want in log and log.count(path) == 1,
+                  f"error: --calib with a {name} sample -> exit {rc} (want 1), message has '{want}' and the path once")
+            if args.verbose and not (rc == 1 and want in log and log.count(path) == 1):
+                print(log)
+
+        # -o naming the input model (the same path, ./, a symbolic link) is refused unless --force
+        self_in = os.path.join(work, "self.onnx")
+        shutil.copyfile(fp, self_in)
+        os.symlink("self.onnx", os.path.join(work, "self_link.onnx"))
+        before = open(self_in, "rb").read()
+        for out in [self_in, os.path.join(work, ".", "self.onnx"), os.path.join(work, "self_link.onnx")]:
+            rc, log = run(q, "quantize", self_in, "-o", out, "--calib", calib)
+            check(rc == 2 and "is the input model" in log and "--force" in log and open(self_in, "rb").read() == before,
+                  f"-o {os.path.relpath(out, work)} = the input: refused (exit {rc}), the model unchanged")
+        rc, log = run(q, "quantize", self_in, "-o", self_in, "--calib", calib, "--force")
+        replaced = rc == 0 and any(n.op_type == "QuantizeLinear" for n in onnx.load(self_in).graph.node)
+        check(replaced, f"-o = the input with --force: replaced by the quantized model (exit {rc})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"quantize cli: {len(failures)} failed")

@@ -49,10 +49,12 @@ static void setup(void) {
   path_in(p, sizeof p, root, "outside.bin");
   path_in(q, sizeof q, dir, "hard.bin");
   CHECK(link(p, q) == 0);
+  path_in(p, sizeof p, dir, "fifo.bin");
+  CHECK(mkfifo(p, 0600) == 0);
 }
 
 static void teardown(void) {
-  const char *files[] = {"weights.bin", "sub/w2.bin", "empty.bin", "link_out.bin", "link_in.bin", "hard.bin"};
+  const char *files[] = {"weights.bin", "sub/w2.bin", "empty.bin", "link_out.bin", "link_in.bin", "hard.bin", "fifo.bin"};
   char p[256];
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     path_in(p, sizeof p, dir, files[i]);
@@ -194,6 +196,9 @@ static void check_refused(void) {
   EXPECT_EXT("missing.bin", NULL, NULL, 2, dir, QINFER_ERR_IO, "missing.bin");
   EXPECT_EXT("empty.bin", NULL, NULL, 0, dir, QINFER_ERR_IO, "empty");
   EXPECT_EXT("sub", NULL, NULL, 2, dir, QINFER_ERR_IO, "not a regular file");
+  /* a FIFO no one writes: refused at once, not waited on (its blocking open would hang the load) */
+  EXPECT_EXT("fifo.bin", NULL, NULL, 2, dir, QINFER_ERR_IO, "not a regular file");
+  EXPECT_EXT("fifo.bin", NULL, NULL, 2, dir, QINFER_ERR_IO, "external data file 'fifo.bin'");
   EXPECT_EXT("weights.bin", NULL, NULL, 16, NULL, QINFER_ERR_INVALID_MODEL, "without a base folder");
   char missing_dir[256];
   path_in(missing_dir, sizeof missing_dir, root, "nope");
@@ -236,6 +241,11 @@ static void check_map_file(void) {
   path_in(p, sizeof p, dir, "missing.bin");
   CHECK(qi_map_file(p, &addr, &len, &err) == QINFER_ERR_IO);
   CHECK(qi_map_file(dir, &addr, &len, &err) == QINFER_ERR_IO);
+  path_in(p, sizeof p, dir, "fifo.bin"); /* the model path itself a FIFO: refused, not waited on */
+  CHECK_MSG(qi_map_file(p, &addr, &len, &err) == QINFER_ERR_IO && strstr(err.msg, "not a regular file") &&
+                strstr(err.msg, "fifo.bin"),
+            "%s", err.msg);
+  CHECK(qi_map_file("/dev/zero", &addr, &len, &err) == QINFER_ERR_IO && strstr(err.msg, "not a regular file"));
 }
 
 int main(void) {

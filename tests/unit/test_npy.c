@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -182,11 +183,29 @@ static void test_malformed(void) {
                QINFER_ERR_INVALID_ARGUMENT, "junk");
   expect_error("{'descr' '<f4', 'fortran_order': False, 'shape': (4,), }", four, 16, QINFER_ERR_INVALID_ARGUMENT,
                "malformed");
+  /* A key given twice: numpy's last-wins would read another dtype than the first 'descr' announced. */
+  expect_error("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), 'descr': '<i4', }", four, 16,
+               QINFER_ERR_INVALID_ARGUMENT, "duplicate key 'descr'");
+  expect_error("{'descr': '<f4', 'fortran_order': False, 'fortran_order': False, 'shape': (4,), }", four, 16,
+               QINFER_ERR_INVALID_ARGUMENT, "duplicate key 'fortran_order'");
+  expect_error("{'descr': '<f4', 'shape': (2,), 'fortran_order': False, 'shape': (4,), }", four, 16,
+               QINFER_ERR_INVALID_ARGUMENT, "duplicate key 'shape'");
   expect_error("[1, 2]", four, 16, QINFER_ERR_INVALID_ARGUMENT, "no dictionary");
   expect_error("", four, 16, QINFER_ERR_INVALID_ARGUMENT, "no dictionary");
 
   /* Missing file. */
   CHECK(qi_npy_read("test_npy_does_not_exist.npy", &t, &err) == QINFER_ERR_IO);
+  /* Not regular files: a FIFO without a writer is refused at once (its open would block forever), a device that
+   * never ends (/dev/zero) is refused rather than read until memory runs out; both name the file. */
+  remove("test_npy_fifo.npy");
+  CHECK(mkfifo("test_npy_fifo.npy", 0600) == 0);
+  CHECK_MSG(qi_npy_read("test_npy_fifo.npy", &t, &err) == QINFER_ERR_IO && strstr(err.msg, "not a regular file") &&
+                strstr(err.msg, "test_npy_fifo.npy"),
+            "%s", err.msg);
+  remove("test_npy_fifo.npy");
+  CHECK_MSG(qi_npy_read("/dev/zero", &t, &err) == QINFER_ERR_IO && strstr(err.msg, "'/dev/zero' is not a regular file"),
+            "%s", err.msg);
+  CHECK(qi_npy_read(".", &t, &err) == QINFER_ERR_IO && strstr(err.msg, "not a regular file"));
 }
 
 /* numpy writes, qinfer reads; qinfer writes, numpy reads. */

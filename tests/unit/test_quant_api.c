@@ -64,7 +64,7 @@ typedef struct feeder {
   size_t calls, max_index;
 } feeder;
 
-enum { FEED_OK, FEED_NO_BATCH, FEED_BAD_DTYPE, FEED_MISSING, FEED_FAIL, FEED_SHAPE_CHANGES };
+enum { FEED_OK, FEED_NO_BATCH, FEED_BAD_DTYPE, FEED_MISSING, FEED_FAIL, FEED_SHAPE_CHANGES, FEED_NAN, FEED_INF };
 
 static qinfer_status fill(void *user, size_t index, qinfer_quant_sample *s) {
   feeder *f = user;
@@ -73,6 +73,8 @@ static qinfer_status fill(void *user, size_t index, qinfer_quant_sample *s) {
   float data[2 * 5 * 5];
   for (size_t k = 0; k < sizeof data / sizeof data[0]; k++) data[k] = (float)sin((double)(k + 7 * index)) * 2.0f;
   const int64_t dims[4] = {1, 2, 4, 4}, no_batch[3] = {2, 4, 4}, other[4] = {1, 2, 5, 5};
+  if (f->mode == FEED_NAN && index == 1) data[3] = NAN;
+  if (f->mode == FEED_INF) data[0] = -INFINITY;
   switch (f->mode) {
     case FEED_NO_BATCH: return qinfer_quant_sample_set_input(s, 0, QINFER_DTYPE_FLOAT, no_batch, 3, data, 32 * 4);
     case FEED_BAD_DTYPE: return qinfer_quant_sample_set_input(s, 0, QINFER_DTYPE_INT32, dims, 4, data, 32 * 4);
@@ -186,6 +188,12 @@ static void test_callback_samples(const qinfer_model *m) {
   CHECK(quantize_with(m, FEED_SHAPE_CHANGES, 3, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_SHAPE);
   CHECK_MSG(strstr(qinfer_last_error(), "sample 1 input 'x': shape [1,2,5,5] differs from the first sample's [1,2,4,4]"),
             "%s", qinfer_last_error());
+  /* NaN or infinity in a sample would make the ranges meaningless: refused, naming the sample and input. */
+  CHECK(quantize_with(m, FEED_NAN, 3, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK_MSG(strstr(qinfer_last_error(), "sample 1 input 'x': element 3 is NaN; calibration samples must be finite"),
+            "%s", qinfer_last_error());
+  CHECK(quantize_with(m, FEED_INF, 3, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK_MSG(strstr(qinfer_last_error(), "sample 0 input 'x': element 0 is infinite"), "%s", qinfer_last_error());
   CHECK(access(path_in_tmp("x.onnx"), F_OK) != 0); /* nothing written on failure */
 }
 

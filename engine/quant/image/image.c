@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+#include "engine/ir/file_open.h"
 
 int qi_image_fail(char *err, size_t errlen, const char *fmt, ...) {
   if (err && errlen) {
@@ -65,8 +68,16 @@ int qi_image_decode(const void *data, size_t size, qi_image *img, char *err, siz
 
 int qi_image_load(const char *path, qi_image *img, char *err, size_t errlen) {
   memset(img, 0, sizeof *img);
-  FILE *f = fopen(path, "rb");
-  if (!f) return qi_image_fail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+  struct stat st;
+  qi_error oerr = {0};
+  int fd = qi_open_regular(path, 0, &st, &oerr); /* a FIFO or device is refused, not waited on */
+  FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
+  if (fd < 0) return qi_image_fail(err, errlen, "%s", oerr.msg);
+  if (!f) {
+    const int saved = errno;
+    close(fd);
+    return qi_image_fail(err, errlen, "cannot read '%s': %s", path, strerror(saved));
+  }
   uint8_t *buf = NULL;
   size_t size = 0, cap = 0;
   int rc = 0;

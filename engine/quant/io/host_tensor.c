@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "engine/ir/file_open.h"
 
 /* The library's tables are the single source of element sizes and names. */
 size_t qi_host_dtype_size(qinfer_dtype dtype) { return qinfer_dtype_size(dtype); }
@@ -67,36 +70,34 @@ int64_t qi_host_tensor_numel(const qi_host_tensor *t) {
 qi_status qi_read_file(const char *path, void **data, size_t *size, qi_error *err) {
   *data = NULL;
   *size = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return qi_fail(err, QINFER_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
+  struct stat st;
+  int fd = qi_open_regular(path, 0, &st, err); /* a FIFO or device (/dev/zero) is refused, not read forever */
+  if (fd < 0) return QINFER_ERR_IO;
+  if ((uint64_t)st.st_size >= SIZE_MAX) {
+    close(fd);
+    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "'%s' is too large to read", path);
+  }
+  /* At most the size the file had when opened: a file that grows meanwhile is not followed. */
+  const size_t want = (size_t)st.st_size;
+  char *buf = malloc(want ? want : 1);
   if (!buf) {
-    fclose(f);
-    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory reading '%s'", path);
+    close(fd);
+    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory reading '%s' (%zu bytes)", path, want);
   }
-  for (;;) {
-    if (len == cap) {
-      if (cap > SIZE_MAX / 2) break;
-      char *grown = realloc(buf, cap * 2);
-      if (!grown) {
-        free(buf);
-        fclose(f);
-        return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory reading '%s'", path);
-      }
-      buf = grown;
-      cap *= 2;
+  size_t len = 0;
+  while (len < want) {
+    ssize_t got = read(fd, buf + len, want - len);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      const int saved_errno = errno;
+      free(buf);
+      close(fd);
+      return qi_fail(err, QINFER_ERR_IO, "cannot read '%s': %s", path, strerror(saved_errno));
     }
-    size_t got = fread(buf + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
+    if (got == 0) break; /* shrank meanwhile: what is there */
+    len += (size_t)got;
   }
-  int failed = ferror(f), saved_errno = errno;
-  fclose(f);
-  if (failed) {
-    free(buf);
-    return qi_fail(err, QINFER_ERR_IO, "cannot read '%s': %s", path, strerror(saved_errno));
-  }
+  close(fd);
   *data = buf;
   *size = len;
   return QINFER_OK;

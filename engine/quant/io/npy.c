@@ -150,6 +150,9 @@ static qi_status parse_dict(cursor *c, npy_header *h, qi_error *err) {
     char key[32], descr[32];
     if (!parse_string(c, key, sizeof key) || !take(c, ':'))
       return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "bad .npy header: malformed dictionary");
+    if ((have_descr && strcmp(key, "descr") == 0) || (have_order && strcmp(key, "fortran_order") == 0) ||
+        (have_shape && strcmp(key, "shape") == 0))
+      return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "bad .npy header: duplicate key '%s'", key);
     if (strcmp(key, "descr") == 0) {
       skip_space(c);
       if (c->p < c->end && *c->p == '[')
