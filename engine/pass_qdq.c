@@ -451,7 +451,12 @@ static bool fuse_node(qi_graph *g, int pos, qi_status *st, qi_error *err) {
 
 qi_status qi_fuse_qdq(qi_graph *g, qi_error *err) {
   QI_CHECK(qi_graph_link(g, err));
-  const int n_order = g->n_order;
+  /* Every pattern starts at a DequantizeLinear or ends in a QuantizeLinear: a graph without either has nothing to
+   * fuse, and skipping it spares a float graph one sole-reader search (a scan of all nodes) per node. */
+  bool any_qdq = false;
+  for (int i = 0; i < g->n_nodes && !any_qdq; i++)
+    any_qdq = !g->nodes[i].dead && (is_type(&g->nodes[i], "QuantizeLinear") || is_type(&g->nodes[i], "DequantizeLinear"));
+  const int n_order = any_qdq ? g->n_order : 0;
   for (int oi = 0; oi < n_order; oi++) {
     qi_status st = QINFER_OK;
     if (fuse_node(g, oi, &st, err)) QI_CHECK(qi_graph_link(g, err));

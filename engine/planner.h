@@ -4,7 +4,10 @@
  * step to its last reader's step (graph outputs to the end), a node's scratch during that node's step.
  * Buffers are placed largest first at the lowest 64-byte-aligned offset that does not overlap any placed
  * buffer whose interval intersects its own (greedy by size, as TFLite's arena planner does). Two buffers
- * whose intervals share a step (a.first <= b.last && b.first <= a.last) never share a byte. */
+ * whose intervals share a step (a.first <= b.last && b.first <= a.last) never share a byte. The placed buffers
+ * are indexed by first step (a segment tree keeping the latest last step per range), so finding the k placed
+ * buffers live together with one costs O((k + 1) log n), not a scan of all placed buffers: n log n in all
+ * when few buffers are live at once (keep_all, where every tensor lives to the end, stays quadratic). */
 #ifndef QI_PLANNER_H
 #define QI_PLANNER_H
 
@@ -23,6 +26,10 @@ typedef struct qi_plan_buffer {
 
 /* Places n buffers (offsets set, in their original order) and returns the arena size they need. */
 qi_status qi_plan_place(qi_plan_buffer *bufs, int n, size_t *arena_bytes, qi_error *err);
+
+/* qi_plan_place, also counting in *work (when not NULL) the index nodes and candidate buffers it visited while
+ * looking for the buffers live together with each one: the measure of its cost that tests bound. */
+qi_status qi_plan_place_counted(qi_plan_buffer *bufs, int n, size_t *arena_bytes, uint64_t *work, qi_error *err);
 
 /* The arena of a prepared session graph: every non-constant, non-input tensor (tensor_offset[t], -1 for the
  * others) and every node's scratch (scratch_offset[node], -1 when it has none). keep_all: no tensor shares its

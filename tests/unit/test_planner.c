@@ -91,6 +91,94 @@ static void test_random(void) {
   }
 }
 
+/* The planner before its step index (a scan of every placed buffer per buffer), kept as the reference: the index
+ * must find the same conflicts, so the same offsets. */
+typedef struct ref_slot {
+  qi_plan_buffer *buf;
+  size_t size;
+} ref_slot;
+
+static int ref_by_size_desc(const void *a, const void *b) {
+  const ref_slot *x = a, *y = b;
+  if (x->size != y->size) return x->size < y->size ? 1 : -1;
+  return x->buf->first - y->buf->first;
+}
+
+static int ref_by_offset(const void *a, const void *b) {
+  const ref_slot *const *x = a, *const *y = b;
+  return (*x)->buf->offset < (*y)->buf->offset ? -1 : (*x)->buf->offset > (*y)->buf->offset;
+}
+
+static size_t reference_place(qi_plan_buffer *bufs, int n) {
+  ref_slot *slots = malloc(sizeof(ref_slot) * ((size_t)n + 1));
+  const ref_slot **placed = malloc(sizeof(ref_slot *) * ((size_t)n + 1));
+  for (int i = 0; i < n; i++) slots[i] = (ref_slot){&bufs[i], aligned(bufs[i].size)};
+  qsort(slots, (size_t)n, sizeof(ref_slot), ref_by_size_desc);
+  size_t total = 0;
+  for (int i = 0; i < n; i++) {
+    int np = 0;
+    for (int j = 0; j < i; j++)
+      if (slots[j].buf->first <= slots[i].buf->last && slots[i].buf->first <= slots[j].buf->last) placed[np++] = &slots[j];
+    qsort(placed, (size_t)np, sizeof(ref_slot *), ref_by_offset);
+    size_t offset = 0;
+    for (int j = 0; j < np; j++) {
+      if ((size_t)placed[j]->buf->offset >= offset + slots[i].size) break;
+      const size_t end = (size_t)placed[j]->buf->offset + placed[j]->size;
+      if (end > offset) offset = end;
+    }
+    slots[i].buf->offset = (int64_t)offset;
+    if (offset + slots[i].size > total) total = offset + slots[i].size;
+  }
+  free(slots), free(placed);
+  return total;
+}
+
+/* Random sets, many sizes repeated (ties in size and in offset), some long-lived buffers: same offsets as the
+ * reference. */
+static void test_same_as_reference(void) {
+  for (int round = 0; round < 200; round++) {
+    const int n = 1 + (int)(next() % 400), steps = 1 + (int)(next() % 200);
+    qi_plan_buffer *b = malloc(sizeof *b * (size_t)n), *r = malloc(sizeof *r * (size_t)n);
+    for (int i = 0; i < n; i++) {
+      const int first = (int)(next() % (uint32_t)steps) - 3, len = next() % 8 ? (int)(next() % 5) : (int)(next() % 100);
+      b[i] = (qi_plan_buffer){first, first + len, (size_t)(next() % 8) * 100 + (next() % 4 ? 0 : next() % 64), -1};
+    }
+    memcpy(r, b, sizeof *b * (size_t)n);
+    size_t arena = 0;
+    CHECK(qi_plan_place(b, n, &arena, NULL) == QINFER_OK);
+    const size_t ref = reference_place(r, n);
+    int diff = 0;
+    for (int i = 0; i < n; i++) diff += b[i].offset != r[i].offset;
+    CHECK_MSG(diff == 0 && arena == ref, "round %d: %d offsets differ, arena %zu vs %zu", round, diff, arena, ref);
+    free(b), free(r);
+  }
+}
+
+/* A complexity guard, not a timing: a 200,000-step chain (each output read by the next step, a scratch buffer
+ * per step) costs the planner O(n log n) index visits; the scan it replaced made ~n^2 / 2 = 8e10 comparisons. */
+static void test_long_chain_work(void) {
+  enum { STEPS = 200000, N = 2 * STEPS };
+  qi_plan_buffer *b = malloc(sizeof *b * N);
+  for (int i = 0; i < STEPS; i++) {
+    b[2 * i] = (qi_plan_buffer){i, i + 1, 4096, -1};
+    b[2 * i + 1] = (qi_plan_buffer){i, i, 1000, -1};
+  }
+  size_t arena = 0;
+  uint64_t work = 0;
+  CHECK(qi_plan_place_counted(b, N, &arena, &work, NULL) == QINFER_OK);
+  CHECK_MSG(arena == 2 * 4096 + aligned(1000), "arena %zu", arena);
+  int bad = 0; /* neighbours only: nothing else is live together */
+  for (int i = 0; i + 1 < STEPS; i++)
+    bad += b[2 * i].offset == b[2 * i + 2].offset ||
+           (b[2 * i + 1].offset < b[2 * i].offset + 4096 && b[2 * i].offset < b[2 * i + 1].offset + 1024);
+  CHECK_MSG(bad == 0, "%d overlapping neighbours", bad);
+  const uint64_t bound = (uint64_t)N * 8 * 20; /* 8 visits per level of a 2^19-leaf tree, generously */
+  CHECK_MSG(work <= bound, "the planner visited %llu index entries for %d buffers (bound %llu)",
+            (unsigned long long)work, N, (unsigned long long)bound);
+  fprintf(stderr, "long chain: %d buffers, %llu index visits\n", N, (unsigned long long)work);
+  free(b);
+}
+
 /* The session's plan of a small graph: in -> A -> t1 -> B -> t2 -> C -> out, with a constant weight. */
 static void test_graph_plan(void) {
   qi_graph *g = qi_graph_new();
@@ -135,6 +223,8 @@ int main(void) {
   test_boundary_steps();
   test_chain_reuses();
   test_random();
+  test_same_as_reference();
+  test_long_chain_work();
   test_graph_plan();
   return TEST_SUMMARY();
 }
