@@ -3,23 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t mul_sat(int64_t a, int64_t b) {
-  int64_t r;
-  if (a < 0 || b < 0) return 0;
-  return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
-static int64_t add_sat(int64_t a, int64_t b) {
-  int64_t r;
-  return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
-static int64_t numel(const qi_tensor *t) {
-  int64_t n = 1;
-  for (int i = 0; i < t->rank; i++) n = mul_sat(n, t->dims[i]);
-  return n;
-}
-
 static bool is_numeric(int dtype) {
   return dtype != QINFER_DTYPE_UNDEFINED && dtype != QINFER_DTYPE_STRING && dtype != QINFER_DTYPE_BOOL;
 }
@@ -38,7 +21,7 @@ int64_t qi_count_params(const qi_graph *g) {
       const qi_tensor *t = &g->tensors[ti];
       if (!(t->flags & QI_TF_CONST) || !is_numeric(t->dtype) || t->rank < 0) continue;
       seen[ti] = true;
-      total = add_sat(total, numel(t));
+      total = qi_add_sat(total, qi_tensor_numel_sat(t));
     }
   }
   free(seen);

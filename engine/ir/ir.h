@@ -173,6 +173,23 @@ static inline int64_t qi_tensor_numel(const qi_tensor *t) {
   for (int i = 0; i < t->rank; i++) n *= t->dims[i];
   return n;
 }
+/* Saturating int64 arithmetic for statistics (MACs, parameter counts): a negative factor gives 0, overflow
+ * INT64_MAX. */
+static inline int64_t qi_mul_sat(int64_t a, int64_t b) {
+  int64_t r;
+  if (a < 0 || b < 0) return 0;
+  return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+static inline int64_t qi_add_sat(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+/* Element count of t, saturating (0 for a negative dim). */
+static inline int64_t qi_tensor_numel_sat(const qi_tensor *t) {
+  int64_t n = 1;
+  for (int i = 0; i < t->rank; i++) n = qi_mul_sat(n, t->dims[i]);
+  return n;
+}
 /* Element i of a uint8 / int8 / int32 tensor with data, as int32 (0 for other types). */
 int32_t qi_tensor_int_at(const qi_tensor *t, int64_t i);
 /* Sets dtype, rank and dims; marks SHAPED; clears symbols. */
