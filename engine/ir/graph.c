@@ -129,6 +129,7 @@ int qi_graph_add_node(qi_graph *g, const char *op_type, const char *domain, cons
   if (n_outputs) memcpy(n->outputs, outputs, sizeof(int) * (size_t)n_outputs);
   n->n_inputs = n_inputs;
   n->n_outputs = n_outputs;
+  n->index = g->n_nodes - 1;
   return g->n_nodes - 1;
 }
 

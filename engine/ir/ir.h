@@ -94,6 +94,7 @@ typedef struct qi_node {
    * never looks inside it. */
   const struct qi_op *op;
   bool dead;         /* removed by a pass; skipped everywhere */
+  int index;         /* position in its graph's nodes (set by qi_graph_add_node; nodes are never moved) */
 } qi_node;
 
 /* Attributes whose names start with this prefix are the engine's own annotations of a rewritten graph (e.g. a
@@ -206,7 +207,8 @@ const char *qi_attr_string(const qi_node *n, const char *name, const char *dflt)
 int qi_attr_ints(const qi_node *n, const char *name, const int64_t **vals);
 int qi_attr_floats(const qi_node *n, const char *name, const float **vals);
 
-/* ---- node errors (engine/ir/node_error.c): one format everywhere, "node 'NAME' (OP): message" ---- */
+/* ---- node errors (engine/ir/node_error.c): one format everywhere, "node 'NAME' (OP): message", or
+ * "node #INDEX (OP): message" for a node without a name ---- */
 /* Records code and the printf-style message, prefixed with node n, in err (err may be NULL); returns code. */
 qi_status qi_node_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

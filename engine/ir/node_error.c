@@ -1,5 +1,6 @@
 /* Node errors in one format, "node 'NAME' (OP): message", whoever reports them: the ops, the passes, the
- * session's walks (engine/ir/ir.h). */
+ * session's walks (engine/ir/ir.h). A node without a name (ONNX leaves it optional) is "node #INDEX (OP)", its
+ * position in the graph's node list. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,7 +8,9 @@
 #include "engine/ir/ir.h"
 
 static int node_prefix(const qi_node *n, char *buf, size_t size) {
-  return snprintf(buf, size, "node '%s' (%s)", n->name ? n->name : "", n->op_type ? n->op_type : "?");
+  const char *op = n->op_type ? n->op_type : "?";
+  if (!n->name || !n->name[0]) return snprintf(buf, size, "node #%d (%s)", n->index, op);
+  return snprintf(buf, size, "node '%s' (%s)", n->name, op);
 }
 
 qi_status qi_node_fail(qi_error *err, qi_status code, const qi_node *n, const char *fmt, ...) {

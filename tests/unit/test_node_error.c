@@ -1,5 +1,5 @@
-/* Node errors have one format, "node 'NAME' (OP): message", whichever family or pass reports them
- * (qi_node_fail), and the session's context (qi_node_error_context) names a node only when the message does not
+/* Node errors have one format, "node 'NAME' (OP): message" ("node #INDEX (OP)" for a node without a name),
+ * whichever family or pass reports them (qi_node_fail), and the session's context (qi_node_error_context) names a node only when the message does not
  * already: one failing node of each op family, through infer as a session calls it. */
 #include <string.h>
 
@@ -50,6 +50,25 @@ int main(void) {
   CHECK(qi_node_error_context(&n, &err) == QINFER_ERR_RUNTIME);
   CHECK_MSG(strcmp(err.msg, "node 'bad' (Conv): integer division by zero") == 0, "%s", err.msg);
   check_message("Conv", &err);
+
+  /* a node without a name: its index and op type, not "node ''" */
+  const qi_node unnamed = {.name = "", .op_type = "Conv", .domain = "", .index = 12};
+  CHECK(qi_node_fail(&err, QINFER_ERR_SHAPE, &unnamed, "weights have rank %d", 3) == QINFER_ERR_SHAPE);
+  CHECK_MSG(strcmp(err.msg, "node #12 (Conv): weights have rank 3") == 0, "%s", err.msg);
+  qi_fail(&err, QINFER_ERR_RUNTIME, "integer division by zero");
+  CHECK(qi_node_error_context(&unnamed, &err) == QINFER_ERR_RUNTIME);
+  CHECK(qi_node_error_context(&unnamed, &err) == QINFER_ERR_RUNTIME); /* named once */
+  CHECK_MSG(strcmp(err.msg, "node #12 (Conv): integer division by zero") == 0, "%s", err.msg);
+  { /* the index comes from the graph */
+    qi_graph *g = qi_graph_new();
+    const int x = qi_graph_add_tensor(g, "x"), y = qi_graph_add_tensor(g, "y"), z = qi_graph_add_tensor(g, "z");
+    qi_graph_add_node(g, "Relu", "", &x, 1, &y, 1);
+    const int second = qi_graph_add_node(g, "Sigmoid", "", &y, 1, &z, 1);
+    CHECK(second == 1 && g->nodes[second].index == 1);
+    qi_node_fail(&err, QINFER_ERR_SHAPE, &g->nodes[second], "bad");
+    CHECK_MSG(strcmp(err.msg, "node #1 (Sigmoid): bad") == 0, "%s", err.msg);
+    qi_graph_free(g);
+  }
 
   /* one failing node per family */
   static const int64_t d4[4] = {1, 2, 3, 4}, d0[1] = {0};
