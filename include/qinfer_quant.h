@@ -79,21 +79,22 @@ typedef struct qinfer_quant_sample qinfer_quant_sample;
 /** Fills calibration sample `index` (0 <= index < the count given with the callback): calls
  *  qinfer_quant_sample_set_input once for every model input, then returns QINFER_OK. Any other status stops the
  *  quantization with that status. The callback is called for sample 0 first (its shapes fix the calibration
- *  runs'), then once per sample and calibration pass (one pass, two for the histogram methods), and for sample 0
- *  again when a target SQNR is set: it must give the same data for the same index every time. */
+ *  runs'), then once per sample and calibration pass (one pass, two for the histogram methods), and for samples
+ *  0 .. 3 again when a target SQNR is set: it must give the same data for the same index every time. */
 typedef qinfer_status (*qinfer_quant_sample_fn)(void *user, size_t index, qinfer_quant_sample *sample);
 
 /** Progress of a stage ("calibrating (min/max)", "calibrating (histograms)"): called after each of `total`
  *  steps with done = 1 .. total. */
 typedef void (*qinfer_quant_progress_fn)(void *user, const char *stage, size_t done, size_t total);
 
-/** One line of human-readable news (the target-SQNR search reports each round and each node it keeps in float),
- *  without a line break. */
+/** One line of human-readable news (the image preprocessing applied to image samples; the target-SQNR search
+ *  reports each round and each node it keeps in float), without a line break. */
 typedef void (*qinfer_quant_message_fn)(void *user, const char *line);
 
 /** Creates options with the defaults: minmax, per-channel weights, uint8 activations, range trimming on, every
- *  sample, threads 0 (one per online CPU), no samples (one of the two sample setters is required), images taken
- *  as raw 0..255 RGB values at the model input's size. */
+ *  sample, threads 0 (one per online CPU), no samples (one of the two sample setters is required), no image
+ *  preprocessing chosen (image samples are refused until a preset, "none" included, a mean, a std or a scale is
+ *  set; then the values not set are raw 0..255 RGB at the model input's size). */
 qinfer_status qinfer_quant_options_create(qinfer_quant_options **out_options);
 void qinfer_quant_options_destroy(qinfer_quant_options *options);
 /** Message of the last failed setter call on options. Never NULL. */
@@ -108,11 +109,12 @@ qinfer_status qinfer_quant_options_set_per_channel(qinfer_quant_options *options
 /** Activation type: QINFER_DTYPE_UINT8 (default) or QINFER_DTYPE_INT8, asymmetric either way. */
 qinfer_status qinfer_quant_options_set_activation_type(qinfer_quant_options *options, qinfer_dtype dtype);
 /** Keeps a node in float: name is a node name or the name of one of its output tensors (copied). May be called
- *  any number of times. */
+ *  any number of times. A name that is neither, in the model as loaded, fails qinfer_quantize with
+ *  QINFER_ERR_INVALID_ARGUMENT and the 3 closest names. */
 qinfer_status qinfer_quant_options_add_exclude(qinfer_quant_options *options, const char *name);
-/** Mixed precision: while the output SQNR against the FP32 model (measured on sample 0) is below target_db, keeps
- *  in float the nodes that lose most accuracy (measured per layer), 1, 2, 4, ... at a time, up to max_float nodes
- *  beyond the exclusions given. target_db in (0, 200], or 0 to switch the search off (default); max_float >= 0
+/** Mixed precision: while the output SQNR against the FP32 model (the worst over samples 0 .. 3, or all when there
+ *  are fewer) is below target_db, keeps in float the nodes that lose most accuracy (measured per layer), 1, 2,
+ *  4, ... at a time, up to max_float nodes beyond the exclusions given. target_db in (0, 200], or 0 to switch the search off (default); max_float >= 0
  *  (the CLI's default is 16). */
 qinfer_status qinfer_quant_options_set_target_sqnr(qinfer_quant_options *options, double target_db, int max_float);
 /** Uses at most max_samples samples (0, the default: every one). */
@@ -139,7 +141,8 @@ qinfer_status qinfer_quant_options_set_message_callback(qinfer_quant_options *op
                                                         void *user);
 
 /* Image preprocessing, for image files among the folder's samples (docs/cli.md, "Image inputs and
- * preprocessing"): bilinear resize with half-pixel centers, then (pixel - mean[c]) / std[c] on 0..255 values, c
+ * preprocessing"), which are refused unless a preset (set_image_preset, "none" included), a mean, a std or a scale
+ * was set: bilinear resize with half-pixel centers, then (pixel - mean[c]) / std[c] on 0..255 values, c
  * counting channels in the order the model gets them. A value set explicitly wins over a preset's, whichever
  * was set first. */
 
@@ -160,7 +163,8 @@ qinfer_status qinfer_quant_options_set_image_bgr(qinfer_quant_options *options, 
 /** Tensor layout (default QINFER_IMAGE_LAYOUT_AUTO). */
 qinfer_status qinfer_quant_options_set_image_layout(qinfer_quant_options *options, qinfer_image_layout layout);
 /** A named recipe: "imagenet" (224, shorter-crop 0.875, ImageNet mean / std), "facenet" (160, (x - 127.5) / 128),
- *  "arcface" (112, (x - 127.5) / 127.5) or "adaface" (the same in BGR). */
+ *  "arcface" (112, (x - 127.5) / 127.5), "adaface" (the same in BGR), or "none": raw 0..255 pixels on purpose (sets
+ *  nothing; marks the preprocessing as chosen). */
 qinfer_status qinfer_quant_options_set_image_preset(qinfer_quant_options *options, const char *preset);
 
 /* ---- Calibration samples from a callback ---- */
@@ -190,13 +194,15 @@ typedef struct qinfer_quant_report {
   int64_t weight_bytes_fp32, weight_bytes_int8; /**< the quantized weights' size before and after */
   int64_t model_bytes;  /**< size of the FP32 model (its file, or the buffer it was loaded from) */
   int64_t output_bytes; /**< size of the file written */
-  double output_sqnr_db; /**< target-SQNR search: the measured output SQNR of the model written; otherwise NaN */
+  double output_sqnr_db; /**< target-SQNR search: the measured output SQNR of the model written (the worst over
+                          *   the samples measured; below the target when missed, which is no error); otherwise NaN */
 } qinfer_quant_report;
 
 /** Quantizes model with options and writes the QDQ model to out_path (atomically: a temporary file in the same
  *  folder, then renamed). report (may be NULL) is filled on success. The model itself is not changed and may be
  *  used by other threads meanwhile. Fails with QINFER_ERR_INVALID_ARGUMENT for a model that is already quantized,
- *  without samples, with samples that do not fit the model or that hold NaN or infinity (the message names the
+ *  without samples, with image samples but no preprocessing chosen, an exclusion that names no node or node output,
+ *  with samples that do not fit the model or that hold NaN or infinity (the message names the
  *  sample file, or the callback's sample index and input), QINFER_ERR_IO for an unreadable sample folder, a sample
  *  that is not a regular file, or an unwritable out_path, or the status a sample callback returned; the message is in qinfer_last_error(). */
 qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_options *options, const char *out_path,

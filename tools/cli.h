@@ -9,7 +9,9 @@
 
 #include "qinfer.h"
 
-enum { QI_EXIT_OK = 0, QI_EXIT_FAILURE = 1, QI_EXIT_USAGE = 2 };
+/* QI_EXIT_TARGET_MISSED: `qinfer quantize --target-sqnr` wrote its model but the output SQNR is below the target
+ * (unless --allow-miss). */
+enum { QI_EXIT_OK = 0, QI_EXIT_FAILURE = 1, QI_EXIT_USAGE = 2, QI_EXIT_TARGET_MISSED = 3 };
 
 /* A subcommand receives argv starting after its name. */
 typedef int (*qi_cli_command_fn)(int argc, char **argv);

@@ -17,7 +17,9 @@ const char qi_cli_image_usage[] =
     "  --scale S                 multiplier after the mean instead of --std (S = 1/std)\n"
     "  --bgr | --rgb             channel order the model expects (default rgb)\n"
     "  --layout auto|nchw|nhwc   tensor layout (default auto: from the model input's shape)\n"
-    "  --preset NAME             imagenet, facenet, arcface or adaface (explicit options override it)\n";
+    "  --preset NAME             imagenet, facenet, arcface or adaface (explicit options override it), or\n"
+    "                            none: raw 0..255 pixels on purpose (image samples need --preset, --mean,\n"
+    "                            --std or --scale)\n";
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -110,7 +112,7 @@ static int set_option(qi_cli_image_args *a, const char *name, const char *value,
     else return fail(err, errlen, "--layout needs auto, nchw or nhwc, not '%s'", value);
   } else if (!strcmp(name, "--preset")) {
     if (qinfer_quant_options_set_image_preset(o, value) != QINFER_OK)
-      return fail(err, errlen, "--preset needs imagenet, facenet, arcface or adaface, not '%s'", value);
+      return fail(err, errlen, "--preset needs imagenet, facenet, arcface, adaface or none, not '%s'", value);
   }
   if (st != QINFER_OK) return fail(err, errlen, "%s: %s", name, qinfer_quant_options_last_error(o));
   return 1;

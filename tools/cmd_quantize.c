@@ -20,6 +20,7 @@ typedef struct quant_args {
   qi_cli_image_args image;
   int n_exclude;
   bool force; /* --force: -o may name the input model */
+  bool allow_miss; /* --allow-miss: a missed --target-sqnr still exits 0 */
   int64_t max_samples, threads, max_float;
   double target_sqnr; /* 0: no mixed-precision search */
 } quant_args;
@@ -46,9 +47,11 @@ void qi_cmd_quantize_usage(void) {
          "  --activations T         uint8 (default) or int8 activations, asymmetric either way\n"
          "  --exclude NAME[,NAME]   keep these nodes (node or output tensor names) in float; repeatable\n"
          "  --max-samples N         use at most N samples\n"
-         "  --target-sqnr DB        mixed precision: while the output SQNR against FP32 (on the first sample) is\n"
-         "                          below DB, keep in float the nodes that lose most accuracy (measured per layer),\n"
-         "                          1, 2, 4, ... at a time, up to --max-float N nodes (default 16)\n"
+         "  --target-sqnr DB        mixed precision: while the output SQNR against FP32 (the worst over the first\n"
+         "                          4 samples) is below DB, keep in float the nodes that lose most accuracy\n"
+         "                          (measured per layer), 1, 2, 4, ... at a time, up to --max-float N nodes\n"
+         "                          (default 16); the model is written either way, but a missed target exits 3\n"
+         "  --allow-miss            exit 0 when --target-sqnr is not reached\n"
          "  --no-trim               keep each calibrated range whole (by default a range is cut where the\n"
          "                          elementwise ops reading it are constant, e.g. below -3 before a HardSwish)\n"
          "  --threads N             threads for the calibration runs (default 0: one per CPU)\n"
@@ -100,6 +103,8 @@ static int parse_args(int argc, char **argv, quant_args *a) {
     } else if ((r = qi_cli_option(argc, argv, &i, "--max-float", &v)) != 0) {
       if (r < 0 || !qi_cli_parse_int64(v, 0, MAX_EXCLUDE / 2, &a->max_float))
         return qi_cli_usage_error("quantize", "--max-float needs a number of nodes in 0..%d", MAX_EXCLUDE / 2);
+    } else if (!strcmp(argv[i], "--allow-miss")) {
+      a->allow_miss = true;
     } else if (!strcmp(argv[i], "--force")) {
       a->force = true;
     } else if (!strcmp(argv[i], "--no-trim")) {
@@ -186,11 +191,27 @@ static int quantize(const quant_args *a) {
   if (st != QINFER_OK) return qi_cli_error("%s", qinfer_last_error());
   printf("quantized %d nodes: %d activations (QuantizeLinear/DequantizeLinear), %d weights int8, %d biases int32\n",
          rep.quantized_nodes, rep.activations, rep.weights, rep.biases);
-  if (rep.float_nodes > 0) printf("mixed precision: %d nodes kept in float\n", rep.float_nodes);
+  if (a->target_sqnr > 0)
+    printf("mixed precision: %d nodes kept in float, output SQNR %.2f dB (target %.2f dB)\n", rep.float_nodes,
+           rep.output_sqnr_db, a->target_sqnr);
+  else if (rep.float_nodes > 0)
+    printf("mixed precision: %d nodes kept in float\n", rep.float_nodes);
   printf("weights: %.2f MB -> %.2f MB; file: %.2f MB -> %.2f MB (%.3fx)\n", rep.weight_bytes_fp32 / 1e6,
          rep.weight_bytes_int8 / 1e6, rep.model_bytes / 1e6, rep.output_bytes / 1e6,
          rep.model_bytes > 0 ? (double)rep.output_bytes / rep.model_bytes : 0.0);
   printf("wrote %s\n", a->output);
+  if (a->target_sqnr > 0 && !(rep.output_sqnr_db >= a->target_sqnr)) {
+    if (a->allow_miss) {
+      printf("target SQNR %.2f dB missed (output SQNR %.2f dB); --allow-miss: exit 0\n", a->target_sqnr,
+             rep.output_sqnr_db);
+      return QI_EXIT_OK;
+    }
+    fprintf(stderr,
+            "qinfer: error: target SQNR %.2f dB missed: the output SQNR is %.2f dB with %d nodes float (%s written "
+            "anyway; raise --max-float, or --allow-miss to accept it)\n",
+            a->target_sqnr, rep.output_sqnr_db, rep.float_nodes, a->output);
+    return QI_EXIT_TARGET_MISSED;
+  }
   return QI_EXIT_OK;
 }
 

@@ -25,6 +25,7 @@ struct qinfer_quant_options {
   bool no_trim;
   double target_sqnr; /* 0: no mixed-precision search */
   qi_preprocess pre;
+  bool pre_chosen; /* a preset ("none" included), a mean, a std or a scale was set: image samples are allowed */
   char *folder; /* samples from a folder, or else from the callback */
   size_t n_callback_samples;
   qinfer_quant_sample_fn sample_fn;
@@ -69,6 +70,12 @@ void qz_sample_free(qinfer_quant_sample *s);
 /* What names sample index (input `input`, or the sample as a whole for -1) in messages: its file, or
  * "sample N". */
 const char *qz_sample_label(const qz_source *src, size_t index, int input, char *buf, size_t size);
+
+/* ---- checks of the options against the model ---- */
+
+/* Every exclusion names a node or a node output of the model as loaded; QINFER_ERR_INVALID_ARGUMENT naming the
+ * first that does not, with up to 3 closest names (engine/quant/exclude.c). */
+qi_status qz_check_excludes(const qinfer_model *model, const qz_options *o, qi_error *err);
 
 /* ---- the job (engine/quant/quantize.c) ---- */
 

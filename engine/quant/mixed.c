@@ -2,8 +2,9 @@
  * precision by measurement (docs/quantization.md, "Mixed precision").
  *
  * Each round builds the INT8 model of the current options in memory, runs it with qinfer's integer kernels on the
- * first calibration sample, and compares it with the FP32 model (the calibration session, which keeps every
- * tensor): the output SQNR decides whether to stop, and the per-layer SQNRs rank the nodes. A node's loss is the
+ * first QZ_SQNR_SAMPLES calibration samples (fewer when there are fewer), and compares it with the FP32 model (the
+ * calibration session, which keeps every tensor) on each: the worst output SQNR over those samples decides whether
+ * to stop, and the per-layer SQNRs (each tensor's worst over the samples) rank the nodes. A node's loss is the
  * SQNR of its quantized inputs minus that of its quantized output: the accuracy the node itself throws away
  * (mostly its output's 8-bit step, against its values' spread). The 1, 2, 4, ... nodes that lose most are added to
  * the exclusions (kept in float with their activations on both sides) until the output reaches the target or
@@ -16,8 +17,10 @@
 #include "engine/quant/job.h"
 #include "engine/quant/writer/onnx_writer.h"
 
+enum { QZ_SQNR_SAMPLES = 4 }; /* samples the search measures on (docs/quantization.md, "Mixed precision") */
+
 typedef struct eval {
-  double out_sqnr;   /* lowest output SQNR */
+  double out_sqnr;   /* lowest output SQNR over the samples measured */
   double *tensor;    /* per analysis-graph tensor: SQNR of its dequantized INT8 value, NAN when unknown */
 } eval;
 
@@ -31,7 +34,7 @@ static double sqnr_of(const float *ref, const float *x, size_t n) {
   return err == 0 ? INFINITY : (sig == 0 ? -INFINITY : 10.0 * log10(sig / err));
 }
 
-/* Feeds sample 0 to a session. */
+/* Feeds a sample to a session and runs it. */
 static qi_status feed(qz_job *j, qinfer_session *s, const qi_host_tensor *in) {
   for (int i = 0; i < j->n_inputs; i++) {
     const qinfer_status st = qinfer_session_set_input(s, (size_t)i, in[i].data, in[i].nbytes);
@@ -83,8 +86,9 @@ static void layer_sqnrs(qz_job *j, qinfer_session *q, const qi_graph *qg, double
   free(deq);
 }
 
-/* Builds, runs and measures the INT8 model of options o. */
-static qi_status evaluate(qz_job *j, const qz_options *o, const qi_host_tensor *in, eval *e) {
+/* Builds the INT8 model of options o, runs it and the FP32 model on each of the n_in samples and measures it. */
+static qi_status evaluate(qz_job *j, const qz_options *o, const qinfer_quant_sample *in, size_t n_in, eval *e,
+                          double *scratch) {
   qi_graph *qg = NULL;
   qz_report rep;
   qi_status rc = qz_job_build_int8(j, o, &qg, &rep);
@@ -107,14 +111,17 @@ static qi_status evaluate(qz_job *j, const qz_options *o, const qi_host_tensor *
     for (int i = 0; i < j->n_inputs; i++) {
       qinfer_tensor_info info;
       qinfer_model_input_info(j->model, (size_t)i, &info);
-      qinfer_session_options_set_input_shape(opts, info.name, in[i].dims, in[i].rank);
+      qinfer_session_options_set_input_shape(opts, info.name, in[0].t[i].dims, in[0].t[i].rank);
     }
     if ((rc = qinfer_session_create(m, opts, &s)) != QINFER_OK)
       qz_fail_call(j->err, "creating the INT8 session", rc, qinfer_last_error());
   }
-  if (rc == QINFER_OK) rc = feed(j, s, in);
   if (rc == QINFER_OK) {
     e->out_sqnr = INFINITY;
+    for (int t = 0; t < j->g->n_tensors; t++) e->tensor[t] = NAN;
+  }
+  for (size_t n = 0; rc == QINFER_OK && n < n_in; n++) {
+    if ((rc = feed(j, j->session, in[n].t)) != QINFER_OK || (rc = feed(j, s, in[n].t)) != QINFER_OK) break;
     for (size_t k = 0; k < qinfer_session_output_count(s); k++) {
       qinfer_tensor_info info;
       const void *qd, *rd;
@@ -127,8 +134,10 @@ static qi_status evaluate(qz_job *j, const qz_options *o, const qi_host_tensor *
       const double v = sqnr_of(rd, qd, qn / sizeof(float));
       if (v < e->out_sqnr) e->out_sqnr = v;
     }
-    for (int t = 0; t < j->g->n_tensors; t++) e->tensor[t] = NAN;
-    layer_sqnrs(j, s, qg, e->tensor);
+    for (int t = 0; t < j->g->n_tensors; t++) scratch[t] = NAN;
+    layer_sqnrs(j, s, qg, scratch);
+    for (int t = 0; t < j->g->n_tensors; t++) /* the worst sample's, where measured */
+      if (!isnan(scratch[t]) && (isnan(e->tensor[t]) || scratch[t] < e->tensor[t])) e->tensor[t] = scratch[t];
   }
   qinfer_session_destroy(s);
   qinfer_session_options_destroy(opts);
@@ -183,17 +192,24 @@ static bool excluded_already(const qz_options *o, const char *name) {
 qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, double *sqnr_db) {
   const double target = j->opt->target_sqnr;
   const int max_float = j->opt->max_float;
-  qinfer_quant_sample in;
-  qi_status rc = qz_sample_load(&j->src, 0, &in, j->err);
+  qinfer_quant_sample in[QZ_SQNR_SAMPLES];
+  memset(in, 0, sizeof in);
+  const size_t n_in = j->src.n_samples < QZ_SQNR_SAMPLES ? j->src.n_samples : QZ_SQNR_SAMPLES;
+  qi_status rc = QINFER_OK;
+  for (size_t k = 0; rc == QINFER_OK && k < n_in; k++) rc = qz_sample_load(&j->src, k, &in[k], j->err);
   eval e = {0, calloc((size_t)j->g->n_tensors + 1, sizeof(double))};
   double *loss = calloc((size_t)j->g->n_nodes + 1, sizeof(double));
-  if (rc == QINFER_OK && (!e.tensor || !loss)) rc = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
-  if (rc == QINFER_OK) rc = feed(j, j->session, in.t); /* the FP32 reference of sample 0, kept in the session */
+  double *scratch = calloc((size_t)j->g->n_tensors + 1, sizeof(double));
+  if (rc == QINFER_OK && (!e.tensor || !loss || !scratch))
+    rc = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  if (rc == QINFER_OK)
+    qz_job_message(j, "mixed precision: measuring the output SQNR on %zu sample%s (the worst counts)", n_in,
+                   n_in == 1 ? "" : "s");
   const int base = o->n_exclude;
   int best_count = base;
   double best = -INFINITY;
   for (int round = 0, step = 1; rc == QINFER_OK; round++, step *= 2) {
-    if ((rc = evaluate(j, o, in.t, &e)) != QINFER_OK) break;
+    if ((rc = evaluate(j, o, in, n_in, &e, scratch)) != QINFER_OK) break;
     qz_job_message(j, "mixed precision: %d nodes float, output SQNR %.2f dB (target %.2f)", o->n_exclude - base,
                    e.out_sqnr, target);
     if (e.out_sqnr > best) best = e.out_sqnr, best_count = o->n_exclude;
@@ -225,6 +241,7 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, double *sqnr_db) {
                    best, best_count - base);
   free(e.tensor);
   free(loss);
-  qz_sample_free(&in);
+  free(scratch);
+  for (size_t k = 0; k < n_in; k++) qz_sample_free(&in[k]);
   return rc;
 }

@@ -206,6 +206,7 @@ qinfer_status qinfer_quant_options_set_image_mean(qinfer_quant_options *o, const
   CHECK_OPTIONS(o);
   if (!mean || !all_finite(mean)) return fail(o, QINFER_ERR_INVALID_ARGUMENT, "the mean needs 3 finite values");
   qi_preprocess_set_mean(&o->pre, mean);
+  o->pre_chosen = true;
   return QINFER_OK;
 }
 
@@ -213,6 +214,7 @@ qinfer_status qinfer_quant_options_set_image_std(qinfer_quant_options *o, const 
   CHECK_OPTIONS(o);
   if (!std || !all_positive(std)) return fail(o, QINFER_ERR_INVALID_ARGUMENT, "the std needs 3 positive values");
   qi_preprocess_set_std(&o->pre, std);
+  o->pre_chosen = true;
   return QINFER_OK;
 }
 
@@ -221,6 +223,7 @@ qinfer_status qinfer_quant_options_set_image_scale(qinfer_quant_options *o, cons
   if (!scale || !all_positive(scale)) return fail(o, QINFER_ERR_INVALID_ARGUMENT, "the scale needs 3 positive values");
   const double std[3] = {1.0 / scale[0], 1.0 / scale[1], 1.0 / scale[2]};
   qi_preprocess_set_std(&o->pre, std);
+  o->pre_chosen = true;
   return QINFER_OK;
 }
 
@@ -243,8 +246,10 @@ qinfer_status qinfer_quant_options_set_image_layout(qinfer_quant_options *o, qin
 
 qinfer_status qinfer_quant_options_set_image_preset(qinfer_quant_options *o, const char *preset) {
   CHECK_OPTIONS(o);
-  if (!preset || !qi_preprocess_apply_preset(&o->pre, preset))
-    return fail(o, QINFER_ERR_INVALID_ARGUMENT, "unknown preset '%s' (imagenet, facenet, arcface, adaface)",
+  /* "none": raw 0..255 pixels on purpose (the defaults, and whatever was set explicitly) */
+  if (!preset || (strcmp(preset, "none") != 0 && !qi_preprocess_apply_preset(&o->pre, preset)))
+    return fail(o, QINFER_ERR_INVALID_ARGUMENT, "unknown preset '%s' (imagenet, facenet, arcface, adaface, none)",
                 preset ? preset : "(null)");
+  o->pre_chosen = true;
   return QINFER_OK;
 }

@@ -133,6 +133,7 @@ static bool translate_plan(const qi_graph *from, const qz_plan *plan, const qz_r
 
 static qi_status setup(qz_job *j) {
   const qinfer_quant_options *opt = j->opt;
+  QI_CHECK(qz_check_excludes(j->model, &opt->o, j->err));
   QI_CHECK(qz_source_open(&j->src, opt, j->model, j->err));
   j->n_inputs = j->src.n_inputs;
   qi_status st = qinfer_session_options_create(&j->sopts);

@@ -182,6 +182,37 @@ static qi_status load_file(qinfer_quant_sample *s, int k, const char *path, qi_e
 
 /* ---- the source ---- */
 
+/* The first image among the folder's samples, or NULL. */
+static const char *first_image(const qz_source *src) {
+  for (int i = 0; i < src->n_inputs; i++)
+    for (int k = 0; k < src->lists[i].n; k++)
+      if (!has_ext(src->lists[i].paths[k], ".npy")) return src->lists[i].paths[k];
+  return NULL;
+}
+
+/* The preprocessing image samples get, in one line for the message callback. */
+static void describe_preprocess(const qinfer_quant_options *opt) {
+  if (!opt->message) return;
+  const qi_preprocess *p = &opt->pre;
+  char size[64], line[512];
+  if (p->height > 0) snprintf(size, sizeof size, "%dx%d", p->height, p->width);
+  else snprintf(size, sizeof size, "the model input's HxW");
+  const bool raw = p->mean[0] == 0 && p->mean[1] == 0 && p->mean[2] == 0 && p->std[0] == 1 && p->std[1] == 1 &&
+                   p->std[2] == 1;
+  int n = snprintf(line, sizeof line, "image preprocessing: %s to %s", p->resize == QI_RESIZE_SHORTER_CROP ?
+                   "shorter-side resize and center crop" : "stretch", size);
+  if (p->resize == QI_RESIZE_SHORTER_CROP && n > 0 && (size_t)n < sizeof line)
+    n += snprintf(line + n, sizeof line - (size_t)n, " (crop fraction %g)", (double)p->crop_fraction);
+  if (n > 0 && (size_t)n < sizeof line) {
+    if (raw)
+      snprintf(line + n, sizeof line - (size_t)n, ", raw 0..255 pixel values, %s", p->bgr ? "BGR" : "RGB");
+    else
+      snprintf(line + n, sizeof line - (size_t)n, ", (pixel - mean) / std with mean %g,%g,%g std %g,%g,%g, %s",
+               p->mean[0], p->mean[1], p->mean[2], p->std[0], p->std[1], p->std[2], p->bgr ? "BGR" : "RGB");
+  }
+  opt->message(opt->message_user, line);
+}
+
 qi_status qz_source_open(qz_source *src, const qinfer_quant_options *opt, const qinfer_model *model, qi_error *err) {
   memset(src, 0, sizeof *src);
   src->opt = opt;
@@ -191,6 +222,15 @@ qi_status qz_source_open(qz_source *src, const qinfer_quant_options *opt, const 
     return qi_fail(err, QINFER_ERR_UNSUPPORTED, "models with %d inputs are not supported", src->n_inputs);
   if (opt->folder) {
     QI_CHECK(find_samples(src, opt->folder, err));
+    const char *image = first_image(src);
+    if (image && !opt->pre_chosen)
+      return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
+                     "%s: an image sample, but no image preprocessing was chosen: set a preset (imagenet, facenet, "
+                     "arcface, adaface, or none for raw 0..255 pixels) or a mean / std / scale "
+                     "(qinfer_quant_options_set_image_preset / _mean / _std / _scale; qinfer quantize --preset, --mean, "
+                     "--std, --scale)",
+                     image);
+    if (image) describe_preprocess(opt);
   } else if (opt->sample_fn) {
     src->n_samples = opt->n_callback_samples;
     if (src->n_samples == 0) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "the sample callback has 0 samples");

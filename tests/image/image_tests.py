@@ -738,7 +738,7 @@ def check_preprocess(tool, d):
         (['--std', '1', '--scale', '2'], '1,3,-1,-1', r'--std and --scale'),
         (['--crop-fraction', '1.5'], '1,3,-1,-1', r'--crop-fraction needs a number in \(0, 1\]'),
         (['--layout', 'chw'], '1,3,-1,-1', r'--layout needs auto, nchw or nhwc'),
-        (['--preset', 'resnet'], '1,3,-1,-1', r'--preset needs imagenet, facenet, arcface or adaface'),
+        (['--preset', 'resnet'], '1,3,-1,-1', r'--preset needs imagenet, facenet, arcface, adaface or none'),
         (['--bgr=1'], '1,3,-1,-1', r'--bgr takes no value'),
         (['--size'], '1,3,-1,-1', r'--size needs a value'),
         ([], '1,3,-1,-1', r"height and width are not fixed: give --size"),

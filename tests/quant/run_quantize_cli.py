@@ -17,7 +17,8 @@ DynamicQuantizeLinear -> MatMulInteger. Checks:
     from the quantizer and run on the uint8 tensors in qinfer (no float tensor left), giving exactly the op applied
     to the input's bytes; an elementwise function of one tensor (c * Sin(c), QI_OPF_ELEMENTWISE) gets no
     quantization point of its own and becomes one QLinearTable;
-  - --exclude keeps the named node's output unquantized; images (PNG / JPEG written here with PIL) with --preset;
+  - --exclude keeps the named node's output unquantized; images (PNG / JPEG written here with PIL) with --preset
+    (said on stderr), refused without a preprocessing choice, raw with --preset none;
     NAME/ folders for a two-input model; --max-samples;
   - errors: missing options, no samples, a sample of another shape, an already quantized model (QDQ, or
     DynamicQuantizeLinear -> MatMulInteger), an unknown method,
@@ -239,16 +240,37 @@ def main():
               "--exclude c2: its input and output stay float")
         conv_w = [n.input[1] for n in m.graph.node if n.op_type == "Conv" and n.name == "c2"]
         check(conv_w == ["c2.w"], f"--exclude c2: float weights kept ({conv_w})")
+        # a name that matches no node or output tensor is an error naming the closest ones, not ignored
+        rc, log = run(q, "quantize", fp, "-o", os.path.join(work, "q_ex2.onnx"), "--calib", calib, "--exclude",
+                      "c2,cc2x")
+        check(rc == 1 and "excluded name 'cc2x' is neither a node nor a node output of the model; closest: 'c2', "
+                          "'c2o', 'c1'" in log and not os.path.exists(os.path.join(work, "q_ex2.onnx")),
+              f"--exclude cc2x: refused with the closest names (exit {rc})")
+        rc, _ = run(q, "quantize", fp, "-o", os.path.join(work, "q_ex3.onnx"), "--calib", calib, "--exclude", "sum")
+        check(rc == 0, "--exclude an output tensor name (sum): accepted")
 
         # --target-sqnr: the search runs, reports each round and writes a valid model with float nodes in it
         out = os.path.join(work, "q_mp.onnx")
         rc, log = run(q, "quantize", fp, "-o", out, "--calib", calib, "--target-sqnr", "200", "--max-float", "2")
-        rounds = [l for l in log.splitlines() if l.startswith("mixed precision:") and "output SQNR" in l]
-        ok = rc == 0 and len(rounds) >= 2 and "not reached" in log
+        rounds = [l for l in log.splitlines() if l.startswith("mixed precision:") and "target 200.00)" in l]
+        ok = rc == 3 and len(rounds) >= 2 and "not reached" in log
         if ok:
             m = onnx.load(out)
             onnx.checker.check_model(m)
-        check(ok, f"--target-sqnr 200 --max-float 2: {len(rounds)} measured rounds, target reported unreachable")
+        check(ok, f"--target-sqnr 200 --max-float 2: {len(rounds)} measured rounds, target reported unreachable, "
+                  f"the model written, exit {rc} (want 3)")
+        check("target SQNR 200.00 dB missed" in log and "--allow-miss" in log,
+              "--target-sqnr missed: the error says so and names --allow-miss")
+        check("measuring the output SQNR on 4 samples (the worst counts)" in log,
+              "--target-sqnr measures on 4 of the 6 samples")
+        rc, log = run(q, "quantize", fp, "-o", out, "--calib", calib, "--target-sqnr", "200", "--max-float", "2",
+                      "--allow-miss")
+        check(rc == 0 and "--allow-miss: exit 0" in log and "output SQNR" in log,
+              f"--target-sqnr missed with --allow-miss: exit {rc} (want 0)")
+        rc, log = run(q, "quantize", fp, "-o", os.path.join(work, "q_mp2.onnx"), "--calib", calib, "--target-sqnr",
+                      "10", "--max-samples", "2")
+        check(rc == 0 and "on 2 samples" in log and "(target 10.00 dB)" in log,
+              f"--target-sqnr 10 reached: exit {rc}, measured on the 2 samples there are")
         s = sqnr(ref, outputs(q, out, {"x": test_in}, os.path.join(work, "o_mp"))) if ok else 0
         check(s >= 25.0, f"--target-sqnr: output SQNR {s:.1f} dB")
 
@@ -280,6 +302,26 @@ def main():
             rc, log = run(q, "quantize", fp, "-o", os.path.join(work, "q_img.onnx"), "--calib", imgs, "--size", "16",
                           "--preset", "imagenet")
             check(rc == 0 and "6/6 samples" in log, "PNG / JPEG calibration images with --size and --preset")
+            check("image preprocessing: shorter-side resize and center crop to 16x16 (crop fraction 0.875), "
+                  "(pixel - mean) / std with mean 123.675,116.28,103.53" in log,
+                  "--preset imagenet: the preprocessing applied is said on stderr")
+            # images without a preprocessing choice are refused (they would go in as raw 0..255 values unsaid)
+            rc, log = run(q, "quantize", fp, "-o", os.path.join(work, "q_raw.onnx"), "--calib", imgs, "--size", "16")
+            check(rc == 1 and "no image preprocessing was chosen" in log and "--preset" in log and
+                  "none for raw 0..255 pixels" in log and not os.path.exists(os.path.join(work, "q_raw.onnx")),
+                  f"images without --preset / --mean / --std / --scale: refused (exit {rc})")
+            # --preset none: raw pixels on purpose, said; --mean alone is a choice too
+            rc, log = run(q, "quantize", fp, "-o", os.path.join(work, "q_raw.onnx"), "--calib", imgs, "--size", "16",
+                          "--preset", "none")
+            check(rc == 0 and "image preprocessing: stretch to 16x16, raw 0..255 pixel values, RGB" in log,
+                  f"--preset none: raw pixels on purpose, said on stderr (exit {rc})")
+            rc, log = run(q, "quantize", fp, "-o", os.path.join(work, "q_mean.onnx"), "--calib", imgs, "--size", "16",
+                          "--mean", "127.5", "--bgr")
+            check(rc == 0 and "(pixel - mean) / std with mean 127.5,127.5,127.5 std 1,1,1, BGR" in log,
+                  f"--mean: a preprocessing choice (exit {rc})")
+            # .npy samples need no choice and get no preprocessing line
+            rc, log = run(q, "quantize", fp, "-o", os.path.join(work, "q_npy.onnx"), "--calib", calib)
+            check(rc == 0 and "image preprocessing" not in log, ".npy samples: no preprocessing choice needed")
         except ImportError:
             print("   skip   images: PIL missing")
 
@@ -411,7 +453,8 @@ def main():
                            ("png", "01.png"), ("garbage", "01.npy: truncated .npy header"),
                            ("fifo", "01.npy' is not a regular file")]:
             try:
-                p = subprocess.run([q, "quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", odd[name]],
+                pre = ["--preset", "none"] if name == "png" else []
+                p = subprocess.run([q, "quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", odd[name], *pre],
                                    capture_output=True, text=True, timeout=60)
                 rc, log = p.returncode, p.stdout + p.stderr
             except subprocess.TimeoutExpired:

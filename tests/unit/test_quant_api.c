@@ -210,6 +210,20 @@ static void test_errors(const qinfer_model *m) {
   qinfer_quant_options_set_sample_callback(o, 1, fill, &f);
   CHECK(qinfer_quantize(m, o, path_in_tmp("no/such/dir/x.onnx"), NULL) == QINFER_ERR_IO);
   CHECK_MSG(strstr(qinfer_last_error(), "no/such/dir/x.onnx: QINFER_ERR_IO") != NULL, "%s", qinfer_last_error());
+  /* an exclusion that names nothing is an error with the closest names, not a silently quantized node */
+  CHECK(qinfer_quant_options_add_exclude(o, "yy") == QINFER_OK);
+  CHECK(qinfer_quantize(m, o, path_in_tmp("x.onnx"), NULL) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK_MSG(strstr(qinfer_last_error(),
+                   "excluded name 'yy' is neither a node nor a node output of the model; closest: 'y'") != NULL,
+            "%s", qinfer_last_error());
+  CHECK(access(path_in_tmp("x.onnx"), F_OK) != 0);
+  qinfer_quant_options_destroy(o);
+  qinfer_quant_options_create(&o);
+  qinfer_quant_options_set_sample_callback(o, 1, fill, &f);
+  CHECK(qinfer_quant_options_add_exclude(o, "y") == QINFER_OK); /* the Conv's output tensor */
+  qinfer_quant_report rep;
+  CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("excl.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
+  CHECK(rep.quantized_nodes == 0);
   qinfer_quant_options_destroy(o);
 }
 
@@ -232,7 +246,6 @@ static void test_folder_progress_and_search(const qinfer_model *m) {
   CHECK(qinfer_quant_options_set_sample_folder(o, dir) == QINFER_OK);
   CHECK(qinfer_quant_options_set_method(o, QINFER_QUANT_PERCENTILE) == QINFER_OK);
   CHECK(qinfer_quant_options_set_target_sqnr(o, 200, 1) == QINFER_OK);
-  CHECK(qinfer_quant_options_add_exclude(o, "no-such-node") == QINFER_OK);
   qinfer_quant_options_set_progress_callback(o, on_progress, &log);
   qinfer_quant_options_set_message_callback(o, on_message, &log);
   qinfer_quant_report rep;
