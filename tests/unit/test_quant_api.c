@@ -136,6 +136,8 @@ static void test_option_checks(void) {
   CHECK(qinfer_quant_options_set_image_mean(o, nan3) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(qinfer_quant_options_set_image_preset(o, "resnet") == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(strstr(qinfer_quant_options_last_error(o), "unknown preset 'resnet'") != NULL);
+  CHECK(strstr(qinfer_quant_options_last_error(o), "none") != NULL);
+  CHECK(qinfer_quant_options_set_image_preset(o, "none") == QINFER_OK); /* raw pixels on purpose */
   CHECK(qinfer_quant_options_add_exclude(o, "") == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(qinfer_quant_options_set_sample_callback(o, 0, fill, NULL) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(qinfer_quant_options_set_image_preset(o, "imagenet") == QINFER_OK);
@@ -195,6 +197,17 @@ static void test_callback_samples(const qinfer_model *m) {
   CHECK(quantize_with(m, FEED_INF, 3, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK_MSG(strstr(qinfer_last_error(), "sample 0 input 'x': element 0 is infinite"), "%s", qinfer_last_error());
   CHECK(access(path_in_tmp("x.onnx"), F_OK) != 0); /* nothing written on failure */
+
+  /* the target-SQNR search measures on samples 0 .. 3, not on sample 0 alone, and a missed target is no error */
+  qinfer_quant_options *o = NULL;
+  qinfer_quant_options_create(&o);
+  memset(&f, 0, sizeof f);
+  qinfer_quant_options_set_sample_callback(o, 6, fill, &f);
+  CHECK(qinfer_quant_options_set_target_sqnr(o, 200, 1) == QINFER_OK);
+  CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("mp.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
+  CHECK_MSG(f.calls == 1 + 6 + 4, "%zu calls", f.calls); /* shapes, the pass, the search's 4 samples */
+  CHECK(isfinite(rep.output_sqnr_db) && rep.output_sqnr_db < 200);
+  qinfer_quant_options_destroy(o);
 }
 
 static void test_errors(const qinfer_model *m) {
