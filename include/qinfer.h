@@ -122,6 +122,18 @@ const char *qinfer_dtype_name(qinfer_dtype dtype);
 /** Maps the ONNX file at path and checks the whole model (structure, names, types, external data).
  *  External data is resolved relative to the model's folder and must stay inside it. */
 qinfer_status qinfer_model_load_file(const char *path, qinfer_model **out_model);
+
+/** Flags for qinfer_model_load_file_ex (a bitwise OR). */
+typedef enum qinfer_load_flags {
+  QINFER_LOAD_DEFAULT = 0, /**< as qinfer_model_load_file: the file and external data are mapped */
+  /** Read the model file and its external data files into memory the model owns (freed with it) instead of
+   *  mapping them: the files may then be rewritten, truncated or deleted while the model and its sessions live,
+   *  at the cost of keeping the whole model resident. */
+  QINFER_LOAD_READ_INTO_MEMORY = 1u << 0,
+} qinfer_load_flags;
+/** qinfer_model_load_file with qinfer_load_flags. Unknown flag bits are QINFER_ERR_INVALID_ARGUMENT; a path that
+ *  is not a regular file (a FIFO, a directory) or that cannot be read is QINFER_ERR_IO. */
+qinfer_status qinfer_model_load_file_ex(const char *path, unsigned flags, qinfer_model **out_model);
 /** Loads a model from a caller-owned buffer that must outlive the model. External data is refused
  *  unless base_dir names the folder it lives in (NULL: no external data allowed). */
 qinfer_status qinfer_model_load_buffer(const void *data, size_t size, const char *base_dir,
