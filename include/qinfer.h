@@ -3,8 +3,8 @@
  * @brief Public C API of qinfer, a neural-network inference engine for ONNX models.
  *
  * Life cycle:
- *   qinfer_model_load_file / qinfer_model_load_buffer  -> qinfer_model*
- *   qinfer_session_create(model, options)               -> qinfer_session*
+ *   qinfer_model_load_file(_ex) / qinfer_model_load_buffer  -> qinfer_model*
+ *   qinfer_session_create(model, options)                    -> qinfer_session*
  *   qinfer_session_set_input / qinfer_session_run / qinfer_session_get_output
  *   qinfer_session_destroy, qinfer_model_destroy
  *
@@ -14,6 +14,16 @@
  *     session starts from that decoded model, so creating another session parses nothing again. Weights are
  *     referenced in place; a session copies only initializers whose bytes are misaligned for their type, and
  *     frees the copies its kernels packed.
+ *   - In-place weights: a model loaded with qinfer_model_load_file maps its file and its external data files,
+ *     so while the model or any of its sessions lives those files must not be truncated or rewritten in place
+ *     (replacing them with rename, or deleting them, is fine). A truncated file makes the next read of a lost
+ *     page raise SIGBUS (in qinfer_session_create, or in qinfer_session_run); rewritten bytes silently change
+ *     the weights. After qinfer_session_create a session still reads from the file the constants its kernels
+ *     did not pack (elementwise operands, Gather tables, normalization parameters, ...; Conv, Gemm and MatMul
+ *     weights are packed and not read again): docs/loader.md, "Files that change after the load".
+ *     qinfer_model_load_file_ex with QINFER_LOAD_READ_INTO_MEMORY reads the files into memory the model owns
+ *     instead: they may then change at any time after the call returns. For load_buffer the same holds for the
+ *     caller's buffer: it must stay unchanged.
  *   - A session keeps a pointer to its model: destroy every session before its model.
  *   - Input buffers belong to the caller and must stay valid and unchanged until qinfer_session_run returns;
  *     qinfer_session_set_input does not copy them.
