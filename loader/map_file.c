@@ -45,22 +45,25 @@ qi_status qi_read_fd_copy(int fd, const char *path, const struct stat *st, void 
   return QINFER_OK;
 }
 
-qi_status qi_map_file(const char *path, void **addr, size_t *len, qi_error *err) {
-  if (!path || !addr || !len) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "qi_map_file: NULL argument");
+typedef qi_status (*fd_loader)(int fd, const char *path, const struct stat *st, void **addr, size_t *len,
+                               qi_error *err);
+
+/* Opens the regular file at path and hands it to load (qi_map_fd or qi_read_fd_copy). */
+static qi_status load_path(const char *path, fd_loader load, const char *who, void **addr, size_t *len,
+                           qi_error *err) {
+  if (!path || !addr || !len) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s: NULL argument", who);
   struct stat st;
   int fd = qi_open_regular(path, 0, &st, err); /* a FIFO or device is refused, not waited on */
   if (fd < 0) return QINFER_ERR_IO;
-  qi_status s = qi_map_fd(fd, path, &st, addr, len, err);
-  close(fd); /* the mapping stays valid */
+  qi_status s = load(fd, path, &st, addr, len, err);
+  close(fd); /* a mapping stays valid */
   return s;
 }
 
+qi_status qi_map_file(const char *path, void **addr, size_t *len, qi_error *err) {
+  return load_path(path, qi_map_fd, "qi_map_file", addr, len, err);
+}
+
 qi_status qi_read_file_copy(const char *path, void **addr, size_t *len, qi_error *err) {
-  if (!path || !addr || !len) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "qi_read_file_copy: NULL argument");
-  struct stat st;
-  int fd = qi_open_regular(path, 0, &st, err); /* a FIFO or device is refused, not waited on */
-  if (fd < 0) return QINFER_ERR_IO;
-  qi_status s = qi_read_fd_copy(fd, path, &st, addr, len, err);
-  close(fd);
-  return s;
+  return load_path(path, qi_read_fd_copy, "qi_read_file_copy", addr, len, err);
 }
