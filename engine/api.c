@@ -51,7 +51,8 @@ const char *qinfer_dtype_name(qinfer_dtype dtype) { return qi_dtype_name(dtype);
 static qi_status load_graph(const qinfer_model *m, qi_graph **out, qi_error *err) {
   qi_graph *g = NULL;
   /* the model's graph only answers queries and is cloned: its constants stay in the model's bytes */
-  qi_status s = qi_onnx_load_flags(m->data, m->size, m->base_dir, QI_LOAD_UNALIGNED_IN_PLACE, &g, err);
+  const unsigned flags = QI_LOAD_UNALIGNED_IN_PLACE | (m->in_memory ? QI_LOAD_READ_EXTERNAL : 0u);
+  qi_status s = qi_onnx_load_flags(m->data, m->size, m->base_dir, flags, &g, err);
   if (s == QINFER_OK) s = qi_resolve_ops(g, err);
   if (s != QINFER_OK) {
     qi_graph_free(g);
@@ -73,14 +74,21 @@ static qi_status finish_model_load(qinfer_model *m, qinfer_model **out_model) {
 }
 
 qinfer_status qinfer_model_load_file(const char *path, qinfer_model **out_model) {
+  return qinfer_model_load_file_ex(path, QINFER_LOAD_DEFAULT, out_model);
+}
+
+qinfer_status qinfer_model_load_file_ex(const char *path, unsigned flags, qinfer_model **out_model) {
   qi_error err = {0};
   if (!path || !out_model)
     return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "path and out_model must not be NULL"),
                        &err);
   *out_model = NULL;
+  if (flags & ~(unsigned)QINFER_LOAD_READ_INTO_MEMORY)
+    return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "unknown load flags 0x%x", flags), &err);
   qinfer_model *m = calloc(1, sizeof *m);
   if (!m) return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
-  qi_status s = qi_map_file(path, &m->map, &m->map_len, &err);
+  m->in_memory = (flags & QINFER_LOAD_READ_INTO_MEMORY) != 0;
+  qi_status s = (m->in_memory ? qi_read_file_copy : qi_map_file)(path, &m->map, &m->map_len, &err);
   if (s != QINFER_OK) {
     free(m);
     return global_fail(s, &err);
@@ -261,10 +269,12 @@ static qi_status choose_isa(const qinfer_session_options *o, qi_isa *out, qi_err
 
 /* Building the session read the weights out of the model file to fold and pack them; the kernels now read
  * the packed copies. Hand the file pages back to the OS: they are clean, so a later read of a weight that is
- * used in place faults it back in from the file, and the resident size drops by the model's size. */
+ * used in place faults it back in from the file, and the resident size drops by the model's size. Copies read
+ * into memory (QINFER_LOAD_READ_INTO_MEMORY) are anonymous: MADV_DONTNEED would zero them, so they are kept. */
 static void release_file_pages(const qinfer_model *m, const qi_graph *g) {
-  if (m->map) madvise(m->map, m->map_len, MADV_DONTNEED);
-  for (int i = 0; i < g->n_mappings; i++) madvise(g->mappings[i].addr, g->mappings[i].len, MADV_DONTNEED);
+  if (m->map && !m->in_memory) madvise(m->map, m->map_len, MADV_DONTNEED);
+  for (int i = 0; i < g->n_mappings; i++)
+    if (!g->mappings[i].in_memory) madvise(g->mappings[i].addr, g->mappings[i].len, MADV_DONTNEED);
 #if defined(__GLIBC__)
   malloc_trim(0); /* and the heap pages of the folded weight copies freed after prepare */
 #endif

@@ -12,6 +12,7 @@ struct qinfer_model {
   size_t size;
   void *map;        /* non-NULL when the model owns a mapping of its file */
   size_t map_len;
+  bool in_memory;   /* map is an anonymous copy of the file (QINFER_LOAD_READ_INTO_MEMORY), external data too */
   char *base_dir;   /* folder external data may come from, or NULL */
   qi_graph *graph;  /* decoded once, operators resolved; answers queries, and every session starts from a clone
                      * of it (qi_graph_clone: constant payloads shared, never parsed again) */

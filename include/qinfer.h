@@ -3,8 +3,8 @@
  * @brief Public C API of qinfer, a neural-network inference engine for ONNX models.
  *
  * Life cycle:
- *   qinfer_model_load_file / qinfer_model_load_buffer  -> qinfer_model*
- *   qinfer_session_create(model, options)               -> qinfer_session*
+ *   qinfer_model_load_file(_ex) / qinfer_model_load_buffer  -> qinfer_model*
+ *   qinfer_session_create(model, options)                    -> qinfer_session*
  *   qinfer_session_set_input / qinfer_session_run / qinfer_session_get_output
  *   qinfer_session_destroy, qinfer_model_destroy
  *
@@ -14,6 +14,16 @@
  *     session starts from that decoded model, so creating another session parses nothing again. Weights are
  *     referenced in place; a session copies only initializers whose bytes are misaligned for their type, and
  *     frees the copies its kernels packed.
+ *   - In-place weights: a model loaded with qinfer_model_load_file maps its file and its external data files,
+ *     so while the model or any of its sessions lives those files must not be truncated or rewritten in place
+ *     (replacing them with rename, or deleting them, is fine). A truncated file makes the next read of a lost
+ *     page raise SIGBUS (in qinfer_session_create, or in qinfer_session_run); rewritten bytes silently change
+ *     the weights. After qinfer_session_create a session still reads from the file the constants its kernels
+ *     did not pack (elementwise operands, Gather tables, normalization parameters, ...; Conv, Gemm and MatMul
+ *     weights are packed and not read again): docs/loader.md, "Files that change after the load".
+ *     qinfer_model_load_file_ex with QINFER_LOAD_READ_INTO_MEMORY reads the files into memory the model owns
+ *     instead: they may then change at any time after the call returns. For load_buffer the same holds for the
+ *     caller's buffer: it must stay unchanged.
  *   - A session keeps a pointer to its model: destroy every session before its model.
  *   - Input buffers belong to the caller and must stay valid and unchanged until qinfer_session_run returns;
  *     qinfer_session_set_input does not copy them.
@@ -122,6 +132,18 @@ const char *qinfer_dtype_name(qinfer_dtype dtype);
 /** Maps the ONNX file at path and checks the whole model (structure, names, types, external data).
  *  External data is resolved relative to the model's folder and must stay inside it. */
 qinfer_status qinfer_model_load_file(const char *path, qinfer_model **out_model);
+
+/** Flags for qinfer_model_load_file_ex (a bitwise OR). */
+typedef enum qinfer_load_flags {
+  QINFER_LOAD_DEFAULT = 0, /**< as qinfer_model_load_file: the file and external data are mapped */
+  /** Read the model file and its external data files into memory the model owns (freed with it) instead of
+   *  mapping them: the files may then be rewritten, truncated or deleted while the model and its sessions live,
+   *  at the cost of keeping the whole model resident. */
+  QINFER_LOAD_READ_INTO_MEMORY = 1u << 0,
+} qinfer_load_flags;
+/** qinfer_model_load_file with qinfer_load_flags. Unknown flag bits are QINFER_ERR_INVALID_ARGUMENT; a path that
+ *  is not a regular file (a FIFO, a directory) or that cannot be read is QINFER_ERR_IO. */
+qinfer_status qinfer_model_load_file_ex(const char *path, unsigned flags, qinfer_model **out_model);
 /** Loads a model from a caller-owned buffer that must outlive the model. External data is refused
  *  unless base_dir names the folder it lives in (NULL: no external data allowed). */
 qinfer_status qinfer_model_load_buffer(const void *data, size_t size, const char *base_dir,

@@ -3,7 +3,8 @@
  * The file must lie inside base_dir: the location is relative, has no ".." component, and its realpath
  * (symbolic links resolved) is under realpath(base_dir). Hard-linked files (st_nlink > 1) are refused, as in the
  * ONNX fix for CVE-2024-27318, since a hard link can make a file outside the folder appear inside it. The final
- * open uses O_NOFOLLOW on the resolved path. Each file is mapped once and the mapping handed to the graph. */
+ * open uses O_NOFOLLOW on the resolved path. Each file is mapped once and the mapping handed to the graph; with QI_LOAD_READ_EXTERNAL it is read
+ * into an anonymous mapping instead, marked in_memory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -72,13 +73,16 @@ static bool map_once(qi_ld *ld, char *real, const char *loc, const qi_ext_file *
   if (st.st_nlink > 1)
     qi_ld_fail(ld, QINFER_ERR_INVALID_MODEL, "external data file '%s' is hard-linked (%lu links); refused", loc,
                (unsigned long)st.st_nlink);
-  else if (qi_map_fd(fd, loc, &st, &addr, &len, ld->err) != QINFER_OK)
+  else if (((ld->flags & QI_LOAD_READ_EXTERNAL) ? qi_read_fd_copy : qi_map_fd)(fd, loc, &st, &addr, &len, ld->err) !=
+           QINFER_OK)
     qi_ld_adopt(ld);
   else if (qi_graph_add_mapping(ld->g, addr, len, ld->err) != QINFER_OK) {
     munmap(addr, len);
     qi_ld_adopt(ld);
-  } else
+  } else {
+    ld->g->mappings[ld->g->n_mappings - 1].in_memory = (ld->flags & QI_LOAD_READ_EXTERNAL) != 0;
     ok = true;
+  }
   close(fd);
   if (!ok) {
     free(real);

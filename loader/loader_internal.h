@@ -141,5 +141,7 @@ int64_t qi_ld_opset(const qi_ld *ld, const char *domain);
 
 /* ---- files (map_file.c) ---- */
 qi_status qi_map_fd(int fd, const char *path, const struct stat *st, void **addr, size_t *len, qi_error *err);
+/* qi_map_fd's counterpart for qi_read_file_copy: reads fd into a read-only private anonymous mapping. */
+qi_status qi_read_fd_copy(int fd, const char *path, const struct stat *st, void **addr, size_t *len, qi_error *err);
 
 #endif /* QI_LOADER_INTERNAL_H */

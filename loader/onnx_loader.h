@@ -23,6 +23,9 @@ enum {
    * QI_TF_UNALIGNED, instead of copied: for a graph whose constants are only copied, never read typed (a model's
    * shared graph, which sessions clone with qi_graph_clone into aligned copies). */
   QI_LOAD_UNALIGNED_IN_PLACE = 1u << 0,
+  /* External data files are read into memory the graph owns (qi_read_file_copy) instead of mapped, so that nothing
+   * the graph points to changes or disappears when a file is later rewritten or truncated. */
+  QI_LOAD_READ_EXTERNAL = 1u << 1,
 };
 /* qi_onnx_load with QI_LOAD_* flags. */
 qi_status qi_onnx_load_flags(const void *data, size_t size, const char *base_dir, unsigned flags, qi_graph **out,
@@ -31,5 +34,9 @@ qi_status qi_onnx_load_flags(const void *data, size_t size, const char *base_dir
 /* Maps the regular file at path read-only (*addr, *len; release with munmap). An empty file, a directory or
  * a file that cannot be opened is an error (QINFER_ERR_IO). */
 qi_status qi_map_file(const char *path, void **addr, size_t *len, qi_error *err);
+/* Reads the regular file at path into a private anonymous mapping (*addr, *len; read-only once filled; release
+ * with munmap, as for qi_map_file, and page-aligned like it), so that later changes to the file are not seen.
+ * The same files are refused as by qi_map_file; a file that shrinks while it is read is an error. */
+qi_status qi_read_file_copy(const char *path, void **addr, size_t *len, qi_error *err);
 
 #endif /* QI_ONNX_LOADER_H */

@@ -151,6 +151,26 @@ set_tests_properties(cli.run_matches_numpy PROPERTIES FIXTURES_REQUIRED "qi_cli_
                      PASS_REGULAR_EXPRESSION "outputs match numpy")
 qi_cli_test(run_random 0 "x +float +\\[3,4\\] +random.*output m +float +\\[3,8\\]" ${D}
             ${Q} run add.onnx --dim batch=3 --repeat 2 --threads 2 --seed 7 --output-dir out_random/nested)
+# --read-model (the model read into memory, not mapped): the same outputs as the mapped load of cli.run.
+qi_cli_test(run_read_model 0 "output z/out:0 +float +\\[2,4\\].*-> out_read/z_out_0.npy.*-> out_read/m.npy" ${D}
+            ${Q} run add.onnx --input x=x.npy --input y=y.pb --output-dir out_read --read-model)
+set_tests_properties(cli.run_read_model PROPERTIES FIXTURES_SETUP qi_cli_out_read)
+add_test(NAME cli.run_read_model_same_outputs
+         COMMAND ${QI_TOOLS_PYTHON} -c [=[
+import numpy as np
+for f in ('z_out_0.npy', 'm.npy'):
+    a, b = np.load('out/' + f), np.load('out_read/' + f)
+    assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), f
+print('same outputs')
+]=]
+         WORKING_DIRECTORY ${QI_CLI_DIR})
+set_tests_properties(cli.run_read_model_same_outputs PROPERTIES
+                     FIXTURES_REQUIRED "qi_cli_data;qi_cli_out;qi_cli_out_read" PASS_REGULAR_EXPRESSION "same outputs")
+qi_cli_test(run_read_model_fifo 1 "cannot load model: QINFER_ERR_IO: 'fifo.onnx' is not a regular file" ${D}
+            ${Q} run fifo.onnx --read-model)
+set_tests_properties(cli.run_read_model_fifo PROPERTIES TIMEOUT 30)
+qi_cli_test(bench_read_model 0 "runs +2 .*median +[0-9.]+ ms" ${D} ${Q} bench add.onnx --runs 2 --warmup 0 --read-model)
+qi_cli_test(info_read_model 0 "bound input shapes: x\\[5,4\\].*MACs: +160 " ${D} ${Q} info add.onnx --dim batch=5 --read-model)
 qi_cli_test(run_scalar_isa 0 "isa scalar" ${D} ${Q} run add.onnx --isa=scalar --output-dir out_scalar)
 # --all-tensors: the Relu is fused into the Add, so the readable tensors are x, y, z/out:0 and m, in that order;
 # each file holds what the run wrote as an output (the inputs: what it read).

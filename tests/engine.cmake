@@ -10,7 +10,7 @@ target_link_libraries(qi_engine_fixture PUBLIC qinfer_internal qinfer_tools_io)
 target_include_directories(qi_engine_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/common
                                                     ${CMAKE_CURRENT_SOURCE_DIR}/engine)
 
-foreach(name test_session test_model_vs_numpy test_run_allocs)
+foreach(name test_session test_model_vs_numpy test_run_allocs test_load_copy)
   add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/engine/${name}.c)
   target_link_libraries(${name} PRIVATE qi_engine_fixture)
 endforeach()
@@ -23,8 +23,14 @@ add_test(NAME engine.small_cnn_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_
 add_test(NAME engine.dyn_reshape_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} dyn_reshape 0)
 add_test(NAME engine.run_allocates_nothing
          COMMAND test_run_allocs ${QI_ENGINE_MODELS}/small_cnn.onnx ${QI_ENGINE_MODELS}/small_cnn.input.npy)
+# A model read into memory (QINFER_LOAD_READ_INTO_MEMORY) keeps its outputs when its files are rewritten or
+# truncated; a mapped one sees the rewrite (the contract in include/qinfer.h: don't change a mapped model's files).
+add_test(NAME engine.load_copy COMMAND test_load_copy ${QI_ENGINE_MODELS})
+add_test(NAME engine.load_mapped_sees_rewrite COMMAND test_load_copy ${QI_ENGINE_MODELS} --mapped)
+set_tests_properties(engine.load_mapped_sees_rewrite PROPERTIES WILL_FAIL TRUE)
 set_tests_properties(engine.session engine.small_cnn_vs_numpy engine.dyn_reshape_vs_numpy
-                     engine.run_allocates_nothing PROPERTIES FIXTURES_REQUIRED engine_models)
+                     engine.run_allocates_nothing engine.load_copy engine.load_mapped_sees_rewrite
+                     PROPERTIES FIXTURES_REQUIRED engine_models)
 
 # Graphs where a folded BatchNormalization's epsilon and a fused Relu / Clip decide the outputs (float and QDQ),
 # run by the qinfer CLI against numpy (tests/engine/run_fusion_models.py).

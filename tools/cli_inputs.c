@@ -65,6 +65,8 @@ int qi_cli_session_option(qi_cli_inputs *in, int argc, char **argv, int *i) {
     if (m < 0 || !qi_cli_split_assignment(value, key, sizeof key, &num) || !qi_cli_parse_int64(num, 0, INT64_MAX, &v))
       return -qi_cli_usage_error(in->cmd, "bad --dim '%s' (expected SYM=VALUE, VALUE >= 0)", m < 0 ? "" : value);
     s = qinfer_session_options_set_dim(in->options, key, v);
+  } else if (!strcmp(arg, "--read-model")) {
+    in->load_flags |= QINFER_LOAD_READ_INTO_MEMORY;
   } else {
     return 0;
   }
@@ -83,7 +85,7 @@ int qi_cli_open_session(qi_cli_inputs *in, const char *path, qinfer_model **mode
   *model = NULL;
   *session = NULL;
   double t0 = qi_cli_now_ms();
-  qinfer_status s = qinfer_model_load_file(path, model);
+  qinfer_status s = qinfer_model_load_file_ex(path, in->load_flags, model);
   if (load_ms) *load_ms = qi_cli_now_ms() - t0;
   if (s != QINFER_OK) {
     *model = NULL;

@@ -1,5 +1,5 @@
 /* Session options and inputs shared by the subcommands that run a model (`qinfer run`, `qinfer bench`):
- * --threads / --isa / --dim parsing, --input NAME=FILE loading and checking, random filling of the rest. */
+ * --threads / --isa / --dim / --read-model parsing, --input NAME=FILE loading and checking, random filling of the rest. */
 #ifndef QI_TOOLS_CLI_INPUTS_H
 #define QI_TOOLS_CLI_INPUTS_H
 
@@ -25,6 +25,7 @@ typedef struct qi_cli_inputs {
   qi_cli_input *inputs;
   int n_inputs;
   int64_t threads; /* as given: 0 = one per online CPU */
+  unsigned load_flags; /* qinfer_load_flags: QINFER_LOAD_READ_INTO_MEMORY with --read-model */
   qi_host_tensor *randoms; /* per session input, filled by qi_cli_bind_inputs */
   size_t n_randoms;
 } qi_cli_inputs;
@@ -33,7 +34,7 @@ typedef struct qi_cli_inputs {
 int qi_cli_inputs_init(qi_cli_inputs *in, const char *cmd, int argc);
 void qi_cli_inputs_free(qi_cli_inputs *in);
 
-/* Matches --threads, --isa, --dim or --input at argv[*i] (both "--name VALUE" and "--name=VALUE").
+/* Matches --threads, --isa, --dim, --read-model or --input at argv[*i] (both "--name VALUE" and "--name=VALUE").
  * Returns 0 when argv[*i] is none of them, 1 when it was applied, or -(exit code) on an error (reported). */
 int qi_cli_session_option(qi_cli_inputs *in, int argc, char **argv, int *i);
 
@@ -50,7 +51,7 @@ const char *qi_cli_input_source(const qi_cli_inputs *in, const char *name);
 /* "input NAME DTYPE SHAPE SOURCE", the line qi_cli_bind_inputs logs per input. */
 void qi_cli_print_input(const qi_cli_inputs *in, const qinfer_tensor_info *info, FILE *log);
 
-/* Loads the model at path, loads and checks the --input files (qi_cli_load_inputs) and creates a session with
+/* Loads the model at path (with in->load_flags), loads and checks the --input files (qi_cli_load_inputs) and creates a session with
  * the options, reporting any failure. load_ms and create_ms (either may be NULL) get the time of the model load
  * and of the session creation alone. On failure *model and *session are left NULL (whatever was made is freed).
  * Returns an exit code. */

@@ -15,7 +15,7 @@
 void qi_cmd_bench_usage(void) {
   printf(
       "usage: qinfer bench MODEL [--threads N] [--isa NAME] [--dim SYM=VALUE]... [--input NAME=FILE]...\n"
-      "                          [--warmup N] [--runs N] [--min-time SEC] [--json]\n\n"
+      "                          [--warmup N] [--runs N] [--min-time SEC] [--json] [--read-model]\n\n"
       "Builds one session (its creation is timed on its own), fills the inputs (files, else deterministic random\n"
       "values as `qinfer run` makes them), runs it --warmup times untimed, then times each run with the monotonic\n"
       "clock and prints median, min, mean, p90 and max in ms, the ISA, threads, arena bytes and GFLOP/s (2 x the\n"
@@ -24,6 +24,8 @@ void qi_cmd_bench_usage(void) {
       "  --isa NAME         auto, scalar, avx2, avxvnni, avx512vnni, neon, neondot, neoni8mm\n"
       "  --dim SYM=VALUE    bind symbolic dimension SYM (repeatable; unbound dims are 1)\n"
       "  --input NAME=FILE  input NAME from a .npy / .pb file (repeatable; its shape fixes the input's shape)\n"
+      "  --read-model       read the model file (and its external data) into memory instead of mapping it, so\n"
+      "                     that rewriting or truncating the file meanwhile cannot change or stop the runs\n"
       "  --warmup N         untimed runs first (default 3)\n"
       "  --runs N           timed runs, at least (default 20)\n"
       "  --min-time SEC     keep running until the timed runs add up to SEC seconds as well (default 0)\n"

@@ -11,12 +11,13 @@
 
 void qi_cmd_info_usage(void) {
   printf(
-      "usage: qinfer info MODEL [--dim SYM=VALUE]...\n\n"
+      "usage: qinfer info MODEL [--dim SYM=VALUE]... [--read-model]\n\n"
       "Prints the model's file size, inputs and outputs (dtype, shape with symbolic dims), parameter count\n"
       "(elements of numeric initializers) and op histogram, then builds a session with symbolic dims bound\n"
       "(--dim, else 1) and prints the multiply-accumulates of one run (Conv, ConvTranspose, Gemm, MatMul,\n"
       "Attention and their integer forms).\n\n"
-      "  --dim SYM=VALUE   bind symbolic dimension SYM (repeatable)\n");
+      "  --dim SYM=VALUE   bind symbolic dimension SYM (repeatable)\n"
+      "  --read-model      read the model file (and its external data) into memory instead of mapping it\n");
 }
 
 /* "1,234,567" */
@@ -93,6 +94,7 @@ enum { PARSED_HELP = -1 };
 typedef struct info_args {
   const char *model;
   qinfer_session_options *options;
+  unsigned load_flags;
 } info_args;
 
 static int parse_args(int argc, char **argv, info_args *a) {
@@ -108,6 +110,8 @@ static int parse_args(int argc, char **argv, info_args *a) {
         return qi_cli_usage_error("info", "bad --dim '%s' (expected SYM=VALUE, VALUE >= 0)", m < 0 ? "" : value);
       qinfer_status s = qinfer_session_options_set_dim(a->options, sym, v);
       if (s != QINFER_OK) return qi_cli_api_error("--dim", s, qinfer_last_error());
+    } else if (!strcmp(argv[i], "--read-model")) {
+      a->load_flags |= QINFER_LOAD_READ_INTO_MEMORY;
     } else if ((m = qi_cli_model_arg("info", argv[i], &a->model)) != QI_EXIT_OK) {
       return m;
     }
@@ -141,7 +145,7 @@ int qi_cmd_info(int argc, char **argv) {
   }
   if (rc != QI_EXIT_OK) goto done;
 
-  s = qinfer_model_load_file(a.model, &model);
+  s = qinfer_model_load_file_ex(a.model, a.load_flags, &model);
   if (s != QINFER_OK) {
     rc = qi_cli_api_error("cannot load model", s, qinfer_last_error());
     goto done;

@@ -13,7 +13,7 @@
 void qi_cmd_run_usage(void) {
   printf(
       "usage: qinfer run MODEL [--input NAME=FILE]... [--output-dir DIR] [--threads N] [--isa NAME]\n"
-      "                        [--dim SYM=VALUE]... [--repeat N] [--seed N] [--all-tensors DIR]\n\n"
+      "                        [--dim SYM=VALUE]... [--repeat N] [--seed N] [--all-tensors DIR] [--read-model]\n\n"
       "Runs MODEL and writes each output as DIR/NAME.npy (bytes of NAME outside [A-Za-z0-9._-] become '_').\n"
       "Inputs not given are filled deterministically: floats uniform in [-1,1), int8/uint8 uniform, other\n"
       "integers and bools 0; their symbolic dims come from --dim, else 1.\n\n"
@@ -23,6 +23,8 @@ void qi_cmd_run_usage(void) {
       "  --threads N        threads per run (default 1; 0 = one per CPU)\n"
       "  --isa NAME         auto, scalar, avx2, avxvnni, avx512vnni, neon, neondot, neoni8mm\n"
       "  --dim SYM=VALUE    bind symbolic dimension SYM (repeatable)\n"
+      "  --read-model       read the model file (and its external data) into memory instead of mapping it, so\n"
+      "                     that rewriting or truncating the file meanwhile cannot change or stop the runs\n"
       "  --repeat N         run N times and report the time per run (default 1)\n"
       "  --seed N           seed of the random inputs (default 0)\n"
       "  --all-tensors DIR  also write every tensor the session computes (intermediates kept, see\n"

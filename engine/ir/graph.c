@@ -242,6 +242,7 @@ qi_status qi_graph_add_mapping(qi_graph *g, void *addr, size_t len, qi_error *er
   g->mappings = m;
   m[g->n_mappings].addr = addr;
   m[g->n_mappings].len = len;
+  m[g->n_mappings].in_memory = false;
   g->n_mappings++;
   return QINFER_OK;
 }

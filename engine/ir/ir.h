@@ -125,6 +125,7 @@ typedef struct qi_graph {
   struct qi_mapping {
     void *addr;
     size_t len;
+    bool in_memory; /* an anonymous mapping holding a copy of the file (QI_LOAD_READ_EXTERNAL), not the file */
   } *mappings;
   int n_mappings;
 } qi_graph;

@@ -9,6 +9,9 @@ usage: make_models.py OUT_DIR
   dyn_reshape.onnx Shape -> Gather -> Unsqueeze -> Concat -> Reshape: a dynamic-shape subgraph that
                    constant folding must remove once the input shape is bound
   unsupported.onnx uses an operator qinfer does not implement
+  add_const.onnx   y = x + c, x and c float[8], c all 1.0 as raw_data aligned in the file (so that it is
+                   used in place); add_const_ext.onnx the same with c in add_const_ext.data (external data):
+                   the tests rewrite and truncate copies of these files after loading them
 Each model also gets a reference output computed here with numpy (an oracle independent of qinfer):
 NAME.input.npy and NAME.expected.npy.
 """
@@ -127,9 +130,35 @@ def unsupported(out):
     onnx.save(model, os.path.join(out, "unsupported.onnx"))
 
 
+def add_const_model(name):
+    c = numpy_helper.from_array(np.ones(8, np.float32), "c")
+    graph = helper.make_graph([helper.make_node("Add", ["x", "c"], ["y"])], name,
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [8])], [c])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def add_const(out):
+    pattern = np.ones(8, np.float32).tobytes()
+    for pad in range(4):  # the model's doc_string comes before the graph: it moves c's bytes to a 4-byte boundary
+        model = add_const_model("add_const")
+        model.doc_string = "p" * pad
+        data = model.SerializeToString()
+        if data.index(pattern) % 4 == 0 and data.count(pattern) == 1:
+            break
+    else:
+        raise SystemExit("add_const: cannot align c")
+    with open(os.path.join(out, "add_const.onnx"), "wb") as f:
+        f.write(data)
+    model = add_const_model("add_const_ext")
+    onnx.save(model, os.path.join(out, "add_const_ext.onnx"), save_as_external_data=True,
+              all_tensors_to_one_file=True, location="add_const_ext.data", size_threshold=0)
+
+
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     small_cnn(out)
     dyn_reshape(out)
     unsupported(out)
+    add_const(out)
