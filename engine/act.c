@@ -1,7 +1,6 @@
 /* Fused activations: recorded on a rewritten node as internal attributes, applied by the ops that honour them. */
 #include <assert.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "engine/op.h"
 #include "kernels/f32-vunary/vunary.h"
@@ -26,10 +25,8 @@ void qi_apply_act_f32(const qi_act *act, float *data, size_t count) {
 }
 
 static qi_attr *find_or_add(qi_graph *g, int node, const char *name, qi_attr_type type) {
-  qi_node *n = &g->nodes[node];
-  for (int i = 0; i < n->n_attrs; i++)
-    if (strcmp(n->attrs[i].name, name) == 0) return &n->attrs[i];
-  return qi_node_add_attr(g, node, name, type);
+  qi_attr *a = (qi_attr *)qi_node_attr(&g->nodes[node], name); /* the graph is ours to edit */
+  return a ? a : qi_node_add_attr(g, node, name, type);
 }
 
 qi_status qi_node_set_fused_act(qi_graph *g, int node, const qi_act *act, qi_error *err) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/quant/compare_metrics.h"
 #include "engine/quant/job.h"
 #include "engine/quant/writer/onnx_writer.h"
 
@@ -24,14 +25,11 @@ typedef struct eval {
   double *tensor;    /* per analysis-graph tensor: SQNR of its dequantized INT8 value, NAN when unknown */
 } eval;
 
+/* SQNR of x against ref (the comparison's metric: +inf when equal, -inf when ref is all zero and x not). */
 static double sqnr_of(const float *ref, const float *x, size_t n) {
-  double sig = 0, err = 0;
-  for (size_t i = 0; i < n; i++) {
-    const double d = (double)ref[i] - x[i];
-    sig += (double)ref[i] * ref[i];
-    err += d * d;
-  }
-  return err == 0 ? INFINITY : (sig == 0 ? -INFINITY : 10.0 * log10(sig / err));
+  qi_cmp_metrics m;
+  qi_cmp_buffers(QINFER_DTYPE_FLOAT, ref, NULL, QINFER_DTYPE_FLOAT, x, NULL, (int64_t)n, &m);
+  return m.sqnr_db;
 }
 
 /* Feeds a sample to a session and runs it. */
