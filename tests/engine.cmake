@@ -21,6 +21,7 @@ target_link_options(test_run_allocs PRIVATE
 add_test(NAME engine.session COMMAND test_session ${QI_ENGINE_MODELS})
 add_test(NAME engine.small_cnn_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} small_cnn 1e-5)
 add_test(NAME engine.dyn_reshape_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} dyn_reshape 0)
+add_test(NAME engine.convt_bias_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} convt_bias 1e-5)
 add_test(NAME engine.run_allocates_nothing
          COMMAND test_run_allocs ${QI_ENGINE_MODELS}/small_cnn.onnx ${QI_ENGINE_MODELS}/small_cnn.input.npy)
 # A model read into memory (QINFER_LOAD_READ_INTO_MEMORY) keeps its outputs when its files are rewritten or
@@ -28,7 +29,7 @@ add_test(NAME engine.run_allocates_nothing
 add_test(NAME engine.load_copy COMMAND test_load_copy ${QI_ENGINE_MODELS})
 add_test(NAME engine.load_mapped_sees_rewrite COMMAND test_load_copy ${QI_ENGINE_MODELS} --mapped)
 set_tests_properties(engine.load_mapped_sees_rewrite PROPERTIES WILL_FAIL TRUE)
-set_tests_properties(engine.session engine.small_cnn_vs_numpy engine.dyn_reshape_vs_numpy
+set_tests_properties(engine.session engine.small_cnn_vs_numpy engine.dyn_reshape_vs_numpy engine.convt_bias_vs_numpy
                      engine.run_allocates_nothing engine.load_copy engine.load_mapped_sees_rewrite
                      PROPERTIES FIXTURES_REQUIRED engine_models)
 

@@ -26,7 +26,8 @@ typedef struct convt_state {
   bool nd;
   size_t batch, in_c, out_c, groups, in_c_g, out_c_g, m_g, in_hw, out_hw;
   size_t group_floats;
-  float *packed;
+  float *packed;     /* constant weights: every group's W_g^T, then a copy of the constant bias (out_c floats) */
+  const float *bias; /* that copy; NULL: input 2 is read at run time (or there is no bias) */
 } convt_state;
 
 static qi_status read_convt(qi_graph *g, const qi_node *n, qi_nn_window_attrs *win, int64_t *group,
@@ -128,7 +129,7 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, 
   qi_nn_window_attrs win;
   int64_t group, out_sp[QI_NN_MAX_SPATIAL];
   QI_CHECK(read_convt(g, n, &win, &group, out_sp, err));
-  const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1);
+  const qi_tensor *x = qi_node_in(g, n, 0), *w = qi_node_in(g, n, 1), *b = qi_node_in(g, n, 2);
   convt_state *s = calloc(1, sizeof *s);
   if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
@@ -149,12 +150,16 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, 
   s->out_hw = qi_windownd_in_size(&s->geomnd);
   s->group_floats = qi_f32_gemm_packed_floats(s->m_g, s->in_c_g, s->gemm->mr, s->gemm->kr);
   size_t scratch_floats = s->m_g * s->in_hw;
-  if (w->flags & QI_TF_CONST) {
-    s->packed = malloc(s->groups * s->group_floats * sizeof(float));
+  const size_t weight_floats = s->groups * s->group_floats;
+  if ((w->flags & QI_TF_CONST) && (!b || (b->flags & QI_TF_CONST))) {
+    /* the session then keeps no reference to the model's weights (docs/loader.md, in-place weights) */
+    s->packed = malloc((weight_floats + (b ? s->out_c : 0)) * sizeof(float));
     if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     convt_pack(s, w->data, s->packed);
+    if (b) s->bias = memcpy(s->packed + weight_floats, b->data, s->out_c * sizeof(float));
+    rt->const_inputs_packed = true;
   } else {
-    scratch_floats += s->groups * s->group_floats;
+    scratch_floats += weight_floats;
   }
   rt->scratch_bytes = scratch_floats * sizeof(float);
   return QINFER_OK;
@@ -182,7 +187,7 @@ qi_status qi_nn_conv_transpose_run(qi_graph *g, qi_node *n, const qi_node_rt *rt
   (void)err;
   const convt_state *s = rt->state;
   const qi_tensor *bt = qi_node_in(g, n, 2);
-  const float *x = qi_node_in(g, n, 0)->data, *bias = bt ? bt->data : NULL;
+  const float *x = qi_node_in(g, n, 0)->data, *bias = s->bias ? s->bias : bt ? bt->data : NULL;
   float *y = qi_node_out(g, n, 0)->data, *col = rt->scratch;
   const float *packed = s->packed;
   if (!packed) {

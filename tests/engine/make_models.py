@@ -12,6 +12,7 @@ usage: make_models.py OUT_DIR
   add_const.onnx   y = x + c, x and c float[8], c all 1.0 as raw_data aligned in the file (so that it is
                    used in place); add_const_ext.onnx the same with c in add_const_ext.data (external data):
                    the tests rewrite and truncate copies of these files after loading them
+  convt_bias.onnx  ConvTranspose (stride 2) with a constant bias left in place in the file
 Each model also gets a reference output computed here with numpy (an oracle independent of qinfer):
 NAME.input.npy and NAME.expected.npy.
 """
@@ -130,6 +131,33 @@ def unsupported(out):
     onnx.save(model, os.path.join(out, "unsupported.onnx"))
 
 
+def convt_bias(out):
+    """ConvTranspose with constant weights and bias, the bias's bytes on a 4-byte boundary of the file so the
+    loader leaves them in place in the mapping (test_load_copy truncates the file under a session)."""
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    b = np.arange(1, 4, dtype=np.float32) * 0.25
+    for pad in range(4):
+        graph = helper.make_graph(
+            [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], strides=[2, 2], name="up")], "convt_bias",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 5, 5])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 11, 11])], [t("w", w), t("b", b)])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.doc_string = "p" * pad
+        data = model.SerializeToString()
+        if data.index(b.tobytes()) % 4 == 0:
+            break
+    onnx.checker.check_model(model)
+    with open(os.path.join(out, "convt_bias.onnx"), "wb") as f:
+        f.write(data)
+    x = rng.standard_normal((1, 4, 5, 5)).astype(np.float32)
+    y = np.zeros((1, 3, 11, 11), np.float64) + b[None, :, None, None]
+    for i in range(5):  # every input pixel scatters its 3x3 window of w, stride 2
+        for j in range(5):
+            y[0, :, 2 * i:2 * i + 3, 2 * j:2 * j + 3] += np.einsum("c,cokl->okl", x[0, :, i, j], w)
+    np.save(os.path.join(out, "convt_bias.input.npy"), x)
+    np.save(os.path.join(out, "convt_bias.expected.npy"), y.astype(np.float32))
+
+
 def add_const_model(name):
     c = numpy_helper.from_array(np.ones(8, np.float32), "c")
     graph = helper.make_graph([helper.make_node("Add", ["x", "c"], ["y"])], name,
@@ -162,3 +190,4 @@ if __name__ == "__main__":
     dyn_reshape(out)
     unsupported(out)
     add_const(out)
+    convt_bias(out)
