@@ -143,6 +143,29 @@ qi_status qi_plan_place_counted(qi_plan_buffer *bufs, int n, size_t *arena_bytes
   return QINFER_OK;
 }
 
+/* keep_all: every tensor lives to the end, so all of them are live together and none can share; the greedy
+ * placement would compare each with every one placed before (quadratic). Tensors are laid end to end instead, and
+ * the scratch buffers, one step each and so never live together, share one region after them. owner[i] >= 0:
+ * bufs[i] is a tensor. */
+static qi_status place_keep_all(qi_plan_buffer *bufs, const int *owner, int n, size_t *arena_bytes, qi_error *err) {
+  size_t end = 0, scratch = 0;
+  for (int i = 0; i < n; i++) {
+    if (bufs[i].size > SIZE_MAX / 2 - QI_ARENA_ALIGN - end)
+      return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "the tensors kept (keep intermediates) exceed the address space");
+    const size_t size = (bufs[i].size + QI_ARENA_ALIGN - 1) & ~(size_t)(QI_ARENA_ALIGN - 1);
+    if (owner[i] < 0) {
+      if (size > scratch) scratch = size;
+      continue;
+    }
+    bufs[i].offset = (int64_t)end;
+    end += size;
+  }
+  for (int i = 0; i < n; i++)
+    if (owner[i] < 0) bufs[i].offset = (int64_t)end;
+  *arena_bytes = end + scratch;
+  return QINFER_OK;
+}
+
 static bool tensor_in_arena(const qi_tensor *t) { return !(t->flags & (QI_TF_CONST | QI_TF_INPUT)); }
 
 qi_status qi_plan_arena(qi_graph *g, const qi_node_rt *rt, bool keep_all, int64_t *tensor_offset,
@@ -189,7 +212,8 @@ qi_status qi_plan_arena(qi_graph *g, const qi_node_rt *rt, bool keep_all, int64_
     owner[nb] = -1 - node;
     bufs[nb++] = (qi_plan_buffer){s, s, rt[node].scratch_bytes, -1};
   }
-  if ((status = qi_plan_place(bufs, nb, arena_bytes, err)) != QINFER_OK) goto done;
+  status = keep_all ? place_keep_all(bufs, owner, nb, arena_bytes, err) : qi_plan_place(bufs, nb, arena_bytes, err);
+  if (status != QINFER_OK) goto done;
   for (int i = 0; i < nb; i++) {
     if (owner[i] >= 0) tensor_offset[owner[i]] = bufs[i].offset;
     else scratch_offset[-1 - owner[i]] = bufs[i].offset;

@@ -7,7 +7,8 @@
  * whose intervals share a step (a.first <= b.last && b.first <= a.last) never share a byte. The placed buffers
  * are indexed by first step (a segment tree keeping the latest last step per range), so finding the k placed
  * buffers live together with one costs O((k + 1) log n), not a scan of all placed buffers: n log n in all
- * when few buffers are live at once (keep_all, where every tensor lives to the end, stays quadratic). */
+ * when few buffers are live at once. With keep_all (every tensor lives to the end) nothing can share, so the
+ * tensors are laid end to end and the scratch buffers share one region after them: linear. */
 #ifndef QI_PLANNER_H
 #define QI_PLANNER_H
 
@@ -33,7 +34,7 @@ qi_status qi_plan_place_counted(qi_plan_buffer *bufs, int n, size_t *arena_bytes
 
 /* The arena of a prepared session graph: every non-constant, non-input tensor (tensor_offset[t], -1 for the
  * others) and every node's scratch (scratch_offset[node], -1 when it has none). keep_all: no tensor shares its
- * slot (all stay readable after a run). */
+ * slot (all stay readable after a run); the tensors lie end to end, then one region the scratch buffers share. */
 qi_status qi_plan_arena(qi_graph *g, const qi_node_rt *rt, bool keep_all, int64_t *tensor_offset,
                         int64_t *scratch_offset, size_t *arena_bytes, qi_error *err);
 
