@@ -189,6 +189,8 @@ static int quantize(const quant_args *a) {
   st = qinfer_quantize(model, a->o, a->output, &rep);
   qinfer_model_destroy(model);
   if (st != QINFER_OK) return qi_cli_error("%s", qinfer_last_error());
+  printf("calibrated on %zu sample%s in %zu shape%s\n", rep.samples, rep.samples == 1 ? "" : "s", rep.shapes,
+         rep.shapes == 1 ? "" : "s");
   printf("quantized %d nodes: %d activations (QuantizeLinear/DequantizeLinear), %d weights int8, %d biases int32\n",
          rep.quantized_nodes, rep.activations, rep.weights, rep.biases);
   if (a->target_sqnr > 0)
