@@ -182,6 +182,23 @@ static bool translate_plan(const qi_graph *from, const qz_plan *plan, const qz_r
   return true;
 }
 
+/* One news line with the shapes the samples come in: "[1,3,48,160] x3, [1,3,48,96] x1" (the first 8). */
+static void announce_groups(const qz_job *j) {
+  char list[768] = "";
+  size_t used = 0;
+  for (int g = 0; g < j->src.n_groups && g < 8 && used < sizeof list; g++) {
+    const qz_shape_group *sg = &j->src.groups[g];
+    for (int i = 0; i < j->n_inputs && used < sizeof list; i++) {
+      char shape[160];
+      qi_shape_str(sg->rank[i], sg->dims[i], shape, sizeof shape);
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? " " : (g ? ", " : ""), shape);
+    }
+    if (used < sizeof list) used += (size_t)snprintf(list + used, sizeof list - used, " x%zu", sg->n);
+  }
+  qz_job_message(j, "the %zu samples come in %d shapes (%s%s): one calibration session per shape, one at a time",
+                 j->src.n_samples, j->src.n_groups, list, j->src.n_groups > 8 ? ", ..." : "");
+}
+
 static qi_status setup(qz_job *j) {
   const qinfer_quant_options *opt = j->opt;
   QI_CHECK(qz_check_excludes(j->model, &opt->o, j->err));
@@ -193,9 +210,7 @@ static qi_status setup(qz_job *j) {
   qinfer_session_options_set_keep_intermediates(j->sopts, 1);
   j->sopts->no_act_fusion = true; /* Relu / Clip outputs are calibrated on their own */
   QI_CHECK(qz_source_group_shapes(&j->src, j->err));
-  if (j->src.n_groups > 1)
-    qz_job_message(j, "the %zu samples come in %d shapes: one calibration session per shape, one at a time",
-                   j->src.n_samples, j->src.n_groups);
+  if (j->src.n_groups > 1) announce_groups(j);
   /* the analysis graph and the plan are made at the first sample's shapes (the options' shapes after this);
    * tensors are found by name in the sessions of the others */
   QI_CHECK(qz_job_use_group(j, j->src.group[0]));

@@ -16,8 +16,8 @@ so that no single shape holds every tensor's extremes:
   - the summary says "calibrated on 9 samples in 3 shapes"; the written model runs in qinfer on every shape;
   - --target-sqnr measures over samples 0 .. 3, of three shapes, and prints the output SQNR: the worst over them of
     qinfer's INT8 output against ORT's FP32 output, computed here;
-  - images of different sizes: with no --size a symbolic H / W takes the image's size (two shapes), with --size
-    one shape;
+  - images of different sizes: with no --size a symbolic H / W takes the image's size (two shapes), a symbolic W
+    beside a fixed H the aspect ratio, rounded up; with --size one shape;
   - errors: a sample whose shape contradicts a fixed model dim (message: the file, its shape, the model's), a
     sample of another rank, a sample of another dtype.
 --zoo: PP-OCR rec (symbolic width) and det (symbolic H and W) from the cache, calibrated on crops of their
@@ -181,7 +181,8 @@ def test_minmax_and_percentile(args, work):
           "says 'calibrated on 9 samples in 3 shapes'" + ("" if rc == 0 else ": " + out))
     if rc != 0:
         return
-    check("come in 3 shapes" in out, "the shapes are announced on stderr")
+    check("the 9 samples come in 3 shapes ([1,3,8,8] x3, [1,3,12,6] x3, [1,3,5,16] x3)" in out,
+          "the shapes are announced on stderr")
     oracle = ort_ranges(args, fp32, files, work)
     params = qdq_params(qpath, fp32)
     want = {"x", "r1", "c2o", "sum", "c3o", "gap", "flat", "y"}
@@ -244,8 +245,14 @@ def test_images(args, work, fp32):
         Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(os.path.join(d, f"{k}.png"))
     rc, out = run(args.qinfer, "quantize", fp32, "-o", os.path.join(work, "q_img.onnx"), "--calib", d, "--preset",
                   "none")
-    check(rc == 0 and "in 2 shapes" in out, "images of two sizes, symbolic H and W, no --size: their own sizes, "
-          "2 shapes" + ("" if rc == 0 else ": " + out))
+    check(rc == 0 and "come in 2 shapes ([1,3,10,14] x2, [1,3,7,9] x1)" in out, "images of two sizes, symbolic H "
+          "and W, no --size: their own sizes" + ("" if rc == 0 else ": " + out))
+    fixed_h = os.path.join(work, "h8.onnx")
+    onnx.save(model(8, "W"), fixed_h)
+    rc, out = run(args.qinfer, "quantize", fixed_h, "-o", os.path.join(work, "q_img_h.onnx"), "--calib", d,
+                  "--preset", "none")
+    check(rc == 0 and "come in 2 shapes ([1,3,8,12] x2, [1,3,8,11] x1)" in out, "the same images, H fixed at 8 and W "
+          "symbolic: W = ceil(w * 8 / h) (14 -> 12, 9 -> 11)" + ("" if rc == 0 else ": " + out))
     rc, out = run(args.qinfer, "quantize", fp32, "-o", os.path.join(work, "q_img2.onnx"), "--calib", d, "--preset",
                   "none", "--size", "8x8")
     check(rc == 0 and "in 1 shape\n" in out, "the same images with --size 8x8: 1 shape" + ("" if rc == 0 else out))
