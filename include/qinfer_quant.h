@@ -78,9 +78,10 @@ typedef struct qinfer_quant_sample qinfer_quant_sample;
 
 /** Fills calibration sample `index` (0 <= index < the count given with the callback): calls
  *  qinfer_quant_sample_set_input once for every model input, then returns QINFER_OK. Any other status stops the
- *  quantization with that status. The callback is called for sample 0 first (its shapes fix the calibration
- *  runs'), then once per sample and calibration pass (one pass, two for the histogram methods), and for samples
- *  0 .. 3 again when a target SQNR is set: it must give the same data for the same index every time. */
+ *  quantization with that status. Samples may differ in shape where the model's input dims are symbolic (see
+ *  qinfer_quant_sample_set_input). The callback is called once per sample first (to learn and check the shapes),
+ *  then once per sample and calibration pass (one pass, two for the histogram methods), grouped by shape, and for
+ *  samples 0 .. 3 again when a target SQNR is set: it must give the same data for the same index every time. */
 typedef qinfer_status (*qinfer_quant_sample_fn)(void *user, size_t index, qinfer_quant_sample *sample);
 
 /** Progress of a stage ("calibrating (min/max)", "calibrating (histograms)"): called after each of `total`
@@ -128,7 +129,8 @@ qinfer_status qinfer_quant_options_set_trim(qinfer_quant_options *options, int t
 /** Samples from a folder (the path is copied): one file per sample, .npy (the model input's dtype; a leading batch
  *  dimension of 1 may be left out) or .png / .jpg / .jpeg (through the image preprocessing below), taken in name
  *  order. A model with several inputs takes folder/<input name>/ sub-folders (the name as written, or with every
- *  byte outside [A-Za-z0-9._-] replaced by '_'), each with the same number of files. Replaces a callback. */
+ *  byte outside [A-Za-z0-9._-] replaced by '_'), each with the same number of files. Samples may differ in shape
+ *  where the model's input dims are symbolic (as with a callback). Replaces a callback. */
 qinfer_status qinfer_quant_options_set_sample_folder(qinfer_quant_options *options, const char *folder);
 /** Samples from a callback: count samples, each filled by fn (see qinfer_quant_sample_fn). Replaces a folder. */
 qinfer_status qinfer_quant_options_set_sample_callback(qinfer_quant_options *options, size_t count,
@@ -176,8 +178,10 @@ qinfer_status qinfer_quant_sample_input_info(const qinfer_quant_sample *sample, 
                                              qinfer_tensor_info *info);
 /** Gives model input index of this sample: dtype must be the input's; dims (rank of them) this sample's shape,
  *  which may leave out a leading batch dimension of 1. The nbytes bytes at data are copied before the call
- *  returns. The first sample fixes the shape every later sample must have. On failure the message is kept for
- *  qinfer_quantize's error, and the callback should return the status. */
+ *  returns. The shape must have the input's rank and its fixed dims; its symbolic dims may differ from sample to
+ *  sample (qinfer_quantize then calibrates each distinct shape in a session of its own and merges the ranges;
+ *  docs/quantization.md, "Samples of several shapes"). On failure the message is kept for qinfer_quantize's
+ *  error, and the callback should return the status. */
 qinfer_status qinfer_quant_sample_set_input(qinfer_quant_sample *sample, size_t index, qinfer_dtype dtype,
                                             const int64_t *dims, int rank, const void *data, size_t nbytes);
 
@@ -191,6 +195,7 @@ typedef struct qinfer_quant_report {
   int biases;           /**< bias tensors stored as int32 */
   int float_nodes;      /**< nodes the target-SQNR search kept in float (beyond the exclusions given) */
   size_t samples;       /**< calibration samples used */
+  size_t shapes;        /**< distinct input shapes among them (one calibration session each) */
   int64_t weight_bytes_fp32, weight_bytes_int8; /**< the quantized weights' size before and after */
   int64_t model_bytes;  /**< size of the FP32 model (its file, or the buffer it was loaded from) */
   int64_t output_bytes; /**< size of the file written */
@@ -199,12 +204,14 @@ typedef struct qinfer_quant_report {
 } qinfer_quant_report;
 
 /** Quantizes model with options and writes the QDQ model to out_path (atomically: a temporary file in the same
- *  folder, then renamed). report (may be NULL) is filled on success. The model itself is not changed and may be
- *  used by other threads meanwhile. Fails with QINFER_ERR_INVALID_ARGUMENT for a model that is already quantized,
- *  without samples, with image samples but no preprocessing chosen, an exclusion that names no node or node output,
- *  with samples that do not fit the model or that hold NaN or infinity (the message names the
- *  sample file, or the callback's sample index and input), QINFER_ERR_IO for an unreadable sample folder, a sample
- *  that is not a regular file, or an unwritable out_path, or the status a sample callback returned; the message is in qinfer_last_error(). */
+ *  folder, then renamed). report (may be NULL) is filled on success. The model itself is not changed and may be used
+ *  by other threads meanwhile. Fails with QINFER_ERR_INVALID_ARGUMENT for a model that is already quantized, without
+ *  samples, with image samples but no preprocessing chosen, an exclusion that names no node or node output, with
+ *  samples that do not fit the model (dtype) or that hold NaN or infinity (the message names the sample file, or the
+ *  callback's sample index and input), QINFER_ERR_SHAPE for a sample whose rank or fixed dims are not the model
+ *  input's (the message names the sample, its shape and the input's), QINFER_ERR_IO for an unreadable sample folder,
+ *  a sample that is not a regular file, or an unwritable out_path, or the status a sample callback returned; the
+ *  message is in qinfer_last_error(). */
 qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_options *options, const char *out_path,
                               qinfer_quant_report *report);
 

@@ -13,12 +13,22 @@ if(TARGET qinfer)
                                   --qinfer $<TARGET_FILE:qinfer>)
   set_tests_properties(quant.cli PROPERTIES TIMEOUT 300 LABELS quant)
 endif()
+# Calibration samples of several shapes (tests/quant/run_quant_shapes.py): merged ranges against ONNX Runtime and
+# numpy, images of several sizes, the shape errors; --zoo: PP-OCR rec / det on crops of several sizes.
+if(TARGET qinfer AND QINFER_NODE)
+  add_test(NAME quant.shapes COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quant_shapes.py
+                                     --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
+  set_tests_properties(quant.shapes PROPERTIES TIMEOUT 300 LABELS quant)
+endif()
 if(NOT TARGET qinfer OR NOT QINFER_NODE OR NOT DEFINED _qi_zoo_models)
   qi_test_suite_unavailable("qinfer: quantized zoo tests disabled (they need the zoo suite: qinfer, node, torch)")
   return()
 endif()
 add_test(NAME quant.calib COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/models/make_calib.py --cache ${QINFER_TEST_CACHE})
 set_tests_properties(quant.calib PROPERTIES FIXTURES_REQUIRED qi_zoo FIXTURES_SETUP qi_calib TIMEOUT 300 LABELS "quant;zoo")
+add_test(NAME quant.shapes_ocr COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quant_shapes.py --zoo
+                                       --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
+set_tests_properties(quant.shapes_ocr PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_calib" TIMEOUT 600 LABELS "quant;zoo")
 foreach(model ${_qi_zoo_models})
   add_test(NAME quant.${model}
            COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quant_zoo.py --qinfer $<TARGET_FILE:qinfer>

@@ -8,7 +8,8 @@
 #include <string.h>
 
 const char qi_cli_image_usage[] =
-    "  --size N | HxW            resize target (default: the model input's fixed height and width)\n"
+    "  --size N | HxW            resize target (default: the model input's fixed height and width; a\n"
+    "                            symbolic one: the image's, aspect ratio kept when the other is fixed)\n"
     "  --resize stretch|shorter-crop\n"
     "                            stretch to HxW (default), or scale the shorter side and center-crop\n"
     "  --crop-fraction F         shorter-crop: crop H/F x W/F, then resize (default 1; imagenet 0.875)\n"

@@ -34,7 +34,9 @@ void qi_cmd_quantize_usage(void) {
          "\n"
          "calibration samples (DIR):\n"
          "  one file per sample: .npy tensors (a leading batch dim of 1 may be left out) or .png/.jpg images;\n"
-         "  a model with several inputs takes DIR/<input name>/ folders with the same number of files each\n"
+         "  a model with several inputs takes DIR/<input name>/ folders with the same number of files each;\n"
+         "  samples may differ in shape where the model's dims are symbolic (each shape is calibrated in a\n"
+         "  session of its own and the ranges merged); images keep their size in a symbolic H or W unless resized\n"
          "\n"
          "options:\n"
          "  -o, --output FILE       where to write the quantized model (required; not MODEL itself)\n"
@@ -189,6 +191,8 @@ static int quantize(const quant_args *a) {
   st = qinfer_quantize(model, a->o, a->output, &rep);
   qinfer_model_destroy(model);
   if (st != QINFER_OK) return qi_cli_error("%s", qinfer_last_error());
+  printf("calibrated on %zu sample%s in %zu shape%s\n", rep.samples, rep.samples == 1 ? "" : "s", rep.shapes,
+         rep.shapes == 1 ? "" : "s");
   printf("quantized %d nodes: %d activations (QuantizeLinear/DequantizeLinear), %d weights int8, %d biases int32\n",
          rep.quantized_nodes, rep.activations, rep.weights, rep.biases);
   if (a->target_sqnr > 0)

@@ -44,6 +44,13 @@ typedef struct qz_file_list {
   int n;
 } qz_file_list;
 
+/* One input shape the samples come in: every input's dims. */
+typedef struct qz_shape_group {
+  int rank[QZ_MAX_INPUTS];
+  int64_t dims[QZ_MAX_INPUTS][QINFER_MAX_RANK];
+  size_t n; /* samples of this shape */
+} qz_shape_group;
+
 /* Where the samples come from: a folder's files (one list per model input) or the options' callback. */
 typedef struct qz_source {
   const qinfer_quant_options *opt;
@@ -51,6 +58,9 @@ typedef struct qz_source {
   int n_inputs;
   size_t n_samples;             /* after max_samples */
   qz_file_list lists[QZ_MAX_INPUTS]; /* folder only */
+  qz_shape_group *groups;       /* the distinct shapes, in order of first appearance (qz_source_group_shapes) */
+  int n_groups;
+  int *group;                   /* per sample: its shape's index in groups */
 } qz_source;
 
 struct qinfer_quant_sample {
@@ -67,6 +77,11 @@ void qz_source_close(qz_source *src);
 /* Loads sample `index` of every input into s (free with qz_sample_free, also after a failure). */
 qi_status qz_sample_load(const qz_source *src, size_t index, qinfer_quant_sample *s, qi_error *err);
 void qz_sample_free(qinfer_quant_sample *s);
+/* Loads every sample once, checks it against the model's inputs (rank, fixed dims: QINFER_ERR_SHAPE naming the
+ * sample, its shape and the input's) and groups the samples by shape (engine/quant/sample_shapes.c). */
+qi_status qz_source_group_shapes(qz_source *src, qi_error *err);
+/* qz_sample_load, failing when the sample's shape is no longer its group's (a callback that changed its mind). */
+qi_status qz_sample_load_in_group(const qz_source *src, size_t index, qinfer_quant_sample *s, qi_error *err);
 /* What names sample index (input `input`, or the sample as a whole for -1) in messages: its file, or
  * "sample N". */
 const char *qz_sample_label(const qz_source *src, size_t index, int input, char *buf, size_t size);
@@ -84,7 +99,8 @@ typedef struct qz_job {
   const qinfer_model *model;
   qz_source src;
   qinfer_session_options *sopts;
-  qinfer_session *session; /* the FP32 model, every intermediate kept (calibration) */
+  qinfer_session *session; /* the FP32 model, every intermediate kept (calibration), at one shape group's shapes */
+  int session_group;       /* the group j->session was built for, or -1 */
   qi_graph *g;             /* the analysis graph the plans are made on */
   qz_plan plan;            /* the plan of the user's options (decides what is calibrated) */
   qz_stats *stats;
@@ -93,6 +109,12 @@ typedef struct qz_job {
   qi_error *err;
 } qz_job;
 
+/* Makes j->session the FP32 session of shape group `group` (the one held is destroyed first when it is of
+ * another group: one calibration session at a time) and maps the planned tensors onto its tensors. */
+qi_status qz_job_use_group(qz_job *j, int group);
+/* The groups of samples 0 .. n-1 into order (room for min(n, j->src.n_groups)), ascending but j->session's group first
+ * when it is among them (no session is rebuilt for it); returns their count. */
+int qz_job_group_order(const qz_job *j, size_t n, int *order);
 /* The QDQ graph for options o: plan, calibrated (and trimmed) ranges, rewrite of the model as loaded. */
 qi_status qz_job_build_int8(qz_job *j, const qz_options *o, qi_graph **out, qz_report *rep);
 /* The target-SQNR search (engine/quant/mixed.c): extends o's exclusions (o->exclude must have room for

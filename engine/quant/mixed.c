@@ -3,7 +3,8 @@
  *
  * Each round builds the INT8 model of the current options in memory, runs it with qinfer's integer kernels on the
  * first QZ_SQNR_SAMPLES calibration samples (fewer when there are fewer), and compares it with the FP32 model (the
- * calibration session, which keeps every tensor) on each: the worst output SQNR over those samples decides whether
+ * calibration session, which keeps every tensor) on each, shape by shape (an INT8 session per shape among them,
+ * the FP32 session rebuilt only when the shape changes): the worst output SQNR over those samples decides whether
  * to stop, and the per-layer SQNRs (each tensor's worst over the samples) rank the nodes. A node's loss is the
  * SQNR of its quantized inputs minus that of its quantized output: the accuracy the node itself throws away
  * (mostly its output's 8-bit step, against its values' spread). The 1, 2, 4, ... nodes that lose most are added to
@@ -84,7 +85,60 @@ static void layer_sqnrs(qz_job *j, qinfer_session *q, const qi_graph *qg, double
   free(deq);
 }
 
-/* Builds the INT8 model of options o, runs it and the FP32 model on each of the n_in samples and measures it. */
+/* Runs sample `in` through the FP32 session and INT8 session s (both at its shape) and folds its measures into e. */
+static qi_status measure(qz_job *j, qinfer_session *s, const qi_graph *qg, const qinfer_quant_sample *in, eval *e,
+                         double *scratch) {
+  qi_status rc = feed(j, j->session, in->t);
+  if (rc != QINFER_OK || (rc = feed(j, s, in->t)) != QINFER_OK) return rc;
+  for (size_t k = 0; k < qinfer_session_output_count(s); k++) {
+    qinfer_tensor_info info;
+    const void *qd, *rd;
+    size_t qn, rn;
+    qinfer_session_output_info(s, k, &info);
+    const int ri = qinfer_session_tensor_index(j->session, info.name);
+    if (info.dtype != QINFER_DTYPE_FLOAT || ri < 0 || qinfer_session_get_output(s, k, &qd, &qn) != QINFER_OK ||
+        qinfer_session_tensor(j->session, (size_t)ri, &info, &rd, &rn) != QINFER_OK || rn != qn)
+      continue;
+    const double v = sqnr_of(rd, qd, qn / sizeof(float));
+    if (v < e->out_sqnr) e->out_sqnr = v;
+  }
+  for (int t = 0; t < j->g->n_tensors; t++) scratch[t] = NAN;
+  layer_sqnrs(j, s, qg, scratch);
+  for (int t = 0; t < j->g->n_tensors; t++) /* the worst sample's, where measured */
+    if (!isnan(scratch[t]) && (isnan(e->tensor[t]) || scratch[t] < e->tensor[t])) e->tensor[t] = scratch[t];
+  return QINFER_OK;
+}
+
+/* Runs the INT8 model m and the FP32 model on the samples of shape group `group` among in[0 .. n_in): the FP32
+ * calibration session of that shape (qz_job_use_group) and an INT8 session made for it. */
+static qi_status measure_group(qz_job *j, const qinfer_model *m, const qi_graph *qg, int group,
+                               const qinfer_quant_sample *in, size_t n_in, eval *e, double *scratch) {
+  qi_status rc = qz_job_use_group(j, group);
+  qinfer_session_options *opts = NULL;
+  if (rc == QINFER_OK && (rc = qinfer_session_options_create(&opts)) != QINFER_OK)
+    qz_fail_call(j->err, "options", rc, "");
+  qinfer_session *s = NULL;
+  if (rc == QINFER_OK) {
+    qinfer_session_options_set_threads(opts, j->opt->threads);
+    qinfer_session_options_set_keep_intermediates(opts, 1);
+    const qz_shape_group *sg = &j->src.groups[group];
+    for (int i = 0; i < j->n_inputs; i++) {
+      qinfer_tensor_info info;
+      qinfer_model_input_info(j->model, (size_t)i, &info);
+      qinfer_session_options_set_input_shape(opts, info.name, sg->dims[i], sg->rank[i]);
+    }
+    if ((rc = qinfer_session_create(m, opts, &s)) != QINFER_OK)
+      qz_fail_call(j->err, "creating the INT8 session", rc, qinfer_last_error());
+  }
+  for (size_t n = 0; rc == QINFER_OK && n < n_in; n++)
+    if (j->src.group[n] == group) rc = measure(j, s, qg, &in[n], e, scratch);
+  qinfer_session_destroy(s);
+  qinfer_session_options_destroy(opts);
+  return rc;
+}
+
+/* Builds the INT8 model of options o, runs it and the FP32 model on each of the n_in samples (sample k is in[k]),
+ * shape group by shape group, and measures it. */
 static qi_status evaluate(qz_job *j, const qz_options *o, const qinfer_quant_sample *in, size_t n_in, eval *e,
                           double *scratch) {
   qi_graph *qg = NULL;
@@ -95,50 +149,16 @@ static qi_status evaluate(qz_job *j, const qz_options *o, const qinfer_quant_sam
   size_t size = 0;
   qi_error err = {0};
   qinfer_model *m = NULL;
-  qinfer_session *s = NULL;
   if ((rc = qi_onnx_write(qg, &buf, &size, &err)) != QINFER_OK)
     qi_fail(j->err, rc, "writing the INT8 model: %s", err.msg);
   if (rc == QINFER_OK && (rc = qinfer_model_load_buffer(buf, size, NULL, &m)) != QINFER_OK)
     qz_fail_call(j->err, "loading the INT8 model", rc, qinfer_last_error());
-  qinfer_session_options *opts = NULL;
-  if (rc == QINFER_OK && (rc = qinfer_session_options_create(&opts)) != QINFER_OK)
-    qz_fail_call(j->err, "options", rc, "");
-  if (rc == QINFER_OK) {
-    qinfer_session_options_set_threads(opts, j->opt->threads);
-    qinfer_session_options_set_keep_intermediates(opts, 1);
-    for (int i = 0; i < j->n_inputs; i++) {
-      qinfer_tensor_info info;
-      qinfer_model_input_info(j->model, (size_t)i, &info);
-      qinfer_session_options_set_input_shape(opts, info.name, in[0].t[i].dims, in[0].t[i].rank);
-    }
-    if ((rc = qinfer_session_create(m, opts, &s)) != QINFER_OK)
-      qz_fail_call(j->err, "creating the INT8 session", rc, qinfer_last_error());
-  }
-  if (rc == QINFER_OK) {
-    e->out_sqnr = INFINITY;
-    for (int t = 0; t < j->g->n_tensors; t++) e->tensor[t] = NAN;
-  }
-  for (size_t n = 0; rc == QINFER_OK && n < n_in; n++) {
-    if ((rc = feed(j, j->session, in[n].t)) != QINFER_OK || (rc = feed(j, s, in[n].t)) != QINFER_OK) break;
-    for (size_t k = 0; k < qinfer_session_output_count(s); k++) {
-      qinfer_tensor_info info;
-      const void *qd, *rd;
-      size_t qn, rn;
-      qinfer_session_output_info(s, k, &info);
-      const int ri = qinfer_session_tensor_index(j->session, info.name);
-      if (info.dtype != QINFER_DTYPE_FLOAT || ri < 0 || qinfer_session_get_output(s, k, &qd, &qn) != QINFER_OK ||
-          qinfer_session_tensor(j->session, (size_t)ri, &info, &rd, &rn) != QINFER_OK || rn != qn)
-        continue;
-      const double v = sqnr_of(rd, qd, qn / sizeof(float));
-      if (v < e->out_sqnr) e->out_sqnr = v;
-    }
-    for (int t = 0; t < j->g->n_tensors; t++) scratch[t] = NAN;
-    layer_sqnrs(j, s, qg, scratch);
-    for (int t = 0; t < j->g->n_tensors; t++) /* the worst sample's, where measured */
-      if (!isnan(scratch[t]) && (isnan(e->tensor[t]) || scratch[t] < e->tensor[t])) e->tensor[t] = scratch[t];
-  }
-  qinfer_session_destroy(s);
-  qinfer_session_options_destroy(opts);
+  e->out_sqnr = INFINITY;
+  for (int t = 0; t < j->g->n_tensors; t++) e->tensor[t] = NAN;
+  int order[QZ_SQNR_SAMPLES];
+  const int n_groups = qz_job_group_order(j, n_in, order);
+  for (int k = 0; rc == QINFER_OK && k < n_groups; k++)
+    rc = measure_group(j, m, qg, order[k], in, n_in, e, scratch);
   qinfer_model_destroy(m);
   free(buf);
   qi_graph_free(qg);
@@ -194,7 +214,7 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, double *sqnr_db) {
   memset(in, 0, sizeof in);
   const size_t n_in = j->src.n_samples < QZ_SQNR_SAMPLES ? j->src.n_samples : QZ_SQNR_SAMPLES;
   qi_status rc = QINFER_OK;
-  for (size_t k = 0; rc == QINFER_OK && k < n_in; k++) rc = qz_sample_load(&j->src, k, &in[k], j->err);
+  for (size_t k = 0; rc == QINFER_OK && k < n_in; k++) rc = qz_sample_load_in_group(&j->src, k, &in[k], j->err);
   eval e = {0, calloc((size_t)j->g->n_tensors + 1, sizeof(double))};
   double *loss = calloc((size_t)j->g->n_nodes + 1, sizeof(double));
   double *scratch = calloc((size_t)j->g->n_tensors + 1, sizeof(double));

@@ -28,46 +28,97 @@ void qz_job_message(const qz_job *j, const char *fmt, ...) {
   j->opt->message(j->opt->message_user, line);
 }
 
-/* Runs every sample through the session, feeding each calibrated tensor to the statistics of this pass. */
-static qi_status calibration_pass(qz_job *j, bool histogram, const char *label) {
-  qinfer_quant_sample sample;
-  const size_t n = j->src.n_samples;
-  for (size_t s = 0; s < n; s++) {
-    qi_status st = qz_sample_load(&j->src, s, &sample, j->err);
-    for (int i = 0; st == QINFER_OK && i < j->n_inputs; i++) {
-      const qi_host_tensor *t = &sample.t[i];
-      qinfer_tensor_info info;
-      qinfer_session_input_info(j->session, (size_t)i, &info);
-      bool same = info.rank == t->rank;
-      for (int d = 0; same && d < info.rank; d++) same = info.dims[d] == t->dims[d];
-      if (!same) {
-        char a[128], b[128], name[64];
-        st = qi_fail(j->err, QINFER_ERR_SHAPE, "%s: shape %s differs from the first sample's %s",
-                     qz_sample_label(&j->src, s, i, name, sizeof name), qi_shape_str(t->rank, t->dims, a, sizeof a),
-                     qi_shape_str(info.rank, info.dims, b, sizeof b));
-      } else if ((st = qinfer_session_set_input(j->session, (size_t)i, t->data, t->nbytes)) != QINFER_OK) {
-        qz_fail_call(j->err, "set input", st, qinfer_session_last_error(j->session));
-      }
+int qz_job_group_order(const qz_job *j, size_t n, int *order) {
+  int count = 0;
+  for (int g = 0; g < j->src.n_groups; g++) {
+    bool used = false;
+    for (size_t s = 0; !used && s < n; s++) used = j->src.group[s] == g;
+    if (!used) continue;
+    order[count++] = g;
+    if (g == j->session_group) { /* the session held goes first */
+      memmove(order + 1, order, sizeof(int) * (size_t)(count - 1));
+      order[0] = g;
     }
-    if (st == QINFER_OK && (st = qinfer_session_run(j->session)) != QINFER_OK) {
-      char name[64];
-      qz_fail_call(j->err, qz_sample_label(&j->src, s, -1, name, sizeof name), st,
-                   qinfer_session_last_error(j->session));
-    }
-    for (int t = 0; st == QINFER_OK && t < j->plan.n_tensors; t++) {
-      if (!j->plan.quantize[t] || j->session_index[t] < 0) continue;
-      qinfer_tensor_info info;
-      const void *data;
-      size_t nbytes;
-      if (qinfer_session_tensor(j->session, (size_t)j->session_index[t], &info, &data, &nbytes) != QINFER_OK) continue;
-      if (histogram) qz_stats_add_histogram(j->stats, t, data, nbytes / sizeof(float));
-      else qz_stats_add_minmax(j->stats, t, data, nbytes / sizeof(float));
-    }
-    qz_sample_free(&sample);
-    if (st != QINFER_OK) return st;
-    if (j->opt->progress) j->opt->progress(j->opt->progress_user, label, s + 1, n);
   }
+  return count;
+}
+
+/* The planned tensors' indices in j->session (by name: every group's session has them, bar any its shapes folded
+ * to constants); nothing before the plan exists. */
+static void map_planned_tensors(qz_job *j) {
+  if (!j->session_index) return;
+  for (int t = 0; t < j->g->n_tensors; t++)
+    j->session_index[t] = j->plan.quantize[t] ? qinfer_session_tensor_index(j->session, j->g->tensors[t].name) : -1;
+}
+
+qi_status qz_job_use_group(qz_job *j, int group) {
+  if (j->session && j->session_group == group) return QINFER_OK;
+  qinfer_session_destroy(j->session); /* first: two calibration sessions never coexist */
+  j->session = NULL;
+  j->session_group = -1;
+  const qz_shape_group *sg = &j->src.groups[group];
+  for (int i = 0; i < j->n_inputs; i++) {
+    qinfer_tensor_info info;
+    qinfer_model_input_info(j->model, (size_t)i, &info);
+    const qi_status st = qinfer_session_options_set_input_shape(j->sopts, info.name, sg->dims[i], sg->rank[i]);
+    if (st != QINFER_OK) return qz_fail_call(j->err, "options", st, qinfer_last_error());
+  }
+  const qi_status st = qinfer_session_create(j->model, j->sopts, &j->session);
+  if (st != QINFER_OK) {
+    char label[320];
+    size_t s = 0;
+    while (j->src.group[s] != group) s++;
+    return qi_fail(j->err, st, "creating the calibration session for the samples of %s's shape: %s",
+                   qz_sample_label(&j->src, s, -1, label, sizeof label), qinfer_last_error());
+  }
+  j->session_group = group;
+  map_planned_tensors(j);
   return QINFER_OK;
+}
+
+/* Runs sample s through the session, feeding each calibrated tensor to the statistics of this pass. */
+static qi_status calibrate_sample(qz_job *j, size_t s, bool histogram) {
+  qinfer_quant_sample sample;
+  qi_status st = qz_sample_load_in_group(&j->src, s, &sample, j->err);
+  for (int i = 0; st == QINFER_OK && i < j->n_inputs; i++)
+    if ((st = qinfer_session_set_input(j->session, (size_t)i, sample.t[i].data, sample.t[i].nbytes)) != QINFER_OK)
+      qz_fail_call(j->err, "set input", st, qinfer_session_last_error(j->session));
+  if (st == QINFER_OK && (st = qinfer_session_run(j->session)) != QINFER_OK) {
+    char name[320];
+    qz_fail_call(j->err, qz_sample_label(&j->src, s, -1, name, sizeof name), st,
+                 qinfer_session_last_error(j->session));
+  }
+  for (int t = 0; st == QINFER_OK && t < j->plan.n_tensors; t++) {
+    if (!j->plan.quantize[t] || j->session_index[t] < 0) continue;
+    qinfer_tensor_info info;
+    const void *data;
+    size_t nbytes;
+    if (qinfer_session_tensor(j->session, (size_t)j->session_index[t], &info, &data, &nbytes) != QINFER_OK) continue;
+    if (histogram) qz_stats_add_histogram(j->stats, t, data, nbytes / sizeof(float));
+    else qz_stats_add_minmax(j->stats, t, data, nbytes / sizeof(float));
+  }
+  qz_sample_free(&sample); /* last: the session reads its inputs in place, the input tensors included */
+  return st;
+}
+
+/* Runs every sample, shape group by shape group (the session held first), into the statistics: one set of
+ * statistics for all groups, so pass 1's min / max are over every shape before pass 2 histograms anything. */
+static qi_status calibration_pass(qz_job *j, bool histogram, const char *label) {
+  const size_t n = j->src.n_samples;
+  int *order = malloc(sizeof(int) * ((size_t)j->src.n_groups + 1));
+  if (!order) return qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  const int n_groups = qz_job_group_order(j, n, order);
+  qi_status st = QINFER_OK;
+  size_t done = 0;
+  for (int k = 0; st == QINFER_OK && k < n_groups; k++) {
+    st = qz_job_use_group(j, order[k]);
+    for (size_t s = 0; st == QINFER_OK && s < n; s++) {
+      if (j->src.group[s] != order[k] || (st = calibrate_sample(j, s, histogram)) != QINFER_OK) continue;
+      if (j->opt->progress) j->opt->progress(j->opt->progress_user, label, ++done, n);
+    }
+  }
+  free(order);
+  return st;
 }
 
 /* The graph the plan is made on: loaded, shapes bound as for the calibration session, folded, BatchNorm and
@@ -131,6 +182,23 @@ static bool translate_plan(const qi_graph *from, const qz_plan *plan, const qz_r
   return true;
 }
 
+/* One news line with the shapes the samples come in: "[1,3,48,160] x3, [1,3,48,96] x1" (the first 8). */
+static void announce_groups(const qz_job *j) {
+  char list[768] = "";
+  size_t used = 0;
+  for (int g = 0; g < j->src.n_groups && g < 8 && used < sizeof list; g++) {
+    const qz_shape_group *sg = &j->src.groups[g];
+    for (int i = 0; i < j->n_inputs && used < sizeof list; i++) {
+      char shape[160];
+      qi_shape_str(sg->rank[i], sg->dims[i], shape, sizeof shape);
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? " " : (g ? ", " : ""), shape);
+    }
+    if (used < sizeof list) used += (size_t)snprintf(list + used, sizeof list - used, " x%zu", sg->n);
+  }
+  qz_job_message(j, "the %zu samples come in %d shapes (%s%s): one calibration session per shape, one at a time",
+                 j->src.n_samples, j->src.n_groups, list, j->src.n_groups > 8 ? ", ..." : "");
+}
+
 static qi_status setup(qz_job *j) {
   const qinfer_quant_options *opt = j->opt;
   QI_CHECK(qz_check_excludes(j->model, &opt->o, j->err));
@@ -141,26 +209,17 @@ static qi_status setup(qz_job *j) {
   qinfer_session_options_set_threads(j->sopts, opt->threads);
   qinfer_session_options_set_keep_intermediates(j->sopts, 1);
   j->sopts->no_act_fusion = true; /* Relu / Clip outputs are calibrated on their own */
-  qinfer_quant_sample first;
-  st = qz_sample_load(&j->src, 0, &first, j->err);
-  for (int i = 0; st == QINFER_OK && i < j->n_inputs; i++) {
-    qinfer_tensor_info info;
-    qinfer_model_input_info(j->model, (size_t)i, &info);
-    qinfer_session_options_set_input_shape(j->sopts, info.name, first.t[i].dims, first.t[i].rank);
-  }
-  qz_sample_free(&first);
-  if (st != QINFER_OK) return st;
-  if ((st = qinfer_session_create(j->model, j->sopts, &j->session)) != QINFER_OK)
-    return qz_fail_call(j->err, "creating the calibration session", st, qinfer_last_error());
+  QI_CHECK(qz_source_group_shapes(&j->src, j->err));
+  if (j->src.n_groups > 1) announce_groups(j);
+  /* the analysis graph and the plan are made at the first sample's shapes (the options' shapes after this);
+   * tensors are found by name in the sessions of the others */
+  QI_CHECK(qz_job_use_group(j, j->src.group[0]));
   QI_CHECK(build_analysis_graph(j));
   QI_CHECK(qz_plan_make(j->g, &opt->o, &j->plan, j->err));
   j->stats = qz_stats_new(j->g, &j->plan, 2048);
   j->session_index = malloc(sizeof(int) * ((size_t)j->g->n_tensors + 1));
   if (!j->stats || !j->session_index) return qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
-  for (int t = 0; t < j->g->n_tensors; t++) {
-    j->session_index[t] = -1;
-    if (j->plan.quantize[t]) j->session_index[t] = qinfer_session_tensor_index(j->session, j->g->tensors[t].name);
-  }
+  map_planned_tensors(j);
   return QINFER_OK;
 }
 
@@ -224,6 +283,7 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
         .biases = rep.biases,
         .float_nodes = o.n_exclude - opt->o.n_exclude,
         .samples = j->src.n_samples,
+        .shapes = (size_t)j->src.n_groups,
         .weight_bytes_fp32 = rep.weight_bytes_fp32,
         .weight_bytes_int8 = rep.weight_bytes_int8,
         .model_bytes = (int64_t)j->model->size,
@@ -241,7 +301,7 @@ qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_opti
   if (!model || !options || !out_path)
     return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "model, options and out_path must not be NULL"),
                        &err);
-  qz_job j = {.opt = options, .model = model, .err = &err};
+  qz_job j = {.opt = options, .model = model, .err = &err, .session_group = -1};
   qi_status st = setup(&j);
   if (st == QINFER_OK) st = calibration_pass(&j, false, "calibrating (min/max)");
   if (st == QINFER_OK && qz_method_needs_histogram(options->o.method))

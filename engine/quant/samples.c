@@ -165,7 +165,8 @@ static qi_status load_file(qinfer_quant_sample *s, int k, const char *path, qi_e
     return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s", ierr);
   int64_t dims[4];
   qi_layout layout;
-  int rc = qi_preprocess_shape(pre, info.rank, info.dims, dims, &layout, ierr, sizeof ierr);
+  int rc = qi_preprocess_shape(pre, info.rank, info.dims, img.height, img.width, dims, &layout, ierr,
+                               sizeof ierr);
   const int h = (int)(layout == QI_LAYOUT_NHWC ? dims[1] : dims[2]), w = (int)(layout == QI_LAYOUT_NHWC ? dims[2] : dims[3]);
   if (rc == 0 && qi_host_tensor_alloc(&t, QINFER_DTYPE_FLOAT, 4, dims, err) != QINFER_OK) {
     qi_image_free(&img);
@@ -194,9 +195,9 @@ static const char *first_image(const qz_source *src) {
 static void describe_preprocess(const qinfer_quant_options *opt) {
   if (!opt->message) return;
   const qi_preprocess *p = &opt->pre;
-  char size[64], line[512];
+  char size[96], line[512];
   if (p->height > 0) snprintf(size, sizeof size, "%dx%d", p->height, p->width);
-  else snprintf(size, sizeof size, "the model input's HxW");
+  else snprintf(size, sizeof size, "the model input's HxW (a symbolic side: the image's, aspect ratio kept)");
   const bool raw = p->mean[0] == 0 && p->mean[1] == 0 && p->mean[2] == 0 && p->std[0] == 1 && p->std[1] == 1 &&
                    p->std[2] == 1;
   int n = snprintf(line, sizeof line, "image preprocessing: %s to %s", p->resize == QI_RESIZE_SHORTER_CROP ?
@@ -243,6 +244,8 @@ qi_status qz_source_open(qz_source *src, const qinfer_quant_options *opt, const 
 
 void qz_source_close(qz_source *src) {
   for (int i = 0; i < QZ_MAX_INPUTS; i++) free_list(&src->lists[i]);
+  free(src->groups);
+  free(src->group);
 }
 
 /* The index of the first NaN or infinity in a floating-point tensor (by its bits: immune to -ffinite-math-only),

@@ -20,7 +20,7 @@ DynamicQuantizeLinear -> MatMulInteger. Checks:
   - --exclude keeps the named node's output unquantized; images (PNG / JPEG written here with PIL) with --preset
     (said on stderr), refused without a preprocessing choice, raw with --preset none;
     NAME/ folders for a two-input model; --max-samples;
-  - errors: missing options, no samples, a sample of another shape, an already quantized model (QDQ, or
+  - errors: missing options, no samples, a sample against a fixed dim, an already quantized model (QDQ, or
     DynamicQuantizeLinear -> MatMulInteger), an unknown method,
     a bad --percentile, an unwritable output, a NaN / Inf / float64 / broken image / FIFO sample, -o naming the input
     model (without --force): exit code 1 or 2 and a message naming the problem (and the file, once).
@@ -409,7 +409,8 @@ def main():
             (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", empty], 1, "no .npy"),
             (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", os.path.join(work, "nope")], 1,
              "cannot open"),
-            (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", bad], 1, "differs from the first"),
+            (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", bad], 1,
+             "zz.npy: shape [1,3,8,8] does not fit the model's input 'x' [N,3,16,16]"),
             (["quantize", qdq, "-o", os.path.join(work, "x.onnx"), "--calib", calib], 1, "already quantized"),
             (["quantize", fpd, "-o", os.path.join(work, "x.onnx"), "--calib", calib], 1, "already quantized"),
             (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", calib, "--method", "magic"], 2,

@@ -1,7 +1,9 @@
 /* The quantizer and comparison API (include/qinfer_quant.h) on a one-Conv model built here: option checks,
- * samples from a callback (batch dim left out, bad dtype, missing input, a failing callback, a shape that changes,
- * max_samples), samples from a folder, progress and message callbacks, the report, the target-SQNR search, and
- * qinfer_compare_* on the FP32 and INT8 models. Errors must come back as statuses with messages. */
+ * samples from a callback (batch dim left out, bad dtype, missing input, a failing callback, a shape that contradicts
+ * the model's fixed dims, shapes that vary on a model with symbolic H and W, a callback that changes a sample's
+ * shape between calls, max_samples), samples from a folder, progress and message callbacks, the report, the
+ * target-SQNR search, and qinfer_compare_* on the FP32 and INT8 models. Errors must come back as statuses with
+ * messages. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +21,8 @@ TEST_MAIN_GLOBALS;
 
 static char tmp_dir[64];
 
-/* input [1,2,4,4] -> Conv(3 output channels, 1x1, bias) -> y. */
-static uint8_t *make_model(const char *input, size_t *size) {
+/* input [1,2,4,4] (symbolic: [1,2,H,W]) -> Conv(3 output channels, 1x1, bias) -> y. */
+static uint8_t *make_model(const char *input, bool symbolic, size_t *size) {
   qi_graph *g = qi_graph_new();
   qi_error err = {0};
   if (!g) abort();
@@ -30,6 +32,16 @@ static uint8_t *make_model(const char *input, size_t *size) {
   const float wv[6] = {0.5f, -0.25f, 1.0f, 0.75f, -0.5f, 0.125f}, bv[3] = {0.1f, -0.2f, 0.05f};
   qi_tensor_set_shape(&g->tensors[x], QINFER_DTYPE_FLOAT, 4, xd);
   qi_tensor_set_shape(&g->tensors[y], QINFER_DTYPE_FLOAT, 4, yd);
+  if (symbolic) {
+    if (!(g->sym_names = calloc(2, sizeof(char *))) || !(g->sym_names[0] = strdup("H")) ||
+        !(g->sym_names[1] = strdup("W")))
+      abort();
+    g->n_syms = 2;
+    for (int d = 2; d < 4; d++) {
+      g->tensors[x].dims[d] = g->tensors[y].dims[d] = -1;
+      g->tensors[x].sym[d] = g->tensors[y].sym[d] = d - 2;
+    }
+  }
   if (qi_tensor_set_const_copy(&g->tensors[w], QINFER_DTYPE_FLOAT, 4, wd, wv, &err) != QINFER_OK ||
       qi_tensor_set_const_copy(&g->tensors[b], QINFER_DTYPE_FLOAT, 1, bd, bv, &err) != QINFER_OK)
     abort();
@@ -61,18 +73,30 @@ static uint8_t *make_model(const char *input, size_t *size) {
 
 typedef struct feeder {
   int mode; /* see fill() */
-  size_t calls, max_index;
+  size_t calls, max_index, calls_1; /* calls_1: calls for sample 1 */
 } feeder;
 
-enum { FEED_OK, FEED_NO_BATCH, FEED_BAD_DTYPE, FEED_MISSING, FEED_FAIL, FEED_SHAPE_CHANGES, FEED_NAN, FEED_INF };
+enum {
+  FEED_OK,
+  FEED_NO_BATCH,
+  FEED_BAD_DTYPE,
+  FEED_MISSING,
+  FEED_FAIL,
+  FEED_SHAPE_CHANGES, /* sample 1 is [1,2,5,5] */
+  FEED_SHAPES_VARY,   /* odd samples are [1,2,5,3] */
+  FEED_SHAPE_FLIPS,   /* FEED_SHAPES_VARY, but sample 1 is [1,2,4,4] from its second call on */
+  FEED_NAN,
+  FEED_INF
+};
 
 static qinfer_status fill(void *user, size_t index, qinfer_quant_sample *s) {
   feeder *f = user;
   f->calls++;
+  if (index == 1) f->calls_1++;
   if (index > f->max_index) f->max_index = index;
   float data[2 * 5 * 5];
   for (size_t k = 0; k < sizeof data / sizeof data[0]; k++) data[k] = (float)sin((double)(k + 7 * index)) * 2.0f;
-  const int64_t dims[4] = {1, 2, 4, 4}, no_batch[3] = {2, 4, 4}, other[4] = {1, 2, 5, 5};
+  const int64_t dims[4] = {1, 2, 4, 4}, no_batch[3] = {2, 4, 4}, other[4] = {1, 2, 5, 5}, odd[4] = {1, 2, 5, 3};
   if (f->mode == FEED_NAN && index == 1) data[3] = NAN;
   if (f->mode == FEED_INF) data[0] = -INFINITY;
   switch (f->mode) {
@@ -82,6 +106,12 @@ static qinfer_status fill(void *user, size_t index, qinfer_quant_sample *s) {
     case FEED_FAIL: return QINFER_ERR_IO;
     case FEED_SHAPE_CHANGES:
       if (index == 1) return qinfer_quant_sample_set_input(s, 0, QINFER_DTYPE_FLOAT, other, 4, data, 50 * 4);
+      break;
+    case FEED_SHAPE_FLIPS:
+      if (index == 1 && f->calls_1 > 1) break;
+      /* fall through */
+    case FEED_SHAPES_VARY:
+      if (index % 2) return qinfer_quant_sample_set_input(s, 0, QINFER_DTYPE_FLOAT, odd, 4, data, 30 * 4);
       break;
   }
   return qinfer_quant_sample_set_input(s, 0, QINFER_DTYPE_FLOAT, dims, 4, data, 32 * 4);
@@ -172,7 +202,7 @@ static void test_callback_samples(const qinfer_model *m) {
             rep.activations);
   CHECK(rep.samples == 3 && rep.float_nodes == 0 && isnan(rep.output_sqnr_db));
   CHECK(rep.weight_bytes_fp32 == 24 && rep.weight_bytes_int8 == 6 && rep.output_bytes > 0 && rep.model_bytes > 0);
-  CHECK_MSG(f.calls == 4 && f.max_index == 2, "%zu calls", f.calls); /* sample 0 for the shapes, then the pass */
+  CHECK_MSG(f.calls == 6 && f.max_index == 2, "%zu calls", f.calls); /* each sample for its shape, then the pass */
 
   CHECK(quantize_with(m, FEED_NO_BATCH, 2, 0, &f, &rep, path_in_tmp("nobatch.onnx")) == QINFER_OK);
 
@@ -187,9 +217,12 @@ static void test_callback_samples(const qinfer_model *m) {
   CHECK(quantize_with(m, FEED_FAIL, 2, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_IO);
   CHECK_MSG(strstr(qinfer_last_error(), "the sample callback returned QINFER_ERR_IO") != NULL, "%s",
             qinfer_last_error());
+  /* the model's dims are fixed: a sample of another shape is refused, naming both shapes */
   CHECK(quantize_with(m, FEED_SHAPE_CHANGES, 3, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_SHAPE);
-  CHECK_MSG(strstr(qinfer_last_error(), "sample 1 input 'x': shape [1,2,5,5] differs from the first sample's [1,2,4,4]"),
+  CHECK_MSG(strstr(qinfer_last_error(), "sample 1 input 'x': shape [1,2,5,5] does not fit the model's input 'x' "
+                                        "[1,2,4,4] (only its symbolic dimensions may vary)"),
             "%s", qinfer_last_error());
+  CHECK(quantize_with(m, FEED_SHAPES_VARY, 3, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_SHAPE);
   /* NaN or infinity in a sample would make the ranges meaningless: refused, naming the sample and input. */
   CHECK(quantize_with(m, FEED_NAN, 3, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK_MSG(strstr(qinfer_last_error(), "sample 1 input 'x': element 3 is NaN; calibration samples must be finite"),
@@ -205,9 +238,41 @@ static void test_callback_samples(const qinfer_model *m) {
   qinfer_quant_options_set_sample_callback(o, 6, fill, &f);
   CHECK(qinfer_quant_options_set_target_sqnr(o, 200, 1) == QINFER_OK);
   CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("mp.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
-  CHECK_MSG(f.calls == 1 + 6 + 4, "%zu calls", f.calls); /* shapes, the pass, the search's 4 samples */
+  CHECK_MSG(f.calls == 6 + 6 + 4, "%zu calls", f.calls); /* shapes, the pass, the search's 4 samples */
   CHECK(isfinite(rep.output_sqnr_db) && rep.output_sqnr_db < 200);
   qinfer_quant_options_destroy(o);
+}
+
+/* A model with symbolic H and W takes samples of several shapes from the callback: one session per shape. */
+static void test_callback_shapes(void) {
+  size_t size = 0;
+  uint8_t *bytes = make_model("x", true, &size);
+  qinfer_model *m = NULL;
+  CHECK_MSG(qinfer_model_load_buffer(bytes, size, NULL, &m) == QINFER_OK, "%s", qinfer_last_error());
+  feeder f;
+  qinfer_quant_report rep;
+  CHECK_MSG(quantize_with(m, FEED_SHAPES_VARY, 5, 0, &f, &rep, path_in_tmp("shapes.onnx")) == QINFER_OK, "%s",
+            qinfer_last_error());
+  CHECK_MSG(rep.samples == 5 && rep.shapes == 2 && rep.activations == 2, "%zu samples, %zu shapes", rep.samples,
+            rep.shapes);
+  CHECK_MSG(f.calls == 10, "%zu calls", f.calls); /* each sample for its shape, then the pass */
+  CHECK(quantize_with(m, FEED_OK, 3, 0, &f, &rep, path_in_tmp("shapes1.onnx")) == QINFER_OK && rep.shapes == 1);
+  /* the search measures samples 0 .. 3, of two shapes */
+  qinfer_quant_options *o = NULL;
+  qinfer_quant_options_create(&o);
+  memset(&f, 0, sizeof f);
+  f.mode = FEED_SHAPES_VARY;
+  qinfer_quant_options_set_sample_callback(o, 6, fill, &f);
+  CHECK(qinfer_quant_options_set_target_sqnr(o, 200, 1) == QINFER_OK);
+  CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("shapes_mp.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
+  CHECK(rep.shapes == 2 && isfinite(rep.output_sqnr_db) && rep.output_sqnr_db > 20);
+  qinfer_quant_options_destroy(o);
+  /* a callback whose sample changes shape after it was grouped is caught, not run at the wrong shape */
+  CHECK(quantize_with(m, FEED_SHAPE_FLIPS, 3, 0, &f, &rep, path_in_tmp("x.onnx")) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK_MSG(strstr(qinfer_last_error(), "sample 1: its shape changed since it was first read"), "%s",
+            qinfer_last_error());
+  qinfer_model_destroy(m);
+  free(bytes);
 }
 
 static void test_errors(const qinfer_model *m) {
@@ -304,7 +369,7 @@ static void test_compare(const qinfer_model *fp32) {
   qinfer_compare_destroy(c);
   /* a model whose input has another name */
   size_t size = 0;
-  uint8_t *bytes = make_model("z", &size);
+  uint8_t *bytes = make_model("z", false, &size);
   qinfer_model *zm = NULL;
   CHECK(qinfer_model_load_buffer(bytes, size, NULL, &zm) == QINFER_OK);
   CHECK(qinfer_session_create(zm, so, &other) == QINFER_OK);
@@ -324,7 +389,7 @@ int main(void) {
   snprintf(tmp_dir, sizeof tmp_dir, "/tmp/qi_quant_api_XXXXXX");
   if (!mkdtemp(tmp_dir)) return 1;
   size_t size = 0;
-  uint8_t *bytes = make_model("x", &size);
+  uint8_t *bytes = make_model("x", false, &size);
   qinfer_model *m = NULL;
   if (qinfer_model_load_buffer(bytes, size, NULL, &m) != QINFER_OK) {
     fprintf(stderr, "load: %s\n", qinfer_last_error());
@@ -332,6 +397,7 @@ int main(void) {
   }
   test_option_checks();
   test_callback_samples(m);
+  test_callback_shapes();
   test_errors(m);
   test_folder_progress_and_search(m);
   test_compare(m);

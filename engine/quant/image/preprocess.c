@@ -89,8 +89,17 @@ void qi_preprocess_set_layout(qi_preprocess *p, qi_layout layout) {
   p->explicit_set |= SET_LAYOUT;
 }
 
-int qi_preprocess_shape(const qi_preprocess *p, int model_rank, const int64_t *model_dims, int64_t dims[4],
-                        qi_layout *layout, char *err, size_t errlen) {
+/* The side of a symbolic dim taken from an image of sides (side, other) when the other model dim is `fixed` (or
+ * symbolic, < 0): the image's own side, or scaled with the aspect ratio to the fixed other side, rounded up
+ * (PP-OCR's recognition resize). */
+static int64_t free_side(int side, int other, int64_t fixed) {
+  if (fixed < 0) return side;
+  const double v = ceil((double)side * (double)fixed / (double)other);
+  return v < 1 ? 1 : (v > QI_IMAGE_MAX_SIDE ? QI_IMAGE_MAX_SIDE : (int64_t)v);
+}
+
+int qi_preprocess_shape(const qi_preprocess *p, int model_rank, const int64_t *model_dims, int image_h, int image_w,
+                        int64_t dims[4], qi_layout *layout, char *err, size_t errlen) {
   if (model_rank != 4)
     return qi_image_fail(err, errlen, "an image input needs rank 4 ([N,3,H,W] or [N,H,W,3]), the model's has rank %d",
                          model_rank);
@@ -117,6 +126,10 @@ int qi_preprocess_shape(const qi_preprocess *p, int model_rank, const int64_t *m
                            (long long)h, (long long)w);
     h = p->height;
     w = p->width;
+  } else if ((h < 0 || w < 0) && image_h > 0 && image_w > 0) { /* symbolic: the image's size */
+    const int64_t fixed_h = h, fixed_w = w;
+    if (fixed_h < 0) h = free_side(image_h, image_w, fixed_w);
+    if (fixed_w < 0) w = free_side(image_w, image_h, fixed_h);
   } else if (h <= 0 || w <= 0) {
     return qi_image_fail(err, errlen, "the model input's height and width are not fixed: give --size");
   } else if (h > QI_IMAGE_MAX_SIDE || w > QI_IMAGE_MAX_SIDE) {

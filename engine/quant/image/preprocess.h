@@ -51,10 +51,12 @@ void qi_preprocess_set_layout(qi_preprocess *p, qi_layout layout);
 bool qi_preprocess_apply_preset(qi_preprocess *p, const char *name);
 
 /* Resolves the tensor shape for a model input of rank model_rank and dims model_dims (negative = symbolic or
- * unknown): rank 4, batch 1 unless fixed, channels 3 in the chosen or detected layout, H and W from --size or
- * else the model; a mismatch is an error. dims gets the shape, *layout the layout. */
-int qi_preprocess_shape(const qi_preprocess *p, int model_rank, const int64_t *model_dims, int64_t dims[4],
-                        qi_layout *layout, char *err, size_t errlen);
+ * unknown): rank 4, batch 1 unless fixed, channels 3 in the chosen or detected layout, H and W from --size, else
+ * the model's fixed ones; a symbolic H or W (no --size) comes from the image (image_h x image_w; 0, 0 when not
+ * known: an error): its own side when both are symbolic, else scaled to keep the image's aspect ratio at the
+ * fixed other side, rounded up. A mismatch is an error. dims gets the shape, *layout the layout. */
+int qi_preprocess_shape(const qi_preprocess *p, int model_rank, const int64_t *model_dims, int image_h, int image_w,
+                        int64_t dims[4], qi_layout *layout, char *err, size_t errlen);
 
 /* Writes one image as 3 x H x W floats (NCHW) or H x W x 3 (NHWC) into out. */
 int qi_preprocess_image(const qi_preprocess *p, const qi_image *img, int height, int width, qi_layout layout,
