@@ -334,10 +334,23 @@ qi_status qi_quant_DynamicQuantizeLinear_prepare(qi_graph *g, qi_node *n, qi_nod
 
 void qi_dynamic_quantize_u8(const float *x, int64_t count, uint8_t *y, float *scale, uint8_t *zero_point, qi_isa isa,
                             qi_threadpool *pool) {
-  float lo = 0.0f, hi = 0.0f; /* the range always includes 0 */
-  for (int64_t i = 0; i < count; i++) {
-    lo = x[i] < lo ? x[i] : lo;
-    hi = x[i] > hi ? x[i] : hi;
+  /* the range always includes 0; eight independent lanes (NaN skipped, as by one pass: min / max of the same
+   * values in another order) */
+  float lo8[8] = {0}, hi8[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8)
+    for (int j = 0; j < 8; j++) {
+      lo8[j] = x[i + j] < lo8[j] ? x[i + j] : lo8[j];
+      hi8[j] = x[i + j] > hi8[j] ? x[i + j] : hi8[j];
+    }
+  for (; i < count; i++) {
+    lo8[0] = x[i] < lo8[0] ? x[i] : lo8[0];
+    hi8[0] = x[i] > hi8[0] ? x[i] : hi8[0];
+  }
+  float lo = 0.0f, hi = 0.0f;
+  for (int j = 0; j < 8; j++) {
+    lo = lo8[j] < lo ? lo8[j] : lo;
+    hi = hi8[j] > hi ? hi8[j] : hi;
   }
   const float s = hi == lo ? 1.0f : (hi - lo) / 255.0f;
   float zpf = 0.0f - lo / s;

@@ -5,9 +5,10 @@
  *   rint(clamp(-lo / scale, 0, 255)), q = clamp(rint(x / scale) + zp, 0, 255)  (binary32, half to even);
  *   acc = sum (q - zp) * (w - w_zp[c]) in int64 (it fits int32 here); y = (float)acc * (scale * w_scale[c])
  *   [+ bias[c]], then the fused clamp.
- * Grid: 3x3 strided / padded, pointwise and depthwise convolutions, per-tensor and per-channel scales, int8
- * weights and uint8 weights with zero point 128; matmuls with 3-D A, K not a multiple of the k-block, int8 B,
- * uint8 B with zero point 128 (gemm) or far from it (generic loop), int8 and uint8 A. Then bad inputs. */
+ * Grid: 3x3 strided / padded, pointwise, grouped and depthwise (padded, strided, unpadded 5x5)
+ * convolutions, per-tensor and per-channel scales, int8 weights and uint8 weights with zero point 128; matmuls
+ * with 3-D A, K not a multiple of the k-block, int8 B, uint8 B with zero point 128 (gemm) or far from it
+ * (generic loop), int8 and uint8 A. Then bad inputs. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,8 @@ int main(void) {
       {.n = 2, .c = 16, .h = 6, .w = 6, .m = 9, .k = 1, .stride = 1, .pad = 0, .group = 1, .bias = 1, .act = 1},
       {.n = 1, .c = 12, .h = 7, .w = 5, .m = 12, .k = 3, .stride = 1, .pad = 1, .group = 12, .per_channel = 1},
       {.n = 1, .c = 8, .h = 5, .w = 5, .m = 6, .k = 3, .stride = 1, .pad = 0, .group = 2, .u8w = 1, .bias = 1},
+      {.n = 2, .c = 7, .h = 9, .w = 8, .m = 7, .k = 3, .stride = 2, .pad = 1, .group = 7, .u8w = 1, .bias = 1},
+      {.n = 1, .c = 4, .h = 6, .w = 9, .m = 4, .k = 5, .stride = 1, .pad = 0, .group = 4, .bias = 1, .act = 1},
   };
   for (size_t i = 0; i < sizeof convs / sizeof convs[0]; i++, cases++) ok &= conv_run(convs[i], 100u + (uint32_t)i);
   const mm_case mms[] = {
