@@ -242,8 +242,10 @@ static bool out_params(qi_graph *g, const qi_qdq_fusion *f, int *ys, int *yz, qi
 }
 
 /* An int32 bias for a conv / gemm with input scale xs and weight scales ws[c] (c < count) from a float
- * constant or a DequantizeLinear of int32: q = round(b / (xs * ws[c])), kept as is when the DQ's scale is
- * already xs * ws[c]. Returns the new tensor or -1 (no bias fits). */
+ * constant (ONNX Runtime's quantizer leaves float a bias it reaches through an Identity) or a DequantizeLinear
+ * of int32: q = round_half_even(b / (xs * ws[c])), the division in binary32 for a float bias as ONNX Runtime
+ * does it (in double for a rescaled int32 one); kept as is when the DQ's scale is already xs * ws[c]. Returns
+ * the new tensor or -1 (no bias fits). */
 static int int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t count, qi_error *err) {
   qi_dq_ref bd;
   const bool from_dq = qi_qdq_dq_of(g, b, false, QINFER_DTYPE_INT32, &bd) && is_const(g, bd.q);
@@ -263,7 +265,7 @@ static int int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t co
   const float x_scale = scalar_f32(g, xs);
   for (int64_t c = 0; c < count; c++) {
     const float acc_scale = x_scale * ((const float *)g->tensors[w->scale].data)[n_ws == 1 ? 0 : c];
-    double real;
+    double q;
     if (from_dq) {
       const int64_t ns = qi_tensor_numel(&g->tensors[bd.scale]);
       const float bs = ((const float *)g->tensors[bd.scale].data)[ns == 1 ? 0 : c];
@@ -272,11 +274,10 @@ static int int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t co
         out[c] = v;
         continue;
       }
-      real = (double)v * bs;
-    } else {
-      real = ((const float *)g->tensors[b].data)[c];
+      q = nearbyint((double)v * bs / acc_scale);
+    } else { /* a float bias: one binary32 division, as ONNX Runtime quantizes it (its QDQ Conv / Gemm fusion) */
+      q = nearbyintf(((const float *)g->tensors[b].data)[c] / acc_scale);
     }
-    double q = nearbyint(real / acc_scale);
     q = q > 2147483647.0 ? 2147483647.0 : (q < -2147483648.0 ? -2147483648.0 : q);
     out[c] = (int32_t)q;
   }
@@ -440,6 +441,8 @@ static bool fuse_node(qi_graph *g, int pos, qi_status *st, qi_error *err) {
   if (n->dead) return false;
   if (!strcmp(n->op_type, "DequantizeLinear")) return fuse_identity_pair(g, oi) || qi_qdq_fuse_region(g, pos, st, err);
   if (n->domain[0]) return false;
+  if (!strcmp(n->op_type, "ConvInteger") || !strcmp(n->op_type, "MatMulInteger"))
+    return qi_qdq_fuse_dynamic(g, oi, st, err);
   const unsigned flags = qi_node_op_flags(n);
   if (flags & QI_OPF_QUANT_LINEAR) return fuse_linear(g, oi, st, err);
   if (flags & QI_OPF_QUANT_JOIN) /* Add / Mul (elementwise) of two tensors, Concat of any number */
@@ -451,11 +454,13 @@ static bool fuse_node(qi_graph *g, int pos, qi_status *st, qi_error *err) {
 
 qi_status qi_fuse_qdq(qi_graph *g, qi_error *err) {
   QI_CHECK(qi_graph_link(g, err));
-  /* Every pattern starts at a DequantizeLinear or ends in a QuantizeLinear: a graph without either has nothing to
-   * fuse, and skipping it spares a float graph one sole-reader search (a scan of all nodes) per node. */
+  /* Every pattern starts at a DequantizeLinear or DynamicQuantizeLinear or ends in a QuantizeLinear: a graph
+   * without them has nothing to fuse, and skipping it spares a float graph one sole-reader search (a scan of all
+   * nodes) per node. */
   bool any_qdq = false;
   for (int i = 0; i < g->n_nodes && !any_qdq; i++)
-    any_qdq = !g->nodes[i].dead && (is_type(&g->nodes[i], "QuantizeLinear") || is_type(&g->nodes[i], "DequantizeLinear"));
+    any_qdq = !g->nodes[i].dead && (is_type(&g->nodes[i], "QuantizeLinear") || is_type(&g->nodes[i], "DequantizeLinear") ||
+                                    is_type(&g->nodes[i], "DynamicQuantizeLinear"));
   const int n_order = any_qdq ? g->n_order : 0;
   for (int oi = 0; oi < n_order; oi++) {
     qi_status st = QINFER_OK;

@@ -57,4 +57,8 @@ float qi_region_eval(qi_graph *g, const qi_region *r, int y, float xv);
  * a QLinearTable (engine/pass_qdq_region.c); also the bare DequantizeLinear -> QuantizeLinear pair. */
 bool qi_qdq_fuse_region(qi_graph *g, int pos, qi_status *st, qi_error *err);
 
+/* Replaces ONNX Runtime's dynamic-quantization chain DynamicQuantizeLinear -> ConvInteger / MatMulInteger (node oi)
+ * -> Cast -> Mul [-> Add] by one DynamicQuantizeConv / DynamicQuantizeMatMul (engine/pass_qdq_dynamic.c). */
+bool qi_qdq_fuse_dynamic(qi_graph *g, int oi, qi_status *st, qi_error *err);
+
 #endif /* QI_PASS_QDQ_H */

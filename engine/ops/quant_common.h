@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "engine/ir/ir.h"
+#include "engine/threadpool.h"
+#include "kernels/isa.h"
 
 typedef struct qi_qparams {
   int dtype;              /* quantized element type: QINFER_DTYPE_UINT8, _INT8 or _INT32 */
@@ -42,5 +44,11 @@ qi_status qi_qparams_read(qi_graph *g, const qi_node *n, int scale_slot, int zp_
 /* Shape-time check only (infer): ranks, lengths and dtypes of the parameter inputs, values not read. */
 qi_status qi_qparams_check_shapes(qi_graph *g, const qi_node *n, int scale_slot, int zp_slot, const qi_tensor *data,
                                   int64_t axis, int dflt_dtype, qi_error *err);
+
+/* DynamicQuantizeLinear (engine/ops/quant_qdq.c): x's range [min(x, 0), max(x, 0)] gives *scale and
+ * *zero_point, and y = QuantizeLinear(x) to uint8, on the ISA's quantize kernel; shared by the fused dynamic ops
+ * (engine/ops/quant_dynamic.c) so that they quantize exactly as the unfused graph does. */
+void qi_dynamic_quantize_u8(const float *x, int64_t count, uint8_t *y, float *scale, uint8_t *zero_point, qi_isa isa,
+                            qi_threadpool *pool);
 
 #endif /* QI_OPS_QUANT_COMMON_H */

@@ -52,9 +52,10 @@ static void qgemm_tasks(void *arg, size_t i0, size_t i1) {
   for (size_t i = i0; i < i1; i++) {
     const size_t cb = i / t->panels, p = i % t->panels, c0 = cb * t->block, m0 = p * mr;
     const size_t nc = t->t1 - t->t0 - c0 < t->block ? t->t1 - t->t0 - c0 : t->block;
-    j->cfg->ukernel(j->m - m0 < mr ? j->m - m0 : mr, nc, j->k, (const uint8_t *)j->packed_w + p * panel,
-                    j->scratch + c0 / nr * xblock, j->c + m0 * j->c_row_stride + (t->t0 + c0) * j->c_col_stride,
-                    j->c_row_stride, j->c_col_stride, &j->params);
+    const size_t rows = j->m - m0 < mr ? j->m - m0 : mr, at = m0 * j->c_row_stride + (t->t0 + c0) * j->c_col_stride;
+    const uint8_t *w = (const uint8_t *)j->packed_w + p * panel, *x = j->scratch + c0 / nr * xblock;
+    if (j->s32) j->s32(rows, nc, j->k, w, x, (int32_t *)(void *)j->c + at, j->c_row_stride, j->c_col_stride);
+    else j->cfg->ukernel(rows, nc, j->k, w, x, j->c + at, j->c_row_stride, j->c_col_stride, &j->params);
   }
 }
 

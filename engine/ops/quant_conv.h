@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "engine/op.h"
+#include "kernels/qu8-gemm-s32/qu8-gemm-s32.h"
 #include "kernels/qu8-gemm/qu8-gemm.h"
 
 /* Target bytes of one tile of packed activations (about a core's L2 share). */
@@ -30,6 +31,9 @@ typedef struct qi_qgemm_job {
   qi_qu8_gemm_params params;
   uint8_t *scratch;
   size_t tile; /* columns per tile: a multiple of cfg->nr (qi_qgemm_tile) */
+  /* set: this int32-output kernel of cfg's layout runs instead of cfg->ukernel, c holds int32_t elements and
+   * params are unused (kernels/qu8-gemm-s32) */
+  qi_qu8_gemm_s32_ukernel_fn s32;
 } qi_qgemm_job;
 
 /* Helpers of the integer ops. */

@@ -1,7 +1,9 @@
-/* QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger, QGemm (com.microsoft): one row per op with its flags
- * (engine/op.h). */
+/* QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger, QGemm (com.microsoft), and the products with a run-time
+ * scale: DynamicQuantizeMatMul, MatMulIntegerToFloat (com.microsoft), DynamicQuantizeConv (ai.qinfer, made by the
+ * dynamic-quantization pass): one row per op with its flags (engine/op.h). */
 #include "engine/op.h"
 #include "engine/ops/quant_conv.h"
+#include "engine/ops/quant_dynamic.h"
 
 const qi_op qi_ops_quant_conv[] = {
     QI_OP_MACS("QLinearConv", "", qi_qlinearconv_infer, qi_qlinearconv_prepare, qi_qlinearconv_run, qi_qconv_release,
@@ -14,5 +16,13 @@ const qi_op qi_ops_quant_conv[] = {
                qi_qmatmul_release, QI_OPF_QUANTIZED, qi_macs_matmul),
     QI_OP_MACS("QGemm", "com.microsoft", qi_qgemm_infer, qi_qgemm_prepare, qi_qgemm_run, qi_qmatmul_release,
                QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_gemm),
+    QI_OP_MACS("DynamicQuantizeMatMul", "com.microsoft", qi_dynamic_quantize_matmul_infer,
+               qi_dynamic_quantize_matmul_prepare, qi_dynamic_quantize_matmul_run, qi_dynq_release,
+               QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_matmul),
+    QI_OP_MACS("MatMulIntegerToFloat", "com.microsoft", qi_matmul_integer_to_float_infer,
+               qi_matmul_integer_to_float_prepare, qi_matmul_integer_to_float_run, qi_dynq_release,
+               QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_matmul),
+    QI_OP_MACS("DynamicQuantizeConv", "ai.qinfer", qi_dynamic_quantize_conv_infer, qi_dynamic_quantize_conv_prepare,
+               qi_dynamic_quantize_conv_run, qi_dynq_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_conv),
     {0},
 };

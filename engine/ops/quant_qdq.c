@@ -332,30 +332,48 @@ qi_status qi_quant_DynamicQuantizeLinear_prepare(qi_graph *g, qi_node *n, qi_nod
   return QINFER_OK;
 }
 
+void qi_dynamic_quantize_u8(const float *x, int64_t count, uint8_t *y, float *scale, uint8_t *zero_point, qi_isa isa,
+                            qi_threadpool *pool) {
+  /* the range always includes 0; eight independent lanes (NaN skipped, as by one pass: min / max of the same
+   * values in another order) */
+  float lo8[8] = {0}, hi8[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8)
+    for (int j = 0; j < 8; j++) {
+      lo8[j] = x[i + j] < lo8[j] ? x[i + j] : lo8[j];
+      hi8[j] = x[i + j] > hi8[j] ? x[i + j] : hi8[j];
+    }
+  for (; i < count; i++) {
+    lo8[0] = x[i] < lo8[0] ? x[i] : lo8[0];
+    hi8[0] = x[i] > hi8[0] ? x[i] : hi8[0];
+  }
+  float lo = 0.0f, hi = 0.0f;
+  for (int j = 0; j < 8; j++) {
+    lo = lo8[j] < lo ? lo8[j] : lo;
+    hi = hi8[j] > hi ? hi8[j] : hi;
+  }
+  const float s = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  float zpf = 0.0f - lo / s;
+  zpf = zpf < 0.0f ? 0.0f : zpf > 255.0f ? 255.0f : zpf;
+  const uint8_t zp8 = (uint8_t)lrintf(zpf);
+  qdq_task t = {.qdtype = QINFER_DTYPE_UINT8, .qmin = 0, .qmax = 255, .k = qi_qu8_quantize_config_get(isa),
+                .x = x, .y = y};
+  t.l = (qdq_layout){.axis_len = 1, .inner = count > 0 ? count : 1};
+  t.l.qp = (qi_qparams){.dtype = QINFER_DTYPE_UINT8, .count = 1, .axis = -1, .scale = &s, .zero_point = &zp8};
+  qi_parallel_for(pool, (size_t)count, QI_QUANT_GRAIN, quantize_chunk, &t);
+  *scale = s;
+  *zero_point = zp8;
+}
+
 qi_status qi_quant_DynamicQuantizeLinear_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const qi_tensor *x = qi_node_in(g, n, 0);
-  const float *xd = x->data;
-  const int64_t count = qi_tensor_numel(x);
-  float lo = 0.0f, hi = 0.0f; /* the range always includes 0 */
-  for (int64_t i = 0; i < count; i++) {
-    lo = xd[i] < lo ? xd[i] : lo;
-    hi = xd[i] > hi ? xd[i] : hi;
-  }
-  const float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
-  float zpf = 0.0f - lo / scale;
-  zpf = zpf < 0.0f ? 0.0f : zpf > 255.0f ? 255.0f : zpf;
-  const int32_t zp = (int32_t)lrintf(zpf);
-  qdq_task t = {.qdtype = QINFER_DTYPE_UINT8, .qmin = 0, .qmax = 255, .k = qi_qu8_quantize_config_get(rt->isa),
-                .x = xd, .y = qi_node_out(g, n, 0)->data};
-  t.l = (qdq_layout){.axis_len = 1, .inner = count > 0 ? count : 1};
-  t.l.qp = (qi_qparams){.dtype = QINFER_DTYPE_UINT8, .count = 1, .axis = -1, .scale = &scale};
-  const uint8_t zp8 = (uint8_t)zp;
-  t.l.qp.zero_point = &zp8;
-  qi_parallel_for(pool_of(ctx), (size_t)count, QI_QUANT_GRAIN, quantize_chunk, &t);
+  float scale;
+  uint8_t zp;
+  qi_dynamic_quantize_u8(x->data, qi_tensor_numel(x), qi_node_out(g, n, 0)->data, &scale, &zp, rt->isa, pool_of(ctx));
   qi_tensor *ys = qi_node_out(g, n, 1), *yz = qi_node_out(g, n, 2);
   if (ys) *(float *)ys->data = scale;
-  if (yz) *(uint8_t *)yz->data = zp8;
+  if (yz) *(uint8_t *)yz->data = zp;
   return QINFER_OK;
 }
 

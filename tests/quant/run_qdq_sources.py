@@ -29,6 +29,10 @@ Models, made at test time (seeded, a few seconds; nothing downloaded):
              MatMulInteger -> Cast -> Mul by (x_scale * w_scale) -> Add bias:
                dyn_conv_matmul  ConvInteger (per-channel weight scales) -> Relu -> GlobalAveragePool -> Flatten ->
                                 MatMulInteger (per-column scales and zero points)
+  ort_made   ONNX Runtime's quantizers' layouts built from the zoo (tests/quant/ort_made.py; needs the zoo):
+               ort_resnet18_qdq    quantize_static QDQ of ResNet-18, 16 of 20 biases float behind an Identity
+               ort_mbv2_dynamic    quantize_dynamic of MobileNetV2 (52 ConvInteger chains)
+               ort_matmul_dynamic  quantize_dynamic(per_channel) of one 1024 x 1024 x 1024 MatMul
 
 Per model, on one seeded input:
   1. qinfer with QI_DEBUG_QDQ=1: the fusions ("qdq: NODE -> OP") and refusals are printed; the Conv / MatMul /
@@ -43,6 +47,10 @@ Per model, on one seeded input:
      says so), ORT's copy has its int8 weights of uint8 x int8 products re-expressed as uint8 (w + 128, zero
      point + 128: the same values), which ORT computes exactly on its uint8 x uint8 path.
   3. qinfer's outputs with --isa scalar and with --threads 3 identical to the default run.
+Models in ORT's dynamic format (ConvInteger / MatMulInteger): every chain fused onto the integer gemm
+(DynamicQuantizeConv / DynamicQuantizeMatMul), and the graph outputs bit-equal to those of a copy whose int32
+tensors are graph outputs (which keeps the chains unfused); ort_matmul_dynamic also bit-equal to a numpy reference.
+The fused models keep no integer tensor, so for them step 2 compares the float outputs only.
 One line per check; exit 1 on any failure.
 """
 import argparse
@@ -63,6 +71,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 ORT_RUN = os.path.join(REPO, "tests", "zoo", "ort_run.js")
 sys.path.insert(0, os.path.join(REPO, "tests", "common"))
 import ort_u8s8  # noqa: E402
+sys.path.insert(0, HERE)
+import ort_made  # noqa: E402
 
 # model -> known fusion gap in engine/pass_qdq.c (the Conv nodes of the pattern stay float in qinfer)
 GAPS = {}
@@ -498,6 +508,7 @@ GROUPS = {
     "qoperator": ["qop_u8", "qop_s8"],
     "dynamic": ["dyn_conv_matmul"],
     "ort_qdq": ["ort_qdq_u8", "ort_qdq_s8", "ort_qdq_affine"],
+    "ort_made": list(ort_made.MODELS),
 }
 SHAPE = (1, 3, 24, 24)
 
@@ -541,6 +552,38 @@ def scalar_qparams(model):
     return count
 
 
+def check_unfused(model, args, work, inputs, check):
+    """The dynamic chains unfused (their int32 tensors made graph outputs, so the pass leaves them) give
+    bit-identical graph outputs: the fused ops compute the unfused graph's values in its order."""
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    for n in model.graph.node:
+        if n.op_type in ("ConvInteger", "MatMulInteger"):
+            m.graph.output.append(helper.make_empty_tensor_value_info(n.output[0]))
+    path = os.path.join(work, "unfused.onnx")
+    onnx.save(m, path)
+    out = os.path.join(work, "qi_unfused")
+    r = run([args.qinfer, "run", path, "--output-dir", out] + inputs, env=dict(os.environ, QI_DEBUG_QDQ="1"))
+    check(" -> DynamicQuantize" not in r.stderr, "the unfused copy runs unfused")
+    for o in model.graph.output:
+        a = np.load(os.path.join(out, sanitize(o.name) + ".npy"))
+        b = np.load(os.path.join(work, "qi_out", sanitize(o.name) + ".npy"))
+        check(np.array_equal(a, b), f"output {o.name} of the fused run bit-equal to the unfused run's "
+                                    f"(max |d| {float(np.abs(a.astype(np.float64) - b).max()):.3g})")
+
+
+def matmul_dynamic_ref(model, a):
+    """ort_matmul_dynamic in numpy, float32 arithmetic as the ONNX ops define it."""
+    init = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    lo, hi = np.float32(min(a.min(), 0)), np.float32(max(a.max(), 0))
+    scale = np.float32((hi - lo) / np.float32(255)) if hi > lo else np.float32(1)
+    zp = np.float32(np.rint(np.clip(np.float32(0) - lo / scale, 0, 255)))
+    q = np.clip(np.rint(a / scale) + zp, 0, 255)
+    b = init["B_quantized"].astype(np.float64) - init["B_zero_point"].astype(np.float64)
+    acc = (q.astype(np.float64) - zp) @ b  # exact: |sums| < 2^53
+    return acc.astype(np.int32).astype(np.float32) * (scale * init["B_scale"]).astype(np.float32)
+
+
 def check_model(name, args, work):
     failures = []
 
@@ -550,15 +593,20 @@ def check_model(name, args, work):
             failures.append(what)
 
     os.makedirs(work, exist_ok=True)
-    x = np.random.default_rng(1).standard_normal(SHAPE).astype(np.float32)
+    path = os.path.join(work, name + ".onnx")
+    if name in ort_made.MODELS:
+        m, in_name, x = ort_made.build(name, os.path.join(args.cache, "zoo"), args.node, args.cache, work)
+        onnx.save(m, path)
+    else:
+        in_name, x = "x", np.random.default_rng(1).standard_normal(SHAPE).astype(np.float32)
+        make_model(name, path, x)
     xin = os.path.join(work, "x.npy")
     np.save(xin, x)
-    path = os.path.join(work, name + ".onnx")
-    make_model(name, path, x)
     model = onnx.load(path)
     hist = collections.Counter((n.domain + "." if n.domain else "") + n.op_type for n in model.graph.node)
     print(f"   info   ops: {', '.join(f'{k} {v}' for k, v in sorted(hist.items()))}")
-    inputs = ["--input", f"x={xin}"]
+    inputs = ["--input", f"{in_name}={xin}"]
+    dynamic = hist["ConvInteger"] + hist["MatMulInteger"]
 
     # 1. qinfer, with the fusion log
     env = dict(os.environ, QI_DEBUG_QDQ="1")
@@ -588,11 +636,20 @@ def check_model(name, args, work):
         print(f"   note   known gap, {fused['QLinearConv']} of {hist['Conv']} Conv fused: {GAPS[name]}")
         check(any(n.op_type == "Conv" for n in floating),
               "the known gap is still there (when it is not, remove the model from GAPS)")
-    elif name.startswith(("qat_", "ort_qdq_")):
+    elif name.startswith(("qat_", "ort_qdq_", "ort_resnet")):
         if name in ORT_FLOAT:
             print(f"   note   looser parity bounds: {ORT_FLOAT[name]}")
         check(fused["QLinearConv"] > 0, f"{fused['QLinearConv']} of {hist['Conv']} Conv fused into QLinearConv")
         check(not floating, "every Conv / MatMul / Gemm runs as an integer op")
+    if dynamic:  # ORT's dynamic format: every integer product fused with its DynamicQuantizeLinear and scaling
+        n_fused = fused["DynamicQuantizeConv"] + fused["DynamicQuantizeMatMul"]
+        check(n_fused == dynamic, f"{n_fused} of {dynamic} ConvInteger / MatMulInteger fused with their "
+                                  f"DynamicQuantizeLinear, Cast, Mul and bias Add onto the integer gemm")
+        check_unfused(model, args, work, inputs, check)
+    if name == "ort_matmul_dynamic":
+        y = np.load(os.path.join(work, "qi_out", "Y.npy"))
+        check(np.array_equal(y, matmul_dynamic_ref(model, x)), "Y bit-equal to the numpy reference of the chain "
+              "(DynamicQuantizeLinear's formulas, int64 sums, float32 Cast and Muls)")
 
     # 2. against ONNX Runtime, every integer tensor qinfer has as an output of the ORT copy
     ints = [t for t, (_, dt) in index.items() if dt in ("uint8", "int8", "int32") and t in producers]
@@ -641,8 +698,9 @@ def check_model(name, args, work):
         loose = name in ORT_FLOAT
         if eq < (0.99 if loose else 0.999) or d.max(initial=0) > (2 if loose else 1):
             check(False, f"{t}: {eq * 100:.3f}% equal to ORT, max {int(d.max(initial=0))} steps apart")
-    check(n8 > 0, f"{n8} quantized tensors compared with ORT; least equal: {worst[2] or '-'} {worst[0] * 100:.3f}% "
-                  f"(max {worst[1]} step)")
+    if not dynamic:  # (a fused dynamic model keeps no integer tensor)
+        check(n8 > 0, f"{n8} quantized tensors compared with ORT; least equal: {worst[2] or '-'} "
+                      f"{worst[0] * 100:.3f}% (max {worst[1]} step)")
     outs = [o.name for o in model.graph.output]
     for o in outs:
         a = np.load(os.path.join(work, "ort", sanitize(o) + ".npy"))

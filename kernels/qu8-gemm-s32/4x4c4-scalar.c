@@ -1,0 +1,22 @@
+#include "kernels/qu8-gemm-s32/qu8-gemm-s32.h"
+#include "kernels/qu8-gemm/dot-4x4c4-scalar.h"
+
+#define MR 4
+#define NR 4
+#define KR 4
+
+void qi_qu8_qc8w_gemm_s32_ukernel_4x4c4__scalar(size_t mr, size_t nc, size_t kc, const void *packed_w,
+                                                const uint8_t *packed_x, int32_t *c, size_t c_row_stride,
+                                                size_t c_col_stride) {
+  assert(mr >= 1 && mr <= MR && nc >= 1 && kc >= 1 && kc <= QI_QU8_GEMM_MAX_K);
+  assert(packed_w && packed_x && c);
+  const size_t kp = qi_qu8_round_up(kc, KR);
+  const qi_qu8_gemm_panel panel = qi_qu8_gemm_panel_parts(packed_w, MR);
+  for (size_t n0 = 0; n0 < nc; n0 += NR, packed_x += NR * kp) {
+    uint32_t acc[MR][NR];
+    qi_qu8_gemm_dot_4x4c4__scalar(kp, panel.w, packed_x, panel.bias, acc);
+    const size_t cols = nc - n0 < NR ? nc - n0 : NR;
+    for (size_t r = 0; r < mr; r++)
+      for (size_t j = 0; j < cols; j++) c[r * c_row_stride + (n0 + j) * c_col_stride] = (int32_t)acc[r][j];
+  }
+}

@@ -1,0 +1,35 @@
+/* AVX2 without VNNI: the exact int16 products of kernels/qu8-gemm/dot-4x8c4-avx2.h (the requantizing kernel's),
+ * stored as int32 sums: one 256-bit store per row when the columns are contiguous and complete, else one
+ * element at a time. */
+#include "kernels/qu8-gemm-s32/qu8-gemm-s32.h"
+#include "kernels/qu8-gemm/dot-4x8c4-avx2.h"
+
+#define MR 4
+#define NR 8
+#define KR 4
+
+void qi_qu8_qc8w_gemm_s32_ukernel_4x8c4__avx2(size_t mr, size_t nc, size_t kc, const void *packed_w,
+                                              const uint8_t *packed_x, int32_t *c, size_t c_row_stride,
+                                              size_t c_col_stride) {
+  assert(mr >= 1 && mr <= MR && nc >= 1 && kc >= 1 && kc <= QI_QU8_GEMM_MAX_K);
+  assert(packed_w && packed_x && c);
+  const size_t kb_count = qi_qu8_round_up(kc, KR) / KR;
+  const qi_qu8_gemm_panel panel = qi_qu8_gemm_panel_parts(packed_w, MR);
+  for (size_t n0 = 0; n0 < nc; n0 += NR, packed_x += NR * KR * kb_count) {
+    __m256i sum[MR];
+    qi_qu8_gemm_dot_4x8c4__avx2(kb_count, panel.w, packed_x, sum);
+    const size_t cols = nc - n0 < NR ? nc - n0 : NR;
+    int32_t *out = c + n0 * c_col_stride;
+    for (size_t r = 0; r < mr; r++) {
+      const __m256i v = _mm256_add_epi32(sum[r], _mm256_set1_epi32(panel.bias[r]));
+      int32_t *row = out + r * c_row_stride;
+      if (c_col_stride == 1 && cols == NR) {
+        _mm256_storeu_si256((__m256i *)row, v);
+      } else {
+        int32_t e[NR];
+        _mm256_storeu_si256((__m256i *)e, v);
+        for (size_t j = 0; j < cols; j++) row[j * c_col_stride] = e[j];
+      }
+    }
+  }
+}

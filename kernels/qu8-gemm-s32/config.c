@@ -1,0 +1,36 @@
+#include "kernels/qu8-gemm-s32/qu8-gemm-s32.h"
+
+/* The layouts are those of the qu8-gemm configs of the same tile (kernels/qu8-gemm/config.c). */
+#define QC8W_U8                                                                                                \
+  .x_domain = QI_ACT_DOMAIN_U8, .pack_w = qi_qu8_gemm_pack_w, .packed_w_size = qi_qu8_gemm_packed_w_size,       \
+  .init_params = qi_qu8_gemm_params_make
+
+static const qi_qu8_gemm_s32_config scalar_4x4c4 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_s32_ukernel_4x4c4__scalar),
+    .features = 0,
+    .layout = {.ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar), .features = 0, .mr = 4,
+               .nr = 4, .kr = 4, .w_bytes = 1, QC8W_U8}};
+#if defined(__x86_64__) || defined(__i386__)
+static const qi_qu8_gemm_s32_config avx2_4x8c4 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_s32_ukernel_4x8c4__avx2),
+    .features = QI_CPU_AVX2,
+    .layout = {.ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2), .features = QI_CPU_AVX2,
+               .mr = 4, .nr = 8, .kr = 4, .w_bytes = 2, QC8W_U8}};
+#endif /* x86 */
+
+static const qi_qu8_gemm_s32_config *const list[] = {
+    &scalar_4x4c4,
+#if defined(__x86_64__) || defined(__i386__)
+    &avx2_4x8c4,
+#endif /* x86 */
+};
+
+/* Indexed by qi_isa; the VNNI paths have no kernel of their own yet and fall back to AVX2. */
+static const qi_qu8_gemm_s32_config *const configs[QI_ISA_COUNT] = {
+    [QI_ISA_SCALAR] = &scalar_4x4c4,
+#if defined(__x86_64__) || defined(__i386__)
+    [QI_ISA_AVX2] = &avx2_4x8c4,
+#endif /* x86 */
+};
+
+QI_ISA_CONFIG_GETTERS(qi_qu8_gemm_s32)
