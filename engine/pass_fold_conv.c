@@ -274,7 +274,7 @@ qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err) {
     const int rank = g->tensors[w].rank; /* the Conv output's rank, known from the weights even without shapes */
     int y = conv->outputs[0];
     for (;;) {
-      const int ai = qi_pass_sole_consumer(g, y);
+      const int ai = qi_graph_sole_reader(g, y);
       if (ai < 0 || !absorb(g, &f, ai, y, rank)) break;
       f.last = ai;
       y = g->nodes[ai].outputs[0];
@@ -284,7 +284,7 @@ qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err) {
     if (st == QINFER_OK && folded) {
       /* the Conv now writes the chain's output; the chain's nodes go */
       int t = g->nodes[ci].outputs[0];
-      for (int ai = qi_pass_sole_consumer(g, t); ai >= 0; ai = qi_pass_sole_consumer(g, t)) {
+      for (int ai = qi_graph_sole_reader(g, t); ai >= 0; ai = qi_graph_sole_reader(g, t)) {
         t = g->nodes[ai].outputs[0];
         g->nodes[ai].dead = true;
         if (ai == f.last) break;

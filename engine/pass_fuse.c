@@ -9,22 +9,6 @@
 
 #include "engine/session.h"
 
-int qi_pass_sole_consumer(const qi_graph *g, int t) {
-  for (int i = 0; i < g->n_outputs; i++)
-    if (g->outputs[i] == t) return -1;
-  int found = -1;
-  for (int i = 0; i < g->n_nodes; i++) {
-    const qi_node *n = &g->nodes[i];
-    if (n->dead) continue;
-    for (int k = 0; k < n->n_inputs; k++)
-      if (n->inputs[k] == t) {
-        if (found >= 0) return -1;
-        found = i;
-      }
-  }
-  return found;
-}
-
 /* Reads a constant float scalar input of node n (index k); false when absent or not constant. */
 static bool const_scalar(const qi_graph *g, const qi_node *n, int k, float *out) {
   if (k >= n->n_inputs || n->inputs[k] < 0) return false;

@@ -79,7 +79,7 @@ bool qi_qdq_dq_of(const qi_graph *g, int t, bool per_tensor, int want_dtype, qi_
 /* The QuantizeLinear that is the only reader of float tensor t (per tensor, constant parameters, u8 / s8). */
 int qi_qdq_q_after(const qi_graph *g, int t) {
   if (t < 0 || is_graph_output(g, t)) return -1;
-  const int c = qi_pass_sole_consumer(g, t);
+  const int c = qi_graph_sole_reader(g, t);
   if (c < 0) return -1;
   const qi_node *q = &g->nodes[c];
   if (!is_type(q, "QuantizeLinear") || input_of(q, 0) != t || q->n_outputs != 1 || q->outputs[0] < 0) return -1;
@@ -164,6 +164,14 @@ static bool copy_attrs(qi_graph *g, int dst, int src) {
 }
 
 
+/* Marks node ni dead; the tensors it made have no producer now (as qi_graph_link would say). */
+static void kill_node(qi_graph *g, int ni) {
+  qi_node *n = &g->nodes[ni];
+  n->dead = true;
+  for (int k = 0; k < n->n_outputs; k++)
+    if (n->outputs[k] >= 0 && g->tensors[n->outputs[k]].producer == ni) g->tensors[n->outputs[k]].producer = -1;
+}
+
 /* Adds the fused node (type/domain, inputs, output = Q's output), copies the op's attributes when
  * copy_from >= 0, resolves and infers it; on success marks the replaced nodes dead. Returns true when fused,
  * false when the integer runtime cannot take it (nothing changed then but a dead node). */
@@ -205,10 +213,11 @@ bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const ch
   }
   n->dead = false;
   if (getenv("QI_DEBUG_QDQ")) fprintf(stderr, "qdq: %s -> %s (node %d)\n", g->nodes[f->op].name, type, ni);
-  g->nodes[f->op].dead = true;
-  g->nodes[f->q].dead = true;
-  if (f->act >= 0) g->nodes[f->act].dead = true;
-  for (int i = 0; i < f->n_dead; i++) g->nodes[f->dead[i]].dead = true;
+  kill_node(g, f->op);
+  kill_node(g, f->q);
+  if (f->act >= 0) kill_node(g, f->act);
+  for (int i = 0; i < f->n_dead; i++) kill_node(g, f->dead[i]);
+  g->tensors[yq].producer = ni;
   return true;
 }
 
@@ -222,7 +231,7 @@ static bool find_output_q(const qi_graph *g, int oi, qi_qdq_fusion *f) {
   int y = n->outputs[0];
   f->q = qi_qdq_q_after(g, y);
   if (f->q >= 0) return true;
-  const int a = qi_pass_sole_consumer(g, y);
+  const int a = qi_graph_sole_reader(g, y);
   if (a < 0 || is_graph_output(g, y)) return false;
   qi_act act;
   if (!qi_pass_activation_of(g, &g->nodes[a], &act) || act.kind != QI_ACT_CLAMP ||
@@ -409,7 +418,10 @@ static bool fuse_passthrough(qi_graph *g, int oi) {
     g->tensors[yq] = saved;
     return false;
   }
-  g->nodes[f.q].dead = true;
+  kill_node(g, f.q);
+  g->tensors[yq].producer = oi;
+  g->tensors[old_out].producer = -1;
+  qi_graph_index_note_reader(g, x.q, oi);
   return true;
 }
 
@@ -423,13 +435,14 @@ static bool fuse_identity_pair(qi_graph *g, int di) {
   const int yq = g->nodes[f.q].outputs[0];
   const qi_node *q = &g->nodes[f.q];
   if (is_graph_output(g, yq) || !same_params(g, x.q, x.scale, x.zp, yq, q->inputs[1], input_of(q, 2))) return false;
-  for (int i = 0; i < g->n_nodes; i++) {
-    qi_node *r = &g->nodes[i];
-    for (int k = 0; !r->dead && k < r->n_inputs; k++)
-      if (r->inputs[k] == yq) r->inputs[k] = x.q;
+  qi_reader_iter it;
+  for (int r = qi_readers_first(g, yq, &it); r >= 0; r = qi_readers_next(g, &it)) {
+    for (int k = 0; k < g->nodes[r].n_inputs; k++)
+      if (g->nodes[r].inputs[k] == yq) g->nodes[r].inputs[k] = x.q;
+    qi_graph_index_note_reader(g, x.q, r);
   }
-  g->nodes[f.q].dead = true;
-  g->nodes[di].dead = true;
+  kill_node(g, f.q);
+  kill_node(g, di);
   return true;
 }
 
@@ -461,12 +474,18 @@ qi_status qi_fuse_qdq(qi_graph *g, qi_error *err) {
   for (int i = 0; i < g->n_nodes && !any_qdq; i++)
     any_qdq = !g->nodes[i].dead && (is_type(&g->nodes[i], "QuantizeLinear") || is_type(&g->nodes[i], "DequantizeLinear") ||
                                     is_type(&g->nodes[i], "DynamicQuantizeLinear"));
-  const int n_order = any_qdq ? g->n_order : 0;
-  for (int oi = 0; oi < n_order; oi++) {
+  /* Each rewrite keeps producers (kill_node, the fused node's output) and the graph index (readers, names,
+   * positions) current, so a rewrite costs what its pattern touches, not a relink or a scan of the graph. */
+  if (any_qdq) QI_CHECK(qi_graph_index_begin(g, err));
+  for (int oi = 0; any_qdq && oi < g->n_order; oi++) {
     qi_status st = QINFER_OK;
-    if (fuse_node(g, oi, &st, err)) QI_CHECK(qi_graph_link(g, err));
-    if (st != QINFER_OK) return st;
+    fuse_node(g, oi, &st, err);
+    if (st != QINFER_OK) {
+      qi_graph_index_end(g);
+      return st;
+    }
   }
+  qi_graph_index_end(g);
   QI_CHECK(qi_graph_toposort(g, err)); /* the fused nodes join the order before unused nodes are dropped */
   return qi_remove_dead_nodes(g, err);
 }

@@ -26,7 +26,7 @@ static int input_of(const qi_node *n, int k) { return k < n->n_inputs ? n->input
 
 /* The sole live reader of t if it is a `type` node with t among its inputs, else -1. */
 static int next_link(const qi_graph *g, int t, const char *type) {
-  const int c = qi_pass_sole_consumer(g, t);
+  const int c = qi_graph_sole_reader(g, t);
   return is_op(g, c, type) ? c : -1;
 }
 

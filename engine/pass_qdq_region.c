@@ -89,13 +89,52 @@ float qi_region_eval(qi_graph *g, const qi_region *r, int y, float xv) {
 static bool read_only_inside(const qi_graph *g, const qi_region *r, int count, int t) {
   for (int i = 0; i < g->n_outputs; i++)
     if (g->outputs[i] == t) return false;
-  for (int i = 0; i < g->n_nodes; i++) {
-    const qi_node *n = &g->nodes[i];
-    if (n->dead) continue;
+  qi_reader_iter it;
+  for (int rd = qi_readers_first(g, t, &it); rd >= 0; rd = qi_readers_next(g, &it)) {
     bool inside = false;
-    for (int k = 0; k < count; k++) inside |= r->nodes[k] == i;
-    for (int k = 0; k < n->n_inputs && !inside; k++)
-      if (n->inputs[k] == t) return false;
+    for (int k = 0; k < count && !inside; k++) inside = r->nodes[k] == rd;
+    if (!inside) return false;
+  }
+  return true;
+}
+
+static bool in_region(const qi_graph *g, const qi_region *r, int t) {
+  if (t == r->x) return true;
+  for (int i = 0; i < r->n; i++)
+    if (g->nodes[r->nodes[i]].outputs[0] == t) return true;
+  return false;
+}
+
+/* Whether node n, coming after every region node it reads, joins region r: evaluable, fed by a region tensor,
+ * its other inputs scalar constants, its output float with x's element count. */
+static bool joins(const qi_graph *g, const qi_region *r, const qi_node *n) {
+  if (!qi_region_evaluable(g, n)) return false;
+  bool fed = false;
+  for (int k = 0; k < n->n_inputs; k++) {
+    const int t = n->inputs[k];
+    if (t < 0) continue;
+    if (in_region(g, r, t)) fed = true;
+    else if (!is_scalar_const(g, t)) return false;
+  }
+  const int out = n->outputs[0];
+  return fed && out >= 0 && g->tensors[out].dtype == QINFER_DTYPE_FLOAT &&
+         qi_tensor_numel(&g->tensors[out]) == qi_tensor_numel(&g->tensors[r->x]);
+}
+
+/* The readers of t placed after order position `after`, added to the candidates cand[0..*n) (no repeats). */
+static bool add_candidates(const qi_graph *g, int t, int after, int **cand, int *n, int *cap) {
+  qi_reader_iter it;
+  for (int rd = qi_readers_first(g, t, &it); rd >= 0; rd = qi_readers_next(g, &it)) {
+    if (qi_graph_order_position(g, rd) <= after) continue;
+    bool seen = false;
+    for (int i = 0; i < *n && !seen; i++) seen = (*cand)[i] == rd;
+    if (seen) continue;
+    if (*n == *cap) {
+      int *p = realloc(*cand, sizeof(int) * (size_t)(*cap = *cap ? 2 * *cap : 16));
+      if (!p) return false;
+      *cand = p;
+    }
+    (*cand)[(*n)++] = rd;
   }
   return true;
 }
@@ -103,28 +142,27 @@ static bool read_only_inside(const qi_graph *g, const qi_region *r, int count, i
 void qi_region_collect(qi_graph *g, int pos, int x, qi_region *r) {
   r->n = 0;
   r->x = r->y = x;
-  bool *in = calloc((size_t)g->n_tensors + 1, sizeof(bool));
-  if (!in) return;
-  in[x] = true;
-  for (int oi = pos + 1; oi < g->n_order && r->n < QI_REGION_MAX; oi++) {
-    const int ni = g->order[oi];
-    const qi_node *n = &g->nodes[ni];
-    if (!qi_region_evaluable(g, n)) continue;
-    bool fed = false, ok = true;
-    for (int k = 0; k < n->n_inputs && ok; k++) {
-      const int t = n->inputs[k];
-      if (t < 0) continue;
-      if (in[t]) fed = true;
-      else ok = is_scalar_const(g, t);
-    }
-    const int out = n->outputs[0];
-    if (!fed || !ok || out < 0 || g->tensors[out].dtype != QINFER_DTYPE_FLOAT ||
-        qi_tensor_numel(&g->tensors[out]) != qi_tensor_numel(&g->tensors[x]))
-      continue;
-    r->nodes[r->n++] = ni;
-    in[out] = true;
+  if (!g->index) { /* no reader index (a one-off caller): the nodes after pos, in order */
+    for (int oi = pos + 1; oi < g->n_order && r->n < QI_REGION_MAX; oi++)
+      if (joins(g, r, &g->nodes[g->order[oi]])) r->nodes[r->n++] = g->order[oi];
+    return;
   }
-  free(in);
+  /* With the index, only the readers of region tensors are candidates, taken in order position: a node is
+   * judged after every region node before it, as the scan above judges it. */
+  int *cand = NULL, n_cand = 0, cap = 0;
+  bool ok = add_candidates(g, x, pos, &cand, &n_cand, &cap);
+  while (ok && n_cand && r->n < QI_REGION_MAX) {
+    int best = 0;
+    for (int i = 1; i < n_cand; i++)
+      if (qi_graph_order_position(g, cand[i]) < qi_graph_order_position(g, cand[best])) best = i;
+    const int ni = cand[best];
+    cand[best] = cand[--n_cand];
+    if (!joins(g, r, &g->nodes[ni])) continue;
+    r->nodes[r->n++] = ni;
+    ok = add_candidates(g, g->nodes[ni].outputs[0], qi_graph_order_position(g, ni), &cand, &n_cand, &cap);
+  }
+  if (!ok) r->n = 0; /* out of memory: no region (the pattern stays unfused, still right) */
+  free(cand);
 }
 
 /* The region after the DequantizeLinear at order position `pos` (qi_region_collect), cut to the longest prefix

@@ -4,6 +4,7 @@
 
 #include <stdatomic.h>
 
+#include "engine/ir/graph_index.h"
 #include "engine/ir/ir.h"
 #include "engine/op.h"
 
@@ -71,9 +72,7 @@ qi_status qi_resolve_ops(qi_graph *g, qi_error *err);
 qi_status qi_infer_and_fold(qi_graph *g, qi_isa isa, qi_error *err);
 /* Folds what is constant after the QDQ pass, QI_OPF_FOLD_LATE nodes included (shapes already inferred). */
 qi_status qi_fold_late(qi_graph *g, qi_isa isa, qi_error *err);
-/* Helpers shared by the passes (engine/pass_fuse.c). The single live node reading tensor t, or -1 when t has
- * several readers or is a graph output: */
-int qi_pass_sole_consumer(const qi_graph *g, int t);
+/* Helpers shared by the passes (engine/pass_fuse.c; the sole reader of a tensor: engine/ir/graph_index.h). */
 /* Describes node a (Relu, Clip with constant bounds, LeakyRelu) as a fusable activation; false otherwise. */
 bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, qi_act *act);
 /* Rewrites DequantizeLinear -> op -> QuantizeLinear patterns into integer ops (engine/pass_qdq.c). */

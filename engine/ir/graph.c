@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "engine/ir/graph_index.h"
 #include "engine/ir/ir.h"
 
 char *qi_str_dup(const char *s) {
@@ -75,6 +76,7 @@ void qi_graph_free(qi_graph *g) {
   free(g->inputs);
   free(g->outputs);
   free(g->order);
+  qi_graph_index_end(g);
   free(g);
 }
 
@@ -87,7 +89,9 @@ int qi_graph_add_tensor(qi_graph *g, const char *name) {
   t->rank = -1;
   t->producer = -1;
   for (int i = 0; i < QI_MAX_RANK; i++) t->sym[i] = -1;
-  return g->n_tensors++;
+  g->n_tensors++;
+  qi_graph_index_added_tensor(g, g->n_tensors - 1);
+  return g->n_tensors - 1;
 }
 
 int qi_graph_add_unique_tensor(qi_graph *g, const char *base, const char *suffix) {
@@ -107,6 +111,8 @@ int32_t qi_tensor_int_at(const qi_tensor *t, int64_t i) {
 }
 
 int qi_graph_find_tensor(const qi_graph *g, const char *name) {
+  const int indexed = qi_graph_index_find(g, name);
+  if (indexed != -2) return indexed;
   for (int i = 0; i < g->n_tensors; i++)
     if (strcmp(g->tensors[i].name, name) == 0) return i;
   return -1;
@@ -130,6 +136,7 @@ int qi_graph_add_node(qi_graph *g, const char *op_type, const char *domain, cons
   n->n_inputs = n_inputs;
   n->n_outputs = n_outputs;
   n->index = g->n_nodes - 1;
+  qi_graph_index_added_node(g, g->n_nodes - 1);
   return g->n_nodes - 1;
 }
 

@@ -120,6 +120,7 @@ typedef struct qi_graph {
   char *producer_name;
   int *order;        /* execution order (node indices) after qi_graph_toposort */
   int n_order;
+  struct qi_graph_index *index; /* while a pass keeps one (engine/ir/graph_index.h), else NULL; never cloned */
   /* File mappings the graph's constant data points into (the model file when loaded from a path, external
    * data files); unmapped by qi_graph_free. */
   struct qi_mapping {

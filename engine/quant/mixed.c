@@ -195,7 +195,7 @@ static double node_loss(const qz_job *j, const qi_node *n, const double *sq) {
   if (!isfinite(in) || n->n_outputs < 1 || n->outputs[0] < 0) return NAN;
   int y = n->outputs[0];
   if (isnan(sq[y])) { /* an absorbed activation: the measured tensor is its output */
-    const int r = qi_pass_sole_consumer(j->g, y);
+    const int r = qi_graph_sole_reader(j->g, y);
     if (r >= 0 && j->g->nodes[r].n_outputs == 1) y = j->g->nodes[r].outputs[0];
   }
   return isnan(sq[y]) ? NAN : in - sq[y];
