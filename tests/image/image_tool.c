@@ -69,7 +69,8 @@ static int cmd_preprocess(int argc, char **argv) {
   qinfer_quant_options_destroy(args.options);
   int64_t dims[4];
   qi_layout layout;
-  if (qi_preprocess_shape(&p, 4, model, 0, 0, dims, &layout, err, sizeof err)) return printf("shape error: %s\n", err), 1;
+  if (qi_preprocess_shape(&p, 4, model, 0, 0, dims, &layout, err, sizeof err)) /* no image size: H, W must be set */
+    return printf("shape error: %s\n", err), 1;
   dims[0] = 1;
   int h = (int)(layout == QI_LAYOUT_NCHW ? dims[2] : dims[1]), w = (int)(layout == QI_LAYOUT_NCHW ? dims[3] : dims[2]);
   size_t n = (size_t)h * (size_t)w * 3;

@@ -18,6 +18,8 @@ so that no single shape holds every tensor's extremes:
     qinfer's INT8 output against ORT's FP32 output, computed here;
   - images of different sizes: with no --size a symbolic H / W takes the image's size (two shapes), a symbolic W
     beside a fixed H the aspect ratio, rounded up; with --size one shape;
+  - two inputs: samples grouped by both inputs' shapes together, each input's range over all samples; a pair of
+    shapes the model cannot take fails naming the sample;
   - errors: a sample whose shape contradicts a fixed model dim (message: the file, its shape, the model's), a
     sample of another rank, a sample of another dtype.
 --zoo: PP-OCR rec (symbolic width) and det (symbolic H and W) from the cache, calibrated on crops of their
@@ -258,6 +260,48 @@ def test_images(args, work, fp32):
     check(rc == 0 and "in 1 shape\n" in out, "the same images with --size 8x8: 1 shape" + ("" if rc == 0 else out))
 
 
+def two_input_model():
+    rng = np.random.default_rng(7)
+    n, inits = conv("c", "s", 3, 4, rng, "y")
+    g = helper.make_graph([helper.make_node("Add", ["a", "b"], ["s"], name="add"), n], "two",
+                          [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, 3, "H", "W"]) for x in "ab"],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, "H", "W"])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    return m
+
+
+def test_two_inputs(args, work):
+    """Shapes group by every input's dims together; a pair the model cannot take names its sample."""
+    fp32 = os.path.join(work, "two.onnx")
+    onnx.save(two_input_model(), fp32)
+    d = os.path.join(work, "two")
+    rng = np.random.default_rng(8)
+    values = {"a": [], "b": []}
+    for k, hw in enumerate([(8, 8), (6, 10), (8, 8)]):
+        for x, shift in [("a", -1.0 * k), ("b", 1.0 * k)]:
+            os.makedirs(os.path.join(d, x), exist_ok=True)
+            v = (rng.standard_normal((1, 3) + hw) + shift).astype(np.float32)
+            values[x].append(v)
+            np.save(os.path.join(d, x, f"{k}.npy"), v)
+    q = os.path.join(work, "q_two.onnx")
+    rc, out = run(args.qinfer, "quantize", fp32, "-o", q, "--calib", d, "--no-trim")
+    check(rc == 0 and "come in 2 shapes ([1,3,8,8] [1,3,8,8] x2, [1,3,6,10] [1,3,6,10] x1)" in out,
+          "two inputs: samples grouped by both inputs' shapes" + ("" if rc == 0 else ": " + out))
+    if rc == 0:
+        params = qdq_params(q, fp32)
+        for x in "ab":
+            v = np.concatenate([t.ravel() for t in values[x]])
+            want = act_params(float(v.min()), float(v.max()))
+            check(params.get(x) == want, f"input {x}: scale, zero point {params.get(x)} = the minmax formula over all "
+                                         f"samples of both shapes {want}")
+    np.save(os.path.join(d, "b", "1.npy"), np.zeros((1, 3, 8, 8), np.float32))  # a is [1,3,6,10]: Add cannot take it
+    rc, out = run(args.qinfer, "quantize", fp32, "-o", os.path.join(work, "x.onnx"), "--calib", d)
+    check(rc == 1 and "creating the calibration session for the samples of " + os.path.join(d, "a", "1.npy") +
+          "'s shape" in out, "a pair of shapes the model cannot take: the session error names the sample: " +
+          out.strip().split("\n")[-1])
+
+
 def test_errors(args, work):
     fixed = os.path.join(work, "fixed.onnx")
     onnx.save(model(8, 8), fixed)
@@ -333,6 +377,7 @@ def main():
         else:
             fp32 = test_minmax_and_percentile(args, work)
             test_images(args, work, fp32)
+            test_two_inputs(args, work)
             test_errors(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
