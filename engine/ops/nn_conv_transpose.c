@@ -118,9 +118,7 @@ static void convt_pack(const convt_state *s, const float *w, float *dst) {
 }
 
 void qi_nn_conv_transpose_release(qi_node_rt *rt) {
-  convt_state *s = rt->state;
-  if (s) free(s->packed);
-  free(s);
+  free(rt->state); /* packed weights belong to rt (qi_rt_packed) */
   rt->state = NULL;
 }
 
@@ -150,9 +148,10 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, 
   s->group_floats = qi_f32_gemm_packed_floats(s->m_g, s->in_c_g, s->gemm->mr, s->gemm->kr);
   size_t scratch_floats = s->m_g * s->in_hw;
   if (w->flags & QI_TF_CONST) {
-    s->packed = malloc(s->groups * s->group_floats * sizeof(float));
+    bool fresh;
+    s->packed = qi_rt_packed(rt, 0, s->groups * s->group_floats * sizeof(float), &fresh);
     if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
-    convt_pack(s, w->data, s->packed);
+    if (fresh) convt_pack(s, w->data, s->packed);
   } else {
     scratch_floats += s->groups * s->group_floats;
   }
