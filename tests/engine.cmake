@@ -39,6 +39,13 @@ add_test(NAME engine.make_shape_models
 set_tests_properties(engine.make_shape_models PROPERTIES FIXTURES_SETUP engine_shape_models)
 add_test(NAME engine.resize_and_bound_inputs COMMAND test_resize ${QI_SHAPE_MODELS})
 set_tests_properties(engine.resize_and_bound_inputs PROPERTIES FIXTURES_REQUIRED engine_shape_models)
+if(TARGET qinfer) # `qinfer run` / `bench` with input sets of several shapes in one session
+  add_test(NAME engine.cli_input_sets
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine/check_input_sets.py $<TARGET_FILE:qinfer>
+                   ${QI_SHAPE_MODELS} ${CMAKE_CURRENT_BINARY_DIR}/engine_input_sets)
+  set_tests_properties(engine.cli_input_sets PROPERTIES FIXTURES_REQUIRED engine_shape_models
+                       PASS_REGULAR_EXPRESSION "input sets: all outputs match numpy")
+endif()
 set_tests_properties(engine.session engine.small_cnn_vs_numpy engine.dyn_reshape_vs_numpy
                      engine.run_allocates_nothing engine.load_copy engine.load_mapped_sees_rewrite
                      PROPERTIES FIXTURES_REQUIRED engine_models)
