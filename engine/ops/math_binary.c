@@ -1,4 +1,5 @@
-/* Add, Sub, Mul, Div, Pow, Mod, PRelu and the variadic Max, Min, Sum, Mean, with ONNX (numpy) broadcasting.
+/* Add, Sub, Mul, Div, Pow, Mod, PRelu and the variadic Max, Min, Sum, Mean, with ONNX (numpy) broadcasting
+ * (PRelu before opset 7: a shared or per-channel slope, legacy_prelu_slope).
  * Float runs go through the f32-vbinary kernels, integer ones through qi_math_binary_generic. */
 #include <string.h>
 
@@ -34,10 +35,73 @@ static bool arith_dtype(int dt, bool float_only) {
                                                       dt == QINFER_DTYPE_INT8 || dt == QINFER_DTYPE_UINT8));
 }
 
+/* PRelu before opset 7 does not broadcast: its slope is one value shared by every element, one value per channel
+ * (a 1-D slope as long as X's dimension 1), or X's shape. A per-channel slope is seen as [C, 1, ..., 1] (view),
+ * which numpy broadcasting applies along axis 1; *slope is pointed at the view then. Other slopes are refused. */
+static qi_status legacy_prelu_slope(const qi_node *n, const qi_tensor *x, const qi_tensor **slope, qi_tensor *view,
+                                    qi_error *err) {
+  const qi_tensor *s = *slope;
+  bool same = s->rank == x->rank;
+  for (int d = 0; same && d < x->rank; d++) same = s->dims[d] == x->dims[d];
+  if (qi_tensor_numel(s) == 1 || same) return QINFER_OK;
+  if (s->rank == 1 && x->rank >= 2 && s->dims[0] == x->dims[1]) {
+    *view = *s;
+    view->rank = x->rank - 1;
+    for (int d = 1; d < view->rank; d++) view->dims[d] = 1;
+    *slope = view;
+    return QINFER_OK;
+  }
+  char a[128], b[128];
+  return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n,
+                      "PRelu-%d takes a slope of one value, one per channel (X's dimension 1) or X's shape %s, "
+                      "not %s (broadcasting came with opset 7)",
+                      n->opset, qi_shape_str(x->rank, x->dims, a, sizeof a), qi_shape_str(s->rank, s->dims, b, sizeof b));
+}
+
+/* Add, Sub, Mul, Div and Pow before opset 7 do not broadcast unless broadcast=1, and then B's shape is matched
+ * against A's starting at `axis` (default: A's last dimensions), [C] at axis 1 of [N, C, H, W] being per channel:
+ * B is seen as its dims followed by ones (view), which numpy broadcasting applies the same way. */
+static qi_status legacy_broadcast(const qi_node *n, const qi_tensor *a, const qi_tensor **b, qi_tensor *view,
+                                  qi_error *err) {
+  const qi_tensor *s = *b;
+  bool same = s->rank == a->rank;
+  for (int d = 0; same && d < a->rank; d++) same = s->dims[d] == a->dims[d];
+  if (same) return QINFER_OK;
+  char x[128], y[128];
+  if (qi_attr_int(n, "broadcast", 0) == 0)
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%s-%d without broadcast=1 takes B of A's shape %s, not %s",
+                        n->op_type, n->opset, qi_shape_str(a->rank, a->dims, x, sizeof x),
+                        qi_shape_str(s->rank, s->dims, y, sizeof y));
+  const int64_t axis = qi_attr_int(n, "axis", a->rank - s->rank);
+  bool fits = axis >= 0 && axis + s->rank <= a->rank;
+  for (int d = 0; fits && d < s->rank; d++) fits = s->dims[d] == 1 || s->dims[d] == a->dims[axis + d];
+  if (!fits)
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%s-%d: B %s does not match A %s from axis %lld",
+                        n->op_type, n->opset, qi_shape_str(s->rank, s->dims, y, sizeof y),
+                        qi_shape_str(a->rank, a->dims, x, sizeof x), (long long)axis);
+  *view = *s;
+  view->rank = a->rank - (int)axis;
+  for (int d = s->rank; d < view->rank; d++) view->dims[d] = 1;
+  *b = view;
+  return QINFER_OK;
+}
+
+/* Input i of a binary op, or its view under the broadcasting rules of opsets before 7 (legacy_prelu_slope,
+ * legacy_broadcast). */
+static qi_status operand(qi_graph *g, const qi_node *n, const binary_desc *d, int i, const qi_tensor **out,
+                         qi_tensor *view, qi_error *err) {
+  *out = qi_node_in(g, n, i);
+  if (n->opset >= 7 || i != 1 || d->variadic) return QINFER_OK;
+  if (d->op == QI_MATH_PRELU) return legacy_prelu_slope(n, qi_node_in(g, n, 0), out, view, err);
+  if (d->op == QI_MATH_MOD) return QINFER_OK; /* Mod came with opset 10 */
+  return legacy_broadcast(n, qi_node_in(g, n, 0), out, view, err);
+}
+
 static qi_status binary_infer(qi_graph *g, qi_node *n, qi_error *err, const binary_desc *d) {
   QI_CHECK(qi_math_check_arity(g, n, d->variadic ? 1 : 2, d->variadic ? 64 : 2, err));
   const qi_tensor *ins[64] = {0};
-  for (int i = 0; i < n->n_inputs; i++) ins[i] = qi_node_in(g, n, i);
+  qi_tensor view;
+  for (int i = 0; i < n->n_inputs; i++) QI_CHECK(operand(g, n, d, i, &ins[i], &view, err));
   const int dt = ins[0]->dtype;
   if (!arith_dtype(dt, d->float_only))
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(dt));
@@ -127,7 +191,9 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
   const void *acc = a->data;
   const qi_tensor *acc_t = a;
   for (int i = 1; i < n->n_inputs; i++) {
-    const qi_tensor *b = qi_node_in(g, n, i);
+    const qi_tensor *b;
+    qi_tensor view;
+    QI_CHECK(operand(g, n, d, i, &b, &view, err));
     const bool last = i == n->n_inputs - 1;
     if (is_float && b->dtype == QINFER_DTYPE_FLOAT)
       f32_binary(ctx, rt->isa, d->kernel, acc_t, b, y, acc, last && !d->mean ? &rt->act : NULL);
