@@ -30,6 +30,23 @@ static uint64_t mix(uint64_t h, uint64_t v) {
   return h * 0xff51afd7ed558ccdull;
 }
 
+/* A hash of bytes, four independent 8-byte lanes at a time (a multiply per lane, so the lanes overlap in the
+ * pipeline: weights of tens of MB hash in a few ms), then the tail byte by byte. */
+static uint64_t hash_bytes(uint64_t h, const unsigned char *p, size_t bytes) {
+  uint64_t lane[4] = {h, h ^ 0x9e3779b97f4a7c15ull, h ^ 0xc2b2ae3d27d4eb4full, h ^ 0x165667b19e3779f9ull};
+  size_t i = 0;
+  for (; i + 32 <= bytes; i += 32)
+    for (int k = 0; k < 4; k++) {
+      uint64_t w;
+      memcpy(&w, p + i + 8 * (size_t)k, 8);
+      lane[k] = (lane[k] ^ w) * 0xff51afd7ed558ccdull;
+      lane[k] ^= lane[k] >> 29;
+    }
+  for (int k = 0; k < 4; k++) h = mix(h, lane[k]);
+  for (; i < bytes; i++) h = mix(h, p[i]);
+  return h;
+}
+
 uint64_t qi_rt_fingerprint(const qi_graph *g, const qi_node *n) {
   uint64_t h = mix((uint64_t)(uintptr_t)n->op, (uint64_t)n->n_inputs);
   for (int k = 0; k < n->n_inputs; k++) {
@@ -43,14 +60,7 @@ uint64_t qi_rt_fingerprint(const qi_graph *g, const qi_node *n) {
       h = mix(h, (uint64_t)(uintptr_t)t->data);
       continue;
     }
-    const unsigned char *p = t->data;
-    size_t i = 0;
-    for (; i + 8 <= bytes; i += 8) {
-      uint64_t w;
-      memcpy(&w, p + i, 8);
-      h = mix(h, w);
-    }
-    for (; i < bytes; i++) h = mix(h, p[i]);
+    h = hash_bytes(h, t->data, bytes);
   }
   return h;
 }
