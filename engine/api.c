@@ -590,8 +590,8 @@ int qinfer_session_output_index(const qinfer_session *s, const char *name) {
   return s ? index_of(s->graph, s->graph->outputs, s->graph->n_outputs, name) : -1;
 }
 
-/* One session, one thread at a time (include/qinfer.h): run, set_input, get_output and tensor claim the session
- * with one atomic exchange and give it back on return. A call that finds it claimed by another thread fails
+/* One session, one thread at a time (include/qinfer.h): run, set_input, resize_input, get_output and tensor claim
+ * the session with one atomic exchange and give it back on return. A call that finds it claimed by another thread fails
  * without touching the session; its message goes to the calling thread's qinfer_last_error(), since the
  * session's own message belongs to the thread inside it. Costs one exchange and one store per call. */
 static qi_status session_enter(const qinfer_session *cs) {

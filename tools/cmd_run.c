@@ -193,7 +193,8 @@ int qi_cmd_run(int argc, char **argv) {
   }
   if (a.all_tensors_dir) qinfer_session_options_set_keep_intermediates(a.in.options, 1);
   if ((rc = qi_cli_open_session(&a.in, a.model, &model, &session, NULL, NULL)) != QI_EXIT_OK) goto done;
-  for (int set = 0; rc == QI_EXIT_OK && set < (a.in.n_sets > 1 ? a.in.n_sets : 1); set++) rc = run_set(&a, session, set);
+  const int sets = a.in.n_sets > 1 ? a.in.n_sets : 1;
+  for (int set = 0; rc == QI_EXIT_OK && set < sets; set++) rc = run_set(&a, session, set);
 
 done:
   if (session) qinfer_session_destroy(session);

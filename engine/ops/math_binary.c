@@ -55,7 +55,8 @@ static qi_status legacy_prelu_slope(const qi_node *n, const qi_tensor *x, const 
   return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n,
                       "PRelu-%d takes a slope of one value, one per channel (X's dimension 1) or X's shape %s, "
                       "not %s (broadcasting came with opset 7)",
-                      n->opset, qi_shape_str(x->rank, x->dims, a, sizeof a), qi_shape_str(s->rank, s->dims, b, sizeof b));
+                      n->opset, qi_shape_str(x->rank, x->dims, a, sizeof a),
+                      qi_shape_str(s->rank, s->dims, b, sizeof b));
 }
 
 /* Add, Sub, Mul, Div and Pow before opset 7 do not broadcast unless broadcast=1, and then B's shape is matched

@@ -90,7 +90,8 @@ static qi_status gemm_prepare_xw(qi_node *n, qi_node_rt *rt, gemm_state *s, cons
                                  qi_error *err) {
   const qi_f32_gemm_config *cfg = s->cfg;
   bool fresh;
-  s->packed = qi_rt_packed(rt, 0, qi_f32_gemm_packed_floats(s->n, s->k, cfg->xw_nr, cfg->xw_kr) * sizeof(float), &fresh);
+  const size_t floats = qi_f32_gemm_packed_floats(s->n, s->k, cfg->xw_nr, cfg->xw_kr);
+  s->packed = qi_rt_packed(rt, 0, floats * sizeof(float), &fresh);
   if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing B");
   float *bias = NULL;
   if (s->c_rows == 1 && (c->flags & QI_TF_CONST)) { /* beta * C goes into the packed buffer as the bias */

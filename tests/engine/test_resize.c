@@ -96,8 +96,8 @@ static int packed_buffers(const qinfer_session *s, void **out, int cap) {
 static bool same_bytes(qinfer_session *a, qinfer_session *b) {
   const void *da, *db;
   size_t na, nb;
-  return qinfer_session_get_output(a, 0, &da, &na) == QINFER_OK && qinfer_session_get_output(b, 0, &db, &nb) == QINFER_OK &&
-         na == nb && memcmp(da, db, na) == 0;
+  return qinfer_session_get_output(a, 0, &da, &na) == QINFER_OK &&
+         qinfer_session_get_output(b, 0, &db, &nb) == QINFER_OK && na == nb && memcmp(da, db, na) == 0;
 }
 
 static void test_conv_hw(void) {
@@ -114,7 +114,8 @@ static void test_conv_hw(void) {
   CHECK_MSG(n_before == 3, "%d packed buffers, expected one per Conv", n_before);
 
   /* A -> B: new H, W and batch */
-  CHECK_MSG(qinfer_session_resize_input(s, 0, xb.dims, xb.rank) == QINFER_OK, "resize: %s", qinfer_session_last_error(s));
+  CHECK_MSG(qinfer_session_resize_input(s, 0, xb.dims, xb.rank) == QINFER_OK, "resize: %s",
+            qinfer_session_last_error(s));
   const int n_after = packed_buffers(s, after, 64);
   CHECK_MSG(n_after == n_before && memcmp(before, after, sizeof(void *) * (size_t)n_before) == 0,
             "the packed weights were not kept across the resize");
@@ -199,7 +200,8 @@ static void test_attn_seq(void) {
   const int n_before = packed_buffers(s, before, 64);
   CHECK_MSG(n_before == 4, "%d packed buffers, expected one per weight MatMul", n_before);
   /* resizing x alone: mask, declared [1, S] like x, follows */
-  CHECK_MSG(qinfer_session_resize_input(s, 0, xb.dims, xb.rank) == QINFER_OK, "resize: %s", qinfer_session_last_error(s));
+  CHECK_MSG(qinfer_session_resize_input(s, 0, xb.dims, xb.rank) == QINFER_OK, "resize: %s",
+            qinfer_session_last_error(s));
   CHECK(qinfer_session_input_info(s, 1, &info) == QINFER_OK);
   CHECK_MSG(info.rank == 2 && info.dims[1] == xb.dims[1], "mask did not follow S (%lld)", (long long)info.dims[1]);
   CHECK(packed_buffers(s, after, 64) == n_before && memcmp(before, after, sizeof(void *) * (size_t)n_before) == 0);
@@ -255,13 +257,15 @@ static void test_reshape_input(void) {
     set(s, "shape", &sa); /* the same value: nothing to plan */
     const long allocs = qi_test_n_allocs;
     CHECK(qinfer_session_run(s) == QINFER_OK);
-    CHECK_MSG(qi_test_n_allocs == allocs, "%ld allocations in a run with the same bound value", qi_test_n_allocs - allocs);
+    CHECK_MSG(qi_test_n_allocs == allocs, "%ld allocations in a run with the same bound value",
+              qi_test_n_allocs - allocs);
     set(s, "shape", &sb); /* another value: the next run plans again */
     CHECK_MSG(qinfer_session_run(s) == QINFER_OK, "run with a new value: %s", qinfer_session_last_error(s));
     check_output(s, &yb, 0, "Reshape to the new value [6,-1]");
     const long allocs_b = qi_test_n_allocs;
     CHECK(qinfer_session_run(s) == QINFER_OK);
-    CHECK_MSG(qi_test_n_allocs == allocs_b, "%ld allocations in the second run with the new value", qi_test_n_allocs - allocs_b);
+    CHECK_MSG(qi_test_n_allocs == allocs_b, "%ld allocations in the second run with the new value",
+              qi_test_n_allocs - allocs_b);
     const int64_t three[3] = {2, 3, 2};
     CHECK(qinfer_session_set_input(s, 1, three, sizeof three) == QINFER_ERR_SHAPE);
     CHECK(qinfer_session_resize_input(s, 1, (const int64_t[]){3}, 1) == QINFER_ERR_INVALID_ARGUMENT);
