@@ -59,43 +59,15 @@ static qi_status legacy_prelu_slope(const qi_node *n, const qi_tensor *x, const 
                       qi_shape_str(s->rank, s->dims, b, sizeof b));
 }
 
-/* Add, Sub, Mul, Div and Pow before opset 7 do not broadcast unless broadcast=1, and then B's shape is matched
- * against A's starting at `axis` (default: A's last dimensions), [C] at axis 1 of [N, C, H, W] being per channel:
- * B is seen as its dims followed by ones (view), which numpy broadcasting applies the same way. */
-static qi_status legacy_broadcast(const qi_node *n, const qi_tensor *a, const qi_tensor **b, qi_tensor *view,
-                                  qi_error *err) {
-  const qi_tensor *s = *b;
-  bool same = s->rank == a->rank;
-  for (int d = 0; same && d < a->rank; d++) same = s->dims[d] == a->dims[d];
-  if (same) return QINFER_OK;
-  char x[128], y[128];
-  if (qi_attr_int(n, "broadcast", 0) == 0)
-    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%s-%d without broadcast=1 takes B of A's shape %s, not %s",
-                        n->op_type, n->opset, qi_shape_str(a->rank, a->dims, x, sizeof x),
-                        qi_shape_str(s->rank, s->dims, y, sizeof y));
-  const int64_t axis = qi_attr_int(n, "axis", a->rank - s->rank);
-  bool fits = axis >= 0 && axis + s->rank <= a->rank;
-  for (int d = 0; fits && d < s->rank; d++) fits = s->dims[d] == 1 || s->dims[d] == a->dims[axis + d];
-  if (!fits)
-    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%s-%d: B %s does not match A %s from axis %lld",
-                        n->op_type, n->opset, qi_shape_str(s->rank, s->dims, y, sizeof y),
-                        qi_shape_str(a->rank, a->dims, x, sizeof x), (long long)axis);
-  *view = *s;
-  view->rank = a->rank - (int)axis;
-  for (int d = s->rank; d < view->rank; d++) view->dims[d] = 1;
-  *b = view;
-  return QINFER_OK;
-}
-
 /* Input i of a binary op, or its view under the broadcasting rules of opsets before 7 (legacy_prelu_slope,
- * legacy_broadcast). */
+ * qi_math_legacy_broadcast). */
 static qi_status operand(qi_graph *g, const qi_node *n, const binary_desc *d, int i, const qi_tensor **out,
                          qi_tensor *view, qi_error *err) {
   *out = qi_node_in(g, n, i);
   if (n->opset >= 7 || i != 1 || d->variadic) return QINFER_OK;
   if (d->op == QI_MATH_PRELU) return legacy_prelu_slope(n, qi_node_in(g, n, 0), out, view, err);
   if (d->op == QI_MATH_MOD) return QINFER_OK; /* Mod came with opset 10 */
-  return legacy_broadcast(n, qi_node_in(g, n, 0), out, view, err);
+  return qi_math_legacy_broadcast(n, qi_node_in(g, n, 0), out, view, err);
 }
 
 static qi_status binary_infer(qi_graph *g, qi_node *n, qi_error *err, const binary_desc *d) {

@@ -549,6 +549,16 @@ static void test_legacy_broadcast(void) {
   h_attr_int(g, node, "axis", 2); /* [3] against dim 2 (4) */
   CHECK(h_run(g, node, NULL, &err) == QINFER_ERR_INVALID_MODEL);
   CHECK_MSG(strstr(err.msg, "does not match A [2,3,4,3] from axis 2") != NULL, "%s", err.msg);
+  /* a comparison of opset 1: Less with B [3] at axis 1, per channel */
+  outs[0] = h_out(g, "y3");
+  node = h_node(g, "Less", 1, ins, 2, outs, 1);
+  h_attr_int(g, node, "broadcast", 1);
+  h_attr_int(g, node, "axis", 1);
+  CHECK_MSG(h_run(g, node, NULL, &err) == QINFER_OK, "Less-1: %s", err.msg);
+  const uint8_t *lt = h_output(g, node, 0)->data;
+  int bad = 0;
+  for (int i = 0; i < 72; i++) bad += lt[i] != (x[i] < b[i / 12 % 3]);
+  CHECK_MSG(bad == 0, "Less-1 per channel: %d values differ", bad);
   qi_graph_free(g);
 }
 
