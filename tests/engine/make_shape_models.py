@@ -17,6 +17,10 @@ usage: make_shape_models.py OUT_DIR
   window_matmul.onnx y = x[S, 4] @ W[:, S-4:S]: a MatMul whose constant operand is folded from the input's shape
                      (Shape -> Gather -> Sub -> Slice of W), so it holds other values at each S though its size
                      stays 4x4: a resize must pack it again. window_matmul.{A,B}.{x,y}.npy
+  qdq_conv_hw.onnx   x -> QuantizeLinear / DequantizeLinear -> Conv 3x3 (int8 weights per channel, int32 bias, as
+                     DequantizeLinear) -> QuantizeLinear / DequantizeLinear, input x[1, 3, H, W]: qinfer fuses it
+                     into a QLinearConv on its integer kernels (packed int8 weights). qdq_conv_hw.{A,B}.{x,y}.npy,
+                     y from numpy's float convolution of the dequantized values, requantized
 Every expected output is computed here with numpy, independently of qinfer.
 """
 import os
@@ -174,6 +178,35 @@ def window_matmul(out):
         np.save(os.path.join(out, f"window_matmul.{tag}.y.npy"), (x.astype(np.float64) @ w[:, n - 4:n]).astype(np.float32))
 
 
+def qdq_conv_hw(out):
+    wq = rng.integers(-127, 128, (4, 3, 3, 3)).astype(np.int8)
+    ws = (rng.random(4) * 0.01 + 0.005).astype(np.float32)
+    xs, ys = np.float32(0.02), np.float32(0.05)
+    bq = rng.integers(-500, 500, 4).astype(np.int32)
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+        helper.make_node("DequantizeLinear", ["wq", "ws"], ["wd"], axis=0),
+        helper.make_node("DequantizeLinear", ["bq", "bs"], ["bd"], axis=0),
+        helper.make_node("Conv", ["xd", "wd", "bd"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("QuantizeLinear", ["c", "ys", "yz"], ["yq"]),
+        helper.make_node("DequantizeLinear", ["yq", "ys", "yz"], ["y"]),
+    ]
+    inits = [t("xs", xs), t("xz", np.uint8(128)), t("wq", wq), t("ws", ws), t("bq", bq), t("bs", (ws * xs).astype(np.float32)),
+             t("ys", ys), t("yz", np.uint8(128))]
+    graph = helper.make_graph(nodes, "qdq_conv_hw", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "H", "W"])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, "H", "W"])], inits)
+    save(out, "qdq_conv_hw", helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]))
+    for tag, (h, w) in (("A", (6, 7)), ("B", (11, 5))):
+        x = rng.uniform(-2, 2, (1, 3, h, w)).astype(np.float32)
+        xq = np.clip(np.rint(x / xs) + 128, 0, 255)
+        xd = (xq - 128) * np.float64(xs)
+        c = conv2d(xd, wq.astype(np.float64) * ws[:, None, None, None].astype(np.float64), bq * (ws.astype(np.float64) * xs), pad=1)
+        y = (np.clip(np.rint(c / ys) + 128, 0, 255) - 128) * ys
+        np.save(os.path.join(out, f"qdq_conv_hw.{tag}.x.npy"), x)
+        np.save(os.path.join(out, f"qdq_conv_hw.{tag}.y.npy"), y.astype(np.float32))
+
+
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -182,3 +215,4 @@ if __name__ == "__main__":
     reshape_input(out)
     slice_input(out)
     window_matmul(out)
+    qdq_conv_hw(out)

@@ -3,6 +3,7 @@
  *   - after a resize, outputs match numpy and are bit-identical to a fresh session created for that shape;
  *   - a resize keeps every packed weight buffer (the same pointers in the session's per-node data: nothing is
  *     packed again) and a run after it allocates nothing (allocations counted through the linker's --wrap);
+ *   - the same for a QDQ conv run as a QLinearConv on the integer kernels, with 2 threads;
  *   - a packed operand folded from the input's shape is packed again when its values change (window_matmul);
  *   - dims sharing a symbolic name with a resized dim follow it (attn_seq: x and mask share "S");
  *   - a resize that contradicts the model fails clearly and the session keeps running at its previous shape;
@@ -350,6 +351,52 @@ static void test_window_matmul(void) {
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) qi_host_tensor_free(all[i]);
 }
 
+/* The QDQ conv runs as a QLinearConv on the integer kernels: its packed int8 weights are kept too, and the resized
+ * session's outputs are bit-identical to a fresh one's; against numpy within one output step (the requantization
+ * rounds a float product that numpy computes in double). 2 threads. */
+static void test_qdq_conv_hw(void) {
+  qinfer_model *m = load_model("qdq_conv_hw");
+  qi_host_tensor xa = load("qdq_conv_hw.A.x"), ya = load("qdq_conv_hw.A.y");
+  qi_host_tensor xb = load("qdq_conv_hw.B.x"), yb = load("qdq_conv_hw.B.y");
+  qinfer_session_options *o = NULL;
+  qinfer_session_options_create(&o);
+  qinfer_session_options_set_threads(o, 2);
+  qinfer_session_options_set_input_shape(o, "x", xa.dims, xa.rank);
+  qinfer_session *s = NULL;
+  CHECK_MSG(qinfer_session_create(m, o, &s) == QINFER_OK, "%s", qinfer_last_error());
+  if (s) {
+    int qconv = 0;
+    for (int i = 0; i < s->graph->n_nodes; i++)
+      qconv += !s->graph->nodes[i].dead && !strcmp(s->graph->nodes[i].op_type, "QLinearConv");
+    CHECK_MSG(qconv == 1, "the QDQ conv was not fused into a QLinearConv (%d)", qconv);
+    set(s, "x", &xa);
+    CHECK(qinfer_session_run(s) == QINFER_OK);
+    check_output(s, &ya, 0.051, "qdq_conv_hw at A");
+    void *before[8], *after[8];
+    const int n_before = packed_buffers(s, before, 8);
+    CHECK(n_before == 1);
+    CHECK(qinfer_session_resize_input(s, 0, xb.dims, xb.rank) == QINFER_OK);
+    CHECK(packed_buffers(s, after, 8) == n_before && after[0] == before[0]);
+    set(s, "x", &xb);
+    CHECK(qinfer_session_run(s) == QINFER_OK);
+    check_output(s, &yb, 0.051, "qdq_conv_hw resized to B");
+    qinfer_session_options_set_input_shape(o, "x", xb.dims, xb.rank);
+    qinfer_session *fresh = NULL;
+    CHECK(qinfer_session_create(m, o, &fresh) == QINFER_OK);
+    if (fresh) {
+      set(fresh, "x", &xb);
+      CHECK(qinfer_session_run(fresh) == QINFER_OK);
+      CHECK_MSG(same_bytes(s, fresh), "resized QLinearConv session and fresh session at B differ");
+      qinfer_session_destroy(fresh);
+    }
+    qinfer_session_destroy(s);
+  }
+  qinfer_session_options_destroy(o);
+  qinfer_model_destroy(m);
+  qi_host_tensor *all[] = {&xa, &ya, &xb, &yb};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) qi_host_tensor_free(all[i]);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) return fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]), 2;
   dir = argv[1];
@@ -358,5 +405,6 @@ int main(int argc, char **argv) {
   test_reshape_input();
   test_slice_input();
   test_window_matmul();
+  test_qdq_conv_hw();
   return TEST_SUMMARY();
 }
