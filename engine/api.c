@@ -181,9 +181,94 @@ void qinfer_session_options_destroy(qinfer_session_options *o) {
   if (!o) return;
   for (int i = 0; i < o->n_shapes; i++) free(o->shapes[i].name);
   for (int i = 0; i < o->n_dims; i++) free(o->dims[i].name);
+  for (int i = 0; i < o->n_values; i++) {
+    free(o->values[i].name);
+    free(o->values[i].data);
+  }
   free(o->shapes);
   free(o->dims);
+  free(o->values);
   free(o);
+}
+
+/* A deep copy of o (defaults when o is NULL), or NULL when out of memory. */
+static qinfer_session_options *options_copy(const qinfer_session_options *o) {
+  qinfer_session_options *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->threads = 1;
+  if (!o) return c;
+  *c = *o;
+  c->shapes = calloc((size_t)o->n_shapes + 1, sizeof *c->shapes);
+  c->dims = calloc((size_t)o->n_dims + 1, sizeof *c->dims);
+  c->values = calloc((size_t)o->n_values + 1, sizeof *c->values);
+  c->n_shapes = c->n_dims = c->n_values = 0;
+  bool ok = c->shapes && c->dims && c->values;
+  for (int i = 0; ok && i < o->n_shapes; i++, c->n_shapes++) {
+    c->shapes[i] = o->shapes[i];
+    ok = (c->shapes[i].name = qi_str_dup(o->shapes[i].name)) != NULL;
+  }
+  for (int i = 0; ok && i < o->n_dims; i++, c->n_dims++) {
+    c->dims[i] = o->dims[i];
+    ok = (c->dims[i].name = qi_str_dup(o->dims[i].name)) != NULL;
+  }
+  for (int i = 0; ok && i < o->n_values; i++, c->n_values++) {
+    c->values[i] = o->values[i];
+    c->values[i].data = malloc(o->values[i].nbytes ? o->values[i].nbytes : 1);
+    c->values[i].name = qi_str_dup(o->values[i].name);
+    ok = c->values[i].data && c->values[i].name;
+    if (c->values[i].data) memcpy(c->values[i].data, o->values[i].data, o->values[i].nbytes);
+  }
+  if (!ok) {
+    qinfer_session_options_destroy(c);
+    return NULL;
+  }
+  return c;
+}
+
+static qi_input_value *find_value(const qinfer_session_options *o, const char *name) {
+  for (int i = 0; o && i < o->n_values; i++)
+    if (strcmp(o->values[i].name, name) == 0) return &o->values[i];
+  return NULL;
+}
+
+const qi_input_value *qi_options_value(const qinfer_session_options *o, const char *name) {
+  return find_value(o, name);
+}
+
+qinfer_status qinfer_session_options_set_input_value(qinfer_session_options *o, const char *name, qinfer_dtype dtype,
+                                                     const void *data, const int64_t *dims, int rank) {
+  qi_error err = {0};
+  int64_t numel = 1;
+  if (!o || !name || rank < 0 || rank > QI_MAX_RANK || (rank > 0 && !dims) || qi_dtype_size(dtype) == 0 ||
+      !qi_shape_numel(rank, dims, &numel) || numel > (int64_t)(SIZE_MAX / 16) || (numel > 0 && !data))
+    return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT,
+                               "bad input value arguments (a named input, a known dtype, rank 0..%d, dims >= 0, data)",
+                               QI_MAX_RANK), &err);
+  const size_t nbytes = (size_t)numel * qi_dtype_size(dtype);
+  void *copy = malloc(nbytes ? nbytes : 1);
+  if (!copy) return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
+  if (nbytes) memcpy(copy, data, nbytes);
+  qi_input_value *slot = find_value(o, name);
+  if (!slot) {
+    qi_input_value *grown = realloc(o->values, sizeof *grown * (size_t)(o->n_values + 1));
+    char *dup = qi_str_dup(name);
+    if (grown) o->values = grown;
+    if (!grown || !dup) {
+      free(copy);
+      free(dup);
+      return global_fail(qi_fail(&err, QINFER_ERR_OUT_OF_MEMORY, "out of memory"), &err);
+    }
+    slot = &o->values[o->n_values++];
+    *slot = (qi_input_value){.name = dup};
+  }
+  free(slot->data);
+  slot->data = copy;
+  slot->nbytes = nbytes;
+  slot->dtype = (int)dtype;
+  slot->rank = rank;
+  for (int i = 0; i < rank; i++) slot->dims[i] = dims[i];
+  slot->bind = false;
+  return QINFER_OK;
 }
 
 qinfer_status qinfer_session_options_set_threads(qinfer_session_options *o, int threads) {
@@ -326,24 +411,122 @@ static qi_status plan_and_bind(qinfer_session *s, bool keep_all, qi_error *err) 
   return st;
 }
 
-static qi_status build_session(qinfer_session *s, const qinfer_session_options *o, qi_error *err) {
-  QI_CHECK(choose_isa(o, &s->isa, err));
-  if (!(s->graph = qi_graph_clone(s->model->graph))) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+/* Plans s from its options (s->opts) on a fresh clone of the model's graph: passes, prepare, arena. prev (may be
+ * NULL) is the plan in use when re-planning: nodes on the same constant inputs get its packed weights back. An
+ * input whose value an op needs to infer shapes, and which the options give a value for, is bound to it (a
+ * constant) and the plan starts again. */
+static qi_status plan_session(qinfer_session *s, const qinfer_session *prev, qi_error *err) {
+  const qinfer_session_options *o = s->opts;
+  for (;;) {
+    if (!(s->graph = qi_graph_clone(s->model->graph))) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+    const qi_pipeline_options passes = {
+        .bind_shapes = true, .shapes = o, .fuse_activations = !o->no_act_fusion, .isa = s->isa};
+    err->needed_value = NULL;
+    const qi_status st = qi_run_pipeline(s->graph, QI_STAGE_ALL, &passes, err);
+    if (st == QINFER_OK) break;
+    qi_input_value *v = err->needed_value ? find_value(o, err->needed_value->name) : NULL;
+    err->needed_value = NULL;
+    if (!v || v->bind) return st;
+    v->bind = true; /* its value decides shapes */
+    qi_graph_free(s->graph);
+    s->graph = NULL;
+  }
   qi_graph *g = s->graph;
-  const qi_pipeline_options passes = {
-      .bind_shapes = true, .shapes = o, .fuse_activations = !(o && o->no_act_fusion), .isa = s->isa};
-  QI_CHECK(qi_run_pipeline(g, QI_STAGE_ALL, &passes, err));
   if (!(s->rt = calloc((size_t)g->n_nodes + 1, sizeof(qi_node_rt))))
     return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
-  QI_CHECK(qi_prepare_nodes(g, s->rt, s->isa, err));
+  QI_CHECK(qi_prepare_nodes(g, s->rt, s->isa, prev ? prev->graph : NULL, prev ? prev->rt : NULL, err));
   qi_release_packed_constants(g, s->rt);
   release_file_pages(s->model, s->model->graph);
-  const bool keep = o && o->keep_intermediates;
-  QI_CHECK(plan_and_bind(s, keep, err));
-  QI_CHECK(list_readable(s, keep, err));
+  QI_CHECK(plan_and_bind(s, o->keep_intermediates, err));
+  QI_CHECK(list_readable(s, o->keep_intermediates, err));
   s->input_set = calloc((size_t)g->n_inputs + 1, sizeof(bool));
-  if (!s->input_set) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
-  int threads = o ? o->threads : 1;
+  s->new_value = calloc((size_t)g->n_inputs + 1, sizeof(void *));
+  if (!s->input_set || !s->new_value) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int i = 0; i < g->n_inputs; i++) s->input_set[i] = (g->tensors[g->inputs[i]].flags & QI_TF_CONST) != 0;
+  return QINFER_OK;
+}
+
+/* Frees what a plan of s holds (graph, node data, arena, tables), keeping the packed weights that keep's plan
+ * (may be NULL) holds too. */
+static void free_plan(qinfer_session *s, const qinfer_session *keep) {
+  if (s->rt) qi_release_nodes(s->graph, s->rt, keep ? keep->rt : NULL, keep && keep->graph ? keep->graph->n_nodes : 0);
+  free(s->rt);
+  free(s->tensor_offset);
+  qi_graph_free(s->graph);
+  free(s->arena);
+  free(s->input_set);
+  free(s->new_value);
+  free(s->readable);
+  s->rt = NULL;
+  s->tensor_offset = NULL;
+  s->graph = NULL;
+  s->arena = NULL;
+  s->input_set = NULL;
+  s->new_value = NULL;
+  s->readable = NULL;
+}
+
+static void swap_plan(qinfer_session *a, qinfer_session *b) {
+#define QI_SWAP(field)            \
+  do {                            \
+    const qinfer_session t_ = *a; \
+    a->field = b->field;          \
+    b->field = t_.field;          \
+  } while (0)
+  QI_SWAP(opts);
+  QI_SWAP(graph);
+  QI_SWAP(rt);
+  QI_SWAP(tensor_offset);
+  QI_SWAP(arena);
+  QI_SWAP(arena_bytes);
+  QI_SWAP(input_set);
+  QI_SWAP(new_value);
+  QI_SWAP(readable);
+  QI_SWAP(n_readable);
+#undef QI_SWAP
+}
+
+/* Inputs set in plan `from` whose size is unchanged in plan `to` stay set there (the caller's buffers). */
+static void carry_inputs(qinfer_session *to, const qinfer_session *from) {
+  for (int i = 0; i < to->graph->n_inputs; i++) {
+    qi_tensor *t = &to->graph->tensors[to->graph->inputs[i]];
+    const qi_tensor *f = &from->graph->tensors[from->graph->inputs[i]];
+    if (to->input_set[i] || !from->input_set[i] || (f->flags & QI_TF_CONST)) continue;
+    if ((size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype) != f->nbytes) continue;
+    t->data = f->data;
+    t->nbytes = f->nbytes;
+    to->input_set[i] = true;
+  }
+}
+
+/* Plans s again from opts (taken over): on success the new plan replaces the one in use, which is freed save the
+ * packed weights the new one took over; on failure the session keeps its plan as it was. Allocates. */
+static qi_status replan(qinfer_session *s, qinfer_session_options *opts) {
+  qinfer_session *p = calloc(1, sizeof *p);
+  if (!p) {
+    qinfer_session_options_destroy(opts);
+    return qi_fail(&s->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  }
+  p->model = s->model;
+  p->isa = s->isa;
+  p->opts = opts;
+  const qi_status st = plan_session(p, s, &s->err);
+  if (st == QINFER_OK) {
+    carry_inputs(p, s);
+    swap_plan(s, p);
+    s->replan_pending = false;
+  }
+  free_plan(p, s);
+  qinfer_session_options_destroy(p->opts);
+  free(p);
+  return st;
+}
+
+static qi_status build_session(qinfer_session *s, const qinfer_session_options *o, qi_error *err) {
+  QI_CHECK(choose_isa(o, &s->isa, err));
+  if (!(s->opts = options_copy(o))) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  QI_CHECK(plan_session(s, NULL, err));
+  int threads = s->opts->threads;
   if (threads == 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (threads > 1 && !(s->pool = qi_threadpool_create(threads)))
     return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "cannot start %d threads", threads);
@@ -372,13 +555,8 @@ qinfer_status qinfer_session_create(const qinfer_model *model, const qinfer_sess
 void qinfer_session_destroy(qinfer_session *s) {
   if (!s) return;
   qi_threadpool_destroy(s->pool);
-  if (s->rt) qi_release_nodes(s->graph, s->rt);
-  free(s->rt);
-  free(s->tensor_offset);
-  qi_graph_free(s->graph);
-  free(s->arena);
-  free(s->input_set);
-  free(s->readable);
+  free_plan(s, NULL);
+  qinfer_session_options_destroy(s->opts);
   free(s);
 }
 
@@ -412,8 +590,8 @@ int qinfer_session_output_index(const qinfer_session *s, const char *name) {
   return s ? index_of(s->graph, s->graph->outputs, s->graph->n_outputs, name) : -1;
 }
 
-/* One session, one thread at a time (include/qinfer.h): run, set_input, get_output and tensor claim the session
- * with one atomic exchange and give it back on return. A call that finds it claimed by another thread fails
+/* One session, one thread at a time (include/qinfer.h): run, set_input, resize_input, get_output and tensor claim
+ * the session with one atomic exchange and give it back on return. A call that finds it claimed by another thread fails
  * without touching the session; its message goes to the calling thread's qinfer_last_error(), since the
  * session's own message belongs to the thread inside it. Costs one exchange and one store per call. */
 static qi_status session_enter(const qinfer_session *cs) {
@@ -429,12 +607,45 @@ static qi_status session_leave(const qinfer_session *cs, qi_status st) {
   return st;
 }
 
+/* An input bound to its value (it decides shapes): another value is remembered, and the next run plans the
+ * session again for it; the same value changes nothing. */
+static qi_status set_bound_input(qinfer_session *s, size_t index, const qi_tensor *t, const void *data,
+                                 size_t nbytes) {
+  const qi_input_value *v = qi_options_value(s->opts, t->name);
+  if (!v) return qi_fail(&s->err, QINFER_ERR_RUNTIME, "input '%s' is constant without a bound value", t->name);
+  if (nbytes != v->nbytes || (!data && nbytes)) {
+    char shape[128];
+    return qi_fail(&s->err, QINFER_ERR_SHAPE,
+                   "input '%s' decides shapes and is bound to a value of %zu bytes (%s %s), got %zu: a value of "
+                   "another shape needs a new session",
+                   t->name, v->nbytes, qi_dtype_name(v->dtype), qi_shape_str(v->rank, v->dims, shape, sizeof shape),
+                   nbytes);
+  }
+  s->new_value[index] = nbytes && memcmp(data, v->data, nbytes) != 0 ? data : NULL;
+  s->replan_pending = false;
+  for (int i = 0; i < s->graph->n_inputs; i++) s->replan_pending |= s->new_value[i] != NULL;
+  return QINFER_OK;
+}
+
+/* Plans the session again for the new values set_input gave inputs bound to a value. */
+static qi_status replan_values(qinfer_session *s) {
+  qinfer_session_options *o = options_copy(s->opts);
+  if (!o) return qi_fail(&s->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  const qi_graph *g = s->graph;
+  for (int i = 0; i < g->n_inputs; i++) {
+    qi_input_value *v = s->new_value[i] ? find_value(o, g->tensors[g->inputs[i]].name) : NULL;
+    if (v) memcpy(v->data, s->new_value[i], v->nbytes);
+  }
+  return replan(s, o);
+}
+
 static qi_status set_input(qinfer_session *s, size_t index, const void *data, size_t nbytes) {
   qi_graph *g = s->graph;
   if (index >= (size_t)g->n_inputs)
     return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input index %zu out of range (%d inputs)", index,
                    g->n_inputs);
   qi_tensor *t = &g->tensors[g->inputs[index]];
+  if (t->flags & QI_TF_CONST) return set_bound_input(s, index, t, data, nbytes);
   const size_t expect = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
   if (!data && expect)
     return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input '%s': data is NULL", t->name);
@@ -456,6 +667,7 @@ qinfer_status qinfer_session_set_input(qinfer_session *s, size_t index, const vo
 }
 
 static qi_status run(qinfer_session *s) {
+  if (s->replan_pending) QI_CHECK(replan_values(s));
   const qi_graph *g = s->graph;
   for (int i = 0; i < g->n_inputs; i++)
     if (!s->input_set[i])
@@ -467,6 +679,65 @@ qinfer_status qinfer_session_run(qinfer_session *s) {
   if (!s) return QINFER_ERR_INVALID_ARGUMENT;
   QI_CHECK(session_enter(s));
   return session_leave(s, run(s));
+}
+
+/* The shape input j takes when input `index` is resized to dims: its own for index; for another input, the shape
+ * it has now with every dimension that shares a symbolic name with a dimension of the resized one following it. */
+static void shape_after_resize(const qinfer_session *s, int j, size_t index, const int64_t *dims, int rank,
+                               int64_t *out, int *out_rank) {
+  const qi_graph *mg = s->model->graph, *g = s->graph;
+  const qi_tensor *now = &g->tensors[g->inputs[j]];
+  if ((size_t)j == index) {
+    *out_rank = rank;
+    memcpy(out, dims, sizeof(int64_t) * (size_t)rank);
+    return;
+  }
+  const qi_tensor *declared = &mg->tensors[mg->inputs[j]], *resized = &mg->tensors[mg->inputs[index]];
+  *out_rank = now->rank;
+  for (int e = 0; e < now->rank; e++) {
+    out[e] = now->dims[e];
+    for (int f = 0; e < declared->rank && f < resized->rank && f < rank; f++)
+      if (declared->sym[e] >= 0 && declared->sym[e] == resized->sym[f]) out[e] = dims[f];
+  }
+}
+
+static qi_status resize_input(qinfer_session *s, size_t index, const int64_t *dims, int rank) {
+  const qi_graph *g = s->graph;
+  if (index >= (size_t)g->n_inputs)
+    return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input index %zu out of range (%d inputs)", index,
+                   g->n_inputs);
+  const qi_tensor *t = &g->tensors[g->inputs[index]];
+  if (rank < 0 || rank > QI_MAX_RANK || (rank > 0 && !dims))
+    return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input '%s': rank must be 0..%d with dims", t->name,
+                   QI_MAX_RANK);
+  for (int d = 0; d < rank; d++)
+    if (dims[d] < 0)
+      return qi_fail(&s->err, QINFER_ERR_SHAPE, "input '%s': dimension %d is negative", t->name, d);
+  if (t->flags & QI_TF_CONST)
+    return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT,
+                   "input '%s' decides shapes and is bound to its value: set another value with "
+                   "qinfer_session_set_input instead", t->name);
+  if (rank == t->rank && (rank == 0 || memcmp(dims, t->dims, sizeof(int64_t) * (size_t)rank) == 0))
+    return QINFER_OK; /* the shape it has */
+  qinfer_session_options *o = options_copy(s->opts);
+  if (!o) return qi_fail(&s->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int j = 0; j < g->n_inputs; j++) {
+    if (g->tensors[g->inputs[j]].flags & QI_TF_CONST) continue; /* bound to its value */
+    int64_t shape[QI_MAX_RANK];
+    int r;
+    shape_after_resize(s, j, index, dims, rank, shape, &r);
+    if (qinfer_session_options_set_input_shape(o, g->tensors[g->inputs[j]].name, shape, r) != QINFER_OK) {
+      qinfer_session_options_destroy(o);
+      return qi_fail(&s->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+  }
+  return replan(s, o);
+}
+
+qinfer_status qinfer_session_resize_input(qinfer_session *s, size_t index, const int64_t *dims, int rank) {
+  if (!s) return QINFER_ERR_INVALID_ARGUMENT;
+  QI_CHECK(session_enter(s));
+  return session_leave(s, resize_input(s, index, dims, rank));
 }
 
 static qi_status get_output(const qinfer_session *s, size_t index, const void **data, size_t *nbytes) {

@@ -34,6 +34,9 @@ typedef struct qi_act {
   float alpha;       /* QI_ACT_LEAKY: slope below 0 */
 } qi_act;
 
+/* Packed-constant buffers one node may own (qi_rt_packed). */
+#define QI_RT_PACKED_SLOTS 2
+
 /* What one session keeps for one node beside the (shared, session-free) IR node. */
 typedef struct qi_node_rt {
   qi_isa isa;            /* the ISA path the node's kernels are chosen for */
@@ -43,7 +46,24 @@ typedef struct qi_node_rt {
   void *scratch;         /* set before run */
   bool const_inputs_packed; /* set by prepare: run reads none of the node's constant inputs (they were packed
                              * into state), so the session may free their buffers */
+  /* Weights packed by prepare (qi_rt_packed), owned here rather than by the op state, so that a re-plan of the
+   * session (qinfer_session_resize_input) re-prepares the node and hands them back unpacked-again. */
+  void *packed[QI_RT_PACKED_SLOTS];
+  size_t packed_bytes[QI_RT_PACKED_SLOTS];
+  uint64_t const_fingerprint; /* of the constant inputs the packed buffers were made from (qi_rt_fingerprint) */
 } qi_node_rt;
+
+/* Buffer `slot` (< QI_RT_PACKED_SLOTS) of `bytes` bytes for prepare to pack constant weights into; the session
+ * owns it (op release must not free it). *fresh is true for a new buffer, which prepare fills; false when the
+ * session re-plans after a resize and hands back the buffer this node filled from the same constant inputs
+ * before: prepare leaves its contents as they are. NULL when out of memory. */
+void *qi_rt_packed(qi_node_rt *rt, int slot, size_t bytes, bool *fresh);
+/* Frees the packed buffers of rt that `keep` (may be NULL) does not also hold in the same slot. */
+void qi_rt_free_packed(qi_node_rt *rt, const qi_node_rt *keep);
+/* A fingerprint of node n's constant inputs (dtype, shape, value): equal fingerprints mean packing them again
+ * would give the same bytes. Initializers still in the model's bytes are known by address, computed constants
+ * (folds) by a hash of their values. */
+uint64_t qi_rt_fingerprint(const qi_graph *g, const qi_node *n);
 
 /* Op flags. The first three tell the session how to treat a node; the others say what an op is, so that the
  * passes and the quantizer ask the op table instead of keeping lists of op names (qi_node_op_flags). */
@@ -133,6 +153,12 @@ const qi_op *qi_op_find(const char *domain, const char *op_type);
 /* The flags of node n's op: n->op's once resolved, else those of qi_op_find(n->domain, n->op_type); 0 for an op
  * qinfer does not implement. */
 unsigned qi_node_op_flags(const qi_node *n);
+
+/* The failure of an op's infer that needs the value of input t (`what`: its role, "shape", "axes", ...) to set
+ * its output shapes while t is not constant: "input '<what>' must be constant (data-dependent shapes
+ * unsupported)", with err->needed_value = t, so that shape inference can name the graph input the value comes
+ * from and a session given that input's value binds it (engine/pass_infer.c). Returns QINFER_ERR_UNSUPPORTED. */
+qi_status qi_require_value_fail(const qi_node *n, const qi_tensor *t, const char *what, qi_error *err);
 
 /* Applies a fused activation to a float buffer in place. */
 void qi_apply_act_f32(const qi_act *act, float *data, size_t count);

@@ -40,14 +40,45 @@ static int64_t dim_binding(const qinfer_session_options *opts, const char *sym) 
   return -1;
 }
 
-qi_status qi_bind_input_shapes(qi_graph *g, const qinfer_session_options *opts, qi_error *err) {
+static bool is_input_name(const qi_graph *g, const char *name) {
+  for (int i = 0; i < g->n_inputs; i++)
+    if (strcmp(g->tensors[g->inputs[i]].name, name) == 0) return true;
+  return false;
+}
+
+/* dims (rank) given for input t: checked against its declared rank and fixed dims. */
+static qi_status check_given(const qi_tensor *t, int rank, const int64_t *dims, qi_error *err) {
   char a[128], b[128];
-  if (opts) /* every shape given must name a real input */
-    for (int s = 0; s < opts->n_shapes; s++) {
-      bool found = false;
-      for (int i = 0; i < g->n_inputs && !found; i++) found = strcmp(g->tensors[g->inputs[i]].name, opts->shapes[s].name) == 0;
-      if (!found) return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "the model has no input named '%s'", opts->shapes[s].name);
-    }
+  if (t->rank >= 0 && rank != t->rank)
+    return qi_fail(err, QINFER_ERR_SHAPE, "input '%s': shape %s has rank %d, the model expects rank %d", t->name,
+                   qi_shape_str(rank, dims, a, sizeof a), rank, t->rank);
+  for (int d = 0; d < rank; d++) {
+    if (dims[d] < 0)
+      return qi_fail(err, QINFER_ERR_SHAPE, "input '%s': negative dimension in %s", t->name,
+                     qi_shape_str(rank, dims, a, sizeof a));
+    if (t->rank >= 0 && t->dims[d] >= 0 && t->sym[d] < 0 && t->dims[d] != dims[d])
+      return qi_fail(err, QINFER_ERR_SHAPE, "input '%s': shape %s does not match the model's %s", t->name,
+                     qi_shape_str(rank, dims, a, sizeof a), qi_shape_str(t->rank, t->dims, b, sizeof b));
+  }
+  return QINFER_OK;
+}
+
+/* Input t becomes a constant holding the value bound to it. */
+static qi_status bind_value(qi_tensor *t, const qi_input_value *v, qi_error *err) {
+  QI_CHECK(check_given(t, v->rank, v->dims, err));
+  if (v->dtype != t->dtype)
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "input '%s': value of type %s, the model expects %s", t->name,
+                   qi_dtype_name(v->dtype), qi_dtype_name(t->dtype));
+  return qi_tensor_set_const_copy(t, t->dtype, v->rank, v->dims, v->data, err);
+}
+
+qi_status qi_bind_input_shapes(qi_graph *g, const qinfer_session_options *opts, qi_error *err) {
+  for (int s = 0; opts && s < opts->n_shapes; s++) /* every shape given must name a real input */
+    if (!is_input_name(g, opts->shapes[s].name))
+      return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "the model has no input named '%s'", opts->shapes[s].name);
+  for (int s = 0; opts && s < opts->n_values; s++)
+    if (!is_input_name(g, opts->values[s].name))
+      return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "the model has no input named '%s'", opts->values[s].name);
   for (int i = 0; i < g->n_inputs; i++) {
     qi_tensor *t = &g->tensors[g->inputs[i]];
     const qi_input_shape *given = NULL;
@@ -55,21 +86,15 @@ qi_status qi_bind_input_shapes(qi_graph *g, const qinfer_session_options *opts, 
       if (strcmp(opts->shapes[s].name, t->name) == 0) given = &opts->shapes[s];
     if (qi_dtype_size(t->dtype) == 0)
       return qi_fail(err, QINFER_ERR_UNSUPPORTED, "input '%s' has unsupported type %s", t->name, qi_dtype_name(t->dtype));
+    const qi_input_value *value = qi_options_value(opts, t->name);
+    if (value && value->bind) {
+      QI_CHECK(bind_value(t, value, err));
+      continue;
+    }
     int64_t dims[QI_MAX_RANK];
     if (given) {
-      if (t->rank >= 0 && given->rank != t->rank)
-        return qi_fail(err, QINFER_ERR_SHAPE, "input '%s': shape %s has rank %d, the model expects rank %d", t->name,
-                       qi_shape_str(given->rank, given->dims, a, sizeof a), given->rank, t->rank);
-      for (int d = 0; d < given->rank; d++) {
-        if (given->dims[d] < 0)
-          return qi_fail(err, QINFER_ERR_SHAPE, "input '%s': negative dimension in %s", t->name,
-                         qi_shape_str(given->rank, given->dims, a, sizeof a));
-        if (t->rank >= 0 && t->dims[d] >= 0 && t->sym[d] < 0 && t->dims[d] != given->dims[d])
-          return qi_fail(err, QINFER_ERR_SHAPE, "input '%s': shape %s does not match the model's %s", t->name,
-                         qi_shape_str(given->rank, given->dims, a, sizeof a), qi_shape_str(t->rank, t->dims, b, sizeof b));
-        dims[d] = given->dims[d];
-      }
-      qi_tensor_set_shape(t, t->dtype, given->rank, dims);
+      QI_CHECK(check_given(t, given->rank, given->dims, err));
+      qi_tensor_set_shape(t, t->dtype, given->rank, given->dims);
       continue;
     }
     if (t->rank < 0)
@@ -126,11 +151,64 @@ qi_status qi_fold_late(qi_graph *g, qi_isa isa, qi_error *err) {
   return QINFER_OK;
 }
 
+qi_status qi_require_value_fail(const qi_node *n, const qi_tensor *t, const char *what, qi_error *err) {
+  qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "input '%s' must be constant (data-dependent shapes unsupported)",
+               what);
+  if (err) err->needed_value = t;
+  return QINFER_ERR_UNSUPPORTED;
+}
+
+/* The graph input (tensor index) that tensor t's value is computed from, -1 when none: the first found walking
+ * producers back through tensors that are not constant. */
+static int source_input(const qi_graph *g, int t) {
+  int *stack = malloc(sizeof(int) * ((size_t)g->n_tensors + 1));
+  bool *seen = calloc((size_t)g->n_tensors + 1, sizeof(bool));
+  int found = -1, top = 0;
+  if (stack && seen) {
+    stack[top++] = t;
+    seen[t] = true;
+  }
+  while (top > 0 && found < 0) {
+    const qi_tensor *x = &g->tensors[stack[--top]];
+    if (x->flags & QI_TF_CONST) continue;
+    if (x->flags & QI_TF_INPUT) {
+      found = (int)(x - g->tensors);
+      break;
+    }
+    if (x->producer < 0) continue;
+    const qi_node *p = &g->nodes[x->producer];
+    for (int k = 0; k < p->n_inputs; k++)
+      if (p->inputs[k] >= 0 && !seen[p->inputs[k]]) {
+        seen[p->inputs[k]] = true;
+        stack[top++] = p->inputs[k];
+      }
+  }
+  free(stack);
+  free(seen);
+  return found;
+}
+
+/* After an op needed a value that is not constant: names the graph input it comes from, which a session given
+ * that input's value binds (qinfer_session_options_set_input_value), in the message and in err->needed_value. */
+static void name_needed_input(const qi_graph *g, qi_error *err) {
+  const int t = (int)(err->needed_value - g->tensors);
+  const int input = t >= 0 && t < g->n_tensors ? source_input(g, t) : -1;
+  err->needed_value = input >= 0 ? &g->tensors[input] : NULL;
+  if (input < 0) return;
+  const size_t len = strlen(err->msg);
+  snprintf(err->msg + len, sizeof err->msg - len,
+           "; its value comes from graph input '%s': give that value when the session is created "
+           "(qinfer_session_options_set_input_value; qinfer run: --input %s=FILE)",
+           g->tensors[input].name, g->tensors[input].name);
+}
+
 qi_status qi_infer_and_fold(qi_graph *g, qi_isa isa, qi_error *err) {
   for (int oi = 0; oi < g->n_order; oi++) {
     qi_node *n = &g->nodes[g->order[oi]];
     if (n->dead) continue;
+    err->needed_value = NULL;
     qi_status s = n->op->infer(g, n, err);
+    if (s != QINFER_OK && err->needed_value) name_needed_input(g, err);
     if (s == QINFER_OK) {
       for (int k = 0; k < n->n_outputs && s == QINFER_OK; k++) {
         qi_tensor *t = qi_node_out(g, n, k);

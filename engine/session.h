@@ -31,6 +31,17 @@ typedef struct qi_dim_binding {
   int64_t value;
 } qi_dim_binding;
 
+/* The value of an input given in the options (qinfer_session_options_set_input_value), a copy. */
+typedef struct qi_input_value {
+  char *name;
+  int dtype;
+  int rank;
+  int64_t dims[QI_MAX_RANK];
+  void *data;
+  size_t nbytes;
+  bool bind; /* the input decides shapes: bound to the value as a constant (set by the session it plans) */
+} qi_input_value;
+
 struct qinfer_session_options {
   int threads;
   qinfer_isa isa;
@@ -38,12 +49,20 @@ struct qinfer_session_options {
   int n_shapes;
   qi_dim_binding *dims;
   int n_dims;
+  qi_input_value *values;
+  int n_values;
   bool keep_intermediates;
   bool no_act_fusion; /* internal (the quantizer's calibration runs): keep Relu / Clip outputs separate */
 };
 
 struct qinfer_session {
   const qinfer_model *model;
+  /* The session's own copy of its options, with the shape of every input it plans for and the values bound to
+   * inputs that decide shapes: what a re-plan (resize, a new bound value) starts from. */
+  qinfer_session_options *opts;
+  const void **new_value; /* per graph input bound to a value: a caller buffer holding another value, which the
+                           * next run re-plans for; NULL when none */
+  bool replan_pending;
   qi_graph *graph;   /* this session's graph after all passes (a clone of the model's) */
   qi_node_rt *rt;    /* per node of graph: what this session keeps for it (state, scratch, ISA, activation) */
   int64_t *tensor_offset; /* per tensor: its arena offset, -1 when not in the arena (constants, inputs) */
@@ -59,6 +78,9 @@ struct qinfer_session {
    * meanwhile fails instead of racing (the header forbids it; this makes it an error, not wrong numbers) */
   atomic_bool busy;
 };
+
+/* The value given for input `name` in opts (may be NULL), or NULL. */
+const qi_input_value *qi_options_value(const qinfer_session_options *opts, const char *name);
 
 /* Records err as this thread's qinfer_last_error() and returns code: for the library's public entry points beyond
  * engine/api.c (include/qinfer_quant.h). */
@@ -84,10 +106,14 @@ qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err);
 qi_status qi_fuse_activations(qi_graph *g, qi_error *err);
 
 /* Per-node runtime data for every node of g (rt: g->n_nodes entries, zeroed), each on path `isa` with its fused
- * activation decoded, then each live node's prepare in execution order. */
-qi_status qi_prepare_nodes(qi_graph *g, qi_node_rt *rt, qi_isa isa, qi_error *err);
-/* Releases the op state of every node (rt: g->n_nodes entries). */
-void qi_release_nodes(const qi_graph *g, qi_node_rt *rt);
+ * activation decoded, then each live node's prepare in execution order. A re-plan passes the earlier plan's
+ * graph and runtime data (else NULL): a node that is the same op on the same constant inputs gets its packed
+ * weights back instead of packing them again (qi_rt_packed). */
+qi_status qi_prepare_nodes(qi_graph *g, qi_node_rt *rt, qi_isa isa, const qi_graph *prev_g, const qi_node_rt *prev_rt,
+                           qi_error *err);
+/* Releases the op state and the packed weights of every node (rt: g->n_nodes entries), except packed buffers
+ * that keep (n_keep entries, may be NULL) holds in the same node and slot: those another plan now uses. */
+void qi_release_nodes(const qi_graph *g, qi_node_rt *rt, const qi_node_rt *keep, int n_keep);
 /* Frees owned constant buffers nothing reads at run time any more: those whose every live reader packed
  * them in prepare (qi_node_rt.const_inputs_packed), and those no live node reads (e.g. replaced by folding). */
 void qi_release_packed_constants(qi_graph *g, const qi_node_rt *rt);

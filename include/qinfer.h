@@ -171,6 +171,17 @@ qinfer_status qinfer_session_options_set_input_shape(qinfer_session_options *opt
 /** Binds a symbolic dimension name (e.g. "batch") to a value for every input that uses it. */
 qinfer_status qinfer_session_options_set_dim(qinfer_session_options *options, const char *dim_name,
                                              int64_t value);
+/** Gives the value of input input_name (dtype, dims and data copied) for the session to use when the input
+ *  decides shapes: when shape inference needs its value (a Reshape's shape, Slice's starts, Resize's sizes,
+ *  Expand's shape, ConstantOfShape, Pad's pads, Squeeze's axes, ... computed from it), the session binds the
+ *  input to this value as a constant and plans every shape with it. An input whose value decides no shape is
+ *  still fed by qinfer_session_set_input, and this value goes unused. Creating a session of a model with such an
+ *  input and no value for it fails with QINFER_ERR_UNSUPPORTED, naming the input and the op that needs it.
+ *  qinfer_session_set_input on a bound input must give the same number of bytes: the same value changes
+ *  nothing; another value makes the next qinfer_session_run plan the session again for it (that run allocates). */
+qinfer_status qinfer_session_options_set_input_value(qinfer_session_options *options, const char *input_name,
+                                                     qinfer_dtype dtype, const void *data, const int64_t *dims,
+                                                     int rank);
 /** Keeps every intermediate tensor readable after a run (per-layer comparison, calibration, debugging): each
  * tensor gets an arena slot of its own instead of sharing one with tensors whose lifetimes do not overlap, so
  * the arena grows to the sum of all activation sizes. Tensors removed by fusion (a Conv output feeding a fused
@@ -197,7 +208,18 @@ int qinfer_session_output_index(const qinfer_session *session, const char *name)
 /** Points input index at a caller buffer of nbytes bytes, which must equal the input's planned size and
  *  dtype. The buffer is read during qinfer_session_run and is not copied. */
 qinfer_status qinfer_session_set_input(qinfer_session *session, size_t index, const void *data, size_t nbytes);
-/** Runs the graph. Every input must have been set. Allocates nothing. */
+/** Gives input index a new shape (dims copied), as TFLite's ResizeInputTensor: shapes are inferred again, what
+ *  depends on them prepared again, and the arena planned again, while packed weights are kept (not packed
+ *  again). Other inputs keep their shapes, except their dimensions that share a symbolic name with a dimension of
+ *  this input (a "seq" of input_ids and attention_mask), which follow it. Inputs whose size is unchanged stay
+ *  set; the resized ones (and any that followed) must be set again before the next run, which allocates nothing.
+ *  Output buffers and sizes change: get them again after a run. The same shape does nothing. A shape that
+ *  contradicts the model (rank, fixed dimensions, an op's constraints) fails (QINFER_ERR_SHAPE mostly) and leaves
+ *  the session as it was, at its previous shapes. Allocates; not for an input bound to a value
+ *  (qinfer_session_options_set_input_value). */
+qinfer_status qinfer_session_resize_input(qinfer_session *session, size_t index, const int64_t *dims, int rank);
+/** Runs the graph. Every input must have been set. Allocates nothing (except the re-plan after a new value for
+ *  an input bound to its value, qinfer_session_options_set_input_value). */
 qinfer_status qinfer_session_run(qinfer_session *session);
 /** Returns the session-owned buffer of output index (valid until the next run or destroy). */
 qinfer_status qinfer_session_get_output(const qinfer_session *session, size_t index, const void **data,

@@ -59,7 +59,8 @@ qi_cli_test(run_bad_dim 2 "bad --dim 'batch'" ${Q} run a.onnx --dim batch)
 qi_cli_test(run_bad_dim_value 2 "bad --dim 'batch=-2'" ${Q} run a.onnx --dim batch=-2)
 qi_cli_test(run_bad_input_arg 2 "bad --input 'x.npy' \\(expected NAME=FILE\\)" ${Q} run a.onnx --input x.npy)
 qi_cli_test(run_input_no_value 2 "--input needs NAME=FILE" ${Q} run a.onnx --input)
-qi_cli_test(run_duplicate_input 2 "input 'x' given twice" ${Q} run a.onnx --input x=1.npy --input x=2.npy)
+# run and bench take an input given twice as a second input set (tests/engine/check_input_sets.py); compare does not
+qi_cli_test(compare_duplicate_input 2 "input 'x' given twice" ${Q} compare a.onnx b.onnx --input x=1.npy --input x=2.npy)
 qi_cli_test(run_missing_model 1 "cannot load model: QINFER_ERR_IO: .*missing.onnx" ${Q} run missing.onnx)
 qi_cli_test(info_missing_model 1 "cannot load model: QINFER_ERR_IO: .*missing.onnx" ${Q} info missing.onnx)
 

@@ -10,13 +10,16 @@ target_link_libraries(qi_engine_fixture PUBLIC qinfer_internal qinfer_tools_io)
 target_include_directories(qi_engine_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/common
                                                     ${CMAKE_CURRENT_SOURCE_DIR}/engine)
 
-foreach(name test_session test_model_vs_numpy test_run_allocs test_load_copy)
+foreach(name test_session test_model_vs_numpy test_run_allocs test_load_copy test_resize)
   add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/engine/${name}.c)
   target_link_libraries(${name} PRIVATE qi_engine_fixture)
 endforeach()
 # Every allocation made by the statically linked library goes through the counting wrappers.
-target_link_options(test_run_allocs PRIVATE
-  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=posix_memalign)
+foreach(name test_run_allocs test_resize)
+  target_sources(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/engine/alloc_counter.c)
+  target_link_options(${name} PRIVATE
+    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=posix_memalign)
+endforeach()
 
 add_test(NAME engine.session COMMAND test_session ${QI_ENGINE_MODELS})
 add_test(NAME engine.small_cnn_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} small_cnn 1e-5)
@@ -29,6 +32,21 @@ add_test(NAME engine.run_allocates_nothing
 add_test(NAME engine.load_copy COMMAND test_load_copy ${QI_ENGINE_MODELS})
 add_test(NAME engine.load_mapped_sees_rewrite COMMAND test_load_copy ${QI_ENGINE_MODELS} --mapped)
 set_tests_properties(engine.load_mapped_sees_rewrite PROPERTIES WILL_FAIL TRUE)
+# Inputs that change shape (qinfer_session_resize_input) or decide shapes (qinfer_session_options_set_input_value),
+# on models made by tests/engine/make_shape_models.py with numpy oracles.
+set(QI_SHAPE_MODELS ${CMAKE_CURRENT_BINARY_DIR}/engine_shape_models)
+add_test(NAME engine.make_shape_models
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine/make_shape_models.py ${QI_SHAPE_MODELS})
+set_tests_properties(engine.make_shape_models PROPERTIES FIXTURES_SETUP engine_shape_models)
+add_test(NAME engine.resize_and_bound_inputs COMMAND test_resize ${QI_SHAPE_MODELS})
+set_tests_properties(engine.resize_and_bound_inputs PROPERTIES FIXTURES_REQUIRED engine_shape_models)
+if(TARGET qinfer) # `qinfer run` / `bench` with input sets of several shapes in one session
+  add_test(NAME engine.cli_input_sets
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine/check_input_sets.py $<TARGET_FILE:qinfer>
+                   ${QI_SHAPE_MODELS} ${CMAKE_CURRENT_BINARY_DIR}/engine_input_sets)
+  set_tests_properties(engine.cli_input_sets PROPERTIES FIXTURES_REQUIRED engine_shape_models
+                       PASS_REGULAR_EXPRESSION "input sets: all outputs match numpy")
+endif()
 set_tests_properties(engine.session engine.small_cnn_vs_numpy engine.dyn_reshape_vs_numpy engine.convt_bias_vs_numpy
                      engine.run_allocates_nothing engine.load_copy engine.load_mapped_sees_rewrite
                      PROPERTIES FIXTURES_REQUIRED engine_models)

@@ -37,6 +37,14 @@ foreach(model ${_qi_zoo_models})
                    --cache ${QINFER_TEST_CACHE} --node ${QINFER_NODE} --model ${model})
   set_tests_properties(zoo.${model} PROPERTIES FIXTURES_REQUIRED qi_zoo TIMEOUT 600 LABELS zoo)
   # every op of every zoo model runs without allocating (tests/engine/test_run_allocs.c)
+  # the models whose input sets differ in shape (PP-OCR det: H x W, rec: width = sequence length) also run every
+  # set in one session resized between them, against the same ORT outputs
+  if(model MATCHES "^ppocr_(det|rec)$")
+    add_test(NAME zoo.${model}.one_session_resized
+             COMMAND ${QINFER_TEST_PYTHON} ${_qi_zoo_repo}/tests/zoo/run_zoo.py --qinfer $<TARGET_FILE:qinfer>
+                     --cache ${QINFER_TEST_CACHE} --node ${QINFER_NODE} --model ${model} --one-session)
+    set_tests_properties(zoo.${model}.one_session_resized PROPERTIES FIXTURES_REQUIRED qi_zoo TIMEOUT 600 LABELS zoo)
+  endif()
   add_test(NAME zoo.${model}.run_allocates_nothing
            COMMAND test_run_allocs ${QINFER_TEST_CACHE}/zoo/${model}/model.onnx ${QINFER_TEST_CACHE}/zoo/${model}/set0)
   set_tests_properties(zoo.${model}.run_allocates_nothing PROPERTIES FIXTURES_REQUIRED qi_zoo TIMEOUT 600 LABELS zoo)

@@ -35,8 +35,13 @@ static int add_input(qi_cli_inputs *in, const char *value) {
   qi_cli_input *arg = &in->inputs[in->n_inputs];
   if (!qi_cli_split_assignment(value, arg->name, sizeof arg->name, &arg->path) || !*arg->path)
     return qi_cli_usage_error(in->cmd, "bad --input '%s' (expected NAME=FILE)", value);
+  arg->set = 0;
   for (int j = 0; j < in->n_inputs; j++)
-    if (!strcmp(in->inputs[j].name, arg->name)) return qi_cli_usage_error(in->cmd, "input '%s' given twice", arg->name);
+    if (!strcmp(in->inputs[j].name, arg->name)) {
+      if (!in->allow_sets) return qi_cli_usage_error(in->cmd, "input '%s' given twice", arg->name);
+      arg->set++;
+    }
+  if (arg->set + 1 > in->n_sets) in->n_sets = arg->set + 1;
   in->n_inputs++;
   return QI_EXIT_OK;
 }
@@ -148,37 +153,63 @@ int qi_cli_load_inputs(qi_cli_inputs *in, const qinfer_model *model) {
       if (info.dims[d] >= 0 && !info.dim_names[d] && info.dims[d] != t->dims[d])
         return qi_cli_error("input '%s': %s has shape %s, the model expects %s (dimension %d)", arg->name,
                             arg->path, got, want, d);
+    if (arg->set > 0) continue;
     qinfer_status s = qinfer_session_options_set_input_shape(in->options, arg->name, t->dims, t->rank);
+    if (s == QINFER_OK)
+      s = qinfer_session_options_set_input_value(in->options, arg->name, t->dtype, t->data, t->dims, t->rank);
     if (s != QINFER_OK) return qi_cli_api_error(arg->name, s, qinfer_last_error());
   }
   return QI_EXIT_OK;
 }
 
-const char *qi_cli_input_source(const qi_cli_inputs *in, const char *name) {
+const qi_cli_input *qi_cli_input_of(const qi_cli_inputs *in, const char *name, int set) {
+  const qi_cli_input *found = NULL;
   for (int k = 0; k < in->n_inputs; k++)
-    if (!strcmp(in->inputs[k].name, name)) return in->inputs[k].path;
-  return "random";
+    if (in->inputs[k].set <= set && !strcmp(in->inputs[k].name, name)) found = &in->inputs[k];
+  return found;
 }
 
-void qi_cli_print_input(const qi_cli_inputs *in, const qinfer_tensor_info *info, FILE *log) {
+const char *qi_cli_input_source(const qi_cli_inputs *in, const char *name) {
+  const qi_cli_input *f = qi_cli_input_of(in, name, 0);
+  return f ? f->path : "random";
+}
+
+void qi_cli_print_input(const qi_cli_inputs *in, const qinfer_tensor_info *info, int set, FILE *log) {
   char shape[256];
+  const qi_cli_input *f = qi_cli_input_of(in, info->name, set);
   fprintf(log, "input  %-24s %-8s %-20s %s\n", info->name, qinfer_dtype_name(info->dtype),
-          qi_cli_shape_str(info, shape, sizeof shape), qi_cli_input_source(in, info->name));
+          qi_cli_shape_str(info, shape, sizeof shape), f ? f->path : "random");
 }
 
-int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, uint64_t seed, FILE *log) {
+/* Resizes every input whose file in `set` has another shape than the session's input now. */
+static int resize_to_set(const qi_cli_inputs *in, qinfer_session *session, int set) {
+  for (size_t i = 0; i < qinfer_session_input_count(session); i++) {
+    qinfer_tensor_info info;
+    qinfer_status s = qinfer_session_input_info(session, i, &info);
+    const qi_cli_input *f = s == QINFER_OK ? qi_cli_input_of(in, info.name, set) : NULL;
+    if (!f) continue;
+    bool same = f->tensor.rank == info.rank;
+    for (int d = 0; same && d < info.rank; d++) same = f->tensor.dims[d] == info.dims[d];
+    if (!same && (s = qinfer_session_resize_input(session, i, f->tensor.dims, f->tensor.rank)) != QINFER_OK)
+      return qi_cli_api_error(f->path, s, qinfer_session_last_error(session));
+  }
+  return QI_EXIT_OK;
+}
+
+int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, int set, uint64_t seed, FILE *log) {
   size_t n = qinfer_session_input_count(session);
   if (!in->randoms) {
     if (!(in->randoms = calloc(n + 1, sizeof *in->randoms))) return qi_cli_error("out of memory");
     in->n_randoms = n;
   }
+  int rc = resize_to_set(in, session, set);
+  if (rc != QI_EXIT_OK) return rc;
   for (size_t i = 0; i < n && i < in->n_randoms; i++) {
     qinfer_tensor_info info;
     qinfer_status s = qinfer_session_input_info(session, i, &info);
     if (s != QINFER_OK) return qi_cli_api_error("input info", s, qinfer_session_last_error(session));
-    const qi_host_tensor *t = NULL;
-    for (int k = 0; k < in->n_inputs; k++)
-      if (!strcmp(in->inputs[k].name, info.name)) t = &in->inputs[k].tensor;
+    const qi_cli_input *f = qi_cli_input_of(in, info.name, set);
+    const qi_host_tensor *t = f ? &f->tensor : NULL;
     if (!t) {
       qi_error err = {0};
       qi_host_tensor_free(&in->randoms[i]);
@@ -186,7 +217,7 @@ int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, uint64_t seed
         return qi_cli_error("input '%s': %s", info.name, err.msg);
       t = &in->randoms[i];
     }
-    if (log) qi_cli_print_input(in, &info, log);
+    if (log) qi_cli_print_input(in, &info, set, log);
     s = qinfer_session_set_input(session, i, t->data, t->nbytes);
     if (s != QINFER_OK) return qi_cli_api_error(info.name, s, qinfer_session_last_error(session));
   }

@@ -3,6 +3,7 @@
 #ifndef QI_TOOLS_CLI_INPUTS_H
 #define QI_TOOLS_CLI_INPUTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -15,6 +16,7 @@ typedef struct qi_cli_input {
   const char *path;
   qi_host_tensor tensor;
   int model_index;
+  int set; /* which input set it belongs to: the k-th --input of a name is in set k (run, bench) */
 } qi_cli_input;
 
 /* The session options and the --input list of one command (cmd: its name, for usage errors).
@@ -28,6 +30,11 @@ typedef struct qi_cli_inputs {
   unsigned load_flags; /* qinfer_load_flags: QINFER_LOAD_READ_INTO_MEMORY with --read-model */
   qi_host_tensor *randoms; /* per session input, filled by qi_cli_bind_inputs */
   size_t n_randoms;
+  /* Input sets (run, bench): a name given k times has a file in sets 0..k-1; set k runs with the latest file of
+   * each input up to k, one session resized between sets (qinfer_session_resize_input). Without allow_sets a
+   * name given twice is a usage error. */
+  bool allow_sets;
+  int n_sets;
 } qi_cli_inputs;
 
 /* Creates the options (threads 1) and room for argc inputs. Returns an exit code. */
@@ -39,17 +46,21 @@ void qi_cli_inputs_free(qi_cli_inputs *in);
 int qi_cli_session_option(qi_cli_inputs *in, int argc, char **argv, int *i);
 
 /* Loads each --input file, checks it against the model's declaration (dtype, rank, fixed dims) and fixes the
- * session's shape for it. Returns an exit code. */
+ * session's shape for it (set 0's files); set 0's files also give the inputs' values, which the session binds
+ * for inputs that decide shapes (qinfer_session_options_set_input_value). Returns an exit code. */
 int qi_cli_load_inputs(qi_cli_inputs *in, const qinfer_model *model);
 
-/* Points every session input at its file tensor, or at a deterministic random one made from seed (kept until
+/* Points every session input at its file tensor of input set `set` (resizing the session's inputs to the files'
+ * shapes first where they differ), or at a deterministic random one made from seed (kept until
  * qi_cli_inputs_free). With log, prints "input NAME DTYPE SHAPE SOURCE" per input. Returns an exit code. */
-int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, uint64_t seed, FILE *log);
+int qi_cli_bind_inputs(qi_cli_inputs *in, qinfer_session *session, int set, uint64_t seed, FILE *log);
 
-/* The file an input came from, or "random". */
+/* The file input `name` takes in input set `set` (the latest given up to it), or NULL. */
+const qi_cli_input *qi_cli_input_of(const qi_cli_inputs *in, const char *name, int set);
+/* The file an input came from in set 0, or "random". */
 const char *qi_cli_input_source(const qi_cli_inputs *in, const char *name);
 /* "input NAME DTYPE SHAPE SOURCE", the line qi_cli_bind_inputs logs per input. */
-void qi_cli_print_input(const qi_cli_inputs *in, const qinfer_tensor_info *info, FILE *log);
+void qi_cli_print_input(const qi_cli_inputs *in, const qinfer_tensor_info *info, int set, FILE *log);
 
 /* Loads the model at path (with in->load_flags), loads and checks the --input files (qi_cli_load_inputs) and creates a session with
  * the options, reporting any failure. load_ms and create_ms (either may be NULL) get the time of the model load

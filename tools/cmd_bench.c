@@ -23,7 +23,9 @@ void qi_cmd_bench_usage(void) {
       "  --threads N        threads per run (default 1; 0 = one per CPU)\n"
       "  --isa NAME         auto, scalar, avx2, avxvnni, avx512vnni, neon, neondot, neoni8mm\n"
       "  --dim SYM=VALUE    bind symbolic dimension SYM (repeatable; unbound dims are 1)\n"
-      "  --input NAME=FILE  input NAME from a .npy / .pb file (repeatable; its shape fixes the input's shape)\n"
+      "  --input NAME=FILE  input NAME from a .npy / .pb file (repeatable; its shape fixes the input's shape).\n"
+      "                     Giving NAME again adds an input set: each set is timed in turn in the same session,\n"
+      "                     resized to its files' shapes, and reported on its own\n"
       "  --read-model       read the model file (and its external data) into memory instead of mapping it, so\n"
       "                     that rewriting or truncating the file meanwhile cannot change or stop the runs\n"
       "  --warmup N         untimed runs first (default 3)\n"
@@ -44,6 +46,8 @@ typedef struct bench_result {
   double load_ms, create_ms;
   double median, min, mean, p90, max; /* ms per run */
   int64_t runs, macs;
+  size_t arena_bytes;
+  double bind_ms; /* binding an input set: resizing the session to its shapes, then setting the inputs */
   int threads;
   long peak_rss_kb;
   long rss_kb; /* resident after the runs */
@@ -151,14 +155,9 @@ static void json_string(const char *s) {
 
 static double gflops(const bench_result *r) { return r->median > 0 ? 2.0 * (double)r->macs / (r->median * 1e6) : 0; }
 
-static void print_json(const bench_args *a, const qinfer_session *session, const bench_result *r) {
-  printf("{\"model\": ");
-  json_string(a->model);
-  printf(", \"qinfer_version\": ");
-  json_string(qinfer_version());
-  printf(", \"isa\": ");
-  json_string(qinfer_session_isa_name(session));
-  printf(", \"threads\": %d, \"arena_bytes\": %zu, \"inputs\": [", r->threads, qinfer_session_arena_bytes(session));
+/* The inputs of the session as it is now: a JSON array of name, dtype, shape and source. */
+static void json_inputs(const bench_args *a, const qinfer_session *session, int set) {
+  printf("[");
   for (size_t i = 0; i < qinfer_session_input_count(session); i++) {
     qinfer_tensor_info info;
     if (qinfer_session_input_info(session, i, &info) != QINFER_OK) continue;
@@ -169,23 +168,40 @@ static void print_json(const bench_args *a, const qinfer_session *session, const
     printf(", \"shape\": [");
     for (int d = 0; d < info.rank; d++) printf("%s%lld", d ? ", " : "", (long long)info.dims[d]);
     printf("], \"source\": ");
-    json_string(qi_cli_input_source(&a->in, info.name));
+    const qi_cli_input *f = qi_cli_input_of(&a->in, info.name, set);
+    json_string(f ? f->path : "random");
     printf("}");
   }
-  printf("], \"load_ms\": %.4f, \"session_create_ms\": %.4f, \"warmup\": %lld, \"runs\": %lld, "
-         "\"median_ms\": %.4f, \"min_ms\": %.4f, \"mean_ms\": %.4f, \"p90_ms\": %.4f, \"max_ms\": %.4f, "
-         "\"macs\": %lld, \"gflops\": %.3f, \"peak_rss_kb\": %ld, \"rss_kb\": %ld}\n",
-         r->load_ms, r->create_ms, (long long)a->warmup, (long long)r->runs, r->median, r->min, r->mean, r->p90,
-         r->max, (long long)r->macs, gflops(r), r->peak_rss_kb, r->rss_kb);
+  printf("]");
 }
 
-static void print_table(const bench_args *a, const qinfer_session *session, const bench_result *r) {
-  printf("model      %s\n", a->model);
-  printf("isa        %s\n", qinfer_session_isa_name(session));
-  printf("threads    %d\n", r->threads);
-  printf("arena      %zu bytes\n", qinfer_session_arena_bytes(session));
-  printf("load       %.3f ms\n", r->load_ms);
-  printf("session    %.3f ms (create)\n", r->create_ms);
+static void json_times(const bench_result *r) {
+  printf("\"runs\": %lld, \"median_ms\": %.4f, \"min_ms\": %.4f, \"mean_ms\": %.4f, \"p90_ms\": %.4f, "
+         "\"max_ms\": %.4f, \"macs\": %lld, \"gflops\": %.3f",
+         (long long)r->runs, r->median, r->min, r->mean, r->p90, r->max, (long long)r->macs, gflops(r));
+}
+
+/* The opening of the JSON object: {"model": ..., "qinfer_version": ..., "isa": ... */
+static void json_head(const bench_args *a, const qinfer_session *session) {
+  printf("{\"model\": ");
+  json_string(a->model);
+  printf(", \"qinfer_version\": ");
+  json_string(qinfer_version());
+  printf(", \"isa\": ");
+  json_string(qinfer_session_isa_name(session));
+}
+
+static void print_json(const bench_args *a, const qinfer_session *session, const bench_result *r) {
+  json_head(a, session);
+  printf(", \"threads\": %d, \"arena_bytes\": %zu, \"inputs\": ", r->threads, r->arena_bytes);
+  json_inputs(a, session, 0);
+  printf(", \"load_ms\": %.4f, \"session_create_ms\": %.4f, \"warmup\": %lld, ", r->load_ms, r->create_ms,
+         (long long)a->warmup);
+  json_times(r);
+  printf(", \"peak_rss_kb\": %ld, \"rss_kb\": %ld}\n", r->peak_rss_kb, r->rss_kb);
+}
+
+static void print_times(const bench_args *a, const bench_result *r) {
   printf("runs       %lld (after %lld warm-up)\n", (long long)r->runs, (long long)a->warmup);
   printf("median     %.3f ms\n", r->median);
   printf("min        %.3f ms\n", r->min);
@@ -194,6 +210,17 @@ static void print_table(const bench_args *a, const qinfer_session *session, cons
   printf("max        %.3f ms\n", r->max);
   printf("MACs       %lld\n", (long long)r->macs);
   printf("GFLOP/s    %.3f (2 x MACs / median)\n", gflops(r));
+}
+
+/* The table of one input set (sets: false), or of the session around its sets' own blocks. */
+static void print_table(const bench_args *a, const qinfer_session *session, const bench_result *r, bool sets) {
+  printf("model      %s\n", a->model);
+  printf("isa        %s\n", qinfer_session_isa_name(session));
+  printf("threads    %d\n", r->threads);
+  if (!sets) printf("arena      %zu bytes\n", r->arena_bytes);
+  printf("load       %.3f ms\n", r->load_ms);
+  printf("session    %.3f ms (create)\n", r->create_ms);
+  if (!sets) print_times(a, r);
   printf("peak RSS   %.1f MB\n", (double)r->peak_rss_kb / 1024.0);
   printf("RSS        %.1f MB (after the runs)\n", (double)r->rss_kb / 1024.0);
 }
@@ -210,20 +237,56 @@ static long current_rss_kb(void) {
   return kb;
 }
 
+/* Times input set `set` (resized and bound first) into r; with several sets, prints its block (table) or its
+ * JSON object in the "sets" array. */
+static int bench_set(bench_args *a, qinfer_session *session, int set, bench_result *r) {
+  const bool several = a->in.n_sets > 1;
+  if (several && !a->json) printf("set        %d\n", set);
+  const double t0 = qi_cli_now_ms();
+  int rc = qi_cli_bind_inputs(&a->in, session, set, 0, a->json ? NULL : stdout);
+  r->bind_ms = qi_cli_now_ms() - t0;
+  if (rc == QI_EXIT_OK) rc = time_runs(a, session, r);
+  if (rc != QI_EXIT_OK) return rc;
+  r->macs = qi_count_macs(qi_cli_session_graph(session));
+  r->arena_bytes = qinfer_session_arena_bytes(session);
+  if (several && a->json) {
+    printf("%s{\"inputs\": ", set ? ", " : "");
+    json_inputs(a, session, set);
+    printf(", \"arena_bytes\": %zu, \"bind_ms\": %.4f, ", r->arena_bytes, r->bind_ms);
+    json_times(r);
+    printf("}");
+  } else if (several) {
+    printf("bind       %.3f ms (resize to the set's shapes, set the inputs)\n", r->bind_ms);
+    printf("arena      %zu bytes\n", r->arena_bytes);
+    print_times(a, r);
+  }
+  return QI_EXIT_OK;
+}
+
 static int bench(bench_args *a, bench_result *r) {
   qinfer_model *model = NULL;
   qinfer_session *session = NULL;
   int rc = qi_cli_open_session(&a->in, a->model, &model, &session, &r->load_ms, &r->create_ms);
   if (rc != QI_EXIT_OK) return rc;
-  r->macs = qi_count_macs(qi_cli_session_graph(session));
   r->threads = a->in.threads ? (int)a->in.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-  if ((rc = qi_cli_bind_inputs(&a->in, session, 0, a->json ? NULL : stdout)) != QI_EXIT_OK) goto done;
-  if ((rc = time_runs(a, session, r)) != QI_EXIT_OK) goto done;
+  const bool several = a->in.n_sets > 1;
+  if (several && a->json) {
+    json_head(a, session);
+    printf(", \"threads\": %d, \"load_ms\": %.4f, \"session_create_ms\": %.4f, \"warmup\": %lld, \"sets\": [",
+           r->threads, r->load_ms, r->create_ms, (long long)a->warmup);
+  }
+  for (int set = 0; rc == QI_EXIT_OK && set < (several ? a->in.n_sets : 1); set++) {
+    bench_result one = *r;
+    rc = bench_set(a, session, set, &one);
+    if (set == 0) *r = one;
+  }
+  if (rc != QI_EXIT_OK) goto done;
   struct rusage ru;
   r->peak_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
   r->rss_kb = current_rss_kb();
-  if (a->json) print_json(a, session, r);
-  else print_table(a, session, r);
+  if (several && a->json) printf("], \"peak_rss_kb\": %ld, \"rss_kb\": %ld}\n", r->peak_rss_kb, r->rss_kb);
+  else if (a->json) print_json(a, session, r);
+  else print_table(a, session, r, several);
 
 done:
   if (session) qinfer_session_destroy(session);
@@ -236,6 +299,7 @@ int qi_cmd_bench(int argc, char **argv) {
   bench_result r = {0};
   int rc = qi_cli_inputs_init(&a.in, "bench", argc);
   if (rc != QI_EXIT_OK) return rc;
+  a.in.allow_sets = true;
   rc = parse_args(argc, argv, &a);
   if (rc == PARSED_HELP) {
     qi_cmd_bench_usage();

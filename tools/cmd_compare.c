@@ -148,7 +148,7 @@ static int open_models(cmp_state *s) {
   for (size_t i = 0; i < qinfer_session_input_count(s->rs); i++) {
     qinfer_tensor_info info;
     qinfer_session_input_info(s->rs, i, &info);
-    qi_cli_print_input(&a->in, &info, stdout);
+    qi_cli_print_input(&a->in, &info, 0, stdout);
   }
   return QI_EXIT_OK;
 }

@@ -18,7 +18,9 @@ void qi_cmd_run_usage(void) {
       "Inputs not given are filled deterministically: floats uniform in [-1,1), int8/uint8 uniform, other\n"
       "integers and bools 0; their symbolic dims come from --dim, else 1.\n\n"
       "  --input NAME=FILE  input NAME from FILE: .npy (little-endian, C order) or ONNX TensorProto .pb;\n"
-      "                     its shape fixes the input's shape (repeatable)\n"
+      "                     its shape fixes the input's shape (repeatable). Giving NAME again adds an input\n"
+      "                     set: set k runs with the k-th file of each input (or its last one), in the same\n"
+      "                     session resized to the files' shapes, and writes to DIR/set<k>/\n"
       "  --output-dir DIR   where outputs are written (default '.', created if missing)\n"
       "  --threads N        threads per run (default 1; 0 = one per CPU)\n"
       "  --isa NAME         auto, scalar, avx2, avxvnni, avx512vnni, neon, neondot, neoni8mm\n"
@@ -103,7 +105,7 @@ static void output_path(const char *dir, const qinfer_session *session, size_t i
   snprintf(path, size, "%s/%s.npy", dir, stem);
 }
 
-static int write_outputs(const run_args *a, const qinfer_session *session) {
+static int write_outputs(const char *dir, const qinfer_session *session) {
   for (size_t i = 0; i < qinfer_session_output_count(session); i++) {
     qinfer_tensor_info info;
     const void *data;
@@ -112,7 +114,7 @@ static int write_outputs(const run_args *a, const qinfer_session *session) {
     if (s == QINFER_OK) s = qinfer_session_get_output(session, i, &data, &nbytes);
     if (s != QINFER_OK) return qi_cli_api_error("output", s, qinfer_session_last_error(session));
     char path[4096 + 300], shape[256];
-    output_path(a->output_dir, session, i, path, sizeof path);
+    output_path(dir, session, i, path, sizeof path);
     qi_error err = {0};
     if (qi_npy_write(path, info.dtype, info.rank, info.dims, data, nbytes, &err) != QINFER_OK)
       return qi_cli_error("output '%s': %s", info.name, err.msg);
@@ -155,12 +157,28 @@ static int write_all_tensors(const char *dir, const qinfer_session *session) {
   return rc;
 }
 
+/* Input set `set`: resize and bind its inputs, run, write its outputs (to DIR/set<k> when there are several). */
+static int run_set(run_args *a, qinfer_session *session, int set) {
+  const bool several = a->in.n_sets > 1;
+  char out_dir[4096], all_dir[4096];
+  snprintf(out_dir, sizeof out_dir, several ? "%s/set%d" : "%s", a->output_dir, set);
+  if (a->all_tensors_dir) snprintf(all_dir, sizeof all_dir, several ? "%s/set%d" : "%s", a->all_tensors_dir, set);
+  if (several) printf("set    %d\n", set);
+  if (!qi_cli_make_dirs(out_dir)) return qi_cli_error("cannot create output folder '%s': %s", out_dir, strerror(errno));
+  int rc = qi_cli_bind_inputs(&a->in, session, set, (uint64_t)a->seed, stdout);
+  if (rc == QI_EXIT_OK) rc = run_timed(a, session);
+  if (rc == QI_EXIT_OK) rc = write_outputs(out_dir, session);
+  if (rc == QI_EXIT_OK && a->all_tensors_dir) rc = write_all_tensors(all_dir, session);
+  return rc;
+}
+
 int qi_cmd_run(int argc, char **argv) {
   run_args a = {.output_dir = ".", .repeat = 1};
   qinfer_model *model = NULL;
   qinfer_session *session = NULL;
   int rc = qi_cli_inputs_init(&a.in, "run", argc);
   if (rc != QI_EXIT_OK) return rc;
+  a.in.allow_sets = true;
   rc = parse_args(argc, argv, &a);
   if (rc == PARSED_HELP) {
     qi_cmd_run_usage();
@@ -175,10 +193,8 @@ int qi_cmd_run(int argc, char **argv) {
   }
   if (a.all_tensors_dir) qinfer_session_options_set_keep_intermediates(a.in.options, 1);
   if ((rc = qi_cli_open_session(&a.in, a.model, &model, &session, NULL, NULL)) != QI_EXIT_OK) goto done;
-  if ((rc = qi_cli_bind_inputs(&a.in, session, (uint64_t)a.seed, stdout)) != QI_EXIT_OK) goto done;
-  if ((rc = run_timed(&a, session)) != QI_EXIT_OK) goto done;
-  rc = write_outputs(&a, session);
-  if (rc == QI_EXIT_OK && a.all_tensors_dir) rc = write_all_tensors(a.all_tensors_dir, session);
+  const int sets = a.in.n_sets > 1 ? a.in.n_sets : 1;
+  for (int set = 0; rc == QI_EXIT_OK && set < sets; set++) rc = run_set(&a, session, set);
 
 done:
   if (session) qinfer_session_destroy(session);

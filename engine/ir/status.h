@@ -11,6 +11,9 @@ typedef qinfer_status qi_status;
 typedef struct qi_error {
   qi_status code;
   char msg[QI_ERROR_MSG_SIZE];
+  /* Set by shape inference when an op needed the value of a tensor that is not constant (Reshape's shape, ...):
+   * that tensor, then the graph input its value comes from (engine/pass_infer.c); NULL otherwise. */
+  const struct qi_tensor *needed_value;
 } qi_error;
 
 /* Records code and a printf-style message in err (err may be NULL) and returns code. */

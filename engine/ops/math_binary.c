@@ -1,4 +1,5 @@
-/* Add, Sub, Mul, Div, Pow, Mod, PRelu and the variadic Max, Min, Sum, Mean, with ONNX (numpy) broadcasting.
+/* Add, Sub, Mul, Div, Pow, Mod, PRelu and the variadic Max, Min, Sum, Mean, with ONNX (numpy) broadcasting
+ * (PRelu before opset 7: a shared or per-channel slope, legacy_prelu_slope).
  * Float runs go through the f32-vbinary kernels, integer ones through qi_math_binary_generic. */
 #include <string.h>
 
@@ -34,10 +35,46 @@ static bool arith_dtype(int dt, bool float_only) {
                                                       dt == QINFER_DTYPE_INT8 || dt == QINFER_DTYPE_UINT8));
 }
 
+/* PRelu before opset 7 does not broadcast: its slope is one value shared by every element, one value per channel
+ * (a 1-D slope as long as X's dimension 1), or X's shape. A per-channel slope is seen as [C, 1, ..., 1] (view),
+ * which numpy broadcasting applies along axis 1; *slope is pointed at the view then. Other slopes are refused. */
+static qi_status legacy_prelu_slope(const qi_node *n, const qi_tensor *x, const qi_tensor **slope, qi_tensor *view,
+                                    qi_error *err) {
+  const qi_tensor *s = *slope;
+  bool same = s->rank == x->rank;
+  for (int d = 0; same && d < x->rank; d++) same = s->dims[d] == x->dims[d];
+  if (qi_tensor_numel(s) == 1 || same) return QINFER_OK;
+  if (s->rank == 1 && x->rank >= 2 && s->dims[0] == x->dims[1]) {
+    *view = *s;
+    view->rank = x->rank - 1;
+    for (int d = 1; d < view->rank; d++) view->dims[d] = 1;
+    *slope = view;
+    return QINFER_OK;
+  }
+  char a[128], b[128];
+  return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n,
+                      "PRelu-%d takes a slope of one value, one per channel (X's dimension 1) or X's shape %s, "
+                      "not %s (broadcasting came with opset 7)",
+                      n->opset, qi_shape_str(x->rank, x->dims, a, sizeof a),
+                      qi_shape_str(s->rank, s->dims, b, sizeof b));
+}
+
+/* Input i of a binary op, or its view under the broadcasting rules of opsets before 7 (legacy_prelu_slope,
+ * qi_math_legacy_broadcast). */
+static qi_status operand(qi_graph *g, const qi_node *n, const binary_desc *d, int i, const qi_tensor **out,
+                         qi_tensor *view, qi_error *err) {
+  *out = qi_node_in(g, n, i);
+  if (n->opset >= 7 || i != 1 || d->variadic) return QINFER_OK;
+  if (d->op == QI_MATH_PRELU) return legacy_prelu_slope(n, qi_node_in(g, n, 0), out, view, err);
+  if (d->op == QI_MATH_MOD) return QINFER_OK; /* Mod came with opset 10 */
+  return qi_math_legacy_broadcast(n, qi_node_in(g, n, 0), out, view, err);
+}
+
 static qi_status binary_infer(qi_graph *g, qi_node *n, qi_error *err, const binary_desc *d) {
   QI_CHECK(qi_math_check_arity(g, n, d->variadic ? 1 : 2, d->variadic ? 64 : 2, err));
   const qi_tensor *ins[64] = {0};
-  for (int i = 0; i < n->n_inputs; i++) ins[i] = qi_node_in(g, n, i);
+  qi_tensor view;
+  for (int i = 0; i < n->n_inputs; i++) QI_CHECK(operand(g, n, d, i, &ins[i], &view, err));
   const int dt = ins[0]->dtype;
   if (!arith_dtype(dt, d->float_only))
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(dt));
@@ -127,7 +164,9 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
   const void *acc = a->data;
   const qi_tensor *acc_t = a;
   for (int i = 1; i < n->n_inputs; i++) {
-    const qi_tensor *b = qi_node_in(g, n, i);
+    const qi_tensor *b;
+    qi_tensor view;
+    QI_CHECK(operand(g, n, d, i, &b, &view, err));
     const bool last = i == n->n_inputs - 1;
     if (is_float && b->dtype == QINFER_DTYPE_FLOAT)
       f32_binary(ctx, rt->isa, d->kernel, acc_t, b, y, acc, last && !d->mean ? &rt->act : NULL);

@@ -10,6 +10,8 @@ enum { op_Equal, op_Less, op_Greater, op_LessOrEqual, op_GreaterOrEqual, op_And,
 static qi_status compare_infer(qi_graph *g, qi_node *n, qi_error *err, int op) {
   QI_CHECK(qi_math_check_arity(g, n, 2, 2, err));
   const qi_tensor *ins[2] = {qi_node_in(g, n, 0), qi_node_in(g, n, 1)};
+  qi_tensor view;
+  if (n->opset < 7) QI_CHECK(qi_math_legacy_broadcast(n, ins[0], &ins[1], &view, err));
   const int dt = ins[0]->dtype;
   const bool logic = op >= op_And;
   const bool ok = logic ? dt == QINFER_DTYPE_BOOL
@@ -85,6 +87,8 @@ static void compare_chunk(void *arg, size_t begin, size_t end) {
 
 static qi_status compare_run(qi_graph *g, qi_node *n, const qi_exec_ctx *ctx, int op) {
   const qi_tensor *ins[2] = {qi_node_in(g, n, 0), qi_node_in(g, n, 1)};
+  qi_tensor view; /* infer accepted B: the legacy view cannot fail here */
+  if (n->opset < 7) QI_CHECK(qi_math_legacy_broadcast(n, ins[0], &ins[1], &view, NULL));
   qi_tensor *y = qi_node_out(g, n, 0);
   compare_task t = {.op = op, .dtype = ins[0]->dtype, .a = ins[0]->data, .b = ins[1]->data, .y = y->data};
   qi_bcast_init_tensors(&t.bc, y, 2, ins);

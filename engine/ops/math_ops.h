@@ -90,6 +90,13 @@ static inline qi_threadpool *qi_math_pool(const qi_exec_ctx *ctx) { return ctx ?
 /* Checks the node has between min_in and max_in inputs (present ones first, none missing among them) and
  * at least one output. */
 qi_status qi_math_check_arity(qi_graph *g, const qi_node *n, int min_in, int max_in, qi_error *err);
+/* Operand B of a two-input elementwise op before opset 7 (Add, Sub, Mul, Div, Pow; Equal, Less, Greater, And, Or,
+ * Xor), which did not broadcast unless broadcast=1, and then matched B's shape against A's starting at `axis`
+ * (default: A's last dimensions; [C] at axis 1 of [N, C, H, W] is per channel). *b is pointed at view, B seen as
+ * its dims followed by ones, which numpy broadcasting applies the same way; INVALID_MODEL for a B that fits
+ * neither rule. Call it for nodes of opset < 7 only. */
+qi_status qi_math_legacy_broadcast(const qi_node *n, const qi_tensor *a, const qi_tensor **b, qi_tensor *view,
+                                   qi_error *err);
 
 typedef enum qi_math_binary_op {
   QI_MATH_ADD,

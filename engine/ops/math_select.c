@@ -72,8 +72,7 @@ qi_status qi_math_Expand_infer(qi_graph *g, qi_node *n, qi_error *err) {
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "unsupported dtype %s", qi_dtype_name(x->dtype));
   if (shape->dtype != QINFER_DTYPE_INT64 || shape->rank != 1)
     return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "shape must be a 1-D int64 tensor");
-  if (!(shape->flags & QI_TF_CONST) || !shape->data)
-    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "shape input '%s' must be constant", shape->name);
+  if (!(shape->flags & QI_TF_CONST) || !shape->data) return qi_require_value_fail(n, shape, "shape", err);
   const int64_t count = shape->dims[0];
   if (count > QI_MAX_RANK)
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "rank %lld exceeds %d", (long long)count, QI_MAX_RANK);

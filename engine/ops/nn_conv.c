@@ -36,7 +36,7 @@ typedef struct conv_state {
   size_t batch, in_c, out_c, groups, in_c_g, out_c_g, k_g, in_hw, out_hw, taps;
   size_t group_floats;   /* packed floats per group (gemm paths) */
   size_t tile;           /* im2col path: output pixels per column tile (out_hw: untiled) */
-  float *packed;         /* constant weights: gemm panels, or for depthwise out_c*taps weights + out_c biases */
+  float *packed;         /* rt->packed[0], constant weights: gemm panels, or for depthwise out_c*taps weights + out_c biases */
 } conv_state;
 
 typedef struct conv_attrs {
@@ -90,9 +90,7 @@ static size_t conv_packed_floats(const conv_state *s) {
 }
 
 void qi_nn_conv_release(qi_node_rt *rt) {
-  conv_state *s = rt->state;
-  if (s) free(s->packed);
-  free(s);
+  free(rt->state); /* packed weights belong to rt (qi_rt_packed) */
   rt->state = NULL;
 }
 
@@ -142,9 +140,10 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   }
   size_t scratch_floats = s->path == CONV_IM2COL ? s->k_g * s->tile : 0;
   if (constant) {
-    s->packed = malloc(conv_packed_floats(s) * sizeof(float));
+    bool fresh;
+    s->packed = qi_rt_packed(rt, 0, conv_packed_floats(s) * sizeof(float), &fresh);
     if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
-    conv_pack(s, w->data, b ? b->data : NULL, s->packed);
+    if (fresh) conv_pack(s, w->data, b ? b->data : NULL, s->packed);
     rt->const_inputs_packed = true;
   } else {
     scratch_floats += conv_packed_floats(s);

@@ -119,9 +119,7 @@ static void convt_pack(const convt_state *s, const float *w, float *dst) {
 }
 
 void qi_nn_conv_transpose_release(qi_node_rt *rt) {
-  convt_state *s = rt->state;
-  if (s) free(s->packed);
-  free(s);
+  free(rt->state); /* packed weights belong to rt (qi_rt_packed) */
   rt->state = NULL;
 }
 
@@ -153,10 +151,14 @@ qi_status qi_nn_conv_transpose_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, 
   const size_t weight_floats = s->groups * s->group_floats;
   if ((w->flags & QI_TF_CONST) && (!b || (b->flags & QI_TF_CONST))) {
     /* the session then keeps no reference to the model's weights (docs/loader.md, in-place weights) */
-    s->packed = malloc((weight_floats + (b ? s->out_c : 0)) * sizeof(float));
+    bool fresh;
+    s->packed = qi_rt_packed(rt, 0, (weight_floats + (b ? s->out_c : 0)) * sizeof(float), &fresh);
     if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
-    convt_pack(s, w->data, s->packed);
-    if (b) s->bias = memcpy(s->packed + weight_floats, b->data, s->out_c * sizeof(float));
+    if (fresh) convt_pack(s, w->data, s->packed);
+    if (b) {
+      s->bias = s->packed + weight_floats;
+      if (fresh) memcpy(s->packed + weight_floats, b->data, s->out_c * sizeof(float));
+    }
     rt->const_inputs_packed = true;
   } else {
     scratch_floats += weight_floats;

@@ -74,12 +74,7 @@ static void transpose(const float *src, size_t rows, size_t cols, float *dst) {
 }
 
 void qi_nn_gemm_release(qi_node_rt *rt) {
-  gemm_state *s = rt->state;
-  if (s) {
-    free(s->packed);
-    free(s->c_copy);
-  }
-  free(s);
+  free(rt->state); /* packed weights and the copy of C belong to rt (qi_rt_packed) */
   rt->state = NULL;
 }
 
@@ -91,20 +86,25 @@ static void c_shape(const qi_tensor *c, size_t *rows, size_t *cols) {
 
 /* xw path: packs alpha * B' into s->packed, with beta * C as the per-column bias when C is a constant vector
  * along N (then the epilogue has no C term). */
-static qi_status gemm_prepare_xw(qi_node *n, gemm_state *s, const qi_tensor *b, const qi_tensor *c, qi_error *err) {
+static qi_status gemm_prepare_xw(qi_node *n, qi_node_rt *rt, gemm_state *s, const qi_tensor *b, const qi_tensor *c,
+                                 qi_error *err) {
   const qi_f32_gemm_config *cfg = s->cfg;
-  s->packed = malloc(qi_f32_gemm_packed_floats(s->n, s->k, cfg->xw_nr, cfg->xw_kr) * sizeof(float));
+  bool fresh;
+  const size_t floats = qi_f32_gemm_packed_floats(s->n, s->k, cfg->xw_nr, cfg->xw_kr);
+  s->packed = qi_rt_packed(rt, 0, floats * sizeof(float), &fresh);
   if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing B");
   float *bias = NULL;
-  if (s->c_rows == 1 && (c->flags & QI_TF_CONST)) {
-    bias = malloc(s->n * sizeof(float));
-    if (!bias) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-    const float *cv = c->data;
-    for (size_t j = 0; j < s->n; j++) bias[j] = s->beta * cv[s->c_cols == 1 ? 0 : j];
+  if (s->c_rows == 1 && (c->flags & QI_TF_CONST)) { /* beta * C goes into the packed buffer as the bias */
+    const size_t c_cols = s->c_cols;
     s->c_rows = s->c_cols = 0;
+    if (fresh && !(bias = malloc(s->n * sizeof(float))))
+      return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+    const float *cv = c->data;
+    for (size_t j = 0; bias && j < s->n; j++) bias[j] = s->beta * cv[c_cols == 1 ? 0 : j];
   }
   /* B' (k, j) is B[k][j], or B[j][k] when transB */
-  qi_nn_pack_xw(cfg, s->k, s->n, b->data, s->trans_b ? 1 : s->n, s->trans_b ? s->k : 1, s->alpha, bias, s->packed);
+  if (fresh)
+    qi_nn_pack_xw(cfg, s->k, s->n, b->data, s->trans_b ? 1 : s->n, s->trans_b ? s->k : 1, s->alpha, bias, s->packed);
   free(bias);
   return QINFER_OK;
 }
@@ -125,9 +125,10 @@ static qi_status gemm_prepare_wx(qi_node *n, qi_node_rt *rt, gemm_state *s, cons
   const size_t packed_floats = qi_f32_gemm_packed_floats(s->m, s->k, s->cfg->mr, s->cfg->kr);
   size_t scratch = s->trans_b ? s->k * s->n : 0;
   if (a->flags & QI_TF_CONST) {
-    s->packed = malloc(packed_floats * sizeof(float));
+    bool fresh;
+    s->packed = qi_rt_packed(rt, 0, packed_floats * sizeof(float), &fresh);
     if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing A");
-    gemm_pack_a(s, a->data, s->packed);
+    if (fresh) gemm_pack_a(s, a->data, s->packed);
   } else {
     scratch += packed_floats;
   }
@@ -136,11 +137,12 @@ static qi_status gemm_prepare_wx(qi_node *n, qi_node_rt *rt, gemm_state *s, cons
 }
 
 /* A constant C still read by the epilogue is copied, so that run reads no constant input. */
-static qi_status gemm_copy_c(qi_node *n, gemm_state *s, const qi_tensor *c, qi_error *err) {
+static qi_status gemm_copy_c(qi_node *n, qi_node_rt *rt, gemm_state *s, const qi_tensor *c, qi_error *err) {
   if (!s->c_rows || !(c->flags & QI_TF_CONST)) return QINFER_OK;
-  s->c_copy = malloc(s->c_rows * s->c_cols * sizeof(float));
+  bool fresh;
+  s->c_copy = qi_rt_packed(rt, 1, s->c_rows * s->c_cols * sizeof(float), &fresh);
   if (!s->c_copy) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  memcpy(s->c_copy, c->data, s->c_rows * s->c_cols * sizeof(float));
+  if (fresh) memcpy(s->c_copy, c->data, s->c_rows * s->c_cols * sizeof(float));
   return QINFER_OK;
 }
 
@@ -159,12 +161,12 @@ qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   const bool a_const = (a->flags & QI_TF_CONST) != 0, b_const = (b->flags & QI_TF_CONST) != 0;
   s->path = (b_const && s->k && s->n) ? GEMM_XW : GEMM_WX;
   if (s->path == GEMM_XW) {
-    QI_CHECK(gemm_prepare_xw(n, s, b, c, err));
+    QI_CHECK(gemm_prepare_xw(n, rt, s, b, c, err));
     rt->scratch_bytes = s->trans_a ? s->m * s->k * sizeof(float) : 0;
   } else {
     QI_CHECK(gemm_prepare_wx(n, rt, s, a, err));
   }
-  QI_CHECK(gemm_copy_c(n, s, c, err));
+  QI_CHECK(gemm_copy_c(n, rt, s, c, err));
   /* packed (or copied) constants are all run reads; a constant operand left unpacked keeps its buffer */
   rt->const_inputs_packed = (!a_const || (s->path == GEMM_WX && s->packed)) && (!b_const || s->path == GEMM_XW);
   return QINFER_OK;

@@ -77,8 +77,7 @@ void qi_nn_matmul_release(qi_node_rt *rt) {
   matmul_state *s = rt->state;
   if (s) {
     free(s->w_off);
-    free(s->x_off);
-    free(s->packed);
+    free(s->x_off); /* packed weights belong to rt (qi_rt_packed) */
   }
   free(s);
   rt->state = NULL;
@@ -147,9 +146,10 @@ qi_status qi_nn_matmul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error
   if (!s->w_off || !s->x_off) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   matmul_offsets(s, a, b);
   if (sh->k && sh->m && (s->xw || a_const)) {
-    s->packed = malloc(s->packed_count * s->packed_floats * sizeof(float));
+    bool fresh;
+    s->packed = qi_rt_packed(rt, 0, s->packed_count * s->packed_floats * sizeof(float), &fresh);
     if (!s->packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
-    pack_all(s, packed_t->data, s->packed);
+    if (fresh) pack_all(s, packed_t->data, s->packed);
   } else if (sh->k && sh->m) {
     rt->scratch_bytes = s->packed_count * s->packed_floats * sizeof(float);
   }

@@ -184,9 +184,7 @@ qi_status qi_convinteger_infer(qi_graph *g, qi_node *n, qi_error *err) {
 void qi_qconv_release(qi_node_rt *rt) {
   qconv_state *s = rt->state;
   if (s) {
-    free(s->packed);
-    free(s->dw_w);
-    free(s->dw_b);
+    free(s->dw_b); /* packed and dw_w belong to rt (qi_rt_packed) */
     free(s->dw_s);
   }
   free(s);
@@ -250,12 +248,13 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(rt->isa);
     s->dw = s->geom.kernel_h == 3 && s->geom.kernel_w == 3 ? dw->ukernel_3x3 : dw->ukernel_any;
     s->dwp = dw->init_params(dw->x_domain, x_zp, yzp, qmin, qmax, x_int8);
-    s->dw_w = malloc(s->out_c * s->taps);
+    bool fresh;
+    s->dw_w = qi_rt_packed(rt, 0, s->out_c * s->taps, &fresh);
     if (!s->dw_w) {
       free(scale), free(bias);
       return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
     }
-    memcpy(s->dw_w, w->data, s->out_c * s->taps);
+    if (fresh) memcpy(s->dw_w, w->data, s->out_c * s->taps);
     s->dw_b = bias;
     s->dw_s = scale;
   } else {
@@ -265,12 +264,13 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     const int32_t x_zp_d = qi_qu8_gemm_x_zero_point(s->gemm, x_zp, x_int8);
     s->x_pad = (uint8_t)x_zp_d;
     s->group_bytes = s->gemm->packed_w_size(s->gemm, s->out_c_g, s->k_g);
-    s->packed = malloc(s->groups * s->group_bytes);
+    bool fresh;
+    s->packed = qi_rt_packed(rt, 0, s->groups * s->group_bytes, &fresh);
     if (!s->packed) {
       free(scale), free(bias);
       return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
     }
-    for (size_t grp = 0; grp < s->groups; grp++) {
+    for (size_t grp = 0; fresh && grp < s->groups; grp++) {
       const size_t c0 = grp * s->out_c_g;
       s->gemm->pack_w(s->gemm, s->out_c_g, s->k_g, (const int8_t *)w->data + c0 * s->k_g, s->k_g, 1, bias + c0,
                       scale + c0, x_zp_d, (uint8_t *)s->packed + grp * s->group_bytes);

@@ -100,9 +100,7 @@ typedef struct qmatmul_state {
 } qmatmul_state;
 
 void qi_qmatmul_release(qi_node_rt *rt) {
-  qmatmul_state *s = rt->state;
-  if (s) free(s->packed);
-  free(s);
+  free(rt->state); /* packed weights belong to rt (qi_rt_packed) */
   rt->state = NULL;
 }
 
@@ -216,7 +214,8 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmu
   float *scale = malloc(nn * sizeof(float));
   int32_t *bias = malloc(nn * sizeof(int32_t));
   s->gemm = qi_qu8_gemm_config_get(rt->isa);
-  s->packed = malloc(s->gemm->packed_w_size(s->gemm, nn, k));
+  bool fresh;
+  s->packed = qi_rt_packed(rt, 0, s->gemm->packed_w_size(s->gemm, nn, k), &fresh);
   if (!scale || !bias || !s->packed) {
     free(scale), free(bias);
     return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
@@ -227,8 +226,9 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmu
     if (c) bias[j] = ((const int32_t *)c->data)[qi_tensor_numel(c) == 1 ? 0 : j];
   }
   /* the packed operand is B'^T: row j, column kk = B'[kk][j] */
-  s->gemm->pack_w(s->gemm, nn, k, b->data, s->sh.b_ns, s->sh.b_ks, bias, scale,
-                  qi_qu8_gemm_x_zero_point(s->gemm, qi_qparams_zero_point(&aq, 0), a_int8), s->packed);
+  if (fresh)
+    s->gemm->pack_w(s->gemm, nn, k, b->data, s->sh.b_ns, s->sh.b_ks, bias, scale,
+                    qi_qu8_gemm_x_zero_point(s->gemm, qi_qparams_zero_point(&aq, 0), a_int8), s->packed);
   free(scale), free(bias);
   int32_t qmin, qmax;
   qi_qconv_out_range(&rt->act, s->y_dtype, ys, yzp, &qmin, &qmax);

@@ -1,5 +1,6 @@
-/* BatchNormalization in inference mode (opsets 9 to 15): y = (x - mean) / sqrt(var + eps) * scale + B per
- * channel of X [N, C, ...], computed as y = x * a[c] + b[c] with a and b folded into scratch each run.
+/* BatchNormalization in inference mode (opsets 9 to 15; earlier ones with is_test=1 and spatial=1):
+ * y = (x - mean) / sqrt(var + eps) * scale + B per channel of X [N, C, ...], computed as y = x * a[c] + b[c] with
+ * a and b folded into scratch each run.
  * Training (training_mode = 1, or the running / saved statistics outputs) is refused. */
 #include <math.h>
 
@@ -11,6 +12,15 @@ qi_status qi_reduce_batchnorm_infer(qi_graph *g, qi_node *n, qi_error *err) {
     return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected 5 inputs and output Y");
   if (qi_attr_int(n, "training_mode", 0) != 0)
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "training_mode=1 is not supported");
+  /* before opset 7 the default is_test=0 means the batch's own statistics; before 9 spatial=0 means statistics
+   * per activation: other formulas than the one run computes */
+  if (n->opset < 7 && qi_attr_int(n, "is_test", 0) == 0)
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
+                        "BatchNormalization-%d without is_test=1 normalizes with the batch's statistics (training): "
+                        "not supported", n->opset);
+  if (n->opset < 9 && qi_attr_int(n, "spatial", 1) == 0)
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
+                        "BatchNormalization-%d with spatial=0 (statistics per activation) is not supported", n->opset);
   for (int i = 1; i < n->n_outputs; i++)
     if (qi_node_out(g, n, i))
       return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "training outputs (output %d) are not supported", i);

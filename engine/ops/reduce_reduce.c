@@ -62,8 +62,7 @@ static qi_status reduced_axes(qi_graph *g, const qi_node *n, const reduce_desc *
     const qi_tensor *a = qi_node_in(g, n, 1);
     if (a->dtype != QINFER_DTYPE_INT64 || a->rank > 1)
       return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "axes must be a 1-D int64 tensor");
-    if (!(a->flags & QI_TF_CONST) || !a->data)
-      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "axes input '%s' must be constant", a->name);
+    if (!(a->flags & QI_TF_CONST) || !a->data) return qi_require_value_fail(n, a, "axes", err);
     const int64_t na = qi_tensor_numel(a);
     if (na > x->rank)
       return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "%lld axes for rank %d", (long long)na, x->rank);

@@ -59,8 +59,7 @@ qi_status qi_tops_set_output(const qi_node *n, qi_tensor *t, int dtype, int rank
 
 qi_status qi_tops_require_const(const qi_node *n, const qi_tensor *t, const char *what, qi_error *err) {
   if (!t || !(t->flags & QI_TF_CONST) || (!t->data && qi_tensor_numel(t) > 0))
-    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                        "input '%s' must be constant (data-dependent shapes unsupported)", what);
+    return qi_require_value_fail(n, t, what, err);
   return QINFER_OK;
 }
 

@@ -4,7 +4,8 @@
  *
  * prepare() builds, for every axis, the map from output coordinate to input coordinate (-1: the constant);
  * run() walks output rows (all axes but the last): rows mapping to -1 are filled, others copy the interior
- * of the input row with one memcpy and fill or gather the borders element by element. */
+ * of the input row with one memcpy and fill or gather the borders element by element. A constant_value that is not
+ * a constant (a graph input) is read by run: it decides no shape. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ typedef struct pad_state {
   int64_t *map[QI_MAX_RANK]; /* out coordinate -> in coordinate or -1 */
   int64_t lo[QI_MAX_RANK], hi[QI_MAX_RANK]; /* output range copied straight from the input on each axis */
   char value[8];                            /* constant fill, in the data type */
+  bool value_at_run;                        /* constant_value is computed (a graph input): read by run */
 } pad_state;
 
 static qi_status pad_params_make(qi_graph *g, const qi_node *n, pad_params *p, qi_error *err) {
@@ -145,7 +147,9 @@ qi_status qi_tops_pad_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error 
   memset(s->value, 0, sizeof s->value);
   size_t es = qi_dtype_size(x->dtype);
   const qi_tensor *cv = n->opset >= 11 ? qi_node_in(g, n, 2) : NULL;
-  if (cv) {
+  if (cv && !(cv->flags & QI_TF_CONST)) {
+    s->value_at_run = true; /* a fill value decides no shape: no need to know it now */
+  } else if (cv) {
     QI_CHECK(qi_tops_require_const(n, cv, "constant_value", err));
     memcpy(s->value, cv->data, es);
   } else if (n->opset < 11) {
@@ -177,6 +181,8 @@ qi_status qi_tops_pad_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const q
   int r = x->rank;
   int64_t total = qi_tensor_numel(y);
   if (total == 0) return QINFER_OK;
+  char value[8];
+  memcpy(value, s->value_at_run ? qi_node_in(g, n, 2)->data : s->value, es);
   if (r == 0) {
     memcpy(y->data, x->data, es);
     return QINFER_OK;
@@ -195,16 +201,16 @@ qi_status qi_tops_pad_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const q
       off = i < 0 ? -1 : off + i * xs[d];
     }
     if (off < 0) {
-      fill(dst, s->value, w, es);
+      fill(dst, value, w, es);
     } else {
       const char *srow = src + (size_t)off * es;
       for (int64_t o = 0; o < lo && o < w; o++) {
-        if (lastmap[o] < 0) fill(dst + (size_t)o * es, s->value, 1, es);
+        if (lastmap[o] < 0) fill(dst + (size_t)o * es, value, 1, es);
         else memcpy(dst + (size_t)o * es, srow + (size_t)lastmap[o] * es, es);
       }
       if (hi > lo) memcpy(dst + (size_t)lo * es, srow + (size_t)lastmap[lo] * es, (size_t)(hi - lo) * es);
       for (int64_t o = hi > lo ? hi : lo; o < w; o++) {
-        if (lastmap[o] < 0) fill(dst + (size_t)o * es, s->value, 1, es);
+        if (lastmap[o] < 0) fill(dst + (size_t)o * es, value, 1, es);
         else memcpy(dst + (size_t)o * es, srow + (size_t)lastmap[o] * es, es);
       }
     }

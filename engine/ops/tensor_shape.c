@@ -269,9 +269,6 @@ qi_status qi_tops_nonzero_infer(qi_graph *g, qi_node *n, qi_error *err) {
   const qi_tensor *x = qi_node_in(g, n, 0);
   size_t es;
   QI_CHECK(qi_tops_elem_size(n, x->dtype, &es, err));
-  if (!(x->flags & QI_TF_CONST))
-    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                        "input 'X' must be constant (data-dependent output shapes unsupported)");
   QI_CHECK(qi_tops_require_const(n, x, "X", err));
   int64_t nnz = 0, total = qi_tensor_numel(x);
   for (int64_t i = 0; i < total; i++) nnz += is_nonzero(x, i);

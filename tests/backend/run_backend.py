@@ -18,9 +18,9 @@ ctest can run one case per op.
 
 Running: `qinfer run model.onnx --input NAME=input_i.pb ... --output-dir DIR --threads 1` per data set; input_i.pb
 feeds the i-th graph input that is not an initializer (its TensorProto name when set). Inputs that decide output
-shapes (Reshape's shape, Slice's starts/ends/axes/steps, Unsqueeze's axes, Resize's scales/sizes, ...; see
-SHAPE_INPUTS) are frozen: qinfer plans all shapes when a session is created, so the runner writes a copy of the
-model where they are initializers holding the data set's values (--no-freeze: feed them as inputs). Each output_i.pb is compared
+shapes (Reshape's shape, Slice's starts/ends/axes/steps, Unsqueeze's axes, Resize's scales/sizes, ...) are fed
+as inputs like the others: qinfer binds their values when it creates the session (docs/cli.md, "Inputs that
+decide shapes"); --list marks the tests that have such inputs (SHAPE_INPUTS). Each output_i.pb is compared
 with DIR/<name>.npy (name: the i-th graph output, characters outside [A-Za-z0-9._-] -> '_') as ONNX's own backend
 runner does: same dtype and shape; floating point within rtol=1e-3, atol=1e-7, NaN where the reference has NaN;
 integers and bools exactly. Prints "N passed, N failed" last and exits 1 on any failure (77: --group has nothing
@@ -79,10 +79,11 @@ def graph_ops(graph, acc):
     return acc
 
 
-# Inputs that decide output shapes. qinfer plans every shape when the session is created, so these must be
-# constants; ONNX's node tests feed them as graph inputs. The runner freezes them: it writes a copy of the model
-# where such an input is an initializer holding the data set's value (docs/testing.md). Pad's constant_value
-# (input 2) is not shape-deciding, but qinfer reads it when the session is created too.
+# Inputs that decide output shapes, which qinfer binds to their values when it creates a session (the runner feeds
+# them as ordinary inputs; it froze them into initializers before qinfer could bind them). Only --list uses the
+# table now, to mark such tests; the index keeps its field under the old name "freeze" and the index version
+# hashes the table, so that the shared generated data stays valid. Pad's constant_value (input 2) is not
+# shape-deciding, but qinfer reads it when the session is created too.
 SHAPE_INPUTS = {
     "Reshape": (1,), "Expand": (1,), "Tile": (1,), "Squeeze": (1,), "Unsqueeze": (1,), "Split": (1,),
     "Slice": (1, 2, 3, 4), "Pad": (1, 2, 3), "Resize": (1, 2, 3), "ConstantOfShape": (0,), "Range": (0, 1, 2),
@@ -309,28 +310,6 @@ def compare(ref, out):
     return None
 
 
-def frozen_model(model_path, tdir, data_set, freeze, out_path):
-    """Writes a copy of the model where the inputs named in freeze are initializers with the data set's values."""
-    import onnx
-    m = onnx.load(model_path)
-    vals = {}
-    for f, iname in data_set["inputs"]:
-        if iname in freeze:
-            t = onnx.TensorProto()
-            with open(os.path.join(tdir, f), "rb") as fh:
-                t.ParseFromString(fh.read())
-            t.name = iname
-            vals[iname] = t
-    keep = [vi for vi in m.graph.input if vi.name not in vals]
-    del m.graph.input[:]
-    m.graph.input.extend(keep)
-    m.graph.initializer.extend(vals.values())
-    if m.ir_version < 4:  # initializers that are not graph inputs need IR version 4
-        m.ir_version = 4
-    onnx.save(m, out_path)
-    return out_path
-
-
 def run_test(name, info, data_dir, args, work_root):
     """-> (ok, message)."""
     import numpy as np
@@ -338,17 +317,12 @@ def run_test(name, info, data_dir, args, work_root):
     from onnx import numpy_helper
     tdir = os.path.join(data_dir, "node", name)
     msgs = []
-    freeze = set(info.get("freeze", [])) if args.freeze else set()
     for k, st in enumerate(info["sets"]):
         odir = os.path.join(work_root, name, f"set{k}")
         os.makedirs(odir, exist_ok=True)
-        model = os.path.join(tdir, "model.onnx")
-        if freeze:
-            model = frozen_model(model, tdir, st, freeze, os.path.join(work_root, name, f"set{k}.onnx"))
-        cmd = [args.qinfer, "run", model]
+        cmd = [args.qinfer, "run", os.path.join(tdir, "model.onnx")]
         for f, iname in st["inputs"]:
-            if iname not in freeze:
-                cmd += ["--input", f"{iname}={os.path.join(tdir, f)}"]
+            cmd += ["--input", f"{iname}={os.path.join(tdir, f)}"]
         cmd += ["--output-dir", odir, "--threads", str(args.threads)] + args.qinfer_arg
         try:
             p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=args.timeout)
@@ -399,9 +373,6 @@ def main():
     ap.add_argument("--qinfer-arg", action="append", default=[], help="extra argument for qinfer run "
                     "(repeatable), e.g. --qinfer-arg=--isa --qinfer-arg=scalar")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per qinfer run")
-    ap.add_argument("--no-freeze", dest="freeze", action="store_false",
-                    help="feed shape-deciding inputs (Reshape's shape, Slice's starts, ...) as inputs instead of "
-                         "freezing them into initializers")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--keep", help="keep qinfer's outputs under this folder")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every test, not only failures")
@@ -437,9 +408,13 @@ def main():
     if args.list:
         for n in names:
             st, grp, why = cls[n]
-            print(f"{st:11s} {grp:20s} {n}" + (f"  ({why})" if why else ""))
+            shape_in = idx["tests"][n].get("freeze")
+            print(f"{st:11s} {grp:20s} {n}" + (f"  ({why})" if why else "") +
+                  (f"  [shape inputs: {', '.join(shape_in)}]" if shape_in else ""))
         c = {s: sum(1 for n in names if cls[n][0] == s) for s in ("run", "excluded", "unsupported")}
-        print(f"backend: {c['run']} would run, {c['excluded']} excluded, {c['unsupported']} unsupported")
+        shaped = sum(1 for n in names if cls[n][0] == "run" and idx["tests"][n].get("freeze"))
+        print(f"backend: {c['run']} would run ({shaped} with inputs that decide shapes), {c['excluded']} excluded, "
+              f"{c['unsupported']} unsupported")
         return 0
 
     to_run = [n for n in names if cls[n][0] == "run"]

@@ -8,28 +8,11 @@
 #include <sys/stat.h>
 
 #include "session_fixture.h"
+#include "alloc_counter.h"
 #include "test_util.h"
 
 TEST_MAIN_GLOBALS;
 
-static volatile long n_allocs;
-
-void *__real_malloc(size_t);
-void *__real_calloc(size_t, size_t);
-void *__real_realloc(void *, size_t);
-void *__real_aligned_alloc(size_t, size_t);
-int __real_posix_memalign(void **, size_t, size_t);
-void *__wrap_malloc(size_t n) { __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED); return __real_malloc(n); }
-void *__wrap_calloc(size_t a, size_t b) { __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED); return __real_calloc(a, b); }
-void *__wrap_realloc(void *p, size_t n) { __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED); return __real_realloc(p, n); }
-void *__wrap_aligned_alloc(size_t a, size_t n) {
-  __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
-  return __real_aligned_alloc(a, n);
-}
-int __wrap_posix_memalign(void **p, size_t a, size_t n) {
-  __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
-  return __real_posix_memalign(p, a, n);
-}
 
 int main(int argc, char **argv) {
   if (argc != 3) return fprintf(stderr, "usage: %s MODEL INPUT.npy|DIR\n", argv[0]), 2;
@@ -56,9 +39,9 @@ int main(int argc, char **argv) {
     CHECK(s != NULL);
     if (!s) break;
     CHECK(qinfer_session_run(s) == QINFER_OK); /* warm: first-touch of the arena */
-    long before = n_allocs;
+    long before = qi_test_n_allocs;
     for (int r = 0; r < 3; r++) CHECK(qinfer_session_run(s) == QINFER_OK);
-    long during = n_allocs - before;
+    long during = qi_test_n_allocs - before;
     CHECK_MSG(during == 0, "%ld allocations during 3 runs with %d thread(s)", during, threads);
     CHECK(qinfer_session_get_output(s, 0, &out[threads - 1], &out_bytes[threads - 1]) == QINFER_OK);
     copy[threads - 1] = malloc(out_bytes[threads - 1]);

@@ -472,8 +472,100 @@ static void test_fused_act_and_threads(void) {
   qi_threadpool_destroy(pool);
 }
 
+/* PRelu before opset 7: a 1-D slope as long as X's dimension 1 is one slope per channel (axis 1), where opset 7's
+ * broadcasting would apply it along the last axis; a shared slope and X's shape work too; others are refused. */
+static void test_legacy_prelu(void) {
+  const int64_t xd[4] = {2, 3, 4, 3}, cd[1] = {3}, one[1] = {1}, bad[1] = {4};
+  float x[72], slope[3] = {0.5f, -2.0f, 0.25f}, shared = 0.1f;
+  h_fill(x, 72, 7, -2.0f, 2.0f);
+  for (int opset = 6; opset <= 7; opset++) {
+    qi_graph *g = qi_graph_new();
+    qi_error err;
+    const int ins[2] = {h_const(g, "x", QINFER_DTYPE_FLOAT, 4, xd, x), h_const(g, "s", QINFER_DTYPE_FLOAT, 1, cd, slope)};
+    const int outs[1] = {h_out(g, "y")};
+    const int node = h_node(g, "PRelu", opset, ins, 2, outs, 1);
+    CHECK_MSG(h_run(g, node, NULL, &err) == QINFER_OK, "PRelu-%d: %s", opset, err.msg);
+    const float *y = h_output(g, node, 0)->data;
+    int bad_count = 0;
+    for (int i = 0; i < 72; i++) { /* opset 6: channel i / 12 % 3; opset 7: last axis i % 3 */
+      const float a = slope[opset < 7 ? i / 12 % 3 : i % 3];
+      bad_count += !h_close(y[i], x[i] < 0 ? a * x[i] : x[i], 1e-6);
+    }
+    CHECK_MSG(bad_count == 0, "PRelu-%d: %d values differ from the per-%s oracle", opset, bad_count,
+              opset < 7 ? "channel" : "last-axis");
+    qi_graph_free(g);
+  }
+  qi_graph *g = qi_graph_new();
+  qi_error err;
+  int ins[2] = {h_const(g, "x", QINFER_DTYPE_FLOAT, 4, xd, x), h_const(g, "s", QINFER_DTYPE_FLOAT, 1, one, &shared)};
+  int outs[1] = {h_out(g, "y")};
+  int node = h_node(g, "PRelu", 1, ins, 2, outs, 1);
+  CHECK(h_run(g, node, NULL, &err) == QINFER_OK);
+  const float *y = h_output(g, node, 0)->data;
+  CHECK(h_close(y[0], x[0] < 0 ? shared * x[0] : x[0], 1e-6) && h_close(y[71], x[71] < 0 ? shared * x[71] : x[71], 1e-6));
+  ins[1] = h_const(g, "s4", QINFER_DTYPE_FLOAT, 1, bad, x);
+  outs[0] = h_out(g, "y2");
+  node = h_node(g, "PRelu", 6, ins, 2, outs, 1);
+  CHECK(h_run(g, node, NULL, &err) == QINFER_ERR_INVALID_MODEL);
+  CHECK_MSG(strstr(err.msg, "PRelu-6 takes a slope of one value, one per channel") != NULL, "%s", err.msg);
+  qi_graph_free(g);
+}
+
+/* Add / Mul before opset 7: B matched from `axis` with broadcast=1 ([C] at axis 1 is per channel), else A's shape. */
+static void test_legacy_broadcast(void) {
+  const int64_t xd[4] = {2, 3, 4, 3}, cd[1] = {3}, hw[2] = {4, 3};
+  float x[72], b[12];
+  h_fill(x, 72, 11, -2.0f, 2.0f);
+  h_fill(b, 12, 12, -1.0f, 1.0f);
+  const struct { int64_t axis; int rank; const int64_t *dims; } cases[] = {
+      {1, 1, cd}, {2, 2, hw}, {-1, 2, hw}, /* -1: no axis attribute, the trailing dims */
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    qi_graph *g = qi_graph_new();
+    qi_error err;
+    const int ins[2] = {h_const(g, "a", QINFER_DTYPE_FLOAT, 4, xd, x),
+                        h_const(g, "b", QINFER_DTYPE_FLOAT, cases[c].rank, cases[c].dims, b)};
+    const int outs[1] = {h_out(g, "y")};
+    const int node = h_node(g, "Add", 6, ins, 2, outs, 1);
+    h_attr_int(g, node, "broadcast", 1);
+    if (cases[c].axis >= 0) h_attr_int(g, node, "axis", cases[c].axis);
+    CHECK_MSG(h_run(g, node, NULL, &err) == QINFER_OK, "Add-6 case %zu: %s", c, err.msg);
+    const float *y = h_output(g, node, 0)->data;
+    int bad = 0;
+    for (int i = 0; i < 72; i++) bad += !h_close(y[i], x[i] + b[cases[c].rank == 1 ? i / 12 % 3 : i % 12], 1e-6);
+    CHECK_MSG(bad == 0, "Add-6 case %zu: %d values differ", c, bad);
+    qi_graph_free(g);
+  }
+  qi_graph *g = qi_graph_new();
+  qi_error err;
+  int ins[2] = {h_const(g, "a", QINFER_DTYPE_FLOAT, 4, xd, x), h_const(g, "b", QINFER_DTYPE_FLOAT, 1, cd, b)};
+  int outs[1] = {h_out(g, "y")};
+  int node = h_node(g, "Mul", 6, ins, 2, outs, 1); /* no broadcast attribute: B must have A's shape */
+  CHECK(h_run(g, node, NULL, &err) == QINFER_ERR_INVALID_MODEL);
+  CHECK_MSG(strstr(err.msg, "Mul-6 without broadcast=1 takes B of A's shape") != NULL, "%s", err.msg);
+  outs[0] = h_out(g, "y2");
+  node = h_node(g, "Mul", 6, ins, 2, outs, 1);
+  h_attr_int(g, node, "broadcast", 1);
+  h_attr_int(g, node, "axis", 2); /* [3] against dim 2 (4) */
+  CHECK(h_run(g, node, NULL, &err) == QINFER_ERR_INVALID_MODEL);
+  CHECK_MSG(strstr(err.msg, "does not match A [2,3,4,3] from axis 2") != NULL, "%s", err.msg);
+  /* a comparison of opset 1: Less with B [3] at axis 1, per channel */
+  outs[0] = h_out(g, "y3");
+  node = h_node(g, "Less", 1, ins, 2, outs, 1);
+  h_attr_int(g, node, "broadcast", 1);
+  h_attr_int(g, node, "axis", 1);
+  CHECK_MSG(h_run(g, node, NULL, &err) == QINFER_OK, "Less-1: %s", err.msg);
+  const uint8_t *lt = h_output(g, node, 0)->data;
+  int bad = 0;
+  for (int i = 0; i < 72; i++) bad += lt[i] != (x[i] < b[i / 12 % 3]);
+  CHECK_MSG(bad == 0, "Less-1 per channel: %d values differ", bad);
+  qi_graph_free(g);
+}
+
 int main(void) {
   test_broadcast_helper();
+  test_legacy_prelu();
+  test_legacy_broadcast();
   test_float_binary(NULL);
   test_int_binary();
   test_mixed_pow();

@@ -177,6 +177,16 @@ static void test_batch_instance_norm(qi_threadpool *pool) {
   CHECK(h_run(g, node, NULL, &err) == QINFER_ERR_UNSUPPORTED && strstr(err.msg, "training"));
   node = h_node(g, "BatchNormalization", 9, ins, 5, outs, 3);
   CHECK(h_run(g, node, NULL, &err) == QINFER_ERR_UNSUPPORTED);
+  /* legacy opsets whose formula differs are refused: is_test=0 (the default before 7), spatial=0 (before 9);
+   * with is_test=1 and spatial=1 they are the inference formula, which runs */
+  node = h_node(g, "BatchNormalization", 6, ins, 5, outs, 1);
+  CHECK(h_run(g, node, NULL, &err) == QINFER_ERR_UNSUPPORTED);
+  CHECK_MSG(strstr(err.msg, "BatchNormalization-6 without is_test=1") != NULL, "%s", err.msg);
+  h_attr_int(g, node, "is_test", 1);
+  CHECK_MSG(h_run(g, node, NULL, &err) == QINFER_OK, "BatchNormalization-6 is_test=1: %s", err.msg);
+  node = h_node(g, "BatchNormalization", 7, ins, 5, outs, 1);
+  h_attr_int(g, node, "spatial", 0);
+  CHECK(h_run(g, node, NULL, &err) == QINFER_ERR_UNSUPPORTED && strstr(err.msg, "spatial=0"));
   const int64_t d4[1] = {4};
   ins[1] = h_const(g, "bad", QINFER_DTYPE_FLOAT, 1, d4, x);
   node = h_node(g, "BatchNormalization", 15, ins, 5, outs, 1);

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """Model-zoo parity: qinfer against ONNX Runtime on the models models/make_zoo.py builds.
 
-    run_zoo.py --qinfer BUILD/tools/qinfer [--model NAME]... [--sets N] [-v] [--keep DIR]
+    run_zoo.py --qinfer BUILD/tools/qinfer [--model NAME]... [--sets N] [--one-session] [-v] [--keep DIR]
     run_zoo.py --ort-vs-torch [--model NAME]...     # check the references instead: ORT against PyTorch's outputs
 
 For each model (<cache>/zoo/<name>/manifest.json) and each of its input sets, tests/zoo/ort_run.js runs ORT
 (onnxruntime-node, CPU, 1 thread; its version is printed and stamped in ort.json) and `qinfer run` runs on the same
 .npy inputs (their shapes fix the dynamic dims); every output must agree:
     cosine(qinfer, ort) >= 0.99999   and   max|qinfer - ort| <= 1e-4 * max|ort|
-plus the same shape, and finite values wherever ORT's are finite. One line per output with cosine and max|d|;
+plus the same shape, and finite values wherever ORT's are finite. --one-session: one `qinfer run` for all the
+input sets of a model (each input given once per set), so that a single session is resized from set to set
+(qinfer_session_resize_input) where the sets' shapes differ. One line per output with cosine and max|d|;
 "N passed, N failed" (one check per model x set x output) closes the output; exit 1 on any failure.
 """
 import argparse
@@ -86,6 +88,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per qinfer / ORT run")
     ap.add_argument("--cos-min", type=float, default=COS_MIN)
     ap.add_argument("--rel-max", type=float, default=REL_MAX)
+    ap.add_argument("--one-session", action="store_true",
+                    help="run every input set of a model in one qinfer session (input sets, resized between them)")
     ap.add_argument("--ort-vs-torch", action="store_true",
                     help="compare ORT with the PyTorch outputs stored by make_zoo.py instead of running qinfer")
     ap.add_argument("--keep", help="keep the outputs under this folder")
@@ -124,6 +128,15 @@ def main():
                 continue
             model = os.path.join(mdir, man["model"])
             sets = man["sets"][: args.sets] if args.sets else man["sets"]
+            one_dir, one_msg = None, None
+            if args.one_session and not args.ort_vs_torch:
+                one_dir = os.path.join(work, name, "one_session")
+                cmd = [args.qinfer, "run", model, "--output-dir", one_dir, "--threads", str(args.threads)]
+                for st in sets:
+                    cmd += [f"--input={n}={os.path.join(mdir, f)}" for n, f in st.items()]
+                rc, one_msg, t_one = run(cmd + args.qinfer_arg, args.timeout)
+                one_msg = None if rc == 0 else one_msg
+                print(f"{name}: {len(sets)} input sets in one qinfer session: {t_one:.2f} s (process wall time)")
             for k, st in enumerate(sets):
                 tag = f"{name} set{k}"
                 shapes = " ".join(f"{n}={'x'.join(map(str, np.load(os.path.join(mdir, f), mmap_mode='r').shape))}"
@@ -149,6 +162,14 @@ def main():
                         continue
                     cand_dir, cand_files, cand_name = mdir, man["torch_outputs"][k], "torch"
                     t_q = 0.0
+                elif one_dir:
+                    if one_msg:
+                        print(f"FAIL {tag} ({shapes}): qinfer {one_msg}")
+                        failed.append(tag)
+                        continue
+                    cand_dir = os.path.join(one_dir, f"set{k}") if len(sets) > 1 else one_dir
+                    cand_files = {o: sanitize(o) + ".npy" for o in meta["outputs"]}
+                    cand_name, t_q = "qinfer (one session)", 0.0
                 else:
                     cand_dir = os.path.join(work, name, f"set{k}", "qinfer")
                     os.makedirs(cand_dir, exist_ok=True)
