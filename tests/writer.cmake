@@ -29,3 +29,9 @@ if(TEST zoo.build)
   add_test(NAME writer.zoo COMMAND ${_qi_wr_run} --suite zoo)
   set_tests_properties(writer.zoo PROPERTIES FIXTURES_REQUIRED qi_zoo TIMEOUT 600 LABELS "writer;zoo")
 endif()
+
+# The written model's version converter (tests/writer/run_opset_upgrade.py): one small model per conversion rule at
+# its old opset, `qinfer convert --opset 13`, onnx.checker, and ONNX Runtime's bytes at both opsets; refusals.
+add_test(NAME writer.opset_upgrade COMMAND ${QINFER_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/writer/run_opset_upgrade.py
+                                           --qinfer $<TARGET_FILE:qinfer> --cache ${QINFER_TEST_CACHE} --node ${QINFER_NODE})
+set_tests_properties(writer.opset_upgrade PROPERTIES TIMEOUT 300 LABELS writer)
