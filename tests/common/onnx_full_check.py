@@ -1,0 +1,12 @@
+"""onnx.checker.check_model(full_check=True) as one call for the test scripts: None when the model passes, else the
+first line of the checker's message."""
+import onnx
+
+
+def full_check_error(model):
+    """model: a path or a ModelProto."""
+    try:
+        onnx.checker.check_model(model, full_check=True)
+        return None
+    except Exception as e:  # noqa: BLE001 (the checker raises several types)
+        return str(e).splitlines()[0] if str(e) else type(e).__name__
