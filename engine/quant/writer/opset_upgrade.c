@@ -11,11 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loader/name_map.h"
+
 typedef struct up {
   qi_graph *g;
   const qi_graph *ranks; /* NULL or a graph with the same tensor names and known ranks */
   int64_t from;
   qi_error *err;
+  qi_name_map names;      /* g's tensor names: new names are made unique in O(1), not by a scan per name */
+  qi_name_map rank_names; /* ranks' tensor names, filled on first use */
 } up;
 
 typedef qi_status (*rule_fn)(up *u, int ni);
@@ -44,13 +48,35 @@ static qi_status set_input(up *u, int ni, int k, int t) {
   return QINFER_OK;
 }
 
-/* A new constant named after node ni's first output + suffix; its index or -1 (err set). */
-static int new_const(up *u, int ni, const char *suffix, int dtype, int rank, int64_t len, const void *data) {
+/* Maps every tensor name of g (keys borrowed: the names live as long as the tensors). */
+static bool map_names(qi_name_map *m, const qi_graph *g) {
+  for (int t = 0; t < g->n_tensors; t++)
+    if (qi_name_map_get(m, g->tensors[t].name, strlen(g->tensors[t].name)) < 0 &&
+        !qi_name_map_put(m, g->tensors[t].name, strlen(g->tensors[t].name), t))
+      return false;
+  return true;
+}
+
+/* A new tensor named after node ni's first output (its op type without one) + suffix, made unique with "_<k>";
+ * its index or -1 (err set). */
+static int new_tensor(up *u, int ni, const char *suffix) {
   const qi_node *n = &u->g->nodes[ni];
   const char *base = n->n_outputs > 0 && n->outputs[0] >= 0 ? u->g->tensors[n->outputs[0]].name : n->op_type;
-  char name[512];
-  snprintf(name, sizeof name, "%s", base);
-  const int t = qi_graph_add_unique_tensor(u->g, name, suffix);
+  char name[1024];
+  snprintf(name, sizeof name, "%.900s%s", base, suffix);
+  for (int k = 1; qi_name_map_get(&u->names, name, strlen(name)) >= 0; k++)
+    snprintf(name, sizeof name, "%.900s%s_%d", base, suffix, k);
+  const int t = qi_graph_add_tensor(u->g, name);
+  if (t < 0 || !qi_name_map_put(&u->names, u->g->tensors[t].name, strlen(name), t)) {
+    oom(u);
+    return -1;
+  }
+  return t;
+}
+
+/* A new constant named as new_tensor names it; its index or -1 (err set). */
+static int new_const(up *u, int ni, const char *suffix, int dtype, int rank, int64_t len, const void *data) {
+  const int t = new_tensor(u, ni, suffix);
   const int64_t dims[1] = {len};
   if (t < 0 || qi_tensor_set_const_copy(&u->g->tensors[t], dtype, rank, dims, data, u->err) != QINFER_OK) {
     oom(u);
@@ -140,7 +166,8 @@ static qi_status clip_11(up *u, int ni) {
 
 /* Pad-11: pads attribute -> input 1; value -> constant_value input 2 (default 0 either way). */
 static qi_status check_pad_11(up *u, int ni) {
-  if (qi_node_attr(&u->g->nodes[ni], "pads") == NULL) return refuse(u, ni, "Pad without 'pads'");
+  const int64_t *pads;
+  if (qi_attr_ints(&u->g->nodes[ni], "pads", &pads) < 0) return refuse(u, ni, "Pad without 'pads'");
   return check_float_attrs(u, ni);
 }
 
@@ -249,23 +276,15 @@ static int add_node(up *u, const char *type, const int *ins, int n_ins, int out)
   return k;
 }
 
-/* A new computed tensor named after node ni's output + suffix; its index or -1 (err set). */
-static int new_value(up *u, int ni, const char *suffix) {
-  char base[512];
-  snprintf(base, sizeof base, "%s", u->g->tensors[u->g->nodes[ni].outputs[0]].name);
-  const int t = qi_graph_add_unique_tensor(u->g, base, suffix);
-  if (t < 0) oom(u);
-  return t;
-}
-
 /* Softmax / LogSoftmax / Hardmax-13 work along one axis (default -1); before 13 they coerced the input to 2-D at
  * `axis` (default 1) and worked along the second dimension. Same thing when axis is the last dimension; otherwise
  * x -> Flatten(axis) -> the op (axis 1) -> Reshape(Shape(x)) -> y, which is the old definition written out. */
 /* The rank of input 0 of node ni, from the graph or the rank hints; -1 when unknown. */
-static int input_rank(const up *u, int ni) {
+static int input_rank(up *u, int ni) {
   const qi_tensor *x = qi_node_in(u->g, &u->g->nodes[ni], 0);
   if (!x || x->rank >= 0 || !u->ranks) return x ? x->rank : -1;
-  const int t = qi_graph_find_tensor(u->ranks, x->name);
+  if (u->rank_names.count == 0 && !map_names(&u->rank_names, u->ranks)) return -1; /* out of memory: no hint */
+  const int t = qi_name_map_get(&u->rank_names, x->name, strlen(x->name));
   return t >= 0 ? u->ranks->tensors[t].rank : -1;
 }
 
@@ -285,9 +304,9 @@ static qi_status softmax_13(up *u, int ni) {
   const int rank = input_rank(u, ni);
   if (rank >= 0 && (axis == rank - 1 || axis == -1)) return set_int_attr(u, ni, "axis", -1);
   const int xi = n->inputs[0], y = n->outputs[0];
-  const int shape = new_value(u, ni, "_shape");
-  const int flat = shape >= 0 ? new_value(u, ni, "_2d") : -1;
-  const int y2 = flat >= 0 ? new_value(u, ni, "_2d_out") : -1;
+  const int shape = new_tensor(u, ni, "_shape");
+  const int flat = shape >= 0 ? new_tensor(u, ni, "_2d") : -1;
+  const int y2 = flat >= 0 ? new_tensor(u, ni, "_2d_out") : -1;
   if (y2 < 0) return u->err->code;
   const int k_shape = add_node(u, "Shape", &xi, 1, shape);
   const int k_flat = k_shape >= 0 ? add_node(u, "Flatten", &xi, 1, flat) : -1;
@@ -387,22 +406,32 @@ static qi_status check_all(up *u) {
   return QINFER_OK;
 }
 
-qi_status qi_opset_upgrade(qi_graph *g, const qi_graph *ranks, qi_error *err) {
-  up u = {g, ranks, qi_graph_default_opset(g), err};
-  if (u.from == 0 || u.from >= QI_OPSET_UPGRADE_TARGET) return QINFER_OK;
-  QI_CHECK(qi_graph_link(g, err));
-  QI_CHECK(check_all(&u));
+static qi_status convert_nodes(up *u) {
+  qi_graph *g = u->g;
   const int n_nodes = g->n_nodes; /* the rules' new nodes are already in their final form */
   for (int i = 0; i < n_nodes; i++) {
     if (g->nodes[i].dead || g->nodes[i].domain[0]) continue;
     for (size_t r = 0; r < sizeof RULES / sizeof RULES[0]; r++) {
       /* Upsample -> Resize renames the node: later rows of the table see its new type */
       if (strcmp(RULES[r].op, g->nodes[i].op_type) != 0) continue;
-      if (RULES[r].apply && applies(&RULES[r], &u)) QI_CHECK(RULES[r].apply(&u, i));
+      if (RULES[r].apply && applies(&RULES[r], u)) QI_CHECK(RULES[r].apply(u, i));
     }
     g->nodes[i].opset = QI_OPSET_UPGRADE_TARGET;
   }
   for (int i = 0; i < g->n_opsets; i++)
     if (!g->opset_domains[i][0] || !strcmp(g->opset_domains[i], "ai.onnx")) g->opset_versions[i] = QI_OPSET_UPGRADE_TARGET;
-  return qi_graph_toposort(g, err);
+  return qi_graph_toposort(g, u->err);
+}
+
+qi_status qi_opset_upgrade(qi_graph *g, const qi_graph *ranks, qi_error *err) {
+  up u = {.g = g, .ranks = ranks, .from = qi_graph_default_opset(g), .err = err};
+  if (u.from == 0 || u.from >= QI_OPSET_UPGRADE_TARGET) return QINFER_OK;
+  qi_name_map_init(&u.names);
+  qi_name_map_init(&u.rank_names);
+  qi_status st = qi_graph_link(g, err);
+  if (st == QINFER_OK) st = check_all(&u);
+  if (st == QINFER_OK) st = map_names(&u.names, g) ? convert_nodes(&u) : oom(&u);
+  qi_name_map_free(&u.names);
+  qi_name_map_free(&u.rank_names);
+  return st;
 }
