@@ -14,7 +14,9 @@ LogSoftmax on an inner or the last axis and of unknown rank, BatchNormalization-
      the same random inputs: every output has identical bytes (the oracle: ORT's own kernels for each version);
   3. models that cannot be converted are refused with exit code 1, a message naming the node, op and reason, and
      no file written: BatchNormalization-7 spatial = 0, Resize-11 tf_half_pixel_for_nn, a Dropout-7 mask that is
-     read, a model below opset 7; a model already at opset 13 is written unchanged (same bytes as plain convert).
+     read, a model below opset 7, an op that has no version below 13 (Gelu), and malformed nodes a hostile file
+     may hold (Softmax axis out of range, Slice / Pad / Upsample without their attributes, Clip on int32);
+     a model already at opset 13 is written unchanged (same bytes as plain convert).
 Exit 1 on any failure.
 """
 import argparse
@@ -39,12 +41,16 @@ F = TensorProto.FLOAT
 
 
 def model(nodes, inputs, outputs, opset, inits=()):
-    """Outputs get the shapes ONNX's shape inference gives them (the checker wants every graph output shaped)."""
+    """Outputs get the shapes ONNX's shape inference gives them (the checker wants every graph output shaped), where
+    it can infer them."""
     g = helper.make_graph(nodes, "case", [helper.make_tensor_value_info(n, F, s) for n, s in inputs],
                           [helper.make_tensor_value_info(n, F, s) for n, s in outputs], list(inits))
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 3 if opset < 8 else (4 if opset < 10 else 7)
-    done = onnx.shape_inference.infer_shapes(m).graph
+    try:
+        done = onnx.shape_inference.infer_shapes(m).graph
+    except Exception:  # noqa: BLE001 (a malformed node of a refusal case: its outputs stay unshaped)
+        return m
     inferred = {v.name: v for v in list(done.value_info) + list(done.output)}
     for o in m.graph.output:
         if not o.type.tensor_type.HasField("shape") and o.name in inferred:
@@ -143,6 +149,20 @@ def refused():
               [("x", [2, 3])], [("y", None)], 9)
     r.append(("dropout_7_mask_read", m, ["'drop'", "Dropout", "mask"]))
     r.append(("opset_6", unary("Relu", 6), ["Relu", "below opset 7"]))
+    # malformed old-opset nodes (as a hostile file may hold them): refused by name, never a crash
+    r.append(("softmax_axis_out_of_range", unary("Softmax", 9, axis=4), ["Softmax", "axis out of range"]))
+    r.append(("slice_without_ends", unary("Slice", 9, starts=[0]), ["Slice", "without starts / ends"]))
+    r.append(("pad_without_pads", unary("Pad", 9), ["Pad", "without 'pads'"]))
+    r.append(("pad_float_pads", unary("Pad", 9, pads=[0.5] * 8), ["Pad", "without 'pads'"]))
+    r.append(("upsample_without_scales", unary("Upsample", 9), ["Upsample", "without scales"]))
+    r.append(("upsample_cubic", unary("Upsample", 7, mode="cubic", scales=[1.0, 1.0, 2.0, 2.0]),
+              ["Upsample", "'nearest' or 'linear'"]))
+    m = model([helper.make_node("Clip", ["x"], ["y"], min=0.0)], [], [("y", [2])], 9)
+    m.graph.input.append(helper.make_tensor_value_info("x", TensorProto.INT32, [2]))
+    r.append(("clip_int_input", m, ["Clip", "float or double input"]))
+    m = unary("Relu", 9)
+    m.graph.node[0].op_type = "Gelu"
+    r.append(("op_after_13", m, ["Gelu", "no conversion"]))
     return r
 
 
