@@ -276,9 +276,6 @@ static int add_node(up *u, const char *type, const int *ins, int n_ins, int out)
   return k;
 }
 
-/* Softmax / LogSoftmax / Hardmax-13 work along one axis (default -1); before 13 they coerced the input to 2-D at
- * `axis` (default 1) and worked along the second dimension. Same thing when axis is the last dimension; otherwise
- * x -> Flatten(axis) -> the op (axis 1) -> Reshape(Shape(x)) -> y, which is the old definition written out. */
 /* The rank of input 0 of node ni, from the graph or the rank hints; -1 when unknown. */
 static int input_rank(up *u, int ni) {
   const qi_tensor *x = qi_node_in(u->g, &u->g->nodes[ni], 0);
@@ -288,6 +285,9 @@ static int input_rank(up *u, int ni) {
   return t >= 0 ? u->ranks->tensors[t].rank : -1;
 }
 
+/* Softmax / LogSoftmax / Hardmax-13 work along one axis (default -1); before 13 they coerced the input to 2-D at
+ * `axis` (default 1) and worked along the second dimension. Same thing when axis is the last dimension; otherwise
+ * x -> Flatten(axis) -> the op (axis 1) -> Reshape(Shape(x)) -> y, which is the old definition written out. */
 static qi_status check_softmax_13(up *u, int ni) {
   const qi_node *n = &u->g->nodes[ni];
   const int64_t axis = qi_attr_int(n, "axis", 1);
