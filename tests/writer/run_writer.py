@@ -121,10 +121,11 @@ def convert(args, model, out):
 
 
 def check(path):
-    """-> None or the checker's first line."""
+    """-> None or the checker's first line. The model is loaded first: onnx 1.12's check_model on a path with
+    full_check writes the shape-inferred model back over the file, and ORT must run the file qinfer wrote."""
     import onnx
     try:
-        onnx.checker.check_model(path, full_check=True)
+        onnx.checker.check_model(onnx.load(path), full_check=True)
         return None
     except Exception as e:  # ValidationError, InferenceError, ...
         return f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
