@@ -204,14 +204,16 @@ typedef struct qinfer_quant_report {
 } qinfer_quant_report;
 
 /** Quantizes model with options and writes the QDQ model to out_path (atomically: a temporary file in the same
- *  folder, then renamed). report (may be NULL) is filled on success. The model itself is not changed and may be used
- *  by other threads meanwhile. Fails with QINFER_ERR_INVALID_ARGUMENT for a model that is already quantized, without
- *  samples, with image samples but no preprocessing chosen, an exclusion that names no node or node output, with
- *  samples that do not fit the model (dtype) or that hold NaN or infinity (the message names the sample file, or the
- *  callback's sample index and input), QINFER_ERR_SHAPE for a sample whose rank or fixed dims are not the model
- *  input's (the message names the sample, its shape and the input's), QINFER_ERR_IO for an unreadable sample folder,
- *  a sample that is not a regular file, or an unwritable out_path, or the status a sample callback returned; the
- *  message is in qinfer_last_error(). */
+ *  folder, then renamed), at the model's opset when it is 13 or above, else at opset 13 with its ops converted
+ *  (docs/quantization.md, "The written opset"). report (may be NULL) is filled on success. The model itself is not
+ *  changed and may be used by other threads meanwhile. Fails with QINFER_ERR_UNSUPPORTED for a model below opset
+ *  13 holding an op that has no opset-13 form (the message names the node), QINFER_ERR_INVALID_ARGUMENT for a
+ *  model that is already quantized, without samples, with image samples but no preprocessing chosen, an exclusion
+ *  that names no node or node output, with samples that do not fit the model (dtype) or that hold NaN or infinity
+ *  (the message names the sample file, or the callback's sample index and input), QINFER_ERR_SHAPE for a sample
+ *  whose rank or fixed dims are not the model input's (the message names the sample, its shape and the input's),
+ *  QINFER_ERR_IO for an unreadable sample folder, a sample that is not a regular file, or an unwritable out_path,
+ *  or the status a sample callback returned; the message is in qinfer_last_error(). */
 qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_options *options, const char *out_path,
                               qinfer_quant_report *report);
 

@@ -155,6 +155,16 @@ qi_attr *qi_node_add_attr(qi_graph *g, int node, const char *name, qi_attr_type 
   return a;
 }
 
+void qi_node_remove_attr(qi_node *n, const char *name) {
+  for (int i = 0; i < n->n_attrs; i++) {
+    if (strcmp(n->attrs[i].name, name) != 0) continue;
+    free_attr(&n->attrs[i]);
+    memmove(&n->attrs[i], &n->attrs[i + 1], sizeof(qi_attr) * (size_t)(n->n_attrs - i - 1));
+    n->n_attrs--;
+    return;
+  }
+}
+
 /* ---- cloning: every array and string copied, constant payloads shared ---- */
 
 static bool dup_array(void **dst, const void *src, size_t count, size_t elem) {

@@ -150,6 +150,8 @@ int qi_graph_add_node(qi_graph *g, const char *op_type, const char *domain, cons
                       const int *outputs, int n_outputs);
 /* Appends an attribute to node; returns it (zeroed but for name and type) or NULL. */
 qi_attr *qi_node_add_attr(qi_graph *g, int node, const char *name, qi_attr_type type);
+/* Removes node's attribute called name (and frees it); nothing when it has none. */
+void qi_node_remove_attr(qi_node *n, const char *name);
 /* Sets the producer / consumer counts of every tensor; fails on a tensor produced twice. */
 qi_status qi_graph_link(qi_graph *g, qi_error *err);
 /* Computes g->order (Kahn); fails with QINFER_ERR_INVALID_MODEL on a cycle or an input read before it is made. */

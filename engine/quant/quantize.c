@@ -16,6 +16,7 @@
 #include "engine/pipeline.h"
 #include "engine/quant/job.h"
 #include "engine/quant/writer/onnx_writer.h"
+#include "engine/quant/writer/opset_upgrade.h"
 #include "loader/onnx_loader.h"
 
 void qz_job_message(const qz_job *j, const char *fmt, ...) {
@@ -135,7 +136,9 @@ static qi_status build_analysis_graph(qz_job *j) {
 
 /* The graph that is rewritten and written: the model as loaded, with only the folds that do not depend on
  * input shapes (BatchNormalization and per-channel affine ops into convolutions), so symbolic dims and shape
- * computations survive and the quantized model takes the same input shapes as the original. */
+ * computations survive and the quantized model takes the same input shapes as the original; a model below
+ * opset 13 is upgraded to 13 (engine/quant/writer/opset_upgrade.h: standard per-axis QuantizeLinear /
+ * DequantizeLinear, and ONNX Runtime fuses QDQ only from opset 10 on). */
 static qi_status build_output_graph(qz_job *j, qi_graph **out) {
   qi_error err = {0};
   const qinfer_model *m = j->model;
@@ -143,7 +146,9 @@ static qi_status build_output_graph(qz_job *j, qi_graph **out) {
   if (st == QINFER_OK) st = qi_resolve_ops(*out, &err);
   const qi_pipeline_options passes = {.bind_shapes = false, .isa = qi_isa_best()};
   if (st == QINFER_OK) st = qi_run_pipeline(*out, QI_STAGE_FLOAT_FOLDS, &passes, &err);
-  return st == QINFER_OK ? QINFER_OK : qz_fail_call(j->err, "preparing the model", st, err.msg);
+  if (st != QINFER_OK) return qz_fail_call(j->err, "preparing the model", st, err.msg);
+  if ((st = qi_opset_upgrade(*out, j->g, &err)) == QINFER_OK) st = qi_resolve_ops(*out, &err);
+  return st == QINFER_OK ? QINFER_OK : qz_fail_call(j->err, "writing the model at opset 13", st, err.msg);
 }
 
 /* The analysis graph's plan and ranges carried over to the output graph by tensor name: quantized activations

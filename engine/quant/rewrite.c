@@ -10,7 +10,8 @@
  *   zero point 0, so the integer runtime adds them to the accumulator unchanged.
  * Constant float operands of Add / Mul: quantized like an activation from their own min / max.
  * QuantizeLinear / DequantizeLinear come from the default domain when the model's opset is >= 13 (per-axis
- * needs 13), else from ONNX Runtime's com.microsoft domain, which has them at every opset. */
+ * needs 13; the quantizer upgrades models below 13 first), else (a graph without a default-domain import) from
+ * ONNX Runtime's com.microsoft domain, which has them at every opset. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "engine/op.h"
 #include "kernels/requant.h"
 #include "engine/quant/quantize.h"
+#include "engine/quant/writer/opset_upgrade.h"
 
 void qz_act_params(float rmin, float rmax, int dtype, float *scale, int32_t *zero_point) {
   const int32_t qmin = dtype == QINFER_DTYPE_INT8 ? -128 : 0, qmax = dtype == QINFER_DTYPE_INT8 ? 127 : 255;
@@ -329,16 +331,10 @@ static void ensure_opset(qi_graph *g, const char *domain, int64_t version) {
   g->opset_versions[g->n_opsets++] = version;
 }
 
-static int64_t default_opset(const qi_graph *g) {
-  for (int i = 0; i < g->n_opsets; i++)
-    if (!g->opset_domains[i][0] || !strcmp(g->opset_domains[i], "ai.onnx")) return g->opset_versions[i];
-  return 0;
-}
-
 qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const qz_range *ranges, qz_report *rep,
                      qi_error *err) {
   memset(rep, 0, sizeof *rep);
-  rw r = {g, o, default_opset(g) >= 13 ? "" : "com.microsoft", rep, err};
+  rw r = {g, o, qi_graph_default_opset(g) >= 13 ? "" : "com.microsoft", rep, err};
   if (r.domain[0]) ensure_opset(g, "com.microsoft", 1);
   QI_CHECK(qi_graph_link(g, err));
   /* weights first, while input scales are still readable from the plan */

@@ -4,13 +4,15 @@ the onnx package (an independent reader), and every bad input fails cleanly.
 
     run_quantize_cli.py --qinfer BUILD/tools/qinfer [-v]
 
-Models (onnx.helper, opset 13 and 11): Conv -> Relu -> Conv -> Add (residual) -> GlobalAveragePool -> Flatten ->
+Models (onnx.helper, opsets 13, 11 and 9): Conv -> Relu -> Conv -> Add (residual) -> GlobalAveragePool -> Flatten ->
 Gemm; a two-input model (Concat of two Convs); and the same with Softmax at the end; Conv -> Gather ->
 GatherElements -> Tile -> Gather -> Expand -> Dropout -> Conv; Conv -> Mul(c, Sin(c)) -> Conv; quantize_dynamic's
 DynamicQuantizeLinear -> MatMulInteger. Checks:
   - the output is a valid ONNX model (onnx.checker), has QuantizeLinear / DequantizeLinear, int8 weights with
     per-channel scales (or one scale with --per-tensor), int32 biases, uint8 (or int8 with --activations int8)
-    activations; symbolic input dims are kept; opset 11 gets com.microsoft Q/DQ;
+    activations; symbolic input dims are kept; opsets 11 and 9 are written at opset 13 with default-domain Q/DQ
+    (onnx.checker full_check passes), and a model whose op has no opset-13 form (Resize tf_half_pixel_for_nn) is
+    refused with the node named;
   - qinfer runs it, and its output is close to the FP32 model's (SQNR >= 25 dB on these shallow models, computed
     here with numpy from both runs) for every method;
   - value-preserving ops (the op flag QI_OPF_VALUE_PRESERVING) between quantized ops get their input's parameters
@@ -36,6 +38,9 @@ import tempfile
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "common"))
+from onnx_full_check import full_check_error  # noqa: E402
 
 failures = []
 
@@ -278,17 +283,41 @@ def main():
         rc, log = run(q, "quantize", fp, "-o", os.path.join(work, "q_ms.onnx"), "--calib", calib, "--max-samples", "2")
         check(rc == 0 and "2/2 samples" in log, "--max-samples 2: two calibration runs")
 
-        # opset 11: com.microsoft Q/DQ
-        fp11 = os.path.join(work, "res11.onnx")
-        onnx.save(residual_model(11, softmax=True), fp11)
-        out = os.path.join(work, "q11.onnx")
-        rc, log = run(q, "quantize", fp11, "-o", out, "--calib", calib)
-        m = onnx.load(out)
-        doms = {n.domain for n in m.graph.node if n.op_type in ("QuantizeLinear", "DequantizeLinear")}
-        check(rc == 0 and doms == {"com.microsoft"}, f"opset 11: com.microsoft QuantizeLinear / DequantizeLinear {doms}")
-        s = sqnr(outputs(q, fp11, {"x": test_in}, os.path.join(work, "r11")), outputs(q, out, {"x": test_in},
-                                                                                      os.path.join(work, "o11")))
-        check(s >= 20.0, f"opset 11 with Softmax: output SQNR {s:.1f} dB")
+        # opsets 11 and 9: written at opset 13 with default-domain Q/DQ, valid for onnx.checker
+        for opset in (11, 9):
+            fpo = os.path.join(work, f"res{opset}.onnx")
+            onnx.save(residual_model(opset, softmax=True), fpo)
+            out = os.path.join(work, f"q{opset}.onnx")
+            rc, log = run(q, "quantize", fpo, "-o", out, "--calib", calib)
+            m = onnx.load(out)
+            doms = {n.domain for n in m.graph.node if n.op_type in ("QuantizeLinear", "DequantizeLinear")}
+            version = {o.domain: o.version for o in m.opset_import}.get("", 0)
+            check(rc == 0 and doms == {""} and version == 13,
+                  f"opset {opset}: written at opset {version} with QuantizeLinear / DequantizeLinear of domains {doms}")
+            bad = full_check_error(out)
+            check(bad is None, f"opset {opset}: onnx.checker full_check{': ' + bad if bad else ''}")
+            s = sqnr(outputs(q, fpo, {"x": test_in}, os.path.join(work, f"r{opset}")),
+                     outputs(q, out, {"x": test_in}, os.path.join(work, f"o{opset}")))
+            check(s >= 20.0, f"opset {opset} with Softmax: output SQNR {s:.1f} dB")
+
+        # an op that has no opset-13 form: refused, naming the node, nothing written
+        rm = residual_model(11)
+        rm.graph.node[-1].output[0] = "fc_out"
+        rm.graph.node.append(helper.make_node("Reshape", ["fc_out", "shape4"], ["r4"], name="to4d"))
+        rm.graph.node.append(helper.make_node("Resize", ["r4", "roi", "scales"], ["y"], name="rs", mode="nearest",
+                                              coordinate_transformation_mode="tf_half_pixel_for_nn"))
+        rm.graph.initializer.extend([numpy_helper.from_array(np.int64([-1, 10, 1, 1]), "shape4"),
+                                     numpy_helper.from_array(np.float32([]), "roi"),
+                                     numpy_helper.from_array(np.float32([1, 1, 2, 2]), "scales")])
+        del rm.graph.output[:]
+        rm.graph.output.append(helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 10, 2, 2]))
+        fpr = os.path.join(work, "res11_tf_nn.onnx")
+        onnx.save(rm, fpr)
+        out = os.path.join(work, "q_tf_nn.onnx")
+        rc, log = run(q, "quantize", fpr, "-o", out, "--calib", calib)
+        check(rc == 1 and "node 'rs' (Resize)" in log and "tf_half_pixel_for_nn" in log and "opset 13" in log
+              and not os.path.exists(out), f"Resize tf_half_pixel_for_nn at opset 11: refused, node named (exit {rc}): "
+                                           f"{log.strip().splitlines()[-1] if log.strip() else ''}")
 
         # images with a preset
         try:

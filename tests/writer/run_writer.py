@@ -17,6 +17,9 @@ Each model is written back with `qinfer convert MODEL -o OUT`, then:
      written model on the same inputs: every output must have the same name, type, shape and identical bytes,
      as the graph is the same. When ORT refuses the original, the check is counted as "ORT n/a"; when it accepts
      the original, it must accept the written model.
+With --opset13 only the models at opsets 7 to 12 are taken, written with `qinfer convert --opset 13` (the version
+converter, engine/quant/writer/opset_upgrade.c; the written file must import opset 13), and checked the same way:
+ORT's outputs on the opset-13 file must equal, byte for byte, its outputs on the original at its own opset.
 Prints one FAIL line per failing model, then the counts and "N passed, N failed"; exit 1 on any failure, 77 when
 nothing ran (ctest: skipped).
 """
@@ -90,25 +93,39 @@ def zoo_cases(args):
     return cases, skipped
 
 
+def default_opset(path):
+    import onnx
+    m = onnx.load(path, load_external_data=False)
+    return max((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), default=0)
+
+
+def upgradable(cases):
+    """--opset13: the cases whose model the version converter takes (default opset 7 to 12)."""
+    return [c for c in cases if 7 <= default_opset(c[1]) < 13]
+
+
 def convert(args, model, out):
     """-> None or an error line."""
     os.makedirs(os.path.dirname(out), exist_ok=True)
     try:
-        p = subprocess.run([args.qinfer, "convert", model, "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=120)
+        p = subprocess.run([args.qinfer, "convert", model, "-o", out] + (["--opset", "13"] if args.opset13 else []),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     except subprocess.TimeoutExpired:
         return "qinfer convert timed out"
     if p.returncode != 0:
         lines = p.stderr.decode(errors="replace").strip().splitlines()
         return f"qinfer convert exit {p.returncode}: {lines[-1] if lines else ''}"
+    if args.opset13 and default_opset(out) != 13:
+        return f"qinfer convert --opset 13 wrote opset {default_opset(out)}"
     return None
 
 
 def check(path):
-    """-> None or the checker's first line."""
+    """-> None or the checker's first line. The model is loaded first: onnx 1.12's check_model on a path with
+    full_check writes the shape-inferred model back over the file, and ORT must run the file qinfer wrote."""
     import onnx
     try:
-        onnx.checker.check_model(path, full_check=True)
+        onnx.checker.check_model(onnx.load(path), full_check=True)
         return None
     except Exception as e:  # ValidationError, InferenceError, ...
         return f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
@@ -163,6 +180,8 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="parallel conversions / checks")
     ap.add_argument("--keep", help="keep the written models and ORT outputs under this folder")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every model, not only failures")
+    ap.add_argument("--opset13", action="store_true",
+                    help="only models at opsets 7 to 12, written with `qinfer convert --opset 13` (the version converter)")
     args = ap.parse_args()
     if not args.qinfer or not os.access(args.qinfer, os.X_OK):
         print("writer: --qinfer must name the qinfer CLI", file=sys.stderr)
@@ -176,6 +195,8 @@ def main():
     t0 = time.time()
     try:
         cases, skipped = backend_cases(args, work) if args.suite == "backend" else zoo_cases(args)
+        if args.opset13:
+            cases = upgradable(cases)
         for s in skipped:
             print(f"SKIP {s}")
         if not cases:
@@ -217,7 +238,7 @@ def main():
 
         def count(d, v):
             return sum(1 for x in d.values() if x == v)
-        print(f"writer ({args.suite}): {len(cases)} models, {len(written)} written; onnx.checker: {count(checker, 'pass')} "
+        print(f"writer ({args.suite}{', opset 13' if args.opset13 else ''}): {len(cases)} models, {len(written)} written; onnx.checker: {count(checker, 'pass')} "
               f"pass, {count(checker, 'fail')} fail, {count(checker, 'n/a')} n/a (the original fails too); ORT: "
               f"{count(ort, 'identical')} identical, {count(ort, 'fail')} fail, {count(ort, 'n/a')} n/a (ORT refuses "
               f"the original); {len(skipped)} skipped; {time.time() - t0:.1f} s")
