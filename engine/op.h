@@ -124,6 +124,7 @@ extern const qi_op qi_ops_quant_conv[]; /* QLinearConv, ConvInteger, QLinearMatM
 extern const qi_op qi_ops_quant_pool[]; /* QLinearGlobalAveragePool, QLinearAveragePool */
 extern const qi_op qi_ops_quant_table[]; /* QLinearTable (ai.qinfer): byte lookup tables from the QDQ pass */
 extern const qi_op qi_ops_quant_elem[]; /* Quantize/DequantizeLinear, DynamicQuantizeLinear, QLinear Add/Mul/Concat, lookup tables */
+extern const qi_op qi_ops_quant_transformer[]; /* QLinearSoftmax, QLinearWhere, QLinearReduceMean, QAttention */
 
 /* Every family above, the tables qi_op_find searches; NULL-terminated (engine/ops/registry.c). */
 extern const qi_op *const qi_op_families[];

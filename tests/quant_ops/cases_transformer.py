@@ -1,0 +1,160 @@
+"""ONNX Runtime's QOperator transformer ops (com.microsoft QLinearSoftmax, QLinearWhere, QLinearReduceMean,
+QAttention) against ONNX Runtime (run by run_quant_ops.py).
+
+QLinearSoftmax and QLinearWhere reproduce ORT's arithmetic (its exponent table, float sum in axis order and
+floor(1 / y_scale); its requantization tables) and must match exactly. Two departures, compared with ORT on an
+equivalent model: ORT's int8 QLinearSoftmax wraps an output above 127 (a probability of 1 at scale 1/256, zero point
+-128 comes out as -128) where qinfer saturates, so int8 cases that reach it run in ORT as the same softmax on uint8
+(x + 128, zero point + 128: ORT's table and sum are the same for both types, only the uint8 path saturates); ORT has
+no CPU kernel for QLinearReduceMean, so its cases run in ORT as DequantizeLinear -> ReduceMean -> QuantizeLinear,
+the op's spec, with steps=1 (qinfer sums the integers exactly and requantizes once; ORT rounds a float mean summed
+in its own order: one step apart at most, where the mean is next to a half step).
+QAttention's output is float: compared within float tolerances (see qattention cases)."""
+import numpy as np
+from onnx import TensorProto, helper
+
+MS = (("com.microsoft", 1),)
+
+ORT_DEVIATIONS = {}
+
+
+def CASES(h):
+    C, rng_for, op_case = h.C, h.rng_for, h.op_case
+    out = []
+
+    def add(c):
+        out.append(c)
+        return c
+
+    def q8(r, shape, s8):
+        return r.integers(-128, 128, shape).astype(np.int8) if s8 else r.integers(0, 256, shape).astype(np.uint8)
+
+    def zp(v, s8):
+        return np.array(v, np.int8 if s8 else np.uint8)
+
+    def f(v):
+        return np.array(v, np.float32)
+
+    # ---------------------------------------------------------------- QLinearSoftmax
+    def qsoftmax(name, shape, s8, xs, ys, yz, opset=13, axis=None, xz=3, data=None, runtime=False, lo=None):
+        r = rng_for(name)
+        off = 0 if s8 else 128
+        x = data if data is not None else q8(r, shape, s8)
+        if lo is not None:  # a narrow spread: rows dominated by their largest value
+            x = (r.integers(0, lo, shape) + (-128 if s8 else 0)).astype(x.dtype)
+            x.reshape(-1, shape[-1])[:, 0] = 127 if s8 else 255
+        pv = (lambda a: a) if runtime else C
+        ins = [("X", x), ("X_scale", pv(f(xs))), ("x_zero_point", pv(zp(xz + off, s8))), ("y_scale", pv(f(ys))),
+               ("y_zero_point", pv(zp(yz, s8)))]
+        attrs = {"domain": "com.microsoft", "opset": opset}
+        if axis is not None:
+            attrs["axis"] = axis
+        return add(op_case(name, "QLinearSoftmax", ins, [("Y", "i8" if s8 else "u8")], 13, attrs,
+                           extra_opsets=MS))
+
+    def s8_via_u8(c, why):
+        """ORT runs the int8 case c as the same softmax on uint8 (see the module's text)."""
+        node = c.model.graph.node[0]
+        inits = {t.name: t for t in c.model.graph.initializer}
+        nodes = [helper.make_node("Cast", ["X"], ["x32"], to=TensorProto.INT32),
+                 helper.make_node("Add", ["x32", "k128"], ["xu32"]),
+                 helper.make_node("Cast", ["xu32"], ["xu"], to=TensorProto.UINT8)]
+        from onnx import numpy_helper
+        zx = numpy_helper.to_array(inits[node.input[2]]).astype(np.int32) + 128
+        zy = numpy_helper.to_array(inits[node.input[4]]).astype(np.int32) + 128
+        nodes.append(helper.make_node("QLinearSoftmax", ["xu", node.input[1], "zxu", node.input[3], "zyu"], ["yu"],
+                                      domain="com.microsoft",
+                                      **{a.name: helper.get_attribute_value(a) for a in node.attribute}))
+        nodes += [helper.make_node("Cast", ["yu"], ["y32"], to=TensorProto.INT32),
+                  helper.make_node("Sub", ["y32", "k128"], ["ys32"]),
+                  helper.make_node("Cast", ["ys32"], ["Y"], to=TensorProto.INT8)]
+        ins = [("X", c.feeds["X"]), (node.input[1], C(numpy_helper.to_array(inits[node.input[1]]))),
+               (node.input[3], C(numpy_helper.to_array(inits[node.input[3]]))),
+               ("zxu", C(zx.astype(np.uint8))), ("zyu", C(zy.astype(np.uint8))), ("k128", C(np.array(128, np.int32)))]
+        c.ort_model = h.make_model(c.name, nodes, ins, [("Y", "i8")], 13, MS)[0]
+        ORT_DEVIATIONS[c.name] = why
+
+    for s8 in (False, True):
+        t = "s8" if s8 else "u8"
+        yz = -128 if s8 else 0
+        qsoftmax(f"qsoftmax_last_{t}", (2, 3, 40), s8, 0.0713, 1 / 256, yz)
+        qsoftmax(f"qsoftmax_vit_heads_{t}", (1, 4, 50, 50), s8, 0.0437, 1 / 256, yz)
+        qsoftmax(f"qsoftmax_axis1_{t}", (2, 5, 7, 3), s8, 0.1129, 1 / 256, yz, axis=1)
+        qsoftmax(f"qsoftmax_axis0_{t}", (6, 4, 5), s8, 0.0291, 1 / 256, yz, axis=0)
+        qsoftmax(f"qsoftmax_axism2_{t}", (3, 9, 4), s8, 0.0517, 1 / 256, yz, axis=-2)
+        # axis absent: ORT's schema default -1 at every opset (not Softmax-11's 1)
+        qsoftmax(f"qsoftmax_opset11_default_axis_{t}", (2, 3, 4, 5), s8, 0.0613, 1 / 256, yz, opset=11)
+        qsoftmax(f"qsoftmax_opset1_axis2_{t}", (2, 3, 4, 5), s8, 0.0827, 1 / 256, yz, opset=1, axis=2)
+        qsoftmax(f"qsoftmax_opset12_axis0_{t}", (3, 2, 6), s8, 0.0209, 1 / 256, yz, opset=12, axis=0)
+        qsoftmax(f"qsoftmax_opset13_default_axis_{t}", (4, 33), s8, 0.0301, 1 / 256, yz, xz=-20)
+        qsoftmax(f"qsoftmax_long_{t}", (2, 5000), s8, 0.0173, 1 / 256, yz)
+        qsoftmax(f"qsoftmax_wide_scale_{t}", (5, 17), s8, 0.9137, 1 / 256, yz)
+        qsoftmax(f"qsoftmax_tiny_scale_{t}", (5, 17), s8, 0.00021, 1 / 256, yz)
+        # other output scales: floor(1 / y_scale) as ORT (0.01f -> 100, 0.0123 -> 81, 0.3 -> 3)
+        qsoftmax(f"qsoftmax_yscale_0p01_{t}", (4, 20), s8, 0.0713, 0.01, yz + 5)
+        qsoftmax(f"qsoftmax_yscale_0p0123_{t}", (4, 20), s8, 0.0713, 0.0123, yz)
+        qsoftmax(f"qsoftmax_yscale_0p3_{t}", (4, 20), s8, 0.0713, 0.3, yz + 2)
+        qsoftmax(f"qsoftmax_runtime_params_{t}", (3, 30), s8, 0.0391, 1 / 256, yz, runtime=True)
+    # a softmax of one value is 1: ORT's uint8 path overflows (T[255] * 256 is above FLT_MAX) and writes 0
+    for s8 in (False, True):
+        c = qsoftmax(f"qsoftmax_len1_{'s8' if s8 else 'u8'}", (3, 1), s8, 0.05, 1 / 256, -100 if s8 else 10)
+        c.ref = (lambda dt, v: lambda feeds: [np.full(feeds["X"].shape, v, dt)])(np.int8 if s8 else np.uint8,
+                                                                                  127 if s8 else 255)
+        ORT_DEVIATIONS[c.name] = ("softmax over one value: ORT's float product e * 256 overflows to infinity and its "
+                                  "integer conversion of infinity is undefined (uint8: 0 + zero point); reference: "
+                                  "numpy, probability 1 saturated")
+    # uint8 rows dominated by one value: saturate at 255 in both
+    qsoftmax("qsoftmax_dominant_u8", (6, 12), False, 0.71, 1 / 256, 0, lo=200)
+    for name, shape, xs in (("qsoftmax_dominant_s8", (6, 12), 0.71), ("qsoftmax_dominant_opset11_s8", (2, 1, 12), 0.93)):
+        c = qsoftmax(name, shape, True, xs, 1 / 256, -128, lo=200, opset=11 if "opset11" in name else 13)
+        s8_via_u8(c, "ORT's int8 QLinearSoftmax wraps an output above 127 to a negative value (a probability of 1 "
+                     "at scale 1/256, zero point -128 gives -128); qinfer saturates to 127. Reference: ORT on the "
+                     "same softmax in uint8 (x + 128, zero points + 128), whose output saturates, minus 128")
+
+    # ---------------------------------------------------------------- QLinearWhere
+    def qwhere(name, cshape, xshape, yshape, s8, xp, yp, zp_, runtime=False):
+        r = rng_for(name)
+        off = 0 if s8 else 128
+        pv = (lambda a: a) if runtime else C
+        ins = [("condition", r.integers(0, 2, cshape).astype(bool)), ("X", q8(r, xshape, s8)),
+               ("x_scale", pv(f(xp[0]))), ("x_zero_point", pv(zp(xp[1] + off, s8))), ("Y", q8(r, yshape, s8)),
+               ("y_scale", pv(f(yp[0]))), ("y_zero_point", pv(zp(yp[1] + off, s8))), ("z_scale", pv(f(zp_[0]))),
+               ("z_zero_point", pv(zp(zp_[1] + off, s8)))]
+        add(op_case(name, "QLinearWhere", ins, [("Z", "i8" if s8 else "u8")], 13, {"domain": "com.microsoft"},
+                    extra_opsets=MS))
+
+    for s8 in (False, True):
+        t = "s8" if s8 else "u8"
+        qwhere(f"qwhere_same_{t}", (2, 3, 17), (2, 3, 17), (2, 3, 17), s8, (0.0213, 5), (0.0347, -9), (0.0419, 3))
+        qwhere(f"qwhere_bcast_{t}", (4, 1), (1, 5), (4, 5), s8, (0.1, -20), (0.0291, 30), (0.0177, 0))
+        qwhere(f"qwhere_scalar_y_{t}", (2, 8, 9), (2, 8, 9), (), s8, (0.0531, 0), (0.25, 100), (0.0531, 0))
+        qwhere(f"qwhere_mask_{t}", (1, 1, 6, 6), (2, 3, 6, 6), (1,), s8, (0.047, 12), (0.047, 12), (0.047, 12))
+        qwhere(f"qwhere_saturate_{t}", (3, 40), (3, 40), (3, 40), s8, (0.5, -100), (0.4, 90), (0.01, 1))
+        qwhere(f"qwhere_runtime_params_{t}", (3, 11), (3, 11), (1, 11), s8, (0.0213, 5), (0.0347, -9), (0.0419, 3),
+               runtime=True)
+
+    # ---------------------------------------------------------------- QLinearReduceMean
+    def qreduce_mean(name, shape, axes, keepdims, s8, xp=(0.0473, 3), yp=(0.0391, -2)):
+        r = rng_for(name)
+        off = 0 if s8 else 128
+        x = q8(r, shape, s8)
+        params = [("data_scale", C(f(xp[0]))), ("data_zero_point", C(zp(xp[1] + off, s8))),
+                  ("reduced_scale", C(f(yp[0]))), ("reduced_zero_point", C(zp(yp[1] + off, s8)))]
+        c = add(op_case(name, "QLinearReduceMean", [("data", x)] + params, [("reduced", "i8" if s8 else "u8")], 13,
+                        {"domain": "com.microsoft", "axes": axes, "keepdims": keepdims}, extra_opsets=MS, steps=1))
+        nodes = [helper.make_node("DequantizeLinear", ["data", "data_scale", "data_zero_point"], ["xf"]),
+                 helper.make_node("ReduceMean", ["xf"], ["yf"], axes=axes, keepdims=keepdims),
+                 helper.make_node("QuantizeLinear", ["yf", "reduced_scale", "reduced_zero_point"], ["reduced"])]
+        c.ort_model = h.make_model(name, nodes, [("data", x)] + params, [("reduced", "i8" if s8 else "u8")], 13)[0]
+        ORT_DEVIATIONS[name] = ("ORT 1.30 has no CPU kernel for QLinearReduceMean; reference: ORT's "
+                                "DequantizeLinear -> ReduceMean -> QuantizeLinear (the op's spec)")
+
+    for s8 in (False, True):
+        t = "s8" if s8 else "u8"
+        qreduce_mean(f"qreducemean_last_keep_{t}", (2, 50, 64), [-1], 1, s8)
+        qreduce_mean(f"qreducemean_axis1_nokeep_{t}", (3, 7, 5), [1], 0, s8, (0.0213, -10), (0.0109, 7))
+        qreduce_mean(f"qreducemean_axes02_{t}", (4, 3, 6), [0, 2], 1, s8)
+        qreduce_mean(f"qreducemean_hw_{t}", (1, 16, 9, 9), [2, 3], 1, s8, (0.0821, 0), (0.0337, 0))
+        qreduce_mean(f"qreducemean_all_axes_{t}", (3, 4, 5), [0, 1, 2], 0, s8)
+        qreduce_mean(f"qreducemean_saturate_{t}", (2, 8, 4), [1], 1, s8, (0.5, -128), (0.01, 100))
+    return out
