@@ -112,6 +112,7 @@ int64_t qi_macs_conv_transpose(const qi_graph *g, const qi_node *n);
 int64_t qi_macs_gemm(const qi_graph *g, const qi_node *n);         /* Gemm, QGemm: A is input 0 */
 int64_t qi_macs_matmul(const qi_graph *g, const qi_node *n);       /* MatMul, MatMulInteger, QLinearMatMul */
 int64_t qi_macs_attention(const qi_graph *g, const qi_node *n);
+int64_t qi_macs_qattention(const qi_graph *g, const qi_node *n);  /* com.microsoft QAttention */
 /* Sum over the live nodes of g (shapes inferred: a session's graph), saturating at INT64_MAX. */
 int64_t qi_count_macs(const qi_graph *g);
 

@@ -21,7 +21,6 @@ qi_status qi_qreduce_mean_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, con
 qi_status qi_qattention_infer(qi_graph *g, qi_node *n, qi_error *err);
 qi_status qi_qattention_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
 qi_status qi_qattention_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
-int64_t qi_macs_qattention(const qi_graph *g, const qi_node *n);
 
 /* Frees rt->state (a single block). */
 void qi_quant_transformer_release(qi_node_rt *rt);

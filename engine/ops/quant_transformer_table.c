@@ -17,5 +17,7 @@ const qi_op qi_ops_quant_transformer[] = {
           qi_quant_transformer_release, QI_OPF_QUANTIZED),
     QI_OP("QLinearReduceMean", "com.microsoft", qi_qreduce_mean_infer, NULL, qi_qreduce_mean_run, NULL,
           QI_OPF_QUANTIZED),
+    QI_OP_MACS("QAttention", "com.microsoft", qi_qattention_infer, qi_qattention_prepare, qi_qattention_run, NULL,
+               QI_OPF_QUANTIZED, qi_macs_qattention),
     {0},
 };

@@ -157,4 +157,50 @@ def CASES(h):
         qreduce_mean(f"qreducemean_hw_{t}", (1, 16, 9, 9), [2, 3], 1, s8, (0.0821, 0), (0.0337, 0))
         qreduce_mean(f"qreducemean_all_axes_{t}", (3, 4, 5), [0, 1, 2], 0, s8)
         qreduce_mean(f"qreducemean_saturate_{t}", (2, 8, 4), [1], 1, s8, (0.5, -128), (0.01, 100))
+
+    # ---------------------------------------------------------------- QAttention
+    # int8 weights are drawn from [-64, 63]: ORT's uint8 x int8 gemm without VNNI saturates int16 pair sums
+    # (tests/common/ort_u8s8.py), which 7-bit weights cannot reach (255 * 64 * 2 < 32768); uint8 weights use its
+    # exact uint8 x uint8 path over the whole range.
+    def qattention(name, batch, seq, d_in, hidden, heads, w_s8=True, per_column=False, mask=None, xz=True,
+                   wz=True, runtime=False, attrs=None):
+        r = rng_for(name)
+        x = r.integers(0, 256, (batch, seq, d_in)).astype(np.uint8)
+        w = (r.integers(-64, 64, (d_in, 3 * hidden)).astype(np.int8) if w_s8
+             else r.integers(0, 256, (d_in, 3 * hidden)).astype(np.uint8))
+        ncol = 3 * hidden if per_column else 1
+        ws = r.uniform(0.002, 0.01, ncol).astype(np.float32)
+        wzv = (r.integers(-5, 6, ncol) if w_s8 else r.integers(118, 139, ncol)).astype(w.dtype)
+        if not per_column:
+            ws, wzv = ws.reshape(()), wzv.reshape(())
+        pv = (lambda a: a) if runtime else C
+        ins = [("input", x), ("weight", C(w)), ("bias", C(r.standard_normal(3 * hidden).astype(np.float32))),
+               ("input_scale", pv(f(0.0173))), ("weight_scale", C(ws)),
+               None if mask is None else ("mask_index", mask(r)),
+               ("input_zero_point", pv(np.array(131, np.uint8))) if xz else None,
+               ("weight_zero_point", C(wzv)) if wz else None]
+        while ins[-1] is None:
+            ins.pop()
+        add(op_case(name, "QAttention", ins, [("output", "f")], 13,
+                    dict(attrs or {}, domain="com.microsoft", num_heads=heads), extra_opsets=MS))
+
+    i32 = lambda v: (lambda r: np.array(v, np.int32))
+    qattention("qattention_s8w", 2, 5, 8, 8, 2)
+    qattention("qattention_u8w", 2, 5, 8, 8, 2, w_s8=False)
+    qattention("qattention_per_column_s8w", 2, 6, 12, 12, 3, per_column=True)
+    qattention("qattention_per_column_u8w", 1, 7, 16, 8, 2, w_s8=False, per_column=True)
+    qattention("qattention_bert_like", 1, 16, 64, 64, 4)
+    qattention("qattention_pruned_input", 2, 4, 20, 8, 4)  # input hidden 20 > hidden 8
+    qattention("qattention_no_zero_points", 2, 5, 8, 8, 1, xz=False, wz=False)
+    qattention("qattention_runtime_input_params", 2, 5, 8, 8, 2, runtime=True)
+    qattention("qattention_mask_end", 3, 6, 8, 8, 2, mask=i32([6, 3, 1]))
+    qattention("qattention_mask_end_start", 2, 6, 8, 8, 2, mask=i32([5, 6, 1, 2]))
+    qattention("qattention_mask_2d", 2, 6, 8, 8, 2,
+               mask=lambda r: np.concatenate([np.ones((2, 1)), r.integers(0, 2, (2, 5))], 1).astype(np.int32))
+    qattention("qattention_mask_3d", 2, 4, 8, 8, 2,
+               mask=lambda r: np.concatenate([np.ones((2, 4, 1)), r.integers(0, 2, (2, 4, 3))], 2).astype(np.int32))
+    qattention("qattention_unidirectional", 2, 6, 8, 8, 2, attrs={"unidirectional": 1})
+    qattention("qattention_unidirectional_mask", 2, 6, 8, 8, 2, mask=i32([4, 6]), attrs={"unidirectional": 1})
+    qattention("qattention_scale_filter", 2, 6, 8, 8, 2, mask=i32([2, 5]),
+               attrs={"scale": 0.3, "mask_filter_value": -50.0})
     return out
