@@ -17,10 +17,14 @@
  * so the output agrees to float rounding, not bit for bit (the tests' float tolerance).
  * Rows are split over threads (projection rows, then query rows), each computed whole. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "engine/ops/quant_common.h"
 #include "engine/ops/quant_transformer.h"
+
+/* Largest input hidden size whose int32 sums of (x - x_zp) * (w - w_zp), each at most 255 * 255, cannot overflow. */
+#define QA_MAX_DEPTH 33025
 
 enum { QA_X, QA_W, QA_BIAS, QA_X_SCALE, QA_W_SCALE, QA_MASK, QA_X_ZP, QA_W_ZP, QA_PAST };
 
@@ -104,6 +108,10 @@ static qi_status qattn_shape_of(qi_graph *g, const qi_node *n, qattn_shape *a, q
                         "hidden a multiple of num_heads %lld", (long long)w->dims[0], (long long)w->dims[1],
                         (long long)bias->dims[0], (long long)x->dims[2], (long long)heads->i);
   a->head_size = a->hidden / a->heads;
+  if (a->in_hidden > QA_MAX_DEPTH)
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
+                        "input hidden size %zu is over %d, where the int32 projection sums could overflow",
+                        a->in_hidden, QA_MAX_DEPTH);
   return qattn_mask_kind(n, qi_node_in(g, n, QA_MASK), a, &a->mask_kind, err);
 }
 
@@ -143,7 +151,13 @@ qi_status qi_qattention_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_erro
   qattn_shape a;
   QI_CHECK(qattn_shape_of(g, n, &a, err));
   /* Q, K, V [B, S, 3H], then one score row of S per query row */
-  rt->scratch_bytes = (a.batch * a.seq * 3 * a.hidden + a.batch * a.heads * a.seq * a.seq) * sizeof(float);
+  const int64_t rows = qi_mul_sat((int64_t)a.batch, (int64_t)a.seq);
+  const int64_t values = qi_add_sat(qi_mul_sat(rows, 3 * (int64_t)a.hidden),
+                                    qi_mul_sat(qi_mul_sat(rows, (int64_t)a.heads), (int64_t)a.seq));
+  if (values > INT64_MAX / 8)
+    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "the attention scratch of %lld floats is too large",
+                        (long long)values);
+  rt->scratch_bytes = (size_t)values * sizeof(float);
   return QINFER_OK;
 }
 

@@ -17,7 +17,7 @@ typedef struct tin {
   int constant;
 } tin;
 
-static uint8_t bytes[1 << 16];
+static uint8_t bytes[1 << 17];
 static const float scale_ok = 0.05f, scales3[3] = {0.1f, 0.2f, 0.3f}, zero_f = 0.0f, one_256 = 1.0f / 256;
 static const uint8_t zp_u8 = 7, zps2_u8[2] = {1, 2};
 static const int8_t zp_s8 = -3;
@@ -193,11 +193,15 @@ static qi_status attention_case(int variant, qi_error *err) {
     case 7: in[1].dims[1] = 21; break; /* hidden 7: not a multiple of 2 heads */
     case 8: in[7] = (tin){"weight_zp", QINFER_DTYPE_UINT8, 0, {0}, &zp_u8, 1}; break;
     case 9: in[5] = (tin){"mask", QINFER_DTYPE_INT32, 1, {2}, mask_end, 0}; break;        /* control with a mask */
+    case 14: /* input hidden 33026: int32 sums could overflow */
+      in[0].dims[2] = 33026, in[1].dims[0] = 33026, in[1].dims[1] = 3;
+      in[2].dims[0] = 3, in[2].data = scales3;
+      break;
     default: break;
   }
   qi_graph *g = qi_graph_new();
   const int node = build(g, "QAttention", in, n_in, n_out);
-  if (variant != 10) nn_attr_int(g, node, "num_heads", 2);
+  if (variant != 10) nn_attr_int(g, node, "num_heads", variant == 14 ? 1 : 2);
   if (variant == 11) nn_attr_int(g, node, "do_rotary", 1);
   if (variant == 12) nn_attr_ints(g, node, "qkv_hidden_sizes", 3, (const int64_t[3]){8, 8, 8});
   if (variant == 13) nn_attr_int(g, node, "unidirectional", 2);
@@ -224,6 +228,7 @@ static void test_attention_errors(void) {
       {11, QINFER_ERR_UNSUPPORTED, "do_rotary"},
       {12, QINFER_ERR_UNSUPPORTED, "qkv_hidden_sizes is not supported"},
       {13, QINFER_ERR_INVALID_MODEL, "unidirectional must be 0 or 1"},
+      {14, QINFER_ERR_UNSUPPORTED, "input hidden size 33026 is over 33025"},
   };
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     qi_error err = {0};
