@@ -10,9 +10,9 @@
  *                a sum of D terms finite;  sum = e_0 + e_1 + ... in float, in order along the axis;
  *                y_j = round_half_even((e_j * floor(1 / y_scale)) / sum) + y_zero_point, in float, saturated.
  * x_zero_point cancels out (softmax is shift-invariant) and is only checked. floor(1 / y_scale) is ONNX Runtime's:
- * exact for the 1/256 its quantizer writes, coarser for other scales. ONNX Runtime's int8 output wraps where the
- * value passes 127 (a probability of 1 at scale 1/256, zero point -128 gives -128), and for a softmax of one value
- * its float product overflows to infinity (uint8 output 0); qinfer saturates both (127, 255).
+ * exact for the 1/256 its quantizer writes, coarser for other scales. One departure: for a softmax of one value
+ * the product e * floor(1 / y_scale) overflows to infinity, which ONNX Runtime's uint8 path converts to 0 (output
+ * y_zero_point); qinfer saturates it (255), as its int8 path does (127).
  * Softmaxes are split over threads whole, so results do not depend on the thread count. */
 #include <float.h>
 #include <math.h>

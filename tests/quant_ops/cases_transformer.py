@@ -2,16 +2,15 @@
 QAttention) against ONNX Runtime (run by run_quant_ops.py).
 
 QLinearSoftmax and QLinearWhere reproduce ORT's arithmetic (its exponent table, float sum in axis order and
-floor(1 / y_scale); its requantization tables) and must match exactly. Two departures, compared with ORT on an
-equivalent model: ORT's int8 QLinearSoftmax wraps an output above 127 (a probability of 1 at scale 1/256, zero point
--128 comes out as -128) where qinfer saturates, so int8 cases that reach it run in ORT as the same softmax on uint8
-(x + 128, zero point + 128: ORT's table and sum are the same for both types, only the uint8 path saturates); ORT has
-no CPU kernel for QLinearReduceMean, so its cases run in ORT as DequantizeLinear -> ReduceMean -> QuantizeLinear,
-the op's spec, with steps=1 (qinfer sums the integers exactly and requantizes once; ORT rounds a float mean summed
-in its own order: one step apart at most, where the mean is next to a half step).
+floor(1 / y_scale); its requantization tables) and must match exactly. Two departures: a softmax of one value,
+where ORT's uint8 product overflows to infinity and comes out as the zero point (compared with numpy: probability
+1, saturated); and QLinearReduceMean, which ORT has no CPU kernel for, so its cases run in ORT as
+DequantizeLinear -> ReduceMean -> QuantizeLinear, the op's spec, with steps=1 (qinfer sums the integers exactly and
+requantizes once; ORT rounds a float mean summed in its own order: one step apart at most, where the mean is next
+to a half step).
 QAttention's output is float: compared within float tolerances (see qattention cases)."""
 import numpy as np
-from onnx import TensorProto, helper
+from onnx import helper
 
 MS = (("com.microsoft", 1),)
 
@@ -52,28 +51,6 @@ def CASES(h):
         return add(op_case(name, "QLinearSoftmax", ins, [("Y", "i8" if s8 else "u8")], 13, attrs,
                            extra_opsets=MS))
 
-    def s8_via_u8(c, why):
-        """ORT runs the int8 case c as the same softmax on uint8 (see the module's text)."""
-        node = c.model.graph.node[0]
-        inits = {t.name: t for t in c.model.graph.initializer}
-        nodes = [helper.make_node("Cast", ["X"], ["x32"], to=TensorProto.INT32),
-                 helper.make_node("Add", ["x32", "k128"], ["xu32"]),
-                 helper.make_node("Cast", ["xu32"], ["xu"], to=TensorProto.UINT8)]
-        from onnx import numpy_helper
-        zx = numpy_helper.to_array(inits[node.input[2]]).astype(np.int32) + 128
-        zy = numpy_helper.to_array(inits[node.input[4]]).astype(np.int32) + 128
-        nodes.append(helper.make_node("QLinearSoftmax", ["xu", node.input[1], "zxu", node.input[3], "zyu"], ["yu"],
-                                      domain="com.microsoft",
-                                      **{a.name: helper.get_attribute_value(a) for a in node.attribute}))
-        nodes += [helper.make_node("Cast", ["yu"], ["y32"], to=TensorProto.INT32),
-                  helper.make_node("Sub", ["y32", "k128"], ["ys32"]),
-                  helper.make_node("Cast", ["ys32"], ["Y"], to=TensorProto.INT8)]
-        ins = [("X", c.feeds["X"]), (node.input[1], C(numpy_helper.to_array(inits[node.input[1]]))),
-               (node.input[3], C(numpy_helper.to_array(inits[node.input[3]]))),
-               ("zxu", C(zx.astype(np.uint8))), ("zyu", C(zy.astype(np.uint8))), ("k128", C(np.array(128, np.int32)))]
-        c.ort_model = h.make_model(c.name, nodes, ins, [("Y", "i8")], 13, MS)[0]
-        ORT_DEVIATIONS[c.name] = why
-
     for s8 in (False, True):
         t = "s8" if s8 else "u8"
         yz = -128 if s8 else 0
@@ -96,20 +73,17 @@ def CASES(h):
         qsoftmax(f"qsoftmax_yscale_0p3_{t}", (4, 20), s8, 0.0713, 0.3, yz + 2)
         qsoftmax(f"qsoftmax_runtime_params_{t}", (3, 30), s8, 0.0391, 1 / 256, yz, runtime=True)
     # a softmax of one value is 1: ORT's uint8 path overflows (T[255] * 256 is above FLT_MAX) and writes 0
-    for s8 in (False, True):
-        c = qsoftmax(f"qsoftmax_len1_{'s8' if s8 else 'u8'}", (3, 1), s8, 0.05, 1 / 256, -100 if s8 else 10)
-        c.ref = (lambda dt, v: lambda feeds: [np.full(feeds["X"].shape, v, dt)])(np.int8 if s8 else np.uint8,
-                                                                                  127 if s8 else 255)
-        ORT_DEVIATIONS[c.name] = ("softmax over one value: ORT's float product e * 256 overflows to infinity and its "
-                                  "integer conversion of infinity is undefined (uint8: 0 + zero point); reference: "
-                                  "numpy, probability 1 saturated")
-    # uint8 rows dominated by one value: saturate at 255 in both
+    # a softmax of one value is 1: ORT's uint8 product e * 256 overflows to infinity and comes out as 0 + zero point
+    qsoftmax("qsoftmax_len1_s8", (3, 1), True, 0.05, 1 / 256, -100)
+    c = qsoftmax("qsoftmax_len1_u8", (3, 1), False, 0.05, 1 / 256, 10)
+    c.ref = lambda feeds: [np.full(feeds["X"].shape, 255, np.uint8)]
+    ORT_DEVIATIONS[c.name] = ("softmax over one value: ORT's float product e * 256 overflows to infinity and its "
+                              "uint8 conversion gives 0 (output: the zero point, 10); reference: numpy, "
+                              "probability 1 saturated to 255")
+    # rows dominated by their largest value: probabilities of 1 saturate (255; int8 127 with zero point -128)
     qsoftmax("qsoftmax_dominant_u8", (6, 12), False, 0.71, 1 / 256, 0, lo=200)
-    for name, shape, xs in (("qsoftmax_dominant_s8", (6, 12), 0.71), ("qsoftmax_dominant_opset11_s8", (2, 1, 12), 0.93)):
-        c = qsoftmax(name, shape, True, xs, 1 / 256, -128, lo=200, opset=11 if "opset11" in name else 13)
-        s8_via_u8(c, "ORT's int8 QLinearSoftmax wraps an output above 127 to a negative value (a probability of 1 "
-                     "at scale 1/256, zero point -128 gives -128); qinfer saturates to 127. Reference: ORT on the "
-                     "same softmax in uint8 (x + 128, zero points + 128), whose output saturates, minus 128")
+    qsoftmax("qsoftmax_dominant_s8", (6, 12), True, 0.71, 1 / 256, -128, lo=200)
+    qsoftmax("qsoftmax_dominant_opset11_s8", (2, 1, 12), True, 0.93, 1 / 256, -128, lo=200, opset=11)
 
     # ---------------------------------------------------------------- QLinearWhere
     def qwhere(name, cshape, xshape, yshape, s8, xp, yp, zp_, runtime=False):
