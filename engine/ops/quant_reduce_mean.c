@@ -3,18 +3,19 @@
  * every axis) and keepdims (default 1). Its spec is Quantize(ReduceMean(Dequantize(data))); qinfer computes it as
  * its pooling ops do (kernels/qu8-avgpool/qu8-avgpool.h, docs/quantization.md): the exact int32 sum of
  * (x - data_zero_point) over the reduced values, requantized by the one rule of kernels/requant.h with the scale
- * data_scale / (reduced_scale * (float)count). ONNX Runtime has no CPU kernel for this op; the tests compare with
- * its DequantizeLinear -> ReduceMean -> QuantizeLinear, which rounds the float mean it sums in its own order.
- * Outputs are split over threads, each computed whole. */
+ * data_scale / (reduced_scale * (float)count). Reduced axes that are one run of adjacent axes ([outer, reduced,
+ * inner]) go to the global-pooling kernels of kernels/qu8-avgpool (inner 1: gavgpool over rows; else gavgpool_nwc
+ * per outer block); others to a plain loop with the same arithmetic. ONNX Runtime has no CPU kernel for this op;
+ * the tests compare with its DequantizeLinear -> ReduceMean -> QuantizeLinear, which rounds the float mean it sums
+ * in its own order. Outputs are split over threads, each computed whole. */
 #include <math.h>
 #include <string.h>
 
 #include "engine/ops/quant_common.h"
 #include "engine/ops/quant_elem.h"
 #include "engine/ops/quant_transformer.h"
+#include "kernels/qu8-avgpool/qu8-avgpool.h"
 #include "kernels/requant.h"
-
-#define QRM_MAX_COUNT ((int64_t)8421504) /* floor((2^31 - 1) / 255): the int32 sum cannot overflow */
 
 /* The reduction's geometry: output elements walk the kept axes, each sums the reduced ones (input strides). */
 typedef struct qrm_geom {
@@ -22,6 +23,8 @@ typedef struct qrm_geom {
   int64_t kept_dims[QI_MAX_RANK], kept_strides[QI_MAX_RANK];
   int64_t red_dims[QI_MAX_RANK], red_strides[QI_MAX_RANK];
   int64_t count; /* values per output */
+  bool run;      /* the reduced axes are adjacent: x is [outer, count, inner] */
+  int64_t outer, inner;
   int out_rank;
   int64_t out_dims[QI_MAX_RANK];
 } qrm_geom;
@@ -55,13 +58,21 @@ static qi_status qrm_geometry(const qi_node *n, const qi_tensor *x, qrm_geom *gm
     }
     stride *= x->dims[d];
   }
+  int first = -1, last = -1;
+  gm->outer = gm->inner = 1;
   for (int d = 0; d < x->rank; d++) {
     const bool r = n_axes == 0 || reduced[d];
     if (!r || keepdims) gm->out_dims[gm->out_rank++] = r ? 1 : x->dims[d];
+    if (r) last = d, first = first < 0 ? d : first;
   }
-  if (gm->count > QRM_MAX_COUNT)
-    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "a mean over %lld values is over the int32 sum limit (%lld)",
-                        (long long)gm->count, (long long)QRM_MAX_COUNT);
+  gm->run = first >= 0 && last - first + 1 == gm->n_red;
+  for (int d = 0; d < x->rank; d++) {
+    if (d < first) gm->outer *= x->dims[d];
+    if (d > last) gm->inner *= x->dims[d];
+  }
+  if (gm->count > (int64_t)QI_QU8_AVGPOOL_MAX_COUNT)
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "a mean over %lld values is over the int32 sum limit (%zu)",
+                        (long long)gm->count, QI_QU8_AVGPOOL_MAX_COUNT);
   int64_t outputs = 1;
   for (int k = 0; k < gm->n_kept; k++) outputs *= gm->kept_dims[k];
   if (gm->count == 0 && outputs > 0)
@@ -90,6 +101,8 @@ qi_status qi_qreduce_mean_infer(qi_graph *g, qi_node *n, qi_error *err) {
 
 typedef struct qrm_task {
   const qrm_geom *gm;
+  const qi_qu8_avgpool_config *k;
+  qi_qu8_avgpool_params kp;
   const uint8_t *x;
   uint8_t *y;
   bool s8;
@@ -121,9 +134,22 @@ static void qrm_chunk(void *arg, size_t begin, size_t end) {
   }
 }
 
+/* Adjacent reduced axes, inner 1: rows of count values. */
+static void qrm_rows(void *arg, size_t begin, size_t end) {
+  const qrm_task *t = arg;
+  const size_t len = (size_t)t->gm->count;
+  t->k->gavgpool(end - begin, len, t->x + begin * len, t->y + begin, &t->kp);
+}
+
+/* Adjacent reduced axes, inner > 1: per outer block, count rows of inner values averaged column-wise. */
+static void qrm_blocks(void *arg, size_t begin, size_t end) {
+  const qrm_task *t = arg;
+  const size_t len = (size_t)t->gm->count, inner = (size_t)t->gm->inner;
+  for (size_t o = begin; o < end; o++) t->k->gavgpool_nwc(len, inner, t->x + o * len * inner, t->y + o * inner, &t->kp);
+}
+
 qi_status qi_qreduce_mean_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx,
                               qi_error *err) {
-  (void)rt;
   const qi_tensor *x = qi_node_in(g, n, 0);
   qi_tensor *y = qi_node_out(g, n, 0);
   qrm_geom gm;
@@ -141,6 +167,14 @@ qi_status qi_qreduce_mean_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, con
                         "finite positive float", (long long)gm.count, (double)p[0].scale, (double)p[1].scale,
                         (long long)gm.count);
   qi_qtype_range(x->dtype, &t.qmin, &t.qmax);
-  qi_parallel_for(ctx ? ctx->pool : NULL, (size_t)outputs, 1 + QI_QUANT_GRAIN / (size_t)gm.count, qrm_chunk, &t);
+  qi_threadpool *pool = ctx ? ctx->pool : NULL;
+  if (gm.run) {
+    t.k = qi_qu8_avgpool_config_get(rt->isa);
+    t.kp = t.k->init_params(t.k->x_domain, p[0].scale, p[0].zero_point, p[1].scale, p[1].zero_point, t.s8);
+    if (gm.inner == 1) qi_parallel_for(pool, (size_t)gm.outer, 1 + QI_QUANT_GRAIN / (size_t)gm.count, qrm_rows, &t);
+    else qi_parallel_for(pool, (size_t)gm.outer, 1 + QI_QUANT_GRAIN / (size_t)(gm.count * gm.inner), qrm_blocks, &t);
+    return QINFER_OK;
+  }
+  qi_parallel_for(pool, (size_t)outputs, 1 + QI_QUANT_GRAIN / (size_t)gm.count, qrm_chunk, &t);
   return QINFER_OK;
 }

@@ -241,15 +241,18 @@ static void test_attention_errors(void) {
   }
 }
 
-/* ---- the same bytes at 1, 2 and 3 threads, on shapes that split into several chunks ---- */
+/* ---- the same bytes at 1, 2 and 3 threads and on every ISA path, on shapes that split into several chunks ---- */
 
 static void check_threads(const char *what, qi_graph *g, int node) {
   uint8_t *first = NULL;
   size_t nbytes = 0;
-  for (int t = 0; t < 3; t++) {
+  for (int run = 0; run < 6; run++) {
+    const int t = run % 3;
+    const qi_isa isa = run < 3 ? QI_ISA_SCALAR : QI_ISA_AVX2;
+    if (!qi_isa_available(isa)) continue;
     qi_error err = {0};
-    const qi_status st = qh_run(g, node, QI_ISA_SCALAR, qh_pools[t], &err);
-    CHECK_MSG(st == QINFER_OK, "%s at %d threads: %s", what, qh_pool_threads[t], err.msg);
+    const qi_status st = qh_run(g, node, isa, qh_pools[t], &err);
+    CHECK_MSG(st == QINFER_OK, "%s at %d threads on %s: %s", what, qh_pool_threads[t], qi_isa_name(isa), err.msg);
     if (st != QINFER_OK) break;
     const qi_tensor *y = qi_node_out(g, &g->nodes[node], 0);
     if (!first) {
@@ -258,7 +261,9 @@ static void check_threads(const char *what, qi_graph *g, int node) {
       memcpy(first, y->data, nbytes);
       memset(y->data, 0xA5, nbytes); /* the next runs must write every byte again */
     } else {
-      CHECK_MSG(memcmp(first, y->data, nbytes) == 0, "%s: %d threads differ from 1", what, qh_pool_threads[t]);
+      CHECK_MSG(memcmp(first, y->data, nbytes) == 0, "%s: %d threads on %s differ from 1 on scalar", what,
+                qh_pool_threads[t], qi_isa_name(isa));
+      memset(y->data, 0xA5, nbytes);
     }
   }
   free(first);
@@ -292,13 +297,18 @@ static void test_threads(void) {
   {
     const tin in[5] = {T_U8("data", 3, 16, 64, 60), T_SCALE("data_scale"), T_ZP("dzp"),
                        {"reduced_scale", QINFER_DTYPE_FLOAT, 0, {0}, &ys, 1}, T_ZP("rzp")};
-    static const int64_t axes[2] = {1, 0};
-    qi_graph *g = qi_graph_new();
-    const int node = build(g, "QLinearReduceMean", in, 5, 1);
-    nn_attr_ints(g, node, "axes", 2, axes);
-    nn_attr_int(g, node, "keepdims", 0);
-    check_threads("QLinearReduceMean", g, node);
-    qi_graph_free(g);
+    /* adjacent axes with inner values (gavgpool_nwc), trailing (gavgpool), apart (the plain loop) */
+    static const int64_t axes[3][2] = {{1, 0}, {-1, 0}, {0, 2}};
+    static const int n_axes[3] = {2, 1, 2};
+    static const char *what[3] = {"QLinearReduceMean axes 0,1", "QLinearReduceMean axis 2", "QLinearReduceMean axes 0,2"};
+    for (int k = 0; k < 3; k++) {
+      qi_graph *g = qi_graph_new();
+      const int node = build(g, "QLinearReduceMean", in, 5, 1);
+      nn_attr_ints(g, node, "axes", n_axes[k], axes[k]);
+      nn_attr_int(g, node, "keepdims", k == 1);
+      check_threads(what[k], g, node);
+      qi_graph_free(g);
+    }
   }
   {
     static float bias[96];
