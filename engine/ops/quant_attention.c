@@ -150,9 +150,9 @@ qi_status qi_qattention_infer(qi_graph *g, qi_node *n, qi_error *err) {
 qi_status qi_qattention_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   qattn_shape a;
   QI_CHECK(qattn_shape_of(g, n, &a, err));
-  /* Q, K, V [B, S, 3H], then one score row of S per query row */
+  /* Q, K, V [B, S, 3H] as floats, one score row of S per query row, then the projection's int32 sums [B, S, 3H] */
   const int64_t rows = qi_mul_sat((int64_t)a.batch, (int64_t)a.seq);
-  const int64_t values = qi_add_sat(qi_mul_sat(rows, 3 * (int64_t)a.hidden),
+  const int64_t values = qi_add_sat(qi_mul_sat(rows, 6 * (int64_t)a.hidden),
                                     qi_mul_sat(qi_mul_sat(rows, (int64_t)a.heads), (int64_t)a.seq));
   if (values > INT64_MAX / 8)
     return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "the attention scratch of %lld floats is too large",
@@ -173,23 +173,34 @@ typedef struct qattn_task {
   bool causal;
   float scale, filter;
   float *qkv, *scores, *y;
+  int32_t *acc; /* [B * S, 3H] projection sums */
 } qattn_task;
 
+/* The projection of rows [begin, end): per row, int32 sums over k of (x_k - x_zp) * w[k, :] along whole weight rows
+ * (contiguous, so the loop vectorises), minus w_zp[j] * sum_k (x_k - x_zp): exactly sum_k (x_k - x_zp)(w[k, j] -
+ * w_zp[j]), no partial sum past what the depth limit bounds; then the scale and the bias. */
 static void qattn_project_rows(void *arg, size_t begin, size_t end) {
   const qattn_task *t = arg;
   const size_t D = t->a->in_hidden, N3 = 3 * t->a->hidden;
   for (size_t r = begin; r < end; r++) {
     const uint8_t *x = t->x + r * D;
+    int32_t *acc = t->acc + r * N3, xsum = 0;
+    memset(acc, 0, N3 * sizeof *acc);
+    for (size_t k = 0; k < D; k++) {
+      /* 16-bit operands, 32-bit products (|x - x_zp| <= 255): a widening multiply the SSE2 baseline vectorises */
+      const int16_t x16 = (int16_t)((int32_t)x[k] - t->xp.zero_point);
+      if (x16 == 0) continue;
+      xsum += x16;
+      const uint8_t *w = t->w + k * N3;
+      if (t->w_s8)
+        for (size_t j = 0; j < N3; j++) acc[j] += x16 * (int16_t)(int8_t)w[j];
+      else
+        for (size_t j = 0; j < N3; j++) acc[j] += x16 * (int16_t)w[j];
+    }
     float *out = t->qkv + r * N3;
     for (size_t j = 0; j < N3; j++) {
-      const int32_t wz = qi_qparams_zero_point(&t->wp, (int64_t)j);
-      int32_t acc = 0;
-      for (size_t k = 0; k < D; k++) {
-        const int32_t wv = t->w_s8 ? (int32_t)(int8_t)t->w[k * N3 + j] : (int32_t)t->w[k * N3 + j];
-        acc += ((int32_t)x[k] - t->xp.zero_point) * (wv - wz);
-      }
-      const float dq = qi_qparams_scale(&t->wp, (int64_t)j) * t->xp.scale;
-      out[j] = dq * (float)acc + t->bias[j];
+      const int32_t sum = acc[j] - qi_qparams_zero_point(&t->wp, (int64_t)j) * xsum;
+      out[j] = (qi_qparams_scale(&t->wp, (int64_t)j) * t->xp.scale) * (float)sum + t->bias[j];
     }
   }
 }
@@ -217,11 +228,26 @@ static void qattn_query_rows(void *arg, size_t begin, size_t end) {
     const float *q = t->qkv + (b * S + i) * N3 + h * hs;
     const float *k0 = t->qkv + b * S * N3 + a->hidden + h * hs, *v0 = k0 + a->hidden;
     float *s = t->scores + row * S, max = -INFINITY;
-    for (size_t j = 0; j < S; j++) {
+    size_t j = 0;
+    for (; j + 4 <= S; j += 4) { /* four keys at once: independent sums, each in d order as one key alone */
+      const float *k = k0 + j * N3;
+      float dot[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      for (size_t d = 0; d < hs; d++) {
+        dot[0] += q[d] * k[d];
+        dot[1] += q[d] * k[N3 + d];
+        dot[2] += q[d] * k[2 * N3 + d];
+        dot[3] += q[d] * k[3 * N3 + d];
+      }
+      for (size_t u = 0; u < 4; u++) s[j + u] = dot[u];
+    }
+    for (; j < S; j++) {
       const float *k = k0 + j * N3;
       float dot = 0.0f;
       for (size_t d = 0; d < hs; d++) dot += q[d] * k[d];
-      s[j] = t->scale * dot + (qattn_masked(t, b, i, j) ? t->filter : 0.0f);
+      s[j] = dot;
+    }
+    for (j = 0; j < S; j++) {
+      s[j] = t->scale * s[j] + (qattn_masked(t, b, i, j) ? t->filter : 0.0f);
       max = s[j] > max ? s[j] : max;
     }
     float sum = 0.0f;
@@ -251,6 +277,7 @@ qi_status qi_qattention_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
   const float scale = qi_attr_float(n, "scale", 0.0f);
   t.scale = scale == 0.0f ? 1.0f / sqrtf((float)a.head_size) : scale;
   t.scores = t.qkv + a.batch * a.seq * 3 * a.hidden;
+  t.acc = (int32_t *)(t.scores + a.batch * a.heads * a.seq * a.seq);
   const size_t rows = a.batch * a.seq;
   if (rows == 0) return QINFER_OK;
   qi_threadpool *pool = ctx ? ctx->pool : NULL;
