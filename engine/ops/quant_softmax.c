@@ -116,7 +116,7 @@ static void qsoftmax_rows(void *arg, size_t begin, size_t end) {
     for (int64_t j = 0; j < len; j++) sum += e[qsoftmax_load(t, x + j * inner)];
     for (int64_t j = 0; j < len; j++) {
       float v = (e[qsoftmax_load(t, x + j * inner)] * t->y_mult) / sum;
-      v = v < (float)t->hi ? v : (float)t->hi; /* v >= 0: only the upper bound can bind */
+      v = v < (float)t->hi ? v : (float)t->hi; /* v >= 0 or NaN: only the upper bound can bind */
       y[j * inner] = (uint8_t)(lrintf(v) + t->zp);
     }
   }
@@ -134,9 +134,8 @@ qi_status qi_qsoftmax_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const q
   if (s->table_scale != p[0].scale || s->table_len != t.sh.len) qsoftmax_build_table(s, p[0].scale, t.sh.len);
   int32_t qmin, qmax;
   qi_qtype_range(x->dtype, &qmin, &qmax);
-  (void)qmin;
   t.table = s->table;
-  t.y_mult = floorf(1.0f / p[1].scale);
+  t.y_mult = floorf(1.0f / p[1].scale); /* inf for a subnormal y_scale: e * inf is inf or NaN, both clamped to hi */
   t.zp = p[1].zero_point;
   t.hi = qmax - t.zp;
   const size_t rows = (size_t)(t.sh.outer * t.sh.inner);

@@ -88,6 +88,22 @@ static void test_softmax_errors(void) {
   }
   qi_error err = {0};
   CHECK_MSG(softmax_case(0, &err) == QINFER_OK, "QLinearSoftmax control: %s", err.msg);
+  /* a subnormal y_scale: floor(1 / y_scale) is infinite; every output saturates, nothing undefined (UBSan) */
+  static const float tiny = 1e-40f;
+  const tin in[5] = {T_U8("X", 2, 3, 40), {"X_scale", QINFER_DTYPE_FLOAT, 0, {0}, &scale_ok, 1}, T_ZP("x_zp"),
+                     {"y_scale", QINFER_DTYPE_FLOAT, 0, {0}, &tiny, 1}, T_ZP("y_zp")};
+  qi_graph *g = qi_graph_new();
+  const int node = build(g, "QLinearSoftmax", in, 5, 1);
+  nn_attr_int(g, node, "opset", 13);
+  const qi_status st = nn_run(g, node, NULL, &err);
+  CHECK_MSG(st == QINFER_OK, "QLinearSoftmax subnormal y_scale: %s", err.msg);
+  if (st == QINFER_OK) {
+    const uint8_t *y = qi_node_out(g, &g->nodes[node], 0)->data;
+    int bad = 0;
+    for (int i = 0; i < 120; i++) bad += y[i] != 255;
+    CHECK_MSG(bad == 0, "QLinearSoftmax subnormal y_scale: %d of 120 outputs are not 255", bad);
+  }
+  qi_graph_free(g);
 }
 
 /* ---- QLinearWhere: condition, X, x_scale, x_zp, Y, y_scale, y_zp, z_scale, z_zp ---- */
