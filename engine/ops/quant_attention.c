@@ -22,9 +22,10 @@
 
 #include "engine/ops/quant_common.h"
 #include "engine/ops/quant_transformer.h"
+#include "kernels/qu8-gemm-i32/qu8-gemm-i32.h"
 
 /* Largest input hidden size whose int32 sums of (x - x_zp) * (w - w_zp), each at most 255 * 255, cannot overflow. */
-#define QA_MAX_DEPTH 33025
+#define QA_MAX_DEPTH ((int)QI_QU8_GEMM_I32_MAX_K)
 
 enum { QA_X, QA_W, QA_BIAS, QA_X_SCALE, QA_W_SCALE, QA_MASK, QA_X_ZP, QA_W_ZP, QA_PAST };
 
@@ -150,9 +151,10 @@ qi_status qi_qattention_infer(qi_graph *g, qi_node *n, qi_error *err) {
 qi_status qi_qattention_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   qattn_shape a;
   QI_CHECK(qattn_shape_of(g, n, &a, err));
-  /* Q, K, V [B, S, 3H] as floats, one score row of S per query row, then the projection's int32 sums [B, S, 3H] */
+  /* Q, K, V [B, S, 3H] as floats, one score row of S per query row, K transposed per head [B, N, hs, S], then the
+   * projection's int32 sums [B, S, 3H] */
   const int64_t rows = qi_mul_sat((int64_t)a.batch, (int64_t)a.seq);
-  const int64_t values = qi_add_sat(qi_mul_sat(rows, 6 * (int64_t)a.hidden),
+  const int64_t values = qi_add_sat(qi_mul_sat(rows, 7 * (int64_t)a.hidden),
                                     qi_mul_sat(qi_mul_sat(rows, (int64_t)a.heads), (int64_t)a.seq));
   if (values > INT64_MAX / 8)
     return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "the attention scratch of %lld floats is too large",
@@ -172,36 +174,43 @@ typedef struct qattn_task {
   const int32_t *mask;
   bool causal;
   float scale, filter;
-  float *qkv, *scores, *y;
+  float *qkv, *scores, *kt, *y;
   int32_t *acc; /* [B * S, 3H] projection sums */
+  const qi_qu8_gemm_i32_config *gemm;
 } qattn_task;
 
-/* The projection of rows [begin, end): per row, int32 sums over k of (x_k - x_zp) * w[k, :] along whole weight rows
- * (contiguous, so the loop vectorises), minus w_zp[j] * sum_k (x_k - x_zp): exactly sum_k (x_k - x_zp)(w[k, j] -
- * w_zp[j]), no partial sum past what the depth limit bounds; then the scale and the bias. */
+/* The projection of rows [begin, end): the int32 sums of (x_k - x_zp) * w[k, j] (kernels/qu8-gemm-i32), minus
+ * w_zp[j] * sum_k (x_k - x_zp): exactly sum_k (x_k - x_zp)(w[k, j] - w_zp[j]) (the depth limit keeps every partial
+ * sum in int32); then the scale and the bias. */
 static void qattn_project_rows(void *arg, size_t begin, size_t end) {
   const qattn_task *t = arg;
   const size_t D = t->a->in_hidden, N3 = 3 * t->a->hidden;
+  t->gemm->ukernel(end - begin, N3, D, t->x + begin * D, D, t->xp.zero_point, t->w, N3, t->w_s8, t->acc + begin * N3,
+                   N3);
   for (size_t r = begin; r < end; r++) {
     const uint8_t *x = t->x + r * D;
-    int32_t *acc = t->acc + r * N3, xsum = 0;
-    memset(acc, 0, N3 * sizeof *acc);
-    for (size_t k = 0; k < D; k++) {
-      /* 16-bit operands, 32-bit products (|x - x_zp| <= 255): a widening multiply the SSE2 baseline vectorises */
-      const int16_t x16 = (int16_t)((int32_t)x[k] - t->xp.zero_point);
-      if (x16 == 0) continue;
-      xsum += x16;
-      const uint8_t *w = t->w + k * N3;
-      if (t->w_s8)
-        for (size_t j = 0; j < N3; j++) acc[j] += x16 * (int16_t)(int8_t)w[j];
-      else
-        for (size_t j = 0; j < N3; j++) acc[j] += x16 * (int16_t)w[j];
-    }
+    int32_t xsum = 0;
+    for (size_t k = 0; k < D; k++) xsum += (int32_t)x[k] - t->xp.zero_point;
+    const int32_t *acc = t->acc + r * N3;
     float *out = t->qkv + r * N3;
     for (size_t j = 0; j < N3; j++) {
       const int32_t sum = acc[j] - qi_qparams_zero_point(&t->wp, (int64_t)j) * xsum;
       out[j] = (qi_qparams_scale(&t->wp, (int64_t)j) * t->xp.scale) * (float)sum + t->bias[j];
     }
+  }
+}
+
+/* K of batch b, head h transposed to [head size][S] (kt), for the query rows' dot products. */
+static void qattn_transpose_k(void *arg, size_t begin, size_t end) {
+  const qattn_task *t = arg;
+  const qattn_shape *a = t->a;
+  const size_t S = a->seq, hs = a->head_size, N3 = 3 * a->hidden;
+  for (size_t bh = begin; bh < end; bh++) {
+    const size_t b = bh / a->heads, h = bh % a->heads;
+    const float *k = t->qkv + b * S * N3 + a->hidden + h * hs;
+    float *kt = t->kt + bh * hs * S;
+    for (size_t j = 0; j < S; j++)
+      for (size_t d = 0; d < hs; d++) kt[d * S + j] = k[j * N3 + d];
   }
 }
 
@@ -226,27 +235,16 @@ static void qattn_query_rows(void *arg, size_t begin, size_t end) {
   for (size_t row = begin; row < end; row++) {
     const size_t i = row % S, h = (row / S) % a->heads, b = row / (S * a->heads);
     const float *q = t->qkv + (b * S + i) * N3 + h * hs;
-    const float *k0 = t->qkv + b * S * N3 + a->hidden + h * hs, *v0 = k0 + a->hidden;
+    const float *v0 = t->qkv + b * S * N3 + 2 * a->hidden + h * hs;
     float *s = t->scores + row * S, max = -INFINITY;
-    size_t j = 0;
-    for (; j + 4 <= S; j += 4) { /* four keys at once: independent sums, each in d order as one key alone */
-      const float *k = k0 + j * N3;
-      float dot[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-      for (size_t d = 0; d < hs; d++) {
-        dot[0] += q[d] * k[d];
-        dot[1] += q[d] * k[N3 + d];
-        dot[2] += q[d] * k[2 * N3 + d];
-        dot[3] += q[d] * k[3 * N3 + d];
-      }
-      for (size_t u = 0; u < 4; u++) s[j + u] = dot[u];
+    /* s[j] = <Q_i, K_j> over K transposed (kt[d][j]): the loop over keys vectorises, each key's sum still in d order */
+    const float *kt = t->kt + (b * a->heads + h) * hs * S;
+    memset(s, 0, S * sizeof(float));
+    for (size_t d = 0; d < hs; d++) {
+      const float qd = q[d], *kd = kt + d * S;
+      for (size_t j = 0; j < S; j++) s[j] += qd * kd[j];
     }
-    for (; j < S; j++) {
-      const float *k = k0 + j * N3;
-      float dot = 0.0f;
-      for (size_t d = 0; d < hs; d++) dot += q[d] * k[d];
-      s[j] = dot;
-    }
-    for (j = 0; j < S; j++) {
+    for (size_t j = 0; j < S; j++) {
       s[j] = t->scale * s[j] + (qattn_masked(t, b, i, j) ? t->filter : 0.0f);
       max = s[j] > max ? s[j] : max;
     }
@@ -277,11 +275,14 @@ qi_status qi_qattention_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
   const float scale = qi_attr_float(n, "scale", 0.0f);
   t.scale = scale == 0.0f ? 1.0f / sqrtf((float)a.head_size) : scale;
   t.scores = t.qkv + a.batch * a.seq * 3 * a.hidden;
-  t.acc = (int32_t *)(t.scores + a.batch * a.heads * a.seq * a.seq);
+  t.kt = t.scores + a.batch * a.heads * a.seq * a.seq;
+  t.acc = (int32_t *)(t.kt + a.batch * a.seq * a.hidden);
   const size_t rows = a.batch * a.seq;
   if (rows == 0) return QINFER_OK;
   qi_threadpool *pool = ctx ? ctx->pool : NULL;
-  qi_parallel_for(pool, rows, 1, qattn_project_rows, &t);
+  t.gemm = qi_qu8_gemm_i32_config_get(rt->isa);
+  qi_parallel_for(pool, rows, t.gemm->mr, qattn_project_rows, &t);
+  qi_parallel_for(pool, a.batch * a.heads, 1, qattn_transpose_k, &t);
   qi_parallel_for(pool, rows * a.heads, 1, qattn_query_rows, &t);
   return QINFER_OK;
 }
