@@ -15,7 +15,8 @@
  *   [b, j]; [B, S, S]: value 0 at [b, i, j]; and with unidirectional by j > i. (Indices are clamped to [0, S].)
  * The float part follows ONNX Runtime's order of operations but not its vectorised summation and exponential,
  * so the output agrees to float rounding, not bit for bit (the tests' float tolerance).
- * Rows are split over threads (projection rows, then query rows), each computed whole. */
+ * Three passes split over threads, each item computed whole: projection rows (the int32 sums on
+ * kernels/qu8-gemm-i32, in tiles of its mr rows), K transposed per (batch, head), then query rows. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
