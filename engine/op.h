@@ -132,6 +132,7 @@ int64_t qi_macs_conv_transpose(const qi_graph *g, const qi_node *n);
 int64_t qi_macs_gemm(const qi_graph *g, const qi_node *n);         /* Gemm, QGemm: A is input 0 */
 int64_t qi_macs_matmul(const qi_graph *g, const qi_node *n);       /* MatMul, MatMulInteger, QLinearMatMul */
 int64_t qi_macs_attention(const qi_graph *g, const qi_node *n);
+int64_t qi_macs_qattention(const qi_graph *g, const qi_node *n);  /* com.microsoft QAttention */
 /* Sum over the live nodes of g (shapes inferred: a session's graph), saturating at INT64_MAX. */
 int64_t qi_count_macs(const qi_graph *g);
 
@@ -144,6 +145,7 @@ extern const qi_op qi_ops_quant_conv[]; /* QLinearConv, ConvInteger, QLinearMatM
 extern const qi_op qi_ops_quant_pool[]; /* QLinearGlobalAveragePool, QLinearAveragePool */
 extern const qi_op qi_ops_quant_table[]; /* QLinearTable (ai.qinfer): byte lookup tables from the QDQ pass */
 extern const qi_op qi_ops_quant_elem[]; /* Quantize/DequantizeLinear, DynamicQuantizeLinear, QLinear Add/Mul/Concat, lookup tables */
+extern const qi_op qi_ops_quant_transformer[]; /* QLinearSoftmax, QLinearWhere, QLinearReduceMean, QAttention */
 
 /* Every family above, the tables qi_op_find searches; NULL-terminated (engine/ops/registry.c). */
 extern const qi_op *const qi_op_families[];

@@ -55,6 +55,14 @@ int64_t qi_macs_attention(const qi_graph *g, const qi_node *n) {
   return qi_add_sat(qi_mul_sat(qi_tensor_numel_sat(q), t), qi_mul_sat(qi_tensor_numel_sat(y), t));
 }
 
+int64_t qi_macs_qattention(const qi_graph *g, const qi_node *n) {
+  /* input [B, S, D] x weight [D, 3H], then Q K^T and the weighted sum of V: 2 * B * S * S * H */
+  const qi_tensor *y = shaped(g, n, true, 0), *x = shaped(g, n, false, 0), *w = shaped(g, n, false, 1);
+  if (!y || !x || x->rank != 3 || !w || w->rank != 2) return 0;
+  const int64_t proj = qi_mul_sat(qi_tensor_numel_sat(x), w->dims[1]);
+  return qi_add_sat(proj, qi_mul_sat(qi_tensor_numel_sat(y), qi_mul_sat(2, x->dims[1])));
+}
+
 int64_t qi_count_macs(const qi_graph *g) {
   int64_t total = 0;
   for (int i = 0; i < g->n_nodes; i++) {

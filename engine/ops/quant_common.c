@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "engine/ops/nn_common.h"
+#include "kernels/requant.h"
 
 void qi_qtype_range(int dtype, int32_t *qmin, int32_t *qmax) {
   switch (dtype) {
@@ -85,4 +86,46 @@ qi_status qi_qparams_read(qi_graph *g, const qi_node *n, int scale_slot, int zp_
     return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point of '%s' has type %s but the data has type %s", s->name,
                    qi_dtype_name(out->dtype), qi_dtype_name(data->dtype));
   return QINFER_OK;
+}
+
+qi_status qi_qparam1_get(qi_graph *g, const qi_node *n, int scale_slot, int zp_slot, int dtype, bool read,
+                         qi_qparam1 *out, qi_error *err) {
+  const qi_tensor *s = qi_node_in(g, n, scale_slot), *z = zp_slot >= 0 ? qi_node_in(g, n, zp_slot) : NULL;
+  if (!s) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale input %d is missing", scale_slot);
+  if (s->rank > 1 || qi_tensor_numel(s) != 1)
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n,
+                        "scale '%s' must hold one value (per-tensor parameters), not %lld", s->name,
+                        (long long)qi_tensor_numel(s));
+  QI_CHECK(qi_qparams_check_shapes(g, n, scale_slot, zp_slot, NULL, 0, dtype, err));
+  if (z && z->dtype != dtype)
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s; %s expected", z->name,
+                        qi_dtype_name(z->dtype), qi_dtype_name(dtype));
+  if (!read) return QINFER_OK;
+  qi_qparams qp;
+  QI_CHECK(qi_qparams_read(g, n, scale_slot, zp_slot, NULL, 0, dtype, false, &qp, err));
+  out->scale = qp.scale[0];
+  out->zero_point = qi_qparams_zero_point(&qp, 0);
+  return QINFER_OK;
+}
+
+qi_status qi_qparam1_get_xy(qi_graph *g, const qi_node *n, bool read, qi_qparam1 p[2], qi_error *err) {
+  const int dt = qi_node_in(g, n, 0)->dtype;
+  QI_CHECK(qi_qparam1_get(g, n, 1, 2, dt, read, &p[0], err));
+  return qi_qparam1_get(g, n, 3, 4, dt, read, &p[1], err);
+}
+
+bool qi_qparams_all_const(qi_graph *g, const qi_node *n, uint32_t data_mask) {
+  for (int i = 0; i < n->n_inputs; i++) {
+    const qi_tensor *t = qi_node_in(g, n, i);
+    if (t && !(i < 32 && (data_mask >> i) & 1u) && !(t->flags & QI_TF_CONST)) return false;
+  }
+  return true;
+}
+
+void qi_qparam1_requant_table(uint8_t table[256], bool s8, qi_qparam1 x, qi_qparam1 y, int32_t qmin, int32_t qmax) {
+  for (int b = 0; b < 256; b++) {
+    const int32_t q = s8 ? (int32_t)(int8_t)(uint8_t)b : b;
+    const float real = (float)(q - x.zero_point) * x.scale;
+    table[b] = (uint8_t)qi_quantize_f32(real, y.scale, y.zero_point, qmin, qmax);
+  }
 }

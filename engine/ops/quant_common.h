@@ -51,4 +51,28 @@ qi_status qi_qparams_check_shapes(qi_graph *g, const qi_node *n, int scale_slot,
 void qi_dynamic_quantize_u8(const float *x, int64_t count, uint8_t *y, float *scale, uint8_t *zero_point, qi_isa isa,
                             qi_threadpool *pool);
 
+/* One per-tensor (scale, zero point) pair, as the com.microsoft QLinear* ops take them. */
+typedef struct qi_qparam1 {
+  float scale;
+  int32_t zero_point;
+} qi_qparam1;
+
+/* Checks the shapes and types of node n's per-tensor pair at (scale_slot, zp_slot; zp_slot < 0 or an absent
+ * input: zero point 0) for an operand of the quantized type dtype: one scale value, a zero point of type dtype.
+ * With read, also reads the values and checks them as qi_qparams_read does (read only constants at infer). */
+qi_status qi_qparam1_get(qi_graph *g, const qi_node *n, int scale_slot, int zp_slot, int dtype, bool read,
+                         qi_qparam1 *out, qi_error *err);
+
+/* The pairs of an op laid out X, X_scale, [X_zero_point], Y_scale, [Y_zero_point] (QLinearSigmoid, QLinearSoftmax,
+ * QLinearReduceMean, ...), both of X's type: p[0] X's, p[1] Y's. */
+qi_status qi_qparam1_get_xy(qi_graph *g, const qi_node *n, bool read, qi_qparam1 p[2], qi_error *err);
+
+/* Whether every input of n but the data inputs (data_mask: bit i set for slot i) is absent or a constant. */
+bool qi_qparams_all_const(qi_graph *g, const qi_node *n, uint32_t data_mask);
+
+/* Requantization table of an 8-bit operand: table[b] = QuantizeLinear(DequantizeLinear(b)) from x's
+ * parameters to y's, a float multiply then a float division as ONNX Runtime builds its QLinearConcat and
+ * QLinearWhere tables (the same bytes in both); b is the stored byte (int8 value (int8_t)b when s8). */
+void qi_qparam1_requant_table(uint8_t table[256], bool s8, qi_qparam1 x, qi_qparam1 y, int32_t qmin, int32_t qmax);
+
 #endif /* QI_OPS_QUANT_COMMON_H */

@@ -25,34 +25,6 @@
 static bool is_q8(int dt) { return dt == QINFER_DTYPE_UINT8 || dt == QINFER_DTYPE_INT8; }
 static qi_threadpool *pool_of(const qi_exec_ctx *ctx) { return ctx ? ctx->pool : NULL; }
 
-/* One per-tensor (scale, zero point) pair of an operand with the quantized type dtype. */
-typedef struct qparam1 {
-  float scale;
-  int32_t zero_point;
-} qparam1;
-
-/* Checks the shapes and types of the pair at (scale_slot, zp_slot); with read, also reads and checks the
- * values (read only constants at infer). */
-static qi_status param1(qi_graph *g, const qi_node *n, int scale_slot, int zp_slot, int dtype, bool read,
-                        qparam1 *out, qi_error *err) {
-  const qi_tensor *s = qi_node_in(g, n, scale_slot), *z = zp_slot >= 0 ? qi_node_in(g, n, zp_slot) : NULL;
-  if (!s) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "scale input %d is missing", scale_slot);
-  if (s->rank > 1 || qi_tensor_numel(s) != 1)
-    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n,
-                        "scale '%s' must hold one value (per-tensor parameters), not %lld", s->name,
-                        (long long)qi_tensor_numel(s));
-  QI_CHECK(qi_qparams_check_shapes(g, n, scale_slot, zp_slot, NULL, 0, dtype, err));
-  if (z && z->dtype != dtype)
-    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s; %s expected", z->name,
-                        qi_dtype_name(z->dtype), qi_dtype_name(dtype));
-  if (!read) return QINFER_OK;
-  qi_qparams qp;
-  QI_CHECK(qi_qparams_read(g, n, scale_slot, zp_slot, NULL, 0, dtype, false, &qp, err));
-  out->scale = qp.scale[0];
-  out->zero_point = qi_qparams_zero_point(&qp, 0);
-  return QINFER_OK;
-}
-
 /* Whether input slot i of n holds a scale or zero point (the others are data). */
 static bool is_param_slot(const qi_node *n, int i) {
   if (strcmp(n->op_type, "QLinearConcat") == 0) return i < 2 || (i - 2) % 3 != 0;
@@ -71,7 +43,7 @@ static bool params_const(qi_graph *g, const qi_node *n) {
 
 /* Output range [qmin, qmax] of dtype narrowed by a fused clamp: quantization is monotonic, so the clamp's
  * bounds quantized with the output's parameters bound the quantized output. */
-static qi_status out_range(const qi_node *n, const qi_act *act, int dtype, qparam1 y, int32_t *qmin, int32_t *qmax,
+static qi_status out_range(const qi_node *n, const qi_act *act, int dtype, qi_qparam1 y, int32_t *qmin, int32_t *qmax,
                            qi_error *err) {
   qi_qtype_range(dtype, qmin, qmax);
   if (act->kind == QI_ACT_NONE) return QINFER_OK;
@@ -87,11 +59,11 @@ static qi_status out_range(const qi_node *n, const qi_act *act, int dtype, qpara
 
 /* ---- QLinearAdd, QLinearMul: A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp ---- */
 
-static qi_status binary_params(qi_graph *g, const qi_node *n, bool read, qparam1 p[3], qi_error *err) {
+static qi_status binary_params(qi_graph *g, const qi_node *n, bool read, qi_qparam1 p[3], qi_error *err) {
   const int dt = qi_node_in(g, n, 0)->dtype;
-  QI_CHECK(param1(g, n, 1, 2, dt, read, &p[0], err));
-  QI_CHECK(param1(g, n, 4, 5, dt, read, &p[1], err));
-  return param1(g, n, 6, 7, dt, read, &p[2], err);
+  QI_CHECK(qi_qparam1_get(g, n, 1, 2, dt, read, &p[0], err));
+  QI_CHECK(qi_qparam1_get(g, n, 4, 5, dt, read, &p[1], err));
+  return qi_qparam1_get(g, n, 6, 7, dt, read, &p[2], err);
 }
 
 static qi_status binary_infer(qi_graph *g, qi_node *n, qi_error *err) {
@@ -103,7 +75,7 @@ static qi_status binary_infer(qi_graph *g, qi_node *n, qi_error *err) {
   if (!is_q8(a->dtype) || b->dtype != a->dtype)
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "inputs of types %s and %s; uint8 or int8 (both the same) expected",
                         qi_dtype_name(a->dtype), qi_dtype_name(b->dtype));
-  qparam1 p[3];
+  qi_qparam1 p[3];
   QI_CHECK(binary_params(g, n, params_const(g, n), p, err));
   int rank;
   int64_t dims[QI_MAX_RANK];
@@ -150,7 +122,7 @@ static void binary_chunk(void *arg, size_t begin, size_t end) {
 static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, bool mul, qi_error *err) {
   const qi_tensor *a = qi_node_in(g, n, 0), *b = qi_node_in(g, n, 3);
   qi_tensor *y = qi_node_out(g, n, 0);
-  qparam1 p[3];
+  qi_qparam1 p[3];
   QI_CHECK(binary_params(g, n, true, p, err));
   int32_t qmin, qmax;
   QI_CHECK(out_range(n, &rt->act, y->dtype, p[2], &qmin, &qmax, err));
@@ -235,8 +207,8 @@ qi_status qi_quant_QLinearConcat_infer(qi_graph *g, qi_node *n, qi_error *err) {
   int axis = 0;
   QI_CHECK(concat_axis(n, x0, &axis, err));
   const bool read = params_const(g, n);
-  qparam1 p;
-  QI_CHECK(param1(g, n, 0, 1, x0->dtype, read, &p, err));
+  qi_qparam1 p;
+  QI_CHECK(qi_qparam1_get(g, n, 0, 1, x0->dtype, read, &p, err));
   int64_t dims[QI_MAX_RANK];
   memcpy(dims, x0->dims, sizeof dims);
   dims[axis] = 0;
@@ -253,7 +225,7 @@ qi_status qi_quant_QLinearConcat_infer(qi_graph *g, qi_node *n, qi_error *err) {
         return qi_node_fail(err, QINFER_ERR_SHAPE, n, "inputs '%s' and '%s' differ in dimension %d (%lld vs %lld)",
                             x0->name, x->name, d, (long long)x0->dims[d], (long long)x->dims[d]);
     dims[axis] += x->dims[axis];
-    QI_CHECK(param1(g, n, i + 1, i + 2, x0->dtype, read, &p, err));
+    QI_CHECK(qi_qparam1_get(g, n, i + 1, i + 2, x0->dtype, read, &p, err));
   }
   qi_tensor_set_shape(y, x0->dtype, x0->rank, dims);
   return QINFER_OK;
@@ -271,27 +243,17 @@ void qi_quant_QLinearConcat_release(qi_node_rt *rt) {
   rt->state = NULL;
 }
 
-/* Requantization table of one input: table[b] = QuantizeLinear(DequantizeLinear(b)) to the output's parameters,
- * a float multiply then a float division as ONNX Runtime computes QLinearConcat (the same bytes in both). */
-static void requant_table(uint8_t table[256], bool s8, qparam1 x, qparam1 y, int32_t qmin, int32_t qmax) {
-  for (int b = 0; b < 256; b++) {
-    const int32_t q = s8 ? (int32_t)(int8_t)(uint8_t)b : b;
-    const float real = (float)(q - x.zero_point) * x.scale;
-    table[b] = (uint8_t)qi_quantize_f32(real, y.scale, y.zero_point, qmin, qmax);
-  }
-}
-
 /* Which inputs are copied and the tables of the others, from the current parameters. */
 static qi_status concat_tables(qi_graph *g, qi_node *n, concat_state *s, qi_error *err) {
   const int dtype = qi_node_out(g, n, 0)->dtype;
-  qparam1 yp, xp;
-  QI_CHECK(param1(g, n, 0, 1, dtype, true, &yp, err));
+  qi_qparam1 yp, xp;
+  QI_CHECK(qi_qparam1_get(g, n, 0, 1, dtype, true, &yp, err));
   int32_t qmin, qmax;
   qi_qtype_range(dtype, &qmin, &qmax);
   for (int i = 0; i < s->count; i++) {
-    QI_CHECK(param1(g, n, 3 + 3 * i, 4 + 3 * i, dtype, true, &xp, err));
+    QI_CHECK(qi_qparam1_get(g, n, 3 + 3 * i, 4 + 3 * i, dtype, true, &xp, err));
     s->copy[i] = xp.scale == yp.scale && xp.zero_point == yp.zero_point;
-    if (!s->copy[i]) requant_table(s->tables[i], dtype == QINFER_DTYPE_INT8, xp, yp, qmin, qmax);
+    if (!s->copy[i]) qi_qparam1_requant_table(s->tables[i], dtype == QINFER_DTYPE_INT8, xp, yp, qmin, qmax);
   }
   return QINFER_OK;
 }
@@ -385,12 +347,6 @@ static qi_status lookup_function(const qi_node *n, qi_vunary_op *op, qi_f32_unar
   return QINFER_OK;
 }
 
-static qi_status lookup_params(qi_graph *g, const qi_node *n, bool read, qparam1 p[2], qi_error *err) {
-  const int dt = qi_node_in(g, n, 0)->dtype;
-  QI_CHECK(param1(g, n, 1, 2, dt, read, &p[0], err));
-  return param1(g, n, 3, 4, dt, read, &p[1], err);
-}
-
 static qi_status lookup_infer(qi_graph *g, qi_node *n, qi_error *err) {
   if (n->n_inputs < 4 || n->n_inputs > 5)
     return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "expected 4 or 5 inputs, got %d", n->n_inputs);
@@ -403,13 +359,13 @@ static qi_status lookup_infer(qi_graph *g, qi_node *n, qi_error *err) {
   qi_vunary_op op;
   qi_f32_unary_params fp;
   QI_CHECK(lookup_function(n, &op, &fp, err));
-  qparam1 p[2];
-  QI_CHECK(lookup_params(g, n, params_const(g, n), p, err));
+  qi_qparam1 p[2];
+  QI_CHECK(qi_qparam1_get_xy(g, n, params_const(g, n), p, err));
   qi_tensor_set_shape(y, x->dtype, x->rank, x->dims);
   return QINFER_OK;
 }
 
-static void lookup_build(const qi_qu8_lut_config *k, lookup_state *s, int dtype, const qparam1 p[2]) {
+static void lookup_build(const qi_qu8_lut_config *k, lookup_state *s, int dtype, const qi_qparam1 p[2]) {
   int32_t qmin, qmax;
   qi_qtype_range(dtype, &qmin, &qmax);
   const bool s8 = dtype == QINFER_DTYPE_INT8;
@@ -423,8 +379,8 @@ static qi_status lookup_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_erro
   rt->state = s;
   QI_CHECK(lookup_function(n, &s->op, &s->fp, err));
   if (params_const(g, n)) {
-    qparam1 p[2];
-    QI_CHECK(lookup_params(g, n, true, p, err));
+    qi_qparam1 p[2];
+    QI_CHECK(qi_qparam1_get_xy(g, n, true, p, err));
     lookup_build(qi_qu8_lut_config_get(rt->isa), s, qi_node_in(g, n, 0)->dtype, p);
     s->built = true;
   }
@@ -447,8 +403,8 @@ static qi_status lookup_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
   const qi_tensor *x = qi_node_in(g, n, 0);
   const qi_qu8_lut_config *k = qi_qu8_lut_config_get(rt->isa);
   if (!s->built) {
-    qparam1 p[2];
-    QI_CHECK(lookup_params(g, n, true, p, err));
+    qi_qparam1 p[2];
+    QI_CHECK(qi_qparam1_get_xy(g, n, true, p, err));
     lookup_build(k, s, x->dtype, p);
   }
   lut_task t = {k, x->data, s->table, qi_node_out(g, n, 0)->data};

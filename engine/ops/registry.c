@@ -4,7 +4,7 @@
 
 const qi_op *const qi_op_families[] = {qi_ops_math,       qi_ops_reduce,     qi_ops_tensor,     qi_ops_nn,
                                        qi_ops_quant_conv, qi_ops_quant_pool, qi_ops_quant_elem, qi_ops_quant_table,
-                                       NULL};
+                                       qi_ops_quant_transformer, NULL};
 
 const qi_op *qi_op_find(const char *domain, const char *op_type) {
   if (!domain || strcmp(domain, "ai.onnx") == 0) domain = "";

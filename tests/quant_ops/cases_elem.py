@@ -1,10 +1,11 @@
 """QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear and the com.microsoft elementwise QLinear ops
 (Add, Mul, Concat, Sigmoid, LeakyRelu) against ONNX Runtime (run by run_quant_ops.py).
 
-Q/DQ and DynamicQuantizeLinear must match exactly (the same IEEE operations as ORT). The QLinear ops are made
-with steps=1: QLinearAdd rescales in fixed point (docs/quantization.md), QLinearMul and QLinearConcat use the
-requantization rule (a float multiply by a composed scale) where ORT divides, and the lookup tables use qinfer's
-FP32 sigmoid; results may differ by one step where the real value is (next to) a tie: ORT rounds after adding
+Q/DQ, DynamicQuantizeLinear and the lookup-table ops QLinearSigmoid / QLinearLeakyRelu must match exactly (the
+same IEEE operations as ORT; the sigmoid and leaky-relu tables are checked on every byte for several parameter
+sets). QLinearAdd, QLinearMul and QLinearConcat are made with steps=1: QLinearAdd rescales in fixed point
+(docs/quantization.md), QLinearMul and QLinearConcat use the requantization rule (a float multiply by a composed
+scale) where ORT divides; results may differ by one step where the real value is (next to) a tie: ORT rounds after adding
 the output zero point (ties go to even y, not to even y - zp) and its concat divides by the output scale where
 qinfer multiplies by s_in / s_out. The scales here are arbitrary floats, as a calibration gives them: with
 "round" decimal scales (0.02, 0.03, ...) many real values are exact ties and up to a few percent of the outputs
@@ -187,17 +188,23 @@ def CASES(h):
         qconcat(f"qconcat_all_bytes_{t}", [(4, 256), (4, 256)], 1, [(0.0173, 7), (0.0291, -11)], (0.0337, 2), s8)
 
     # ---------------------------------------------------------------- QLinearSigmoid / QLinearLeakyRelu
-    def qunary(name, op, shape, s8, xp, yp, attrs=None):
+    def qunary(name, op, shape, s8, xp, yp, attrs=None, every_byte=False):
         r = rng_for(name)
         off = 0 if s8 else 128
-        ins = [("X", q8(r, shape, s8)), ("X_scale", C(np.array(xp[0], np.float32))),
+        x = (np.arange(256) - off).astype(np.int8 if s8 else np.uint8) if every_byte else q8(r, shape, s8)
+        ins = [("X", x), ("X_scale", C(np.array(xp[0], np.float32))),
                ("X_zero_point", C(zp(xp[1] + off, s8))), ("Y_scale", C(np.array(yp[0], np.float32))),
                ("Y_zero_point", C(zp(yp[1] + off, s8)))]
         add(op_case(name, op, ins, [("Y", "i8" if s8 else "u8")], 13, dict(attrs or {}, domain="com.microsoft"),
-                    extra_opsets=MS, steps=1))
+                    extra_opsets=MS))
 
     for s8 in (False, True):
         t = "s8" if s8 else "u8"
+        for i, (xp, yp, alpha) in enumerate((((0.0173, 3), (1 / 256, -128), 0.01), ((0.113, -40), (0.0041, 17), 0.3),
+                                             ((0.0021, 90), (0.0009, -100), 0.2), ((0.37, -128), (0.0313, 0), 0.07))):
+            qunary(f"qsigmoid_every_byte{i}_{t}", "QLinearSigmoid", None, s8, xp, yp, every_byte=True)
+            qunary(f"qleakyrelu_every_byte{i}_{t}", "QLinearLeakyRelu", None, s8, xp, (yp[0] * 7, yp[1]),
+                   {"alpha": alpha}, every_byte=True)
         qunary(f"qsigmoid_{t}", "QLinearSigmoid", (2, 3, 40, 7), s8, (0.05, 0), (1.0 / 256, -128))
         qunary(f"qsigmoid_wide_{t}", "QLinearSigmoid", (300,), s8, (0.1, 20), (0.004, -100))
         qunary(f"qleakyrelu_{t}", "QLinearLeakyRelu", (4, 50), s8, (0.03, -5), (0.02, -40), {"alpha": 0.1})
