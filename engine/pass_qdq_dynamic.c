@@ -41,10 +41,11 @@ static bool per_channel_shape(const qi_tensor *p, int y_rank, const int64_t *y_d
   return true;
 }
 
-/* A constant float vector of C values from constant t (1 or C values), named after t. */
-static int channel_vector(qi_graph *g, int t, int64_t c, const char *suffix, qi_error *err) {
+/* A constant float vector of C values from constant t (1 or C values), named after t and C (a scale shared by
+ * chains of several channel counts gets one vector per count). */
+static int channel_vector(qi_graph *g, int t, int64_t c, qi_error *err) {
   char name[600];
-  snprintf(name, sizeof name, "%s/%s", g->tensors[t].name, suffix);
+  snprintf(name, sizeof name, "%s/channels_%lld", g->tensors[t].name, (long long)c);
   int v = qi_graph_find_tensor(g, name);
   if (v >= 0) return v;
   if ((v = qi_graph_add_tensor(g, name)) < 0) {
@@ -97,12 +98,12 @@ bool qi_qdq_fuse_dynamic(qi_graph *g, int oi, qi_status *st, qi_error *err) {
     const int b = g->nodes[add].inputs[g->nodes[add].inputs[0] == y ? 1 : 0];
     if (is_const(g, b) && g->tensors[b].dtype == QINFER_DTYPE_FLOAT &&
         per_channel_shape(&g->tensors[b], ct->rank, ct->dims, axis)) {
-      if ((bias = channel_vector(g, b, channels, "channels", err)) < 0) return (*st = QINFER_ERR_OUT_OF_MEMORY), false;
+      if ((bias = channel_vector(g, b, channels, err)) < 0) return (*st = QINFER_ERR_OUT_OF_MEMORY), false;
       f.dead[f.n_dead++] = mul;
       f.q = add;
     }
   }
-  const int scale = channel_vector(g, ws, channels, "channels", err);
+  const int scale = channel_vector(g, ws, channels, err);
   if (scale < 0) return (*st = QINFER_ERR_OUT_OF_MEMORY), false;
   const int ins[5] = {x, w, scale, wz, bias};
   return conv ? qi_qdq_emit(g, &f, "DynamicQuantizeConv", "ai.qinfer", ins, 5, oi, st, err)

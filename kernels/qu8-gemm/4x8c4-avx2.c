@@ -1,5 +1,10 @@
-/* AVX2 without VNNI: the exact int16 products of kernels/qu8-gemm/dot-4x8c4-avx2.h, requantized per row. */
-#include "kernels/qu8-gemm/dot-4x8c4-avx2.h"
+/* AVX2 without VNNI. vpmaddubsw would saturate (a u8 x s8 pair sum can exceed int16), so both operands are
+ * int16 and multiplied by vpmaddwd, which is exact: each int32 lane gets the sum of two k of one column. The
+ * weights are packed as int16 (config w_bytes = 2), so a row's 4 weights are one 64-bit broadcast load; the
+ * activations are widened per k-block (two vpmovzxbw). A column's two partial sums (k 0+1, k 2+3) are added by
+ * vphaddd at the end of the dot product. */
+#include <immintrin.h>
+
 #include "kernels/qu8-gemm/qu8-gemm.h"
 #include "kernels/qu8-gemm/requant-avx2.h"
 
@@ -14,14 +19,30 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2(size_t mr, size_t nc, size
   assert(packed_w && packed_x && c && params);
   const size_t kb_count = qi_qu8_round_up(kc, KR) / KR;
   const qi_qu8_gemm_panel panel = qi_qu8_gemm_panel_parts(packed_w, MR);
+  const int16_t *w0 = panel.w;
   for (size_t n0 = 0; n0 < nc; n0 += NR, packed_x += NR * KR * kb_count) {
-    __m256i sum[MR];
-    qi_qu8_gemm_dot_4x8c4__avx2(kb_count, panel.w, packed_x, sum);
+    __m256i lo[MR], hi[MR]; /* columns 0..3 and 4..7, two partial sums each */
+    for (size_t r = 0; r < MR; r++) lo[r] = hi[r] = _mm256_setzero_si256();
+    const int16_t *w = w0;
+    const uint8_t *x = packed_x;
+    for (size_t kb = 0; kb < kb_count; kb++, w += MR * KR, x += NR * KR) {
+      const __m256i x0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)x));
+      const __m256i x1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x + 16)));
+      for (size_t r = 0; r < MR; r++) {
+        long long wr;
+        __builtin_memcpy(&wr, w + r * KR, sizeof wr);
+        const __m256i wv = _mm256_set1_epi64x(wr);
+        lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(x0, wv));
+        hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(x1, wv));
+      }
+    }
     const size_t cols = nc - n0 < NR ? nc - n0 : NR;
     uint8_t *out = c + n0 * c_col_stride;
     for (size_t r = 0; r < mr; r++) {
+      /* hadd gives columns [0 1 4 5 | 2 3 6 7]; vpermq (0, 2, 1, 3) puts them in order */
+      const __m256i sum = _mm256_permute4x64_epi64(_mm256_hadd_epi32(lo[r], hi[r]), 0xd8);
       const __m128i q16 =
-          qi_qu8_requant8_avx2(_mm256_add_epi32(sum[r], _mm256_set1_epi32(panel.bias[r])), panel.scale[r], params);
+          qi_qu8_requant8_avx2(_mm256_add_epi32(sum, _mm256_set1_epi32(panel.bias[r])), panel.scale[r], params);
       qi_qu8_store_row_avx2(out + r * c_row_stride, _mm_packus_epi16(q16, q16), cols, c_col_stride, params);
     }
   }

@@ -29,6 +29,7 @@ Models, made at test time (seeded, a few seconds; nothing downloaded):
              MatMulInteger -> Cast -> Mul by (x_scale * w_scale) -> Add bias:
                dyn_conv_matmul  ConvInteger (per-channel weight scales) -> Relu -> GlobalAveragePool -> Flatten ->
                                 MatMulInteger (per-column scales and zero points)
+               dyn_shared_scale two ConvInteger chains (8 and 16 channels) sharing one scalar weight scale
   ort_made   ONNX Runtime's quantizers' layouts built from the zoo (tests/quant/ort_made.py; needs the zoo):
                ort_resnet18_qdq    quantize_static QDQ of ResNet-18, 16 of 20 biases float behind an Identity
                ort_mbv2_dynamic    quantize_dynamic of MobileNetV2 (52 ConvInteger chains)
@@ -367,6 +368,36 @@ def build_dynamic(path, x):
     onnx.save(model, path)
 
 
+def build_dynamic_shared_scale(path, x):
+    """Two ConvInteger chains of 8 and 16 output channels whose weights share one scalar scale initializer (and one
+    DynamicQuantizeLinear): each chain fuses, with its own per-channel vector of that scale."""
+    rng = np.random.default_rng(13)
+    nodes, inits = [], []
+
+    def const(name, value):
+        inits.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    ws = const("w_scale", np.float32(0.01))
+    nodes.append(helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xz"], name="dql_x"))
+    nodes.append(helper.make_node("Mul", ["xs", ws], ["scale"], name="scales_mul"))
+    outs = []
+    for name, cout in (("a", 8), ("b", 16)):
+        wq = rng.integers(-127, 128, size=(cout, 3, 3, 3)).astype(np.int8)
+        nodes += [helper.make_node("ConvInteger", ["xq", const(name + "_w", wq), "xz"], [name + "_i32"], name=name,
+                                   pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+                  helper.make_node("Cast", [name + "_i32"], [name + "_f"], name=name + "_cast", to=TensorProto.FLOAT),
+                  helper.make_node("Mul", [name + "_f", "scale"], [name + "_y"], name=name + "_mul"),
+                  helper.make_node("GlobalAveragePool", [name + "_y"], [name + "_gap"], name=name + "_gap")]
+        outs.append(name + "_gap")
+    nodes.append(helper.make_node("Concat", outs, ["y"], name="concat", axis=1))
+    graph = helper.make_graph(nodes, "dynamic_shared", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 24, 1, 1])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.save(model, path)
+
+
 def build_ort_qdq(path, x, act):
     """The QDQ format of ONNX Runtime's quantize_static (per_channel=True): Q -> DQ on every activation with scalar
     parameters, weights int8 initializers behind a per-axis DQ, biases int32 behind a DQ at x_scale * w_scale[c]
@@ -506,7 +537,7 @@ GROUPS = {
     "qat": ["qat_resnet", "qat_resnet_nobn", "qat_mbv2", "qat_head", "qat_resnet_converted", "qat_mbv2_converted",
             "qat_mbv2_fbgemm"],
     "qoperator": ["qop_u8", "qop_s8"],
-    "dynamic": ["dyn_conv_matmul"],
+    "dynamic": ["dyn_conv_matmul", "dyn_shared_scale"],
     "ort_qdq": ["ort_qdq_u8", "ort_qdq_s8", "ort_qdq_affine"],
     "ort_made": list(ort_made.MODELS),
 }
@@ -530,6 +561,8 @@ def make_model(name, path, x):
         build_qdq_affine(path, x)
     elif name == "dyn_conv_matmul":
         build_dynamic(path, x)
+    elif name == "dyn_shared_scale":
+        build_dynamic_shared_scale(path, x)
     else:
         raise ValueError(name)
 
