@@ -50,11 +50,13 @@ typedef struct dynq_state {
   bool pointwise;
   const qi_qu8_gemm_s32_config *gemm;
   size_t group_bytes, tile, xq_bytes;
-  void *packed;    /* NULL: the generic loop over `wide` */
-  int16_t *wide;   /* generic: b - b_zp, [channel][k] */
-  int32_t *wsum;   /* sum_k (b - b_zp) per channel */
-  float *w_scale;  /* per channel */
-  float *bias;     /* per channel, or NULL */
+  /* Weight data made once by prepare, kept by the session across a resize (qi_rt_packed): slot 0 the packed
+   * weights, or on the generic loop `wide`; slot 1 the per-channel values (dq_consts_bytes). */
+  void *packed;          /* NULL: the generic loop over `wide` */
+  int16_t *wide;         /* generic: b - b_zp, [channel][k] */
+  const int32_t *wsum;   /* sum_k (b - b_zp) per channel */
+  const float *w_scale;  /* per channel */
+  const float *bias;     /* per channel, or NULL */
 } dynq_state;
 
 static const qi_tensor *in_of(qi_graph *g, const qi_node *n, int slot) {
@@ -151,9 +153,7 @@ qi_status qi_matmul_integer_to_float_infer(qi_graph *g, qi_node *n, qi_error *er
 qi_status qi_dynamic_quantize_conv_infer(qi_graph *g, qi_node *n, qi_error *err) { return dq_infer(g, n, DQ_CONV, err); }
 
 void qi_dynq_release(qi_node_rt *rt) {
-  dynq_state *s = rt->state;
-  if (s) free(s->packed), free(s->wide), free(s->wsum), free(s->w_scale), free(s->bias);
-  free(s);
+  free(rt->state); /* the weight data belongs to rt (qi_rt_packed) */
   rt->state = NULL;
 }
 
@@ -180,6 +180,77 @@ static qi_status conv_geometry(qi_graph *g, const qi_node *n, dynq_state *s, qi_
   return QINFER_OK;
 }
 
+/* Slot 1 of the weight data: wsum, w_scale, bias (when there is one) of `ch` values each, then one int32: 1 when
+ * b - b_zp leaves [-128, 127] somewhere (the matmul ops' generic loop). */
+static size_t dq_consts_bytes(size_t ch, bool bias) { return (bias ? 3 : 2) * ch * 4 + 4; }
+
+/* Fills slot 1 (fresh): per-channel scales (checked), sums and bias, and whether the weights fit int8. */
+static qi_status dq_fill_consts(const qi_node *n, dynq_state *s, const qi_tensor *b, const qi_tensor *bs,
+                                const qi_tensor *bz, const qi_tensor *bias, int32_t *wsum, float *w_scale,
+                                float *bias_out, int32_t *wide_flag, qi_error *err) {
+  const size_t ch = s->channels, k = s->k;
+  bool fits = true;
+  for (size_t c = 0; c < ch; c++) {
+    const float v = ((const float *)bs->data)[qi_tensor_numel(bs) == 1 ? 0 : c];
+    if (!(v > 0.0f) || v > 3.4e38f)
+      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "weight scale %zu of '%s' is %g; finite and > 0 expected",
+                          c, bs->name, (double)v);
+    w_scale[c] = v;
+    int32_t sum = 0;
+    for (size_t kk = 0; kk < k; kk++) {
+      const int32_t v8 = centred(b, bz, b_index(s, kk, c), c);
+      fits = fits && v8 >= -128 && v8 <= 127;
+      sum += v8;
+    }
+    wsum[c] = sum;
+  }
+  if (bias) memcpy(bias_out, bias->data, ch * sizeof(float));
+  *wide_flag = !fits;
+  return QINFER_OK;
+}
+
+/* The weight data of prepare in the session's buffers (qi_rt_packed): made when fresh, else handed back as they
+ * were packed from the same constants before a resize. Sets s->wsum, w_scale, bias and packed or wide. */
+static qi_status dq_weights(const qi_node *n, qi_node_rt *rt, dynq_state *s, const qi_tensor *b,
+                            const qi_tensor *bs, const qi_tensor *bz, const qi_tensor *bias, qi_error *err) {
+  const size_t ch = s->channels, k = s->k;
+  bool fresh;
+  uint8_t *consts = qi_rt_packed(rt, 1, dq_consts_bytes(ch, bias != NULL), &fresh);
+  if (!consts) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  int32_t *wsum = (int32_t *)(void *)consts, *wide_flag = (int32_t *)(void *)(consts + (bias ? 3 : 2) * ch * 4);
+  float *w_scale = (float *)(void *)(consts + ch * 4), *bias_out = bias ? (float *)(void *)(consts + 2 * ch * 4) : NULL;
+  if (fresh) QI_CHECK(dq_fill_consts(n, s, b, bs, bz, bias, wsum, w_scale, bias_out, wide_flag, err));
+  s->wsum = wsum, s->w_scale = w_scale, s->bias = bias_out;
+  if (k > QI_QU8_GEMM_MAX_K || *wide_flag) { /* the generic loop: b - b_zp kept whole */
+    if (s->kind == DQ_CONV) return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "weights the integer gemm cannot take");
+    if (!(s->wide = qi_rt_packed(rt, 0, ch * k * sizeof(int16_t), &fresh)))
+      return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+    if (fresh)
+      for (size_t c = 0; c < ch; c++)
+        for (size_t kk = 0; kk < k; kk++) s->wide[c * k + kk] = (int16_t)centred(b, bz, b_index(s, kk, c), c);
+    return QINFER_OK;
+  }
+  if (!ch || !k) return QINFER_OK;
+  s->gemm = qi_qu8_gemm_s32_config_get(rt->isa);
+  const qi_qu8_gemm_config *l = &s->gemm->layout;
+  const size_t groups = s->kind == DQ_CONV ? s->groups : 1, per = ch / groups;
+  s->group_bytes = l->packed_w_size(l, per, k);
+  s->tile = qi_qgemm_tile(l, k, s->kind == DQ_CONV ? s->out_hw : s->rows);
+  rt->scratch_bytes = qi_qgemm_scratch_bytes(l, k, s->tile);
+  if (!(s->packed = qi_rt_packed(rt, 0, groups * s->group_bytes, &fresh)))
+    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
+  if (!fresh) return QINFER_OK;
+  int8_t *w8 = malloc(ch * k);
+  if (!w8) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  for (size_t c = 0; c < ch; c++)
+    for (size_t kk = 0; kk < k; kk++) w8[c * k + kk] = (int8_t)centred(b, bz, b_index(s, kk, c), c);
+  for (size_t grp = 0; grp < groups; grp++) /* header bias 0: the zero point is taken off per run */
+    l->pack_w(l, per, k, w8 + grp * per * k, k, 1, NULL, w_scale + grp * per, 0,
+              (uint8_t *)s->packed + grp * s->group_bytes);
+  free(w8);
+  return QINFER_OK;
+}
+
 static qi_status dq_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, dynq_kind kind, qi_error *err) {
   const dq_slots sl = slots_of[kind];
   dynq_state *s = calloc(1, sizeof *s);
@@ -200,61 +271,7 @@ static qi_status dq_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, dynq_kind k
     s->k = (size_t)b->dims[0];
     s->rows = s->channels ? (size_t)qi_tensor_numel(qi_node_out(g, n, 0)) / s->channels : 0;
   }
-  const size_t ch = s->channels, k = s->k;
-  s->w_scale = malloc((ch ? ch : 1) * sizeof(float));
-  s->wsum = calloc(ch ? ch : 1, sizeof(int32_t));
-  int8_t *w8 = malloc(ch * k > 0 ? ch * k : 1);
-  if (!s->w_scale || !s->wsum || !w8) {
-    free(w8);
-    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  }
-  if (bias) {
-    if (!(s->bias = malloc(ch * sizeof(float)))) {
-      free(w8);
-      return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-    }
-    memcpy(s->bias, bias->data, ch * sizeof(float));
-  }
-  bool fits = true;
-  for (size_t c = 0; c < ch; c++) {
-    const float v = ((const float *)bs->data)[qi_tensor_numel(bs) == 1 ? 0 : c];
-    if (!(v > 0.0f) || v > 3.4e38f) {
-      free(w8);
-      return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "weight scale %zu of '%s' is %g; finite and > 0 expected",
-                          c, bs->name, (double)v);
-    }
-    s->w_scale[c] = v;
-    for (size_t kk = 0; kk < k; kk++) {
-      const int32_t v8 = centred(b, bz, b_index(s, kk, c), c);
-      fits = fits && v8 >= -128 && v8 <= 127;
-      w8[c * k + kk] = (int8_t)v8;
-      s->wsum[c] += v8;
-    }
-  }
-  if (k > QI_QU8_GEMM_MAX_K || !fits) { /* the generic loop: b - b_zp kept whole */
-    free(w8);
-    w8 = NULL;
-    if (kind == DQ_CONV) return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "weights the integer gemm cannot take");
-    if (!(s->wide = malloc(ch * k > 0 ? ch * k * sizeof(int16_t) : 1)))
-      return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-    for (size_t c = 0; c < ch; c++)
-      for (size_t kk = 0; kk < k; kk++) s->wide[c * k + kk] = (int16_t)centred(b, bz, b_index(s, kk, c), c);
-  } else if (ch && k) {
-    s->gemm = qi_qu8_gemm_s32_config_get(rt->isa);
-    const qi_qu8_gemm_config *l = &s->gemm->layout;
-    const size_t groups = kind == DQ_CONV ? s->groups : 1, per = ch / groups;
-    s->group_bytes = l->packed_w_size(l, per, k);
-    if (!(s->packed = malloc(groups * s->group_bytes))) {
-      free(w8);
-      return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
-    }
-    for (size_t grp = 0; grp < groups; grp++) /* header bias 0: the zero point is taken off per run */
-      l->pack_w(l, per, k, w8 + grp * per * k, k, 1, NULL, s->w_scale + grp * per, 0,
-                (uint8_t *)s->packed + grp * s->group_bytes);
-    s->tile = qi_qgemm_tile(l, k, kind == DQ_CONV ? s->out_hw : s->rows);
-    rt->scratch_bytes = qi_qgemm_scratch_bytes(l, k, s->tile);
-  }
-  free(w8);
+  QI_CHECK(dq_weights(n, rt, s, b, bs, bz, bias, err));
   if (kind != DQ_MATMUL_TO_FLOAT) { /* the quantized input, before the gemm's tile */
     s->xq_bytes = qi_qu8_round_up((size_t)qi_tensor_numel(a), 64);
     rt->scratch_bytes += s->xq_bytes;

@@ -21,6 +21,12 @@ usage: make_shape_models.py OUT_DIR
                      DequantizeLinear) -> QuantizeLinear / DequantizeLinear, input x[1, 3, H, W]: qinfer fuses it
                      into a QLinearConv on its integer kernels (packed int8 weights). qdq_conv_hw.{A,B}.{x,y}.npy,
                      y from numpy's float convolution of the dequantized values, requantized
+  dqmm_seq.onnx      com.microsoft DynamicQuantizeMatMul of x[1, S, 16] float by int8 B [16, 12] with per-column
+                     scales, zero points and a bias: its packed weights are kept across a resize.
+                     dqmm_seq.{A,B}.{x,y}.npy, y from numpy's DynamicQuantizeLinear and integer product
+  qattn_seq.onnx     com.microsoft QAttention of x[1, S, 16] uint8 by uint8 weights [16, 24] (zero point near
+                     128), 2 heads: its packed weights are kept across a resize. qattn_seq.{A,B}.{x,y}.npy, y
+                     from numpy's integer projection and float64 attention
 Every expected output is computed here with numpy, independently of qinfer.
 """
 import os
@@ -207,6 +213,60 @@ def qdq_conv_hw(out):
         np.save(os.path.join(out, f"qdq_conv_hw.{tag}.y.npy"), y.astype(np.float32))
 
 
+MS = helper.make_opsetid("com.microsoft", 1)
+
+
+def dqmm_seq(out):
+    b = rng.integers(-100, 100, (16, 12)).astype(np.int8)
+    bs = rng.uniform(0.002, 0.01, 12).astype(np.float32)
+    bz = rng.integers(-3, 4, 12).astype(np.int8)
+    bias = rng.standard_normal(12).astype(np.float32)
+    node = helper.make_node("DynamicQuantizeMatMul", ["x", "b", "bs", "bz", "bias"], ["y"], domain="com.microsoft")
+    graph = helper.make_graph([node], "dqmm_seq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, "S", 16])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, "S", 12])],
+                              [t("b", b), t("bs", bs), t("bz", bz), t("bias", bias)])
+    save(out, "dqmm_seq", helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), MS]))
+    for tag, n in (("A", 5), ("B", 13)):
+        x = rng.uniform(-2, 3, (1, n, 16)).astype(np.float32)
+        # DynamicQuantizeLinear: the range [min(x, 0), max(x, 0)] over 255 steps, round half to even
+        lo, hi = min(np.float32(0), x.min()), max(np.float32(0), x.max())
+        scale = np.float32((hi - lo) / np.float32(255))
+        zp = np.clip(np.rint(-lo / scale), 0, 255)
+        xq = np.clip(np.rint(x / scale) + zp, 0, 255)
+        acc = (xq.astype(np.int64) - int(zp)) @ (b.astype(np.int64) - bz.astype(np.int64))
+        y = acc * (np.float64(scale) * bs.astype(np.float64)) + bias
+        np.save(os.path.join(out, f"dqmm_seq.{tag}.x.npy"), x)
+        np.save(os.path.join(out, f"dqmm_seq.{tag}.y.npy"), y.astype(np.float32))
+
+
+def qattn_seq(out):
+    heads, hidden = 2, 8
+    w = rng.integers(0, 256, (16, 3 * hidden)).astype(np.uint8)
+    ws = rng.uniform(0.002, 0.01, 3 * hidden).astype(np.float32)
+    wz = rng.integers(118, 139, 3 * hidden).astype(np.uint8)
+    bias = rng.standard_normal(3 * hidden).astype(np.float32)
+    xs, xz = np.float32(0.0173), np.uint8(131)
+    node = helper.make_node("QAttention", ["x", "w", "bias", "xs", "ws", "", "xz", "wz"], ["y"], domain="com.microsoft",
+                            num_heads=heads)
+    graph = helper.make_graph([node], "qattn_seq", [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, "S", 16])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, "S", hidden])],
+                              [t("w", w), t("bias", bias), t("xs", xs), t("ws", ws), t("xz", xz), t("wz", wz)])
+    save(out, "qattn_seq", helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), MS]))
+    hs = hidden // heads
+    for tag, n in (("A", 6), ("B", 17)):
+        x = rng.integers(0, 256, (1, n, 16)).astype(np.uint8)
+        acc = (x[0].astype(np.int64) - int(xz)) @ (w.astype(np.int64) - wz.astype(np.int64))
+        qkv = acc * (ws.astype(np.float64) * np.float64(xs)) + bias
+        y = np.zeros((n, hidden))
+        for h in range(heads):
+            q, k, v = (qkv[:, i * hidden + h * hs:i * hidden + (h + 1) * hs] for i in range(3))
+            sc = q @ k.T / np.sqrt(hs)
+            p = np.exp(sc - sc.max(-1, keepdims=True))
+            y[:, h * hs:(h + 1) * hs] = (p / p.sum(-1, keepdims=True)) @ v
+        np.save(os.path.join(out, f"qattn_seq.{tag}.x.npy"), x)
+        np.save(os.path.join(out, f"qattn_seq.{tag}.y.npy"), y[None].astype(np.float32))
+
+
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -216,3 +276,5 @@ if __name__ == "__main__":
     slice_input(out)
     window_matmul(out)
     qdq_conv_hw(out)
+    dqmm_seq(out)
+    qattn_seq(out)

@@ -3,7 +3,8 @@
  *   - after a resize, outputs match numpy and are bit-identical to a fresh session created for that shape;
  *   - a resize keeps every packed weight buffer (the same pointers in the session's per-node data: nothing is
  *     packed again) and a run after it allocates nothing (allocations counted through the linker's --wrap);
- *   - the same for a QDQ conv run as a QLinearConv on the integer kernels, with 2 threads;
+ *   - the same for a QDQ conv run as a QLinearConv on the integer kernels, with 2 threads, and for the
+ *     com.microsoft ops with int32-output gemms (DynamicQuantizeMatMul, QAttention) over a symbolic sequence;
  *   - a packed operand folded from the input's shape is packed again when its values change (window_matmul);
  *   - dims sharing a symbolic name with a resized dim follow it (attn_seq: x and mask share "S");
  *   - a resize that contradicts the model fails clearly and the session keeps running at its previous shape;
@@ -397,6 +398,53 @@ static void test_qdq_conv_hw(void) {
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) qi_host_tensor_free(all[i]);
 }
 
+/* One node whose weights and per-column values lie in the session's two packed buffers, over x[1, S, 16]: shape
+ * A, then resized to B, which keeps both buffers, allocates nothing in its runs and matches a fresh session at B
+ * bit for bit and numpy within tol. */
+static void test_packed_seq(const char *name, double tol) {
+  char what[128];
+  qinfer_model *m = load_model(name);
+  snprintf(what, sizeof what, "%s.A.x", name);
+  qi_host_tensor xa = load(what);
+  snprintf(what, sizeof what, "%s.A.y", name);
+  qi_host_tensor ya = load(what);
+  snprintf(what, sizeof what, "%s.B.x", name);
+  qi_host_tensor xb = load(what);
+  snprintf(what, sizeof what, "%s.B.y", name);
+  qi_host_tensor yb = load(what);
+  qinfer_session *s = session_seq(m, xa.dims[1]);
+  if (!s) return;
+  set(s, "x", &xa);
+  CHECK_MSG(qinfer_session_run(s) == QINFER_OK, "%s: %s", name, qinfer_session_last_error(s));
+  snprintf(what, sizeof what, "%s at S=%lld", name, (long long)xa.dims[1]);
+  check_output(s, &ya, tol, what);
+  void *before[8], *after[8];
+  const int n_before = packed_buffers(s, before, 8);
+  CHECK_MSG(n_before == 2, "%s: %d packed buffers, expected 2 (weights, per-column values)", name, n_before);
+  CHECK_MSG(qinfer_session_resize_input(s, 0, xb.dims, xb.rank) == QINFER_OK, "resize: %s",
+            qinfer_session_last_error(s));
+  CHECK_MSG(packed_buffers(s, after, 8) == n_before && memcmp(before, after, sizeof(void *) * (size_t)n_before) == 0,
+            "%s: the packed weights were not kept across the resize", name);
+  set(s, "x", &xb);
+  CHECK(qinfer_session_run(s) == QINFER_OK); /* warm */
+  const long allocs = qi_test_n_allocs;
+  for (int r = 0; r < 2; r++) CHECK(qinfer_session_run(s) == QINFER_OK);
+  CHECK_MSG(qi_test_n_allocs == allocs, "%s: %ld allocations in 2 runs after a resize", name, qi_test_n_allocs - allocs);
+  snprintf(what, sizeof what, "%s resized to S=%lld", name, (long long)xb.dims[1]);
+  check_output(s, &yb, tol, what);
+  qinfer_session *fresh = session_seq(m, xb.dims[1]);
+  if (fresh) {
+    set(fresh, "x", &xb);
+    CHECK(qinfer_session_run(fresh) == QINFER_OK);
+    CHECK_MSG(same_bytes(s, fresh), "%s: resized session and fresh session at B differ", name);
+    qinfer_session_destroy(fresh);
+  }
+  qinfer_session_destroy(s);
+  qinfer_model_destroy(m);
+  qi_host_tensor *all[] = {&xa, &ya, &xb, &yb};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) qi_host_tensor_free(all[i]);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) return fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]), 2;
   dir = argv[1];
@@ -406,5 +454,6 @@ int main(int argc, char **argv) {
   test_slice_input();
   test_window_matmul();
   test_qdq_conv_hw();
+  test_packed_seq("dqmm_seq", 1e-6);
   return TEST_SUMMARY();
 }
