@@ -15,18 +15,25 @@
  *   [b, j]; [B, S, S]: value 0 at [b, i, j]; and with unidirectional by j > i. (Indices are clamped to [0, S].)
  * The float part follows ONNX Runtime's order of operations but not its vectorised summation and exponential,
  * so the output agrees to float rounding, not bit for bit (the tests' float tolerance).
- * Three passes split over threads, each item computed whole: projection rows (the int32 sums on
- * kernels/qu8-gemm-i32, in tiles of its mr rows), K transposed per (batch, head), then query rows. */
+ * The projection runs on the packed int32-output gemm (kernels/qu8-gemm-s32, the tiled driver of quant_conv.h):
+ * prepare packs w' = w - 128 (uint8 weights) or w (int8) once, as 3H rows of D, into the session's buffers
+ * (qi_rt_packed, kept across a resize) with sum_k w'[k, j] and wz'[j] = w_zp[j] - 128 (uint8) or w_zp[j] beside
+ * them, so that w - w_zp = w' - wz' and, with S the kernel's sum over the activations' domain bytes x_d,
+ *   acc = S - x_zp_d * sum_k w'[k, j] - wz'[j] * sum_k (x_k - x_zp)       (int32, wrapping: exact)
+ * Then three passes split over threads, each item computed whole: projection rows' epilogue, K transposed per
+ * (batch, head), then query rows. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/ops/quant_common.h"
+#include "engine/ops/quant_conv.h"
 #include "engine/ops/quant_transformer.h"
-#include "kernels/qu8-gemm-i32/qu8-gemm-i32.h"
 
-/* Largest input hidden size whose int32 sums of (x - x_zp) * (w - w_zp), each at most 255 * 255, cannot overflow. */
-#define QA_MAX_DEPTH ((int)QI_QU8_GEMM_I32_MAX_K)
+/* Largest input hidden size whose int32 sums of (x - x_zp) * (w - w_zp), each at most 255 * 255, cannot overflow:
+ * floor((2^31 - 1) / (255 * 255)). */
+#define QA_MAX_DEPTH 33025
 
 enum { QA_X, QA_W, QA_BIAS, QA_X_SCALE, QA_W_SCALE, QA_MASK, QA_X_ZP, QA_W_ZP, QA_PAST };
 
@@ -149,26 +156,62 @@ qi_status qi_qattention_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
+/* Slot 1 of the weight data: sum_k w'[k, j] then wz'[j], 3H int32 each. */
+static qi_status qattn_pack(qi_graph *g, const qi_node *n, qi_node_rt *rt, const qattn_shape *a, qi_error *err) {
+  const qi_tensor *w = qi_node_in(g, n, QA_W);
+  qi_qparams wp;
+  if (!qi_q_is_const(w) || !w->data)
+    return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "weight '%s' must be a constant (it is packed once)", w->name);
+  QI_CHECK(qi_qparams_read(g, n, QA_W_SCALE, QA_W_ZP, w, 1, w->dtype, true, &wp, err));
+  const size_t D = a->in_hidden, N3 = 3 * a->hidden;
+  const qi_qu8_gemm_config *l = &qi_qu8_gemm_s32_config_get(rt->isa)->layout;
+  bool fresh_sums, fresh_w;
+  int32_t *sums = qi_rt_packed(rt, 1, 2 * N3 * sizeof(int32_t), &fresh_sums);
+  void *packed = qi_rt_packed(rt, 0, l->packed_w_size(l, N3, D), &fresh_w);
+  if (!sums || !packed) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
+  if (!fresh_sums && !fresh_w) return QINFER_OK;
+  const bool s8 = w->dtype == QINFER_DTYPE_INT8;
+  const int32_t shift = s8 ? 0 : 128;
+  int8_t *w8 = malloc(N3 * D + 1);
+  float *ones = malloc(N3 * sizeof(float)); /* the panel header's scale, which the int32 kernel does not read */
+  if (!w8 || !ones) {
+    free(w8), free(ones);
+    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory packing weights");
+  }
+  for (size_t j = 0; j < N3; j++) {
+    int32_t sum = 0;
+    for (size_t k = 0; k < D; k++) sum += w8[j * D + k] = (int8_t)(qi_q_load8(w->data, k * N3 + j, s8) - shift);
+    sums[j] = sum;
+    sums[N3 + j] = qi_qparams_zero_point(&wp, (int64_t)j) - shift;
+    ones[j] = 1.0f;
+  }
+  if (D) l->pack_w(l, N3, D, w8, D, 1, NULL, ones, 0, packed); /* header bias 0: zero points taken off per run */
+  free(w8), free(ones);
+  return QINFER_OK;
+}
+
+/* Scratch: the gemm's tile of packed activations, then Q, K, V [B, S, 3H] as floats (the int32 sums first), one
+ * score row of S per query row and K transposed per head [B, N, hs, S]. */
 qi_status qi_qattention_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   qattn_shape a;
   QI_CHECK(qattn_shape_of(g, n, &a, err));
-  /* Q, K, V [B, S, 3H] as floats, one score row of S per query row, K transposed per head [B, N, hs, S], then the
-   * projection's int32 sums [B, S, 3H] */
+  QI_CHECK(qattn_pack(g, n, rt, &a, err));
   const int64_t rows = qi_mul_sat((int64_t)a.batch, (int64_t)a.seq);
-  const int64_t values = qi_add_sat(qi_mul_sat(rows, 7 * (int64_t)a.hidden),
+  const int64_t values = qi_add_sat(qi_mul_sat(rows, 4 * (int64_t)a.hidden),
                                     qi_mul_sat(qi_mul_sat(rows, (int64_t)a.heads), (int64_t)a.seq));
   if (values > INT64_MAX / 8)
     return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "the attention scratch of %lld floats is too large",
                         (long long)values);
+  const qi_qu8_gemm_config *l = &qi_qu8_gemm_s32_config_get(rt->isa)->layout;
+  const size_t D = a.in_hidden, tile = D && rows ? qi_qgemm_tile(l, D, (size_t)rows) : 0;
   rt->scratch_bytes = (size_t)values * sizeof(float);
+  if (tile) rt->scratch_bytes += qi_qu8_round_up(qi_qgemm_scratch_bytes(l, D, tile), 64);
   return QINFER_OK;
 }
 
 typedef struct qattn_task {
   const qattn_shape *a;
   const uint8_t *x;
-  const uint8_t *w;
-  bool w_s8;
   const float *bias;
   qi_qparam1 xp;
   qi_qparams wp;
@@ -176,26 +219,36 @@ typedef struct qattn_task {
   bool causal;
   float scale, filter;
   float *qkv, *scores, *kt, *y;
-  int32_t *acc; /* [B * S, 3H] projection sums */
-  const qi_qu8_gemm_i32_config *gemm;
+  const int32_t *wsum, *wz; /* sum_k w'[k, j] and wz'[j] (qattn_pack) */
+  int32_t x_zp_d;           /* the input zero point in the gemm's activation domain */
 } qattn_task;
 
-/* The projection of rows [begin, end): the int32 sums of (x_k - x_zp) * w[k, j] (kernels/qu8-gemm-i32), minus
- * w_zp[j] * sum_k (x_k - x_zp): exactly sum_k (x_k - x_zp)(w[k, j] - w_zp[j]) (the depth limit keeps every partial
- * sum in int32); then the scale and the bias. */
+typedef struct qattn_pack_ctx {
+  const uint8_t *x;
+  size_t k;
+  const qi_qu8_gemm_config *l;
+  uint8_t flip;
+} qattn_pack_ctx;
+
+static void qattn_pack_rows(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
+  const qattn_pack_ctx *p = ctx;
+  qi_qu8_gemm_pack_x(p->k, n1 - n0, p->l->nr, p->l->kr, p->x + n0 * p->k, 1, p->k, p->flip, dst);
+}
+
+/* The projection's epilogue over rows [begin, end): the gemm's sums S, stored as int32 in qkv, become
+ * (scale) * (float)(S - x_zp_d * wsum[j] - wz'[j] * sum_k (x_k - x_zp)) + bias[j] in place. */
 static void qattn_project_rows(void *arg, size_t begin, size_t end) {
   const qattn_task *t = arg;
   const size_t D = t->a->in_hidden, N3 = 3 * t->a->hidden;
-  t->gemm->ukernel(end - begin, N3, D, t->x + begin * D, D, t->xp.zero_point, t->w, N3, t->w_s8, t->acc + begin * N3,
-                   N3);
   for (size_t r = begin; r < end; r++) {
     const uint8_t *x = t->x + r * D;
     int32_t xsum = 0;
     for (size_t k = 0; k < D; k++) xsum += (int32_t)x[k] - t->xp.zero_point;
-    const int32_t *acc = t->acc + r * N3;
     float *out = t->qkv + r * N3;
+    const int32_t *acc = (const int32_t *)(void *)out;
     for (size_t j = 0; j < N3; j++) {
-      const int32_t sum = acc[j] - qi_qparams_zero_point(&t->wp, (int64_t)j) * xsum;
+      const uint32_t corr = (uint32_t)t->x_zp_d * (uint32_t)t->wsum[j] + (uint32_t)t->wz[j] * (uint32_t)xsum;
+      const int32_t sum = (int32_t)((uint32_t)acc[j] - corr);
       out[j] = (qi_qparams_scale(&t->wp, (int64_t)j) * t->xp.scale) * (float)sum + t->bias[j];
     }
   }
@@ -266,23 +319,36 @@ static void qattn_query_rows(void *arg, size_t begin, size_t end) {
 qi_status qi_qattention_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   qattn_shape a;
   QI_CHECK(qattn_shape_of(g, n, &a, err));
-  const qi_tensor *w = qi_node_in(g, n, QA_W), *m = qi_node_in(g, n, QA_MASK);
-  qattn_task t = {.a = &a, .x = qi_node_in(g, n, QA_X)->data, .w = w->data, .w_s8 = w->dtype == QINFER_DTYPE_INT8,
-                  .bias = qi_node_in(g, n, QA_BIAS)->data, .mask = m ? m->data : NULL,
-                  .causal = qi_attr_int(n, "unidirectional", 0) != 0 && a.seq > 1,
-                  .filter = qi_attr_float(n, "mask_filter_value", -10000.0f), .qkv = rt->scratch,
-                  .y = qi_node_out(g, n, 0)->data};
+  const qi_tensor *m = qi_node_in(g, n, QA_MASK);
+  const qi_qu8_gemm_s32_config *gemm = qi_qu8_gemm_s32_config_get(rt->isa);
+  const qi_qu8_gemm_config *l = &gemm->layout;
+  const size_t rows = a.batch * a.seq, D = a.in_hidden, N3 = 3 * a.hidden;
+  const size_t tile = rows && D ? qi_qgemm_tile(l, D, rows) : 0;
+  uint8_t *tile_scratch = rt->scratch;
+  const size_t tile_bytes = tile ? qi_qu8_round_up(qi_qgemm_scratch_bytes(l, D, tile), 64) : 0;
+  qattn_task t = {.a = &a, .x = qi_node_in(g, n, QA_X)->data, .bias = qi_node_in(g, n, QA_BIAS)->data,
+                  .mask = m ? m->data : NULL, .causal = qi_attr_int(n, "unidirectional", 0) != 0 && a.seq > 1,
+                  .filter = qi_attr_float(n, "mask_filter_value", -10000.0f),
+                  .qkv = (float *)(void *)(tile_scratch + tile_bytes), .y = qi_node_out(g, n, 0)->data,
+                  .wsum = rt->packed[1], .wz = (const int32_t *)rt->packed[1] + N3};
   QI_CHECK(qattn_params(g, n, true, &t.xp, &t.wp, err));
   const float scale = qi_attr_float(n, "scale", 0.0f);
   t.scale = scale == 0.0f ? 1.0f / sqrtf((float)a.head_size) : scale;
-  t.scores = t.qkv + a.batch * a.seq * 3 * a.hidden;
+  t.scores = t.qkv + rows * N3;
   t.kt = t.scores + a.batch * a.heads * a.seq * a.seq;
-  t.acc = (int32_t *)(t.kt + a.batch * a.seq * a.hidden);
-  const size_t rows = a.batch * a.seq;
+  t.x_zp_d = qi_qu8_gemm_x_zero_point(l, t.xp.zero_point, false);
   if (rows == 0) return QINFER_OK;
   qi_threadpool *pool = ctx ? ctx->pool : NULL;
-  t.gemm = qi_qu8_gemm_i32_config_get(rt->isa);
-  qi_parallel_for(pool, rows, t.gemm->mr, qattn_project_rows, &t);
+  if (D) {
+    const qattn_pack_ctx pc = {t.x, D, l, qi_qu8_gemm_x_flip(l, false)};
+    const qi_qgemm_job job = {.cfg = l, .m = N3, .n = rows, .k = D, .packed_w = rt->packed[0],
+                              .pack = qattn_pack_rows, .pack_ctx = &pc, .c = (uint8_t *)t.qkv, .c_row_stride = 1,
+                              .c_col_stride = N3, .scratch = tile_scratch, .tile = tile, .s32 = gemm->ukernel};
+    qi_qgemm_tiled_run(&job, pool);
+  } else {
+    memset(t.qkv, 0, rows * N3 * sizeof(float)); /* int32 zeros */
+  }
+  qi_parallel_for(pool, rows, 1, qattn_project_rows, &t);
   qi_parallel_for(pool, a.batch * a.heads, 1, qattn_transpose_k, &t);
   qi_parallel_for(pool, rows * a.heads, 1, qattn_query_rows, &t);
   return QINFER_OK;

@@ -429,7 +429,8 @@ static void test_packed_seq(const char *name, double tol) {
   CHECK(qinfer_session_run(s) == QINFER_OK); /* warm */
   const long allocs = qi_test_n_allocs;
   for (int r = 0; r < 2; r++) CHECK(qinfer_session_run(s) == QINFER_OK);
-  CHECK_MSG(qi_test_n_allocs == allocs, "%s: %ld allocations in 2 runs after a resize", name, qi_test_n_allocs - allocs);
+  CHECK_MSG(qi_test_n_allocs == allocs, "%s: %ld allocations in 2 runs after a resize", name,
+            qi_test_n_allocs - allocs);
   snprintf(what, sizeof what, "%s resized to S=%lld", name, (long long)xb.dims[1]);
   check_output(s, &yb, tol, what);
   qinfer_session *fresh = session_seq(m, xb.dims[1]);
@@ -455,5 +456,6 @@ int main(int argc, char **argv) {
   test_window_matmul();
   test_qdq_conv_hw();
   test_packed_seq("dqmm_seq", 1e-6);
+  test_packed_seq("qattn_seq", 1e-5);
   return TEST_SUMMARY();
 }
