@@ -6,7 +6,7 @@ file(GLOB QI_FUZZ_REGRESSIONS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz
 foreach(target loader model)
   add_executable(fuzz_replay_${target} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/replay_main.c
                                        ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_${target}.c)
-  target_link_libraries(fuzz_replay_${target} PRIVATE qinfer_static)
+  target_link_libraries(fuzz_replay_${target} PRIVATE qinfer_internal) # fuzz_model reads the session's MACs
   add_test(NAME fuzz.regressions.${target} COMMAND fuzz_replay_${target} ${QI_FUZZ_REGRESSIONS})
 
   if(QINFER_BUILD_FUZZ)
@@ -14,7 +14,7 @@ foreach(target loader model)
       message(FATAL_ERROR "QINFER_BUILD_FUZZ needs clang (cmake -DCMAKE_C_COMPILER=clang)")
     endif()
     add_executable(fuzz_${target} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_${target}.c)
-    target_link_libraries(fuzz_${target} PRIVATE qinfer_static)
+    target_link_libraries(fuzz_${target} PRIVATE qinfer_internal)
     target_compile_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
     target_link_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
   endif()
