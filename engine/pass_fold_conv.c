@@ -203,6 +203,7 @@ static int fold_dq_weights(qi_graph *g, const conv_fold *f, int dq, int w, const
     return -1;
   }
   qi_node *nd = &g->nodes[ni];
+  g->tensors[wn].producer = ni;
   nd->op = qi_op_find(nd->domain, nd->op_type);
   nd->opset = g->nodes[dq].opset < 13 && !nd->domain[0] ? 13 : g->nodes[dq].opset;
   qi_attr *ax = qi_node_add_attr(g, ni, "axis", QI_ATTR_INT);
@@ -220,7 +221,10 @@ static qi_status apply(qi_graph *g, conv_fold *f, qi_error *err, bool *folded) {
   const int w = g->nodes[f->conv].inputs[1];
   const int b_old = g->nodes[f->conv].n_inputs > 2 ? g->nodes[f->conv].inputs[2] : -1;
   char base[600];
-  snprintf(base, sizeof base, "%s", g->nodes[f->conv].name[0] ? g->nodes[f->conv].name : g->tensors[w].name);
+  /* the new tensors are named after the Conv, or its output when it has no name (unique: a weight shared by many
+   * Convs would make each fold probe name_1, name_2, ... up to its rank) */
+  const qi_node *c0 = &g->nodes[f->conv];
+  snprintf(base, sizeof base, "%s", c0->name[0] ? c0->name : g->tensors[c0->outputs[0]].name);
   int wn;
   const int dq = is_const_float(g, w) ? -1 : weight_dq(g, w);
   if (dq < 0 && !is_const_float(g, w)) return QINFER_OK;
@@ -245,12 +249,16 @@ static qi_status apply(qi_graph *g, conv_fold *f, qi_error *err, bool *folded) {
   }
   cv->inputs[1] = wn;
   cv->inputs[2] = bf;
+  qi_graph_index_note_reader(g, wn, f->conv);
+  qi_graph_index_note_reader(g, bf, f->conv);
   *folded = true;
   return QINFER_OK;
 }
 
 qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err) {
   QI_CHECK(qi_graph_link(g, err));
+  /* readers, names and producers kept current fold by fold (no relink, no scan of the graph per Conv) */
+  QI_CHECK(qi_graph_index_begin(g, err));
   const int n_order = g->n_order;
   for (int oi = 0; oi < n_order; oi++) {
     const int ci = g->order[oi];
@@ -268,6 +276,7 @@ qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err) {
                    calloc((size_t)cout, sizeof(double)), -1};
     if (!f.m || !f.a) {
       free(f.m), free(f.a);
+      qi_graph_index_end(g);
       return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
     }
     for (int64_t c = 0; c < cout; c++) f.m[c] = 1.0;
@@ -285,16 +294,21 @@ qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err) {
       /* the Conv now writes the chain's output; the chain's nodes go */
       int t = g->nodes[ci].outputs[0];
       for (int ai = qi_graph_sole_reader(g, t); ai >= 0; ai = qi_graph_sole_reader(g, t)) {
+        g->tensors[t].producer = -1; /* the chain's tensors are made no more */
         t = g->nodes[ai].outputs[0];
         g->nodes[ai].dead = true;
         if (ai == f.last) break;
       }
       g->nodes[ci].outputs[0] = g->nodes[f.last].outputs[0];
-      st = qi_graph_link(g, err);
+      g->tensors[g->nodes[ci].outputs[0]].producer = ci;
     }
     free(f.m);
     free(f.a);
-    QI_CHECK(st);
+    if (st != QINFER_OK) {
+      qi_graph_index_end(g);
+      return st;
+    }
   }
+  qi_graph_index_end(g);
   return qi_graph_toposort(g, err);
 }
