@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "kernels/qu8-gemm/qu8-gemm.h"
+#include "kernels/qu8-gemm/dot-4x8c4-avx2.h"
 #include "kernels/qu8-gemm/requant-avx2.h"
 
 #define MR 4
@@ -22,20 +23,7 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2(size_t mr, size_t nc, size
   const int16_t *w0 = panel.w;
   for (size_t n0 = 0; n0 < nc; n0 += NR, packed_x += NR * KR * kb_count) {
     __m256i lo[MR], hi[MR]; /* columns 0..3 and 4..7, two partial sums each */
-    for (size_t r = 0; r < MR; r++) lo[r] = hi[r] = _mm256_setzero_si256();
-    const int16_t *w = w0;
-    const uint8_t *x = packed_x;
-    for (size_t kb = 0; kb < kb_count; kb++, w += MR * KR, x += NR * KR) {
-      const __m256i x0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)x));
-      const __m256i x1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x + 16)));
-      for (size_t r = 0; r < MR; r++) {
-        long long wr;
-        __builtin_memcpy(&wr, w + r * KR, sizeof wr);
-        const __m256i wv = _mm256_set1_epi64x(wr);
-        lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(x0, wv));
-        hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(x1, wv));
-      }
-    }
+    QI_QU8_GEMM_DOT_4X8C4__AVX2(lo, hi, w0, packed_x, kb_count);
     const size_t cols = nc - n0 < NR ? nc - n0 : NR;
     uint8_t *out = c + n0 * c_col_stride;
     for (size_t r = 0; r < mr; r++) {
