@@ -32,6 +32,9 @@ static qi_status fuse_qdq(qi_graph *g, const qi_pipeline_options *o, qi_error *e
 static qi_status fold_late(qi_graph *g, const qi_pipeline_options *o, qi_error *err) {
   return qi_fold_late(g, o->isa, err);
 }
+static qi_status fuse_attention(qi_graph *g, const qi_pipeline_options *o, qi_error *err) {
+  return o->fuse_activations ? qi_fuse_attention(g, err) : QINFER_OK;
+}
 static qi_status fuse_activations(qi_graph *g, const qi_pipeline_options *o, qi_error *err) {
   return o->fuse_activations ? qi_fuse_activations(g, err) : QINFER_OK;
 }
@@ -46,6 +49,7 @@ static const stage stages[] = {
     {"fuse QDQ patterns", QI_STAGE_ALL, NEEDS_SHAPES, fuse_qdq},
     {"fold late constants", QI_STAGE_ALL, NEEDS_SHAPES, fold_late},
     {"remove dead nodes", QI_STAGE_ALL, 0, remove_dead},
+    {"fuse attention", QI_STAGE_ALL, NEEDS_SHAPES, fuse_attention},
     {"fuse activations", QI_STAGE_ALL, NEEDS_SHAPES, fuse_activations},
     {"remove dead nodes", QI_STAGE_ALL, 0, remove_dead},
 };

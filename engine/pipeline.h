@@ -6,7 +6,7 @@
  *                              subgraphs folded, dead nodes removed, BatchNorm / per-channel affine ops folded
  *                              into convolutions
  *   QI_STAGE_ALL               and QDQ patterns fused into integer ops, late folding (DequantizeLinear of
- *                              weights), fused activations (unless the options keep them apart)
+ *                              weights), fused attention and activations (unless the options keep them apart)
  */
 #ifndef QI_PIPELINE_H
 #define QI_PIPELINE_H
@@ -24,7 +24,9 @@ typedef struct qi_pipeline_options {
    * nodes, the affine folds into convolutions). */
   bool bind_shapes;
   const struct qinfer_session_options *shapes; /* may be NULL */
-  bool fuse_activations; /* fold Relu / Clip / LeakyRelu into the op before them (QI_STAGE_ALL) */
+  /* fold Relu / Clip / LeakyRelu into the op before them and attention patterns into FusedAttention
+   * (QI_STAGE_ALL): off for the quantizer's calibration sessions, which must see every tensor */
+  bool fuse_activations;
   qi_isa isa;            /* the path constant folding runs its kernels on (a session's path, else qi_isa_best()) */
 } qi_pipeline_options;
 

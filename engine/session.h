@@ -104,6 +104,8 @@ qi_status qi_remove_dead_nodes(qi_graph *g, qi_error *err);
  * weights (float, or a DequantizeLinear of integers: its scale) and bias (engine/pass_fold_conv.c). */
 qi_status qi_fold_conv_affine(qi_graph *g, qi_error *err);
 qi_status qi_fuse_activations(qi_graph *g, qi_error *err);
+/* MatMul -> [scale] -> Softmax -> MatMul (with Transposes around) into FusedAttention (engine/pass_fuse_attention.c). */
+qi_status qi_fuse_attention(qi_graph *g, qi_error *err);
 
 /* Per-node runtime data for every node of g (rt: g->n_nodes entries, zeroed), each on path `isa` with its fused
  * activation decoded, then each live node's prepare in execution order. A re-plan passes the earlier plan's

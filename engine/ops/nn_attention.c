@@ -11,12 +11,15 @@
  * Inputs are 4-D [B, heads, seq, head_size] or 3-D [B, seq, heads * head_size] (q_num_heads / kv_num_heads).
  * Outputs: Y, present_key / present_value (past rows then new rows, 4-D), and qk_matmul_output in the stage
  * qk_matmul_output_mode selects (0: scaled QK^T, 1: after softcap, 2: after the masks, 3: after softmax).
- * Rows are independent and split over the pool; the score rows live in scratch. */
+ * Rows are independent and split over the pool; the score rows live in scratch. Without mask, causal, softcap,
+ * past or qk_matmul_output the heads run the f32 attention kernel instead (nn_attention_heads.h: score blocks in
+ * cache, SIMD), the rows below otherwise. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ops/nn_attention_heads.h"
 #include "engine/ops/nn_common.h"
 #include "engine/ops/nn_ops.h"
 
@@ -157,14 +160,30 @@ qi_status qi_nn_attention_infer(qi_graph *g, qi_node *n, qi_error *err) {
 typedef struct attn_state {
   attn_shape a;
   attn_params p;
+  bool fused;         /* the plain case, on the attention kernel */
+  qi_attn_heads heads;
 } attn_state;
+
+static qi_attn_strides heads_strides(const strides4 *s) { return (qi_attn_strides){s->b, s->h, s->s, 1}; }
 
 qi_status qi_nn_attention_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   attn_state *s = calloc(1, sizeof *s);
   if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   QI_CHECK(attn_shape_of(g, n, &s->a, &s->p, err));
-  rt->scratch_bytes = s->a.batch * s->a.q_heads * s->a.q_len * s->a.total_len * sizeof(float);
+  const attn_shape *a = &s->a;
+  s->fused = !a->has_mask && !s->p.causal && s->p.softcap == 0.0f && a->past_len == 0 && a->kv_len > 0 &&
+             a->v_head_size > 0 && !qi_node_out(g, n, 3);
+  if (s->fused) {
+    s->heads = (qi_attn_heads){.batch = a->batch, .heads = a->q_heads, .kv_group = a->q_heads / a->kv_heads,
+                               .q_len = a->q_len, .kv_len = a->kv_len, .head_size = a->head_size,
+                               .v_head_size = a->v_head_size, .scale = s->p.scale, .q = heads_strides(&a->q),
+                               .k = heads_strides(&a->k), .v = heads_strides(&a->v), .y = heads_strides(&a->y),
+                               .cfg = qi_f32_attention_config_get(rt->isa)};
+    rt->scratch_bytes = qi_attn_heads_scratch(&s->heads);
+  } else {
+    rt->scratch_bytes = a->batch * a->q_heads * a->q_len * a->total_len * sizeof(float);
+  }
   return QINFER_OK;
 }
 
@@ -281,7 +300,8 @@ qi_status qi_nn_attention_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, con
     memset(t.y, 0, rows * s->a.v_head_size * sizeof(float));
     return QINFER_OK;
   }
-  qi_parallel_for(ctx->pool, rows, 1, attn_rows, &t);
+  if (s->fused) qi_attn_heads_run(&s->heads, t.q, t.k, t.v, t.y, rt->scratch, ctx->pool);
+  else qi_parallel_for(ctx->pool, rows, 1, attn_rows, &t);
   if (present_k) write_present(&t, false, present_k->data);
   if (present_v) write_present(&t, true, present_v->data);
   return QINFER_OK;

@@ -17,5 +17,11 @@ QI_NN_DECLARE_OP(matmul);
 QI_NN_DECLARE_OP(global_pool);
 QI_NN_DECLARE_OP(pool);
 QI_NN_DECLARE_OP(attention);
+QI_NN_DECLARE_OP(attention_fused);
+
+int64_t qi_macs_attention_fused(const qi_graph *g, const qi_node *n);
+/* Reads ints attribute `name` of n as a permutation of rank axes into perm (identity, or the reversal when
+ * reverse_default, if absent); false when it is not one. */
+bool qi_nn_read_perm(const qi_node *n, const char *name, int rank, bool reverse_default, int *perm);
 
 #endif /* QI_NN_OPS_H */

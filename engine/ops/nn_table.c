@@ -22,5 +22,7 @@ const qi_op qi_ops_nn[] = {
     QI_OP("LpPool", "", qi_nn_pool_infer, qi_nn_pool_prepare, qi_nn_pool_run, qi_nn_pool_release, 0),
     QI_OP_MACS("Attention", "", qi_nn_attention_infer, qi_nn_attention_prepare, qi_nn_attention_run,
                qi_nn_attention_release, 0, qi_macs_attention),
+    QI_OP_MACS("FusedAttention", "ai.qinfer", qi_nn_attention_fused_infer, qi_nn_attention_fused_prepare,
+               qi_nn_attention_fused_run, qi_nn_attention_fused_release, 0, qi_macs_attention_fused),
     {0},
 };
