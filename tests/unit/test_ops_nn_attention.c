@@ -1,6 +1,7 @@
 /* Attention (opset 23) against a naive oracle in double: MHA / GQA / MQA, 3-D and 4-D inputs, bool and float
  * masks with broadcasting, is_causal (with a past), scale, softcap, past_key / past_value with the present
- * outputs, qk_matmul_output modes, a fully masked row; thread-count invariance; errors. */
+ * outputs, qk_matmul_output modes, a fully masked row; thread-count invariance; errors. Cases without the
+ * qk_matmul_output output, mask, causal, softcap or past take the f32 attention kernel (nn_attention_heads.h). */
 #include "engine/threadpool.h"
 #include "nn_harness.h"
 
@@ -14,6 +15,7 @@ typedef struct attn_case {
   int mask;          /* 0 none, 1 bool [Sq, T], 2 float [B, 1, Sq, T], 3 bool with a fully masked row */
   int causal, qk_mode;
   float scale, softcap; /* scale 0: default */
+  int no_qk;            /* no qk_matmul_output output */
 } attn_case;
 
 static void run_attn(const attn_case *ac) {
@@ -107,8 +109,9 @@ static void run_attn(const attn_case *ac) {
       in[5] = nn_tensor(g, "past_v", QINFER_DTYPE_FLOAT, 4, pvd, pv, 0);
     }
     int out[4] = {nn_output(g, "y"), ac->past ? nn_output(g, "present_k") : -1, ac->past ? nn_output(g, "present_v") : -1,
-                  nn_output(g, "qk")};
-    const int node = qi_graph_add_node(g, "Attention", "", in, ac->past ? 6 : (in[3] >= 0 ? 4 : 3), out, 4);
+                  ac->no_qk ? -1 : nn_output(g, "qk")};
+    const int node = qi_graph_add_node(g, "Attention", "", in, ac->past ? 6 : (in[3] >= 0 ? 4 : 3), out,
+                                       ac->no_qk ? (ac->past ? 3 : 1) : 4);
     g->nodes[node].opset = 23;
     if (ac->three_d) {
       nn_attr_int(g, node, "q_num_heads", ac->hq);
@@ -126,9 +129,9 @@ static void run_attn(const attn_case *ac) {
               ac->three_d, (long long)ac->b, (long long)ac->hq, (long long)ac->hkv, (long long)ac->sq, (long long)ac->skv,
               (long long)ac->past, ac->mask, ac->causal, worst);
     /* qk output: compare finite entries, and -inf positions exactly */
-    const float *qk = nn_out(g, node, 3);
+    const float *qk = ac->no_qk ? NULL : nn_out(g, node, 3);
     int qk_ok = 1;
-    for (size_t i = 0; i < sn; i++)
+    for (size_t i = 0; qk && i < sn; i++)
       if (isinf(ref_qk[i]) ? qk[i] != (float)ref_qk[i] : fabs(qk[i] - ref_qk[i]) > 1e-5) qk_ok = 0;
     CHECK_MSG(qk_ok, "qk_matmul_output mode %d", ac->qk_mode);
     if (ac->past) {
@@ -174,13 +177,20 @@ int main(void) {
   pools[1] = qi_threadpool_create(2);
   pools[2] = qi_threadpool_create(3);
   const attn_case cases[] = {
-      {0, 2, 4, 4, 5, 5, 0, 8, 8, 0, 0, 0, 0, 0},        /* MHA 4-D */
-      {1, 2, 6, 2, 7, 9, 0, 4, 6, 1, 0, 1, 0, 0},        /* GQA 3-D, bool mask, cross lengths */
-      {1, 1, 4, 1, 6, 6, 0, 8, 8, 0, 1, 2, 0, 0},        /* MQA causal */
-      {0, 2, 4, 2, 3, 4, 5, 8, 4, 2, 1, 3, 0.3f, 0},     /* past + causal + float mask */
-      {0, 1, 2, 2, 4, 4, 0, 16, 16, 0, 0, 1, 0, 2.0f},   /* softcap */
-      {1, 1, 2, 1, 3, 5, 2, 4, 4, 3, 0, 3, 0, 0},        /* fully masked row -> zeros, with a past */
-      {0, 1, 8, 4, 33, 40, 0, 32, 24, 1, 1, 0, 0, 0},    /* larger */
+      {0, 2, 4, 4, 5, 5, 0, 8, 8, 0, 0, 0, 0, 0, 0},        /* MHA 4-D */
+      {1, 2, 6, 2, 7, 9, 0, 4, 6, 1, 0, 1, 0, 0, 0},        /* GQA 3-D, bool mask, cross lengths */
+      {1, 1, 4, 1, 6, 6, 0, 8, 8, 0, 1, 2, 0, 0, 0},        /* MQA causal */
+      {0, 2, 4, 2, 3, 4, 5, 8, 4, 2, 1, 3, 0.3f, 0, 0},     /* past + causal + float mask */
+      {0, 1, 2, 2, 4, 4, 0, 16, 16, 0, 0, 1, 0, 2.0f, 0},   /* softcap */
+      {1, 1, 2, 1, 3, 5, 2, 4, 4, 3, 0, 3, 0, 0, 0},        /* fully masked row -> zeros, with a past */
+      {0, 1, 8, 4, 33, 40, 0, 32, 24, 1, 1, 0, 0, 0, 0},    /* larger */
+      /* the plain cases, on the attention kernel */
+      {0, 2, 4, 4, 5, 5, 0, 8, 8, 0, 0, 0, 0, 0, 1},     /* MHA 4-D */
+      {1, 2, 6, 2, 7, 9, 0, 4, 6, 0, 0, 0, 0, 0, 1},     /* GQA 3-D, cross lengths */
+      {0, 1, 8, 4, 33, 40, 0, 32, 24, 0, 0, 0, 0.2f, 0, 1}, /* GQA, explicit scale */
+      {1, 1, 3, 3, 50, 50, 0, 64, 64, 0, 0, 0, 0, 0, 1}, /* the zoo ViT's heads */
+      {0, 2, 2, 1, 13, 70, 0, 16, 20, 0, 0, 0, 0, 0, 1}, /* MQA, value head size off the vectors */
+      {0, 1, 2, 2, 3, 4, 5, 8, 4, 0, 0, 0, 0, 0, 1},     /* a past: the row path, present outputs */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_attn(&cases[i]);
   errors();
