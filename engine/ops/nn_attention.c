@@ -16,6 +16,7 @@
  * cache, SIMD), the rows below otherwise. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +182,8 @@ qi_status qi_nn_attention_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_er
                                .k = heads_strides(&a->k), .v = heads_strides(&a->v), .y = heads_strides(&a->y),
                                .cfg = qi_f32_attention_config_get(rt->isa)};
     rt->scratch_bytes = qi_attn_heads_scratch(&s->heads);
+    if (rt->scratch_bytes == SIZE_MAX)
+      return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "the packed keys and score blocks do not fit in memory");
   } else {
     rt->scratch_bytes = a->batch * a->q_heads * a->q_len * a->total_len * sizeof(float);
   }

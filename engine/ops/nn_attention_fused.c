@@ -8,6 +8,7 @@
  * f32 attention kernel (nn_attention_heads.h) on strided views. V's and Y's feature axes must stay their last
  * axes (perm_v and perm_y keep r - 1 in place), as the kernel reads and writes feature rows contiguously. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,8 @@ qi_status qi_nn_attention_fused_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt,
                        .scale = f.scale, .q = strides_of(&f.q), .k = ks, .v = strides_of(&f.v),
                        .y = strides_of(&f.y), .cfg = qi_f32_attention_config_get(rt->isa)};
   rt->scratch_bytes = qi_attn_heads_scratch(h);
+  if (rt->scratch_bytes == SIZE_MAX)
+    return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "the packed keys and score blocks do not fit in memory");
   return QINFER_OK;
 }
 

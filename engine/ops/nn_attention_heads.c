@@ -4,6 +4,8 @@
  * the thread count. */
 #include "engine/ops/nn_attention_heads.h"
 
+#include <stdint.h>
+
 enum { TASK_BLOCKS = 4 }; /* row blocks (of cfg->mr rows) per task */
 
 static size_t ldk_of(const qi_attn_heads *h) { return qi_f32_attention_ldk(h->cfg, h->kv_len); }
@@ -12,9 +14,12 @@ static size_t task_rows(const qi_attn_heads *h) { return TASK_BLOCKS * h->cfg->m
 static size_t tasks_per_head(const qi_attn_heads *h) { return (h->q_len + task_rows(h) - 1) / task_rows(h); }
 
 size_t qi_attn_heads_scratch(const qi_attn_heads *h) {
-  const size_t ldk = ldk_of(h);
-  const size_t tasks = h->batch * h->heads * tasks_per_head(h);
-  return (kv_heads(h) * h->head_size * ldk + tasks * h->cfg->mr * ldk) * sizeof(float);
+  /* saturating: shapes come from the model; a product past INT64_MAX answers SIZE_MAX, which no arena can hold */
+  const int64_t ldk = (int64_t)ldk_of(h);
+  const int64_t tasks = qi_mul_sat(qi_mul_sat((int64_t)h->batch, (int64_t)h->heads), (int64_t)tasks_per_head(h));
+  const int64_t keys = qi_mul_sat(qi_mul_sat((int64_t)kv_heads(h), (int64_t)h->head_size), ldk);
+  const int64_t floats = qi_add_sat(keys, qi_mul_sat(qi_mul_sat(tasks, (int64_t)h->cfg->mr), ldk));
+  return floats >= INT64_MAX / 4 || (uint64_t)floats > SIZE_MAX / sizeof(float) ? SIZE_MAX : (size_t)floats * sizeof(float);
 }
 
 typedef struct heads_task {

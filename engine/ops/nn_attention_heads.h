@@ -23,7 +23,8 @@ typedef struct qi_attn_heads {
   const qi_f32_attention_config *cfg;
 } qi_attn_heads;
 
-/* Scratch bytes of qi_attn_heads_run: every key-value head's packed keys and one score block per task. */
+/* Scratch bytes of qi_attn_heads_run: every key-value head's packed keys and one score block per task; SIZE_MAX
+ * when that does not fit a size_t (the caller fails). */
 size_t qi_attn_heads_scratch(const qi_attn_heads *h);
 void qi_attn_heads_run(const qi_attn_heads *h, const float *q, const float *k, const float *v, float *y,
                        void *scratch, qi_threadpool *pool);
