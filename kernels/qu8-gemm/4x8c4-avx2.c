@@ -26,11 +26,12 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2(size_t mr, size_t nc, size
     QI_QU8_GEMM_DOT_4X8C4__AVX2(lo, hi, w0, packed_x, kb_count);
     const size_t cols = nc - n0 < NR ? nc - n0 : NR;
     uint8_t *out = c + n0 * c_col_stride;
+    const __m256i col_bias = qi_qu8_col_bias8_avx2(params, n0, cols);
     for (size_t r = 0; r < mr; r++) {
       /* hadd gives columns [0 1 4 5 | 2 3 6 7]; vpermq (0, 2, 1, 3) puts them in order */
       const __m256i sum = _mm256_permute4x64_epi64(_mm256_hadd_epi32(lo[r], hi[r]), 0xd8);
-      const __m128i q16 =
-          qi_qu8_requant8_avx2(_mm256_add_epi32(sum, _mm256_set1_epi32(panel.bias[r])), panel.scale[r], params);
+      const __m256i biased = _mm256_add_epi32(sum, _mm256_add_epi32(col_bias, _mm256_set1_epi32(panel.bias[r])));
+      const __m128i q16 = qi_qu8_requant8_avx2(biased, panel.scale[r], params);
       qi_qu8_store_row_avx2(out + r * c_row_stride, _mm_packus_epi16(q16, q16), cols, c_col_stride, params);
     }
   }

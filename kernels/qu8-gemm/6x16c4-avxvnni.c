@@ -44,9 +44,12 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni(size_t mr, size_t nc, 
     const size_t cols = nc - n0 < NR ? nc - n0 : NR;
     uint8_t *out = c + n0 * c_col_stride;
     const __m256i lo[MR] = {a0, a1, a2, a3, a4, a5}, hi[MR] = {b0, b1, b2, b3, b4, b5};
+    const __m256i cb_lo = qi_qu8_col_bias8_avx2(params, n0, cols);
+    const __m256i cb_hi = cols > 8 ? qi_qu8_col_bias8_avx2(params, n0 + 8, cols - 8) : _mm256_setzero_si256();
     for (size_t r = 0; r < mr; r++) {
-      const __m128i q8 = _mm_packus_epi16(qi_qu8_requant8_avx2(lo[r], panel.scale[r], params),
-                                          qi_qu8_requant8_avx2(hi[r], panel.scale[r], params));
+      const __m128i q8 =
+          _mm_packus_epi16(qi_qu8_requant8_avx2(_mm256_add_epi32(lo[r], cb_lo), panel.scale[r], params),
+                           qi_qu8_requant8_avx2(_mm256_add_epi32(hi[r], cb_hi), panel.scale[r], params));
       qi_qu8_store_row_avx2(out + r * c_row_stride, q8, cols, c_col_stride, params);
     }
   }

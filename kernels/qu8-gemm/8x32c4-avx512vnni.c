@@ -17,6 +17,12 @@ static inline __m128i requant16(__m512i acc, float scale, const qi_qu8_gemm_para
   return _mm_xor_si128(_mm512_cvtusepi32_epi8(q), _mm_set1_epi8((char)params->sign_flip));
 }
 
+/* The column biases of params->col_bias for columns n0 .. n0 + cols - 1 (cols <= 16; the rest 0). */
+static inline __m512i col_bias16(const qi_qu8_gemm_params *params, size_t n0, size_t cols) {
+  if (!params->col_bias) return _mm512_setzero_si512();
+  return _mm512_maskz_loadu_epi32((__mmask16)((1u << cols) - 1u), params->col_bias + n0);
+}
+
 static inline void store16(__m128i q8, uint8_t *out, size_t cols, size_t col_stride) {
   if (col_stride == 1) {
     _mm_mask_storeu_epi8(out, (__mmask16)((1u << cols) - 1u), q8);
@@ -49,8 +55,10 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni(size_t mr, size_t n
         __builtin_memcpy(wr, wq + kb * MR, sizeof wr);
         for (size_t r = 0; r < MR; r++) a[r] = _mm512_dpbusd_epi32(a[r], xv, _mm512_set1_epi32(wr[r]));
       }
+      const __m512i cb = col_bias16(params, n0, cols);
       for (size_t r = 0; r < mr; r++)
-        store16(requant16(a[r], panel.scale[r], params), out + r * c_row_stride, cols, c_col_stride);
+        store16(requant16(_mm512_add_epi32(a[r], cb), panel.scale[r], params), out + r * c_row_stride, cols,
+                c_col_stride);
       continue;
     }
     __m512i a0 = _mm512_set1_epi32(panel.bias[0]), b0 = a0, a1 = _mm512_set1_epi32(panel.bias[1]), b1 = a1;
@@ -80,10 +88,12 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni(size_t mr, size_t n
       a7 = _mm512_dpbusd_epi32(a7, x0, w), b7 = _mm512_dpbusd_epi32(b7, x1, w);
     }
     const __m512i lo[MR] = {a0, a1, a2, a3, a4, a5, a6, a7}, hi[MR] = {b0, b1, b2, b3, b4, b5, b6, b7};
+    const __m512i cb_lo = col_bias16(params, n0, 16), cb_hi = col_bias16(params, n0 + 16, cols - 16);
     for (size_t r = 0; r < mr; r++) {
       uint8_t *o = out + r * c_row_stride;
-      store16(requant16(lo[r], panel.scale[r], params), o, 16, c_col_stride);
-      store16(requant16(hi[r], panel.scale[r], params), o + 16 * c_col_stride, cols - 16, c_col_stride);
+      store16(requant16(_mm512_add_epi32(lo[r], cb_lo), panel.scale[r], params), o, 16, c_col_stride);
+      store16(requant16(_mm512_add_epi32(hi[r], cb_hi), panel.scale[r], params), o + 16 * c_col_stride, cols - 16,
+              c_col_stride);
     }
   }
 }
