@@ -2,7 +2,8 @@
  * int16 and multiplied by vpmaddwd, which is exact: each int32 lane gets the sum of two k of one column. The
  * weights are packed as int16 (config w_bytes = 2), so a row's 4 weights are one 64-bit broadcast load; the
  * activations are widened per k-block (two vpmovzxbw). A column's two partial sums (k 0+1, k 2+3) are added by
- * vphaddd at the end of the dot product. */
+ * vphaddd at the end of the dot product. A last block of at most 4 columns (N = 49, 50, 196 ...) runs half width:
+ * one load, one widening and 4 vpmaddwd per k-block instead of 8. */
 #include <immintrin.h>
 
 #include "kernels/qu8-gemm/qu8-gemm.h"
@@ -22,9 +23,14 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2(size_t mr, size_t nc, size
   const qi_qu8_gemm_panel panel = qi_qu8_gemm_panel_parts(packed_w, MR);
   const int16_t *w0 = panel.w;
   for (size_t n0 = 0; n0 < nc; n0 += NR, packed_x += NR * KR * kb_count) {
-    __m256i lo[MR], hi[MR]; /* columns 0..3 and 4..7, two partial sums each */
-    QI_QU8_GEMM_DOT_4X8C4__AVX2(lo, hi, w0, packed_x, kb_count);
     const size_t cols = nc - n0 < NR ? nc - n0 : NR;
+    __m256i lo[MR], hi[MR]; /* columns 0..3 and 4..7, two partial sums each */
+    if (cols <= 4) { /* half block: columns 4..7 are not stored, so not computed */
+      QI_QU8_GEMM_DOT_4X4C4_HALF__AVX2(lo, w0, packed_x, kb_count);
+      for (size_t r = 0; r < MR; r++) hi[r] = _mm256_setzero_si256();
+    } else {
+      QI_QU8_GEMM_DOT_4X8C4__AVX2(lo, hi, w0, packed_x, kb_count);
+    }
     uint8_t *out = c + n0 * c_col_stride;
     const __m256i col_bias = qi_qu8_col_bias8_avx2(params, n0, cols);
     for (size_t r = 0; r < mr; r++) {
