@@ -97,6 +97,14 @@ typedef struct qmatmul_state {
   size_t rows, tile;
   uint8_t a_flip;
   qi_qu8_gemm_params params;
+  /* run-time path (both operands packed per run, see act_prepare) */
+  bool act;
+  const qi_qu8_gemm_s32_config *s32; /* MatMulInteger */
+  uint8_t w_flip, x_flip;
+  bool b_signed;
+  int32_t x_zp_d, b_zp, col_mul;
+  float scale;
+  size_t slots, w_bytes, x_bytes, slot_bytes;
 } qmatmul_state;
 
 void qi_qmatmul_release(qi_node_rt *rt) {
@@ -242,6 +250,76 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmu
   return QINFER_OK;
 }
 
+/* ---- run-time path ----
+ * A product whose B is not a constant int8 matrix with zero points 0 (attention's Q K^T and scores V, a B with a
+ * zero point): per batch, A's M x K matrix is packed as the gemm's weights (rows of A = panel rows) and B's K x N
+ * matrix as its activations, both into scratch (no allocation at run time), and C comes out row-major. With
+ * W = A - wo (int8 bytes: wo = 128 for a uint8 A read through XOR 0x80, 0 for int8) and x_d, x_zp_d B and its
+ * zero point in the kernel's activation domain,
+ *   acc[r][j] = sum_k (a - a_zp)(b - b_zp) = sum_k W (x_d - x_zp_d) + (wo - a_zp) * sum_k (b[k][j] - b_zp)
+ *             = [kernel sum] + bias[r] + col_bias[j],   bias[r] = -x_zp_d * sum_k W[r][k]   (int32, wrapping)
+ * so the row term goes into the panel's bias (qi_qu8_gemm_pack_w_rows) and the column term into the kernel's
+ * col_bias, and requantization stays in the kernel's epilogue with the one scale (a_scale * b_scale) / y_scale.
+ * MatMulInteger runs the int32-output twin and adds the column term to its rows. Scratch holds `slots` batches
+ * (packed A, packed B, column terms); batches run in groups of slots: packing parallel over batches, products
+ * parallel over (batch, panel). Every output is computed by one ukernel call: results do not depend on threads. */
+
+/* Largest scratch the run-time path plans for its batch slots (at least one slot). */
+#define QM_ACT_SCRATCH (1u << 20)
+
+static size_t round64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+static qi_status act_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmul_state *s, qi_error *err) {
+  const qm_slots sl = slots_of[s->kind];
+  const qi_tensor *a = qi_node_in(g, n, sl.a), *b = qi_node_in(g, n, sl.b);
+  if (s->kind == QM_QGEMM || s->y_dtype == QINFER_DTYPE_FLOAT || s->sh.k > QI_QU8_GEMM_MAX_K ||
+      (s->kind == QM_INTEGER && rt->act.kind != QI_ACT_NONE))
+    return QINFER_OK;
+  const int params[] = {sl.a_scale, sl.a_zp, sl.b_scale, sl.b_zp, sl.y_scale, sl.y_zp};
+  for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+    const qi_tensor *t = params[i] >= 0 ? qi_node_in(g, n, params[i]) : NULL;
+    if (t && (!qi_q_is_const(t) || qi_tensor_numel(t) != 1)) return QINFER_OK; /* per tensor, constant only */
+  }
+  const bool a_int8 = a->dtype == QINFER_DTYPE_INT8, b_int8 = b->dtype == QINFER_DTYPE_INT8;
+  int32_t a_zp, b_zp;
+  if (s->kind == QM_INTEGER) {
+    qi_qparams az, bz;
+    QI_CHECK(qi_qconv_read_zero_point(g, n, sl.a_zp, a, 0, &az, err));
+    QI_CHECK(qi_qconv_read_zero_point(g, n, sl.b_zp, b, 0, &bz, err));
+    a_zp = qi_qparams_zero_point(&az, 0), b_zp = qi_qparams_zero_point(&bz, 0);
+    s->s32 = qi_qu8_gemm_s32_config_get(rt->isa);
+    s->gemm = &s->s32->layout;
+  } else {
+    qi_qparams aq, bq, yq;
+    QI_CHECK(qi_qparams_read(g, n, sl.a_scale, sl.a_zp, a, 0, a->dtype, true, &aq, err));
+    QI_CHECK(qi_qparams_read(g, n, sl.b_scale, sl.b_zp, b, 0, b->dtype, true, &bq, err));
+    QI_CHECK(qi_qparams_read(g, n, sl.y_scale, sl.y_zp, NULL, 0, QINFER_DTYPE_UINT8, true, &yq, err));
+    a_zp = qi_qparams_zero_point(&aq, 0), b_zp = qi_qparams_zero_point(&bq, 0);
+    const float ys = qi_qparams_scale(&yq, 0);
+    const int32_t yzp = qi_qparams_zero_point(&yq, 0);
+    s->scale = (qi_qparams_scale(&aq, 0) * qi_qparams_scale(&bq, 0)) / ys; /* the generic path's order */
+    s->gemm = qi_qu8_gemm_config_get(rt->isa);
+    int32_t qmin, qmax;
+    qi_qconv_out_range(&rt->act, s->y_dtype, ys, yzp, &qmin, &qmax);
+    s->params = s->gemm->init_params(yzp, qmin, qmax, s->y_dtype == QINFER_DTYPE_INT8);
+  }
+  const qi_qu8_gemm_config *cfg = s->gemm;
+  s->w_flip = a_int8 ? 0 : 0x80;
+  s->col_mul = (a_int8 ? 0 : 128) - a_zp;
+  s->x_flip = qi_qu8_gemm_x_flip(cfg, b_int8);
+  s->x_zp_d = qi_qu8_gemm_x_zero_point(cfg, b_zp, b_int8);
+  s->b_zp = b_zp, s->b_signed = b_int8;
+  s->w_bytes = round64(cfg->packed_w_size(cfg, s->sh.m, s->sh.k));
+  s->x_bytes = round64(qi_qu8_gemm_packed_x_bytes(s->sh.k, s->sh.n, cfg->nr, cfg->kr));
+  s->slot_bytes = s->w_bytes + s->x_bytes + round64(s->sh.n * sizeof(int32_t));
+  s->slots = QM_ACT_SCRATCH / s->slot_bytes;
+  if (s->slots < 1) s->slots = 1;
+  if (s->slots > s->sh.batch) s->slots = s->sh.batch;
+  rt->scratch_bytes = s->slots * s->slot_bytes;
+  s->act = true;
+  return QINFER_OK;
+}
+
 static qi_status qm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmul_kind kind, qi_error *err) {
   qmatmul_state *s = calloc(1, sizeof *s);
   if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
@@ -251,7 +329,8 @@ static qi_status qm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmul_kin
   if (rt->act.kind != QI_ACT_NONE && rt->act.kind != QI_ACT_CLAMP && s->y_dtype != QINFER_DTYPE_FLOAT)
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
   if (s->sh.k == 0 || s->sh.m == 0 || s->sh.n == 0) return QINFER_OK; /* generic path handles empty products */
-  return qm_prepare_fast(g, n, rt, s, err);
+  QI_CHECK(qm_prepare_fast(g, n, rt, s, err));
+  return s->fast ? QINFER_OK : act_prepare(g, n, rt, s, err);
 }
 
 qi_status qi_qlinearmatmul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) { return qm_prepare(g, n, rt, QM_QLINEAR, err); }
@@ -271,6 +350,79 @@ static void pack_rows(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
   /* activation column r = row r of A' (QGemm's transA reads A through the strides) */
   qi_qu8_gemm_pack_x(sh->k, n1 - n0, p->s->gemm->nr, p->s->gemm->kr, p->a + n0 * sh->a_rs, sh->a_ks, sh->a_rs,
                      p->s->a_flip, dst);
+}
+
+typedef struct act_task {
+  const qmatmul_state *s;
+  const uint8_t *a, *b;
+  void *y;
+  uint8_t *scratch;
+  size_t b0; /* first batch of the group */
+} act_task;
+
+/* Packs batch b0 + i of the group into slot i: A's rows, B's columns and B's column terms. */
+static void act_pack(void *arg, size_t i0, size_t i1) {
+  const act_task *t = arg;
+  const qmatmul_state *s = t->s;
+  const mm_shape *sh = &s->sh;
+  const qi_qu8_gemm_config *cfg = s->gemm;
+  for (size_t i = i0; i < i1; i++) {
+    uint8_t *slot = t->scratch + i * s->slot_bytes;
+    size_t a_off, b_off;
+    batch_offsets(sh, t->b0 + i, &a_off, &b_off);
+    const uint8_t *b = t->b + b_off;
+    qi_qu8_gemm_pack_w_rows(cfg, sh->m, sh->k, t->a + a_off, sh->a_rs, s->w_flip, s->scale, s->x_zp_d, slot);
+    qi_qu8_gemm_pack_x(sh->k, sh->n, cfg->nr, cfg->kr, b, sh->b_ks, sh->b_ns, s->x_flip, slot + s->w_bytes);
+    /* col_bias[j] = (wo - a_zp) * sum_k (b[k][j] - b_zp), int32 wrapping */
+    int32_t *cb = (int32_t *)(void *)(slot + s->w_bytes + s->x_bytes);
+    for (size_t j = 0; j < sh->n; j++) cb[j] = -(int32_t)sh->k * s->b_zp;
+    for (size_t kk = 0; kk < sh->k; kk++) {
+      const uint8_t *row = b + kk * sh->b_ks;
+      if (s->b_signed)
+        for (size_t j = 0; j < sh->n; j++) cb[j] += (int8_t)row[j];
+      else
+        for (size_t j = 0; j < sh->n; j++) cb[j] += row[j];
+    }
+    for (size_t j = 0; j < sh->n; j++) cb[j] = (int32_t)((uint32_t)cb[j] * (uint32_t)s->col_mul);
+  }
+}
+
+/* Products of item (slot, panel): rows p * mr .. of batch b0 + slot, every column. */
+static void act_gemm(void *arg, size_t i0, size_t i1) {
+  const act_task *t = arg;
+  const qmatmul_state *s = t->s;
+  const mm_shape *sh = &s->sh;
+  const qi_qu8_gemm_config *cfg = s->gemm;
+  const size_t panels = (sh->m + cfg->mr - 1) / cfg->mr, panel = qi_qu8_gemm_panel_stride(cfg, sh->k);
+  for (size_t i = i0; i < i1; i++) {
+    const size_t slot_i = i / panels, m0 = i % panels * cfg->mr, rows = sh->m - m0 < cfg->mr ? sh->m - m0 : cfg->mr;
+    const uint8_t *slot = t->scratch + slot_i * s->slot_bytes;
+    const int32_t *cb = (const int32_t *)(const void *)(slot + s->w_bytes + s->x_bytes);
+    const size_t at = ((t->b0 + slot_i) * sh->m + m0) * sh->n;
+    const uint8_t *w = slot + m0 / cfg->mr * panel, *x = slot + s->w_bytes;
+    if (s->s32) {
+      int32_t *y = (int32_t *)t->y + at;
+      s->s32->ukernel(rows, sh->n, sh->k, w, x, y, sh->n, 1);
+      for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < sh->n; j++) y[r * sh->n + j] = (int32_t)((uint32_t)y[r * sh->n + j] + (uint32_t)cb[j]);
+    } else {
+      qi_qu8_gemm_params p = s->params;
+      p.col_bias = cb;
+      cfg->ukernel(rows, sh->n, sh->k, w, x, (uint8_t *)t->y + at, sh->n, 1, &p);
+    }
+  }
+}
+
+static void run_act(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qmatmul_state *s, qi_threadpool *pool) {
+  const qm_slots sl = slots_of[s->kind];
+  act_task t = {.s = s, .a = qi_node_in(g, n, sl.a)->data, .b = qi_node_in(g, n, sl.b)->data,
+                .y = qi_node_out(g, n, 0)->data, .scratch = rt->scratch};
+  const size_t panels = (s->sh.m + s->gemm->mr - 1) / s->gemm->mr;
+  for (t.b0 = 0; t.b0 < s->sh.batch; t.b0 += s->slots) {
+    const size_t nb = s->sh.batch - t.b0 < s->slots ? s->sh.batch - t.b0 : s->slots;
+    qi_parallel_for(pool, nb, 1, act_pack, &t);
+    qi_parallel_for(pool, nb * panels, 1, act_gemm, &t);
+  }
 }
 
 /* ---- generic path ---- */
@@ -355,6 +507,10 @@ static qi_status run_generic(qi_graph *g, qi_node *n, const qi_node_rt *rt, cons
 
 static qi_status qm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   const qmatmul_state *s = rt->state;
+  if (s->act) {
+    run_act(g, n, rt, s, ctx->pool);
+    return QINFER_OK;
+  }
   if (!s->fast) return run_generic(g, n, rt, s, ctx->pool, err);
   const qm_slots sl = slots_of[s->kind];
   const rows_pack_ctx pc = {s, qi_node_in(g, n, sl.a)->data};

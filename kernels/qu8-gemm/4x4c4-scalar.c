@@ -19,9 +19,11 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar(size_t mr, size_t nc, si
     const size_t cols = nc - n0 < NR ? nc - n0 : NR;
     for (size_t r = 0; r < mr; r++) {
       uint8_t *out = c + r * c_row_stride + n0 * c_col_stride;
-      for (size_t j = 0; j < cols; j++)
-        out[j * c_col_stride] = (uint8_t)qi_requant_fp32((int32_t)acc[r][j], panel.scale[r], params->zero_point,
+      for (size_t j = 0; j < cols; j++) {
+        const uint32_t sum = acc[r][j] + (params->col_bias ? (uint32_t)params->col_bias[n0 + j] : 0u);
+        out[j * c_col_stride] = (uint8_t)qi_requant_fp32((int32_t)sum, panel.scale[r], params->zero_point,
                                                          params->qmin, params->qmax) ^ params->sign_flip;
+      }
     }
   }
 }

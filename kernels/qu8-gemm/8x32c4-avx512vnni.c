@@ -1,9 +1,11 @@
 /* AVX-512 VNNI, 8 rows x 32 columns: two zmm of 16 columns per row (16 accumulators), vpdpbusd (exact, no
  * saturation) with each weight row's 4 bytes broadcast from memory: 2 activation loads and 8 broadcasts feed 16
- * vpdpbusd. A last column block of at most 16 columns reads only the first half of each k-block's 32 columns. */
+ * vpdpbusd. A last column block of at most 16 columns reads only the first half of each k-block's 32 columns. The
+ * loops: kernels/qu8-gemm/dot-8x32c4-avx512vnni.h. */
 #include <immintrin.h>
 
 #include "kernels/qu8-gemm/qu8-gemm.h"
+#include "kernels/qu8-gemm/dot-8x32c4-avx512vnni.h"
 
 #define MR 8
 #define NR 32
@@ -15,6 +17,12 @@ static inline __m128i requant16(__m512i acc, float scale, const qi_qu8_gemm_para
   v = _mm512_min_ps(v, _mm512_set1_ps(params->max));
   const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(params->zero_point));
   return _mm_xor_si128(_mm512_cvtusepi32_epi8(q), _mm_set1_epi8((char)params->sign_flip));
+}
+
+/* The column biases of params->col_bias for columns n0 .. n0 + cols - 1 (cols <= 16; the rest 0). */
+static inline __m512i col_bias16(const qi_qu8_gemm_params *params, size_t n0, size_t cols) {
+  if (!params->col_bias) return _mm512_setzero_si512();
+  return _mm512_maskz_loadu_epi32((__mmask16)((1u << cols) - 1u), params->col_bias + n0);
 }
 
 static inline void store16(__m128i q8, uint8_t *out, size_t cols, size_t col_stride) {
@@ -38,52 +46,23 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni(size_t mr, size_t n
   for (size_t n0 = 0; n0 < nc; n0 += NR, packed_x += NR * KR * kb_count) {
     const size_t cols = nc - n0 < NR ? nc - n0 : NR;
     uint8_t *out = c + n0 * c_col_stride;
-    const int32_t *wq = (const int32_t *)(const void *)panel.w;
     if (cols <= 16) { /* half block */
       __m512i a[MR];
-      for (size_t r = 0; r < MR; r++) a[r] = _mm512_set1_epi32(panel.bias[r]);
-      const uint8_t *x = packed_x;
-      for (size_t kb = 0; kb < kb_count; kb++, x += NR * KR) {
-        const __m512i xv = _mm512_loadu_si512(x);
-        int32_t wr[MR];
-        __builtin_memcpy(wr, wq + kb * MR, sizeof wr);
-        for (size_t r = 0; r < MR; r++) a[r] = _mm512_dpbusd_epi32(a[r], xv, _mm512_set1_epi32(wr[r]));
-      }
+      QI_QU8_GEMM_DOT_8X16C4_HALF__AVX512VNNI(a, panel.bias, panel.w, packed_x, kb_count);
+      const __m512i cb = col_bias16(params, n0, cols);
       for (size_t r = 0; r < mr; r++)
-        store16(requant16(a[r], panel.scale[r], params), out + r * c_row_stride, cols, c_col_stride);
+        store16(requant16(_mm512_add_epi32(a[r], cb), panel.scale[r], params), out + r * c_row_stride, cols,
+                c_col_stride);
       continue;
     }
-    __m512i a0 = _mm512_set1_epi32(panel.bias[0]), b0 = a0, a1 = _mm512_set1_epi32(panel.bias[1]), b1 = a1;
-    __m512i a2 = _mm512_set1_epi32(panel.bias[2]), b2 = a2, a3 = _mm512_set1_epi32(panel.bias[3]), b3 = a3;
-    __m512i a4 = _mm512_set1_epi32(panel.bias[4]), b4 = a4, a5 = _mm512_set1_epi32(panel.bias[5]), b5 = a5;
-    __m512i a6 = _mm512_set1_epi32(panel.bias[6]), b6 = a6, a7 = _mm512_set1_epi32(panel.bias[7]), b7 = a7;
-    const uint8_t *x = packed_x;
-    for (size_t kb = 0; kb < kb_count; kb++, x += NR * KR) {
-      const __m512i x0 = _mm512_loadu_si512(x), x1 = _mm512_loadu_si512(x + 64);
-      int32_t wr[MR];
-      __builtin_memcpy(wr, wq + kb * MR, sizeof wr);
-      __m512i w = _mm512_set1_epi32(wr[0]);
-      a0 = _mm512_dpbusd_epi32(a0, x0, w), b0 = _mm512_dpbusd_epi32(b0, x1, w);
-      w = _mm512_set1_epi32(wr[1]);
-      a1 = _mm512_dpbusd_epi32(a1, x0, w), b1 = _mm512_dpbusd_epi32(b1, x1, w);
-      w = _mm512_set1_epi32(wr[2]);
-      a2 = _mm512_dpbusd_epi32(a2, x0, w), b2 = _mm512_dpbusd_epi32(b2, x1, w);
-      w = _mm512_set1_epi32(wr[3]);
-      a3 = _mm512_dpbusd_epi32(a3, x0, w), b3 = _mm512_dpbusd_epi32(b3, x1, w);
-      w = _mm512_set1_epi32(wr[4]);
-      a4 = _mm512_dpbusd_epi32(a4, x0, w), b4 = _mm512_dpbusd_epi32(b4, x1, w);
-      w = _mm512_set1_epi32(wr[5]);
-      a5 = _mm512_dpbusd_epi32(a5, x0, w), b5 = _mm512_dpbusd_epi32(b5, x1, w);
-      w = _mm512_set1_epi32(wr[6]);
-      a6 = _mm512_dpbusd_epi32(a6, x0, w), b6 = _mm512_dpbusd_epi32(b6, x1, w);
-      w = _mm512_set1_epi32(wr[7]);
-      a7 = _mm512_dpbusd_epi32(a7, x0, w), b7 = _mm512_dpbusd_epi32(b7, x1, w);
-    }
-    const __m512i lo[MR] = {a0, a1, a2, a3, a4, a5, a6, a7}, hi[MR] = {b0, b1, b2, b3, b4, b5, b6, b7};
+    __m512i lo[MR], hi[MR]; /* columns 0..15 and 16..31 */
+    QI_QU8_GEMM_DOT_8X32C4__AVX512VNNI(lo, hi, panel.bias, panel.w, packed_x, kb_count);
+    const __m512i cb_lo = col_bias16(params, n0, 16), cb_hi = col_bias16(params, n0 + 16, cols - 16);
     for (size_t r = 0; r < mr; r++) {
       uint8_t *o = out + r * c_row_stride;
-      store16(requant16(lo[r], panel.scale[r], params), o, 16, c_col_stride);
-      store16(requant16(hi[r], panel.scale[r], params), o + 16 * c_col_stride, cols - 16, c_col_stride);
+      store16(requant16(_mm512_add_epi32(lo[r], cb_lo), panel.scale[r], params), o, 16, c_col_stride);
+      store16(requant16(_mm512_add_epi32(hi[r], cb_hi), panel.scale[r], params), o + 16 * c_col_stride, cols - 16,
+              c_col_stride);
     }
   }
 }

@@ -28,4 +28,21 @@
     }                                                                                             \
   } while (0)
 
+/* The last column block when it has at most 4 columns: lo[r] (__m256i[4]) = the sums of columns 0..3 of row r (two
+ * k-pair partial sums per column), reading and widening only the first half of each k-block's 8 columns. */
+#define QI_QU8_GEMM_DOT_4X4C4_HALF__AVX2(lo, w_panel, x_panel, kb_count)                                 \
+  do {                                                                                            \
+    for (size_t r_ = 0; r_ < 4; r_++) (lo)[r_] = _mm256_setzero_si256();                          \
+    const int16_t *w_ = (w_panel);                                                                \
+    const uint8_t *x_ = (x_panel);                                                                \
+    for (size_t kb_ = 0; kb_ < (kb_count); kb_++, w_ += 4 * 4, x_ += 8 * 4) {                      \
+      const __m256i x0_ = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)x_));            \
+      for (size_t r_ = 0; r_ < 4; r_++) {                                                         \
+        long long wr_;                                                                            \
+        __builtin_memcpy(&wr_, w_ + r_ * 4, sizeof wr_);                                          \
+        (lo)[r_] = _mm256_add_epi32((lo)[r_], _mm256_madd_epi16(x0_, _mm256_set1_epi64x(wr_)));   \
+      }                                                                                           \
+    }                                                                                             \
+  } while (0)
+
 #endif /* QI_QU8_GEMM_DOT_4X8C4_AVX2_H */

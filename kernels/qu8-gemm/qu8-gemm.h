@@ -56,19 +56,24 @@
 #define QI_QU8_GEMM_MAX_KR 16 /* largest k-block the activation packers handle */
 
 /* Output parameters, in the uint8 domain (int8 value + 128 for int8 outputs). Fill with
- * qi_qu8_gemm_params_init; min / max are (float)(qmin - zero_point), (float)(qmax - zero_point). */
+ * qi_qu8_gemm_params_init; min / max are (float)(qmin - zero_point), (float)(qmax - zero_point).
+ * col_bias (NULL from the initialiser): per column j < nc of one ukernel call, an int32 added (wrapping) to the
+ * sums of column j before requantization, beside the per-row bias of the panel. A product whose packed "weights"
+ * are an activation with a zero point needs it: there the zero point term sum_k (x[k][j] - x_zp) depends on the
+ * column (engine/ops/quant_matmul.c). The caller points it at the call's first column. */
 typedef struct qi_qu8_gemm_params {
   float min, max;
   int32_t zero_point;
   int32_t qmin, qmax; /* 0 <= qmin <= qmax <= 255; a fused clamp may leave zero_point outside */
   uint8_t sign_flip;  /* 0x80 for int8 outputs: stored byte = result ^ sign_flip */
+  const int32_t *col_bias;
 } qi_qu8_gemm_params;
 
 static inline qi_qu8_gemm_params qi_qu8_gemm_params_init(int32_t zero_point, int32_t qmin, int32_t qmax,
                                                          uint8_t sign_flip) {
   assert(0 <= qmin && qmin <= qmax && qmax <= 255 && 0 <= zero_point && zero_point <= 255);
   const qi_qu8_gemm_params p = {(float)(qmin - zero_point), (float)(qmax - zero_point), zero_point, qmin, qmax,
-                                sign_flip};
+                                sign_flip, NULL};
   return p;
 }
 /* The output parameters of a uint8 (is_int8 false) or int8 output with zero point zero_point and range
@@ -153,6 +158,12 @@ void qi_qu8_gemm_pack_w(const qi_qu8_gemm_config *cfg, size_t m, size_t k, const
                         size_t w_k_stride, const int32_t *bias, const float *scale, int32_t x_zero_point,
                         void *packed);
 size_t qi_qu8_gemm_packed_w_size(const qi_qu8_gemm_config *cfg, size_t m, size_t k);
+
+/* The per-run packer of an activation as the left operand (kernels/qu8-gemm/pack-rows.c): the panels of
+ * qi_qu8_gemm_pack_w for W[i][j] = (int8_t)(w[i * row_stride + j] ^ w_flip) (w_flip 0x80: uint8 bytes as
+ * value - 128), bias[i] = -x_zero_point * sum_j W[i][j] and the one scale for every row. */
+void qi_qu8_gemm_pack_w_rows(const qi_qu8_gemm_config *cfg, size_t m, size_t k, const uint8_t *w, size_t row_stride,
+                             uint8_t w_flip, float scale, int32_t x_zero_point, void *packed);
 
 /* Packs columns [0, n) of X (k x n bytes, element (i, j) at x[i * k_stride + j * n_stride]) XORed with
  * sign_flip into ceil(n / nr) blocks of nr columns and k-blocks of kr <= QI_QU8_GEMM_MAX_KR

@@ -16,6 +16,15 @@ static inline __m128i qi_qu8_requant8_avx2(__m256i acc, float scale, const qi_qu
   return _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
 }
 
+/* The 8 column biases of params->col_bias from column n0 on (cols of them, the rest 0; all 0 without col_bias). */
+static inline __m256i qi_qu8_col_bias8_avx2(const qi_qu8_gemm_params *params, size_t n0, size_t cols) {
+  if (!params->col_bias) return _mm256_setzero_si256();
+  if (cols >= 8) return _mm256_loadu_si256((const __m256i *)(params->col_bias + n0));
+  int32_t tmp[8] = {0};
+  for (size_t j = 0; j < cols; j++) tmp[j] = params->col_bias[n0 + j];
+  return _mm256_loadu_si256((const __m256i *)tmp);
+}
+
 /* Stores the first cols bytes of q8 (XORed with the output flip) at out, col_stride apart. */
 static inline void qi_qu8_store_row_avx2(uint8_t *out, __m128i q8, size_t cols, size_t col_stride,
                                          const qi_qu8_gemm_params *params) {

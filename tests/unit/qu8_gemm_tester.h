@@ -34,6 +34,7 @@ typedef struct qg_problem {
   int8_t *w;      /* m x k */
   uint8_t *x;     /* k x n tensor bytes */
   int32_t *bias;  /* m */
+  int32_t *col_bias; /* n, or NULL: the kernels' per-column term (params col_bias) */
   float *scale;   /* m */
   int32_t x_zp, y_zp, qmin, qmax; /* in the tensors' own type */
   int boundary_up; /* qg_boundary only: rows whose +1 (else -1) accumulator error changes every output: bit r%2 */
@@ -46,7 +47,13 @@ static inline void qg_alloc(qg_problem *p, size_t m, size_t n, size_t k, bool in
   p->bias = malloc(m * sizeof(int32_t));
   p->scale = malloc(m * sizeof(float));
 }
-static inline void qg_free(qg_problem *p) { free(p->w), free(p->x), free(p->bias), free(p->scale); }
+static inline void qg_free(qg_problem *p) { free(p->w), free(p->x), free(p->bias), free(p->col_bias), free(p->scale); }
+
+/* Random column terms in the range of the biases (outputs spread over the range, not all saturated). */
+static inline void qg_col_bias(qg_problem *p, uint32_t seed) {
+  p->col_bias = malloc(p->n * sizeof(int32_t));
+  for (size_t j = 0; j < p->n; j++) p->col_bias[j] = qg_range(&seed, -200000, 200000);
+}
 
 /* Random data over the whole ranges; `clamp` narrows [qmin, qmax] around y_zp. */
 static inline void qg_random(qg_problem *p, uint32_t seed, bool clamp) {
@@ -105,7 +112,7 @@ static inline int32_t qg_xval(const qg_problem *p, size_t kk, size_t j) {
 
 /* The exact accumulator of output (i, j), wrapped to int32 as the kernels accumulate. */
 static inline int32_t qg_acc(const qg_problem *p, size_t i, size_t j) {
-  int64_t acc = p->bias[i];
+  int64_t acc = (int64_t)p->bias[i] + (p->col_bias ? p->col_bias[j] : 0);
   for (size_t kk = 0; kk < p->k; kk++) acc += (int64_t)p->w[i * p->k + kk] * (qg_xval(p, kk, j) - p->x_zp);
   return (int32_t)(uint32_t)acc;
 }
@@ -129,7 +136,8 @@ static inline bool qg_check(const qi_qu8_gemm_config *cfg, const qg_problem *p) 
   memset(c, 0xa5, c_size);
   cfg->pack_w(cfg, m, k, p->w, k, 1, p->bias, p->scale, qi_qu8_gemm_x_zero_point(cfg, p->x_zp, p->int8), pw);
   qi_qu8_gemm_pack_x(k, n, cfg->nr, cfg->kr, p->x, n, 1, flip, px);
-  const qi_qu8_gemm_params params = cfg->init_params(p->y_zp, p->qmin, p->qmax, p->int8);
+  qi_qu8_gemm_params params = cfg->init_params(p->y_zp, p->qmin, p->qmax, p->int8);
+  params.col_bias = p->col_bias;
   const size_t rs = p->transpose ? 1 : n, cs = p->transpose ? m : 1;
   const size_t panel = qi_qu8_gemm_panel_stride(cfg, k);
   for (size_t r0 = 0; r0 < m; r0 += cfg->mr)
@@ -144,10 +152,11 @@ static inline bool qg_check(const qi_qu8_gemm_config *cfg, const qg_problem *p) 
       const int32_t got = p->int8 ? (int8_t)byte : byte;
       if (got != want) {
         fprintf(stderr,
-                "%s: M=%zu N=%zu K=%zu tile %zux%zuc%zu %s%s%s: c[%zu][%zu] = %d, want %d (acc %ld, scale %.9g, "
+                "%s: M=%zu N=%zu K=%zu tile %zux%zuc%zu %s%s%s%s: c[%zu][%zu] = %d, want %d (acc %ld, scale %.9g, "
                 "x_zp %d, y_zp %d, q [%d, %d])\n",
                 cfg->name, m, n, k, cfg->mr, cfg->nr, cfg->kr, p->int8 ? "int8" : "uint8",
-                p->transpose ? " transposed" : "", p->boundary_up >= 0 ? " boundary" : "", i, j, got, want,
+                p->transpose ? " transposed" : "", p->boundary_up >= 0 ? " boundary" : "",
+                p->col_bias ? " col_bias" : "", i, j, got, want,
                 (long)acc, (double)p->scale[i], p->x_zp, p->y_zp, p->qmin, p->qmax);
         ok = false;
       }
@@ -180,6 +189,7 @@ static inline int qg_random_grid(const qi_qu8_gemm_config *cfg, bool *ok) {
         qg_problem p;
         qg_alloc(&p, ms[a], ns[b], ks[c], cases % 2, (cases / 2) % 3 == 0);
         qg_random(&p, 12345u + (uint32_t)cases, cases % 5 == 1);
+        if (cases % 3 == 2) qg_col_bias(&p, 555u + (uint32_t)cases);
         *ok &= qg_check(cfg, &p);
         qg_free(&p);
       }

@@ -3,7 +3,7 @@
  * (alpha * a_scale * b_scale[n]) / y_scale, or the float product for QGemm without y_scale), exactly:
  * 1-D, 2-D, 3-D and broadcast batches, uint8 / int8 activations and outputs, per-tensor and per-column B,
  * the fast path (constant int8 B, zero points 0) and the generic one (uint8 B, nonzero zero points, B computed at
- * run time), transA / transB / alpha / C shapes for QGemm, a fused clamp; every ISA path this CPU has at 1, 2 and
+ * run time), the run-time path (both operands at run time: attention shapes), transA / transB / alpha / C shapes for QGemm, a fused clamp; every ISA path this CPU has at 1, 2 and
  * 3 threads (identical results). Error paths: bad scales and scale lengths. */
 #include <math.h>
 #include <stdio.h>
@@ -240,6 +240,35 @@ static void matmul_grid(void) {
   printf("QLinearMatMul / MatMulInteger grid: %d cases %s\n", cases, ok ? "ok" : "FAILED");
 }
 
+/* Both operands at run time with per-tensor parameters (the run-time path: A packed as the gemm's weights per
+ * batch, B's zero point term as the kernels' column bias): attention's Q K^T and scores V shapes of ViT-Ti
+ * (3 heads of 50 tokens x 64), batch broadcast, 1-D operands, every signedness of A, B and Y, zero points anywhere
+ * in range, clamps; and the same through MatMulInteger. */
+static void runtime_grid(void) {
+  const struct {
+    int ar, br;
+    int64_t ad[4], bd[4];
+  } shapes[] = {
+      {4, 4, {1, 3, 50, 64}, {1, 3, 64, 50}}, {4, 4, {1, 3, 50, 50}, {1, 3, 50, 64}}, {3, 2, {2, 9, 20}, {20, 13}},
+      {2, 3, {7, 5}, {4, 5, 17}},             {1, 2, {12}, {12, 9}},                  {2, 1, {6, 12}, {12}},
+      {2, 2, {33, 1}, {1, 40}},               {2, 2, {5, 300}, {300, 3}},
+  };
+  int cases = 0, ok = 1;
+  uint32_t seed = 1234;
+  for (int kind = K_QLINEAR; kind <= K_INTEGER; kind++)
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
+      for (int v = 0; v < 8; v++) {
+        mm_case mc = {.kind = (kind_t)kind, .a_rank = shapes[si].ar, .b_rank = shapes[si].br, .a_s8 = v % 2,
+                      .b_u8 = (v / 2) % 2, .y_s8 = (v / 4) % 2, .zp_nonzero = v != 6, .const_b = 0,
+                      .act = kind == K_QLINEAR ? v % 3 : 0};
+        memcpy(mc.a_dims, shapes[si].ad, sizeof mc.a_dims);
+        memcpy(mc.b_dims, shapes[si].bd, sizeof mc.b_dims);
+        ok &= run_case(&mc, seed++);
+        cases++;
+      }
+  printf("QLinearMatMul / MatMulInteger with both operands at run time: %d cases %s\n", cases, ok ? "ok" : "FAILED");
+}
+
 static void qgemm_grid(void) {
   int cases = 0, ok = 1;
   uint32_t seed = 99;
@@ -295,6 +324,7 @@ static void errors(void) {
 int main(void) {
   qh_setup();
   matmul_grid();
+  runtime_grid();
   qgemm_grid();
   errors();
   qh_teardown();

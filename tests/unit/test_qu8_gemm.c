@@ -43,6 +43,8 @@ static void bench(void) {
     size_t m, n, k;
   } shapes[] = {
       {"ResNet-50 3x3 conv 256->256 at 14x14", 256, 196, 2304},
+      {"ResNet-50 3x3 conv 512->512 at 7x7", 512, 49, 4608},
+      {"ViT-Ti fc1 192->768 on 50 tokens", 768, 50, 192},
       {"MobileNetV2 1x1 conv 96->24 at 56x56", 24, 3136, 96},
       {"ResNet-50 1x1 conv 64->256 at 56x56", 256, 3136, 64},
   };

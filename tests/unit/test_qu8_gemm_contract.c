@@ -24,7 +24,7 @@ static void ref_ukernel(size_t MR, size_t NR, size_t KR, bool s8, size_t mr, siz
     const size_t cols = nc - n0 < NR ? nc - n0 : NR;
     for (size_t r = 0; r < mr; r++)
       for (size_t j = 0; j < cols; j++) {
-        uint32_t acc = (uint32_t)panel.bias[r];
+        uint32_t acc = (uint32_t)panel.bias[r] + (params->col_bias ? (uint32_t)params->col_bias[n0 + j] : 0u);
         for (size_t kb = 0; kb < kp; kb += KR)
           for (size_t i = 0; i < KR; i++) {
             const uint8_t xb = packed_x[kb * NR + j * KR + i];

@@ -3,6 +3,8 @@
  *   - qi_qu8_gemm_pack_x on a strided source and its transpose, k and column padding;
  *   - qi_qu8_gemm_pack_w: weights (int8 and int16), biases with the zero point folded in (against an int64 sum,
  *     zero points of both activation domains), scales, rows past M;
+ *   - qi_qu8_gemm_pack_w_rows (kernels/qu8-gemm/pack-rows.c): the same layout from strided rows of uint8 / int8
+ *     bytes (flip 0x80 / 0), one scale, bias -x_zp * row sum;
  *   - qi_qu8_im2col_packed against a naive column matrix over random geometries (staged and run-by-run rows). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,35 @@ static void test_pack_x(void) {
   CHECK(ok);
 }
 
+/* Whether p holds cfg's panels of the m x k values want[i * k + j], with bias[i] (NULL: 0) - zp * sum_j want[i][j]
+ * and scale[i], zeros past m and k. */
+static int panels_match(const qi_qu8_gemm_config *cfg, const uint8_t *p, size_t m, size_t k, const int *want,
+                        const int32_t *bias, const float *scale, int32_t zp) {
+  const size_t mr = cfg->mr, kr = cfg->kr, wb = cfg->w_bytes;
+  const size_t panel = qi_qu8_gemm_panel_stride(cfg, k), kp = qi_qu8_round_up(k, kr);
+  int ok = panel == qi_qu8_gemm_panel_bytes(k, mr, kr, wb);
+  for (size_t i = 0; i < qi_qu8_round_up(m, mr); i++) {
+    const uint8_t *pp = p + i / mr * panel;
+    int32_t pb;
+    float ps;
+    memcpy(&pb, pp + (i % mr) * 4, 4);
+    memcpy(&ps, pp + (mr + i % mr) * 4, 4);
+    int64_t sum = 0;
+    for (size_t j = 0; j < kp; j++) {
+      const size_t at = (j / kr) * mr * kr + (i % mr) * kr + j % kr;
+      int16_t got16 = 0;
+      if (wb == 2) memcpy(&got16, pp + 8 * mr + 2 * at, 2);
+      const int got = wb == 2 ? got16 : (int8_t)pp[8 * mr + at];
+      const int w = (i < m && j < k) ? want[i * k + j] : 0;
+      if (got != w) ok = 0;
+      sum += w;
+    }
+    const int32_t want_b = i < m ? (int32_t)((bias ? bias[i] : 0) - (int64_t)zp * sum) : 0;
+    if (pb != want_b || ps != (i < m ? scale[i] : 0.0f)) ok = 0;
+  }
+  return ok;
+}
+
 static void test_pack_w(void) {
   uint32_t seed = 9;
   int ok = 1;
@@ -62,37 +93,55 @@ static void test_pack_w(void) {
     const size_t kr = (size_t[]){4, 8, 1}[v / 144], wb = 1 + v / 72 % 2, mr = 1 + 3 * (v / 24 % 3);
     const size_t m = 1 + 2 * (v / 4 % 6), k = 1 + 3 * (v % 4);
     int8_t *w = malloc(m * k);
+    int *want = malloc(m * k * sizeof(int));
     int32_t *b = malloc(m * sizeof(int32_t));
     float *s = malloc(m * sizeof(float));
     for (size_t i = 0; i < m * k; i++) w[i] = (int8_t)rnd(&seed);
     for (size_t i = 0; i < m; i++) b[i] = (int32_t)rnd(&seed) - (1 << 23), s[i] = (float)(i + 1) * 0.25f;
+    for (size_t i = 0; i < m; i++)
+      for (size_t j = 0; j < k; j++) want[i * k + j] = w[j * m + i];
     const int32_t zp = (int32_t)(rnd(&seed) % 384) - 128; /* either domain: -128..255 */
     const qi_qu8_gemm_config cfg = {.mr = mr, .kr = kr, .w_bytes = wb, .packed_w_size = qi_qu8_gemm_packed_w_size};
     uint8_t *p = malloc(qi_qu8_gemm_packed_w_size(&cfg, m, k));
     qi_qu8_gemm_pack_w(&cfg, m, k, w, 1, m, b, s, zp, p); /* source read transposed: W[i][j] = w[j * m + i] */
-    const size_t panel = qi_qu8_gemm_panel_stride(&cfg, k), kp = qi_qu8_round_up(k, kr);
-    CHECK(panel == qi_qu8_gemm_panel_bytes(k, mr, kr, wb));
-    for (size_t i = 0; i < qi_qu8_round_up(m, mr); i++) {
-      const uint8_t *pp = p + i / mr * panel;
-      int32_t pb;
-      float ps;
-      memcpy(&pb, pp + (i % mr) * 4, 4);
-      memcpy(&ps, pp + (mr + i % mr) * 4, 4);
-      int64_t sum = 0;
-      for (size_t j = 0; j < kp; j++) {
-        const size_t at = (j / kr) * mr * kr + (i % mr) * kr + j % kr;
-        int16_t got16 = 0;
-        if (wb == 2) memcpy(&got16, pp + 8 * mr + 2 * at, 2);
-        const int got = wb == 2 ? got16 : (int8_t)pp[8 * mr + at];
-        const int8_t want = (i < m && j < k) ? w[j * m + i] : 0;
-        if (got != want) ok = 0;
-        sum += want;
-      }
-      const int32_t want_b = i < m ? (int32_t)(b[i] - (int64_t)zp * sum) : 0;
-      if (pb != want_b || ps != (i < m ? s[i] : 0.0f)) ok = 0;
+    if (!panels_match(&cfg, p, m, k, want, b, s, zp)) {
+      fprintf(stderr, "pack_w: m=%zu k=%zu mr=%zu kr=%zu w_bytes %zu mismatch\n", m, k, mr, kr, wb);
+      ok = 0;
     }
-    if (!ok) fprintf(stderr, "pack_w: m=%zu k=%zu mr=%zu kr=%zu w_bytes %zu mismatch\n", m, k, mr, kr, wb);
-    free(w), free(b), free(s), free(p);
+    free(w), free(want), free(b), free(s), free(p);
+  }
+  CHECK(ok);
+}
+
+/* qi_qu8_gemm_pack_w_rows: rows of bytes read through the flip, one scale, bias -x_zp * row sum; same layout. */
+static void test_pack_w_rows(void) {
+  uint32_t seed = 11;
+  int ok = 1;
+  for (size_t v = 0; v < 3 * 2 * 3 * 6 * 4; v++) {
+    const size_t kr = (size_t[]){4, 8, 1}[v / 144], wb = 1 + v / 72 % 2, mr = 1 + 3 * (v / 24 % 3);
+    const size_t m = 1 + 2 * (v / 4 % 6), k = 1 + 5 * (v % 4), stride = k + v % 3;
+    const uint8_t flip = v % 2 ? 0x80 : 0;
+    uint8_t *w = malloc(m * stride);
+    int *want = malloc(m * k * sizeof(int));
+    float *s = malloc(m * sizeof(float));
+    for (size_t i = 0; i < m * stride; i++) w[i] = (uint8_t)rnd(&seed);
+    /* the byte as a value of its type, minus 128 for uint8 bytes (flip 0x80) */
+    for (size_t i = 0; i < m; i++)
+      for (size_t j = 0; j < k; j++) want[i * k + j] = flip ? (int)w[i * stride + j] - 128 : (int8_t)w[i * stride + j];
+    const int32_t zp = (int32_t)(rnd(&seed) % 384) - 128;
+    const float scale = 0.125f + (float)v;
+    for (size_t i = 0; i < m; i++) s[i] = scale;
+    const qi_qu8_gemm_config cfg = {.mr = mr, .kr = kr, .w_bytes = wb, .packed_w_size = qi_qu8_gemm_packed_w_size};
+    const size_t bytes = qi_qu8_gemm_packed_w_size(&cfg, m, k);
+    uint8_t *p = malloc(bytes);
+    memset(p, 0x5a, bytes); /* padding must be written, not left */
+    qi_qu8_gemm_pack_w_rows(&cfg, m, k, w, stride, flip, scale, zp, p);
+    if (!panels_match(&cfg, p, m, k, want, NULL, s, zp)) {
+      fprintf(stderr, "pack_w_rows: m=%zu k=%zu mr=%zu kr=%zu w_bytes %zu flip %d mismatch\n", m, k, mr, kr, wb,
+              flip);
+      ok = 0;
+    }
+    free(w), free(want), free(s), free(p);
   }
   CHECK(ok);
 }
@@ -164,6 +213,7 @@ static void test_im2col(void) {
 
 int main(void) {
   test_pack_w();
+  test_pack_w_rows();
   test_pack_x();
   test_im2col();
   return TEST_SUMMARY();

@@ -55,7 +55,7 @@ int main(void) {
     if (!kl_runnable(cfg->name, cfg->features)) continue;
     const size_t mr = cfg->layout.mr, nr = cfg->layout.nr, kr = cfg->layout.kr;
     const size_t ms[] = {1, mr - 1, mr, mr + 1, 2 * mr + 3};
-    const size_t ns[] = {1, nr - 1, nr, nr + 1, 3 * nr + 5};
+    const size_t ns[] = {1, nr - 1, nr, nr + 1, 2 * nr + 4, 3 * nr + 5}; /* 2 nr + 4: a tail of 4 (half block) */
     const size_t ks[] = {1, 3, kr, kr + 1, 2 * kr + 1, 27, 577, 65536};
     bool ok = true;
     int cases = 0;
