@@ -42,6 +42,7 @@ typedef struct qi_node_rt {
   qi_isa isa;            /* the ISA path the node's kernels are chosen for */
   qi_act act;            /* fused activation (QI_ACT_NONE when none) */
   void *state;           /* built by op->prepare, freed by op->release */
+  const char *kernel;    /* the ukernel prepare picked (its config name, for `qinfer bench --profile`); NULL: none */
   size_t scratch_bytes;  /* per-run scratch the op asked for in prepare (planned in the arena) */
   void *scratch;         /* set before run */
   bool const_inputs_packed; /* set by prepare: run reads none of the node's constant inputs (they were packed

@@ -247,6 +247,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     s->path = QC_DEPTHWISE;
     const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(rt->isa);
     s->dw = s->geom.kernel_h == 3 && s->geom.kernel_w == 3 ? dw->ukernel_3x3 : dw->ukernel_any;
+    rt->kernel = s->geom.kernel_h == 3 && s->geom.kernel_w == 3 ? dw->name_3x3 : dw->name_any;
     s->dwp = dw->init_params(dw->x_domain, x_zp, yzp, qmin, qmax, x_int8);
     bool fresh;
     s->dw_w = qi_rt_packed(rt, 0, s->out_c * s->taps, &fresh);
@@ -260,6 +261,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
   } else {
     s->path = QC_GEMM;
     s->gemm = qi_qu8_gemm_config_get(rt->isa);
+    rt->kernel = s->gemm->name;
     s->x_flip = qi_qu8_gemm_x_flip(s->gemm, x_int8);
     const int32_t x_zp_d = qi_qu8_gemm_x_zero_point(s->gemm, x_zp, x_int8);
     s->x_pad = (uint8_t)x_zp_d;
