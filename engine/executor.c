@@ -13,7 +13,9 @@ void *qi_rt_packed(qi_node_rt *rt, int slot, size_t bytes, bool *fresh) {
   }
   /* a buffer handed back with another size is not this one's to free: the earlier plan still owns it */
   *fresh = true;
-  rt->packed[slot] = malloc(bytes ? bytes : 1);
+  /* on a cache line, as wide as the widest vector load: a kernel's first panel never straddles two lines */
+  const size_t size = bytes ? (bytes + QI_RT_PACKED_ALIGN - 1) / QI_RT_PACKED_ALIGN * QI_RT_PACKED_ALIGN : QI_RT_PACKED_ALIGN;
+  rt->packed[slot] = aligned_alloc(QI_RT_PACKED_ALIGN, size);
   rt->packed_bytes[slot] = rt->packed[slot] ? bytes : 0;
   return rt->packed[slot];
 }
