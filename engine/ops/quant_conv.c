@@ -78,7 +78,10 @@ void qi_qgemm_tiled_run(const qi_qgemm_job *job, qi_threadpool *pool) {
     const size_t blocks = (cols + 4 * nr - 1) / (4 * nr), block = qi_qu8_round_up((cols + blocks - 1) / blocks, nr);
     qgemm_tile_task t = {.job = job, .t0 = t0, .t1 = t1, .panels = (job->m + mr - 1) / mr, .block = block,
                          .blocks = (cols + block - 1) / block, .panel_major = job->m > cols};
-    qi_parallel_for(pool, (cols + nr - 1) / nr, 1, qgemm_pack_blocks, &t);
+    /* one pack call per thread: an im2col call stages the input rows its pixels need, halo rows included, so
+     * fewer and longer calls copy less */
+    const size_t xblocks = (cols + nr - 1) / nr, threads = (size_t)qi_threadpool_size(pool);
+    qi_parallel_for(pool, xblocks, (xblocks + threads - 1) / threads, qgemm_pack_blocks, &t);
     qi_parallel_for(pool, t.blocks * t.panels, 1, qgemm_tasks, &t);
   }
 }
