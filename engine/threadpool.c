@@ -4,11 +4,16 @@
  * consecutive loops over the same data touch the same thread's cache) and claims them one by one from its share's
  * counter; a thread whose share is done takes the chunks still unclaimed in the others' shares. A thread that
  * starts late (woken late, or descheduled on a loaded machine) so costs the loop its own lateness, not that plus
- * its whole share. Nothing is allocated per loop.
+ * its whole share; and the caller does not wait for a worker that has not joined the loop by the time every chunk
+ * is claimed: it closes the loop (open_gen = 0) and waits only for the workers inside it (active). A worker joins
+ * by counting itself in active and then finding open_gen equal to the loop it was woken for; all of these
+ * operations are sequentially consistent, so either the caller's check of active sees the worker, or the worker
+ * sees the loop closed (or a later loop) and leaves without reading the loop's fields. Nothing is allocated per
+ * loop.
  *
  * Hand-off is spin-then-block: a model runs hundreds of short loops back to back, and waking a sleeping
  * thread through a condition variable costs tens of microseconds, more than many loops take. So workers
- * spin on the loop counter for a while before they sleep, and the caller spins on the pending count before
+ * spin on the loop counter for a while before they sleep, and the caller spins on the active count before
  * it sleeps. The sleeping paths re-check their condition under the mutex after announcing themselves
  * (sleepers / caller_waiting, all sequentially consistent), so no wake-up can be lost. */
 #include "engine/threadpool.h"
@@ -51,7 +56,8 @@ struct qi_threadpool {
   pthread_mutex_t mu;
   pthread_cond_t work_cv, done_cv;
   atomic_ulong generation; /* incremented to announce a loop */
-  atomic_int pending;      /* workers that have not finished the current loop */
+  atomic_ulong open_gen;   /* the generation of the loop workers may join; 0 once the caller has closed it */
+  atomic_int active;       /* workers inside a loop (or checking whether they may join one) */
   atomic_int sleepers;     /* workers blocked (or about to block) on work_cv */
   atomic_int caller_waiting;
   atomic_int stop;
@@ -104,8 +110,9 @@ static void *worker_main(void *varg) {
   for (;;) {
     seen = wait_for_work(p, seen);
     if (atomic_load(&p->stop)) break;
-    run_shares(p, (int)index);
-    if (atomic_fetch_sub(&p->pending, 1) == 1 && atomic_load(&p->caller_waiting)) {
+    atomic_fetch_add(&p->active, 1);
+    if (atomic_load(&p->open_gen) == seen) run_shares(p, (int)index); /* else closed already: nothing left */
+    if (atomic_fetch_sub(&p->active, 1) == 1 && atomic_load(&p->caller_waiting)) {
       pthread_mutex_lock(&p->mu);
       pthread_cond_signal(&p->done_cv);
       pthread_mutex_unlock(&p->mu);
@@ -186,20 +193,22 @@ void qi_parallel_for(qi_threadpool *p, size_t n, size_t grain, qi_range_fn fn, v
   p->fn = fn;
   p->arg = arg;
   p->n = n;
-  atomic_store(&p->pending, p->n_threads - 1);
   atomic_store(&p->caller_waiting, 0);
-  atomic_fetch_add(&p->generation, 1); /* publishes the fields above */
+  const unsigned long g = atomic_load(&p->generation) + 1;
+  atomic_store(&p->open_gen, g);    /* publishes the fields above to the workers that join */
+  atomic_store(&p->generation, g);  /* wakes them */
   if (atomic_load(&p->sleepers) > 0) {
     pthread_mutex_lock(&p->mu);
     pthread_cond_broadcast(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
   }
   run_shares(p, 0);
-  SPIN_UNTIL(atomic_load(&p->pending) == 0);
-  if (atomic_load(&p->pending) > 0) {
+  atomic_store(&p->open_gen, 0); /* every chunk is claimed: a worker not in yet has nothing to do */
+  SPIN_UNTIL(atomic_load(&p->active) == 0);
+  if (atomic_load(&p->active) > 0) {
     pthread_mutex_lock(&p->mu);
     atomic_store(&p->caller_waiting, 1);
-    while (atomic_load(&p->pending) > 0) pthread_cond_wait(&p->done_cv, &p->mu);
+    while (atomic_load(&p->active) > 0) pthread_cond_wait(&p->done_cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
   }
 }
