@@ -2,7 +2,7 @@
 """qinfer against ONNX Runtime, side by side, on the model zoo: run time, session creation and peak memory.
 
     bench/compare_ort.py [--qinfer BUILD/tools/qinfer] [--models a,b] [--threads 1,2] [--runs N] [--warmup N]
-                         [--rounds N] [--out PREFIX]
+                         [--rounds N] [--out PREFIX] [--int8 | --no-int8] [--int8-dir DIR]
 
 For each zoo model (models/make_zoo.py --list; files from <cache>/zoo/<name>/manifest.json) and each thread count,
 ORT (bench/ort_bench.js: onnxruntime-node, CPU EP, intra-op threads N, inter-op 1, sequential, all graph
@@ -13,12 +13,20 @@ its median; a side's median is the median of its rounds' medians. Session creati
 InferenceSession.create (file read included) against qinfer's model load + session create. Memory: the peak
 resident set of each process from /usr/bin/time (node's own runtime is in ORT's figure, about 40 MB).
 
+INT8 (on by default, --no-int8 leaves it out): every model with calibration samples (<cache>/zoo/<name>/calib,
+models/make_calib.py) is quantized once by `qinfer quantize` (static, 4 samples, as tests/quant/run_quant_zoo.py
+does) into a QDQ file cached in --int8-dir (default <cache>/bench_int8, named by the FP32 file's hash and the
+qinfer version, so a changed model or quantizer makes a new one); that file is run by both, interleaved as above,
+in an INT8 row beside the model's FP32 row, with the ratios qinfer INT8 / ORT INT8 (qinfer/ORT) and qinfer INT8 /
+ORT FP32 (from the FP32 row of the same thread count, measured in the same invocation).
+
 Prints a Markdown table and writes PREFIX.csv and PREFIX.json (default ./compare_ort.*) stamped with the ORT and
 qinfer versions, the date, the CPU model and the git commit. Exit status 1 if any run failed.
 """
 import argparse
 import csv
 import datetime
+import hashlib
 import json
 import os
 import shutil
@@ -58,6 +66,38 @@ def npy_shape(path):
         head = f.read(512).decode("latin1")
     shape = head.split("'shape':", 1)[1].split("(", 1)[1].split(")", 1)[0]
     return "x".join(d.strip() for d in shape.split(",") if d.strip())
+
+
+def file_hash(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def qinfer_version(qinfer):
+    out = subprocess.run([qinfer, "--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    return (out.split() or ["?"])[-1]
+
+
+def int8_model(args, name, fp32):
+    """-> the cached QDQ file `qinfer quantize` makes of the zoo model (made now when missing), or None when the
+    model has no calibration samples. Raises RuntimeError when quantizing fails."""
+    calib = os.path.join(os.path.abspath(args.cache), "zoo", name, "calib")
+    if not os.path.isdir(calib):
+        return None
+    out_dir = args.int8_dir or os.path.join(os.path.abspath(args.cache), "bench_int8")
+    os.makedirs(out_dir, exist_ok=True)
+    qpath = os.path.join(out_dir, f"{name}.{file_hash(fp32)[:12]}.qinfer-{qinfer_version(args.qinfer)}.int8.onnx")
+    if not os.path.exists(qpath):
+        tmp = qpath + f".{os.getpid()}.tmp"
+        p = subprocess.run([args.qinfer, "quantize", fp32, "-o", tmp, "--calib", calib, "--max-samples", "4"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=args.timeout)
+        if p.returncode != 0:
+            raise RuntimeError(f"qinfer quantize {name}: exit {p.returncode}: {p.stderr.strip()[-300:]}")
+        os.replace(tmp, qpath)  # whole files only, also for a concurrent run
+    return qpath
 
 
 def run_json(cmd, timeout):
@@ -153,8 +193,9 @@ def measure(args, name, model, inputs, threads):
     return row
 
 
-COLUMNS = [("model", "model"), ("input", "input"), ("threads", "threads"), ("ORT ms", "ort_median_ms"),
-           ("qinfer ms", "qinfer_median_ms"), ("qinfer/ORT", "ratio"), ("ORT create ms", "ort_create_ms"),
+COLUMNS = [("model", "model"), ("precision", "precision"), ("input", "input"), ("threads", "threads"),
+           ("ORT ms", "ort_median_ms"), ("qinfer ms", "qinfer_median_ms"), ("qinfer/ORT", "ratio"),
+           ("qinfer INT8/ORT FP32", "ratio_ort_fp32"), ("ORT create ms", "ort_create_ms"),
            ("qinfer create ms", "qinfer_create_ms"), ("ORT peak RSS MB", "ort_peak_rss_mb"),
            ("qinfer peak RSS MB", "qinfer_peak_rss_mb"), ("qinfer GFLOP/s", "gflops")]
 
@@ -164,7 +205,8 @@ def table_line(row):
     for _, key in COLUMNS:
         v = row.get(key)
         if isinstance(v, float):
-            cells.append(fmt(v, 2 if key != "ratio" else 1) + ("×" if key == "ratio" else ""))
+            ratio = key.startswith("ratio")
+            cells.append(fmt(v, 2) + ("×" if ratio else ""))
         else:
             cells.append("–" if v is None else str(v))
     return "| " + " | ".join(cells) + " |"
@@ -186,6 +228,10 @@ def main():
     ap.add_argument("--node", default=shutil.which("node") or "node", help="node executable")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per process")
     ap.add_argument("--out", default="compare_ort", help="write PREFIX.csv and PREFIX.json (default compare_ort)")
+    ap.add_argument("--int8", dest="int8", action="store_true", default=True,
+                    help="also an INT8 row per model with calibration samples (the default)")
+    ap.add_argument("--no-int8", dest="int8", action="store_false", help="FP32 rows only")
+    ap.add_argument("--int8-dir", help="where the quantized files are cached (default <cache>/bench_int8)")
     args = ap.parse_args()
     if args.runs < 1 or args.warmup < 0 or args.rounds < 1:
         ap.error("--runs and --rounds need >= 1, --warmup >= 0")
@@ -220,16 +266,30 @@ def main():
             print(f"{name}: no zoo model ({e}); run models/make_zoo.py", file=sys.stderr)
             failed = True
             continue
-        for t in threads:
-            row = measure(args, name, model, inputs, t)
-            row["input"] = shape
-            if row["macs"] and row["qinfer_median_ms"]:
-                row["gflops"] = 2.0 * row["macs"] / (row["qinfer_median_ms"] * 1e6)
-            rows.append(row)
-            print(table_line(row), flush=True)
-            for e in row["errors"]:
-                print(f"  {name} threads {t}: {e}", file=sys.stderr)
+        qmodel = None
+        if args.int8:
+            try:
+                qmodel = int8_model(args, name, model)
+            except (OSError, RuntimeError, subprocess.TimeoutExpired) as e:
+                print(f"{name}: no INT8 row ({e})", file=sys.stderr)
                 failed = True
+        for t in threads:
+            fp32_row = None
+            for precision, path in [("FP32", model)] + ([("INT8", qmodel)] if qmodel else []):
+                row = measure(args, name, path, inputs, t)
+                row["input"] = shape
+                row["precision"] = precision
+                if row["macs"] and row["qinfer_median_ms"]:
+                    row["gflops"] = 2.0 * row["macs"] / (row["qinfer_median_ms"] * 1e6)
+                if precision == "FP32":
+                    fp32_row = row
+                elif fp32_row and fp32_row["ort_median_ms"] and row["qinfer_median_ms"] is not None:
+                    row["ratio_ort_fp32"] = row["qinfer_median_ms"] / fp32_row["ort_median_ms"]
+                rows.append(row)
+                print(table_line(row), flush=True)
+                for e in row["errors"]:
+                    print(f"  {name} {precision} threads {t}: {e}", file=sys.stderr)
+                    failed = True
     versions = {k: next((r[k] for r in rows if r.get(k)), None) for k in ("ort_version", "qinfer_version")}
     meta.update(versions)
     meta["load_average_end"] = list(os.getloadavg())
@@ -237,7 +297,8 @@ def main():
           f"isa {next((r['qinfer_isa'] for r in rows if r.get('qinfer_isa')), '?')}; "
           f"load average {os.getloadavg()[0]:.2f}")
 
-    keys = ["model", "input", "threads", "ort_median_ms", "qinfer_median_ms", "ratio", "ort_min_ms", "qinfer_min_ms",
+    keys = ["model", "precision", "input", "threads", "ort_median_ms", "qinfer_median_ms", "ratio", "ratio_ort_fp32",
+            "ort_min_ms", "qinfer_min_ms",
             "ort_create_ms", "qinfer_create_ms", "ort_peak_rss_mb", "qinfer_peak_rss_mb", "macs", "gflops",
             "qinfer_isa", "qinfer_arena_bytes", "runs", "rounds", "ort_version", "qinfer_version"]
     with open(args.out + ".csv", "w", newline="") as f:

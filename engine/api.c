@@ -287,6 +287,12 @@ qinfer_status qinfer_session_options_set_isa(qinfer_session_options *o, qinfer_i
   return QINFER_OK;
 }
 
+qinfer_status qinfer_session_options_set_profiling(qinfer_session_options *o, int enable) {
+  if (!o) return QINFER_ERR_INVALID_ARGUMENT;
+  o->profiling = enable != 0;
+  return QINFER_OK;
+}
+
 qinfer_status qinfer_session_options_set_keep_intermediates(qinfer_session_options *o, int keep) {
   qi_error err = {0};
   if (!o) return global_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "options must not be NULL"), &err);
@@ -411,6 +417,21 @@ static qi_status plan_and_bind(qinfer_session *s, bool keep_all, qi_error *err) 
   return st;
 }
 
+/* One zeroed profiling record per step of the execution order, naming its node and kernel. */
+static qi_status profile_records(qinfer_session *s, qi_error *err) {
+  const qi_graph *g = s->graph;
+  if (!(s->profile = calloc((size_t)g->n_order + 1, sizeof *s->profile)))
+    return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int k = 0; k < g->n_order; k++) {
+    const qi_node *n = &g->nodes[g->order[k]];
+    const char *kernel = s->rt[g->order[k]].kernel;
+    s->profile[k] = (qinfer_node_profile){.op_type = n->op_type, .name = n->name ? n->name : "",
+                                          .kernel = kernel ? kernel : "-",
+                                          .macs = n->op->macs ? n->op->macs(g, n) : 0};
+  }
+  return QINFER_OK;
+}
+
 /* Plans s from its options (s->opts) on a fresh clone of the model's graph: passes, prepare, arena. prev (may be
  * NULL) is the plan in use when re-planning: nodes on the same constant inputs get its packed weights back. An
  * input whose value an op needs to infer shapes, and which the options give a value for, is bound to it (a
@@ -439,6 +460,7 @@ static qi_status plan_session(qinfer_session *s, const qinfer_session *prev, qi_
   release_file_pages(s->model, s->model->graph);
   QI_CHECK(plan_and_bind(s, o->keep_intermediates, err));
   QI_CHECK(list_readable(s, o->keep_intermediates, err));
+  if (o->profiling) QI_CHECK(profile_records(s, err));
   s->input_set = calloc((size_t)g->n_inputs + 1, sizeof(bool));
   s->new_value = calloc((size_t)g->n_inputs + 1, sizeof(void *));
   if (!s->input_set || !s->new_value) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
@@ -457,6 +479,8 @@ static void free_plan(qinfer_session *s, const qinfer_session *keep) {
   free(s->input_set);
   free(s->new_value);
   free(s->readable);
+  free(s->profile);
+  s->profile = NULL;
   s->rt = NULL;
   s->tensor_offset = NULL;
   s->graph = NULL;
@@ -483,6 +507,7 @@ static void swap_plan(qinfer_session *a, qinfer_session *b) {
   QI_SWAP(new_value);
   QI_SWAP(readable);
   QI_SWAP(n_readable);
+  QI_SWAP(profile);
 #undef QI_SWAP
 }
 
@@ -672,13 +697,30 @@ static qi_status run(qinfer_session *s) {
   for (int i = 0; i < g->n_inputs; i++)
     if (!s->input_set[i])
       return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input '%s' was not set", g->tensors[g->inputs[i]].name);
-  return qi_execute(s->graph, s->rt, s->pool, &s->err);
+  return qi_execute(s->graph, s->rt, s->pool, s->profile, &s->err);
 }
 
 qinfer_status qinfer_session_run(qinfer_session *s) {
   if (!s) return QINFER_ERR_INVALID_ARGUMENT;
   QI_CHECK(session_enter(s));
   return session_leave(s, run(s));
+}
+
+qinfer_status qinfer_session_profile(const qinfer_session *s, const qinfer_node_profile **records, size_t *count) {
+  if (!s || !records || !count) return QINFER_ERR_INVALID_ARGUMENT;
+  *records = s->profile;
+  *count = s->profile ? (size_t)s->graph->n_order : 0;
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_session_profile_reset(qinfer_session *s) {
+  if (!s) return QINFER_ERR_INVALID_ARGUMENT;
+  QI_CHECK(session_enter(s));
+  for (int k = 0; s->profile && k < s->graph->n_order; k++) {
+    s->profile[k].last_ms = s->profile[k].total_ms = 0;
+    s->profile[k].runs = 0;
+  }
+  return session_leave(s, QINFER_OK);
 }
 
 /* The shape input j takes when input `index` is resized to dims: its own for index; for another input, the shape

@@ -34,14 +34,16 @@ typedef struct qi_act {
   float alpha;       /* QI_ACT_LEAKY: slope below 0 */
 } qi_act;
 
-/* Packed-constant buffers one node may own (qi_rt_packed). */
+/* Packed-constant buffers one node may own (qi_rt_packed), and their alignment in bytes. */
 #define QI_RT_PACKED_SLOTS 2
+#define QI_RT_PACKED_ALIGN 64
 
 /* What one session keeps for one node beside the (shared, session-free) IR node. */
 typedef struct qi_node_rt {
   qi_isa isa;            /* the ISA path the node's kernels are chosen for */
   qi_act act;            /* fused activation (QI_ACT_NONE when none) */
   void *state;           /* built by op->prepare, freed by op->release */
+  const char *kernel;    /* the ukernel prepare picked (its config name, for `qinfer bench --profile`); NULL: none */
   size_t scratch_bytes;  /* per-run scratch the op asked for in prepare (planned in the arena) */
   void *scratch;         /* set before run */
   bool const_inputs_packed; /* set by prepare: run reads none of the node's constant inputs (they were packed
@@ -53,7 +55,7 @@ typedef struct qi_node_rt {
   uint64_t const_fingerprint; /* of the constant inputs the packed buffers were made from (qi_rt_fingerprint) */
 } qi_node_rt;
 
-/* Buffer `slot` (< QI_RT_PACKED_SLOTS) of `bytes` bytes for prepare to pack constant weights into; the session
+/* Buffer `slot` (< QI_RT_PACKED_SLOTS) of `bytes` bytes, aligned to QI_RT_PACKED_ALIGN, for prepare to pack constant weights into; the session
  * owns it (op release must not free it). *fresh is true for a new buffer, which prepare fills; false when the
  * session re-plans after a resize and hands back the buffer this node filled from the same constant inputs
  * before: prepare leaves its contents as they are. NULL when out of memory. */

@@ -52,6 +52,7 @@ struct qinfer_session_options {
   qi_input_value *values;
   int n_values;
   bool keep_intermediates;
+  bool profiling;     /* per-node times of every run (qinfer_session_profile) */
   bool no_act_fusion; /* internal (the quantizer's calibration runs): keep Relu / Clip outputs separate */
 };
 
@@ -73,6 +74,7 @@ struct qinfer_session {
   bool *input_set;   /* per graph input: set since the session was created */
   int *readable;     /* tensors qinfer_session_tensor exposes (indices into graph->tensors) */
   int n_readable;
+  qinfer_node_profile *profile; /* per step of graph->order when the options turn profiling on, else NULL */
   qi_error err;
   /* set while a run / set_input / get_output / tensor call is inside the session: a second thread's call
    * meanwhile fails instead of racing (the header forbids it; this makes it an error, not wrong numbers) */
@@ -119,7 +121,8 @@ void qi_release_nodes(const qi_graph *g, qi_node_rt *rt, const qi_node_rt *keep,
 /* Frees owned constant buffers nothing reads at run time any more: those whose every live reader packed
  * them in prepare (qi_node_rt.const_inputs_packed), and those no live node reads (e.g. replaced by folding). */
 void qi_release_packed_constants(qi_graph *g, const qi_node_rt *rt);
-/* Runs every live node in order. */
-qi_status qi_execute(qi_graph *g, const qi_node_rt *rt, qi_threadpool *pool, qi_error *err);
+/* Runs every live node in order; with prof (g->n_order records, NULL: profiling off) each node's time goes into
+ * the record of its step. */
+qi_status qi_execute(qi_graph *g, const qi_node_rt *rt, qi_threadpool *pool, qinfer_node_profile *prof, qi_error *err);
 
 #endif /* QI_SESSION_H */

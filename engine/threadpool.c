@@ -1,9 +1,19 @@
-/* Fixed-size thread pool with static partitioning: loop [0, n) is cut into at most one contiguous chunk per
- * thread, so which thread computes an index never changes the result. Nothing is allocated per loop.
+/* Fixed-size thread pool. Loop [0, n) is cut into chunks whose bounds depend only on n, the grain and the thread
+ * count (up to SHARES_PER_THREAD per thread, each at least `grain` indices): which thread computes a chunk never
+ * changes the result. Each thread owns a contiguous run of chunks (its share: the static partition, so that
+ * consecutive loops over the same data touch the same thread's cache) and claims them one by one from its share's
+ * counter; a thread whose share is done takes the chunks still unclaimed in the others' shares. A thread that
+ * starts late (woken late, or descheduled on a loaded machine) so costs the loop its own lateness, not that plus
+ * its whole share; and the caller does not wait for a worker that has not joined the loop by the time every chunk
+ * is claimed: it closes the loop (open_gen = 0) and waits only for the workers inside it (active). A worker joins
+ * by counting itself in active and then finding open_gen equal to the loop it was woken for; all of these
+ * operations are sequentially consistent, so either the caller's check of active sees the worker, or the worker
+ * sees the loop closed (or a later loop) and leaves without reading the loop's fields. Nothing is allocated per
+ * loop.
  *
  * Hand-off is spin-then-block: a model runs hundreds of short loops back to back, and waking a sleeping
  * thread through a condition variable costs tens of microseconds, more than many loops take. So workers
- * spin on the loop counter for a while before they sleep, and the caller spins on the pending count before
+ * spin on the loop counter for a while before they sleep, and the caller spins on the active count before
  * it sleeps. The sleeping paths re-check their condition under the mutex after announcing themselves
  * (sleepers / caller_waiting, all sequentially consistent), so no wake-up can be lost. */
 #include "engine/threadpool.h"
@@ -24,6 +34,14 @@
 /* A waiting thread first spins (PAUSE_SPINS), then yields the core between checks (YIELD_SPINS: with more
  * threads than cores, the thread it waits for may be the one waiting to run), then sleeps. */
 enum { PAUSE_SPINS = 2000, YIELD_SPINS = 200 };
+enum { SHARES_PER_THREAD = 4 }; /* chunks per thread at most: enough to even out a late start, few claims */
+
+/* One thread's share of the current loop: chunks [next, end), claimed by fetch-and-add on next (by its owner, and
+ * by the others once theirs are done). Its own cache line, so that claims do not contend with the neighbours'. */
+typedef struct share {
+  _Alignas(64) atomic_size_t next;
+  size_t end;
+} share;
 
 /* Waits, without sleeping, until cond holds or the spin budget is spent. */
 #define SPIN_UNTIL(cond)                                           \
@@ -38,7 +56,8 @@ struct qi_threadpool {
   pthread_mutex_t mu;
   pthread_cond_t work_cv, done_cv;
   atomic_ulong generation; /* incremented to announce a loop */
-  atomic_int pending;      /* workers that have not finished the current loop */
+  atomic_ulong open_gen;   /* the generation of the loop workers may join; 0 once the caller has closed it */
+  atomic_int active;       /* workers inside a loop (or checking whether they may join one) */
   atomic_int sleepers;     /* workers blocked (or about to block) on work_cv */
   atomic_int caller_waiting;
   atomic_int stop;
@@ -47,11 +66,12 @@ struct qi_threadpool {
   void *arg;
   size_t n, chunk;
   size_t n_chunks;
+  share *shares; /* per thread (index 0: the caller) */
 };
 
 typedef struct worker_arg {
   qi_threadpool *pool;
-  int index; /* 1..n_threads-1: the chunk this worker runs */
+  int index; /* 1..n_threads-1: the share this worker starts with */
 } worker_arg;
 
 static void run_chunk(qi_threadpool *p, size_t index) {
@@ -59,6 +79,14 @@ static void run_chunk(qi_threadpool *p, size_t index) {
   if (index >= p->n_chunks || begin >= p->n) return;
   size_t end = begin + p->chunk < p->n ? begin + p->chunk : p->n;
   p->fn(p->arg, begin, end);
+}
+
+/* Runs the chunks of thread self's share, then those left in the other shares; every chunk is claimed once. */
+static void run_shares(qi_threadpool *p, int self) {
+  for (int k = 0; k < p->n_threads; k++) {
+    share *s = &p->shares[(self + k) % p->n_threads];
+    for (size_t c; (c = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed)) < s->end;) run_chunk(p, c);
+  }
 }
 
 /* Waits until generation differs from seen (or stop); returns the new generation. */
@@ -82,8 +110,9 @@ static void *worker_main(void *varg) {
   for (;;) {
     seen = wait_for_work(p, seen);
     if (atomic_load(&p->stop)) break;
-    run_chunk(p, index);
-    if (atomic_fetch_sub(&p->pending, 1) == 1 && atomic_load(&p->caller_waiting)) {
+    atomic_fetch_add(&p->active, 1);
+    if (atomic_load(&p->open_gen) == seen) run_shares(p, (int)index); /* else closed already: nothing left */
+    if (atomic_fetch_sub(&p->active, 1) == 1 && atomic_load(&p->caller_waiting)) {
       pthread_mutex_lock(&p->mu);
       pthread_cond_signal(&p->done_cv);
       pthread_mutex_unlock(&p->mu);
@@ -97,9 +126,16 @@ qi_threadpool *qi_threadpool_create(int n_threads) {
   qi_threadpool *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   p->workers = calloc((size_t)n_threads, sizeof(pthread_t));
-  if (!p->workers) {
+  p->shares = aligned_alloc(_Alignof(share), sizeof(share) * (size_t)n_threads);
+  if (!p->workers || !p->shares) {
+    free(p->workers);
+    free(p->shares);
     free(p);
     return NULL;
+  }
+  for (int i = 0; i < n_threads; i++) {
+    atomic_init(&p->shares[i].next, 0);
+    p->shares[i].end = 0;
   }
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->work_cv, NULL);
@@ -134,6 +170,7 @@ void qi_threadpool_destroy(qi_threadpool *p) {
   pthread_cond_destroy(&p->work_cv);
   pthread_cond_destroy(&p->done_cv);
   free(p->workers);
+  free(p->shares);
   free(p);
 }
 
@@ -146,26 +183,32 @@ void qi_parallel_for(qi_threadpool *p, size_t n, size_t grain, qi_range_fn fn, v
     fn(arg, 0, n);
     return;
   }
-  const size_t max_chunks = (n + grain - 1) / grain;
-  p->n_chunks = max_chunks < (size_t)p->n_threads ? max_chunks : (size_t)p->n_threads;
-  p->chunk = (n + p->n_chunks - 1) / p->n_chunks;
+  const size_t max_chunks = (n + grain - 1) / grain, most = (size_t)p->n_threads * SHARES_PER_THREAD;
+  p->chunk = (n + (max_chunks < most ? max_chunks : most) - 1) / (max_chunks < most ? max_chunks : most);
+  p->n_chunks = (n + p->chunk - 1) / p->chunk; /* every chunk non-empty */
+  for (int t = 0; t < p->n_threads; t++) { /* thread t's share: chunks [t * C / T, (t + 1) * C / T) */
+    atomic_store_explicit(&p->shares[t].next, (size_t)t * p->n_chunks / (size_t)p->n_threads, memory_order_relaxed);
+    p->shares[t].end = (size_t)(t + 1) * p->n_chunks / (size_t)p->n_threads;
+  }
   p->fn = fn;
   p->arg = arg;
   p->n = n;
-  atomic_store(&p->pending, p->n_threads - 1);
   atomic_store(&p->caller_waiting, 0);
-  atomic_fetch_add(&p->generation, 1); /* publishes the fields above */
+  const unsigned long g = atomic_load(&p->generation) + 1;
+  atomic_store(&p->open_gen, g);    /* publishes the fields above to the workers that join */
+  atomic_store(&p->generation, g);  /* wakes them */
   if (atomic_load(&p->sleepers) > 0) {
     pthread_mutex_lock(&p->mu);
     pthread_cond_broadcast(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
   }
-  run_chunk(p, 0);
-  SPIN_UNTIL(atomic_load(&p->pending) == 0);
-  if (atomic_load(&p->pending) > 0) {
+  run_shares(p, 0);
+  atomic_store(&p->open_gen, 0); /* every chunk is claimed: a worker not in yet has nothing to do */
+  SPIN_UNTIL(atomic_load(&p->active) == 0);
+  if (atomic_load(&p->active) > 0) {
     pthread_mutex_lock(&p->mu);
     atomic_store(&p->caller_waiting, 1);
-    while (atomic_load(&p->pending) > 0) pthread_cond_wait(&p->done_cv, &p->mu);
+    while (atomic_load(&p->active) > 0) pthread_cond_wait(&p->done_cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
   }
 }

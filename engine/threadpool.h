@@ -15,9 +15,10 @@ qi_threadpool *qi_threadpool_create(int n_threads);
 void qi_threadpool_destroy(qi_threadpool *pool);
 int qi_threadpool_size(const qi_threadpool *pool);
 
-/* Splits [0, n) into chunks of at least `grain` indices and runs fn on them in parallel; returns when all
- * are done. pool == NULL runs fn(arg, 0, n) on the caller. The split depends only on n, grain and the
- * thread count, and results must not depend on it (each index is computed by exactly one call). */
+/* Splits [0, n) into chunks of about `grain` indices or more (at most 4 per thread) and runs fn on them in
+ * parallel; returns when all are done. pool == NULL runs fn(arg, 0, n) on the caller. The split depends only on n,
+ * grain and the thread count, not on which thread runs a chunk, and results must not depend on it (each index is
+ * computed by exactly one call). */
 void qi_parallel_for(qi_threadpool *pool, size_t n, size_t grain, qi_range_fn fn, void *arg);
 
 #endif /* QI_THREADPOOL_H */

@@ -187,6 +187,10 @@ qinfer_status qinfer_session_options_set_input_value(qinfer_session_options *opt
  * the arena grows to the sum of all activation sizes. Tensors removed by fusion (a Conv output feeding a fused
  * Relu, the float tensors of a fused quantized pattern) do not exist in the session. Default 0. */
 qinfer_status qinfer_session_options_set_keep_intermediates(qinfer_session_options *options, int keep);
+/** Turns per-node profiling on (enable != 0) or off (the default). With it on, every qinfer_session_run times each
+ * node with the monotonic clock (two clock reads per node) into the records qinfer_session_profile returns; the
+ * run still allocates nothing. Off, a run tests one flag and keeps no records. */
+qinfer_status qinfer_session_options_set_profiling(qinfer_session_options *options, int enable);
 
 /* ---- Sessions ---- */
 
@@ -234,6 +238,29 @@ qinfer_status qinfer_session_tensor(const qinfer_session *session, size_t index,
                                     const void **data, size_t *nbytes);
 /** Index of the readable tensor called name, or -1. */
 int qinfer_session_tensor_index(const qinfer_session *session, const char *name);
+
+/** What profiling (qinfer_session_options_set_profiling) records for one node of the session's graph, the graph
+ * after fusion: a fused pattern is one node (a QLinearConv for DequantizeLinear -> Conv -> QuantizeLinear, a Conv
+ * with its Relu). Strings belong to the session. */
+typedef struct qinfer_node_profile {
+  const char *op_type; /**< "Conv", "QLinearConv", ... */
+  const char *name;    /**< the node's name, "" when it has none */
+  const char *kernel;  /**< the microkernel the node's op picked when the session was prepared (its function name,
+                            "qi_f32_gemm_ukernel_4x8__scalar"), "-" when the op names none */
+  int64_t macs;        /**< multiply-accumulates of one run (0 for ops that count none) */
+  double last_ms;      /**< the node's time in the last run */
+  double total_ms;     /**< summed over the runs since the session was created or the records reset */
+  int64_t runs;        /**< runs summed in total_ms */
+} qinfer_node_profile;
+
+/** The per-node records of a profiling session, one per node in execution order (times measured back to back, so
+ * they add up to the run's time). *records stays valid until the session is destroyed or planned again
+ * (qinfer_session_resize_input, a new value for a bound input), which starts new records. Without profiling,
+ * *records is NULL and *count 0. */
+qinfer_status qinfer_session_profile(const qinfer_session *session, const qinfer_node_profile **records,
+                                     size_t *count);
+/** Sets the times and run counts of the records to 0 (after warm-up runs, for example). */
+qinfer_status qinfer_session_profile_reset(qinfer_session *session);
 
 /** Name of the ISA path the session's kernels were chosen for ("scalar", "avx2", ...). */
 const char *qinfer_session_isa_name(const qinfer_session *session);

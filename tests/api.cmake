@@ -257,4 +257,10 @@ qi_cli_test(bench 0 "input  x .*random.*runs +3 \\(after 1 warm-up\\).*median +[
             ${Q} bench add.onnx --dim batch=3 --runs 3 --warmup 1 --threads 2)
 qi_cli_test(bench_json 0 "^\\{\"model\": \"add.onnx\".*\"runs\": 2, \"median_ms\": [0-9.]+.*\"macs\": 32," ${D}
             ${Q} bench add.onnx --runs=2 --json)
+# --profile: the fixture model's two nodes (an Add, whose op names no kernel, and a MatMul on the gemm), slowest
+# first in whichever order this run times them, then the op-type totals
+qi_cli_test(bench_profile 0 "profile +2 nodes, median ms of each over 3 runs.*MatMul +qi_f32_gemm_[a-z0-9_]+__[a-z0-9]+ .*per op type.* 1  (Add|MatMul)" ${D}
+            ${Q} bench add.onnx --runs 3 --warmup 1 --profile)
+qi_cli_test(bench_profile_json 0 "\"profile\": \\{\"sum_ms\": [0-9.]+, \"nodes\": \\[\\{\"op_type\": .*\"op_type\": \"MatMul\", \"name\": \"\", \"kernel\": \"qi_f32_gemm_[a-z0-9_]+__[a-z0-9]+\", \"step\": 1, \"ms\": [0-9.]+, \"share\": [0-9.]+, \"macs\": 32,.*\"op_types\": \\[" ${D}
+            ${Q} bench add.onnx --runs=2 --json --profile)
 qi_cli_test(bench_bad_runs 2 "qinfer bench: --runs needs a number from 1" ${Q} bench add.onnx --runs 0)

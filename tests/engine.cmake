@@ -10,7 +10,7 @@ target_link_libraries(qi_engine_fixture PUBLIC qinfer_internal qinfer_tools_io)
 target_include_directories(qi_engine_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/common
                                                     ${CMAKE_CURRENT_SOURCE_DIR}/engine)
 
-foreach(name test_session test_model_vs_numpy test_run_allocs test_load_copy test_resize)
+foreach(name test_session test_model_vs_numpy test_run_allocs test_load_copy test_resize test_profile)
   add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/engine/${name}.c)
   target_link_libraries(${name} PRIVATE qi_engine_fixture)
 endforeach()
@@ -25,6 +25,8 @@ add_test(NAME engine.session COMMAND test_session ${QI_ENGINE_MODELS})
 add_test(NAME engine.small_cnn_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} small_cnn 1e-5)
 add_test(NAME engine.dyn_reshape_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} dyn_reshape 0)
 add_test(NAME engine.convt_bias_vs_numpy COMMAND test_model_vs_numpy ${QI_ENGINE_MODELS} convt_bias 1e-5)
+# qinfer_session_profile: one record per node, times adding up to the run, kernels from the config lists
+add_test(NAME engine.profile COMMAND test_profile ${QI_ENGINE_MODELS})
 add_test(NAME engine.run_allocates_nothing
          COMMAND test_run_allocs ${QI_ENGINE_MODELS}/small_cnn.onnx ${QI_ENGINE_MODELS}/small_cnn.input.npy)
 # A model read into memory (QINFER_LOAD_READ_INTO_MEMORY) keeps its outputs when its files are rewritten or
@@ -48,7 +50,7 @@ if(TARGET qinfer) # `qinfer run` / `bench` with input sets of several shapes in 
                        PASS_REGULAR_EXPRESSION "input sets: all outputs match numpy")
 endif()
 set_tests_properties(engine.session engine.small_cnn_vs_numpy engine.dyn_reshape_vs_numpy engine.convt_bias_vs_numpy
-                     engine.run_allocates_nothing engine.load_copy engine.load_mapped_sees_rewrite
+                     engine.run_allocates_nothing engine.profile engine.load_copy engine.load_mapped_sees_rewrite
                      PROPERTIES FIXTURES_REQUIRED engine_models)
 
 # Graphs where a folded BatchNormalization's epsilon and a fused Relu / Clip decide the outputs (float and QDQ),

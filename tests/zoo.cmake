@@ -49,3 +49,10 @@ foreach(model ${_qi_zoo_models})
            COMMAND test_run_allocs ${QINFER_TEST_CACHE}/zoo/${model}/model.onnx ${QINFER_TEST_CACHE}/zoo/${model}/set0)
   set_tests_properties(zoo.${model}.run_allocates_nothing PROPERTIES FIXTURES_REQUIRED qi_zoo TIMEOUT 600 LABELS zoo)
 endforeach()
+
+# One answer at any thread count: MobileNetV2 FP32 and its static INT8 file at 1, 2 and 3 threads, bit-identical
+# (tests/zoo/run_threads.py; needs the calibration samples models/make_zoo.py writes).
+add_test(NAME zoo.mobilenet_v2.threads_identical
+         COMMAND ${QINFER_TEST_PYTHON} ${_qi_zoo_repo}/tests/zoo/run_threads.py --qinfer $<TARGET_FILE:qinfer>
+                 --cache ${QINFER_TEST_CACHE} --model mobilenet_v2)
+set_tests_properties(zoo.mobilenet_v2.threads_identical PROPERTIES FIXTURES_REQUIRED qi_zoo TIMEOUT 300 LABELS zoo)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tools/cli.h"
@@ -15,11 +16,12 @@
 void qi_cmd_bench_usage(void) {
   printf(
       "usage: qinfer bench MODEL [--threads N] [--isa NAME] [--dim SYM=VALUE]... [--input NAME=FILE]...\n"
-      "                          [--warmup N] [--runs N] [--min-time SEC] [--json] [--read-model]\n\n"
+      "                          [--warmup N] [--runs N] [--min-time SEC] [--json] [--read-model] [--profile]\n\n"
       "Builds one session (its creation is timed on its own), fills the inputs (files, else deterministic random\n"
       "values as `qinfer run` makes them), runs it --warmup times untimed, then times each run with the monotonic\n"
-      "clock and prints median, min, mean, p90 and max in ms, the ISA, threads, arena bytes and GFLOP/s (2 x the\n"
-      "MACs of one run / the median time).\n\n"
+      "clock and prints median, min, mean, p90 and max in ms, the median CPU time of a run (the process's, all\n"
+      "threads: on a shared machine a 1-thread run's CPU time leaves out the time it waited for a core), the ISA,\n"
+      "threads, arena bytes and GFLOP/s (2 x the MACs of one run / the median time).\n\n"
       "  --threads N        threads per run (default 1; 0 = one per CPU)\n"
       "  --isa NAME         auto, scalar, avx2, avxvnni, avx512vnni, neon, neondot, neoni8mm\n"
       "  --dim SYM=VALUE    bind symbolic dimension SYM (repeatable; unbound dims are 1)\n"
@@ -31,7 +33,10 @@ void qi_cmd_bench_usage(void) {
       "  --warmup N         untimed runs first (default 3)\n"
       "  --runs N           timed runs, at least (default 20)\n"
       "  --min-time SEC     keep running until the timed runs add up to SEC seconds as well (default 0)\n"
-      "  --json             print one JSON object instead of the table\n");
+      "  --json             print one JSON object instead of the table\n"
+      "  --profile          time every node too: a table of the nodes (op type, name, the kernel its op picked,\n"
+      "                     median ms over the timed runs, share of the run, GOPS from its MACs), slowest first,\n"
+      "                     and the totals per op type (\"profile\" in the JSON)\n");
 }
 
 typedef struct bench_args {
@@ -40,17 +45,27 @@ typedef struct bench_args {
   int64_t warmup, runs;
   double min_time_s;
   int json;
+  int profile;
 } bench_args;
+
+/* --profile: each node's median time over the timed runs, beside the session's records (which own the strings). */
+typedef struct node_times {
+  const qinfer_node_profile *rec; /* per node, in execution order */
+  size_t count;
+  double *median_ms;              /* per node */
+} node_times;
 
 typedef struct bench_result {
   double load_ms, create_ms;
   double median, min, mean, p90, max; /* ms per run */
+  double cpu_median; /* CPU time of the process per run (all its threads), ms: the median */
   int64_t runs, macs;
   size_t arena_bytes;
   double bind_ms; /* binding an input set: resizing the session to its shapes, then setting the inputs */
   int threads;
   long peak_rss_kb;
   long rss_kb; /* resident after the runs */
+  node_times prof; /* --profile */
 } bench_result;
 
 enum { PARSED_HELP = -1 };
@@ -81,6 +96,8 @@ static int parse_args(int argc, char **argv, bench_args *a) {
         return qi_cli_usage_error("bench", "--min-time needs seconds from 0 to 1e6");
     } else if (!strcmp(arg, "--json")) {
       a->json = 1;
+    } else if (!strcmp(arg, "--profile")) {
+      a->profile = 1;
     } else if ((m = qi_cli_model_arg("bench", arg, &a->model)) != QI_EXIT_OK) {
       return m;
     }
@@ -94,6 +111,42 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static double median_of(double *t, size_t n) {
+  qsort(t, n, sizeof *t, cmp_double);
+  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+/* CPU time the process has used, all threads, in ms. */
+static double cpu_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* The profile records' times of the last run as row `run` of samples (samples[run * nodes + node]). */
+static void keep_node_times(const qinfer_session *session, double *samples, int64_t run) {
+  const qinfer_node_profile *rec;
+  size_t count;
+  if (qinfer_session_profile(session, &rec, &count) != QINFER_OK) return;
+  for (size_t i = 0; i < count; i++) samples[(size_t)run * count + i] = rec[i].last_ms;
+}
+
+/* Fills r->prof from n rows of samples. Returns an exit code. */
+static int node_medians(const qinfer_session *session, const double *samples, int64_t n, bench_result *r) {
+  if (qinfer_session_profile(session, &r->prof.rec, &r->prof.count) != QINFER_OK) return qi_cli_error("no profile");
+  double *column = malloc(sizeof *column * (size_t)n);
+  if (!column || !(r->prof.median_ms = calloc(r->prof.count + 1, sizeof(double)))) {
+    free(column);
+    return qi_cli_error("out of memory");
+  }
+  for (size_t i = 0; i < r->prof.count; i++) {
+    for (int64_t k = 0; k < n; k++) column[k] = samples[(size_t)k * r->prof.count + i];
+    r->prof.median_ms[i] = median_of(column, (size_t)n);
+  }
+  free(column);
+  return QI_EXIT_OK;
+}
+
 /* Sorts t and fills the statistics: the median of an even count is the mean of the middle two; p90 is the
  * nearest-rank percentile (the smallest time that at least 90% of the runs do not exceed). */
 static void summarize(double *t, int64_t n, bench_result *r) {
@@ -104,7 +157,7 @@ static void summarize(double *t, int64_t n, bench_result *r) {
   r->min = t[0];
   r->max = t[n - 1];
   r->mean = sum / (double)n;
-  r->median = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+  r->median = median_of(t, (size_t)n);
   int64_t rank = (int64_t)ceil(0.9 * (double)n);
   r->p90 = t[(rank < 1 ? 1 : rank) - 1];
 }
@@ -116,30 +169,49 @@ static int time_runs(const bench_args *a, qinfer_session *session, bench_result 
     if (s != QINFER_OK) return qi_cli_api_error("run failed", s, qinfer_session_last_error(session));
   }
   int64_t cap = a->runs, n = 0;
-  double *t = malloc(sizeof *t * (size_t)cap), total = 0;
-  if (!t) return qi_cli_error("out of memory");
+  double *t = malloc(sizeof *t * (size_t)cap), total = 0, *samples = NULL, *cpu = malloc(sizeof *cpu * (size_t)cap);
+  if (!t || !cpu) {
+    free(t), free(cpu);
+    return qi_cli_error("out of memory");
+  }
+  size_t nodes = 0;
+  const qinfer_node_profile *rec;
+  if (a->profile && qinfer_session_profile(session, &rec, &nodes) == QINFER_OK &&
+      !(samples = malloc(sizeof *samples * (nodes * (size_t)cap + 1)))) {
+    free(t), free(cpu);
+    return qi_cli_error("out of memory");
+  }
   while (n < a->runs || total < a->min_time_s * 1e3) {
     if (n == cap) {
-      double *bigger = realloc(t, sizeof *t * (size_t)(cap *= 2));
-      if (!bigger) {
-        free(t);
+      double *bigger = realloc(t, sizeof *t * (size_t)(cap * 2));
+      if (bigger) t = bigger;
+      double *cpu2 = bigger ? realloc(cpu, sizeof *cpu * (size_t)(cap * 2)) : NULL;
+      if (cpu2) cpu = cpu2;
+      double *more = cpu2 && samples ? realloc(samples, sizeof *samples * (nodes * (size_t)cap * 2 + 1)) : NULL;
+      if (more) samples = more;
+      if (!bigger || !cpu2 || (samples && !more)) {
+        free(t), free(cpu), free(samples);
         return qi_cli_error("out of memory");
       }
-      t = bigger;
+      cap *= 2;
     }
-    double t0 = qi_cli_now_ms();
+    const double c0 = cpu_now_ms(), t0 = qi_cli_now_ms();
     qinfer_status s = qinfer_session_run(session);
-    double dt = qi_cli_now_ms() - t0;
+    const double dt = qi_cli_now_ms() - t0;
+    cpu[n] = cpu_now_ms() - c0;
     if (s != QINFER_OK) {
-      free(t);
+      free(t), free(cpu), free(samples);
       return qi_cli_api_error("run failed", s, qinfer_session_last_error(session));
     }
+    if (samples) keep_node_times(session, samples, n);
     t[n++] = dt;
     total += dt;
   }
   summarize(t, n, r);
-  free(t);
-  return QI_EXIT_OK;
+  r->cpu_median = median_of(cpu, (size_t)n);
+  int rc = samples ? node_medians(session, samples, n, r) : QI_EXIT_OK;
+  free(t), free(cpu), free(samples);
+  return rc;
 }
 
 /* s as a JSON string (quotes, backslashes and control bytes escaped). */
@@ -175,10 +247,115 @@ static void json_inputs(const bench_args *a, const qinfer_session *session, int 
   printf("]");
 }
 
+/* --profile rows: one per node, or one per op type (node = the type's first node, nodes = how many). */
+typedef struct prof_row {
+  double ms;
+  int64_t macs;
+  size_t node, nodes;
+} prof_row;
+
+static int cmp_row_slowest(const void *a, const void *b) {
+  const prof_row *x = a, *y = b;
+  if (x->ms != y->ms) return (x->ms < y->ms) - (x->ms > y->ms);
+  return (x->node > y->node) - (x->node < y->node); /* ties in execution order */
+}
+
+/* The rows of p, per node (by_type false) or per op type, slowest first; *count receives their number. NULL when
+ * out of memory. *sum_ms receives the sum over the nodes. */
+static prof_row *profile_rows(const node_times *p, bool by_type, size_t *count, double *sum_ms) {
+  prof_row *rows = calloc(p->count + 1, sizeof *rows);
+  if (!rows) return NULL;
+  size_t n = 0;
+  *sum_ms = 0;
+  for (size_t i = 0; i < p->count; i++) {
+    *sum_ms += p->median_ms[i];
+    size_t k = 0;
+    while (by_type && k < n && strcmp(p->rec[rows[k].node].op_type, p->rec[i].op_type) != 0) k++;
+    if (!by_type || k == n) rows[k = n++] = (prof_row){.node = i};
+    rows[k].ms += p->median_ms[i];
+    rows[k].macs += p->rec[i].macs;
+    rows[k].nodes++;
+  }
+  qsort(rows, n, sizeof *rows, cmp_row_slowest);
+  *count = n;
+  return rows;
+}
+
+/* Both tables of r's profile: per node and per op type, slowest first. False (reported) when out of memory. */
+typedef struct prof_tables {
+  prof_row *nodes, *types;
+  size_t n_nodes, n_types;
+  double sum_ms;
+} prof_tables;
+
+static bool profile_tables(const bench_result *r, prof_tables *t) {
+  t->nodes = profile_rows(&r->prof, false, &t->n_nodes, &t->sum_ms);
+  t->types = profile_rows(&r->prof, true, &t->n_types, &t->sum_ms);
+  if (t->nodes && t->types) return true;
+  free(t->nodes), free(t->types);
+  qi_cli_error("out of memory");
+  return false;
+}
+
+static double row_gops(const prof_row *r) { return r->ms > 0 ? 2.0 * (double)r->macs / (r->ms * 1e6) : 0; }
+static double row_share(const prof_row *r, double sum) { return sum > 0 ? 100.0 * r->ms / sum : 0; }
+
+static void print_profile(const bench_result *r) {
+  prof_tables t;
+  if (!profile_tables(r, &t)) return;
+  const prof_row *nodes = t.nodes, *types = t.types;
+  const size_t n_nodes = t.n_nodes, n_types = t.n_types;
+  const double sum = t.sum_ms;
+  printf("profile    %zu nodes, median ms of each over %lld runs, slowest first; the medians add up to %.3f ms\n",
+         r->prof.count, (long long)r->runs, sum);
+  printf("%10s %6s %8s  %-22s %-48s %s\n", "ms", "share", "GOPS", "op type", "kernel", "node");
+  for (size_t i = 0; i < n_nodes; i++) {
+    const qinfer_node_profile *rec = &r->prof.rec[nodes[i].node];
+    printf("%10.4f %5.1f%% %8.2f  %-22s %-48s %s\n", nodes[i].ms, row_share(&nodes[i], sum), row_gops(&nodes[i]),
+           rec->op_type, rec->kernel, rec->name[0] ? rec->name : "(unnamed)");
+  }
+  printf("per op type\n%10s %6s %8s  %5s  %s\n", "ms", "share", "GOPS", "nodes", "op type");
+  for (size_t i = 0; i < n_types; i++)
+    printf("%10.4f %5.1f%% %8.2f  %5zu  %s\n", types[i].ms, row_share(&types[i], sum), row_gops(&types[i]),
+           types[i].nodes, r->prof.rec[types[i].node].op_type);
+  free(t.nodes), free(t.types);
+}
+
+/* , "profile": {...}: the per-node and per-op-type rows as print_profile's table. */
+static void json_profile(const bench_result *r) {
+  prof_tables t;
+  if (!r->prof.median_ms || !profile_tables(r, &t)) return;
+  const prof_row *nodes = t.nodes, *types = t.types;
+  const size_t n_nodes = t.n_nodes, n_types = t.n_types;
+  const double sum = t.sum_ms;
+  printf(", \"profile\": {\"sum_ms\": %.4f, \"nodes\": [", sum);
+  for (size_t i = 0; i < n_nodes; i++) {
+    const qinfer_node_profile *rec = &r->prof.rec[nodes[i].node];
+    printf("%s{\"op_type\": ", i ? ", " : "");
+    json_string(rec->op_type);
+    printf(", \"name\": ");
+    json_string(rec->name);
+    printf(", \"kernel\": ");
+    json_string(rec->kernel);
+    printf(", \"step\": %zu, \"ms\": %.4f, \"share\": %.4f, \"macs\": %lld, \"gops\": %.3f}", nodes[i].node,
+           nodes[i].ms, row_share(&nodes[i], sum) / 100.0, (long long)nodes[i].macs, row_gops(&nodes[i]));
+  }
+  printf("], \"op_types\": [");
+  for (size_t i = 0; i < n_types; i++) {
+    printf("%s{\"op_type\": ", i ? ", " : "");
+    json_string(r->prof.rec[types[i].node].op_type);
+    printf(", \"nodes\": %zu, \"ms\": %.4f, \"share\": %.4f, \"macs\": %lld, \"gops\": %.3f}", types[i].nodes,
+           types[i].ms, row_share(&types[i], sum) / 100.0, (long long)types[i].macs, row_gops(&types[i]));
+  }
+  printf("]}");
+  free(t.nodes), free(t.types);
+}
+
 static void json_times(const bench_result *r) {
   printf("\"runs\": %lld, \"median_ms\": %.4f, \"min_ms\": %.4f, \"mean_ms\": %.4f, \"p90_ms\": %.4f, "
-         "\"max_ms\": %.4f, \"macs\": %lld, \"gflops\": %.3f",
-         (long long)r->runs, r->median, r->min, r->mean, r->p90, r->max, (long long)r->macs, gflops(r));
+         "\"max_ms\": %.4f, \"cpu_median_ms\": %.4f, \"macs\": %lld, \"gflops\": %.3f",
+         (long long)r->runs, r->median, r->min, r->mean, r->p90, r->max, r->cpu_median, (long long)r->macs, gflops(r));
+  json_profile(r);
 }
 
 /* The opening of the JSON object: {"model": ..., "qinfer_version": ..., "isa": ... */
@@ -208,8 +385,10 @@ static void print_times(const bench_args *a, const bench_result *r) {
   printf("mean       %.3f ms\n", r->mean);
   printf("p90        %.3f ms\n", r->p90);
   printf("max        %.3f ms\n", r->max);
+  printf("CPU        %.3f ms (median CPU time of a run, all threads)\n", r->cpu_median);
   printf("MACs       %lld\n", (long long)r->macs);
   printf("GFLOP/s    %.3f (2 x MACs / median)\n", gflops(r));
+  if (r->prof.median_ms) print_profile(r);
 }
 
 /* The table of one input set (sets: false), or of the session around its sets' own blocks. */
@@ -277,8 +456,10 @@ static int bench(bench_args *a, bench_result *r) {
   }
   for (int set = 0; rc == QI_EXIT_OK && set < (several ? a->in.n_sets : 1); set++) {
     bench_result one = *r;
+    one.prof.median_ms = NULL;
     rc = bench_set(a, session, set, &one);
     if (set == 0) *r = one;
+    else free(one.prof.median_ms);
   }
   if (rc != QI_EXIT_OK) goto done;
   struct rusage ru;
@@ -289,6 +470,8 @@ static int bench(bench_args *a, bench_result *r) {
   else print_table(a, session, r, several);
 
 done:
+  free(r->prof.median_ms);
+  r->prof.median_ms = NULL;
   if (session) qinfer_session_destroy(session);
   if (model) qinfer_model_destroy(model);
   return rc;
@@ -301,6 +484,8 @@ int qi_cmd_bench(int argc, char **argv) {
   if (rc != QI_EXIT_OK) return rc;
   a.in.allow_sets = true;
   rc = parse_args(argc, argv, &a);
+  if (rc == QI_EXIT_OK && a.profile && qinfer_session_options_set_profiling(a.in.options, 1) != QINFER_OK)
+    rc = qi_cli_error("cannot turn profiling on");
   if (rc == PARSED_HELP) {
     qi_cmd_bench_usage();
     rc = QI_EXIT_OK;

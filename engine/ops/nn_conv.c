@@ -125,10 +125,13 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
     s->path = CONV_DEPTHWISE;
     const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get(rt->isa);
     s->dw_ukernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->ukernel_3x3 : dw->ukernel_any;
+    rt->kernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->name_3x3 : dw->name_any;
   } else if (unit) {
     s->path = CONV_POINTWISE;
+    rt->kernel = s->gemm->name;
   } else {
     s->path = CONV_IM2COL;
+    rt->kernel = s->gemm->name;
   }
   s->group_floats = qi_f32_gemm_packed_floats(s->out_c_g, s->k_g, s->gemm->mr, s->gemm->kr);
   const bool constant = (w->flags & QI_TF_CONST) && (!b || (b->flags & QI_TF_CONST));

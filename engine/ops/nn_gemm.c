@@ -152,6 +152,7 @@ qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   rt->state = s;
   QI_CHECK(gemm_check(g, n, &s->m, &s->k, &s->n, err));
   s->cfg = qi_f32_gemm_config_get(rt->isa);
+  rt->kernel = s->cfg->name;
   s->trans_a = qi_attr_int(n, "transA", 0) != 0;
   s->trans_b = qi_attr_int(n, "transB", 0) != 0;
   s->alpha = qi_attr_float(n, "alpha", 1.0f);

@@ -144,6 +144,17 @@ qi_status qi_nn_pool_infer(qi_graph *g, qi_node *n, qi_error *err) {
   return QINFER_OK;
 }
 
+/* The kernel pool_planes calls for s (the same tests in the same order). */
+static const char *pool_kernel_name(const pool_state *s, const qi_u8_maxpool_config *u8, const qi_s8_maxpool_config *s8) {
+  if (s->s8_2d) return s8->name_2d;
+  if (s->u8_2d) return u8->name_2d;
+  if (s->dtype == QINFER_DTYPE_INT8) return s8->name_nd;
+  if (s->dtype == QINFER_DTYPE_UINT8) return u8->name_nd;
+  if (s->fast2d) return s->kind == POOL_MAX ? s->f32->name_maxpool2d : s->f32->name_avgpool2d;
+  if (s->kind == POOL_MAX) return s->f32->name_maxpool_nd;
+  return s->kind == POOL_AVG ? s->f32->name_avgpool_nd : s->f32->name_lppool_nd;
+}
+
 qi_status qi_nn_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   pool_state *s = calloc(1, sizeof *s);
   if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
@@ -158,6 +169,7 @@ qi_status qi_nn_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
     if (s->dtype == QINFER_DTYPE_UINT8) s->u8_2d = u8->ukernel_2d;
     if (s->dtype == QINFER_DTYPE_INT8) s->s8_2d = s8->ukernel_2d;
   }
+  rt->kernel = pool_kernel_name(s, u8, s8);
   return QINFER_OK;
 }
 

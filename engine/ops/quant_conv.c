@@ -22,18 +22,28 @@
 
 /* ------------------------------------------------------------------------------------------------ gemm driver */
 
+/* Columns per tile: at most QI_QGEMM_TILE_BYTES of packed activations (a multiple of 4 NR), then the n columns cut
+ * into that many tiles of equal width rounded up to NR, so that no tile is a sliver (a 14x14 output, 196 columns
+ * at K = 2304: 3 tiles of 72, 72 and 52 columns rather than 96, 96 and 4). */
 size_t qi_qgemm_tile(const qi_qu8_gemm_config *cfg, size_t k, size_t n) {
   const size_t block = 4 * cfg->nr;
   size_t tile = QI_QGEMM_TILE_BYTES / qi_qu8_round_up(k, cfg->kr) / block * block;
   if (tile < block) tile = block;
-  const size_t all = qi_qu8_round_up(n, cfg->nr);
-  return tile < all ? tile : all;
+  if (n == 0) return cfg->nr;
+  const size_t tiles = (n + tile - 1) / tile;
+  return qi_qu8_round_up((n + tiles - 1) / tiles, cfg->nr);
 }
 
+/* The gemm tasks of one tile: column blocks of `block` columns (about 4 NR, equal widths rounded up to NR) times
+ * panels of MR rows, numbered so that the static split of qi_parallel_for gives each thread a contiguous range
+ * of the larger operand: panel-major (each thread its own rows of W, every column block) when the tile's weights
+ * outweigh its activations (m > columns: the 7x7 and 14x14 layers, whose weights would otherwise be streamed by
+ * every thread), column-major (each thread mostly the column blocks it packed itself) otherwise. */
 typedef struct qgemm_tile_task {
   const qi_qgemm_job *job;
   size_t t0, t1;          /* columns of the tile */
-  size_t panels, block;   /* gemm tasks: (column block of `block` columns) x panel */
+  size_t panels, block, blocks;
+  bool panel_major;
 } qgemm_tile_task;
 
 static void qgemm_pack_blocks(void *arg, size_t b0, size_t b1) {
@@ -50,7 +60,8 @@ static void qgemm_tasks(void *arg, size_t i0, size_t i1) {
   const size_t panel = qi_qu8_gemm_panel_stride(j->cfg, j->k);
   const size_t xblock = qi_qu8_gemm_xblock_bytes(j->k, nr, j->cfg->kr);
   for (size_t i = i0; i < i1; i++) {
-    const size_t cb = i / t->panels, p = i % t->panels, c0 = cb * t->block, m0 = p * mr;
+    const size_t cb = t->panel_major ? i % t->blocks : i / t->panels;
+    const size_t p = t->panel_major ? i / t->blocks : i % t->panels, c0 = cb * t->block, m0 = p * mr;
     const size_t nc = t->t1 - t->t0 - c0 < t->block ? t->t1 - t->t0 - c0 : t->block;
     const size_t rows = j->m - m0 < mr ? j->m - m0 : mr, at = m0 * j->c_row_stride + (t->t0 + c0) * j->c_col_stride;
     const uint8_t *w = (const uint8_t *)j->packed_w + p * panel, *x = j->scratch + c0 / nr * xblock;
@@ -63,10 +74,15 @@ void qi_qgemm_tiled_run(const qi_qgemm_job *job, qi_threadpool *pool) {
   const size_t nr = job->cfg->nr, mr = job->cfg->mr;
   assert(job->tile % nr == 0 && job->tile > 0 && job->k <= QI_QU8_GEMM_MAX_K);
   for (size_t t0 = 0; t0 < job->n; t0 += job->tile) {
-    const size_t t1 = job->n - t0 < job->tile ? job->n : t0 + job->tile;
-    qgemm_tile_task t = {job, t0, t1, (job->m + mr - 1) / mr, 4 * nr};
-    qi_parallel_for(pool, (t1 - t0 + nr - 1) / nr, 1, qgemm_pack_blocks, &t);
-    qi_parallel_for(pool, (t1 - t0 + t.block - 1) / t.block * t.panels, 1, qgemm_tasks, &t);
+    const size_t t1 = job->n - t0 < job->tile ? job->n : t0 + job->tile, cols = t1 - t0;
+    const size_t blocks = (cols + 4 * nr - 1) / (4 * nr), block = qi_qu8_round_up((cols + blocks - 1) / blocks, nr);
+    qgemm_tile_task t = {.job = job, .t0 = t0, .t1 = t1, .panels = (job->m + mr - 1) / mr, .block = block,
+                         .blocks = (cols + block - 1) / block, .panel_major = job->m > cols};
+    /* one pack call per thread: an im2col call stages the input rows its pixels need, halo rows included, so
+     * fewer and longer calls copy less */
+    const size_t xblocks = (cols + nr - 1) / nr, threads = (size_t)qi_threadpool_size(pool);
+    qi_parallel_for(pool, xblocks, (xblocks + threads - 1) / threads, qgemm_pack_blocks, &t);
+    qi_parallel_for(pool, t.blocks * t.panels, 1, qgemm_tasks, &t);
   }
 }
 
@@ -247,6 +263,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
     s->path = QC_DEPTHWISE;
     const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(rt->isa);
     s->dw = s->geom.kernel_h == 3 && s->geom.kernel_w == 3 ? dw->ukernel_3x3 : dw->ukernel_any;
+    rt->kernel = s->geom.kernel_h == 3 && s->geom.kernel_w == 3 ? dw->name_3x3 : dw->name_any;
     s->dwp = dw->init_params(dw->x_domain, x_zp, yzp, qmin, qmax, x_int8);
     bool fresh;
     s->dw_w = qi_rt_packed(rt, 0, s->out_c * s->taps, &fresh);
@@ -260,6 +277,7 @@ static qi_status qlinearconv_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *r
   } else {
     s->path = QC_GEMM;
     s->gemm = qi_qu8_gemm_config_get(rt->isa);
+    rt->kernel = s->gemm->name;
     s->x_flip = qi_qu8_gemm_x_flip(s->gemm, x_int8);
     const int32_t x_zp_d = qi_qu8_gemm_x_zero_point(s->gemm, x_zp, x_int8);
     s->x_pad = (uint8_t)x_zp_d;

@@ -154,12 +154,22 @@ static qi_status binary_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const
 
 qi_status qi_quant_QLinearAdd_infer(qi_graph *g, qi_node *n, qi_error *err) { return binary_infer(g, n, err); }
 qi_status qi_quant_QLinearMul_infer(qi_graph *g, qi_node *n, qi_error *err) { return binary_infer(g, n, err); }
+/* The kernel binary_run uses most: the vector-vector one when neither operand is broadcast, else the one with a
+ * fixed operand. */
+static const char *binary_kernel(qi_graph *g, qi_node *n, qi_isa isa, bool mul) {
+  const int64_t y = qi_tensor_numel(qi_node_out(g, n, 0));
+  const bool full = qi_tensor_numel(qi_node_in(g, n, 0)) == y && qi_tensor_numel(qi_node_in(g, n, 3)) == y;
+  if (mul) return full ? qi_qu8_vmul_config_get(isa)->vmul_name : qi_qu8_vmul_config_get(isa)->vmulc_name;
+  return full ? qi_qu8_vadd_config_get(isa)->vadd_name : qi_qu8_vadd_config_get(isa)->vaddc_name;
+}
 qi_status qi_quant_QLinearAdd_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
-  (void)g, (void)n, (void)err;
+  (void)err;
+  rt->kernel = binary_kernel(g, n, rt->isa, false);
   return QINFER_OK;
 }
 qi_status qi_quant_QLinearMul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
-  (void)g, (void)n, (void)err;
+  (void)err;
+  rt->kernel = binary_kernel(g, n, rt->isa, true);
   return QINFER_OK;
 }
 qi_status qi_quant_QLinearAdd_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
@@ -378,6 +388,7 @@ static qi_status lookup_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_erro
   if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   rt->state = s;
   QI_CHECK(lookup_function(n, &s->op, &s->fp, err));
+  rt->kernel = qi_qu8_lut_config_get(rt->isa)->name;
   if (params_const(g, n)) {
     qi_qparam1 p[2];
     QI_CHECK(qi_qparam1_get_xy(g, n, true, p, err));

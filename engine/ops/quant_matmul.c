@@ -222,6 +222,7 @@ static qi_status qm_prepare_fast(qi_graph *g, qi_node *n, qi_node_rt *rt, qmatmu
   float *scale = malloc(nn * sizeof(float));
   int32_t *bias = malloc(nn * sizeof(int32_t));
   s->gemm = qi_qu8_gemm_config_get(rt->isa);
+  rt->kernel = s->gemm->name;
   bool fresh;
   s->packed = qi_rt_packed(rt, 0, s->gemm->packed_w_size(s->gemm, nn, k), &fresh);
   if (!scale || !bias || !s->packed) {

@@ -133,6 +133,13 @@ static bool params_constant(qi_graph *g, const qi_node *n) {
   return true;
 }
 
+/* The kernel qi_quant_pool_run calls for s. */
+static const char *pool_kernel_name(const qpool_state *s) {
+  if (s->channels_last) return s->global ? s->cfg->name_gavgpool_nwc : s->cfg->name_avgpool_nd;
+  if (s->global) return s->cfg->name_gavgpool;
+  return s->fast2d ? s->cfg->name_avgpool2d : s->cfg->name_avgpool_nd;
+}
+
 qi_status qi_quant_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   qpool_state *s = calloc(1, sizeof *s);
   if (!s) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
@@ -140,6 +147,7 @@ qi_status qi_quant_pool_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_erro
   int64_t dims[QI_MAX_RANK];
   QI_CHECK(qpool_geometry(g, n, s, dims, err));
   s->cfg = qi_qu8_avgpool_config_get(rt->isa);
+  rt->kernel = pool_kernel_name(s);
   if (params_constant(g, n)) {
     QI_CHECK(qpool_params(g, n, s->cfg, &s->params, err));
     s->params_ready = true;

@@ -260,6 +260,7 @@ qi_status qi_quant_QuantizeLinear_infer(qi_graph *g, qi_node *n, qi_error *err) 
 
 qi_status qi_quant_QuantizeLinear_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
   (void)g, (void)n, (void)err;
+  rt->kernel = qi_qu8_quantize_config_get(rt->isa)->quantize_name;
   return QINFER_OK;
 }
 
@@ -298,7 +299,8 @@ qi_status qi_quant_DequantizeLinear_infer(qi_graph *g, qi_node *n, qi_error *err
 }
 
 qi_status qi_quant_DequantizeLinear_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
-  (void)g, (void)n, (void)err;
+  (void)err;
+  if (is_q8(qi_node_in(g, n, 0)->dtype)) rt->kernel = qi_qu8_quantize_config_get(rt->isa)->dequantize_name;
   return QINFER_OK;
 }
 
