@@ -124,7 +124,9 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   if (s->groups == s->in_c && s->groups > 1 && !s->nd) {
     s->path = CONV_DEPTHWISE;
     const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get(rt->isa);
-    s->dw_ukernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->ukernel_3x3 : dw->ukernel_any;
+    const bool square = geo->kernel_h == geo->kernel_w;
+    s->dw_ukernel = square && geo->kernel_h == 3 ? dw->ukernel_3x3 : square && geo->kernel_h == 5 ? dw->ukernel_5x5
+                                                                                                  : dw->ukernel_any;
   } else if (unit) {
     s->path = CONV_POINTWISE;
   } else {
