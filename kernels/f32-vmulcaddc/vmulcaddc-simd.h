@@ -1,0 +1,28 @@
+/* The body of the SIMD y = x * scale + bias kernels, written once over the primitives of kernels/f32-vec (an
+ * -avx2.c file includes vec-avx2.h first, an -avx512f.c file vec-avx512f.h): four vectors a step, then one, then
+ * a masked tail; each vector is loaded before it is stored, so y == x works. */
+#ifndef QI_F32_VMULCADDC_SIMD_H
+#define QI_F32_VMULCADDC_SIMD_H
+
+#include <assert.h>
+
+#include "kernels/f32-vmulcaddc/vmulcaddc.h"
+
+static inline __attribute__((always_inline)) void qi_f32_vmulcaddc_simd(size_t n, const float *x, float scale,
+                                                                        float bias, float *y) {
+  assert(x != NULL && y != NULL);
+  const qv_f32 vs = qv_set1(scale), vb = qv_set1(bias);
+  size_t i = 0;
+  for (; i + 4 * QV_N <= n; i += 4 * QV_N) {
+    const qv_f32 a = qv_load(x + i), b = qv_load(x + i + QV_N);
+    const qv_f32 c = qv_load(x + i + 2 * QV_N), d = qv_load(x + i + 3 * QV_N);
+    qv_store(y + i, qv_fma(a, vs, vb));
+    qv_store(y + i + QV_N, qv_fma(b, vs, vb));
+    qv_store(y + i + 2 * QV_N, qv_fma(c, vs, vb));
+    qv_store(y + i + 3 * QV_N, qv_fma(d, vs, vb));
+  }
+  for (; i + QV_N <= n; i += QV_N) qv_store(y + i, qv_fma(qv_load(x + i), vs, vb));
+  if (i < n) qv_store_tail(y + i, qv_fma(qv_load_tail(x + i, n - i, 0.0f), vs, vb), n - i);
+}
+
+#endif /* QI_F32_VMULCADDC_SIMD_H */
