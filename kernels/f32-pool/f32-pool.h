@@ -48,6 +48,15 @@ QI_F32_AVGPOOL_ND_UKERNEL_DECL(qi_f32_avgpool_ukernel_nd__scalar);
 QI_F32_LPPOOL_ND_UKERNEL_DECL(qi_f32_lppool_ukernel_nd__scalar);
 QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gavgpool_ukernel__scalar);
 QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gmaxpool_ukernel__scalar);
+/* SIMD kernels (AVX2, AVX-512: one template, pool-simd.h) for the 2-D and global pooling; the N-d ones are scalar. */
+QI_F32_MAXPOOL2D_UKERNEL_DECL(qi_f32_maxpool2d_chw_ukernel__avx2);
+QI_F32_AVGPOOL2D_UKERNEL_DECL(qi_f32_avgpool2d_chw_ukernel__avx2);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gavgpool_ukernel__avx2);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gmaxpool_ukernel__avx2);
+QI_F32_MAXPOOL2D_UKERNEL_DECL(qi_f32_maxpool2d_chw_ukernel__avx512f);
+QI_F32_AVGPOOL2D_UKERNEL_DECL(qi_f32_avgpool2d_chw_ukernel__avx512f);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gavgpool_ukernel__avx512f);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gmaxpool_ukernel__avx512f);
 
 typedef struct qi_f32_pool_config {
   qi_f32_maxpool2d_ukernel_fn maxpool2d;
@@ -74,7 +83,7 @@ QI_KERNEL_PAIR(qi_f32_pool_config, lppool_nd, name_lppool_nd);
 QI_KERNEL_PAIR(qi_f32_pool_config, gavgpool, name_gavgpool);
 QI_KERNEL_PAIR(qi_f32_pool_config, gmaxpool, name_gmaxpool);
 
-/* Never NULL; paths without kernels of their own fall back (today every path gets the scalar ones). */
+/* Never NULL; paths without kernels of their own fall back along their family. */
 const qi_f32_pool_config *qi_f32_pool_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_f32_pool_config *const *qi_f32_pool_config_list(size_t *count);

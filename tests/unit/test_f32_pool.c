@@ -6,7 +6,8 @@
  * or, with count_include_pad, over the taps inside the padded extent (ceil_mode overhangs not counted), 0 without
  * any; Lp (p 1, 2, 3) over the in-bounds taps; global average and max over rows of every length of f32_tester.h.
  * Random geometries with floor and ceil_mode outputs (1-D and 2-D for the 2-D kernels, 1-D to 4-D for the N-d
- * ones), inputs drawn from 5 values half the time so that maxima tie, no write past the output.
+ * ones; rows up to 300 and 12000 wide and planes up to 130x130 among them, for the SIMD kernels' tails, bands
+ * and scalar fallback), inputs drawn from 5 values half the time so that maxima tie, no write past the output.
  *
  * Tolerances: max pooling exact, values and indices. Averages of k taps within (k + 4) * 2^-24 * mean(|x|) (the
  * worst-case bound of any summation order, the division or the multiplication by a rounded 1 / k); Lp within
@@ -115,7 +116,11 @@ static void test_windows(kl_seen *seen, const pool_kernel *k, uintptr_t fn) {
   int bad = 0;
   for (int i = 0; i < CASES; i++, n_cases++) {
     const size_t dims = nd ? 1 + ft_next(&seed) % 4 : 1 + ft_next(&seed) % 2;
-    const qi_windownd g = wt_random(&seed, dims, dims <= 2 ? 24 : 6, i % 2);
+    /* extents up to 24 (up to 6 above 2-D); every 8th 1-D / 2-D case larger, for rows of several vectors of 8
+     * and 16 floats and planes the SIMD kernels stage in several bands, and every 50th 1-D case up to 12000
+     * wide, beyond their stack buffer (the scalar fallback) */
+    const size_t max_in = dims > 2 ? 6 : i % 50 == 49 && dims == 1 ? 12000 : i % 8 == 7 ? (dims == 1 ? 300 : 130) : 24;
+    const qi_windownd g = wt_random(&seed, dims, max_in, i % 2);
     check_case(k, &g, &seed, &bad);
   }
   ft_report(k->name, n_cases - before, bad);
