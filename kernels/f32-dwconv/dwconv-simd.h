@@ -48,8 +48,17 @@ static inline __attribute__((always_inline)) void qi_f32_dwconv_simd(const qi_wi
       float *out = output + oy * g->out_w;
       const size_t room = plane - oy * g->out_w;
       for (size_t ox = 0; ox < g->out_w; ox += QV_N) {
-        qv_f32 acc = vbias;
-        for (size_t k = 0; k < kh * kw; k++) acc = qv_fma(qv_load(tap[k] + ox), qv_set1(w[k]), acc);
+        /* three partial sums (taps k % 3): a third of the FMA latency chain of one */
+        qv_f32 acc0 = vbias, acc1 = qv_zero(), acc2 = qv_zero();
+        size_t k = 0;
+        for (; k + 3 <= kh * kw; k += 3) {
+          acc0 = qv_fma(qv_load(tap[k] + ox), qv_set1(w[k]), acc0);
+          acc1 = qv_fma(qv_load(tap[k + 1] + ox), qv_set1(w[k + 1]), acc1);
+          acc2 = qv_fma(qv_load(tap[k + 2] + ox), qv_set1(w[k + 2]), acc2);
+        }
+        if (k < kh * kw) acc1 = qv_fma(qv_load(tap[k] + ox), qv_set1(w[k]), acc1);
+        if (k + 1 < kh * kw) acc2 = qv_fma(qv_load(tap[k + 1] + ox), qv_set1(w[k + 1]), acc2);
+        const qv_f32 acc = qv_add(acc0, qv_add(acc1, acc2));
         /* max(min, acc) then min(max, ...) with the bound first: a NaN sum stays NaN */
         qv_store_room(out + ox, qv_min(vmax, qv_max(vmin, acc)), room - ox);
       }

@@ -18,7 +18,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <string.h>
 
 #include "kernels/f32-im2col/window2d.h"
 
@@ -36,7 +35,6 @@ typedef struct qv_stage {
   size_t iy_begin;     /* input row of the first staged row of the current band */
   float pad;           /* the pad value */
   float *pad_row;      /* row_floats of the pad value */
-  float *tmp;          /* stride 2: the contiguous padded row before its deinterleave */
   float *rows;         /* the staged rows of the band */
 } qv_stage;
 
@@ -51,7 +49,7 @@ static inline bool qv_stage_plan(qv_stage *st, const qi_window2d *g, float *buf,
     return false;
   st->len = qv_round_up(qv_round_up(g->out_w, QV_N) + span_w / s + 1, QV_N);
   st->row_floats = s * st->len;
-  const size_t fixed = extra + st->row_floats + (s == 2 ? st->row_floats : 0);
+  const size_t fixed = extra + st->row_floats;
   if (fixed >= QV_STAGE_FLOATS) return false;
   const size_t fit = (QV_STAGE_FLOATS - fixed) / st->row_floats;
   const size_t span_h = (g->kernel_h - 1) * g->dilation_h + 1;
@@ -60,9 +58,8 @@ static inline bool qv_stage_plan(qv_stage *st, const qi_window2d *g, float *buf,
   else return false;
   st->pad = pad;
   st->pad_row = buf + extra;
-  st->tmp = st->pad_row + st->row_floats;
-  st->rows = st->tmp + (s == 2 ? st->row_floats : 0);
-  for (size_t i = 0; i < st->row_floats; i++) st->pad_row[i] = pad;
+  st->rows = st->pad_row + st->row_floats;
+  for (size_t i = 0; i < st->row_floats; i += QV_N) qv_store(st->pad_row + i, qv_opaque(qv_set1(pad)));
   return true;
 }
 
@@ -72,13 +69,49 @@ static inline size_t qv_stage_tap_offset(const qv_stage *st, const qi_window2d *
   return t % g->stride_w * st->len + t / g->stride_w;
 }
 
-/* dst[0, n) = padded[0, n) of one input row. */
+/* dst[0, n) = padded[0, n) of one input row, n a multiple of QV_N: the pad value everywhere, then the row over it
+ * (vector moves and a masked tail: rows are short, and library calls cost more than the copy). */
 static inline void qv_stage_padded(float *dst, size_t n, const float *src, size_t in_w, size_t pad_left, float pad) {
-  const size_t lo = pad_left < n ? pad_left : n;
-  const size_t hi = pad_left + in_w < n ? pad_left + in_w : n;
-  for (size_t i = 0; i < lo; i++) dst[i] = pad;
-  if (hi > lo) memcpy(dst + lo, src, (hi - lo) * sizeof(float));
-  for (size_t i = hi > lo ? hi : lo; i < n; i++) dst[i] = pad;
+  const qv_f32 vpad = qv_set1(pad);
+  for (size_t i = 0; i < n; i += QV_N) qv_store(dst + i, qv_opaque(vpad));
+  if (pad_left >= n) return;
+  const size_t count = n - pad_left < in_w ? n - pad_left : in_w;
+  float *d = dst + pad_left;
+  size_t i = 0;
+  for (; i + QV_N <= count; i += QV_N) qv_store(d + i, qv_opaque(qv_load(src + i)));
+  if (i == count) return;
+  /* the tail's other lanes are the pad value: stored whole while inside dst (masked stores are slow on AMD) */
+  const qv_f32 tail = qv_load_tail(src + i, count - i, pad);
+  if (pad_left + i + QV_N <= n) qv_store(d + i, tail);
+  else qv_store_tail(d + i, tail, count - i);
+}
+
+/* Stores v at base[at, at + QV_N) clipped to base[0, len). */
+static inline void qv_store_clipped(float *base, size_t at, qv_f32 v, size_t len) {
+  if (at + QV_N <= len) qv_store(base + at, v);
+  else if (at < len) qv_store_tail(base + at, v, len - at);
+}
+
+/* Stride 2: the phases dst[0, len) (even padded columns) and dst[len, 2 len) (odd ones) of one input row, by
+ * deinterleaving the row itself: its element 2m lands in the phase of pad_left's parity at m + pad_left / 2, its
+ * element 2m + 1 in the other phase at m + (pad_left + 1) / 2. (Deinterleaving a padded copy instead would load
+ * across the copy's fresh stores, which store forwarding cannot serve.) */
+static inline void qv_stage_row2(float *dst, size_t len, const float *src, size_t in_w, size_t pad_left, float pad) {
+  const qv_f32 vpad = qv_set1(pad);
+  for (size_t i = 0; i < 2 * len; i += QV_N) qv_store(dst + i, qv_opaque(vpad));
+  float *even_dst = pad_left % 2 ? dst + len : dst, *odd_dst = pad_left % 2 ? dst : dst + len;
+  const size_t even_at = pad_left / 2, odd_at = (pad_left + 1) / 2;
+  for (size_t m = 0; 2 * m < in_w; m += QV_N) {
+    const size_t left = in_w - 2 * m; /* floats of the row from 2m on; lanes past the row read as the pad */
+    const qv_f32 a = left >= QV_N ? qv_load(src + 2 * m) : qv_load_tail(src + 2 * m, left, pad);
+    const qv_f32 b = left >= 2 * QV_N ? qv_load(src + 2 * m + QV_N)
+                     : left > QV_N    ? qv_load_tail(src + 2 * m + QV_N, left - QV_N, pad)
+                                      : vpad;
+    qv_f32 even, odd;
+    qv_deinterleave2(a, b, &even, &odd);
+    qv_store_clipped(even_dst, even_at + m, even, len);
+    qv_store_clipped(odd_dst, odd_at + m, odd, len);
+  }
 }
 
 static inline void qv_stage_row(const qv_stage *st, const qi_window2d *g, const float *src, float *dst) {
@@ -86,13 +119,7 @@ static inline void qv_stage_row(const qv_stage *st, const qi_window2d *g, const 
   if (s == 1) {
     qv_stage_padded(dst, len, src, g->in_w, g->pad_left, st->pad);
   } else if (s == 2) {
-    qv_stage_padded(st->tmp, 2 * len, src, g->in_w, g->pad_left, st->pad);
-    for (size_t j = 0; j < len; j += QV_N) {
-      qv_f32 even, odd;
-      qv_deinterleave2(qv_load(st->tmp + 2 * j), qv_load(st->tmp + 2 * j + QV_N), &even, &odd);
-      qv_store(dst + j, even);
-      qv_store(dst + len + j, odd);
-    }
+    qv_stage_row2(dst, len, src, g->in_w, g->pad_left, st->pad);
   } else {
     for (size_t p = 0; p < s; p++)
       for (size_t j = 0; j < len; j++) {

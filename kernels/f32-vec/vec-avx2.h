@@ -47,6 +47,13 @@ static inline void qv_deinterleave2(qv_f32 a, qv_f32 b, qv_f32 *even, qv_f32 *od
   *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
+/* v, hidden from the optimizer: a loop that copies or fills with it is not turned into a memcpy / memset call
+ * (which costs more than the copy of a short row). */
+static inline qv_f32 qv_opaque(qv_f32 v) {
+  __asm__("" : "+x"(v));
+  return v;
+}
+
 static inline float qv_hsum(qv_f32 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));

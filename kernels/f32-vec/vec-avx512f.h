@@ -40,6 +40,13 @@ static inline void qv_deinterleave2(qv_f32 a, qv_f32 b, qv_f32 *even, qv_f32 *od
   *odd = _mm512_permutex2var_ps(a, io, b);
 }
 
+/* v, hidden from the optimizer: a loop that copies or fills with it is not turned into a memcpy / memset call
+ * (which costs more than the copy of a short row). */
+static inline qv_f32 qv_opaque(qv_f32 v) {
+  __asm__("" : "+v"(v));
+  return v;
+}
+
 static inline float qv_hsum(qv_f32 v) { return _mm512_reduce_add_ps(v); }
 static inline float qv_hmax(qv_f32 v) { return _mm512_reduce_max_ps(v); }
 
