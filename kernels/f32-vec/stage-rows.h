@@ -69,11 +69,18 @@ static inline size_t qv_stage_tap_offset(const qv_stage *st, const qi_window2d *
   return t % g->stride_w * st->len + t / g->stride_w;
 }
 
-/* dst[0, n) = padded[0, n) of one input row, n a multiple of QV_N: the pad value everywhere, then the row over it
- * (vector moves and a masked tail: rows are short, and library calls cost more than the copy). */
+/* The pad value over dst[0, lo) and dst[hi, n) (n a multiple of QV_N), in whole vectors of the QV_N grid, which
+ * may also cover part of [lo, hi): the caller writes that part afterwards. Fewer stores than a full fill. */
+static inline void qv_stage_pad_around(float *dst, size_t n, size_t lo, size_t hi, qv_f32 vpad) {
+  lo = lo < n ? lo : n, hi = hi < n ? hi : n;
+  for (size_t i = 0; i < lo; i += QV_N) qv_store(dst + i, qv_opaque(vpad));
+  for (size_t i = hi / QV_N * QV_N; i < n; i += QV_N) qv_store(dst + i, qv_opaque(vpad));
+}
+
+/* dst[0, n) = padded[0, n) of one input row, n a multiple of QV_N: the pad around, then the row (vector moves and
+ * a masked tail load: rows are short, and library calls cost more than the copy). */
 static inline void qv_stage_padded(float *dst, size_t n, const float *src, size_t in_w, size_t pad_left, float pad) {
-  const qv_f32 vpad = qv_set1(pad);
-  for (size_t i = 0; i < n; i += QV_N) qv_store(dst + i, qv_opaque(vpad));
+  qv_stage_pad_around(dst, n, pad_left, pad_left + in_w, qv_set1(pad));
   if (pad_left >= n) return;
   const size_t count = n - pad_left < in_w ? n - pad_left : in_w;
   float *d = dst + pad_left;
@@ -98,9 +105,10 @@ static inline void qv_store_clipped(float *base, size_t at, qv_f32 v, size_t len
  * across the copy's fresh stores, which store forwarding cannot serve.) */
 static inline void qv_stage_row2(float *dst, size_t len, const float *src, size_t in_w, size_t pad_left, float pad) {
   const qv_f32 vpad = qv_set1(pad);
-  for (size_t i = 0; i < 2 * len; i += QV_N) qv_store(dst + i, qv_opaque(vpad));
   float *even_dst = pad_left % 2 ? dst + len : dst, *odd_dst = pad_left % 2 ? dst : dst + len;
   const size_t even_at = pad_left / 2, odd_at = (pad_left + 1) / 2;
+  qv_stage_pad_around(even_dst, len, even_at, even_at + (in_w + 1) / 2, vpad);
+  qv_stage_pad_around(odd_dst, len, odd_at, odd_at + in_w / 2, vpad);
   for (size_t m = 0; 2 * m < in_w; m += QV_N) {
     const size_t left = in_w - 2 * m; /* floats of the row from 2m on; lanes past the row read as the pad */
     const qv_f32 a = left >= QV_N ? qv_load(src + 2 * m) : qv_load_tail(src + 2 * m, left, pad);
