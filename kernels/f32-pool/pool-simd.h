@@ -9,7 +9,9 @@
  * geometry (in-bounds taps, or with count_include_pad the taps inside the padded extent), the columns' counts
  * from a table made once per plane; a window without an in-bounds tap gives 0. Windows wider than
  * QV_STAGE_MAX_KW and planes whose rows do not fit the stack buffer take the scalar kernels.
- * Global pooling sums (or maxes) each row in four vector accumulators, then across lanes. */
+ * Global average pooling sums each row in the order of f32-pool.h (identical on every path); max pooling takes
+ * two vector accumulators. The average's division is the scalar kernel's, so are its sums: 2-D averages too are
+ * identical on every path. */
 #ifndef QI_F32_POOL_SIMD_H
 #define QI_F32_POOL_SIMD_H
 
@@ -106,22 +108,25 @@ static inline __attribute__((always_inline)) void qi_f32_avgpool2d_simd(const qi
   }
 }
 
+/* The summation order of f32-pool.h: partial sum l of the 16 lives in lane l % QV_N of accumulator l / QV_N; the
+ * accumulators are added (AVX2: s[l] + s[l + 8]) and qv_hsum finishes the tree (AVX-512: its halves first). */
 static inline __attribute__((always_inline)) void qi_f32_gavgpool_simd(size_t rows, size_t length,
                                                                        const float *input, float *output) {
   assert(length >= 1 && input && output);
+  enum { ACCS = QI_F32_GAVGPOOL_LANES / QV_N };
   const float scale = 1.0f / (float)length;
   for (size_t r = 0; r < rows; r++, input += length) {
-    qv_f32 s0 = qv_zero(), s1 = qv_zero(), s2 = qv_zero(), s3 = qv_zero();
+    qv_f32 acc[ACCS];
+    for (size_t a = 0; a < ACCS; a++) acc[a] = qv_zero();
     size_t i = 0;
-    for (; i + 4 * QV_N <= length; i += 4 * QV_N) {
-      s0 = qv_add(s0, qv_load(input + i));
-      s1 = qv_add(s1, qv_load(input + i + QV_N));
-      s2 = qv_add(s2, qv_load(input + i + 2 * QV_N));
-      s3 = qv_add(s3, qv_load(input + i + 3 * QV_N));
-    }
-    for (; i + QV_N <= length; i += QV_N) s0 = qv_add(s0, qv_load(input + i));
-    if (i < length) s1 = qv_add(s1, qv_load_tail(input + i, length - i, 0.0f));
-    output[r] = qv_hsum(qv_add(qv_add(s0, s1), qv_add(s2, s3))) * scale;
+    for (; i + QI_F32_GAVGPOOL_LANES <= length; i += QI_F32_GAVGPOOL_LANES)
+      for (size_t a = 0; a < ACCS; a++) acc[a] = qv_add(acc[a], qv_load(input + i + a * QV_N));
+    /* the tail: lanes past the row add +0, which leaves every partial sum as it is */
+    for (size_t a = 0; a < ACCS && i < length; a++, i += QV_N)
+      acc[a] = qv_add(acc[a], length - i >= QV_N ? qv_load(input + i) : qv_load_tail(input + i, length - i, 0.0f));
+    qv_f32 sum = acc[0];
+    for (size_t a = 1; a < ACCS; a++) sum = qv_add(sum, acc[a]);
+    output[r] = qv_hsum(sum) * scale;
   }
 }
 

@@ -54,6 +54,7 @@ static inline qv_f32 qv_opaque(qv_f32 v) {
   return v;
 }
 
+/* The sum of the lanes as a fixed tree: lanes l and l + 4, then l and l + 2, then 0 and 1. */
 static inline float qv_hsum(qv_f32 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));

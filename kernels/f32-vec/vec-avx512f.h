@@ -47,7 +47,15 @@ static inline qv_f32 qv_opaque(qv_f32 v) {
   return v;
 }
 
-static inline float qv_hsum(qv_f32 v) { return _mm512_reduce_add_ps(v); }
+/* The sum of the lanes as a fixed tree: lanes l and l + 8, then as vec-avx2.h's qv_hsum (l and l + 4, l and l + 2,
+ * 0 and 1), which kernels/f32-pool relies on for sums identical on every path. */
+static inline float qv_hsum(qv_f32 v) {
+  const __m256 t = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
 static inline float qv_hmax(qv_f32 v) { return _mm512_reduce_max_ps(v); }
 
 #endif /* QI_F32_VEC_AVX512F_H */
