@@ -124,8 +124,10 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   if (s->groups == s->in_c && s->groups > 1 && !s->nd) {
     s->path = CONV_DEPTHWISE;
     const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get(rt->isa);
-    s->dw_ukernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->ukernel_3x3 : dw->ukernel_any;
-    rt->kernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->name_3x3 : dw->name_any;
+    const bool square = geo->kernel_h == geo->kernel_w;
+    if (square && geo->kernel_h == 3) s->dw_ukernel = dw->ukernel_3x3, rt->kernel = dw->name_3x3;
+    else if (square && geo->kernel_h == 5) s->dw_ukernel = dw->ukernel_5x5, rt->kernel = dw->name_5x5;
+    else s->dw_ukernel = dw->ukernel_any, rt->kernel = dw->name_any;
   } else if (unit) {
     s->path = CONV_POINTWISE;
     rt->kernel = s->gemm->name;

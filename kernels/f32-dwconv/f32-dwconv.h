@@ -1,6 +1,7 @@
 /* FP32 depthwise convolution, direct, on one CHW plane: output[oy][ox] = clamp(bias + sum over taps of
  * weights[ky * kernel_w + kx] * input[iy][ix]), padding taps contributing nothing. Each ukernel handles any
- * stride, dilation and padding; the 3x3 one unrolls its nine taps on the interior of the plane. */
+ * stride, dilation and padding; the 3x3 and 5x5 ones unroll their taps. The SIMD kernels (AVX2, AVX-512: one
+ * template, dwconv-simd.h) compute QV_N outputs of a row at a time from staged, padded rows. */
 #ifndef QI_F32_DWCONV_H
 #define QI_F32_DWCONV_H
 
@@ -17,11 +18,14 @@ typedef QI_F32_DWCONV_UKERNEL_DECL((*qi_f32_dwconv_minmax_ukernel_fn));
 typedef struct qi_f32_dwconv_config {
   qi_f32_dwconv_minmax_ukernel_fn ukernel_3x3; /* kernel_h == kernel_w == 3 */
   const char *name_3x3;
+  qi_f32_dwconv_minmax_ukernel_fn ukernel_5x5; /* kernel_h == kernel_w == 5 */
+  const char *name_5x5;
   qi_f32_dwconv_minmax_ukernel_fn ukernel_any; /* every kernel size */
   const char *name_any;
   uint32_t features; /* QI_CPU_* bits the kernels need */
 } qi_f32_dwconv_config;
 QI_KERNEL_PAIR(qi_f32_dwconv_config, ukernel_3x3, name_3x3);
+QI_KERNEL_PAIR(qi_f32_dwconv_config, ukernel_5x5, name_5x5);
 QI_KERNEL_PAIR(qi_f32_dwconv_config, ukernel_any, name_any);
 
 /* Never NULL. */
@@ -31,6 +35,12 @@ const qi_f32_dwconv_config *const *qi_f32_dwconv_config_list(size_t *count);
 
 QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_3x3__scalar);
 QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_any__scalar);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_3x3__avx2);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_5x5__avx2);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_any__avx2);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_3x3__avx512f);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_5x5__avx512f);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_any__avx512f);
 
 /* Shared border path: one output pixel with bounds checks on every tap (before the clamp). */
 static inline float qi_f32_dwconv_border_pixel(const qi_window2d *g, const float *input, const float *weights,

@@ -17,7 +17,9 @@ void qi_f32_avgpool2d_chw_ukernel__scalar(const qi_window2d *g, bool count_inclu
   size_t oy_lo, oy_hi, ox_lo, ox_hi;
   qi_window_interior(g->in_h, g->out_h, g->kernel_h, g->stride_h, g->dilation_h, g->pad_top, &oy_lo, &oy_hi);
   qi_window_interior(g->in_w, g->out_w, g->kernel_w, g->stride_w, g->dilation_w, g->pad_left, &ox_lo, &ox_hi);
-  const float full_scale = 1.0f / (float)(g->kernel_h * g->kernel_w);
+  /* every average is its sum (taps in row-major window order, from 0) divided by its count: the SIMD kernels
+   * compute the same operations, so the results are identical on every path */
+  const float full_count = (float)(g->kernel_h * g->kernel_w);
   for (size_t oy = 0; oy < g->out_h; oy++) {
     for (size_t ox = 0; ox < g->out_w; ox++) {
       float sum = 0.0f;
@@ -28,7 +30,7 @@ void qi_f32_avgpool2d_chw_ukernel__scalar(const qi_window2d *g, bool count_inclu
           const float *row = origin + ky * g->dilation_h * g->in_w;
           for (size_t kx = 0; kx < g->kernel_w; kx++) sum += row[kx * g->dilation_w];
         }
-        *out = sum * full_scale;
+        *out = sum / full_count;
         continue;
       }
       size_t count = 0;

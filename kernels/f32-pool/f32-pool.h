@@ -32,7 +32,12 @@
 #define QI_F32_AVGPOOL_ND_UKERNEL_DECL(fn) \
   void fn(const qi_windownd *g, bool count_include_pad, const float *input, float *output)
 #define QI_F32_LPPOOL_ND_UKERNEL_DECL(fn) void fn(const qi_windownd *g, float p, const float *input, float *output)
-/* output[r] = mean (or max) of input[r * length .. r * length + length), for rows r < rows. */
+/* output[r] = mean (or max) of input[r * length .. r * length + length), for rows r < rows.
+ * The mean is summed in one order on every path, so its bits do not depend on the ISA (a GlobalAveragePool left
+ * in float between quantized tensors then keeps an INT8 model's outputs identical on every path): element i
+ * into partial sum i % 16 (from 0), then s[l] += s[l + 8], s[l] += s[l + 4], s[l] += s[l + 2], s[0] + s[1], times
+ * 1 / length rounded. Likewise the 2-D average: the taps in row-major window order from 0, divided by the count. */
+#define QI_F32_GAVGPOOL_LANES 16
 #define QI_F32_GPOOL_UKERNEL_DECL(fn) void fn(size_t rows, size_t length, const float *input, float *output)
 typedef QI_F32_MAXPOOL2D_UKERNEL_DECL((*qi_f32_maxpool2d_ukernel_fn));
 typedef QI_F32_AVGPOOL2D_UKERNEL_DECL((*qi_f32_avgpool2d_ukernel_fn));
@@ -48,6 +53,15 @@ QI_F32_AVGPOOL_ND_UKERNEL_DECL(qi_f32_avgpool_ukernel_nd__scalar);
 QI_F32_LPPOOL_ND_UKERNEL_DECL(qi_f32_lppool_ukernel_nd__scalar);
 QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gavgpool_ukernel__scalar);
 QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gmaxpool_ukernel__scalar);
+/* SIMD kernels (AVX2, AVX-512: one template, pool-simd.h) for the 2-D and global pooling; the N-d ones are scalar. */
+QI_F32_MAXPOOL2D_UKERNEL_DECL(qi_f32_maxpool2d_chw_ukernel__avx2);
+QI_F32_AVGPOOL2D_UKERNEL_DECL(qi_f32_avgpool2d_chw_ukernel__avx2);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gavgpool_ukernel__avx2);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gmaxpool_ukernel__avx2);
+QI_F32_MAXPOOL2D_UKERNEL_DECL(qi_f32_maxpool2d_chw_ukernel__avx512f);
+QI_F32_AVGPOOL2D_UKERNEL_DECL(qi_f32_avgpool2d_chw_ukernel__avx512f);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gavgpool_ukernel__avx512f);
+QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gmaxpool_ukernel__avx512f);
 
 typedef struct qi_f32_pool_config {
   qi_f32_maxpool2d_ukernel_fn maxpool2d;
@@ -74,7 +88,7 @@ QI_KERNEL_PAIR(qi_f32_pool_config, lppool_nd, name_lppool_nd);
 QI_KERNEL_PAIR(qi_f32_pool_config, gavgpool, name_gavgpool);
 QI_KERNEL_PAIR(qi_f32_pool_config, gmaxpool, name_gmaxpool);
 
-/* Never NULL; paths without kernels of their own fall back (today every path gets the scalar ones). */
+/* Never NULL; paths without kernels of their own fall back along their family. */
 const qi_f32_pool_config *qi_f32_pool_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_f32_pool_config *const *qi_f32_pool_config_list(size_t *count);

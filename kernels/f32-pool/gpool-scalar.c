@@ -6,17 +6,15 @@ void qi_f32_gavgpool_ukernel__scalar(size_t rows, size_t length, const float *in
   assert(length >= 1 && input && output);
   const float scale = 1.0f / (float)length;
   for (size_t r = 0; r < rows; r++, input += length) {
-    /* four partial sums: shorter dependency chains, and closer to a pairwise sum than one running total */
-    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    /* the order of f32-pool.h, which the SIMD kernels follow: 16 interleaved partial sums, then the fixed tree */
+    float s[QI_F32_GAVGPOOL_LANES] = {0};
     size_t i = 0;
-    for (; i + 4 <= length; i += 4) {
-      s0 += input[i];
-      s1 += input[i + 1];
-      s2 += input[i + 2];
-      s3 += input[i + 3];
-    }
-    for (; i < length; i++) s0 += input[i];
-    output[r] = ((s0 + s1) + (s2 + s3)) * scale;
+    for (; i + QI_F32_GAVGPOOL_LANES <= length; i += QI_F32_GAVGPOOL_LANES)
+      for (size_t l = 0; l < QI_F32_GAVGPOOL_LANES; l++) s[l] += input[i + l]; /* independent sums: vectorizable */
+    for (size_t l = 0; i + l < length; l++) s[l] += input[i + l];
+    for (size_t half = QI_F32_GAVGPOOL_LANES / 2; half >= 1; half /= 2)
+      for (size_t l = 0; l < half; l++) s[l] += s[l + half];
+    output[r] = s[0] * scale;
   }
 }
 

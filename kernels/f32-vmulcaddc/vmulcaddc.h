@@ -10,6 +10,8 @@
 typedef QI_F32_VMULCADDC_UKERNEL_DECL((*qi_f32_vmulcaddc_ukernel_fn));
 
 QI_F32_VMULCADDC_UKERNEL_DECL(qi_f32_vmulcaddc_ukernel__scalar);
+QI_F32_VMULCADDC_UKERNEL_DECL(qi_f32_vmulcaddc_ukernel__avx2);
+QI_F32_VMULCADDC_UKERNEL_DECL(qi_f32_vmulcaddc_ukernel__avx512f);
 
 typedef struct qi_f32_vmulcaddc_config {
   qi_f32_vmulcaddc_ukernel_fn ukernel;
@@ -18,7 +20,7 @@ typedef struct qi_f32_vmulcaddc_config {
 } qi_f32_vmulcaddc_config;
 QI_KERNEL_PAIR(qi_f32_vmulcaddc_config, ukernel, name);
 
-/* Never NULL; paths without a kernel of their own fall back (today every path gets the scalar one). */
+/* Never NULL; paths without a kernel of their own fall back along their family. */
 const qi_f32_vmulcaddc_config *qi_f32_vmulcaddc_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_f32_vmulcaddc_config *const *qi_f32_vmulcaddc_config_list(size_t *count);

@@ -1,8 +1,11 @@
 /* Tester of the f32 depthwise ukernels (kernels/f32-dwconv): both kernels of every entry of the family's list
  * (qi_f32_dwconv_config_list) this CPU can run, the others reported as skipped, against a double-precision sum
  * over the in-bounds taps (tolerance: 1e-5 of the sum of |w * x| terms), clamped: kernel sizes 1x1..5x5 and
- * non-square ones (3x3 only for ukernel_3x3), strides 1-3, dilations 1-2, padding up to the kernel, planes
- * smaller than the window, widths 1..33, no write past the plane. */
+ * non-square ones (3x3 only for ukernel_3x3, 5x5 only for ukernel_5x5), strides 1-3, dilations 1-2, padding up
+ * to the kernel, planes smaller than the window, output widths below, at and above one, two and three vectors
+ * of 8 and 16 floats (the SIMD kernels' tails), no write past the plane. Then planes tall and wide enough that
+ * the SIMD kernels stage their rows in several bands, and one too wide for their stack buffer (the scalar
+ * fallback). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,19 +66,33 @@ static bool run_case(qi_f32_dwconv_minmax_ukernel_fn kernel, const char *name, s
   return true;
 }
 
-static void test_kernel(kl_seen *seen, qi_f32_dwconv_minmax_ukernel_fn kernel, const char *name, bool only_3x3) {
+/* window: 3 or 5 for a kernel of that square size only, 0 for every size. */
+static void test_kernel(kl_seen *seen, qi_f32_dwconv_minmax_ukernel_fn kernel, const char *name, size_t window) {
   if (!KL_FIRST(seen, kernel, name)) return;
   const size_t ks[][2] = {{3, 3}, {1, 1}, {5, 5}, {1, 3}, {3, 1}, {2, 3}, {4, 4}};
+  const size_t in_ws[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 23, 25, 28, 31,
+                          32, 33, 35, 40, 47, 48, 49, 52};
   uint32_t seed = 31;
   const long long before = n_outputs;
   const int failed = qi_test_failed;
-  for (size_t ki = 0; ki < (only_3x3 ? 1 : sizeof ks / sizeof ks[0]); ki++)
+  for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+    if (window && (ks[ki][0] != window || ks[ki][1] != window)) continue;
     for (size_t s = 1; s <= 3; s++)
       for (size_t d = 1; d <= 2; d++)
         for (size_t pad = 0; pad <= ks[ki][0]; pad++)
           for (size_t in_h = 1; in_h <= 9; in_h += 2)
-            for (size_t in_w = 1; in_w <= 33; in_w += 1 + in_w / 8)
+            for (size_t wi = 0; wi < sizeof in_ws / sizeof in_ws[0]; wi++) {
+              const size_t in_w = in_ws[wi];
+              if (in_w > 33 && (in_h > 3 || d > 1)) continue; /* the wide tails once per stride and pad */
               run_case(kernel, name, in_h, in_w, ks[ki][0], ks[ki][1], s, d, pad, (in_w + pad) % 3 == 0, rnd(&seed));
+            }
+  }
+  /* several bands of staged rows (MobileNetV2's 112x112 and a wider plane), and a row wider than the stack */
+  const size_t big[][3] = {{112, 112, 1}, {112, 112, 2}, {60, 301, 1}, {61, 300, 2}, {4, 9000, 1}};
+  for (size_t b = 0; b < sizeof big / sizeof big[0]; b++) {
+    const size_t k = window ? window : 3 + 2 * (b % 2);
+    run_case(kernel, name, big[b][0], big[b][1], k, k, big[b][2], 1, k / 2, b % 2 == 0, rnd(&seed));
+  }
   printf("%s: %lld outputs %s\n", name, n_outputs - before, qi_test_failed == failed ? "ok" : "FAILED");
 }
 
@@ -85,10 +102,11 @@ int main(void) {
   kl_seen seen = {0};
   for (size_t i = 0; i < count; i++) {
     const qi_f32_dwconv_config *cfg = list[i];
-    const char *names[] = {cfg->name_3x3, cfg->name_any};
-    if (!kl_runnable_all(names, 2, cfg->features)) continue;
-    test_kernel(&seen, cfg->ukernel_3x3, cfg->name_3x3, true);
-    test_kernel(&seen, cfg->ukernel_any, cfg->name_any, false);
+    const char *names[] = {cfg->name_3x3, cfg->name_5x5, cfg->name_any};
+    if (!kl_runnable_all(names, 3, cfg->features)) continue;
+    test_kernel(&seen, cfg->ukernel_any, cfg->name_any, 0); /* first: an entry may reuse it for a fixed size */
+    test_kernel(&seen, cfg->ukernel_3x3, cfg->name_3x3, 3);
+    test_kernel(&seen, cfg->ukernel_5x5, cfg->name_5x5, 5);
   }
   return TEST_SUMMARY();
 }

@@ -6,10 +6,13 @@
  * or, with count_include_pad, over the taps inside the padded extent (ceil_mode overhangs not counted), 0 without
  * any; Lp (p 1, 2, 3) over the in-bounds taps; global average and max over rows of every length of f32_tester.h.
  * Random geometries with floor and ceil_mode outputs (1-D and 2-D for the 2-D kernels, 1-D to 4-D for the N-d
- * ones), inputs drawn from 5 values half the time so that maxima tie, no write past the output.
+ * ones; rows up to 300 and 12000 wide and planes up to 130x130 among them, for the SIMD kernels' tails, bands
+ * and scalar fallback), inputs drawn from 5 values half the time so that maxima tie, no write past the output.
  *
  * Tolerances: max pooling exact, values and indices. Averages of k taps within (k + 4) * 2^-24 * mean(|x|) (the
- * worst-case bound of any summation order, the division or the multiplication by a rounded 1 / k); Lp within
+ * worst-case bound of any summation order, the division or the multiplication by a rounded 1 / k), and the 2-D
+ * and global averages also bit for bit the float computation f32-pool.h prescribes for every path (so that an
+ * INT8 model with a float average pooling gives the same bytes on every ISA path); Lp within
  * (k + 16) * 2^-24 relative (positive terms: the sum's bound, a few ulp for powf and the root). */
 #include <float.h>
 #include <math.h>
@@ -44,14 +47,14 @@ static long long n_cases;
 /* The oracle of one output point: max and its index (-1: none), sum, sum of |x|, taps in bounds and inside the
  * padded extent, sum of |x|^p. */
 typedef struct window_stats {
-  float max;
+  float max, float_sum; /* float_sum: the in-bounds taps summed in float, in row-major window order from 0 */
   long long arg;
   double sum, abs_sum, lp_sum;
   size_t taps, padded_taps;
 } window_stats;
 
 static window_stats window(const qi_windownd *g, size_t out, const float *x, double p) {
-  window_stats w = {-FLT_MAX, -1, 0, 0, 0, 0, 0};
+  window_stats w = {-FLT_MAX, 0.0f, -1, 0, 0, 0, 0, 0};
   const size_t taps = qi_windownd_taps(g);
   for (size_t t = 0; t < taps; t++) {
     size_t off;
@@ -61,6 +64,7 @@ static window_stats window(const qi_windownd *g, size_t out, const float *x, dou
     if (!inside) continue;
     if (w.arg < 0 || x[off] > w.max) w.max = x[off], w.arg = (long long)off; /* ties keep the first */
     w.sum += x[off], w.abs_sum += fabs(x[off]), w.lp_sum += pow(fabs(x[off]), p), w.taps++;
+    w.float_sum += x[off];
   }
   return w;
 }
@@ -91,6 +95,9 @@ static void check_case(const pool_kernel *k, const qi_windownd *g, uint32_t *see
       const double count = (double)(include_pad ? w.padded_taps : w.taps);
       want = 0; /* a window without an in-bounds tap */
       if (w.taps) want = w.sum / count, tol = ((double)w.taps + 4) * FT_U * w.abs_sum / count;
+      /* and the 2-D kernels exactly that float sum divided by the count, the same bits on every path */
+      const float exact = w.taps ? w.float_sum / (float)count : 0.0f;
+      if (k->kind == AVG_2D && y[o] != exact) ft_mismatch(bad, k->name, "2-D average bits", out_size, o, y[o], exact, 0);
     } else if (k->kind == LP_ND) {
       want = pow(w.lp_sum, 1 / p), tol = ((double)w.taps + 16) * FT_U * want;
     }
@@ -115,13 +122,28 @@ static void test_windows(kl_seen *seen, const pool_kernel *k, uintptr_t fn) {
   int bad = 0;
   for (int i = 0; i < CASES; i++, n_cases++) {
     const size_t dims = nd ? 1 + ft_next(&seed) % 4 : 1 + ft_next(&seed) % 2;
-    const qi_windownd g = wt_random(&seed, dims, dims <= 2 ? 24 : 6, i % 2);
+    /* extents up to 24 (up to 6 above 2-D); every 8th 1-D / 2-D case larger, for rows of several vectors of 8
+     * and 16 floats and planes the SIMD kernels stage in several bands, and every 50th 1-D case up to 12000
+     * wide, beyond their stack buffer (the scalar fallback) */
+    const size_t max_in = dims > 2 ? 6 : i % 50 == 49 && dims == 1 ? 12000 : i % 8 == 7 ? (dims == 1 ? 300 : 130) : 24;
+    const qi_windownd g = wt_random(&seed, dims, max_in, i % 2);
     check_case(k, &g, &seed, &bad);
   }
   ft_report(k->name, n_cases - before, bad);
 }
 
-/* Global pooling: rows of every length; average within (length + 4) u mean(|x|), max exact. */
+/* The mean in the order f32-pool.h prescribes for every path: element i into float partial sum i % 16, the sums
+ * added pairwise 8, 4, 2 and 1 apart, times 1 / length rounded. */
+static float ordered_mean(const float *x, size_t length) {
+  float s[16] = {0};
+  for (size_t i = 0; i < length; i++) s[i % 16] = s[i % 16] + x[i];
+  for (size_t half = 8; half >= 1; half /= 2)
+    for (size_t l = 0; l < half; l++) s[l] = s[l] + s[l + half];
+  return s[0] * (1.0f / (float)length);
+}
+
+/* Global pooling: rows of every length; average within (length + 4) u mean(|x|) and bit for bit the mean in the
+ * order of f32-pool.h, max exact. */
 static void test_global(kl_seen *seen, qi_f32_gpool_ukernel_fn fn, const char *name, bool is_max) {
   if (!KL_FIRST(seen, fn, name)) return;
   uint32_t seed = ft_seed(name);
@@ -144,6 +166,8 @@ static void test_global(kl_seen *seen, qi_f32_gpool_ukernel_fn fn, const char *n
         const double want = is_max ? max : sum / (double)length;
         const double tol = is_max ? 0 : ((double)length + 4) * FT_U * abs_sum / (double)length;
         if (!ft_close(y.p[r], want, tol)) ft_mismatch(&bad, name, "rows", length, r, y.p[r], want, tol);
+        if (!is_max && y.p[r] != ordered_mean(x.p + r * length, length))
+          ft_mismatch(&bad, name, "mean bits", length, r, y.p[r], ordered_mean(x.p + r * length, length), 0);
       }
       if (!ft_guard_ok(&y, rows)) ft_outside(&bad, name, "rows", length);
       ft_free(&x), ft_free(&y);
