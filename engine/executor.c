@@ -12,7 +12,8 @@ void *qi_rt_packed(qi_node_rt *rt, int slot, size_t bytes, bool *fresh) {
   }
   /* a buffer handed back with another size is not this one's to free: the earlier plan still owns it */
   *fresh = true;
-  rt->packed[slot] = malloc(bytes ? bytes : 1);
+  /* 64-byte aligned (the widest vector loads: packed gemm panels of NR floats), size rounded up as C11 wants */
+  rt->packed[slot] = aligned_alloc(64, bytes ? (bytes + 63) / 64 * 64 : 64);
   rt->packed_bytes[slot] = rt->packed[slot] ? bytes : 0;
   return rt->packed[slot];
 }
