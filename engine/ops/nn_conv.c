@@ -2,8 +2,9 @@
  *
  * Three paths, chosen in prepare:
  *   - depthwise (group == C_in > 1, 1-D and 2-D): a direct per-plane kernel (kernels/f32-dwconv), any channel multiplier;
- *   - pointwise (1x1 kernel, stride 1, no padding): the gemm reads the input planes in place, per image and
- *     group: Y_g[C_out/g, H*W] = W_g[C_out/g, C_in/g] * X_g[C_in/g, H*W];
+ *   - pointwise (1x1 kernel, stride 1, no padding, fewer than QI_CONV_POINTWISE_COPY_M outputs per group or
+ *     3-D and up): the gemm reads the input planes in place, per image and group:
+ *     Y_g[C_out/g, H*W] = W_g[C_out/g, C_in/g] * X_g[C_in/g, H*W];
  *   - everything else: im2col of each image and group into scratch, then the same gemm with K = C_in/g*kh*kw;
  *     in 2-D one column tile of about 64K floats at a time (im2col, then the gemm on it), so the column matrix
  *     of an early layer stays in cache instead of going through memory whole, written in blocks of the gemm's
@@ -23,6 +24,14 @@
 /* Target size of one im2col column tile (floats): about the L2 share of one core. */
 #ifndef QI_CONV_TILE_FLOATS
 #define QI_CONV_TILE_FLOATS 65536
+#endif
+
+/* A 1x1 conv with at least this many output channels per group copies its input into NR-column blocks (the
+ * im2col path with a 1x1 window: plain copies) rather than reading it in place: B's rows become one cache line
+ * per k, worth the copy once M amortises it (ResNet-50's 1x1 convs at 14x14, 256x196x1024: 64 -> 91 GFLOP/s on
+ * one Zen 3 core); narrower ones (MobileNetV2's projections) read the planes in place. */
+#ifndef QI_CONV_POINTWISE_COPY_M
+#define QI_CONV_POINTWISE_COPY_M 64
 #endif
 
 typedef enum { CONV_DEPTHWISE, CONV_POINTWISE, CONV_IM2COL } conv_path;
@@ -132,7 +141,7 @@ qi_status qi_nn_conv_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
     s->path = CONV_DEPTHWISE;
     const qi_f32_dwconv_config *dw = qi_f32_dwconv_config_get(rt->isa);
     s->dw_ukernel = (geo->kernel_h == 3 && geo->kernel_w == 3) ? dw->ukernel_3x3 : dw->ukernel_any;
-  } else if (unit) {
+  } else if (unit && (s->nd || s->out_c_g < QI_CONV_POINTWISE_COPY_M)) {
     s->path = CONV_POINTWISE;
   } else {
     s->path = CONV_IM2COL;
