@@ -215,8 +215,13 @@ void qi_nn_gemm(const qi_nn_gemm_args *args, qi_threadpool *pool) {
   if (args->batch == 0 || args->m == 0 || args->n == 0) return;
   gemm_task t = {.a = args, .panels = qi_div_round_up(args->m, args->cfg->mr)};
   /* Column blocks of about 128 floats (a multiple of nr): a block of B rows stays in cache while the panels of
-   * W stream past. */
-  t.col_block = qi_round_up(128, args->cfg->nr);
+   * W stream past. The pool splits the tasks into one contiguous run per thread, so a problem of few tasks
+   * (ResNet's 64-channel convs: 11 panels of 6 rows, one block) gets narrower blocks, down to nr, until there
+   * are at least 8 per thread: 11 tasks over 2 threads run as 6 + 5, 22 as 11 + 11. */
+  const size_t nr = args->cfg->nr, threads = pool ? (size_t)qi_threadpool_size(pool) : 1;
+  t.col_block = qi_round_up(128, nr);
+  while (threads > 1 && t.col_block > nr && args->batch * t.panels * qi_div_round_up(args->n, t.col_block) < 8 * threads)
+    t.col_block = qi_round_up(t.col_block / 2, nr);
   if (t.col_block > args->n) t.col_block = args->n;
   t.col_blocks = qi_div_round_up(args->n, t.col_block);
   qi_parallel_for(pool, args->batch * t.panels * t.col_blocks, 1, gemm_tiles, &t);
