@@ -4,6 +4,8 @@
 #define QI_F32_GEMM_VEC_AVX512F_H
 
 #include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
 
 typedef __m512 qi_vf;
 #define QI_VF_LANES 16
