@@ -197,8 +197,15 @@ static void gemm_tiles(void *arg, size_t begin, size_t end) {
     const size_t b_off = a->b_offsets ? a->b_offsets[problem] : problem * a->b_batch_stride;
     const size_t c_off = a->c_offsets ? a->c_offsets[problem] : problem * a->c_batch_stride;
     float *c = a->c + c_off + row0 * a->c_stride + col0;
-    a->cfg->ukernel(rows, cols, a->k, a->packed_w + w_off + panel * panel_floats, a->b + b_off + col0, a->b_stride, c,
-                    a->c_stride, &a->params);
+    const float *w = a->packed_w + w_off + panel * panel_floats;
+    if (a->b_blocked) { /* one ukernel call per block of nr columns, rows nr floats apart */
+      const size_t nr = a->cfg->nr;
+      for (size_t j = 0; j < cols; j += nr)
+        a->cfg->ukernel(rows, cols - j < nr ? cols - j : nr, a->k, w, a->b + b_off + (col0 + j) * a->k, nr, c + j,
+                        a->c_stride, &a->params);
+    } else {
+      a->cfg->ukernel(rows, cols, a->k, w, a->b + b_off + col0, a->b_stride, c, a->c_stride, &a->params);
+    }
     if (a->epilogue) a->epilogue(a->epilogue_ctx, problem, row0, rows, col0, cols, c, a->c_stride);
   }
 }
@@ -207,8 +214,14 @@ void qi_nn_gemm(const qi_nn_gemm_args *args, qi_threadpool *pool) {
   assert(args->cfg && args->k >= 1);
   if (args->batch == 0 || args->m == 0 || args->n == 0) return;
   gemm_task t = {.a = args, .panels = qi_div_round_up(args->m, args->cfg->mr)};
-  /* Column blocks of about 128 floats: a block of B rows stays in cache while the panels of W stream past. */
-  t.col_block = qi_round_up(128, args->cfg->nr);
+  /* Column blocks of about 128 floats (a multiple of nr): a block of B rows stays in cache while the panels of
+   * W stream past. The pool splits the tasks into one contiguous run per thread, so a problem of few tasks
+   * (ResNet's 64-channel convs: 11 panels of 6 rows, one block) gets narrower blocks, down to nr, until there
+   * are at least 8 per thread: 11 tasks over 2 threads run as 6 + 5, 22 as 11 + 11. */
+  const size_t nr = args->cfg->nr, threads = pool ? (size_t)qi_threadpool_size(pool) : 1;
+  t.col_block = qi_round_up(128, nr);
+  while (threads > 1 && t.col_block > nr && args->batch * t.panels * qi_div_round_up(args->n, t.col_block) < 8 * threads)
+    t.col_block = qi_round_up(t.col_block / 2, nr);
   if (t.col_block > args->n) t.col_block = args->n;
   t.col_blocks = qi_div_round_up(args->n, t.col_block);
   qi_parallel_for(pool, args->batch * t.panels * t.col_blocks, 1, gemm_tiles, &t);

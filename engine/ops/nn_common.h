@@ -59,6 +59,8 @@ typedef struct qi_nn_gemm_args {
   size_t packed_w_batch_stride; /* floats between the packed operands of consecutive problems (0: shared) */
   const float *b;
   size_t b_stride, b_batch_stride;
+  bool b_blocked; /* B in blocks of cfg->nr columns, each k rows of nr floats (block i at b + i * k * nr; the
+                   * im2col tiles' layout): b_stride is ignored */
   float *c;
   size_t c_stride, c_batch_stride;
   const size_t *b_offsets, *c_offsets, *w_offsets; /* per-problem offsets in floats replacing the strides */

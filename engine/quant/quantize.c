@@ -214,6 +214,9 @@ static qi_status setup(qz_job *j) {
   qinfer_session_options_set_threads(j->sopts, opt->threads);
   qinfer_session_options_set_keep_intermediates(j->sopts, 1);
   j->sopts->no_act_fusion = true; /* Relu / Clip outputs are calibrated on their own */
+  /* Calibration runs the scalar FP32 kernels: the SIMD ones sum in another order per ISA (held to tolerances, not
+   * bits), which moved the calibrated ranges by an ulp and so made the INT8 file depend on the CPU that wrote it. */
+  qinfer_session_options_set_isa(j->sopts, QINFER_ISA_SCALAR);
   QI_CHECK(qz_source_group_shapes(&j->src, j->err));
   if (j->src.n_groups > 1) announce_groups(j);
   /* the analysis graph and the plan are made at the first sample's shapes (the options' shapes after this);

@@ -105,5 +105,11 @@ void qi_f32_gemm_pack_w(size_t m, size_t k, size_t mr, size_t kr, const float *w
 
 QI_F32_GEMM_UKERNEL_DECL(qi_f32_gemm_minmax_ukernel_4x8__scalar);
 QI_F32_GEMM_XW_UKERNEL_DECL(qi_f32_gemm_xw_minmax_ukernel_4x8__scalar);
+#if defined(__x86_64__) || defined(__i386__)
+QI_F32_GEMM_UKERNEL_DECL(qi_f32_gemm_minmax_ukernel_6x16__avx2);
+QI_F32_GEMM_XW_UKERNEL_DECL(qi_f32_gemm_xw_minmax_ukernel_6x16__avx2);
+QI_F32_GEMM_UKERNEL_DECL(qi_f32_gemm_minmax_ukernel_8x32__avx512f);
+QI_F32_GEMM_XW_UKERNEL_DECL(qi_f32_gemm_xw_minmax_ukernel_8x32__avx512f);
+#endif /* x86 */
 
 #endif /* QI_F32_GEMM_H */

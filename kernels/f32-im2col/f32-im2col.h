@@ -13,11 +13,16 @@
 /* Writes col rows [row_begin, row_end) from input (channels x in_h x in_w). */
 #define QI_F32_IM2COL_DECL(fn) \
   void fn(const qi_window2d *g, size_t row_begin, size_t row_end, const float *input, float *col)
-/* The same restricted to the output pixels [pix_begin, pix_end): col rows are pix_end - pix_begin floats. Lets
- * Conv build the column matrix one cache-sized column tile at a time. */
+/* The same restricted to the output pixels [pix_begin, pix_end), in column blocks of `block` pixels: pixel p
+ * of row `row` goes to col[(q / block) * rows * block + row * block + q % block], q = p - pix_begin, where rows
+ * is the column matrix's row count (block = pix_end - pix_begin: the plain layout; a wider block: one block
+ * whose rows are `block` floats apart).
+ * Lets Conv build the column matrix one cache-sized column tile at a time, each block of NR pixels K rows of
+ * NR contiguous floats, so the gemm ukernel reads it as rows of b_stride NR, one cache line a row. The last
+ * block's floats past pix_end are not written. */
 #define QI_F32_IM2COL_TILE_DECL(fn)                                                                             \
   void fn(const qi_window2d *g, size_t row_begin, size_t row_end, size_t pix_begin, size_t pix_end,             \
-          const float *input, float *col)
+          size_t block, size_t rows, const float *input, float *col)
 /* Transpose: adds col rows of channels [c_begin, c_end) into output (channels x in_h x in_w, i.e. the window's
  * input grid), which the caller has initialised (with the bias). Used by ConvTranspose. */
 #define QI_F32_COL2IM_DECL(fn) \

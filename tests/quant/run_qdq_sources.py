@@ -47,7 +47,9 @@ Per model, on one seeded input:
      where ORT's uint8 x int8 gemm saturates (tests/common/ort_u8s8.py; a probe run once decides, and the script
      says so), ORT's copy has its int8 weights of uint8 x int8 products re-expressed as uint8 (w + 128, zero
      point + 128: the same values), which ORT computes exactly on its uint8 x uint8 path.
-  3. qinfer's outputs with --isa scalar and with --threads 3 identical to the default run.
+  3. qinfer's outputs with --isa scalar and with --threads 3 identical to the default run (--isa scalar: cosine
+     >= 0.99999 when a Conv / ConvTranspose / MatMul / Gemm runs in float, on the ISA's FP32 gemm, held to
+     tolerances and not to bits across ISAs).
 Models in ORT's dynamic format (ConvInteger / MatMulInteger): every chain fused onto the integer gemm
 (DynamicQuantizeConv / DynamicQuantizeMatMul), and the graph outputs bit-equal to those of a copy whose int32
 tensors are graph outputs (which keeps the chains unfused); ort_matmul_dynamic also bit-equal to a numpy reference.
@@ -661,6 +663,8 @@ def check_model(name, args, work):
             index[tname] = (file, dtype)
     producers = {o: n for n in model.graph.node for o in n.output}
     floating = [n for n in model.graph.node if n.op_type in ("Conv", "MatMul", "Gemm") and n.output[0] in index]
+    float_gemms = [f"{n.op_type} {n.name}" for n in model.graph.node
+                   if n.op_type in ("Conv", "ConvTranspose", "MatMul", "Gemm") and n.output[0] in index]
     if fused:
         print(f"   info   fused: {', '.join(f'{k} {v}' for k, v in sorted(fused.items()))}")
     if floating:
@@ -748,8 +752,15 @@ def check_model(name, args, work):
     for extra in (["--isa", "scalar"], ["--threads", "3"]):
         d = os.path.join(work, "qi_" + "_".join(e.strip("-") for e in extra))
         run([args.qinfer, "run", path, "--output-dir", d] + inputs + extra)
-        same = all(np.array_equal(base[o], np.load(os.path.join(d, sanitize(o) + ".npy"))) for o in outs)
-        check(same, f"outputs with {' '.join(extra)} identical to the default run")
+        got = {o: np.load(os.path.join(d, sanitize(o) + ".npy")) for o in outs}
+        same = all(np.array_equal(base[o], got[o]) for o in outs)
+        if extra[0] == "--isa" and float_gemms and not same:
+            # FP32 kernels are held to tolerances across ISAs, not to bits (docs/kernels.md)
+            c = min(cosine(base[o], got[o]) for o in outs)
+            check(c >= 0.99999, f"outputs with {' '.join(extra)}: cosine {c:.7f} >= 0.99999 to the default run (not "
+                                f"identical: float {', '.join(float_gemms)} run the ISA's FP32 kernels)")
+        else:
+            check(same, f"outputs with {' '.join(extra)} identical to the default run")
     return failures
 
 

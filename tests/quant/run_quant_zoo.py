@@ -30,7 +30,9 @@ be in that dump: a missing one fails, unless FUSED_AWAY names it for this model 
      there ORT runs the same QDQ model with its int8 weights re-expressed as uint8 (w + 128, zero point + 128:
      the same values), which it computes on its exact uint8 x uint8 path. The script says so when it does.
   3. qinfer's outputs are bit-identical on every ISA path this CPU has (scalar, avx2, ... ) and at 1 and 3
-     threads: integer kernels give one answer.
+     threads: integer kernels give one answer. Where the INT8 model keeps a float Conv / ConvTranspose / Gemm /
+     MatMul (its input made by no DequantizeLinear), which runs the ISA's FP32 gemm, held to tolerances and not
+     to bits across ISAs, the ISA paths are held to cosine >= 0.99999 instead (threads still to bits).
   4. The INT8 model is no larger than 0.27 x the FP32 file for models with more than 10 MB of weights (smaller
      ones are dominated by the graph's structure; the ratio is printed), and its output SQNR against ORT's FP32
      output is printed (a floor of 10 dB catches a broken quantizer; accuracy targets are measured by
@@ -337,7 +339,11 @@ def main():
             if args.model in LOOSE:
                 check(s >= s_ort - 1.5, f"output {o.name}: SQNR within 1.5 dB of ORT's or better")
 
-        # 3. one answer on every ISA path and thread count
+        # 3. one answer on every ISA path and thread count (bits: integer kernels; a float Conv / Gemm / MatMul
+        # left in the model, one whose input no DequantizeLinear makes, runs FP32 kernels that may differ by ISA)
+        dq_outs = {o for n in qmodel.graph.node if n.op_type == "DequantizeLinear" for o in n.output}
+        float_gemms = [f"{n.op_type} {n.name}" for n in qmodel.graph.node
+                       if n.op_type in ("Conv", "ConvTranspose", "Gemm", "MatMul") and n.input[0] not in dq_outs]
         base = {o.name: np.load(os.path.join(work, "qi_out", sanitize(o.name) + ".npy")) for o in fmodel.graph.output}
         variants = [["--isa", isa] for isa in ISAS] + [["--threads", "3"]]
         for extra in variants:
@@ -349,8 +355,16 @@ def main():
                     print(f"   skip   {' '.join(extra)}: not available on this CPU")
                     continue
                 raise
-            same = all(np.array_equal(base[n], np.load(os.path.join(d, sanitize(n) + ".npy"))) for n in base)
-            check(same, f"outputs with {' '.join(extra)} identical to the default run")
+            got = {n: np.load(os.path.join(d, sanitize(n) + ".npy")) for n in base}
+            same = all(np.array_equal(base[n], got[n]) for n in base)
+            if extra[0] == "--isa" and float_gemms and not same:
+                # FP32 kernels are held to tolerances across ISAs, not to bits (docs/kernels.md)
+                c = min(cosine(base[n], got[n]) for n in base)
+                check(c >= 0.99999, f"outputs with {' '.join(extra)}: cosine {c:.7f} >= 0.99999 to the default run "
+                                    f"(not identical: {len(float_gemms)} float Conv / Gemm / MatMul nodes run the "
+                                    f"ISA's FP32 kernels, e.g. {float_gemms[0]})")
+            else:
+                check(same, f"outputs with {' '.join(extra)} identical to the default run")
 
         # 4. size
         weights = sum(np.prod(t.dims) * 4 for t in fmodel.graph.initializer if t.data_type == 1)

@@ -185,6 +185,14 @@ static void test_pack_layout(void) {
   float packed_t[sizeof packed / sizeof packed[0]];
   qi_f32_gemm_pack_w(3, 5, 2, 2, wt, 1, 3, bias, packed_t);
   CHECK(memcmp(packed, packed_t, sizeof packed) == 0);
+  /* kr 1 (every current kernel's), with and without bias, direct and transposed */
+  float packed1[2 * 2 * (1 + 5)], packed1_t[2 * 2 * (1 + 5)];
+  qi_f32_gemm_pack_w(3, 5, 2, 1, w, 5, 1, bias, packed1);
+  const float want1[] = {-1, -2, 1, 6, 2, 7, 3, 8, 4, 9, 5, 10, -3, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15, 0};
+  CHECK(memcmp(packed1, want1, sizeof want1) == 0);
+  qi_f32_gemm_pack_w(3, 5, 2, 1, wt, 1, 3, NULL, packed1_t);
+  const float want1_nobias[] = {0, 0, 1, 6, 2, 7, 3, 8, 4, 9, 5, 10, 0, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15, 0};
+  CHECK(memcmp(packed1_t, want1_nobias, sizeof want1_nobias) == 0);
 }
 
 int main(void) {

@@ -4,8 +4,8 @@
  * of channel c, 0 in the padding; col2im adds each col element into that input. Random geometries (1-D and 2-D
  * for the 2-D kernels, 1-D to 4-D for the N-d ones; kernels 1..7, strides 1..3, dilations 1..3, begin and end
  * padding up to the kernel), 1..3 channels, the full row range and a part of it (im2col_tile also a random range
- * of output pixels, col2im a range of channels); rows, pixels and channels outside the ranges must be left as
- * they were.
+ * of output pixels in column blocks of random width, the gemm tiles' 8 and 16 or one block, col2im a range of
+ * channels); rows, pixels, channels and block floats outside the ranges must be left as they were.
  *
  * Tolerances: im2col exact (copies and zeros). col2im adds k contributions to each initial value in whatever
  * order: within (k + 2) * 2^-24 * (|initial| + sum of |contributions|), the worst-case bound of any summation
@@ -50,12 +50,17 @@ static void check_im2col(const im2col_kernel *k, const qi_windownd *g, size_t ch
   size_t p0 = 0, p1 = pixels;
   if (k->tile) p0 = ft_next(seed) % pixels, p1 = p0 + 1 + ft_next(seed) % (pixels - p0);
   const size_t width = p1 - p0;
-  float *x = malloc(channels * in_size * sizeof(float)), *col = malloc(rows * width * sizeof(float));
+  /* im2col_tile: column blocks of 1..20 pixels (8 and 16 the AVX2 and AVX-512 gemm tiles), or one block */
+  const size_t blocks[] = {1 + ft_next(seed) % 20, 8, 16, width, width + 1 + ft_next(seed) % 5};
+  const size_t block = k->tile ? blocks[ft_next(seed) % 5] : width, bw = block;
+  const size_t col_floats = (width + bw - 1) / bw * bw * rows;
+  float *x = malloc(channels * in_size * sizeof(float)), *col = malloc(col_floats * sizeof(float));
+  bool *mapped = calloc(col_floats, sizeof(bool));
   for (size_t i = 0; i < channels * in_size; i++) x[i] = ft_uniform(seed, -1, 1);
-  for (size_t i = 0; i < rows * width; i++) col[i] = SENTINEL;
+  for (size_t i = 0; i < col_floats; i++) col[i] = SENTINEL;
   const qi_window2d g2 = k->nd ? (qi_window2d){0} : wt_2d(g);
   if (k->im2col) k->im2col(&g2, r0, r1, x, col);
-  if (k->tile) k->tile(&g2, r0, r1, p0, p1, x, col);
+  if (k->tile) k->tile(&g2, r0, r1, p0, p1, block, rows, x, col);
   if (k->nd) k->nd(g, r0, r1, x, col);
   for (size_t row = 0; row < rows; row++)
     for (size_t p = p0; p < p1; p++) {
@@ -63,12 +68,20 @@ static void check_im2col(const im2col_kernel *k, const qi_windownd *g, size_t ch
       bool padded;
       const bool inside = wt_tap(g, p, row % taps, &off, &padded);
       const float want = row < r0 || row >= r1 ? SENTINEL : inside ? x[row / taps * in_size + off] : 0.0f;
-      const float got = col[row * width + p - p0];
+      const size_t q = p - p0, at = q / bw * rows * bw + row * bw + q % bw;
+      const float got = col[at];
+      mapped[at] = true;
       if (got != want) {
         char buf[256];
-        ft_mismatch(bad, k->name, wt_describe(g, buf, sizeof buf), rows * width, row * width + p - p0, got, want, 0);
+        ft_mismatch(bad, k->name, wt_describe(g, buf, sizeof buf), col_floats, at, got, want, 0);
       }
     }
+  for (size_t i = 0; i < col_floats; i++) /* the last block's floats past p1 */
+    if (!mapped[i] && col[i] != SENTINEL) {
+      char buf[256];
+      ft_mismatch(bad, k->name, wt_describe(g, buf, sizeof buf), col_floats, i, col[i], SENTINEL, 0);
+    }
+  free(mapped);
   free(x), free(col);
 }
 
