@@ -190,6 +190,108 @@ static void test_entry(const qi_f32_vunary_config *cfg) {
   ft_free(&x), ft_free(&y);
 }
 
+/* Max-ulp sweep of the SIMD kernels of the transcendental ops (the scalar ones are libm's) over float bit
+ * patterns: every ULP_STRIDE-th of the 2^32 patterns and the special values below by default, all 2^32 with
+ * QINFER_FULL_ULP_SWEEP=1 (docs/testing.md; minutes per op). The error of y against the exact f(x) (libm in
+ * double, in a form that does not cancel) is |y - f(x)| / ulp(f(x)), ulp(v) = 2^(floor(log2 |v|) - 23), 2^-149
+ * below FLT_MIN, so a correctly rounded result scores <= 0.5; NaN must give NaN, an infinite float(f(x)) the
+ * same infinity. Each op's bound holds for x in [lo, hi] and bound_out elsewhere: the bounds of docs/kernels.md
+ * (measured on the full sweep, rounded up). */
+#define ULP_STRIDE 4099u
+static double r_exp(double x) { return exp(x); }
+static double r_log(double x) { return log(x); }
+static double r_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+static double r_tanh(double x) { return tanh(x); }
+static double r_erf(double x) { return erf(x); }
+static double r_gelu(double x) { return x >= 0 ? 0.5 * x * (1 + erf(x / sqrt(2.0))) : 0.5 * x * erfc(-x / sqrt(2.0)); }
+static double r_gelutanh(double x) { /* 0.5 x (1 + tanh(u)) = x / (1 + exp(-2u)): no cancellation for x < 0 */
+  return x / (1 + exp(-2 * sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
+}
+static double r_softplus(double x) { return softplus(x); }
+
+typedef struct ulp_row {
+  qi_vunary_op op;
+  double (*f)(double x);
+  float lo, hi;
+  double bound, bound_out;
+} ulp_row;
+static const ulp_row ulp_rows[] = {
+    {QI_VUNARY_EXP, r_exp, -INFINITY, INFINITY, 2, 2},
+    {QI_VUNARY_LOG, r_log, -INFINITY, INFINITY, 2, 2},
+    {QI_VUNARY_SIGMOID, r_sigmoid, -INFINITY, INFINITY, 3, 3},
+    {QI_VUNARY_TANH, r_tanh, -INFINITY, INFINITY, 3, 3},
+    {QI_VUNARY_ERF, r_erf, -INFINITY, INFINITY, 3, 3},
+    {QI_VUNARY_GELU, r_gelu, -INFINITY, INFINITY, 6, 6},
+    {QI_VUNARY_GELU_TANH, r_gelutanh, -2, INFINITY, 6, 400},
+    {QI_VUNARY_SOFTPLUS, r_softplus, -INFINITY, INFINITY, 3, 3},
+};
+static const float ulp_specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, FLT_MIN, -FLT_MIN, 1e-45f, -1e-45f,
+                                     FLT_MAX, -FLT_MAX, 1, -1, 88.7228394f, 88.7228470f, -87.3365479f, -103.972084f,
+                                     -103.9721f, 0.55f, 0.9f * 1.41421356f, -0.9f * 1.41421356f, 3.9f, -5, 20, -20};
+
+static double ulp_error(float got, double ref) {
+  if (isnan(ref)) return isnan(got) ? 0 : INFINITY;
+  if (isnan(got)) return INFINITY;
+  if (isinf((float)ref)) return got == (float)ref ? 0 : INFINITY;
+  if (isinf(got)) return INFINITY;
+  int e;
+  frexp(fabs(ref), &e);
+  const double ulp = fabs(ref) < FLT_MIN ? 0x1p-149 : ldexp(1.0, e - 24);
+  return fabs((double)got - ref) / ulp;
+}
+
+typedef struct ulp_max {
+  double err;
+  float at;
+} ulp_max;
+
+/* Runs the kernel on x[0..n) and folds the errors into the in-domain and out-of-domain maxima. */
+static void ulp_batch(const qi_f32_vunary_config *cfg, const ulp_row *r, const float *x, float *y, size_t n,
+                      ulp_max *in, ulp_max *out) {
+  const qi_f32_unary_params params = {0};
+  cfg->ukernel(n, x, y, &params);
+  for (size_t i = 0; i < n; i++) {
+    const double err = ulp_error(y[i], r->f(x[i]));
+    ulp_max *m = x[i] >= r->lo && x[i] <= r->hi ? in : out;
+    if (err > m->err || (isnan(err) && !isnan(m->err))) m->err = err, m->at = x[i];
+  }
+}
+
+static void ulp_sweep(const qi_f32_vunary_config *cfg, const ulp_row *r, bool full) {
+  enum { BATCH = 4096 };
+  static float x[BATCH], y[BATCH];
+  ulp_max in = {0, 0}, out = {0, 0};
+  const uint64_t stride = full ? 1 : ULP_STRIDE;
+  size_t n = 0;
+  long long count = 0;
+  for (uint64_t bits = 0; bits < (1ull << 32); bits += stride) {
+    const uint32_t b = (uint32_t)bits;
+    memcpy(&x[n++], &b, sizeof b);
+    if (n == BATCH) ulp_batch(cfg, r, x, y, n, &in, &out), count += (long long)n, n = 0;
+  }
+  for (size_t i = 0; i < sizeof ulp_specials / sizeof ulp_specials[0]; i++) x[n++] = ulp_specials[i];
+  ulp_batch(cfg, r, x, y, n, &in, &out), count += (long long)n;
+  CHECK_MSG(in.err <= r->bound, "%s: %.3f ulp at x = %.9g, bound %.1f", cfg->name, in.err, (double)in.at, r->bound);
+  CHECK_MSG(out.err <= r->bound_out, "%s: %.3f ulp at x = %.9g outside [%g, %g], bound %.1f", cfg->name, out.err,
+            (double)out.at, (double)r->lo, (double)r->hi, r->bound_out);
+  printf("%s: ulp sweep of %lld inputs (%s): max %.3f ulp at x = %.9g (bound %.1f)", cfg->name, count,
+         full ? "all 2^32 patterns" : "every 4099th pattern + specials", in.err, (double)in.at, r->bound);
+  if (r->lo > -INFINITY || r->hi < INFINITY)
+    printf(", outside [%g, %g] %.3f ulp at x = %.9g (bound %.0f)", (double)r->lo, (double)r->hi, out.err,
+           (double)out.at, r->bound_out);
+  printf("\n");
+}
+
+static void ulp_sweeps(const qi_f32_vunary_config *const *list, size_t count) {
+  const char *env = getenv("QINFER_FULL_ULP_SWEEP");
+  const bool full = env && strcmp(env, "1") == 0;
+  for (size_t i = 0; i < count; i++) {
+    if (list[i]->features == 0 || qi_cpu_missing(list[i]->features)) continue; /* scalar: libm; skipped above */
+    for (size_t ri = 0; ri < sizeof ulp_rows / sizeof ulp_rows[0]; ri++)
+      if (ulp_rows[ri].op == list[i]->kind) ulp_sweep(list[i], &ulp_rows[ri], full);
+  }
+}
+
 int main(void) {
   size_t count;
   const qi_f32_vunary_config *const *list = qi_f32_vunary_config_list(&count);
@@ -200,5 +302,6 @@ int main(void) {
     test_entry(list[i]);
   }
   printf("%lld cases, %lld outputs\n", n_cases, n_outputs);
+  ulp_sweeps(list, count);
   return TEST_SUMMARY();
 }
