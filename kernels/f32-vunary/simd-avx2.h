@@ -30,6 +30,7 @@ static inline qt qt_make(size_t n) {
 /* the masked lanes hold `fill` instead of 0 */
 #define qv_load_tail_fill(p, t, fill) _mm256_blendv_ps((fill), _mm256_maskload_ps((p), (t)), _mm256_castsi256_ps(t))
 #define qv_store_tail(p, v, t) _mm256_maskstore_ps((p), (t), (v))
+#define qv_tail_zero(v, t) _mm256_and_ps((v), _mm256_castsi256_ps(t)) /* masked lanes 0 */
 
 #define qv_set1(f) _mm256_set1_ps(f)
 #define qv_zero() _mm256_setzero_ps()

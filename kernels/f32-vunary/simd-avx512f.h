@@ -21,6 +21,7 @@ static inline qt qt_make(size_t n) { return (__mmask16)((1u << n) - 1u); }
 #define qv_load_tail(p, t) _mm512_maskz_loadu_ps((t), (p))
 #define qv_load_tail_fill(p, t, fill) _mm512_mask_loadu_ps((fill), (t), (p))
 #define qv_store_tail(p, v, t) _mm512_mask_storeu_ps((p), (t), (v))
+#define qv_tail_zero(v, t) _mm512_maskz_mov_ps((t), (v))
 
 #define qv_set1(f) _mm512_set1_ps(f)
 #define qv_zero() _mm512_setzero_ps()
