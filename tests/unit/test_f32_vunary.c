@@ -18,7 +18,9 @@
  *     result underflows (exp, sigmoid, softplus). */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "f32_tester.h"
 #include "kernel_list.h"
@@ -234,9 +236,12 @@ static double ulp_error(float got, double ref) {
   if (isnan(got)) return INFINITY;
   if (isinf((float)ref)) return got == (float)ref ? 0 : INFINITY;
   if (isinf(got)) return INFINITY;
-  int e;
-  frexp(fabs(ref), &e);
-  const double ulp = fabs(ref) < FLT_MIN ? 0x1p-149 : ldexp(1.0, e - 24);
+  uint64_t bits;
+  memcpy(&bits, &ref, sizeof bits);
+  const int e = (int)((bits >> 52) & 0x7ff) - 1023; /* floor(log2 |ref|) */
+  const uint64_t ulp_bits = (uint64_t)((e < -126 ? -149 : e - 23) + 1023) << 52;
+  double ulp;
+  memcpy(&ulp, &ulp_bits, sizeof ulp);
   return fabs((double)got - ref) / ulp;
 }
 
@@ -245,50 +250,89 @@ typedef struct ulp_max {
   float at;
 } ulp_max;
 
-/* Runs the kernel on x[0..n) and folds the errors into the in-domain and out-of-domain maxima. */
-static void ulp_batch(const qi_f32_vunary_config *cfg, const ulp_row *r, const float *x, float *y, size_t n,
-                      ulp_max *in, ulp_max *out) {
+/* One thread's share of a sweep: the patterns begin, begin + stride, ... below end. */
+typedef struct ulp_part {
+  const qi_f32_vunary_config *cfg;
+  const ulp_row *r;
+  uint64_t begin, end, stride;
+  ulp_max in, out;
+  long long count;
+} ulp_part;
+
+/* Runs the kernel on x[0..n) and folds the errors into the part's in-domain and out-of-domain maxima. */
+static void ulp_batch(ulp_part *part, const float *x, float *y, size_t n) {
   const qi_f32_unary_params params = {0};
-  cfg->ukernel(n, x, y, &params);
+  part->cfg->ukernel(n, x, y, &params);
   for (size_t i = 0; i < n; i++) {
-    const double err = ulp_error(y[i], r->f(x[i]));
-    ulp_max *m = x[i] >= r->lo && x[i] <= r->hi ? in : out;
-    if (err > m->err || (isnan(err) && !isnan(m->err))) m->err = err, m->at = x[i];
+    const double err = ulp_error(y[i], part->r->f(x[i]));
+    ulp_max *m = x[i] >= part->r->lo && x[i] <= part->r->hi ? &part->in : &part->out;
+    if (err > m->err) m->err = err, m->at = x[i];
   }
+  part->count += (long long)n;
 }
 
-static void ulp_sweep(const qi_f32_vunary_config *cfg, const ulp_row *r, bool full) {
+static void *ulp_run(void *arg) {
   enum { BATCH = 4096 };
-  static float x[BATCH], y[BATCH];
-  ulp_max in = {0, 0}, out = {0, 0};
-  const uint64_t stride = full ? 1 : ULP_STRIDE;
+  ulp_part *part = arg;
+  float x[BATCH], y[BATCH];
   size_t n = 0;
-  long long count = 0;
-  for (uint64_t bits = 0; bits < (1ull << 32); bits += stride) {
+  for (uint64_t bits = part->begin; bits < part->end; bits += part->stride) {
     const uint32_t b = (uint32_t)bits;
     memcpy(&x[n++], &b, sizeof b);
-    if (n == BATCH) ulp_batch(cfg, r, x, y, n, &in, &out), count += (long long)n, n = 0;
+    if (n == BATCH) ulp_batch(part, x, y, n), n = 0;
   }
-  for (size_t i = 0; i < sizeof ulp_specials / sizeof ulp_specials[0]; i++) x[n++] = ulp_specials[i];
-  ulp_batch(cfg, r, x, y, n, &in, &out), count += (long long)n;
-  CHECK_MSG(in.err <= r->bound, "%s: %.3f ulp at x = %.9g, bound %.1f", cfg->name, in.err, (double)in.at, r->bound);
-  CHECK_MSG(out.err <= r->bound_out, "%s: %.3f ulp at x = %.9g outside [%g, %g], bound %.1f", cfg->name, out.err,
-            (double)out.at, (double)r->lo, (double)r->hi, r->bound_out);
-  printf("%s: ulp sweep of %lld inputs (%s): max %.3f ulp at x = %.9g (bound %.1f)", cfg->name, count,
-         full ? "all 2^32 patterns" : "every 4099th pattern + specials", in.err, (double)in.at, r->bound);
+  if (n) ulp_batch(part, x, y, n);
+  return NULL;
+}
+
+static void ulp_fold(ulp_max *into, const ulp_max *m) {
+  if (m->err > into->err) *into = *m;
+}
+
+/* The sweep of one kernel: `threads` parts of the 2^32 patterns (the full sweep takes minutes per op), then the
+ * special values. */
+static void ulp_sweep(const qi_f32_vunary_config *cfg, const ulp_row *r, bool full, int threads) {
+  enum { MAX_THREADS = 16 };
+  ulp_part parts[MAX_THREADS];
+  pthread_t tids[MAX_THREADS];
+  const uint64_t stride = full ? 1 : ULP_STRIDE, total = 1ull << 32;
+  const uint64_t per = ((total + stride - 1) / stride + (uint64_t)threads - 1) / (uint64_t)threads * stride;
+  for (int t = 0; t < threads; t++) {
+    const uint64_t begin = per * (uint64_t)t;
+    parts[t] = (ulp_part){cfg, r, begin, begin + per < total ? begin + per : total, stride, {0, 0}, {0, 0}, 0};
+    if (t > 0 && pthread_create(&tids[t], NULL, ulp_run, &parts[t]) != 0) ulp_run(&parts[t]), tids[t] = 0;
+  }
+  ulp_run(&parts[0]);
+  ulp_part all = {cfg, r, 0, 0, 1, {0, 0}, {0, 0}, 0};
+  float x[sizeof ulp_specials / sizeof ulp_specials[0]], y[sizeof x / sizeof x[0]];
+  memcpy(x, ulp_specials, sizeof x);
+  ulp_batch(&all, x, y, sizeof x / sizeof x[0]);
+  for (int t = 0; t < threads; t++) {
+    if (t > 0 && tids[t]) pthread_join(tids[t], NULL);
+    ulp_fold(&all.in, &parts[t].in), ulp_fold(&all.out, &parts[t].out), all.count += parts[t].count;
+  }
+  CHECK_MSG(all.in.err <= r->bound, "%s: %.3f ulp at x = %.9g, bound %.1f", cfg->name, all.in.err,
+            (double)all.in.at, r->bound);
+  CHECK_MSG(all.out.err <= r->bound_out, "%s: %.3f ulp at x = %.9g outside [%g, %g], bound %.1f", cfg->name,
+            all.out.err, (double)all.out.at, (double)r->lo, (double)r->hi, r->bound_out);
+  printf("%s: ulp sweep of %lld inputs (%s): max %.3f ulp at x = %.9g (bound %.1f)", cfg->name, all.count,
+         full ? "all 2^32 patterns" : "every 4099th pattern + specials", all.in.err, (double)all.in.at, r->bound);
   if (r->lo > -INFINITY || r->hi < INFINITY)
-    printf(", outside [%g, %g] %.3f ulp at x = %.9g (bound %.0f)", (double)r->lo, (double)r->hi, out.err,
-           (double)out.at, r->bound_out);
+    printf(", outside [%g, %g] %.3f ulp at x = %.9g (bound %.0f)", (double)r->lo, (double)r->hi, all.out.err,
+           (double)all.out.at, r->bound_out);
   printf("\n");
+  fflush(stdout);
 }
 
 static void ulp_sweeps(const qi_f32_vunary_config *const *list, size_t count) {
   const char *env = getenv("QINFER_FULL_ULP_SWEEP");
   const bool full = env && strcmp(env, "1") == 0;
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  const int threads = full ? (int)(cpus < 1 ? 1 : cpus > 16 ? 16 : cpus) : 1;
   for (size_t i = 0; i < count; i++) {
     if (list[i]->features == 0 || qi_cpu_missing(list[i]->features)) continue; /* scalar: libm; skipped above */
     for (size_t ri = 0; ri < sizeof ulp_rows / sizeof ulp_rows[0]; ri++)
-      if (ulp_rows[ri].op == list[i]->kind) ulp_sweep(list[i], &ulp_rows[ri], full);
+      if (ulp_rows[ri].op == list[i]->kind) ulp_sweep(list[i], &ulp_rows[ri], full, threads);
   }
 }
 
