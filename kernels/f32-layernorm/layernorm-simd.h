@@ -10,10 +10,6 @@
 
 #include "kernels/f32-layernorm/layernorm.h"
 
-#define QV_CAT4_(a, b, c, d) a##b##c##d
-#define QV_CAT4(a, b, c, d) QV_CAT4_(a, b, c, d)
-#define QV_UKERNEL(op) QV_CAT4(qi_f32_, op, _ukernel__, QV_ISA)
-
 void QV_UKERNEL(rmeanvar)(size_t n, const float *x, float *mean, float *var) {
   assert(n > 0 && x != NULL && mean != NULL && var != NULL);
   qv s0 = qv_zero(), s1 = qv_zero();

@@ -11,10 +11,6 @@
 #include "kernels/f32-reduce/reduce.h"
 #include "kernels/f32-vunary/vmath-simd.h"
 
-#define QV_CAT4_(a, b, c, d) a##b##c##d
-#define QV_CAT4(a, b, c, d) QV_CAT4_(a, b, c, d)
-#define QV_UKERNEL(op) QV_CAT4(qi_f32_, op, _ukernel__, QV_ISA)
-
 static inline qv f_id(qv v) { return v; }
 static inline qv f_sq(qv v) { return qv_mul(v, v); }
 static inline qv f_abs(qv v) { return qv_abs(v); }

@@ -11,10 +11,6 @@
 #include "kernels/f32-softmax/softmax.h"
 #include "kernels/f32-vunary/vmath-simd.h"
 
-#define QV_CAT4_(a, b, c, d) a##b##c##d
-#define QV_CAT4(a, b, c, d) QV_CAT4_(a, b, c, d)
-#define QV_UKERNEL(op) QV_CAT4(qi_f32_, op, _ukernel__, QV_ISA)
-
 static inline float row_max(size_t n, const float *x) {
   const qv lowest = qv_set1(-__builtin_inff());
   qv m = lowest;

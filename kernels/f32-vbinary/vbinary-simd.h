@@ -9,10 +9,6 @@
 
 #include "kernels/f32-vbinary/vbinary.h"
 
-#define QV_CAT4_(a, b, c, d) a##b##c##d
-#define QV_CAT4(a, b, c, d) QV_CAT4_(a, b, c, d)
-#define QV_UKERNEL(op) QV_CAT4(qi_f32_, op, _ukernel__, QV_ISA)
-
 /* The loop of every kernel: y[i] = fn(A, B) with A, B built from the loaded vector va (of a) and vb. */
 #define QV_BINARY_KERNEL(name, fn, A, B, LOADB, LOADB_TAIL)                             \
   void QV_UKERNEL(name)(size_t n, const float *a, const float *b, float *y) {           \

@@ -14,6 +14,10 @@
 
 #define QV_N 8
 #define QV_ISA avx2
+/* qi_f32_<op>_ukernel__<isa>: the name of a kernel a template defines */
+#define QV_CAT4_(a, b, c, d) a##b##c##d
+#define QV_CAT4(a, b, c, d) QV_CAT4_(a, b, c, d)
+#define QV_UKERNEL(op) QV_CAT4(qi_f32_, op, _ukernel__, QV_ISA)
 
 typedef __m256 qv;
 typedef __m256i qvi;

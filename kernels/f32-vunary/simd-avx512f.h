@@ -9,6 +9,9 @@
 
 #define QV_N 16
 #define QV_ISA avx512f
+#define QV_CAT4_(a, b, c, d) a##b##c##d
+#define QV_CAT4(a, b, c, d) QV_CAT4_(a, b, c, d)
+#define QV_UKERNEL(op) QV_CAT4(qi_f32_, op, _ukernel__, QV_ISA)
 
 typedef __m512 qv;
 typedef __m512i qvi;

@@ -10,11 +10,6 @@
 #include "kernels/f32-vunary/vmath-simd.h"
 #include "kernels/f32-vunary/vunary.h"
 
-#define QV_CAT4_(a, b, c, d) a##b##c##d
-#define QV_CAT4(a, b, c, d) QV_CAT4_(a, b, c, d)
-/* qi_f32_<op>_ukernel__<isa> */
-#define QV_UKERNEL(op) QV_CAT4(qi_f32_, op, _ukernel__, QV_ISA)
-
 /* The op's parameters broadcast once per call. */
 typedef struct qv_uparams {
   qv min, max, alpha, beta;
