@@ -13,10 +13,12 @@ static inline qv qv_copysign_pos(qv y, qv x) { return qv_or(y, qv_and(x, QV_SIGN
 
 /* exp(x) = 2^n e^r, n = round(x / ln2), r = x - n ln2 in [-ln2/2, ln2/2] (ln2 in two parts, each product by FMA),
  * e^r = 1 + r + r^2 q(r), q of degree 4 (relative error 3e-9). 2^n is built in the exponent field as
- * 2^(n >> 1) * 2^(n - (n >> 1)), two normal factors even where e^x is denormal (x down to -104, rounded once by
- * the second product) or overflows (x up to 89); x is clamped to [-104, 89] first, which keeps NaN. */
-static inline qv qv_exp(qv x) {
-  x = qv_min(qv_set1(89.0f), qv_max(qv_set1(-104.0f), x));
+ * 2^(n >> 1) * 2^(n - (n >> 1)), two normal factors even where e^x is denormal (rounded once by the second
+ * product; 0 below x = -103.97) or overflows (x up to 89); x is clamped to [-110, 89] first, which keeps NaN.
+ * qv_exp_parts returns the normal p 2^(n >> 1) and the second factor in *s2, so a caller can scale the result
+ * before it turns denormal. */
+static inline qv qv_exp_parts(qv x, qv *s2) {
+  x = qv_min(qv_set1(89.0f), qv_max(qv_set1(-110.0f), x));
   const qv n = qv_round_nearest(qv_mul(x, qv_set1(1.44269504088896341f)));
   qv r = qv_fnma(n, qv_set1(0.693145751953125f), x);
   r = qv_fnma(n, qv_set1(1.42860682030941723e-6f), r);
@@ -28,8 +30,14 @@ static inline qv qv_exp(qv x) {
   const qv p = qv_add(qv_fma(qv_mul(r, r), q, r), qv_set1(1.0f));
   const qvi ni = qv_cvt_qvi(n), n1 = qvi_srai(ni, 1), n2 = qvi_sub(ni, n1);
   const qv s1 = qvi_as_qv(qvi_slli(qvi_add(n1, qvi_set1(127)), 23));
-  const qv s2 = qvi_as_qv(qvi_slli(qvi_add(n2, qvi_set1(127)), 23));
-  return qv_mul(qv_mul(p, s1), s2);
+  *s2 = qvi_as_qv(qvi_slli(qvi_add(n2, qvi_set1(127)), 23));
+  return qv_mul(p, s1);
+}
+
+static inline qv qv_exp(qv x) {
+  qv s2;
+  const qv m = qv_exp_parts(x, &s2);
+  return qv_mul(m, s2);
 }
 
 /* log(x) = e ln2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)) (denormals scaled by 2^23 first); with
@@ -146,11 +154,31 @@ static inline qv qv_gelu(qv x) {
   return qv_blend(qm_gt(x, qv_set1(10.0f)), y, x);
 }
 
-/* gelu, tanh form: 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3). */
-static inline qv qv_gelu_tanh(qv x) {
-  const qv k = qv_set1(1.59576912160573071f); /* 2 sqrt(2/pi) */
-  const qv t = qv_fma(qv_set1(1.59576912160573071f * 0.044715f), qv_mul(x, x), k);
-  return qv_mul(x, qv_sigmoid(qv_mul(x, t)));
+/* gelu, tanh form: 0.5 x (1 + tanh(u)) = x sigmoid(v), v = 2u = x (k + c x^2), k = 2 sqrt(2/pi),
+ * c = 0.044715 k. For x < 0 the relative error of sigmoid(v) is the absolute error of v, up to 100 in size, so v
+ * is carried in two floats (vh + vl: the constants in two parts, x^2 and the products exact by FMA, the sum
+ * k + c x^2 by two-sum) and exp(-|v|) taken as exp(-|vh|) (1 -+ vl). v is computed from x clamped to
+ * [-20, 20], where sigmoid(v) is 0 or 1 already (and x^2 stays finite). For v < 0, x / (1 + e) multiplies exp's
+ * normal part before its last factor, so a denormal result is rounded once. */
+static inline qv qv_gelu_tanh(qv x_in) {
+  const qv x = qv_min(qv_set1(20.0f), qv_max(qv_set1(-20.0f), x_in));
+  const qv kh = qv_set1(1.59576916695f), kl = qv_set1(-4.53406805e-8f);
+  const qv ch = qv_set1(7.13548139e-2f), cl = qv_set1(2.39883247e-9f);
+  const qv x2h = qv_mul(x, x), x2l = qv_fms(x, x, x2h);
+  const qv ph = qv_mul(ch, x2h);
+  const qv pl = qv_add(qv_fms(ch, x2h, ph), qv_fma(ch, x2l, qv_mul(cl, x2h)));
+  const qv th = qv_add(kh, ph), bb = qv_sub(th, kh);
+  const qv tl = qv_add(qv_add(qv_sub(kh, qv_sub(th, bb)), qv_sub(ph, bb)), qv_add(kl, pl)); /* two-sum error */
+  const qv vh = qv_mul(x, th);
+  const qv vl = qv_fma(x, tl, qv_fms(x, th, vh));
+  const qm neg = qm_lt(vh, qv_zero());
+  qv s2;
+  qv m = qv_exp_parts(qv_sub(qv_zero(), qv_abs(vh)), &s2);
+  m = qv_fma(m, qv_blend(neg, qv_sub(qv_zero(), vl), vl), m);
+  const qv q = qv_div(x_in, qv_fma(m, s2, qv_set1(1.0f))); /* x / (1 + e) */
+  const qv y = qv_blend(neg, q, qv_mul(qv_mul(q, m), s2));
+  /* below v = -110 (exp's clamp) x e^v underflows: x * 0 (NaN for -inf, as the scalar kernel) */
+  return qv_blend(qm_lt(vh, qv_set1(-110.0f)), y, qv_mul(x_in, qv_zero()));
 }
 
 /* softplus(x) = max(x, 0) + log1p(exp(-|x|)); log1p(e) for e in [0, 1] as log(u) + (e - (u - 1)) / u with
