@@ -324,13 +324,28 @@ static void ulp_sweep(const qi_f32_vunary_config *cfg, const ulp_row *r, bool fu
   fflush(stdout);
 }
 
+/* Whether the op stem of a kernel name (qi_f32_<stem>_ukernel__...) is one of the comma-separated stems. */
+static bool ulp_op_listed(const char *stems, const char *name) {
+  const char *stem = name + strlen("qi_f32_"), *end = strstr(stem, "_ukernel");
+  const size_t len = end ? (size_t)(end - stem) : strlen(stem);
+  for (const char *p = stems; *p;) {
+    const size_t tok = strcspn(p, ",");
+    if (tok == len && strncmp(p, stem, len) == 0) return true;
+    p += tok + (p[tok] == ',');
+  }
+  return false;
+}
+
 static void ulp_sweeps(const qi_f32_vunary_config *const *list, size_t count) {
   const char *env = getenv("QINFER_FULL_ULP_SWEEP");
-  const bool full = env && strcmp(env, "1") == 0;
+  /* "1": every op; otherwise a comma-separated list of op stems ("vgelu,verf") to sweep in full, the others not */
+  const bool full = env && *env && strcmp(env, "0") != 0;
+  const bool all_ops = !full || strcmp(env, "1") == 0;
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   const int threads = full ? (int)(cpus < 1 ? 1 : cpus > 16 ? 16 : cpus) : 1;
   for (size_t i = 0; i < count; i++) {
     if (list[i]->features == 0 || qi_cpu_missing(list[i]->features)) continue; /* scalar: libm; skipped above */
+    if (!all_ops && !ulp_op_listed(env, list[i]->name)) continue;
     for (size_t ri = 0; ri < sizeof ulp_rows / sizeof ulp_rows[0]; ri++)
       if (ulp_rows[ri].op == list[i]->kind) ulp_sweep(list[i], &ulp_rows[ri], full, threads);
   }
