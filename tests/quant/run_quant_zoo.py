@@ -349,7 +349,15 @@ def main():
                     print(f"   skip   {' '.join(extra)}: not available on this CPU")
                     continue
                 raise
-            same = all(np.array_equal(base[n], np.load(os.path.join(d, sanitize(n) + ".npy"))) for n in base)
+            outs = {n: np.load(os.path.join(d, sanitize(n) + ".npy")) for n in base}
+            same = all(np.array_equal(base[n], outs[n]) for n in base)
+            if args.model in LOOSE and extra[0] == "--isa" and not same:
+                # the float kernels between quantized tensors (FP32 ops: SIMD on one path, scalar on another) may
+                # differ in their last bits across ISA paths, as they do from ORT's; the integer kernels do not
+                c = min(cosine(base[n], outs[n]) for n in base)
+                check(c >= 0.9999, f"outputs with {' '.join(extra)}: cosine {c:.7f} >= 0.9999 to the default run "
+                                   f"(float ops between quantized tensors differ across ISA paths in the last bits)")
+                continue
             check(same, f"outputs with {' '.join(extra)} identical to the default run")
 
         # 4. size
