@@ -32,7 +32,8 @@ SCALAR_KERNELS(SCALAR_ENTRY)
   SIMD_ENTRY_ISA(kind_, op_, opc_, ropc_, avx512f, QI_CPU_AVX512)
 QI_F32_VBINARY_SIMD_OPS(SIMD_ENTRY)
 #define SIMD_LISTED(kind_, op_, opc_, ropc_) &avx2_##kind_, &avx512f_##kind_,
-#define SIMD_SLOT(kind_, op_, opc_, ropc_) [kind_][QI_ISA_AVX2] = &avx2_##kind_, [kind_][QI_ISA_AVX512VNNI] = &avx512f_##kind_,
+#define SIMD_SLOT(kind_, op_, opc_, ropc_) \
+  [kind_][QI_ISA_AVX2] = &avx2_##kind_, [kind_][QI_ISA_AVX512VNNI] = &avx512f_##kind_,
 #endif /* x86 */
 
 #define SCALAR_LISTED(kind_, op_, opc_, ropc_) &scalar_##kind_,

@@ -1,6 +1,6 @@
-/* The width-generic FP32 SIMD primitives on AVX2 + FMA (ymm, 8 lanes): what the f32 elementwise, reduction,
- * softmax and layernorm templates (the *-simd.h headers of those families) are written with. simd-avx512f.h defines the same names
- * on zmm (16 lanes, masks in k registers), so both ISAs compile one body.
+/* The width-generic FP32 SIMD primitives on AVX2 + FMA (ymm, 8 lanes), what the templates of the f32 elementwise,
+ * reduction, softmax and layernorm families (their *-simd.h headers) are written with. simd-avx512f.h defines the
+ * same names on zmm (16 lanes, masks in k registers), so both ISAs compile one body.
  *
  *   qv: a vector of QV_N floats; qvi: QV_N int32; qm: a lane mask (here a vector of all-ones / zero lanes);
  *   qt: the mask of a row's last n < QV_N elements (masked loads read 0 there and never fault, masked stores
@@ -79,12 +79,6 @@ static inline float qv_hsum(qv v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-static inline float qv_hmax(qv v) {
-  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_max_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
 

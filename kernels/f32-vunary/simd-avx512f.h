@@ -66,6 +66,5 @@ static inline qt qt_make(size_t n) { return (__mmask16)((1u << n) - 1u); }
 #define qvi_as_qv(a) _mm512_castsi512_ps(a)
 
 #define qv_hsum(v) _mm512_reduce_add_ps(v)
-#define qv_hmax(v) _mm512_reduce_max_ps(v)
 
 #endif /* QI_F32_SIMD_AVX512F_H */

@@ -220,7 +220,7 @@ static const ulp_row ulp_rows[] = {
     {QI_VUNARY_EXP, r_exp, 2},
     {QI_VUNARY_LOG, r_log, 2},
     {QI_VUNARY_SIGMOID, r_sigmoid, 3},
-    {QI_VUNARY_TANH, r_tanh, 3},
+    {QI_VUNARY_TANH, r_tanh, 2},
     {QI_VUNARY_ERF, r_erf, 3},
     {QI_VUNARY_GELU, r_gelu, 7},
     {QI_VUNARY_GELU_TANH, r_gelutanh, 4},
