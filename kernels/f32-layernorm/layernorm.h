@@ -18,6 +18,10 @@ typedef QI_F32_LAYERNORM_UKERNEL_DECL((*qi_f32_layernorm_ukernel_fn));
 
 QI_F32_RMEANVAR_UKERNEL_DECL(qi_f32_rmeanvar_ukernel__scalar);
 QI_F32_LAYERNORM_UKERNEL_DECL(qi_f32_layernorm_ukernel__scalar);
+QI_F32_RMEANVAR_UKERNEL_DECL(qi_f32_rmeanvar_ukernel__avx2);
+QI_F32_LAYERNORM_UKERNEL_DECL(qi_f32_layernorm_ukernel__avx2);
+QI_F32_RMEANVAR_UKERNEL_DECL(qi_f32_rmeanvar_ukernel__avx512f);
+QI_F32_LAYERNORM_UKERNEL_DECL(qi_f32_layernorm_ukernel__avx512f);
 
 typedef struct qi_f32_layernorm_config {
   qi_f32_rmeanvar_ukernel_fn rmeanvar;
@@ -29,7 +33,7 @@ typedef struct qi_f32_layernorm_config {
 QI_KERNEL_PAIR(qi_f32_layernorm_config, rmeanvar, name_rmeanvar);
 QI_KERNEL_PAIR(qi_f32_layernorm_config, layernorm, name_layernorm);
 
-/* Never NULL; paths without kernels of their own fall back (today every path gets the scalar ones). */
+/* Never NULL; paths without kernels of their own fall back (AVX-VNNI to AVX2). */
 const qi_f32_layernorm_config *qi_f32_layernorm_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_f32_layernorm_config *const *qi_f32_layernorm_config_list(size_t *count);

@@ -50,6 +50,23 @@ QI_F32_RDREDUCE_UKERNEL_DECL(qi_f32_rdprod_ukernel__scalar);
 QI_F32_RSUMEXP_UKERNEL_DECL(qi_f32_rsumexp_ukernel__scalar);
 QI_F32_RDSUMEXP_UKERNEL_DECL(qi_f32_rdsumexp_ukernel__scalar);
 
+#define QI_F32_REDUCE_DECL_ISA(isa)                                                                             \
+  QI_F32_RREDUCE_UKERNEL_DECL(qi_f32_rsum_ukernel__##isa);                                                     \
+  QI_F32_RDREDUCE_UKERNEL_DECL(qi_f32_rdsum_ukernel__##isa);                                                   \
+  QI_F32_RREDUCE_UKERNEL_DECL(qi_f32_rsumsq_ukernel__##isa);                                                   \
+  QI_F32_RDREDUCE_UKERNEL_DECL(qi_f32_rdsumsq_ukernel__##isa);                                                 \
+  QI_F32_RREDUCE_UKERNEL_DECL(qi_f32_rsumabs_ukernel__##isa);                                                  \
+  QI_F32_RDREDUCE_UKERNEL_DECL(qi_f32_rdsumabs_ukernel__##isa);                                                \
+  QI_F32_RREDUCE_UKERNEL_DECL(qi_f32_rmax_ukernel__##isa);                                                     \
+  QI_F32_RDREDUCE_UKERNEL_DECL(qi_f32_rdmax_ukernel__##isa);                                                   \
+  QI_F32_RREDUCE_UKERNEL_DECL(qi_f32_rmin_ukernel__##isa);                                                     \
+  QI_F32_RDREDUCE_UKERNEL_DECL(qi_f32_rdmin_ukernel__##isa);                                                   \
+  QI_F32_RSUMEXP_UKERNEL_DECL(qi_f32_rsumexp_ukernel__##isa);                                                  \
+  QI_F32_RDSUMEXP_UKERNEL_DECL(qi_f32_rdsumexp_ukernel__##isa);
+/* SIMD kernels of every kind but the product (reduce-simd.h) */
+QI_F32_REDUCE_DECL_ISA(avx2)
+QI_F32_REDUCE_DECL_ISA(avx512f)
+
 /* A kernel and its name, both filled by QI_KERNEL(fn): the elements of the per-kind arrays below. */
 typedef struct qi_f32_rreduce_kernel {
   qi_f32_rreduce_ukernel_fn ukernel;
@@ -76,7 +93,7 @@ typedef struct qi_f32_reduce_config {
 QI_KERNEL_PAIR(qi_f32_reduce_config, rsumexp, name_rsumexp);
 QI_KERNEL_PAIR(qi_f32_reduce_config, rdsumexp, name_rdsumexp);
 
-/* Never NULL; paths without kernels of their own fall back (today every path gets the scalar ones). */
+/* Never NULL; paths without kernels of their own fall back (AVX-VNNI to AVX2). */
 const qi_f32_reduce_config *qi_f32_reduce_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_f32_reduce_config *const *qi_f32_reduce_config_list(size_t *count);

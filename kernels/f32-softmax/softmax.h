@@ -13,6 +13,10 @@ typedef QI_F32_SOFTMAX_UKERNEL_DECL((*qi_f32_softmax_ukernel_fn));
 
 QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_softmax_ukernel__scalar);
 QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_logsoftmax_ukernel__scalar);
+QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_softmax_ukernel__avx2);
+QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_logsoftmax_ukernel__avx2);
+QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_softmax_ukernel__avx512f);
+QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_logsoftmax_ukernel__avx512f);
 
 typedef struct qi_f32_softmax_config {
   qi_f32_softmax_ukernel_fn softmax;
@@ -24,7 +28,7 @@ typedef struct qi_f32_softmax_config {
 QI_KERNEL_PAIR(qi_f32_softmax_config, softmax, name_softmax);
 QI_KERNEL_PAIR(qi_f32_softmax_config, logsoftmax, name_logsoftmax);
 
-/* Never NULL; paths without kernels of their own fall back (today every path gets the scalar ones). */
+/* Never NULL; paths without kernels of their own fall back (AVX-VNNI to AVX2). */
 const qi_f32_softmax_config *qi_f32_softmax_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_f32_softmax_config *const *qi_f32_softmax_config_list(size_t *count);

@@ -39,6 +39,32 @@ QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmod_ukernel__scalar);
 QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmodc_ukernel__scalar);
 QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrmodc_ukernel__scalar);
 
+/* The ops with SIMD kernels (vbinary-simd.h) as (op, kernel, broadcast kernel, reversed broadcast kernel) name
+ * stems, qi_f32_<stem>_ukernel__avx2 / __avx512f; commutative ops reuse the broadcast kernel as the reversed one.
+ * Pow and Mod run the scalar kernels on every path. */
+#define QI_F32_VBINARY_SIMD_OPS(X)                   \
+  X(QI_VBINARY_ADD, vadd, vaddc, vaddc)             \
+  X(QI_VBINARY_SUB, vsub, vsubc, vrsubc)            \
+  X(QI_VBINARY_MUL, vmul, vmulc, vmulc)             \
+  X(QI_VBINARY_DIV, vdiv, vdivc, vrdivc)            \
+  X(QI_VBINARY_MAX, vmax, vmaxc, vmaxc)             \
+  X(QI_VBINARY_MIN, vmin, vminc, vminc)             \
+  X(QI_VBINARY_PRELU, vprelu, vpreluc, vrpreluc)
+
+#define QI_F32_VBINARY_DECL_ISA(kind, op, opc, isa)  \
+  QI_F32_VBINARY_UKERNEL_DECL(qi_f32_##op##_ukernel__##isa); \
+  QI_F32_VBINARY_UKERNEL_DECL(qi_f32_##opc##_ukernel__##isa);
+#define QI_F32_VBINARY_DECL_AVX2(kind, op, opc, ropc) QI_F32_VBINARY_DECL_ISA(kind, op, opc, avx2)
+#define QI_F32_VBINARY_DECL_AVX512F(kind, op, opc, ropc) QI_F32_VBINARY_DECL_ISA(kind, op, opc, avx512f)
+QI_F32_VBINARY_SIMD_OPS(QI_F32_VBINARY_DECL_AVX2)
+QI_F32_VBINARY_SIMD_OPS(QI_F32_VBINARY_DECL_AVX512F)
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrsubc_ukernel__avx2);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrdivc_ukernel__avx2);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrpreluc_ukernel__avx2);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrsubc_ukernel__avx512f);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrdivc_ukernel__avx512f);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrpreluc_ukernel__avx512f);
+
 typedef enum qi_vbinary_op {
   QI_VBINARY_ADD,
   QI_VBINARY_SUB,
@@ -68,8 +94,8 @@ QI_KERNEL_PAIR(qi_f32_vbinary_config, op, name_op);
 QI_KERNEL_PAIR(qi_f32_vbinary_config, opc, name_opc);
 QI_KERNEL_PAIR(qi_f32_vbinary_config, ropc, name_ropc);
 
-/* The kernels of op for an ISA path (paths without their own fall back; today every path gets the scalar
- * ones). Never NULL for op < QI_VBINARY_COUNT. */
+/* The kernels of op for an ISA path (paths without their own fall back: AVX-VNNI to AVX2, Pow and Mod to
+ * scalar). Never NULL for op < QI_VBINARY_COUNT. */
 const qi_f32_vbinary_config *qi_f32_vbinary_config_get(qi_vbinary_op op, qi_isa isa);
 /* Every (op, kernels) entry built into this binary, the scalar ones first; *count receives their number. */
 const qi_f32_vbinary_config *const *qi_f32_vbinary_config_list(size_t *count);

@@ -1,9 +1,8 @@
 #include "kernels/f32-vunary/vunary.h"
 
-/* Every scalar kernel with the op it computes; the entries, the list and the table below are made from it. SIMD
- * entries slot in beside them inside an #if on the architecture, e.g. a static const qi_f32_vunary_config
- * avx2_relu = {.ukernel = QI_KERNEL(qi_f32_vrelu_ukernel__avx2), .kind = QI_VUNARY_RELU, .features = QI_CPU_AVX2}
- * added to `list` and as [QI_VUNARY_RELU][QI_ISA_AVX2] in the table. */
+/* Every scalar kernel with the op it computes; the entries, the list and the table below are made from it, and
+ * the x86 SIMD entries from QI_F32_VUNARY_SIMD_OPS (vunary.h): AVX2 in the AVX2 slot, AVX-512 (file suffix
+ * avx512f) in the AVX-512 VNNI slot with features QI_CPU_AVX512, as no path lies between the two. */
 #define SCALAR_KERNELS(X) \
   X(QI_VUNARY_ABS, qi_f32_vabs_ukernel__scalar)                          \
   X(QI_VUNARY_NEG, qi_f32_vneg_ukernel__scalar)                          \
@@ -41,12 +40,36 @@
   static const qi_f32_vunary_config scalar_##op = {.ukernel = QI_KERNEL(fn), .kind = op, .features = 0};
 SCALAR_KERNELS(SCALAR_ENTRY)
 
+#if defined(__x86_64__) || defined(__i386__)
+#define QI_VUNARY_X86 1
+#define SIMD_ENTRY(op, stem)                                                                                     \
+  static const qi_f32_vunary_config avx2_##op = {                                                              \
+      .ukernel = QI_KERNEL(qi_f32_##stem##_ukernel__avx2), .kind = op, .features = QI_CPU_AVX2};               \
+  static const qi_f32_vunary_config avx512_##op = {                                                            \
+      .ukernel = QI_KERNEL(qi_f32_##stem##_ukernel__avx512f), .kind = op, .features = QI_CPU_AVX512};
+QI_F32_VUNARY_SIMD_OPS(SIMD_ENTRY)
+#define SIMD_LISTED(op, stem) &avx2_##op, &avx512_##op,
+#define SIMD_SLOT(op, stem) [op][QI_ISA_AVX2] = &avx2_##op, [op][QI_ISA_AVX512VNNI] = &avx512_##op,
+#else
+#define SIMD_LISTED(op, stem)
+#define SIMD_SLOT(op, stem)
+#endif /* x86 */
+
 #define SCALAR_LISTED(op, fn) &scalar_##op,
-static const qi_f32_vunary_config *const list[] = {SCALAR_KERNELS(SCALAR_LISTED)};
+static const qi_f32_vunary_config *const list[] = {SCALAR_KERNELS(SCALAR_LISTED)
+#ifdef QI_VUNARY_X86
+                                                       QI_F32_VUNARY_SIMD_OPS(SIMD_LISTED)
+#endif
+};
 
 /* Indexed by op and qi_isa; a path without a kernel of its own for an op (NULL) uses the entry of the next lower
  * path of its family (qi_isa_fallback), ending at scalar. */
 #define SCALAR_SLOT(op, fn) [op][QI_ISA_SCALAR] = &scalar_##op,
-static const qi_f32_vunary_config *const configs[QI_VUNARY_COUNT][QI_ISA_COUNT] = {SCALAR_KERNELS(SCALAR_SLOT)};
+static const qi_f32_vunary_config *const configs[QI_VUNARY_COUNT][QI_ISA_COUNT] = {
+    SCALAR_KERNELS(SCALAR_SLOT)
+#ifdef QI_VUNARY_X86
+        QI_F32_VUNARY_SIMD_OPS(SIMD_SLOT)
+#endif
+};
 
 QI_ISA_OP_CONFIG_GETTERS(qi_f32_vunary, qi_vunary_op)

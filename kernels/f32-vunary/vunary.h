@@ -48,6 +48,40 @@ QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vcos_ukernel__scalar);
 QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vtan_ukernel__scalar);
 QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsqr_ukernel__scalar);
 
+/* The ops with SIMD kernels (vunary-simd.h), each as (op, name stem): qi_f32_<stem>_ukernel__avx2 and
+ * qi_f32_<stem>_ukernel__avx512f. The others (sin, cos, tan, elu, selu, celu, mish) run
+ * the scalar kernels on every path. */
+#define QI_F32_VUNARY_SIMD_OPS(X)                 \
+  X(QI_VUNARY_ABS, vabs)                          \
+  X(QI_VUNARY_NEG, vneg)                          \
+  X(QI_VUNARY_SQRT, vsqrt)                        \
+  X(QI_VUNARY_EXP, vexp)                          \
+  X(QI_VUNARY_LOG, vlog)                          \
+  X(QI_VUNARY_RECIPROCAL, vrecip)                 \
+  X(QI_VUNARY_FLOOR, vfloor)                      \
+  X(QI_VUNARY_CEIL, vceil)                        \
+  X(QI_VUNARY_ROUND, vround)                      \
+  X(QI_VUNARY_SIGN, vsign)                        \
+  X(QI_VUNARY_RELU, vrelu)                        \
+  X(QI_VUNARY_LEAKY_RELU, vlrelu)                 \
+  X(QI_VUNARY_CLAMP, vclamp)                      \
+  X(QI_VUNARY_SIGMOID, vsigmoid)                  \
+  X(QI_VUNARY_HARD_SIGMOID, vhardsigmoid)         \
+  X(QI_VUNARY_HARD_SWISH, vhardswish)             \
+  X(QI_VUNARY_TANH, vtanh)                        \
+  X(QI_VUNARY_ERF, verf)                          \
+  X(QI_VUNARY_GELU, vgelu)                        \
+  X(QI_VUNARY_GELU_TANH, vgelutanh)               \
+  X(QI_VUNARY_SOFTPLUS, vsoftplus)                \
+  X(QI_VUNARY_SOFTSIGN, vsoftsign)                \
+  X(QI_VUNARY_THRESHOLDED_RELU, vthresholdedrelu) \
+  X(QI_VUNARY_SQR, vsqr)
+
+#define QI_F32_VUNARY_DECL_AVX2(kind, stem) QI_F32_VUNARY_UKERNEL_DECL(qi_f32_##stem##_ukernel__avx2);
+#define QI_F32_VUNARY_DECL_AVX512F(kind, stem) QI_F32_VUNARY_UKERNEL_DECL(qi_f32_##stem##_ukernel__avx512f);
+QI_F32_VUNARY_SIMD_OPS(QI_F32_VUNARY_DECL_AVX2)
+QI_F32_VUNARY_SIMD_OPS(QI_F32_VUNARY_DECL_AVX512F)
+
 typedef enum qi_vunary_op {
   QI_VUNARY_ABS,
   QI_VUNARY_NEG,
@@ -92,8 +126,8 @@ typedef struct qi_f32_vunary_config {
 } qi_f32_vunary_config;
 QI_KERNEL_PAIR(qi_f32_vunary_config, ukernel, name);
 
-/* The kernel of op for an ISA path (paths without one of their own fall back; today every path gets the
- * scalar one). Never NULL for op < QI_VUNARY_COUNT. */
+/* The kernel of op for an ISA path (paths without one of their own fall back: AVX-VNNI to AVX2, ops without a
+ * SIMD kernel to scalar). Never NULL for op < QI_VUNARY_COUNT. */
 const qi_f32_vunary_config *qi_f32_vunary_config_get(qi_vunary_op op, qi_isa isa);
 /* Every (op, kernel) entry built into this binary, the scalar ones first; *count receives their number. */
 const qi_f32_vunary_config *const *qi_f32_vunary_config_list(size_t *count);

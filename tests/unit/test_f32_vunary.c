@@ -18,7 +18,9 @@
  *     result underflows (exp, sigmoid, softplus). */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "f32_tester.h"
 #include "kernel_list.h"
@@ -190,6 +192,157 @@ static void test_entry(const qi_f32_vunary_config *cfg) {
   ft_free(&x), ft_free(&y);
 }
 
+/* Max-ulp sweep of the SIMD kernels of the transcendental ops (the scalar ones are libm's) over float bit
+ * patterns: every ULP_STRIDE-th of the 2^32 patterns and the special values below by default, all 2^32 with
+ * QINFER_FULL_ULP_SWEEP=1 (docs/testing.md; minutes per op). The error of y against the exact f(x) (libm in
+ * double, in a form that does not cancel) is |y - f(x)| / ulp(f(x)), ulp(v) = 2^(floor(log2 |v|) - 23), 2^-149
+ * below FLT_MIN, so a correctly rounded result scores <= 0.5; NaN must give NaN, an infinite float(f(x)) the
+ * same infinity. Each op's bound is docs/kernels.md's (the max measured on the full sweep, rounded up), over the
+ * whole float range. */
+#define ULP_STRIDE 4099u
+static double r_exp(double x) { return exp(x); }
+static double r_log(double x) { return log(x); }
+static double r_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+static double r_tanh(double x) { return tanh(x); }
+static double r_erf(double x) { return erf(x); }
+static double r_gelu(double x) { return x >= 0 ? 0.5 * x * (1 + erf(x / sqrt(2.0))) : 0.5 * x * erfc(-x / sqrt(2.0)); }
+static double r_gelutanh(double x) { /* 0.5 x (1 + tanh(u)) = x / (1 + exp(-2u)): no cancellation for x < 0 */
+  return x / (1 + exp(-2 * sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
+}
+static double r_softplus(double x) { return softplus(x); }
+
+typedef struct ulp_row {
+  qi_vunary_op op;
+  double (*f)(double x);
+  double bound;
+} ulp_row;
+static const ulp_row ulp_rows[] = {
+    {QI_VUNARY_EXP, r_exp, 2},
+    {QI_VUNARY_LOG, r_log, 2},
+    {QI_VUNARY_SIGMOID, r_sigmoid, 3},
+    {QI_VUNARY_TANH, r_tanh, 2},
+    {QI_VUNARY_ERF, r_erf, 3},
+    {QI_VUNARY_GELU, r_gelu, 7},
+    {QI_VUNARY_GELU_TANH, r_gelutanh, 4},
+    {QI_VUNARY_SOFTPLUS, r_softplus, 3},
+};
+static const float ulp_specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, FLT_MIN, -FLT_MIN, 1e-45f, -1e-45f,
+                                     FLT_MAX, -FLT_MAX, 1, -1, 88.7228394f, 88.7228470f, -87.3365479f, -103.972084f,
+                                     -103.9721f, 0.55f, 0.9f * 1.41421356f, -0.9f * 1.41421356f, 3.9f, -5, 20, -20};
+
+static double ulp_error(float got, double ref) {
+  if (isnan(ref)) return isnan(got) ? 0 : INFINITY;
+  if (isnan(got)) return INFINITY;
+  if (isinf((float)ref)) return got == (float)ref ? 0 : INFINITY;
+  if (isinf(got)) return INFINITY;
+  uint64_t bits;
+  memcpy(&bits, &ref, sizeof bits);
+  const int e = (int)((bits >> 52) & 0x7ff) - 1023; /* floor(log2 |ref|) */
+  const uint64_t ulp_bits = (uint64_t)((e < -126 ? -149 : e - 23) + 1023) << 52;
+  double ulp;
+  memcpy(&ulp, &ulp_bits, sizeof ulp);
+  return fabs((double)got - ref) / ulp;
+}
+
+typedef struct ulp_max {
+  double err;
+  float at;
+} ulp_max;
+
+/* One thread's share of a sweep: the patterns begin, begin + stride, ... below end. */
+typedef struct ulp_part {
+  const qi_f32_vunary_config *cfg;
+  const ulp_row *r;
+  uint64_t begin, end, stride;
+  ulp_max max;
+  long long count;
+} ulp_part;
+
+/* Runs the kernel on x[0..n) and folds the errors into the part's maximum. */
+static void ulp_batch(ulp_part *part, const float *x, float *y, size_t n) {
+  const qi_f32_unary_params params = {0};
+  part->cfg->ukernel(n, x, y, &params);
+  for (size_t i = 0; i < n; i++) {
+    const double err = ulp_error(y[i], part->r->f(x[i]));
+    if (err > part->max.err) part->max.err = err, part->max.at = x[i];
+  }
+  part->count += (long long)n;
+}
+
+static void *ulp_run(void *arg) {
+  enum { BATCH = 4096 };
+  ulp_part *part = arg;
+  float x[BATCH], y[BATCH];
+  size_t n = 0;
+  for (uint64_t bits = part->begin; bits < part->end; bits += part->stride) {
+    const uint32_t b = (uint32_t)bits;
+    memcpy(&x[n++], &b, sizeof b);
+    if (n == BATCH) ulp_batch(part, x, y, n), n = 0;
+  }
+  if (n) ulp_batch(part, x, y, n);
+  return NULL;
+}
+
+static void ulp_fold(ulp_max *into, const ulp_max *m) {
+  if (m->err > into->err) *into = *m;
+}
+
+/* The sweep of one kernel: `threads` parts of the 2^32 patterns (the full sweep takes minutes per op), then the
+ * special values. */
+static void ulp_sweep(const qi_f32_vunary_config *cfg, const ulp_row *r, bool full, int threads) {
+  enum { MAX_THREADS = 16 };
+  ulp_part parts[MAX_THREADS];
+  pthread_t tids[MAX_THREADS];
+  const uint64_t stride = full ? 1 : ULP_STRIDE, total = 1ull << 32;
+  const uint64_t per = ((total + stride - 1) / stride + (uint64_t)threads - 1) / (uint64_t)threads * stride;
+  for (int t = 0; t < threads; t++) {
+    const uint64_t begin = per * (uint64_t)t;
+    parts[t] = (ulp_part){cfg, r, begin, begin + per < total ? begin + per : total, stride, {0, 0}, 0};
+    if (t > 0 && pthread_create(&tids[t], NULL, ulp_run, &parts[t]) != 0) ulp_run(&parts[t]), tids[t] = 0;
+  }
+  ulp_run(&parts[0]);
+  ulp_part all = {cfg, r, 0, 0, 1, {0, 0}, 0};
+  float x[sizeof ulp_specials / sizeof ulp_specials[0]], y[sizeof x / sizeof x[0]];
+  memcpy(x, ulp_specials, sizeof x);
+  ulp_batch(&all, x, y, sizeof x / sizeof x[0]);
+  for (int t = 0; t < threads; t++) {
+    if (t > 0 && tids[t]) pthread_join(tids[t], NULL);
+    ulp_fold(&all.max, &parts[t].max), all.count += parts[t].count;
+  }
+  CHECK_MSG(all.max.err <= r->bound, "%s: %.3f ulp at x = %.9g, bound %.1f", cfg->name, all.max.err,
+            (double)all.max.at, r->bound);
+  printf("%s: ulp sweep of %lld inputs (%s): max %.3f ulp at x = %.9g (bound %.1f)\n", cfg->name, all.count,
+         full ? "all 2^32 patterns" : "every 4099th pattern + specials", all.max.err, (double)all.max.at, r->bound);
+  fflush(stdout);
+}
+
+/* Whether the op stem of a kernel name (qi_f32_<stem>_ukernel__...) is one of the comma-separated stems. */
+static bool ulp_op_listed(const char *stems, const char *name) {
+  const char *stem = name + strlen("qi_f32_"), *end = strstr(stem, "_ukernel");
+  const size_t len = end ? (size_t)(end - stem) : strlen(stem);
+  for (const char *p = stems; *p;) {
+    const size_t tok = strcspn(p, ",");
+    if (tok == len && strncmp(p, stem, len) == 0) return true;
+    p += tok + (p[tok] == ',');
+  }
+  return false;
+}
+
+static void ulp_sweeps(const qi_f32_vunary_config *const *list, size_t count) {
+  const char *env = getenv("QINFER_FULL_ULP_SWEEP");
+  /* "1": every op; otherwise a comma-separated list of op stems ("vgelu,verf") to sweep in full, the others not */
+  const bool full = env && *env && strcmp(env, "0") != 0;
+  const bool all_ops = !full || strcmp(env, "1") == 0;
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  const int threads = full ? (int)(cpus < 1 ? 1 : cpus > 16 ? 16 : cpus) : 1;
+  for (size_t i = 0; i < count; i++) {
+    if (list[i]->features == 0 || qi_cpu_missing(list[i]->features)) continue; /* scalar: libm; skipped above */
+    if (!all_ops && !ulp_op_listed(env, list[i]->name)) continue;
+    for (size_t ri = 0; ri < sizeof ulp_rows / sizeof ulp_rows[0]; ri++)
+      if (ulp_rows[ri].op == list[i]->kind) ulp_sweep(list[i], &ulp_rows[ri], full, threads);
+  }
+}
+
 int main(void) {
   size_t count;
   const qi_f32_vunary_config *const *list = qi_f32_vunary_config_list(&count);
@@ -200,5 +353,6 @@ int main(void) {
     test_entry(list[i]);
   }
   printf("%lld cases, %lld outputs\n", n_cases, n_outputs);
+  ulp_sweeps(list, count);
   return TEST_SUMMARY();
 }
