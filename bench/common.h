@@ -39,6 +39,7 @@ void qb_register_f32_conv(void);
 void qb_register_f32_elementwise(void);
 void qb_register_f32_rows(void);
 void qb_register_f32_pool(void);
+void qb_register_f32_attention(void);
 void qb_register_qu8_gemm(void);
 void qb_register_qu8_conv(void);
 void qb_register_qu8_elementwise(void);

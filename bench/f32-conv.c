@@ -33,14 +33,21 @@ static void register_dwconv(void) {
   char shape[96];
   for (size_t i = 0; i < count; i++) {
     const qi_f32_dwconv_config *cfg = list[i];
-    const char *names[] = {cfg->name_3x3, cfg->name_any};
+    const struct {
+      const char *name;
+      qi_f32_dwconv_minmax_ukernel_fn fn;
+      size_t k; /* the kernel size it takes; 0: any */
+    } members[] = {{cfg->name_3x3, cfg->ukernel_3x3, 3}, {cfg->name_any, cfg->ukernel_any, 0}};
+    const char *names[QB_COUNT(members)];
+    for (size_t m = 0; m < QB_COUNT(members); m++) names[m] = members[m].name;
     if (!qb_runnable(names, QB_COUNT(names), cfg->features)) continue;
     for (size_t j = 0; j < QB_COUNT(qb_dwconv_shapes); j++) {
       const qb_plane_shape *sh = &qb_dwconv_shapes[j];
       qb_plane_name(shape, sizeof shape, sh);
-      const dw_args a3 = {cfg->ukernel_3x3, cfg->features, *sh}, any = {cfg->ukernel_any, cfg->features, *sh};
-      if (sh->k == 3) QB_ADD(cfg->name_3x3, cfg->ukernel_3x3, shape, bench_dwconv, a3);
-      QB_ADD(cfg->name_any, cfg->ukernel_any, shape, bench_dwconv, any);
+      for (size_t m = 0; m < QB_COUNT(members); m++) {
+        const dw_args args = {members[m].fn, cfg->features, *sh};
+        if (!members[m].k || members[m].k == sh->k) QB_ADD(members[m].name, members[m].fn, shape, bench_dwconv, args);
+      }
     }
   }
 }

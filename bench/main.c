@@ -29,6 +29,7 @@ int main(int argc, char **argv) {
   qb_register_f32_elementwise();
   qb_register_f32_rows();
   qb_register_f32_pool();
+  qb_register_f32_attention();
   qb_register_qu8_gemm();
   qb_register_qu8_conv();
   qb_register_qu8_elementwise();
