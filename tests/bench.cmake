@@ -1,12 +1,13 @@
 # bench.smoke: runs every benchmark of qinfer_microbench (bench/) once for about a millisecond and checks that it
-# exits with 0, that no benchmark reported an error, and that every kernel named in a config table
-# (QI_KERNEL(...) in kernels/*/config.c) was benchmarked or listed as skipped, so the benchmarks cannot rot.
+# exits with 0, that no benchmark reported an error, and that every kernel a config table refers to (the
+# qi_..._<what>__<isa> symbols the kernels/*/config.c objects of libqinfer.a use) was benchmarked or listed as
+# skipped, so the benchmarks cannot rot.
 # Present when the microbenchmarks are built (QINFER_BUILD_BENCH ON, or AUTO with Google Benchmark found).
 if(NOT TARGET qinfer_microbench)
   return()
 endif()
 add_test(NAME bench.smoke
-         COMMAND ${CMAKE_COMMAND} -DBENCH=$<TARGET_FILE:qinfer_microbench> -DKERNELS=${PROJECT_SOURCE_DIR}/kernels
-                 -DOUT=${CMAKE_CURRENT_BINARY_DIR}/bench_smoke.json -DX86=${QI_X86}
+         COMMAND ${CMAKE_COMMAND} -DBENCH=$<TARGET_FILE:qinfer_microbench> -DLIB=$<TARGET_FILE:qinfer_static>
+                 -DNM=${CMAKE_NM} -DOUT=${CMAKE_CURRENT_BINARY_DIR}/bench_smoke.json
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/bench_check.cmake)
 set_tests_properties(bench.smoke PROPERTIES LABELS bench TIMEOUT 300)
