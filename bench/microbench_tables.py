@@ -35,6 +35,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("json_file")
     ap.add_argument("--kernels", default=os.path.join(REPO, "kernels"))
+    ap.add_argument("--tables-only", action="store_true", help="leave out the context lines")
+    ap.add_argument("--level", default="###", help="Markdown heading of each family (default ###)")
     args = ap.parse_args()
     with open(args.json_file) as f:
         data = json.load(f)
@@ -52,6 +54,16 @@ def main():
         rows.setdefault(fam, []).append((kernel, shape, b.get("GOPS", 0.0), pct))
 
     out = sys.stdout
+    if not args.tables_only:
+        write_context(out, ctx)
+    for fam in sorted(rows):
+        out.write("\n%s %s\n\n| kernel | shape | GOPS | peak_pct |\n|---|---|---|---|\n" % (args.level, fam))
+        for kernel, shape, gops, pct in rows[fam]:
+            out.write("| `%s` | %s | %.2f | %s |\n" % (kernel, shape, gops, "%.1f" % pct if pct is not None else "–"))
+    return 0
+
+
+def write_context(out, ctx):
     out.write("- Run: %s, %s, %d CPUs at %s MHz, load average %s\n" % (
         ctx.get("date", "?"), ctx.get("host_name", "?"), ctx.get("num_cpus", 0), ctx.get("mhz_per_cpu", "?"),
         ", ".join("%.2f" % x for x in ctx.get("load_avg", []))))
@@ -61,11 +73,6 @@ def main():
     skipped = sorted(k[len("skipped."):] for k in ctx if k.startswith("skipped."))
     if skipped:
         out.write("- Skipped (this CPU lacks their ISA): %s\n" % ", ".join("`%s`" % s for s in skipped))
-    for fam in sorted(rows):
-        out.write("\n### %s\n\n| kernel | shape | GOPS | peak_pct |\n|---|---|---|---|\n" % fam)
-        for kernel, shape, gops, pct in rows[fam]:
-            out.write("| `%s` | %s | %.2f | %s |\n" % (kernel, shape, gops, "%.1f" % pct if pct is not None else "–"))
-    return 0
 
 
 if __name__ == "__main__":
