@@ -38,11 +38,13 @@ void qb_add(const char *kernel, const void *fn_ptr, const char *shape, qb_fn fn,
 bool qb_runnable(const char *const *names, size_t n, uint32_t features) {
   const uint32_t missing = qi_cpu_missing(features);
   if (!missing) return true;
-  char what[160] = "CPU lacks ", key[192];
+  char what[160] = "CPU lacks", key[192];
+  const char *sep = " ";
   for (unsigned b = 0; b < QI_CPU_FEATURE_COUNT; b++)
     if (missing & (1u << b)) {
       const size_t len = strlen(what);
-      snprintf(what + len, sizeof what - len, "%s%s", len > 10 ? ", " : "", qi_cpu_feature_name(1u << b));
+      snprintf(what + len, sizeof what - len, "%s%s", sep, qi_cpu_feature_name(1u << b));
+      sep = ", ";
     }
   for (size_t i = 0; i < n; i++) {
     if (!names[i]) continue;
