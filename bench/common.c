@@ -8,22 +8,23 @@
 
 typedef struct registered {
   const void *fn;
-  char shape[96];
+  char text[96]; /* the shape, or the skipped name */
 } registered;
 
+/* Registered (kernel, shape) pairs, and skipped names as (NULL, name). */
 static registered *seen;
 static size_t seen_count, seen_cap;
 
-static bool first_time(const void *fn, const char *shape) {
+static bool first_time(const void *fn, const char *text) {
   for (size_t i = 0; i < seen_count; i++)
-    if (seen[i].fn == fn && strcmp(seen[i].shape, shape) == 0) return false;
+    if (seen[i].fn == fn && strcmp(seen[i].text, text) == 0) return false;
   if (seen_count == seen_cap) {
     seen_cap = seen_cap ? 2 * seen_cap : 256;
     seen = realloc(seen, seen_cap * sizeof *seen);
     if (!seen) abort();
   }
   seen[seen_count].fn = fn;
-  snprintf(seen[seen_count].shape, sizeof seen[seen_count].shape, "%s", shape);
+  snprintf(seen[seen_count].text, sizeof seen[seen_count].text, "%s", text);
   seen_count++;
   return true;
 }
@@ -47,7 +48,7 @@ bool qb_runnable(const char *const *names, size_t n, uint32_t features) {
       sep = ", ";
     }
   for (size_t i = 0; i < n; i++) {
-    if (!names[i]) continue;
+    if (!names[i] || !first_time(NULL, names[i])) continue; /* a name listed twice (opc reused as ropc) */
     snprintf(key, sizeof key, "skipped.%s", names[i]);
     qb_context(key, what);
   }
