@@ -11,3 +11,6 @@ add_test(NAME bench.smoke
                  -DNM=${CMAKE_NM} -DOUT=${CMAKE_CURRENT_BINARY_DIR}/bench_smoke.json
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/bench_check.cmake)
 set_tests_properties(bench.smoke PROPERTIES LABELS bench TIMEOUT 300)
+# The benchmarks see the kernels and nothing above them (bench/CMakeLists.txt's view).
+qi_layer_probe(bench ${QI_VIEW_bench} kernels/isa.h engine/op.h)
+qi_layer_probe(bench ${QI_VIEW_bench} kernels/isa.h qinfer.h)
