@@ -6,7 +6,8 @@
 #   tools/install-deps.sh --no-npm   # Debian packages only
 #
 # Debian packages: the C toolchain (clang and its libFuzzer runtime for tools/fuzz.sh), nanopb (the ONNX loader's
-# protobuf code), pkg-config (the install test builds against qinfer.pc), and the Python side of the tests (python3-onnx generates the ONNX backend node tests,
+# protobuf code), pkg-config (the install test builds against qinfer.pc), g++ and libbenchmark-dev (Google
+# Benchmark, for the microbenchmarks bench/qinfer_microbench and their smoke test), and the Python side of the tests (python3-onnx generates the ONNX backend node tests,
 # python3-torchvision exports the model zoo, python3-pil is the image tests' reference decoder), nodejs/npm.
 # npm packages (into a private prefix, never the repo root): onnxruntime-node (the reference for the zoo parity
 # tests; installed with --ignore-scripts because its install script downloads extra binaries, which is not
@@ -29,7 +30,7 @@ for arg in "$@"; do
   esac
 done
 
-APT_PACKAGES=(cmake gcc make clang libclang-rt-dev pkg-config nanopb libnanopb-dev python3-onnx python3-numpy python3-torchvision
+APT_PACKAGES=(cmake gcc g++ make clang libclang-rt-dev pkg-config nanopb libnanopb-dev libbenchmark-dev python3-onnx python3-numpy python3-torchvision
               python3-protobuf python3-pil nodejs npm)
 
 # A package counts as present when dpkg has it installed, or, for node and npm, when the command exists
