@@ -7,7 +7,7 @@
 
 #include <assert.h>
 
-#include "kernels/f32-vunary/vmath-simd.h"
+#include "kernels/f32-vec/vmath-simd.h"
 #include "kernels/f32-vunary/vunary.h"
 
 /* The op's parameters broadcast once per call. */
