@@ -111,10 +111,10 @@ static inline void qv_stage_row2(float *dst, size_t len, const float *src, size_
   qv_stage_pad_around(odd_dst, len, odd_at, odd_at + in_w / 2, vpad);
   for (size_t m = 0; 2 * m < in_w; m += QV_N) {
     const size_t left = in_w - 2 * m; /* floats of the row from 2m on; lanes past the row read as the pad */
-    const qv a = left >= QV_N ? qv_load(src + 2 * m) : qv_load_tail_fill(src + 2 * m, qt_make(left), qv_set1(pad));
+    const qv a = left >= QV_N ? qv_load(src + 2 * m) : qv_load_tail_fill(src + 2 * m, qt_make(left), vpad);
     const qv b = left >= 2 * QV_N ? qv_load(src + 2 * m + QV_N)
-                     : left > QV_N    ? qv_load_tail_fill(src + 2 * m + QV_N, qt_make(left - QV_N), qv_set1(pad))
-                                      : vpad;
+                 : left > QV_N    ? qv_load_tail_fill(src + 2 * m + QV_N, qt_make(left - QV_N), vpad)
+                                  : vpad;
     qv even, odd;
     qv_deinterleave2(a, b, &even, &odd);
     qv_store_clipped(even_dst, even_at + m, even, len);
