@@ -27,60 +27,63 @@ typedef struct qvi {
 typedef uint16_t qm;
 typedef uint16_t qt;
 
+/* Out of line: a template body stays a chain of calls, not 16-lane loops inlined into one huge function that
+ * makes a -g build's variable tracking give up and a sanitizer build take minutes. */
+#define QE_FN static __attribute__((noinline, unused))
 #define QE_LANES(i) for (int i = 0; i < QV_N; i++)
 #define QE_MAP1(name, T, U, expr) \
-  static inline T name(U a) {     \
+  QE_FN T name(U a) {     \
     T r;                          \
     QE_LANES(i) r.v[i] = (expr);  \
     return r;                     \
   }
 #define QE_MAP2(name, T, U, expr)   \
-  static inline T name(U a, U b) {  \
+  QE_FN T name(U a, U b) {  \
     T r;                            \
     QE_LANES(i) r.v[i] = (expr);    \
     return r;                       \
   }
 #define QE_CMP(name, expr)                 \
-  static inline qm name(qv a, qv b) {      \
+  QE_FN qm name(qv a, qv b) {      \
     qm m = 0;                              \
     QE_LANES(i) if (expr) m |= 1u << i;    \
     return m;                              \
   }
-static inline uint32_t qe_bits(float f) {
+QE_FN uint32_t qe_bits(float f) {
   uint32_t u;
   memcpy(&u, &f, sizeof u);
   return u;
 }
-static inline float qe_float(uint32_t u) {
+QE_FN float qe_float(uint32_t u) {
   float f;
   memcpy(&f, &u, sizeof f);
   return f;
 }
 
-static inline qt qt_make(size_t n) { return (qt)((1u << n) - 1u); }
-static inline qv qv_set1(float x) {
+QE_FN qt qt_make(size_t n) { return (qt)((1u << n) - 1u); }
+QE_FN qv qv_set1(float x) {
   qv r;
   QE_LANES(i) r.v[i] = x;
   return r;
 }
-static inline qv qv_zero(void) { return qv_set1(0.0f); }
-static inline qv qv_load(const float *p) {
+QE_FN qv qv_zero(void) { return qv_set1(0.0f); }
+QE_FN qv qv_load(const float *p) {
   qv r;
   memcpy(r.v, p, sizeof r.v);
   return r;
 }
-static inline void qv_store(float *p, qv v) { memcpy(p, v.v, sizeof v.v); }
-static inline qv qv_load_tail_fill(const float *p, qt t, qv fill) {
+QE_FN void qv_store(float *p, qv v) { memcpy(p, v.v, sizeof v.v); }
+QE_FN qv qv_load_tail_fill(const float *p, qt t, qv fill) {
   QE_LANES(i) if (t >> i & 1) fill.v[i] = p[i];
   return fill;
 }
-static inline qv qv_load_tail(const float *p, qt t) { return qv_load_tail_fill(p, t, qv_zero()); }
-static inline void qv_store_tail(float *p, qv v, qt t) { QE_LANES(i) if (t >> i & 1) p[i] = v.v[i]; }
-static inline qv qv_tail_zero(qv v, qt t) {
+QE_FN qv qv_load_tail(const float *p, qt t) { return qv_load_tail_fill(p, t, qv_zero()); }
+QE_FN void qv_store_tail(float *p, qv v, qt t) { QE_LANES(i) if (t >> i & 1) p[i] = v.v[i]; }
+QE_FN qv qv_tail_zero(qv v, qt t) {
   QE_LANES(i) if (!(t >> i & 1)) v.v[i] = 0.0f;
   return v;
 }
-static inline qv qv_bcast(const float *p) { return qv_set1(*p); }
+QE_FN qv qv_bcast(const float *p) { return qv_set1(*p); }
 
 QE_MAP2(qv_add, qv, qv, a.v[i] + b.v[i])
 QE_MAP2(qv_sub, qv, qv, a.v[i] - b.v[i])
@@ -96,15 +99,15 @@ QE_MAP1(qv_sqrt, qv, qv, sqrtf(a.v[i]))
 QE_MAP1(qv_round_nearest, qv, qv, nearbyintf(a.v[i])) /* the default rounding mode: to nearest even */
 QE_MAP1(qv_round_floor, qv, qv, floorf(a.v[i]))
 QE_MAP1(qv_round_ceil, qv, qv, ceilf(a.v[i]))
-static inline qv qv_fma(qv a, qv b, qv c) {
+QE_FN qv qv_fma(qv a, qv b, qv c) {
   QE_LANES(i) c.v[i] = fmaf(a.v[i], b.v[i], c.v[i]);
   return c;
 }
-static inline qv qv_fms(qv a, qv b, qv c) {
+QE_FN qv qv_fms(qv a, qv b, qv c) {
   QE_LANES(i) c.v[i] = fmaf(a.v[i], b.v[i], -c.v[i]);
   return c;
 }
-static inline qv qv_fnma(qv a, qv b, qv c) {
+QE_FN qv qv_fnma(qv a, qv b, qv c) {
   QE_LANES(i) c.v[i] = fmaf(-a.v[i], b.v[i], c.v[i]);
   return c;
 }
@@ -114,29 +117,29 @@ QE_CMP(qm_le, a.v[i] <= b.v[i])
 QE_CMP(qm_gt, a.v[i] > b.v[i])
 QE_CMP(qm_eq, a.v[i] == b.v[i])
 QE_CMP(qm_nge, !(a.v[i] >= b.v[i]))
-static inline qm qm_isnan(qv a) {
+QE_FN qm qm_isnan(qv a) {
   qm m = 0;
   QE_LANES(i) if (isnan(a.v[i])) m |= 1u << i;
   return m;
 }
 #define qm_or(a, b) ((qm)((a) | (b)))
-static inline qv qv_blend(qm m, qv f, qv t) {
+QE_FN qv qv_blend(qm m, qv f, qv t) {
   QE_LANES(i) if (m >> i & 1) f.v[i] = t.v[i];
   return f;
 }
 
-static inline qvi qvi_set1(int32_t x) {
+QE_FN qvi qvi_set1(int32_t x) {
   qvi r;
   QE_LANES(i) r.v[i] = x;
   return r;
 }
 QE_MAP2(qvi_add, qvi, qvi, (int32_t)((uint32_t)a.v[i] + (uint32_t)b.v[i]))
 QE_MAP2(qvi_sub, qvi, qvi, (int32_t)((uint32_t)a.v[i] - (uint32_t)b.v[i]))
-static inline qvi qvi_slli(qvi a, int k) {
+QE_FN qvi qvi_slli(qvi a, int k) {
   QE_LANES(i) a.v[i] = (int32_t)((uint32_t)a.v[i] << k);
   return a;
 }
-static inline qvi qvi_srai(qvi a, int k) { /* arithmetic: rounds towards -inf */
+QE_FN qvi qvi_srai(qvi a, int k) { /* arithmetic: rounds towards -inf */
   QE_LANES(i) a.v[i] = a.v[i] >= 0 ? a.v[i] >> k : -1 - ((-1 - a.v[i]) >> k);
   return a;
 }
@@ -147,21 +150,21 @@ QE_MAP1(qvi_cvt_qv, qv, qvi, (float)a.v[i])
 QE_MAP1(qv_as_qvi, qvi, qv, (int32_t)qe_bits(a.v[i]))
 QE_MAP1(qvi_as_qv, qv, qvi, qe_float((uint32_t)a.v[i]))
 
-static inline void qv_deinterleave2(qv a, qv b, qv *even, qv *odd) {
+QE_FN void qv_deinterleave2(qv a, qv b, qv *even, qv *odd) {
   for (int i = 0; i < QV_N / 2; i++) {
     even->v[i] = a.v[2 * i], even->v[i + QV_N / 2] = b.v[2 * i];
     odd->v[i] = a.v[2 * i + 1], odd->v[i + QV_N / 2] = b.v[2 * i + 1];
   }
 }
-static inline qv qv_opaque(qv v) { return v; }
+QE_FN qv qv_opaque(qv v) { return v; }
 
 /* vec-avx512f.h's trees: lanes l and l + 8, l + 4, l + 2, then 0 and 1 */
-static inline float qv_hsum(qv v) {
+QE_FN float qv_hsum(qv v) {
   for (int h = QV_N / 2; h >= 1; h /= 2)
     for (int i = 0; i < h; i++) v.v[i] = v.v[i] + v.v[i + h];
   return v.v[0];
 }
-static inline float qv_hmax(qv v) {
+QE_FN float qv_hmax(qv v) {
   for (int h = QV_N / 2; h >= 1; h /= 2)
     for (int i = 0; i < h; i++) v.v[i] = v.v[i] > v.v[i + h] ? v.v[i] : v.v[i + h];
   return v.v[0];
