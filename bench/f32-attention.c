@@ -1,18 +1,8 @@
 /* f32 attention (one head per call: QK^T, softmax, times V, tiled in the kernel), every config of
  * qi_f32_attention_config_list: keys packed once (not timed), then one call per head with every query row.
- * Ops: 2 rows kv_len (head_size + v_head_size), the two products (the softmax is not counted).
- *
- * The family comes with issue 9's fused attention (branch attn); until it is on main this file compiles to an
- * empty registration, so that the branches merge in any order. */
+ * Ops: 2 rows kv_len (head_size + v_head_size), the two products (the softmax is not counted). */
 #include "bench/common.h"
 
-#if defined(__has_include)
-#if __has_include("kernels/f32-attention/attention.h")
-#define QB_HAVE_F32_ATTENTION 1
-#endif
-#endif
-
-#ifdef QB_HAVE_F32_ATTENTION
 #include <stdio.h>
 
 #include "bench/shapes.h"
@@ -67,6 +57,3 @@ void qb_register_f32_attention(void) {
     }
   }
 }
-#else
-void qb_register_f32_attention(void) {}
-#endif /* QB_HAVE_F32_ATTENTION */

@@ -39,9 +39,7 @@ static void register_dwconv(void) {
       size_t k; /* the kernel size it takes; 0: any */
     } members[] = {
         {cfg->name_3x3, cfg->ukernel_3x3, 3},
-#ifdef QB_F32_DWCONV_5X5 /* bench/CMakeLists.txt */
         {cfg->name_5x5, cfg->ukernel_5x5, 5},
-#endif
         {cfg->name_any, cfg->ukernel_any, 0},
     };
     const char *names[QB_COUNT(members)];
@@ -80,11 +78,8 @@ static void bench_im2col(qb_state *s, const void *arg) {
       case IM2COL_TILE:
         for (size_t p0 = 0; p0 < pixels; p0 += tile) {
           const size_t p1 = p0 + tile < pixels ? p0 + tile : pixels;
-#ifdef QB_F32_IM2COL_TILE_BLOCKED /* bench/CMakeLists.txt; one block of the tile's width: the plain layout */
+          /* one block of the tile's width: the plain layout */
           cfg->im2col_tile(&g, 0, rows, p0, p1, p1 - p0, rows, x, col);
-#else
-          cfg->im2col_tile(&g, 0, rows, p0, p1, x, col);
-#endif
         }
         break;
       case COL2IM: cfg->col2im(&g, 0, c, col, x); break;

@@ -34,7 +34,7 @@ static inline __attribute__((always_inline)) void qi_f32_dwconv_simd(const qi_wi
   for (size_t k = 0; k < kh * kw; k++) w[k] = weights[k];
   size_t offset[QV_STAGE_MAX_KW];
   for (size_t kx = 0; kx < kw; kx++) offset[kx] = qv_stage_tap_offset(&st, g, kx);
-  const qv_f32 vmin = qv_set1(params->min), vmax = qv_set1(params->max), vbias = qv_set1(bias);
+  const qv vmin = qv_set1(params->min), vmax = qv_set1(params->max), vbias = qv_set1(bias);
   const size_t plane = g->out_h * g->out_w;
   for (size_t oy0 = 0; oy0 < g->out_h; oy0 += st.band) {
     const size_t oy1 = g->out_h - oy0 < st.band ? g->out_h : oy0 + st.band;
@@ -49,7 +49,7 @@ static inline __attribute__((always_inline)) void qi_f32_dwconv_simd(const qi_wi
       const size_t room = plane - oy * g->out_w;
       for (size_t ox = 0; ox < g->out_w; ox += QV_N) {
         /* three partial sums (taps k % 3): a third of the FMA latency chain of one */
-        qv_f32 acc0 = vbias, acc1 = qv_zero(), acc2 = qv_zero();
+        qv acc0 = vbias, acc1 = qv_zero(), acc2 = qv_zero();
         size_t k = 0;
         for (; k + 3 <= kh * kw; k += 3) {
           acc0 = qv_fma(qv_load(tap[k] + ox), qv_set1(w[k]), acc0);
@@ -58,7 +58,7 @@ static inline __attribute__((always_inline)) void qi_f32_dwconv_simd(const qi_wi
         }
         if (k < kh * kw) acc1 = qv_fma(qv_load(tap[k] + ox), qv_set1(w[k]), acc1);
         if (k + 1 < kh * kw) acc2 = qv_fma(qv_load(tap[k + 1] + ox), qv_set1(w[k + 1]), acc2);
-        const qv_f32 acc = qv_add(acc0, qv_add(acc1, acc2));
+        const qv acc = qv_add(acc0, qv_add(acc1, acc2));
         /* max(min, acc) then min(max, ...) with the bound first: a NaN sum stays NaN */
         qv_store_room(out + ox, qv_min(vmax, qv_max(vmin, acc)), room - ox);
       }

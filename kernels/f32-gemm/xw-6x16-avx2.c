@@ -1,5 +1,5 @@
-/* qi_f32_gemm_xw_minmax_ukernel_6x16__avx2: the xw-simd.h template, 6 rows x 2 vectors of QI_VF_LANES floats. */
-#include "kernels/f32-gemm/vec-avx2.h"
+/* qi_f32_gemm_xw_minmax_ukernel_6x16__avx2: the xw-simd.h template, 6 rows x 2 vectors of QV_N floats. */
+#include "kernels/f32-vec/vec-avx2.h"
 
 #define QI_XW_FN qi_f32_gemm_xw_minmax_ukernel_6x16__avx2
 #define QI_XW_MR 6

@@ -1,7 +1,7 @@
 /* Template of the SIMD gemm ukernels with the packed RIGHT operand (the xw orientation of f32-gemm.h: mr rows
  * of A, read in place, times the packed NR-column panels of W, kr 1). The includer first includes a
  * vec-<isa>.h and defines QI_XW_FN, QI_XW_MR (rows) and QI_XW_NV (vectors per panel row: NR = QI_XW_NV *
- * QI_VF_LANES), so every ISA runs this same logic.
+ * QV_N), so every ISA runs this same logic.
  *
  * Per k the tile loads the panel's row k (NV vectors: aligned when the panels are, NR * (1 + K) floats
  * apart), broadcasts A[r][k] of each row and does MR * NV fused multiply-adds. Rows past mr read and write
@@ -10,29 +10,29 @@
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/f32-gemm/store-simd.h"
 
-#define QI_XW_NR (QI_XW_NV * QI_VF_LANES)
+#define QI_XW_NR (QI_XW_NV * QV_N)
 
 /* One MR x NR tile against the panel at w; cols (1..NR) columns are stored (a constant NR for full tiles). */
 static inline __attribute__((always_inline)) void xw_tile(size_t cols, size_t kc, const float *const a_row[QI_XW_MR],
                                                           const float *restrict w, float *const c_row[QI_XW_MR],
-                                                          qi_vf vmin, qi_vf vmax) {
-  qi_vf acc[QI_XW_MR][QI_XW_NV];
+                                                          qv vmin, qv vmax) {
+  qv acc[QI_XW_MR][QI_XW_NV];
 #pragma GCC unroll 4
   for (size_t v = 0; v < QI_XW_NV; v++) {
-    const qi_vf bias = qi_vf_load(w + v * QI_VF_LANES);
+    const qv bias = qv_load(w + v * QV_N);
 #pragma GCC unroll 16
     for (size_t r = 0; r < QI_XW_MR; r++) acc[r][v] = bias;
   }
   w += QI_XW_NR;
   for (size_t k = 0; k < kc; k++) {
-    qi_vf wv[QI_XW_NV];
+    qv wv[QI_XW_NV];
 #pragma GCC unroll 4
-    for (size_t v = 0; v < QI_XW_NV; v++) wv[v] = qi_vf_load(w + v * QI_VF_LANES);
+    for (size_t v = 0; v < QI_XW_NV; v++) wv[v] = qv_load(w + v * QV_N);
 #pragma GCC unroll 16
     for (size_t r = 0; r < QI_XW_MR; r++) {
-      const qi_vf ar = qi_vf_bcast(a_row[r] + k);
+      const qv ar = qv_bcast(a_row[r] + k);
 #pragma GCC unroll 4
-      for (size_t v = 0; v < QI_XW_NV; v++) acc[r][v] = qi_vf_fma(ar, wv[v], acc[r][v]);
+      for (size_t v = 0; v < QI_XW_NV; v++) acc[r][v] = qv_fma(ar, wv[v], acc[r][v]);
     }
     w += QI_XW_NR;
   }
@@ -40,7 +40,7 @@ static inline __attribute__((always_inline)) void xw_tile(size_t cols, size_t kc
   for (size_t i = 0; i < QI_XW_MR; i++) {
     const size_t r = QI_XW_MR - 1 - i; /* rows past mr alias row mr - 1: stored before it */
 #pragma GCC unroll 4
-    for (size_t v = 0; v < QI_XW_NV; v++) qi_vf_store_clamped(c_row[r], v, acc[r][v], cols, vmin, vmax);
+    for (size_t v = 0; v < QI_XW_NV; v++) gemm_store_clamped(c_row[r], v, acc[r][v], cols, vmin, vmax);
   }
 }
 
@@ -59,7 +59,7 @@ QI_KERNEL_ALIGN void QI_XW_FN(size_t mr, size_t nc, size_t kc, const float *rest
     a_row[r] = r < mr ? a_row[r - 1] + a_stride : a_row[r - 1];
     c_row[r] = r < mr ? c_row[r - 1] + c_stride : c_row[r - 1];
   }
-  const qi_vf vmin = qi_vf_set1(params->min), vmax = qi_vf_set1(params->max);
+  const qv vmin = qv_set1(params->min), vmax = qv_set1(params->max);
   const size_t panel = qi_f32_gemm_panel_floats(kc, QI_XW_NR, 1);
   for (; nc >= QI_XW_NR; nc -= QI_XW_NR, packed_w += panel) {
     xw_tile(QI_XW_NR, kc, a_row, packed_w, c_row, vmin, vmax);

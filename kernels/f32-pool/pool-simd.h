@@ -48,7 +48,7 @@ static inline __attribute__((always_inline)) void qi_f32_maxpool2d_simd(const qi
     for (size_t oy = oy0; oy < oy1; oy++) {
       float *out = output + oy * g->out_w;
       for (size_t ox = 0; ox < g->out_w; ox += QV_N) {
-        qv_f32 best = qv_set1(-FLT_MAX);
+        qv best = qv_set1(-FLT_MAX);
         for (size_t ky = 0; ky < g->kernel_h; ky++) {
           const float *row = qv_stage_tap_row(&st, g, oy, ky) + ox;
           for (size_t kx = 0; kx < g->kernel_w; kx++) best = qv_max(qv_load(row + offset[kx]), best);
@@ -94,14 +94,14 @@ static inline __attribute__((always_inline)) void qi_f32_avgpool2d_simd(const qi
       const size_t in = qi_f32_pool_taps_in(start, g->kernel_h, g->dilation_h, in_lo_h, in_hi_h);
       const size_t pad = qi_f32_pool_taps_in(start, g->kernel_h, g->dilation_h, 0, padded_h);
       /* a row without an in-bounds tap: every sum is 0, any non-zero divisor gives the 0 wanted */
-      const qv_f32 row_count = qv_set1(in == 0 ? 1.0f : (float)(count_include_pad ? pad : in));
+      const qv row_count = qv_set1(in == 0 ? 1.0f : (float)(count_include_pad ? pad : in));
       for (size_t ox = 0; ox < g->out_w; ox += QV_N) {
-        qv_f32 sum = qv_zero();
+        qv sum = qv_zero();
         for (size_t ky = 0; ky < g->kernel_h; ky++) {
           const float *row = qv_stage_tap_row(&st, g, oy, ky) + ox;
           for (size_t kx = 0; kx < g->kernel_w; kx++) sum = qv_add(qv_load(row + offset[kx]), sum);
         }
-        const qv_f32 avg = qv_div(sum, qv_mul(row_count, qv_load(col_count + ox)));
+        const qv avg = qv_div(sum, qv_mul(row_count, qv_load(col_count + ox)));
         qv_store_room(out + ox, avg, plane - oy * g->out_w - ox);
       }
     }
@@ -116,15 +116,15 @@ static inline __attribute__((always_inline)) void qi_f32_gavgpool_simd(size_t ro
   enum { ACCS = QI_F32_GAVGPOOL_LANES / QV_N };
   const float scale = 1.0f / (float)length;
   for (size_t r = 0; r < rows; r++, input += length) {
-    qv_f32 acc[ACCS];
+    qv acc[ACCS];
     for (size_t a = 0; a < ACCS; a++) acc[a] = qv_zero();
     size_t i = 0;
     for (; i + QI_F32_GAVGPOOL_LANES <= length; i += QI_F32_GAVGPOOL_LANES)
       for (size_t a = 0; a < ACCS; a++) acc[a] = qv_add(acc[a], qv_load(input + i + a * QV_N));
     /* the tail: lanes past the row add +0, which leaves every partial sum as it is */
     for (size_t a = 0; a < ACCS && i < length; a++, i += QV_N)
-      acc[a] = qv_add(acc[a], length - i >= QV_N ? qv_load(input + i) : qv_load_tail(input + i, length - i, 0.0f));
-    qv_f32 sum = acc[0];
+      acc[a] = qv_add(acc[a], length - i >= QV_N ? qv_load(input + i) : qv_load_tail(input + i, qt_make(length - i)));
+    qv sum = acc[0];
     for (size_t a = 1; a < ACCS; a++) sum = qv_add(sum, acc[a]);
     output[r] = qv_hsum(sum) * scale;
   }
@@ -135,14 +135,14 @@ static inline __attribute__((always_inline)) void qi_f32_gmaxpool_simd(size_t ro
   assert(length >= 1 && input && output);
   for (size_t r = 0; r < rows; r++, input += length) {
     /* every lane starts from the row's first value, which the scalar kernel starts from too */
-    qv_f32 m0 = qv_set1(input[0]), m1 = m0;
+    qv m0 = qv_set1(input[0]), m1 = m0;
     size_t i = 0;
     for (; i + 2 * QV_N <= length; i += 2 * QV_N) {
       m0 = qv_max(qv_load(input + i), m0);
       m1 = qv_max(qv_load(input + i + QV_N), m1);
     }
     for (; i + QV_N <= length; i += QV_N) m0 = qv_max(qv_load(input + i), m0);
-    if (i < length) m1 = qv_max(qv_load_tail(input + i, length - i, input[0]), m1);
+    if (i < length) m1 = qv_max(qv_load_tail_fill(input + i, qt_make(length - i), qv_set1(input[0])), m1);
     output[r] = qv_hmax(qv_max(m0, m1));
   }
 }

@@ -9,7 +9,7 @@
 #include <assert.h>
 
 #include "kernels/f32-reduce/reduce.h"
-#include "kernels/f32-vunary/vmath-simd.h"
+#include "kernels/f32-vec/vmath-simd.h"
 
 static inline qv f_id(qv v) { return v; }
 static inline qv f_sq(qv v) { return qv_mul(v, v); }

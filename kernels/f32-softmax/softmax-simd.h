@@ -9,7 +9,7 @@
 #include <math.h>
 
 #include "kernels/f32-softmax/softmax.h"
-#include "kernels/f32-vunary/vmath-simd.h"
+#include "kernels/f32-vec/vmath-simd.h"
 
 static inline float row_max(size_t n, const float *x) {
   const qv lowest = qv_set1(-__builtin_inff());

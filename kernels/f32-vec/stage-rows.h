@@ -71,7 +71,7 @@ static inline size_t qv_stage_tap_offset(const qv_stage *st, const qi_window2d *
 
 /* The pad value over dst[0, lo) and dst[hi, n) (n a multiple of QV_N), in whole vectors of the QV_N grid, which
  * may also cover part of [lo, hi): the caller writes that part afterwards. Fewer stores than a full fill. */
-static inline void qv_stage_pad_around(float *dst, size_t n, size_t lo, size_t hi, qv_f32 vpad) {
+static inline void qv_stage_pad_around(float *dst, size_t n, size_t lo, size_t hi, qv vpad) {
   lo = lo < n ? lo : n, hi = hi < n ? hi : n;
   for (size_t i = 0; i < lo; i += QV_N) qv_store(dst + i, qv_opaque(vpad));
   for (size_t i = hi / QV_N * QV_N; i < n; i += QV_N) qv_store(dst + i, qv_opaque(vpad));
@@ -88,15 +88,15 @@ static inline void qv_stage_padded(float *dst, size_t n, const float *src, size_
   for (; i + QV_N <= count; i += QV_N) qv_store(d + i, qv_opaque(qv_load(src + i)));
   if (i == count) return;
   /* the tail's other lanes are the pad value: stored whole while inside dst (masked stores are slow on AMD) */
-  const qv_f32 tail = qv_load_tail(src + i, count - i, pad);
+  const qv tail = qv_load_tail_fill(src + i, qt_make(count - i), qv_set1(pad));
   if (pad_left + i + QV_N <= n) qv_store(d + i, tail);
-  else qv_store_tail(d + i, tail, count - i);
+  else qv_store_tail(d + i, tail, qt_make(count - i));
 }
 
 /* Stores v at base[at, at + QV_N) clipped to base[0, len). */
-static inline void qv_store_clipped(float *base, size_t at, qv_f32 v, size_t len) {
+static inline void qv_store_clipped(float *base, size_t at, qv v, size_t len) {
   if (at + QV_N <= len) qv_store(base + at, v);
-  else if (at < len) qv_store_tail(base + at, v, len - at);
+  else if (at < len) qv_store_tail(base + at, v, qt_make(len - at));
 }
 
 /* Stride 2: the phases dst[0, len) (even padded columns) and dst[len, 2 len) (odd ones) of one input row, by
@@ -104,18 +104,18 @@ static inline void qv_store_clipped(float *base, size_t at, qv_f32 v, size_t len
  * element 2m + 1 in the other phase at m + (pad_left + 1) / 2. (Deinterleaving a padded copy instead would load
  * across the copy's fresh stores, which store forwarding cannot serve.) */
 static inline void qv_stage_row2(float *dst, size_t len, const float *src, size_t in_w, size_t pad_left, float pad) {
-  const qv_f32 vpad = qv_set1(pad);
+  const qv vpad = qv_set1(pad);
   float *even_dst = pad_left % 2 ? dst + len : dst, *odd_dst = pad_left % 2 ? dst : dst + len;
   const size_t even_at = pad_left / 2, odd_at = (pad_left + 1) / 2;
   qv_stage_pad_around(even_dst, len, even_at, even_at + (in_w + 1) / 2, vpad);
   qv_stage_pad_around(odd_dst, len, odd_at, odd_at + in_w / 2, vpad);
   for (size_t m = 0; 2 * m < in_w; m += QV_N) {
     const size_t left = in_w - 2 * m; /* floats of the row from 2m on; lanes past the row read as the pad */
-    const qv_f32 a = left >= QV_N ? qv_load(src + 2 * m) : qv_load_tail(src + 2 * m, left, pad);
-    const qv_f32 b = left >= 2 * QV_N ? qv_load(src + 2 * m + QV_N)
-                     : left > QV_N    ? qv_load_tail(src + 2 * m + QV_N, left - QV_N, pad)
-                                      : vpad;
-    qv_f32 even, odd;
+    const qv a = left >= QV_N ? qv_load(src + 2 * m) : qv_load_tail_fill(src + 2 * m, qt_make(left), vpad);
+    const qv b = left >= 2 * QV_N ? qv_load(src + 2 * m + QV_N)
+                 : left > QV_N    ? qv_load_tail_fill(src + 2 * m + QV_N, qt_make(left - QV_N), vpad)
+                                  : vpad;
+    qv even, odd;
     qv_deinterleave2(a, b, &even, &odd);
     qv_store_clipped(even_dst, even_at + m, even, len);
     qv_store_clipped(odd_dst, odd_at + m, odd, len);
@@ -156,9 +156,9 @@ static inline const float *qv_stage_tap_row(const qv_stage *st, const qi_window2
 
 /* Stores one vector of outputs at out[0, QV_N) when `room` (floats writable from out) allows it, else its
  * first `room` lanes. A row's last vector spills into the next rows of the plane, which are written later. */
-static inline void qv_store_room(float *out, qv_f32 v, size_t room) {
+static inline void qv_store_room(float *out, qv v, size_t room) {
   if (room >= QV_N) qv_store(out, v);
-  else qv_store_tail(out, v, room);
+  else qv_store_tail(out, v, qt_make(room));
 }
 
 #endif /* QI_F32_VEC_STAGE_ROWS_H */

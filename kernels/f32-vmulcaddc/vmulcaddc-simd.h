@@ -15,25 +15,28 @@
 
 /* x * scale rounded, then + bias rounded; qv_opaque keeps the compiler from contracting the two into an FMA
  * whatever -ffp-contract says. */
-static inline qv_f32 qi_f32_vmulcaddc_vec(qv_f32 x, qv_f32 scale, qv_f32 bias) {
+static inline qv qi_f32_vmulcaddc_vec(qv x, qv scale, qv bias) {
   return qv_add(qv_opaque(qv_mul(x, scale)), bias);
 }
 
 static inline __attribute__((always_inline)) void qi_f32_vmulcaddc_simd(size_t n, const float *x, float scale,
                                                                         float bias, float *y) {
   assert(x != NULL && y != NULL);
-  const qv_f32 vs = qv_set1(scale), vb = qv_set1(bias);
+  const qv vs = qv_set1(scale), vb = qv_set1(bias);
   size_t i = 0;
   for (; i + 4 * QV_N <= n; i += 4 * QV_N) {
-    const qv_f32 a = qv_load(x + i), b = qv_load(x + i + QV_N);
-    const qv_f32 c = qv_load(x + i + 2 * QV_N), d = qv_load(x + i + 3 * QV_N);
+    const qv a = qv_load(x + i), b = qv_load(x + i + QV_N);
+    const qv c = qv_load(x + i + 2 * QV_N), d = qv_load(x + i + 3 * QV_N);
     qv_store(y + i, qi_f32_vmulcaddc_vec(a, vs, vb));
     qv_store(y + i + QV_N, qi_f32_vmulcaddc_vec(b, vs, vb));
     qv_store(y + i + 2 * QV_N, qi_f32_vmulcaddc_vec(c, vs, vb));
     qv_store(y + i + 3 * QV_N, qi_f32_vmulcaddc_vec(d, vs, vb));
   }
   for (; i + QV_N <= n; i += QV_N) qv_store(y + i, qi_f32_vmulcaddc_vec(qv_load(x + i), vs, vb));
-  if (i < n) qv_store_tail(y + i, qi_f32_vmulcaddc_vec(qv_load_tail(x + i, n - i, 0.0f), vs, vb), n - i);
+  if (i < n) {
+    const qt t = qt_make(n - i);
+    qv_store_tail(y + i, qi_f32_vmulcaddc_vec(qv_load_tail(x + i, t), vs, vb), t);
+  }
 }
 
 #endif /* QI_F32_VMULCADDC_SIMD_H */

@@ -1,5 +1,5 @@
 /* Every SIMD elementwise unary kernel, written once on the width-generic vectors: vunary-avx2.c includes it after
- * simd-avx2.h (qi_f32_v<op>_ukernel__avx2), vunary-avx512f.c after simd-avx512f.h (..._avx512f). Each kernel
+ * vec-avx2.h (qi_f32_v<op>_ukernel__avx2), vunary-avx512f.c after vec-avx512f.h (..._avx512f). Each kernel
  * runs whole vectors, then the last n % QV_N elements through a masked load and store (the masked lanes compute
  * on zeros and are never written), so y may equal x. The ops are QI_F32_VUNARY_SIMD_OPS (vunary.h). */
 #ifndef QI_F32_VUNARY_SIMD_H
@@ -7,7 +7,7 @@
 
 #include <assert.h>
 
-#include "kernels/f32-vunary/vmath-simd.h"
+#include "kernels/f32-vec/vmath-simd.h"
 #include "kernels/f32-vunary/vunary.h"
 
 /* The op's parameters broadcast once per call. */

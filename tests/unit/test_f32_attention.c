@@ -15,9 +15,9 @@
  * term (p_j |v_j|, about |v| / kv_len) is far above it. The packed keys are checked exactly, pad zeros included.
  *
  * The AVX-512 kernel cannot run on a CPU without AVX-512, but its logic can: the same template
- * (attention-simd.h) is instantiated here a second time on a 16-lane vector emulated in portable C (the zmm
- * build's width, tile 6 x 32, tails of 1..15 lanes), and tested like a listed kernel. The intrinsics themselves
- * are left to a CPU that has them. */
+ * (attention-simd.h) is instantiated here a second time on the 16-lane vector emulated in portable C by
+ * tests/unit/vec-emu16.h (the zmm build's width, tile 6 x 32, tails of 1..15 lanes), and tested like a listed
+ * kernel. The intrinsics themselves are left to a CPU that has them. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -39,57 +39,7 @@ static const size_t head_sizes[][2] = {{1, 1}, {3, 5}, {8, 8}, {16, 7}, {16, 24}
 static long long n_cases;
 
 /* ---- attention-simd.h on an emulated 16-lane vector (the AVX-512 build's width) */
-typedef struct emul16 {
-  float v[16];
-} emul16;
-static inline emul16 e_load(const float *p) { emul16 r; memcpy(r.v, p, sizeof r.v); return r; }
-static inline void e_store(float *p, emul16 x) { memcpy(p, x.v, sizeof x.v); }
-static inline emul16 e_load_n(const float *p, size_t n) {
-  emul16 r = {{0}};
-  memcpy(r.v, p, n * sizeof(float));
-  return r;
-}
-static inline void e_store_n(float *p, emul16 x, size_t n) { memcpy(p, x.v, n * sizeof(float)); }
-static inline emul16 e_set1(float x) { emul16 r; for (int i = 0; i < 16; i++) r.v[i] = x; return r; }
-#define E_MAP2(name, expr) \
-  static inline emul16 name(emul16 a, emul16 b) { emul16 r; for (int i = 0; i < 16; i++) r.v[i] = (expr); return r; }
-E_MAP2(e_add, a.v[i] + b.v[i])
-E_MAP2(e_sub, a.v[i] - b.v[i])
-E_MAP2(e_mul, a.v[i] * b.v[i])
-E_MAP2(e_max, a.v[i] > b.v[i] ? a.v[i] : b.v[i]) /* as maxps: the second operand when either is NaN */
-static inline emul16 e_fma(emul16 a, emul16 b, emul16 c) {
-  emul16 r;
-  for (int i = 0; i < 16; i++) r.v[i] = fmaf(a.v[i], b.v[i], c.v[i]);
-  return r;
-}
-static inline emul16 e_round(emul16 a) { emul16 r; for (int i = 0; i < 16; i++) r.v[i] = nearbyintf(a.v[i]); return r; }
-static inline emul16 e_pow2(emul16 n) {
-  emul16 r;
-  for (int i = 0; i < 16; i++) {
-    const uint32_t bits = (uint32_t)((int32_t)n.v[i] + 127) << 23;
-    memcpy(&r.v[i], &bits, sizeof bits);
-  }
-  return r;
-}
-static inline float e_hmax(emul16 a) { float m = a.v[0]; for (int i = 1; i < 16; i++) m = a.v[i] > m ? a.v[i] : m; return m; }
-static inline float e_hsum(emul16 a) { float s = 0; for (int i = 0; i < 16; i++) s += a.v[i]; return s; }
-#define V_T emul16
-#define V_W 16
-#define V_LOAD e_load
-#define V_STORE e_store
-#define V_LOAD_N e_load_n
-#define V_STORE_N e_store_n
-#define V_SET1 e_set1
-#define V_ZERO() e_set1(0.0f)
-#define V_ADD e_add
-#define V_SUB e_sub
-#define V_MUL e_mul
-#define V_MAX e_max
-#define V_FMA e_fma
-#define V_ROUND e_round
-#define V_POW2 e_pow2
-#define V_HMAX e_hmax
-#define V_HSUM e_hsum
+#include "vec-emu16.h"
 #define QI_ATTN_FN test_f32_attention_ukernel_6x32__emul16
 #define QI_ATTN_MR 6
 QI_F32_ATTENTION_UKERNEL_DECL(test_f32_attention_ukernel_6x32__emul16);

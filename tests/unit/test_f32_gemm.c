@@ -2,7 +2,9 @@
  * one MR-row packed panel times B; xw: mr rows of A times the packed NR-column panels of W): mr from 1 to MR, nc
  * below / equal / above NR and multiples of it, kc from 1 up past 2*NR, strides wider than the tile, the min/max
  * clamp, and no write outside the output rows. Every kernel of the family's list (qi_f32_gemm_config_list) this
- * CPU can run is tested; the others are reported as skipped. */
+ * CPU can run is tested; the others are reported as skipped. The AVX-512 tile's logic also runs here: both
+ * templates are instantiated a third time on the 16-lane vector of vec-emu16.h (portable C, the zmm width and
+ * masks: tile 8x32, tails of 1..15 lanes) and tested like a listed kernel. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +16,30 @@
 #include "test_util.h"
 
 TEST_MAIN_GLOBALS;
+
+/* ---- gemm-simd.h and xw-simd.h on the emulated 16-lane vector (the AVX-512 build's width and tile) */
+#include "vec-emu16.h"
+QI_F32_GEMM_UKERNEL_DECL(test_f32_gemm_minmax_ukernel_8x32__emu16);
+QI_F32_GEMM_XW_UKERNEL_DECL(test_f32_gemm_xw_minmax_ukernel_8x32__emu16);
+#define QI_GEMM_FN test_f32_gemm_minmax_ukernel_8x32__emu16
+#define QI_GEMM_MR 8
+#define QI_GEMM_NV 2
+#include "kernels/f32-gemm/gemm-simd.h"
+#define QI_XW_FN test_f32_gemm_xw_minmax_ukernel_8x32__emu16
+#define QI_XW_MR 8
+#define QI_XW_NV 2
+#include "kernels/f32-gemm/xw-simd.h"
+static const qi_f32_gemm_config emu16_8x32 = {
+    .ukernel = QI_KERNEL(test_f32_gemm_minmax_ukernel_8x32__emu16),
+    .pack = qi_f32_gemm_pack_w,
+    .mr = 8,
+    .nr = 32,
+    .kr = 1,
+    .xw_ukernel = QI_KERNEL(test_f32_gemm_xw_minmax_ukernel_8x32__emu16),
+    .xw_mr = 8,
+    .xw_nr = 32,
+    .xw_kr = 1,
+};
 
 typedef struct gemm_tester {
   size_t mr, nc, kc, b_stride, c_stride;
@@ -199,8 +225,8 @@ int main(void) {
   test_pack_layout();
   size_t count;
   const qi_f32_gemm_config *const *list = qi_f32_gemm_config_list(&count);
-  for (size_t i = 0; i < count; i++) {
-    const qi_f32_gemm_config *cfg = list[i];
+  for (size_t i = 0; i <= count; i++) {
+    const qi_f32_gemm_config *cfg = i < count ? list[i] : &emu16_8x32; /* last: the zmm logic in portable C */
     const char *names[] = {cfg->name, cfg->xw_name};
     if (!kl_runnable_all(names, 2, cfg->features)) continue;
     CHECK(cfg->ukernel != NULL && cfg->pack != NULL && cfg->mr >= 1 && cfg->nr >= 1 && cfg->kr >= 1);

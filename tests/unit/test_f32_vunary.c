@@ -15,7 +15,11 @@
  *     approximations a SIMD kernel uses; atol 1e-6 where the result crosses zero from inputs of magnitude up to
  *     10 (sin, cos, tan, gelu, elu-like ops: a float formula such as 1 + erf(x) or alpha * exp(x) - alpha cancels
  *     to an absolute error of a few 1e-7), atol 1e-7 for tanh, erf and log near their zeros, atol FLT_MIN where a
- *     result underflows (exp, sigmoid, softplus). */
+ *     result underflows (exp, sigmoid, softplus).
+ *
+ * The AVX-512 kernels' logic also runs here: vunary-simd.h is instantiated a third time on the 16-lane vector of
+ * vec-emu16.h (portable C, the zmm width and tail masks: tails of 1..15 lanes), every SIMD op tested like a listed
+ * kernel (not in the ulp sweep: the lanes compute as the AVX2 ones do). */
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -153,6 +157,18 @@ static const unary_row rows[] = {
     {QI_VUNARY_SQR, "square", o_sqr, -1000, 1000, 1e-6, 0, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN, 1e20f)},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
+
+/* ---- vunary-simd.h on the emulated 16-lane vector (the AVX-512 build's width) */
+#include "vec-emu16.h"
+#undef QV_UKERNEL
+#define QV_UKERNEL(op) QV_CAT4(test_f32_, op, _ukernel__, QV_ISA) /* test_f32_<op>_ukernel__emu16 */
+#define EMU16_DECL(kind, op) QI_F32_VUNARY_UKERNEL_DECL(QV_UKERNEL(op));
+QI_F32_VUNARY_SIMD_OPS(EMU16_DECL)
+#include "kernels/f32-vunary/vunary-simd.h"
+#define EMU16_STR_(x) #x
+#define EMU16_STR(x) EMU16_STR_(x)
+#define EMU16_CONFIG(kind_, op) {.ukernel = QV_UKERNEL(op), .name = EMU16_STR(QV_UKERNEL(op)), .kind = kind_},
+static const qi_f32_vunary_config emu16_configs[] = {QI_F32_VUNARY_SIMD_OPS(EMU16_CONFIG)};
 
 static long long n_cases, n_outputs;
 
@@ -352,6 +368,7 @@ int main(void) {
       continue;
     test_entry(list[i]);
   }
+  for (size_t i = 0; i < sizeof emu16_configs / sizeof emu16_configs[0]; i++) test_entry(&emu16_configs[i]);
   printf("%lld cases, %lld outputs\n", n_cases, n_outputs);
   ulp_sweeps(list, count);
   return TEST_SUMMARY();

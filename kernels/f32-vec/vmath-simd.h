@@ -1,4 +1,4 @@
-/* Transcendental functions on the width-generic vectors of simd-avx2.h / simd-avx512f.h (include one of them
+/* Transcendental functions on the f32 vector primitives of vec-avx2.h / vec-avx512f.h (include one of them
  * first): range reduction and polynomials, with FMA, correct at +-inf, NaN, overflow, underflow to denormals and
  * 0, and -0. The polynomials were fitted (weighted least squares, iterated towards minimax, in double) to the
  * relative error of each piece; docs/kernels.md lists the max ulp of every op built on them, measured over all
