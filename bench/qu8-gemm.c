@@ -1,6 +1,7 @@
 /* qu8 gemm (requantizing) and qu8 gemm-s32 (int32 output), every config of their lists, driven as the engine's
  * tiled driver (engine/ops/quant_conv.c) drives them: weights and activations packed once (not timed), then per
- * column block of 4 x nr columns, every panel of mr rows. Ops: 2 M N K. */
+ * column block of 4 x nr columns, every panel of mr rows. Ops: 2 M N K. And each config's activation packer
+ * (pack_x) on the pointwise convolutions' input planes (k planes of n pixels, n stride 1): ops = bytes packed. */
 #include <stdio.h>
 
 #include "bench/common.h"
@@ -44,6 +45,38 @@ static void bench_qgemm(qb_state *s, const void *arg) {
   qb_free(w), qb_free(bias), qb_free(scale), qb_free(x), qb_free(packed_w), qb_free(packed_x), qb_free(c);
 }
 
+typedef struct pack_x_args {
+  qi_qu8_gemm_pack_x_fn pack_x;
+  size_t nr, kr, k, n;
+} pack_x_args;
+
+static void bench_pack_x(qb_state *s, const void *arg) {
+  const pack_x_args *a = arg;
+  uint8_t *x = qb_rand_u8(a->k * a->n), *packed = qb_alloc(qi_qu8_gemm_packed_x_bytes(a->k, a->n, a->nr, a->kr));
+  while (qb_keep_running(s)) a->pack_x(a->k, a->n, a->nr, a->kr, x, a->n, 1, 0x80, packed);
+  qb_report(s, (double)a->k * (double)a->n, QB_PEAK_COUNT); /* bytes: no peak to compare with */
+  qb_free(x), qb_free(packed);
+}
+
+/* The packers' names (the config holds only the pointer). */
+static const char *pack_x_name(qi_qu8_gemm_pack_x_fn f) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (f == qi_qu8_gemm_pack_x__avx2) return "qi_qu8_gemm_pack_x__avx2";
+#endif /* x86 */
+  return f == qi_qu8_gemm_pack_x ? "qi_qu8_gemm_pack_x" : NULL;
+}
+
+static void add_pack_x_shapes(const qi_qu8_gemm_config *cfg) {
+  /* MobileNetV2's first expansion, a 56x56 and a 7x7 one, ResNet-50's 14x14 1x1 */
+  static const size_t kn[][2] = {{16, 12544}, {24, 3136}, {160, 49}, {1024, 196}};
+  char shape[64];
+  for (size_t j = 0; j < QB_COUNT(kn); j++) {
+    const pack_x_args args = {cfg->pack_x, cfg->nr, cfg->kr, kn[j][0], kn[j][1]};
+    snprintf(shape, sizeof shape, "NR:%zu/K:%zu/N:%zu", cfg->nr, args.k, args.n);
+    QB_ADD(pack_x_name(cfg->pack_x), cfg->pack_x, shape, bench_pack_x, args);
+  }
+}
+
 static void add_shapes(const char *name, const void *fn, const qgemm_args *base) {
   char shape[96];
   for (size_t j = 0; j < QB_COUNT(qb_gemm_shapes); j++) {
@@ -58,9 +91,11 @@ void qb_register_qu8_gemm(void) {
   size_t count;
   const qi_qu8_gemm_config *const *list = qi_qu8_gemm_config_list(&count);
   for (size_t i = 0; i < count; i++) {
-    if (!qb_runnable(&list[i]->name, 1, list[i]->features)) continue;
+    const char *names[2] = {list[i]->name, pack_x_name(list[i]->pack_x)};
+    if (!qb_runnable(names, 2, list[i]->features)) continue;
     const qgemm_args base = {list[i], NULL, list[i]->features, {0, 0, 0}};
     add_shapes(list[i]->name, list[i]->ukernel, &base);
+    add_pack_x_shapes(list[i]);
   }
   const qi_qu8_gemm_s32_config *const *s32 = qi_qu8_gemm_s32_config_list(&count);
   for (size_t i = 0; i < count; i++) {

@@ -232,7 +232,7 @@ typedef struct qattn_pack_ctx {
 
 static void qattn_pack_rows(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
   const qattn_pack_ctx *p = ctx;
-  qi_qu8_gemm_pack_x(p->k, n1 - n0, p->l->nr, p->l->kr, p->x + n0 * p->k, 1, p->k, p->flip, dst);
+  p->l->pack_x(p->k, n1 - n0, p->l->nr, p->l->kr, p->x + n0 * p->k, 1, p->k, p->flip, dst);
 }
 
 /* The projection's epilogue over rows [begin, end): the gemm's sums S, stored as int32 in qkv, become

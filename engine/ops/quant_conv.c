@@ -334,7 +334,7 @@ typedef struct qconv_pack_ctx {
 
 static void pack_pointwise(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
   const qconv_pack_ctx *p = ctx;
-  qi_qu8_gemm_pack_x(p->s->k_g, n1 - n0, p->s->gemm->nr, p->s->gemm->kr, p->x + n0, p->s->in_hw, 1, p->s->x_flip,
+  p->s->gemm->pack_x(p->s->k_g, n1 - n0, p->s->gemm->nr, p->s->gemm->kr, p->x + n0, p->s->in_hw, 1, p->s->x_flip,
                      dst);
 }
 

@@ -311,13 +311,13 @@ typedef struct pack_ctx {
 static void pack_rows(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
   const pack_ctx *p = ctx;
   const qi_qu8_gemm_config *l = &p->s->gemm->layout;
-  qi_qu8_gemm_pack_x(p->s->k, n1 - n0, l->nr, l->kr, p->x + n0 * p->s->k, 1, p->s->k, p->flip, dst);
+  l->pack_x(p->s->k, n1 - n0, l->nr, l->kr, p->x + n0 * p->s->k, 1, p->s->k, p->flip, dst);
 }
 
 static void pack_planes(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
   const pack_ctx *p = ctx;
   const qi_qu8_gemm_config *l = &p->s->gemm->layout;
-  if (p->s->pointwise) qi_qu8_gemm_pack_x(p->s->k, n1 - n0, l->nr, l->kr, p->x + n0, p->s->in_hw, 1, p->flip, dst);
+  if (p->s->pointwise) l->pack_x(p->s->k, n1 - n0, l->nr, l->kr, p->x + n0, p->s->in_hw, 1, p->flip, dst);
   else qi_qu8_im2col_packed(&p->s->geom, p->s->in_c_g, p->x, p->flip, p->pad, n0, n1, l->nr, l->kr, dst);
 }
 

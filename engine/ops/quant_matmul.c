@@ -349,7 +349,7 @@ static void pack_rows(const void *ctx, size_t n0, size_t n1, uint8_t *dst) {
   const rows_pack_ctx *p = ctx;
   const mm_shape *sh = &p->s->sh;
   /* activation column r = row r of A' (QGemm's transA reads A through the strides) */
-  qi_qu8_gemm_pack_x(sh->k, n1 - n0, p->s->gemm->nr, p->s->gemm->kr, p->a + n0 * sh->a_rs, sh->a_ks, sh->a_rs,
+  p->s->gemm->pack_x(sh->k, n1 - n0, p->s->gemm->nr, p->s->gemm->kr, p->a + n0 * sh->a_rs, sh->a_ks, sh->a_rs,
                      p->s->a_flip, dst);
 }
 
@@ -373,7 +373,7 @@ static void act_pack(void *arg, size_t i0, size_t i1) {
     batch_offsets(sh, t->b0 + i, &a_off, &b_off);
     const uint8_t *b = t->b + b_off;
     qi_qu8_gemm_pack_w_rows(cfg, sh->m, sh->k, t->a + a_off, sh->a_rs, s->w_flip, s->scale, s->x_zp_d, slot);
-    qi_qu8_gemm_pack_x(sh->k, sh->n, cfg->nr, cfg->kr, b, sh->b_ks, sh->b_ns, s->x_flip, slot + s->w_bytes);
+    cfg->pack_x(sh->k, sh->n, cfg->nr, cfg->kr, b, sh->b_ks, sh->b_ns, s->x_flip, slot + s->w_bytes);
     /* col_bias[j] = (wo - a_zp) * sum_k (b[k][j] - b_zp), int32 wrapping */
     int32_t *cb = (int32_t *)(void *)(slot + s->w_bytes + s->x_bytes);
     for (size_t j = 0; j < sh->n; j++) cb[j] = -(int32_t)sh->k * s->b_zp;

@@ -7,17 +7,19 @@
 
 static const qi_qu8_gemm_config scalar_4x4c4 = {
     .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar),
-    .features = 0, .mr = 4, .nr = 4, .kr = 4, .w_bytes = 1, QC8W_U8};
+    .features = 0, .mr = 4, .nr = 4, .kr = 4, .w_bytes = 1, .pack_x = qi_qu8_gemm_pack_x, QC8W_U8};
 #if defined(__x86_64__) || defined(__i386__)
 static const qi_qu8_gemm_config avx2_4x8c4 = {
     .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2),
-    .features = QI_CPU_AVX2, .mr = 4, .nr = 8, .kr = 4, .w_bytes = 2, QC8W_U8};
+    .features = QI_CPU_AVX2, .mr = 4, .nr = 8, .kr = 4, .w_bytes = 2, .pack_x = qi_qu8_gemm_pack_x__avx2, QC8W_U8};
 static const qi_qu8_gemm_config avxvnni_6x16c4 = {
     .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni),
-    .features = QI_CPU_AVX2 | QI_CPU_AVXVNNI, .mr = 6, .nr = 16, .kr = 4, .w_bytes = 1, QC8W_U8};
+    .features = QI_CPU_AVX2 | QI_CPU_AVXVNNI, .mr = 6, .nr = 16, .kr = 4, .w_bytes = 1,
+    .pack_x = qi_qu8_gemm_pack_x__avx2, QC8W_U8};
 static const qi_qu8_gemm_config avx512vnni_8x32c4 = {
     .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni),
-    .features = QI_CPU_AVX512 | QI_CPU_AVX512VNNI, .mr = 8, .nr = 32, .kr = 4, .w_bytes = 1, QC8W_U8};
+    .features = QI_CPU_AVX512 | QI_CPU_AVX512VNNI, .mr = 8, .nr = 32, .kr = 4, .w_bytes = 1,
+    .pack_x = qi_qu8_gemm_pack_x__avx2, QC8W_U8};
 #endif /* x86 */
 
 static const qi_qu8_gemm_config *const list[] = {

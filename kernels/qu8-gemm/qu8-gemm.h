@@ -95,6 +95,9 @@ typedef void (*qi_qu8_gemm_pack_w_fn)(const struct qi_qu8_gemm_config *cfg, size
                                       size_t w_m_stride, size_t w_k_stride, const int32_t *bias, const float *scale,
                                       int32_t x_zero_point, void *packed);
 typedef size_t (*qi_qu8_gemm_packed_w_size_fn)(const struct qi_qu8_gemm_config *cfg, size_t m, size_t k);
+/* The activation packer (qi_qu8_gemm_pack_x's signature and output, byte for byte). */
+typedef void (*qi_qu8_gemm_pack_x_fn)(size_t k, size_t n, size_t nr, size_t kr, const uint8_t *x, size_t k_stride,
+                                      size_t n_stride, uint8_t sign_flip, uint8_t *packed);
 typedef qi_qu8_gemm_params (*qi_qu8_gemm_params_init_fn)(int32_t zero_point, int32_t qmin, int32_t qmax,
                                                          bool is_int8);
 
@@ -107,6 +110,7 @@ typedef struct qi_qu8_gemm_config {
   qi_act_domain x_domain;   /* how the kernel reads activation bytes */
   qi_qu8_gemm_pack_w_fn pack_w;
   qi_qu8_gemm_packed_w_size_fn packed_w_size;
+  qi_qu8_gemm_pack_x_fn pack_x; /* qi_qu8_gemm_pack_x or a SIMD packer with the same output (needs `features`) */
   qi_qu8_gemm_params_init_fn init_params;
 } qi_qu8_gemm_config;
 QI_KERNEL_PAIR(qi_qu8_gemm_config, ukernel, name);
@@ -170,6 +174,9 @@ void qi_qu8_gemm_pack_w_rows(const qi_qu8_gemm_config *cfg, size_t m, size_t k, 
  * (qi_qu8_gemm_packed_x_bytes bytes). */
 void qi_qu8_gemm_pack_x(size_t k, size_t n, size_t nr, size_t kr, const uint8_t *x, size_t k_stride,
                         size_t n_stride, uint8_t sign_flip, uint8_t *packed);
+/* The same, AVX2 for n_stride 1, kr 4 and nr a multiple of 4 (kernels/qu8-gemm/pack-x-avx2.c); else the above. */
+void qi_qu8_gemm_pack_x__avx2(size_t k, size_t n, size_t nr, size_t kr, const uint8_t *x, size_t k_stride,
+                              size_t n_stride, uint8_t sign_flip, uint8_t *packed);
 
 /* im2col of `channels` CHW planes straight into the packed activation layout: K = channels * kernel_h *
  * kernel_w rows (row (c * kernel_h + ky) * kernel_w + kx), one column per output pixel in [pix_begin, pix_end)

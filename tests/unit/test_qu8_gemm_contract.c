@@ -51,7 +51,8 @@ TEST_UKERNEL(2, 5, 16, S8)
 #define TEST_CONFIG(MR, NR, KR, D)                                                                                \
   {.ukernel = QI_KERNEL(test_qu8_gemm_ukernel_##MR##x##NR##c##KR##__##D), .features = 0, .mr = MR, .nr = NR,     \
    .kr = KR, .w_bytes = 1, .x_domain = QI_ACT_DOMAIN_##D, .pack_w = qi_qu8_gemm_pack_w,                           \
-   .packed_w_size = qi_qu8_gemm_packed_w_size, .init_params = qi_qu8_gemm_params_make}
+   .packed_w_size = qi_qu8_gemm_packed_w_size, .pack_x = qi_qu8_gemm_pack_x,                                      \
+   .init_params = qi_qu8_gemm_params_make}
 static const qi_qu8_gemm_config configs[] = {
     TEST_CONFIG(3, 4, 8, U8), TEST_CONFIG(2, 8, 8, S8), TEST_CONFIG(4, 4, 4, S8),
     TEST_CONFIG(5, 3, 1, U8), TEST_CONFIG(2, 5, 16, S8),

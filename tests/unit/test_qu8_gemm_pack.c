@@ -1,6 +1,7 @@
 /* The packers of the quantized gemm family (kernels/qu8-gemm/pack.c) against the documented layouts, byte for
  * byte, for k-blocks kr of 1, 2, 4, 8 and 16 (the contract's kr, not only the current kernels' 4):
- *   - qi_qu8_gemm_pack_x on a strided source and its transpose, k and column padding;
+ *   - qi_qu8_gemm_pack_x and every config's pack_x (the AVX2 one: 16-column steps and their tails) on a strided
+ *     source and its transpose, k and column padding;
  *   - qi_qu8_gemm_pack_w: weights (int8 and int16), biases with the zero point folded in (against an int64 sum,
  *     zero points of both activation domains), scales, rows past M;
  *   - qi_qu8_gemm_pack_w_rows (kernels/qu8-gemm/pack-rows.c): the same layout from strided rows of uint8 / int8
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_list.h"
 #include "kernels/qu8-gemm/qu8-gemm.h"
 #include "test_util.h"
 
@@ -27,34 +29,57 @@ static uint8_t packed_at(const uint8_t *packed, size_t k, size_t nr, size_t kr, 
   return packed[(j / nr) * nr * kp + (kk / kr) * nr * kr + (j % nr) * kr + kk % kr];
 }
 
-static void test_pack_x(void) {
-  uint32_t seed = 7;
+/* One packer (qi_qu8_gemm_pack_x or a config's SIMD pack_x) against the layout, byte for byte, over kr 1..16,
+ * nr 1..16 and k, n below, equal to and above them (n up to 69: the 16-column SIMD steps and their tails), from a
+ * strided source and its transpose. Pad columns must be written (the buffer starts as 0x5a). */
+static int pack_x_matches(const char *name, qi_qu8_gemm_pack_x_fn pack_x, uint32_t seed) {
   int ok = 1;
   for (size_t kr = 1; kr <= QI_QU8_GEMM_MAX_KR; kr *= 2)
     for (size_t nr = 1; nr <= 16; nr *= 2)
       for (size_t k = 1; k <= 2 * kr + 11; k += 3)
-        for (size_t n = 1; n <= 21; n += 4) {
+        for (size_t n = 1; n <= 69; n += (n < 21 ? 4 : 16)) {
           const size_t k_stride = n + 3, n_stride = 1; /* a strided source, then its transpose */
+          const uint8_t flip = (k + n) % 2 ? 0x80 : 0;
           uint8_t *x = malloc(k * k_stride);
           for (size_t i = 0; i < k * k_stride; i++) x[i] = (uint8_t)rnd(&seed);
           const size_t bytes = qi_qu8_gemm_packed_x_bytes(k, n, nr, kr);
           uint8_t *p = malloc(bytes), *q = malloc(bytes);
-          qi_qu8_gemm_pack_x(k, n, nr, kr, x, k_stride, n_stride, 0x80, p);
+          memset(p, 0x5a, bytes), memset(q, 0x5a, bytes);
+          pack_x(k, n, nr, kr, x, k_stride, n_stride, flip, p);
           /* the same matrix transposed in memory: x^T[j][i] */
           uint8_t *xt = malloc(n * k);
           for (size_t i = 0; i < k; i++)
             for (size_t j = 0; j < n; j++) xt[j * k + i] = x[i * k_stride + j];
-          qi_qu8_gemm_pack_x(k, n, nr, kr, xt, 1, k, 0x80, q);
+          pack_x(k, n, nr, kr, xt, 1, k, flip, q);
+          int case_ok = 1;
           for (size_t j = 0; j < qi_qu8_round_up(n, nr); j++)
             for (size_t i = 0; i < qi_qu8_round_up(k, kr); i++) {
-              const uint8_t want = (i < k && j < n) ? x[i * k_stride + j] ^ 0x80 : packed_at(p, k, nr, kr, i, j);
-              if (packed_at(p, k, nr, kr, i, j) != want || packed_at(q, k, nr, kr, i, j) != want) ok = 0;
-              if (i >= k && packed_at(p, k, nr, kr, i, j) != 0) ok = 0; /* k padding is 0 */
+              const uint8_t got = packed_at(p, k, nr, kr, i, j);
+              if (i < k && j < n && (got != (x[i * k_stride + j] ^ flip) || packed_at(q, k, nr, kr, i, j) != got))
+                case_ok = 0;
+              if (i >= k && got != 0) case_ok = 0;                   /* k padding is 0 */
+              if (j >= n && i < k && got == 0x5a) case_ok = 0;       /* pad columns are written */
             }
-          if (!ok) fprintf(stderr, "pack_x: k=%zu n=%zu nr=%zu kr=%zu mismatch\n", k, n, nr, kr);
+          if (!case_ok) fprintf(stderr, "%s: k=%zu n=%zu nr=%zu kr=%zu flip %d mismatch\n", name, k, n, nr, kr, flip);
+          ok &= case_ok;
           free(x), free(p), free(q), free(xt);
         }
-  CHECK(ok);
+  return ok;
+}
+
+/* The portable packer, then every distinct pack_x of the family's configs that this CPU can run. */
+static void test_pack_x(void) {
+  CHECK(pack_x_matches("qi_qu8_gemm_pack_x", qi_qu8_gemm_pack_x, 7));
+  size_t count;
+  const qi_qu8_gemm_config *const *list = qi_qu8_gemm_config_list(&count);
+  kl_seen seen = {0};
+  KL_FIRST(&seen, qi_qu8_gemm_pack_x, "qi_qu8_gemm_pack_x");
+  for (size_t i = 0; i < count; i++) {
+    char what[160];
+    snprintf(what, sizeof what, "pack_x of %s", list[i]->name);
+    if (!kl_runnable(what, list[i]->features) || !KL_FIRST(&seen, list[i]->pack_x, what)) continue;
+    CHECK(pack_x_matches(what, list[i]->pack_x, 7 + (uint32_t)i));
+  }
 }
 
 /* Whether p holds cfg's panels of the m x k values want[i * k + j], with bias[i] (NULL: 0) - zp * sum_j want[i][j]
