@@ -152,7 +152,6 @@ qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   rt->state = s;
   QI_CHECK(gemm_check(g, n, &s->m, &s->k, &s->n, err));
   s->cfg = qi_f32_gemm_config_get(rt->isa);
-  rt->kernel = s->cfg->name;
   s->trans_a = qi_attr_int(n, "transA", 0) != 0;
   s->trans_b = qi_attr_int(n, "transB", 0) != 0;
   s->alpha = qi_attr_float(n, "alpha", 1.0f);
@@ -161,6 +160,7 @@ qi_status qi_nn_gemm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *
   if (c && s->beta != 0.0f) c_shape(c, &s->c_rows, &s->c_cols);
   const bool a_const = (a->flags & QI_TF_CONST) != 0, b_const = (b->flags & QI_TF_CONST) != 0;
   s->path = (b_const && s->k && s->n) ? GEMM_XW : GEMM_WX;
+  rt->kernel = s->path == GEMM_XW ? s->cfg->xw_name : s->cfg->name;
   if (s->path == GEMM_XW) {
     QI_CHECK(gemm_prepare_xw(n, rt, s, b, c, err));
     rt->scratch_bytes = s->trans_a ? s->m * s->k * sizeof(float) : 0;

@@ -133,8 +133,8 @@ qi_status qi_nn_matmul_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error
   const qi_tensor *a = qi_node_in(g, n, 0), *b = qi_node_in(g, n, 1);
   const bool a_const = (a->flags & QI_TF_CONST) != 0, b_const = (b->flags & QI_TF_CONST) != 0;
   s->cfg = qi_f32_gemm_config_get(rt->isa);
-  rt->kernel = s->cfg->name;
   s->xw = b_const && sh->k && sh->n;
+  rt->kernel = s->xw ? s->cfg->xw_name : s->cfg->name;
   s->problems = 1;
   for (int i = 0; i < sh->batch_rank; i++) s->problems *= (size_t)sh->batch[i];
   const qi_tensor *packed_t = s->xw ? b : a;

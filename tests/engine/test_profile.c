@@ -18,15 +18,16 @@
 TEST_MAIN_GLOBALS;
 
 /* small_cnn's nodes after the documented passes (docs/architecture.md): BatchNormalization folded into conv1 and
- * Relu fused into it, Clip fused into the depthwise conv; the family whose config list names each kernel. */
-typedef enum { K_NONE, K_GEMM, K_DWCONV, K_MAXPOOL2D } kernel_family;
+ * Relu fused into it, Clip fused into the depthwise conv; the family whose config list names each kernel (fc's
+ * weights are constant: the packed-right xw kernel). */
+typedef enum { K_NONE, K_GEMM, K_GEMM_XW, K_DWCONV, K_MAXPOOL2D } kernel_family;
 static const struct {
   const char *name, *op_type;
   kernel_family family;
 } expected[] = {
     {"conv1", "Conv", K_GEMM},        {"pool1", "MaxPool", K_MAXPOOL2D}, {"dw", "Conv", K_DWCONV},
     {"skip", "Add", K_NONE},          {"gap", "GlobalAveragePool", K_NONE}, {"flatten", "Flatten", K_NONE},
-    {"fc", "Gemm", K_GEMM},           {"softmax", "Softmax", K_NONE},
+    {"fc", "Gemm", K_GEMM_XW},           {"softmax", "Softmax", K_NONE},
 };
 enum { N_EXPECTED = sizeof expected / sizeof expected[0] };
 
@@ -38,6 +39,12 @@ static bool in_config_list(kernel_family family, const char *name) {
       const qi_f32_gemm_config *const *list = qi_f32_gemm_config_list(&count);
       for (size_t i = 0; i < count; i++)
         if (strcmp(list[i]->name, name) == 0) return true;
+      return false;
+    }
+    case K_GEMM_XW: {
+      const qi_f32_gemm_config *const *list = qi_f32_gemm_config_list(&count);
+      for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i]->xw_name, name) == 0) return true;
       return false;
     }
     case K_DWCONV: {
