@@ -5,7 +5,11 @@
  * to the kernel, planes smaller than the window, output widths below, at and above one, two and three vectors
  * of 8 and 16 floats (the SIMD kernels' tails), no write past the plane. Then planes tall and wide enough that
  * the SIMD kernels stage their rows in several bands, and one too wide for their stack buffer (the scalar
- * fallback). */
+ * fallback).
+ *
+ * The AVX-512 kernels' logic also runs here: dwconv-simd.h is instantiated a third time on the 16-lane vector of
+ * vec-emu16.h (portable C, the zmm width and tail masks: tails of 1..15 lanes), its 3x3, 5x5 and any kernels
+ * tested like listed ones. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,15 @@ static uint32_t rnd(uint32_t *s) {
 static float frand(uint32_t *s) { return (float)(rnd(s) % 2001) / 1000.0f - 1.0f; }
 
 static long long n_outputs;
+
+/* ---- dwconv-simd.h on the emulated 16-lane vector (the AVX-512 build's width) */
+#include "vec-emu16.h"
+#include "kernels/f32-dwconv/dwconv-simd.h"
+#define EMU16_DWCONV(fn, kh, kw) \
+  static QI_F32_DWCONV_UKERNEL_DECL(fn) { qi_f32_dwconv_simd(g, input, weights, bias, output, params, kh, kw); }
+EMU16_DWCONV(test_f32_dwconv_minmax_ukernel_3x3__emu16, 3, 3)
+EMU16_DWCONV(test_f32_dwconv_minmax_ukernel_5x5__emu16, 5, 5)
+EMU16_DWCONV(test_f32_dwconv_minmax_ukernel_any__emu16, g->kernel_h, g->kernel_w)
 
 /* One plane; false when the geometry has no output (nothing run). */
 static bool run_case(qi_f32_dwconv_minmax_ukernel_fn kernel, const char *name, size_t in_h, size_t in_w, size_t kh,
@@ -108,5 +121,8 @@ int main(void) {
     test_kernel(&seen, cfg->ukernel_3x3, cfg->name_3x3, 3);
     test_kernel(&seen, cfg->ukernel_5x5, cfg->name_5x5, 5);
   }
+  test_kernel(&seen, QI_KERNEL(test_f32_dwconv_minmax_ukernel_any__emu16), 0);
+  test_kernel(&seen, QI_KERNEL(test_f32_dwconv_minmax_ukernel_3x3__emu16), 3);
+  test_kernel(&seen, QI_KERNEL(test_f32_dwconv_minmax_ukernel_5x5__emu16), 5);
   return TEST_SUMMARY();
 }

@@ -9,7 +9,11 @@
  * Tolerances, the worst-case bounds of the kernels' steps in any summation order, u = 2^-24: the mean within
  * d = (n + 2) u mean(|x|); the variance within d^2 + (n + 5) u (var + d^2) (the mean's error enters squared,
  * since sum(x - mean) = 0); 1 / sqrt(var + eps) within its relative error e = that bound / (2 (var + eps)) + 3u;
- * each y within |scale| r ((|x - mean| + d) (e + 4u) + d) + 2u (|y| + |bias|). */
+ * each y within |scale| r ((|x - mean| + d) (e + 4u) + d) + 2u (|y| + |bias|).
+ *
+ * The AVX-512 kernels' logic also runs here: layernorm-simd.h is instantiated a third time on the 16-lane vector of
+ * vec-emu16.h (portable C, the zmm width and tail masks: tails of 1..15 lanes), its kernels tested like listed
+ * ones. */
 #include <math.h>
 #include <stdio.h>
 
@@ -44,6 +48,12 @@ static moments row_moments(size_t n, const float *x) {
   m.var_tol = d * d + ((double)n + 5) * FT_U * (m.var + d * d);
   return m;
 }
+
+/* ---- layernorm-simd.h on the emulated 16-lane vector (the AVX-512 build's width) */
+#include "vec-emu16.h"
+QI_F32_RMEANVAR_UKERNEL_DECL(QV_UKERNEL(rmeanvar));
+QI_F32_LAYERNORM_UKERNEL_DECL(QV_UKERNEL(layernorm));
+#include "kernels/f32-layernorm/layernorm-simd.h"
 
 static long long n_cases;
 
@@ -120,6 +130,8 @@ int main(void) {
     if (KL_FIRST(&seen, cfg->rmeanvar, cfg->name_rmeanvar)) test_rmeanvar(cfg->rmeanvar, cfg->name_rmeanvar);
     if (KL_FIRST(&seen, cfg->layernorm, cfg->name_layernorm)) test_layernorm(cfg->layernorm, cfg->name_layernorm);
   }
+  test_rmeanvar(QE_NAMED(rmeanvar));
+  test_layernorm(QE_NAMED(layernorm));
   printf("%lld cases\n", n_cases);
   return TEST_SUMMARY();
 }

@@ -13,7 +13,11 @@
  * worst-case bound of any summation order, the division or the multiplication by a rounded 1 / k), and the 2-D
  * and global averages also bit for bit the float computation f32-pool.h prescribes for every path (so that an
  * INT8 model with a float average pooling gives the same bytes on every ISA path); Lp within
- * (k + 16) * 2^-24 relative (positive terms: the sum's bound, a few ulp for powf and the root). */
+ * (k + 16) * 2^-24 relative (positive terms: the sum's bound, a few ulp for powf and the root).
+ *
+ * The AVX-512 kernels' logic also runs here: pool-simd.h is instantiated a third time on the 16-lane vector of
+ * vec-emu16.h (portable C, the zmm width and tail masks: tails of 1..15 lanes), its 2-D max and average and
+ * global average and max kernels tested like listed ones. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -43,6 +47,20 @@ typedef struct pool_kernel {
 } pool_kernel;
 
 static long long n_cases;
+
+/* ---- pool-simd.h on the emulated 16-lane vector (the AVX-512 build's width) */
+#include "vec-emu16.h"
+#include "kernels/f32-pool/pool-simd.h"
+static QI_F32_MAXPOOL2D_UKERNEL_DECL(test_f32_maxpool2d_chw_ukernel__emu16) { qi_f32_maxpool2d_simd(g, input, output); }
+static QI_F32_AVGPOOL2D_UKERNEL_DECL(test_f32_avgpool2d_chw_ukernel__emu16) {
+  qi_f32_avgpool2d_simd(g, count_include_pad, input, output);
+}
+static QI_F32_GPOOL_UKERNEL_DECL(test_f32_gavgpool_ukernel__emu16) {
+  qi_f32_gavgpool_simd(rows, length, input, output);
+}
+static QI_F32_GPOOL_UKERNEL_DECL(test_f32_gmaxpool_ukernel__emu16) {
+  qi_f32_gmaxpool_simd(rows, length, input, output);
+}
 
 /* The oracle of one output point: max and its index (-1: none), sum, sum of |x|, taps in bounds and inside the
  * padded extent, sum of |x|^p. */
@@ -192,6 +210,14 @@ int main(void) {
     test_global(&seen, c->gavgpool, c->name_gavgpool, false);
     test_global(&seen, c->gmaxpool, c->name_gmaxpool, true);
   }
+  const qi_f32_maxpool2d_ukernel_fn emu_max2d = test_f32_maxpool2d_chw_ukernel__emu16;
+  const qi_f32_avgpool2d_ukernel_fn emu_avg2d = test_f32_avgpool2d_chw_ukernel__emu16;
+  test_windows(&seen, &(pool_kernel){"test_f32_maxpool2d_chw_ukernel__emu16", MAX_2D, .max2d = emu_max2d},
+               (uintptr_t)emu_max2d);
+  test_windows(&seen, &(pool_kernel){"test_f32_avgpool2d_chw_ukernel__emu16", AVG_2D, .avg2d = emu_avg2d},
+               (uintptr_t)emu_avg2d);
+  test_global(&seen, QI_KERNEL(test_f32_gavgpool_ukernel__emu16), false);
+  test_global(&seen, QI_KERNEL(test_f32_gmaxpool_ukernel__emu16), true);
   printf("%lld cases\n", n_cases);
   return TEST_SUMMARY();
 }

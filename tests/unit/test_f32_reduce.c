@@ -9,7 +9,11 @@
  * of any summation or multiplication order, so they hold for a SIMD kernel's partial sums too: sum, sum of
  * squares, sum of |x| within (t + 4) * 2^-24 * (|y0| + sum of |terms|) for t terms; product within
  * (t + 4) * 2^-24 * |result|; sumexp (positive terms) within (t + 16 + max |x - m|) * 2^-24 * result, the
- * rounding of x - m scaled by exp's slope and a few ulp for exp. */
+ * rounding of x - m scaled by exp's slope and a few ulp for exp.
+ *
+ * The AVX-512 kernels' logic also runs here: reduce-simd.h is instantiated a third time on the 16-lane vector of
+ * vec-emu16.h (portable C, the zmm width and tail masks: tails of 1..15 lanes), each of its kernels tested like a
+ * listed one. */
 #include <math.h>
 #include <stdio.h>
 
@@ -19,6 +23,23 @@
 #include "test_util.h"
 
 TEST_MAIN_GLOBALS;
+
+/* ---- reduce-simd.h on the emulated 16-lane vector (the AVX-512 build's width) */
+#include "vec-emu16.h"
+/* (kind, row kernel, strided kernel) of every kind reduce-simd.h defines */
+#define EMU16_KINDS(X)                    \
+  X(QI_REDUCE_SUM, rsum, rdsum)           \
+  X(QI_REDUCE_SUMSQ, rsumsq, rdsumsq)     \
+  X(QI_REDUCE_SUMABS, rsumabs, rdsumabs)  \
+  X(QI_REDUCE_MAX, rmax, rdmax)           \
+  X(QI_REDUCE_MIN, rmin, rdmin)
+#define EMU16_DECL(kind, r, rd)                \
+  QI_F32_RREDUCE_UKERNEL_DECL(QV_UKERNEL(r)); \
+  QI_F32_RDREDUCE_UKERNEL_DECL(QV_UKERNEL(rd));
+EMU16_KINDS(EMU16_DECL)
+QI_F32_RSUMEXP_UKERNEL_DECL(QV_UKERNEL(rsumexp));
+QI_F32_RDSUMEXP_UKERNEL_DECL(QV_UKERNEL(rdsumexp));
+#include "kernels/f32-reduce/reduce-simd.h"
 
 static const char *const kind_names[QI_REDUCE_KIND_COUNT] = {"sum", "sumsq", "sumabs", "max", "min", "prod"};
 
@@ -213,6 +234,10 @@ int main(void) {
     if (KL_FIRST(&seen, cfg->rsumexp, cfg->name_rsumexp)) test_rsumexp(cfg->rsumexp, cfg->name_rsumexp);
     if (KL_FIRST(&seen, cfg->rdsumexp, cfg->name_rdsumexp)) test_rdsumexp(cfg->rdsumexp, cfg->name_rdsumexp);
   }
+#define EMU16_TEST(kind, r, rd) test_r(QE_NAMED(r), kind), test_rd(QE_NAMED(rd), kind);
+  EMU16_KINDS(EMU16_TEST)
+  test_rsumexp(QE_NAMED(rsumexp));
+  test_rdsumexp(QE_NAMED(rdsumexp));
   printf("%lld cases\n", n_cases);
   return TEST_SUMMARY();
 }

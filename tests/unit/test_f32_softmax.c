@@ -9,7 +9,11 @@
  * with u = 2^-24, spread = max |x - max| over the row's finite entries: softmax within
  * (n + 16 + 2 * spread) * u of each output, relative (the rounding of x - max amplified by exp, exp's few ulp, the
  * n-term sum, the division), plus FLT_MIN for outputs that underflow; logsoftmax within the same relative error of
- * the sum (as an absolute error of its log) plus 4 u (|x| + |max| + |log sum|), the roundings of the subtraction. */
+ * the sum (as an absolute error of its log) plus 4 u (|x| + |max| + |log sum|), the roundings of the subtraction.
+ *
+ * The AVX-512 kernels' logic also runs here: softmax-simd.h is instantiated a third time on the 16-lane vector of
+ * vec-emu16.h (portable C, the zmm width and tail masks: tails of 1..15 lanes), its kernels tested like listed
+ * ones. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +40,12 @@ static void fill(int kind, size_t n, float *x, uint32_t *seed) {
   }
   if (kind == ROW_DOMINANT) x[ft_next(seed) % n] = 60;
 }
+
+/* ---- softmax-simd.h on the emulated 16-lane vector (the AVX-512 build's width) */
+#include "vec-emu16.h"
+QI_F32_SOFTMAX_UKERNEL_DECL(QV_UKERNEL(softmax));
+QI_F32_SOFTMAX_UKERNEL_DECL(QV_UKERNEL(logsoftmax));
+#include "kernels/f32-softmax/softmax-simd.h"
 
 static long long n_cases;
 
@@ -86,6 +96,8 @@ int main(void) {
     if (KL_FIRST(&seen, cfg->logsoftmax, cfg->name_logsoftmax))
       test_kernel(cfg->logsoftmax, cfg->name_logsoftmax, true);
   }
+  test_kernel(QE_NAMED(softmax), false);
+  test_kernel(QE_NAMED(logsoftmax), true);
   printf("%lld cases\n", n_cases);
   return TEST_SUMMARY();
 }

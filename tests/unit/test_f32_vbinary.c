@@ -10,7 +10,11 @@
  *   - exact: max, min (a result is an operand; NaN from either side) and mod (C fmod: its result is exactly
  *     representable);
  *   - rtol 1e-6 (about 8 ulp): add, sub, mul, div, prelu, one IEEE operation each (correctly rounded: half an ulp);
- *   - rtol 1e-5 (about 80 ulp): pow against libm's pow in double, room for a SIMD exp(b * log(a)). */
+ *   - rtol 1e-5 (about 80 ulp): pow against libm's pow in double, room for a SIMD exp(b * log(a)).
+ *
+ * The AVX-512 kernels' logic also runs here: vbinary-simd.h is instantiated a third time on the 16-lane vector of
+ * vec-emu16.h (portable C, the zmm width and tail masks: tails of 1..15 lanes), every SIMD op tested like a listed
+ * entry. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -76,6 +80,18 @@ static const binary_row rows[] = {
      SPECIALS(2.5f, -3.0f)},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
+
+/* ---- vbinary-simd.h on the emulated 16-lane vector (the AVX-512 build's width) */
+#include "vec-emu16.h"
+#define EMU16_DECL(kind, op, opc, ropc)          \
+  QI_F32_VBINARY_UKERNEL_DECL(QV_UKERNEL(op));  \
+  QI_F32_VBINARY_UKERNEL_DECL(QV_UKERNEL(opc)); \
+  QI_F32_VBINARY_UKERNEL_DECL(QV_UKERNEL(ropc));
+QI_F32_VBINARY_SIMD_OPS(EMU16_DECL)
+#include "kernels/f32-vbinary/vbinary-simd.h"
+#define EMU16_CONFIG(kind_, op_, opc_, ropc_) \
+  {.op = QE_NAMED(op_), .opc = QE_NAMED(opc_), .ropc = QE_NAMED(ropc_), .kind = kind_},
+static const qi_f32_vbinary_config emu16_configs[] = {QI_F32_VBINARY_SIMD_OPS(EMU16_CONFIG)};
 
 static long long n_cases, n_outputs;
 
@@ -149,6 +165,7 @@ int main(void) {
     if (!kl_runnable_all(names, 3, cfg->features) || !KL_FIRST(&seen, cfg->op, cfg->name_op)) continue;
     test_entry(cfg);
   }
+  for (size_t i = 0; i < sizeof emu16_configs / sizeof emu16_configs[0]; i++) test_entry(&emu16_configs[i]);
   printf("%lld cases, %lld outputs\n", n_cases, n_outputs);
   return TEST_SUMMARY();
 }

@@ -4,7 +4,10 @@
  * scales and biases 0, 1, -2, tiny, large and random, no write outside the row. Exact: the product rounded to
  * float, then the sum rounded (no FMA), on every path, so that a BatchNormalization left in float between
  * quantized tensors keeps an INT8 model's outputs identical across ISA paths; the double-precision value
- * bounds it within 3 * 2^-24 * (|x * scale| + |bias|) as a check of the oracle itself. */
+ * bounds it within 3 * 2^-24 * (|x * scale| + |bias|) as a check of the oracle itself.
+ *
+ * The AVX-512 kernels' logic also runs here: vmulcaddc-simd.h is instantiated a third time on the 16-lane vector of
+ * vec-emu16.h (portable C, the zmm width and tail masks: tails of 1..15 lanes), its kernel tested like listed ones. */
 #include <math.h>
 #include <stdio.h>
 
@@ -16,6 +19,11 @@
 TEST_MAIN_GLOBALS;
 
 static long long n_cases;
+
+/* ---- vmulcaddc-simd.h on the emulated 16-lane vector (the AVX-512 build's width) */
+#include "vec-emu16.h"
+#include "kernels/f32-vmulcaddc/vmulcaddc-simd.h"
+static QI_F32_VMULCADDC_UKERNEL_DECL(test_f32_vmulcaddc_ukernel__emu16) { qi_f32_vmulcaddc_simd(n, x, scale, bias, y); }
 
 static void test_kernel(qi_f32_vmulcaddc_ukernel_fn fn, const char *name) {
   ft_buf x = ft_alloc(FT_MAXN), y = ft_alloc(FT_MAXN);
@@ -58,6 +66,7 @@ int main(void) {
   for (size_t i = 0; i < count; i++)
     if (kl_runnable(list[i]->name, list[i]->features) && KL_FIRST(&seen, list[i]->ukernel, list[i]->name))
       test_kernel(list[i]->ukernel, list[i]->name);
+  test_kernel(QI_KERNEL(test_f32_vmulcaddc_ukernel__emu16));
   printf("%lld cases\n", n_cases);
   return TEST_SUMMARY();
 }

@@ -160,14 +160,10 @@ static const unary_row rows[] = {
 
 /* ---- vunary-simd.h on the emulated 16-lane vector (the AVX-512 build's width) */
 #include "vec-emu16.h"
-#undef QV_UKERNEL
-#define QV_UKERNEL(op) QV_CAT4(test_f32_, op, _ukernel__, QV_ISA) /* test_f32_<op>_ukernel__emu16 */
 #define EMU16_DECL(kind, op) QI_F32_VUNARY_UKERNEL_DECL(QV_UKERNEL(op));
 QI_F32_VUNARY_SIMD_OPS(EMU16_DECL)
 #include "kernels/f32-vunary/vunary-simd.h"
-#define EMU16_STR_(x) #x
-#define EMU16_STR(x) EMU16_STR_(x)
-#define EMU16_CONFIG(kind_, op) {.ukernel = QV_UKERNEL(op), .name = EMU16_STR(QV_UKERNEL(op)), .kind = kind_},
+#define EMU16_CONFIG(kind_, op) {.ukernel = QV_UKERNEL(op), .name = QE_STR(QV_UKERNEL(op)), .kind = kind_},
 static const qi_f32_vunary_config emu16_configs[] = {QI_F32_VUNARY_SIMD_OPS(EMU16_CONFIG)};
 
 static long long n_cases, n_outputs;

@@ -16,7 +16,12 @@
 #define QV_ISA emu16
 #define QV_CAT4_(a, b, c, d) a##b##c##d
 #define QV_CAT4(a, b, c, d) QV_CAT4_(a, b, c, d)
-#define QV_UKERNEL(op) QV_CAT4(qi_f32_, op, _ukernel__, QV_ISA)
+/* A test's instantiation: test_f32_<op>_ukernel__emu16, outside the library's qi_ names; QE_NAMED(op) gives the
+ * kernel and its name as QI_KERNEL does, for the test functions that take (fn, name). */
+#define QV_UKERNEL(op) QV_CAT4(test_f32_, op, _ukernel__, QV_ISA)
+#define QE_STR_(x) #x
+#define QE_STR(x) QE_STR_(x)
+#define QE_NAMED(op) QV_UKERNEL(op), QE_STR(QV_UKERNEL(op))
 
 typedef struct qv {
   float v[QV_N];
