@@ -47,7 +47,14 @@ static uint32_t detect(void) {
 #ifndef HWCAP_NEON
 #define HWCAP_NEON (1 << 12)
 #endif
-static uint32_t detect(void) { return (getauxval(AT_HWCAP) & HWCAP_NEON) ? QI_CPU_NEON : 0; }
+#ifndef HWCAP_VFPv4
+#define HWCAP_VFPv4 (1 << 16)
+#endif
+/* 32-bit "neon" kernels are built with -mfpu=neon-vfpv4 (vfma.f32): Cortex-A7/A15/A53 and later, not A8/A9. */
+static uint32_t detect(void) {
+  const unsigned long need = HWCAP_NEON | HWCAP_VFPv4;
+  return (getauxval(AT_HWCAP) & need) == need ? QI_CPU_NEON : 0;
+}
 #else
 static uint32_t detect(void) { return 0; }
 #endif /* CPU family */

@@ -39,8 +39,11 @@ if(QINFER_CROSS_SYSROOT)
   list(PREPEND CMAKE_FIND_ROOT_PATH ${QINFER_CROSS_SYSROOT})
 endif()
 
-# ctest runs target programs through qemu-user; -cpu max reports NEON (and VFPv4).
+# ctest (and add_test commands naming an executable target) run target programs through qemu-user, with no
+# -cpu: qemu-user's default model is "max" (every feature: NEON and VFPv4
+# is reachable), and QEMU_CPU=<model> in the environment picks another one, as tools/cross-test.sh does to run
+# the kernel testers on CPUs that lack features (QEMU_CPU=cortex-a7 ctest -R unit).
 find_program(QI_QEMU_ARM qemu-arm)
 if(QI_QEMU_ARM)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${QI_QEMU_ARM} -L /usr/${QI_CROSS_TRIPLET} -cpu max)
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${QI_QEMU_ARM} -L /usr/${QI_CROSS_TRIPLET})
 endif()
