@@ -51,7 +51,8 @@ endif()
 # ctest (and add_test commands naming an executable target) run target programs through qemu-user, with no
 # -cpu: qemu-user's default model is "max" (every feature: dotprod and i8mm, so every aarch64 dispatch level
 # is reachable), and QEMU_CPU=<model> in the environment picks another one, as tools/cross-test.sh does to run
-# the kernel testers on CPUs that lack features (QEMU_CPU=cortex-a53 ctest -R unit).
+# the kernel testers on CPUs that lack features (QEMU_CPU=cortex-a53 ctest -R unit). Test scripts that start
+# `qinfer` themselves get this command in $QINFER_EMULATOR (tests/CMakeLists.txt).
 find_program(QI_QEMU_AARCH64 qemu-aarch64)
 if(QI_QEMU_AARCH64)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${QI_QEMU_AARCH64} -L /usr/${QI_CROSS_TRIPLET})

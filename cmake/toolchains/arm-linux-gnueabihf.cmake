@@ -40,9 +40,10 @@ if(QINFER_CROSS_SYSROOT)
 endif()
 
 # ctest (and add_test commands naming an executable target) run target programs through qemu-user, with no
-# -cpu: qemu-user's default model is "max" (every feature: NEON and VFPv4
-# is reachable), and QEMU_CPU=<model> in the environment picks another one, as tools/cross-test.sh does to run
-# the kernel testers on CPUs that lack features (QEMU_CPU=cortex-a7 ctest -R unit).
+# -cpu: qemu-user's default model is "max" (an ARMv8 core in AArch32 state: NEON and VFPv4, so the neon path is
+# reachable), and QEMU_CPU=<model> in the environment picks another one, as tools/cross-test.sh does to run the
+# kernel testers on a Cortex-A7 (QEMU_CPU=cortex-a7 ctest -R unit). Test scripts that start `qinfer` themselves
+# get this command in $QINFER_EMULATOR (tests/CMakeLists.txt).
 find_program(QI_QEMU_ARM qemu-arm)
 if(QI_QEMU_ARM)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${QI_QEMU_ARM} -L /usr/${QI_CROSS_TRIPLET})

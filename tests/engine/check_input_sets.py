@@ -4,20 +4,25 @@ times), and inputs that decide shapes fed as files, on the models of make_shape_
 numpy results written there.
 
 usage: check_input_sets.py QINFER MODELS_DIR WORK_DIR
+
+QINFER_EMULATOR (set by tests/CMakeLists.txt in a cross build: "qemu-aarch64 -L /usr/aarch64-linux-gnu") is
+put before QINFER, so that the target's binary runs under qemu-user.
 """
 import json
 import os
+import shlex
 import subprocess
 import sys
 
 import numpy as np
 
 qinfer, models, work = sys.argv[1:4]
+emulator = shlex.split(os.environ.get("QINFER_EMULATOR", ""))
 failures = []
 
 
 def run(args, expect_rc=0):
-    p = subprocess.run([qinfer] + args, cwd=models, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    p = subprocess.run(emulator + [qinfer] + args, cwd=models, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=120)
     if p.returncode != expect_rc:
         failures.append(f"qinfer {' '.join(args)}: exit {p.returncode}, expected {expect_rc}\n{p.stdout}")

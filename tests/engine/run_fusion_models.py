@@ -3,6 +3,7 @@
 run by `qinfer run` and checked against numpy.
 
     run_fusion_models.py --qinfer BUILD/tools/qinfer [--filter REGEX] [--keep DIR] [-v]
+    (QINFER_EMULATOR, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu", is put before the qinfer command.)
 
 Before these, only the zoo models noticed a Conv -> BatchNormalization fold that forgot epsilon, or a fused
 activation that was not applied: the unit, engine and single-op graphs have variances far above epsilon and
@@ -27,6 +28,7 @@ rounding tie, or from the bias re-quantized at the folded scale). Every model ru
 import argparse
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -332,6 +334,7 @@ def main():
     ap.add_argument("--keep")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
+    emulator = shlex.split(os.environ.get("QINFER_EMULATOR", ""))  # a cross build's qemu (tests/CMakeLists.txt)
     work = args.keep or tempfile.mkdtemp(prefix="qinfer_fusion_")
     os.makedirs(work, exist_ok=True)
     failed = passed = 0
@@ -350,7 +353,7 @@ def main():
                 inputs += ["--input", f"{k}={os.path.join(d, k + '.npy')}"]
             for isa in (None, "scalar"):
                 out = os.path.join(d, "out_" + (isa or "default"))
-                cmd = [args.qinfer, "run", mpath, "--output-dir", out, "--threads", "1"] + inputs
+                cmd = emulator + [args.qinfer, "run", mpath, "--output-dir", out, "--threads", "1"] + inputs
                 if isa:
                     cmd += ["--isa", isa]
                 else:
