@@ -13,7 +13,7 @@
 #      outputs and of numpy's) and on its INT8 version, quantized here by the x86 build (logits, the integer
 #      graph's output, byte-identical to the x86 build's .npy file; prob, a float Softmax, within 1e-5), then
 #      `qinfer bench` on both; `qinfer quantize` must fail with exit 1 and say
-#      it is not part of this build;
+#      it is not part of this build, and `qinfer --version` must say the build is runtime-only;
 #   4. aarch64: qinfer_microbench under qemu (-cpu max) as a smoke test, each kernel once at its first shape
 #      (QINFER_BENCH_ONE_SHAPE=1, --benchmark_min_time=0.001) with tests/bench_check.cmake's checks: exit 0, no
 #      benchmark failed, every kernel of libqinfer.a's config tables benchmarked or listed as skipped. Needs
@@ -141,6 +141,8 @@ log=$(qemu_run max quantize small_cnn.onnx -o x.onnx --calib calib 2>&1)
 rc=$?
 set -e
 [[ $rc == 1 && $log == *"not part of this build"* ]] || fail "qinfer quantize: exit $rc, '$log' (want 1 and 'not part of this build')"
+log=$(qemu_run max --version 2>&1) || fail "qinfer --version: $log"
+[[ $log == *"runtime-only build"* ]] || fail "qinfer --version does not say the build is runtime-only: $log"
 
 if ((bench)); then
   step "microbenchmarks under qemu -cpu max (each kernel once)"
