@@ -39,6 +39,7 @@ static double measure(double (*run)(size_t)) {
   return best;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 /* amx_int8 in /proc/cpuinfo's flags: AMX tiles this kernel lets user space use (there is no AMX probe yet). */
 static bool cpuinfo_has(const char *flag) {
   FILE *f = fopen("/proc/cpuinfo", "r");
@@ -54,6 +55,7 @@ static bool cpuinfo_has(const char *flag) {
   fclose(f);
   return found;
 }
+#endif /* x86 */
 
 void qb_peak_measure(void) {
   static const probe probes[QB_PEAK_COUNT] = {
@@ -66,6 +68,17 @@ void qb_peak_measure(void) {
       [QB_PEAK_DPBUSD_ZMM] = {"dpbusd_zmm", "vpdpbusd zmm (AVX-512 VNNI)", QI_CPU_AVX512 | QI_CPU_AVX512VNNI,
                               qb_probe_dpbusd_zmm},
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+      [QB_PEAK_FMLA_Q] = {"fmla_q", "fmla q", QI_CPU_NEON, qb_probe_fmla_q},
+      [QB_PEAK_SMLAL_Q] = {"smlal_q", "smlal int16 -> int32", QI_CPU_NEON, qb_probe_smlal_q},
+#endif /* NEON */
+#if defined(__aarch64__)
+      [QB_PEAK_SDOT_Q] = {"sdot_q", "sdot q (dot product)", QI_CPU_NEON | QI_CPU_NEONDOT, qb_probe_sdot_q},
+      [QB_PEAK_SMMLA_Q] = {"smmla_q", "smmla q (i8mm)", QI_CPU_NEON | QI_CPU_NEONDOT | QI_CPU_NEONI8MM,
+                           qb_probe_smmla_q},
+      [QB_PEAK_USMMLA_Q] = {"usmmla_q", "usmmla q (i8mm)", QI_CPU_NEON | QI_CPU_NEONDOT | QI_CPU_NEONI8MM,
+                            qb_probe_usmmla_q},
+#endif /* aarch64 */
   };
   char key[64], value[160];
   for (int i = 0; i < QB_PEAK_COUNT; i++) {
@@ -88,10 +101,23 @@ void qb_peak_measure(void) {
 
 double qb_peak_ops(qb_peak mix) { return (unsigned)mix < QB_PEAK_COUNT ? peak_ops[mix] : 0; }
 
-qb_peak qb_peak_f32(uint32_t features) { return features & QI_CPU_AVX512 ? QB_PEAK_FMA_ZMM : QB_PEAK_FMA_YMM; }
+qb_peak qb_peak_f32(uint32_t features) {
+#if defined(__aarch64__) || defined(__arm__)
+  (void)features;
+  return QB_PEAK_FMLA_Q;
+#else
+  return features & QI_CPU_AVX512 ? QB_PEAK_FMA_ZMM : QB_PEAK_FMA_YMM;
+#endif
+}
 
 qb_peak qb_peak_int8(uint32_t features) {
+#if defined(__aarch64__) || defined(__arm__)
+  if (features & QI_CPU_NEONI8MM) return QB_PEAK_SMMLA_Q;
+  if (features & QI_CPU_NEONDOT) return QB_PEAK_SDOT_Q;
+  return QB_PEAK_SMLAL_Q;
+#else
   if (features & QI_CPU_AVX512VNNI) return QB_PEAK_DPBUSD_ZMM;
   if (features & QI_CPU_AVXVNNI) return QB_PEAK_DPBUSD_YMM;
   return QB_PEAK_MADDWD_YMM;
+#endif
 }

@@ -1,6 +1,7 @@
 # The check of bench.smoke (tests/bench.cmake): cmake -DBENCH=qinfer_microbench -DLIB=libqinfer.a -DNM=nm
-#   -DOUT=file.json -P bench_check.cmake
-execute_process(COMMAND ${BENCH} --benchmark_min_time=0.001 --benchmark_out=${OUT} --benchmark_out_format=json
+#   -DOUT=file.json [-DEMULATOR="qemu-aarch64;-L;/usr/aarch64-linux-gnu"] -P bench_check.cmake
+# (EMULATOR: the command that runs a cross-built BENCH, as tools/arm-static-check.sh passes it.)
+execute_process(COMMAND ${EMULATOR} ${BENCH} --benchmark_min_time=0.001 --benchmark_out=${OUT} --benchmark_out_format=json
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "qinfer_microbench exited with ${rc}\n${err}\n${out}")

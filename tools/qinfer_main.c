@@ -9,15 +9,16 @@ typedef struct command {
   qi_cli_command_fn run;
   void (*usage)(void);
   const char *summary;
+  int needs_quantizer; /* absent from a runtime-only build (QINFER_WITH_QUANTIZER=OFF: QI_CLI_WITH_QUANTIZER 0) */
 } command;
 
 static const command commands[] = {
-    {"info", qi_cmd_info, qi_cmd_info_usage, "show a model's inputs, outputs, ops, parameters and MACs"},
-    {"run", qi_cmd_run, qi_cmd_run_usage, "run a model on .npy / .pb inputs and write its outputs as .npy"},
-    {"bench", qi_cmd_bench, qi_cmd_bench_usage, "time session creation and runs: median, min, mean, p90, max"},
-    {"quantize", qi_cmd_quantize, qi_cmd_quantize_usage, "static INT8 quantization with calibration: writes a QDQ model"},
-    {"convert", qi_cmd_convert, qi_cmd_convert_usage, "load a model and write it back as ONNX (the writer round trip)"},
-    {"compare", qi_cmd_compare, qi_cmd_compare_usage, "compare two models' outputs and tensors (FP32 vs INT8): SQNR, cosine"},
+    {"info", qi_cmd_info, qi_cmd_info_usage, "show a model's inputs, outputs, ops, parameters and MACs", 0},
+    {"run", qi_cmd_run, qi_cmd_run_usage, "run a model on .npy / .pb inputs and write its outputs as .npy", 0},
+    {"bench", qi_cmd_bench, qi_cmd_bench_usage, "time session creation and runs: median, min, mean, p90, max", 0},
+    {"quantize", qi_cmd_quantize, qi_cmd_quantize_usage, "static INT8 quantization with calibration: writes a QDQ model", 1},
+    {"convert", qi_cmd_convert, qi_cmd_convert_usage, "load a model and write it back as ONNX (the writer round trip)", 1},
+    {"compare", qi_cmd_compare, qi_cmd_compare_usage, "compare two models' outputs and tensors (FP32 vs INT8): SQNR, cosine", 1},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -29,7 +30,9 @@ static const command *find_command(const char *name) {
 
 static void print_usage(FILE *f) {
   fprintf(f, "usage: qinfer <command> [options]\n\ncommands:\n");
-  for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  for (int i = 0; i < N_COMMANDS; i++)
+    fprintf(f, "  %-8s %s%s\n", commands[i].name, commands[i].summary,
+            commands[i].needs_quantizer && !QI_CLI_WITH_QUANTIZER ? " [not in this runtime-only build]" : "");
   fprintf(f, "  %-8s %s\n", "help", "show this help, or a command's ('qinfer help run')");
   fprintf(f, "\n  qinfer --version   print the version\n");
 }
@@ -52,7 +55,8 @@ int main(int argc, char **argv) {
   }
   const char *name = argv[1];
   if (!strcmp(name, "--version") || !strcmp(name, "version")) {
-    printf("qinfer %s\n", qinfer_version());
+    printf("qinfer %s%s\n", qinfer_version(),
+           QI_CLI_WITH_QUANTIZER ? "" : " (runtime-only build: no quantize, convert or compare)");
     return QI_EXIT_OK;
   }
   if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) return cmd_help(argc - 2, argv + 2);
