@@ -35,6 +35,8 @@ typedef QI_F32_ATTENTION_UKERNEL_DECL((*qi_f32_attention_ukernel_fn));
 QI_F32_ATTENTION_UKERNEL_DECL(qi_f32_attention_ukernel_1x1__scalar);
 QI_F32_ATTENTION_UKERNEL_DECL(qi_f32_attention_ukernel_6x16__avx2);
 QI_F32_ATTENTION_UKERNEL_DECL(qi_f32_attention_ukernel_6x32__avx512f);
+QI_F32_ATTENTION_UKERNEL_DECL(qi_f32_attention_ukernel_8x8__neon); /* aarch64 */
+QI_F32_ATTENTION_UKERNEL_DECL(qi_f32_attention_ukernel_4x8__neon); /* 32-bit Arm */
 
 /* kt[d * ldk + j] = k[j * k_row + d * k_col] for j < kv_len, 0 for kv_len <= j < ldk. */
 void qi_f32_attention_pack_k(size_t kv_len, size_t head_size, const float *k, size_t k_row, size_t k_col, size_t ldk,

@@ -6,12 +6,22 @@
  * zero-padded rows split into stride_w phases, so every tap of a vector is one contiguous load, at any stride,
  * dilation and padding): acc = bias, then acc += w[ky][kx] * row_ky[ox + offset_kx] by FMA over the taps, then
  * the clamp. Windows wider than QV_STAGE_MAX_KW, over 256 taps, or planes whose rows do not fit the stack
- * buffer take the scalar kernel. */
+ * buffer take the scalar kernel.
+ *
+ * An includer that defines QI_DWCONV_MCA_FN (its kernel's name) and QI_DWCONV_MCA_MACS (kh * kw * QV_N as a
+ * decimal literal, for a fixed window) gets llvm-mca region markers (kernels/mca.h, empty in normal builds)
+ * around the body of the output loop, QV_N outputs over all taps and the clamp (the store, whole or a row's tail,
+ * is left out: its branch would copy the end marker into both paths). */
 #ifndef QI_F32_DWCONV_SIMD_H
 #define QI_F32_DWCONV_SIMD_H
 
 #include "kernels/f32-dwconv/f32-dwconv.h"
+#include "kernels/f32-vec/mca-simd.h"
 #include "kernels/f32-vec/stage-rows.h"
+
+#ifndef QI_DWCONV_MCA_MACS
+#define QI_DWCONV_MCA_MACS 0 /* no region */
+#endif
 
 #define QI_F32_DWCONV_SIMD_MAX_TAPS 256
 
@@ -48,6 +58,7 @@ static inline __attribute__((always_inline)) void qi_f32_dwconv_simd(const qi_wi
       float *out = output + oy * g->out_w;
       const size_t room = plane - oy * g->out_w;
       for (size_t ox = 0; ox < g->out_w; ox += QV_N) {
+        if (QI_DWCONV_MCA_MACS != 0) QI_SIMD_MCA_BEGIN(QI_DWCONV_MCA_FN, QI_DWCONV_MCA_MACS);
         /* three partial sums (taps k % 3): a third of the FMA latency chain of one */
         qv acc0 = vbias, acc1 = qv_zero(), acc2 = qv_zero();
         size_t k = 0;
@@ -60,7 +71,9 @@ static inline __attribute__((always_inline)) void qi_f32_dwconv_simd(const qi_wi
         if (k + 1 < kh * kw) acc2 = qv_fma(qv_load(tap[k + 1] + ox), qv_set1(w[k + 1]), acc2);
         const qv acc = qv_add(acc0, qv_add(acc1, acc2));
         /* max(min, acc) then min(max, ...) with the bound first: a NaN sum stays NaN */
-        qv_store_room(out + ox, qv_min(vmax, qv_max(vmin, acc)), room - ox);
+        const qv y = qv_min(vmax, qv_max(vmin, acc));
+        if (QI_DWCONV_MCA_MACS != 0) QI_SIMD_MCA_END(QI_DWCONV_MCA_FN);
+        qv_store_room(out + ox, y, room - ox);
       }
     }
   }

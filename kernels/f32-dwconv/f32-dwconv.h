@@ -41,6 +41,9 @@ QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_any__avx2);
 QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_3x3__avx512f);
 QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_5x5__avx512f);
 QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_any__avx512f);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_3x3__neon);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_5x5__neon);
+QI_F32_DWCONV_UKERNEL_DECL(qi_f32_dwconv_minmax_ukernel_any__neon);
 
 /* Shared border path: one output pixel with bounds checks on every tap (before the clamp). */
 static inline float qi_f32_dwconv_border_pixel(const qi_window2d *g, const float *input, const float *weights,

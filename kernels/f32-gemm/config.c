@@ -42,6 +42,36 @@ static const qi_f32_gemm_config avx512f_8x32 = {
     .features = QI_CPU_AVX512,
 };
 #endif /* x86 */
+/* NEON: 8x8 on aarch64 (32 q registers), 4x8 on 32-bit Arm (16). */
+#if defined(__aarch64__)
+static const qi_f32_gemm_config neon_8x8 = {
+    .ukernel = QI_KERNEL(qi_f32_gemm_minmax_ukernel_8x8__neon),
+    .pack = qi_f32_gemm_pack_w,
+    .mr = 8,
+    .nr = 8,
+    .kr = 1,
+    .xw_ukernel = QI_KERNEL(qi_f32_gemm_xw_minmax_ukernel_8x8__neon),
+    .xw_mr = 8,
+    .xw_nr = 8,
+    .xw_kr = 1,
+    .features = QI_CPU_NEON,
+};
+#define NEON_CONFIG neon_8x8
+#elif defined(__ARM_NEON)
+static const qi_f32_gemm_config neon_4x8 = {
+    .ukernel = QI_KERNEL(qi_f32_gemm_minmax_ukernel_4x8__neon),
+    .pack = qi_f32_gemm_pack_w,
+    .mr = 4,
+    .nr = 8,
+    .kr = 1,
+    .xw_ukernel = QI_KERNEL(qi_f32_gemm_xw_minmax_ukernel_4x8__neon),
+    .xw_mr = 4,
+    .xw_nr = 8,
+    .xw_kr = 1,
+    .features = QI_CPU_NEON,
+};
+#define NEON_CONFIG neon_4x8
+#endif /* Arm */
 
 static const qi_f32_gemm_config *const list[] = {
     &scalar_4x8,
@@ -49,6 +79,9 @@ static const qi_f32_gemm_config *const list[] = {
     &avx2_6x16,
     &avx512f_8x32,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    &NEON_CONFIG,
+#endif /* Arm */
 };
 
 /* Indexed by qi_isa. A path without a kernel of its own (NULL) uses the entry of the next lower path of its
@@ -59,6 +92,9 @@ static const qi_f32_gemm_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_AVX2] = &avx2_6x16,
     [QI_ISA_AVX512VNNI] = &avx512f_8x32,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    [QI_ISA_NEON] = &NEON_CONFIG,
+#endif /* Arm */
 };
 
 QI_ISA_CONFIG_GETTERS(qi_f32_gemm)

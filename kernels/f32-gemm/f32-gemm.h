@@ -111,5 +111,12 @@ QI_F32_GEMM_XW_UKERNEL_DECL(qi_f32_gemm_xw_minmax_ukernel_6x16__avx2);
 QI_F32_GEMM_UKERNEL_DECL(qi_f32_gemm_minmax_ukernel_8x32__avx512f);
 QI_F32_GEMM_XW_UKERNEL_DECL(qi_f32_gemm_xw_minmax_ukernel_8x32__avx512f);
 #endif /* x86 */
+#if defined(__aarch64__)
+QI_F32_GEMM_UKERNEL_DECL(qi_f32_gemm_minmax_ukernel_8x8__neon);
+QI_F32_GEMM_XW_UKERNEL_DECL(qi_f32_gemm_xw_minmax_ukernel_8x8__neon);
+#elif defined(__ARM_NEON)
+QI_F32_GEMM_UKERNEL_DECL(qi_f32_gemm_minmax_ukernel_4x8__neon);
+QI_F32_GEMM_XW_UKERNEL_DECL(qi_f32_gemm_xw_minmax_ukernel_4x8__neon);
+#endif /* Arm */
 
 #endif /* QI_F32_GEMM_H */

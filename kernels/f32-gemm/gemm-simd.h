@@ -7,9 +7,17 @@
  * MR * NV fused multiply-adds into MR * NV accumulators (6 x 2 ymm on AVX2: 12 accumulators, 2 loads, 1
  * broadcast register of 16). The panel's rows past mr are computed too (zero rows of the last panel, or other
  * rows) and stored first, to the address of row mr - 1, which is stored last: no branch per row. A column
- * tail loads its last vector of B with a mask (nothing past nc is read) and stores with one. */
+ * tail loads its last vector of B with a mask (nothing past nc is read) and stores with one.
+ *
+ * An includer that defines QI_GEMM_MCA_MACS (MR * NR as a decimal literal, not 0) gets llvm-mca region markers
+ * (kernels/mca.h, empty in normal builds) around the k-loop body of its full tiles. */
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/f32-gemm/store-simd.h"
+#include "kernels/f32-vec/mca-simd.h"
+
+#ifndef QI_GEMM_MCA_MACS
+#define QI_GEMM_MCA_MACS 0 /* no region */
+#endif
 
 #define QI_GEMM_NR (QI_GEMM_NV * QV_N)
 
@@ -27,7 +35,9 @@ static inline __attribute__((always_inline)) void gemm_tile(size_t nv, bool tail
     for (size_t v = 0; v < nv; v++) acc[r][v] = bias;
   }
   w += QI_GEMM_MR;
+  const bool mca = QI_GEMM_MCA_MACS != 0 && nv == QI_GEMM_NV && !tail; /* one region: the full tiles' loop */
   for (size_t k = 0; k < kc; k++) {
+    if (mca) QI_SIMD_MCA_BEGIN(QI_GEMM_FN, QI_GEMM_MCA_MACS);
     qv bv[QI_GEMM_NV];
 #pragma GCC unroll 4
     for (size_t v = 0; v < nv; v++)
@@ -40,6 +50,7 @@ static inline __attribute__((always_inline)) void gemm_tile(size_t nv, bool tail
     }
     w += QI_GEMM_MR;
     b += b_stride;
+    if (mca) QI_SIMD_MCA_END(QI_GEMM_FN);
   }
   const size_t cols = (nv - 1) * QV_N + last_n;
 #pragma GCC unroll 16

@@ -6,9 +6,17 @@
  * Per k the tile loads the panel's row k (NV vectors: aligned when the panels are, NR * (1 + K) floats
  * apart), broadcasts A[r][k] of each row and does MR * NV fused multiply-adds. Rows past mr read and write
  * row mr - 1 (A is not padded): their stores come before row mr - 1's. The panel is zero past N, so a column
- * tail computes full vectors and only stores with a mask. */
+ * tail computes full vectors and only stores with a mask.
+ *
+ * An includer that defines QI_XW_MCA_MACS (MR * NR as a decimal literal, not 0) gets llvm-mca region markers
+ * (kernels/mca.h, empty in normal builds) around the k-loop body of its full tiles. */
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/f32-gemm/store-simd.h"
+#include "kernels/f32-vec/mca-simd.h"
+
+#ifndef QI_XW_MCA_MACS
+#define QI_XW_MCA_MACS 0 /* no region */
+#endif
 
 #define QI_XW_NR (QI_XW_NV * QV_N)
 
@@ -24,7 +32,10 @@ static inline __attribute__((always_inline)) void xw_tile(size_t cols, size_t kc
     for (size_t r = 0; r < QI_XW_MR; r++) acc[r][v] = bias;
   }
   w += QI_XW_NR;
+  /* one region per kernel: the loop of the full tiles, where cols is the constant NR */
+  const bool mca = QI_XW_MCA_MACS != 0 && __builtin_constant_p(cols) && cols == QI_XW_NR;
   for (size_t k = 0; k < kc; k++) {
+    if (mca) QI_SIMD_MCA_BEGIN(QI_XW_FN, QI_XW_MCA_MACS);
     qv wv[QI_XW_NV];
 #pragma GCC unroll 4
     for (size_t v = 0; v < QI_XW_NV; v++) wv[v] = qv_load(w + v * QV_N);
@@ -35,6 +46,7 @@ static inline __attribute__((always_inline)) void xw_tile(size_t cols, size_t kc
       for (size_t v = 0; v < QI_XW_NV; v++) acc[r][v] = qv_fma(ar, wv[v], acc[r][v]);
     }
     w += QI_XW_NR;
+    if (mca) QI_SIMD_MCA_END(QI_XW_FN);
   }
 #pragma GCC unroll 16
   for (size_t i = 0; i < QI_XW_MR; i++) {

@@ -32,12 +32,25 @@ static const qi_f32_pool_config avx512f = {
     .features = QI_CPU_AVX2 | QI_CPU_AVX512,
 };
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+static const qi_f32_pool_config neon = {
+    .maxpool2d = QI_KERNEL(qi_f32_maxpool2d_chw_ukernel__neon),
+    .avgpool2d = QI_KERNEL(qi_f32_avgpool2d_chw_ukernel__neon),
+    SCALAR_ND,
+    .gavgpool = QI_KERNEL(qi_f32_gavgpool_ukernel__neon),
+    .gmaxpool = QI_KERNEL(qi_f32_gmaxpool_ukernel__neon),
+    .features = QI_CPU_NEON,
+};
+#endif /* Arm */
 
 static const qi_f32_pool_config *const list[] = {
     &scalar,
 #if defined(__x86_64__) || defined(__i386__)
     &avx2, &avx512f,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    &neon,
+#endif /* Arm */
 };
 
 /* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback). */
@@ -47,6 +60,9 @@ static const qi_f32_pool_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_AVX2] = &avx2,
     [QI_ISA_AVX512VNNI] = &avx512f,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    [QI_ISA_NEON] = &neon,
+#endif /* Arm */
 };
 
 QI_ISA_CONFIG_GETTERS(qi_f32_pool)

@@ -108,8 +108,10 @@ static inline __attribute__((always_inline)) void qi_f32_avgpool2d_simd(const qi
   }
 }
 
-/* The summation order of f32-pool.h: partial sum l of the 16 lives in lane l % QV_N of accumulator l / QV_N; the
- * accumulators are added (AVX2: s[l] + s[l + 8]) and qv_hsum finishes the tree (AVX-512: its halves first). */
+/* The summation order of f32-pool.h: partial sum l of the 16 lives in lane l % QV_N of accumulator l / QV_N. The
+ * accumulators are folded in halves, acc[a] += acc[a + h] for h = ACCS / 2, ..., 1, which is s[l] += s[l + 8]
+ * (AVX2's two accumulators; NEON's four: acc[0] += acc[2], acc[1] += acc[3]), then s[l] += s[l + 4] (NEON:
+ * acc[0] += acc[1]), and qv_hsum finishes the tree over the lanes (AVX-512's one accumulator: all of it). */
 static inline __attribute__((always_inline)) void qi_f32_gavgpool_simd(size_t rows, size_t length,
                                                                        const float *input, float *output) {
   assert(length >= 1 && input && output);
@@ -124,9 +126,9 @@ static inline __attribute__((always_inline)) void qi_f32_gavgpool_simd(size_t ro
     /* the tail: lanes past the row add +0, which leaves every partial sum as it is */
     for (size_t a = 0; a < ACCS && i < length; a++, i += QV_N)
       acc[a] = qv_add(acc[a], length - i >= QV_N ? qv_load(input + i) : qv_load_tail(input + i, qt_make(length - i)));
-    qv sum = acc[0];
-    for (size_t a = 1; a < ACCS; a++) sum = qv_add(sum, acc[a]);
-    output[r] = qv_hsum(sum) * scale;
+    for (size_t h = ACCS / 2; h >= 1; h /= 2)
+      for (size_t a = 0; a < h; a++) acc[a] = qv_add(acc[a], acc[a + h]);
+    output[r] = qv_hsum(acc[0]) * scale;
   }
 }
 

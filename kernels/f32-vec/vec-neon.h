@@ -4,7 +4,8 @@
  *
  * Differences from the x86 headers that the templates never see:
  *   - qt is the lane count itself (NEON has no masked loads): qv_load_tail / qv_store_tail touch lanes 0..n-1
- *     only, one lane load or store each (a 64-bit pair where it can);
+ *     only, one lane load or store each (a 64-bit pair where it can); n = QV_N (which the gemm template's
+ *     column tails pass, and a full mask on x86 allows) is a whole vector;
  *   - qv_max / qv_min are a compare and a select, not fmax / fmin: a > b ? a : b (a < b ? a : b), so b when
  *     either is NaN, the x86 maxps / minps rule the scalar kernels follow too;
  *   - qv_cvt_qvi rounds to nearest-even and saturates outside int32 (x86 gives 0x80000000 there);
@@ -32,7 +33,7 @@
 typedef float32x4_t qv;
 typedef int32x4_t qvi;
 typedef uint32x4_t qm;
-typedef size_t qt; /* lanes 0 .. qt - 1 (1..3) */
+typedef size_t qt; /* lanes 0 .. qt - 1 (1..4) */
 
 static inline qt qt_make(size_t n) { return n; }
 
@@ -42,6 +43,7 @@ static inline qt qt_make(size_t n) { return n; }
 /* Lanes 0..n-1 from p, the others from fill; nothing past p[n - 1] is read. */
 static inline qv qv_load_tail_fill(const float *p, qt n, qv fill) {
   switch (n) {
+    case 4: return vld1q_f32(p);
     case 3: fill = vld1q_lane_f32(p + 2, fill, 2); /* fall through */
     case 2: return vcombine_f32(vld1_f32(p), vget_high_f32(fill));
     default: return vld1q_lane_f32(p, fill, 0);
@@ -49,7 +51,9 @@ static inline qv qv_load_tail_fill(const float *p, qt n, qv fill) {
 }
 #define qv_load_tail(p, t) qv_load_tail_fill((p), (t), vdupq_n_f32(0.0f))
 static inline void qv_store_tail(float *p, qv v, qt n) {
-  if (n >= 2) {
+  if (n == 4) {
+    vst1q_f32(p, v);
+  } else if (n >= 2) {
     vst1_f32(p, vget_low_f32(v));
     if (n == 3) vst1q_lane_f32(p + 2, v, 2);
   } else {

@@ -12,6 +12,7 @@ typedef QI_F32_VMULCADDC_UKERNEL_DECL((*qi_f32_vmulcaddc_ukernel_fn));
 QI_F32_VMULCADDC_UKERNEL_DECL(qi_f32_vmulcaddc_ukernel__scalar);
 QI_F32_VMULCADDC_UKERNEL_DECL(qi_f32_vmulcaddc_ukernel__avx2);
 QI_F32_VMULCADDC_UKERNEL_DECL(qi_f32_vmulcaddc_ukernel__avx512f);
+QI_F32_VMULCADDC_UKERNEL_DECL(qi_f32_vmulcaddc_ukernel__neon);
 
 typedef struct qi_f32_vmulcaddc_config {
   qi_f32_vmulcaddc_ukernel_fn ukernel;

@@ -2,8 +2,8 @@
  * (the others reported as skipped) against the definition in double precision,
  *   y[i, :] = sum_j p[i, j] v[j, :],  p[i, :] = softmax_j(scale * <q[i, :], k[j, :]>),
  * over query row counts below, at and above the kernel's row block (and several blocks with a tail), key counts
- * below, at and above one and two key tiles (16 / 32 keys) and the ViT's 197, head sizes 1 .. 64 and value head
- * sizes covering every column tail after none, one and two vectors; queries and keys with odd row strides and a
+ * below, at and above one and two key tiles (8 / 16 keys on NEON, 16 / 32 on AVX2) and the ViT's 197, head sizes
+ * 1 .. 64 and value head sizes covering every column tail after none, one and two vectors (of 4, 8 and 16 lanes); queries and keys with odd row strides and a
  * feature stride of 1 or 2 (as a transposed tensor gives), value and output rows with padding between them whose
  * guard values the kernel must leave alone. Scores from uniform [-1, 1] data at scale 1 / sqrt(D) (a flat
  * softmax) and at 8 / sqrt(D) (a peaked one, most exponentials far below the max).
@@ -32,9 +32,9 @@ TEST_MAIN_GLOBALS;
 
 #define Y_GUARD 3 /* floats of padding after each output row */
 
-static const size_t kv_lens[] = {1, 2, 5, 15, 16, 17, 31, 32, 33, 47, 64, 65, 197};
+static const size_t kv_lens[] = {1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 64, 65, 197};
 static const size_t head_sizes[][2] = {{1, 1}, {3, 5}, {8, 8}, {16, 7}, {16, 24}, {32, 31}, {32, 33},
-                                       {64, 64}, {24, 40}, {5, 47}, {64, 16}, {40, 9}};
+                                       {64, 64}, {24, 40}, {5, 47}, {64, 16}, {40, 9}, {4, 2}, {6, 6}};
 
 static long long n_cases;
 
