@@ -22,6 +22,8 @@ QI_F32_RMEANVAR_UKERNEL_DECL(qi_f32_rmeanvar_ukernel__avx2);
 QI_F32_LAYERNORM_UKERNEL_DECL(qi_f32_layernorm_ukernel__avx2);
 QI_F32_RMEANVAR_UKERNEL_DECL(qi_f32_rmeanvar_ukernel__avx512f);
 QI_F32_LAYERNORM_UKERNEL_DECL(qi_f32_layernorm_ukernel__avx512f);
+QI_F32_RMEANVAR_UKERNEL_DECL(qi_f32_rmeanvar_ukernel__neon);
+QI_F32_LAYERNORM_UKERNEL_DECL(qi_f32_layernorm_ukernel__neon);
 
 typedef struct qi_f32_layernorm_config {
   qi_f32_rmeanvar_ukernel_fn rmeanvar;

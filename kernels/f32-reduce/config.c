@@ -24,7 +24,6 @@ static const qi_f32_reduce_config scalar = {
     .features = 0,
 };
 
-#if defined(__x86_64__) || defined(__i386__)
 /* every kind but the product, which keeps the scalar kernel (the tester reports it as tested above) */
 #define SIMD_CONFIG(isa, feature)                                                                               \
   static const qi_f32_reduce_config isa = {                                                                    \
@@ -50,12 +49,16 @@ static const qi_f32_reduce_config scalar = {
       .rdsumexp = QI_KERNEL(qi_f32_rdsumexp_ukernel__##isa),                                                   \
       .features = feature,                                                                                     \
   };
+#if defined(__x86_64__) || defined(__i386__)
 SIMD_CONFIG(avx2, QI_CPU_AVX2)
 SIMD_CONFIG(avx512f, QI_CPU_AVX512)
 static const qi_f32_reduce_config *const list[] = {&scalar, &avx2, &avx512f};
+#elif defined(__aarch64__) || defined(__ARM_NEON)
+SIMD_CONFIG(neon, QI_CPU_NEON)
+static const qi_f32_reduce_config *const list[] = {&scalar, &neon};
 #else
 static const qi_f32_reduce_config *const list[] = {&scalar};
-#endif /* x86 */
+#endif /* x86, NEON */
 
 /* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback). */
 static const qi_f32_reduce_config *const configs[QI_ISA_COUNT] = {
@@ -63,6 +66,8 @@ static const qi_f32_reduce_config *const configs[QI_ISA_COUNT] = {
 #if defined(__x86_64__) || defined(__i386__)
     [QI_ISA_AVX2] = &avx2,
     [QI_ISA_AVX512VNNI] = &avx512f, /* AVX-512 F kernels: features QI_CPU_AVX512 */
+#elif defined(__aarch64__) || defined(__ARM_NEON)
+    [QI_ISA_NEON] = &neon,
 #endif
 };
 

@@ -66,6 +66,7 @@ QI_F32_RDSUMEXP_UKERNEL_DECL(qi_f32_rdsumexp_ukernel__scalar);
 /* SIMD kernels of every kind but the product (reduce-simd.h) */
 QI_F32_REDUCE_DECL_ISA(avx2)
 QI_F32_REDUCE_DECL_ISA(avx512f)
+QI_F32_REDUCE_DECL_ISA(neon)
 
 /* A kernel and its name, both filled by QI_KERNEL(fn): the elements of the per-kind arrays below. */
 typedef struct qi_f32_rreduce_kernel {

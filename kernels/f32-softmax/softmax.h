@@ -17,6 +17,8 @@ QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_softmax_ukernel__avx2);
 QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_logsoftmax_ukernel__avx2);
 QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_softmax_ukernel__avx512f);
 QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_logsoftmax_ukernel__avx512f);
+QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_softmax_ukernel__neon);
+QI_F32_SOFTMAX_UKERNEL_DECL(qi_f32_logsoftmax_ukernel__neon);
 
 typedef struct qi_f32_softmax_config {
   qi_f32_softmax_ukernel_fn softmax;

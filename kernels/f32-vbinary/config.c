@@ -19,14 +19,16 @@
       .op = QI_KERNEL(op_), .opc = QI_KERNEL(opc_), .ropc = QI_KERNEL(ropc_), .kind = kind_, .features = 0};
 SCALAR_KERNELS(SCALAR_ENTRY)
 
-#if defined(__x86_64__) || defined(__i386__)
-#define QI_VBINARY_X86 1
+/* One SIMD ISA's entry for an op: its kernels named qi_f32_<stem>_ukernel__<isa>. */
 #define SIMD_ENTRY_ISA(kind_, op_, opc_, ropc_, isa, feature)                                                      \
   static const qi_f32_vbinary_config isa##_##kind_ = {.op = QI_KERNEL(qi_f32_##op_##_ukernel__##isa),             \
                                                       .opc = QI_KERNEL(qi_f32_##opc_##_ukernel__##isa),           \
                                                       .ropc = QI_KERNEL(qi_f32_##ropc_##_ukernel__##isa),         \
                                                       .kind = kind_,                                              \
                                                       .features = feature};
+
+#if defined(__x86_64__) || defined(__i386__)
+#define QI_VBINARY_X86 1
 #define SIMD_ENTRY(kind_, op_, opc_, ropc_)                          \
   SIMD_ENTRY_ISA(kind_, op_, opc_, ropc_, avx2, QI_CPU_AVX2)         \
   SIMD_ENTRY_ISA(kind_, op_, opc_, ropc_, avx512f, QI_CPU_AVX512)
@@ -36,10 +38,21 @@ QI_F32_VBINARY_SIMD_OPS(SIMD_ENTRY)
   [kind_][QI_ISA_AVX2] = &avx2_##kind_, [kind_][QI_ISA_AVX512VNNI] = &avx512f_##kind_,
 #endif /* x86 */
 
+#if defined(__aarch64__) || defined(__ARM_NEON)
+#define QI_VBINARY_NEON 1
+#define NEON_ENTRY(kind_, op_, opc_, ropc_) SIMD_ENTRY_ISA(kind_, op_, opc_, ropc_, neon, QI_CPU_NEON)
+QI_F32_VBINARY_SIMD_OPS(NEON_ENTRY)
+#define NEON_LISTED(kind_, op_, opc_, ropc_) &neon_##kind_,
+#define NEON_SLOT(kind_, op_, opc_, ropc_) [kind_][QI_ISA_NEON] = &neon_##kind_,
+#endif /* aarch64 or NEON */
+
 #define SCALAR_LISTED(kind_, op_, opc_, ropc_) &scalar_##kind_,
 static const qi_f32_vbinary_config *const list[] = {SCALAR_KERNELS(SCALAR_LISTED)
 #ifdef QI_VBINARY_X86
                                                         QI_F32_VBINARY_SIMD_OPS(SIMD_LISTED)
+#endif
+#ifdef QI_VBINARY_NEON
+                                                            QI_F32_VBINARY_SIMD_OPS(NEON_LISTED)
 #endif
 };
 
@@ -50,6 +63,9 @@ static const qi_f32_vbinary_config *const configs[QI_VBINARY_COUNT][QI_ISA_COUNT
     SCALAR_KERNELS(SCALAR_SLOT)
 #ifdef QI_VBINARY_X86
         QI_F32_VBINARY_SIMD_OPS(SIMD_SLOT)
+#endif
+#ifdef QI_VBINARY_NEON
+            QI_F32_VBINARY_SIMD_OPS(NEON_SLOT)
 #endif
 };
 

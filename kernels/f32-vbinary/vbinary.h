@@ -40,7 +40,7 @@ QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vmodc_ukernel__scalar);
 QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrmodc_ukernel__scalar);
 
 /* The ops with SIMD kernels (vbinary-simd.h) as (op, kernel, broadcast kernel, reversed broadcast kernel) name
- * stems, qi_f32_<stem>_ukernel__avx2 / __avx512f; commutative ops reuse the broadcast kernel as the reversed one.
+ * stems, qi_f32_<stem>_ukernel__avx2 / __avx512f / __neon; commutative ops reuse the broadcast kernel as the reversed one.
  * Pow and Mod run the scalar kernels on every path. */
 #define QI_F32_VBINARY_SIMD_OPS(X)                   \
   X(QI_VBINARY_ADD, vadd, vaddc, vaddc)             \
@@ -64,6 +64,11 @@ QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrpreluc_ukernel__avx2);
 QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrsubc_ukernel__avx512f);
 QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrdivc_ukernel__avx512f);
 QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrpreluc_ukernel__avx512f);
+#define QI_F32_VBINARY_DECL_NEON(kind, op, opc, ropc) QI_F32_VBINARY_DECL_ISA(kind, op, opc, neon)
+QI_F32_VBINARY_SIMD_OPS(QI_F32_VBINARY_DECL_NEON)
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrsubc_ukernel__neon);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrdivc_ukernel__neon);
+QI_F32_VBINARY_UKERNEL_DECL(qi_f32_vrpreluc_ukernel__neon);
 
 typedef enum qi_vbinary_op {
   QI_VBINARY_ADD,

@@ -1,8 +1,15 @@
-/* Transcendental functions on the f32 vector primitives of vec-avx2.h / vec-avx512f.h (include one of them
- * first): range reduction and polynomials, with FMA, correct at +-inf, NaN, overflow, underflow to denormals and
- * 0, and -0. The polynomials were fitted (weighted least squares, iterated towards minimax, in double) to the
- * relative error of each piece; docs/kernels.md lists the max ulp of every op built on them, measured over all
- * 2^32 inputs against libm in double. */
+/* Transcendental functions on the f32 vector primitives of vec-avx2.h / vec-avx512f.h / vec-neon.h (include one
+ * of them first): range reduction and polynomials, with FMA, correct at +-inf, NaN, overflow, underflow to
+ * denormals and 0, and -0. The polynomials were fitted (weighted least squares, iterated towards minimax, in
+ * double) to the relative error of each piece; docs/kernels.md lists the max ulp of every op built on them,
+ * measured over all 2^32 inputs against libm in double.
+ *
+ * Nothing here depends on an ISA's out-of-range behaviour: the one float-to-int conversion (qv_cvt_qvi in
+ * qv_exp_parts) sees an integer in [-159, 128] (x clamped first) or NaN, whose int result (x86 0x80000000, NEON
+ * 0) only scales a NaN p; the integer shifts and adds act on bit patterns the same way everywhere, and every
+ * special input (0, denormals, +-inf, NaN, negatives for log) is settled by a compare and blend. What is left to
+ * the ISA is IEEE arithmetic with denormals (aarch64 NEON has them; armv7's NEON flushes them, which is why the
+ * unary kernels are not built there, docs/kernels.md). */
 #ifndef QI_F32_VMATH_SIMD_H
 #define QI_F32_VMATH_SIMD_H
 

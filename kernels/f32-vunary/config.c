@@ -2,7 +2,8 @@
 
 /* Every scalar kernel with the op it computes; the entries, the list and the table below are made from it, and
  * the x86 SIMD entries from QI_F32_VUNARY_SIMD_OPS (vunary.h): AVX2 in the AVX2 slot, AVX-512 (file suffix
- * avx512f) in the AVX-512 VNNI slot with features QI_CPU_AVX512, as no path lies between the two. */
+ * avx512f) in the AVX-512 VNNI slot with features QI_CPU_AVX512, as no path lies between the two; the NEON ones
+ * in the NEON slot (neondot and neoni8mm fall back to it). */
 #define SCALAR_KERNELS(X) \
   X(QI_VUNARY_ABS, qi_f32_vabs_ukernel__scalar)                          \
   X(QI_VUNARY_NEG, qi_f32_vneg_ukernel__scalar)                          \
@@ -55,10 +56,24 @@ QI_F32_VUNARY_SIMD_OPS(SIMD_ENTRY)
 #define SIMD_SLOT(op, stem)
 #endif /* x86 */
 
+/* NEON (vunary-neon.c): aarch64 only, armv7 keeps the scalar kernels (see the file). */
+#if defined(__aarch64__)
+#define QI_VUNARY_NEON 1
+#define NEON_ENTRY(op, stem)                                                                                     \
+  static const qi_f32_vunary_config neon_##op = {                                                              \
+      .ukernel = QI_KERNEL(qi_f32_##stem##_ukernel__neon), .kind = op, .features = QI_CPU_NEON};
+QI_F32_VUNARY_SIMD_OPS(NEON_ENTRY)
+#define NEON_LISTED(op, stem) &neon_##op,
+#define NEON_SLOT(op, stem) [op][QI_ISA_NEON] = &neon_##op,
+#endif /* __aarch64__ */
+
 #define SCALAR_LISTED(op, fn) &scalar_##op,
 static const qi_f32_vunary_config *const list[] = {SCALAR_KERNELS(SCALAR_LISTED)
 #ifdef QI_VUNARY_X86
                                                        QI_F32_VUNARY_SIMD_OPS(SIMD_LISTED)
+#endif
+#ifdef QI_VUNARY_NEON
+                                                           QI_F32_VUNARY_SIMD_OPS(NEON_LISTED)
 #endif
 };
 
@@ -69,6 +84,9 @@ static const qi_f32_vunary_config *const configs[QI_VUNARY_COUNT][QI_ISA_COUNT] 
     SCALAR_KERNELS(SCALAR_SLOT)
 #ifdef QI_VUNARY_X86
         QI_F32_VUNARY_SIMD_OPS(SIMD_SLOT)
+#endif
+#ifdef QI_VUNARY_NEON
+            QI_F32_VUNARY_SIMD_OPS(NEON_SLOT)
 #endif
 };
 

@@ -48,8 +48,8 @@ QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vcos_ukernel__scalar);
 QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vtan_ukernel__scalar);
 QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsqr_ukernel__scalar);
 
-/* The ops with SIMD kernels (vunary-simd.h), each as (op, name stem): qi_f32_<stem>_ukernel__avx2 and
- * qi_f32_<stem>_ukernel__avx512f. The others (sin, cos, tan, elu, selu, celu, mish) run
+/* The ops with SIMD kernels (vunary-simd.h), each as (op, name stem): qi_f32_<stem>_ukernel__avx2,
+ * qi_f32_<stem>_ukernel__avx512f and qi_f32_<stem>_ukernel__neon. The others (sin, cos, tan, elu, selu, celu, mish) run
  * the scalar kernels on every path. */
 #define QI_F32_VUNARY_SIMD_OPS(X)                 \
   X(QI_VUNARY_ABS, vabs)                          \
@@ -81,6 +81,8 @@ QI_F32_VUNARY_UKERNEL_DECL(qi_f32_vsqr_ukernel__scalar);
 #define QI_F32_VUNARY_DECL_AVX512F(kind, stem) QI_F32_VUNARY_UKERNEL_DECL(qi_f32_##stem##_ukernel__avx512f);
 QI_F32_VUNARY_SIMD_OPS(QI_F32_VUNARY_DECL_AVX2)
 QI_F32_VUNARY_SIMD_OPS(QI_F32_VUNARY_DECL_AVX512F)
+#define QI_F32_VUNARY_DECL_NEON(kind, stem) QI_F32_VUNARY_UKERNEL_DECL(qi_f32_##stem##_ukernel__neon);
+QI_F32_VUNARY_SIMD_OPS(QI_F32_VUNARY_DECL_NEON) /* aarch64 only */
 
 typedef enum qi_vunary_op {
   QI_VUNARY_ABS,

@@ -46,6 +46,8 @@ static double o_ceil(double x, const qi_f32_unary_params *p) { return (void)p, c
 static double o_round(double x, const qi_f32_unary_params *p) { return (void)p, rint(x); } /* halves to even */
 /* ONNX Sign: -1, 0 or 1; the kernels keep the sign of a zero and a NaN. */
 static double o_sign(double x, const qi_f32_unary_params *p) { return (void)p, x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
+/* NaN gives 0 (and clamp, hard sigmoid pass it): the comparisons of the scalar kernels, which qv_max / qv_min
+ * (maxps / minps, NEON compare and select) repeat: b when either operand is NaN. */
 static double o_relu(double x, const qi_f32_unary_params *p) { return (void)p, x > 0 ? x : 0.0; }
 static double o_lrelu(double x, const qi_f32_unary_params *p) { return x < 0 ? x * p->alpha : x; }
 /* min(max(x, min), max), as numpy.clip: min > max gives max, NaN passes */
@@ -101,12 +103,13 @@ typedef struct unary_row {
 #define ZEROS 0.0f, -0.0f
 #define INFS INFINITY, -INFINITY
 #define TIES 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 0.49999997f, 8388607.5f, -8388609.0f, 1e30f
+#define DENORMS 1e-45f, -1e-45f, 1e-40f /* floor / ceil of a denormal: 0 or +-1 */
 #define SPECIALS(...) sizeof((float[]){__VA_ARGS__}) / sizeof(float), {__VA_ARGS__}
 #define EXACT 0.0, 0.0
 #define NO_PARAMS {.alpha = 0}
 
 static const unary_row rows[] = {
-    {QI_VUNARY_ABS, "abs", o_abs, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN, FLT_MIN)},
+    {QI_VUNARY_ABS, "abs", o_abs, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN, FLT_MIN, -1e-45f)},
     {QI_VUNARY_NEG, "neg", o_neg, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN)},
     {QI_VUNARY_SQRT, "sqrt", o_sqrt, 0, 1e4f, 1e-6, 0, NO_PARAMS, SPECIALS(ZEROS, INFINITY, NAN, -1.0f, FLT_MIN, 4)},
     {QI_VUNARY_EXP, "exp", o_exp, -87, 88, 1e-5, FLT_MIN, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN, -100, 88.7f, 89)},
@@ -115,12 +118,15 @@ static const unary_row rows[] = {
     {QI_VUNARY_RECIPROCAL, "reciprocal", o_recip, -100, 100, 1e-6, 0, NO_PARAMS,
      SPECIALS(ZEROS, INFS, NAN, 3, FLT_MIN, 1e38f)},
     {QI_VUNARY_FLOOR, "floor", o_floor, -1000, 1000, EXACT, NO_PARAMS, SPECIALS(TIES, -0.0f, NAN)},
+    {QI_VUNARY_FLOOR, "floor, denormals and infinities", o_floor, -2, 2, EXACT, NO_PARAMS, SPECIALS(DENORMS, INFS)},
     {QI_VUNARY_CEIL, "ceil", o_ceil, -1000, 1000, EXACT, NO_PARAMS, SPECIALS(TIES, -0.0f, NAN)},
+    {QI_VUNARY_CEIL, "ceil, denormals and infinities", o_ceil, -2, 2, EXACT, NO_PARAMS, SPECIALS(DENORMS, INFS)},
     {QI_VUNARY_ROUND, "round", o_round, -1000, 1000, EXACT, NO_PARAMS, SPECIALS(TIES, -0.0f, NAN)},
+    {QI_VUNARY_ROUND, "round, denormals and infinities", o_round, -2, 2, EXACT, NO_PARAMS, SPECIALS(DENORMS, INFS)},
     {QI_VUNARY_SIGN, "sign", o_sign, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, NAN, 1e-45f, -1e-45f)},
-    {QI_VUNARY_RELU, "relu", o_relu, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, 1e-45f, -1e-45f)},
+    {QI_VUNARY_RELU, "relu", o_relu, -10, 10, EXACT, NO_PARAMS, SPECIALS(ZEROS, INFS, 1e-45f, -1e-45f, NAN)},
     {QI_VUNARY_LEAKY_RELU, "leaky relu alpha 0.01", o_lrelu, -100, 100, 1e-6, 0, {.alpha = 0.01f},
-     SPECIALS(ZEROS, INFS)},
+     SPECIALS(ZEROS, INFS, NAN)},
     {QI_VUNARY_LEAKY_RELU, "leaky relu alpha 1.5", o_lrelu, -100, 100, 1e-6, 0, {.alpha = 1.5f}, SPECIALS(ZEROS)},
     {QI_VUNARY_CLAMP, "clamp [-1.5, 2.25]", o_clamp, -10, 10, EXACT, {.min = -1.5f, .max = 2.25f},
      SPECIALS(ZEROS, INFS, NAN, -1.5f, 2.25f)},
@@ -129,9 +135,9 @@ static const unary_row rows[] = {
      SPECIALS(INFS, NAN)},
     {QI_VUNARY_SIGMOID, "sigmoid", o_sigmoid, -30, 30, 1e-5, FLT_MIN, NO_PARAMS, SPECIALS(ZEROS, INFS, -100, 100)},
     {QI_VUNARY_HARD_SIGMOID, "hard sigmoid 0.2, 0.5", o_hardsigmoid, -10, 10, 1e-6, 1e-6, {.alpha = 0.2f, .beta = 0.5f},
-     SPECIALS(ZEROS, INFS, -2.5f, 2.5f)},
+     SPECIALS(ZEROS, INFS, -2.5f, 2.5f, NAN)},
     {QI_VUNARY_HARD_SWISH, "hard swish", o_hardswish, -10, 10, 1e-6, 1e-6, NO_PARAMS,
-     SPECIALS(ZEROS, INFINITY, -3, 3)},
+     SPECIALS(ZEROS, INFINITY, -3, 3, NAN)},
     {QI_VUNARY_TANH, "tanh", o_tanh, -10, 10, 1e-5, 1e-7, NO_PARAMS, SPECIALS(ZEROS, INFS, 1e-20f, 20)},
     {QI_VUNARY_ERF, "erf", o_erf, -5, 5, 1e-5, 1e-7, NO_PARAMS, SPECIALS(ZEROS, INFS, 1e-20f)},
     {QI_VUNARY_GELU, "gelu", o_gelu, -10, 10, 1e-5, 1e-6, NO_PARAMS, SPECIALS(ZEROS, INFINITY, -20, 20)},
@@ -147,7 +153,7 @@ static const unary_row rows[] = {
     {QI_VUNARY_CELU, "celu alpha 1", o_celu, -20, 10, 1e-5, 1e-6, {.alpha = 1}, SPECIALS(ZEROS, INFS)},
     {QI_VUNARY_CELU, "celu alpha 2", o_celu, -20, 10, 1e-5, 1e-6, {.alpha = 2}, SPECIALS(ZEROS, -1e-7f)},
     {QI_VUNARY_THRESHOLDED_RELU, "thresholded relu alpha 1", o_thresholdedrelu, -5, 5, EXACT, {.alpha = 1},
-     SPECIALS(ZEROS, INFS, 1, 1.00000012f)},
+     SPECIALS(ZEROS, INFS, 1, 1.00000012f, NAN)},
     {QI_VUNARY_THRESHOLDED_RELU, "thresholded relu alpha 0", o_thresholdedrelu, -5, 5, EXACT, {.alpha = 0},
      SPECIALS(ZEROS, 1e-45f)},
     {QI_VUNARY_MISH, "mish", o_mish, -20, 20, 1e-5, 1e-6, NO_PARAMS, SPECIALS(ZEROS, 80, -80)},
@@ -205,8 +211,9 @@ static void test_entry(const qi_f32_vunary_config *cfg) {
 }
 
 /* Max-ulp sweep of the SIMD kernels of the transcendental ops (the scalar ones are libm's) over float bit
- * patterns: every ULP_STRIDE-th of the 2^32 patterns and the special values below by default, all 2^32 with
- * QINFER_FULL_ULP_SWEEP=1 (docs/testing.md; minutes per op). The error of y against the exact f(x) (libm in
+ * patterns: every ULP_STRIDE-th of the 2^32 patterns and the special values below by default (every
+ * QINFER_ULP_STRIDE-th with that variable: a denser sample where the full sweep is too slow, as under qemu), all
+ * 2^32 with QINFER_FULL_ULP_SWEEP=1 (docs/testing.md; minutes per op). The error of y against the exact f(x) (libm in
  * double, in a form that does not cancel) is |y - f(x)| / ulp(f(x)), ulp(v) = 2^(floor(log2 |v|) - 23), 2^-149
  * below FLT_MIN, so a correctly rounded result scores <= 0.5; NaN must give NaN, an infinite float(f(x)) the
  * same infinity. Each op's bound is docs/kernels.md's (the max measured on the full sweep, rounded up), over the
@@ -301,11 +308,12 @@ static void ulp_fold(ulp_max *into, const ulp_max *m) {
 
 /* The sweep of one kernel: `threads` parts of the 2^32 patterns (the full sweep takes minutes per op), then the
  * special values. */
-static void ulp_sweep(const qi_f32_vunary_config *cfg, const ulp_row *r, bool full, int threads) {
+static void ulp_sweep(const qi_f32_vunary_config *cfg, const ulp_row *r, uint64_t stride, int threads) {
+  const bool full = stride == 1;
   enum { MAX_THREADS = 16 };
   ulp_part parts[MAX_THREADS];
   pthread_t tids[MAX_THREADS];
-  const uint64_t stride = full ? 1 : ULP_STRIDE, total = 1ull << 32;
+  const uint64_t total = 1ull << 32;
   const uint64_t per = ((total + stride - 1) / stride + (uint64_t)threads - 1) / (uint64_t)threads * stride;
   for (int t = 0; t < threads; t++) {
     const uint64_t begin = per * (uint64_t)t;
@@ -323,8 +331,10 @@ static void ulp_sweep(const qi_f32_vunary_config *cfg, const ulp_row *r, bool fu
   }
   CHECK_MSG(all.max.err <= r->bound, "%s: %.3f ulp at x = %.9g, bound %.1f", cfg->name, all.max.err,
             (double)all.max.at, r->bound);
-  printf("%s: ulp sweep of %lld inputs (%s): max %.3f ulp at x = %.9g (bound %.1f)\n", cfg->name, all.count,
-         full ? "all 2^32 patterns" : "every 4099th pattern + specials", all.max.err, (double)all.max.at, r->bound);
+  char how[64];
+  snprintf(how, sizeof how, full ? "all 2^32 patterns" : "every %lluth pattern + specials", (unsigned long long)stride);
+  printf("%s: ulp sweep of %lld inputs (%s): max %.3f ulp at x = %.9g (bound %.1f)\n", cfg->name, all.count, how,
+         all.max.err, (double)all.max.at, r->bound);
   fflush(stdout);
 }
 
@@ -346,12 +356,15 @@ static void ulp_sweeps(const qi_f32_vunary_config *const *list, size_t count) {
   const bool full = env && *env && strcmp(env, "0") != 0;
   const bool all_ops = !full || strcmp(env, "1") == 0;
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  const int threads = full ? (int)(cpus < 1 ? 1 : cpus > 16 ? 16 : cpus) : 1;
+  const char *stride_env = getenv("QINFER_ULP_STRIDE");
+  const unsigned long long sample = stride_env && *stride_env ? strtoull(stride_env, NULL, 10) : 0;
+  const uint64_t stride = full ? 1 : sample > 0 ? sample : ULP_STRIDE;
+  const int threads = stride < ULP_STRIDE ? (int)(cpus < 1 ? 1 : cpus > 16 ? 16 : cpus) : 1;
   for (size_t i = 0; i < count; i++) {
     if (list[i]->features == 0 || qi_cpu_missing(list[i]->features)) continue; /* scalar: libm; skipped above */
     if (!all_ops && !ulp_op_listed(env, list[i]->name)) continue;
     for (size_t ri = 0; ri < sizeof ulp_rows / sizeof ulp_rows[0]; ri++)
-      if (ulp_rows[ri].op == list[i]->kind) ulp_sweep(list[i], &ulp_rows[ri], full, threads);
+      if (ulp_rows[ri].op == list[i]->kind) ulp_sweep(list[i], &ulp_rows[ri], stride, threads);
   }
 }
 
