@@ -24,20 +24,20 @@ static const qi_qu8_gemm_config avx512vnni_8x32c4 = {
 #if defined(__aarch64__) || defined(__ARM_NEON)
 static const qi_qu8_gemm_config neon_4x8c1 = {
     .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c1__neon),
-    .features = QI_CPU_NEON, .mr = 4, .nr = 8, .kr = 1, .w_bytes = 2, .pack_x = qi_qu8_gemm_pack_x, QC8W_U8};
+    .features = QI_CPU_NEON, .mr = 4, .nr = 8, .kr = 1, .w_bytes = 2, .pack_x = qi_qu8_gemm_pack_x__neon, QC8W_U8};
 #endif /* ARM NEON */
 #if defined(__aarch64__)
 static const qi_qu8_gemm_config neon_8x8c1 = {
     .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x8c1__neon),
-    .features = QI_CPU_NEON, .mr = 8, .nr = 8, .kr = 1, .w_bytes = 2, .pack_x = qi_qu8_gemm_pack_x, QC8W_U8};
+    .features = QI_CPU_NEON, .mr = 8, .nr = 8, .kr = 1, .w_bytes = 2, .pack_x = qi_qu8_gemm_pack_x__neon, QC8W_U8};
 static const qi_qu8_gemm_config neondot_8x8c4 = {
     .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x8c4__neondot),
     .features = QI_CPU_NEON | QI_CPU_NEONDOT, .mr = 8, .nr = 8, .kr = 4, .w_bytes = 1,
-    .pack_x = qi_qu8_gemm_pack_x, .x_domain = QI_ACT_DOMAIN_S8, QC8W};
+    .pack_x = qi_qu8_gemm_pack_x__neon, .x_domain = QI_ACT_DOMAIN_S8, QC8W};
 static const qi_qu8_gemm_config neoni8mm_8x8c8 = {
     .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x8c8__neoni8mm),
     .features = QI_CPU_NEON | QI_CPU_NEONDOT | QI_CPU_NEONI8MM, .mr = 8, .nr = 8, .kr = 8, .w_bytes = 1,
-    .pack_x = qi_qu8_gemm_pack_x, QC8W_U8};
+    .pack_x = qi_qu8_gemm_pack_x__neon, QC8W_U8};
 #endif /* __aarch64__ */
 
 static const qi_qu8_gemm_config *const list[] = {

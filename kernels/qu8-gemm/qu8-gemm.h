@@ -178,6 +178,10 @@ void qi_qu8_gemm_pack_x(size_t k, size_t n, size_t nr, size_t kr, const uint8_t 
 /* The same, AVX2 for n_stride 1, kr 4 and nr a multiple of 4 (kernels/qu8-gemm/pack-x-avx2.c); else the above. */
 void qi_qu8_gemm_pack_x__avx2(size_t k, size_t n, size_t nr, size_t kr, const uint8_t *x, size_t k_stride,
                               size_t n_stride, uint8_t sign_flip, uint8_t *packed);
+/* The same, NEON (aarch64 and armv7) for n_stride 1, kr 1, 4 or 8 and nr a multiple of 8
+ * (kernels/qu8-gemm/pack-x-neon.c); else qi_qu8_gemm_pack_x. */
+void qi_qu8_gemm_pack_x__neon(size_t k, size_t n, size_t nr, size_t kr, const uint8_t *x, size_t k_stride,
+                              size_t n_stride, uint8_t sign_flip, uint8_t *packed);
 
 /* im2col of `channels` CHW planes straight into the packed activation layout: K = channels * kernel_h *
  * kernel_w rows (row (c * kernel_h + ky) * kernel_w + kx), one column per output pixel in [pix_begin, pix_end)
