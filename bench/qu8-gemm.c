@@ -63,6 +63,9 @@ static const char *pack_x_name(qi_qu8_gemm_pack_x_fn f) {
 #if defined(__x86_64__) || defined(__i386__)
   if (f == qi_qu8_gemm_pack_x__avx2) return "qi_qu8_gemm_pack_x__avx2";
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+  if (f == qi_qu8_gemm_pack_x__neon) return "qi_qu8_gemm_pack_x__neon";
+#endif /* ARM NEON */
   return f == qi_qu8_gemm_pack_x ? "qi_qu8_gemm_pack_x" : NULL;
 }
 

@@ -1,9 +1,9 @@
 #include "kernels/qu8-gemm-s32/qu8-gemm-s32.h"
 
 /* The layouts are those of the qu8-gemm configs of the same tile (kernels/qu8-gemm/config.c). */
-#define QC8W_U8                                                                                                \
-  .x_domain = QI_ACT_DOMAIN_U8, .pack_w = qi_qu8_gemm_pack_w, .packed_w_size = qi_qu8_gemm_packed_w_size,       \
-  .init_params = qi_qu8_gemm_params_make
+#define QC8W                                                                                                   \
+  .pack_w = qi_qu8_gemm_pack_w, .packed_w_size = qi_qu8_gemm_packed_w_size, .init_params = qi_qu8_gemm_params_make
+#define QC8W_U8 .x_domain = QI_ACT_DOMAIN_U8, QC8W
 
 static const qi_qu8_gemm_s32_config scalar_4x4c4 = {
     .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_s32_ukernel_4x4c4__scalar),
@@ -30,12 +30,44 @@ static const qi_qu8_gemm_s32_config avx512vnni_8x32c4 = {
                .features = QI_CPU_AVX512 | QI_CPU_AVX512VNNI, .mr = 8, .nr = 32, .kr = 4, .w_bytes = 1,
                .pack_x = qi_qu8_gemm_pack_x__avx2, QC8W_U8}};
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+static const qi_qu8_gemm_s32_config neon_4x8c1 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_s32_ukernel_4x8c1__neon),
+    .features = QI_CPU_NEON,
+    .layout = {.ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c1__neon), .features = QI_CPU_NEON,
+               .mr = 4, .nr = 8, .kr = 1, .w_bytes = 2, .pack_x = qi_qu8_gemm_pack_x__neon, QC8W_U8}};
+#endif /* ARM NEON */
+#if defined(__aarch64__)
+static const qi_qu8_gemm_s32_config neon_8x8c1 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_s32_ukernel_8x8c1__neon),
+    .features = QI_CPU_NEON,
+    .layout = {.ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x8c1__neon), .features = QI_CPU_NEON,
+               .mr = 8, .nr = 8, .kr = 1, .w_bytes = 2, .pack_x = qi_qu8_gemm_pack_x__neon, QC8W_U8}};
+static const qi_qu8_gemm_s32_config neondot_8x8c4 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_s32_ukernel_8x8c4__neondot),
+    .features = QI_CPU_NEON | QI_CPU_NEONDOT,
+    .layout = {.ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x8c4__neondot),
+               .features = QI_CPU_NEON | QI_CPU_NEONDOT, .mr = 8, .nr = 8, .kr = 4, .w_bytes = 1,
+               .pack_x = qi_qu8_gemm_pack_x__neon, .x_domain = QI_ACT_DOMAIN_S8, QC8W}};
+static const qi_qu8_gemm_s32_config neoni8mm_8x8c8 = {
+    .ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_s32_ukernel_8x8c8__neoni8mm),
+    .features = QI_CPU_NEON | QI_CPU_NEONDOT | QI_CPU_NEONI8MM,
+    .layout = {.ukernel = QI_KERNEL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x8c8__neoni8mm),
+               .features = QI_CPU_NEON | QI_CPU_NEONDOT | QI_CPU_NEONI8MM, .mr = 8, .nr = 8, .kr = 8, .w_bytes = 1,
+               .pack_x = qi_qu8_gemm_pack_x__neon, QC8W_U8}};
+#endif /* __aarch64__ */
 
 static const qi_qu8_gemm_s32_config *const list[] = {
     &scalar_4x4c4,
 #if defined(__x86_64__) || defined(__i386__)
     &avx2_4x8c4, &avxvnni_6x16c4, &avx512vnni_8x32c4,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    &neon_4x8c1,
+#endif /* ARM NEON */
+#if defined(__aarch64__)
+    &neon_8x8c1, &neondot_8x8c4, &neoni8mm_8x8c8,
+#endif /* __aarch64__ */
 };
 
 /* Indexed by qi_isa; a path without its own kernel falls back (qi_isa_fallback). */
@@ -46,6 +78,13 @@ static const qi_qu8_gemm_s32_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_AVXVNNI] = &avxvnni_6x16c4,
     [QI_ISA_AVX512VNNI] = &avx512vnni_8x32c4,
 #endif /* x86 */
+#if defined(__aarch64__)
+    [QI_ISA_NEON] = &neon_8x8c1,
+    [QI_ISA_NEONDOT] = &neondot_8x8c4,
+    [QI_ISA_NEONI8MM] = &neoni8mm_8x8c8,
+#elif defined(__ARM_NEON)
+    [QI_ISA_NEON] = &neon_4x8c1,
+#endif /* ARM */
 };
 
 QI_ISA_CONFIG_GETTERS(qi_qu8_gemm_s32)

@@ -29,7 +29,8 @@ typedef struct qi_qu8_gemm_s32_config {
 } qi_qu8_gemm_s32_config;
 QI_KERNEL_PAIR(qi_qu8_gemm_s32_config, ukernel, name);
 
-/* Config for an ISA path, falling back along the family (avx512vnni -> avxvnni -> avx2 -> scalar). Never NULL. */
+/* Config for an ISA path, falling back along the family (avx512vnni -> avxvnni -> avx2 -> scalar; neoni8mm ->
+ * neondot -> neon -> scalar). Never NULL. */
 const qi_qu8_gemm_s32_config *qi_qu8_gemm_s32_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first. */
 const qi_qu8_gemm_s32_config *const *qi_qu8_gemm_s32_config_list(size_t *count);
@@ -38,5 +39,9 @@ QI_QU8_GEMM_S32_UKERNEL_DECL(qi_qu8_qc8w_gemm_s32_ukernel_4x4c4__scalar);
 QI_QU8_GEMM_S32_UKERNEL_DECL(qi_qu8_qc8w_gemm_s32_ukernel_4x8c4__avx2);
 QI_QU8_GEMM_S32_UKERNEL_DECL(qi_qu8_qc8w_gemm_s32_ukernel_6x16c4__avxvnni);
 QI_QU8_GEMM_S32_UKERNEL_DECL(qi_qu8_qc8w_gemm_s32_ukernel_8x32c4__avx512vnni);
+QI_QU8_GEMM_S32_UKERNEL_DECL(qi_qu8_qc8w_gemm_s32_ukernel_4x8c1__neon);
+QI_QU8_GEMM_S32_UKERNEL_DECL(qi_qu8_qc8w_gemm_s32_ukernel_8x8c1__neon);
+QI_QU8_GEMM_S32_UKERNEL_DECL(qi_qu8_qc8w_gemm_s32_ukernel_8x8c4__neondot);
+QI_QU8_GEMM_S32_UKERNEL_DECL(qi_qu8_qc8w_gemm_s32_ukernel_8x8c8__neoni8mm);
 
 #endif /* QI_QU8_GEMM_S32_H */

@@ -115,7 +115,8 @@ typedef struct qi_qu8_gemm_config {
 } qi_qu8_gemm_config;
 QI_KERNEL_PAIR(qi_qu8_gemm_config, ukernel, name);
 
-/* Config for an ISA path, falling back along the family (avx512vnni -> avxvnni -> avx2 -> scalar). Never NULL. */
+/* Config for an ISA path, falling back along the family (avx512vnni -> avxvnni -> avx2 -> scalar; neoni8mm ->
+ * neondot -> neon -> scalar). Never NULL. */
 const qi_qu8_gemm_config *qi_qu8_gemm_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_qu8_gemm_config *const *qi_qu8_gemm_config_list(size_t *count);
@@ -177,6 +178,10 @@ void qi_qu8_gemm_pack_x(size_t k, size_t n, size_t nr, size_t kr, const uint8_t 
 /* The same, AVX2 for n_stride 1, kr 4 and nr a multiple of 4 (kernels/qu8-gemm/pack-x-avx2.c); else the above. */
 void qi_qu8_gemm_pack_x__avx2(size_t k, size_t n, size_t nr, size_t kr, const uint8_t *x, size_t k_stride,
                               size_t n_stride, uint8_t sign_flip, uint8_t *packed);
+/* The same, NEON (aarch64 and armv7) for n_stride 1, kr 1, 4 or 8 and nr a multiple of 8
+ * (kernels/qu8-gemm/pack-x-neon.c); else qi_qu8_gemm_pack_x. */
+void qi_qu8_gemm_pack_x__neon(size_t k, size_t n, size_t nr, size_t kr, const uint8_t *x, size_t k_stride,
+                              size_t n_stride, uint8_t sign_flip, uint8_t *packed);
 
 /* im2col of `channels` CHW planes straight into the packed activation layout: K = channels * kernel_h *
  * kernel_w rows (row (c * kernel_h + ky) * kernel_w + kx), one column per output pixel in [pix_begin, pix_end)
@@ -191,5 +196,9 @@ QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x4c4__scalar);
 QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c4__avx2);
 QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni);
 QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni);
+QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_4x8c1__neon);
+QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x8c1__neon);
+QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x8c4__neondot);
+QI_QU8_GEMM_UKERNEL_DECL(qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x8c8__neoni8mm);
 
 #endif /* QI_QU8_GEMM_H */
