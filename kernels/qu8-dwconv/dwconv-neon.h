@@ -60,17 +60,12 @@ typedef struct qi_qu8_dw_requant_neon {
   uint8x16_t flip;
 } qi_qu8_dw_requant_neon;
 
-/* 16 accumulators (acc[k]: outputs 4k .. 4k + 3) requantized into 16 bytes in the tensor's domain: the rounded
- * values lie in [qmin - zp, qmax - zp], so the int16 narrowing and the zero point's add are exact and the
- * unsigned saturation to bytes changes nothing. */
+/* 16 accumulators (acc[k]: outputs 4k .. 4k + 3) requantized into 16 bytes in the tensor's domain. */
 static inline __attribute__((always_inline)) uint8x16_t qi_qu8_dw_requant16_neon(const int32x4_t acc[4],
                                                                                   const qi_qu8_dw_requant_neon *r) {
-  int16x8_t q[2];
-  for (int h = 0; h < 2; h++)
-    q[h] = vaddq_s16(vcombine_s16(vmovn_s32(qi_requant_fp32_neon(acc[2 * h], r->scale, r->lo, r->hi)),
-                                  vmovn_s32(qi_requant_fp32_neon(acc[2 * h + 1], r->scale, r->lo, r->hi))),
-                     r->zp);
-  return veorq_u8(vcombine_u8(vqmovun_s16(q[0]), vqmovun_s16(q[1])), r->flip);
+  int32x4_t q[4];
+  for (int k = 0; k < 4; k++) q[k] = qi_requant_fp32_neon(acc[k], r->scale, r->lo, r->hi);
+  return qi_qu8_pack16_neon(q, r->zp, r->flip);
 }
 
 /* Precondition: ntaps = kh * kw <= QI_QU8_DWCONV_NEON_MAX_TAPS, sx = stride_w is 1 or 2 and

@@ -1,7 +1,7 @@
 /* The NEON side of the 8-bit window kernels (qu8 depthwise convolution and average pooling; include only from
  * -neon files, aarch64 and armv7): 16-output vectors over the padded rows of window.h (the portable staging),
- * copies without a library call for staging bands (plain, or with every byte xor 0x80), and the load of one
- * tap's 16 inputs at stride 1 or 2. Only base NEON intrinsics that armv7 has too. */
+ * copies without a library call for staging bands (plain, or with every byte xor 0x80), the load of one
+ * tap's 16 inputs at stride 1 or 2, and the packing of 16 requantized results into bytes. Only base NEON intrinsics that armv7 has too. */
 #ifndef QI_QU8_WINDOW_NEON_H
 #define QI_QU8_WINDOW_NEON_H
 
@@ -41,6 +41,16 @@ static inline void qi_qu8_copy_xor80_neon(uint8_t *dst, const uint8_t *src, size
  * stride 2 the even bytes of 32 (vld2q's first register). */
 static inline __attribute__((always_inline)) uint8x16_t qi_qu8_load16_neon(const uint8_t *p, size_t sx) {
   return sx == 1 ? vld1q_u8(p) : vld2q_u8(p).val[0];
+}
+
+/* 16 requantized results (q[k]: outputs 4k .. 4k + 3, rounded, the zero point not yet added, each in
+ * [qmin - zp, qmax - zp]) as 16 bytes in the tensor's domain: the int16 narrowing and the zero point's add are
+ * exact and the unsigned saturation to bytes changes nothing. */
+static inline __attribute__((always_inline)) uint8x16_t qi_qu8_pack16_neon(const int32x4_t q[4], int16x8_t zp,
+                                                                            uint8x16_t flip) {
+  const int16x8_t a = vaddq_s16(vcombine_s16(vmovn_s32(q[0]), vmovn_s32(q[1])), zp);
+  const int16x8_t b = vaddq_s16(vcombine_s16(vmovn_s32(q[2]), vmovn_s32(q[3])), zp);
+  return veorq_u8(vcombine_u8(vqmovun_s16(a), vqmovun_s16(b)), flip);
 }
 
 #endif /* QI_QU8_WINDOW_NEON_H */
