@@ -2,8 +2,9 @@
  * from zero-point-padded row copies (kernels/qu8-dwconv/window.h), so every tap outside the plane adds
  * x_zero_point and acc = sum - x_zero_point * taps is the sum over the in-bounds taps, exactly; 16-bit lanes
  * hold sums of up to 257 taps. Each output's scale x_scale / (y_scale * count) is computed by the scalar
- * formula once per distinct row count into a per-column table (avgpool-scales.h; 0 for windows without an in-bounds tap, whose
- * acc is 0: they give y_zero_point); the requantization is requant-avx2.h's with that scale per lane.
+ * formula once per distinct row count into a per-column table (avgpool-scales.h; 0 for windows without an
+ * in-bounds tap, whose acc is 0: they give y_zero_point); the requantization is requant-avx2.h's with that
+ * scale per lane.
  * Windows of more than 256 taps or rows, stride_w > 2 and planes too wide for the stack buffers take the
  * scalar kernel. */
 #include <assert.h>

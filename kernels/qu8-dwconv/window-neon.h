@@ -1,7 +1,8 @@
 /* The NEON side of the 8-bit window kernels (qu8 depthwise convolution and average pooling; include only from
  * -neon files, aarch64 and armv7): 16-output vectors over the padded rows of window.h (the portable staging),
  * copies without a library call for staging bands (plain, or with every byte xor 0x80), the load of one
- * tap's 16 inputs at stride 1 or 2, and the packing of 16 requantized results into bytes. Only base NEON intrinsics that armv7 has too. */
+ * tap's 16 inputs at stride 1 or 2, and the packing of 16 requantized results into bytes. Only base NEON
+ * intrinsics that armv7 has too. */
 #ifndef QI_QU8_WINDOW_NEON_H
 #define QI_QU8_WINDOW_NEON_H
 
