@@ -16,21 +16,36 @@ static const qi_qu8_avgpool_config avx2 = {.gavgpool = QI_KERNEL(qi_qu8_gavgpool
                                            .x_domain = QI_ACT_DOMAIN_U8,
                                            .init_params = qi_qu8_avgpool_params_make};
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+static const qi_qu8_avgpool_config neon = {.gavgpool = QI_KERNEL(qi_qu8_gavgpool_ukernel__neon),
+                                           .gavgpool_nwc = QI_KERNEL(qi_qu8_gavgpool_nwc_ukernel__neon),
+                                           .avgpool2d = QI_KERNEL(qi_qu8_avgpool2d_chw_ukernel__neon),
+                                           .avgpool_nd = QI_KERNEL(qi_qu8_avgpool_ukernel_nd__scalar),
+                                           .features = QI_CPU_NEON,
+                                           .x_domain = QI_ACT_DOMAIN_U8,
+                                           .init_params = qi_qu8_avgpool_params_make};
+#endif /* Arm NEON */
 
 static const qi_qu8_avgpool_config *const list[] = {
     &scalar,
 #if defined(__x86_64__) || defined(__i386__)
     &avx2,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    &neon,
+#endif /* Arm NEON */
 };
 
 /* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
- * avx512vnni -> avxvnni -> avx2 -> scalar). */
+ * avx512vnni -> avxvnni -> avx2 -> scalar, neoni8mm -> neondot -> neon -> scalar). */
 static const qi_qu8_avgpool_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_SCALAR] = &scalar,
 #if defined(__x86_64__) || defined(__i386__)
     [QI_ISA_AVX2] = &avx2,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    [QI_ISA_NEON] = &neon,
+#endif /* Arm NEON */
 };
 
 QI_ISA_CONFIG_GETTERS(qi_qu8_avgpool)

@@ -113,6 +113,11 @@ QI_QU8_GAVGPOOL_UKERNEL_DECL(qi_qu8_gavgpool_ukernel__avx2);
 QI_QU8_GAVGPOOL_NWC_UKERNEL_DECL(qi_qu8_gavgpool_nwc_ukernel__avx2);
 QI_QU8_AVGPOOL2D_UKERNEL_DECL(qi_qu8_avgpool2d_chw_ukernel__avx2);
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+QI_QU8_GAVGPOOL_UKERNEL_DECL(qi_qu8_gavgpool_ukernel__neon);
+QI_QU8_GAVGPOOL_NWC_UKERNEL_DECL(qi_qu8_gavgpool_nwc_ukernel__neon);
+QI_QU8_AVGPOOL2D_UKERNEL_DECL(qi_qu8_avgpool2d_chw_ukernel__neon);
+#endif /* Arm NEON */
 
 /* Requantizes one window's sum and stores it in the tensor's domain (xor sign_flip); count 0 gives the zero point. */
 static inline uint8_t qi_qu8_avgpool_store(int32_t acc, size_t count, const qi_qu8_avgpool_params *p) {

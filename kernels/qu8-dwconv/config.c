@@ -18,16 +18,24 @@ static const qi_qu8_dwconv_config avx512vnni = {
     .ukernel_any = QI_KERNEL(qi_qu8_dwconv_minmax_ukernel_any__avx512vnni),
     .features = QI_CPU_AVX2 | QI_CPU_AVX512 | QI_CPU_AVX512VNNI, DW_U8};
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+static const qi_qu8_dwconv_config neon = {.ukernel_3x3 = QI_KERNEL(qi_qu8_dwconv_minmax_ukernel_3x3__neon),
+                                          .ukernel_any = QI_KERNEL(qi_qu8_dwconv_minmax_ukernel_any__neon),
+                                          .features = QI_CPU_NEON, DW_U8};
+#endif /* Arm NEON */
 
 static const qi_qu8_dwconv_config *const list[] = {
     &scalar,
 #if defined(__x86_64__) || defined(__i386__)
     &avx2, &avxvnni, &avx512vnni,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    &neon,
+#endif /* Arm NEON */
 };
 
 /* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
- * avx512vnni -> avxvnni -> avx2 -> scalar). */
+ * avx512vnni -> avxvnni -> avx2 -> scalar, neoni8mm -> neondot -> neon -> scalar). */
 static const qi_qu8_dwconv_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_SCALAR] = &scalar,
 #if defined(__x86_64__) || defined(__i386__)
@@ -35,6 +43,9 @@ static const qi_qu8_dwconv_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_AVXVNNI] = &avxvnni,
     [QI_ISA_AVX512VNNI] = &avx512vnni,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    [QI_ISA_NEON] = &neon,
+#endif /* Arm NEON */
 };
 
 QI_ISA_CONFIG_GETTERS(qi_qu8_dwconv)

@@ -17,6 +17,10 @@ QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_any__avxvnni);
 QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_3x3__avx512vnni);
 QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_any__avx512vnni);
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_3x3__neon);
+QI_QU8_DWCONV_UKERNEL_DECL(qi_qu8_dwconv_minmax_ukernel_any__neon);
+#endif /* Arm NEON */
 
 /* Requantizes an accumulator and stores it in the tensor's domain (xor sign_flip). */
 static inline uint8_t qi_qu8_dwconv_store(int32_t acc, float scale, const qi_qu8_dwconv_params *p) {

@@ -57,6 +57,17 @@ static inline __attribute__((always_inline)) const uint8_t *qi_qu8_padded_row(qi
   return r->buf + s * r->row_w;
 }
 
+/* The kernel_h * kernel_w tap pointers of output row oy into its padded rows (tap[ky * kernel_w + kx]: padded
+ * column 0 of the tap's row, plus kx * dilation_w). */
+static inline __attribute__((always_inline)) void qi_qu8_padded_taps(qi_qu8_padded_rows *r, const qi_window2d *g,
+                                                                     const uint8_t *input, size_t oy,
+                                                                     const uint8_t **tap) {
+  for (size_t ky = 0; ky < g->kernel_h; ky++) {
+    const uint8_t *row = qi_qu8_padded_row(r, g, input, oy, ky, g->kernel_h);
+    for (size_t kx = 0; kx < g->kernel_w; kx++) tap[ky * g->kernel_w + kx] = row + kx * g->dilation_w;
+  }
+}
+
 /* memcpy of n < 16 bytes without a library call: overlapping word moves inside [0, n) of both buffers. */
 static inline void qi_qu8_copy_short(uint8_t *dst, const uint8_t *src, size_t n) {
   if (n >= 8) {

@@ -24,6 +24,7 @@ typedef QI_S8_MAXPOOL_2D_UKERNEL_DECL((*qi_s8_maxpool_ukernel_2d_fn));
 QI_S8_MAXPOOL_ND_UKERNEL_DECL(qi_s8_maxpool_ukernel_nd__scalar);
 QI_S8_MAXPOOL_2D_UKERNEL_DECL(qi_s8_maxpool_ukernel_2d__scalar);
 QI_S8_MAXPOOL_2D_UKERNEL_DECL(qi_s8_maxpool_ukernel_2d__avx2);
+QI_S8_MAXPOOL_2D_UKERNEL_DECL(qi_s8_maxpool_ukernel_2d__neon);
 
 typedef struct qi_s8_maxpool_config {
   qi_s8_maxpool_ukernel_2d_fn ukernel_2d; /* 1-D / 2-D windows, no indices */

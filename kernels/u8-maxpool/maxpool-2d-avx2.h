@@ -17,26 +17,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kernels/f32-im2col/windownd.h"
+#include "kernels/u8-maxpool/maxpool-rows.h"
 
 #define QI_MAXPOOL_2D_AVX2_ROW_BYTES 16384 /* padded row buffer; wider rows take the scalar kernel */
 #define QI_MAXPOOL_2D_AVX2_MAX_ROWS 64     /* taller windows take the scalar kernel */
-
-/* The 2-D geometry of a 1-D or 2-D qi_windownd (1-D: one row of height 1). */
-typedef struct qi_maxpool_rows {
-  size_t in_h, in_w, out_h, out_w, kh, kw, sh, sw, dh, dw, pt, pl;
-} qi_maxpool_rows;
-
-static inline qi_maxpool_rows qi_maxpool_rows_of(const qi_windownd *g) {
-  const size_t a = g->dims - 1; /* the last (row) axis */
-  qi_maxpool_rows r = {1, g->in[a], 1, g->out[a], 1, g->kernel[a], 1, g->stride[a], 1, g->dilation[a], 0,
-                       g->pad_begin[a]};
-  if (g->dims == 2) {
-    r.in_h = g->in[0], r.out_h = g->out[0], r.kh = g->kernel[0], r.sh = g->stride[0], r.dh = g->dilation[0];
-    r.pt = g->pad_begin[0];
-  }
-  return r;
-}
 
 /* Bytes of the padded row buffer the kernel needs (from padded column 0), or 0 when it does not fit. */
 static inline size_t qi_maxpool_2d_avx2_row_bytes(const qi_maxpool_rows *r) {
