@@ -18,9 +18,9 @@
 
 #define QI_REQUANT_NEON_MAX_RANGE 4194304 /* 2^22: |qmin - zp| and |qmax - zp| stay below it */
 
-/* round_half_even(clamp((float)acc * scale, lo, hi)), without the zero point. */
-static inline int32x4_t qi_requant_fp32_neon(int32x4_t acc, float32x4_t scale, float32x4_t lo, float32x4_t hi) {
-  float32x4_t v = vmulq_f32(vcvtq_f32_s32(acc), scale);
+/* round_half_even(clamp(v, lo, hi)) for integer bounds below QI_REQUANT_NEON_MAX_RANGE, v not NaN (the last two
+ * steps above; also the 8-bit elementwise kernels' rounding of their float results). */
+static inline int32x4_t qi_clamp_round_neon(float32x4_t v, float32x4_t lo, float32x4_t hi) {
   v = vminq_f32(vmaxq_f32(v, lo), hi);
 #if defined(__aarch64__)
   return vcvtnq_s32_f32(v);
@@ -28,6 +28,11 @@ static inline int32x4_t qi_requant_fp32_neon(int32x4_t acc, float32x4_t scale, f
   const float32x4_t magic = vdupq_n_f32(12582912.0f); /* 1.5 * 2^23 */
   return vsubq_s32(vreinterpretq_s32_f32(vaddq_f32(v, magic)), vreinterpretq_s32_f32(magic));
 #endif
+}
+
+/* round_half_even(clamp((float)acc * scale, lo, hi)), without the zero point. */
+static inline int32x4_t qi_requant_fp32_neon(int32x4_t acc, float32x4_t scale, float32x4_t lo, float32x4_t hi) {
+  return qi_clamp_round_neon(vmulq_f32(vcvtq_f32_s32(acc), scale), lo, hi);
 }
 
 #endif /* QI_KERNELS_REQUANT_NEON_H */

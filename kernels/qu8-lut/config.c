@@ -9,21 +9,32 @@ static const qi_qu8_lut_config avx2 = {
     .lut = QI_KERNEL(qi_qu8_lut_ukernel__avx2), .features = QI_CPU_AVX2, .x_domain = QI_ACT_DOMAIN_NATIVE,
     .build = qi_qu8_lut_build};
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+static const qi_qu8_lut_config neon = {
+    .lut = QI_KERNEL(qi_qu8_lut_ukernel__neon), .features = QI_CPU_NEON, .x_domain = QI_ACT_DOMAIN_NATIVE,
+    .build = qi_qu8_lut_build};
+#endif /* ARM */
 
 static const qi_qu8_lut_config *const list[] = {
     &scalar,
 #if defined(__x86_64__) || defined(__i386__)
     &avx2,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    &neon,
+#endif /* ARM */
 };
 
 /* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
- * avx512vnni -> avxvnni -> avx2 -> scalar). */
+ * avx512vnni -> avxvnni -> avx2 -> scalar, neoni8mm -> neondot -> neon -> scalar). */
 static const qi_qu8_lut_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_SCALAR] = &scalar,
 #if defined(__x86_64__) || defined(__i386__)
     [QI_ISA_AVX2] = &avx2,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    [QI_ISA_NEON] = &neon,
+#endif /* ARM */
 };
 
 QI_ISA_CONFIG_GETTERS(qi_qu8_lut)

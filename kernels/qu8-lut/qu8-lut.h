@@ -26,6 +26,9 @@ QI_QU8_LUT_UKERNEL_DECL(qi_qu8_lut_ukernel__scalar);
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
 QI_QU8_LUT_UKERNEL_DECL(qi_qu8_lut_ukernel__avx2);
 #endif
+#if defined(__aarch64__) || defined(__ARM_NEON)
+QI_QU8_LUT_UKERNEL_DECL(qi_qu8_lut_ukernel__neon);
+#endif
 
 /* The quantization of one side of a table: type (uint8 when !is_int8), scale, zero point in its own domain. */
 typedef struct qi_qu8_lut_side {
@@ -50,7 +53,7 @@ typedef struct qi_qu8_lut_config {
 } qi_qu8_lut_config;
 QI_KERNEL_PAIR(qi_qu8_lut_config, lut, name);
 
-/* Never NULL; paths without kernels fall back to avx2 / scalar. */
+/* Never NULL; paths without kernels fall back to avx2 / neon / scalar. */
 const qi_qu8_lut_config *qi_qu8_lut_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_qu8_lut_config *const *qi_qu8_lut_config_list(size_t *count);

@@ -36,6 +36,10 @@ QI_QU8_DEQUANTIZE_UKERNEL_DECL(qi_qu8_dequantize_ukernel__scalar);
 QI_QU8_QUANTIZE_UKERNEL_DECL(qi_qu8_quantize_ukernel__avx2);
 QI_QU8_DEQUANTIZE_UKERNEL_DECL(qi_qu8_dequantize_ukernel__avx2);
 #endif
+#if defined(__aarch64__) || defined(__ARM_NEON)
+QI_QU8_QUANTIZE_UKERNEL_DECL(qi_qu8_quantize_ukernel__neon);
+QI_QU8_DEQUANTIZE_UKERNEL_DECL(qi_qu8_dequantize_ukernel__neon);
+#endif
 
 /* Parameters for a uint8 (is_int8 false) or int8 tensor from the zero point and [qmin, qmax] in the tensor's
  * own type, for kernels of domain d (their config's x_domain). */

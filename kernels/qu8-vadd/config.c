@@ -14,21 +14,34 @@ static const qi_qu8_vadd_config avx2 = {.vadd = QI_KERNEL(qi_qu8_vadd_minmax_uke
                                         .x_domain = QI_ACT_DOMAIN_NATIVE,
                                         .init_params = qi_qu8_add_params_init};
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+static const qi_qu8_vadd_config neon = {.vadd = QI_KERNEL(qi_qu8_vadd_minmax_ukernel__neon),
+                                        .vaddc = QI_KERNEL(qi_qu8_vaddc_minmax_ukernel__neon),
+                                        .features = QI_CPU_NEON,
+                                        .x_domain = QI_ACT_DOMAIN_NATIVE,
+                                        .init_params = qi_qu8_add_params_init};
+#endif /* ARM */
 
 static const qi_qu8_vadd_config *const list[] = {
     &scalar,
 #if defined(__x86_64__) || defined(__i386__)
     &avx2,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    &neon,
+#endif /* ARM */
 };
 
 /* Indexed by qi_isa; paths without kernels of their own fall back along their family (qi_isa_fallback:
- * avx512vnni -> avxvnni -> avx2 -> scalar). */
+ * avx512vnni -> avxvnni -> avx2 -> scalar, neoni8mm -> neondot -> neon -> scalar). */
 static const qi_qu8_vadd_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_SCALAR] = &scalar,
 #if defined(__x86_64__) || defined(__i386__)
     [QI_ISA_AVX2] = &avx2,
 #endif /* x86 */
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    [QI_ISA_NEON] = &neon,
+#endif /* ARM */
 };
 
 QI_ISA_CONFIG_GETTERS(qi_qu8_vadd)

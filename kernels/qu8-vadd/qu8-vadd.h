@@ -47,6 +47,10 @@ QI_QU8_VADD_UKERNEL_DECL(qi_qu8_vaddc_minmax_ukernel__scalar);
 QI_QU8_VADD_UKERNEL_DECL(qi_qu8_vadd_minmax_ukernel__avx2);
 QI_QU8_VADD_UKERNEL_DECL(qi_qu8_vaddc_minmax_ukernel__avx2);
 #endif
+#if defined(__aarch64__) || defined(__ARM_NEON)
+QI_QU8_VADD_UKERNEL_DECL(qi_qu8_vadd_minmax_ukernel__neon);
+QI_QU8_VADD_UKERNEL_DECL(qi_qu8_vaddc_minmax_ukernel__neon);
+#endif
 
 typedef void (*qi_qu8_add_params_init_fn)(qi_qu8_add_params *p, float a_scale, int32_t a_zero_point, float b_scale,
                                           int32_t b_zero_point, float y_scale, int32_t y_zero_point, int32_t qmin,
@@ -64,7 +68,7 @@ typedef struct qi_qu8_vadd_config {
 QI_KERNEL_PAIR(qi_qu8_vadd_config, vadd, vadd_name);
 QI_KERNEL_PAIR(qi_qu8_vadd_config, vaddc, vaddc_name);
 
-/* Never NULL; paths without kernels fall back to avx2 / scalar. */
+/* Never NULL; paths without kernels fall back to avx2 / neon / scalar. */
 const qi_qu8_vadd_config *qi_qu8_vadd_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_qu8_vadd_config *const *qi_qu8_vadd_config_list(size_t *count);

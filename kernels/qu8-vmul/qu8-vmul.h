@@ -34,6 +34,10 @@ QI_QU8_VMUL_UKERNEL_DECL(qi_qu8_vmulc_minmax_ukernel__scalar);
 QI_QU8_VMUL_UKERNEL_DECL(qi_qu8_vmul_minmax_ukernel__avx2);
 QI_QU8_VMUL_UKERNEL_DECL(qi_qu8_vmulc_minmax_ukernel__avx2);
 #endif
+#if defined(__aarch64__) || defined(__ARM_NEON)
+QI_QU8_VMUL_UKERNEL_DECL(qi_qu8_vmul_minmax_ukernel__neon);
+QI_QU8_VMUL_UKERNEL_DECL(qi_qu8_vmulc_minmax_ukernel__neon);
+#endif
 
 /* Zero points and [qmin, qmax] in the tensors' own type (int8 when is_int8); scales finite and > 0; d: the
  * kernel's domain (its config's x_domain). */
@@ -56,7 +60,7 @@ typedef struct qi_qu8_vmul_config {
 QI_KERNEL_PAIR(qi_qu8_vmul_config, vmul, vmul_name);
 QI_KERNEL_PAIR(qi_qu8_vmul_config, vmulc, vmulc_name);
 
-/* Never NULL; paths without kernels fall back to avx2 / scalar. */
+/* Never NULL; paths without kernels fall back to avx2 / neon / scalar. */
 const qi_qu8_vmul_config *qi_qu8_vmul_config_get(qi_isa isa);
 /* Every config of the family built into this binary, scalar first; *count receives their number. */
 const qi_qu8_vmul_config *const *qi_qu8_vmul_config_list(size_t *count);

@@ -1,8 +1,11 @@
 /* The 8-bit elementwise kernels (kernels/qu8-quantize, qu8-vadd, qu8-vmul, qu8-lut): every kernel of each
  * family's list this CPU can run (the others reported as skipped), against naive oracles written here (exact:
- * tolerance 0), uint8 and int8, sizes around the vector widths. The add kernel is also checked to be within
- * one step of the real-valued result round_half_even((DQ(a) + DQ(b)) / y_scale) + y_zp on all 65536 input
- * pairs for ordinary and extreme scale ratios. */
+ * tolerance 0), uint8 and int8, every length 0..40 (the tails of 16-, 8- and 4-lane steps) and longer ones,
+ * pointers 0..3 bytes (or floats) off 16-byte alignment, in place where the op allows it (add, mul, lookup).
+ * The add and mul kernels run on all 65536 input pairs per formula, type and scale set; the add kernel is also
+ * checked to be within one step of the real-valued result round_half_even((DQ(a) + DQ(b)) / y_scale) + y_zp
+ * there, for ordinary and extreme scales (down to denormal ones, which 32-bit NEON would flush to zero). */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,9 +21,16 @@
 
 TEST_MAIN_GLOBALS;
 
-static const size_t sizes[] = {0, 1, 2, 7, 15, 16, 17, 31, 32, 33, 47, 64, 100, 255, 1000, 4099};
+static const size_t sizes[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,  14,  15,   16,  17,
+                                18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,  32,  33,   34,  35,
+                                36, 37, 38, 39, 40, 47, 48, 63, 64, 100, 255, 1000, 4099};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
 #define MAXN 4099
+/* Offsets (elements) from 16-byte alignment of the first input, the second input and the output for the
+ * ni-th size: they cycle through 0..3 at different paces, so every size meets several of them. */
+#define OFF_A(ni) ((ni) % 4)
+#define OFF_B(ni) (((ni) / 2 + 1) % 4)
+#define OFF_Y(ni) (((ni) / 4 + 2) % 4)
 
 static uint32_t rng = 12345u;
 static uint32_t next(void) {
@@ -36,6 +46,14 @@ static int32_t clampi(double v, int32_t lo, int32_t hi) { return v < lo ? lo : v
 static uint8_t byte_of(int32_t v) { return (uint8_t)(v & 0xff); }
 static int32_t value_of(uint8_t b, int s8) { return s8 ? (int32_t)(int8_t)b : (int32_t)b; }
 
+/* The output range of the k-th case of a test around zero point zp: the whole type, or for odd k a narrower one
+ * (a fused Relu / Clip), still holding zp. */
+static void out_range(size_t k, int s8, int32_t zp, int32_t *qmin, int32_t *qmax) {
+  const int32_t lo = s8 ? -128 : 0, hi = s8 ? 127 : 255;
+  *qmin = k % 2 && zp - 40 > lo ? zp - 40 : lo;
+  *qmax = k % 2 && zp + 50 < hi ? zp + 50 : hi;
+}
+
 /* ---- quantize / dequantize ---- */
 
 static int32_t quantize_oracle(float x, float scale, int32_t zp, int32_t qmin, int32_t qmax) {
@@ -44,54 +62,113 @@ static int32_t quantize_oracle(float x, float scale, int32_t zp, int32_t qmin, i
   return clampi(rint((double)q) + zp, qmin, qmax);
 }
 
+/* An input for quantize at scale `scale` with zero point zp in [qmin, qmax]: ordinary values, ties, values at
+ * and past the saturation bounds, huge ones (beyond 2^22 and int32 after the division), infinities, NaN,
+ * signed zeros and denormals. */
+static float quantize_input(float scale, int32_t zp, int32_t qmin, int32_t qmax) {
+  switch (next() % 12) {
+    case 0: return ((float)(int32_t)(next() % 600) - 300.0f + 0.5f) * scale; /* ties */
+    case 1: return (next() & 1) ? INFINITY : -INFINITY;
+    case 2: return (next() & 1) ? NAN : -0.0f;
+    case 3: return ((float)((next() & 1) ? qmax - zp : qmin - zp) + (float)(int32_t)(next() % 5) * 0.25f - 0.5f) *
+                   scale; /* around the bounds, ties included */
+    case 4: return ((next() & 1) ? 1.0f : -1.0f) * ldexpf(frand(1.0f, 2.0f), 22 + (int)(next() % 10)) * scale;
+    case 5: {
+      static const float huge[] = {FLT_MAX, -FLT_MAX, 1e30f, -1e30f, 3e9f, -3e9f};
+      return huge[next() % 6];
+    }
+    case 6: return (next() & 1) ? 1e-40f : -FLT_MIN; /* a denormal, the smallest normal */
+    default: return frand(-300.0f, 300.0f) * scale;
+  }
+}
+
 static void test_quantize(const qi_qu8_quantize_config *c) {
-  static float x[MAXN];
-  static uint8_t y[MAXN + 1];
-  static float yf[MAXN];
-  static const float scales[] = {1.0f, 0.5f, 0.0078125f, 0.1f, 0.0123f, 3.0f, 1e-6f, 1e6f};
+  static _Alignas(16) float x[MAXN + 4], yf[MAXN + 4];
+  static _Alignas(16) uint8_t y[MAXN + 5], q[MAXN + 4];
+  /* denormal, below 2^-100 and huge scales too: 32-bit NEON would flush the first two's products to zero */
+  static const float scales[] = {1.0f, 0.5f, 0.0078125f, 0.1f, 0.0123f, 3.0f, 1e-6f, 1e6f, 1e-40f, 8e-34f, 1e30f};
   int bad = 0;
   for (int s8 = 0; s8 < 2; s8++)
     for (size_t si = 0; si < sizeof scales / sizeof scales[0]; si++)
       for (size_t ni = 0; ni < NSIZES; ni++) {
         const size_t n = sizes[ni];
         const float scale = scales[si];
-        const int32_t qmin = s8 ? -128 : 0, qmax = s8 ? 127 : 255;
-        const int32_t zp = qmin + (int32_t)(next() % 256);
-        for (size_t i = 0; i < n; i++) {
-          switch (next() % 8) {
-            case 0: x[i] = ((float)(int32_t)(next() % 600) - 300.0f + 0.5f) * scale; break; /* ties */
-            case 1: x[i] = (next() & 1) ? INFINITY : -INFINITY; break;
-            case 2: x[i] = (next() & 1) ? NAN : -0.0f; break;
-            default: x[i] = frand(-300.0f, 300.0f) * scale;
-          }
-        }
-        y[n] = 0xa5;
+        const int32_t zp = (s8 ? -128 : 0) + (int32_t)(next() % 256);
+        int32_t qmin, qmax;
+        out_range(ni, s8, zp, &qmin, &qmax);
+        float *px = x + OFF_A(ni), *pyf = yf + OFF_Y(ni);
+        uint8_t *py = y + OFF_Y(ni), *pq = q + OFF_A(ni);
+        for (size_t i = 0; i < n; i++) px[i] = quantize_input(scale, zp, qmin, qmax);
+        py[n] = 0xa5;
         const qi_qu8_quantize_params p = c->init_params(c->x_domain, scale, zp, qmin, qmax, s8);
-        c->quantize(n, x, y, &p);
+        c->quantize(n, px, py, &p);
         for (size_t i = 0; i < n && bad < 5; i++) {
-          const uint8_t want = byte_of(quantize_oracle(x[i], scale, zp, qmin, qmax));
-          if (y[i] != want) {
+          const uint8_t want = byte_of(quantize_oracle(px[i], scale, zp, qmin, qmax));
+          if (py[i] != want) {
             bad++;
-            CHECK_MSG(0, "%s n=%zu %s scale=%g zp=%d: x[%zu]=%.9g -> %d, oracle %d", c->quantize_name, n,
-                      s8 ? "int8" : "uint8", (double)scale, zp, i, (double)x[i], value_of(y[i], s8),
+            CHECK_MSG(0, "%s n=%zu %s scale=%g zp=%d range [%d, %d]: x[%zu]=%.9g -> %d, oracle %d", c->quantize_name,
+                      n, s8 ? "int8" : "uint8", (double)scale, zp, qmin, qmax, i, (double)px[i], value_of(py[i], s8),
                       value_of(want, s8));
           }
         }
-        CHECK_MSG(y[n] == 0xa5, "%s wrote past n=%zu", c->quantize_name, n);
+        CHECK_MSG(py[n] == 0xa5, "%s wrote past n=%zu", c->quantize_name, n);
         /* dequantize: random bytes */
-        for (size_t i = 0; i < n; i++) y[i] = (uint8_t)next();
-        yf[n > 0 ? n - 1 : 0] = 0.0f;
-        c->dequantize(n, y, yf, &p);
+        for (size_t i = 0; i < n; i++) pq[i] = (uint8_t)next();
+        memcpy(&pyf[n], &(float){-1.0f}, sizeof(float));
+        c->dequantize(n, pq, pyf, &p);
         for (size_t i = 0; i < n && bad < 5; i++) {
-          const float want = (float)(value_of(y[i], s8) - zp) * scale;
-          if (memcmp(&yf[i], &want, sizeof want) != 0) {
+          const float want = (float)(value_of(pq[i], s8) - zp) * scale;
+          if (memcmp(&pyf[i], &want, sizeof want) != 0) {
             bad++;
             CHECK_MSG(0, "%s n=%zu %s scale=%g zp=%d: q[%zu]=%d -> %.9g, oracle %.9g", c->dequantize_name, n,
-                      s8 ? "int8" : "uint8", (double)scale, zp, i, value_of(y[i], s8), (double)yf[i], (double)want);
+                      s8 ? "int8" : "uint8", (double)scale, zp, i, value_of(pq[i], s8), (double)pyf[i],
+                      (double)want);
           }
         }
+        CHECK_MSG(pyf[n] == -1.0f, "%s wrote past n=%zu", c->dequantize_name, n);
       }
   CHECK(bad == 0);
+}
+
+/* ---- add and mul at every size ---- */
+
+/* A binary byte kernel pair under test: run(ctx, n, a, b, y, broadcast) calls the vector kernel (broadcast 0)
+ * or the one that reads b[0] for every element; oracle(ctx, a, b, broadcast) is one element's expected value. */
+typedef struct binary_case {
+  const void *ctx;
+  const char *names[2]; /* the vector and the broadcast kernel */
+  int s8;
+  void (*run)(const void *ctx, size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y, int broadcast);
+  int32_t (*oracle)(const void *ctx, int32_t a, int32_t b, int broadcast);
+} binary_case;
+
+/* Every size, random bytes, inputs and output off alignment (OFF_A, OFF_B, OFF_Y), out of place and in place
+ * (y == a; for the vector form y == b at odd sizes), both forms. Returns the number of mismatches. */
+static int check_sizes(const binary_case *bc) {
+  static _Alignas(16) uint8_t a[MAXN + 4], b[MAXN + 4], y[MAXN + 5], want[MAXN], a0[MAXN], b0[MAXN];
+  int bad = 0;
+  for (size_t ni = 0; ni < NSIZES; ni++)
+    for (int bcast = 0; bcast < 2; bcast++)
+      for (int inplace = 0; inplace < 2; inplace++) {
+        const size_t n = sizes[ni];
+        uint8_t *pa = a + OFF_A(ni), *pb = b + OFF_B(ni);
+        uint8_t *py = !inplace ? y + OFF_Y(ni) : !bcast && n % 2 ? pb : pa;
+        for (size_t i = 0; i < n; i++) pa[i] = (uint8_t)next(), pb[i] = (uint8_t)next();
+        pb[0] = (uint8_t)next(); /* the broadcast operand, also at n = 0 */
+        for (size_t i = 0; i < n; i++)
+          want[i] = byte_of(bc->oracle(bc->ctx, value_of(pa[i], bc->s8), value_of(pb[bcast ? 0 : i], bc->s8), bcast));
+        memcpy(a0, pa, n), memcpy(b0, pb, n);
+        if (!inplace) py[n] = 0x5a;
+        bc->run(bc->ctx, n, pa, pb, py, bcast);
+        if (!inplace) CHECK_MSG(py[n] == 0x5a, "%s wrote past n=%zu", bc->names[bcast], n);
+        for (size_t i = 0; i < n; i++)
+          if (py[i] != want[i] && bad++ < 5)
+            CHECK_MSG(0, "%s n=%zu %s%s, offsets %d %d %d: a[%zu]=%d b=%d -> %d, oracle %d", bc->names[bcast], n,
+                      bc->s8 ? "int8" : "uint8", inplace ? " in place" : "", (int)OFF_A(ni), (int)OFF_B(ni),
+                      (int)OFF_Y(ni), i, value_of(a0[i], bc->s8), value_of(b0[bcast ? 0 : i], bc->s8),
+                      value_of(py[i], bc->s8), value_of(want[i], bc->s8));
+      }
+  return bad;
 }
 
 /* ---- add ---- */
@@ -137,15 +214,73 @@ static const scale3 add_scales[] = {
     {1.0f, 1.0f, 1.0f},      {0.5f, 0.25f, 0.75f},   {0.02f, 0.03f, 0.05f}, {0.0123f, 0.0456f, 0.0789f},
     {1.0f, 1.0f, 2048.0f},   {1e-6f, 1.0f, 1.0f},    {1.0f, 3e-9f, 0.7f},   {100.0f, 0.01f, 1.0f},
     {2000.0f, 1.0f, 1.0f},   {1.0f, 1500.0f, 0.9f},  {0.1f, 0.1f, 0.1f},    {1.0f / 3, 1.0f / 7, 1.0f / 11},
-    {7.0f, 7.0f, 0.0043f},   {0.003f, 0.004f, 100.0f},
+    {7.0f, 7.0f, 0.0043f},   {0.003f, 0.004f, 100.0f},  {1e-20f, 1e-20f, 1.0f}, /* mul: a denormal scale */
 };
+
+/* Extra add scale sets (not mul's: their products underflow): denormal input scales, whose products 32-bit NEON
+ * would flush to zero, and ratios below 2^-100. */
+static const scale3 add_tiny_scales[] = {{1e-39f, 1.5e-39f, 2e-39f}, {1e-35f, 1.0f, 1e4f}};
+#define N_ADD_SCALES (sizeof add_scales / sizeof add_scales[0] + sizeof add_tiny_scales / sizeof add_tiny_scales[0])
+static scale3 add_scale(size_t k) {
+  const size_t n = sizeof add_scales / sizeof add_scales[0];
+  return k < n ? add_scales[k] : add_tiny_scales[k - n];
+}
+
+typedef struct add_case {
+  const qi_qu8_vadd_config *c;
+  const qi_qu8_add_params *p;
+  scale3 sc;
+  int32_t za, zb, zy, qmin, qmax;
+  int fp;
+} add_case;
+
+static void add_run(const void *ctx, size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y, int broadcast) {
+  const add_case *ac = ctx;
+  (broadcast ? ac->c->vaddc : ac->c->vadd)(n, a, b, y, ac->p);
+}
+
+static int32_t add_case_oracle(const void *ctx, int32_t a, int32_t b, int broadcast) {
+  const add_case *ac = ctx;
+  return add_oracle(a, b, ac->sc.sa, ac->za, ac->sc.sb, ac->zb, ac->sc.sy, ac->zy, ac->qmin, ac->qmax, ac->fp,
+                    broadcast);
+}
+
+/* uint8 scales and zero points (from a search over random ones) where every fused multiply-add of the fused
+ * formula matters: without it the formula gives other results on some input pairs, which this counts, so a
+ * kernel that leaves one out (or fuses the broadcast form's b * rb + fixed) fails here. */
+static int check_fused(const qi_qu8_vadd_config *c) {
+  static uint8_t a[65536], b[65536], y[65536], yc[65536];
+  const float sa = 0.0562590025f, sb = 0.0871609971f, sy = 0.0643980056f;
+  const int32_t za = 90, zb = 249, zy = 214;
+  const float ra = sa / sy, rb = sb / sy, fixed = (float)zy - fmaf(ra, (float)za, rb * (float)zb);
+  qi_qu8_add_params p;
+  c->init_params(&p, sa, za, sb, zb, sy, zy, 0, 255, 0, 0, 0);
+  for (int i = 0; i < 65536; i++) a[i] = (uint8_t)i, b[i] = (uint8_t)(i >> 8);
+  c->vadd(65536, a, b, y, &p);
+  for (int i = 0; i < 65536; i += 256) c->vaddc(256, a + i, b + i, yc + i, &p); /* b[i]: that row's b */
+  int bad = 0, outer = 0, inner = 0, bcast = 0;
+  for (int i = 0; i < 65536; i++) {
+    const int32_t want = add_oracle(a[i], b[i], sa, za, sb, zb, sy, zy, 0, 255, 0, 0);
+    const int32_t want_c = add_oracle(a[i], b[i], sa, za, sb, zb, sy, zy, 0, 255, 0, 1);
+    if ((y[i] != want || yc[i] != want_c) && bad++ < 5)
+      CHECK_MSG(0, "%s / %s, fused-formula scales: a=%d b=%d -> %d / %d, oracle %d / %d", c->vadd_name, c->vaddc_name,
+                a[i], b[i], y[i], yc[i], want, want_c);
+    const float fa = (float)a[i], fb = (float)b[i], prod_a = fa * ra, prod_b = fb * rb;
+    outer += clampi(rint((double)(prod_a + fmaf(fb, rb, fixed))), 0, 255) != want;
+    inner += clampi(rint((double)fmaf(fa, ra, prod_b + fixed)), 0, 255) != want;
+    bcast += clampi(rint((double)(prod_a + (fixed + prod_b))), 0, 255) != want_c;
+  }
+  CHECK_MSG(outer > 0 && inner > 0 && bcast > 0, "the fused-formula scales no longer tell fused from unfused: %d %d %d",
+            outer, inner, bcast);
+  return bad;
+}
 
 static void test_add(const qi_qu8_vadd_config *c) {
   static uint8_t a[65536], b[65536], y[65536 + 1];
   int bad = 0, off_real = 0;
   for (int s8 = 0; s8 < 2; s8++)
-    for (size_t k = 0; k < sizeof add_scales / sizeof add_scales[0]; k++) {
-      const scale3 sc = add_scales[k];
+    for (size_t k = 0; k < N_ADD_SCALES; k++) {
+      const scale3 sc = add_scale(k);
       const int32_t qmin = s8 ? -128 : 0, qmax = s8 ? 127 : 255;
       const int32_t za = qmin + (int32_t)(next() % 256), zb = qmin + (int32_t)(next() % 256);
       const int32_t zy = qmin + (int32_t)(next() % 256);
@@ -169,22 +304,8 @@ static void test_add(const qi_qu8_vadd_config *c) {
           CHECK_MSG(0, "%s %s scales %g %g %g: a=%d b=%d -> %d, real-valued %d: more than one step", c->vadd_name,
                     s8 ? "int8" : "uint8", (double)sc.sa, (double)sc.sb, (double)sc.sy, va, vb, got, real);
       }
-      /* broadcast b over sizes */
-      for (size_t ni = 0; ni < NSIZES; ni++) {
-        const size_t n = sizes[ni];
-        const uint8_t bb = (uint8_t)next();
-        for (size_t i = 0; i < n; i++) a[i] = (uint8_t)next();
-        y[n] = 0x5a;
-        c->vaddc(n, a, &bb, y, &p);
-        CHECK(y[n] == 0x5a);
-        for (size_t i = 0; i < n; i++) {
-          const int32_t want = add_oracle(value_of(a[i], s8), value_of(bb, s8), sc.sa, za, sc.sb, zb, sc.sy, zy, qmin,
-                                          qmax, fp, 1);
-          if (value_of(y[i], s8) != want && bad++ < 5)
-            CHECK_MSG(0, "%s n=%zu %s: a[%zu]=%d b=%d -> %d, oracle %d", c->vaddc_name, n, s8 ? "int8" : "uint8", i,
-                      value_of(a[i], s8), value_of(bb, s8), value_of(y[i], s8), want);
-        }
-      }
+      const add_case ac = {c, &p, sc, za, zb, zy, qmin, qmax, fp};
+      bad += check_sizes(&(binary_case){&ac, {c->vadd_name, c->vaddc_name}, s8, add_run, add_case_oracle});
       }
     }
   /* a narrowed output range (fused clamp) */
@@ -196,6 +317,7 @@ static void test_add(const qi_qu8_vadd_config *c) {
     if ((y[i] < 100 || y[i] > 180 || y[i] != add_oracle(a[i], b[i], 0.05f, 10, 0.07f, 200, 0.1f, 100, 100, 180, 0, 0)) &&
         bad++ < 5)
       CHECK_MSG(0, "%s clamp [100, 180]: a=%d b=%d -> %d", c->vadd_name, a[i], b[i], y[i]);
+  bad += check_fused(c);
   CHECK(bad == 0);
   CHECK(off_real == 0);
 }
@@ -209,15 +331,36 @@ static int32_t mul_oracle(int32_t a, int32_t b, int32_t za, int32_t zb, float sc
   return clampi(rint((double)v) + zy, qmin, qmax);
 }
 
+typedef struct mul_case {
+  const qi_qu8_vmul_config *c;
+  const qi_qu8_mul_params *p;
+  int32_t za, zb;
+  float scale;
+  int32_t zy, qmin, qmax;
+} mul_case;
+
+static void mul_run(const void *ctx, size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y, int broadcast) {
+  const mul_case *mc = ctx;
+  (broadcast ? mc->c->vmulc : mc->c->vmul)(n, a, b, y, mc->p);
+}
+
+static int32_t mul_case_oracle(const void *ctx, int32_t a, int32_t b, int broadcast) {
+  const mul_case *mc = ctx;
+  (void)broadcast;
+  return mul_oracle(a, b, mc->za, mc->zb, mc->scale, mc->zy, mc->qmin, mc->qmax);
+}
+
 static void test_mul(const qi_qu8_vmul_config *c) {
   static uint8_t a[65536], b[65536], y[65536 + 1];
   int bad = 0;
   for (int s8 = 0; s8 < 2; s8++)
     for (size_t k = 0; k < sizeof add_scales / sizeof add_scales[0]; k++) {
       const scale3 sc = add_scales[k];
-      const int32_t qmin = s8 ? -128 : 0, qmax = s8 ? 127 : 255;
-      const int32_t za = qmin + (int32_t)(next() % 256), zb = qmin + (int32_t)(next() % 256);
-      const int32_t zy = qmin + (int32_t)(next() % 256);
+      const int32_t tmin = s8 ? -128 : 0;
+      const int32_t za = tmin + (int32_t)(next() % 256), zb = tmin + (int32_t)(next() % 256);
+      const int32_t zy = tmin + (int32_t)(next() % 256);
+      int32_t qmin, qmax;
+      out_range(k, s8, zy, &qmin, &qmax);
       qi_qu8_mul_params p;
       c->init_params(&p, c->x_domain, sc.sa, za, sc.sb, zb, sc.sy, zy, qmin, qmax, s8);
       const float scale = (sc.sa * sc.sb) / sc.sy;
@@ -229,23 +372,12 @@ static void test_mul(const qi_qu8_vmul_config *c) {
         const int32_t va = value_of(a[i], s8), vb = value_of(b[i], s8), got = value_of(y[i], s8);
         const int32_t want = mul_oracle(va, vb, za, zb, scale, zy, qmin, qmax);
         if (got != want && bad++ < 5)
-          CHECK_MSG(0, "%s %s scale %g zps %d %d %d: a=%d b=%d acc=%d -> %d, oracle %d", c->vmul_name,
-                    s8 ? "int8" : "uint8", (double)scale, za, zb, zy, va, vb, (va - za) * (vb - zb), got, want);
+          CHECK_MSG(0, "%s %s scale %g zps %d %d %d range [%d, %d]: a=%d b=%d acc=%d -> %d, oracle %d", c->vmul_name,
+                    s8 ? "int8" : "uint8", (double)scale, za, zb, zy, qmin, qmax, va, vb, (va - za) * (vb - zb), got,
+                    want);
       }
-      for (size_t ni = 0; ni < NSIZES; ni++) {
-        const size_t n = sizes[ni];
-        const uint8_t bb = (uint8_t)next();
-        for (size_t i = 0; i < n; i++) a[i] = (uint8_t)next();
-        y[n] = 0x5a;
-        c->vmulc(n, a, &bb, y, &p);
-        CHECK(y[n] == 0x5a);
-        for (size_t i = 0; i < n; i++) {
-          const int32_t want = mul_oracle(value_of(a[i], s8), value_of(bb, s8), za, zb, scale, zy, qmin, qmax);
-          if (value_of(y[i], s8) != want && bad++ < 5)
-            CHECK_MSG(0, "%s n=%zu %s: a[%zu]=%d b=%d -> %d, oracle %d", c->vmulc_name, n, s8 ? "int8" : "uint8", i,
-                      value_of(a[i], s8), value_of(bb, s8), value_of(y[i], s8), want);
-        }
-      }
+      const mul_case mc = {c, &p, za, zb, scale, zy, qmin, qmax};
+      bad += check_sizes(&(binary_case){&mc, {c->vmul_name, c->vmulc_name}, s8, mul_run, mul_case_oracle});
     }
   CHECK(bad == 0);
 }
@@ -253,20 +385,24 @@ static void test_mul(const qi_qu8_vmul_config *c) {
 /* ---- lookup ---- */
 
 static void test_lut(const qi_qu8_lut_config *c) {
-  static uint8_t x[MAXN], y[MAXN + 1], table[256];
+  static _Alignas(16) uint8_t x[MAXN + 4], y[MAXN + 5], x0[MAXN], table[256];
   int bad = 0;
   for (int rep = 0; rep < 4; rep++) {
     for (int i = 0; i < 256; i++) table[i] = (uint8_t)(rep == 0 ? (uint32_t)(255 - i) : next());
-    for (size_t ni = 0; ni < NSIZES; ni++) {
-      const size_t n = sizes[ni];
-      for (size_t i = 0; i < n; i++) x[i] = (uint8_t)(n >= 256 && i < 256 ? (uint32_t)i : next());
-      y[n] = 0x5a;
-      c->lut(n, x, y, table);
-      CHECK(y[n] == 0x5a);
-      for (size_t i = 0; i < n; i++)
-        if (y[i] != table[x[i]] && bad++ < 5)
-          CHECK_MSG(0, "%s n=%zu: x[%zu]=%d -> %d, table %d", c->name, n, i, x[i], y[i], table[x[i]]);
-    }
+    for (size_t ni = 0; ni < NSIZES; ni++)
+      for (int inplace = 0; inplace < 2; inplace++) {
+        const size_t n = sizes[ni];
+        uint8_t *px = x + OFF_A(ni), *py = inplace ? px : y + OFF_Y(ni);
+        for (size_t i = 0; i < n; i++) px[i] = (uint8_t)(n >= 256 && i < 256 ? (uint32_t)i : next());
+        memcpy(x0, px, n);
+        if (!inplace) py[n] = 0x5a;
+        c->lut(n, px, py, table);
+        if (!inplace) CHECK_MSG(py[n] == 0x5a, "%s wrote past n=%zu", c->name, n);
+        for (size_t i = 0; i < n; i++)
+          if (py[i] != table[x0[i]] && bad++ < 5)
+            CHECK_MSG(0, "%s n=%zu%s: x[%zu]=%d -> %d, table %d", c->name, n, inplace ? " in place" : "", i, x0[i],
+                      py[i], table[x0[i]]);
+      }
   }
   CHECK(bad == 0);
 }
