@@ -275,7 +275,7 @@ unit_on_cpu() { # target, cpu
   re="$(unit_tests "$2")"
   echo "---- $1: ctest -R '$re' under QEMU_CPU=$2 (log: $log)"
   (cd "$BUILD" && QEMU_CPU=$2 ctest -V -j "$JOBS" -R "$re" >"$log" 2>&1) || rc=$?
-  sed -n '/tests passed/,$p' "$log"
+  sed -n '/% tests passed/,$p' "$log"
   kernel_paths "$log" >"$paths"
   lacks="$(cpu_lacks "$2")"
   if [[ -n $lacks ]]; then
@@ -290,7 +290,8 @@ unit_on_cpu() { # target, cpu
   fi
   local what
   what="ARM kernels $(grep -c ': tested$' "$paths" || true) tested, $(grep -c ': skipped' "$paths" || true) skipped"
-  what+=" (${lacks:+__${lacks//|/, __} must be skipped}${lacks:-none may be skipped}; list: $paths)"
+  if [[ -n $lacks ]]; then what+=" (__${lacks//|/, __} must be skipped"; else what+=" (none may be skipped"; fi
+  what+="; list: $paths)"
   what="${re} ${what}"
   if ((rc == 0)); then
     note "$1 unit -cpu $2" "passed in $((SECONDS - start)) s; $what"
