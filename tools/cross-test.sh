@@ -8,8 +8,9 @@
 # For each target (default all): installs the cross compiler, qemu-user and the target's nanopb (and, aarch64,
 # Google Benchmark) through multiarch (idempotent), configures a Release build with -DQINFER_WERROR=ON in
 # build-cross-<target>/ using cmake/toolchains/, builds it, then runs under qemu
-#   1. the kernel and op testers (ctest unit.*) once per emulated CPU model (QEMU_CPU): aarch64 cortex-a53 (NEON),
-#      cortex-a76 (+ dot product), max (+ i8mm); armv7 cortex-a7 (NEON + VFPv4) and max. Each model's ctest -V log
+#   1. the kernel and op testers (ctest unit.*) once per emulated CPU model (QEMU_CPU): aarch64 max (+ dot product
+#      + i8mm: every unit test), cortex-a53 (NEON) and cortex-a76 (+ dot product): the kernel testers; armv7
+#      cortex-a7 (NEON + VFPv4: every unit test). Each model's ctest -V log
 #      is kept in build-cross-<target>/unit-<model>.log and the ARM kernels its testers ran or reported skipped in
 #      build-cross-<target>/kernel-paths-<model>.txt; the summary counts both per model;
 #   2. the engine tests and the fuzz regression replay (ctest engine.*, fuzz.*) under max, the Python-driven ones
@@ -52,7 +53,7 @@ for arg in "$@"; do
     --install-only) install_only=1 ;;
     --no-backend) backend=0 ;;
     --no-zoo) ZOO=0 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "cross-test.sh: unknown argument: $arg (want aarch64, armv7, all, --no-install, --install-only," \
             "--no-backend, --no-zoo)" >&2; exit 2 ;;
   esac
@@ -69,12 +70,12 @@ target_vars() {
   case "$1" in
     aarch64)
       DEB_ARCH=arm64 TRIPLET=aarch64-linux-gnu QEMU=qemu-aarch64
-      UNIT_CPUS=(cortex-a53 cortex-a76 max)
+      UNIT_CPUS=(max cortex-a76 cortex-a53)
       ZOO_CI=mobilenet_v2,resnet18,ppocr_cls ZOO_ALL=all
       ZOO_INT8_CPUS=cortex-a53,cortex-a76,max ZOO_FP32_CPUS=max,cortex-a53 ;;
     armv7)
       DEB_ARCH=armhf TRIPLET=arm-linux-gnueabihf QEMU=qemu-arm
-      UNIT_CPUS=(cortex-a7 max)
+      UNIT_CPUS=(cortex-a7) # max has the same ARM ISAs here (NEON + VFPv4); engine, isa and backend run on it
       ZOO_CI=mobilenet_v2,resnet18 ZOO_ALL=mobilenet_v2,resnet18
       ZOO_INT8_CPUS=cortex-a7 ZOO_FP32_CPUS=cortex-a7 ;;
   esac
@@ -258,11 +259,23 @@ cpu_lacks() {
   esac
 }
 
+# Every unit test runs on the target's first full model (aarch64 max, armv7 cortex-a7); the other aarch64 models run
+# the kernel testers (and the ISA detection test), whose paths depend on the CPU. The op testers (test_ops_*)
+# already run every ISA path the CPU has, forced one by one, so on max they cover what cortex-a53 / a76 would,
+# and they are the slow ones under qemu (tens of seconds of CPU each).
+unit_tests() { # cpu -> ctest regex
+  case "$1" in
+    max|cortex-a7) echo '^unit\.' ;;
+    *) echo '^unit\.test_(f32_|qu8_|x8_|isa$)' ;;
+  esac
+}
+
 unit_on_cpu() { # target, cpu
-  local log="$BUILD/unit-$2.log" paths="$BUILD/kernel-paths-$2.txt" start=$SECONDS rc=0 lacks wrong
-  echo "---- $1: unit.* under QEMU_CPU=$2 (log: $log)"
-  (cd "$BUILD" && QEMU_CPU=$2 ctest -V -j "$JOBS" --timeout 300 -R '^unit\.' >"$log" 2>&1) || rc=$?
-  sed -n '/tests passed/,$p' "$log"
+  local log="$BUILD/unit-$2.log" paths="$BUILD/kernel-paths-$2.txt" start=$SECONDS rc=0 lacks wrong re
+  re="$(unit_tests "$2")"
+  echo "---- $1: ctest -R '$re' under QEMU_CPU=$2 (log: $log)"
+  (cd "$BUILD" && QEMU_CPU=$2 ctest -V -j "$JOBS" -R "$re" >"$log" 2>&1) || rc=$?
+  sed -n '/% tests passed/,$p' "$log"
   kernel_paths "$log" >"$paths"
   lacks="$(cpu_lacks "$2")"
   if [[ -n $lacks ]]; then
@@ -277,13 +290,19 @@ unit_on_cpu() { # target, cpu
   fi
   local what
   what="ARM kernels $(grep -c ': tested$' "$paths" || true) tested, $(grep -c ': skipped' "$paths" || true) skipped"
-  what+=" (${lacks:+__${lacks//|/, __} must be skipped}${lacks:-none may be skipped}; list: $paths)"
+  if [[ -n $lacks ]]; then what+=" (__${lacks//|/, __} must be skipped"; else what+=" (none may be skipped"; fi
+  what+="; list: $paths)"
+  what="${re} ${what}"
   if ((rc == 0)); then
     note "$1 unit -cpu $2" "passed in $((SECONDS - start)) s; $what"
   else
     note "$1 unit -cpu $2" "FAILED in $((SECONDS - start)) s; $what"
     fails=$((fails + 1))
-    (cd "$BUILD" && QEMU_CPU=$2 ctest --rerun-failed --output-on-failure --timeout 300) || true
+    local n # the last lines of each failed test's output ("N: ..." in the -V log)
+    for n in $(sed -n '/tests FAILED:/,$p' "$log" | grep -oE '^[[:space:]]*[0-9]+ - ' | tr -dc '0-9\n'); do
+      echo "---- output of test #$n, last 30 lines:"
+      grep -E "^$n: " "$log" | tail -n 30
+    done
   fi
 }
 
@@ -346,7 +365,7 @@ for t in "${targets[@]}"; do
   for cpu in "${UNIT_CPUS[@]}"; do unit_on_cpu "$t" "$cpu"; done
 
   t1=$SECONDS
-  if (cd "$BUILD" && QEMU_CPU=max ctest --output-on-failure -j "$JOBS" --timeout 300 -R '^(engine|fuzz)\.'); then
+  if (cd "$BUILD" && QEMU_CPU=max ctest --output-on-failure -j "$JOBS" --timeout 900 -R '^(engine|fuzz)\.'); then
     note "$t engine/fuzz -cpu max" "passed in $((SECONDS - t1)) s"
   else
     note "$t engine/fuzz -cpu max" "FAILED"

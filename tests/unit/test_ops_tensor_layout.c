@@ -550,19 +550,32 @@ static void test_slice_random(void) {
 }
 
 /* The spec's clamping (Slice-13, with ONNX Runtime's INT_MAX end) in 128-bit arithmetic, so that no value of
- * start / end / step can overflow: the output length is ceil((end - start) / step), at least 0. */
+ * start / end / step can overflow: the output length is ceil((end - start) / step), at least 0. 32-bit targets
+ * (armv7) have no __int128: long double there is the 64-bit double, so the length comes from the clamped start
+ * and end, which lie in [-1, dim], as 1 + (distance - 1) / |step| in unsigned 64-bit arithmetic. */
+#if defined(__SIZEOF_INT128__)
+typedef __int128 wide_int;
+#else
+typedef int64_t wide_int;
+#endif
 static int64_t wide_slice(int64_t start, int64_t end, int64_t step, int64_t dim, int64_t *first) {
-  __int128 s = start, e = end, st = step, n = dim;
+  wide_int s = start, e = end, n = dim;
   if (s < 0) s += n;
-  __int128 s_hi = step > 0 ? n : n - 1;
+  wide_int s_hi = step > 0 ? n : n - 1;
   s = s < 0 ? 0 : (s > s_hi ? s_hi : s);
   if (end == INT64_MAX || end == INT32_MAX) e = step < 0 ? -1 : n;
   else {
     if (e < 0) e += n;
-    __int128 e_lo = step > 0 ? 0 : -1;
+    wide_int e_lo = step > 0 ? 0 : -1;
     e = e < e_lo ? e_lo : (e > s_hi ? s_hi : e);
   }
-  __int128 len = step > 0 ? (e - s + st - 1) / st : (s - e - st - 1) / -st;
+#if defined(__SIZEOF_INT128__)
+  wide_int st = step, len = step > 0 ? (e - s + st - 1) / st : (s - e - st - 1) / -st;
+#else
+  const int64_t dist = step > 0 ? e - s : s - e; /* s, e in [-1, dim]: no overflow */
+  const uint64_t mag = step > 0 ? (uint64_t)step : 0u - (uint64_t)step;
+  wide_int len = dist <= 0 ? 0 : (int64_t)(1u + (uint64_t)(dist - 1) / mag);
+#endif
   if (len < 0 || n == 0) len = 0;
   *first = (int64_t)s;
   return (int64_t)len;
