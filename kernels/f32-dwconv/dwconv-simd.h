@@ -1,6 +1,7 @@
 /* The body of the SIMD f32 depthwise kernels, written once over the primitives of kernels/f32-vec (an -avx2.c
- * file includes vec-avx2.h first, an -avx512f.c file vec-avx512f.h) and instantiated per window: the 3x3 and
- * 5x5 kernels pass their size as constants, so the taps unroll; the any kernel passes the geometry's.
+ * file includes vec-avx2.h first, an -avx512f.c file vec-avx512f.h, a -neon.c file vec-neon.h) and
+ * instantiated per window: the 3x3 and 5x5 kernels pass their size as constants, so the taps unroll; the any
+ * kernel passes the geometry's.
  *
  * Each output row is computed QV_N outputs at a time from staged input rows (kernels/f32-vec/stage-rows.h:
  * zero-padded rows split into stride_w phases, so every tap of a vector is one contiguous load, at any stride,

@@ -53,7 +53,8 @@ QI_F32_AVGPOOL_ND_UKERNEL_DECL(qi_f32_avgpool_ukernel_nd__scalar);
 QI_F32_LPPOOL_ND_UKERNEL_DECL(qi_f32_lppool_ukernel_nd__scalar);
 QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gavgpool_ukernel__scalar);
 QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gmaxpool_ukernel__scalar);
-/* SIMD kernels (AVX2, AVX-512, NEON: one template, pool-simd.h) for the 2-D and global pooling; the N-d ones are scalar. */
+/* SIMD kernels (AVX2, AVX-512, NEON: one template, pool-simd.h) for the 2-D and global pooling; the N-d ones
+ * are scalar. */
 QI_F32_MAXPOOL2D_UKERNEL_DECL(qi_f32_maxpool2d_chw_ukernel__avx2);
 QI_F32_AVGPOOL2D_UKERNEL_DECL(qi_f32_avgpool2d_chw_ukernel__avx2);
 QI_F32_GPOOL_UKERNEL_DECL(qi_f32_gavgpool_ukernel__avx2);

@@ -1,5 +1,6 @@
 /* The bodies of the SIMD f32 pooling kernels, written once over the primitives of kernels/f32-vec (an -avx2.c
- * file includes vec-avx2.h first, an -avx512f.c file vec-avx512f.h), with the semantics of f32-pool.h.
+ * file includes vec-avx2.h first, an -avx512f.c file vec-avx512f.h, a -neon.c file vec-neon.h), with the
+ * semantics of f32-pool.h.
  *
  * 2-D max and average pooling compute QV_N outputs of a row at a time from staged input rows
  * (kernels/f32-vec/stage-rows.h: rows padded with -FLT_MAX for max, 0 for sums, split into stride_w phases), so

@@ -1,5 +1,5 @@
 /* Row staging of the SIMD f32 window kernels (depthwise convolution, max and average pooling on one CHW plane),
- * over the primitives of vec-avx2.h or vec-avx512f.h (include one of them first).
+ * over the primitives of vec-avx2.h, vec-avx512f.h or vec-neon.h (include one of them first).
  *
  * The output rows of a plane are computed a band at a time from copies of the band's input rows ("staged
  * rows"), each padded with a pad value (0 for sums, -FLT_MAX for max) and split into stride_w phases:

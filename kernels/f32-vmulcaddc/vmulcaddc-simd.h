@@ -1,6 +1,6 @@
 /* The body of the SIMD y = x * scale + bias kernels, written once over the primitives of kernels/f32-vec (an
- * -avx2.c file includes vec-avx2.h first, an -avx512f.c file vec-avx512f.h): four vectors a step, then one, then
- * a masked tail; each vector is loaded before it is stored, so y == x works.
+ * -avx2.c file includes vec-avx2.h first, an -avx512f.c file vec-avx512f.h, a -neon.c file vec-neon.h): four
+ * vectors a step, then one, then a masked tail; each vector is loaded before it is stored, so y == x works.
  *
  * A multiply, then an add, both rounded, not an FMA: the results are the scalar kernel's bit for bit, on every
  * path, at no cost (the kernel is bound by memory). A BatchNormalization left in float between quantized

@@ -3,10 +3,11 @@
  *   y[i, :] = sum_j p[i, j] v[j, :],  p[i, :] = softmax_j(scale * <q[i, :], k[j, :]>),
  * over query row counts below, at and above the kernel's row block (and several blocks with a tail), key counts
  * below, at and above one and two key tiles (8 / 16 keys on NEON, 16 / 32 on AVX2) and the ViT's 197, head sizes
- * 1 .. 64 and value head sizes covering every column tail after none, one and two vectors (of 4, 8 and 16 lanes); queries and keys with odd row strides and a
- * feature stride of 1 or 2 (as a transposed tensor gives), value and output rows with padding between them whose
- * guard values the kernel must leave alone. Scores from uniform [-1, 1] data at scale 1 / sqrt(D) (a flat
- * softmax) and at 8 / sqrt(D) (a peaked one, most exponentials far below the max).
+ * 1 .. 64 and value head sizes covering every column tail after none, one and two vectors (of 4, 8 and 16
+ * lanes); queries and keys with odd row strides and a feature stride of 1 or 2 (as a transposed tensor gives),
+ * value and output rows with padding between them whose guard values the kernel must leave alone. Scores from
+ * uniform [-1, 1] data at scale 1 / sqrt(D) (a flat softmax) and at 8 / sqrt(D) (a peaked one, most exponentials
+ * far below the max).
  *
  * Tolerance per output element, from the kernel's steps with u = 2^-24: a score is a D-term dot product, off by
  * at most e_s = (D + 4) u scale sum_d |q k| (any summation order, the scaling, the max subtraction); exp turns it
