@@ -359,7 +359,7 @@ static void ulp_sweeps(const qi_f32_vunary_config *const *list, size_t count) {
   const char *stride_env = getenv("QINFER_ULP_STRIDE");
   const unsigned long long sample = stride_env && *stride_env ? strtoull(stride_env, NULL, 10) : 0;
   const uint64_t stride = full ? 1 : sample > 0 ? sample : ULP_STRIDE;
-  const int threads = stride < ULP_STRIDE ? (int)(cpus < 1 ? 1 : cpus > 16 ? 16 : cpus) : 1;
+  const int threads = full ? (int)(cpus < 1 ? 1 : cpus > 16 ? 16 : cpus) : 1;
   for (size_t i = 0; i < count; i++) {
     if (list[i]->features == 0 || qi_cpu_missing(list[i]->features)) continue; /* scalar: libm; skipped above */
     if (!all_ops && !ulp_op_listed(env, list[i]->name)) continue;
