@@ -24,25 +24,18 @@ typedef struct qe_i32x16 {
   int32x4_t v[4];
 } qe_i32x16;
 
-/* The bytes as uint8 (signed = false) or int8 (signed = true) values. */
-static inline qe_i32x16 qe_widen(uint8x16_t b, bool is_signed) {
-  int16x8_t lo, hi;
-  if (is_signed) {
-    lo = vmovl_s8(vget_low_s8(vreinterpretq_s8_u8(b)));
-    hi = vmovl_s8(vget_high_s8(vreinterpretq_s8_u8(b)));
-  } else {
-    lo = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(b)));
-    hi = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(b)));
-  }
+/* The bytes as uint8 values (an int8 tensor's kernel XORs its bytes with 0x80 first: value + 128). */
+static inline qe_i32x16 qe_widen(uint8x16_t b) {
+  const int16x8_t lo = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(b)));
+  const int16x8_t hi = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(b)));
   return (qe_i32x16){{vmovl_s16(vget_low_s16(lo)), vmovl_s16(vget_high_s16(lo)), vmovl_s16(vget_low_s16(hi)),
                       vmovl_s16(vget_high_s16(hi))}};
 }
 
-/* 16 int32 lanes already within the 8-bit type's range, as bytes (the narrowing is exact). */
-static inline uint8x16_t qe_narrow(qe_i32x16 q, bool is_signed) {
+/* 16 int32 lanes already within 0..255, as bytes (the narrowing is exact). */
+static inline uint8x16_t qe_narrow(qe_i32x16 q) {
   const int16x8_t lo = vcombine_s16(vmovn_s32(q.v[0]), vmovn_s32(q.v[1]));
   const int16x8_t hi = vcombine_s16(vmovn_s32(q.v[2]), vmovn_s32(q.v[3]));
-  if (is_signed) return vreinterpretq_u8_s8(vcombine_s8(vqmovn_s16(lo), vqmovn_s16(hi)));
   return vcombine_u8(vqmovun_s16(lo), vqmovun_s16(hi));
 }
 

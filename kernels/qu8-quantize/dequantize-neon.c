@@ -17,7 +17,7 @@ void qi_qu8_dequantize_ukernel__neon(size_t n, const uint8_t *x, float *y, const
   const int32x4_t vzp = vdupq_n_s32(p->zero_point);
   const uint8x16_t vflip = vdupq_n_u8(p->sign_flip);
   for (; n >= 16; n -= 16, x += 16, y += 16) {
-    const qe_i32x16 q = qe_widen(veorq_u8(vld1q_u8(x), vflip), false);
+    const qe_i32x16 q = qe_widen(veorq_u8(vld1q_u8(x), vflip));
     for (int j = 0; j < 4; j++) vst1q_f32(y + 4 * j, vmulq_f32(vcvtq_f32_s32(vsubq_s32(q.v[j], vzp)), vscale));
   }
   if (n) qi_qu8_dequantize_ukernel__scalar(n, x, y, p);

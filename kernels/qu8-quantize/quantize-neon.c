@@ -24,7 +24,7 @@ void qi_qu8_quantize_ukernel__neon(size_t n, const float *x, uint8_t *y, const q
       v = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), vceqq_f32(v, v))); /* NaN -> +0 */
       q.v[j] = vaddq_s32(qi_clamp_round_neon(v, vlo, vhi), vzp);
     }
-    vst1q_u8(y, veorq_u8(qe_narrow(q, false), vflip));
+    vst1q_u8(y, veorq_u8(qe_narrow(q), vflip));
   }
   const uint8_t flip = p->sign_flip;
   for (size_t i = 0; i < n; i++) y[i] = (uint8_t)(qi_quantize_f32(x[i], scale, zp, qmin, qmax) ^ flip);

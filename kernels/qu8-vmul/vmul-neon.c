@@ -34,7 +34,7 @@ static inline uint8x16_t product16(int16x8_t da0, int16x8_t da1, int16x8_t db0, 
                             vmull_s16(vget_high_s16(da1), vget_high_s16(db1))};
   qe_i32x16 q;
   for (int j = 0; j < 4; j++) q.v[j] = vaddq_s32(qi_requant_fp32_neon(acc[j], k->scale, k->lo, k->hi), k->zp);
-  return veorq_u8(qe_narrow(q, false), k->flip);
+  return veorq_u8(qe_narrow(q), k->flip);
 }
 
 void qi_qu8_vmul_minmax_ukernel__neon(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *y,
