@@ -267,7 +267,7 @@ cpu_lacks() {
 # Every unit test runs on the target's first full model (aarch64 max, armv7 cortex-a7); the other aarch64 models run
 # the kernel testers (and the ISA detection test), whose paths depend on the CPU. The op testers (test_ops_*)
 # already run every ISA path the CPU has, forced one by one, so on max they cover what cortex-a53 / a76 would,
-# and they are the slow ones under qemu (tens of seconds of CPU each).
+# and they are the costliest unit tests under qemu.
 unit_tests() { # cpu -> ctest regex
   case "$1" in
     max|cortex-a7) echo '^unit\.' ;;
