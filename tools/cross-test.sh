@@ -79,6 +79,11 @@ target_vars() {
       ZOO_CI=mobilenet_v2,resnet18 ZOO_ALL=mobilenet_v2,resnet18
       ZOO_INT8_CPUS=cortex-a7 ZOO_FP32_CPUS=cortex-a7 ;;
   esac
+  # qemu-user with the cross libc as the target's root. LD_LIBRARY_PATH keeps the guest's ld.so (the cross one)
+  # with its own libc: once libc6:<arch> is installed through multiarch (libbenchmark-dev:arm64 pulls it in), ld.so
+  # finds /lib/<triplet>/libc.so.6 of another glibc build first, and pthread_create hangs (the two disagree on
+  # ld.so's private data: glibc's stack-cache list).
+  EMU=("$(command -v "$QEMU" || echo "$QEMU")" -L "/usr/$TRIPLET" -E "LD_LIBRARY_PATH=/usr/$TRIPLET/lib")
   TOOLCHAIN="$REPO/cmake/toolchains/$TRIPLET.cmake"
   BUILD="$REPO/build-cross-$1"
   SYSROOT="$BUILD/sysroot" # only used when nanopb comes from an extracted .deb
@@ -183,7 +188,7 @@ isa_check() { # target
     return 1
   fi
   while read -r cpu auto accept refuse; do
-    local q=(timeout 120 "$QEMU" -L "/usr/$TRIPLET" -cpu "$cpu") # a hang fails the check instead of stalling
+    local q=(timeout 120 "${EMU[@]}" -cpu "$cpu") # a hang fails the check instead of stalling
     out="$("${q[@]}" "$BUILD/tools/qinfer" run "$models/small_cnn.onnx" --input "x=$models/small_cnn.input.npy" 2>&1)" || true
     if [[ "$out" != *"(isa $auto,"* ]]; then
       echo "isa: -cpu $cpu: auto picked '$(grep -o 'isa [a-z0-9]*' <<<"$out" || echo "$out")', want $auto" >&2
@@ -221,7 +226,7 @@ backend_check() { # target
     return 0
   fi
   local wrapper="$BUILD/qinfer-qemu"
-  printf '#!/bin/sh\nexec %s -L /usr/%s -cpu max %s "$@"\n' "$(command -v "$QEMU")" "$TRIPLET" \
+  printf '#!/bin/sh\nexec %s -cpu max %s "$@"\n' "${EMU[*]}" \
     "$BUILD/tools/qinfer" >"$wrapper"
   chmod +x "$wrapper"
   local start=$SECONDS rc=0
@@ -262,7 +267,7 @@ cpu_lacks() {
 # Every unit test runs on the target's first full model (aarch64 max, armv7 cortex-a7); the other aarch64 models run
 # the kernel testers (and the ISA detection test), whose paths depend on the CPU. The op testers (test_ops_*)
 # already run every ISA path the CPU has, forced one by one, so on max they cover what cortex-a53 / a76 would,
-# and they are the slow ones under qemu (tens of seconds of CPU each).
+# and they are the costliest unit tests under qemu.
 unit_tests() { # cpu -> ctest regex
   case "$1" in
     max|cortex-a7) echo '^unit\.' ;;
@@ -336,7 +341,7 @@ zoo_check() { # target
     return 0
   fi
   "$PY" tests/zoo/arm_parity.py --host-qinfer "$HOST_QINFER" --target-qinfer "$BUILD/tools/qinfer" \
-    --emulator "$(command -v "$QEMU") -L /usr/$TRIPLET" --int8-cpus "$ZOO_INT8_CPUS" --fp32-cpus "$ZOO_FP32_CPUS" \
+    --emulator "${EMU[*]}" --int8-cpus "$ZOO_INT8_CPUS" --fp32-cpus "$ZOO_FP32_CPUS" \
     --cache "$CACHE" --work "$BUILD/zoo-arm" "${sel[@]}" >"$log" 2>&1 || rc=$?
   cat "$log"
   local summary

@@ -46,5 +46,8 @@ endif()
 # get this command in $QINFER_EMULATOR (tests/CMakeLists.txt).
 find_program(QI_QEMU_ARM qemu-arm)
 if(QI_QEMU_ARM)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${QI_QEMU_ARM} -L /usr/${QI_CROSS_TRIPLET})
+  # -E LD_LIBRARY_PATH: the guest's ld.so (the cross libc's) must load its own libc.so.6, not a multiarch
+  # libc6:<arch> of another glibc build in /lib/<triplet> (then pthread_create hangs: docs/porting.md).
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${QI_QEMU_ARM} -L /usr/${QI_CROSS_TRIPLET}
+      -E LD_LIBRARY_PATH=/usr/${QI_CROSS_TRIPLET}/lib)
 endif()
