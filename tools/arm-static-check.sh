@@ -145,7 +145,7 @@ log=$(qemu_run max --version 2>&1) || fail "qinfer --version: $log"
 if ((bench)); then
   step "microbenchmarks under qemu -cpu max (each kernel once)"
   QINFER_BENCH_ONE_SHAPE=1 QEMU_CPU=max cmake -DBENCH="$BUILD/bench/qinfer_microbench" -DLIB="$BUILD/libqinfer.a" \
-    -DNM="$TRIPLET-nm" -DOUT="$BUILD/bench_smoke.json" "-DEMULATOR=$QEMU;-L;/usr/$TRIPLET" \
+    -DNM="$TRIPLET-nm" -DOUT="$BUILD/bench_smoke.json" "-DEMULATOR=$QEMU;-L;/usr/$TRIPLET;-E;LD_LIBRARY_PATH=/usr/$TRIPLET/lib" \
     -P tests/bench_check.cmake || fail "microbenchmarks (tests/bench_check.cmake)"
 fi
 
