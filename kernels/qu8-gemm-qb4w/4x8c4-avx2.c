@@ -41,10 +41,12 @@ static inline __attribute__((always_inline)) void dot_block(const qi_qu8_gemm_qb
     for (; kk + 8 <= glen; kk += 8) { /* two k-blocks */
       const __m256i xa = _mm256_loadu_si256((const __m256i *)(xg + kk * NR));
       const __m256i xb = _mm256_loadu_si256((const __m256i *)(xg + kk * NR + 32));
-#define QB4W_PAIR(a, r)                                                                                           \
-  a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(xa, qi_qb4w_w4_avx2(w, half, r, kk)), \
-                                                             _mm256_maddubs_epi16(xb, qi_qb4w_w4_avx2(w, half, r, kk + 4))), \
-                                            ones))
+#define QB4W_PAIR(a, r)                                                                                          \
+  do {                                                                                                            \
+    const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(xa, qi_qb4w_w4_avx2(w, half, r, kk)),                 \
+                                       _mm256_maddubs_epi16(xb, qi_qb4w_w4_avx2(w, half, r, kk + 4)));            \
+    a = _mm256_add_epi32(a, _mm256_madd_epi16(p, ones));                                                          \
+  } while (0)
       QB4W_PAIR(a0, 0);
       QB4W_PAIR(a1, 1);
       QB4W_PAIR(a2, 2);
