@@ -129,9 +129,13 @@ static void percentile_range(const tensor_stats *t, int bins, double pct, float 
  * punish every range whose levels are wider than a bin (the old search's collapse to max / 4 on ResNet-18). A
  * range whose end bin is empty while values lie beyond it has Q = 0 where P > 0 (infinite KL): not a candidate.
  * KL counts how many values are clipped, not by how much, so a sparse tail far out (a few values carrying a good
- * part of a tensor's energy) is clipped to the bulk however large it is: candidates therefore stop where they
+ * part of a tensor's energy) is clipped to the bulk however large it is. Two guards: candidates stop where they
  * would clip into the percentile method's range (`percentile`, 99.99 % by default), so entropy never clips more
- * values than percentile does at either end.
+ * values than percentile does at either end; and a candidate is taken only if its expected squared error (the
+ * mse method's model: step^2 / 12 inside, the squared distance to the end outside; exact zeros left out) is no
+ * larger than that of the whole range, so entropy never expects more error than minmax on a tensor, and its
+ * clipping part is no larger than its rounding part: clipping errors all have one sign, so the averages
+ * downstream (pooling, a LayerNorm's ReduceMean, long dot products) keep them while they average rounding out.
  *
  * Per level j with mass M_j over N_j non-empty bins, sum_i p_i log(p_i / q_i) = sum_i h_i log h_i - M_j log(M_j /
  * N_j) over its interior bins, so with prefix sums of h, h log h and [h > 0] each candidate costs O(levels). */
@@ -166,6 +170,21 @@ static double kl_of_range(const double *h, int bins, const kl_prefix *s, int bl,
   return sum / total + log(inside / total);
 }
 
+/* Expected squared error of quantizing h (exact zeros left out) to `levels` levels over bins [bl, bh], in squared
+ * bin widths: step^2 / 12 per value inside, (distance to the range's end)^2 per value outside (bin centres), the
+ * latter also in *clipped. */
+static double sq_error_of_range(const double *h, int bins, int bl, int bh, int levels, double *clipped) {
+  const double step = (double)(bh + 1 - bl) / (levels - 1);
+  double inside = 0, clip = 0;
+  for (int i = 0; i < bins; i++) {
+    const double c = i + 0.5, d = i < bl ? bl - c : (i > bh ? c - (bh + 1) : 0);
+    if (i < bl || i > bh) clip += h[i] * d * d;
+    else inside += h[i];
+  }
+  *clipped = clip;
+  return clip + inside * step * step / 12;
+}
+
 static void entropy_range(const tensor_stats *t, int bins, int levels, double pct, float *lo, float *hi) {
   const double width = (t->max - t->min) / bins;
   int keep_lo, keep_hi; /* the percentile method's bins: never clipped (module comment) */
@@ -173,7 +192,8 @@ static void entropy_range(const tensor_stats *t, int bins, int levels, double pc
   double *h = malloc(sizeof(double) * (size_t)bins);
   kl_prefix s = {calloc((size_t)bins + 1, sizeof(double)), calloc((size_t)bins + 1, sizeof(double)),
                  calloc((size_t)bins + 1, sizeof(double))};
-  if (!h || !s.h || !s.hlogh || !s.nz || levels < 2 || levels > bins) goto done; /* keeps [min, max] */
+  if (!h || !s.h || !s.hlogh || !s.nz || levels < 2 || levels > bins || !(width > 0 && width < DBL_MAX))
+    goto done; /* keeps [min, max] (also for an infinite one) */
   memcpy(h, t->hist, sizeof(double) * (size_t)bins);
   if (t->min <= 0 && t->max >= 0) {
     long z = (long)((0 - t->min) / width);
@@ -187,6 +207,8 @@ static void entropy_range(const tensor_stats *t, int bins, int levels, double pc
   }
   if (s.h[bins] <= 0) goto done;
   const double m = fmax(-t->min, t->max);
+  double clip;
+  const double full_error = sq_error_of_range(h, bins, 0, bins - 1, levels, &clip);
   double best = DBL_MAX;
   int best_bl = 0, best_bh = bins - 1, prev_bl = -1, prev_bh = -1;
   for (int k = 0;; k++) { /* t = m - k * width, from the full range down */
@@ -200,7 +222,9 @@ static void entropy_range(const tensor_stats *t, int bins, int levels, double pc
     if (bl == prev_bl && bh == prev_bh) continue;
     prev_bl = bl, prev_bh = bh;
     const double kl = kl_of_range(h, bins, &s, bl, bh, levels);
-    if (kl < best) best = kl, best_bl = bl, best_bh = bh;
+    if (kl >= best) continue;
+    const double err = sq_error_of_range(h, bins, bl, bh, levels, &clip);
+    if (err <= full_error && clip <= err - clip) best = kl, best_bl = bl, best_bh = bh;
   }
   *lo = best_bl == 0 ? (float)t->min : (float)(t->min + best_bl * width);
   *hi = best_bh == bins - 1 ? (float)t->max : (float)(t->min + (best_bh + 1) * width);

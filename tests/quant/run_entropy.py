@@ -13,8 +13,11 @@ accepted. Besides the oracle, what the method is for:
     convolution): the range's top must keep at least the 99.99th percentile (the old search, which let the zero
     spike decide, clipped to a quarter of the max, below it; KL alone clips to the bulk's 99.9th) and must clip
     the tail (top <= 0.6 max: minmax keeps it whole);
-  - signed: a normal bulk, a long positive tail and a short negative side: the top is cut as above while the low
-    end stays the minimum (ONNX Runtime's family of ranges: [max(min, -t), min(max, t)]);
+  - relu_pct: the same with --percentile 99.9999: the top is the percentile floor, above the least-KL one;
+  - relu_few: the same tail over 98,304 values: the least-KL top (4.1, the bulk) would expect more squared error
+    than the whole range (the 4 clipped values cost more than the finer step saves on 49,000): the top keeps 7;
+  - signed: a normal bulk cut at -2.5 and 80 values at 4..4.5: the low end stays the minimum (ONNX Runtime's
+    family of ranges: [max(min, -t), min(max, t)]);
   - exp: half exact zeros, the rest exponential: the least-KL top lies strictly between the percentile floor
     and the max (the search, not a bound, decides);
   - zeros: every sample 0 but one small value: the range is the whole [min, max] (nothing to search).
@@ -35,6 +38,7 @@ from run_quant_shapes import act_params, check, failures, run  # the uint8 formu
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINS, LEVELS = 2048, 256
+SIDE = 256
 
 
 def histogram(values):
@@ -85,11 +89,25 @@ def kl(h, bl, bh):
     return float(np.sum(pn * np.log(pn / qn)))
 
 
-def oracle(values, pct=99.99):
+def sq_error(h, bl, bh):
+    """Expected squared error (in squared bin widths) of quantizing h to LEVELS levels over the bins [bl, bh]:
+    (clipping: the squared distance of each outside bin's centre to the range's end, rounding: step^2 / 12 for
+    each value inside)."""
+    c = np.arange(BINS) + 0.5
+    d = np.where(c < bl, bl - c, np.where(c > bh + 1, c - (bh + 1), 0.0))
+    inside = h[bl:bh + 1].sum()
+    step = (bh + 1 - bl) / (LEVELS - 1)
+    return float(np.sum(h * d * d)), inside * step * step / 12
+
+
+def oracle(values, pct=99.99, floor=True, guard=True):
     """[(kl, lo, hi)] for every candidate range of the documented search: the bins of [max(min, -t), min(max, t)]
-    for t = max |x| - k * width, at least LEVELS bins wide, holding the percentile method's bins."""
+    for t = max |x| - k * width, at least LEVELS bins wide, holding the percentile method's bins, with an
+    expected squared error no larger than the whole range's and a clipping error no larger than its rounding
+    error."""
     raw, h, lo, hi, width = histogram(values)
     keep_lo, keep_hi = percentile_bins(raw, lo, pct)
+    full = sum(sq_error(h, 0, BINS - 1))
     m = max(-lo, hi)
     out, seen, k = [], set(), 0
     while True:
@@ -98,24 +116,25 @@ def oracle(values, pct=99.99):
         rlo, rhi = max(lo, -t), min(hi, t)
         bl = max(int(np.floor((rlo - lo) / width)), 0)
         bh = min(int(np.ceil((rhi - lo) / width)) - 1, BINS - 1)
-        if bh - bl + 1 < LEVELS or bl > keep_lo or bh < keep_hi:
+        if bh - bl + 1 < LEVELS or (floor and (bl > keep_lo or bh < keep_hi)):
             break
         if (bl, bh) in seen:
             continue
         seen.add((bl, bh))
         d = kl(h, bl, bh)
-        if d is not None:
+        clip, rounding = sq_error(h, bl, bh)
+        if d is not None and (not guard or (clip + rounding <= full and clip <= rounding)):
             out.append((d, lo if bl == 0 else np.float32(lo + bl * width),
                         hi if bh == BINS - 1 else np.float32(lo + (bh + 1) * width)))
     return out
 
 
-def one_conv_model(path, c):
+def one_conv_model(path, side):
     rng = np.random.default_rng(1)
-    w = numpy_helper.from_array((rng.standard_normal((4, c, 1, 1)) * 0.5).astype(np.float32), "w")
+    w = numpy_helper.from_array((rng.standard_normal((4, 8, 1, 1)) * 0.5).astype(np.float32), "w")
     g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], "g",
-                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, 64, 64])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 64, 64])], [w])
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, side, side])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, side, side])], [w])
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
 
 
@@ -129,38 +148,42 @@ def x_params(path):
 
 
 def distributions():
+    """(name, 3 samples of [1, 8, side, side]): side 256 gives 1.6 million values, side 64 98,304."""
     rng = np.random.default_rng(7)
-    shape = (3, 1, 8, 64, 64)  # 3 samples of [1, 8, 64, 64]: 98,304 values
-    size = int(np.prod(shape))
-    # Relu-like: half exact zeros, a half-normal bulk, 0.004 % of the values (4) spread out to 12
-    v = np.abs(rng.standard_normal(size))
-    v[rng.random(size) < 0.5] = 0
-    tail = rng.choice(size, 4, replace=False)
-    v[tail] = [5.0, 7.5, 10.0, 12.0]
-    yield "relu", v.reshape(shape).astype(np.float32)
-    # signed: a normal bulk cut at -2.5 and 4 values spread out to +12
-    v = np.maximum(rng.standard_normal(size), -2.5)
-    v[tail] = [5.0, 7.5, 10.0, 12.0]
-    yield "signed", v.reshape(shape).astype(np.float32)
-    # a skewed Relu output: half exact zeros, the rest exponential (a tail that thins out smoothly)
-    v = rng.exponential(1.0, size)
-    v[rng.random(size) < 0.5] = 0
-    yield "exp", v.reshape(shape).astype(np.float32)
-    v = np.zeros(size)
+
+    def relu(side, tail):
+        v = np.abs(rng.standard_normal(3 * 8 * side * side))
+        v[rng.random(v.size) < 0.5] = 0
+        v[rng.choice(v.size, len(tail), replace=False)] = tail
+        return v.reshape(3, 1, 8, side, side).astype(np.float32)
+
+    yield "relu", relu(256, [5.0, 6.0, 7.0, 12.0])
+    yield "relu_pct", relu(256, [5.0, 6.0, 7.0, 12.0])  # with --percentile 99.9999: the floor decides
+    yield "relu_few", relu(64, [5.0, 6.0, 7.0, 12.0])
+    v = np.maximum(rng.standard_normal(3 * 8 * 256 * 256), -2.5)
+    v[rng.choice(v.size, 80, replace=False)] = rng.uniform(4.0, 4.5, 80)
+    yield "signed", v.reshape(3, 1, 8, 256, 256).astype(np.float32)
+    v = rng.exponential(1.0, 3 * 8 * 256 * 256)
+    v[rng.random(v.size) < 0.5] = 0
+    yield "exp", v.reshape(3, 1, 8, 256, 256).astype(np.float32)
+    v = np.zeros(3 * 8 * 64 * 64)
     v[5] = 0.25
-    yield "zeros", v.reshape(shape).astype(np.float32)
+    yield "zeros", v.reshape(3, 1, 8, 64, 64).astype(np.float32)
 
 
 def test_oracle(args, work):
-    fp32 = os.path.join(work, "conv.onnx")
-    one_conv_model(fp32, 8)
     for name, samples in distributions():
+        fp32 = os.path.join(work, f"conv{samples.shape[-1]}.onnx")
+        if not os.path.exists(fp32):
+            one_conv_model(fp32, samples.shape[-1])
         calib = os.path.join(work, "calib_" + name)
         os.makedirs(calib)
         for k, s in enumerate(samples):
             np.save(os.path.join(calib, f"{k:03d}.npy"), s)
         q = os.path.join(work, name + ".int8.onnx")
-        rc, out = run(args.qinfer, "quantize", fp32, "-o", q, "--calib", calib, "--method", "entropy", "--no-trim")
+        pct = 99.9999 if name == "relu_pct" else 99.99
+        rc, out = run(args.qinfer, "quantize", fp32, "-o", q, "--calib", calib, "--method", "entropy", "--no-trim",
+                      "--percentile", str(pct))
         if args.verbose:
             print(out)
         check(rc == 0, f"{name}: qinfer quantize --method entropy exits 0" + ("" if rc == 0 else ": " + out))
@@ -168,33 +191,38 @@ def test_oracle(args, work):
             continue
         got = x_params(q)
         values = samples.ravel()
-        cands = oracle(values)
-        best = min(cands)[0] if cands else None
         lo, hi = float(values.min()), float(values.max())
         if name == "zeros":
             check(got == act_params(lo, hi), f"zeros: the whole range [{lo}, {hi}]: scale, zero point {got} "
                                              f"(want {act_params(lo, hi)})")
             continue
+        cands = oracle(values, pct)
+        best = min(cands)
         match = [c for c in cands if act_params(c[1], c[2]) == got]
-        ok = bool(match) and min(match)[0] <= best * (1 + 1e-9) + 1e-15
-        top = min(cands)
+        ok = bool(match) and min(match)[0] <= best[0] * (1 + 1e-9) + 1e-15
         check(ok, f"{name}: scale, zero point {got} are those of a least-KL range over {len(cands)} candidates "
-                  f"(numpy: [{top[1]:.6g}, {top[2]:.6g}], KL {best:.6g}; qinfer's range KL "
+                  f"(numpy: [{best[1]:.6g}, {best[2]:.6g}], KL {best[0]:.6g}; qinfer's range KL "
                   f"{min(match)[0] if match else 'not a candidate'})")
         s, z = got
         r_lo, r_hi = float(s) * (0 - z), float(s) * (255 - z)
         p9999 = float(np.percentile(values, 99.99))
         check(r_hi >= p9999, f"{name}: the top {r_hi:.4g} keeps the 99.99th percentile {p9999:.4g}")
-        if name == "exp":  # the KL search decides here, not a bound: its range is neither the floor nor the max
-            raw, _, _, _, width = histogram(values)
-            floor = lo + (percentile_bins(raw, lo, 99.99)[1] + 1) * width
-            check(floor + 2 * width < r_hi < hi - 2 * width, f"exp: the top {r_hi:.4g} lies strictly between the "
-                                                             f"percentile floor {floor:.4g} and the max {hi:.4g}")
-            continue
-        check(r_hi <= 0.6 * hi, f"{name}: the top {r_hi:.4g} clips the sparse tail (at most 0.6 x max {hi:.4g})")
-        if name == "signed":
+        raw, _, _, _, width = histogram(values)
+        floor = lo + (percentile_bins(raw, lo, pct)[1] + 1) * width
+        if name == "relu":
+            check(r_hi <= 0.6 * hi, f"relu: the top {r_hi:.4g} clips the sparse tail (at most 0.6 x max {hi:.4g})")
+        elif name == "relu_pct":
+            check(floor - width <= r_hi <= floor + width, f"relu_pct: the top {r_hi:.4g} is the 99.9999 % floor "
+                                                          f"{floor:.4g} (least KL above 99.99 %: {min(oracle(values))[2]:.4g})")
+        elif name == "relu_few":
+            check(r_hi >= 7.0, f"relu_few: the top {r_hi:.4g} keeps the tail up to 7 at least (least KL alone: "
+                               f"{min(oracle(values, guard=False))[2]:.4g}, more expected error than the max)")
+        elif name == "signed":
             check(abs(r_lo - lo) <= float(s), f"signed: the short negative side is kept whole: low end {r_lo:.4g}, "
                                               f"min {lo:.4g} (one step {float(s):.3g})")
+        elif name == "exp":  # the KL search decides here, not a bound: its range is neither the floor nor the max
+            check(floor + 2 * width < r_hi < hi - 2 * width, f"exp: the top {r_hi:.4g} lies strictly between the "
+                                                             f"percentile floor {floor:.4g} and the max {hi:.4g}")
 
 
 def test_zoo(args, work):
