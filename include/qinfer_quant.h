@@ -52,7 +52,8 @@ extern "C" {
 typedef enum qinfer_quant_method {
   QINFER_QUANT_MINMAX = 0,     /**< smallest and largest value (default) */
   QINFER_QUANT_PERCENTILE = 1, /**< the range keeping the set percentile of values on each side */
-  QINFER_QUANT_ENTROPY = 2,    /**< the clipping threshold with the least KL divergence (TensorRT's) */
+  QINFER_QUANT_ENTROPY = 2,    /**< the range with the least KL divergence, clipping no more than percentile
+                                    and expecting no more error than minmax (docs/quantization.md) */
   QINFER_QUANT_MSE = 3,        /**< the scaled-down range with the least expected squared error */
 } qinfer_quant_method;
 

@@ -12,6 +12,10 @@ if(TARGET qinfer)
   add_test(NAME quant.cli COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quantize_cli.py
                                   --qinfer $<TARGET_FILE:qinfer>)
   set_tests_properties(quant.cli PROPERTIES TIMEOUT 300 LABELS quant)
+  # --method entropy's KL search against a numpy oracle on written samples (tests/quant/run_entropy.py)
+  add_test(NAME quant.entropy COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_entropy.py
+                                      --qinfer $<TARGET_FILE:qinfer>)
+  set_tests_properties(quant.entropy PROPERTIES TIMEOUT 300 LABELS quant)
 endif()
 # Calibration samples of several shapes (tests/quant/run_quant_shapes.py): merged ranges against ONNX Runtime and
 # numpy, images of several sizes, the shape errors; --zoo: PP-OCR rec / det on crops of several sizes.
@@ -29,6 +33,10 @@ set_tests_properties(quant.calib PROPERTIES FIXTURES_REQUIRED qi_zoo FIXTURES_SE
 add_test(NAME quant.shapes_ocr COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quant_shapes.py --zoo
                                        --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
 set_tests_properties(quant.shapes_ocr PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_calib" TIMEOUT 600 LABELS "quant;zoo")
+# --method entropy within 1 dB of minmax on ResNet-18 (output SQNR against FP32)
+add_test(NAME quant.entropy_zoo COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_entropy.py --zoo
+                                        --qinfer $<TARGET_FILE:qinfer> --cache ${QINFER_TEST_CACHE})
+set_tests_properties(quant.entropy_zoo PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_calib" TIMEOUT 300 LABELS "quant;zoo")
 foreach(model ${_qi_zoo_models})
   add_test(NAME quant.${model}
            COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quant_zoo.py --qinfer $<TARGET_FILE:qinfer>

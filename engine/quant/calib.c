@@ -3,9 +3,9 @@
  *   minmax      the smallest and largest value seen over all samples;
  *   percentile  the range that keeps `percentile` % of the values on each side (the lower end only for
  *               tensors that go negative), read from a histogram over the min / max range;
- *   entropy     the clipping threshold whose quantized distribution is closest (KL divergence) to the
- *               observed one, searched over histogram bin edges: upper threshold over [0, max] for
- *               non-negative tensors (256 levels), a symmetric threshold over |x| otherwise (128 levels);
+ *   entropy     the range [max(min, -t), min(max, t)] whose 256-level quantization of the histogram is closest
+ *               (KL divergence) to the observed distribution, exact zeros left out, never clipping into the
+ *               percentile range (the section "entropy" below);
  *   mse         the range [a * min, a * max] (a = 0.97^k, 1 down to 0.008) with the least expected squared quantization
  *               error: clipping error of the values outside plus scale^2 / 12 rounding noise inside.
  * Histograms have `bins` equal bins over the pass-1 [min, max]; values are counted in doubles. */
@@ -20,6 +20,7 @@ typedef struct tensor_stats {
   double min, max;
   double *hist; /* bins counts over [min, max] (pass 2) */
   double count;
+  double zeros; /* values exactly 0 (pass 2): always exact, left out of the entropy search */
   bool seen;
 } tensor_stats;
 
@@ -79,6 +80,7 @@ void qz_stats_add_histogram(qz_stats *s, int tensor, const float *x, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const double v = x[i];
     if (!(v == v)) continue;
+    t->zeros += v == 0;
     long b = width > 0 ? (long)((v - t->min) / width) : 0;
     b = b < 0 ? 0 : (b >= s->bins ? s->bins - 1 : b);
     t->hist[b] += 1.0;
@@ -88,88 +90,146 @@ void qz_stats_add_histogram(qz_stats *s, int tensor, const float *x, size_t n) {
 
 /* ---- methods ---- */
 
-static void percentile_range(const tensor_stats *t, int bins, double pct, float *lo, float *hi) {
-  const double width = (t->max - t->min) / bins;
+/* The bins [*bottom, *top] that hold `pct` % of the values with at most (100 - pct) % left out at each end (at the
+ * top only when the tensor is non-negative). */
+static void percentile_bins(const tensor_stats *t, int bins, double pct, int *bottom, int *top) {
   double total = 0;
   for (int b = 0; b < bins; b++) total += t->hist[b];
   const double tail = total * (1.0 - pct / 100.0);
   double acc = 0;
-  int top = bins - 1;
-  for (; top > 0 && acc + t->hist[top] <= tail; top--) acc += t->hist[top];
-  *hi = (float)(t->min + (top + 1) * width);
+  int hi = bins - 1;
+  for (; hi > 0 && acc + t->hist[hi] <= tail; hi--) acc += t->hist[hi];
   acc = 0;
-  int bottom = 0;
+  int lo = 0;
   if (t->min < 0)
-    for (; bottom < bins - 1 && acc + t->hist[bottom] <= tail; bottom++) acc += t->hist[bottom];
+    for (; lo < bins - 1 && acc + t->hist[lo] <= tail; lo++) acc += t->hist[lo];
+  *bottom = lo, *top = hi;
+}
+
+static void percentile_range(const tensor_stats *t, int bins, double pct, float *lo, float *hi) {
+  const double width = (t->max - t->min) / bins;
+  int bottom, top;
+  percentile_bins(t, bins, pct, &bottom, &top);
+  *hi = (float)(t->min + (top + 1) * width);
   *lo = (float)(t->min + bottom * width);
   if (t->min >= 0) *lo = (float)t->min;
   if (*hi > t->max) *hi = (float)t->max;
 }
 
-/* KL(P || Q) of a reference distribution P and its quantized version over `n` bins and `levels` levels. */
-static double kl_for_threshold(const double *h, int n, int total_bins, int levels) {
-  /* P: bins [0, n) with everything above folded into the last bin */
-  double *p = malloc(sizeof(double) * (size_t)n);
-  double *q = calloc((size_t)n, sizeof(double));
-  if (!p || !q) {
-    free(p), free(q);
-    return DBL_MAX;
+/* ---- entropy (docs/quantization.md, "Calibration methods") ----
+ *
+ * Candidates are the ranges [max(min, -t), min(max, t)] for magnitudes t on the histogram's bin grid (ONNX
+ * Runtime's family: a symmetric threshold clipped to the observed range, so a non-negative tensor keeps its lower
+ * end and only its top moves), each taken as whole bins [bl, bh] and at least `levels` bins wide. For each, P is
+ * the histogram over those bins with the values outside added to the end bins, Q the same bins quantized as the
+ * runtime does: `levels` levels with the first at the range's low end and the last at its high end (bin centre c
+ * goes to level round(c / step)), each level's mass (outliers left out) spread evenly over its non-empty bins.
+ * The range with the least KL(P || Q) wins. Exact zeros are left out of both: 0 is a level of every range (the
+ * zero point), so they are never in error, and as one spike in one bin (half a Relu's output) they would only
+ * punish every range whose levels are wider than a bin (the old search's collapse to max / 4 on ResNet-18). A
+ * range whose end bin is empty while values lie beyond it has Q = 0 where P > 0 (infinite KL): not a candidate.
+ * KL counts how many values are clipped, not by how much, so a sparse tail far out (a few values carrying a good
+ * part of a tensor's energy) is clipped to the bulk however large it is. Two guards: candidates stop where they
+ * would clip into the percentile method's range (`percentile`, 99.99 % by default), so entropy never clips more
+ * values than percentile does at either end; and a candidate is taken only if its expected squared error (the
+ * mse method's model: step^2 / 12 inside, the squared distance to the end outside; exact zeros left out) is no
+ * larger than that of the whole range, so entropy never expects more error than minmax on a tensor, and its
+ * clipping part is no larger than its rounding part: clipping errors all have one sign, so the averages
+ * downstream (pooling, a LayerNorm's ReduceMean, long dot products) keep them while they average rounding out.
+ *
+ * Per level j with mass M_j over N_j non-empty bins, sum_i p_i log(p_i / q_i) = sum_i h_i log h_i - M_j log(M_j /
+ * N_j) over its interior bins, so with prefix sums of h, h log h and [h > 0] each candidate costs O(levels). */
+
+typedef struct kl_prefix {
+  double *h, *hlogh, *nz; /* sums over bins [0, i) */
+} kl_prefix;
+
+/* KL(P || Q) of bins [bl, bh] (module comment); DBL_MAX when Q misses mass P has. */
+static double kl_of_range(const double *h, int bins, const kl_prefix *s, int bl, int bh, int levels) {
+  const int n = bh - bl + 1;
+  const double total = s->h[bins], left = s->h[bl], right = total - s->h[bh + 1];
+  const double inside = total - left - right;
+  if (inside <= 0 || (left > 0 && h[bl] <= 0) || (right > 0 && h[bh] <= 0)) return DBL_MAX;
+  const double step = (double)n / (levels - 1); /* bins per level step */
+  double sum = 0; /* sum_i p_i log p_i - sum_i p_i log q_i, unnormalised */
+  int a = 0;
+  for (int j = 0; j < levels && a < n; j++) {
+    /* bins i of level j: round((i + 0.5) / step) == j, i.e. i < (j + 0.5) * step - 0.5 */
+    int b = j == levels - 1 ? n : (int)ceil((j + 0.5) * step - 0.5);
+    if (b > n) b = n;
+    if (b <= a) continue;
+    const double mass = s->h[bl + b] - s->h[bl + a], nz = s->nz[bl + b] - s->nz[bl + a];
+    if (mass > 0) sum += (s->hlogh[bl + b] - s->hlogh[bl + a]) - mass * log(mass / nz);
+    /* the end bins also carry the outliers: p = h + outliers there, q unchanged */
+    const double q = mass > 0 ? mass / nz : 0;
+    if (a == 0 && left > 0) sum += (h[bl] + left) * log((h[bl] + left) / q) - h[bl] * log(h[bl] / q);
+    if (b == n && right > 0) sum += (h[bh] + right) * log((h[bh] + right) / q) - h[bh] * log(h[bh] / q);
+    a = b;
   }
-  for (int i = 0; i < n; i++) p[i] = h[i];
-  for (int i = n; i < total_bins; i++) p[n - 1] += h[i];
-  /* Q: the clipped histogram (outliers left out, unlike P) merged into `levels` groups, each group's mass spread
-   * evenly over its non-empty bins: clipping costs through P's last bin, rounding through the merge */
-  const double per = (double)n / levels;
-  for (int l = 0; l < levels; l++) {
-    const int b0 = (int)(l * per), b1 = l == levels - 1 ? n : (int)((l + 1) * per);
-    double mass = 0;
-    int nonzero = 0;
-    for (int i = b0; i < b1; i++) {
-      mass += h[i];
-      nonzero += h[i] > 0;
-    }
-    for (int i = b0; i < b1; i++)
-      if (h[i] > 0) q[i] = mass / nonzero;
-  }
-  double sp = 0, sq = 0, kl = 0;
-  for (int i = 0; i < n; i++) sp += p[i], sq += q[i];
-  for (int i = 0; i < n; i++) {
-    if (p[i] <= 0) continue;
-    const double pi = p[i] / sp, qi = q[i] > 0 ? q[i] / sq : 1e-12;
-    kl += pi * log(pi / qi);
-  }
-  free(p), free(q);
-  return kl;
+  /* normalised: sum_i (p_i / P) log((p_i / P) / (q_i / Q)), P = total, Q = inside */
+  return sum / total + log(inside / total);
 }
 
-static void entropy_range(const tensor_stats *t, int bins, float *lo, float *hi) {
-  /* magnitude histogram over [0, m] with `bins` bins */
-  const bool unsigned_range = t->min >= 0;
-  const double m = unsigned_range ? t->max : fmax(fabs(t->min), fabs(t->max));
-  const int levels = unsigned_range ? 256 : 128;
-  double *h = calloc((size_t)bins, sizeof(double));
-  if (!h || m <= 0) {
-    free(h);
-    *lo = (float)t->min, *hi = (float)t->max;
-    return;
+/* Expected squared error of quantizing h (exact zeros left out) to `levels` levels over bins [bl, bh], in squared
+ * bin widths: step^2 / 12 per value inside, (distance to the range's end)^2 per value outside (bin centres), the
+ * latter also in *clipped. */
+static double sq_error_of_range(const double *h, int bins, int bl, int bh, int levels, double *clipped) {
+  const double step = (double)(bh + 1 - bl) / (levels - 1);
+  double inside = 0, clip = 0;
+  for (int i = 0; i < bins; i++) {
+    const double c = i + 0.5, d = i < bl ? bl - c : (i > bh ? c - (bh + 1) : 0);
+    if (i < bl || i > bh) clip += h[i] * d * d;
+    else inside += h[i];
   }
+  *clipped = clip;
+  return clip + inside * step * step / 12;
+}
+
+static void entropy_range(const tensor_stats *t, int bins, int levels, double pct, float *lo, float *hi) {
   const double width = (t->max - t->min) / bins;
-  for (int b = 0; b < bins; b++) {
-    const double center = fabs(t->min + (b + 0.5) * width);
-    int k = (int)(center / m * bins);
-    h[k >= bins ? bins - 1 : k] += t->hist[b];
+  int keep_lo, keep_hi; /* the percentile method's bins: never clipped (module comment) */
+  percentile_bins(t, bins, pct, &keep_lo, &keep_hi);
+  double *h = malloc(sizeof(double) * (size_t)bins);
+  kl_prefix s = {calloc((size_t)bins + 1, sizeof(double)), calloc((size_t)bins + 1, sizeof(double)),
+                 calloc((size_t)bins + 1, sizeof(double))};
+  if (!h || !s.h || !s.hlogh || !s.nz || levels < 2 || levels > bins || !(width > 0 && width < DBL_MAX))
+    goto done; /* keeps [min, max] (also for an infinite one) */
+  memcpy(h, t->hist, sizeof(double) * (size_t)bins);
+  if (t->min <= 0 && t->max >= 0) {
+    long z = (long)((0 - t->min) / width);
+    z = z >= bins ? bins - 1 : z;
+    h[z] = fmax(0.0, h[z] - t->zeros);
   }
-  int best = bins;
-  double best_kl = DBL_MAX;
-  const int step = bins / 256 > 1 ? bins / 256 : 1;
-  for (int n = levels; n <= bins; n += step) {
-    const double kl = kl_for_threshold(h, n, bins, levels);
-    if (kl < best_kl) best_kl = kl, best = n;
+  for (int i = 0; i < bins; i++) {
+    s.h[i + 1] = s.h[i] + h[i];
+    s.hlogh[i + 1] = s.hlogh[i] + (h[i] > 0 ? h[i] * log(h[i]) : 0);
+    s.nz[i + 1] = s.nz[i] + (h[i] > 0);
   }
-  free(h);
-  const double thr = m * best / bins;
-  *hi = (float)fmin(t->max, thr);
-  *lo = unsigned_range ? (float)t->min : (float)fmax(t->min, -thr);
+  if (s.h[bins] <= 0) goto done;
+  const double m = fmax(-t->min, t->max);
+  double clip;
+  const double full_error = sq_error_of_range(h, bins, 0, bins - 1, levels, &clip);
+  double best = DBL_MAX;
+  int best_bl = 0, best_bh = bins - 1, prev_bl = -1, prev_bh = -1;
+  for (int k = 0;; k++) { /* t = m - k * width, from the full range down */
+    const double thr = m - k * width;
+    const double rlo = fmax(t->min, -thr), rhi = fmin(t->max, thr);
+    int bl = (int)floor((rlo - t->min) / width), bh = (int)ceil((rhi - t->min) / width) - 1;
+    bl = bl < 0 ? 0 : bl;
+    bh = bh >= bins ? bins - 1 : bh;
+    if (bh - bl + 1 < levels) break;
+    if (bl > keep_lo || bh < keep_hi) break;
+    if (bl == prev_bl && bh == prev_bh) continue;
+    prev_bl = bl, prev_bh = bh;
+    const double kl = kl_of_range(h, bins, &s, bl, bh, levels);
+    if (kl >= best) continue;
+    const double err = sq_error_of_range(h, bins, bl, bh, levels, &clip);
+    if (err <= full_error && clip <= err - clip) best = kl, best_bl = bl, best_bh = bh;
+  }
+  *lo = best_bl == 0 ? (float)t->min : (float)(t->min + best_bl * width);
+  *hi = best_bh == bins - 1 ? (float)t->max : (float)(t->min + (best_bh + 1) * width);
+done:
+  free(h), free(s.h), free(s.hlogh), free(s.nz);
 }
 
 static double mse_of_range(const tensor_stats *t, int bins, double lo, double hi, int levels) {
@@ -198,6 +258,12 @@ static void mse_range(const tensor_stats *t, int bins, float *lo, float *hi) {
   *hi = (float)(rhi * best_a);
 }
 
+/* Quantization levels of an activation: 256 for 8-bit types; 16-bit ones have more than the histogram has bins,
+ * so the entropy search keeps their whole range. */
+static int act_levels(const qz_options *o) {
+  return o->act_dtype == QINFER_DTYPE_UINT16 || o->act_dtype == QINFER_DTYPE_INT16 ? 65536 : 256;
+}
+
 void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges) {
   for (int i = 0; i < s->n_tensors; i++) {
     const tensor_stats *t = &s->t[i];
@@ -206,7 +272,7 @@ void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges) {
     float lo = (float)t->min, hi = (float)t->max;
     if (t->hist && t->max > t->min) {
       if (o->method == QZ_PERCENTILE) percentile_range(t, s->bins, o->percentile, &lo, &hi);
-      else if (o->method == QZ_ENTROPY) entropy_range(t, s->bins, &lo, &hi);
+      else if (o->method == QZ_ENTROPY) entropy_range(t, s->bins, act_levels(o), o->percentile, &lo, &hi);
       else if (o->method == QZ_MSE) mse_range(t, s->bins, &lo, &hi);
     }
     ranges[i].min = lo;
