@@ -1,6 +1,8 @@
 """16-bit activations (W8A16) against ONNX Runtime (run by run_quant_ops.py): QuantizeLinear / DequantizeLinear
 of int16 and uint16 (opset 21: per tensor, per axis, blocked; saturation at the 16-bit range) and graphs where 8-
-and 16-bit tensors meet (a requantizing DQ -> Q from 16 to 8 bits, an 8-bit Add fed by a 16-bit producer).
+and 16-bit tensors meet (a requantizing DQ -> Q from 16 to 8 bits, an 8-bit Add fed by a 16-bit producer), and
+W8A16 Conv / MatMul / Gemm patterns (qinfer's QLinearConv16 / QLinearMatMul16) and a small CNN with a skip
+connection, compared dequantized within one output step (ORT computes them in float).
 
 Q / DQ must match ORT exactly (the same IEEE operations: a division, half-to-even rounding, a clamp; a
 subtraction and a multiply). The mixed graphs run qinfer's float DQ -> Q path (16-bit tensors never enter the
@@ -127,4 +129,144 @@ def CASES(h):
         nodes.append(helper.make_node("QuantizeLinear", ["s", "y_s", "y_z"], ["y"]))
         add(graph_case(f"mixed_add8_after_16_{t(s16)}", nodes, [("x", x), ("x2", x2)] + inits, [("y", "u8")],
                        OPSET, steps=1))
+
+    # ---------------------------------------------------------------- W8A16 products (QLinearConv16 / QLinearMatMul16)
+    # DQ(x 16-bit), DQ(w int8 const) -> Conv / MatMul / Gemm [-> Relu] -> Q, which qinfer fuses into its integer
+    # ops while ORT runs them in float (it has no 16-bit integer conv). The outputs are compared dequantized, within
+    # one output step: the exact integer sum and ORT's float sum may round to neighbouring steps.
+    def w8(r, shape, axis):
+        w = r.standard_normal(shape).astype(np.float32) * 0.2
+        red = tuple(i for i in range(len(shape)) if i != axis)
+        ws = (np.abs(w).max(axis=red) / 127).astype(np.float32)
+        ws_b = ws.reshape([-1 if i == axis else 1 for i in range(len(shape))])
+        return np.clip(np.round(w / ws_b), -127, 127).astype(np.int8), ws
+
+    class G:
+        """A graph under construction: initializers and nodes."""
+        def __init__(self):
+            self.nodes, self.inits, self.k = [], [], 0
+
+        def c(self, name, v):
+            self.inits.append((name, C(v)))
+            return name
+
+        def qdq(self, x, s, z):
+            self.k += 1
+            p = f"t{self.k}"
+            self.c(p + "_s", np.array(s, np.float32))
+            self.c(p + "_z", z)
+            self.nodes += [helper.make_node("QuantizeLinear", [x, p + "_s", p + "_z"], [p + "_q"]),
+                           helper.make_node("DequantizeLinear", [p + "_q", p + "_s", p + "_z"], [p])]
+            return p
+
+        def weight(self, name, q, s, axis):
+            self.c(name + "_q", q)
+            self.c(name + "_s", s)
+            self.nodes.append(helper.make_node("DequantizeLinear", [name + "_q", name + "_s"], [name], axis=axis))
+            return name
+
+        def bias(self, name, b, scale):
+            self.c(name + "_q", np.round(b / scale).astype(np.int32))
+            self.c(name + "_s", scale.astype(np.float32))
+            self.nodes.append(helper.make_node("DequantizeLinear", [name + "_q", name + "_s"], [name], axis=0))
+            return name
+
+        def op(self, op, ins, **attrs):
+            self.k += 1
+            y = f"y{self.k}"
+            self.nodes.append(helper.make_node(op, ins, [y], **attrs))
+            return y
+
+    def x_params(s16, scale):
+        return scale, zp(0 if s16 else 32768 + 123, s16)
+
+    def y_params(kind, scale):
+        """kind: s16 / u16 / u8 -> (scale, zero point)"""
+        return {"s16": (scale, zp(0, True)), "u16": (scale, zp(31000, False)),
+                "u8": (scale * 200, np.array(7, np.uint8))}[kind]
+
+    def w8a16_conv(name, s16, out, xshape, cout, kernel, group=1, relu=False, bias=True, **attrs):
+        r = rng_for(name)
+        g = G()
+        x = (r.standard_normal(xshape) * 2).astype(np.float32)
+        xs, xz = x_params(s16, 2.3e-4)
+        a = g.qdq("x", xs, xz)
+        wq, ws = w8(r, (cout, xshape[1] // group) + kernel, 0)
+        ins = [a, g.weight("w", wq, ws, 0)]
+        if bias:
+            ins.append(g.bias("b", r.standard_normal(cout).astype(np.float32) * 0.3, xs * ws))
+        y = g.op("Conv", ins, group=group, **attrs)
+        if relu:
+            y = g.op("Relu", [y])
+        ys, yz = y_params(out, 6e-4)
+        yq = g.qdq(y, ys, yz)
+        g.nodes.append(helper.make_node("Identity", [yq], ["out"]))
+        add(graph_case(name, g.nodes, [("x", x)] + g.inits, [("out", "f")], OPSET, atol=ys * 1.01, rtol=0.0))
+
+    for s16 in (True, False):
+        for out_kind in ("s16", "u16", "u8"):
+            w8a16_conv(f"w8a16_conv3x3_{t(s16)}_to_{out_kind}", s16, out_kind, (1, 8, 11, 13), 12, (3, 3),
+                       pads=[1, 1, 1, 1])
+        w8a16_conv(f"w8a16_conv_stride_relu_{t(s16)}", s16, "s16", (2, 6, 15, 14), 10, (3, 2), relu=True,
+                   strides=[2, 2], pads=[1, 0, 1, 1])
+        w8a16_conv(f"w8a16_conv_group2_{t(s16)}", s16, "u16", (1, 8, 9, 9), 6, (3, 3), group=2, pads=[1, 1, 1, 1])
+        w8a16_conv(f"w8a16_depthwise_{t(s16)}", s16, "s16", (1, 12, 10, 10), 12, (3, 3), group=12,
+                   pads=[1, 1, 1, 1], relu=True)
+        w8a16_conv(f"w8a16_conv1x1_nobias_{t(s16)}", s16, "s16", (1, 40, 7, 7), 24, (1, 1), bias=False)
+    # a long K: sums beyond 2^24 and many chunks of 256
+    w8a16_conv("w8a16_conv_long_k_s16", True, "s16", (1, 256, 6, 6), 8, (3, 3), pads=[1, 1, 1, 1])
+
+    def w8a16_matmul(name, s16, out, xshape, n, gemm=False, trans_b=False, bias=False):
+        r = rng_for(name)
+        g = G()
+        x = (r.standard_normal(xshape) * 2).astype(np.float32)
+        xs, xz = x_params(s16, 2.1e-4)
+        a = g.qdq("x", xs, xz)
+        k = xshape[-1]
+        wq, ws = w8(r, (n, k) if trans_b else (k, n), 0 if trans_b else 1)
+        ins = [a, g.weight("w", wq, ws, 0 if trans_b else 1)]
+        if bias:
+            ins.append(g.bias("b", r.standard_normal(n).astype(np.float32) * 0.3, xs * ws))
+        y = g.op("Gemm", ins, transB=1 if trans_b else 0) if gemm else g.op("MatMul", ins)
+        ys, yz = y_params(out, 5e-4)
+        yq = g.qdq(y, ys, yz)
+        g.nodes.append(helper.make_node("Identity", [yq], ["out"]))
+        add(graph_case(name, g.nodes, [("x", x)] + g.inits, [("out", "f")], OPSET, atol=ys * 1.01, rtol=0.0))
+
+    for s16 in (True, False):
+        w8a16_matmul(f"w8a16_matmul_3d_{t(s16)}", s16, "s16", (2, 5, 19), 12)
+        w8a16_matmul(f"w8a16_matmul_to_u8_{t(s16)}", s16, "u8", (7, 33), 9)
+        w8a16_matmul(f"w8a16_gemm_transb_bias_{t(s16)}", s16, "u16", (4, 20), 10, gemm=True, trans_b=True,
+                     bias=True)
+        w8a16_matmul(f"w8a16_gemm_bias_{t(s16)}", s16, "s16", (3, 17), 6, gemm=True, bias=True)
+
+    # a small CNN with a skip connection: conv -> relu -> conv -> Add(skip) -> relu -> conv -> global pool -> gemm,
+    # every activation int16 (the Add and the pooling run in float between Q / DQ)
+    for s16 in (True, False):
+        name = f"w8a16_cnn_skip_{t(s16)}"
+        r = rng_for(name)
+        g = G()
+        x = (r.standard_normal((1, 3, 16, 16))).astype(np.float32)
+
+        def q(v, sc):
+            return g.qdq(v, *x_params(s16, sc))
+
+        def conv(v, xs, cin, cout, relu, k=3):
+            wq, ws = w8(r, (cout, cin, k, k), 0)
+            b = g.bias(f"b{g.k}", r.standard_normal(cout).astype(np.float32) * 0.1, xs * ws)
+            y = g.op("Conv", [v, g.weight(f"w{g.k}", wq, ws, 0), b], pads=[k // 2] * 4)
+            return g.op("Relu", [y]) if relu else y
+
+        a = q("x", 1.2e-4)
+        c1 = q(conv(a, 1.2e-4, 3, 8, True), 3e-4)
+        c2 = q(conv(c1, 3e-4, 8, 8, False), 4e-4)
+        s_ = q(g.op("Relu", [g.op("Add", [c1, c2])]), 5e-4)
+        c3 = q(conv(s_, 5e-4, 8, 16, True), 5e-4)
+        p = q(g.op("Flatten", [g.op("GlobalAveragePool", [c3])]), 2e-4)
+        wq, ws = w8(r, (10, 16), 0)
+        y = g.op("Gemm", [p, g.weight("wfc", wq, ws, 0),
+                          g.bias("bfc", r.standard_normal(10).astype(np.float32) * 0.1, 2e-4 * ws)], transB=1)
+        yq = g.qdq(y, *x_params(s16, 3e-4))
+        g.nodes.append(helper.make_node("Identity", [yq], ["out"]))
+        add(graph_case(name, g.nodes, [("x", x)] + g.inits, [("out", "f")], OPSET, atol=3e-4 * 1.01, rtol=0.0))
     return out
