@@ -282,6 +282,7 @@ static int int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t co
   const float x_scale = scalar_f32(g, xs);
   for (int64_t c = 0; c < count; c++) {
     const float acc_scale = x_scale * ((const float *)g->tensors[w->scale].data)[n_ws == 1 ? 0 : c];
+    if (!(acc_scale > 0.f)) return -1; /* underflowed to 0: no int32 bias can stand for b; the pattern stays float */
     double q;
     if (from_dq) {
       const int64_t ns = qi_tensor_numel(&g->tensors[bd.scale]);

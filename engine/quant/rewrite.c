@@ -226,10 +226,10 @@ static qi_status quantize_bias(rw *r, int ni, int k, float x_scale, const float 
   const qi_tensor *bt = &g->tensors[b];
   const int64_t n = qi_tensor_numel(bt);
   if (bt->rank != 1 || (w_count != 1 && w_count != n)) return QINFER_OK; /* left in float */
-  /* a scale product that underflows (tiny weights under a 16-bit input's small scale) cannot be a
+  /* a scale product that underflows to 0 (tiny weights under a 16-bit input's small scale) cannot be a
    * DequantizeLinear scale: the bias stays float */
   for (int64_t c = 0; c < n; c++)
-    if (!isnormal(x_scale * w_scales[w_count == 1 ? 0 : c])) return QINFER_OK;
+    if (!(x_scale * w_scales[w_count == 1 ? 0 : c] > 0.f)) return QINFER_OK;
   int32_t *q = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
   float *s = malloc(sizeof(float) * (size_t)(n ? n : 1));
   if (!q || !s) {

@@ -146,5 +146,7 @@ void qi_qs16_im2col_packed(const qi_window2d *g, size_t channels, const uint16_t
 
 QI_QS16_GEMM_UKERNEL_DECL(qi_qs16_qc8w_gemm_minmax_fp32_ukernel_4x4c2__scalar);
 QI_QS16_GEMM_UKERNEL_DECL(qi_qs16_qc8w_gemm_minmax_fp32_ukernel_4x8c2__avx2);
+QI_QS16_GEMM_UKERNEL_DECL(qi_qs16_qc8w_gemm_minmax_fp32_ukernel_8x8c2__avx2);
+QI_QS16_GEMM_UKERNEL_DECL(qi_qs16_qc8w_gemm_minmax_fp32_ukernel_4x8c2__neon);
 
 #endif /* QI_QS16_GEMM_H */
