@@ -217,6 +217,12 @@ static void quantize_chunk16(void *arg, size_t begin, size_t end) {
   const qdq_task *t = arg;
   const float *x = t->x;
   uint16_t *y = t->y;
+  if (t->l.qp.count == 1) { /* per tensor: one parameter pair, no index per element */
+    const float s = qi_qparams_scale(&t->l.qp, 0);
+    const int32_t zp = qi_qparams_zero_point(&t->l.qp, 0);
+    for (size_t j = begin; j < end; j++) y[j] = (uint16_t)qi_quantize_f32(x[j], s, zp, t->qmin, t->qmax);
+    return;
+  }
   for (int64_t j = (int64_t)begin; j < (int64_t)end; j++) {
     const int64_t c = param_index(&t->l, j / t->l.inner, j);
     const int32_t q = qi_quantize_f32(x[j], qi_qparams_scale(&t->l.qp, c), qi_qparams_zero_point(&t->l.qp, c),
@@ -230,6 +236,15 @@ static void dequantize_chunk16(void *arg, size_t begin, size_t end) {
   const qdq_task *t = arg;
   float *y = t->y;
   const bool s16 = t->qdtype == QINFER_DTYPE_INT16;
+  if (t->l.qp.count == 1) {
+    const float s = qi_qparams_scale(&t->l.qp, 0);
+    const int32_t zp = qi_qparams_zero_point(&t->l.qp, 0);
+    if (s16)
+      for (size_t j = begin; j < end; j++) y[j] = (float)(((const int16_t *)t->x)[j] - zp) * s;
+    else
+      for (size_t j = begin; j < end; j++) y[j] = (float)(((const uint16_t *)t->x)[j] - zp) * s;
+    return;
+  }
   for (int64_t j = (int64_t)begin; j < (int64_t)end; j++) {
     const int64_t c = param_index(&t->l, j / t->l.inner, j);
     const int32_t q = s16 ? ((const int16_t *)t->x)[j] : ((const uint16_t *)t->x)[j];

@@ -40,29 +40,58 @@ void qi_qs16_gemm_pack_x(size_t k, size_t n, size_t nr, const uint16_t *x, size_
   }
 }
 
+/* Appends v at column jr of the block row *d (nr columns, 2 int16 each), moving to the next block's row after nr. */
+#define PUT(v)                  \
+  do {                          \
+    d[jr * 2] = (v);            \
+    if (++jr == nr) {           \
+      jr = 0;                   \
+      d += block;               \
+    }                           \
+  } while (0)
+
 void qi_qs16_im2col_packed(const qi_window2d *g, size_t channels, const uint16_t *input, uint16_t flip,
                            int16_t pad_d, size_t pix_begin, size_t pix_end, size_t nr, int16_t *packed) {
   assert(g && input && packed && channels >= 1 && pix_begin < pix_end && pix_end <= g->out_h * g->out_w && nr >= 1);
   const size_t taps = g->kernel_h * g->kernel_w, k = channels * taps, kp = qi_qs16_round_up(k, 2);
   const size_t plane = g->in_h * g->in_w, block = qi_qs16_gemm_xblock_elems(k, nr);
-  const size_t n = pix_end - pix_begin, width = qi_qs16_round_up(n, nr);
-  for (size_t j = 0; j < width; j++) {
-    int16_t *col = packed + j / nr * block + (j % nr) * 2;
-    if (j >= n) { /* columns past the range: zeros, their outputs are not stored */
-      for (size_t kk = 0; kk < kp; kk++) col[kk / 2 * nr * 2 + kk % 2] = 0;
+  const size_t n = pix_end - pix_begin, width = qi_qs16_round_up(n, nr), sw = g->stride_w;
+  /* Row by row of K (element (kk, j) lands at block j / nr, pair kk / 2, column j % nr, parity kk % 2), the
+   * pixels by runs along an output row: per row of K, the outputs [lo, hi) whose tap column is inside the input
+   * are known once, so a run is padding, a strided copy, padding. */
+  for (size_t kk = 0; kk < kp; kk++) {
+    int16_t *d = packed + kk / 2 * nr * 2 + kk % 2;
+    size_t jr = 0;
+    if (kk >= k) { /* the pair's padding row: zeros (the weights are 0 there too) */
+      for (size_t j = 0; j < width; j++) PUT(0);
       continue;
     }
-    const size_t p = pix_begin + j, oy = p / g->out_w, ox = p % g->out_w;
-    for (size_t kk = 0; kk < kp; kk++) {
-      int16_t v = 0;
-      if (kk < k) {
-        const size_t c = kk / taps, t = kk % taps, ky = t / g->kernel_w, kx = t % g->kernel_w;
-        /* unsigned wrap-around makes taps left of / above the input large, hence out of range */
-        const size_t iy = oy * g->stride_h + ky * g->dilation_h - g->pad_top;
-        const size_t ix = ox * g->stride_w + kx * g->dilation_w - g->pad_left;
-        v = iy < g->in_h && ix < g->in_w ? (int16_t)(input[c * plane + iy * g->in_w + ix] ^ flip) : pad_d;
+    const size_t c = kk / taps, t = kk % taps, ky = t / g->kernel_w, kx = t % g->kernel_w;
+    const uint16_t *src = input + c * plane;
+    /* tap column ix = ox * sw + off; inside the input for ox in [lo, hi) */
+    const long off = (long)(kx * g->dilation_w) - (long)g->pad_left, in_w = (long)g->in_w;
+    size_t lo = off >= 0 ? 0 : (size_t)((-off + (long)sw - 1) / (long)sw);
+    size_t hi = in_w > off ? (size_t)((in_w - off + (long)sw - 1) / (long)sw) : 0;
+    hi = hi < g->out_w ? hi : g->out_w;
+    lo = lo < hi ? lo : hi;
+    for (size_t p = pix_begin; p < pix_end;) {
+      const size_t oy = p / g->out_w, ox0 = p % g->out_w;
+      const size_t ox1 = g->out_w - ox0 < pix_end - p ? g->out_w : ox0 + (pix_end - p);
+      const size_t iy = oy * g->stride_h + ky * g->dilation_h - g->pad_top; /* wraps above the input: large */
+      if (iy >= g->in_h) {
+        for (size_t ox = ox0; ox < ox1; ox++) PUT(pad_d);
+      } else {
+        const uint16_t *srow = src + iy * g->in_w;
+        const size_t a = ox0 > lo ? ox0 : lo, b = ox1 < hi ? ox1 : hi;
+        size_t ox = ox0;
+        for (; ox < a && ox < ox1; ox++) PUT(pad_d);
+        for (; ox < b; ox++) PUT((int16_t)(srow[(long)(ox * sw) + off] ^ flip));
+        for (; ox < ox1; ox++) PUT(pad_d);
       }
-      col[kk / 2 * nr * 2 + kk % 2] = v;
+      p += ox1 - ox0;
     }
+    for (size_t j = n; j < width; j++) PUT(0); /* columns past the range: their outputs are not stored */
   }
 }
+
+#undef PUT

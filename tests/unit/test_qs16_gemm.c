@@ -164,30 +164,45 @@ static int test_config(const qi_qs16_gemm_config *cfg, bool *ok) {
   return cases;
 }
 
-/* qi_qs16_im2col_packed against a plain im2col matrix packed by qi_qs16_gemm_pack_x. */
+/* qi_qs16_im2col_packed against a plain im2col matrix packed by qi_qs16_gemm_pack_x, over several windows (strides,
+ * dilations, pads on every side, 1x1) and pixel ranges that start and end inside output rows. */
 static void test_im2col(void) {
-  const qi_window2d g = {.in_h = 6, .in_w = 7, .out_h = 3, .out_w = 4, .kernel_h = 3, .kernel_w = 2, .stride_h = 2,
-                         .stride_w = 2, .dilation_h = 1, .dilation_w = 2, .pad_top = 1, .pad_left = 1,
-                         .pad_bottom = 1, .pad_right = 1};
-  const size_t ch = 3, k = ch * 6, pix = g.out_h * g.out_w, nr = 8;
-  uint16_t in[3 * 6 * 7], col[18 * 12];
+  static const size_t geo[][10] = {
+      /* in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left */
+      {6, 7, 3, 2, 2, 2, 1, 2, 1, 1}, {5, 9, 3, 3, 1, 1, 1, 1, 1, 1}, {8, 8, 1, 1, 1, 1, 1, 1, 0, 0},
+      {7, 6, 2, 3, 1, 3, 2, 1, 0, 2}, {4, 5, 3, 3, 1, 1, 1, 1, 2, 2}, {9, 4, 5, 1, 3, 1, 1, 1, 2, 0},
+  };
   uint32_t seed = 7;
-  for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) in[i] = (uint16_t)rnd(&seed);
-  const uint16_t pad = 0x8123; /* the zero point's pattern (uint16), flipped by pack_x */
-  for (size_t kk = 0; kk < k; kk++)
-    for (size_t p = 0; p < pix; p++) {
-      const long c = (long)(kk / 6), ky = (long)(kk % 6 / 2), kx = (long)(kk % 2);
-      const long iy = (long)(p / g.out_w) * 2 + ky - 1, ix = (long)(p % g.out_w) * 2 + kx * 2 - 1;
-      col[kk * pix + p] = iy >= 0 && iy < 6 && ix >= 0 && ix < 7 ? in[(c * 6 + iy) * 7 + ix] : pad;
+  for (size_t gi = 0; gi < sizeof geo / sizeof geo[0]; gi++) {
+    const size_t *q = geo[gi];
+    qi_window2d g = {.in_h = q[0], .in_w = q[1], .kernel_h = q[2], .kernel_w = q[3], .stride_h = q[4],
+                     .stride_w = q[5], .dilation_h = q[6], .dilation_w = q[7], .pad_top = q[8], .pad_left = q[9]};
+    g.pad_bottom = g.pad_top, g.pad_right = g.pad_left;
+    g.out_h = (g.in_h + 2 * g.pad_top - (g.kernel_h - 1) * g.dilation_h - 1) / g.stride_h + 1;
+    g.out_w = (g.in_w + 2 * g.pad_left - (g.kernel_w - 1) * g.dilation_w - 1) / g.stride_w + 1;
+    const size_t ch = 3, taps = g.kernel_h * g.kernel_w, k = ch * taps, pix = g.out_h * g.out_w, nr = 8;
+    uint16_t *in = malloc(ch * g.in_h * g.in_w * 2), *col = malloc(k * pix * 2);
+    int16_t *want = malloc(qi_qs16_gemm_packed_x_elems(k, pix, nr) * 2),
+            *got = malloc(qi_qs16_gemm_packed_x_elems(k, pix, nr) * 2);
+    for (size_t i = 0; i < ch * g.in_h * g.in_w; i++) in[i] = (uint16_t)rnd(&seed);
+    const uint16_t pad = 0x8123; /* the zero point's pattern (uint16), flipped by pack_x */
+    for (size_t kk = 0; kk < k; kk++)
+      for (size_t p = 0; p < pix; p++) {
+        const long c = (long)(kk / taps), ky = (long)(kk % taps / g.kernel_w), kx = (long)(kk % g.kernel_w);
+        const long iy = (long)(p / g.out_w * g.stride_h) + ky * (long)g.dilation_h - (long)g.pad_top;
+        const long ix = (long)(p % g.out_w * g.stride_w) + kx * (long)g.dilation_w - (long)g.pad_left;
+        col[kk * pix + p] = iy >= 0 && iy < (long)g.in_h && ix >= 0 && ix < (long)g.in_w
+                                ? in[((size_t)c * g.in_h + (size_t)iy) * g.in_w + (size_t)ix] : pad;
+      }
+    for (size_t begin = 0; begin < pix; begin += 5) {
+      const size_t end = begin + 13 < pix ? begin + 13 : pix, n = end - begin;
+      memset(got, 0x5A, qi_qs16_gemm_packed_x_elems(k, pix, nr) * 2);
+      qi_qs16_gemm_pack_x(k, n, nr, col + begin, pix, 1, 0x8000, want);
+      qi_qs16_im2col_packed(&g, ch, in, 0x8000, (int16_t)(pad ^ 0x8000), begin, end, nr, got);
+      CHECK_MSG(memcmp(want, got, qi_qs16_gemm_packed_x_elems(k, n, nr) * 2) == 0, "im2col window %zu, pixels [%zu, %zu)",
+                gi, begin, end);
     }
-  for (size_t begin = 0; begin < pix; begin += 5) {
-    const size_t end = begin + 9 < pix ? begin + 9 : pix, n = end - begin;
-    int16_t want[2 * 18 * 8], got[2 * 18 * 8];
-    memset(got, 0x5A, sizeof got);
-    qi_qs16_gemm_pack_x(k, n, nr, col + begin, pix, 1, 0x8000, want);
-    qi_qs16_im2col_packed(&g, ch, in, 0x8000, (int16_t)(pad ^ 0x8000), begin, end, nr, got);
-    CHECK_MSG(memcmp(want, got, qi_qs16_gemm_packed_x_elems(k, n, nr) * 2) == 0, "im2col pixels [%zu, %zu)", begin,
-              end);
+    free(in), free(col), free(want), free(got);
   }
 }
 
