@@ -46,9 +46,9 @@ qi_status qi_qparams_check_shapes(qi_graph *g, const qi_node *n, int scale_slot,
                    s->name, s->rank, (long long)count);
   if (z) {
     if (!is_qtype(z->dtype))
-      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "zero point '%s' has type %s; uint8, int8, uint16, int16 or int32 "
-                        "expected",
-                     z->name, qi_dtype_name(z->dtype));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
+                          "zero point '%s' has type %s; uint8, int8, uint16, int16 or int32 expected", z->name,
+                          qi_dtype_name(z->dtype));
     if (qi_tensor_numel(z) != count || z->rank != s->rank)
       return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has %lld values but scale '%s' has %lld", z->name,
                      (long long)qi_tensor_numel(z), s->name, (long long)count);

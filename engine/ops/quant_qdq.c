@@ -65,9 +65,9 @@ static qi_status blocked_params(qi_graph *g, const qi_node *n, const qi_tensor *
   }
   if (z) {
     if (!is_q8(z->dtype) && !is_q16(z->dtype) && z->dtype != QINFER_DTYPE_INT32)
-      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "zero point '%s' has type %s; uint8, int8, uint16, int16 or int32 "
-                        "expected",
-                          z->name, qi_dtype_name(z->dtype));
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
+                          "zero point '%s' has type %s; uint8, int8, uint16, int16 or int32 expected", z->name,
+                          qi_dtype_name(z->dtype));
     if (z->rank != s->rank || memcmp(z->dims, s->dims, sizeof(int64_t) * (size_t)s->rank) != 0)
       return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' and scale '%s' have different shapes",
                           z->name, s->name);
