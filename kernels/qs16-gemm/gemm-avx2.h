@@ -34,6 +34,9 @@ void FN(size_t mr, size_t nc, size_t kc, const void *packed_w, const int16_t *pa
         for (size_t b = 0; b < NB; b++) acc[r][b] = _mm256_setzero_si256();
       const int16_t *w = panel.w + p0 * MR * 2;
       const int16_t *x = packed_x + p0 * NR * 2;
+      /* two k pairs a trip: gcc 12 then keeps the accumulators in place (rolled, it copied them with vmovdqa every
+       * pair and spilled one): +25-30 % on Zen 3 */
+#pragma GCC unroll 2
       for (size_t p = p0; p < p1; p++, w += MR * 2, x += NR * 2) {
         __m256i vx[NB];
         for (size_t b = 0; b < NB; b++) vx[b] = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16 * b));
