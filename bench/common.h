@@ -45,5 +45,6 @@ void qb_register_qu8_gemm_qb4w(void);
 void qb_register_qu8_conv(void);
 void qb_register_qu8_elementwise(void);
 void qb_register_qu8_pool(void);
+void qb_register_qs16_gemm(void);
 
 #endif /* QI_BENCH_COMMON_H */

@@ -35,5 +35,6 @@ int main(int argc, char **argv) {
   qb_register_qu8_conv();
   qb_register_qu8_elementwise();
   qb_register_qu8_pool();
+  qb_register_qs16_gemm();
   return qb_run(argc, argv);
 }

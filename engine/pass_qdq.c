@@ -76,8 +76,11 @@ bool qi_qdq_dq_of(const qi_graph *g, int t, bool per_tensor, int want_dtype, qi_
   return true;
 }
 
-/* The QuantizeLinear that is the only reader of float tensor t (per tensor, constant parameters, u8 / s8). */
-int qi_qdq_q_after(const qi_graph *g, int t) {
+static bool is_q16(int dt) { return dt == QINFER_DTYPE_INT16 || dt == QINFER_DTYPE_UINT16; }
+
+/* The QuantizeLinear that is the only reader of float tensor t (per tensor, constant parameters, u8 / s8; with
+ * wide also int16 / uint16). */
+static int q_after(const qi_graph *g, int t, bool wide) {
   if (t < 0 || is_graph_output(g, t)) return -1;
   const int c = qi_graph_sole_reader(g, t);
   if (c < 0) return -1;
@@ -86,9 +89,11 @@ int qi_qdq_q_after(const qi_graph *g, int t) {
   const int s = input_of(q, 1), z = input_of(q, 2);
   if (!is_const(g, s) || qi_tensor_numel(&g->tensors[s]) != 1 || (z >= 0 && !is_const(g, z))) return -1;
   const int dt = g->tensors[q->outputs[0]].dtype;
-  if (dt != QINFER_DTYPE_UINT8 && dt != QINFER_DTYPE_INT8) return -1;
+  if (dt != QINFER_DTYPE_UINT8 && dt != QINFER_DTYPE_INT8 && !(wide && is_q16(dt))) return -1;
   return c;
 }
+
+int qi_qdq_q_after(const qi_graph *g, int t) { return q_after(g, t, false); }
 
 static float scalar_f32(const qi_graph *g, int t) { return *(const float *)g->tensors[t].data; }
 
@@ -221,15 +226,16 @@ bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const ch
   return true;
 }
 
-/* Finds op -> [Relu | Clip] -> Q after node oi; false when the op's output is not quantized. */
-static bool find_output_q(const qi_graph *g, int oi, qi_qdq_fusion *f) {
+/* Finds op -> [Relu | Clip] -> Q after node oi; false when the op's output is not quantized (to 8 bits, or with
+ * wide to 16 bits as well). */
+static bool find_output_q_wide(const qi_graph *g, int oi, qi_qdq_fusion *f, bool wide) {
   memset(f, 0, sizeof *f);
   f->op = oi;
   f->act = -1;
   const qi_node *n = &g->nodes[oi];
   if (n->n_outputs != 1 || n->outputs[0] < 0) return false;
   int y = n->outputs[0];
-  f->q = qi_qdq_q_after(g, y);
+  f->q = q_after(g, y, wide);
   if (f->q >= 0) return true;
   const int a = qi_graph_sole_reader(g, y);
   if (a < 0 || is_graph_output(g, y)) return false;
@@ -238,9 +244,11 @@ static bool find_output_q(const qi_graph *g, int oi, qi_qdq_fusion *f) {
       input_of(&g->nodes[a], 0) != y)
     return false;
   f->act = a;
-  f->q = qi_qdq_q_after(g, g->nodes[a].outputs[0]);
+  f->q = q_after(g, g->nodes[a].outputs[0], wide);
   return f->q >= 0;
 }
+
+static bool find_output_q(const qi_graph *g, int oi, qi_qdq_fusion *f) { return find_output_q_wide(g, oi, f, false); }
 
 /* The output parameters (scale, zero point) of the fusion's Q as fused-op inputs. */
 static bool out_params(qi_graph *g, const qi_qdq_fusion *f, int *ys, int *yz, qi_error *err) {
@@ -274,6 +282,7 @@ static int int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t co
   const float x_scale = scalar_f32(g, xs);
   for (int64_t c = 0; c < count; c++) {
     const float acc_scale = x_scale * ((const float *)g->tensors[w->scale].data)[n_ws == 1 ? 0 : c];
+    if (!(acc_scale > 0.f)) return -1; /* underflowed to 0: no int32 bias can stand for b; the pattern stays float */
     double q;
     if (from_dq) {
       const int64_t ns = qi_tensor_numel(&g->tensors[bd.scale]);
@@ -332,6 +341,38 @@ static bool fuse_linear(qi_graph *g, int oi, qi_status *st, qi_error *err) {
   if (b >= 0 && (bias = int32_bias(g, b, x.scale, &w, cols, err)) < 0) return false;
   const int ins[9] = {x.q, x.scale, xz, w.q, w.scale, wz, bias, ys, yz};
   return qi_qdq_emit(g, &f, "QGemm", "com.microsoft", ins, 9, oi, st, err);
+}
+
+/* Conv / MatMul / Gemm with a 16-bit quantized input, constant int8 weights (zero points 0, per tensor or per
+ * output channel) and an optional bias, quantized to 8 or 16 bits: QLinearConv16 / QLinearMatMul16 (ai.qinfer,
+ * engine/ops/quant_w8a16.c), which check the rest (their infer). */
+static bool fuse_linear16(qi_graph *g, int oi, qi_status *st, qi_error *err) {
+  qi_qdq_fusion f;
+  if (!find_output_q_wide(g, oi, &f, true)) return false;
+  const qi_node *n = &g->nodes[oi];
+  const bool conv = strcmp(n->op_type, "Conv") == 0, matmul = strcmp(n->op_type, "MatMul") == 0;
+  qi_dq_ref x, w;
+  if (!qi_qdq_dq_of(g, input_of(n, 0), true, QINFER_DTYPE_INT16, &x) &&
+      !qi_qdq_dq_of(g, input_of(n, 0), true, QINFER_DTYPE_UINT16, &x))
+    return false;
+  if (!qi_qdq_dq_of(g, input_of(n, 1), false, QINFER_DTYPE_INT8, &w) || !is_const(g, w.q)) return false;
+  const qi_tensor *wt = &g->tensors[w.q];
+  const bool trans_b = !conv && !matmul && qi_attr_int(n, "transB", 0) != 0;
+  if (!conv && !matmul && (qi_attr_float(n, "alpha", 1.f) != 1.f || qi_attr_float(n, "beta", 1.f) != 1.f))
+    return false;
+  if (wt->rank < 2 || (w.axis >= 0 && w.axis != (conv || trans_b ? 0 : 1))) return false;
+  const int64_t out_c = conv || trans_b ? wt->dims[0] : wt->dims[1];
+  int ys, yz;
+  if (!out_params(g, &f, &ys, &yz, err)) return (*st = err->code), false;
+  const int xz = zp_or_zero(g, x.zp, g->tensors[x.q].dtype, x.scale, err),
+            wz = xz < 0 ? -1 : zp_or_zero(g, w.zp, QINFER_DTYPE_INT8, w.scale, err);
+  if (xz < 0 || wz < 0) return (*st = err->code), false;
+  const int b = input_of(n, 2);
+  int bias = -1;
+  if (b >= 0 && (bias = int32_bias(g, b, x.scale, &w, out_c, err)) < 0) return false;
+  const int ins[9] = {x.q, x.scale, xz, w.q, w.scale, wz, ys, yz, bias};
+  return qi_qdq_emit(g, &f, conv ? "QLinearConv16" : "QLinearMatMul16", "ai.qinfer", ins, bias >= 0 ? 9 : 8,
+                     conv || !matmul ? oi : -1, st, err);
 }
 
 /* Add / Mul of two quantized tensors. */
@@ -457,7 +498,8 @@ static bool fuse_node(qi_graph *g, int pos, qi_status *st, qi_error *err) {
   if (!strcmp(n->op_type, "ConvInteger") || !strcmp(n->op_type, "MatMulInteger"))
     return qi_qdq_fuse_dynamic(g, oi, st, err);
   const unsigned flags = qi_node_op_flags(n);
-  if (flags & QI_OPF_QUANT_LINEAR) return fuse_linear(g, oi, st, err);
+  if (flags & QI_OPF_QUANT_LINEAR)
+    return fuse_linear(g, oi, st, err) || (*st == QINFER_OK && fuse_linear16(g, oi, st, err));
   if (flags & QI_OPF_QUANT_JOIN) /* Add / Mul (elementwise) of two tensors, Concat of any number */
     return flags & QI_OPF_ELEMENTWISE ? fuse_binary(g, oi, st, err) : fuse_concat(g, oi, st, err);
   if (flags & QI_OPF_QUANT_POOL) return fuse_pool(g, oi, st, err);

@@ -108,7 +108,8 @@ qinfer_status qinfer_quant_options_set_method(qinfer_quant_options *options, qin
 qinfer_status qinfer_quant_options_set_percentile(qinfer_quant_options *options, double percentile);
 /** Weights: one scale per output channel (1, default) or one per weight tensor (0). Symmetric int8 either way. */
 qinfer_status qinfer_quant_options_set_per_channel(qinfer_quant_options *options, int per_channel);
-/** Activation type: QINFER_DTYPE_UINT8 (default) or QINFER_DTYPE_INT8, asymmetric either way. */
+/** Activation type: QINFER_DTYPE_UINT8 (default) or QINFER_DTYPE_INT8, asymmetric either way; QINFER_DTYPE_INT16
+ * (symmetric, zero point 0) or QINFER_DTYPE_UINT16 (asymmetric) for W8A16 models. */
 qinfer_status qinfer_quant_options_set_activation_type(qinfer_quant_options *options, qinfer_dtype dtype);
 /** Keeps a node in float: name is a node name or the name of one of its output tensors (copied). May be called
  *  any number of times. A name that is neither, in the model as loaded, fails qinfer_quantize with

@@ -33,6 +33,17 @@ static inline int32_t qi_requant_fp32(int32_t acc, float scale, int32_t zp, int3
   return (int32_t)lrintf(v) + zp; /* lrintf: current rounding mode, round-to-nearest-even by default */
 }
 
+/* The same rule for an int64 result (the W8A16 gemm, kernels/qs16-gemm): (float)acc rounds the int64 to the
+ * nearest binary32, ties to even, in one step (exact while |acc| < 2^24). Precondition |acc| < 2^53, so that a
+ * SIMD path may form the sum exactly in binary64 and round it to binary32 once (vcvtpd2ps) with the same result. */
+static inline int32_t qi_requant_fp32_s64(int64_t acc, float scale, int32_t zp, int32_t qmin, int32_t qmax) {
+  float v = (float)acc * scale;
+  const float lo = (float)(qmin - zp), hi = (float)(qmax - zp);
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return (int32_t)lrintf(v) + zp;
+}
+
 /* QuantizeLinear of one float (ONNX: saturate(round(x / scale) + zp)): a division, as the spec and ONNX
  * Runtime compute it, then the same clamp and half-even rounding. NaN maps to zp: the spec leaves it undefined, qinfer gives it a fixed result. */
 static inline int32_t qi_quantize_f32(float x, float scale, int32_t zp, int32_t qmin, int32_t qmax) {

@@ -16,6 +16,10 @@ if(TARGET qinfer)
   add_test(NAME quant.entropy COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_entropy.py
                                       --qinfer $<TARGET_FILE:qinfer>)
   set_tests_properties(quant.entropy PROPERTIES TIMEOUT 300 LABELS quant)
+  # the internal W8A16 ops named in a model file: malformed ones fail session creation cleanly
+  add_test(NAME quant.w8a16_errors COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_w8a16_errors.py
+                                           --qinfer $<TARGET_FILE:qinfer>)
+  set_tests_properties(quant.w8a16_errors PROPERTIES TIMEOUT 120 LABELS quant)
 endif()
 # Calibration samples of several shapes (tests/quant/run_quant_shapes.py): merged ranges against ONNX Runtime and
 # numpy, images of several sizes, the shape errors; --zoo: PP-OCR rec / det on crops of several sizes.

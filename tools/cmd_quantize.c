@@ -46,7 +46,7 @@ void qi_cmd_quantize_usage(void) {
          "  --percentile P          share of values the percentile method keeps in range (default 99.99)\n"
          "  --per-channel           one weight scale per output channel (default)\n"
          "  --per-tensor            one weight scale per weight tensor\n"
-         "  --activations T         uint8 (default) or int8 activations, asymmetric either way\n"
+         "  --activations T         uint8 (default), int8 (asymmetric), int16 (symmetric, W8A16) or uint16\n"
          "  --exclude NAME[,NAME]   keep these nodes (node or output tensor names) in float; repeatable\n"
          "  --max-samples N         use at most N samples\n"
          "  --target-sqnr DB        mixed precision: while the output SQNR against FP32 (the worst over the first\n"
@@ -114,10 +114,12 @@ static int parse_args(int argc, char **argv, quant_args *a) {
     } else if (!strcmp(argv[i], "--per-tensor")) {
       st = qinfer_quant_options_set_per_channel(o, 0);
     } else if ((r = qi_cli_option(argc, argv, &i, "--activations", &v)) != 0) {
-      if (r < 0) return qi_cli_usage_error("quantize", "--activations needs uint8 or int8");
+      if (r < 0) return qi_cli_usage_error("quantize", "--activations needs uint8, int8, int16 or uint16");
       if (!strcmp(v, "uint8")) st = qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_UINT8);
       else if (!strcmp(v, "int8")) st = qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_INT8);
-      else return qi_cli_usage_error("quantize", "--activations must be uint8 or int8, not '%s'", v);
+      else if (!strcmp(v, "int16")) st = qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_INT16);
+      else if (!strcmp(v, "uint16")) st = qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_UINT16);
+      else return qi_cli_usage_error("quantize", "--activations must be uint8, int8, int16 or uint16, not '%s'", v);
     } else if ((r = qi_cli_option(argc, argv, &i, "--exclude", &v)) != 0) {
       if (r < 0) return qi_cli_usage_error("quantize", "--exclude needs node names");
       char *list = (char *)v; /* argv strings are writable */

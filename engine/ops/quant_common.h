@@ -2,8 +2,8 @@
  * QGemm, ConvInteger, ...): a scale and a zero point per tensor or per slice along one axis, read from the
  * node's inputs and checked once (docs/quantization.md lists the checks):
  *   - scales are float, finite and > 0  (QINFER_ERR_QUANT_PARAMS otherwise, naming the input and index);
- *   - a zero point has the quantized element type (uint8 / int8, int32 for biases) and as many values as
- *     the scale; an absent zero point is 0 of the default type;
+ *   - a zero point has the quantized element type (uint8 / int8, uint16 / int16, int32 for biases) and as many
+ *     values as the scale; an absent zero point is 0 of the default type;
  *   - per-axis parameters are 1-D with the length of the quantized axis of the data tensor;
  *   - the qinfer range limits (qmin / qmax) of the type contain the zero point.
  */
@@ -18,14 +18,15 @@
 #include "kernels/isa.h"
 
 typedef struct qi_qparams {
-  int dtype;              /* quantized element type: QINFER_DTYPE_UINT8, _INT8 or _INT32 */
+  int dtype;              /* quantized element type: QINFER_DTYPE_UINT8, _INT8, _UINT16, _INT16 or _INT32 */
   int64_t count;          /* number of (scale, zero point) pairs: 1 = per tensor */
   int axis;               /* normalised axis of the data tensor they run along; -1 when per tensor */
   const float *scale;     /* count scales */
   const void *zero_point; /* count values of type dtype, or NULL for all zeros */
 } qi_qparams;
 
-/* Integer range of a quantized type: [0, 255] for uint8, [-128, 127] for int8, int32's for int32. */
+/* Integer range of a quantized type: [0, 255] for uint8, [-128, 127] for int8, the 16-bit types' own, int32's
+ * for int32. */
 void qi_qtype_range(int dtype, int32_t *qmin, int32_t *qmax);
 
 static inline float qi_qparams_scale(const qi_qparams *p, int64_t i) { return p->scale[p->count == 1 ? 0 : i]; }

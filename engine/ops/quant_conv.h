@@ -80,4 +80,13 @@ qi_status qi_qgemm_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *er
 qi_status qi_qgemm_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
 void qi_qmatmul_release(qi_node_rt *rt);
 
+/* W8A16 (engine/ops/quant_w8a16.c): 16-bit activations x int8 weights on the qs16 gemm. */
+qi_status qi_qlinearconv16_infer(qi_graph *g, qi_node *n, qi_error *err);
+qi_status qi_qlinearconv16_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_qlinearmatmul16_infer(qi_graph *g, qi_node *n, qi_error *err);
+qi_status qi_qlinearmatmul16_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_w8a16_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
+void qi_w8a16_release(qi_node_rt *rt);
+int64_t qi_macs_w8a16(const qi_graph *g, const qi_node *n);
+
 #endif /* QI_OPS_QUANT_CONV_H */

@@ -1,6 +1,7 @@
 /* QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger, QGemm (com.microsoft), and the products with a run-time
  * scale: DynamicQuantizeMatMul, MatMulIntegerToFloat (com.microsoft), DynamicQuantizeConv (ai.qinfer, made by the
- * dynamic-quantization pass): one row per op with its flags (engine/op.h). */
+ * dynamic-quantization pass), the W8A16 products QLinearConv16 / QLinearMatMul16 (ai.qinfer, made by the QDQ pass,
+ * engine/ops/quant_w8a16.c): one row per op with its flags (engine/op.h). */
 #include "engine/op.h"
 #include "engine/ops/quant_conv.h"
 #include "engine/ops/quant_dynamic.h"
@@ -22,6 +23,10 @@ const qi_op qi_ops_quant_conv[] = {
     QI_OP_MACS("MatMulIntegerToFloat", "com.microsoft", qi_matmul_integer_to_float_infer,
                qi_matmul_integer_to_float_prepare, qi_matmul_integer_to_float_run, qi_dynq_release,
                QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_matmul),
+    QI_OP_MACS("QLinearConv16", "ai.qinfer", qi_qlinearconv16_infer, qi_qlinearconv16_prepare, qi_w8a16_run,
+               qi_w8a16_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_w8a16),
+    QI_OP_MACS("QLinearMatMul16", "ai.qinfer", qi_qlinearmatmul16_infer, qi_qlinearmatmul16_prepare, qi_w8a16_run,
+               qi_w8a16_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_w8a16),
     QI_OP_MACS("DynamicQuantizeConv", "ai.qinfer", qi_dynamic_quantize_conv_infer, qi_dynamic_quantize_conv_prepare,
                qi_dynamic_quantize_conv_run, qi_dynq_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_conv),
     {0},

@@ -2,7 +2,8 @@
  *
  * Q/DQ: parameters per tensor, per axis (1-D scale along `axis`, 13+) or blocked (block_size > 0, 21+: the
  * scale has x's rank and shape but for ceil(D / block_size) values along `axis`; element j of that axis uses
- * scale j / block_size). Quantized types uint8 and int8 (DequantizeLinear also int32 with zero point 0); the
+ * scale j / block_size). Quantized types uint8 and int8, uint16 and int16 (W8A16 models; element by element
+ * with the same rule and the 16-bit range), DequantizeLinear also int32 with zero point 0; the
  * quantized type of QuantizeLinear is the zero point's, else the output_dtype attribute (21+), else uint8.
  * Scales and zero points may be computed at run time: they are checked for shape at infer and for values
  * (finite, > 0) on every run (at infer already when constant), through engine/ops/quant_common.h.
@@ -25,6 +26,7 @@
 static int qdq_opset(const qi_node *n) { return strcmp(n->domain, "com.microsoft") == 0 ? 13 : n->opset; }
 
 static bool is_q8(int dt) { return dt == QINFER_DTYPE_UINT8 || dt == QINFER_DTYPE_INT8; }
+static bool is_q16(int dt) { return dt == QINFER_DTYPE_UINT16 || dt == QINFER_DTYPE_INT16; }
 
 /* Where the parameters of element i of x are: per tensor (axis_len 1, inner = numel), per axis (slice
  * (i / inner) % axis_len) or blocked (scale index (o * blocks + c / block) * inner + i % inner). */
@@ -62,9 +64,10 @@ static qi_status blocked_params(qi_graph *g, const qi_node *n, const qi_tensor *
                           (long long)s->dims[d], x->name, (long long)x->dims[d]);
   }
   if (z) {
-    if (!is_q8(z->dtype) && z->dtype != QINFER_DTYPE_INT32)
-      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "zero point '%s' has type %s; uint8, int8 or int32 expected",
-                          z->name, qi_dtype_name(z->dtype));
+    if (!is_q8(z->dtype) && !is_q16(z->dtype) && z->dtype != QINFER_DTYPE_INT32)
+      return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
+                          "zero point '%s' has type %s; uint8, int8, uint16, int16 or int32 expected", z->name,
+                          qi_dtype_name(z->dtype));
     if (z->rank != s->rank || memcmp(z->dims, s->dims, sizeof(int64_t) * (size_t)s->rank) != 0)
       return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' and scale '%s' have different shapes",
                           z->name, s->name);
@@ -208,6 +211,47 @@ static void dequantize_chunk(void *arg, size_t begin, size_t end) {
   }
 }
 
+/* ---- 16-bit quantized types (uint16 / int16): element by element, the rule of the 8-bit scalar path ---- */
+
+static void quantize_chunk16(void *arg, size_t begin, size_t end) {
+  const qdq_task *t = arg;
+  const float *x = t->x;
+  uint16_t *y = t->y;
+  if (t->l.qp.count == 1) { /* per tensor: one parameter pair, no index per element */
+    const float s = qi_qparams_scale(&t->l.qp, 0);
+    const int32_t zp = qi_qparams_zero_point(&t->l.qp, 0);
+    for (size_t j = begin; j < end; j++) y[j] = (uint16_t)qi_quantize_f32(x[j], s, zp, t->qmin, t->qmax);
+    return;
+  }
+  for (int64_t j = (int64_t)begin; j < (int64_t)end; j++) {
+    const int64_t c = param_index(&t->l, j / t->l.inner, j);
+    const int32_t q = qi_quantize_f32(x[j], qi_qparams_scale(&t->l.qp, c), qi_qparams_zero_point(&t->l.qp, c),
+                                      t->qmin, t->qmax);
+    y[j] = (uint16_t)q; /* int16: the two's complement pattern */
+  }
+}
+
+/* (q - zp) is exact in int32 and in float (|q - zp| < 2^17), then one multiply, as for 8 bits */
+static void dequantize_chunk16(void *arg, size_t begin, size_t end) {
+  const qdq_task *t = arg;
+  float *y = t->y;
+  const bool s16 = t->qdtype == QINFER_DTYPE_INT16;
+  if (t->l.qp.count == 1) {
+    const float s = qi_qparams_scale(&t->l.qp, 0);
+    const int32_t zp = qi_qparams_zero_point(&t->l.qp, 0);
+    if (s16)
+      for (size_t j = begin; j < end; j++) y[j] = (float)(((const int16_t *)t->x)[j] - zp) * s;
+    else
+      for (size_t j = begin; j < end; j++) y[j] = (float)(((const uint16_t *)t->x)[j] - zp) * s;
+    return;
+  }
+  for (int64_t j = (int64_t)begin; j < (int64_t)end; j++) {
+    const int64_t c = param_index(&t->l, j / t->l.inner, j);
+    const int32_t q = s16 ? ((const int16_t *)t->x)[j] : ((const uint16_t *)t->x)[j];
+    y[j] = (float)(q - qi_qparams_zero_point(&t->l.qp, c)) * qi_qparams_scale(&t->l.qp, c);
+  }
+}
+
 static qi_threadpool *pool_of(const qi_exec_ctx *ctx) { return ctx ? ctx->pool : NULL; }
 
 static qi_status check_arity(qi_graph *g, const qi_node *n, int min_in, int max_in, int n_out, qi_error *err) {
@@ -231,11 +275,12 @@ static qi_status quantize_out_dtype(qi_graph *g, const qi_node *n, int *out, qi_
                         (long long)odt, qi_dtype_name(z->dtype));
   const int dt = z ? z->dtype : odt ? (int)odt : QINFER_DTYPE_UINT8;
   if (z && (z->dtype == QINFER_DTYPE_FLOAT || z->dtype == QINFER_DTYPE_DOUBLE || z->dtype == QINFER_DTYPE_BOOL))
-    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s; uint8 or int8 expected",
+    return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s; an integer type expected",
                         z->name, qi_dtype_name(z->dtype));
-  if (!is_q8(dt))
+  if (!is_q8(dt) && !is_q16(dt))
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                        "quantizing to type %d (%s) is not supported; uint8 and int8 are", dt, qi_dtype_name(dt));
+                        "quantizing to type %d (%s) is not supported; uint8, int8, uint16 and int16 are", dt,
+                        qi_dtype_name(dt));
   *out = dt;
   return QINFER_OK;
 }
@@ -270,7 +315,8 @@ qi_status qi_quant_QuantizeLinear_run(qi_graph *g, qi_node *n, const qi_node_rt 
   qdq_task t = {.qdtype = y->dtype, .k = qi_qu8_quantize_config_get(rt->isa), .x = x->data, .y = y->data};
   QI_CHECK(qdq_params(g, n, x, y->dtype, true, &t.l, err));
   qi_qtype_range(y->dtype, &t.qmin, &t.qmax);
-  qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN, quantize_chunk, &t);
+  qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN,
+                  is_q16(y->dtype) ? quantize_chunk16 : quantize_chunk, &t);
   return QINFER_OK;
 }
 
@@ -281,9 +327,9 @@ void qi_quant_QuantizeLinear_release(qi_node_rt *rt) { (void)rt; }
 qi_status qi_quant_DequantizeLinear_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(check_arity(g, n, 2, 3, 1, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *z = qi_node_in(g, n, 2);
-  if (!is_q8(x->dtype) && x->dtype != QINFER_DTYPE_INT32)
+  if (!is_q8(x->dtype) && !is_q16(x->dtype) && x->dtype != QINFER_DTYPE_INT32)
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                        "input '%s' has type %s; uint8, int8 and int32 are supported", x->name,
+                        "input '%s' has type %s; uint8, int8, uint16, int16 and int32 are supported", x->name,
                         qi_dtype_name(x->dtype));
   if (z && z->dtype != x->dtype)
     return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s but input '%s' has type %s",
@@ -309,7 +355,8 @@ qi_status qi_quant_DequantizeLinear_run(qi_graph *g, qi_node *n, const qi_node_r
   qdq_task t = {.qdtype = x->dtype, .k = qi_qu8_quantize_config_get(rt->isa), .x = x->data,
                 .y = qi_node_out(g, n, 0)->data};
   QI_CHECK(qdq_params(g, n, x, x->dtype, true, &t.l, err));
-  qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN, dequantize_chunk, &t);
+  qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN,
+                  is_q16(x->dtype) ? dequantize_chunk16 : dequantize_chunk, &t);
   return QINFER_OK;
 }
 

@@ -78,8 +78,10 @@ qinfer_status qinfer_quant_options_set_per_channel(qinfer_quant_options *o, int 
 
 qinfer_status qinfer_quant_options_set_activation_type(qinfer_quant_options *o, qinfer_dtype dtype) {
   CHECK_OPTIONS(o);
-  if (dtype != QINFER_DTYPE_UINT8 && dtype != QINFER_DTYPE_INT8)
-    return fail(o, QINFER_ERR_INVALID_ARGUMENT, "activations must be uint8 or int8, not %s", qinfer_dtype_name(dtype));
+  if (dtype != QINFER_DTYPE_UINT8 && dtype != QINFER_DTYPE_INT8 && dtype != QINFER_DTYPE_INT16 &&
+      dtype != QINFER_DTYPE_UINT16)
+    return fail(o, QINFER_ERR_INVALID_ARGUMENT, "activations must be uint8, int8, int16 or uint16, not %s",
+                qinfer_dtype_name(dtype));
   o->o.act_dtype = dtype;
   return QINFER_OK;
 }

@@ -22,10 +22,26 @@
 #include "engine/quant/quantize.h"
 #include "engine/quant/writer/opset_upgrade.h"
 
+/* The integer range an activation of dtype is quantized to: int16 symmetric [-32767, 32767] (zero point 0, as
+ * ONNX Runtime's quantizer writes int16 activations), the others their whole range. */
+static void act_range(int dtype, int32_t *qmin, int32_t *qmax) {
+  switch (dtype) {
+    case QINFER_DTYPE_INT8: *qmin = -128, *qmax = 127; return;
+    case QINFER_DTYPE_INT16: *qmin = -32767, *qmax = 32767; return;
+    case QINFER_DTYPE_UINT16: *qmin = 0, *qmax = 65535; return;
+    default: *qmin = 0, *qmax = 255; return;
+  }
+}
+
 void qz_act_params(float rmin, float rmax, int dtype, float *scale, int32_t *zero_point) {
-  const int32_t qmin = dtype == QINFER_DTYPE_INT8 ? -128 : 0, qmax = dtype == QINFER_DTYPE_INT8 ? 127 : 255;
+  int32_t qmin, qmax;
+  act_range(dtype, &qmin, &qmax);
   if (!(rmin <= 0.f)) rmin = 0.f; /* NaN-safe: the range always holds 0, so zero is exact */
   if (!(rmax >= 0.f)) rmax = 0.f;
+  if (dtype == QINFER_DTYPE_INT16) { /* symmetric: [-max|r|, max|r|] */
+    rmax = -rmin > rmax ? -rmin : rmax;
+    rmin = -rmax;
+  }
   float s = (rmax - rmin) / (float)(qmax - qmin);
   if (!(s > 0.f) || !isfinite(s)) s = 1.f;
   double z = (double)qmin - (double)rmin / s;
@@ -59,8 +75,11 @@ static int new_const(rw *r, const char *base, const char *suffix, int dtype, int
 static bool scalar_params(rw *r, const char *base, float scale, int32_t zp, int dtype, int *ts, int *tz) {
   const int8_t z8 = (int8_t)zp;
   const uint8_t zu8 = (uint8_t)zp;
+  const uint16_t z16 = (uint16_t)zp; /* int16: the two's complement pattern */
   *ts = new_const(r, base, "_scale", QINFER_DTYPE_FLOAT, 0, NULL, &scale);
-  *tz = new_const(r, base, "_zero_point", dtype, 0, NULL, dtype == QINFER_DTYPE_INT8 ? (const void *)&z8 : (const void *)&zu8);
+  const void *z = dtype == QINFER_DTYPE_INT8 ? (const void *)&z8
+                : dtype == QINFER_DTYPE_UINT8 ? (const void *)&zu8 : (const void *)&z16;
+  *tz = new_const(r, base, "_zero_point", dtype, 0, NULL, z);
   return *ts >= 0 && *tz >= 0;
 }
 
@@ -207,6 +226,10 @@ static qi_status quantize_bias(rw *r, int ni, int k, float x_scale, const float 
   const qi_tensor *bt = &g->tensors[b];
   const int64_t n = qi_tensor_numel(bt);
   if (bt->rank != 1 || (w_count != 1 && w_count != n)) return QINFER_OK; /* left in float */
+  /* a scale product that underflows to 0 (tiny weights under a 16-bit input's small scale) cannot be a
+   * DequantizeLinear scale: the bias stays float */
+  for (int64_t c = 0; c < n; c++)
+    if (!(x_scale * w_scales[w_count == 1 ? 0 : c] > 0.f)) return QINFER_OK;
   int32_t *q = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
   float *s = malloc(sizeof(float) * (size_t)(n ? n : 1));
   if (!q || !s) {
@@ -253,11 +276,15 @@ static qi_status quantize_const_operand(rw *r, int ni, int k) {
   const int dtype = r->o->act_dtype;
   qz_act_params(lo, hi, dtype, &scale, &zp);
   int32_t qmin, qmax;
-  qmin = dtype == QINFER_DTYPE_INT8 ? -128 : 0;
-  qmax = dtype == QINFER_DTYPE_INT8 ? 127 : 255;
-  uint8_t *q = malloc((size_t)(n ? n : 1));
+  act_range(dtype, &qmin, &qmax);
+  const bool wide = dtype == QINFER_DTYPE_INT16 || dtype == QINFER_DTYPE_UINT16;
+  uint8_t *q = malloc((size_t)(n ? n : 1) * (wide ? 2 : 1));
   if (!q) return qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
-  for (int64_t i = 0; i < n; i++) q[i] = (uint8_t)qi_quantize_f32(x[i], scale, zp, qmin, qmax);
+  for (int64_t i = 0; i < n; i++) {
+    const int32_t v = qi_quantize_f32(x[i], scale, zp, qmin, qmax);
+    if (wide) ((uint16_t *)q)[i] = (uint16_t)v;
+    else q[i] = (uint8_t)v;
+  }
   char base[600];
   snprintf(base, sizeof base, "%s", ct->name);
   const int rank = ct->rank;
@@ -334,7 +361,10 @@ static void ensure_opset(qi_graph *g, const char *domain, int64_t version) {
 qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const qz_range *ranges, qz_report *rep,
                      qi_error *err) {
   memset(rep, 0, sizeof *rep);
-  rw r = {g, o, qi_graph_default_opset(g) >= 13 ? "" : "com.microsoft", rep, err};
+  /* 16-bit QuantizeLinear / DequantizeLinear are in the default domain from opset 21 (ONNX Runtime's quantizer
+   * takes com.microsoft's below, as here) */
+  const bool act16 = o->act_dtype == QINFER_DTYPE_INT16 || o->act_dtype == QINFER_DTYPE_UINT16;
+  rw r = {g, o, qi_graph_default_opset(g) >= (act16 ? 21 : 13) ? "" : "com.microsoft", rep, err};
   if (r.domain[0]) ensure_opset(g, "com.microsoft", 1);
   QI_CHECK(qi_graph_link(g, err));
   /* weights first, while input scales are still readable from the plan */

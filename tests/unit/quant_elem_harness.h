@@ -58,6 +58,7 @@ static inline int qh_zp_tensor(qi_graph *g, const char *name, int dtype, int ran
     if (dtype == QINFER_DTYPE_UINT8) ((uint8_t *)storage)[i] = (uint8_t)v[i];
     else if (dtype == QINFER_DTYPE_INT8) ((int8_t *)storage)[i] = (int8_t)v[i];
     else if (dtype == QINFER_DTYPE_INT32) ((int32_t *)storage)[i] = v[i];
+    else if (dtype == QINFER_DTYPE_INT16 || dtype == QINFER_DTYPE_UINT16) ((uint16_t *)storage)[i] = (uint16_t)v[i];
     else ((float *)storage)[i] = (float)v[i];
   }
   return nn_tensor(g, name, dtype, rank, dims, storage, constant);

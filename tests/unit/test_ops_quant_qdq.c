@@ -231,7 +231,11 @@ static const err_case err_cases[] = {
     {"blocked inf scale", 0, 0, 2, {3, 2}, INFINITY, QINFER_DTYPE_UINT8, 0, 1, 3, 21, QINFER_ERR_QUANT_PARAMS, "'sc'[0] is inf"},
     {"float zero point", 0, 0, 0, {0}, 0.1f, QINFER_DTYPE_FLOAT, 0, 1, 0, 13, QINFER_ERR_QUANT_PARAMS, "zero point 'zp' has type float"},
     {"zero point type != x", 1, QINFER_DTYPE_UINT8, 0, {0}, 0.1f, QINFER_DTYPE_INT8, 0, 1, 0, 13, QINFER_ERR_QUANT_PARAMS, "zero point 'zp' has type int8 but input 'x' has type uint8"},
-    {"int16 zero point", 0, 0, 0, {0}, 0.1f, QINFER_DTYPE_INT16, 0, 1, 0, 21, QINFER_ERR_UNSUPPORTED, "not supported"},
+    {"int32 zero point, quantizing", 0, 0, 0, {0}, 0.1f, QINFER_DTYPE_INT32, 0, 1, 0, 21, QINFER_ERR_UNSUPPORTED, "not supported"},
+    {"int16 zero scale", 0, 0, 0, {0}, 0.0f, QINFER_DTYPE_INT16, 0, 1, 0, 21, QINFER_ERR_QUANT_PARAMS, "'sc'[0] is 0"},
+    {"int16 zero point, uint16 input", 1, QINFER_DTYPE_UINT16, 0, {0}, 0.1f, QINFER_DTYPE_INT16, 0, 1, 0, 21, QINFER_ERR_QUANT_PARAMS, "zero point 'zp' has type int16 but input 'x' has type uint16"},
+    {"uint16 per-axis length", 1, QINFER_DTYPE_UINT16, 1, {3}, 0.1f, QINFER_DTYPE_UINT16, 0, 1, 0, 21, QINFER_ERR_QUANT_PARAMS, "scale 'sc' has 3 values but axis 1 of 'x' has length 4"},
+    {"int16 block_size does not fit", 0, 0, 2, {3, 3}, 0.1f, QINFER_DTYPE_INT16, 0, 1, 3, 21, QINFER_ERR_QUANT_PARAMS, "block_size 3 does not fit"},
     {"per-axis length", 0, 0, 1, {3}, 0.1f, QINFER_DTYPE_UINT8, 0, 1, 0, 13, QINFER_ERR_QUANT_PARAMS, "scale 'sc' has 3 values but axis 1 of 'x' has length 4"},
     {"per-axis length, axis 0", 1, QINFER_DTYPE_INT8, 1, {4}, 0.1f, QINFER_DTYPE_INT8, 0, 0, 0, 13, QINFER_ERR_QUANT_PARAMS, "axis 0 of 'x' has length 3"},
     {"axis out of range", 0, 0, 1, {4}, 0.1f, QINFER_DTYPE_UINT8, 0, 2, 0, 13, QINFER_ERR_QUANT_PARAMS, "axis 2 is out of range"},
@@ -284,7 +288,7 @@ static void test_errors(void) {
     for (int64_t i = 0; i < scount; i++) {
       if (e->zp_dtype == QINFER_DTYPE_FLOAT) ((float *)zstore)[i] = (float)zpv[i];
       else if (e->zp_dtype == QINFER_DTYPE_INT32) ((int32_t *)zstore)[i] = zpv[i];
-      else if (e->zp_dtype == QINFER_DTYPE_INT16) ((int16_t *)zstore)[i] = (int16_t)zpv[i];
+      else if (e->zp_dtype == QINFER_DTYPE_INT16 || e->zp_dtype == QINFER_DTYPE_UINT16) ((uint16_t *)zstore)[i] = (uint16_t)zpv[i];
       else if (e->zp_dtype) zstore[i] = (uint8_t)zpv[i];
     }
     inits[1].nbytes = zsize * (size_t)scount;
