@@ -1,0 +1,137 @@
+"""DequantizeLinear of int4 / uint4 tensors and QuantizeLinear to them (opsets 21 and 23: per tensor, per axis,
+blocked) against ONNX Runtime (run by run_quant_ops.py).
+
+The onnx package of the test machine may predate the 4-bit types, so their tensors are written by hand here:
+TensorProto data_type 22 (INT4) / 21 (UINT4), two values per byte, low nibble first, in raw_data (or in
+int32_data, one byte per entry, for some cases); an odd count's last high nibble is set to garbage, which both
+runtimes must ignore. DequantizeLinear outputs float and must match exactly. QuantizeLinear's 4-bit output is
+read back through a DequantizeLinear with the same parameters (a graph output of a 4-bit type is not something
+either runtime hands over as an array here); (q - zp) * scale is one-to-one in q, so exact float equality is
+exact equality of the quantized values. Inputs include ties (x.5 steps) and values far outside the range
+(saturation to -8..7 / 0..15)."""
+import numpy as np
+from onnx import TensorProto, helper
+
+INT4, UINT4 = 22, 21
+
+
+def nib_tensor(name, values, signed, shape, typed=False, garbage=0xA):
+    """4-bit TensorProto of values (shape); garbage: the high nibble of an odd count's last byte."""
+    v = np.asarray(values, np.int64).reshape(-1)
+    lo, hi = (-8, 7) if signed else (0, 15)
+    assert v.min(initial=lo) >= lo and v.max(initial=hi) <= hi
+    nib = list((v & 15).astype(np.uint8))
+    if len(nib) % 2:
+        nib.append(garbage)
+    b = bytes(int(nib[i]) | int(nib[i + 1]) << 4 for i in range(0, len(nib), 2))
+    t = TensorProto()
+    t.name = name
+    t.data_type = INT4 if signed else UINT4
+    t.dims.extend(shape)
+    if typed:
+        t.int32_data.extend(list(b))
+    else:
+        t.raw_data = b
+    return t
+
+
+def CASES(h):
+    out = []
+
+    def model(name, nodes, inputs, inits, outputs, opset):
+        m, feeds = h.make_model(name, nodes, inputs, outputs, opset)
+        m.graph.initializer.extend(inits)
+        out.append(h.Case(name, m, feeds, exact=True))
+
+    def params(r, pshape, signed, with_zp):
+        sc = r.uniform(0.01, 0.2, pshape).astype(np.float32)
+        zp = r.integers(-8, 8, pshape) if signed else r.integers(0, 16, pshape)
+        return sc, (zp if with_zp else None)
+
+    def f32c(name, a):
+        return h.numpy_helper.from_array(np.asarray(a, np.float32), name)
+
+    # (name, x shape, axis, block_size, per-axis?) ; per tensor when axis is None
+    layouts = (("tensor", (3, 7), None, 0), ("axis0", (5, 6), 0, 0), ("axis1", (2, 5, 3), 1, 0),
+               ("axism1", (4, 9), -1, 0), ("block_ax1", (4, 32), 1, 16), ("block_ax1_short", (3, 13), 1, 4),
+               ("block_ax0", (10, 3), 0, 4), ("block_ax2_odd", (2, 3, 7), 2, 3))
+
+    def pshape_of(shape, axis, block):
+        if axis is None:
+            return ()
+        a = axis % len(shape)
+        if block == 0:
+            return (shape[a],)
+        s = list(shape)
+        s[a] = -(-shape[a] // block)
+        return tuple(s)
+
+    def attrs_of(axis, block):
+        at = {}
+        if axis is not None:
+            at["axis"] = axis
+        if block:
+            at["block_size"] = block
+        return at
+
+    # ------------------------------------------------------------------ DequantizeLinear of int4 / uint4
+    for opset in (21, 23):
+        for lname, shape, axis, block in layouts:
+            for signed in (True, False):
+                for with_zp in (True, False):
+                    if opset == 23 and not with_zp:
+                        continue
+                    t = "i4" if signed else "u4"
+                    name = f"dq{opset}_{t}_{lname}" + ("" if with_zp else "_nozp")
+                    r = h.rng_for(name)
+                    q = r.integers(-8, 8, shape) if signed else r.integers(0, 16, shape)
+                    ps = pshape_of(shape, axis, block)
+                    sc, zp = params(r, ps, signed, with_zp)
+                    typed = lname in ("axis1", "block_ax2_odd")  # int32_data storage for some
+                    inits = [nib_tensor("x", q, signed, shape, typed=typed), f32c("s", sc)]
+                    ins = ["x", "s"]
+                    if zp is not None:
+                        inits.append(nib_tensor("z", zp, signed, ps))
+                        ins.append("z")
+                    node = helper.make_node("DequantizeLinear", ins, ["y"], name="dq", **attrs_of(axis, block))
+                    model(name, [node], [], inits, [("y", "f")], opset)
+
+    # ------------------------------------------------------------------ QuantizeLinear to int4 / uint4
+    for opset in (21, 23):
+        for lname, shape, axis, block in layouts:
+            for signed in (True, False):
+                for how in ("zp", "output_dtype"):
+                    if opset == 23 and how == "output_dtype" and lname not in ("tensor", "block_ax1_short"):
+                        continue
+                    t = "i4" if signed else "u4"
+                    name = f"q{opset}_{t}_{lname}_{how}"
+                    r = h.rng_for(name)
+                    ps = pshape_of(shape, axis, block)
+                    sc, zp = params(r, ps, signed, how == "zp")
+                    # about a third of the values saturate; steps of half a scale make ties
+                    k = (r.integers(-24, 25, shape) * 0.5).astype(np.float32)
+                    inits = [f32c("s", sc)]
+                    qins = ["x", "s"]
+                    at = attrs_of(axis, block)
+                    if how == "zp":
+                        inits.append(nib_tensor("z", zp, signed, ps))
+                        qins.append("z")
+                        qat = dict(at)
+                    else:
+                        qat = dict(at, output_dtype=INT4 if signed else UINT4)
+                    nodes = [helper.make_node("QuantizeLinear", qins, ["q"], name="q", **qat),
+                             helper.make_node("DequantizeLinear", ["q"] + qins[1:], ["y"], name="dq", **at)]
+                    model(name, nodes, [("x", k * _scale_like(sc, shape, axis, block))], inits, [("y", "f")], opset)
+    return out
+
+
+def _scale_like(sc, shape, axis, block):
+    """The scale of every element of x (float32), so that x = k / 2 * scale puts ties on exact half steps."""
+    if sc.ndim == 0:
+        return np.float32(sc)
+    a = axis % len(shape)
+    if block == 0:
+        s = [1] * len(shape)
+        s[a] = shape[a]
+        return sc.reshape(s)
+    return np.repeat(sc, block, axis=a).take(range(shape[a]), axis=a)
