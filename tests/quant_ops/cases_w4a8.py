@@ -78,9 +78,10 @@ def CASES(h):
         else:
             ps_shape = (m,)
         ws = r.uniform(0.02, 0.2, size=ps_shape).astype(np.float32)
-        if conv and block and not taps_vary:  # one value per (channel, block), repeated over the taps
-            ws[...] = ws[:, :, :1, :1] if len(w_shape) == 4 else ws[:, :, :1]
         wz = r.integers(lo, hi + 1, size=ps_shape) if w_zp else np.zeros(ps_shape, np.int64)
+        if conv and block and not taps_vary:  # one value per (channel, block), repeated over the taps
+            for p in (ws, wz):
+                p[...] = p[:, :, :1, :1] if len(w_shape) == 4 else p[:, :, :1]
         if block:
             s_full, z_full = _expand(ws, w_shape, k_axis, block), _expand(wz, w_shape, k_axis, block)
         elif per_tensor:
