@@ -14,6 +14,7 @@ QI_NN_DECLARE_OP(conv);
 QI_NN_DECLARE_OP(conv_transpose);
 QI_NN_DECLARE_OP(gemm);
 QI_NN_DECLARE_OP(matmul);
+QI_NN_DECLARE_OP(matmul_nbits); /* com.microsoft.MatMulNBits on the W4A32 kernels */
 QI_NN_DECLARE_OP(global_pool);
 QI_NN_DECLARE_OP(pool);
 QI_NN_DECLARE_OP(attention);

@@ -10,6 +10,8 @@ const qi_op qi_ops_nn[] = {
                QI_OPF_FUSE_ACT | QI_OPF_QUANT_LINEAR, qi_macs_gemm),
     QI_OP_MACS("MatMul", "", qi_nn_matmul_infer, qi_nn_matmul_prepare, qi_nn_matmul_run, qi_nn_matmul_release,
                QI_OPF_QUANT_LINEAR, qi_macs_matmul),
+    QI_OP_MACS("MatMulNBits", "com.microsoft", qi_nn_matmul_nbits_infer, qi_nn_matmul_nbits_prepare,
+               qi_nn_matmul_nbits_run, qi_nn_matmul_nbits_release, 0, qi_macs_matmul),
     QI_OP("GlobalAveragePool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
           qi_nn_global_pool_release, QI_OPF_QUANT_POOL),
     QI_OP("GlobalMaxPool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
