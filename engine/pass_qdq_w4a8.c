@@ -7,12 +7,12 @@
  * becomes ai.qinfer QLinearConvW4 / QLinearMatMulW4 (engine/ops/quant_qb4w.c) on the qb4w kernels. The weights'
  * DequantizeLinear gives their layout: per tensor, per axis along the output channels (Conv axis 0, MatMul B
  * [K, N] axis 1, Gemm B axis 0 with transB, else 1), or in blocks (block_size) along the reduction (Conv axis 1 =
- * input channels, MatMul axis 0, Gemm axis 1 with transB, else 0). The bias: a DequantizeLinear of int32 with
- * per-channel weights stays int32 at x_scale * w_scale[c] (kept as is when its scale is that, what quantizers
- * write: exactly the INT8 rule; else rescaled with qi_qdq_int32_bias's rounding); a float bias, and any bias of
- * blocked weights, is taken as its float value (a DQ of int32: (q - zp) * scale in binary32, what DequantizeLinear
- * computes), which the op divides by y_scale: no rounding of the bias to an integer, closer to the float model
- * than an int32 bias would be. What the pass or the op refuses (activations per axis, weights along another axis,
+ * input channels, MatMul axis 0, Gemm axis 1 with transB, else 0). The bias: a DequantizeLinear of int32 at
+ * exactly x_scale * w_scale[c] with per-channel weights (what quantizers write) stays that int32: exactly the INT8
+ * rule; any other bias (float, int32 at another scale, any bias of blocked weights) is taken as its float value
+ * (a DQ of int32: (q - zp) * scale in binary32, what DequantizeLinear computes), which the op divides by y_scale:
+ * rounding it to an integer at x_scale * w_scale[c] would only add error against the float model (up to half a
+ * step of x_scale * w_scale[c], large for 4-bit weight scales). What the pass or the op refuses (activations per axis, weights along another axis,
  * Gemm with transA or alpha / beta != 1, blocks the kernels cannot take, Conv blocks whose parameters vary over
  * the taps, ...) stays on the float path: QI_DEBUG_QDQ=1 prints the reason. */
 #include <stdarg.h>
@@ -87,6 +87,22 @@ static int float_bias(qi_graph *g, int b, int64_t count, qi_error *err) {
   return t;
 }
 
+/* Whether bias b is a DequantizeLinear of int32 at exactly x_scale * w_scale[c] for each of the count channels (what
+ * quantizers write for per-channel weights): then it is the int32 bias of the INT8 rule as it stands. */
+static bool int32_at_acc_scale(const qi_graph *g, int b, int xs, int ws, int64_t count) {
+  qi_dq_ref bd;
+  if (!qi_qdq_dq_of(g, b, false, QINFER_DTYPE_INT32, &bd) || !is_const(g, bd.q)) return false;
+  const qi_tensor *bs = &g->tensors[bd.scale], *wst = &g->tensors[ws];
+  const int64_t nb = qi_tensor_numel(bs), nw = qi_tensor_numel(wst);
+  const float x_scale = *(const float *)g->tensors[xs].data;
+  for (int64_t c = 0; c < count; c++) {
+    const float want = x_scale * ((const float *)wst->data)[nw == 1 ? 0 : c];
+    const float got = ((const float *)bs->data)[nb == 1 ? 0 : c];
+    if (memcmp(&want, &got, sizeof want) != 0) return false;
+  }
+  return true;
+}
+
 bool qi_qdq_fuse_w4a8(qi_graph *g, int oi, qi_status *st, qi_error *err) {
   w4_dq w;
   if (!dq4_of(g, input_of(&g->nodes[oi], 1), &w)) return false; /* not 4-bit weights: not this pattern */
@@ -121,8 +137,9 @@ bool qi_qdq_fuse_w4a8(qi_graph *g, int oi, qi_status *st, qi_error *err) {
   int bias = -1;
   if (b >= 0) {
     const qi_dq_ref wref = {.q = w.q, .scale = w.scale, .zp = w.zp, .axis = per_tensor ? -1 : w.axis};
-    const bool as_float = w.block || (is_const(g, b) && g->tensors[b].dtype == QINFER_DTYPE_FLOAT);
-    bias = as_float ? float_bias(g, b, channels, err) : qi_qdq_int32_bias(g, b, x.scale, &wref, channels, err);
+    bias = !w.block && int32_at_acc_scale(g, b, x.scale, w.scale, channels)
+               ? qi_qdq_int32_bias(g, b, x.scale, &wref, channels, err)
+               : float_bias(g, b, channels, err);
     if (bias < 0)
       return refuse(g, oi, "the bias is no float constant or DequantizeLinear of int32 with %lld values",
                     (long long)channels);

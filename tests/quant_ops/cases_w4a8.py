@@ -8,7 +8,8 @@ qinfer fuses them into ai.qinfer QLinearConvW4 / QLinearMatMulW4 on the qb4w int
 must be fused; the others stay on the float path: activations per axis, Conv block parameters that vary over the
 taps, Gemm with transA or alpha != 1). ONNX Runtime runs them in float through DequantizeLinear, so the integer
 results may differ from its float-then-quantize ones by rounding: steps=1 (at most one step, in at most 0.1% of the
-elements). Biases: DQ(int32) at x_scale * w_scale (what quantizers write: exact through the int32 rule) or float.
+elements). Biases: DQ(int32) at x_scale * w_scale (what quantizers write: exact through the int32 rule), DQ(int32)
+at a scale of its own, or float (both taken as their float value).
 """
 import numpy as np
 import onnx
@@ -130,8 +131,9 @@ def CASES(h):
         nodes.append(helper.make_node("DequantizeLinear", w_ins, ["wf"], name="dq_w", **dq_attrs))
         op_ins = ["xf", "wf"]
         if bias and op != "MatMul":
-            if bias == "int32":  # at x_scale * w_scale (per channel), or a scale of its own (blocks)
-                bsc = (xs * ws).astype(np.float32) if not block and not per_tensor else np.float32(xs * 0.05)
+            if bias.startswith("int32"):  # at x_scale * w_scale (per channel), or a scale of its own
+                own = block or per_tensor or bias == "int32_own_scale"
+                bsc = np.float32(xs * 0.05) if own else (xs * ws).astype(np.float32)
                 bq = r.integers(-3000, 3000, size=(m,)).astype(np.int32)
                 inits += [numpy_helper.from_array(bq, "bias_q"), numpy_helper.from_array(np.asarray(bsc), "bias_scale")]
                 nodes.append(helper.make_node("DequantizeLinear", ["bias_q", "bias_scale"], ["bias"], name="dq_b",
@@ -176,6 +178,8 @@ def CASES(h):
     w4("w4a8_conv_int4_per_tensor", "Conv", [1, 6, 7, 7], [8, 6, 3, 3], per_tensor=True, bias=None)
     w4("w4a8_conv_int4_pc_s8_clip", "Conv", [1, 12, 8, 8], [20, 12, 1, 1], x_dt=np.int8, act="clip")
     w4("w4a8_conv_int4_1d", "Conv", [2, 10, 17], [6, 10, 3], bias="int32", pads=[1, 1])
+    w4("w4a8_conv_int4_pc_int32bias_own_scale", "Conv", [1, 8, 7, 7], [16, 8, 3, 3], bias="int32_own_scale",
+       pads=[1, 1, 1, 1])
     w4("w4a8_conv_int4_block16_3x3", "Conv", [1, 32, 8, 8], [16, 32, 3, 3], block=16, pads=[1, 1, 1, 1])
     w4("w4a8_conv_uint4_zp_block32_1x1", "Conv", [1, 64, 6, 6], [24, 64, 1, 1], signed=False, w_zp=True, block=32,
        act="relu")
