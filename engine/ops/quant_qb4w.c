@@ -18,9 +18,11 @@
  * The rule (kernels/qu8-gemm-qb4w/qu8-gemm-qb4w.h) with s[b][m] = (x_scale * w_scale[m][b]) / y_scale:
  *   B int32 (one block per channel only): at x_scale * w_scale[m], bias_q: exactly the INT8 rule;
  *   B float: the real value, bias_f[m] = B[m] / y_scale (binary32 division).
- * The weights are packed once at prepare (4 bits in memory), per group. Depthwise convolutions with an int32 or no
- * bias (what the pass makes of per-channel weights) run on the int8 depthwise kernel on weights expanded once to
- * int8 (q - zp, 9 bytes a channel for 3x3): the same INT8 rule, bit for bit. */
+ * The weights are packed once at prepare (4 bits in memory), per group. Depthwise convolutions (one block per
+ * channel) take weights expanded once to int8 (q - zp, 9 bytes a channel for 3x3; the only place 4-bit weights are
+ * widened): with an int32 or no bias the int8 depthwise kernel (the INT8 rule, bit for bit), with a float bias (or
+ * input and output types that differ) a direct loop of the same rule; a gemm per channel would waste most of its
+ * tile on a 1-row, 9-deep product. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,12 +222,16 @@ typedef struct w4_state {
   const void *packed;
   uint8_t x_flip, x_pad;
   qi_qu8_gemm_qb4w_params params;
-  /* depthwise: weights [m][taps] (q - zp), then int32 bias [m] and float scale [m] */
+  /* depthwise: weights [m][taps] (q - zp), then per channel the int32 bias (or float bias_f), the float scale;
+   * on the int8 depthwise kernel (dw) or the direct loop (dw_direct) */
   qi_qu8_dwconv_minmax_ukernel_fn dw;
   qi_qu8_dwconv_params dwp;
+  bool dw_direct;
+  int32_t dw_x_zp, dw_y_zp;
+  float dw_lo, dw_hi;
   const int8_t *dw_w;
   const int32_t *dw_b;
-  const float *dw_s;
+  const float *dw_bf, *dw_s;
 } w4_state;
 
 void qi_qb4w_release(qi_node_rt *rt) {
@@ -347,22 +353,34 @@ static qi_status prepare_gemm(qi_graph *g, const qi_node *n, qi_node_rt *rt, w4_
   return QINFER_OK;
 }
 
-/* Depthwise, per-channel weights with an int32 bias or none: q - zp as int8 for the depthwise kernel. */
+/* Depthwise, per-channel weights: q - zp as int8, and per channel the bias (int32 bias_q for the depthwise kernel,
+ * float bias_f = B / y_scale for the direct loop) and the composed scale. The int8 depthwise kernel when the bias
+ * is int32 or absent and its own conditions hold (the INT8 rule); else the direct loop (dw_direct). */
 static qi_status prepare_depthwise(qi_graph *g, const qi_node *n, qi_node_rt *rt, w4_state *s, const w4_io *io,
                                    qi_error *err) {
   const qi_tensor *w = qi_node_in(g, n, SL_W), *ws = qi_node_in(g, n, SL_WS), *wz = qi_node_in(g, n, SL_WZ);
-  const qi_tensor *b = qi_node_in(g, n, SL_B);
+  const qi_tensor *b = qi_node_in(g, n, SL_B), *x = qi_node_in(g, n, SL_X);
   const size_t m = s->sh.m, taps = s->sh.taps, w_bytes = qi_qu8_round_up(m * taps, 4);
-  const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(rt->isa);
-  const bool k3 = s->geom.kernel_h == 3 && s->geom.kernel_w == 3;
-  s->dw = k3 ? dw->ukernel_3x3 : dw->ukernel_any;
-  rt->kernel = k3 ? dw->name_3x3 : dw->name_any;
-  s->dwp = dw->init_params(dw->x_domain, io->x_zp, io->y_zp, io->qmin, io->qmax, io->x_int8);
+  const bool bias_f = b && b->dtype == QINFER_DTYPE_FLOAT;
+  if (!bias_f && x->dtype == qi_node_out(g, n, 0)->dtype && io->qmin <= io->y_zp && io->y_zp <= io->qmax) {
+    const qi_qu8_dwconv_config *dw = qi_qu8_dwconv_config_get(rt->isa);
+    const bool k3 = s->geom.kernel_h == 3 && s->geom.kernel_w == 3;
+    s->dw = k3 ? dw->ukernel_3x3 : dw->ukernel_any;
+    rt->kernel = k3 ? dw->name_3x3 : dw->name_any;
+    s->dwp = dw->init_params(dw->x_domain, io->x_zp, io->y_zp, io->qmin, io->qmax, io->x_int8);
+  } else {
+    s->dw_direct = true;
+    rt->kernel = "qb4w direct depthwise loop";
+    s->x_flip = io->x_int8 ? 0x80 : 0; /* (b ^ x_flip) - dw_x_zp = the value minus its zero point */
+    s->dw_x_zp = io->x_zp + (io->x_int8 ? 128 : 0);
+    s->dw_y_zp = io->y_zp, s->dw_lo = (float)(io->qmin - io->y_zp), s->dw_hi = (float)(io->qmax - io->y_zp);
+  }
   bool fresh;
   uint8_t *buf = qi_rt_packed(rt, 0, w_bytes + m * (sizeof(int32_t) + sizeof(float)), &fresh);
   if (!buf) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
   int8_t *wq = (int8_t *)buf;
   int32_t *bias = (int32_t *)(void *)(buf + w_bytes);
+  float *bias_fv = (float *)(void *)(buf + w_bytes);
   float *scale = (float *)(void *)(buf + w_bytes + m * sizeof(int32_t));
   for (size_t c = 0; fresh && c < m; c++) {
     const size_t p = p_index(W4_CONV, &s->sh, ws, c, 0);
@@ -370,10 +388,11 @@ static qi_status prepare_depthwise(qi_graph *g, const qi_node *n, qi_node_rt *rt
     const int32_t zp = wz ? qi_nibble_value(qi_nibble(wz->data, p), sgn) : 0;
     for (size_t t = 0; t < taps; t++)
       wq[c * taps + t] = (int8_t)(qi_nibble_value(qi_nibble(w->data, c * taps + t), sgn) - zp);
-    bias[c] = b ? ((const int32_t *)b->data)[c] : 0;
+    if (bias_f) bias_fv[c] = ((const float *)b->data)[c] / io->ys;
+    else bias[c] = b ? ((const int32_t *)b->data)[c] : 0;
     scale[c] = (io->xs * ((const float *)ws->data)[p]) / io->ys;
   }
-  s->dw_w = wq, s->dw_b = bias, s->dw_s = scale;
+  s->dw_w = wq, s->dw_b = bias, s->dw_bf = bias_f ? bias_fv : NULL, s->dw_s = scale;
   return QINFER_OK;
 }
 
@@ -389,7 +408,7 @@ static qi_status w4_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, w4_kind kin
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
   w4_io io;
   QI_CHECK(read_io(g, n, rt, &io, err));
-  const qi_tensor *x = qi_node_in(g, n, SL_X), *b = qi_node_in(g, n, SL_B);
+  const qi_tensor *x = qi_node_in(g, n, SL_X);
   if (kind == W4_MATMUL) {
     s->rows = (size_t)qi_tensor_numel(x) / s->sh.k;
   } else {
@@ -407,10 +426,7 @@ static qi_status w4_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, w4_kind kin
     s->out_hw = gm->out_h * gm->out_w;
     s->pointwise = s->sh.taps == 1 && gm->stride_h == 1 && gm->stride_w == 1 && gm->pad_top == 0 &&
                    gm->pad_left == 0 && gm->pad_bottom == 0 && gm->pad_right == 0;
-    const bool depthwise = s->sh.groups == s->in_c && s->sh.groups > 1 && s->sh.nb == 1 &&
-                           (!b || b->dtype == QINFER_DTYPE_INT32) && x->dtype == y_dtype && io.qmin <= io.y_zp &&
-                           io.y_zp <= io.qmax;
-    if (depthwise) {
+    if (s->sh.groups == s->in_c && s->sh.groups > 1 && s->sh.nb == 1) {
       QI_CHECK(prepare_depthwise(g, n, rt, s, &io, err));
       rt->const_inputs_packed = true;
       return QINFER_OK;
@@ -467,15 +483,106 @@ static void dw_planes(void *arg, size_t begin, size_t end) {
   }
 }
 
+/* The direct depthwise loop: per output pixel the exact int32 sum of (x - x_zp) * (q - zp) over the taps inside the
+ * input (padding taps add 0), then the family's rule with one block: f = bias_f + (float)sum * s, clamped,
+ * rounded half to even (the same bytes as the gemm). Rows in chunks of 256 pixels; the taps' inner loops run over
+ * the pixels whose input lies inside the row. */
+/* acc[j] += ((x[j * stride] ^ flip) - zp) * w, j < n: unit and 2 strides spelled out so that the compiler
+ * vectorizes them. */
+static void dw_row(int32_t *restrict acc, const uint8_t *restrict x, size_t n, size_t stride, uint8_t flip,
+                   int32_t zp, int32_t w) {
+  /* |(x ^ flip) - zp| <= 255 and |w| <= 15: the difference and the product fit int16, which vectorizes better */
+  const int16_t z = (int16_t)zp, w16 = (int16_t)w;
+  if (stride == 1)
+    for (size_t j = 0; j < n; j++) acc[j] += (int16_t)((int16_t)((int16_t)(x[j] ^ flip) - z) * w16);
+  else if (stride == 2)
+    for (size_t j = 0; j < n; j++) acc[j] += (int16_t)((int16_t)((int16_t)(x[2 * j] ^ flip) - z) * w16);
+  else
+    for (size_t j = 0; j < n; j++) acc[j] += (int16_t)((int16_t)((int16_t)(x[j * stride] ^ flip) - z) * w16);
+}
+
+/* The three taps of a 3-wide row at once (stride 1 or 2, dilation 1), every one inside the row:
+ * acc[j] += sum_t ((x[j * stride + t] ^ flip) - zp) * w[t]. */
+static void dw_row3(int32_t *restrict acc, const uint8_t *restrict x, size_t n, size_t stride, uint8_t flip,
+                    int32_t zp, const int8_t *w) {
+  const int16_t z = (int16_t)zp, w0 = w[0], w1 = w[1], w2 = w[2];
+#define QB4W_TAP(i, wt) (int16_t)((int16_t)((int16_t)(x[i] ^ flip) - z) * (wt))
+  if (stride == 1)
+    for (size_t j = 0; j < n; j++) acc[j] += QB4W_TAP(j, w0) + QB4W_TAP(j + 1, w1) + QB4W_TAP(j + 2, w2);
+  else
+    for (size_t j = 0; j < n; j++) acc[j] += QB4W_TAP(2 * j, w0) + QB4W_TAP(2 * j + 1, w1) + QB4W_TAP(2 * j + 2, w2);
+#undef QB4W_TAP
+}
+
+static void dw_direct_planes(void *arg, size_t begin, size_t end) {
+  const w4_dw_task *t = arg;
+  const w4_state *s = t->s;
+  const qi_window2d *gm = &s->geom;
+  const size_t m = s->sh.m, multiplier = m / s->in_c;
+  enum { CHUNK = 256 };
+  int32_t acc[CHUNK];
+  for (size_t i = begin; i < end; i++) {
+    const size_t image = i / m, oc = i % m;
+    const uint8_t *x = t->x + (image * s->in_c + oc / multiplier) * s->in_hw;
+    const int8_t *w = s->dw_w + oc * gm->kernel_h * gm->kernel_w;
+    const float bias = s->dw_bf ? s->dw_bf[oc] : 0.0f, scale = s->dw_s[oc];
+    const int32_t bias_q = s->dw_bf ? 0 : s->dw_b[oc];
+    uint8_t *y = t->y + i * s->out_hw;
+    for (size_t oy = 0; oy < gm->out_h; oy++)
+      for (size_t o0 = 0; o0 < gm->out_w; o0 += CHUNK) {
+        const size_t o1 = gm->out_w - o0 < CHUNK ? gm->out_w : o0 + CHUNK;
+        for (size_t ox = o0; ox < o1; ox++) acc[ox - o0] = bias_q;
+        for (size_t ky = 0; ky < gm->kernel_h; ky++) {
+          const size_t iy = oy * gm->stride_h + ky * gm->dilation_h - gm->pad_top; /* wraps when in padding */
+          if (iy >= gm->in_h) continue;
+          const uint8_t *row = x + iy * gm->in_w;
+          /* [lo3, hi3): the pixels whose three taps of a 1-dilated 3-wide row all lie inside the row */
+          size_t lo3 = o1, hi3 = o1;
+          if (gm->kernel_w == 3 && gm->dilation_w == 1 && gm->stride_w <= 2) {
+            lo3 = o0, hi3 = o1;
+            while (lo3 < hi3 && lo3 * gm->stride_w < gm->pad_left) lo3++;
+            while (hi3 > lo3 && (hi3 - 1) * gm->stride_w + 2 - gm->pad_left >= gm->in_w) hi3--;
+            if (lo3 < hi3)
+              dw_row3(acc + (lo3 - o0), row + lo3 * gm->stride_w - gm->pad_left, hi3 - lo3, gm->stride_w, s->x_flip,
+                      s->dw_x_zp, w + ky * 3);
+          }
+          for (size_t kx = 0; kx < gm->kernel_w; kx++) { /* every tap of the other pixels */
+            const int32_t wv = w[ky * gm->kernel_w + kx];
+            const size_t off = kx * gm->dilation_w; /* ix = ox * stride + off - pad_left, inside [0, in_w) */
+            size_t lo = o0, hi = o1;
+            while (lo < hi && lo * gm->stride_w + off < gm->pad_left) lo++;
+            while (hi > lo && (hi - 1) * gm->stride_w + off - gm->pad_left >= gm->in_w) hi--;
+            const size_t a = lo < lo3 ? lo : lo3, bnd = hi < lo3 ? hi : lo3; /* [lo, hi) before lo3 */
+            if (a < bnd) dw_row(acc + (a - o0), row + a * gm->stride_w + off - gm->pad_left, bnd - a, gm->stride_w,
+                                s->x_flip, s->dw_x_zp, wv);
+            const size_t c = lo > hi3 ? lo : hi3; /* [lo, hi) after hi3 */
+            if (c < hi) dw_row(acc + (c - o0), row + c * gm->stride_w + off - gm->pad_left, hi - c, gm->stride_w,
+                               s->x_flip, s->dw_x_zp, wv);
+          }
+        }
+        uint8_t *yr = y + oy * gm->out_w;
+        for (size_t ox = o0; ox < o1; ox++) {
+          float v = bias + (float)acc[ox - o0] * scale;
+          v = v < s->dw_lo ? s->dw_lo : v;
+          v = v > s->dw_hi ? s->dw_hi : v;
+          /* round half to even: after the clamp |v| <= 255, where adding and taking off 1.5 * 2^23 rounds exactly
+           * as lrintf does (and vectorizes; lrintf is a library call here) */
+          const float r = (v + 12582912.0f) - 12582912.0f;
+          yr[ox] = (uint8_t)((int32_t)r + s->dw_y_zp);
+        }
+      }
+  }
+}
+
 static qi_status w4_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
   (void)err;
   const w4_state *s = rt->state;
   const uint8_t *x = qi_node_in(g, n, SL_X)->data;
   uint8_t *y = qi_node_out(g, n, 0)->data;
   const w4_shape *sh = &s->sh;
-  if (s->dw) {
+  if (s->dw || s->dw_direct) {
     w4_dw_task t = {s, x, y};
-    qi_parallel_for(ctx->pool, s->batch * sh->m, 1, dw_planes, &t);
+    qi_parallel_for(ctx->pool, s->batch * sh->m, 1, s->dw ? dw_planes : dw_direct_planes, &t);
     return QINFER_OK;
   }
   qi_qgemm_job job = {.cfg = &s->layout, .m = sh->m_g, .k = sh->k, .scratch = rt->scratch, .tile = s->tile,

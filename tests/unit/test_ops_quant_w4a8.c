@@ -21,7 +21,7 @@ TEST_MAIN_GLOBALS;
 typedef struct w4_case {
   int conv; /* QLinearConvW4, else QLinearMatMulW4 */
   /* Conv: N, C, H (1: 1-D), W, M, group, kernel, stride, pad; MatMul: batch x rows x K times [K, M] */
-  int64_t n, c, h, w, m, group, kh, kw, stride, pad;
+  int64_t n, c, h, w, m, group, kh, kw, stride, pad, dil; /* dil 0: 1 */
   int64_t batch, rows, k;
   int trans_b;
   int sgn, zp;        /* int4 (else uint4); weight zero points */
@@ -51,8 +51,9 @@ static int run_case(const w4_case *cc, uint32_t seed) {
   const int64_t m = cc->m, groups = cc->conv ? cc->group : 1, mg = m / groups;
   const int64_t cg = cc->conv ? cc->c / groups : cc->k, taps = cc->conv ? cc->kh * cc->kw : 1, k = cg * taps;
   const int64_t nb = cc->block ? cdiv(cg, cc->block) : 1, bk = cc->block ? cc->block * taps : k;
-  const int64_t oh = cc->conv ? (cc->h + 2 * (one_d ? 0 : cc->pad) - cc->kh) / cc->stride + 1 : 1;
-  const int64_t ow = cc->conv ? (cc->w + 2 * cc->pad - cc->kw) / cc->stride + 1 : 1;
+  const int64_t dil = cc->dil ? cc->dil : 1;
+  const int64_t oh = cc->conv ? (cc->h + 2 * (one_d ? 0 : cc->pad) - (cc->kh - 1) * dil - 1) / cc->stride + 1 : 1;
+  const int64_t ow = cc->conv ? (cc->w + 2 * cc->pad - (cc->kw - 1) * dil - 1) / cc->stride + 1 : 1;
   const int64_t images = cc->conv ? cc->n : cc->batch * cc->rows, pix = cc->conv ? oh * ow : 1;
   const size_t xn = (size_t)(cc->conv ? cc->n * cc->c * cc->h * cc->w : images * k), wn = (size_t)(m * k);
   const size_t yn = (size_t)(images * m * pix);
@@ -108,7 +109,7 @@ static int run_case(const w4_case *cc, uint32_t seed) {
           int64_t xi;
           if (cc->conv) {
             const int64_t ci = j / taps, ky = j % taps / cc->kw, kx = j % cc->kw;
-            const int64_t iy = oy * cc->stride - (one_d ? 0 : cc->pad) + ky, ix = ox * cc->stride - cc->pad + kx;
+            const int64_t iy = oy * cc->stride - (one_d ? 0 : cc->pad) + ky * dil, ix = ox * cc->stride - cc->pad + kx * dil;
             if (iy < 0 || iy >= cc->h || ix < 0 || ix >= cc->w) continue;
             xi = ((img * cc->c + grp * cg + ci) * cc->h + iy) * cc->w + ix;
           } else {
@@ -194,6 +195,8 @@ static int run_case(const w4_case *cc, uint32_t seed) {
         const int64_t p2[2] = {cc->pad, cc->pad};
         nn_attr_ints(gr, node, "strides", one_d ? 1 : 2, s2);
         nn_attr_ints(gr, node, "pads", one_d ? 2 : 4, one_d ? p2 : p4);
+        const int64_t d2[2] = {dil, dil};
+        nn_attr_ints(gr, node, "dilations", one_d ? 1 : 2, d2);
         if (groups != 1) nn_attr_int(gr, node, "group", groups);
       } else if (cc->trans_b) {
         nn_attr_int(gr, node, "transB", 1);
@@ -262,6 +265,14 @@ static void conv_cases(void) {
        .zp = 1, .bias = 2},
       {.conv = 1, .n = 1, .c = 8, .h = 9, .w = 9, .m = 8, .group = 8, .kh = 5, .kw = 5, .stride = 1, .pad = 2,
        .sgn = 1, .block = 16, .x_s8 = 1, .y_s8 = 1},
+      /* depthwise on the direct loop: an int32 bias with input and output types that differ, dilation, 1-D, a row
+       * of more than one 256-pixel chunk */
+      {.conv = 1, .n = 1, .c = 6, .h = 11, .w = 12, .m = 6, .group = 6, .kh = 3, .kw = 3, .stride = 1, .pad = 2,
+       .dil = 2, .sgn = 1, .zp = 1, .bias = 1, .x_s8 = 1, .act = 2},
+      {.conv = 1, .n = 2, .c = 4, .h = 1, .w = 40, .m = 8, .group = 4, .kh = 1, .kw = 5, .stride = 2, .pad = 2,
+       .zp = 1, .bias = 2, .y_s8 = 1},
+      {.conv = 1, .n = 1, .c = 3, .h = 4, .w = 300, .m = 3, .group = 3, .kh = 3, .kw = 3, .stride = 1, .pad = 1,
+       .sgn = 1, .block = 32, .bias = 2, .act = 1},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++, n++) ok &= run_case(&cases[i], seed++);
   printf("QLinearConvW4: %d cases x %d ISA paths x 3 thread counts %s\n", n, qh_n_isas, ok ? "ok" : "FAILED");
