@@ -122,7 +122,7 @@ def CASES(h):
                     nodes = [helper.make_node("QuantizeLinear", qins, ["q"], name="q", **qat),
                              helper.make_node("DequantizeLinear", ["q"] + qins[1:], ["y"], name="dq", **at)]
                     model(name, nodes, [("x", k * _scale_like(sc, shape, axis, block))], inits, [("y", "f")], opset)
-    return out
+    return out + W4A32_CASES(h)
 
 
 def _scale_like(sc, shape, axis, block):
@@ -135,3 +135,64 @@ def _scale_like(sc, shape, axis, block):
         s[a] = shape[a]
         return sc.reshape(s)
     return np.repeat(sc, block, axis=a).take(range(shape[a]), axis=a)
+
+
+def W4A32_CASES(h):
+    """Weight-only int4 QDQ: DequantizeLinear(constant int4 / uint4 weight) -> MatMul / Gemm with float
+    activations, which qinfer runs on its W4A32 kernels (MatMulQB4W) with the weight kept 4-bit; a block of 8 (not a
+    multiple of 16) and per-axis scales along K take the reference path (the DequantizeLinear folded to float
+    weights). Float results: atol 1e-4 + rtol 1e-4 as the MatMulNBits cases."""
+    out = []
+    specs = (  # name, A shape, K, N, W layout ("kn" = [K, N], "nk" = [N, K] for Gemm transB), axis, block, op
+        ("mm_i4_channel", (7, 40), 40, 24, "kn", 1, 0, "MatMul"),
+        ("mm_u4_block16", (1, 48), 48, 20, "kn", 0, 16, "MatMul"),
+        ("mm_i4_block32_short", (197, 70), 70, 33, "kn", 0, 32, "MatMul"),
+        ("mm_u4_block64_rank3", (2, 5, 130), 130, 9, "kn", 0, 64, "MatMul"),
+        ("mm_i4_block128", (7, 260), 260, 17, "kn", 0, 128, "MatMul"),
+        ("mm_i4_tensor", (3, 20), 20, 6, "kn", None, 0, "MatMul"),
+        ("mm_i4_block8_ref", (7, 40), 40, 10, "kn", 0, 8, "MatMul"),
+        ("mm_u4_axis0_ref", (7, 24), 24, 10, "kn", 0, 0, "MatMul"),
+        ("gemm_i4_transb_block16_bias", (7, 48), 48, 12, "nk", 1, 16, "Gemm"),
+        ("gemm_u4_channel_bias_beta", (197, 33), 33, 21, "kn", 1, 0, "Gemm"),
+        ("gemm_i4_transb_channel_scalar_c", (1, 64), 64, 8, "nk", 0, 0, "Gemm"),
+    )
+    for name, ashape, k, n, lay, axis, block, op in specs:
+        cname = f"w4a32_{name}"
+        r = h.rng_for(cname)
+        signed = "_i4_" in cname
+        wshape = (k, n) if lay == "kn" else (n, k)
+        q = r.integers(-8, 8, wshape) if signed else r.integers(0, 16, wshape)
+        if axis is None:
+            pshape = ()
+        elif block == 0:
+            pshape = (wshape[axis],)
+        else:
+            pshape = list(wshape)
+            pshape[axis] = -(-wshape[axis] // block)
+            pshape = tuple(pshape)
+        sc = r.uniform(0.01, 0.1, pshape).astype(np.float32)
+        zp = r.integers(-8, 8, pshape) if signed else r.integers(0, 16, pshape)
+        inits = [nib_tensor("wq", q, signed, wshape), h.numpy_helper.from_array(sc, "ws"),
+                 nib_tensor("wz", zp, signed, pshape)]
+        at = {}
+        if axis is not None:
+            at["axis"] = axis
+        if block:
+            at["block_size"] = block
+        nodes = [helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], name="dq", **at)]
+        if op == "MatMul":
+            nodes.append(helper.make_node("MatMul", ["a", "w"], ["y"], name="mm"))
+        else:
+            ins = ["a", "w"]
+            gat = {"transB": 1 if lay == "nk" else 0}
+            if "bias" in name or "scalar_c" in name:
+                c = r.standard_normal(1 if "scalar_c" in name else n).astype(np.float32)
+                inits.append(h.numpy_helper.from_array(c, "c"))
+                ins.append("c")
+            if "beta" in name:
+                gat["beta"] = 0.5
+            nodes.append(helper.make_node("Gemm", ins, ["y"], name="gemm", **gat))
+        m, feeds = h.make_model(cname, nodes, [("a", r.standard_normal(ashape).astype(np.float32))], [("y", "f")], 21)
+        m.graph.initializer.extend(inits)
+        out.append(h.Case(cname, m, feeds, atol=1e-4, rtol=1e-4))
+    return out
