@@ -15,6 +15,8 @@ const qi_op qi_ops_nn[] = {
                qi_qb4w_linear_node_run, qi_qb4w_linear_release, 0, qi_macs_matmul),
     QI_OP_MACS("MatMulQB4W", "ai.qinfer", qi_nn_matmul_qb4w_infer, qi_nn_matmul_qb4w_prepare, qi_qb4w_linear_node_run,
                qi_qb4w_linear_release, QI_OPF_READS_4BIT, qi_macs_matmul),
+    QI_OP_MACS("ConvQB4W", "ai.qinfer", qi_nn_conv_qb4w_infer, qi_nn_conv_qb4w_prepare, qi_nn_conv_qb4w_run,
+               qi_qb4w_linear_release, QI_OPF_READS_4BIT | QI_OPF_FUSE_ACT, qi_macs_conv),
     QI_OP("GlobalAveragePool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
           qi_nn_global_pool_release, QI_OPF_QUANT_POOL),
     QI_OP("GlobalMaxPool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
