@@ -18,9 +18,7 @@
 #include "engine/ops/nn_qb4w.h"
 
 typedef struct nbits_shape {
-  size_t k, n, block, n_blocks, m;
-  int out_rank;
-  int64_t out[QI_MAX_RANK];
+  size_t k, n, block, n_blocks;
 } nbits_shape;
 
 static qi_status is_const_input(qi_graph *g, const qi_node *n, int i, const char *what, qi_error *err) {
@@ -78,30 +76,13 @@ static qi_status nbits_shape_of(qi_graph *g, const qi_node *n, nbits_shape *s, q
     return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "g_idx '%s' must be int32 [K]", gi->name);
   if (bias && (bias->dtype != QINFER_DTYPE_FLOAT || qi_tensor_numel(bias) != N))
     return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "bias '%s' must be float [N]", bias->name);
-  s->m = (size_t)(qi_tensor_numel(a) / K);
-  s->out_rank = a->rank;
-  memcpy(s->out, a->dims, sizeof(int64_t) * (size_t)a->rank);
-  s->out[a->rank - 1] = N;
   return QINFER_OK;
 }
 
 qi_status qi_nn_matmul_nbits_infer(qi_graph *g, qi_node *n, qi_error *err) {
   nbits_shape s;
   QI_CHECK(nbits_shape_of(g, n, &s, err));
-  qi_tensor *y = qi_node_out(g, n, 0);
-  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
-  qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, s.out_rank, s.out);
-  return QINFER_OK;
-}
-
-typedef struct nbits_state {
-  nbits_shape shape;
-  qi_qb4w_linear lin;
-} nbits_state;
-
-void qi_nn_matmul_nbits_release(qi_node_rt *rt) {
-  free(rt->state);
-  rt->state = NULL;
+  return qi_qb4w_linear_output(g, n, s.n, err);
 }
 
 /* g_idx other than k / block_size (GPTQ's act-order) would need a permutation of K: refused. */
@@ -133,10 +114,9 @@ static void patch_float_zero_points(const qi_qb4w_linear *l, void *packed, const
 }
 
 qi_status qi_nn_matmul_nbits_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
-  nbits_state *st = calloc(1, sizeof *st);
-  if (!st) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
-  rt->state = st;
-  nbits_shape *s = &st->shape;
+  qi_qb4w_linear *lin = qi_qb4w_linear_state(rt, n, err);
+  if (!lin) return err->code;
+  nbits_shape shape, *s = &shape;
   QI_CHECK(nbits_shape_of(g, n, s, err));
   static const char *const what[] = {NULL, "B", "scales", "zero_points", "g_idx", "bias"};
   for (int i = 1; i < 6; i++) QI_CHECK(is_const_input(g, n, i, what[i], err));
@@ -151,18 +131,10 @@ qi_status qi_nn_matmul_nbits_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi
       .zero_point = zp_nibbles ? zp->data : NULL, .zp_m_stride = (s->n_blocks + 1) / 2 * 2, .zp_b_stride = 1,
       .zero_point_default = 8,
   };
-  QI_CHECK(qi_qb4w_linear_prepare(rt, 0, &src, bias ? bias->data : NULL, n, &st->lin, err));
+  QI_CHECK(qi_qb4w_linear_prepare(rt, 0, &src, bias ? bias->data : NULL, n, lin, err));
   /* a float zero point replaces the default one's zs; a re-plan gets the buffer back already patched */
   if (zp && !zp_nibbles)
-    patch_float_zero_points(&st->lin, (void *)(uintptr_t)st->lin.packed, sc->data, zp->data, s->n_blocks);
+    patch_float_zero_points(lin, (void *)(uintptr_t)lin->packed, sc->data, zp->data, s->n_blocks);
   rt->const_inputs_packed = true;
-  return QINFER_OK;
-}
-
-qi_status qi_nn_matmul_nbits_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
-  (void)err;
-  const nbits_state *st = rt->state;
-  qi_qb4w_linear_run(&st->lin, st->shape.m, qi_node_in(g, n, 0)->data, st->shape.k, qi_node_out(g, n, 0)->data,
-                     st->shape.n, ctx->pool);
   return QINFER_OK;
 }

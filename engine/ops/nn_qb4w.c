@@ -1,6 +1,8 @@
 #include "engine/ops/nn_qb4w.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 bool qi_qb4w_linear_fits(const qi_qb4w_source *src) {
   return src->k >= 1 && (src->block >= src->k || src->block % 16 == 0);
@@ -61,4 +63,35 @@ void qi_qb4w_linear_run(const qi_qb4w_linear *l, size_t m, const float *a, size_
   if (t.col_block > l->n) t.col_block = l->n;
   const size_t col_blocks = qi_div_round_up(l->n, t.col_block);
   qi_parallel_for(pool, col_blocks * t.row_blocks, 1, qb4w_tiles, &t);
+}
+
+qi_status qi_qb4w_linear_output(qi_graph *g, const qi_node *n, size_t n_cols, qi_error *err) {
+  const qi_tensor *a = qi_node_in(g, n, 0);
+  qi_tensor *y = qi_node_out(g, n, 0);
+  if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
+  int64_t dims[QI_MAX_RANK];
+  memcpy(dims, a->dims, sizeof(int64_t) * (size_t)a->rank);
+  dims[a->rank - 1] = (int64_t)n_cols;
+  qi_tensor_set_shape(y, QINFER_DTYPE_FLOAT, a->rank, dims);
+  return QINFER_OK;
+}
+
+qi_qb4w_linear *qi_qb4w_linear_state(qi_node_rt *rt, const qi_node *n, qi_error *err) {
+  if (!(rt->state = calloc(1, sizeof(qi_qb4w_linear)))) qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  return rt->state;
+}
+
+void qi_qb4w_linear_release(qi_node_rt *rt) {
+  free(rt->state);
+  rt->state = NULL;
+}
+
+qi_status qi_qb4w_linear_node_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx,
+                                  qi_error *err) {
+  (void)err;
+  const qi_qb4w_linear *l = rt->state;
+  const qi_tensor *a = qi_node_in(g, n, 0);
+  qi_qb4w_linear_run(l, (size_t)qi_tensor_numel(a) / l->k, a->data, l->k, qi_node_out(g, n, 0)->data, l->n,
+                     ctx ? ctx->pool : NULL);
+  return QINFER_OK;
 }

@@ -33,4 +33,12 @@ qi_status qi_qb4w_linear_prepare(qi_node_rt *rt, int slot, const qi_qb4w_source 
 void qi_qb4w_linear_run(const qi_qb4w_linear *l, size_t m, const float *a, size_t a_stride, float *y,
                         size_t y_stride, qi_threadpool *pool);
 
+/* The two ops over it: output 0 is input 0 (A, float [..., K]) with its last dimension n_cols; the op state is a
+ * calloc'ed qi_qb4w_linear (rt->state); run computes output 0 from input 0 (its rows numel / K). */
+qi_status qi_qb4w_linear_output(qi_graph *g, const qi_node *n, size_t n_cols, qi_error *err);
+qi_qb4w_linear *qi_qb4w_linear_state(qi_node_rt *rt, const qi_node *n, qi_error *err);
+void qi_qb4w_linear_release(qi_node_rt *rt); /* frees rt->state (any calloc'ed state: ConvQB4W's too) */
+qi_status qi_qb4w_linear_node_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx,
+                                  qi_error *err);
+
 #endif /* QI_NN_QB4W_H */

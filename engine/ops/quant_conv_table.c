@@ -27,8 +27,10 @@ const qi_op qi_ops_quant_conv[] = {
     QI_OP_MACS("DynamicQuantizeConv", "ai.qinfer", qi_dynamic_quantize_conv_infer, qi_dynamic_quantize_conv_prepare,
                qi_dynamic_quantize_conv_run, qi_dynq_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_conv),
     QI_OP_MACS("QLinearConvW4", "ai.qinfer", qi_qlinearconv_w4_infer, qi_qlinearconv_w4_prepare,
-               qi_qlinearconv_w4_run, qi_qb4w_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_qlinearconv),
+               qi_qlinearconv_w4_run, qi_qb4w_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT | QI_OPF_READS_4BIT,
+               qi_macs_qlinearconv),
     QI_OP_MACS("QLinearMatMulW4", "ai.qinfer", qi_qlinearmatmul_w4_infer, qi_qlinearmatmul_w4_prepare,
-               qi_qlinearmatmul_w4_run, qi_qb4w_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_matmul),
+               qi_qlinearmatmul_w4_run, qi_qb4w_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT | QI_OPF_READS_4BIT,
+               qi_macs_matmul),
     {0},
 };
