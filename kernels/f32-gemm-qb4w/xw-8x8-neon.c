@@ -1,0 +1,10 @@
+/* qi_f32_qb4w_gemm_xw_minmax_ukernel_8x8__neon: the xw-simd.h template on aarch64's q registers, 8 rows x 2
+ * vectors of 4 floats: 16 accumulators of the 32 registers. (armv7 takes xw-4x8-neon.c.) */
+#if defined(__aarch64__)
+#include "kernels/f32-vec/vec-neon.h"
+
+#define QI_QB4W_XW_FN qi_f32_qb4w_gemm_xw_minmax_ukernel_8x8__neon
+#define QI_QB4W_XW_MR 8
+#define QI_QB4W_XW_NV 2
+#include "kernels/f32-gemm-qb4w/xw-simd.h"
+#endif /* __aarch64__ */

@@ -1,0 +1,103 @@
+/* Template of the SIMD W4A32 ukernels with the packed RIGHT operand (the xw orientation of f32-gemm-qb4w.h: mr rows
+ * of A, read in place, times the packed NR-column qb4w panels). The includer first includes a vec-<isa>.h and
+ * defines QI_QB4W_XW_FN, QI_QB4W_XW_MR (rows) and QI_QB4W_XW_NV (vectors per panel row: NR = NV * QV_N).
+ *
+ * Per group of 8 k-steps of a block the tile loads NV vectors of words; per k-step it dequantizes them once into
+ * NV vectors of weights (AND, convert, multiply-add with the block's scale and zs, shift: qb4w_dequant) and does
+ * MR * NV fused multiply-adds with the broadcast A[r][k]. The last group of a block shorter than 8 (k past kc)
+ * runs the same steps in a loop that stops at kc: A is never read past kc. As in kernels/f32-gemm/xw-simd.h,
+ * rows past mr read and write row mr - 1 (stored before it), and a column tail computes full vectors (the
+ * panel is zero past N) and stores with a mask. */
+#include "kernels/f32-gemm-qb4w/dequant-simd.h"
+#include "kernels/f32-gemm/store-simd.h"
+
+#define QI_QB4W_XW_NR (QI_QB4W_XW_NV * QV_N)
+
+/* n k-steps from k of one group: x holds its words, advanced by each step. */
+static inline __attribute__((always_inline)) void qb4w_xw_steps(size_t n, size_t k,
+                                                                const float *const a_row[QI_QB4W_XW_MR],
+                                                                qvi x[QI_QB4W_XW_NV], const qv s[QI_QB4W_XW_NV],
+                                                                const qv zs[QI_QB4W_XW_NV],
+                                                                qv acc[QI_QB4W_XW_MR][QI_QB4W_XW_NV], qv m15) {
+#pragma GCC unroll 8
+  for (size_t i = 0; i < n; i++) {
+    qv wv[QI_QB4W_XW_NV];
+#pragma GCC unroll 4
+    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) wv[v] = qb4w_dequant(&x[v], s[v], zs[v], m15);
+#pragma GCC unroll 16
+    for (size_t r = 0; r < QI_QB4W_XW_MR; r++) {
+      const qv ar = qv_bcast(a_row[r] + k + i);
+#pragma GCC unroll 4
+      for (size_t v = 0; v < QI_QB4W_XW_NV; v++) acc[r][v] = qv_fma(ar, wv[v], acc[r][v]);
+    }
+  }
+}
+
+/* One MR x NR tile against the panel at w; cols (1..NR) columns are stored (a constant NR for full tiles). */
+static inline __attribute__((always_inline)) void qb4w_xw_tile(size_t cols, size_t kc, size_t bl,
+                                                               const float *const a_row[QI_QB4W_XW_MR],
+                                                               const uint8_t *restrict w,
+                                                               float *const c_row[QI_QB4W_XW_MR], qv vmin, qv vmax) {
+  qv acc[QI_QB4W_XW_MR][QI_QB4W_XW_NV];
+#pragma GCC unroll 4
+  for (size_t v = 0; v < QI_QB4W_XW_NV; v++) {
+    const qv bias = qv_load((const float *)(const void *)w + v * QV_N);
+#pragma GCC unroll 16
+    for (size_t r = 0; r < QI_QB4W_XW_MR; r++) acc[r][v] = bias;
+  }
+  w += QI_QB4W_XW_NR * sizeof(float);
+  const qv m15 = qvi_as_qv(qvi_set1(15));
+  for (size_t k0 = 0; k0 < kc; k0 += bl, w += qi_f32_gemm_qb4w_block_bytes(QI_QB4W_XW_NR, bl)) {
+    qv s[QI_QB4W_XW_NV], zs[QI_QB4W_XW_NV];
+    qvi x[QI_QB4W_XW_NV];
+#pragma GCC unroll 4
+    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) qb4w_block_params(w, QI_QB4W_XW_NR, v, &s[v], &zs[v]);
+    const uint8_t *words = w + 2 * QI_QB4W_XW_NR * sizeof(float);
+    const size_t kend = kc - k0 < bl ? kc : k0 + bl;
+    size_t k = k0;
+    for (; k + QI_F32_QB4W_GROUP <= kend; k += QI_F32_QB4W_GROUP, words += QI_QB4W_XW_NR * sizeof(uint32_t)) {
+#pragma GCC unroll 4
+      for (size_t v = 0; v < QI_QB4W_XW_NV; v++) x[v] = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
+      qb4w_xw_steps(QI_F32_QB4W_GROUP, k, a_row, x, s, zs, acc, m15);
+    }
+    if (k < kend) {
+#pragma GCC unroll 4
+      for (size_t v = 0; v < QI_QB4W_XW_NV; v++) x[v] = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
+      for (size_t i = k; i < kend; i++) qb4w_xw_steps(1, i, a_row, x, s, zs, acc, m15);
+    }
+  }
+#pragma GCC unroll 16
+  for (size_t i = 0; i < QI_QB4W_XW_MR; i++) {
+    const size_t r = QI_QB4W_XW_MR - 1 - i; /* rows past mr alias row mr - 1: stored before it */
+#pragma GCC unroll 4
+    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) gemm_store_clamped(c_row[r], v, acc[r][v], cols, vmin, vmax);
+  }
+}
+
+QI_KERNEL_ALIGN void QI_QB4W_XW_FN(size_t mr, size_t nc, size_t kc, const float *restrict a, size_t a_stride,
+                                   const void *restrict packed_w, float *restrict c, size_t c_stride,
+                                   const qi_f32_qb4w_params *params) {
+  assert(mr >= 1 && mr <= QI_QB4W_XW_MR);
+  assert(nc >= 1 && kc >= 1);
+  assert(a != NULL && packed_w != NULL && c != NULL && params != NULL);
+  assert(params->bl >= QI_F32_QB4W_GROUP && params->bl % QI_F32_QB4W_GROUP == 0);
+  assert(mr == 1 || (a_stride >= kc && c_stride >= nc));
+  const float *a_row[QI_QB4W_XW_MR];
+  float *c_row[QI_QB4W_XW_MR];
+  a_row[0] = a;
+  c_row[0] = c;
+  for (size_t r = 1; r < QI_QB4W_XW_MR; r++) {
+    a_row[r] = r < mr ? a_row[r - 1] + a_stride : a_row[r - 1];
+    c_row[r] = r < mr ? c_row[r - 1] + c_stride : c_row[r - 1];
+  }
+  const qv vmin = qv_set1(params->minmax.min), vmax = qv_set1(params->minmax.max);
+  const size_t bl = params->bl, panel = qi_f32_gemm_qb4w_panel_bytes(QI_QB4W_XW_NR, kc, bl);
+  const uint8_t *w = packed_w;
+  for (; nc >= QI_QB4W_XW_NR; nc -= QI_QB4W_XW_NR, w += panel) {
+    qb4w_xw_tile(QI_QB4W_XW_NR, kc, bl, a_row, w, c_row, vmin, vmax);
+    for (size_t r = 0; r < QI_QB4W_XW_MR; r++) c_row[r] += QI_QB4W_XW_NR;
+  }
+  if (nc != 0) qb4w_xw_tile(nc, kc, bl, a_row, w, c_row, vmin, vmax);
+}
+
+#undef QI_QB4W_XW_NR
