@@ -2,10 +2,11 @@
  * of A, read in place, times the packed NR-column qb4w panels). The includer first includes a vec-<isa>.h and
  * defines QI_QB4W_XW_FN, QI_QB4W_XW_MR (rows) and QI_QB4W_XW_NV (vectors per panel row: NR = NV * QV_N).
  *
- * Per group of 8 k-steps of a block the tile loads NV vectors of words; per k-step it dequantizes them once into
- * NV vectors of weights (AND, convert, multiply-add with the block's scale and zs, shift: qb4w_dequant) and does
- * MR * NV fused multiply-adds with the broadcast A[r][k]. The last group of a block shorter than 8 (k past kc)
- * runs the same steps in a loop that stops at kc: A is never read past kc. As in kernels/f32-gemm/xw-simd.h,
+ * Per group of 8 k-steps of a block the tile dequantizes the panel's NR columns once (per vector of words: AND,
+ * convert, multiply-add with the block's scale and zs, shift: qb4w_dequant) into 8 x NR floats on the stack, then
+ * per k-step loads NV vectors of them and does MR * NV fused multiply-adds with the broadcast A[r][k] (the FP32
+ * xw kernel's loop). Dequantizing in registers next to the MR * NV accumulators spilled them (6x16 on AVX2 ran at
+ * half this speed). The last group of a block shorter than 8 (k past kc) stops at kc: A is never read past kc. As in kernels/f32-gemm/xw-simd.h,
  * rows past mr read and write row mr - 1 (stored before it), and a column tail computes full vectors (the
  * panel is zero past N) and stores with a mask. */
 #include "kernels/f32-gemm-qb4w/dequant-simd.h"
@@ -13,17 +14,16 @@
 
 #define QI_QB4W_XW_NR (QI_QB4W_XW_NV * QV_N)
 
-/* n k-steps from k of one group: x holds its words, advanced by each step. */
+/* n k-steps from k of one group, its weights dequantized at deq[i * NR + j]. */
 static inline __attribute__((always_inline)) void qb4w_xw_steps(size_t n, size_t k,
                                                                 const float *const a_row[QI_QB4W_XW_MR],
-                                                                qvi x[QI_QB4W_XW_NV], const qv s[QI_QB4W_XW_NV],
-                                                                const qv zs[QI_QB4W_XW_NV],
-                                                                qv acc[QI_QB4W_XW_MR][QI_QB4W_XW_NV], qv m15) {
+                                                                const float *restrict deq,
+                                                                qv acc[QI_QB4W_XW_MR][QI_QB4W_XW_NV]) {
 #pragma GCC unroll 8
   for (size_t i = 0; i < n; i++) {
     qv wv[QI_QB4W_XW_NV];
 #pragma GCC unroll 4
-    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) wv[v] = qb4w_dequant(&x[v], s[v], zs[v], m15);
+    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) wv[v] = qv_load(deq + i * QI_QB4W_XW_NR + v * QV_N);
 #pragma GCC unroll 16
     for (size_t r = 0; r < QI_QB4W_XW_MR; r++) {
       const qv ar = qv_bcast(a_row[r] + k + i);
@@ -47,23 +47,24 @@ static inline __attribute__((always_inline)) void qb4w_xw_tile(size_t cols, size
   }
   w += QI_QB4W_XW_NR * sizeof(float);
   const qv m15 = qvi_as_qv(qvi_set1(15));
+  float deq[QI_F32_QB4W_GROUP * QI_QB4W_XW_NR];
   for (size_t k0 = 0; k0 < kc; k0 += bl, w += qi_f32_gemm_qb4w_block_bytes(QI_QB4W_XW_NR, bl)) {
-    qv s[QI_QB4W_XW_NV], zs[QI_QB4W_XW_NV];
-    qvi x[QI_QB4W_XW_NV];
-#pragma GCC unroll 4
-    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) qb4w_block_params(w, QI_QB4W_XW_NR, v, &s[v], &zs[v]);
     const uint8_t *words = w + 2 * QI_QB4W_XW_NR * sizeof(float);
     const size_t kend = kc - k0 < bl ? kc : k0 + bl;
-    size_t k = k0;
-    for (; k + QI_F32_QB4W_GROUP <= kend; k += QI_F32_QB4W_GROUP, words += QI_QB4W_XW_NR * sizeof(uint32_t)) {
+    for (size_t k = k0; k < kend; k += QI_F32_QB4W_GROUP, words += QI_QB4W_XW_NR * sizeof(uint32_t)) {
+      /* the group's 8 steps (past kc: weights of zero nibbles, never used), one vector of channels at a time:
+       * few registers besides the accumulators */
 #pragma GCC unroll 4
-      for (size_t v = 0; v < QI_QB4W_XW_NV; v++) x[v] = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
-      qb4w_xw_steps(QI_F32_QB4W_GROUP, k, a_row, x, s, zs, acc, m15);
-    }
-    if (k < kend) {
-#pragma GCC unroll 4
-      for (size_t v = 0; v < QI_QB4W_XW_NV; v++) x[v] = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
-      for (size_t i = k; i < kend; i++) qb4w_xw_steps(1, i, a_row, x, s, zs, acc, m15);
+      for (size_t v = 0; v < QI_QB4W_XW_NV; v++) {
+        qv s, zs;
+        qb4w_block_params(w, QI_QB4W_XW_NR, v, &s, &zs);
+        qvi x = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
+#pragma GCC unroll 8
+        for (size_t i = 0; i < QI_F32_QB4W_GROUP; i++)
+          qv_store(deq + i * QI_QB4W_XW_NR + v * QV_N, qb4w_dequant(&x, s, zs, m15));
+      }
+      if (kend - k >= QI_F32_QB4W_GROUP) qb4w_xw_steps(QI_F32_QB4W_GROUP, k, a_row, deq, acc);
+      else qb4w_xw_steps(kend - k, k, a_row, deq, acc);
     }
   }
 #pragma GCC unroll 16
