@@ -3,6 +3,8 @@
 #if defined(__aarch64__)
 #include "kernels/f32-vec/vec-neon.h"
 
+#define QI_QB4W_UNROLL 1 /* compact: see dequant-simd.h */
+
 #define QI_QB4W_W_FN qi_f32_qb4w_gemm_minmax_ukernel_8x8__neon
 #define QI_QB4W_W_MV 2
 #define QI_QB4W_W_NV 2

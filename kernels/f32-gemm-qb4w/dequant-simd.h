@@ -5,6 +5,15 @@
 
 #include "kernels/f32-gemm-qb4w/f32-gemm-qb4w.h"
 
+/* How far the templates unroll the 8 steps of a group (an includer may define it first): 8 on x86; the NEON files
+ * take 1, which keeps their text small (tools/arm-static-check.sh's size bar) with 16 FMAs per step still. */
+#ifndef QI_QB4W_UNROLL
+#define QI_QB4W_UNROLL 8
+#endif
+#define QI_QB4W_PRAGMA_(x) _Pragma(#x)
+#define QI_QB4W_PRAGMA(x) QI_QB4W_PRAGMA_(x)
+#define QI_QB4W_UNROLL_STEPS QI_QB4W_PRAGMA(GCC unroll QI_QB4W_UNROLL)
+
 /* QV_N consecutive words at p (4-byte aligned) as integers. */
 static inline __attribute__((always_inline)) qvi qb4w_load_words(const uint8_t *p) {
   return qv_as_qvi(qv_load((const float *)(const void *)p));

@@ -22,7 +22,7 @@ static inline __attribute__((always_inline)) void qb4w_w_steps(size_t n, size_t 
                                                                const float *restrict deq, const float *restrict b,
                                                                size_t b_stride,
                                                                qv acc[QI_QB4W_W_MR][QI_QB4W_W_NV]) {
-#pragma GCC unroll 8
+QI_QB4W_UNROLL_STEPS
   for (size_t i = 0; i < n; i++, b += b_stride) {
     qv bv[QI_QB4W_W_NV];
 #pragma GCC unroll 4
@@ -62,14 +62,16 @@ static inline __attribute__((always_inline)) void qb4w_w_tile(size_t nv, bool ta
       qvi x[QI_QB4W_W_MV];
 #pragma GCC unroll 4
       for (size_t v = 0; v < QI_QB4W_W_MV; v++) x[v] = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
-#pragma GCC unroll 8
+QI_QB4W_UNROLL_STEPS
       for (size_t i = 0; i < QI_F32_QB4W_GROUP; i++) /* past kc: weights of zero nibbles, never used */
 #pragma GCC unroll 4
         for (size_t v = 0; v < QI_QB4W_W_MV; v++)
           qv_store(deq + i * QI_QB4W_W_MR + v * QV_N, qb4w_dequant(&x[v], s[v], zs[v], m15));
       const float *b_k = b + k * b_stride;
-      if (kend - k >= QI_F32_QB4W_GROUP) qb4w_w_steps(QI_F32_QB4W_GROUP, nv, tail, last_n, deq, b_k, b_stride, acc);
-      else qb4w_w_steps(kend - k, nv, tail, last_n, deq, b_k, b_stride, acc);
+      const size_t n = kend - k < QI_F32_QB4W_GROUP ? kend - k : QI_F32_QB4W_GROUP;
+      if (QI_QB4W_UNROLL > 1 && n == QI_F32_QB4W_GROUP)
+        qb4w_w_steps(QI_F32_QB4W_GROUP, nv, tail, last_n, deq, b_k, b_stride, acc);
+      else qb4w_w_steps(n, nv, tail, last_n, deq, b_k, b_stride, acc); /* the one copy of the compact builds */
     }
   }
   const size_t cols = (nv - 1) * QV_N + last_n;

@@ -3,6 +3,8 @@
 #if !defined(__aarch64__)
 #include "kernels/f32-vec/vec-neon.h"
 
+#define QI_QB4W_UNROLL 1 /* compact: see dequant-simd.h */
+
 #define QI_QB4W_XW_FN qi_f32_qb4w_gemm_xw_minmax_ukernel_4x8__neon
 #define QI_QB4W_XW_MR 4
 #define QI_QB4W_XW_NV 2

@@ -19,7 +19,7 @@ static inline __attribute__((always_inline)) void qb4w_xw_steps(size_t n, size_t
                                                                 const float *const a_row[QI_QB4W_XW_MR],
                                                                 const float *restrict deq,
                                                                 qv acc[QI_QB4W_XW_MR][QI_QB4W_XW_NV]) {
-#pragma GCC unroll 8
+QI_QB4W_UNROLL_STEPS
   for (size_t i = 0; i < n; i++) {
     qv wv[QI_QB4W_XW_NV];
 #pragma GCC unroll 4
@@ -59,12 +59,13 @@ static inline __attribute__((always_inline)) void qb4w_xw_tile(size_t cols, size
         qv s, zs;
         qb4w_block_params(w, QI_QB4W_XW_NR, v, &s, &zs);
         qvi x = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
-#pragma GCC unroll 8
+QI_QB4W_UNROLL_STEPS
         for (size_t i = 0; i < QI_F32_QB4W_GROUP; i++)
           qv_store(deq + i * QI_QB4W_XW_NR + v * QV_N, qb4w_dequant(&x, s, zs, m15));
       }
-      if (kend - k >= QI_F32_QB4W_GROUP) qb4w_xw_steps(QI_F32_QB4W_GROUP, k, a_row, deq, acc);
-      else qb4w_xw_steps(kend - k, k, a_row, deq, acc);
+      const size_t n = kend - k < QI_F32_QB4W_GROUP ? kend - k : QI_F32_QB4W_GROUP;
+      if (QI_QB4W_UNROLL > 1 && n == QI_F32_QB4W_GROUP) qb4w_xw_steps(QI_F32_QB4W_GROUP, k, a_row, deq, acc);
+      else qb4w_xw_steps(n, k, a_row, deq, acc); /* the one copy of the compact builds */
     }
   }
 #pragma GCC unroll 16
@@ -94,11 +95,13 @@ QI_KERNEL_ALIGN void QI_QB4W_XW_FN(size_t mr, size_t nc, size_t kc, const float 
   const qv vmin = qv_set1(params->minmax.min), vmax = qv_set1(params->minmax.max);
   const size_t bl = params->bl, panel = qi_f32_gemm_qb4w_panel_bytes(QI_QB4W_XW_NR, kc, bl);
   const uint8_t *w = packed_w;
-  for (; nc >= QI_QB4W_XW_NR; nc -= QI_QB4W_XW_NR, w += panel) {
-    qb4w_xw_tile(QI_QB4W_XW_NR, kc, bl, a_row, w, c_row, vmin, vmax);
-    for (size_t r = 0; r < QI_QB4W_XW_MR; r++) c_row[r] += QI_QB4W_XW_NR;
+  for (; nc != 0; w += panel) {
+    const size_t cols = nc < QI_QB4W_XW_NR ? nc : QI_QB4W_XW_NR;
+    if (QI_QB4W_UNROLL > 1 && cols == QI_QB4W_XW_NR) qb4w_xw_tile(QI_QB4W_XW_NR, kc, bl, a_row, w, c_row, vmin, vmax);
+    else qb4w_xw_tile(cols, kc, bl, a_row, w, c_row, vmin, vmax); /* the one copy of the compact builds */
+    for (size_t r = 0; r < QI_QB4W_XW_MR; r++) c_row[r] += cols;
+    nc -= cols;
   }
-  if (nc != 0) qb4w_xw_tile(nc, kc, bl, a_row, w, c_row, vmin, vmax);
 }
 
 #undef QI_QB4W_XW_NR
