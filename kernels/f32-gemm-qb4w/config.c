@@ -16,20 +16,20 @@ static const qi_f32_gemm_qb4w_config scalar_4x4 = {
 #if defined(__x86_64__) || defined(__i386__)
 static const qi_f32_gemm_qb4w_config avx2 = {
     .ukernel = QI_KERNEL(qi_f32_qb4w_gemm_minmax_ukernel_8x8__avx2),
-    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_6x16__avx2),
+    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_24x16__avx2),
     .features = QI_CPU_AVX2,
     .mr = 8,
     .nr = 8,
-    .xw_mr = 6,
+    .xw_mr = 24,
     .xw_nr = 16,
 };
 static const qi_f32_gemm_qb4w_config avx512f = {
     .ukernel = QI_KERNEL(qi_f32_qb4w_gemm_minmax_ukernel_16x16__avx512f),
-    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_8x32__avx512f),
+    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_32x32__avx512f),
     .features = QI_CPU_AVX512,
     .mr = 16,
     .nr = 16,
-    .xw_mr = 8,
+    .xw_mr = 32,
     .xw_nr = 32,
 };
 #endif /* x86 */
@@ -37,21 +37,21 @@ static const qi_f32_gemm_qb4w_config avx512f = {
 #if defined(__aarch64__)
 static const qi_f32_gemm_qb4w_config neon = {
     .ukernel = QI_KERNEL(qi_f32_qb4w_gemm_minmax_ukernel_8x8__neon),
-    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_8x8__neon),
+    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_32x8__neon),
     .features = QI_CPU_NEON,
     .mr = 8,
     .nr = 8,
-    .xw_mr = 8,
+    .xw_mr = 32,
     .xw_nr = 8,
 };
 #elif defined(__ARM_NEON)
 static const qi_f32_gemm_qb4w_config neon = {
     .ukernel = QI_KERNEL(qi_f32_qb4w_gemm_minmax_ukernel_4x8__neon),
-    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_4x8__neon),
+    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_16x8__neon),
     .features = QI_CPU_NEON,
     .mr = 4,
     .nr = 8,
-    .xw_mr = 4,
+    .xw_mr = 16,
     .xw_nr = 8,
 };
 #endif /* Arm */

@@ -104,16 +104,16 @@ QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_4x4__scalar);
 QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_4x4__scalar);
 #if defined(__x86_64__) || defined(__i386__)
 QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_8x8__avx2);
-QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_6x16__avx2);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_24x16__avx2);
 QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_16x16__avx512f);
-QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_8x32__avx512f);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_32x32__avx512f);
 #endif /* x86 */
 #if defined(__aarch64__)
 QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_8x8__neon);
-QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_8x8__neon);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_32x8__neon);
 #elif defined(__ARM_NEON)
 QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_4x8__neon);
-QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_4x8__neon);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_16x8__neon);
 #endif /* Arm */
 
 #endif /* QI_F32_GEMM_QB4W_H */

@@ -1,24 +1,69 @@
 /* Template of the SIMD W4A32 ukernels with the packed RIGHT operand (the xw orientation of f32-gemm-qb4w.h: mr rows
  * of A, read in place, times the packed NR-column qb4w panels). The includer first includes a vec-<isa>.h and
- * defines QI_QB4W_XW_FN, QI_QB4W_XW_MR (rows) and QI_QB4W_XW_NV (vectors per panel row: NR = NV * QV_N).
+ * defines QI_QB4W_XW_FN, QI_QB4W_XW_MR (rows of one register tile), QI_QB4W_XW_TILES (register tiles per call: the
+ * config's xw_mr is MR * TILES) and QI_QB4W_XW_NV (vectors per panel row: NR = NV * QV_N).
  *
- * Per group of 8 k-steps of a block the tile dequantizes the panel's NR columns once (per vector of words: AND,
- * convert, multiply-add with the block's scale and zs, shift: qb4w_dequant) into 8 x NR floats on the stack, then
- * per k-step loads NV vectors of them and does MR * NV fused multiply-adds with the broadcast A[r][k] (the FP32
- * xw kernel's loop). Dequantizing in registers next to the MR * NV accumulators spilled them (6x16 on AVX2 ran at
- * half this speed). The last group of a block shorter than 8 (k past kc) stops at kc: A is never read past kc. As in kernels/f32-gemm/xw-simd.h,
- * rows past mr read and write row mr - 1 (stored before it), and a column tail computes full vectors (the
- * panel is zero past N) and stores with a mask. */
+ * Per panel, K is walked in chunks of KC = 4096 / NR k-steps (16 KiB): the chunk's NR columns are dequantized once
+ * (per group of 8 steps and vector of words: AND, convert, multiply-add with the block's scale and zs, shift:
+ * qb4w_dequant) into KC x NR floats on the stack, then each register tile of MR rows runs the FP32 xw kernel's
+ * loop over them (MR broadcasts of A, MR * NV fused multiply-adds per step), so the dequantization is shared by
+ * up to MR * TILES rows. A tile starts from the bias in the first chunk and from its own partial sums in C in the
+ * others, and stores unclamped partial sums but in the last chunk. Dequantizing in registers beside the
+ * accumulators spilled them (6x16 on AVX2 ran at half the FP32 kernel's speed).
+ *
+ * Rows past mr: whole tiles past mr are skipped; in the last tile they read and write row mr - 1 (stored before
+ * it, as kernels/f32-gemm/xw-simd.h). A column tail computes full vectors (the panel is zero past N) and reads /
+ * stores C with masks. A is never read past kc (the last group's steps past kc are dequantized, never used). */
 #include "kernels/f32-gemm-qb4w/dequant-simd.h"
 #include "kernels/f32-gemm/store-simd.h"
 
 #define QI_QB4W_XW_NR (QI_QB4W_XW_NV * QV_N)
+#define QI_QB4W_XW_KC (4096 / QI_QB4W_XW_NR)
 
-/* n k-steps from k of one group, its weights dequantized at deq[i * NR + j]. */
-static inline __attribute__((always_inline)) void qb4w_xw_steps(size_t n, size_t k,
-                                                                const float *const a_row[QI_QB4W_XW_MR],
-                                                                const float *restrict deq,
-                                                                qv acc[QI_QB4W_XW_MR][QI_QB4W_XW_NV]) {
+/* k-steps [k0, k1) of the panel whose first block is at `blocks` into deq[(k - k0) * NR + j] (k0 a multiple of 8;
+ * the last group is dequantized whole). */
+static inline __attribute__((always_inline)) void qb4w_xw_dequant(const uint8_t *restrict blocks, size_t bl, size_t k0,
+                                                                  size_t k1, float *restrict deq, qv m15) {
+  for (size_t k = k0; k < k1;) {
+    const size_t b = k / bl, kend = k1 < (b + 1) * bl ? k1 : (b + 1) * bl;
+    const uint8_t *blk = blocks + b * qi_f32_gemm_qb4w_block_bytes(QI_QB4W_XW_NR, bl);
+    const uint8_t *words = blk + (2 + (k - b * bl) / QI_F32_QB4W_GROUP) * QI_QB4W_XW_NR * sizeof(float);
+    qv s[QI_QB4W_XW_NV], zs[QI_QB4W_XW_NV];
+#pragma GCC unroll 4
+    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) qb4w_block_params(blk, QI_QB4W_XW_NR, v, &s[v], &zs[v]);
+    for (; k < kend; k += QI_F32_QB4W_GROUP, words += QI_QB4W_XW_NR * sizeof(uint32_t)) {
+      float *d = deq + (k - k0) * QI_QB4W_XW_NR;
+#pragma GCC unroll 4
+      for (size_t v = 0; v < QI_QB4W_XW_NV; v++) {
+        qvi x = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
+QI_QB4W_UNROLL_STEPS
+        for (size_t i = 0; i < QI_F32_QB4W_GROUP; i++)
+          qv_store(d + i * QI_QB4W_XW_NR + v * QV_N, qb4w_dequant(&x, s[v], zs[v], m15));
+      }
+    }
+  }
+}
+
+/* C row r's vector v as a partial sum: its cols columns, 0 past them. */
+static inline __attribute__((always_inline)) qv qb4w_xw_load_c(const float *row, size_t v, size_t cols) {
+  const size_t v0 = v * QV_N;
+  if (cols >= v0 + QV_N) return qv_load(row + v0);
+  return cols > v0 ? qv_load_tail(row + v0, qt_make(cols - v0)) : qv_zero();
+}
+
+/* One register tile: MR rows of A times the n dequantized steps from k0 (deq), accumulated onto the bias (first
+ * chunk) or C's partial sums; clamped in the last chunk. cols (1..NR) columns are stored. */
+static inline __attribute__((always_inline)) void qb4w_xw_tile(size_t cols, size_t k0, size_t n, bool first, bool last,
+                                                               const float *restrict bias,
+                                                               const float *const a_row[QI_QB4W_XW_MR],
+                                                               const float *restrict deq,
+                                                               float *const c_row[QI_QB4W_XW_MR], qv vmin, qv vmax) {
+  qv acc[QI_QB4W_XW_MR][QI_QB4W_XW_NV];
+#pragma GCC unroll 16
+  for (size_t r = 0; r < QI_QB4W_XW_MR; r++)
+#pragma GCC unroll 4
+    for (size_t v = 0; v < QI_QB4W_XW_NV; v++)
+      acc[r][v] = first ? qv_load(bias + v * QV_N) : qb4w_xw_load_c(c_row[r], v, cols);
 QI_QB4W_UNROLL_STEPS
   for (size_t i = 0; i < n; i++) {
     qv wv[QI_QB4W_XW_NV];
@@ -26,82 +71,69 @@ QI_QB4W_UNROLL_STEPS
     for (size_t v = 0; v < QI_QB4W_XW_NV; v++) wv[v] = qv_load(deq + i * QI_QB4W_XW_NR + v * QV_N);
 #pragma GCC unroll 16
     for (size_t r = 0; r < QI_QB4W_XW_MR; r++) {
-      const qv ar = qv_bcast(a_row[r] + k + i);
+      const qv ar = qv_bcast(a_row[r] + k0 + i);
 #pragma GCC unroll 4
       for (size_t v = 0; v < QI_QB4W_XW_NV; v++) acc[r][v] = qv_fma(ar, wv[v], acc[r][v]);
-    }
-  }
-}
-
-/* One MR x NR tile against the panel at w; cols (1..NR) columns are stored (a constant NR for full tiles). */
-static inline __attribute__((always_inline)) void qb4w_xw_tile(size_t cols, size_t kc, size_t bl,
-                                                               const float *const a_row[QI_QB4W_XW_MR],
-                                                               const uint8_t *restrict w,
-                                                               float *const c_row[QI_QB4W_XW_MR], qv vmin, qv vmax) {
-  qv acc[QI_QB4W_XW_MR][QI_QB4W_XW_NV];
-#pragma GCC unroll 4
-  for (size_t v = 0; v < QI_QB4W_XW_NV; v++) {
-    const qv bias = qv_load((const float *)(const void *)w + v * QV_N);
-#pragma GCC unroll 16
-    for (size_t r = 0; r < QI_QB4W_XW_MR; r++) acc[r][v] = bias;
-  }
-  w += QI_QB4W_XW_NR * sizeof(float);
-  const qv m15 = qvi_as_qv(qvi_set1(15));
-  float deq[QI_F32_QB4W_GROUP * QI_QB4W_XW_NR];
-  for (size_t k0 = 0; k0 < kc; k0 += bl, w += qi_f32_gemm_qb4w_block_bytes(QI_QB4W_XW_NR, bl)) {
-    const uint8_t *words = w + 2 * QI_QB4W_XW_NR * sizeof(float);
-    const size_t kend = kc - k0 < bl ? kc : k0 + bl;
-    for (size_t k = k0; k < kend; k += QI_F32_QB4W_GROUP, words += QI_QB4W_XW_NR * sizeof(uint32_t)) {
-      /* the group's 8 steps (past kc: weights of zero nibbles, never used), one vector of channels at a time:
-       * few registers besides the accumulators */
-#pragma GCC unroll 4
-      for (size_t v = 0; v < QI_QB4W_XW_NV; v++) {
-        qv s, zs;
-        qb4w_block_params(w, QI_QB4W_XW_NR, v, &s, &zs);
-        qvi x = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
-QI_QB4W_UNROLL_STEPS
-        for (size_t i = 0; i < QI_F32_QB4W_GROUP; i++)
-          qv_store(deq + i * QI_QB4W_XW_NR + v * QV_N, qb4w_dequant(&x, s, zs, m15));
-      }
-      const size_t n = kend - k < QI_F32_QB4W_GROUP ? kend - k : QI_F32_QB4W_GROUP;
-      if (QI_QB4W_UNROLL > 1 && n == QI_F32_QB4W_GROUP) qb4w_xw_steps(QI_F32_QB4W_GROUP, k, a_row, deq, acc);
-      else qb4w_xw_steps(n, k, a_row, deq, acc); /* the one copy of the compact builds */
     }
   }
 #pragma GCC unroll 16
   for (size_t i = 0; i < QI_QB4W_XW_MR; i++) {
     const size_t r = QI_QB4W_XW_MR - 1 - i; /* rows past mr alias row mr - 1: stored before it */
 #pragma GCC unroll 4
-    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) gemm_store_clamped(c_row[r], v, acc[r][v], cols, vmin, vmax);
+    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) {
+      if (last) gemm_store_clamped(c_row[r], v, acc[r][v], cols, vmin, vmax);
+      else if (cols >= (v + 1) * QV_N) qv_store(c_row[r] + v * QV_N, acc[r][v]);
+      else if (cols > v * QV_N) qv_store_tail(c_row[r] + v * QV_N, acc[r][v], qt_make(cols - v * QV_N));
+    }
+  }
+}
+
+/* The register tiles of one chunk of one panel. */
+static inline __attribute__((always_inline)) void qb4w_xw_chunk(size_t mr, size_t cols, size_t k0, size_t n,
+                                                                bool first, bool last, const float *restrict bias,
+                                                                const float *restrict a, size_t a_stride,
+                                                                const float *restrict deq, float *restrict c,
+                                                                size_t c_stride, qv vmin, qv vmax) {
+  for (size_t r0 = 0; r0 < mr; r0 += QI_QB4W_XW_MR) {
+    const float *a_row[QI_QB4W_XW_MR];
+    float *c_row[QI_QB4W_XW_MR];
+    for (size_t r = 0; r < QI_QB4W_XW_MR; r++) {
+      const size_t row = r0 + r < mr ? r0 + r : mr - 1;
+      a_row[r] = a + row * a_stride;
+      c_row[r] = c + row * c_stride;
+    }
+    qb4w_xw_tile(cols, k0, n, first, last, bias, a_row, deq, c_row, vmin, vmax);
   }
 }
 
 QI_KERNEL_ALIGN void QI_QB4W_XW_FN(size_t mr, size_t nc, size_t kc, const float *restrict a, size_t a_stride,
                                    const void *restrict packed_w, float *restrict c, size_t c_stride,
                                    const qi_f32_qb4w_params *params) {
-  assert(mr >= 1 && mr <= QI_QB4W_XW_MR);
+  assert(mr >= 1 && mr <= QI_QB4W_XW_MR * QI_QB4W_XW_TILES);
   assert(nc >= 1 && kc >= 1);
   assert(a != NULL && packed_w != NULL && c != NULL && params != NULL);
   assert(params->bl >= QI_F32_QB4W_GROUP && params->bl % QI_F32_QB4W_GROUP == 0);
   assert(mr == 1 || (a_stride >= kc && c_stride >= nc));
-  const float *a_row[QI_QB4W_XW_MR];
-  float *c_row[QI_QB4W_XW_MR];
-  a_row[0] = a;
-  c_row[0] = c;
-  for (size_t r = 1; r < QI_QB4W_XW_MR; r++) {
-    a_row[r] = r < mr ? a_row[r - 1] + a_stride : a_row[r - 1];
-    c_row[r] = r < mr ? c_row[r - 1] + c_stride : c_row[r - 1];
-  }
-  const qv vmin = qv_set1(params->minmax.min), vmax = qv_set1(params->minmax.max);
+  const qv vmin = qv_set1(params->minmax.min), vmax = qv_set1(params->minmax.max), m15 = qvi_as_qv(qvi_set1(15));
   const size_t bl = params->bl, panel = qi_f32_gemm_qb4w_panel_bytes(QI_QB4W_XW_NR, kc, bl);
+  float deq[QI_QB4W_XW_KC * QI_QB4W_XW_NR];
   const uint8_t *w = packed_w;
   for (; nc != 0; w += panel) {
     const size_t cols = nc < QI_QB4W_XW_NR ? nc : QI_QB4W_XW_NR;
-    if (QI_QB4W_UNROLL > 1 && cols == QI_QB4W_XW_NR) qb4w_xw_tile(QI_QB4W_XW_NR, kc, bl, a_row, w, c_row, vmin, vmax);
-    else qb4w_xw_tile(cols, kc, bl, a_row, w, c_row, vmin, vmax); /* the one copy of the compact builds */
-    for (size_t r = 0; r < QI_QB4W_XW_MR; r++) c_row[r] += cols;
+    const float *bias = (const float *)(const void *)w;
+    for (size_t k0 = 0; k0 < kc; k0 += QI_QB4W_XW_KC) {
+      const size_t n = kc - k0 < QI_QB4W_XW_KC ? kc - k0 : QI_QB4W_XW_KC;
+      const bool first = k0 == 0, last = k0 + n == kc;
+      qb4w_xw_dequant(w + QI_QB4W_XW_NR * sizeof(float), bl, k0, k0 + n, deq, m15);
+      if (QI_QB4W_UNROLL > 1 && cols == QI_QB4W_XW_NR)
+        qb4w_xw_chunk(mr, QI_QB4W_XW_NR, k0, n, first, last, bias, a, a_stride, deq, c, c_stride, vmin, vmax);
+      else /* the one copy of the compact builds */
+        qb4w_xw_chunk(mr, cols, k0, n, first, last, bias, a, a_stride, deq, c, c_stride, vmin, vmax);
+    }
+    c += cols;
     nc -= cols;
   }
 }
 
 #undef QI_QB4W_XW_NR
+#undef QI_QB4W_XW_KC

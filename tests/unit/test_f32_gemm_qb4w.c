@@ -219,9 +219,9 @@ static void test_config(const qi_f32_gemm_qb4w_config *cfg) {
         }
       }
   }
-  /* clamps, both orientations */
-  for (size_t i = 0; i < 3; i++) {
-    qb4w_case t = {.rows = cfg->xw_mr, .cols = 2 * cfg->xw_nr + 3, .k = 45, .block = 16, .is_signed = i == 0,
+  /* clamps, both orientations; k 600: several of the SIMD xw kernels' chunks (partial sums stored unclamped) */
+  for (size_t i = 0; i < 4; i++) {
+    qb4w_case t = {.rows = cfg->xw_mr, .cols = 2 * cfg->xw_nr + 3, .k = i == 3 ? 600 : 45, .block = 16, .is_signed = i == 0,
                    .zp_mode = 1, .bias = true, .pad = 2, .qmin = i == 2 ? 0.0f : 0.25f, .qmax = i == 1 ? 1.0f : 0.75f};
     test_xw(cfg, &t);
     t.rows = cfg->mr + 1, t.cols = 2 * cfg->nr + 3;
