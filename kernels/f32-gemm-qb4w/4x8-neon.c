@@ -1,5 +1,5 @@
-/* qi_f32_qb4w_gemm_minmax_ukernel_4x8__neon: the w-simd.h template on 32-bit Arm's 16 q registers, 4 rows (one
- * vector of words) x 2 vectors of B: 8 accumulators (aarch64 takes 8x8-neon.c). */
+/* qi_f32_qb4w_gemm_minmax_ukernel_4x8__neon: the w-simd.h template on 32-bit Arm's 16 q registers, panels of
+ * 4 rows (one vector of words), one register tile of 4 rows x 2 vectors of B: 8 accumulators. */
 #if !defined(__aarch64__)
 #include "kernels/f32-vec/vec-neon.h"
 
@@ -7,6 +7,7 @@
 
 #define QI_QB4W_W_FN qi_f32_qb4w_gemm_minmax_ukernel_4x8__neon
 #define QI_QB4W_W_MV 1
+#define QI_QB4W_W_RT 4
 #define QI_QB4W_W_NV 2
 #include "kernels/f32-gemm-qb4w/w-simd.h"
 #endif /* !__aarch64__ */

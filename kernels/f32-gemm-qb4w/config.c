@@ -15,20 +15,20 @@ static const qi_f32_gemm_qb4w_config scalar_4x4 = {
 
 #if defined(__x86_64__) || defined(__i386__)
 static const qi_f32_gemm_qb4w_config avx2 = {
-    .ukernel = QI_KERNEL(qi_f32_qb4w_gemm_minmax_ukernel_8x8__avx2),
+    .ukernel = QI_KERNEL(qi_f32_qb4w_gemm_minmax_ukernel_24x16__avx2),
     .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_24x16__avx2),
     .features = QI_CPU_AVX2,
-    .mr = 8,
-    .nr = 8,
+    .mr = 24,
+    .nr = 16,
     .xw_mr = 24,
     .xw_nr = 16,
 };
 static const qi_f32_gemm_qb4w_config avx512f = {
-    .ukernel = QI_KERNEL(qi_f32_qb4w_gemm_minmax_ukernel_16x16__avx512f),
+    .ukernel = QI_KERNEL(qi_f32_qb4w_gemm_minmax_ukernel_16x32__avx512f),
     .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_32x32__avx512f),
     .features = QI_CPU_AVX512,
     .mr = 16,
-    .nr = 16,
+    .nr = 32,
     .xw_mr = 32,
     .xw_nr = 32,
 };

@@ -15,41 +15,9 @@
  * it, as kernels/f32-gemm/xw-simd.h). A column tail computes full vectors (the panel is zero past N) and reads /
  * stores C with masks. A is never read past kc (the last group's steps past kc are dequantized, never used). */
 #include "kernels/f32-gemm-qb4w/dequant-simd.h"
-#include "kernels/f32-gemm/store-simd.h"
 
 #define QI_QB4W_XW_NR (QI_QB4W_XW_NV * QV_N)
 #define QI_QB4W_XW_KC (4096 / QI_QB4W_XW_NR)
-
-/* k-steps [k0, k1) of the panel whose first block is at `blocks` into deq[(k - k0) * NR + j] (k0 a multiple of 8;
- * the last group is dequantized whole). */
-static inline __attribute__((always_inline)) void qb4w_xw_dequant(const uint8_t *restrict blocks, size_t bl, size_t k0,
-                                                                  size_t k1, float *restrict deq, qv m15) {
-  for (size_t k = k0; k < k1;) {
-    const size_t b = k / bl, kend = k1 < (b + 1) * bl ? k1 : (b + 1) * bl;
-    const uint8_t *blk = blocks + b * qi_f32_gemm_qb4w_block_bytes(QI_QB4W_XW_NR, bl);
-    const uint8_t *words = blk + (2 + (k - b * bl) / QI_F32_QB4W_GROUP) * QI_QB4W_XW_NR * sizeof(float);
-    qv s[QI_QB4W_XW_NV], zs[QI_QB4W_XW_NV];
-#pragma GCC unroll 4
-    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) qb4w_block_params(blk, QI_QB4W_XW_NR, v, &s[v], &zs[v]);
-    for (; k < kend; k += QI_F32_QB4W_GROUP, words += QI_QB4W_XW_NR * sizeof(uint32_t)) {
-      float *d = deq + (k - k0) * QI_QB4W_XW_NR;
-#pragma GCC unroll 4
-      for (size_t v = 0; v < QI_QB4W_XW_NV; v++) {
-        qvi x = qb4w_load_words(words + v * QV_N * sizeof(uint32_t));
-QI_QB4W_UNROLL_STEPS
-        for (size_t i = 0; i < QI_F32_QB4W_GROUP; i++)
-          qv_store(d + i * QI_QB4W_XW_NR + v * QV_N, qb4w_dequant(&x, s[v], zs[v], m15));
-      }
-    }
-  }
-}
-
-/* C row r's vector v as a partial sum: its cols columns, 0 past them. */
-static inline __attribute__((always_inline)) qv qb4w_xw_load_c(const float *row, size_t v, size_t cols) {
-  const size_t v0 = v * QV_N;
-  if (cols >= v0 + QV_N) return qv_load(row + v0);
-  return cols > v0 ? qv_load_tail(row + v0, qt_make(cols - v0)) : qv_zero();
-}
 
 /* One register tile: MR rows of A times the n dequantized steps from k0 (deq), accumulated onto the bias (first
  * chunk) or C's partial sums; clamped in the last chunk. cols (1..NR) columns are stored. */
@@ -63,7 +31,7 @@ static inline __attribute__((always_inline)) void qb4w_xw_tile(size_t cols, size
   for (size_t r = 0; r < QI_QB4W_XW_MR; r++)
 #pragma GCC unroll 4
     for (size_t v = 0; v < QI_QB4W_XW_NV; v++)
-      acc[r][v] = first ? qv_load(bias + v * QV_N) : qb4w_xw_load_c(c_row[r], v, cols);
+      acc[r][v] = first ? qv_load(bias + v * QV_N) : qb4w_load_partial(c_row[r], v, cols);
 QI_QB4W_UNROLL_STEPS
   for (size_t i = 0; i < n; i++) {
     qv wv[QI_QB4W_XW_NV];
@@ -80,11 +48,7 @@ QI_QB4W_UNROLL_STEPS
   for (size_t i = 0; i < QI_QB4W_XW_MR; i++) {
     const size_t r = QI_QB4W_XW_MR - 1 - i; /* rows past mr alias row mr - 1: stored before it */
 #pragma GCC unroll 4
-    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) {
-      if (last) gemm_store_clamped(c_row[r], v, acc[r][v], cols, vmin, vmax);
-      else if (cols >= (v + 1) * QV_N) qv_store(c_row[r] + v * QV_N, acc[r][v]);
-      else if (cols > v * QV_N) qv_store_tail(c_row[r] + v * QV_N, acc[r][v], qt_make(cols - v * QV_N));
-    }
+    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) qb4w_store(c_row[r], v, acc[r][v], cols, last, vmin, vmax);
   }
 }
 
@@ -114,7 +78,7 @@ QI_KERNEL_ALIGN void QI_QB4W_XW_FN(size_t mr, size_t nc, size_t kc, const float 
   assert(a != NULL && packed_w != NULL && c != NULL && params != NULL);
   assert(params->bl >= QI_F32_QB4W_GROUP && params->bl % QI_F32_QB4W_GROUP == 0);
   assert(mr == 1 || (a_stride >= kc && c_stride >= nc));
-  const qv vmin = qv_set1(params->minmax.min), vmax = qv_set1(params->minmax.max), m15 = qvi_as_qv(qvi_set1(15));
+  const qv vmin = qv_set1(params->minmax.min), vmax = qv_set1(params->minmax.max);
   const size_t bl = params->bl, panel = qi_f32_gemm_qb4w_panel_bytes(QI_QB4W_XW_NR, kc, bl);
   float deq[QI_QB4W_XW_KC * QI_QB4W_XW_NR];
   const uint8_t *w = packed_w;
@@ -124,7 +88,7 @@ QI_KERNEL_ALIGN void QI_QB4W_XW_FN(size_t mr, size_t nc, size_t kc, const float 
     for (size_t k0 = 0; k0 < kc; k0 += QI_QB4W_XW_KC) {
       const size_t n = kc - k0 < QI_QB4W_XW_KC ? kc - k0 : QI_QB4W_XW_KC;
       const bool first = k0 == 0, last = k0 + n == kc;
-      qb4w_xw_dequant(w + QI_QB4W_XW_NR * sizeof(float), bl, k0, k0 + n, deq, m15);
+      qb4w_dequant_range(w + QI_QB4W_XW_NR * sizeof(float), QI_QB4W_XW_NV, bl, k0, k0 + n, deq);
       if (QI_QB4W_UNROLL > 1 && cols == QI_QB4W_XW_NR)
         qb4w_xw_chunk(mr, QI_QB4W_XW_NR, k0, n, first, last, bias, a, a_stride, deq, c, c_stride, vmin, vmax);
       else /* the one copy of the compact builds */
