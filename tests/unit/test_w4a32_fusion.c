@@ -15,7 +15,7 @@
 
 TEST_MAIN_GLOBALS;
 
-enum { M = 5, K = 40, N = 6 };
+enum { M = 5, M2 = 9, K = 40, N = 6 }; /* M2: the rows after a resize (a re-plan) */
 
 typedef struct wcase {
   const char *op;   /* "MatMul" or "Gemm" */
@@ -44,10 +44,10 @@ static void run_case(const wcase *c, qinfer_isa isa, int threads) {
   const int nb = c->block ? (int)((K + c->block - 1) / c->block) : 1;
   const int n_params = c->block ? nb * N : N;
   int8_t q[K * N], z[64];
-  float s[64], a[M * K], bias[N];
+  float s[64], a[M2 * K], bias[N];
   for (int i = 0; i < K * N; i++) q[i] = q_of(i, c->is_signed);
   for (int i = 0; i < n_params; i++) z[i] = q_of(i * 3 + 1, c->is_signed), s[i] = 0.01f + 0.003f * (float)i;
-  for (int i = 0; i < M * K; i++) a[i] = (float)((i * 13) % 17) / 8.0f - 1.0f;
+  for (int i = 0; i < M2 * K; i++) a[i] = (float)((i * 13) % 17) / 8.0f - 1.0f;
   for (int j = 0; j < N; j++) bias[j] = 0.25f * (float)j - 0.5f;
   uint8_t qb[K * N / 2 + 1], zb[33];
   pack_nibbles(q, K * N, qb);
@@ -64,7 +64,8 @@ static void run_case(const wcase *c, qinfer_isa isa, int threads) {
   const int64_t bd[1] = {N}, ad[2] = {M, K}, yd[2] = {M, N};
   const bool gemm = strcmp(c->op, "Gemm") == 0;
   if (gemm) enc_init_raw(&g, "c", QINFER_DTYPE_FLOAT, bd, 1, bias, sizeof bias);
-  enc_value_info(&g, G_INPUT, "a", QINFER_DTYPE_FLOAT, ad, NULL, 2);
+  const char *const a_sym[2] = {"m", NULL}, *const y_sym[2] = {"m", NULL};
+  enc_value_info(&g, G_INPUT, "a", QINFER_DTYPE_FLOAT, ad, a_sym, 2);
   /* the weight's N axis for per-channel scales, its K axis for blocks */
   const int k_axis = c->trans_b ? 1 : 0;
   enc_attr_int(&dq_attrs, "axis", c->block ? k_axis : 1 - k_axis);
@@ -75,7 +76,7 @@ static void run_case(const wcase *c, qinfer_isa isa, int threads) {
   if (gemm) enc_attr_int(&op_attrs, "transB", c->trans_b);
   enc_node(&g, c->op, "lin", NULL, op_in, gemm ? 3 : 2, op_out, 1, gemm ? &op_attrs : NULL);
   if (!gemm) pbw_free(&op_attrs);
-  enc_value_info(&g, G_OUTPUT, "y", QINFER_DTYPE_FLOAT, yd, NULL, 2);
+  enc_value_info(&g, G_OUTPUT, "y", QINFER_DTYPE_FLOAT, yd, y_sym, 2);
   const char *dom[] = {""};
   const int64_t ver[] = {21};
   enc_model(&m, 10, dom, ver, 1, &g);
@@ -84,6 +85,7 @@ static void run_case(const wcase *c, qinfer_isa isa, int threads) {
   qinfer_session_options *o = NULL;
   qinfer_session *sess = NULL;
   qinfer_session_options_create(&o);
+  qinfer_session_options_set_input_shape(o, "a", ad, 2);
   qinfer_session_options_set_threads(o, threads);
   qinfer_session_options_set_isa(o, isa);
   qinfer_session_options_set_profiling(o, 1);
@@ -96,33 +98,40 @@ static void run_case(const wcase *c, qinfer_isa isa, int threads) {
   }
   CHECK_MSG(st == QINFER_OK, "session: %s", qinfer_last_error());
   if (st != QINFER_OK) goto done;
-  CHECK(qinfer_session_set_input(sess, 0, a, sizeof a) == QINFER_OK && qinfer_session_run(sess) == QINFER_OK);
-  const qinfer_node_profile *rec;
-  size_t n_rec;
-  CHECK(qinfer_session_profile(sess, &rec, &n_rec) == QINFER_OK);
-  CHECK_MSG(n_rec == 1 && strcmp(rec[0].op_type, c->want) == 0, "%zu nodes, first %s (want one %s)", n_rec,
-            n_rec ? rec[0].op_type : "-", c->want);
-  if (n_rec == 1 && strcmp(c->want, "MatMulQB4W") == 0)
-    CHECK_MSG(strstr(rec[0].kernel, "qi_f32_qb4w_gemm_xw_") != NULL, "kernel %s", rec[0].kernel);
-  const void *p;
-  size_t nbytes;
-  CHECK(qinfer_session_get_output(sess, 0, &p, &nbytes) == QINFER_OK && nbytes == sizeof(float) * M * N);
-  const float *y = p;
-  int bad = 0;
-  for (int i = 0; i < M; i++)
-    for (int j = 0; j < N; j++) {
-      double want = gemm ? bias[j] : 0.0, mag = fabs(want);
-      for (int k = 0; k < K; k++) {
-        const size_t pi = p_index(c, k, j);
-        const double w = (double)(q[w_index(c, k, j)] - z[pi]) * s[pi];
-        want += (double)a[i * K + k] * w;
-        mag += fabs((double)a[i * K + k] * w);
-      }
-      if (fabs(y[i * N + j] - want) > 1e-5 * mag + 1e-6 && bad++ < 3)
-        fprintf(stderr, "%s block %lld: y[%d,%d] = %.9g, oracle %.9g\n", c->op, (long long)c->block, i, j,
-                (double)y[i * N + j], want);
+  for (int rows = M; rows <= M2; rows += M2 - M) { /* then again after a resize: the packed weights are kept */
+    if (rows != M) {
+      const int64_t rd[2] = {rows, K};
+      CHECK(qinfer_session_resize_input(sess, 0, rd, 2) == QINFER_OK);
     }
-  CHECK(bad == 0);
+    CHECK(qinfer_session_set_input(sess, 0, a, sizeof(float) * (size_t)(rows * K)) == QINFER_OK &&
+          qinfer_session_run(sess) == QINFER_OK);
+    const qinfer_node_profile *rec;
+    size_t n_rec;
+    CHECK(qinfer_session_profile(sess, &rec, &n_rec) == QINFER_OK);
+    CHECK_MSG(n_rec == 1 && strcmp(rec[0].op_type, c->want) == 0, "%zu nodes, first %s (want one %s)", n_rec,
+              n_rec ? rec[0].op_type : "-", c->want);
+    if (n_rec == 1 && strcmp(c->want, "MatMulQB4W") == 0)
+      CHECK_MSG(strstr(rec[0].kernel, "qi_f32_qb4w_gemm_xw_") != NULL, "kernel %s", rec[0].kernel);
+    const void *p;
+    size_t nbytes;
+    CHECK(qinfer_session_get_output(sess, 0, &p, &nbytes) == QINFER_OK && nbytes == sizeof(float) * (size_t)(rows * N));
+    const float *y = p;
+    int bad = 0;
+    for (int i = 0; i < rows; i++)
+      for (int j = 0; j < N; j++) {
+        double want = gemm ? bias[j] : 0.0, mag = fabs(want);
+        for (int k = 0; k < K; k++) {
+          const size_t pi = p_index(c, k, j);
+          const double w = (double)(q[w_index(c, k, j)] - z[pi]) * s[pi];
+          want += (double)a[i * K + k] * w;
+          mag += fabs((double)a[i * K + k] * w);
+        }
+        if (fabs(y[i * N + j] - want) > 1e-5 * mag + 1e-6 && bad++ < 3)
+          fprintf(stderr, "%s block %lld, %d rows: y[%d,%d] = %.9g, oracle %.9g\n", c->op, (long long)c->block, rows,
+                  i, j, (double)y[i * N + j], want);
+      }
+    CHECK(bad == 0);
+  }
 done:
   qinfer_session_destroy(sess);
   qinfer_session_options_destroy(o);
