@@ -60,8 +60,9 @@ static qb4w_data pack_qc8w(const qb4w_args *a) {
   const qi_qu8_gemm_config *cfg = a->cfg8;
   int8_t *w = (int8_t *)qb_rand_u8(a->m * a->k);
   float *scale = qb_rand_f32(a->m, 1e-4f, 2e-4f);
-  qb4w_data d = {.packed_w = qb_alloc(cfg->packed_w_size(cfg, a->m, a->k)), .panel = qi_qu8_gemm_panel_stride(cfg, a->k),
-                 .mr = cfg->mr, .nr = cfg->nr, .kr = cfg->kr, .p8 = cfg->init_params(128, 0, 255, false)};
+  qb4w_data d = {.packed_w = qb_alloc(cfg->packed_w_size(cfg, a->m, a->k)),
+                 .panel = qi_qu8_gemm_panel_stride(cfg, a->k), .mr = cfg->mr, .nr = cfg->nr, .kr = cfg->kr,
+                 .p8 = cfg->init_params(128, 0, 255, false)};
   cfg->pack_w(cfg, a->m, a->k, w, a->k, 1, NULL, scale, 128, d.packed_w);
   qb_free(w), qb_free(scale);
   return d;

@@ -2,6 +2,8 @@
 
 QI_QU8_GEMM_QB4W_UKERNEL_DECL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_4x4c4__scalar);
 QI_QU8_GEMM_QB4W_UKERNEL_DECL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_4x8c4__avx2);
+QI_QU8_GEMM_QB4W_UKERNEL_DECL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni);
+QI_QU8_GEMM_QB4W_UKERNEL_DECL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni);
 
 /* Every x86 and scalar kernel of the family reads uint8 activations, packed by qu8-gemm's packers. */
 static const qi_qu8_gemm_qb4w_config scalar_4x4c4 = {
@@ -12,12 +14,20 @@ static const qi_qu8_gemm_qb4w_config avx2_4x8c4 = {
     .ukernel = QI_KERNEL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_4x8c4__avx2),
     .features = QI_CPU_AVX2, .mr = 4, .nr = 8, .kr = 4, .x_domain = QI_ACT_DOMAIN_U8,
     .pack_x = qi_qu8_gemm_pack_x__avx2};
+static const qi_qu8_gemm_qb4w_config avxvnni_6x16c4 = {
+    .ukernel = QI_KERNEL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni),
+    .features = QI_CPU_AVX2 | QI_CPU_AVXVNNI, .mr = 6, .nr = 16, .kr = 4, .x_domain = QI_ACT_DOMAIN_U8,
+    .pack_x = qi_qu8_gemm_pack_x__avx2};
+static const qi_qu8_gemm_qb4w_config avx512vnni_8x32c4 = {
+    .ukernel = QI_KERNEL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni),
+    .features = QI_CPU_AVX512 | QI_CPU_AVX512VNNI, .mr = 8, .nr = 32, .kr = 4, .x_domain = QI_ACT_DOMAIN_U8,
+    .pack_x = qi_qu8_gemm_pack_x__avx2};
 #endif /* x86 */
 
 static const qi_qu8_gemm_qb4w_config *const list[] = {
     &scalar_4x4c4,
 #if defined(__x86_64__) || defined(__i386__)
-    &avx2_4x8c4,
+    &avx2_4x8c4, &avxvnni_6x16c4, &avx512vnni_8x32c4,
 #endif /* x86 */
 };
 
@@ -26,6 +36,8 @@ static const qi_qu8_gemm_qb4w_config *const configs[QI_ISA_COUNT] = {
     [QI_ISA_SCALAR] = &scalar_4x4c4,
 #if defined(__x86_64__) || defined(__i386__)
     [QI_ISA_AVX2] = &avx2_4x8c4,
+    [QI_ISA_AVXVNNI] = &avxvnni_6x16c4,
+    [QI_ISA_AVX512VNNI] = &avx512vnni_8x32c4,
 #endif /* x86 */
 };
 
