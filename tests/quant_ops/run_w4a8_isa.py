@@ -2,7 +2,8 @@
 """W4A8 QDQ models (tests/quant_ops/cases_w4a8.py) on every ISA path: `qinfer run --isa scalar` and `--isa avx2`
 (1 thread, and 2 threads on avx2) must give identical output bytes, and the pass must fuse exactly the cases
 cases_w4a8.FUSED says (QI_DEBUG_QDQ=1 prints "-> QLinearConvW4" / "-> QLinearMatMulW4" for a fused node; the
-others stay on the float path, which must print a reason). The values themselves are checked against ONNX
+others stay on the float path, which must print a reason); every fourth fused model resized to a batch twice as
+large in one session gives a fresh session's bytes. The values themselves are checked against ONNX
 Runtime by the quant_ops test (tests/quant_ops/run_quant_ops.py) and against a naive oracle by
 tests/unit/test_ops_quant_w4a8.c. An ISA path this CPU lacks is reported as skipped.
 
@@ -92,6 +93,39 @@ def main():
             else:
                 what = "fused" if cw.FUSED[c.name] else "float path"
                 print(f"ok    {c.name}: {what}, identical bytes on " + ", ".join(f"{i} {t}t" for i, t in runs))
+                passed += 1
+        # a session resized to a batch twice as large (a re-plan: the ops prepare again on the packed weights they
+        # made) gives what a fresh session gives, and the first half equals the first set's output
+        for c in [c for c in cases if cw.FUSED[c.name]][::4]:
+            cdir = os.path.join(work, c.name)
+            m = onnx.ModelProto()
+            m.CopyFrom(c.model)
+            dim = m.graph.input[0].type.tensor_type.shape.dim[0]
+            dim.ClearField("dim_value")
+            dim.dim_param = "N"
+            model, x0, x1 = (os.path.join(cdir, f) for f in ("dyn.onnx", "x0.npy", "x1.npy"))
+            onnx.save(m, model)
+            x = c.feeds["x"]
+            np.save(x0, x)
+            np.save(x1, np.concatenate([x, x[::-1]]))
+            both = subprocess.run([args.qinfer, "run", model, "--input", f"x={x0}", "--input", f"x={x1}", "--output-dir",
+                                   os.path.join(cdir, "sets")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            fresh, err = run(args.qinfer, model, x1, os.path.join(cdir, "fresh"), "avx2" if "avx2" in avail else "scalar", 1)
+            problem = None
+            if both.returncode != 0 or fresh is None:
+                problem = f"qinfer failed: {both.stderr.decode(errors='replace').strip()[-300:]} {err.strip()[-200:]}"
+            else:
+                y0 = np.load(os.path.join(cdir, "sets", "set0", "y.npy"))
+                y1 = np.load(os.path.join(cdir, "sets", "set1", "y.npy"))
+                if y1.tobytes() != fresh:
+                    problem = "the resized session's output differs from a fresh session's"
+                elif y1[:len(y0)].tobytes() != y0.tobytes():
+                    problem = "the first half of the doubled batch differs from the first set's output"
+            if problem:
+                print(f"FAIL  {c.name} resized: {problem}")
+                failed += 1
+            else:
+                print(f"ok    {c.name} resized to batch {2 * x.shape[0]}: as a fresh session, first half as set 0")
                 passed += 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
