@@ -517,7 +517,7 @@ static void carry_inputs(qinfer_session *to, const qinfer_session *from) {
     qi_tensor *t = &to->graph->tensors[to->graph->inputs[i]];
     const qi_tensor *f = &from->graph->tensors[from->graph->inputs[i]];
     if (to->input_set[i] || !from->input_set[i] || (f->flags & QI_TF_CONST)) continue;
-    if ((size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype) != f->nbytes) continue;
+    if (qi_dtype_bytes(t->dtype, (size_t)qi_tensor_numel(t)) != f->nbytes) continue;
     t->data = f->data;
     t->nbytes = f->nbytes;
     to->input_set[i] = true;
@@ -671,7 +671,7 @@ static qi_status set_input(qinfer_session *s, size_t index, const void *data, si
                    g->n_inputs);
   qi_tensor *t = &g->tensors[g->inputs[index]];
   if (t->flags & QI_TF_CONST) return set_bound_input(s, index, t, data, nbytes);
-  const size_t expect = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
+  const size_t expect = qi_dtype_bytes(t->dtype, (size_t)qi_tensor_numel(t));
   if (!data && expect)
     return qi_fail(&s->err, QINFER_ERR_INVALID_ARGUMENT, "input '%s': data is NULL", t->name);
   if (nbytes != expect) {
@@ -788,7 +788,7 @@ static qi_status get_output(const qinfer_session *s, size_t index, const void **
     return qi_fail(&((qinfer_session *)s)->err, QINFER_ERR_INVALID_ARGUMENT, "output index %zu out of range", index);
   const qi_tensor *t = &g->tensors[g->outputs[index]];
   *data = t->data;
-  *nbytes = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
+  *nbytes = qi_dtype_bytes(t->dtype, (size_t)qi_tensor_numel(t));
   return QINFER_OK;
 }
 
@@ -805,7 +805,7 @@ static qi_status session_tensor(const qinfer_session *s, size_t index, qinfer_te
   QI_CHECK(info_at(s->graph, s->readable, s->n_readable, index, info, &((qinfer_session *)s)->err));
   const qi_tensor *t = &s->graph->tensors[s->readable[index]];
   *data = t->data;
-  *nbytes = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
+  *nbytes = qi_dtype_bytes(t->dtype, (size_t)qi_tensor_numel(t));
   return QINFER_OK;
 }
 

@@ -58,7 +58,7 @@ uint64_t qi_rt_fingerprint(const qi_graph *g, const qi_node *n) {
     if (!t || !(t->flags & QI_TF_CONST)) continue;
     h = mix(h, (uint64_t)t->dtype);
     for (int d = 0; d < t->rank; d++) h = mix(h, (uint64_t)t->dims[d]);
-    const size_t bytes = (size_t)qi_tensor_numel(t) * qi_dtype_size(t->dtype);
+    const size_t bytes = qi_dtype_bytes(t->dtype, (size_t)qi_tensor_numel(t));
     if (!(t->flags & QI_TF_OWNED)) { /* in the model's bytes, which never change while the model lives */
       h = mix(h, (uint64_t)(uintptr_t)t->data);
       continue;

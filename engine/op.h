@@ -101,6 +101,10 @@ enum {
   /* Reads or writes quantized tensors: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, the QLinear*
    * and integer ops. A graph holding one is already quantized (the quantizer refuses it). */
   QI_OPF_QUANTIZED = 1u << 8,
+  /* Takes 4-bit (int4 / uint4) inputs: DequantizeLinear, QuantizeLinear (its zero point), the 4-bit weight ops
+   * (W4A32, W4A8). Any other op given one is refused before its infer runs (their element loops know byte-sized
+   * types only). */
+  QI_OPF_READS_4BIT = 1u << 9,
 };
 
 typedef struct qi_op {

@@ -84,6 +84,10 @@ qi_status qi_bind_input_shapes(qi_graph *g, const qinfer_session_options *opts, 
     const qi_input_shape *given = NULL;
     for (int s = 0; opts && s < opts->n_shapes; s++)
       if (strcmp(opts->shapes[s].name, t->name) == 0) given = &opts->shapes[s];
+    if (qi_dtype_is_4bit(t->dtype))
+      return qi_fail(err, QINFER_ERR_UNSUPPORTED,
+                     "input '%s' has type %s: 4-bit tensors are supported as constants only (weights, zero points)",
+                     t->name, qi_dtype_name(t->dtype));
     if (qi_dtype_size(t->dtype) == 0)
       return qi_fail(err, QINFER_ERR_UNSUPPORTED, "input '%s' has unsupported type %s", t->name, qi_dtype_name(t->dtype));
     const qi_input_value *value = qi_options_value(opts, t->name);
@@ -202,12 +206,26 @@ static void name_needed_input(const qi_graph *g, qi_error *err) {
            g->tensors[input].name, g->tensors[input].name);
 }
 
+/* Only ops flagged QI_OPF_READS_4BIT see 4-bit tensors. */
+static qi_status check_4bit_inputs(qi_graph *g, const qi_node *n, qi_error *err) {
+  if (n->op->flags & QI_OPF_READS_4BIT) return QINFER_OK;
+  for (int k = 0; k < n->n_inputs; k++) {
+    const qi_tensor *t = qi_node_in(g, n, k);
+    if (t && qi_dtype_is_4bit(t->dtype))
+      return qi_fail(err, QINFER_ERR_UNSUPPORTED, "input '%s' is %s: %s does not take 4-bit tensors (only "
+                     "DequantizeLinear and QuantizeLinear's zero point do)", t->name, qi_dtype_name(t->dtype),
+                     n->op->op_type);
+  }
+  return QINFER_OK;
+}
+
 qi_status qi_infer_and_fold(qi_graph *g, qi_isa isa, qi_error *err) {
   for (int oi = 0; oi < g->n_order; oi++) {
     qi_node *n = &g->nodes[g->order[oi]];
     if (n->dead) continue;
     err->needed_value = NULL;
-    qi_status s = n->op->infer(g, n, err);
+    qi_status s = check_4bit_inputs(g, n, err);
+    if (s == QINFER_OK) s = n->op->infer(g, n, err);
     if (s != QINFER_OK && err->needed_value) name_needed_input(g, err);
     if (s == QINFER_OK) {
       for (int k = 0; k < n->n_outputs && s == QINFER_OK; k++) {

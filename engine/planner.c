@@ -198,11 +198,12 @@ qi_status qi_plan_arena(qi_graph *g, const qi_node_rt *rt, bool keep_all, int64_
     if (first[t] < 0 || !tensor_in_arena(x)) continue;
     int64_t numel;
     size_t es = qi_dtype_size(x->dtype);
-    if (es == 0 || !qi_shape_numel(x->rank, x->dims, &numel) || (uint64_t)numel > SIZE_MAX / 4 / es) {
+    if (!qi_dtype_known(x->dtype) || !qi_shape_numel(x->rank, x->dims, &numel) ||
+        (uint64_t)numel > SIZE_MAX / 4 / (es ? es : 1)) {
       status = qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "tensor '%s' is too large or has no size", x->name);
       goto done;
     }
-    x->nbytes = (size_t)numel * es;
+    x->nbytes = qi_dtype_bytes(x->dtype, (size_t)numel); /* 4-bit: QuantizeLinear's output, two per byte */
     owner[nb] = t;
     bufs[nb++] = (qi_plan_buffer){first[t], last[t], x->nbytes, -1};
   }

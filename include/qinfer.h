@@ -86,6 +86,8 @@ typedef enum qinfer_dtype {
   QINFER_DTYPE_DOUBLE = 11,
   QINFER_DTYPE_UINT32 = 12,
   QINFER_DTYPE_UINT64 = 13,
+  QINFER_DTYPE_UINT4 = 21, /**< 4-bit, two per byte (low nibble first): constants only (weights, zero points) */
+  QINFER_DTYPE_INT4 = 22,  /**< 4-bit two's complement, two per byte (low nibble first): constants only */
 } qinfer_dtype;
 
 /** Instruction-set paths a session may be forced to (QINFER_ISA environment variable does the same). */
@@ -122,7 +124,8 @@ const char *qinfer_version(void);
 const char *qinfer_status_string(qinfer_status status);
 /** Message of the last failure in this thread that had no handle to attach to. Never NULL. */
 const char *qinfer_last_error(void);
-/** Size in bytes of one element of dtype, 0 for unknown or variable-size types. */
+/** Size in bytes of one element of dtype, 0 for unknown or variable-size types and for the 4-bit types (two
+ *  elements per byte: a tensor of n of them holds (n + 1) / 2 bytes). */
 size_t qinfer_dtype_size(qinfer_dtype dtype);
 /** Name of a dtype ("float", "int64", ...). */
 const char *qinfer_dtype_name(qinfer_dtype dtype);

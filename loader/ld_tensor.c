@@ -10,6 +10,7 @@ bool qi_ld_check_dtype(qi_ld *ld, int64_t dtype, const char *what, const char *n
       [14] = "complex64", [15] = "complex128", [16] = "bfloat16", [17] = "float8e4m3fn", [18] = "float8e4m3fnuz",
       [19] = "float8e5m2", [20] = "float8e5m2fnuz", [21] = "uint4", [22] = "int4", [23] = "float4e2m1"};
   if (dtype >= QINFER_DTYPE_FLOAT && dtype <= QINFER_DTYPE_UINT64 && dtype != QINFER_DTYPE_STRING) return true;
+  if (dtype == QINFER_DTYPE_UINT4 || dtype == QINFER_DTYPE_INT4) return true;
   if (dtype == QINFER_DTYPE_STRING)
     return qi_ld_fail(ld, QINFER_ERR_UNSUPPORTED, "%s '%s': string tensors are not supported", what, name);
   if (dtype >= 14 && dtype <= 23)
@@ -168,6 +169,7 @@ static const qi_vec *typed_field(const qi_tensor_msg *m, int dtype, const char *
 /* Range of values int32_data may hold for a narrow dtype. */
 static void int32_range(int dtype, int64_t *lo, int64_t *hi) {
   switch (dtype) {
+    case QINFER_DTYPE_INT4: case QINFER_DTYPE_UINT4: *lo = 0; *hi = UINT8_MAX; return; /* a byte: two nibbles */
     case QINFER_DTYPE_INT8: *lo = INT8_MIN; *hi = INT8_MAX; return;
     case QINFER_DTYPE_UINT8: *lo = 0; *hi = UINT8_MAX; return;
     case QINFER_DTYPE_INT16: *lo = INT16_MIN; *hi = INT16_MAX; return;
@@ -203,7 +205,7 @@ static bool convert_typed(qi_ld *ld, qi_tensor *t, const qi_vec *v) {
         if (x < lo || x > hi)
           return qi_ld_fail(ld, QINFER_ERR_INVALID_MODEL, "tensor '%s': int32_data value %d out of range for %s",
                             t->name, (int)x, qi_dtype_name(t->dtype));
-        if (es == 1) {
+        if (es <= 1) { /* es 0: 4-bit, each int32_data value is one byte of two nibbles (onnx.proto) */
           uint8_t b = (uint8_t)x;
           ((uint8_t *)t->data)[i] = b;
         } else {
@@ -220,7 +222,7 @@ static bool convert_typed(qi_ld *ld, qi_tensor *t, const qi_vec *v) {
  * in place, else an owned aligned copy). */
 static bool set_bytes(qi_ld *ld, qi_tensor *t, const uint8_t *p, size_t nbytes) {
   size_t es = qi_dtype_size(t->dtype);
-  const bool aligned = (uintptr_t)p % es == 0;
+  const bool aligned = es == 0 || (uintptr_t)p % es == 0; /* es 0: 4-bit, bytes */
   if (nbytes && (aligned || (ld->flags & QI_LOAD_UNALIGNED_IN_PLACE))) {
     t->data = (void *)(uintptr_t)p; /* read-only: constant tensors are never written */
     t->nbytes = nbytes;
@@ -243,13 +245,15 @@ bool qi_ld_fill_tensor(qi_ld *ld, const qi_tensor_msg *m, int ti) {
   if (m->pb.has_segment)
     return qi_ld_fail(ld, QINFER_ERR_UNSUPPORTED, "tensor '%s' is segmented; segments are not supported", name);
   int64_t numel;
-  size_t es = qi_dtype_size((int)dtype);
+  size_t es = qi_dtype_size((int)dtype); /* 0 for 4-bit: two values per byte */
   if (!qi_shape_numel(m->rank, m->dims, &numel))
     return qi_ld_fail(ld, QINFER_ERR_INVALID_MODEL, "tensor '%s' has a negative dimension or its size overflows",
                       name);
-  if ((uint64_t)numel > SIZE_MAX / es)
+  if ((uint64_t)numel > SIZE_MAX / (es ? es : 1))
     return qi_ld_fail(ld, QINFER_ERR_INVALID_MODEL, "tensor '%s': size in bytes overflows", name);
-  size_t nbytes = (size_t)numel * es;
+  size_t nbytes = qi_dtype_bytes((int)dtype, (size_t)numel);
+  /* Typed values expected: one per element, or one per byte (two nibbles) for 4-bit types (onnx.proto). */
+  size_t typed_count = es ? (size_t)numel : nbytes;
   if (m->pb.has_data_location && m->pb.data_location != 0 && m->pb.data_location != 1)
     return qi_ld_fail(ld, QINFER_ERR_INVALID_MODEL, "tensor '%s': invalid data_location %d", name,
                       (int)m->pb.data_location);
@@ -282,9 +286,9 @@ bool qi_ld_fill_tensor(qi_ld *ld, const qi_tensor_msg *m, int ti) {
     const uint8_t *p;
     return qi_ld_external(ld, m, name, nbytes, &p) && set_bytes(ld, t, p, nbytes);
   }
-  if (typed->n != (size_t)numel)
-    return qi_ld_fail(ld, QINFER_ERR_INVALID_MODEL, "tensor '%s': %s holds %zu values, its shape needs %lld", name,
-                      field, typed->n, (long long)numel);
+  if (typed->n != typed_count)
+    return qi_ld_fail(ld, QINFER_ERR_INVALID_MODEL, "tensor '%s': %s holds %zu values, its shape needs %zu%s", name,
+                      field, typed->n, typed_count, es ? "" : " (two 4-bit values per int32_data entry)");
   if (qi_tensor_alloc_const(t, ld->err) != QINFER_OK) return qi_ld_adopt(ld);
   return convert_typed(ld, t, typed);
 }

@@ -106,6 +106,7 @@ int32_t qi_tensor_int_at(const qi_tensor *t, int64_t i) {
     case QINFER_DTYPE_UINT8: return ((const uint8_t *)t->data)[i];
     case QINFER_DTYPE_INT8: return ((const int8_t *)t->data)[i];
     case QINFER_DTYPE_INT32: return ((const int32_t *)t->data)[i];
+    case QINFER_DTYPE_UINT4: case QINFER_DTYPE_INT4: return qi_int4_at(t->data, i, t->dtype);
     default: return 0;
   }
 }
@@ -407,6 +408,8 @@ const char *qi_dtype_name(int dtype) {
     case QINFER_DTYPE_DOUBLE: return "double";
     case QINFER_DTYPE_UINT32: return "uint32";
     case QINFER_DTYPE_UINT64: return "uint64";
+    case QINFER_DTYPE_UINT4: return "uint4";
+    case QINFER_DTYPE_INT4: return "int4";
     default: return "undefined";
   }
 }
@@ -446,12 +449,12 @@ const char *qi_shape_str(int rank, const int64_t *dims, char *buf, size_t size) 
 static qi_status tensor_bytes(const qi_tensor *t, size_t *out, qi_error *err) {
   int64_t numel;
   size_t es = qi_dtype_size(t->dtype);
-  if (es == 0)
+  if (!qi_dtype_known(t->dtype))
     return qi_fail(err, QINFER_ERR_UNSUPPORTED, "tensor '%s': unsupported dtype %s", t->name, qi_dtype_name(t->dtype));
   if (t->rank < 0 || t->rank > QI_MAX_RANK || !qi_shape_numel(t->rank, t->dims, &numel) ||
-      (uint64_t)numel > SIZE_MAX / es / 2)
+      (uint64_t)numel > SIZE_MAX / (es ? es : 1) / 2)
     return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "tensor '%s': size overflows", t->name);
-  *out = (size_t)numel * es;
+  *out = qi_dtype_bytes(t->dtype, (size_t)numel);
   return QINFER_OK;
 }
 

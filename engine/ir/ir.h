@@ -169,7 +169,22 @@ qi_status qi_tensor_set_const_copy(qi_tensor *t, int dtype, int rank, const int6
 qi_status qi_tensor_alloc_const(qi_tensor *t, qi_error *err);
 
 /* ---- tensor helpers ---- */
+/* Bytes of one element; 0 for unknown types and for the 4-bit ones (not byte-addressable: qi_dtype_bytes). */
 size_t qi_dtype_size(int dtype);
+static inline bool qi_dtype_is_4bit(int dtype) { return dtype == QINFER_DTYPE_INT4 || dtype == QINFER_DTYPE_UINT4; }
+/* Bytes numel elements of dtype take: numel * qi_dtype_size, or (numel + 1) / 2 for the 4-bit types (two per
+ * byte, low nibble first; the high nibble of an odd count's last byte is ignored). 0 for unknown types; the
+ * caller checks numel * size for overflow as before (4-bit sizes never overflow). */
+static inline size_t qi_dtype_bytes(int dtype, size_t numel) {
+  return qi_dtype_is_4bit(dtype) ? numel / 2 + (numel & 1) : numel * qi_dtype_size(dtype);
+}
+/* Value k of 4-bit data (two per byte, low nibble first): -8..7 for int4, 0..15 for uint4. */
+static inline int32_t qi_int4_at(const void *bytes, int64_t k, int dtype) {
+  const int32_t nib = (((const uint8_t *)bytes)[k >> 1] >> ((k & 1) * 4)) & 15;
+  return dtype == QINFER_DTYPE_INT4 ? (nib ^ 8) - 8 : nib;
+}
+/* A type a tensor may have (qi_dtype_size > 0 or 4-bit). */
+static inline bool qi_dtype_known(int dtype) { return qi_dtype_size(dtype) > 0 || qi_dtype_is_4bit(dtype); }
 const char *qi_dtype_name(int dtype);
 /* Product of dims; returns false on overflow or a negative dim. */
 bool qi_shape_numel(int rank, const int64_t *dims, int64_t *out);

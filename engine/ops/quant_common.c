@@ -11,6 +11,8 @@ void qi_qtype_range(int dtype, int32_t *qmin, int32_t *qmax) {
     case QINFER_DTYPE_INT8: *qmin = -128, *qmax = 127; break;
     case QINFER_DTYPE_UINT16: *qmin = 0, *qmax = 65535; break;
     case QINFER_DTYPE_INT16: *qmin = -32768, *qmax = 32767; break;
+    case QINFER_DTYPE_UINT4: *qmin = 0, *qmax = 15; break;
+    case QINFER_DTYPE_INT4: *qmin = -8, *qmax = 7; break;
     default: *qmin = INT32_MIN, *qmax = INT32_MAX; break;
   }
 }
@@ -23,13 +25,14 @@ int32_t qi_qparams_zero_point(const qi_qparams *p, int64_t i) {
     case QINFER_DTYPE_INT8: return ((const int8_t *)p->zero_point)[k];
     case QINFER_DTYPE_UINT16: return ((const uint16_t *)p->zero_point)[k];
     case QINFER_DTYPE_INT16: return ((const int16_t *)p->zero_point)[k];
+    case QINFER_DTYPE_UINT4: case QINFER_DTYPE_INT4: return qi_int4_at(p->zero_point, k, p->dtype);
     default: return ((const int32_t *)p->zero_point)[k];
   }
 }
 
 static bool is_qtype(int dtype) {
   return dtype == QINFER_DTYPE_UINT8 || dtype == QINFER_DTYPE_INT8 || dtype == QINFER_DTYPE_INT32 ||
-         dtype == QINFER_DTYPE_UINT16 || dtype == QINFER_DTYPE_INT16;
+         dtype == QINFER_DTYPE_UINT16 || dtype == QINFER_DTYPE_INT16 || qi_dtype_is_4bit(dtype);
 }
 
 qi_status qi_qparams_check_shapes(qi_graph *g, const qi_node *n, int scale_slot, int zp_slot, const qi_tensor *data,
@@ -47,7 +50,7 @@ qi_status qi_qparams_check_shapes(qi_graph *g, const qi_node *n, int scale_slot,
   if (z) {
     if (!is_qtype(z->dtype))
       return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                          "zero point '%s' has type %s; uint8, int8, uint16, int16 or int32 expected", z->name,
+                          "zero point '%s' has type %s; uint8, int8, uint16, int16, int32, int4 or uint4 expected", z->name,
                           qi_dtype_name(z->dtype));
     if (qi_tensor_numel(z) != count || z->rank != s->rank)
       return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has %lld values but scale '%s' has %lld", z->name,

@@ -18,15 +18,15 @@
 #include "kernels/isa.h"
 
 typedef struct qi_qparams {
-  int dtype;              /* quantized element type: QINFER_DTYPE_UINT8, _INT8, _UINT16, _INT16 or _INT32 */
+  int dtype;              /* quantized element type: QINFER_DTYPE_UINT8, _INT8, _UINT16, _INT16, _INT32, _INT4 or _UINT4 */
   int64_t count;          /* number of (scale, zero point) pairs: 1 = per tensor */
   int axis;               /* normalised axis of the data tensor they run along; -1 when per tensor */
   const float *scale;     /* count scales */
   const void *zero_point; /* count values of type dtype, or NULL for all zeros */
 } qi_qparams;
 
-/* Integer range of a quantized type: [0, 255] for uint8, [-128, 127] for int8, the 16-bit types' own, int32's
- * for int32. */
+/* Integer range of a quantized type: [0, 255] for uint8, [-128, 127] for int8, the 16-bit types' own, [0, 15]
+ * for uint4, [-8, 7] for int4, int32's for int32. */
 void qi_qtype_range(int dtype, int32_t *qmin, int32_t *qmax);
 
 static inline float qi_qparams_scale(const qi_qparams *p, int64_t i) { return p->scale[p->count == 1 ? 0 : i]; }

@@ -1,10 +1,12 @@
 /* QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger, QGemm (com.microsoft), and the products with a run-time
  * scale: DynamicQuantizeMatMul, MatMulIntegerToFloat (com.microsoft), DynamicQuantizeConv (ai.qinfer, made by the
  * dynamic-quantization pass), the W8A16 products QLinearConv16 / QLinearMatMul16 (ai.qinfer, made by the QDQ pass,
- * engine/ops/quant_w8a16.c): one row per op with its flags (engine/op.h). */
+ * engine/ops/quant_w8a16.c) and the W4A8 ops QLinearConvW4, QLinearMatMulW4 (ai.qinfer, made by the QDQ pass from
+ * 4-bit weights): one row per op with its flags (engine/op.h). */
 #include "engine/op.h"
 #include "engine/ops/quant_conv.h"
 #include "engine/ops/quant_dynamic.h"
+#include "engine/ops/quant_qb4w.h"
 
 const qi_op qi_ops_quant_conv[] = {
     QI_OP_MACS("QLinearConv", "", qi_qlinearconv_infer, qi_qlinearconv_prepare, qi_qlinearconv_run, qi_qconv_release,
@@ -29,5 +31,11 @@ const qi_op qi_ops_quant_conv[] = {
                qi_w8a16_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_w8a16),
     QI_OP_MACS("DynamicQuantizeConv", "ai.qinfer", qi_dynamic_quantize_conv_infer, qi_dynamic_quantize_conv_prepare,
                qi_dynamic_quantize_conv_run, qi_dynq_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT, qi_macs_conv),
+    QI_OP_MACS("QLinearConvW4", "ai.qinfer", qi_qlinearconv_w4_infer, qi_qlinearconv_w4_prepare,
+               qi_qlinearconv_w4_run, qi_qb4w_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT | QI_OPF_READS_4BIT,
+               qi_macs_qlinearconv),
+    QI_OP_MACS("QLinearMatMulW4", "ai.qinfer", qi_qlinearmatmul_w4_infer, qi_qlinearmatmul_w4_prepare,
+               qi_qlinearmatmul_w4_run, qi_qb4w_release, QI_OPF_QUANTIZED | QI_OPF_FUSE_ACT | QI_OPF_READS_4BIT,
+               qi_macs_matmul),
     {0},
 };

@@ -3,7 +3,8 @@
  * Q/DQ: parameters per tensor, per axis (1-D scale along `axis`, 13+) or blocked (block_size > 0, 21+: the
  * scale has x's rank and shape but for ceil(D / block_size) values along `axis`; element j of that axis uses
  * scale j / block_size). Quantized types uint8 and int8, uint16 and int16 (W8A16 models; element by element
- * with the same rule and the 16-bit range), DequantizeLinear also int32 with zero point 0; the
+ * with the same rule and the 16-bit range), int4 and uint4 (two per byte, low nibble first: their own loops below,
+ * over whole bytes so that no two threads write one byte) (DequantizeLinear also int32 with zero point 0); the
  * quantized type of QuantizeLinear is the zero point's, else the output_dtype attribute (21+), else uint8.
  * Scales and zero points may be computed at run time: they are checked for shape at infer and for values
  * (finite, > 0) on every run (at infer already when constant), through engine/ops/quant_common.h.
@@ -27,6 +28,7 @@ static int qdq_opset(const qi_node *n) { return strcmp(n->domain, "com.microsoft
 
 static bool is_q8(int dt) { return dt == QINFER_DTYPE_UINT8 || dt == QINFER_DTYPE_INT8; }
 static bool is_q16(int dt) { return dt == QINFER_DTYPE_UINT16 || dt == QINFER_DTYPE_INT16; }
+static bool is_q8_or_4(int dt) { return is_q8(dt) || qi_dtype_is_4bit(dt); }
 
 /* Where the parameters of element i of x are: per tensor (axis_len 1, inner = numel), per axis (slice
  * (i / inner) % axis_len) or blocked (scale index (o * blocks + c / block) * inner + i % inner). */
@@ -64,10 +66,10 @@ static qi_status blocked_params(qi_graph *g, const qi_node *n, const qi_tensor *
                           (long long)s->dims[d], x->name, (long long)x->dims[d]);
   }
   if (z) {
-    if (!is_q8(z->dtype) && !is_q16(z->dtype) && z->dtype != QINFER_DTYPE_INT32)
+    if (!is_q8_or_4(z->dtype) && !is_q16(z->dtype) && z->dtype != QINFER_DTYPE_INT32)
       return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                          "zero point '%s' has type %s; uint8, int8, uint16, int16 or int32 expected", z->name,
-                          qi_dtype_name(z->dtype));
+                          "zero point '%s' has type %s; uint8, int8, uint16, int16, int4, uint4 or int32 expected",
+                          z->name, qi_dtype_name(z->dtype));
     if (z->rank != s->rank || memcmp(z->dims, s->dims, sizeof(int64_t) * (size_t)s->rank) != 0)
       return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' and scale '%s' have different shapes",
                           z->name, s->name);
@@ -252,7 +254,57 @@ static void dequantize_chunk16(void *arg, size_t begin, size_t end) {
   }
 }
 
+/* 4-bit tensors: the loops run over bytes [begin, end), elements 2 * begin .. 2 * end (clipped to the count),
+ * so each byte is written by one thread. Same formulas as the 8-bit loops. */
+typedef struct qdq4_task {
+  qdq_task t;
+  int64_t count; /* elements */
+} qdq4_task;
+
+static void quantize4_chunk(void *arg, size_t begin, size_t end) {
+  const qdq4_task *t4 = arg;
+  const qdq_task *t = &t4->t;
+  const float *x = t->x;
+  uint8_t *y = t->y;
+  for (int64_t b = (int64_t)begin; b < (int64_t)end; b++) {
+    uint8_t byte = 0;
+    for (int64_t j = 2 * b; j < 2 * b + 2 && j < t4->count; j++) {
+      const int64_t c = param_index(&t->l, j / t->l.inner, j);
+      const int32_t q = qi_quantize_f32(x[j], qi_qparams_scale(&t->l.qp, c), qi_qparams_zero_point(&t->l.qp, c),
+                                        t->qmin, t->qmax);
+      byte |= (uint8_t)((q & 15) << ((j & 1) * 4)); /* the high nibble of an odd count's last byte stays 0 */
+    }
+    y[b] = byte;
+  }
+}
+
+static void dequantize4_chunk(void *arg, size_t begin, size_t end) {
+  const qdq4_task *t4 = arg;
+  const qdq_task *t = &t4->t;
+  float *y = t->y;
+  const int64_t stop = 2 * (int64_t)end < t4->count ? 2 * (int64_t)end : t4->count;
+  for (int64_t j = 2 * (int64_t)begin; j < stop; j++) {
+    const int64_t c = param_index(&t->l, j / t->l.inner, j);
+    y[j] = (float)(qi_int4_at(t->x, j, t->qdtype) - qi_qparams_zero_point(&t->l.qp, c)) * qi_qparams_scale(&t->l.qp, c);
+  }
+}
+
 static qi_threadpool *pool_of(const qi_exec_ctx *ctx) { return ctx ? ctx->pool : NULL; }
+
+/* Runs a Q / DQ task over x's elements, by bytes when the quantized type is 4-bit. */
+static void qdq_run(qi_threadpool *pool, qdq_task *t, int64_t count, bool quantize) {
+  if (qi_dtype_is_4bit(t->qdtype)) {
+    qdq4_task t4 = {*t, count};
+    qi_parallel_for(pool, qi_dtype_bytes(t->qdtype, (size_t)count), QI_QUANT_GRAIN / 2,
+                    quantize ? quantize4_chunk : dequantize4_chunk, &t4);
+    return;
+  }
+  if (is_q16(t->qdtype)) {
+    qi_parallel_for(pool, (size_t)count, QI_QUANT_GRAIN, quantize ? quantize_chunk16 : dequantize_chunk16, t);
+    return;
+  }
+  qi_parallel_for(pool, (size_t)count, QI_QUANT_GRAIN, quantize ? quantize_chunk : dequantize_chunk, t);
+}
 
 static qi_status check_arity(qi_graph *g, const qi_node *n, int min_in, int max_in, int n_out, qi_error *err) {
   if (n->n_inputs < min_in || n->n_inputs > max_in)
@@ -277,9 +329,9 @@ static qi_status quantize_out_dtype(qi_graph *g, const qi_node *n, int *out, qi_
   if (z && (z->dtype == QINFER_DTYPE_FLOAT || z->dtype == QINFER_DTYPE_DOUBLE || z->dtype == QINFER_DTYPE_BOOL))
     return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s; an integer type expected",
                         z->name, qi_dtype_name(z->dtype));
-  if (!is_q8(dt) && !is_q16(dt))
+  if (!is_q8_or_4(dt) && !is_q16(dt))
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                        "quantizing to type %d (%s) is not supported; uint8, int8, uint16 and int16 are", dt,
+                        "quantizing to type %d (%s) is not supported; uint8, int8, uint16, int16, uint4 and int4 are", dt,
                         qi_dtype_name(dt));
   *out = dt;
   return QINFER_OK;
@@ -315,8 +367,7 @@ qi_status qi_quant_QuantizeLinear_run(qi_graph *g, qi_node *n, const qi_node_rt 
   qdq_task t = {.qdtype = y->dtype, .k = qi_qu8_quantize_config_get(rt->isa), .x = x->data, .y = y->data};
   QI_CHECK(qdq_params(g, n, x, y->dtype, true, &t.l, err));
   qi_qtype_range(y->dtype, &t.qmin, &t.qmax);
-  qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN,
-                  is_q16(y->dtype) ? quantize_chunk16 : quantize_chunk, &t);
+  qdq_run(pool_of(ctx), &t, qi_tensor_numel(x), true);
   return QINFER_OK;
 }
 
@@ -327,9 +378,9 @@ void qi_quant_QuantizeLinear_release(qi_node_rt *rt) { (void)rt; }
 qi_status qi_quant_DequantizeLinear_infer(qi_graph *g, qi_node *n, qi_error *err) {
   QI_CHECK(check_arity(g, n, 2, 3, 1, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *z = qi_node_in(g, n, 2);
-  if (!is_q8(x->dtype) && !is_q16(x->dtype) && x->dtype != QINFER_DTYPE_INT32)
+  if (!is_q8_or_4(x->dtype) && !is_q16(x->dtype) && x->dtype != QINFER_DTYPE_INT32)
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                        "input '%s' has type %s; uint8, int8, uint16, int16 and int32 are supported", x->name,
+                        "input '%s' has type %s; uint8, int8, uint16, int16, int4, uint4 and int32 are supported", x->name,
                         qi_dtype_name(x->dtype));
   if (z && z->dtype != x->dtype)
     return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "zero point '%s' has type %s but input '%s' has type %s",
@@ -355,8 +406,7 @@ qi_status qi_quant_DequantizeLinear_run(qi_graph *g, qi_node *n, const qi_node_r
   qdq_task t = {.qdtype = x->dtype, .k = qi_qu8_quantize_config_get(rt->isa), .x = x->data,
                 .y = qi_node_out(g, n, 0)->data};
   QI_CHECK(qdq_params(g, n, x, x->dtype, true, &t.l, err));
-  qi_parallel_for(pool_of(ctx), (size_t)qi_tensor_numel(x), QI_QUANT_GRAIN,
-                  is_q16(x->dtype) ? dequantize_chunk16 : dequantize_chunk, &t);
+  qdq_run(pool_of(ctx), &t, qi_tensor_numel(x), false);
   return QINFER_OK;
 }
 

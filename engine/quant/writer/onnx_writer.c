@@ -173,15 +173,15 @@ static qi_status check_const(const qi_graph *g, int t, const char *what, qi_erro
   const qi_tensor *x = &g->tensors[t];
   size_t es = qi_dtype_size(x->dtype);
   int64_t numel;
-  if (es == 0)
+  if (!qi_dtype_known(x->dtype))
     return qi_fail(err, QINFER_ERR_UNSUPPORTED, "ONNX writer: %s '%s' has data type %s (%d), which cannot be written",
                    what, x->name, qi_dtype_name(x->dtype), x->dtype);
   if (x->rank < 0 || x->rank > QI_MAX_RANK)
     return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "ONNX writer: %s '%s' has no valid shape (rank %d)", what, x->name,
                    x->rank);
-  if (!qi_shape_numel(x->rank, x->dims, &numel) || (uint64_t)numel > SIZE_MAX / es)
+  if (!qi_shape_numel(x->rank, x->dims, &numel) || (uint64_t)numel > SIZE_MAX / (es ? es : 1))
     return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "ONNX writer: %s '%s': size overflows", what, x->name);
-  size_t bytes = (size_t)numel * es;
+  size_t bytes = qi_dtype_bytes(x->dtype, (size_t)numel); /* 4-bit: two per byte, as ONNX's raw_data */
   if (bytes > 0 && (!x->data || x->nbytes < bytes))
     return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
                    "ONNX writer: %s '%s' holds %zu of its %zu bytes (constant data dropped?)", what, x->name,
@@ -523,7 +523,7 @@ static void enc_tensor_body(enc *e, const qi_tensor *x, bool named) {
   if (named) put_str(e, F_TENSOR_NAME, x->name);
   int64_t numel = 1;
   for (int d = 0; d < x->rank; d++) numel *= x->dims[d];
-  put_bytes(e, F_TENSOR_RAW_DATA, x->data, (size_t)numel * qi_dtype_size(x->dtype));
+  put_bytes(e, F_TENSOR_RAW_DATA, x->data, qi_dtype_bytes(x->dtype, (size_t)numel));
 }
 
 static void enc_initializer(enc *e, const plan *pl, const void *item) {
