@@ -104,7 +104,7 @@ QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_4x4__scalar);
 QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_4x4__scalar);
 #if defined(__x86_64__) || defined(__i386__)
 QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_24x16__avx2);
-QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_24x16__avx2);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_48x16__avx2);
 QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_16x32__avx512f);
 QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_32x32__avx512f);
 #endif /* x86 */
