@@ -21,9 +21,9 @@
 /* One register tile of RT rows (their weights at deq[i * MR + r]) x NR columns of B over the n steps from row b,
  * accumulated onto the bias (first chunk) or C's partial sums; clamped in the last chunk. */
 static inline __attribute__((always_inline)) void qb4w_w_tile(size_t n, bool first, bool last,
-                                                              const float *restrict bias, const float *restrict deq, const float *restrict b,
-                                                              size_t b_stride, float *const c_row[QI_QB4W_W_RT],
-                                                              qv vmin, qv vmax) {
+                                                              const float *restrict bias, const float *restrict deq,
+                                                              const float *restrict b, size_t b_stride,
+                                                              float *const c_row[QI_QB4W_W_RT], qv vmin, qv vmax) {
   qv acc[QI_QB4W_W_RT][QI_QB4W_W_NV];
 #pragma GCC unroll 16
   for (size_t r = 0; r < QI_QB4W_W_RT; r++) {
