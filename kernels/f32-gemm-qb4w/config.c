@@ -16,11 +16,11 @@ static const qi_f32_gemm_qb4w_config scalar_4x4 = {
 #if defined(__x86_64__) || defined(__i386__)
 static const qi_f32_gemm_qb4w_config avx2 = {
     .ukernel = QI_KERNEL(qi_f32_qb4w_gemm_minmax_ukernel_24x16__avx2),
-    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_24x16__avx2),
+    .xw_ukernel = QI_KERNEL(qi_f32_qb4w_gemm_xw_minmax_ukernel_48x16__avx2),
     .features = QI_CPU_AVX2,
     .mr = 24,
     .nr = 16,
-    .xw_mr = 24,
+    .xw_mr = 48,
     .xw_nr = 16,
 };
 static const qi_f32_gemm_qb4w_config avx512f = {

@@ -1,11 +1,10 @@
 /* Dequantization of packed qb4w words (f32-gemm-qb4w.h) on the qv of the vec-<isa>.h included first, shared by
  * the family's SIMD templates (xw-simd.h, w-simd.h): the dequantization of a chunk of k-steps into floats on the
- * stack, and the loads and stores of C's partial sums between chunks. */
+ * stack, the stores of C's partial sums between chunks, the copies of column tails. */
 #ifndef QI_F32_GEMM_QB4W_DEQUANT_SIMD_H
 #define QI_F32_GEMM_QB4W_DEQUANT_SIMD_H
 
 #include "kernels/f32-gemm-qb4w/f32-gemm-qb4w.h"
-#include "kernels/f32-gemm/store-simd.h"
 
 /* How far the templates unroll the 8 steps of a group (an includer may define it first): 8 on x86; the NEON files
  * take 1, which keeps their text small (tools/arm-static-check.sh's size bar) with 16 FMAs per step still. */
@@ -65,20 +64,20 @@ QI_QB4W_UNROLL_STEPS
   }
 }
 
-/* Vector v of a row of cols floats as a partial sum: 0 past cols. */
-static inline __attribute__((always_inline)) qv qb4w_load_partial(const float *row, size_t v, size_t cols) {
-  const size_t v0 = v * QV_N;
-  if (cols >= v0 + QV_N) return qv_load(row + v0);
-  return cols > v0 ? qv_load_tail(row + v0, qt_make(cols - v0)) : qv_zero();
+/* Stores y as vector v of a row: clamped (the last chunk) or as a partial sum. */
+static inline __attribute__((always_inline)) void qb4w_store(float *row, size_t v, qv y, bool last, qv vmin, qv vmax) {
+  if (last) y = qv_min(qv_max(y, vmin), vmax);
+  qv_store(row + v * QV_N, y);
 }
 
-/* Stores vector v of a row of cols floats: clamped (the last chunk) or as a partial sum. */
-static inline __attribute__((always_inline)) void qb4w_store(float *row, size_t v, qv y, size_t cols, bool last,
-                                                             qv vmin, qv vmax) {
-  const size_t v0 = v * QV_N;
-  if (last) gemm_store_clamped(row, v, y, cols, vmin, vmax);
-  else if (cols >= v0 + QV_N) qv_store(row + v0, y);
-  else if (cols > v0) qv_store_tail(row + v0, y, qt_make(cols - v0));
+/* rows x cols floats from src (src_stride apart) to dst (dst_stride apart), then 0 up to width in each dst row:
+ * the column tails go through full-width scratch tiles, so the tiles themselves never mask. */
+static inline void qb4w_copy_rows(float *restrict dst, size_t dst_stride, const float *restrict src, size_t src_stride,
+                                  size_t rows, size_t cols, size_t width) {
+  for (size_t r = 0; r < rows; r++, dst += dst_stride, src += src_stride) {
+    for (size_t j = 0; j < cols; j++) dst[j] = src[j];
+    for (size_t j = cols; j < width; j++) dst[j] = 0.0f;
+  }
 }
 
 #endif /* QI_F32_GEMM_QB4W_DEQUANT_SIMD_H */

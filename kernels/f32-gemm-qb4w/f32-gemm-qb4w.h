@@ -26,12 +26,12 @@
  *   weight(c, k) = u * s + zs = (u - z) * s (kernels/qb4w.h's value, up to the rounding of z * s).
  *
  * So one vector load of QV_N words of a group holds 8 k-steps of QV_N channels; step i is (word >> 4i) & 15,
- * converted to float and dequantized with one multiply-add by the block's scale and zs: the "xw" kernels
- * dequantize each k-step of their panel's columns once, in registers, and use it for all their rows; the "w"
- * kernels dequantize a group of their panel's rows into 8 x MR floats on the stack and broadcast from there.
- * Scales are applied per k-step (in the dequantization), not per block. A kernel never reads A (xw) or B (w)
- * past kc. Block bytes and panel bytes are multiples of 4 (bl is a multiple of 8), so every float and word is
- * 4-byte aligned when the packed buffer is.
+ * converted to float and dequantized with one multiply-add by the block's scale and zs. The SIMD kernels
+ * dequantize a chunk of k-steps of their panel once into floats on the stack and share it among all the rows
+ * ("xw": xw_mr rows of A) or columns ("w": all nc columns of B) of the call (xw-simd.h, w-simd.h). Scales are
+ * applied per k-step (in the dequantization), not per block. A kernel never reads A (xw) or B (w) past kc, nor
+ * B past nc. Block bytes and panel bytes are multiples of 4 (bl is a multiple of 8), so every float and word is
+ * 4-byte aligned when the packed buffer is (it must be).
  */
 #ifndef QI_F32_GEMM_QB4W_H
 #define QI_F32_GEMM_QB4W_H
@@ -104,7 +104,7 @@ QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_4x4__scalar);
 QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_4x4__scalar);
 #if defined(__x86_64__) || defined(__i386__)
 QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_24x16__avx2);
-QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_24x16__avx2);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_48x16__avx2);
 QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_16x32__avx512f);
 QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_32x32__avx512f);
 #endif /* x86 */

@@ -12,16 +12,17 @@
  * accumulators spilled them (6x16 on AVX2 ran at half the FP32 kernel's speed).
  *
  * Rows past mr: whole tiles past mr are skipped; in the last tile they read and write row mr - 1 (stored before
- * it, as kernels/f32-gemm/xw-simd.h). A column tail computes full vectors (the panel is zero past N) and reads /
- * stores C with masks. A is never read past kc (the last group's steps past kc are dequantized, never used). */
+ * it, as kernels/f32-gemm/xw-simd.h). A column tail (nc < NR in the last panel) is computed into an NR-wide
+ * tile on the stack and its nc columns copied to C, so the tile has one unmasked copy (compact on Arm). A is
+ * never read past kc (the last group's steps past kc are dequantized, never used). */
 #include "kernels/f32-gemm-qb4w/dequant-simd.h"
 
 #define QI_QB4W_XW_NR (QI_QB4W_XW_NV * QV_N)
 #define QI_QB4W_XW_KC (4096 / QI_QB4W_XW_NR)
 
 /* One register tile: MR rows of A times the n dequantized steps from k0 (deq), accumulated onto the bias (first
- * chunk) or C's partial sums; clamped in the last chunk. cols (1..NR) columns are stored. */
-static inline __attribute__((always_inline)) void qb4w_xw_tile(size_t cols, size_t k0, size_t n, bool first, bool last,
+ * chunk) or C's partial sums (NR columns); clamped in the last chunk. */
+static inline __attribute__((always_inline)) void qb4w_xw_tile(size_t k0, size_t n, bool first, bool last,
                                                                const float *restrict bias,
                                                                const float *const a_row[QI_QB4W_XW_MR],
                                                                const float *restrict deq,
@@ -31,7 +32,7 @@ static inline __attribute__((always_inline)) void qb4w_xw_tile(size_t cols, size
   for (size_t r = 0; r < QI_QB4W_XW_MR; r++)
 #pragma GCC unroll 4
     for (size_t v = 0; v < QI_QB4W_XW_NV; v++)
-      acc[r][v] = first ? qv_load(bias + v * QV_N) : qb4w_load_partial(c_row[r], v, cols);
+      acc[r][v] = qv_load(first ? bias + v * QV_N : c_row[r] + v * QV_N);
 QI_QB4W_UNROLL_STEPS
   for (size_t i = 0; i < n; i++) {
     qv wv[QI_QB4W_XW_NV];
@@ -48,12 +49,12 @@ QI_QB4W_UNROLL_STEPS
   for (size_t i = 0; i < QI_QB4W_XW_MR; i++) {
     const size_t r = QI_QB4W_XW_MR - 1 - i; /* rows past mr alias row mr - 1: stored before it */
 #pragma GCC unroll 4
-    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) qb4w_store(c_row[r], v, acc[r][v], cols, last, vmin, vmax);
+    for (size_t v = 0; v < QI_QB4W_XW_NV; v++) qb4w_store(c_row[r], v, acc[r][v], last, vmin, vmax);
   }
 }
 
 /* The register tiles of one chunk of one panel. */
-static inline __attribute__((always_inline)) void qb4w_xw_chunk(size_t mr, size_t cols, size_t k0, size_t n,
+static inline __attribute__((always_inline)) void qb4w_xw_chunk(size_t mr, size_t k0, size_t n,
                                                                 bool first, bool last, const float *restrict bias,
                                                                 const float *restrict a, size_t a_stride,
                                                                 const float *restrict deq, float *restrict c,
@@ -66,7 +67,7 @@ static inline __attribute__((always_inline)) void qb4w_xw_chunk(size_t mr, size_
       a_row[r] = a + row * a_stride;
       c_row[r] = c + row * c_stride;
     }
-    qb4w_xw_tile(cols, k0, n, first, last, bias, a_row, deq, c_row, vmin, vmax);
+    qb4w_xw_tile(k0, n, first, last, bias, a_row, deq, c_row, vmin, vmax);
   }
 }
 
@@ -81,19 +82,19 @@ QI_KERNEL_ALIGN void QI_QB4W_XW_FN(size_t mr, size_t nc, size_t kc, const float 
   const qv vmin = qv_set1(params->minmax.min), vmax = qv_set1(params->minmax.max);
   const size_t bl = params->bl, panel = qi_f32_gemm_qb4w_panel_bytes(QI_QB4W_XW_NR, kc, bl);
   float deq[QI_QB4W_XW_KC * QI_QB4W_XW_NR];
+  float c_tail[QI_QB4W_XW_MR * QI_QB4W_XW_TILES * QI_QB4W_XW_NR]; /* the last panel's columns when nc < NR */
   const uint8_t *w = packed_w;
   for (; nc != 0; w += panel) {
     const size_t cols = nc < QI_QB4W_XW_NR ? nc : QI_QB4W_XW_NR;
+    float *c_tile = cols == QI_QB4W_XW_NR ? c : c_tail;
+    const size_t c_tile_stride = cols == QI_QB4W_XW_NR ? c_stride : QI_QB4W_XW_NR;
     const float *bias = (const float *)(const void *)w;
     for (size_t k0 = 0; k0 < kc; k0 += QI_QB4W_XW_KC) {
       const size_t n = kc - k0 < QI_QB4W_XW_KC ? kc - k0 : QI_QB4W_XW_KC;
-      const bool first = k0 == 0, last = k0 + n == kc;
       qb4w_dequant_range(w + QI_QB4W_XW_NR * sizeof(float), QI_QB4W_XW_NV, bl, k0, k0 + n, deq);
-      if (QI_QB4W_UNROLL > 1 && cols == QI_QB4W_XW_NR)
-        qb4w_xw_chunk(mr, QI_QB4W_XW_NR, k0, n, first, last, bias, a, a_stride, deq, c, c_stride, vmin, vmax);
-      else /* the one copy of the compact builds */
-        qb4w_xw_chunk(mr, cols, k0, n, first, last, bias, a, a_stride, deq, c, c_stride, vmin, vmax);
+      qb4w_xw_chunk(mr, k0, n, k0 == 0, k0 + n == kc, bias, a, a_stride, deq, c_tile, c_tile_stride, vmin, vmax);
     }
+    if (cols != QI_QB4W_XW_NR) qb4w_copy_rows(c, c_stride, c_tail, QI_QB4W_XW_NR, mr, cols, cols);
     c += cols;
     nc -= cols;
   }

@@ -170,7 +170,7 @@ static void expect_session_fail(pbw *m, qinfer_status want, const char *needle) 
 static void check_unsupported_uses(void) {
   const int64_t d4[] = {4};
   /* a 4-bit graph input */
-  pbw g = {0}, m = {0};
+  pbw g = {0}, m = {0}, attrs = {0};
   const float one = 1.0f;
   enc_init_raw(&g, "s", QINFER_DTYPE_FLOAT, NULL, 0, &one, 4);
   enc_value_info(&g, G_INPUT, "q", QINFER_DTYPE_INT4, d4, NULL, 1);
@@ -192,6 +192,29 @@ static void check_unsupported_uses(void) {
   enc_value_info(&g, G_OUTPUT, "y", QINFER_DTYPE_UINT4, NULL, NULL, -1);
   enc_model(&m, 10, dom, ver, 1, &g);
   expect_session_fail(&m, QINFER_ERR_UNSUPPORTED, "Reshape does not take 4-bit tensors");
+  /* DequantizeLinear of int4 with a uint4 zero point */
+  g = (pbw){0};
+  enc_init_raw(&g, "q", QINFER_DTYPE_INT4, d4, 1, U4_BYTES, 2);
+  enc_init_raw(&g, "s", QINFER_DTYPE_FLOAT, NULL, 0, &one, 4);
+  const uint8_t zu = 3;
+  enc_init_raw(&g, "z", QINFER_DTYPE_UINT4, NULL, 0, &zu, 1);
+  const char *dq_in[] = {"q", "s", "z"};
+  enc_node(&g, "DequantizeLinear", NULL, NULL, dq_in, 3, out, 1, NULL);
+  enc_value_info(&g, G_OUTPUT, "y", QINFER_DTYPE_FLOAT, d4, NULL, 1);
+  enc_model(&m, 10, dom, ver, 1, &g);
+  expect_session_fail(&m, QINFER_ERR_QUANT_PARAMS, "zero point 'z' has type uint4 but input 'q' has type int4");
+  /* QuantizeLinear with output_dtype int4 and a uint4 zero point */
+  g = (pbw){0}, attrs = (pbw){0};
+  enc_init_raw(&g, "s", QINFER_DTYPE_FLOAT, NULL, 0, &one, 4);
+  enc_init_raw(&g, "z", QINFER_DTYPE_UINT4, NULL, 0, &zu, 1);
+  enc_value_info(&g, G_INPUT, "x", QINFER_DTYPE_FLOAT, d4, NULL, 1);
+  enc_attr_int(&attrs, "output_dtype", QINFER_DTYPE_INT4);
+  const char *q_in[] = {"x", "s", "z"}, *q_out[] = {"qy"}, *dq2_in[] = {"qy", "s", "z"};
+  enc_node(&g, "QuantizeLinear", NULL, NULL, q_in, 3, q_out, 1, &attrs);
+  enc_node(&g, "DequantizeLinear", NULL, NULL, dq2_in, 3, out, 1, NULL);
+  enc_value_info(&g, G_OUTPUT, "y", QINFER_DTYPE_FLOAT, d4, NULL, 1);
+  enc_model(&m, 10, dom, ver, 1, &g);
+  expect_session_fail(&m, QINFER_ERR_INVALID_MODEL, "output_dtype 22 differs from the zero point's type uint4");
 }
 
 int main(void) {
