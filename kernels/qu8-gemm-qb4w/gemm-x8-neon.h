@@ -59,8 +59,8 @@ void qi_qu8_qb4w_store_x8__neon(float32x4_t f[][2], size_t mr, size_t cols, uint
 
 static inline __attribute__((always_inline)) void qi_qb4w_gemm_x8_neon(
     size_t MR, size_t KR, qi_qb4w_unpack_x8_fn unpack, qi_qb4w_dot_x8_fn dot, qi_qb4w_finish_x8_fn finish,
-    void *wbuf, size_t mr, size_t nc, size_t kc, const void *packed_w, const uint8_t *packed_x, uint8_t *c, size_t c_row_stride, size_t c_col_stride,
-    const qi_qu8_gemm_qb4w_params *params) {
+    void *wbuf, size_t mr, size_t nc, size_t kc, const void *packed_w, const uint8_t *packed_x, uint8_t *c,
+    size_t c_row_stride, size_t c_col_stride, const qi_qu8_gemm_qb4w_params *params) {
   assert(mr >= 1 && mr <= MR && nc >= 1 && kc >= 1 && kc <= QI_QU8_GEMM_MAX_K);
   assert(packed_w && packed_x && c && params && params->out.col_bias == NULL);
   const size_t bl = params->bl, half_g = qi_qu8_gemm_qb4w_group(bl) / 2, kp = qi_qu8_round_up(kc, KR);
