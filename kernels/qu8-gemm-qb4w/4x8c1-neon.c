@@ -24,6 +24,6 @@ void qi_qu8_qb4w_gemm_minmax_fp32_ukernel_4x8c1__neon(size_t mr, size_t nc, size
                                                       const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
                                                       size_t c_col_stride, const qi_qu8_gemm_qb4w_params *params) {
   _Alignas(16) int16_t wbuf[QI_QB4W_X8C1_ROWS4_HI]; /* one set */
-  qi_qb4w_gemm_x8_neon(MR, 1, unpack_4x8c1, dot_4x8c1, NULL, wbuf, mr, nc, kc, packed_w, packed_x, c, c_row_stride,
+  qi_qb4w_gemm_x8_neon(MR, 1, 128, unpack_4x8c1, dot_4x8c1, NULL, wbuf, mr, nc, kc, packed_w, packed_x, c, c_row_stride,
                        c_col_stride, params);
 }

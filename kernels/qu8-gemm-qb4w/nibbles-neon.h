@@ -1,6 +1,6 @@
-/* Unpacking the qb4w panels' nibbles on NEON (kernels/qu8-gemm-qb4w/qu8-gemm-qb4w.h): one group of G k-values
- * (32, or 16 for blocks of an odd multiple of 16) of every row into a small stack buffer laid out as the tile's
- * dot loop reads it, once per group and 8-column block.
+/* Unpacking the qb4w panels' nibbles on NEON (kernels/qu8-gemm-qb4w/qu8-gemm-qb4w.h): groups of G k-values (32,
+ * or 16 for blocks of an odd multiple of 16) of every row into a small stack buffer (a span of up to
+ * QI_QB4W_NEON_SPAN k) laid out as the tile's dot loop reads it.
  *
  * A row's group is G/2 bytes: for G = 32 the low nibbles of its 16 bytes are k 0..15 and the high nibbles k
  * 16..31; for G = 16 the low nibbles of its 8 bytes are k 0..7 and the high nibbles k 8..15. Either way an AND
@@ -14,8 +14,8 @@
 
 #include "kernels/qu8-gemm-qb4w/qu8-gemm-qb4w.h"
 
-/* Unpacked group buffers are sized for the largest group. */
-#define QI_QB4W_NEON_GROUP 32
+/* k per unpacked span: a multiple of both group sizes; the buffers hold one span of the tile's rows. */
+#define QI_QB4W_NEON_SPAN 128
 
 /* u - z of k 16 * part .. 16 * part + 15 of one row's group (row: its G/2 bytes, half_g = G/2; part < G/16). */
 static inline int8x16_t qi_qb4w_row16_neon(const uint8_t *row, size_t half_g, size_t part, uint8_t z) {
@@ -34,9 +34,9 @@ static inline int8x16_t qi_qb4w_row16_neon(const uint8_t *row, size_t half_g, si
 /* Writes one set's rows (d[r]: u - z of 16 consecutive k of row r) interleaved as the tile's dot loop reads them. */
 typedef void (*qi_qb4w_store_set_fn)(const int8x16_t *d, void *dst);
 
-/* One group (u: row 0's bytes, rows half_g bytes apart; z: the rows' zero points) of `rows` rows into dst as
- * sets of set_rows rows: k 16 * part.. of the set of rows r0.. at dst + r0 / set_rows * set_stride + part *
- * part_stride (bytes). */
+/* One group (u: row 0's bytes, rows half_g bytes apart; z: the rows' zero points) of `rows` rows into dst (the
+ * group's place in the span) as sets of set_rows rows: k 16 * part.. of the set of rows r0.. at
+ * dst + r0 / set_rows * set_stride + part * part_stride (bytes). */
 static inline __attribute__((always_inline)) void qi_qb4w_unpack_neon(const uint8_t *u, size_t half_g,
                                                                       const uint8_t *z, size_t rows, size_t set_rows,
                                                                       size_t set_stride, size_t part_stride,
@@ -50,8 +50,8 @@ static inline __attribute__((always_inline)) void qi_qb4w_unpack_neon(const uint
 }
 
 /* The plain NEON tiles' set: 4 rows as int16, 4 per k: dst[k * 4 + r] (the operand of vmlal_lane_s16 by row);
- * 16 k of a set are 128 bytes, a group's (QI_QB4W_X8C1_SET) 256. */
-#define QI_QB4W_X8C1_SET (QI_QB4W_NEON_GROUP * 4 * 2)
+ * 16 k of a set are 128 bytes, a span's QI_QB4W_X8C1_SET. */
+#define QI_QB4W_X8C1_SET (QI_QB4W_NEON_SPAN * 4 * 2)
 static inline void qi_qb4w_store_rows4_s16_neon(const int8x16_t *d, void *dst) {
   int16x8x4_t lo, hi; /* k 0..7 / 8..15, one vector per row */
   for (int r = 0; r < 4; r++) lo.val[r] = vmovl_s8(vget_low_s8(d[r])), hi.val[r] = vmovl_s8(vget_high_s8(d[r]));

@@ -1,7 +1,7 @@
 /* The W4A8 family's float rule in its exact order (kernels/qu8-gemm-qb4w/qu8-gemm-qb4w.h), on the two cases where
  * a kernel that computes the same real numbers another way gets other bytes; random cases (test_qu8_gemm_qb4w)
  * almost never land on them. Every config of the list this CPU can run (others reported as skipped), every
- * output of 2 MR + 1 rows x 2 NR + 1 columns, expected bytes derived by hand below (no kernel, no float code):
+ * output of 2 MR + 1 rows x 5 NR + 3 columns, expected bytes derived by hand below (no kernel, no float code):
  *
  *  - the multiply is rounded before the add (never fused): block 0 has acc = 97 and s = 172961 * 2^-24, so
  *    acc * s = 1 + 2^-24 exactly, which the multiply rounds (a tie) to 1.0; with bias_f = -0.5, f = 0.5 and
@@ -40,7 +40,7 @@ static void make_case(bool order_case, size_t m, uint8_t *w, float *scale, float
 }
 
 static int run_case(const qi_qu8_gemm_qb4w_config *cfg, bool order_case) {
-  const size_t m = 2 * cfg->mr + 1, n = 2 * cfg->nr + 1;
+  const size_t m = 2 * cfg->mr + 1, n = 5 * cfg->nr + 3; /* two chunks of column blocks (gemm-x8-neon.h) */
   uint8_t *w = malloc(m * K / 2), *x = calloc(K * n, 1), *c = malloc(m * n);
   float *scale = malloc(m * NB * sizeof(float)), *bias_f = malloc(m * sizeof(float));
   make_case(order_case, m, w, scale, bias_f);
