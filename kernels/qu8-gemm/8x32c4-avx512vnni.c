@@ -6,6 +6,7 @@
 
 #include "kernels/qu8-gemm/qu8-gemm.h"
 #include "kernels/qu8-gemm/dot-8x32c4-avx512vnni.h"
+#include "kernels/qu8-gemm/store-avx512.h"
 
 #define MR 8
 #define NR 32
@@ -25,16 +26,6 @@ static inline __m512i col_bias16(const qi_qu8_gemm_params *params, size_t n0, si
   return _mm512_maskz_loadu_epi32((__mmask16)((1u << cols) - 1u), params->col_bias + n0);
 }
 
-static inline void store16(__m128i q8, uint8_t *out, size_t cols, size_t col_stride) {
-  if (col_stride == 1) {
-    _mm_mask_storeu_epi8(out, (__mmask16)((1u << cols) - 1u), q8);
-    return;
-  }
-  uint8_t tmp[16];
-  _mm_storeu_si128((__m128i *)tmp, q8);
-  for (size_t j = 0; j < cols; j++) out[j * col_stride] = tmp[j];
-}
-
 void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const void *packed_w,
                                                              const uint8_t *packed_x, uint8_t *c,
                                                              size_t c_row_stride, size_t c_col_stride,
@@ -51,8 +42,8 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni(size_t mr, size_t n
       QI_QU8_GEMM_DOT_8X16C4_HALF__AVX512VNNI(a, panel.bias, panel.w, packed_x, kb_count);
       const __m512i cb = col_bias16(params, n0, cols);
       for (size_t r = 0; r < mr; r++)
-        store16(requant16(_mm512_add_epi32(a[r], cb), panel.scale[r], params), out + r * c_row_stride, cols,
-                c_col_stride);
+        qi_qu8_store16_avx512(requant16(_mm512_add_epi32(a[r], cb), panel.scale[r], params), out + r * c_row_stride,
+                              cols, c_col_stride);
       continue;
     }
     __m512i lo[MR], hi[MR]; /* columns 0..15 and 16..31 */
@@ -60,9 +51,10 @@ void qi_qu8_qc8w_gemm_minmax_fp32_ukernel_8x32c4__avx512vnni(size_t mr, size_t n
     const __m512i cb_lo = col_bias16(params, n0, 16), cb_hi = col_bias16(params, n0 + 16, cols - 16);
     for (size_t r = 0; r < mr; r++) {
       uint8_t *o = out + r * c_row_stride;
-      store16(requant16(_mm512_add_epi32(lo[r], cb_lo), panel.scale[r], params), o, 16, c_col_stride);
-      store16(requant16(_mm512_add_epi32(hi[r], cb_hi), panel.scale[r], params), o + 16 * c_col_stride, cols - 16,
-              c_col_stride);
+      qi_qu8_store16_avx512(requant16(_mm512_add_epi32(lo[r], cb_lo), panel.scale[r], params), o, 16,
+                            c_col_stride);
+      qi_qu8_store16_avx512(requant16(_mm512_add_epi32(hi[r], cb_hi), panel.scale[r], params),
+                            o + 16 * c_col_stride, cols - 16, c_col_stride);
     }
   }
 }

@@ -23,6 +23,32 @@
 
 TEST_MAIN_GLOBALS;
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The AVX-VNNI kernel's own code with its one AVX-VNNI instruction emulated, so that everything else in it (the
+ * unpacking, the offsets, the epilogue, the stores) runs on any AVX2 CPU: the file is compiled here for AVX2
+ * with vpdpbusd replaced by an exact AVX2 equivalent. Per 32-bit lane l, vpdpbusd adds
+ * sum_{i<4} a[4l + i] * b[4l + i] (a unsigned, b signed bytes); the even and the odd bytes widened to int16 give
+ * two vpmaddwd whose lanes hold the i = 0, 2 and i = 1, 3 pairs, each exact in int32. */
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#include <immintrin.h>
+static inline __m256i qb_dpbusd_by_avx2(__m256i acc, __m256i a, __m256i b) {
+  const __m256i a_even = _mm256_and_si256(a, _mm256_set1_epi16(0xff)), a_odd = _mm256_srli_epi16(a, 8);
+  const __m256i b_even = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8), b_odd = _mm256_srai_epi16(b, 8);
+  return _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_madd_epi16(a_even, b_even), _mm256_madd_epi16(a_odd, b_odd)));
+}
+#define _mm256_dpbusd_avx_epi32 qb_dpbusd_by_avx2
+#define qi_qu8_qb4w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni qb_avxvnni_6x16c4_emulated
+#include "kernels/qu8-gemm-qb4w/6x16c4-avxvnni.c"
+#undef qi_qu8_qb4w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni
+#undef _mm256_dpbusd_avx_epi32
+#undef MR
+#undef NR
+#undef KR
+#pragma GCC pop_options
+#define QB_AVXVNNI_EMULATED 1
+#endif /* x86 GCC */
+
 typedef struct qb_problem {
   size_t m, n, k;
   size_t block;    /* source block; 0: per-channel */
@@ -70,13 +96,17 @@ static void qb_alloc(qb_problem *p, size_t m, size_t n, size_t k, size_t block, 
   p->bias_q = malloc(m * sizeof(int32_t));
   p->x = malloc(k * n);
 }
-static void qb_free(qb_problem *p) { free(p->w), free(p->zp), free(p->s), free(p->bias_f), free(p->bias_q), free(p->x); }
+static void qb_free(qb_problem *p) {
+  free(p->w), free(p->zp), free(p->s), free(p->bias_f), free(p->bias_q), free(p->x);
+}
 
 /* Weight (i, j) and the zero point of row i, source block b, in q's own type. */
 static void qb_set_w(qb_problem *p, size_t i, size_t j, int32_t q) {
   set_nibble(p->w, p->k_major ? j * p->m + i : i * p->k + j, q);
 }
-static void qb_set_zp(qb_problem *p, size_t i, size_t b, int32_t zp) { set_nibble(p->zp, i * qb_src_blocks(p) + b, zp); }
+static void qb_set_zp(qb_problem *p, size_t i, size_t b, int32_t zp) {
+  set_nibble(p->zp, i * qb_src_blocks(p) + b, zp);
+}
 static int32_t qb_qmin(const qb_problem *p) { return p->w_signed ? -8 : 0; }
 
 /* Random data over the whole ranges; `clamp` narrows [qmin, qmax] around y_zp. */
@@ -414,7 +444,32 @@ static void test_kernels(void) {
   }
 }
 
+/* The AVX-VNNI config's tile, packing and domain with its kernel compiled with vpdpbusd emulated (above). */
+static void test_avxvnni_emulated(void) {
+#ifdef QB_AVXVNNI_EMULATED
+  size_t count;
+  const qi_qu8_gemm_qb4w_config *const *list = qi_qu8_gemm_qb4w_config_list(&count);
+  for (size_t i = 0; i < count; i++) {
+    if (strcmp(list[i]->name, "qi_qu8_qb4w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni") != 0) continue;
+    qi_qu8_gemm_qb4w_config cfg = *list[i];
+    cfg.ukernel = qb_avxvnni_6x16c4_emulated;
+    cfg.name = "qi_qu8_qb4w_gemm_minmax_fp32_ukernel_6x16c4__avxvnni with vpdpbusd emulated by AVX2";
+    cfg.features = QI_CPU_AVX2;
+    if (!kl_runnable(cfg.name, cfg.features)) return;
+    bool ok = true;
+    const int random = qb_random_grid(&cfg, &ok), tails = qb_tail_grid(&cfg, &ok);
+    const int boundary = qb_boundary_grid(&cfg, &ok), extreme = qb_extreme_grid(&cfg, &ok);
+    CHECK_MSG(ok, "%s", cfg.name);
+    printf("%s (%zux%zuc%zu): %d random, %d tail, %d boundary, %d extreme cases %s\n", cfg.name, cfg.mr, cfg.nr,
+           cfg.kr, random, tails, boundary, extreme, ok ? "ok" : "FAILED");
+    return;
+  }
+  CHECK_MSG(false, "the AVX-VNNI config is not in the list");
+#endif
+}
+
 int main(void) {
   test_kernels();
+  test_avxvnni_emulated();
   return TEST_SUMMARY();
 }
