@@ -8,7 +8,7 @@
 #define MR 4
 
 static inline void unpack_4x8c1(const uint8_t *u, size_t half_g, const uint8_t *z, void *wbuf) {
-  qi_qb4w_unpack_neon(u, half_g, z, MR, 4, QI_QB4W_X8C1_SET, 128, qi_qb4w_store_rows4_s16_neon, wbuf);
+  qi_qb4w_unpack_neon(u, half_g, z, MR, 4, QI_QB4W_X8C1_SET, QI_QB4W_X8C1_PART, qi_qb4w_store_rows4_s16_neon, wbuf);
 }
 
 static inline void dot_4x8c1(int32x4_t acc[][2], const void *wbuf, const uint8_t *x, size_t ksteps) {
@@ -24,6 +24,6 @@ void qi_qu8_qb4w_gemm_minmax_fp32_ukernel_4x8c1__neon(size_t mr, size_t nc, size
                                                       const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
                                                       size_t c_col_stride, const qi_qu8_gemm_qb4w_params *params) {
   _Alignas(16) int16_t wbuf[QI_QB4W_X8C1_ROWS4_HI]; /* one set */
-  qi_qb4w_gemm_x8_neon(MR, 1, 128, unpack_4x8c1, dot_4x8c1, NULL, wbuf, mr, nc, kc, packed_w, packed_x, c, c_row_stride,
-                       c_col_stride, params);
+  qi_qb4w_gemm_x8_neon(MR, 1, QI_QB4W_X8C1_PART, unpack_4x8c1, dot_4x8c1, NULL, wbuf, mr, nc, kc, packed_w,
+                       packed_x, c, c_row_stride, c_col_stride, params);
 }

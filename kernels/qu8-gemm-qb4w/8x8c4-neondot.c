@@ -10,6 +10,7 @@
 
 #define MR 8
 #define KR 4
+#define PART_BYTES (16 * 4)                /* 16 k of a set of 4 rows */
 #define SET_BYTES (QI_QB4W_NEON_SPAN * 4) /* one set: a span of 4 rows */
 
 /* A set of 4 rows: [k-block][row][4 k], the 4-k words of the rows interleaved. */
@@ -20,7 +21,7 @@ static inline void store_set_8x8c4(const int8x16_t *d, void *dst) {
 }
 
 static inline void unpack_8x8c4(const uint8_t *u, size_t half_g, const uint8_t *z, void *wbuf) {
-  qi_qb4w_unpack_neon(u, half_g, z, MR, 4, SET_BYTES, 64, store_set_8x8c4, wbuf);
+  qi_qb4w_unpack_neon(u, half_g, z, MR, 4, SET_BYTES, PART_BYTES, store_set_8x8c4, wbuf);
 }
 
 static inline void dot_8x8c4(int32x4_t acc[][2], const void *wbuf, const uint8_t *x, size_t ksteps) {
@@ -47,6 +48,6 @@ void qi_qu8_qb4w_gemm_minmax_fp32_ukernel_8x8c4__neondot(size_t mr, size_t nc, s
                                                          const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
                                                          size_t c_col_stride, const qi_qu8_gemm_qb4w_params *params) {
   _Alignas(16) int8_t wbuf[2 * SET_BYTES];
-  qi_qb4w_gemm_x8_neon(MR, KR, 64, unpack_8x8c4, dot_8x8c4, NULL, wbuf, mr, nc, kc, packed_w, packed_x, c,
+  qi_qb4w_gemm_x8_neon(MR, KR, PART_BYTES, unpack_8x8c4, dot_8x8c4, NULL, wbuf, mr, nc, kc, packed_w, packed_x, c,
                        c_row_stride, c_col_stride, params);
 }

@@ -54,6 +54,6 @@ void qi_qu8_qb4w_gemm_minmax_fp32_ukernel_8x8c8__neoni8mm(size_t mr, size_t nc, 
                                                           const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
                                                           size_t c_col_stride, const qi_qu8_gemm_qb4w_params *params) {
   _Alignas(16) int8_t wbuf[QI_QB4W_NEON_SPAN / KR * KB_BYTES];
-  qi_qb4w_gemm_x8_neon(MR, KR, 2 * KB_BYTES, unpack_8x8c8, dot_8x8c8, finish_8x8c8, wbuf, mr, nc, kc, packed_w, packed_x, c,
-                       c_row_stride, c_col_stride, params);
+  qi_qb4w_gemm_x8_neon(MR, KR, 2 * KB_BYTES, unpack_8x8c8, dot_8x8c8, finish_8x8c8, wbuf, mr, nc, kc, packed_w,
+                       packed_x, c, c_row_stride, c_col_stride, params);
 }

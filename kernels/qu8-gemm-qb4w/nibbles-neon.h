@@ -50,7 +50,8 @@ static inline __attribute__((always_inline)) void qi_qb4w_unpack_neon(const uint
 }
 
 /* The plain NEON tiles' set: 4 rows as int16, 4 per k: dst[k * 4 + r] (the operand of vmlal_lane_s16 by row);
- * 16 k of a set are 128 bytes, a span's QI_QB4W_X8C1_SET. */
+ * 16 k of a set are QI_QB4W_X8C1_PART bytes, a span's QI_QB4W_X8C1_SET. */
+#define QI_QB4W_X8C1_PART (16 * 4 * 2)
 #define QI_QB4W_X8C1_SET (QI_QB4W_NEON_SPAN * 4 * 2)
 static inline void qi_qb4w_store_rows4_s16_neon(const int8x16_t *d, void *dst) {
   int16x8x4_t lo, hi; /* k 0..7 / 8..15, one vector per row */
