@@ -117,10 +117,4 @@ static inline size_t qi_qu8_gemm_qb4w_packed_size(const qi_qu8_gemm_qb4w_config 
   return (m + cfg->mr - 1) / cfg->mr * qi_qu8_gemm_qb4w_panel_bytes(cfg->mr, k, bl);
 }
 
-/* ARM NEON tiles (the -neon, -neondot and -neoni8mm files of kernels/qu8-gemm-qb4w). */
-QI_QU8_GEMM_QB4W_UKERNEL_DECL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_4x8c1__neon);
-QI_QU8_GEMM_QB4W_UKERNEL_DECL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_8x8c1__neon);
-QI_QU8_GEMM_QB4W_UKERNEL_DECL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_8x8c4__neondot);
-QI_QU8_GEMM_QB4W_UKERNEL_DECL(qi_qu8_qb4w_gemm_minmax_fp32_ukernel_8x8c8__neoni8mm);
-
 #endif /* QI_QU8_GEMM_QB4W_H */
