@@ -2,8 +2,8 @@
  * k-block 1; the int8 4x8c1 tile's products (8 int32x4 accumulators, room for the operands in armv7's 16 q
  * registers) on each group's nibbles unpacked to int16 u - z, 4 rows per k, in a stack buffer. The walk over
  * blocks and the float epilogue: kernels/qu8-gemm-qb4w/gemm-x8-neon.h. */
-#include "kernels/qu8-gemm-qb4w/dot-x8c1-neon.h"
 #include "kernels/qu8-gemm-qb4w/gemm-x8-neon.h"
+#include "kernels/qu8-gemm/dot-x8c1-neon.h"
 
 #define MR 4
 
@@ -23,7 +23,7 @@ static inline void dot_4x8c1(int32x4_t acc[][2], const void *wbuf, const uint8_t
 void qi_qu8_qb4w_gemm_minmax_fp32_ukernel_4x8c1__neon(size_t mr, size_t nc, size_t kc, const void *packed_w,
                                                       const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
                                                       size_t c_col_stride, const qi_qu8_gemm_qb4w_params *params) {
-  _Alignas(16) int16_t wbuf[QI_QB4W_X8C1_ROWS4_HI]; /* one set */
+  _Alignas(16) int16_t wbuf[QI_QB4W_X8C1_SET / sizeof(int16_t)]; /* one set */
   qi_qb4w_gemm_x8_neon(MR, 1, QI_QB4W_X8C1_PART, unpack_4x8c1, dot_4x8c1, NULL, wbuf, mr, nc, kc, packed_w,
                        packed_x, c, c_row_stride, c_col_stride, params);
 }

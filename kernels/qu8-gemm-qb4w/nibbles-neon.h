@@ -31,7 +31,8 @@ static inline int8x16_t qi_qb4w_row16_neon(const uint8_t *row, size_t half_g, si
   return vreinterpretq_s8_u8(vsubq_u8(u, vdupq_n_u8(z)));
 }
 
-/* Writes one set's rows (d[r]: u - z of 16 consecutive k of row r) interleaved as the tile's dot loop reads them. */
+/* Writes one set's rows (d[r]: u - z of 16 consecutive k of row r; up to 8 rows) interleaved as the tile's dot
+ * loop reads them. */
 typedef void (*qi_qb4w_store_set_fn)(const int8x16_t *d, void *dst);
 
 /* One group (u: row 0's bytes, rows half_g bytes apart; z: the rows' zero points) of `rows` rows into dst (the
@@ -43,14 +44,14 @@ static inline __attribute__((always_inline)) void qi_qb4w_unpack_neon(const uint
                                                                       qi_qb4w_store_set_fn store, void *dst) {
   for (size_t part = 0; part < half_g / 8; part++)
     for (size_t r0 = 0; r0 < rows; r0 += set_rows) {
-      int8x16_t d[4];
+      int8x16_t d[8];
       for (size_t r = 0; r < set_rows; r++) d[r] = qi_qb4w_row16_neon(u + (r0 + r) * half_g, half_g, part, z[r0 + r]);
       store(d, (uint8_t *)dst + r0 / set_rows * set_stride + part * part_stride);
     }
 }
 
-/* The plain NEON tiles' set: 4 rows as int16, 4 per k: dst[k * 4 + r] (the operand of vmlal_lane_s16 by row);
- * 16 k of a set are QI_QB4W_X8C1_PART bytes, a span's QI_QB4W_X8C1_SET. */
+/* The 4x8c1 tile's set: 4 rows as int16, 4 per k: dst[k * 4 + r] (the lanes of vmlal_lane_s16, the int8 4x8c1
+ * tile's weights); 16 k of a set are QI_QB4W_X8C1_PART bytes, a span's QI_QB4W_X8C1_SET. */
 #define QI_QB4W_X8C1_PART (16 * 4 * 2)
 #define QI_QB4W_X8C1_SET (QI_QB4W_NEON_SPAN * 4 * 2)
 static inline void qi_qb4w_store_rows4_s16_neon(const int8x16_t *d, void *dst) {
