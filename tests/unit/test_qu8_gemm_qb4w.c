@@ -6,11 +6,12 @@
  *
  * Per kernel: the random grid (int4 / uint4, with and without zero points, per-channel and blocks of 16, 32, 64,
  * 128; K below, at and above the block and not a multiple of it, K = 1, K odd; row-major and column-major
- * sources; uint8 and int8 activations and outputs, clamps, both stores, bias_f and bias_q), the tail grid (every
- * M in 1..2 MR against every N in 1..2 NR + 3), the boundary grid (every output on a rounding tie, so that one
- * unit of accumulator error changes it), the extreme grid (u = 0 / 15 against the opposite zero point, bytes 0 /
- * 255, the largest K: zc and the sums near their bounds) and the int8 equivalence: per-channel weights through
- * this family give the int8 family's (kernels/qu8-gemm) bytes for the same integer weights. */
+ * sources; uint4 without zero points at MatMulNBits' default 8; uint8 and int8 activations and outputs, clamps,
+ * both stores, bias_f and bias_q), the tail grid (every M in 1..2 MR against every N in 1..2 NR + 3), the
+ * boundary grid (every output on a rounding tie, so that one unit of accumulator error changes it), the extreme
+ * grid (u = 0 / 15 against the opposite zero point, bytes 0 / 255, the largest K: zc and the sums near their
+ * bounds) and the int8 equivalence: per-channel weights through this family give the int8 family's
+ * (kernels/qu8-gemm) bytes for the same integer weights. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,8 @@ typedef struct qb_problem {
   size_t m, n, k;
   size_t block;    /* source block; 0: per-channel */
   bool w_signed;   /* int4 (else uint4) */
-  bool has_zp;     /* zero-point tensor (else zero_point_default 0) */
+  bool has_zp;     /* zero-point tensor (else zp_default) */
+  int32_t zp_default; /* 0 (ONNX), or 8 for uint4 (MatMulNBits' default) */
   bool k_major;    /* source stored [K, M] (MatMul's B) instead of [M, K] */
   bool x_int8;     /* int8 activations and output (else uint8) */
   bool transpose;  /* store C[m][n] at n * M + m */
@@ -82,7 +84,7 @@ static qi_qb4w_source qb_source(const qb_problem *p) {
       .m = p->m, .k = p->k, .block = p->block ? p->block : (p->k % 2 ? p->k : 2 * p->k), /* per-channel: >= k */
       .w = p->w, .w_m_stride = p->k_major ? 1 : p->k, .w_k_stride = p->k_major ? p->m : 1,
       .w_signed = p->w_signed, .scale = p->s, .scale_m_stride = qb_nb(p), .scale_b_stride = 1,
-      .zero_point = p->has_zp ? p->zp : NULL, .zp_m_stride = sb, .zp_b_stride = 1, .zero_point_default = 0};
+      .zero_point = p->has_zp ? p->zp : NULL, .zp_m_stride = sb, .zp_b_stride = 1, .zero_point_default = p->zp_default};
   return src;
 }
 
@@ -249,6 +251,7 @@ static int qb_random_grid(const qi_qu8_gemm_qb4w_config *cfg, bool *ok) {
         qb_alloc(&p, m, n, k, bl, wt & 1, wt & 2);
         p.k_major = cases % 3 == 1, p.x_int8 = cases % 2, p.transpose = cases % 5 < 2;
         p.use_bias_f = cases % 4 != 0, p.use_bias_q = cases % 3 != 0;
+        if (!p.has_zp && !p.w_signed && ki % 2) p.zp_default = 8; /* uint4 without zero points: MatMulNBits */
         qb_random(&p, 1000u + (uint32_t)cases, cases % 7 == 3);
         *ok &= qb_check(cfg, &p);
         qb_free(&p);
