@@ -1,6 +1,6 @@
 /* Plain NEON, aarch64 and armv7 (NEON + VFPv4, Cortex-A7 / A53 in 32-bit mode): W4A8, 4 rows x 8 columns,
  * k-block 1; the int8 4x8c1 tile's products (8 int32x4 accumulators, room for the operands in armv7's 16 q
- * registers) on each group's nibbles unpacked to int16 u - z, 4 rows per k, in a stack buffer. The walk over
+ * registers) on each span's nibbles unpacked to int16 u - z, 4 rows per k, in a stack buffer. The walk over
  * blocks and the float epilogue: kernels/qu8-gemm-qb4w/gemm-x8-neon.h. */
 #include "kernels/qu8-gemm-qb4w/gemm-x8-neon.h"
 #include "kernels/qu8-gemm/dot-x8c1-neon.h"
