@@ -447,7 +447,7 @@ def main():
             (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", calib, "--percentile", "30"], 2,
              "--percentile"),
             (["quantize", fp, "-o", os.path.join(work, "x.onnx"), "--calib", calib, "--activations", "int4"], 2,
-             "uint8 or int8"),
+             "--activations must be uint8, int8"),
             (["quantize", fp, "-o", os.path.join(work, "no", "dir", "x.onnx"), "--calib", calib], 1, "QINFER_ERR"),
         ]
         for argv, code, text in cases:
