@@ -119,7 +119,7 @@ qinfer_status qinfer_quant_options_set_per_channel(qinfer_quant_options *options
  *  Conv / Gemm / MatMul, no activation quantized, no calibration: samples are then not needed, and ignored). */
 qinfer_status qinfer_quant_options_set_activation_type(qinfer_quant_options *options, qinfer_dtype dtype);
 /** Weight type of Conv / Gemm / MatMul: QINFER_DTYPE_INT8 (default; symmetric, per channel or per tensor),
- *  QINFER_DTYPE_INT4 (symmetric, -8..7) or QINFER_DTYPE_UINT4 (asymmetric 0..15 with a zero point per channel or
+ *  QINFER_DTYPE_INT4 (symmetric, -7..7) or QINFER_DTYPE_UINT4 (asymmetric 0..15 with a zero point per channel or
  *  block); 4-bit weights are per output channel or per block (set_block_size), written two per byte with
  *  DequantizeLinear at opset 21 (the model's opset is raised: docs/quantization.md, "The written opset"). */
 qinfer_status qinfer_quant_options_set_weight_type(qinfer_quant_options *options, qinfer_dtype dtype);

@@ -10,7 +10,7 @@
 static void q_range(const qz_weight_spec *spec, int32_t *qmin, int32_t *qmax) {
   if (spec->bits == 8) *qmin = -127, *qmax = 127;
   else if (spec->asymmetric) *qmin = 0, *qmax = 15;
-  else *qmin = -8, *qmax = 7;
+  else *qmin = -7, *qmax = 7; /* not -8: with a clipped scale, -8 would keep negative tails that positive ones lose */
 }
 
 /* Scale and zero point of candidate ratio r for a group with extremes lo <= 0 <= hi; false when all zero. */

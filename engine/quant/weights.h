@@ -15,7 +15,9 @@
  * inner indices, as the blocked form has one value per element position there).
  *
  * A group's parameters, for values v (qmax = 127 or 7):
- *   symmetric   int8 q in [-127, 127], int4 q in [-8, 7], zero point 0:  s(r) = (float)(max|v| * r) / qmax
+ *   symmetric   int8 q in [-127, 127], int4 q in [-7, 7], zero point 0:  s(r) = (float)(max|v| * r) / qmax
+ *               (-8 left out: under a clipped scale it kept negative tails the positive ones lost, a bias that
+ *               cost ResNet-18 W4A32 block-32 mse 3.9 dB of output SQNR: 9.2 against 13.1 dB)
  *   asymmetric  (4-bit only) uint4 q in [0, 15]: lo = min(v, 0) * r, hi = max(v, 0) * r (in double),
  *               s(r) = (float)(hi - lo) / 15, zp = clamp(round_half_even(-lo / s), 0, 15) (in double)
  *   (products in double, exact for these r; the division in float: r = 1 gives the int8 quantizer's old
@@ -45,7 +47,7 @@ typedef struct qz_weight_spec {
 
 /* The quantized tensor and its DequantizeLinear parameters (malloc'ed; qz_weight_q_free). */
 typedef struct qz_weight_q {
-  int8_t *q;               /* one value per element (int8 -127..127, int4 -8..7, uint4 0..15) */
+  int8_t *q;               /* one value per element (int8 -127..127, int4 -7..7, uint4 0..15) */
   int64_t numel;
   int64_t n_groups;
   float *group_scale;      /* per group */

@@ -127,7 +127,7 @@ def groups(w, name, bits, block):
 def candidates(v, bits, asym):
     """Every (scale, zp, error) of the search, i = 0..32 (None where the candidate is not valid)."""
     lo, hi = min(float(v.min()), 0.0), max(float(v.max()), 0.0)
-    qmin, qmax = (-127, 127) if bits == 8 else ((0, 15) if asym else (-8, 7))
+    qmin, qmax = (-127, 127) if bits == 8 else ((0, 15) if asym else (-7, 7))
     out = []
     for i in range(33):
         r = (64 - i) / 64
@@ -222,13 +222,13 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
                 ok = (first[0] == got_s and first[1] == got_z) or \
                     (mine and abs(mine[0][2] - best) <= 1e-12 * max(best, 1e-30))
             bad_choice += not ok
-            qmin, qmax = (-127, 127) if bits == 8 else ((0, 15) if asym else (-8, 7))
+            qmin, qmax = (-127, 127) if bits == 8 else ((0, 15) if asym else (-7, 7))
             want_q = np.rint(np.clip(v / got_s, np.float32(qmin - got_z), np.float32(qmax - got_z))) + got_z
             bad_q += int(np.sum(want_q != q.ravel()[g]))
         check(bad_choice == 0, f"{label} {name}: {len(grp)} groups, {bad_choice} with a scale other than the oracle's")
         check(bad_q == 0, f"{label} {name}: {bad_q} quantized values other than the oracle's")
         d = ((q.ravel() - el_zp).astype(np.float32) * el_scale).reshape(w.shape)
-        lo = (np.float32(-8 if bits == 4 and not asym else -127) - el_zp) * el_scale
+        lo = (np.float32(-7 if bits == 4 and not asym else -127) - el_zp) * el_scale
         hi = (np.float32(7 if bits == 4 and not asym else 127) - el_zp) * el_scale
         if bits == 4 and asym:
             lo, hi = (0 - el_zp) * el_scale, (15 - el_zp) * el_scale
