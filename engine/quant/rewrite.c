@@ -303,8 +303,8 @@ static bool input_quantized(const qz_plan *p, const qi_graph *g, const qi_node *
 
 /* How the weight of compute node n (rank-`rank` constant at input 1) is quantized: per output channel (Conv axis
  * 0, MatMul B [K, N] axis 1, Gemm B by transB) or per tensor for int8; 4-bit blocks run along K (Conv: input
- * channels, axis 1, the kh x kw taps tied in; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), and 4-bit
- * per-channel MatMul weights of rank > 2 are one block of K. */
+ * channels, axis 1, the kh x kw taps tied in; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), a K no
+ * longer than the block is per channel, and 4-bit per-channel MatMul weights of rank > 2 are one block of K. */
 static qz_weight_spec weight_spec(const qi_node *n, int rank, const int64_t *dims, const qz_options *o) {
   qz_weight_spec s = {.bits = o->weight_bits, .asymmetric = o->weight_bits == 4 && o->weight_asymmetric,
                       .mse = o->weight_method == QZ_WEIGHT_MSE, .axis = -1};
@@ -312,7 +312,10 @@ static qz_weight_spec weight_spec(const qi_node *n, int rank, const int64_t *dim
   const bool trans_b = gemm && qi_attr_int(n, "transB", 0);
   const int channel_axis = conv || trans_b ? 0 : (gemm || rank == 2 ? rank - 1 : -1);
   const int k_axis = conv || trans_b ? 1 : rank - 2;
-  if (four && o->block_size > 0) {
+  /* one block covering all of K is one scale per output channel: written per axis (a scale per channel rather than
+   * one repeated over a Conv's taps: MobileNetV2's depthwise weights, Cin / group = 1) */
+  const bool one_block = k_axis < rank && dims[k_axis] <= o->block_size && channel_axis >= 0;
+  if (four && o->block_size > 0 && !one_block) {
     s.axis = k_axis;
     s.block = o->block_size;
     s.tie_inner = conv;

@@ -102,7 +102,7 @@ def groups(w, name, bits, block):
     """The index arrays of every group (each in element order) and the scale tensor's shape."""
     op, ch, kax, tie = LAYOUT[name]
     idx = np.arange(w.size).reshape(w.shape)
-    if bits == 8 or block == 0:
+    if bits == 8 or block == 0 or w.shape[kax] <= block:  # (one block of all K: per channel)
         return [np.moveaxis(idx, ch, 0)[c].ravel() for c in range(w.shape[ch])], (w.shape[ch],)
     nb = -(-w.shape[kax] // block)
     out = []
@@ -183,8 +183,9 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
         grp, sshape = groups(w, name, bits, block)
         check(tuple(scale.shape) == sshape, f"{label} {name}: scale shape {scale.shape} (want {sshape})")
         op, ch, kax, tie = LAYOUT[name]
-        want_axis = ch if bits == 8 or block == 0 else kax
-        check(attrs.get("axis", 1) == want_axis and attrs.get("block_size", 0) == (block if bits == 4 else 0),
+        blk = 0 if bits == 8 or w.shape[kax] <= block else block  # one block of all K: written per channel
+        want_axis = ch if blk == 0 else kax
+        check(attrs.get("axis", 1) == want_axis and attrs.get("block_size", 0) == blk,
               f"{label} {name}: axis {attrs.get('axis')} block_size {attrs.get('block_size', 0)}")
         if tuple(scale.shape) != sshape:
             continue
@@ -192,16 +193,16 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
         # the scale of each element, through its group (tied groups: the scale repeated over the taps)
         el_scale = np.zeros(w.size, np.float32)
         el_zp = np.zeros(w.size, np.int32)
-        if bits == 8 or block == 0:
+        if blk == 0:
             el_scale = np.moveaxis(np.broadcast_to(scale.reshape([-1 if d == ch else 1 for d in range(w.ndim)]),
                                                    w.shape), 0, 0).ravel()
             if zp is not None:
                 el_zp = np.broadcast_to(zp.reshape([-1 if d == ch else 1 for d in range(w.ndim)]), w.shape).ravel()
         else:
-            rep = np.repeat(scale, block, axis=kax)[tuple(slice(0, s) for s in w.shape)]
+            rep = np.repeat(scale, blk, axis=kax)[tuple(slice(0, s) for s in w.shape)]
             el_scale = rep.ravel()
             if zp is not None:
-                el_zp = np.repeat(zp, block, axis=kax)[tuple(slice(0, s) for s in w.shape)].ravel()
+                el_zp = np.repeat(zp, blk, axis=kax)[tuple(slice(0, s) for s in w.shape)].ravel()
         bad_choice = bad_q = 0
         for g in grp:
             v = w.ravel()[g]
