@@ -29,6 +29,10 @@ static qi_status fuse_qdq(qi_graph *g, const qi_pipeline_options *o, qi_error *e
   (void)o;
   return qi_fuse_qdq(g, err);
 }
+static qi_status fuse_w4a32(qi_graph *g, const qi_pipeline_options *o, qi_error *err) {
+  (void)o;
+  return qi_fuse_w4a32(g, err);
+}
 static qi_status fold_late(qi_graph *g, const qi_pipeline_options *o, qi_error *err) {
   return qi_fold_late(g, o->isa, err);
 }
@@ -47,6 +51,7 @@ static const stage stages[] = {
     {"fold affine ops into convolutions", QI_STAGE_FLOAT_FOLDS, 0, fold_conv_affine},
     {"remove dead nodes", QI_STAGE_FLOAT_FOLDS, 0, remove_dead},
     {"fuse QDQ patterns", QI_STAGE_ALL, NEEDS_SHAPES, fuse_qdq},
+    {"run int4 weights on the W4A32 kernels", QI_STAGE_ALL, NEEDS_SHAPES, fuse_w4a32},
     {"fold late constants", QI_STAGE_ALL, NEEDS_SHAPES, fold_late},
     {"remove dead nodes", QI_STAGE_ALL, 0, remove_dead},
     {"fuse attention", QI_STAGE_ALL, NEEDS_SHAPES, fuse_attention},

@@ -101,6 +101,9 @@ qi_status qi_fold_late(qi_graph *g, qi_isa isa, qi_error *err);
 bool qi_pass_activation_of(const qi_graph *g, const qi_node *a, qi_act *act);
 /* Rewrites DequantizeLinear -> op -> QuantizeLinear patterns into integer ops (engine/pass_qdq.c). */
 qi_status qi_fuse_qdq(qi_graph *g, qi_error *err);
+/* DequantizeLinear(constant int4 / uint4) -> MatMul / Gemm with float activations into MatMulQB4W, the W4A32
+ * kernels on the 4-bit weight (engine/pass_qdq_w4.c). */
+qi_status qi_fuse_w4a32(qi_graph *g, qi_error *err);
 qi_status qi_remove_dead_nodes(qi_graph *g, qi_error *err);
 /* Conv -> BatchNormalization / Mul / Div / Add / Sub by per-channel or scalar constants, folded into the Conv's
  * weights (float, or a DequantizeLinear of integers: its scale) and bias (engine/pass_fold_conv.c). */

@@ -14,6 +14,16 @@ QI_NN_DECLARE_OP(conv);
 QI_NN_DECLARE_OP(conv_transpose);
 QI_NN_DECLARE_OP(gemm);
 QI_NN_DECLARE_OP(matmul);
+/* com.microsoft.MatMulNBits and ai.qinfer MatMulQB4W (weight-only int4 QDQ MatMul / Gemm, pass_qdq_w4.c) on the
+ * W4A32 kernels; they run and release as engine/ops/nn_qb4w.h says. */
+qi_status qi_nn_matmul_nbits_infer(qi_graph *g, qi_node *n, qi_error *err);
+qi_status qi_nn_matmul_nbits_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_nn_matmul_qb4w_infer(qi_graph *g, qi_node *n, qi_error *err);
+qi_status qi_nn_matmul_qb4w_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+/* ai.qinfer ConvQB4W: weight-only int4 QDQ Conv (pass_qdq_w4.c); its state is freed by qi_qb4w_linear_release. */
+qi_status qi_nn_conv_qb4w_infer(qi_graph *g, qi_node *n, qi_error *err);
+qi_status qi_nn_conv_qb4w_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_nn_conv_qb4w_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
 QI_NN_DECLARE_OP(global_pool);
 QI_NN_DECLARE_OP(pool);
 QI_NN_DECLARE_OP(attention);

@@ -1,5 +1,6 @@
 /* The nn op family: one row per op with its flags (engine/op.h); the code lives in nn_<name>.c. */
 #include "engine/ops/nn_ops.h"
+#include "engine/ops/nn_qb4w.h"
 
 const qi_op qi_ops_nn[] = {
     QI_OP_MACS("Conv", "", qi_nn_conv_infer, qi_nn_conv_prepare, qi_nn_conv_run, qi_nn_conv_release,
@@ -10,6 +11,12 @@ const qi_op qi_ops_nn[] = {
                QI_OPF_FUSE_ACT | QI_OPF_QUANT_LINEAR, qi_macs_gemm),
     QI_OP_MACS("MatMul", "", qi_nn_matmul_infer, qi_nn_matmul_prepare, qi_nn_matmul_run, qi_nn_matmul_release,
                QI_OPF_QUANT_LINEAR, qi_macs_matmul),
+    QI_OP_MACS("MatMulNBits", "com.microsoft", qi_nn_matmul_nbits_infer, qi_nn_matmul_nbits_prepare,
+               qi_qb4w_linear_node_run, qi_qb4w_linear_release, 0, qi_macs_matmul),
+    QI_OP_MACS("MatMulQB4W", "ai.qinfer", qi_nn_matmul_qb4w_infer, qi_nn_matmul_qb4w_prepare, qi_qb4w_linear_node_run,
+               qi_qb4w_linear_release, QI_OPF_READS_4BIT, qi_macs_matmul),
+    QI_OP_MACS("ConvQB4W", "ai.qinfer", qi_nn_conv_qb4w_infer, qi_nn_conv_qb4w_prepare, qi_nn_conv_qb4w_run,
+               qi_qb4w_linear_release, QI_OPF_READS_4BIT | QI_OPF_FUSE_ACT, qi_macs_conv),
     QI_OP("GlobalAveragePool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
           qi_nn_global_pool_release, QI_OPF_QUANT_POOL),
     QI_OP("GlobalMaxPool", "", qi_nn_global_pool_infer, qi_nn_global_pool_prepare, qi_nn_global_pool_run,
