@@ -41,6 +41,7 @@ void qb_register_f32_rows(void);
 void qb_register_f32_pool(void);
 void qb_register_f32_attention(void);
 void qb_register_qu8_gemm(void);
+void qb_register_qu8_gemm_qb4w(void);
 void qb_register_qu8_conv(void);
 void qb_register_qu8_elementwise(void);
 void qb_register_qu8_pool(void);

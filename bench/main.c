@@ -31,6 +31,7 @@ int main(int argc, char **argv) {
   qb_register_f32_pool();
   qb_register_f32_attention();
   qb_register_qu8_gemm();
+  qb_register_qu8_gemm_qb4w();
   qb_register_qu8_conv();
   qb_register_qu8_elementwise();
   qb_register_qu8_pool();

@@ -177,6 +177,11 @@ static void kill_node(qi_graph *g, int ni) {
  * false when the integer runtime cannot take it (nothing changed then but a dead node). */
 bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const char *domain, const int *ins, int n_ins,
                  int copy_from, qi_status *st, qi_error *err) {
+  return qi_qdq_emit_attr(g, f, type, domain, ins, n_ins, copy_from, NULL, 0, st, err);
+}
+
+bool qi_qdq_emit_attr(qi_graph *g, const qi_qdq_fusion *f, const char *type, const char *domain, const int *ins,
+                      int n_ins, int copy_from, const char *int_attr, int64_t int_value, qi_status *st, qi_error *err) {
   const qi_op *op = qi_op_find(domain, type);
   if (!op) return false;
   const int yq = g->nodes[f->q].outputs[0];
@@ -195,6 +200,11 @@ bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const ch
   n->op = op;
   n->opset = domain[0] ? 1 : g->nodes[f->op].opset;
   if (copy_from >= 0 && !copy_attrs(g, ni, copy_from)) return false;
+  if (int_attr) {
+    qi_attr *a = qi_node_add_attr(g, ni, int_attr, QI_ATTR_INT);
+    if (!a) return false;
+    a->i = int_value;
+  }
   n = &g->nodes[ni];
   if (f->act >= 0) {
     if (!(op->flags & QI_OPF_FUSE_ACT)) return false;
@@ -291,6 +301,17 @@ static int int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t co
     out[c] = (int32_t)q;
   }
   return t;
+}
+
+bool qi_qdq_find_output_q(const qi_graph *g, int oi, qi_qdq_fusion *f) { return find_output_q(g, oi, f); }
+bool qi_qdq_out_params(qi_graph *g, const qi_qdq_fusion *f, int *ys, int *yz, qi_error *err) {
+  return out_params(g, f, ys, yz, err);
+}
+int qi_qdq_zp_or_zero(qi_graph *g, int zp, int qdtype, int scale, qi_error *err) {
+  return zp_or_zero(g, zp, qdtype, scale, err);
+}
+int qi_qdq_int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t count, qi_error *err) {
+  return int32_bias(g, b, xs, w, count, err);
 }
 
 /* Conv / MatMul / Gemm with a quantized input, quantized (constant) weights and an optional bias. */
@@ -457,7 +478,7 @@ static bool fuse_node(qi_graph *g, int pos, qi_status *st, qi_error *err) {
   if (!strcmp(n->op_type, "ConvInteger") || !strcmp(n->op_type, "MatMulInteger"))
     return qi_qdq_fuse_dynamic(g, oi, st, err);
   const unsigned flags = qi_node_op_flags(n);
-  if (flags & QI_OPF_QUANT_LINEAR) return fuse_linear(g, oi, st, err);
+  if (flags & QI_OPF_QUANT_LINEAR) return fuse_linear(g, oi, st, err) || (*st == QINFER_OK && qi_qdq_fuse_w4a8(g, oi, st, err));
   if (flags & QI_OPF_QUANT_JOIN) /* Add / Mul (elementwise) of two tensors, Concat of any number */
     return flags & QI_OPF_ELEMENTWISE ? fuse_binary(g, oi, st, err) : fuse_concat(g, oi, st, err);
   if (flags & QI_OPF_QUANT_POOL) return fuse_pool(g, oi, st, err);

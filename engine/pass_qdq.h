@@ -33,6 +33,24 @@ int32_t qi_qdq_zp_value(const qi_graph *g, int t);
  * replaced nodes dead. False (graph unchanged but for an unused dead node) when the integer op refuses it. */
 bool qi_qdq_emit(qi_graph *g, const qi_qdq_fusion *f, const char *type, const char *domain, const int *ins, int n_ins,
                  int copy_from, qi_status *st, qi_error *err);
+/* qi_qdq_emit with one int attribute added to the fused node (after those copied from copy_from). */
+bool qi_qdq_emit_attr(qi_graph *g, const qi_qdq_fusion *f, const char *type, const char *domain, const int *ins,
+                      int n_ins, int copy_from, const char *int_attr, int64_t int_value, qi_status *st, qi_error *err);
+/* Pieces of the linear-op fusion, shared with engine/pass_qdq_w4a8.c:
+ * the op -> [Relu | Clip] -> Q chain after node oi (false: the output is not quantized); */
+bool qi_qdq_find_output_q(const qi_graph *g, int oi, qi_qdq_fusion *f);
+/* the Q's scale and zero point as fused-op inputs (a constant zero when the Q has none; false: out of memory); */
+bool qi_qdq_out_params(qi_graph *g, const qi_qdq_fusion *f, int *ys, int *yz, qi_error *err);
+/* zero point tensor zp, or a constant zero of qdtype shaped like scale (-1: out of memory); */
+int qi_qdq_zp_or_zero(qi_graph *g, int zp, int qdtype, int scale, qi_error *err);
+/* an int32 bias at x_scale * w_scale[c] (c < count) from a float constant or DequantizeLinear of int32 b (-1: none
+ * fits). */
+int qi_qdq_int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t count, qi_error *err);
+
+/* DQ(x 8-bit), DQ(w int4 / uint4 constant) [, bias] -> Conv / MatMul / Gemm [-> Relu / Clip] -> Q (node oi) ->
+ * ai.qinfer QLinearConvW4 / QLinearMatMulW4 (engine/pass_qdq_w4a8.c). */
+bool qi_qdq_fuse_w4a8(qi_graph *g, int oi, qi_status *st, qi_error *err);
+
 /* Whether node n is a value-preserving op (QI_OPF_VALUE_PRESERVING) the pass runs on a quantized tensor: one
  * output, its further inputs (shapes, indices) constant or absent. The quantizer plans the same nodes. */
 bool qi_qdq_passthrough_op(const qi_graph *g, const qi_node *n);

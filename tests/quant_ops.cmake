@@ -24,3 +24,9 @@ add_test(NAME quant_ops
          COMMAND ${QINFER_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/quant_ops/run_quant_ops.py --qinfer $<TARGET_FILE:qinfer>
                  --cache ${QINFER_TEST_CACHE} --node ${QINFER_NODE} --jobs 1)
 set_tests_properties(quant_ops PROPERTIES TIMEOUT 300 LABELS quant_ops)
+
+# The W4A8 QDQ models of tests/quant_ops/cases_w4a8.py on the scalar and AVX2 paths (identical bytes) and the
+# fusions they must (not) get: tests/quant_ops/run_w4a8_isa.py.
+add_test(NAME quant_ops.w4a8_isa
+         COMMAND ${QINFER_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/quant_ops/run_w4a8_isa.py --qinfer $<TARGET_FILE:qinfer>)
+set_tests_properties(quant_ops.w4a8_isa PROPERTIES TIMEOUT 120 LABELS quant_ops)

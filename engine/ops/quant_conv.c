@@ -57,7 +57,8 @@ static void qgemm_tasks(void *arg, size_t i0, size_t i1) {
   const qgemm_tile_task *t = arg;
   const qi_qgemm_job *j = t->job;
   const size_t mr = j->cfg->mr, nr = j->cfg->nr;
-  const size_t panel = qi_qu8_gemm_panel_stride(j->cfg, j->k);
+  const size_t panel = j->qb4w ? qi_qu8_gemm_qb4w_panel_bytes(mr, j->k, j->qb4w_params.bl)
+                               : qi_qu8_gemm_panel_stride(j->cfg, j->k);
   const size_t xblock = qi_qu8_gemm_xblock_bytes(j->k, nr, j->cfg->kr);
   for (size_t i = i0; i < i1; i++) {
     const size_t cb = t->panel_major ? i % t->blocks : i / t->panels;
@@ -66,6 +67,7 @@ static void qgemm_tasks(void *arg, size_t i0, size_t i1) {
     const size_t rows = j->m - m0 < mr ? j->m - m0 : mr, at = m0 * j->c_row_stride + (t->t0 + c0) * j->c_col_stride;
     const uint8_t *w = (const uint8_t *)j->packed_w + p * panel, *x = j->scratch + c0 / nr * xblock;
     if (j->s32) j->s32(rows, nc, j->k, w, x, (int32_t *)(void *)j->c + at, j->c_row_stride, j->c_col_stride);
+    else if (j->qb4w) j->qb4w(rows, nc, j->k, w, x, j->c + at, j->c_row_stride, j->c_col_stride, &j->qb4w_params);
     else j->cfg->ukernel(rows, nc, j->k, w, x, j->c + at, j->c_row_stride, j->c_col_stride, &j->params);
   }
 }

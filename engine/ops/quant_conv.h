@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "engine/op.h"
+#include "kernels/qu8-gemm-qb4w/qu8-gemm-qb4w.h"
 #include "kernels/qu8-gemm-s32/qu8-gemm-s32.h"
 #include "kernels/qu8-gemm/qu8-gemm.h"
 
@@ -34,6 +35,10 @@ typedef struct qi_qgemm_job {
   /* set: this int32-output kernel of cfg's layout runs instead of cfg->ukernel, c holds int32_t elements and
    * params are unused (kernels/qu8-gemm-s32) */
   qi_qu8_gemm_s32_ukernel_fn s32;
+  /* set: this W4A8 kernel runs instead (kernels/qu8-gemm-qb4w): packed_w holds qb4w panels of blocks of
+   * qb4w_params.bl, cfg describes only the activation layout (the qb4w config's mr, nr, kr, pack_x) */
+  qi_qu8_gemm_qb4w_ukernel_fn qb4w;
+  qi_qu8_gemm_qb4w_params qb4w_params;
 } qi_qgemm_job;
 
 /* Helpers of the integer ops. */
