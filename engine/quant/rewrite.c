@@ -308,6 +308,11 @@ static bool input_quantized(const qz_plan *p, const qi_graph *g, const qi_node *
 static qz_weight_spec weight_spec(const qi_node *n, int rank, const int64_t *dims, const qz_options *o) {
   qz_weight_spec s = {.bits = o->weight_bits, .asymmetric = o->weight_bits == 4 && o->weight_asymmetric,
                       .mse = o->weight_method == QZ_WEIGHT_MSE, .axis = -1};
+  if (rank < 2) { /* a MatMul's vector B: int8, one scale */
+    s.bits = 8;
+    s.asymmetric = false;
+    return s;
+  }
   const bool four = o->weight_bits == 4, conv = !strcmp(n->op_type, "Conv"), gemm = !strcmp(n->op_type, "Gemm");
   const bool trans_b = gemm && qi_attr_int(n, "transB", 0);
   const int channel_axis = conv || trans_b ? 0 : (gemm || rank == 2 ? rank - 1 : -1);
@@ -334,9 +339,7 @@ static qi_status quantize_node_constants(rw *r, int ni, float x_scale) {
   qi_graph *g = r->g;
   const qi_node *n = &g->nodes[ni];
   const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
-  if (w < 0 || !(g->tensors[w].flags & QI_TF_CONST) || g->tensors[w].dtype != QINFER_DTYPE_FLOAT ||
-      g->tensors[w].rank < 2)
-    return QINFER_OK;
+  if (w < 0 || !(g->tensors[w].flags & QI_TF_CONST) || g->tensors[w].dtype != QINFER_DTYPE_FLOAT) return QINFER_OK;
   const qz_weight_spec spec = weight_spec(n, g->tensors[w].rank, g->tensors[w].dims, r->o);
   float *scales = NULL;
   int64_t count = 0;
