@@ -35,6 +35,7 @@ uint8_t *qb_rand_u8(size_t n);
 
 /* The families' registration functions (bench/<family>.c), called once by main. */
 void qb_register_f32_gemm(void);
+void qb_register_f32_gemm_qb4w(void);
 void qb_register_f32_conv(void);
 void qb_register_f32_elementwise(void);
 void qb_register_f32_rows(void);

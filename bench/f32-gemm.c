@@ -79,5 +79,10 @@ void qb_register_f32_gemm(void) {
       snprintf(shape, sizeof shape, "M:%zu/N:%zu/K:%zu", args.sh.m, args.sh.n, args.sh.k);
       QB_ADD(cfg->xw_name, cfg->xw_ukernel, shape, bench_gemm_xw, args);
     }
+    for (size_t j = 0; j < QB_COUNT(qb_gemm_vitb_shapes); j++) { /* the W4A32 family's comparison */
+      const gemm_args args = {cfg, qb_gemm_vitb_shapes[j]};
+      snprintf(shape, sizeof shape, "M:%zu/N:%zu/K:%zu", args.sh.m, args.sh.n, args.sh.k);
+      QB_ADD(cfg->xw_name, cfg->xw_ukernel, shape, bench_gemm_xw, args);
+    }
   }
 }

@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
   cpu_context();
   qb_peak_measure();
   qb_register_f32_gemm();
+  qb_register_f32_gemm_qb4w();
   qb_register_f32_conv();
   qb_register_f32_elementwise();
   qb_register_f32_rows();

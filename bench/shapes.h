@@ -43,6 +43,15 @@ static const qb_gemm_shape qb_gemm_xw_shapes[] = {
     {49, 192, 768}, /* ViT patch embedding, 16x16x3 patches (768) -> 192 on 7x7 patches */
 };
 
+/* ViT-B/16's linear layers at 224x224 (197 tokens, width 768, MLP 3072): the xw shapes of the W4A32 family
+ * (bench/f32-gemm-qb4w.c), which bench/f32-gemm.c also runs for the FP32 kernels they are compared with. */
+static const qb_gemm_shape qb_gemm_vitb_shapes[] = {
+    {197, 768, 768},  /* attention output projection */
+    {197, 2304, 768}, /* qkv projection 768 -> 3 x 768 */
+    {197, 3072, 768}, /* MLP fc1 */
+    {197, 768, 3072}, /* MLP fc2 */
+};
+
 /* A depthwise (or pooling) layer: C planes of h x w, a k x k window with stride s and padding (k - 1) / 2. */
 typedef struct qb_plane_shape {
   size_t c, h, w, k, s;

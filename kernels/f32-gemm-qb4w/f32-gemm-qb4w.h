@@ -102,5 +102,18 @@ size_t qi_f32_gemm_qb4w_xw_panel_stride(const qi_f32_gemm_qb4w_config *cfg, size
 
 QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_4x4__scalar);
 QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_4x4__scalar);
+#if defined(__x86_64__) || defined(__i386__)
+QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_24x16__avx2);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_24x16__avx2);
+QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_16x32__avx512f);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_32x32__avx512f);
+#endif /* x86 */
+#if defined(__aarch64__)
+QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_8x8__neon);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_32x8__neon);
+#elif defined(__ARM_NEON)
+QI_F32_GEMM_QB4W_UKERNEL_DECL(qi_f32_qb4w_gemm_minmax_ukernel_4x8__neon);
+QI_F32_GEMM_QB4W_XW_UKERNEL_DECL(qi_f32_qb4w_gemm_xw_minmax_ukernel_16x8__neon);
+#endif /* Arm */
 
 #endif /* QI_F32_GEMM_QB4W_H */

@@ -7,6 +7,7 @@
 
 #include "engine/isa_map.h"
 #include "kernels/f32-dwconv/f32-dwconv.h"
+#include "kernels/f32-gemm-qb4w/f32-gemm-qb4w.h"
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/f32-im2col/f32-im2col.h"
 #include "kernels/f32-layernorm/layernorm.h"
@@ -169,6 +170,7 @@ int main(void) {
 
   /* every kernel family with per-path tables */
   CHECK_FAMILY(f32_gemm, ukernel);
+  CHECK_FAMILY(f32_gemm_qb4w, ukernel);
   CHECK_FAMILY(f32_dwconv, ukernel_any);
   CHECK_FAMILY(f32_im2col, im2col);
   CHECK_FAMILY(f32_pool, maxpool2d);
