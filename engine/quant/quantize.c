@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/op.h"
 #include "engine/pipeline.h"
 #include "engine/quant/job.h"
 #include "engine/quant/writer/onnx_writer.h"
@@ -314,6 +315,9 @@ static qi_status weight_only(qz_job *j, const char *out_path, qinfer_quant_repor
   QI_CHECK(qz_check_excludes(j->model, o, j->err));
   qi_graph *out = NULL;
   qi_status st = build_output_graph(j, o, &out);
+  for (int i = 0; st == QINFER_OK && i < out->n_nodes; i++) /* as qz_plan_make refuses it with activations */
+    if (!out->nodes[i].dead && (qi_node_op_flags(&out->nodes[i]) & QI_OPF_QUANTIZED))
+      st = qi_node_fail(j->err, QINFER_ERR_INVALID_ARGUMENT, &out->nodes[i], "the model is already quantized");
   qz_plan plan = {0};
   qz_report rep;
   qi_error err = {0};

@@ -118,10 +118,10 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
   int64_t *members = malloc(sizeof(int64_t) * (size_t)(numel ? numel : 1));
   float *gathered = malloc(sizeof(float) * (size_t)(numel ? numel : 1));
   out->q = malloc((size_t)(numel ? numel : 1));
-  out->group_scale = malloc(sizeof(float) * (size_t)n_groups);
-  out->group_zp = malloc(sizeof(int32_t) * (size_t)n_groups);
-  out->scale = malloc(sizeof(float) * (size_t)out->scale_numel);
-  if (spec->asymmetric) out->zp = malloc(sizeof(int32_t) * (size_t)out->scale_numel);
+  out->group_scale = malloc(sizeof(float) * (size_t)(n_groups + 1)); /* + 1: a dim of 0 has no group */
+  out->group_zp = malloc(sizeof(int32_t) * (size_t)(n_groups + 1));
+  out->scale = malloc(sizeof(float) * (size_t)(out->scale_numel + 1));
+  if (spec->asymmetric) out->zp = malloc(sizeof(int32_t) * (size_t)(out->scale_numel + 1));
   if (!start || !members || !gathered || !out->q || !out->group_scale || !out->group_zp || !out->scale ||
       (spec->asymmetric && !out->zp)) {
     free(start), free(members), free(gathered);

@@ -348,6 +348,11 @@ def test_errors(args, work, fp32_path, calib):
         (["--activations", "float", "--target-sqnr", "30"], "target SQNR"),
         (["--weights", "int4"], "no calibration folder"),
     ]
+    done = os.path.join(work, "int4_16_minmax_float.onnx")  # written by test_options
+    if os.path.exists(done):
+        rc, text = run(args.qinfer, "quantize", done, "-o", out, "--activations", "float", "--weights", "int4")
+        check(rc == 1 and "already quantized" in text and not os.path.exists(out),
+              f"a weight-only model quantized again: exit {rc}, says 'already quantized' ({text.strip()[-200:]})")
     for extra, want in cases:
         if os.path.exists(out):
             os.remove(out)
