@@ -82,7 +82,7 @@ void qi_cmd_quantize_usage(void) {
          "options:\n"
          "  -o, --output FILE       where to write the quantized model (required; not MODEL itself)\n"
          "  --force                 let --output replace MODEL (the same file, also through a link)\n"
-         "  --calib DIR             calibration samples (required)\n"
+         "  --calib DIR             calibration samples (required, except with --activations float)\n"
          "  --method M              minmax (default) | percentile | entropy | mse\n"
          "  --percentile P          share of values the percentile method keeps in range (default 99.99)\n"
          "  --per-channel           one weight scale per output channel (default)\n"
