@@ -57,6 +57,13 @@ typedef enum qinfer_quant_method {
   QINFER_QUANT_MSE = 3,        /**< the scaled-down range with the least expected squared error */
 } qinfer_quant_method;
 
+/** How a weight scale is chosen (per output channel, block or tensor). */
+typedef enum qinfer_quant_weight_method {
+  QINFER_QUANT_WEIGHT_MINMAX = 0, /**< from max |w| (default) */
+  QINFER_QUANT_WEIGHT_MSE = 1,    /**< the clipping of max |w| (ratio 1 down to 0.5 in 1/64 steps) with the least
+                                   *   squared quantization error: what makes 4-bit weights work */
+} qinfer_quant_weight_method;
+
 /** How an image is brought to the model input's height and width. */
 typedef enum qinfer_image_resize {
   QINFER_IMAGE_RESIZE_STRETCH = 0,      /**< straight to H x W (default) */
@@ -109,8 +116,22 @@ qinfer_status qinfer_quant_options_set_percentile(qinfer_quant_options *options,
 /** Weights: one scale per output channel (1, default) or one per weight tensor (0). Symmetric int8 either way. */
 qinfer_status qinfer_quant_options_set_per_channel(qinfer_quant_options *options, int per_channel);
 /** Activation type: QINFER_DTYPE_UINT8 (default) or QINFER_DTYPE_INT8, asymmetric either way; QINFER_DTYPE_INT16
- * (symmetric, zero point 0) or QINFER_DTYPE_UINT16 (asymmetric) for W8A16 models. */
+ *  (symmetric, zero point 0) or QINFER_DTYPE_UINT16 (asymmetric) for W8A16 models; or QINFER_DTYPE_FLOAT:
+ *  weight-only quantization (W8A32 / W4A32: DequantizeLinear of the weights feeding float Conv / Gemm / MatMul, no
+ *  activation quantized, no calibration: samples are then not needed, and ignored). */
 qinfer_status qinfer_quant_options_set_activation_type(qinfer_quant_options *options, qinfer_dtype dtype);
+/** Weight type of Conv / Gemm / MatMul: QINFER_DTYPE_INT8 (default; symmetric, per channel or per tensor),
+ *  QINFER_DTYPE_INT4 (symmetric, -7..7) or QINFER_DTYPE_UINT4 (asymmetric 0..15 with a zero point per channel or
+ *  block); 4-bit weights are per output channel or per block (set_block_size), written two per byte with
+ *  DequantizeLinear at opset 21 (the model's opset is raised: docs/quantization.md, "The written opset"). */
+qinfer_status qinfer_quant_options_set_weight_type(qinfer_quant_options *options, qinfer_dtype dtype);
+/** 4-bit weights: 0 (default) one scale per output channel, or 16, 32, 64 or 128: one per block of that many
+ *  values along K (MatMul B [K, N] along axis 0; Gemm B along K by transB; Conv W [Cout, Cin, kh, kw] along the
+ *  input channels, each block of channels with its kh x kw taps sharing one scale). The last block of a K that is
+ *  not a multiple is shorter (as ONNX allows). Other values: QINFER_ERR_INVALID_ARGUMENT. */
+qinfer_status qinfer_quant_options_set_block_size(qinfer_quant_options *options, int block_size);
+/** How weight scales are chosen (default QINFER_QUANT_WEIGHT_MINMAX), for int8 and 4-bit weights. */
+qinfer_status qinfer_quant_options_set_weight_method(qinfer_quant_options *options, qinfer_quant_weight_method method);
 /** Keeps a node in float: name is a node name or the name of one of its output tensors (copied). May be called
  *  any number of times. A name that is neither, in the model as loaded, fails qinfer_quantize with
  *  QINFER_ERR_INVALID_ARGUMENT and the 3 closest names. */
@@ -193,12 +214,13 @@ qinfer_status qinfer_quant_sample_set_input(qinfer_quant_sample *sample, size_t 
 typedef struct qinfer_quant_report {
   int quantized_nodes;  /**< nodes computed on quantized tensors */
   int activations;      /**< QuantizeLinear / DequantizeLinear pairs inserted */
-  int weights;          /**< weight tensors stored as int8 */
+  int weights;          /**< weight tensors stored as int8 (or 4-bit, with set_weight_type) */
   int biases;           /**< bias tensors stored as int32 */
   int float_nodes;      /**< nodes the target-SQNR search kept in float (beyond the exclusions given) */
   size_t samples;       /**< calibration samples used */
   size_t shapes;        /**< distinct input shapes among them (one calibration session each) */
-  int64_t weight_bytes_fp32, weight_bytes_int8; /**< the quantized weights' size before and after */
+  int64_t weight_bytes_fp32, weight_bytes_int8; /**< the quantized weights' size before and after (int8 or 4-bit
+                                                  *   values, without their scales) */
   int64_t model_bytes;  /**< size of the FP32 model (its file, or the buffer it was loaded from) */
   int64_t output_bytes; /**< size of the file written */
   double output_sqnr_db; /**< target-SQNR search: the measured output SQNR of the model written (the worst over
@@ -210,7 +232,8 @@ typedef struct qinfer_quant_report {
  *  (docs/quantization.md, "The written opset"). report (may be NULL) is filled on success. The model itself is not
  *  changed and may be used by other threads meanwhile. Fails with QINFER_ERR_UNSUPPORTED for a model below opset
  *  13 holding an op that has no opset-13 form (the message names the node), QINFER_ERR_INVALID_ARGUMENT for a
- *  model that is already quantized, without samples, with image samples but no preprocessing chosen, an exclusion
+ *  model that is already quantized, without samples (unless weight-only), options that do not go together (4-bit
+ *  weights per tensor, a block size with int8 weights, a target SQNR with float activations), with image samples but no preprocessing chosen, an exclusion
  *  that names no node or node output, with samples that do not fit the model (dtype) or that hold NaN or infinity
  *  (the message names the sample file, or the callback's sample index and input), QINFER_ERR_SHAPE for a sample
  *  whose rank or fixed dims are not the model input's (the message names the sample, its shape and the input's),

@@ -28,6 +28,14 @@ if(TARGET qinfer AND QINFER_NODE)
                                      --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
   set_tests_properties(quant.shapes PROPERTIES TIMEOUT 300 LABELS quant)
 endif()
+# The weight options (--weights int8 / int4 / uint4, --block-size, --weight-method, --activations float;
+# tests/quant/run_quantize_weights.py): the written weights against a numpy oracle (groups, minmax, the mse search
+# brute-forced), the file's meaning against ONNX Runtime, qinfer against ONNX Runtime, the option errors.
+if(TARGET qinfer AND QINFER_NODE)
+  add_test(NAME quant.weights COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quantize_weights.py
+                                      --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
+  set_tests_properties(quant.weights PROPERTIES TIMEOUT 300 LABELS quant)
+endif()
 if(NOT TARGET qinfer OR NOT QINFER_NODE OR NOT DEFINED _qi_zoo_models)
   qi_test_suite_unavailable("qinfer: quantized zoo tests disabled (they need the zoo suite: qinfer, node, torch)")
   return()

@@ -14,6 +14,46 @@
 
 enum { MAX_EXCLUDE = 256 };
 
+/* A value of an option that names a data type. */
+typedef struct dtype_choice {
+  const char *name;
+  qinfer_dtype dtype;
+} dtype_choice;
+
+/* --activations: one row per activation type the quantizer writes ("float": weight-only). */
+static const dtype_choice ACTIVATION_TYPES[] = {
+    {"uint8", QINFER_DTYPE_UINT8},
+    {"int8", QINFER_DTYPE_INT8},
+    {"int16", QINFER_DTYPE_INT16},
+    {"uint16", QINFER_DTYPE_UINT16},
+    {"float", QINFER_DTYPE_FLOAT},
+};
+/* --weights: int8 (per channel or per tensor), int4 (symmetric) or uint4 (asymmetric, with zero points). */
+static const dtype_choice WEIGHT_TYPES[] = {
+    {"int8", QINFER_DTYPE_INT8},
+    {"int4", QINFER_DTYPE_INT4},
+    {"uint4", QINFER_DTYPE_UINT4},
+};
+
+/* The value v of a dtype option (r: qi_cli_option's result, < 0 when the value is missing) into *dtype; else a
+ * usage error listing the table's names. */
+static int parse_choice(const dtype_choice *table, size_t n, const char *option, int r, const char *v,
+                        qinfer_dtype *dtype) {
+  char names[160] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (r > 0 && !strcmp(table[i].name, v)) {
+      *dtype = table[i].dtype;
+      return QI_EXIT_OK;
+    }
+    used += (size_t)snprintf(names + used, used < sizeof names ? sizeof names - used : 0, "%s%s",
+                             i ? (i + 1 == n ? " or " : ", ") : "", table[i].name);
+  }
+  return qi_cli_usage_error("quantize", "%s must be %s%s%s%s", option, names, r > 0 ? ", not '" : "", r > 0 ? v : "",
+                            r > 0 ? "'" : "");
+}
+#define PARSE_CHOICE(table, option, r, v, dtype) parse_choice(table, sizeof table / sizeof table[0], option, r, v, dtype)
+
 typedef struct quant_args {
   const char *model, *output, *calib;
   qinfer_quant_options *o;
@@ -23,14 +63,17 @@ typedef struct quant_args {
   bool allow_miss; /* --allow-miss: a missed --target-sqnr still exits 0 */
   int64_t max_samples, threads, max_float;
   double target_sqnr; /* 0: no mixed-precision search */
+  qinfer_dtype act_dtype, weight_dtype;
 } quant_args;
 
 void qi_cmd_quantize_usage(void) {
   printf("usage: qinfer quantize MODEL -o OUT.onnx --calib DIR [options]\n"
+         "       qinfer quantize MODEL -o OUT.onnx --activations float [--weights int4 ...]\n"
          "\n"
          "Static post-training quantization: runs MODEL (FP32) over the calibration samples in DIR, picks a range\n"
-         "for every quantized tensor and writes a QDQ ONNX model (int8 weights, QuantizeLinear/DequantizeLinear\n"
-         "around each quantized op) that qinfer runs with integer kernels and ONNX Runtime can run too.\n"
+         "for every quantized tensor and writes a QDQ ONNX model (int8 or 4-bit weights, QuantizeLinear/\n"
+         "DequantizeLinear around each quantized op) that qinfer runs with integer kernels and ONNX Runtime can run\n"
+         "too. With --activations float only the weights are quantized (W8A32 / W4A32): no samples needed.\n"
          "\n"
          "calibration samples (DIR):\n"
          "  one file per sample: .npy tensors (a leading batch dim of 1 may be left out) or .png/.jpg images;\n"
@@ -41,12 +84,20 @@ void qi_cmd_quantize_usage(void) {
          "options:\n"
          "  -o, --output FILE       where to write the quantized model (required; not MODEL itself)\n"
          "  --force                 let --output replace MODEL (the same file, also through a link)\n"
-         "  --calib DIR             calibration samples (required)\n"
+         "  --calib DIR             calibration samples (required, except with --activations float)\n"
          "  --method M              minmax (default) | percentile | entropy | mse\n"
          "  --percentile P          share of values the percentile method keeps in range (default 99.99)\n"
          "  --per-channel           one weight scale per output channel (default)\n"
          "  --per-tensor            one weight scale per weight tensor\n"
-         "  --activations T         uint8 (default), int8 (asymmetric), int16 (symmetric, W8A16) or uint16\n"
+         "  --activations T         uint8 (default) or int8 activations, asymmetric either way; int16 (symmetric,\n"
+         "                          W8A16) or uint16; float: weight-only (DequantizeLinear of the weights feeding\n"
+         "                          float ops; --calib not needed)\n"
+         "  --weights T             int8 (default), int4 (symmetric) or uint4 (asymmetric, zero points): weights of\n"
+         "                          Conv / Gemm / MatMul; 4-bit ones are written at opset 21, two per byte\n"
+         "  --block-size N          4-bit weights: 0 (default) one scale per output channel, or 16, 32, 64, 128\n"
+         "                          values along K per scale (Conv: input channels, with their kh x kw taps)\n"
+         "  --weight-method M       minmax (default): scale from max |w|; mse: the clipping of max |w| (1 down to\n"
+         "                          0.5 in 1/64 steps) with the least squared error, per channel or block\n"
          "  --exclude NAME[,NAME]   keep these nodes (node or output tensor names) in float; repeatable\n"
          "  --max-samples N         use at most N samples\n"
          "  --target-sqnr DB        mixed precision: while the output SQNR against FP32 (the worst over the first\n"
@@ -114,12 +165,24 @@ static int parse_args(int argc, char **argv, quant_args *a) {
     } else if (!strcmp(argv[i], "--per-tensor")) {
       st = qinfer_quant_options_set_per_channel(o, 0);
     } else if ((r = qi_cli_option(argc, argv, &i, "--activations", &v)) != 0) {
-      if (r < 0) return qi_cli_usage_error("quantize", "--activations needs uint8, int8, int16 or uint16");
-      if (!strcmp(v, "uint8")) st = qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_UINT8);
-      else if (!strcmp(v, "int8")) st = qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_INT8);
-      else if (!strcmp(v, "int16")) st = qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_INT16);
-      else if (!strcmp(v, "uint16")) st = qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_UINT16);
-      else return qi_cli_usage_error("quantize", "--activations must be uint8, int8, int16 or uint16, not '%s'", v);
+      const int rc = PARSE_CHOICE(ACTIVATION_TYPES, "--activations", r, v, &a->act_dtype);
+      if (rc != QI_EXIT_OK) return rc;
+      st = qinfer_quant_options_set_activation_type(o, a->act_dtype);
+    } else if ((r = qi_cli_option(argc, argv, &i, "--weights", &v)) != 0) {
+      const int rc = PARSE_CHOICE(WEIGHT_TYPES, "--weights", r, v, &a->weight_dtype);
+      if (rc != QI_EXIT_OK) return rc;
+      st = qinfer_quant_options_set_weight_type(o, a->weight_dtype);
+    } else if ((r = qi_cli_option(argc, argv, &i, "--block-size", &v)) != 0) {
+      int64_t bs = -1;
+      if (r < 0 || !qi_cli_parse_int64(v, 0, 128, &bs) || (bs != 0 && bs != 16 && bs != 32 && bs != 64 && bs != 128))
+        return qi_cli_usage_error("quantize", "--block-size must be 0 (per output channel), 16, 32, 64 or 128%s%s%s",
+                                  r > 0 ? ", not '" : "", r > 0 ? v : "", r > 0 ? "'" : "");
+      st = qinfer_quant_options_set_block_size(o, (int)bs);
+    } else if ((r = qi_cli_option(argc, argv, &i, "--weight-method", &v)) != 0) {
+      if (r < 0) return qi_cli_usage_error("quantize", "--weight-method needs minmax or mse");
+      if (!strcmp(v, "minmax")) st = qinfer_quant_options_set_weight_method(o, QINFER_QUANT_WEIGHT_MINMAX);
+      else if (!strcmp(v, "mse")) st = qinfer_quant_options_set_weight_method(o, QINFER_QUANT_WEIGHT_MSE);
+      else return qi_cli_usage_error("quantize", "unknown weight method '%s' (minmax, mse)", v);
     } else if ((r = qi_cli_option(argc, argv, &i, "--exclude", &v)) != 0) {
       if (r < 0) return qi_cli_usage_error("quantize", "--exclude needs node names");
       char *list = (char *)v; /* argv strings are writable */
@@ -149,8 +212,9 @@ static int parse_args(int argc, char **argv, quant_args *a) {
   if (st != QINFER_OK) return set_failed(a, st);
   if (!a->model) return qi_cli_usage_error("quantize", "no model given");
   if (!a->output) return qi_cli_usage_error("quantize", "no output file given (-o OUT.onnx)");
-  if (!a->calib) return qi_cli_usage_error("quantize", "no calibration folder given (--calib DIR)");
-  if ((st = qinfer_quant_options_set_sample_folder(o, a->calib)) != QINFER_OK) return set_failed(a, st);
+  const bool weight_only = a->act_dtype == QINFER_DTYPE_FLOAT;
+  if (!a->calib && !weight_only) return qi_cli_usage_error("quantize", "no calibration folder given (--calib DIR)");
+  if (a->calib && (st = qinfer_quant_options_set_sample_folder(o, a->calib)) != QINFER_OK) return set_failed(a, st);
   /* The same file by device and inode, whatever the spelling ("./m.onnx", a symbolic or hard link). */
   struct stat in, out;
   if (!a->force && stat(a->model, &in) == 0 && stat(a->output, &out) == 0 && in.st_dev == out.st_dev &&
@@ -193,10 +257,15 @@ static int quantize(const quant_args *a) {
   st = qinfer_quantize(model, a->o, a->output, &rep);
   qinfer_model_destroy(model);
   if (st != QINFER_OK) return qi_cli_error("%s", qinfer_last_error());
-  printf("calibrated on %zu sample%s in %zu shape%s\n", rep.samples, rep.samples == 1 ? "" : "s", rep.shapes,
-         rep.shapes == 1 ? "" : "s");
-  printf("quantized %d nodes: %d activations (QuantizeLinear/DequantizeLinear), %d weights int8, %d biases int32\n",
-         rep.quantized_nodes, rep.activations, rep.weights, rep.biases);
+  const char *wtype = qinfer_dtype_name(a->weight_dtype);
+  if (a->act_dtype == QINFER_DTYPE_FLOAT) {
+    printf("weight-only: %d weights %s, activations float (no calibration)\n", rep.weights, wtype);
+  } else {
+    printf("calibrated on %zu sample%s in %zu shape%s\n", rep.samples, rep.samples == 1 ? "" : "s", rep.shapes,
+           rep.shapes == 1 ? "" : "s");
+    printf("quantized %d nodes: %d activations (QuantizeLinear/DequantizeLinear), %d weights %s, %d biases int32\n",
+           rep.quantized_nodes, rep.activations, rep.weights, wtype, rep.biases);
+  }
   if (a->target_sqnr > 0)
     printf("mixed precision: %d nodes kept in float, output SQNR %.2f dB (target %.2f dB)\n", rep.float_nodes,
            rep.output_sqnr_db, a->target_sqnr);
@@ -222,7 +291,7 @@ static int quantize(const quant_args *a) {
 }
 
 int qi_cmd_quantize(int argc, char **argv) {
-  quant_args a = {0};
+  quant_args a = {.act_dtype = QINFER_DTYPE_UINT8, .weight_dtype = QINFER_DTYPE_INT8};
   qinfer_status st = qinfer_quant_options_create(&a.o);
   if (st != QINFER_OK) return qi_cli_api_error("options", st, qinfer_last_error());
   int rc = parse_args(argc, argv, &a);

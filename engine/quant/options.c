@@ -32,6 +32,8 @@ qinfer_status qinfer_quant_options_create(qinfer_quant_options **out) {
   if (!(*out = o)) return fail(NULL, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   o->o.per_channel = true;
   o->o.act_dtype = QINFER_DTYPE_UINT8;
+  o->o.weight_bits = 8;
+  o->o.weight_method = QZ_WEIGHT_MINMAX;
   o->o.method = QZ_MINMAX;
   o->o.percentile = 99.99;
   qi_preprocess_init(&o->pre);
@@ -79,10 +81,52 @@ qinfer_status qinfer_quant_options_set_per_channel(qinfer_quant_options *o, int 
 qinfer_status qinfer_quant_options_set_activation_type(qinfer_quant_options *o, qinfer_dtype dtype) {
   CHECK_OPTIONS(o);
   if (dtype != QINFER_DTYPE_UINT8 && dtype != QINFER_DTYPE_INT8 && dtype != QINFER_DTYPE_INT16 &&
-      dtype != QINFER_DTYPE_UINT16)
-    return fail(o, QINFER_ERR_INVALID_ARGUMENT, "activations must be uint8, int8, int16 or uint16, not %s",
+      dtype != QINFER_DTYPE_UINT16 && dtype != QINFER_DTYPE_FLOAT)
+    return fail(o, QINFER_ERR_INVALID_ARGUMENT,
+                "activations must be uint8, int8, int16, uint16 or float (weight-only), not %s",
                 qinfer_dtype_name(dtype));
   o->o.act_dtype = dtype;
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_quant_options_set_weight_type(qinfer_quant_options *o, qinfer_dtype dtype) {
+  CHECK_OPTIONS(o);
+  if (dtype != QINFER_DTYPE_INT8 && dtype != QINFER_DTYPE_INT4 && dtype != QINFER_DTYPE_UINT4)
+    return fail(o, QINFER_ERR_INVALID_ARGUMENT, "weights must be int8, int4 or uint4, not %s",
+                qinfer_dtype_name(dtype));
+  o->o.weight_bits = dtype == QINFER_DTYPE_INT8 ? 8 : 4;
+  o->o.weight_asymmetric = dtype == QINFER_DTYPE_UINT4;
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_quant_options_set_block_size(qinfer_quant_options *o, int block_size) {
+  CHECK_OPTIONS(o);
+  if (block_size != 0 && block_size != 16 && block_size != 32 && block_size != 64 && block_size != 128)
+    return fail(o, QINFER_ERR_INVALID_ARGUMENT,
+                "the block size must be 0 (one scale per output channel), 16, 32, 64 or 128, not %d", block_size);
+  o->o.block_size = block_size;
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_quant_options_set_weight_method(qinfer_quant_options *o, qinfer_quant_weight_method method) {
+  CHECK_OPTIONS(o);
+  switch (method) {
+    case QINFER_QUANT_WEIGHT_MINMAX: o->o.weight_method = QZ_WEIGHT_MINMAX; break;
+    case QINFER_QUANT_WEIGHT_MSE: o->o.weight_method = QZ_WEIGHT_MSE; break;
+    default: return fail(o, QINFER_ERR_INVALID_ARGUMENT, "unknown weight method %d", (int)method);
+  }
+  return QINFER_OK;
+}
+
+qi_status qz_check_options(const qz_options *o, qi_error *err) {
+  if (o->weight_bits == 4 && !o->per_channel)
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
+                   "4-bit weights need a scale per output channel or per block, not one per tensor (per-tensor is "
+                   "for int8 weights)");
+  if (o->weight_bits == 8 && o->block_size > 0)
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
+                   "a block size (%d) needs 4-bit weights: int8 weights are per output channel or per tensor",
+                   o->block_size);
   return QINFER_OK;
 }
 

@@ -32,7 +32,7 @@ static bool is_const_float(const qi_graph *g, int t) {
   return t >= 0 && g->tensors[t].dtype == QINFER_DTYPE_FLOAT && (g->tensors[t].flags & QI_TF_CONST);
 }
 
-static bool excluded(const qi_graph *g, const qi_node *n, const qz_options *o) {
+bool qz_node_excluded(const qi_graph *g, const qi_node *n, const qz_options *o) {
   for (int i = 0; i < o->n_exclude; i++) {
     if (n->name && strcmp(n->name, o->exclude[i]) == 0) return true;
     for (int k = 0; k < n->n_outputs; k++)
@@ -65,7 +65,7 @@ static int root_of(const qi_graph *g, int t, int depth) {
 }
 
 static int kind_of(const qi_graph *g, const qi_node *n, const qz_options *o) {
-  if (n->dead || n->domain[0] || excluded(g, n, o)) return KIND_FLOAT;
+  if (n->dead || n->domain[0] || qz_node_excluded(g, n, o)) return KIND_FLOAT;
   const char *t = n->op_type;
   const unsigned flags = qi_node_op_flags(n);
   const int in0 = n->n_inputs > 0 ? n->inputs[0] : -1, in1 = n->n_inputs > 1 ? n->inputs[1] : -1;
@@ -174,7 +174,7 @@ qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *p, qi_er
    * whose values quantize badly is kept in float by excluding the nodes around it) */
   for (int i = 0; i < g->n_nodes; i++) {
     const qi_node *n = &g->nodes[i];
-    if (n->dead || !excluded(g, n, o)) continue;
+    if (n->dead || !qz_node_excluded(g, n, o)) continue;
     for (int k = 0; k < n->n_inputs; k++)
       if (n->inputs[k] >= 0 && is_float_act(g, n->inputs[k])) p->quantize[n->inputs[k]] = false;
     for (int k = 0; k < n->n_outputs; k++)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/op.h"
 #include "engine/pipeline.h"
 #include "engine/quant/job.h"
 #include "engine/quant/writer/onnx_writer.h"
@@ -139,7 +140,7 @@ static qi_status build_analysis_graph(qz_job *j) {
  * computations survive and the quantized model takes the same input shapes as the original; a model below
  * opset 13 is upgraded to 13 (engine/quant/writer/opset_upgrade.h: standard per-axis QuantizeLinear /
  * DequantizeLinear, and ONNX Runtime fuses QDQ only from opset 10 on). */
-static qi_status build_output_graph(qz_job *j, qi_graph **out) {
+static qi_status build_output_graph(qz_job *j, const qz_options *o, qi_graph **out) {
   qi_error err = {0};
   const qinfer_model *m = j->model;
   qi_status st = qi_onnx_load(m->data, m->size, m->base_dir, out, &err);
@@ -147,8 +148,12 @@ static qi_status build_output_graph(qz_job *j, qi_graph **out) {
   const qi_pipeline_options passes = {.bind_shapes = false, .isa = qi_isa_best()};
   if (st == QINFER_OK) st = qi_run_pipeline(*out, QI_STAGE_FLOAT_FOLDS, &passes, &err);
   if (st != QINFER_OK) return qz_fail_call(j->err, "preparing the model", st, err.msg);
-  if ((st = qi_opset_upgrade(*out, j->g, &err)) == QINFER_OK) st = qi_resolve_ops(*out, &err);
-  return st == QINFER_OK ? QINFER_OK : qz_fail_call(j->err, "writing the model at opset 13", st, err.msg);
+  const int opset = qz_required_opset(o);
+  if ((st = qi_opset_upgrade_to(*out, j->g, opset, &err)) == QINFER_OK) st = qi_resolve_ops(*out, &err);
+  if (st == QINFER_OK) return QINFER_OK;
+  char what[64];
+  snprintf(what, sizeof what, "writing the model at opset %d", opset);
+  return qz_fail_call(j->err, what, st, err.msg);
 }
 
 /* The analysis graph's plan and ranges carried over to the output graph by tensor name: quantized activations
@@ -241,7 +246,7 @@ qi_status qz_job_build_int8(qz_job *j, const qz_options *o, qi_graph **out, qz_r
   if (st == QINFER_OK) {
     qz_stats_ranges(j->stats, o, ranges);
     if (!j->opt->no_trim) qz_ranges_trim(j->g, &plan, ranges);
-    st = build_output_graph(j, out);
+    st = build_output_graph(j, o, out);
   }
   if (st == QINFER_OK && !translate_plan(j->g, &plan, ranges, *out, &out_plan, &out_ranges))
     st = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
@@ -303,13 +308,60 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
   return st;
 }
 
+/* Weight-only quantization (float activations): no samples, no calibration, no plan; the rewrite quantizes the
+ * weights of every Conv / Gemm / MatMul with a constant weight that is not excluded. */
+static qi_status weight_only(qz_job *j, const char *out_path, qinfer_quant_report *report) {
+  const qz_options *o = &j->opt->o;
+  QI_CHECK(qz_check_excludes(j->model, o, j->err));
+  qi_graph *out = NULL;
+  qi_status st = build_output_graph(j, o, &out);
+  for (int i = 0; st == QINFER_OK && i < out->n_nodes; i++) /* as qz_plan_make refuses it with activations */
+    if (!out->nodes[i].dead && (qi_node_op_flags(&out->nodes[i]) & QI_OPF_QUANTIZED))
+      st = qi_node_fail(j->err, QINFER_ERR_INVALID_ARGUMENT, &out->nodes[i], "the model is already quantized");
+  qz_plan plan = {0};
+  qz_report rep;
+  qi_error err = {0};
+  if (st == QINFER_OK) {
+    plan.n_tensors = out->n_tensors;
+    plan.quantize = calloc((size_t)out->n_tensors + 1, sizeof(bool));
+    plan.share = malloc(sizeof(int) * ((size_t)out->n_tensors + 1));
+    if (!plan.quantize || !plan.share) st = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+    for (int t = 0; st == QINFER_OK && t < out->n_tensors; t++) plan.share[t] = -1;
+  }
+  if (st == QINFER_OK && (st = qz_rewrite(out, o, &plan, NULL, &rep, &err)) != QINFER_OK)
+    qz_fail_call(j->err, "quantizing", st, err.msg);
+  if (st == QINFER_OK && (st = qi_onnx_write_file(out, out_path, &err)) != QINFER_OK)
+    qz_fail_call(j->err, out_path, st, err.msg);
+  qz_plan_free(&plan);
+  qi_graph_free(out);
+  if (st == QINFER_OK && report)
+    *report = (qinfer_quant_report){
+        .weights = rep.weights,
+        .weight_bytes_fp32 = rep.weight_bytes_fp32,
+        .weight_bytes_int8 = rep.weight_bytes_int8,
+        .model_bytes = (int64_t)j->model->size,
+        .output_bytes = file_size(out_path),
+        .output_sqnr_db = NAN,
+    };
+  return st;
+}
+
 qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_options *options, const char *out_path,
                               qinfer_quant_report *report) {
   qi_error err = {0};
   if (!model || !options || !out_path)
     return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "model, options and out_path must not be NULL"),
                        &err);
+  if (qz_check_options(&options->o, &err) != QINFER_OK) return qi_api_fail(err.code, &err);
   qz_job j = {.opt = options, .model = model, .err = &err, .session_group = -1};
+  if (!qz_quantizes_activations(&options->o)) {
+    qi_status st = options->target_sqnr > 0
+                       ? qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT,
+                                 "a target SQNR chooses which activations to quantize: it needs uint8 or int8 "
+                                 "activations, not float (weight-only)")
+                       : weight_only(&j, out_path, report);
+    return st == QINFER_OK ? QINFER_OK : qi_api_fail(st, &err);
+  }
   qi_status st = setup(&j);
   if (st == QINFER_OK) st = calibration_pass(&j, false, "calibrating (min/max)");
   if (st == QINFER_OK && qz_method_needs_histogram(options->o.method))

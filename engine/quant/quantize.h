@@ -17,9 +17,17 @@
 
 typedef enum { QZ_MINMAX, QZ_PERCENTILE, QZ_ENTROPY, QZ_MSE } qz_method;
 
+/* How a weight scale is chosen: from max |w| (minmax), or the clipping of it with the least squared error (mse). */
+typedef enum { QZ_WEIGHT_MINMAX, QZ_WEIGHT_MSE } qz_weight_method;
+
 typedef struct qz_options {
   bool per_channel;      /* weights: one scale per output channel (default) or one per tensor */
-  int act_dtype;         /* QINFER_DTYPE_UINT8 (default) or QINFER_DTYPE_INT8; asymmetric either way */
+  int act_dtype;         /* QINFER_DTYPE_UINT8 (default) or QINFER_DTYPE_INT8, asymmetric either way; or
+                          * QINFER_DTYPE_FLOAT: weight-only (no activation quantized, no calibration) */
+  int weight_bits;       /* 8 (default) or 4 */
+  int block_size;        /* 4-bit weights: 0 per output channel, or 16 / 32 / 64 / 128 along K */
+  bool weight_asymmetric; /* 4-bit weights: uint4 with zero points instead of symmetric int4 */
+  qz_weight_method weight_method;
   const char **exclude;  /* node names (or output tensor names) kept in float */
   int n_exclude;
   qz_method method;
@@ -42,6 +50,8 @@ typedef struct qz_range {
 
 qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *plan, qi_error *err);
 void qz_plan_free(qz_plan *plan);
+/* Whether node n is kept in float by the options' exclusions (by node name or the name of an output). */
+bool qz_node_excluded(const qi_graph *g, const qi_node *n, const qz_options *o);
 /* Whether tensor t needs a calibrated range of its own. */
 static inline bool qz_plan_calibrates(const qz_plan *p, int t) { return p->quantize[t] && p->share[t] < 0; }
 
@@ -77,6 +87,15 @@ typedef struct qz_report {
  * are quantized from their values; shared tensors take the parameters of the tensor they share. */
 qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *plan, const qz_range *ranges, qz_report *rep,
                      qi_error *err);
+
+/* Whether the options quantize activations (else weight-only: float activations, nothing calibrated). */
+static inline bool qz_quantizes_activations(const qz_options *o) { return o->act_dtype != QINFER_DTYPE_FLOAT; }
+/* The default-domain opset the written model needs at least: 21 for 4-bit weights (int4 / uint4 tensors and
+ * DequantizeLinear's block_size), else 13 (per-axis QuantizeLinear / DequantizeLinear). */
+static inline int qz_required_opset(const qz_options *o) { return o->weight_bits == 4 ? 21 : 13; }
+/* The combination of options is one the quantizer writes (checked by qinfer_quantize before any work):
+ * QINFER_ERR_INVALID_ARGUMENT naming the clash otherwise. */
+qi_status qz_check_options(const qz_options *o, qi_error *err);
 
 /* Activation parameters for a range (0 is always representable): scale > 0 and zero point in dtype's range. */
 void qz_act_params(float rmin, float rmax, int dtype, float *scale, int32_t *zero_point);

@@ -20,6 +20,7 @@
 #include "engine/op.h"
 #include "kernels/requant.h"
 #include "engine/quant/quantize.h"
+#include "engine/quant/weights.h"
 #include "engine/quant/writer/opset_upgrade.h"
 
 /* The integer range an activation of dtype is quantized to: int16 symmetric [-32767, 32767] (zero point 0, as
@@ -162,60 +163,79 @@ static qi_status quantize_activation(rw *r, int t, float scale, int32_t zp) {
   return QINFER_OK;
 }
 
-/* Stores weight input k of node ni as int8 + DequantizeLinear; axis: per-channel axis or -1 per tensor.
- * Returns the weight scales through *scales (malloc'ed, count values) for the bias. */
-static qi_status quantize_weight(rw *r, int ni, int k, int axis, float **scales, int64_t *count) {
+/* The zero-point constant of an asymmetric 4-bit weight (uint4, the scale's shape). */
+static int weight_zero_point(rw *r, const char *base, const qz_weight_q *wq) {
+  int8_t *z = malloc((size_t)wq->scale_numel);
+  uint8_t *packed = malloc((size_t)(wq->scale_numel + 1) / 2);
+  int t = -1;
+  if (!z || !packed) qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  else {
+    for (int64_t i = 0; i < wq->scale_numel; i++) z[i] = (int8_t)wq->zp[i];
+    qz_pack_nibbles(z, wq->scale_numel, packed);
+    t = new_const(r, base, "_zero_point", QINFER_DTYPE_UINT4, wq->scale_rank, wq->scale_dims, packed);
+  }
+  free(z), free(packed);
+  return t;
+}
+
+/* Stores weight input k of node ni quantized by spec (int8, or int4 / uint4 two per byte) + DequantizeLinear
+ * (axis and block_size as the spec's layout). *scales gets one scale per output channel for the bias (count
+ * values, malloc'ed), or NULL when the weights are blocked (a bias then stays float). */
+static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spec, float **scales, int64_t *count) {
   qi_graph *g = r->g;
   const int w = g->nodes[ni].inputs[k];
   const qi_tensor *wt = &g->tensors[w];
   const int64_t numel = qi_tensor_numel(wt);
-  const int64_t channels = axis >= 0 ? wt->dims[axis] : 1;
-  int64_t inner = 1;
-  for (int d = axis + 1; axis >= 0 && d < wt->rank; d++) inner *= wt->dims[d];
-  float *s = malloc(sizeof(float) * (size_t)(channels ? channels : 1));
-  int8_t *q = malloc((size_t)(numel ? numel : 1));
-  if (!s || !q) {
-    free(s), free(q);
-    return qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
-  }
-  const float *x = wt->data;
-  for (int64_t c = 0; c < channels; c++) s[c] = 0.f;
-  for (int64_t i = 0; i < numel; i++) {
-    const int64_t c = axis >= 0 ? (i / inner) % channels : 0;
-    const float a = fabsf(x[i]);
-    if (a > s[c]) s[c] = a;
-  }
-  for (int64_t c = 0; c < channels; c++) s[c] = s[c] > 0.f ? s[c] / 127.f : 1.f;
-  for (int64_t i = 0; i < numel; i++) {
-    const int64_t c = axis >= 0 ? (i / inner) % channels : 0;
-    q[i] = (int8_t)qi_quantize_f32(x[i], s[c], 0, -127, 127);
+  qz_weight_q wq;
+  QI_CHECK(qz_weight_quantize(wt->data, wt->rank, wt->dims, spec, &wq, r->err));
+  const bool four = spec->bits == 4;
+  int dtype = QINFER_DTYPE_INT8;
+  const void *data = wq.q;
+  uint8_t *packed = NULL;
+  if (four) {
+    dtype = spec->asymmetric ? QINFER_DTYPE_UINT4 : QINFER_DTYPE_INT4;
+    if (!(packed = malloc((size_t)(numel + 1) / 2 + 1))) {
+      qz_weight_q_free(&wq);
+      return qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    qz_pack_nibbles(wq.q, numel, packed);
+    data = packed;
   }
   char base[600];
   snprintf(base, sizeof base, "%s", wt->name);
   const int rank = wt->rank;
   int64_t dims[QI_MAX_RANK];
   memcpy(dims, wt->dims, sizeof dims);
-  const int64_t pdims[1] = {channels};
-  const int tq = new_const(r, base, "_quantized", QINFER_DTYPE_INT8, rank, dims, q);
-  const int ts = new_const(r, base, "_scale", QINFER_DTYPE_FLOAT, axis >= 0 ? 1 : 0, pdims, s);
-  free(q);
-  const int tdq = tq >= 0 ? new_tensor(r, base, "_dequantized") : -1;
-  if (tq < 0 || ts < 0 || tdq < 0) {
-    free(s);
-    return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
+  const int tq = new_const(r, base, "_quantized", dtype, rank, dims, data);
+  free(packed);
+  const int ts = tq >= 0 ? new_const(r, base, "_scale", QINFER_DTYPE_FLOAT, wq.scale_rank, wq.scale_dims, wq.scale)
+                         : -1;
+  const int tz = ts >= 0 && wq.zp ? weight_zero_point(r, base, &wq) : -1;
+  const int tdq = ts >= 0 && (tz >= 0 || !wq.zp) ? new_tensor(r, base, "_dequantized") : -1;
+  int dn = -1;
+  if (tdq >= 0) {
+    qi_tensor_set_shape(&g->tensors[tdq], QINFER_DTYPE_FLOAT, rank, dims);
+    const int ins[3] = {tq, ts, tz}; /* symmetric: no zero point, 0 */
+    dn = add_node(r, "DequantizeLinear", ins, wq.zp ? 3 : 2, tdq, spec->axis);
   }
-  qi_tensor_set_shape(&g->tensors[tdq], QINFER_DTYPE_FLOAT, rank, dims);
-  const int ins[2] = {tq, ts}; /* no zero point: 0, symmetric */
-  if (add_node(r, "DequantizeLinear", ins, 2, tdq, axis >= 0 ? axis : -1) < 0) {
-    free(s);
-    return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
+  qi_attr *bs = dn >= 0 && spec->block > 0 ? qi_node_add_attr(g, dn, "block_size", QI_ATTR_INT) : NULL;
+  if (dn < 0 || (spec->block > 0 && !bs)) {
+    qz_weight_q_free(&wq);
+    return r->err->code ? r->err->code : qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   }
+  if (bs) bs->i = spec->block;
   g->nodes[ni].inputs[k] = tdq;
   r->rep->weights++;
   r->rep->weight_bytes_fp32 += numel * 4;
-  r->rep->weight_bytes_int8 += numel;
-  *scales = s;
-  *count = channels;
+  r->rep->weight_bytes_int8 += four ? (numel + 1) / 2 : numel;
+  *scales = NULL;
+  *count = 0;
+  if (spec->block <= 0) { /* per channel or per tensor: the group scales are the bias's */
+    *scales = wq.group_scale;
+    *count = wq.n_groups;
+    wq.group_scale = NULL;
+  }
+  qz_weight_q_free(&wq);
   return QINFER_OK;
 }
 
@@ -308,29 +328,71 @@ static bool input_quantized(const qz_plan *p, const qi_graph *g, const qi_node *
          maybe_float(&g->tensors[n->inputs[k]]);
 }
 
-/* Weights and biases of a compute node whose input 0 is quantized (x_scale: that input's scale). */
+/* How the weight of compute node n (rank-`rank` constant at input 1) is quantized: per output channel (Conv axis
+ * 0, MatMul B [K, N] axis 1, Gemm B by transB) or per tensor for int8; 4-bit blocks run along K (Conv: input
+ * channels, axis 1, the kh x kw taps tied in; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), a K no
+ * longer than the block is per channel, and 4-bit per-channel MatMul weights of rank > 2 are one block of K. */
+static qz_weight_spec weight_spec(const qi_node *n, int rank, const int64_t *dims, const qz_options *o) {
+  qz_weight_spec s = {.bits = o->weight_bits, .asymmetric = o->weight_bits == 4 && o->weight_asymmetric,
+                      .mse = o->weight_method == QZ_WEIGHT_MSE, .axis = -1};
+  if (rank < 2) { /* a MatMul's vector B: int8, one scale */
+    s.bits = 8;
+    s.asymmetric = false;
+    return s;
+  }
+  const bool four = o->weight_bits == 4, conv = !strcmp(n->op_type, "Conv"), gemm = !strcmp(n->op_type, "Gemm");
+  const bool trans_b = gemm && qi_attr_int(n, "transB", 0);
+  const int channel_axis = conv || trans_b ? 0 : (gemm || rank == 2 ? rank - 1 : -1);
+  const int k_axis = conv || trans_b ? 1 : rank - 2;
+  /* one block covering all of K is one scale per output channel: written per axis (a scale per channel rather than
+   * one repeated over a Conv's taps: MobileNetV2's depthwise weights, Cin / group = 1) */
+  const bool one_block = k_axis < rank && dims[k_axis] <= o->block_size && channel_axis >= 0;
+  if (four && o->block_size > 0 && !one_block) {
+    s.axis = k_axis;
+    s.block = o->block_size;
+    s.tie_inner = conv;
+  } else if (four && channel_axis < 0) { /* batched MatMul weights: one block of K per column */
+    s.axis = k_axis;
+    s.block = dims[k_axis] > 0 ? dims[k_axis] : 1;
+  } else if (o->per_channel) {
+    s.axis = channel_axis;
+  }
+  return s;
+}
+
+/* Weights and biases of a compute node (x_scale: the scale of its quantized input 0; NAN when weight-only, then
+ * biases stay float). */
 static qi_status quantize_node_constants(rw *r, int ni, float x_scale) {
   qi_graph *g = r->g;
   const qi_node *n = &g->nodes[ni];
   const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
   if (w < 0 || !(g->tensors[w].flags & QI_TF_CONST) || g->tensors[w].dtype != QINFER_DTYPE_FLOAT) return QINFER_OK;
-  int axis = -1;
-  if (!strcmp(n->op_type, "Conv")) axis = 0;
-  else if (!strcmp(n->op_type, "MatMul")) axis = g->tensors[w].rank == 2 ? 1 : -1;
-  else if (!strcmp(n->op_type, "Gemm")) axis = qi_attr_int(n, "transB", 0) ? 0 : 1;
-  if (!r->o->per_channel) axis = -1;
+  const qz_weight_spec spec = weight_spec(n, g->tensors[w].rank, g->tensors[w].dims, r->o);
   float *scales = NULL;
   int64_t count = 0;
-  QI_CHECK(quantize_weight(r, ni, 1, axis, &scales, &count));
+  QI_CHECK(quantize_weight(r, ni, 1, &spec, &scales, &count));
   qi_status st = QINFER_OK;
   n = &g->nodes[ni];
   const int b = n->n_inputs > 2 ? n->inputs[2] : -1;
-  const bool bias_ok = strcmp(n->op_type, "MatMul") != 0 &&
+  const bool bias_ok = strcmp(n->op_type, "MatMul") != 0 && scales && !isnan(x_scale) &&
                        (strcmp(n->op_type, "Gemm") != 0 || qi_attr_float(n, "beta", 1.f) == 1.f);
   if (bias_ok && b >= 0 && (g->tensors[b].flags & QI_TF_CONST) && g->tensors[b].dtype == QINFER_DTYPE_FLOAT)
     st = quantize_bias(r, ni, 2, x_scale, scales, count);
   free(scales);
   return st;
+}
+
+/* Weight-only quantization (float activations): a Conv (1-D / 2-D), Gemm or MatMul with a constant float weight
+ * input, not excluded. */
+static bool weight_only_node(const qi_graph *g, const qi_node *n, const qz_options *o) {
+  const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
+  if (w < 0 || !(g->tensors[w].flags & QI_TF_CONST) || g->tensors[w].dtype != QINFER_DTYPE_FLOAT ||
+      qz_node_excluded(g, n, o))
+    return false;
+  const int rank = g->tensors[w].rank;
+  if (!strcmp(n->op_type, "Conv")) return rank == 3 || rank == 4;
+  if (!strcmp(n->op_type, "Gemm")) return rank == 2;
+  return !strcmp(n->op_type, "MatMul") && rank >= 2;
 }
 
 static qi_status params_of(const qz_plan *p, const qz_range *ranges, int t, int dtype, float *scale, int32_t *zp,
@@ -375,7 +437,9 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
     const unsigned flags = qi_node_op_flags(n);
     const bool compute = flags & QI_OPF_QUANT_LINEAR; /* Conv, Gemm, MatMul */
     const bool join = (flags & QI_OPF_QUANT_JOIN) && (flags & QI_OPF_ELEMENTWISE); /* Add, Mul: constant operands */
-    if (compute && input_quantized(p, g, n, 0) && n->outputs[0] >= 0) {
+    if (compute && !qz_quantizes_activations(o)) {
+      if (weight_only_node(g, n, o)) QI_CHECK(quantize_node_constants(&r, ni, NAN));
+    } else if (compute && input_quantized(p, g, n, 0) && n->outputs[0] >= 0) {
       float xs = 1.f;
       int32_t xz = 0;
       QI_CHECK(params_of(p, ranges, n->inputs[0], o->act_dtype, &xs, &xz, err, g));

@@ -152,7 +152,52 @@ static void test_untouched(void) {
   }
 }
 
+static void ints_attr(qi_graph *g, int n, const char *name, const int64_t *v, int len) {
+  qi_attr *a = qi_node_add_attr(g, n, name, QI_ATTR_INTS);
+  if (!a || !(a->ints = malloc(sizeof(int64_t) * (size_t)len))) abort();
+  memcpy(a->ints, v, sizeof(int64_t) * (size_t)len);
+  a->n = len;
+}
+
+/* Opset 21 (the quantizer's 4-bit weights): from 13, ReduceMean's axes attribute becomes an input (opset 18) and an
+ * equal Split names its outputs in num_outputs; a Gelu, an op of opset 20, is refused in a model at 13 and kept in
+ * one at 20; other targets are refused. */
+static void test_to_21(void) {
+  qi_graph *g = clip_softmax(13);
+  const int m = tensor(g, "m"), s0 = tensor(g, "s0"), s1 = tensor(g, "s1");
+  const int mean = node(g, "ReduceMean", g->outputs[0], m, 13);
+  const int64_t axes[2] = {1, 2};
+  ints_attr(g, mean, "axes", axes, 2);
+  const int outs[2] = {s0, s1};
+  const int split = qi_graph_add_node(g, "Split", "", &m, 1, outs, 2);
+  if (split < 0) abort();
+  g->nodes[split].opset = 13;
+  qi_error err = {0};
+  CHECK(qi_opset_upgrade_to(g, NULL, 17, &err) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK_MSG(qi_opset_upgrade_to(g, NULL, 21, &err) == QINFER_OK, "%s", err.msg);
+  const qi_node *r = &g->nodes[mean];
+  CHECK(r->opset == 21 && r->n_inputs == 2 && !qi_node_attr(r, "axes") && g->opset_versions[0] == 21);
+  const qi_tensor *ax = r->n_inputs == 2 && r->inputs[1] >= 0 ? &g->tensors[r->inputs[1]] : NULL;
+  CHECK(ax && ax->dtype == QINFER_DTYPE_INT64 && qi_tensor_numel(ax) == 2 && ((const int64_t *)ax->data)[0] == 1 &&
+        ((const int64_t *)ax->data)[1] == 2);
+  CHECK(qi_attr_int(&g->nodes[split], "num_outputs", 0) == 2 && g->nodes[split].opset == 21);
+  /* rules at or below the model's opset do not apply: the Clip keeps its (opset-13-invalid) attributes */
+  CHECK(g->nodes[0].n_attrs == 2 && g->nodes[0].n_inputs == 1);
+  qi_graph_free(g);
+  for (int from = 13; from <= 20; from += 7) {
+    g = clip_softmax(from);
+    g->nodes[1].op_type = (free(g->nodes[1].op_type), strdup("Gelu"));
+    qi_node_remove_attr(&g->nodes[1], "axis");
+    const qi_status st = qi_opset_upgrade_to(g, NULL, 21, &err);
+    if (from == 13) CHECK_MSG(st == QINFER_ERR_UNSUPPORTED && strstr(err.msg, "Gelu") && strstr(err.msg, "opset 21"),
+                              "%d: %s", st, err.msg);
+    else CHECK_MSG(st == QINFER_OK && g->nodes[1].opset == 21, "%d: %s", st, err.msg);
+    qi_graph_free(g);
+  }
+}
+
 int main(void) {
+  test_to_21();
   test_refused_graph_unchanged();
   test_converted();
   test_rank_hint();

@@ -176,6 +176,20 @@ static void test_option_checks(void) {
   CHECK(qinfer_quant_options_set_image_preset(o, "imagenet") == QINFER_OK);
   CHECK(qinfer_quant_options_set_image_layout(o, QINFER_IMAGE_LAYOUT_NHWC) == QINFER_OK);
   CHECK(qinfer_quant_options_set_method(NULL, QINFER_QUANT_MSE) == QINFER_ERR_INVALID_ARGUMENT);
+  /* the weight options */
+  CHECK(qinfer_quant_options_set_weight_type(o, QINFER_DTYPE_UINT8) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(qinfer_quant_options_last_error(o), "weights must be int8, int4 or uint4, not uint8") != NULL);
+  CHECK(qinfer_quant_options_set_weight_type(o, QINFER_DTYPE_INT4) == QINFER_OK);
+  CHECK(qinfer_quant_options_set_weight_type(o, QINFER_DTYPE_UINT4) == QINFER_OK);
+  for (int bs = -16; bs <= 256; bs++) {
+    const bool valid = bs == 0 || bs == 16 || bs == 32 || bs == 64 || bs == 128;
+    CHECK_MSG((qinfer_quant_options_set_block_size(o, bs) == QINFER_OK) == valid, "block size %d", bs);
+  }
+  CHECK(strstr(qinfer_quant_options_last_error(o), "the block size must be 0") != NULL);
+  CHECK(qinfer_quant_options_set_weight_method(o, (qinfer_quant_weight_method)2) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_weight_method(o, QINFER_QUANT_WEIGHT_MSE) == QINFER_OK);
+  CHECK(qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_FLOAT) == QINFER_OK);
+  CHECK(qinfer_quant_options_set_block_size(NULL, 32) == QINFER_ERR_INVALID_ARGUMENT);
   qinfer_quant_options_destroy(o);
   qinfer_quant_options_destroy(NULL);
 }
@@ -305,6 +319,37 @@ static void test_errors(const qinfer_model *m) {
   qinfer_quant_report rep;
   CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("excl.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
   CHECK(rep.quantized_nodes == 0);
+  qinfer_quant_options_destroy(o);
+  /* options that do not go together: refused before any work, nothing written */
+  const struct {
+    qinfer_dtype weights, activations;
+    int per_channel, block;
+    double target;
+    const char *says;
+  } clash[] = {
+      {QINFER_DTYPE_INT4, QINFER_DTYPE_UINT8, 0, 0, 0, "not one per tensor"},
+      {QINFER_DTYPE_INT8, QINFER_DTYPE_UINT8, 1, 32, 0, "a block size (32) needs 4-bit weights"},
+      {QINFER_DTYPE_INT4, QINFER_DTYPE_FLOAT, 1, 32, 30, "a target SQNR"},
+  };
+  for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++) {
+    qinfer_quant_options_create(&o);
+    qinfer_quant_options_set_sample_callback(o, 1, fill, &f);
+    qinfer_quant_options_set_weight_type(o, clash[i].weights);
+    qinfer_quant_options_set_activation_type(o, clash[i].activations);
+    qinfer_quant_options_set_per_channel(o, clash[i].per_channel);
+    qinfer_quant_options_set_block_size(o, clash[i].block);
+    if (clash[i].target > 0) qinfer_quant_options_set_target_sqnr(o, clash[i].target, 4);
+    CHECK(qinfer_quantize(m, o, path_in_tmp("clash.onnx"), NULL) == QINFER_ERR_INVALID_ARGUMENT);
+    CHECK_MSG(strstr(qinfer_last_error(), clash[i].says) != NULL, "%s", qinfer_last_error());
+    CHECK(access(path_in_tmp("clash.onnx"), F_OK) != 0);
+    qinfer_quant_options_destroy(o);
+  }
+  /* weight-only needs no samples */
+  qinfer_quant_options_create(&o);
+  qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_FLOAT);
+  qinfer_quant_options_set_weight_type(o, QINFER_DTYPE_INT4);
+  CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("w4a32.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
+  CHECK(rep.weights == 1 && rep.activations == 0 && rep.biases == 0);
   qinfer_quant_options_destroy(o);
 }
 

@@ -1,8 +1,9 @@
-/* Default-domain opset upgrade to 13 (engine/quant/writer/opset_upgrade.h).
+/* Default-domain opset upgrade to 13 or 21 (engine/quant/writer/opset_upgrade.h).
  *
- * Two walks. The first checks that every default-domain node has a rule or a form unchanged up to 13 (STABLE),
- * so a graph that cannot be converted is refused before anything changes. The second applies, per node, each rule
- * whose version lies in (source opset, 13]: the version of the ONNX change log at which the op's form changed.
+ * Two walks. The first checks that every default-domain node has a rule or a form unchanged up to the target
+ * (STABLE), so a graph that cannot be converted is refused before anything changes. The second applies, per node,
+ * each rule whose version lies in (source opset, target]: the version of the ONNX change log at which the op's
+ * form changed.
  * Every rule keeps the node's output tensors, so names (and the quantizer's plan, made by name) carry over. */
 #include "engine/quant/writer/opset_upgrade.h"
 
@@ -16,7 +17,7 @@
 typedef struct up {
   qi_graph *g;
   const qi_graph *ranks; /* NULL or a graph with the same tensor names and known ranks */
-  int64_t from;
+  int64_t from, target;
   qi_error *err;
   qi_name_map names;      /* g's tensor names: new names are made unique in O(1), not by a scan per name */
   qi_name_map rank_names; /* ranks' tensor names, filled on first use */
@@ -30,7 +31,7 @@ static qi_status oom(up *u) { return qi_fail(u->err, QINFER_ERR_OUT_OF_MEMORY, "
 
 static qi_status refuse(up *u, int ni, const char *why) {
   return qi_node_fail(u->err, QINFER_ERR_UNSUPPORTED, &u->g->nodes[ni],
-                      "cannot be written at opset %d (model opset %lld): %s", QI_OPSET_UPGRADE_TARGET,
+                      "cannot be written at opset %lld (model opset %lld): %s", (long long)u->target,
                       (long long)u->from, why);
 }
 
@@ -197,8 +198,15 @@ static qi_status dropout_12(up *u, int ni) {
 /* Split-13: split attribute -> input 1. */
 static qi_status split_13(up *u, int ni) { return ints_to_input(u, ni, "split", 1, "_split"); }
 
-/* Squeeze-13, Unsqueeze-13, ReduceSum-13: axes attribute -> input 1. */
+/* Squeeze-13, Unsqueeze-13, ReduceSum-13 (the other reductions at 18): axes attribute -> input 1. */
 static qi_status axes_13(up *u, int ni) { return ints_to_input(u, ni, "axes", 1, "_axes"); }
+
+/* Split-18: an equal split (no `split` input) names its output count in num_outputs. */
+static qi_status split_18(up *u, int ni) {
+  const qi_node *n = &u->g->nodes[ni];
+  if (n->n_inputs > 1 && n->inputs[1] >= 0) return QINFER_OK;
+  return set_int_attr(u, ni, "num_outputs", n->n_outputs);
+}
 
 /* BatchNormalization-9 dropped `spatial` (1, the default, is what every later version computes). */
 static qi_status check_batchnorm_9(up *u, int ni) {
@@ -272,7 +280,7 @@ static int add_node(up *u, const char *type, const int *ins, int n_ins, int out)
     oom(u);
     return -1;
   }
-  u->g->nodes[k].opset = QI_OPSET_UPGRADE_TARGET;
+  u->g->nodes[k].opset = (int)u->target;
   return k;
 }
 
@@ -345,13 +353,25 @@ static const rule RULES[] = {
     {"LogSoftmax", 13, check_softmax_13, softmax_13},
     {"Hardmax", 13, check_softmax_13, softmax_13},
     {"Resize", 13, check_resize_13, NULL},
+    /* 18: the reductions' axes became an input (ReduceSum's at 13), Split's equal split needs num_outputs */
+    {"Split", 18, NULL, split_18},
+    {"ReduceL1", 18, NULL, axes_13},
+    {"ReduceL2", 18, NULL, axes_13},
+    {"ReduceLogSum", 18, NULL, axes_13},
+    {"ReduceLogSumExp", 18, NULL, axes_13},
+    {"ReduceMax", 18, NULL, axes_13},
+    {"ReduceMean", 18, NULL, axes_13},
+    {"ReduceMin", 18, NULL, axes_13},
+    {"ReduceProd", 18, NULL, axes_13},
+    {"ReduceSumSquare", 18, NULL, axes_13},
 };
 
-static bool applies(const rule *r, const up *u) { return r->version > u->from && r->version <= QI_OPSET_UPGRADE_TARGET; }
+static bool applies(const rule *r, const up *u) { return r->version > u->from && r->version <= u->target; }
 
-/* Ops whose every version from opset 7 to 13 reads the same inputs and attributes with the same meaning: later
- * versions only add types, negative axes, or attributes whose default is the old behaviour (ArgMax
- * select_last_index, DepthToSpace mode, MaxPool / AveragePool ceil_mode and dilations, QuantizeLinear axis). */
+/* Ops whose every version from opset 7 (or the op's first) to 21 reads the same inputs and attributes with the
+ * same meaning: later versions only add types, negative axes, or attributes whose default is the old behaviour
+ * (ArgMax select_last_index, DepthToSpace mode, MaxPool / AveragePool ceil_mode and dilations, QuantizeLinear axis,
+ * block_size and output_dtype, Reshape allowzero, Shape start / end, Cast saturate for float8 only). */
 static const char *const STABLE[] = {
     "Abs", "Acos", "Acosh", "Add", "And", "ArgMax", "ArgMin", "Asin", "Asinh", "Atan", "Atanh", "AveragePool", "Cast",
     "Ceil", "Celu", "Compress", "Concat", "Constant", "ConstantOfShape", "Conv", "ConvInteger", "ConvTranspose", "Cos",
@@ -367,15 +387,24 @@ static const char *const STABLE[] = {
     "ThresholdedRelu", "Tile", "Transpose", "Where", "Xor",
 };
 
+/* Ops added after 13 whose form is the same up to 21: stable in a model at or above the opset that added them
+ * (below it the op does not exist). */
+static const struct {
+  const char *op;
+  int since;
+} LATER[] = {{"HardSwish", 14}, {"Trilu", 14}, {"CastLike", 15}, {"LayerNormalization", 17}, {"Mish", 18}, {"Gelu", 20}};
+
 static bool has_rule(const char *op) {
   for (size_t r = 0; r < sizeof RULES / sizeof RULES[0]; r++)
     if (strcmp(RULES[r].op, op) == 0) return true;
   return false;
 }
 
-static bool is_stable(const char *op) {
+static bool is_stable(const up *u, const char *op) {
   for (size_t s = 0; s < sizeof STABLE / sizeof STABLE[0]; s++)
     if (strcmp(STABLE[s], op) == 0) return true;
+  for (size_t s = 0; s < sizeof LATER / sizeof LATER[0]; s++)
+    if (strcmp(LATER[s].op, op) == 0) return u->from >= LATER[s].since;
   return false;
 }
 
@@ -397,7 +426,7 @@ static qi_status check_all(up *u) {
       snprintf(why, sizeof why, "models below opset %d are not converted", QI_OPSET_UPGRADE_MIN_SOURCE);
       return refuse(u, i, why);
     }
-    if (!has_rule(n->op_type) && !is_stable(n->op_type))
+    if (!has_rule(n->op_type) && !is_stable(u, n->op_type))
       return refuse(u, i, "qinfer has no conversion for this op from its version in the model");
     for (size_t r = 0; r < sizeof RULES / sizeof RULES[0]; r++)
       if (RULES[r].check && applies(&RULES[r], u) && strcmp(RULES[r].op, n->op_type) == 0)
@@ -416,16 +445,22 @@ static qi_status convert_nodes(up *u) {
       if (strcmp(RULES[r].op, g->nodes[i].op_type) != 0) continue;
       if (RULES[r].apply && applies(&RULES[r], u)) QI_CHECK(RULES[r].apply(u, i));
     }
-    g->nodes[i].opset = QI_OPSET_UPGRADE_TARGET;
+    g->nodes[i].opset = (int)u->target;
   }
   for (int i = 0; i < g->n_opsets; i++)
-    if (!g->opset_domains[i][0] || !strcmp(g->opset_domains[i], "ai.onnx")) g->opset_versions[i] = QI_OPSET_UPGRADE_TARGET;
+    if (!g->opset_domains[i][0] || !strcmp(g->opset_domains[i], "ai.onnx")) g->opset_versions[i] = u->target;
   return qi_graph_toposort(g, u->err);
 }
 
 qi_status qi_opset_upgrade(qi_graph *g, const qi_graph *ranks, qi_error *err) {
-  up u = {.g = g, .ranks = ranks, .from = qi_graph_default_opset(g), .err = err};
-  if (u.from == 0 || u.from >= QI_OPSET_UPGRADE_TARGET) return QINFER_OK;
+  return qi_opset_upgrade_to(g, ranks, QI_OPSET_UPGRADE_TARGET, err);
+}
+
+qi_status qi_opset_upgrade_to(qi_graph *g, const qi_graph *ranks, int target, qi_error *err) {
+  up u = {.g = g, .ranks = ranks, .from = qi_graph_default_opset(g), .target = target, .err = err};
+  if (target != QI_OPSET_UPGRADE_TARGET && target != QI_OPSET_UPGRADE_MAX_TARGET)
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "opset upgrade: target %d is not 13 or 21", target);
+  if (u.from == 0 || u.from >= target) return QINFER_OK;
   qi_name_map_init(&u.names);
   qi_name_map_init(&u.rank_names);
   qi_status st = qi_graph_link(g, err);

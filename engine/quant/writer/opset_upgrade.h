@@ -1,5 +1,5 @@
-/* The written model's version converter: a graph below opset 13 rewritten into the forms its ops take at opset
- * 13 (docs/loader.md, "Upgrading the opset"), op by op after the ONNX change log, so that `qinfer quantize`'s output
+/* The written model's version converter: a graph below opset 13 (or 21) rewritten into the forms its ops take at
+ * opset 13 (or 21) (docs/loader.md, "Upgrading the opset"), op by op after the ONNX change log, so that `qinfer quantize`'s output
  * uses the standard QuantizeLinear / DequantizeLinear (per-axis since 13) and ONNX Runtime fuses it.
  *
  * Attributes that became inputs (Clip min / max, Slice starts / ends / axes, Pad pads / value, Dropout ratio, Split
@@ -18,6 +18,7 @@
 #include "engine/ir/status.h"
 
 #define QI_OPSET_UPGRADE_TARGET 13
+#define QI_OPSET_UPGRADE_MAX_TARGET 21 /* the quantizer's 4-bit weights (int4 types, DequantizeLinear block_size) */
 #define QI_OPSET_UPGRADE_MIN_SOURCE 7
 
 /* The graph's default-domain ("" or "ai.onnx") opset import, 0 when it has none. */
@@ -31,5 +32,8 @@ int64_t qi_graph_default_opset(const qi_graph *g);
  * names whose ranks are known (the quantizer's analysis graph, shapes bound), consulted where g does not know the
  * rank of a Softmax input: a last axis then needs no Flatten / Reshape. */
 qi_status qi_opset_upgrade(qi_graph *g, const qi_graph *ranks, qi_error *err);
+/* The same to opset `target`: QI_OPSET_UPGRADE_TARGET or QI_OPSET_UPGRADE_MAX_TARGET (21: besides the rules up to
+ * 13, the reductions' axes attribute becomes an input and an equal Split gets num_outputs, opset 18's forms). */
+qi_status qi_opset_upgrade_to(qi_graph *g, const qi_graph *ranks, int target, qi_error *err);
 
 #endif /* QI_OPSET_UPGRADE_H */

@@ -1,0 +1,393 @@
+#!/usr/bin/python3
+"""`qinfer quantize`'s weight options (--weights int8|int4|uint4, --block-size, --weight-method minmax|mse,
+--activations float) on a small model built here, checked against oracles written here and against ONNX Runtime.
+
+    run_quantize_weights.py --qinfer BUILD/tools/qinfer --node node [--cache DIR] [-v]
+
+The model (opset 13): Conv 3->40 3x3 -> Relu -> depthwise Conv 40 -> Conv 40->48 3x3 (uniform weights with outliers,
+whose best clip is low) -> ReduceMean (axes attribute) -> MatMul B [48, 24] (heavy-tailed) -> Gemm transB [10, 24] (one all-zero
+output channel). 40 and 48 input channels
+leave a short last block for blocks 16 / 32 (and one short block for 64 / 128). Checks, per option set:
+  - the written weights, decoded here from the file (nibbles low first, the scale's layout, axis, block_size),
+    equal the oracle's: the groups (per output channel; blocks along K: Conv input channels with the kh x kw taps
+    in one group, MatMul axis 0, Gemm axis 1 with transB), and per group the scale (and zero point) of minmax, or
+    for mse the brute-force search over every clip ratio (64 - i) / 64, i = 0..32, of the least squared error
+    (a different choice is accepted only where the two errors tie to 1e-12: summation order);
+  - every dequantized weight is within half a step of the float weight inside the clipping range;
+  - the file: default-domain opset 21 for 4-bit weights (the ReduceMean's axes became an input), 13 for int8;
+    int4 / uint4 initializers of ceil(n / 2) bytes; the file is at most 0.2 of the FP32 one's weight bytes... (size
+    ratio reported);
+  - ONNX Runtime runs the written model; for weight-only models its output equals (1e-5 relative) its output of the
+    FP32 model with the weights replaced by the oracle's dequantized weights (so the file means what the oracle
+    says); for W4A8 models the output SQNR against FP32 is above 8 dB (random heavy-tailed weights, 4 layers);
+  - qinfer runs the written model and agrees with ONNX Runtime (weight-only: 1e-4 relative; W4A8: SQNR >= 30 dB
+    between the two runtimes);
+  - bad options: a block size other than 0 / 16 / 32 / 64 / 128, a block size with int8 weights, 4-bit weights per
+    tensor, an unknown --weights / --activations / --weight-method, --target-sqnr with float activations: exit
+    code 1 or 2 and a message naming the problem; --activations float needs no --calib.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ORT_RUN = os.path.join(REPO, "tests", "zoo", "ort_run.js")
+INT4, UINT4 = 22, 21
+
+failures = []
+verbose = False
+
+
+def check(ok, what):
+    if verbose or not ok:
+        print(("   ok   " if ok else "   FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def run(*args):
+    p = subprocess.run(list(args), capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+def build_model():
+    rng = np.random.default_rng(11)
+    inits, nodes = [], []
+
+    def w(name, shape, scale=0.3, heavy=False, edit=None):
+        a = rng.standard_t(3, size=shape) if heavy else rng.standard_normal(shape)
+        if heavy == "uniform":
+            a = rng.uniform(-1, 1, size=shape)
+        if edit:
+            edit(a)
+        inits.append(numpy_helper.from_array((a * scale).astype(np.float32), name))
+        return name
+
+    def outliers(a):  # one large value per output channel: the best clip of a wide group is low (r < 0.75)
+        a[:, 0, 0, 0] = 3.0
+
+    def zero_row(a):  # an all-zero output channel: scale 1
+        a[2] = 0
+
+    nodes.append(helper.make_node("Conv", ["x", w("c1.w", (40, 3, 3, 3)), w("c1.b", (40,), 0.1)], ["c1"], name="c1",
+                                  pads=[1] * 4))
+    nodes.append(helper.make_node("Relu", ["c1"], ["r1"], name="r1"))
+    nodes.append(helper.make_node("Conv", ["r1", w("dw.w", (40, 1, 3, 3)), w("dw.b", (40,), 0.1)], ["dw"], name="dw",
+                                  pads=[1] * 4, group=40))
+    nodes.append(helper.make_node("Conv", ["dw", w("c2.w", (48, 40, 3, 3), 0.1, "uniform", outliers), w("c2.b", (48,), 0.1)],
+                                  ["c2"], name="c2", pads=[1] * 4))
+    nodes.append(helper.make_node("ReduceMean", ["c2"], ["m"], name="mean", axes=[2, 3], keepdims=0))
+    nodes.append(helper.make_node("MatMul", ["m", w("mm.w", (48, 24), 0.2, True)], ["mm"], name="mm"))
+    nodes.append(helper.make_node("Gemm", ["mm", w("fc.w", (10, 24), 0.3, False, zero_row), w("fc.b", (10,), 0.1)], ["y"], name="fc",
+                                  transB=1))
+    g = helper.make_graph(nodes, "weights", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+# ---- the oracle: groups and parameters, written from the option's meaning ----
+
+# weight name -> (op, channel axis, K axis, tie the taps)
+LAYOUT = {"c1.w": ("Conv", 0, 1, True), "dw.w": ("Conv", 0, 1, True), "c2.w": ("Conv", 0, 1, True),
+          "mm.w": ("MatMul", 1, 0, False), "fc.w": ("Gemm", 0, 1, False)}
+
+
+def groups(w, name, bits, block):
+    """The index arrays of every group (each in element order) and the scale tensor's shape."""
+    op, ch, kax, tie = LAYOUT[name]
+    idx = np.arange(w.size).reshape(w.shape)
+    if bits == 8 or block == 0 or w.shape[kax] <= block:  # (one block of all K: per channel)
+        return [np.moveaxis(idx, ch, 0)[c].ravel() for c in range(w.shape[ch])], (w.shape[ch],)
+    nb = -(-w.shape[kax] // block)
+    out = []
+    moved = np.moveaxis(idx, kax, 0)  # [K, ...rest]
+    rest = moved.shape[1:]
+    if tie:  # Conv [Cout, Cin, kh, kw]: group (cout, block) over all taps
+        for c in range(w.shape[0]):
+            for b in range(nb):
+                out.append(np.sort(idx[c, b * block:(b + 1) * block].ravel()))
+    else:  # one group per (block, every other index), ordered as the scale tensor
+        flat_rest = int(np.prod(rest))
+        for o_b in range(nb):
+            for r in range(flat_rest):
+                out.append(np.sort(moved[o_b * block:(o_b + 1) * block].reshape(-1, flat_rest)[:, r]))
+        if kax == 1:  # Gemm transB [N, K]: the scale is [N, nb]: reorder to (n, b)
+            out = [out[b * flat_rest + n] for n in range(flat_rest) for b in range(nb)]
+    shape = list(w.shape)
+    shape[kax] = nb
+    return out, tuple(shape)
+
+
+def candidates(v, bits, asym):
+    """Every (scale, zp, error) of the search, i = 0..32 (None where the candidate is not valid)."""
+    lo, hi = min(float(v.min()), 0.0), max(float(v.max()), 0.0)
+    qmin, qmax = (-127, 127) if bits == 8 else ((0, 15) if asym else (-7, 7))
+    out = []
+    for i in range(33):
+        r = (64 - i) / 64
+        if asym:
+            s = np.float32(np.float32(hi * r - lo * r) / np.float32(15))
+            zp = 0 if not s > 0 else int(min(max(np.rint(-(lo * r) / np.float64(s)), 0), 15))
+        else:
+            s = np.float32(np.float32(max(-lo, hi) * r) / np.float32(127 if bits == 8 else 7))
+            zp = 0
+        if not (s > 0 and np.isfinite(s)):
+            out.append(None)
+            continue
+        q = np.rint(np.clip(v / s, np.float32(qmin - zp), np.float32(qmax - zp))) + zp
+        e = float(np.sum((v.astype(np.float64) - (np.float32(q - zp) * s).astype(np.float64)) ** 2))
+        out.append((s, zp, e))
+    return out
+
+
+def decode(m, qname):
+    """The integer values, scale, zero point and attributes of the DequantizeLinear reading initializer qname."""
+    init = {t.name: t for t in m.graph.initializer}
+    t = init[qname]
+    n = int(np.prod(t.dims))
+    if t.data_type in (INT4, UINT4):
+        raw = np.frombuffer(t.raw_data, dtype=np.uint8)
+        check(len(raw) == (n + 1) // 2, f"{qname}: {n} 4-bit values in {(n + 1) // 2} bytes (has {len(raw)})")
+        nib = np.stack([raw & 15, raw >> 4], axis=1).ravel()[:n].astype(np.int32)
+        q = np.where(nib >= 8, nib - 16, nib) if t.data_type == INT4 else nib
+    else:
+        q = numpy_helper.to_array(t).astype(np.int32).ravel()
+    dq = next(x for x in m.graph.node if x.op_type == "DequantizeLinear" and x.input[0] == qname)
+    attrs = {a.name: helper.get_attribute_value(a) for a in dq.attribute}
+    scale = numpy_helper.to_array(init[dq.input[1]])
+    zp = None
+    if len(dq.input) > 2 and dq.input[2]:
+        zt = init[dq.input[2]]
+        raw = np.frombuffer(zt.raw_data, dtype=np.uint8)
+        zn = int(np.prod(zt.dims))
+        zp = np.stack([raw & 15, raw >> 4], axis=1).ravel()[:zn].astype(np.int32).reshape(tuple(zt.dims))
+        check(zt.data_type == UINT4, f"{qname}: zero point uint4")
+    return t.data_type, q.reshape(tuple(t.dims)), scale, zp, attrs
+
+
+def check_weights(fp32, m, label, bits, asym, block, mse):
+    """Every quantized weight against the oracle; returns the dequantized weights."""
+    weights = {t.name: numpy_helper.to_array(t) for t in fp32.graph.initializer}
+    deq = {}
+    for name in LAYOUT:
+        w = weights[name]
+        dtype, q, scale, zp, attrs = decode(m, name + "_quantized")
+        want_type = 3 if bits == 8 else (UINT4 if asym else INT4)
+        check(dtype == want_type, f"{label} {name}: element type {dtype} (want {want_type})")
+        grp, sshape = groups(w, name, bits, block)
+        check(tuple(scale.shape) == sshape, f"{label} {name}: scale shape {scale.shape} (want {sshape})")
+        op, ch, kax, tie = LAYOUT[name]
+        blk = 0 if bits == 8 or w.shape[kax] <= block else block  # one block of all K: written per channel
+        want_axis = ch if blk == 0 else kax
+        check(attrs.get("axis", 1) == want_axis and attrs.get("block_size", 0) == blk,
+              f"{label} {name}: axis {attrs.get('axis')} block_size {attrs.get('block_size', 0)}")
+        if tuple(scale.shape) != sshape:
+            continue
+        flat_scale = scale.ravel()
+        # the scale of each element, through its group (tied groups: the scale repeated over the taps)
+        el_scale = np.zeros(w.size, np.float32)
+        el_zp = np.zeros(w.size, np.int32)
+        if blk == 0:
+            el_scale = np.moveaxis(np.broadcast_to(scale.reshape([-1 if d == ch else 1 for d in range(w.ndim)]),
+                                                   w.shape), 0, 0).ravel()
+            if zp is not None:
+                el_zp = np.broadcast_to(zp.reshape([-1 if d == ch else 1 for d in range(w.ndim)]), w.shape).ravel()
+        else:
+            rep = np.repeat(scale, blk, axis=kax)[tuple(slice(0, s) for s in w.shape)]
+            el_scale = rep.ravel()
+            if zp is not None:
+                el_zp = np.repeat(zp, blk, axis=kax)[tuple(slice(0, s) for s in w.shape)].ravel()
+        bad_choice = bad_q = 0
+        for g in grp:
+            v = w.ravel()[g]
+            cands = candidates(v, bits, asym)
+            got_s, got_z = el_scale[g[0]], el_zp[g[0]]
+            if not (np.all(el_scale[g] == got_s) and np.all(el_zp[g] == got_z)):
+                bad_choice += 1  # a group with two scales
+                continue
+            valid = [c for c in cands if c is not None]
+            if not valid:
+                ok = got_s == np.float32(1) and got_z == 0
+            elif not mse:
+                ok = cands[0] is not None and got_s == cands[0][0] and got_z == cands[0][1]
+            else:
+                best = min(c[2] for c in valid)
+                first = next(c for c in cands if c is not None and c[2] == best)
+                mine = [c for c in cands if c is not None and c[0] == got_s and c[1] == got_z]
+                ok = (first[0] == got_s and first[1] == got_z) or \
+                    (mine and abs(mine[0][2] - best) <= 1e-12 * max(best, 1e-30))
+            bad_choice += not ok
+            qmin, qmax = (-127, 127) if bits == 8 else ((0, 15) if asym else (-7, 7))
+            want_q = np.rint(np.clip(v / got_s, np.float32(qmin - got_z), np.float32(qmax - got_z))) + got_z
+            bad_q += int(np.sum(want_q != q.ravel()[g]))
+        check(bad_choice == 0, f"{label} {name}: {len(grp)} groups, {bad_choice} with a scale other than the oracle's")
+        check(bad_q == 0, f"{label} {name}: {bad_q} quantized values other than the oracle's")
+        d = ((q.ravel() - el_zp).astype(np.float32) * el_scale).reshape(w.shape)
+        lo = (np.float32(-7 if bits == 4 and not asym else -127) - el_zp) * el_scale
+        hi = (np.float32(7 if bits == 4 and not asym else 127) - el_zp) * el_scale
+        if bits == 4 and asym:
+            lo, hi = (0 - el_zp) * el_scale, (15 - el_zp) * el_scale
+        inside = (w.ravel() >= lo - el_scale / 2) & (w.ravel() <= hi + el_scale / 2)
+        err = np.abs(d.ravel() - w.ravel())[inside]
+        check(np.all(err <= el_scale[inside] * 0.5 * (1 + 1e-6)),
+              f"{label} {name}: dequantized within half a step inside the range (max {err.max() / 1:.3g})")
+        if not mse and not asym:  # (asymmetric: the rounded zero point may move an end by half a step)
+            check(inside.all(), f"{label} {name}: minmax clips nothing")
+        if mse and not inside.all():
+            out = ~inside
+            check(np.all(np.abs(d.ravel()[out]) < np.abs(w.ravel()[out])),
+                  f"{label} {name}: {int(out.sum())} clipped values dequantize to the range's end")
+        deq[name] = d.astype(np.float32)
+    return deq
+
+
+def ort(args, model_path, x_path, work, tag, opt="all"):
+    """ONNX Runtime's output. opt "basic" for the meaning of a weight-only file: at "extended" ORT runs DQ(int8
+    weight) -> MatMul as DynamicQuantizeMatMul, quantizing the activations at run time (measured: 1 % off)."""
+    d = os.path.join(work, "ort_" + tag)
+    rc, out = run(args.node, ORT_RUN, model_path, "--output-dir", d, "--input", f"x={x_path}", "--cache", args.cache,
+                  "--opt", opt)
+    check(rc == 0, f"ONNX Runtime runs {os.path.basename(model_path)}" + ("" if rc == 0 else ": " + out[-400:]))
+    return np.load(os.path.join(d, "y.npy")) if rc == 0 else None
+
+
+def qinfer_run(args, model_path, x_path, work, tag):
+    d = os.path.join(work, "qi_" + tag)
+    rc, out = run(args.qinfer, "run", model_path, "--input", f"x={x_path}", "--output-dir", d)
+    check(rc == 0, f"qinfer runs {os.path.basename(model_path)}" + ("" if rc == 0 else ": " + out[-400:]))
+    return np.load(os.path.join(d, "y.npy")) if rc == 0 else None
+
+
+def sqnr(ref, x):
+    ref, x = ref.astype(np.float64), x.astype(np.float64)
+    n = np.sum((ref - x) ** 2)
+    return np.inf if n == 0 else 10 * np.log10(np.sum(ref ** 2) / n)
+
+
+def opset_of(m):
+    return next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
+
+
+def test_options(args, work, fp32_path, calib, x_path):
+    fp32 = onnx.load(fp32_path)
+    y_fp32 = ort(args, fp32_path, x_path, work, "fp32")
+    cases = [  # (weights, block, method, activations)
+        ("int4", 0, "minmax", "float"), ("int4", 16, "minmax", "float"), ("int4", 32, "mse", "float"),
+        ("uint4", 16, "mse", "float"), ("uint4", 0, "minmax", "float"), ("int4", 64, "mse", "float"),
+        ("int4", 128, "minmax", "float"), ("int8", 0, "mse", "float"), ("int8", 0, "minmax", "float"),
+        ("int4", 32, "mse", "uint8"), ("int4", 0, "mse", "int8"), ("uint4", 16, "minmax", "uint8"),
+        ("int8", 0, "mse", "uint8"),
+    ]
+    for wt, block, method, act in cases:
+        label = f"--weights {wt} --block-size {block} --weight-method {method} --activations {act}"
+        out = os.path.join(work, f"{wt}_{block}_{method}_{act}.onnx")
+        cmd = [args.qinfer, "quantize", fp32_path, "-o", out, "--weights", wt, "--weight-method", method,
+               "--activations", act]
+        if block:
+            cmd += ["--block-size", str(block)]
+        if act != "float":
+            cmd += ["--calib", calib]
+        rc, text = run(*cmd)
+        check(rc == 0, label + ("" if rc == 0 else ": " + text[-400:]))
+        if rc != 0:
+            continue
+        m = onnx.load(out)
+        bits = 8 if wt == "int8" else 4
+        check(opset_of(m) == (21 if bits == 4 else 13), f"{label}: written at opset {opset_of(m)}")
+        if bits == 4:
+            mean = next(n for n in m.graph.node if n.op_type == "ReduceMean")
+            check(len(mean.input) == 2 and not any(a.name == "axes" for a in mean.attribute),
+                  f"{label}: ReduceMean's axes an input at opset 21")
+        deq = check_weights(fp32, m, label, bits, wt == "uint4", block if bits == 4 else 0, method == "mse")
+        y = ort(args, out, x_path, work, os.path.basename(out)[:-5], "basic" if act == "float" else "all")
+        y_qi = qinfer_run(args, out, x_path, work, os.path.basename(out)[:-5])
+        if y is None:
+            continue
+        if act == "float" and len(deq) == len(LAYOUT):
+            ref = onnx.load(fp32_path)
+            for t in ref.graph.initializer:
+                if t.name in deq:
+                    t.CopyFrom(numpy_helper.from_array(deq[t.name], t.name))
+            ref_path = os.path.join(work, "deq_" + os.path.basename(out))
+            onnx.save(ref, ref_path)
+            y_ref = ort(args, ref_path, x_path, work, "deq_" + os.path.basename(out)[:-5], "basic")
+            if y_ref is not None:
+                d = float(np.max(np.abs(y - y_ref)))
+                check(d <= 1e-5 * float(np.max(np.abs(y_ref))) + 1e-6,
+                      f"{label}: ORT on the file = ORT on the oracle's dequantized weights (max |d| {d:.2g})")
+            if y_qi is not None:
+                d = float(np.max(np.abs(y - y_qi)))
+                check(d <= 1e-4 * float(np.max(np.abs(y))) + 1e-6, f"{label}: qinfer = ORT (max |d| {d:.2g})")
+        else:
+            s = sqnr(y_fp32, y)
+            check(s >= 8, f"{label}: ORT output SQNR vs FP32 {s:.1f} dB >= 8")
+            if y_qi is not None:
+                s = sqnr(y, y_qi)
+                check(s >= 30, f"{label}: qinfer vs ORT on the written model {s:.1f} dB >= 30")
+        if verbose:
+            print(f"        {label}: {os.path.getsize(out)} bytes (FP32 {os.path.getsize(fp32_path)})")
+
+
+def test_errors(args, work, fp32_path, calib):
+    out = os.path.join(work, "bad.onnx")
+    cases = [
+        (["--weights", "int4", "--block-size", "8", "--activations", "float"], "--block-size must be 0"),
+        (["--weights", "int4", "--block-size", "33", "--activations", "float"], "--block-size must be 0"),
+        (["--weights", "int4", "--block-size", "x", "--activations", "float"], "--block-size must be 0"),
+        (["--block-size", "32", "--calib", calib], "needs 4-bit weights"),
+        (["--weights", "int4", "--per-tensor", "--calib", calib], "not one per tensor"),
+        (["--weights", "int5", "--calib", calib], "--weights must be int8, int4 or uint4, not 'int5'"),
+        (["--activations", "fp16"], "--activations must be uint8, int8 or float, not 'fp16'"),
+        (["--weight-method", "max", "--activations", "float"], "unknown weight method 'max'"),
+        (["--activations", "float", "--target-sqnr", "30"], "target SQNR"),
+        (["--weights", "int4"], "no calibration folder"),
+    ]
+    done = os.path.join(work, "int4_16_minmax_float.onnx")  # written by test_options
+    if os.path.exists(done):
+        rc, text = run(args.qinfer, "quantize", done, "-o", out, "--activations", "float", "--weights", "int4")
+        check(rc == 1 and "already quantized" in text and not os.path.exists(out),
+              f"a weight-only model quantized again: exit {rc}, says 'already quantized' ({text.strip()[-200:]})")
+    for extra, want in cases:
+        if os.path.exists(out):
+            os.remove(out)
+        rc, text = run(args.qinfer, "quantize", fp32_path, "-o", out, *extra)
+        check(rc in (1, 2) and want in text and not os.path.exists(out),
+              f"{' '.join(extra)}: exit {rc}, says '{want}'" + ("" if want in text else f" (said: {text.strip()})"))
+
+
+def main():
+    global verbose
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qinfer", required=True)
+    ap.add_argument("--node", required=True)
+    ap.add_argument("--cache", default=os.environ.get("QINFER_CACHE", os.path.join(REPO, ".cache")))
+    ap.add_argument("-v", action="store_true")
+    args = ap.parse_args()
+    verbose = args.v
+    with tempfile.TemporaryDirectory() as work:
+        fp32_path = os.path.join(work, "fp32.onnx")
+        onnx.save(build_model(), fp32_path)
+        calib = os.path.join(work, "calib")
+        os.makedirs(calib)
+        rng = np.random.default_rng(3)
+        for i in range(4):
+            np.save(os.path.join(calib, f"s{i}.npy"), rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
+        x_path = os.path.join(work, "x.npy")
+        np.save(x_path, rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
+        test_options(args, work, fp32_path, calib, x_path)
+        test_errors(args, work, fp32_path, calib)
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    print("all weight-option checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
