@@ -6,7 +6,8 @@
 # In build-arm-static-<target>/ (its own folder; only the targets it needs):
 #   1. builds libqinfer.a and a static `qinfer` with -DQINFER_WITH_QUANTIZER=OFF -DQINFER_OPTIMIZE_SIZE=ON
 #      -DQINFER_STATIC_CLI=ON (Release, -Werror), and on aarch64 the microbenchmarks (qinfer_microbench);
-#   2. size: libqinfer.a's text (`size -t`) must be at most 400 KB (409,600 bytes) on aarch64 (issue 10); armv7's is
+#   2. size: libqinfer.a's text (`size -t`) must be at most 450 KB (460,800 bytes) on aarch64 (issue 10's 400 KB, raised
+#      by issue 11's three kernel families: docs/deploy-arm.md); armv7's is
 #      printed; `file` must say the CLI is statically linked;
 #   3. runs the CLI under qemu WITHOUT -L and with an empty environment (nothing of the target installed), on each
 #      emulated CPU model: `qinfer run` on the engine test model small_cnn (FP32: within 1e-5 of the x86 build's
@@ -26,7 +27,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 JOBS="${JOBS:-$(nproc)}"
 PY=/usr/bin/python3
-SIZE_LIMIT=409600 # bytes of text, aarch64
+SIZE_LIMIT=460800 # bytes of text, aarch64
 
 target="" install=1 bench=1
 for arg in "$@"; do
