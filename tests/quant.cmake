@@ -49,6 +49,11 @@ set_tests_properties(quant.shapes_ocr PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_ca
 add_test(NAME quant.entropy_zoo COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_entropy.py --zoo
                                         --qinfer $<TARGET_FILE:qinfer> --cache ${QINFER_TEST_CACHE})
 set_tests_properties(quant.entropy_zoo PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_calib" TIMEOUT 300 LABELS "quant;zoo")
+# ViT's attention and MLP on integer matmuls, W8A8 and W4A8 (tests/quant/run_vit_integer.py): every MatMul / Gemm
+# fused into an integer op (QI_DEBUG_QDQ), the output against ONNX Runtime on the same file and against FP32.
+add_test(NAME quant.vit_integer COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_vit_integer.py
+                                        --qinfer $<TARGET_FILE:qinfer> --cache ${QINFER_TEST_CACHE} --node ${QINFER_NODE})
+set_tests_properties(quant.vit_integer PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_calib" TIMEOUT 300 LABELS "quant;zoo")
 foreach(model ${_qi_zoo_models})
   add_test(NAME quant.${model}
            COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quant_zoo.py --qinfer $<TARGET_FILE:qinfer>
