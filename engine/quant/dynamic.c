@@ -8,7 +8,7 @@
  * Weights int8 symmetric in [-127, 127] (zero point 0, left out), one scale per output channel (Conv axis 0,
  * MatMul / Gemm per column of B [K, N]) or per tensor; the scale from max |w| or the mse search (weights.h). The
  * scale constant has the shape that broadcasts along the output's channel axis: [1, Cout, 1(, 1)] for Conv, [N]
- * for MatMul. Gemm (transA = 0, constant B, constant or no C) becomes MatMulInteger: B transposed to [K, N] when
+ * for MatMul. Gemm (transA = 0, constant B, constant or no C, also through Identity nodes) becomes MatMulInteger: B transposed to [K, N] when
  * transB, alpha folded into the weight scale, beta into a copy of C that is the Add's constant. A Conv's bias is
  * written as [1, Cout, 1(, 1)] (ORT writes a Reshape of it; the constant is the same values). This is the
  * chain engine/pass_qdq_dynamic.c fuses into one DynamicQuantizeConv / DynamicQuantizeMatMul node. */
@@ -83,8 +83,24 @@ static int quantized_input(dyn *d, int x, int *xs, int *xz) {
   return xq;
 }
 
-/* Which nodes are rewritten: Conv 1-D / 2-D, MatMul with a [K, N] B, Gemm with transA = 0 and a constant or no C;
- * a constant float weight; a float input 0 that is no constant; not excluded. */
+/* The float constant t is, or that Identity nodes pass on to t (torch exports share equal tensors through an
+ * Identity, as ViT's attention output biases), or -1. */
+static int float_const(const qi_graph *g, int t) {
+  for (int hops = 0; t >= 0 && hops < 8; hops++) {
+    const qi_tensor *x = &g->tensors[t];
+    if (x->flags & QI_TF_CONST) return x->dtype == QINFER_DTYPE_FLOAT ? t : -1;
+    const int p = x->producer;
+    if (p < 0 || g->nodes[p].dead || g->nodes[p].domain[0] || strcmp(g->nodes[p].op_type, "Identity") != 0 ||
+        g->nodes[p].n_inputs < 1)
+      return -1;
+    t = g->nodes[p].inputs[0];
+  }
+  return -1;
+}
+
+/* Which nodes are rewritten: Conv 1-D / 2-D, MatMul with a [K, N] B, Gemm with transA = 0; a constant float
+ * weight; a constant bias (Conv B, Gemm C; through Identity nodes) or none; a float input 0 that is no constant;
+ * not excluded. */
 static bool dynamic_node(const qi_graph *g, const qi_node *n, const qz_options *o) {
   if (n->dead || n->domain[0] || n->n_inputs < 2 || n->n_outputs < 1 || n->outputs[0] < 0 || n->inputs[0] < 0)
     return false;
@@ -94,12 +110,11 @@ static bool dynamic_node(const qi_graph *g, const qi_node *n, const qz_options *
       (g->tensors[x].dtype != QINFER_DTYPE_FLOAT && g->tensors[x].dtype != QINFER_DTYPE_UNDEFINED) ||
       qz_node_excluded(g, n, o))
     return false;
-  const int rank = g->tensors[w].rank;
+  const int rank = g->tensors[w].rank, b = n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (b >= 0 && float_const(g, b) < 0) return false;
   if (!strcmp(n->op_type, "Conv")) return rank == 3 || rank == 4;
   if (!strcmp(n->op_type, "MatMul")) return rank == 2;
-  if (strcmp(n->op_type, "Gemm") != 0 || rank != 2 || qi_attr_int(n, "transA", 0) != 0) return false;
-  const int c = n->n_inputs > 2 ? n->inputs[2] : -1;
-  return c < 0 || ((g->tensors[c].flags & QI_TF_CONST) && g->tensors[c].dtype == QINFER_DTYPE_FLOAT);
+  return !strcmp(n->op_type, "Gemm") && rank == 2 && qi_attr_int(n, "transA", 0) == 0;
 }
 
 /* The weight as [K, N] for MatMulInteger (Gemm with transB: transposed), or the Conv weight as it is; malloc'ed. */
@@ -126,7 +141,7 @@ static qi_status rewrite_node(dyn *d, int ni) {
   const bool trans_b = gemm && qi_attr_int(n, "transB", 0);
   const float alpha = gemm ? qi_attr_float(n, "alpha", 1.f) : 1.f, beta = gemm ? qi_attr_float(n, "beta", 1.f) : 1.f;
   const int x = n->inputs[0], w = n->inputs[1], y = n->outputs[0];
-  const int b = n->n_inputs > 2 ? n->inputs[2] : -1;
+  const int b = n->n_inputs > 2 ? float_const(g, n->inputs[2]) : -1;
   const qi_tensor *wt = &g->tensors[w];
   const int rank = wt->rank;
   int64_t dims[QI_MAX_RANK];

@@ -5,7 +5,7 @@
 
 The model (opset 13), two inputs:
   x [1, 3, 12, 12] -> Conv 3->16 3x3 (bias) -> Relu -> GlobalAveragePool -> Flatten -> MatMul B [16, 32] -> Add
-    bias (torch's MatMul + Add) -> Relu -> Gemm transB (B [10, 32], C [10], alpha 0.5, beta 2) -> y
+    bias (torch's MatMul + Add) -> Relu -> Gemm transB (B [10, 32], C [10] through an Identity as torch shares tensors, alpha 0.5, beta 2) -> y
   t [1, 6, 24] -> MatMul B [24, 20] and MatMul B' [24, 20] (one activation read by two linear layers) -> Add -> z
 Checks:
   - the file: onnx.checker (full); every Conv / MatMul / Gemm became ConvInteger / MatMulInteger, one
@@ -72,7 +72,8 @@ def build_model(path):
         helper.make_node("MatMul", ["flat", w("mm.w", (16, 32))], ["mm"], name="mm"),
         helper.make_node("Add", ["mm", w("mm.b", (32,), 0.1)], ["mmb"], name="mm_bias"),
         helper.make_node("Relu", ["mmb"], ["h"], name="relu2"),
-        helper.make_node("Gemm", ["h", w("fc.w", (10, 32)), w("fc.b", (10,), 0.1)], ["y"], name="fc", transB=1,
+        helper.make_node("Identity", [w("fc.b", (10,), 0.1)], ["fc.b_shared"], name="share"),
+        helper.make_node("Gemm", ["h", w("fc.w", (10, 32)), "fc.b_shared"], ["y"], name="fc", transB=1,
                          alpha=0.5, beta=2.0),
         helper.make_node("MatMul", ["t", w("p.w", (24, 20))], ["p"], name="proj_a"),
         helper.make_node("MatMul", ["t", w("q.w", (24, 20))], ["q"], name="proj_b"),
