@@ -40,6 +40,14 @@ if(TARGET qinfer AND QINFER_NODE)
                                       --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
   set_tests_properties(quant.weights PROPERTIES TIMEOUT 300 LABELS quant)
 endif()
+# --dynamic (ONNX Runtime's quantize_dynamic layout; tests/quant/run_quantize_dynamic.py): the written chains and
+# int8 weights against a numpy oracle, qinfer's fusion of every chain, qinfer against ONNX Runtime and FP32, the
+# option conflicts.
+if(TARGET qinfer AND QINFER_NODE)
+  add_test(NAME quant.dynamic COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quantize_dynamic.py
+                                      --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
+  set_tests_properties(quant.dynamic PROPERTIES TIMEOUT 300 LABELS quant)
+endif()
 if(NOT TARGET qinfer OR NOT QINFER_NODE OR NOT DEFINED _qi_zoo_models)
   qi_test_suite_unavailable("qinfer: quantized zoo tests disabled (they need the zoo suite: qinfer, node, torch)")
   return()
