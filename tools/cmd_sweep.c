@@ -28,20 +28,25 @@ typedef struct sweep_config {
   qinfer_dtype weights, activations;
   int block_size; /* 4-bit weights: values along K per scale */
   qinfer_quant_weight_method weight_method;
-  int per_channel;
+  int per_tensor; /* one weight scale per tensor instead of per output channel */
+  int dynamic; /* activations quantized at run time (DynamicQuantizeLinear), as ONNX Runtime's quantize_dynamic */
 } sweep_config;
 
-/* The matrix, in the order it is printed. One row adds a configuration (dynamic activations: a row once the
- * quantizer's options have a setter for them, applied in make_options). */
+/* The matrix, in the order it is printed. One row adds a configuration. */
+#define W8 .weights = QINFER_DTYPE_INT8
+#define W4_B32_MSE .weights = QINFER_DTYPE_INT4, .block_size = 32, .weight_method = QINFER_QUANT_WEIGHT_MSE
 static const sweep_config CONFIGS[] = {
-    {"FP32", true, QINFER_DTYPE_FLOAT, QINFER_DTYPE_FLOAT, 0, QINFER_QUANT_WEIGHT_MINMAX, 1},
-    {"W8A32", false, QINFER_DTYPE_INT8, QINFER_DTYPE_FLOAT, 0, QINFER_QUANT_WEIGHT_MINMAX, 1},
-    {"W8A16", false, QINFER_DTYPE_INT8, QINFER_DTYPE_INT16, 0, QINFER_QUANT_WEIGHT_MINMAX, 1},
-    {"W8A8", false, QINFER_DTYPE_INT8, QINFER_DTYPE_UINT8, 0, QINFER_QUANT_WEIGHT_MINMAX, 1},
-    {"W8A8-per-tensor", false, QINFER_DTYPE_INT8, QINFER_DTYPE_UINT8, 0, QINFER_QUANT_WEIGHT_MINMAX, 0},
-    {"W4A32", false, QINFER_DTYPE_INT4, QINFER_DTYPE_FLOAT, 32, QINFER_QUANT_WEIGHT_MSE, 1},
-    {"W4A8", false, QINFER_DTYPE_INT4, QINFER_DTYPE_UINT8, 32, QINFER_QUANT_WEIGHT_MSE, 1},
+    {"FP32", .fp32 = true, .weights = QINFER_DTYPE_FLOAT, .activations = QINFER_DTYPE_FLOAT},
+    {"W8A32", W8, .activations = QINFER_DTYPE_FLOAT},
+    {"W8A16", W8, .activations = QINFER_DTYPE_INT16},
+    {"W8A8", W8, .activations = QINFER_DTYPE_UINT8},
+    {"W8A8-per-tensor", W8, .activations = QINFER_DTYPE_UINT8, .per_tensor = 1},
+    {"W4A32", W4_B32_MSE, .activations = QINFER_DTYPE_FLOAT},
+    {"W4A8", W4_B32_MSE, .activations = QINFER_DTYPE_UINT8},
+    {"W8A8-dynamic", W8, .activations = QINFER_DTYPE_UINT8, .dynamic = 1},
 };
+#undef W8
+#undef W4_B32_MSE
 enum { N_CONFIGS = sizeof CONFIGS / sizeof CONFIGS[0], MAX_EVAL_FILES = 4096 };
 
 void qi_cmd_sweep_usage(void) {
@@ -60,6 +65,7 @@ void qi_cmd_sweep_usage(void) {
          "  W8A8-per-tensor  int8 weights, one scale per tensor, uint8 activations\n"
          "  W4A32            int4 weights, blocks of 32, --weight-method mse, float activations\n"
          "  W4A8             int4 weights, blocks of 32, --weight-method mse, uint8 activations\n"
+         "  W8A8-dynamic     int8 weights per channel, uint8 activations quantized at run time (--dynamic)\n"
          "\n"
          "options:\n"
          "  --calib DIR        calibration samples (required), as for `qinfer quantize`\n"
@@ -304,9 +310,10 @@ static qinfer_quant_options *make_options(const sweep_args *a, const sweep_confi
   if (st == QINFER_OK && a->samples > 0) st = qinfer_quant_options_set_max_samples(o, (size_t)a->samples);
   if (st == QINFER_OK) st = qinfer_quant_options_set_activation_type(o, c->activations);
   if (st == QINFER_OK) st = qinfer_quant_options_set_weight_type(o, c->weights);
-  if (st == QINFER_OK) st = qinfer_quant_options_set_per_channel(o, c->per_channel);
+  if (st == QINFER_OK) st = qinfer_quant_options_set_per_channel(o, !c->per_tensor);
   if (st == QINFER_OK) st = qinfer_quant_options_set_block_size(o, c->block_size);
   if (st == QINFER_OK) st = qinfer_quant_options_set_weight_method(o, c->weight_method);
+  if (st == QINFER_OK) st = qinfer_quant_options_set_dynamic(o, c->dynamic);
   /* the image options again (parse_args checked them on another options object) */
   qi_cli_image_args image = {.options = o};
   char perr[256];
@@ -446,8 +453,8 @@ static double worst_sqnr(const config_result *r, size_t n_out) {
 
 static void print_table(const config_result *res, qinfer_session *ref, int64_t fp32_bytes) {
   const size_t n_out = qinfer_session_output_count(ref);
-  printf("%-16s %-6s %-7s %5s %-6s %10s %7s %10s  %-20s %9s %10s\n", "config", "W", "A", "block", "wmeth", "file MB",
-         "x FP32", "median ms", "output", "SQNR dB", "cosine");
+  printf("%-16s %-6s %-7s %5s %-6s %10s %7s %10s %9s  %-20s %9s %10s\n", "config", "W", "A", "block", "wmeth",
+         "file MB", "x FP32", "median ms", "CPU ms", "output", "SQNR dB", "cosine");
   for (int i = 0; i < N_CONFIGS; i++) {
     const sweep_config *c = &CONFIGS[i];
     const config_result *r = &res[i];
@@ -459,13 +466,13 @@ static void print_table(const config_result *res, qinfer_session *ref, int64_t f
       printf("failed: %s\n", r->error);
       continue;
     }
-    printf("%10.3f %7.3f %10.3f", (double)r->file_bytes / 1e6,
-           fp32_bytes > 0 ? (double)r->file_bytes / (double)fp32_bytes : 0.0, r->timing.median);
+    printf("%10.3f %7.3f %10.3f %9.3f", (double)r->file_bytes / 1e6,
+           fp32_bytes > 0 ? (double)r->file_bytes / (double)fp32_bytes : 0.0, r->timing.median, r->timing.cpu_median);
     for (size_t o = 0; o < n_out; o++) {
       qinfer_tensor_info info;
       qinfer_session_output_info(ref, o, &info);
       char b[2][32];
-      if (o) printf("%*s", 16 + 1 + 6 + 1 + 7 + 1 + 5 + 1 + 6 + 1 + 10 + 1 + 7 + 1 + 10, "");
+      if (o) printf("%*s", 16 + 1 + 6 + 1 + 7 + 1 + 5 + 1 + 6 + 1 + 10 + 1 + 7 + 1 + 10 + 1 + 9, "");
       if (r->out[o].compared)
         printf("  %-20s %9s %10s\n", info.name, qi_cmp_fmt(r->out[o].sqnr_min, 4, b[0], 32),
                qi_cmp_fmt(r->out[o].cos_min, 6, b[1], 32));
@@ -491,7 +498,7 @@ static int write_csv(const char *path, const config_result *res, qinfer_session 
       char b[4][32];
       const bool m = r->ok && r->out[o].compared;
       fprintf(f, "%s,%s,%s,%d,%s,%d,", c->name, dtype_of(c, true), dtype_of(c, false), c->block_size,
-              c->fp32 ? "" : c->weight_method == QINFER_QUANT_WEIGHT_MSE ? "mse" : "minmax", c->fp32 ? 1 : c->per_channel);
+              c->fp32 ? "" : c->weight_method == QINFER_QUANT_WEIGHT_MSE ? "mse" : "minmax", !c->per_tensor);
       qi_cmp_csv_field(f, info.name);
       fprintf(f, ",%s,%s,%s,%s,%d,", m ? qi_cmp_fmt(r->out[o].sqnr_min, 6, b[0], 32) : "",
               m ? qi_cmp_fmt(r->out[o].cos_min, 8, b[1], 32) : "", m ? qi_cmp_fmt(r->out[o].sqnr_mean, 6, b[2], 32) : "",

@@ -20,7 +20,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-CONFIGS = ["FP32", "W8A32", "W8A16", "W8A8", "W8A8-per-tensor", "W4A32", "W4A8"]
+CONFIGS = ["FP32", "W8A32", "W8A16", "W8A8", "W8A8-per-tensor", "W4A32", "W4A8", "W8A8-dynamic"]
 failures = []
 
 
@@ -117,9 +117,9 @@ def table_rows(stdout):
     rows, current = {}, None
     for line in stdout.splitlines():
         f = line.split()
-        if f and f[0] in CONFIGS and len(f) >= 11:
+        if f and f[0] in CONFIGS and len(f) >= 12:
             current = f[0]
-            rows[current] = (float(f[5]), {f[8]: (f[9], f[10])})
+            rows[current] = (float(f[5]), {f[9]: (f[10], f[11])})
         elif current and len(f) == 3 and not line.startswith(("model", "isa", "SQNR", "csv", "svg")):
             rows[current][1][f[0]] = (f[1], f[2])
     return rows
@@ -146,7 +146,7 @@ def main():
         check(rc == 0, f"exit 0 (got {rc}: {err.strip()[-300:]})")
         print(out)
         check("the worst over 2 calibration samples" in out, "the table says what it measured on")
-        check(re.search(r"sweep: 7/7 W4A8", err) is not None, "a progress line per configuration when not a terminal")
+        check(re.search(r"sweep: 8/8 W8A8-dynamic: timing", err) is not None, "a progress line per configuration when not a terminal")
         table = table_rows(out)
         check(list(table) == CONFIGS, f"a table row per configuration in order (got {list(table)})")
         with open(csv_path, newline="") as f:
@@ -170,7 +170,8 @@ def main():
         fp32 = by[("FP32", "logits")]
         check(fp32["sqnr_db"] == "inf" and float(fp32["cosine"]) == 1.0, "FP32 against itself: inf dB, cosine 1")
         size = {c: int(by[(c, "logits")]["file_bytes"]) for c in CONFIGS}
-        check(size["W4A32"] < size["W8A32"] < size["FP32"] and size["W4A8"] < size["W8A8"] < size["FP32"],
+        check(size["W4A32"] < size["W8A32"] < size["FP32"] and size["W4A8"] < size["W8A8"] < size["FP32"] and
+              size["W8A8-dynamic"] < size["FP32"],
               f"sizes W4 < W8 < FP32 ({size})")
         for c in CONFIGS[1:]:
             s = float(by[(c, "logits")]["sqnr_db"])
