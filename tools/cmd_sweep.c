@@ -528,7 +528,9 @@ static int write_svg(const char *path, const char *model, const config_result *r
       pts[n++] = (qi_sweep_point){CONFIGS[i].name, (double)res[i].file_bytes / 1e6, res[i].timing.median,
                                   worst_sqnr(&res[i], n_out)};
   char title[512];
-  snprintf(title, sizeof title, "%s: output SQNR against FP32 (worst output and sample) per configuration", model);
+  const char *base = strrchr(model, '/');
+  snprintf(title, sizeof title, "%s: output SQNR against FP32 (worst output and sample) per configuration",
+           base ? base + 1 : model);
   if (!qi_sweep_chart_write(path, title, pts, n)) return qi_cli_error("cannot write '%s': %s", path, strerror(errno));
   return QI_EXIT_OK;
 }

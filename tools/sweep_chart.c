@@ -5,7 +5,7 @@
 
 #include "tools/svg_writer.h"
 
-enum { TICKS_WANTED = 5 };
+enum { TICKS_WANTED = 5, LINE = 12, LABEL_WIDTH = 100 };
 
 /* An axis from lo to hi in steps of step, each a "nice" number: 1, 2 or 5 times a power of ten. */
 typedef struct axis {
@@ -36,6 +36,7 @@ static void tick_label(double v, double step, char *buf, size_t size) {
 static void draw_panel(qi_svg *s, const frame *f, const axis *ax, const axis *ay, const char *xlabel,
                        const qi_sweep_point *p, int n, bool latency) {
   char buf[64];
+  double label_x[QI_SWEEP_MAX_POINTS], label_y[QI_SWEEP_MAX_POINTS];
   for (double v = ax->lo; v <= ax->hi + ax->step * 1e-6; v += ax->step) {
     const double x = to_x(f, ax, v);
     qi_svg_line(s, x, f->y1, x, f->y0, "#e6e6e6", 1);
@@ -60,11 +61,17 @@ static void draw_panel(qi_svg *s, const frame *f, const axis *ax, const axis *ay
     const double y = inf ? f->y1 : nan ? f->y0 : to_y(f, ay, p[i].sqnr_db);
     qi_svg_circle(s, x, y, 4, "#1f5fa8", "point");
     snprintf(buf, sizeof buf, "%s%s", p[i].label, inf ? " (inf dB)" : nan ? " (no SQNR)" : "");
-    qi_svg_text(s, x + 6, y + (inf ? 14 : -6), 11, QI_SVG_START, 0, buf);
+    /* a label that would cover an earlier one (points at nearly the same place) moves down a line */
+    double ly = y + (inf ? 14 : -6);
+    for (int k = 0; k < i; k++)
+      if (fabs(ly - label_y[k]) < LINE && fabs(x - label_x[k]) < LABEL_WIDTH) ly = label_y[k] + LINE, k = -1;
+    label_x[i] = x, label_y[i] = ly;
+    qi_svg_text(s, x + 6, ly, 11, QI_SVG_START, 0, buf);
   }
 }
 
 bool qi_sweep_chart_write(const char *path, const char *title, const qi_sweep_point *p, int n) {
+  if (n > QI_SWEEP_MAX_POINTS) n = QI_SWEEP_MAX_POINTS;
   double size_max = 0, lat_max = 0, lo = INFINITY, hi = -INFINITY;
   for (int i = 0; i < n; i++) {
     if (p[i].size_mb > size_max) size_max = p[i].size_mb;

@@ -11,7 +11,9 @@ typedef struct qi_sweep_point {
   double sqnr_db; /* +inf (drawn on the top edge, labelled so) and NaN (on the bottom edge) are allowed */
 } qi_sweep_point;
 
-/* Writes the chart to path; title goes above the panels. False when the file cannot be written (errno set). */
+enum { QI_SWEEP_MAX_POINTS = 64 };
+
+/* Writes the chart to path (the first QI_SWEEP_MAX_POINTS points); title goes above the panels. False when the file cannot be written (errno set). */
 bool qi_sweep_chart_write(const char *path, const char *title, const qi_sweep_point *points, int n);
 
 #endif /* QI_TOOLS_SWEEP_CHART_H */
