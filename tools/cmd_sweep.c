@@ -482,7 +482,9 @@ static void print_table(const config_result *res, qinfer_session *ref, int64_t f
   }
 }
 
-static int write_csv(const char *path, const config_result *res, qinfer_session *ref, int64_t fp32_bytes, int sets) {
+/* kept: the quantized models stay (--keep); otherwise model_file is left empty for them (removed at the end). */
+static int write_csv(const char *path, const config_result *res, qinfer_session *ref, int64_t fp32_bytes, int sets,
+                     bool kept) {
   FILE *f = fopen(path, "w");
   if (!f) return qi_cli_error("cannot write '%s': %s", path, strerror(errno));
   fputs("config,weights,activations,block_size,weight_method,per_channel,output,sqnr_db,cosine,sqnr_db_mean,"
@@ -509,7 +511,7 @@ static int write_csv(const char *path, const config_result *res, qinfer_session 
                 r->timing.cpu_median);
       else
         fputs(",,,,", f);
-      qi_cmp_csv_field(f, r->path);
+      qi_cmp_csv_field(f, r->written && !kept ? "" : r->path);
       fputc(',', f);
       qi_cmp_csv_field(f, r->ok ? "" : r->error);
       fputc('\n', f);
@@ -584,7 +586,8 @@ static int sweep(sweep_args *a) {
            a->n_eval_args ? "calibration samples" : sets == 1 ? "--input set" : "--input sets");
     print_table(res, ref, fp32_bytes);
     if (a->keep) printf("models     kept in %s\n", dir);
-    if (a->csv && (rc = write_csv(a->csv, res, ref, fp32_bytes, sets)) == QI_EXIT_OK) printf("csv        %s\n", a->csv);
+    if (a->csv && (rc = write_csv(a->csv, res, ref, fp32_bytes, sets, a->keep != NULL)) == QI_EXIT_OK)
+      printf("csv        %s\n", a->csv);
     if (rc == QI_EXIT_OK && a->svg && (rc = write_svg(a->svg, a->model, res, n_out)) == QI_EXIT_OK)
       printf("svg        %s\n", a->svg);
     if (rc == QI_EXIT_OK && failed)
