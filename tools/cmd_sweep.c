@@ -582,8 +582,8 @@ static int sweep(sweep_args *a) {
     printf("isa        %s, %lld thread%s; latency: median of %lld runs after %lld warm-up\n",
            qinfer_session_isa_name(ref), (long long)a->in.threads, a->in.threads == 1 ? "" : "s",
            (long long)a->t.runs, (long long)a->t.warmup);
-    printf("SQNR       against FP32 per output, the worst over %d %s\n", sets,
-           a->n_eval_args ? "calibration samples" : sets == 1 ? "--input set" : "--input sets");
+    printf("SQNR       against FP32 per output, the worst over %d %s%s\n", sets,
+           a->n_eval_args ? "calibration sample" : "--input set", sets == 1 ? "" : "s");
     print_table(res, ref, fp32_bytes);
     if (a->keep) printf("models     kept in %s\n", dir);
     if (a->csv && (rc = write_csv(a->csv, res, ref, fp32_bytes, sets, a->keep != NULL)) == QI_EXIT_OK)
