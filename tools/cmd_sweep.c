@@ -244,7 +244,10 @@ static int add_calib_inputs(sweep_args *a) {
     if (n_inputs > 1) {
       struct stat sb;
       snprintf(dir, sizeof dir, "%s/%s", a->calib, info.name);
-      if (stat(dir, &sb) != 0) safe_name(info.name, clean, sizeof clean), snprintf(dir, sizeof dir, "%s/%s", a->calib, clean);
+      if (stat(dir, &sb) != 0) {
+        safe_name(info.name, clean, sizeof clean);
+        snprintf(dir, sizeof dir, "%s/%s", a->calib, clean);
+      }
     }
     char **names = NULL;
     int n = 0;
@@ -503,7 +506,8 @@ static int write_csv(const char *path, const config_result *res, qinfer_session 
               c->fp32 ? "" : c->weight_method == QINFER_QUANT_WEIGHT_MSE ? "mse" : "minmax", !c->per_tensor);
       qi_cmp_csv_field(f, info.name);
       fprintf(f, ",%s,%s,%s,%s,%d,", m ? qi_cmp_fmt(r->out[o].sqnr_min, 6, b[0], 32) : "",
-              m ? qi_cmp_fmt(r->out[o].cos_min, 8, b[1], 32) : "", m ? qi_cmp_fmt(r->out[o].sqnr_mean, 6, b[2], 32) : "",
+              m ? qi_cmp_fmt(r->out[o].cos_min, 8, b[1], 32) : "",
+              m ? qi_cmp_fmt(r->out[o].sqnr_mean, 6, b[2], 32) : "",
               m ? qi_cmp_fmt(r->out[o].cos_mean, 8, b[3], 32) : "", sets);
       if (r->ok)
         fprintf(f, "%lld,%.6f,%.4f,%.4f,", (long long)r->file_bytes,
@@ -567,7 +571,8 @@ static int sweep(sweep_args *a) {
   config_result *res = calloc(N_CONFIGS, sizeof *res);
   const size_t n_out = qinfer_session_output_count(ref);
   bool alloc_ok = res != NULL;
-  for (int i = 0; alloc_ok && i < N_CONFIGS; i++) alloc_ok = (res[i].out = calloc(n_out + 1, sizeof *res[i].out)) != NULL;
+  for (int i = 0; alloc_ok && i < N_CONFIGS; i++)
+    alloc_ok = (res[i].out = calloc(n_out + 1, sizeof *res[i].out)) != NULL;
   rc = alloc_ok ? open_folder(a, dir, sizeof dir) : qi_cli_error("out of memory");
   const int sets = a->in.n_sets > 0 ? a->in.n_sets : 1;
   int failed = 0;

@@ -24,8 +24,12 @@ typedef struct frame {
   double x0, x1, y0, y1;
 } frame;
 
-static double to_x(const frame *f, const axis *a, double v) { return f->x0 + (v - a->lo) / (a->hi - a->lo) * (f->x1 - f->x0); }
-static double to_y(const frame *f, const axis *a, double v) { return f->y0 - (v - a->lo) / (a->hi - a->lo) * (f->y0 - f->y1); }
+static double to_x(const frame *f, const axis *a, double v) {
+  return f->x0 + (v - a->lo) / (a->hi - a->lo) * (f->x1 - f->x0);
+}
+static double to_y(const frame *f, const axis *a, double v) {
+  return f->y0 - (v - a->lo) / (a->hi - a->lo) * (f->y0 - f->y1);
+}
 
 /* Tick label: no more decimals than the step needs. */
 static void tick_label(double v, double step, char *buf, size_t size) {

@@ -146,7 +146,8 @@ def main():
         check(rc == 0, f"exit 0 (got {rc}: {err.strip()[-300:]})")
         print(out)
         check("the worst over 2 calibration samples" in out, "the table says what it measured on")
-        check(re.search(r"sweep: 8/8 W8A8-dynamic: timing", err) is not None, "a progress line per configuration when not a terminal")
+        check(re.search(r"sweep: 8/8 W8A8-dynamic: timing", err) is not None,
+              "a progress line per configuration when not a terminal")
         table = table_rows(out)
         check(list(table) == CONFIGS, f"a table row per configuration in order (got {list(table)})")
         with open(csv_path, newline="") as f:
@@ -161,9 +162,12 @@ def main():
                     check(False, f"CSV row {c} {o}")
                     continue
                 t = table.get(c)
-                check(t is not None and abs(t[0] - int(r["file_bytes"]) / 1e6) < 6e-4 and o in t[1] and
-                      abs(float(t[1][o][0]) - float(r["sqnr_db"])) < 6e-3 * max(1, abs(float(r["sqnr_db"]))) if
-                      r["sqnr_db"] != "inf" else t[1][o][0] == "inf", f"{c} {o}: the table's size and SQNR are the CSV's")
+                same = t is not None and abs(t[0] - int(r["file_bytes"]) / 1e6) < 6e-4 and o in t[1]
+                if same and r["sqnr_db"] == "inf":
+                    same = t[1][o][0] == "inf"
+                elif same:
+                    same = abs(float(t[1][o][0]) - float(r["sqnr_db"])) < 6e-3 * max(1, abs(float(r["sqnr_db"])))
+                check(same, f"{c} {o}: the table's size and SQNR are the CSV's")
                 check(r["samples"] == "2" and float(r["median_ms"]) > 0, f"{c} {o}: 2 samples, a latency")
                 path = r["model_file"]
                 check(os.path.getsize(path) == int(r["file_bytes"]), f"{c}: file_bytes is the size of {path}")
