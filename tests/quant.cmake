@@ -12,6 +12,10 @@ if(TARGET qinfer)
   add_test(NAME quant.cli COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quantize_cli.py
                                   --qinfer $<TARGET_FILE:qinfer>)
   set_tests_properties(quant.cli PROPERTIES TIMEOUT 300 LABELS quant)
+  # qinfer sweep on a small CNN with 2 samples: table, CSV, SVG, sizes, W8A32 against numpy, errors.
+  add_test(NAME quant.sweep COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_sweep.py
+                                    --qinfer $<TARGET_FILE:qinfer>)
+  set_tests_properties(quant.sweep PROPERTIES TIMEOUT 120 LABELS quant)
   # --method entropy's KL search against a numpy oracle on written samples (tests/quant/run_entropy.py)
   add_test(NAME quant.entropy COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_entropy.py
                                       --qinfer $<TARGET_FILE:qinfer>)

@@ -11,6 +11,7 @@
 #include "tools/cli.h"
 #include "tools/cli_inputs.h"
 #include "tools/model_stats.h"
+#include "tools/run_timing.h"
 #include "tools/session_graph.h"
 
 void qi_cmd_bench_usage(void) {
@@ -42,31 +43,10 @@ void qi_cmd_bench_usage(void) {
 typedef struct bench_args {
   const char *model;
   qi_cli_inputs in;
-  int64_t warmup, runs;
-  double min_time_s;
+  qi_timing_plan t; /* --warmup, --runs, --min-time, --profile */
   int json;
-  int profile;
 } bench_args;
 
-/* --profile: each node's median time over the timed runs, beside the session's records (which own the strings). */
-typedef struct node_times {
-  const qinfer_node_profile *rec; /* per node, in execution order */
-  size_t count;
-  double *median_ms;              /* per node */
-} node_times;
-
-typedef struct bench_result {
-  double load_ms, create_ms;
-  double median, min, mean, p90, max; /* ms per run */
-  double cpu_median; /* CPU time of the process per run (all its threads), ms: the median */
-  int64_t runs, macs;
-  size_t arena_bytes;
-  double bind_ms; /* binding an input set: resizing the session to its shapes, then setting the inputs */
-  int threads;
-  long peak_rss_kb;
-  long rss_kb; /* resident after the runs */
-  node_times prof; /* --profile */
-} bench_result;
 
 enum { PARSED_HELP = -1 };
 
@@ -86,18 +66,18 @@ static int parse_args(int argc, char **argv, bench_args *a) {
     if (m > 0) continue;
     if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return PARSED_HELP;
     if ((m = qi_cli_option(argc, argv, &i, "--warmup", &value)) != 0) {
-      if (m < 0 || !qi_cli_parse_int64(value, 0, 1000000000, &a->warmup))
+      if (m < 0 || !qi_cli_parse_int64(value, 0, 1000000000, &a->t.warmup))
         return qi_cli_usage_error("bench", "--warmup needs a number >= 0");
     } else if ((m = qi_cli_option(argc, argv, &i, "--runs", &value)) != 0) {
-      if (m < 0 || !qi_cli_parse_int64(value, 1, 100000000, &a->runs))
+      if (m < 0 || !qi_cli_parse_int64(value, 1, 100000000, &a->t.runs))
         return qi_cli_usage_error("bench", "--runs needs a number from 1 to 100000000");
     } else if ((m = qi_cli_option(argc, argv, &i, "--min-time", &value)) != 0) {
-      if (m < 0 || !parse_seconds(value, &a->min_time_s))
+      if (m < 0 || !parse_seconds(value, &a->t.min_time_s))
         return qi_cli_usage_error("bench", "--min-time needs seconds from 0 to 1e6");
     } else if (!strcmp(arg, "--json")) {
       a->json = 1;
     } else if (!strcmp(arg, "--profile")) {
-      a->profile = 1;
+      a->t.profile = true;
     } else if ((m = qi_cli_model_arg("bench", arg, &a->model)) != QI_EXIT_OK) {
       return m;
     }
@@ -106,113 +86,6 @@ static int parse_args(int argc, char **argv, bench_args *a) {
   return QI_EXIT_OK;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median_of(double *t, size_t n) {
-  qsort(t, n, sizeof *t, cmp_double);
-  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
-
-/* CPU time the process has used, all threads, in ms. */
-static double cpu_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-/* The profile records' times of the last run as row `run` of samples (samples[run * nodes + node]). */
-static void keep_node_times(const qinfer_session *session, double *samples, int64_t run) {
-  const qinfer_node_profile *rec;
-  size_t count;
-  if (qinfer_session_profile(session, &rec, &count) != QINFER_OK) return;
-  for (size_t i = 0; i < count; i++) samples[(size_t)run * count + i] = rec[i].last_ms;
-}
-
-/* Fills r->prof from n rows of samples. Returns an exit code. */
-static int node_medians(const qinfer_session *session, const double *samples, int64_t n, bench_result *r) {
-  if (qinfer_session_profile(session, &r->prof.rec, &r->prof.count) != QINFER_OK) return qi_cli_error("no profile");
-  double *column = malloc(sizeof *column * (size_t)n);
-  if (!column || !(r->prof.median_ms = calloc(r->prof.count + 1, sizeof(double)))) {
-    free(column);
-    return qi_cli_error("out of memory");
-  }
-  for (size_t i = 0; i < r->prof.count; i++) {
-    for (int64_t k = 0; k < n; k++) column[k] = samples[(size_t)k * r->prof.count + i];
-    r->prof.median_ms[i] = median_of(column, (size_t)n);
-  }
-  free(column);
-  return QI_EXIT_OK;
-}
-
-/* Sorts t and fills the statistics: the median of an even count is the mean of the middle two; p90 is the
- * nearest-rank percentile (the smallest time that at least 90% of the runs do not exceed). */
-static void summarize(double *t, int64_t n, bench_result *r) {
-  qsort(t, (size_t)n, sizeof *t, cmp_double);
-  double sum = 0;
-  for (int64_t i = 0; i < n; i++) sum += t[i];
-  r->runs = n;
-  r->min = t[0];
-  r->max = t[n - 1];
-  r->mean = sum / (double)n;
-  r->median = median_of(t, (size_t)n);
-  int64_t rank = (int64_t)ceil(0.9 * (double)n);
-  r->p90 = t[(rank < 1 ? 1 : rank) - 1];
-}
-
-/* Warm-up, then timed runs until both --runs and --min-time are reached. */
-static int time_runs(const bench_args *a, qinfer_session *session, bench_result *r) {
-  for (int64_t w = 0; w < a->warmup; w++) {
-    qinfer_status s = qinfer_session_run(session);
-    if (s != QINFER_OK) return qi_cli_api_error("run failed", s, qinfer_session_last_error(session));
-  }
-  int64_t cap = a->runs, n = 0;
-  double *t = malloc(sizeof *t * (size_t)cap), total = 0, *samples = NULL, *cpu = malloc(sizeof *cpu * (size_t)cap);
-  if (!t || !cpu) {
-    free(t), free(cpu);
-    return qi_cli_error("out of memory");
-  }
-  size_t nodes = 0;
-  const qinfer_node_profile *rec;
-  if (a->profile && qinfer_session_profile(session, &rec, &nodes) == QINFER_OK &&
-      !(samples = malloc(sizeof *samples * (nodes * (size_t)cap + 1)))) {
-    free(t), free(cpu);
-    return qi_cli_error("out of memory");
-  }
-  while (n < a->runs || total < a->min_time_s * 1e3) {
-    if (n == cap) {
-      double *bigger = realloc(t, sizeof *t * (size_t)(cap * 2));
-      if (bigger) t = bigger;
-      double *cpu2 = bigger ? realloc(cpu, sizeof *cpu * (size_t)(cap * 2)) : NULL;
-      if (cpu2) cpu = cpu2;
-      double *more = cpu2 && samples ? realloc(samples, sizeof *samples * (nodes * (size_t)cap * 2 + 1)) : NULL;
-      if (more) samples = more;
-      if (!bigger || !cpu2 || (samples && !more)) {
-        free(t), free(cpu), free(samples);
-        return qi_cli_error("out of memory");
-      }
-      cap *= 2;
-    }
-    const double c0 = cpu_now_ms(), t0 = qi_cli_now_ms();
-    qinfer_status s = qinfer_session_run(session);
-    const double dt = qi_cli_now_ms() - t0;
-    cpu[n] = cpu_now_ms() - c0;
-    if (s != QINFER_OK) {
-      free(t), free(cpu), free(samples);
-      return qi_cli_api_error("run failed", s, qinfer_session_last_error(session));
-    }
-    if (samples) keep_node_times(session, samples, n);
-    t[n++] = dt;
-    total += dt;
-  }
-  summarize(t, n, r);
-  r->cpu_median = median_of(cpu, (size_t)n);
-  int rc = samples ? node_medians(session, samples, n, r) : QI_EXIT_OK;
-  free(t), free(cpu), free(samples);
-  return rc;
-}
 
 /* s as a JSON string (quotes, backslashes and control bytes escaped). */
 static void json_string(const char *s) {
@@ -225,7 +98,7 @@ static void json_string(const char *s) {
   putchar('"');
 }
 
-static double gflops(const bench_result *r) { return r->median > 0 ? 2.0 * (double)r->macs / (r->median * 1e6) : 0; }
+static double gflops(const qi_bench_result *r) { return r->median > 0 ? 2.0 * (double)r->macs / (r->median * 1e6) : 0; }
 
 /* The inputs of the session as it is now: a JSON array of name, dtype, shape and source. */
 static void json_inputs(const bench_args *a, const qinfer_session *session, int set) {
@@ -262,7 +135,7 @@ static int cmp_row_slowest(const void *a, const void *b) {
 
 /* The rows of p, per node (by_type false) or per op type, slowest first; *count receives their number. NULL when
  * out of memory. *sum_ms receives the sum over the nodes. */
-static prof_row *profile_rows(const node_times *p, bool by_type, size_t *count, double *sum_ms) {
+static prof_row *profile_rows(const qi_node_times *p, bool by_type, size_t *count, double *sum_ms) {
   prof_row *rows = calloc(p->count + 1, sizeof *rows);
   if (!rows) return NULL;
   size_t n = 0;
@@ -288,7 +161,7 @@ typedef struct prof_tables {
   double sum_ms;
 } prof_tables;
 
-static bool profile_tables(const bench_result *r, prof_tables *t) {
+static bool profile_tables(const qi_bench_result *r, prof_tables *t) {
   t->nodes = profile_rows(&r->prof, false, &t->n_nodes, &t->sum_ms);
   t->types = profile_rows(&r->prof, true, &t->n_types, &t->sum_ms);
   if (t->nodes && t->types) return true;
@@ -300,7 +173,7 @@ static bool profile_tables(const bench_result *r, prof_tables *t) {
 static double row_gops(const prof_row *r) { return r->ms > 0 ? 2.0 * (double)r->macs / (r->ms * 1e6) : 0; }
 static double row_share(const prof_row *r, double sum) { return sum > 0 ? 100.0 * r->ms / sum : 0; }
 
-static void print_profile(const bench_result *r) {
+static void print_profile(const qi_bench_result *r) {
   prof_tables t;
   if (!profile_tables(r, &t)) return;
   const prof_row *nodes = t.nodes, *types = t.types;
@@ -322,7 +195,7 @@ static void print_profile(const bench_result *r) {
 }
 
 /* , "profile": {...}: the per-node and per-op-type rows as print_profile's table. */
-static void json_profile(const bench_result *r) {
+static void json_profile(const qi_bench_result *r) {
   prof_tables t;
   if (!r->prof.median_ms || !profile_tables(r, &t)) return;
   const prof_row *nodes = t.nodes, *types = t.types;
@@ -351,7 +224,7 @@ static void json_profile(const bench_result *r) {
   free(t.nodes), free(t.types);
 }
 
-static void json_times(const bench_result *r) {
+static void json_times(const qi_bench_result *r) {
   printf("\"runs\": %lld, \"median_ms\": %.4f, \"min_ms\": %.4f, \"mean_ms\": %.4f, \"p90_ms\": %.4f, "
          "\"max_ms\": %.4f, \"cpu_median_ms\": %.4f, \"macs\": %lld, \"gflops\": %.3f",
          (long long)r->runs, r->median, r->min, r->mean, r->p90, r->max, r->cpu_median, (long long)r->macs, gflops(r));
@@ -368,18 +241,18 @@ static void json_head(const bench_args *a, const qinfer_session *session) {
   json_string(qinfer_session_isa_name(session));
 }
 
-static void print_json(const bench_args *a, const qinfer_session *session, const bench_result *r) {
+static void print_json(const bench_args *a, const qinfer_session *session, const qi_bench_result *r) {
   json_head(a, session);
   printf(", \"threads\": %d, \"arena_bytes\": %zu, \"inputs\": ", r->threads, r->arena_bytes);
   json_inputs(a, session, 0);
   printf(", \"load_ms\": %.4f, \"session_create_ms\": %.4f, \"warmup\": %lld, ", r->load_ms, r->create_ms,
-         (long long)a->warmup);
+         (long long)a->t.warmup);
   json_times(r);
   printf(", \"peak_rss_kb\": %ld, \"rss_kb\": %ld}\n", r->peak_rss_kb, r->rss_kb);
 }
 
-static void print_times(const bench_args *a, const bench_result *r) {
-  printf("runs       %lld (after %lld warm-up)\n", (long long)r->runs, (long long)a->warmup);
+static void print_times(const bench_args *a, const qi_bench_result *r) {
+  printf("runs       %lld (after %lld warm-up)\n", (long long)r->runs, (long long)a->t.warmup);
   printf("median     %.3f ms\n", r->median);
   printf("min        %.3f ms\n", r->min);
   printf("mean       %.3f ms\n", r->mean);
@@ -392,7 +265,7 @@ static void print_times(const bench_args *a, const bench_result *r) {
 }
 
 /* The table of one input set (sets: false), or of the session around its sets' own blocks. */
-static void print_table(const bench_args *a, const qinfer_session *session, const bench_result *r, bool sets) {
+static void print_table(const bench_args *a, const qinfer_session *session, const qi_bench_result *r, bool sets) {
   printf("model      %s\n", a->model);
   printf("isa        %s\n", qinfer_session_isa_name(session));
   printf("threads    %d\n", r->threads);
@@ -418,13 +291,13 @@ static long current_rss_kb(void) {
 
 /* Times input set `set` (resized and bound first) into r; with several sets, prints its block (table) or its
  * JSON object in the "sets" array. */
-static int bench_set(bench_args *a, qinfer_session *session, int set, bench_result *r) {
+static int bench_set(bench_args *a, qinfer_session *session, int set, qi_bench_result *r) {
   const bool several = a->in.n_sets > 1;
   if (several && !a->json) printf("set        %d\n", set);
   const double t0 = qi_cli_now_ms();
   int rc = qi_cli_bind_inputs(&a->in, session, set, 0, a->json ? NULL : stdout);
   r->bind_ms = qi_cli_now_ms() - t0;
-  if (rc == QI_EXIT_OK) rc = time_runs(a, session, r);
+  if (rc == QI_EXIT_OK) rc = qi_time_runs(&a->t, session, r);
   if (rc != QI_EXIT_OK) return rc;
   r->macs = qi_count_macs(qi_cli_session_graph(session));
   r->arena_bytes = qinfer_session_arena_bytes(session);
@@ -442,7 +315,7 @@ static int bench_set(bench_args *a, qinfer_session *session, int set, bench_resu
   return QI_EXIT_OK;
 }
 
-static int bench(bench_args *a, bench_result *r) {
+static int bench(bench_args *a, qi_bench_result *r) {
   qinfer_model *model = NULL;
   qinfer_session *session = NULL;
   int rc = qi_cli_open_session(&a->in, a->model, &model, &session, &r->load_ms, &r->create_ms);
@@ -452,10 +325,10 @@ static int bench(bench_args *a, bench_result *r) {
   if (several && a->json) {
     json_head(a, session);
     printf(", \"threads\": %d, \"load_ms\": %.4f, \"session_create_ms\": %.4f, \"warmup\": %lld, \"sets\": [",
-           r->threads, r->load_ms, r->create_ms, (long long)a->warmup);
+           r->threads, r->load_ms, r->create_ms, (long long)a->t.warmup);
   }
   for (int set = 0; rc == QI_EXIT_OK && set < (several ? a->in.n_sets : 1); set++) {
-    bench_result one = *r;
+    qi_bench_result one = *r;
     one.prof.median_ms = NULL;
     rc = bench_set(a, session, set, &one);
     if (set == 0) *r = one;
@@ -478,13 +351,13 @@ done:
 }
 
 int qi_cmd_bench(int argc, char **argv) {
-  bench_args a = {.warmup = 3, .runs = 20};
-  bench_result r = {0};
+  bench_args a = {.t = {.warmup = 3, .runs = 20}};
+  qi_bench_result r = {0};
   int rc = qi_cli_inputs_init(&a.in, "bench", argc);
   if (rc != QI_EXIT_OK) return rc;
   a.in.allow_sets = true;
   rc = parse_args(argc, argv, &a);
-  if (rc == QI_EXIT_OK && a.profile && qinfer_session_options_set_profiling(a.in.options, 1) != QINFER_OK)
+  if (rc == QI_EXIT_OK && a.t.profile && qinfer_session_options_set_profiling(a.in.options, 1) != QINFER_OK)
     rc = qi_cli_error("cannot turn profiling on");
   if (rc == PARSED_HELP) {
     qi_cmd_bench_usage();

@@ -1,4 +1,4 @@
-/* `qinfer quantize`, `compare` and `convert` in a build without the quantizer (QINFER_WITH_QUANTIZER=OFF): the
+/* `qinfer quantize`, `compare`, `convert` and `sweep` in a build without the quantizer (QINFER_WITH_QUANTIZER=OFF): the
  * library has no quantizer, ONNX writer or model comparison, and these commands say so. */
 #include <stdio.h>
 
@@ -25,6 +25,11 @@ int qi_cmd_convert(int argc, char **argv) {
   (void)argc, (void)argv;
   return not_built("convert");
 }
+int qi_cmd_sweep(int argc, char **argv) {
+  (void)argc, (void)argv;
+  return not_built("sweep");
+}
 void qi_cmd_quantize_usage(void) { usage_not_built("quantize"); }
 void qi_cmd_compare_usage(void) { usage_not_built("compare"); }
 void qi_cmd_convert_usage(void) { usage_not_built("convert"); }
+void qi_cmd_sweep_usage(void) { usage_not_built("sweep"); }

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"quantize", qi_cmd_quantize, qi_cmd_quantize_usage, "static INT8 quantization with calibration: writes a QDQ model", 1},
     {"convert", qi_cmd_convert, qi_cmd_convert_usage, "load a model and write it back as ONNX (the writer round trip)", 1},
     {"compare", qi_cmd_compare, qi_cmd_compare_usage, "compare two models' outputs and tensors (FP32 vs INT8): SQNR, cosine", 1},
+    {"sweep", qi_cmd_sweep, qi_cmd_sweep_usage, "quantize in every weight x activation precision: SQNR, size, latency", 1},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -56,7 +57,7 @@ int main(int argc, char **argv) {
   const char *name = argv[1];
   if (!strcmp(name, "--version") || !strcmp(name, "version")) {
     printf("qinfer %s%s\n", qinfer_version(),
-           QI_CLI_WITH_QUANTIZER ? "" : " (runtime-only build: no quantize, convert or compare)");
+           QI_CLI_WITH_QUANTIZER ? "" : " (runtime-only build: no quantize, convert, compare or sweep)");
     return QI_EXIT_OK;
   }
   if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) return cmd_help(argc - 2, argv + 2);
