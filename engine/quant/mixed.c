@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/op.h"
 #include "engine/quant/compare_metrics.h"
 #include "engine/quant/job.h"
 #include "engine/quant/writer/onnx_writer.h"
@@ -207,59 +208,193 @@ static bool excluded_already(const qz_options *o, const char *name) {
   return false;
 }
 
-qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, double *sqnr_db) {
+/* Whether node n's weight (input 1) is one the rewrite stores in 4 bits: a constant float of rank >= 2 on a Conv,
+ * Gemm or MatMul. */
+static bool has_matrix_weight(const qi_graph *g, const qi_node *n) {
+  const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
+  return (qi_node_op_flags(n) & QI_OPF_QUANT_LINEAR) && w >= 0 && (g->tensors[w].flags & QI_TF_CONST) &&
+         g->tensors[w].dtype == QINFER_DTYPE_FLOAT && g->tensors[w].rank >= 2;
+}
+
+/* Multiply-adds of a Conv / Gemm / MatMul at the analysis graph's shapes: outputs x the reduction length (a Conv's
+ * weight per output channel; else input 0's last dim, or its first for a Gemm with transA); 0 for other ops. */
+static int64_t node_macs(const qi_graph *g, const qi_node *n) {
+  if (!(qi_node_op_flags(n) & QI_OPF_QUANT_LINEAR) || n->n_outputs < 1 || n->outputs[0] < 0 || n->n_inputs < 2 ||
+      n->inputs[0] < 0 || n->inputs[1] < 0)
+    return 0;
+  const qi_tensor *y = &g->tensors[n->outputs[0]], *a = &g->tensors[n->inputs[0]], *w = &g->tensors[n->inputs[1]];
+  int64_t k = 0;
+  if (!strcmp(n->op_type, "Conv")) k = w->rank > 0 && w->dims[0] > 0 ? qi_tensor_numel(w) / w->dims[0] : 0;
+  else if (a->rank > 0) k = !strcmp(n->op_type, "Gemm") && qi_attr_int(n, "transA", 0) ? a->dims[0] : a->dims[a->rank - 1];
+  const int64_t out = qi_tensor_numel(y);
+  return out > 0 && k > 0 ? out * k : 0;
+}
+
+/* The bits node n runs on under options o (plan p of o): *wb its weight's (4, 8, 32 float, 0 none), *ab its
+ * input activation's (8, 16, 32 float). */
+static void node_bits(const qz_job *j, const qz_options *o, const qz_plan *p, const qi_node *n, int *wb, int *ab) {
+  const qi_graph *g = j->g;
+  const bool fl = qz_node_excluded(g, n, o) || n->inputs[0] < 0 || !p->quantize[n->inputs[0]];
+  const bool wide = o->act_dtype == QINFER_DTYPE_INT16 || o->act_dtype == QINFER_DTYPE_UINT16;
+  *ab = fl ? 32 : wide ? 16 : 8;
+  *wb = !has_matrix_weight(g, n) ? 0 : fl ? 32 : o->weight_bits == 4 && !qz_node_named(g, n, o->w8, o->n_w8) ? 4 : 8;
+}
+
+/* The summary table (layer, op, MACs, weight bits, activation bits, loss) through the message callback, and the
+ * counts of res. */
+static qi_status summarize(qz_job *j, const qz_options *o, const double *loss, qz_mixed_result *res) {
+  qz_plan p = {0};
+  QI_CHECK(qz_plan_make(j->g, o, &p, j->err));
+  qz_job_message(j, "mixed precision: %-32s %-8s %12s %6s %6s %9s", "layer", "op", "MACs", "w bits", "a bits",
+                 "loss dB");
+  for (int i = 0; i < j->g->n_nodes; i++) {
+    const qi_node *n = &j->g->nodes[i];
+    const int64_t macs = n->dead ? 0 : node_macs(j->g, n);
+    if (!macs) continue;
+    int wb, ab;
+    node_bits(j, o, &p, n, &wb, &ab);
+    res->macs += macs;
+    if (wb <= 8 && ab <= 8) res->macs_low += macs;
+    if (wb) res->weight_bytes += qi_tensor_numel(&j->g->tensors[n->inputs[1]]) * wb / 8;
+    char w[8] = "-", l[16] = "-";
+    if (wb) snprintf(w, sizeof w, "%d", wb);
+    if (!isnan(loss[i])) snprintf(l, sizeof l, "%.2f", loss[i]);
+    qz_job_message(j, "mixed precision: %-32s %-8s %12lld %6s %6d %9s", n->name ? n->name : "?", n->op_type,
+                   (long long)macs, w, ab, l);
+  }
+  qz_plan_free(&p);
+  qz_job_message(j,
+                 "mixed precision: %.1f %% of %lld MACs run on 8 bits or fewer; their weights %lld bytes (at the "
+                 "widths chosen, scales not counted)",
+                 res->macs ? 100.0 * (double)res->macs_low / (double)res->macs : 0.0, (long long)res->macs,
+                 (long long)res->weight_bytes);
+  return QINFER_OK;
+}
+
+/* One promotion: node `node` raised to int8 weights (w8) or to float. */
+typedef struct promotion {
+  int node;
+  bool to_float;
+} promotion;
+
+/* Whether node n reads, alone, an unmeasured output of another node (a Relu / Clip the quantized model absorbs):
+ * its loss is its producer's, which node_loss already charges to the producer. */
+static bool absorbed(const qz_job *j, const qi_node *n, const double *sq) {
+  const int t = n->n_inputs > 0 ? n->inputs[0] : -1;
+  if (t < 0 || !isnan(sq[t]) || j->g->tensors[t].producer < 0) return false;
+  const int r = qi_graph_sole_reader(j->g, t);
+  return r >= 0 && &j->g->nodes[r] == n;
+}
+
+/* Fills loss[] (per node of j->g) from the measured tensors e: NAN for nodes without a name or a measure and for
+ * absorbed activations. */
+static void node_losses(const qz_job *j, const eval *e, double *loss) {
+  for (int i = 0; i < j->g->n_nodes; i++) {
+    const qi_node *n = &j->g->nodes[i];
+    loss[i] = n->dead || !n->name || !n->name[0] || absorbed(j, n, e->tensor) ? NAN : node_loss(j, n, e->tensor);
+  }
+}
+
+/* Removes the entry `name` from list[0 .. *n). */
+static void drop_name(const char **list, int *n, const char *name) {
+  for (int i = 0; i < *n; i++)
+    if (list[i] == name) {
+      memmove(list + i, list + i + 1, sizeof(char *) * (size_t)(*n - i - 1));
+      (*n)--;
+      return;
+    }
+}
+
+enum { QZ_DEMOTE_TRIES = 16 }; /* most promotions tried back once the target is reached (one evaluation each) */
+
+qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res) {
   const double target = j->opt->target_sqnr;
   const int max_float = j->opt->max_float;
+  const qi_graph *g = j->g;
   qinfer_quant_sample in[QZ_SQNR_SAMPLES];
   memset(in, 0, sizeof in);
   const size_t n_in = j->src.n_samples < QZ_SQNR_SAMPLES ? j->src.n_samples : QZ_SQNR_SAMPLES;
   qi_status rc = QINFER_OK;
   for (size_t k = 0; rc == QINFER_OK && k < n_in; k++) rc = qz_sample_load_in_group(&j->src, k, &in[k], j->err);
-  eval e = {0, calloc((size_t)j->g->n_tensors + 1, sizeof(double))};
-  double *loss = calloc((size_t)j->g->n_nodes + 1, sizeof(double));
-  double *scratch = calloc((size_t)j->g->n_tensors + 1, sizeof(double));
-  if (rc == QINFER_OK && (!e.tensor || !loss || !scratch))
+  eval e = {0, calloc((size_t)g->n_tensors + 1, sizeof(double))};
+  double *loss = calloc((size_t)g->n_nodes + 1, sizeof(double));
+  double *best_loss = calloc((size_t)g->n_nodes + 1, sizeof(double));
+  double *scratch = calloc((size_t)g->n_tensors + 1, sizeof(double));
+  promotion *hist = calloc((size_t)g->n_nodes * 2 + 1, sizeof(promotion)); /* at most two per node */
+  if (rc == QINFER_OK && (!e.tensor || !loss || !best_loss || !scratch || !hist))
     rc = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   if (rc == QINFER_OK)
     qz_job_message(j, "mixed precision: measuring the output SQNR on %zu sample%s (the worst counts)", n_in,
                    n_in == 1 ? "" : "s");
+  const bool four = o->weight_bits == 4;
   const int base = o->n_exclude;
-  int best_count = base;
+  int best_ex = base, best_w8 = 0, n_hist = 0, best_hist = 0;
   double best = -INFINITY;
   for (int round = 0, step = 1; rc == QINFER_OK; round++, step *= 2) {
     if ((rc = evaluate(j, o, in, n_in, &e, scratch)) != QINFER_OK) break;
-    qz_job_message(j, "mixed precision: %d nodes float, output SQNR %.2f dB (target %.2f)", o->n_exclude - base,
-                   e.out_sqnr, target);
-    if (e.out_sqnr > best) best = e.out_sqnr, best_count = o->n_exclude;
-    if (e.out_sqnr >= target || o->n_exclude - base >= max_float) break;
-    for (int i = 0; i < j->g->n_nodes; i++) {
-      const qi_node *n = &j->g->nodes[i];
-      loss[i] = n->dead || !n->name || !n->name[0] || excluded_already(o, n->name) ? NAN : node_loss(j, n, e.tensor);
+    qz_job_message(j, "mixed precision: %d nodes float, %d int8 weights, output SQNR %.2f dB (target %.2f)",
+                   o->n_exclude - base, o->n_w8, e.out_sqnr, target);
+    node_losses(j, &e, loss);
+    if (e.out_sqnr > best) {
+      best = e.out_sqnr, best_ex = o->n_exclude, best_w8 = o->n_w8, best_hist = n_hist;
+      memcpy(best_loss, loss, sizeof(double) * (size_t)g->n_nodes);
     }
+    if (e.out_sqnr >= target) break;
     int added = 0;
-    while (added < step && o->n_exclude - base < max_float) {
-      int best = -1;
-      for (int i = 0; i < j->g->n_nodes; i++)
-        if (!isnan(loss[i]) && (best < 0 || loss[i] > loss[best])) best = i;
-      if (best < 0 || loss[best] <= 0) break;
-      o->exclude[o->n_exclude++] = j->g->nodes[best].name; /* room for max_float more: finish() */
-      qz_job_message(j, "mixed precision: keeping %s (%s) in float: it loses %.2f dB", j->g->nodes[best].name,
-                     j->g->nodes[best].op_type, loss[best]);
-      loss[best] = NAN;
+    while (added < step) {
+      int w = -1;
+      for (int i = 0; i < g->n_nodes; i++)
+        if (!isnan(loss[i]) && (w < 0 || loss[i] > loss[w])) w = i;
+      if (w < 0 || loss[w] <= 0) break;
+      const qi_node *n = &g->nodes[w];
+      const double lost = loss[w];
+      loss[w] = NAN;
+      if (excluded_already(o, n->name)) continue;
+      const bool to_w8 = four && has_matrix_weight(g, n) && !qz_node_named(g, n, o->w8, o->n_w8);
+      if (!to_w8 && o->n_exclude - base >= max_float) continue;
+      if (to_w8) o->w8[o->n_w8++] = n->name; /* room for every node: finish() */
+      else o->exclude[o->n_exclude++] = n->name; /* room for max_float more: finish() */
+      hist[n_hist++] = (promotion){w, !to_w8};
+      qz_job_message(j, "mixed precision: %s (%s) loses %.2f dB: %s", n->name, n->op_type, lost,
+                     to_w8 ? "int8 weights" : "kept in float");
       added++;
     }
     if (!added) break;
   }
-  /* Accuracy is not monotonic in the float set (moving a quantization point can land it on a worse tensor):
-   * keep the prefix of the ranking that measured best. */
-  o->n_exclude = best_count;
-  *sqnr_db = best;
+  /* Accuracy is not monotonic in the promotions (moving a quantization point can land it on a worse tensor):
+   * keep the prefix of them that measured best. */
+  o->n_exclude = best_ex, o->n_w8 = best_w8;
+  /* Reached: the rounds (1, 2, 4, ... promotions at once, ranked by losses that compound along the graph) may have
+   * overshot. Take promotions back one at a time, last first, keeping each undo that still meets the target
+   * (greedy; at most QZ_DEMOTE_TRIES evaluations). */
+  for (int h = best_hist - 1, tries = 0; rc == QINFER_OK && best >= target && h >= 0 && tries < QZ_DEMOTE_TRIES;
+       h--, tries++) {
+    const char *name = g->nodes[hist[h].node].name;
+    const char **list = hist[h].to_float ? o->exclude : o->w8;
+    int *count = hist[h].to_float ? &o->n_exclude : &o->n_w8;
+    drop_name(list, count, name);
+    if ((rc = evaluate(j, o, in, n_in, &e, scratch)) != QINFER_OK) break;
+    const bool keep = e.out_sqnr >= target;
+    qz_job_message(j, "mixed precision: %s back from %s: output SQNR %.2f dB: %s", name,
+                   hist[h].to_float ? "float" : "int8 weights", e.out_sqnr, keep ? "kept" : "undone");
+    if (keep) {
+      best = e.out_sqnr;
+      node_losses(j, &e, best_loss);
+    } else {
+      list[(*count)++] = name;
+    }
+  }
+  res->sqnr_db = best;
   if (rc == QINFER_OK && best < target)
-    qz_job_message(j, "mixed precision: the target %.2f dB was not reached; best %.2f dB with %d nodes float", target,
-                   best, best_count - base);
+    qz_job_message(j, "mixed precision: the target %.2f dB was not reached; best %.2f dB with %d nodes float, %d "
+                   "int8 weights", target, best, best_ex - base, best_w8);
+  res->float_nodes = o->n_exclude - base, res->w8_nodes = o->n_w8;
+  if (rc == QINFER_OK) rc = summarize(j, o, best_loss, res);
   free(e.tensor);
   free(loss);
+  free(best_loss);
   free(scratch);
+  free(hist);
   for (size_t k = 0; k < n_in; k++) qz_sample_free(&in[k]);
   return rc;
 }

@@ -30,6 +30,9 @@ typedef struct qz_options {
   qz_weight_method weight_method;
   const char **exclude;  /* node names (or output tensor names) kept in float */
   int n_exclude;
+  const char **w8;       /* under 4-bit weights: nodes (names as exclude) whose weights stay int8 (the target-SQNR
+                          * search's first promotion, engine/quant/mixed.c) */
+  int n_w8;
   qz_method method;
   double percentile;     /* QZ_PERCENTILE: share of values kept inside the range, e.g. 99.99 */
 } qz_options;
@@ -52,6 +55,8 @@ qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *plan, qi
 void qz_plan_free(qz_plan *plan);
 /* Whether node n is kept in float by the options' exclusions (by node name or the name of an output). */
 bool qz_node_excluded(const qi_graph *g, const qi_node *n, const qz_options *o);
+/* Whether node n is one of names[0 .. count) (by node name or the name of an output). */
+bool qz_node_named(const qi_graph *g, const qi_node *n, const char *const *names, int count);
 /* Whether tensor t needs a calibrated range of its own. */
 static inline bool qz_plan_calibrates(const qz_plan *p, int t) { return p->quantize[t] && p->share[t] < 0; }
 

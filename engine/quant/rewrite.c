@@ -332,15 +332,17 @@ static bool input_quantized(const qz_plan *p, const qi_graph *g, const qi_node *
  * 0, MatMul B [K, N] axis 1, Gemm B by transB) or per tensor for int8; 4-bit blocks run along K (Conv: input
  * channels, axis 1, the kh x kw taps tied in; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), a K no
  * longer than the block is per channel, and 4-bit per-channel MatMul weights of rank > 2 are one block of K. */
-static qz_weight_spec weight_spec(const qi_node *n, int rank, const int64_t *dims, const qz_options *o) {
-  qz_weight_spec s = {.bits = o->weight_bits, .asymmetric = o->weight_bits == 4 && o->weight_asymmetric,
+static qz_weight_spec weight_spec(const qi_graph *g, const qi_node *n, int rank, const int64_t *dims,
+                                  const qz_options *o) {
+  const bool four = o->weight_bits == 4 && !qz_node_named(g, n, o->w8, o->n_w8);
+  qz_weight_spec s = {.bits = four ? 4 : 8, .asymmetric = four && o->weight_asymmetric,
                       .mse = o->weight_method == QZ_WEIGHT_MSE, .axis = -1};
   if (rank < 2) { /* a MatMul's vector B: int8, one scale */
     s.bits = 8;
     s.asymmetric = false;
     return s;
   }
-  const bool four = o->weight_bits == 4, conv = !strcmp(n->op_type, "Conv"), gemm = !strcmp(n->op_type, "Gemm");
+  const bool conv = !strcmp(n->op_type, "Conv"), gemm = !strcmp(n->op_type, "Gemm");
   const bool trans_b = gemm && qi_attr_int(n, "transB", 0);
   const int channel_axis = conv || trans_b ? 0 : (gemm || rank == 2 ? rank - 1 : -1);
   const int k_axis = conv || trans_b ? 1 : rank - 2;
@@ -367,7 +369,7 @@ static qi_status quantize_node_constants(rw *r, int ni, float x_scale) {
   const qi_node *n = &g->nodes[ni];
   const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
   if (w < 0 || !(g->tensors[w].flags & QI_TF_CONST) || g->tensors[w].dtype != QINFER_DTYPE_FLOAT) return QINFER_OK;
-  const qz_weight_spec spec = weight_spec(n, g->tensors[w].rank, g->tensors[w].dims, r->o);
+  const qz_weight_spec spec = weight_spec(g, n, g->tensors[w].rank, g->tensors[w].dims, r->o);
   float *scales = NULL;
   int64_t count = 0;
   QI_CHECK(quantize_weight(r, ni, 1, &spec, &scales, &count));
