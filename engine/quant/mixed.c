@@ -66,8 +66,9 @@ static void layer_sqnrs(qz_job *j, qinfer_session *q, const qi_graph *qg, double
     const void *rd, *qd;
     size_t rn, qn;
     if (qinfer_session_tensor(j->session, (size_t)ri, &info, &rd, &rn) != QINFER_OK ||
-        qinfer_session_tensor(q, (size_t)qi, &info, &qd, &qn) != QINFER_OK || rn != qn * sizeof(float))
+        qinfer_session_tensor(q, (size_t)qi, &info, &qd, &qn) != QINFER_OK || rn != qn / qinfer_dtype_size(info.dtype) * sizeof(float))
       continue;
+    qn /= qinfer_dtype_size(info.dtype); /* elements */
     if (qn > cap) {
       float *grown = realloc(deq, qn * sizeof(float));
       if (!grown) break;
@@ -75,9 +76,12 @@ static void layer_sqnrs(qz_job *j, qinfer_session *q, const qi_graph *qg, double
     }
     const float scale = const_scalar_f(qg, n->inputs[1], 0);
     const int32_t zp = const_zp(qg, n->n_inputs > 2 ? n->inputs[2] : -1);
-    const bool s8 = info.dtype == QINFER_DTYPE_INT8;
+    const int dt = info.dtype;
     for (size_t k = 0; k < qn; k++) {
-      const int32_t v = s8 ? ((const int8_t *)qd)[k] : ((const uint8_t *)qd)[k];
+      const int32_t v = dt == QINFER_DTYPE_INT8    ? ((const int8_t *)qd)[k]
+                        : dt == QINFER_DTYPE_INT16  ? ((const int16_t *)qd)[k]
+                        : dt == QINFER_DTYPE_UINT16 ? ((const uint16_t *)qd)[k]
+                                                    : ((const uint8_t *)qd)[k];
       deq[k] = (float)(v - zp) * scale;
     }
     const double v = sqnr_of(rd, deq, qn);
@@ -182,6 +186,18 @@ static double upstream_sqnr(const qz_job *j, int t, const double *sq) {
   return NAN;
 }
 
+/* The measured tensor of node n's output: its output 0, or the output of the Relu / Clip it feeds alone (an
+ * absorbed activation); -1 when neither was measured. */
+static int measured_output(const qz_job *j, const qi_node *n, const double *sq) {
+  if (n->n_outputs < 1 || n->outputs[0] < 0) return -1;
+  int y = n->outputs[0];
+  if (isnan(sq[y])) {
+    const int r = qi_graph_sole_reader(j->g, y);
+    if (r >= 0 && j->g->nodes[r].n_outputs == 1) y = j->g->nodes[r].outputs[0];
+  }
+  return y >= 0 && !isnan(sq[y]) ? y : -1;
+}
+
 /* A node's loss: the worst SQNR reaching its inputs minus the SQNR of its (measured) output, or of the Relu /
  * Clip output it feeds alone. NAN when either side was not measured. */
 static double node_loss(const qz_job *j, const qi_node *n, const double *sq) {
@@ -193,13 +209,8 @@ static double node_loss(const qz_job *j, const qi_node *n, const double *sq) {
     if (isnan(v)) return NAN;
     in = v < in ? v : in;
   }
-  if (!isfinite(in) || n->n_outputs < 1 || n->outputs[0] < 0) return NAN;
-  int y = n->outputs[0];
-  if (isnan(sq[y])) { /* an absorbed activation: the measured tensor is its output */
-    const int r = qi_graph_sole_reader(j->g, y);
-    if (r >= 0 && j->g->nodes[r].n_outputs == 1) y = j->g->nodes[r].outputs[0];
-  }
-  return isnan(sq[y]) ? NAN : in - sq[y];
+  const int y = measured_output(j, n, sq);
+  return !isfinite(in) || y < 0 ? NAN : in - sq[y];
 }
 
 static bool excluded_already(const qz_options *o, const char *name) {
@@ -235,8 +246,7 @@ static int64_t node_macs(const qi_graph *g, const qi_node *n) {
 static void node_bits(const qz_job *j, const qz_options *o, const qz_plan *p, const qi_node *n, int *wb, int *ab) {
   const qi_graph *g = j->g;
   const bool fl = qz_node_excluded(g, n, o) || n->inputs[0] < 0 || !p->quantize[n->inputs[0]];
-  const bool wide = o->act_dtype == QINFER_DTYPE_INT16 || o->act_dtype == QINFER_DTYPE_UINT16;
-  *ab = fl ? 32 : wide ? 16 : 8;
+  *ab = fl ? 32 : (int)qinfer_dtype_size(qz_tensor_act_dtype(o, g->tensors[n->inputs[0]].name)) * 8;
   *wb = !has_matrix_weight(g, n) ? 0 : fl ? 32 : o->weight_bits == 4 && !qz_node_named(g, n, o->w8, o->n_w8) ? 4 : 8;
 }
 
@@ -271,11 +281,21 @@ static qi_status summarize(qz_job *j, const qz_options *o, const double *loss, q
   return QINFER_OK;
 }
 
-/* One promotion: node `node` raised to int8 weights (w8) or to float. */
+/* One promotion, in the order the search made them: node `node` raised to int8 weights, its output tensor `name`
+ * to 16 bits, or the node to float. */
+typedef enum { TO_W8, TO_A16, TO_FLOAT } promotion_kind;
 typedef struct promotion {
   int node;
-  bool to_float;
+  promotion_kind kind;
+  const char *name; /* the entry added to the kind's list */
 } promotion;
+
+static const char **promotion_list(qz_options *o, promotion_kind k, int **count) {
+  *count = k == TO_W8 ? &o->n_w8 : k == TO_A16 ? &o->n_a16 : &o->n_exclude;
+  return k == TO_W8 ? o->w8 : k == TO_A16 ? o->a16 : o->exclude;
+}
+
+static const char *const promotion_names[] = {"int8 weights", "16-bit output", "kept in float"};
 
 /* Whether node n reads, alone, an unmeasured output of another node (a Relu / Clip the quantized model absorbs):
  * its loss is its producer's, which node_loss already charges to the producer. */
@@ -307,9 +327,18 @@ static void drop_name(const char **list, int *n, const char *name) {
 
 enum { QZ_DEMOTE_TRIES = 16 }; /* most promotions tried back once the target is reached (one evaluation each) */
 
+/* The next step up for node n (not float): int8 weights for a 4-bit weight, else a 16-bit output (the measured
+ * tensor y, when activations are 8-bit), else float; -1 when float is out of reach (max_float float already). */
+static int next_step(const qz_job *j, const qz_options *o, const qi_node *n, int y, int floats) {
+  const qi_graph *g = j->g;
+  if (o->weight_bits == 4 && has_matrix_weight(g, n) && !qz_node_named(g, n, o->w8, o->n_w8)) return TO_W8;
+  const bool act8 = o->act_dtype == QINFER_DTYPE_UINT8 || o->act_dtype == QINFER_DTYPE_INT8;
+  if (act8 && y >= 0 && qz_tensor_act_dtype(o, g->tensors[y].name) == o->act_dtype) return TO_A16;
+  return floats < j->opt->max_float ? TO_FLOAT : -1;
+}
+
 qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res) {
   const double target = j->opt->target_sqnr;
-  const int max_float = j->opt->max_float;
   const qi_graph *g = j->g;
   qinfer_quant_sample in[QZ_SQNR_SAMPLES];
   memset(in, 0, sizeof in);
@@ -320,23 +349,24 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
   double *loss = calloc((size_t)g->n_nodes + 1, sizeof(double));
   double *best_loss = calloc((size_t)g->n_nodes + 1, sizeof(double));
   double *scratch = calloc((size_t)g->n_tensors + 1, sizeof(double));
-  promotion *hist = calloc((size_t)g->n_nodes * 2 + 1, sizeof(promotion)); /* at most two per node */
+  promotion *hist = calloc((size_t)g->n_nodes * 3 + 1, sizeof(promotion)); /* at most three per node */
   if (rc == QINFER_OK && (!e.tensor || !loss || !best_loss || !scratch || !hist))
     rc = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   if (rc == QINFER_OK)
     qz_job_message(j, "mixed precision: measuring the output SQNR on %zu sample%s (the worst counts)", n_in,
                    n_in == 1 ? "" : "s");
-  const bool four = o->weight_bits == 4;
   const int base = o->n_exclude;
-  int best_ex = base, best_w8 = 0, n_hist = 0, best_hist = 0;
+  int best_ex = base, best_w8 = 0, best_a16 = 0, n_hist = 0, best_hist = 0;
   double best = -INFINITY;
   for (int round = 0, step = 1; rc == QINFER_OK; round++, step *= 2) {
     if ((rc = evaluate(j, o, in, n_in, &e, scratch)) != QINFER_OK) break;
-    qz_job_message(j, "mixed precision: %d nodes float, %d int8 weights, output SQNR %.2f dB (target %.2f)",
-                   o->n_exclude - base, o->n_w8, e.out_sqnr, target);
+    qz_job_message(j,
+                   "mixed precision: %d nodes float, %d int8 weights, %d 16-bit tensors, output SQNR %.2f dB "
+                   "(target %.2f)",
+                   o->n_exclude - base, o->n_w8, o->n_a16, e.out_sqnr, target);
     node_losses(j, &e, loss);
     if (e.out_sqnr > best) {
-      best = e.out_sqnr, best_ex = o->n_exclude, best_w8 = o->n_w8, best_hist = n_hist;
+      best = e.out_sqnr, best_ex = o->n_exclude, best_w8 = o->n_w8, best_a16 = o->n_a16, best_hist = n_hist;
       memcpy(best_loss, loss, sizeof(double) * (size_t)g->n_nodes);
     }
     if (e.out_sqnr >= target) break;
@@ -349,46 +379,50 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
       const qi_node *n = &g->nodes[w];
       const double lost = loss[w];
       loss[w] = NAN;
-      if (excluded_already(o, n->name)) continue;
-      const bool to_w8 = four && has_matrix_weight(g, n) && !qz_node_named(g, n, o->w8, o->n_w8);
-      if (!to_w8 && o->n_exclude - base >= max_float) continue;
-      if (to_w8) o->w8[o->n_w8++] = n->name; /* room for every node: finish() */
-      else o->exclude[o->n_exclude++] = n->name; /* room for max_float more: finish() */
-      hist[n_hist++] = (promotion){w, !to_w8};
+      const int y = measured_output(j, n, e.tensor);
+      const int kind = excluded_already(o, n->name) ? -1 : next_step(j, o, n, y, o->n_exclude - base);
+      if (kind < 0) continue;
+      int *count;
+      const char **list = promotion_list(o, (promotion_kind)kind, &count);
+      const char *name = kind == TO_A16 ? g->tensors[y].name : n->name;
+      list[(*count)++] = name; /* room: finish() (max_float more exclusions, every node, every tensor) */
+      hist[n_hist++] = (promotion){w, (promotion_kind)kind, name};
       qz_job_message(j, "mixed precision: %s (%s) loses %.2f dB: %s", n->name, n->op_type, lost,
-                     to_w8 ? "int8 weights" : "kept in float");
+                     promotion_names[kind]);
       added++;
     }
     if (!added) break;
   }
   /* Accuracy is not monotonic in the promotions (moving a quantization point can land it on a worse tensor):
-   * keep the prefix of them that measured best. */
-  o->n_exclude = best_ex, o->n_w8 = best_w8;
+   * keep the prefix of them that measured best (each list only grows, so a prefix of the history is a prefix of
+   * each list). */
+  o->n_exclude = best_ex, o->n_w8 = best_w8, o->n_a16 = best_a16;
   /* Reached: the rounds (1, 2, 4, ... promotions at once, ranked by losses that compound along the graph) may have
    * overshot. Take promotions back one at a time, last first, keeping each undo that still meets the target
    * (greedy; at most QZ_DEMOTE_TRIES evaluations). */
   for (int h = best_hist - 1, tries = 0; rc == QINFER_OK && best >= target && h >= 0 && tries < QZ_DEMOTE_TRIES;
        h--, tries++) {
-    const char *name = g->nodes[hist[h].node].name;
-    const char **list = hist[h].to_float ? o->exclude : o->w8;
-    int *count = hist[h].to_float ? &o->n_exclude : &o->n_w8;
-    drop_name(list, count, name);
+    int *count;
+    const char **list = promotion_list(o, hist[h].kind, &count);
+    drop_name(list, count, hist[h].name);
     if ((rc = evaluate(j, o, in, n_in, &e, scratch)) != QINFER_OK) break;
     const bool keep = e.out_sqnr >= target;
-    qz_job_message(j, "mixed precision: %s back from %s: output SQNR %.2f dB: %s", name,
-                   hist[h].to_float ? "float" : "int8 weights", e.out_sqnr, keep ? "kept" : "undone");
+    qz_job_message(j, "mixed precision: %s taken back (%s): output SQNR %.2f dB: %s", g->nodes[hist[h].node].name,
+                   promotion_names[hist[h].kind], e.out_sqnr, keep ? "kept" : "undone");
     if (keep) {
       best = e.out_sqnr;
       node_losses(j, &e, best_loss);
     } else {
-      list[(*count)++] = name;
+      list[(*count)++] = hist[h].name;
     }
   }
   res->sqnr_db = best;
   if (rc == QINFER_OK && best < target)
-    qz_job_message(j, "mixed precision: the target %.2f dB was not reached; best %.2f dB with %d nodes float, %d "
-                   "int8 weights", target, best, best_ex - base, best_w8);
-  res->float_nodes = o->n_exclude - base, res->w8_nodes = o->n_w8;
+    qz_job_message(j,
+                   "mixed precision: the target %.2f dB was not reached; best %.2f dB with %d nodes float, %d int8 "
+                   "weights, %d 16-bit tensors",
+                   target, best, best_ex - base, best_w8, best_a16);
+  res->float_nodes = o->n_exclude - base, res->w8_nodes = o->n_w8, res->a16_tensors = o->n_a16;
   if (rc == QINFER_OK) rc = summarize(j, o, best_loss, res);
   free(e.tensor);
   free(loss);

@@ -41,6 +41,18 @@ bool qz_node_named(const qi_graph *g, const qi_node *n, const char *const *names
   return false;
 }
 
+int qz_tensor_act_dtype(const qz_options *o, const char *name) {
+  for (int i = 0; i < o->n_a16; i++)
+    if (strcmp(o->a16[i], name) == 0)
+      return o->act_dtype == QINFER_DTYPE_INT8 || o->act_dtype == QINFER_DTYPE_INT16 ? QINFER_DTYPE_INT16
+                                                                                      : QINFER_DTYPE_UINT16;
+  return o->act_dtype;
+}
+
+bool qz_any_act16(const qz_options *o) {
+  return o->n_a16 > 0 || o->act_dtype == QINFER_DTYPE_INT16 || o->act_dtype == QINFER_DTYPE_UINT16;
+}
+
 bool qz_node_excluded(const qi_graph *g, const qi_node *n, const qz_options *o) {
   return qz_node_named(g, n, o->exclude, o->n_exclude);
 }

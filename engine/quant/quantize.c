@@ -279,12 +279,15 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
   o.exclude = exclude;
   /* the nodes the search raises from 4-bit to int8 weights: at most every node */
   const char **w8 = malloc(sizeof(char *) * ((size_t)j->g->n_nodes + 1));
-  if (!w8) {
+  const char **a16 = malloc(sizeof(char *) * ((size_t)j->g->n_tensors + 1)); /* ... and the tensors it widens */
+  if (!w8 || !a16) {
     free(exclude);
+    free(w8);
+    free(a16);
     return qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   }
-  o.w8 = w8;
-  o.n_w8 = 0;
+  o.w8 = w8, o.a16 = a16;
+  o.n_w8 = o.n_a16 = 0;
   qz_mixed_result mix = {.sqnr_db = NAN};
   qi_status st = opt->target_sqnr > 0 ? qz_job_mixed_precision(j, &o, &mix) : QINFER_OK;
   qinfer_session_destroy(j->session); /* free the kept activations before the rewrite */
@@ -304,6 +307,7 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
         .biases = rep.biases,
         .float_nodes = o.n_exclude - opt->o.n_exclude,
         .int8_weight_nodes = o.n_w8,
+        .int16_activations = o.n_a16,
         .samples = j->src.n_samples,
         .shapes = (size_t)j->src.n_groups,
         .weight_bytes_fp32 = rep.weight_bytes_fp32,
@@ -318,6 +322,7 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
   }
   free(exclude);
   free(w8);
+  free(a16);
   return st;
 }
 

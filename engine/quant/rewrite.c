@@ -126,14 +126,13 @@ static bool is_graph_output(const qi_graph *g, int t) {
 }
 
 /* QuantizeLinear -> DequantizeLinear after activation t. */
-static qi_status quantize_activation(rw *r, int t, float scale, int32_t zp) {
+static qi_status quantize_activation(rw *r, int t, int dtype, float scale, int32_t zp) {
   qi_graph *g = r->g;
   /* Short names (qdq<k>_quantized, ...): every name is written once per reader, and with an activation's full
    * name they made up 5 % of a transformer's INT8 file. The QuantizeLinear reads t itself, so tools map
    * qdq<k> back to t (qinfer compare does). */
   char base[600];
   snprintf(base, sizeof base, "qdq%d", r->rep->activations);
-  const int dtype = r->o->act_dtype;
   int ts, tz;
   if (!scalar_params(r, base, scale, zp, dtype, &ts, &tz)) return r->err->code;
   const int tq = new_tensor(r, base, "_quantized");
@@ -427,7 +426,7 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
   memset(rep, 0, sizeof *rep);
   /* 16-bit QuantizeLinear / DequantizeLinear are in the default domain from opset 21 (ONNX Runtime's quantizer
    * takes com.microsoft's below, as here) */
-  const bool act16 = o->act_dtype == QINFER_DTYPE_INT16 || o->act_dtype == QINFER_DTYPE_UINT16;
+  const bool act16 = qz_any_act16(o);
   rw r = {g, o, qi_graph_default_opset(g) >= (act16 ? 21 : 13) ? "" : "com.microsoft", rep, err};
   if (r.domain[0]) ensure_opset(g, "com.microsoft", 1);
   QI_CHECK(qi_graph_link(g, err));
@@ -444,7 +443,8 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
     } else if (compute && input_quantized(p, g, n, 0) && n->outputs[0] >= 0) {
       float xs = 1.f;
       int32_t xz = 0;
-      QI_CHECK(params_of(p, ranges, n->inputs[0], o->act_dtype, &xs, &xz, err, g));
+      const int xt = qz_tensor_act_dtype(o, g->tensors[n->inputs[0]].name);
+      QI_CHECK(params_of(p, ranges, n->inputs[0], xt, &xs, &xz, err, g));
       QI_CHECK(quantize_node_constants(&r, ni, xs));
     } else if (join && n->n_inputs == 2) {
       for (int k = 0; k < 2; k++) {
@@ -460,8 +460,9 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
     if (!p->quantize[t] || !maybe_float(&g->tensors[t])) continue;
     float scale = 1.f;
     int32_t zp = 0;
-    QI_CHECK(params_of(p, ranges, t, o->act_dtype, &scale, &zp, err, g));
-    QI_CHECK(quantize_activation(&r, t, scale, zp));
+    const int dtype = qz_tensor_act_dtype(o, g->tensors[t].name);
+    QI_CHECK(params_of(p, ranges, t, dtype, &scale, &zp, err, g));
+    QI_CHECK(quantize_activation(&r, t, dtype, scale, zp));
     QI_CHECK(qi_graph_link(g, err));
   }
   return qi_graph_toposort(g, err);
