@@ -95,6 +95,7 @@ static qi_status measure(qz_job *j, qinfer_session *s, const qi_graph *qg, const
                          double *scratch) {
   qi_status rc = feed(j, j->session, in->t);
   if (rc != QINFER_OK || (rc = feed(j, s, in->t)) != QINFER_OK) return rc;
+  for (int t = 0; t < j->g->n_tensors; t++) scratch[t] = NAN;
   for (size_t k = 0; k < qinfer_session_output_count(s); k++) {
     qinfer_tensor_info info;
     const void *qd, *rd;
@@ -106,8 +107,10 @@ static qi_status measure(qz_job *j, qinfer_session *s, const qi_graph *qg, const
       continue;
     const double v = sqnr_of(rd, qd, qn / sizeof(float));
     if (v < e->out_sqnr) e->out_sqnr = v;
+    /* a float graph output measures the node writing it (the last Softmax of a recogniser, say) */
+    const int gt = qi_graph_find_tensor(j->g, info.name);
+    if (gt >= 0 && isfinite(v)) scratch[gt] = v;
   }
-  for (int t = 0; t < j->g->n_tensors; t++) scratch[t] = NAN;
   layer_sqnrs(j, s, qg, scratch);
   for (int t = 0; t < j->g->n_tensors; t++) /* the worst sample's, where measured */
     if (!isnan(scratch[t]) && (isnan(e->tensor[t]) || scratch[t] < e->tensor[t])) e->tensor[t] = scratch[t];
@@ -333,7 +336,8 @@ static int next_step(const qz_job *j, const qz_options *o, const qi_node *n, int
   const qi_graph *g = j->g;
   if (o->weight_bits == 4 && has_matrix_weight(g, n) && !qz_node_named(g, n, o->w8, o->n_w8)) return TO_W8;
   const bool act8 = o->act_dtype == QINFER_DTYPE_UINT8 || o->act_dtype == QINFER_DTYPE_INT8;
-  if (act8 && y >= 0 && qz_tensor_act_dtype(o, g->tensors[y].name) == o->act_dtype) return TO_A16;
+  if (act8 && y >= 0 && j->plan.quantize[y] && qz_tensor_act_dtype(o, g->tensors[y].name) == o->act_dtype)
+    return TO_A16;
   return floats < j->opt->max_float ? TO_FLOAT : -1;
 }
 
