@@ -49,7 +49,14 @@ static float const_scalar_f(const qi_graph *g, int t, int64_t i) {
   return ((const float *)x->data)[qi_tensor_numel(x) == 1 ? 0 : i];
 }
 
-static int32_t const_zp(const qi_graph *g, int t) { return t < 0 ? 0 : qi_tensor_int_at(&g->tensors[t], 0); }
+/* A zero point's first value (qi_tensor_int_at reads no 16-bit types). */
+static int32_t const_zp(const qi_graph *g, int t) {
+  if (t < 0) return 0;
+  const qi_tensor *z = &g->tensors[t];
+  if (z->dtype == QINFER_DTYPE_UINT16) return ((const uint16_t *)z->data)[0];
+  if (z->dtype == QINFER_DTYPE_INT16) return ((const int16_t *)z->data)[0];
+  return qi_tensor_int_at(z, 0);
+}
 
 /* Per-tensor SQNRs of the INT8 run (session q, graph qg as written) against the FP32 session's tensors. */
 static void layer_sqnrs(qz_job *j, qinfer_session *q, const qi_graph *qg, double *out) {
