@@ -343,7 +343,7 @@ def test_errors(args, work, fp32_path, calib):
         (["--block-size", "32", "--calib", calib], "needs 4-bit weights"),
         (["--weights", "int4", "--per-tensor", "--calib", calib], "not one per tensor"),
         (["--weights", "int5", "--calib", calib], "--weights must be int8, int4 or uint4, not 'int5'"),
-        (["--activations", "fp16"], "--activations must be uint8, int8 or float, not 'fp16'"),
+        (["--activations", "fp16"], "--activations must be uint8, int8, int16, uint16 or float, not 'fp16'"),
         (["--weight-method", "max", "--activations", "float"], "unknown weight method 'max'"),
         (["--activations", "float", "--target-sqnr", "30"], "target SQNR"),
         (["--weights", "int4"], "no calibration folder"),
