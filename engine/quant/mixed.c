@@ -395,6 +395,9 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
       if (kind < 0) continue;
       int *count;
       const char **list = promotion_list(o, (promotion_kind)kind, &count);
+      /* each node climbs each step once (next_step), so the lists stay within finish()'s room; checked anyway */
+      const int room = kind == TO_W8 ? g->n_nodes : kind == TO_A16 ? g->n_tensors : base + j->opt->max_float;
+      if (*count >= room || n_hist >= g->n_nodes * 3) continue;
       const char *name = kind == TO_A16 ? g->tensors[y].name : n->name;
       list[(*count)++] = name; /* room: finish() (max_float more exclusions, every node, every tensor) */
       hist[n_hist++] = (promotion){w, (promotion_kind)kind, name};

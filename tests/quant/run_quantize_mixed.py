@@ -139,6 +139,20 @@ def main():
         share = 100.0 * sum(macs for k in bits if bits[k] <= 8) / (4 * macs)
         check(f"{share:.1f} % of MACs on 8 bits or fewer" in log, f"the CLI's share of 8-bit MACs: {share:.1f} %")
 
+        # int8 weights: the ladder is a 16-bit output, then float; the 16-bit Q / DQ the summary counts are in the file
+        out16 = os.path.join(work, "mixed16.onnx")
+        rc, log = run(q, "quantize", fp, "-o", out16, "--calib", calib, "--target-sqnr", "36")
+        m = onnx.load(out16) if rc == 0 else None
+        zp16 = {t.name for t in m.graph.initializer if t.data_type == TensorProto.UINT16} if m else set()
+        wide = {n.input[0] for n in m.graph.node if n.op_type == "QuantizeLinear" and n.input[2] in zp16} \
+            if m else set()
+        said = re.search(r"(\d+) activations in 16 bits", log)
+        got = output_sqnr(out16) if m else float("-inf")
+        # the target holds on the calibration samples; the held-out input is given 2 dB
+        check(rc == 0 and said and int(said.group(1)) == len(wide) > 0 and got >= 34,
+              f"--target-sqnr 36 over int8 weights: {len(wide)} activations written at 16 bits (uint16 zero points) "
+              f"as reported ({said.group(1) if said else '?'}), {got:.2f} dB against numpy (>= 34; exit {rc})")
+
         # unreachable: exit 3, the model written, the message names the miss
         rc, log = quantize(os.path.join(work, "miss.onnx"), "--target-sqnr", "200", "--max-float", "1")
         check(rc == 3 and "target SQNR 200.00 dB missed" in log and os.path.exists(os.path.join(work, "miss.onnx")),
