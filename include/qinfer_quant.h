@@ -144,9 +144,12 @@ qinfer_status qinfer_quant_options_set_weight_method(qinfer_quant_options *optio
  *  QINFER_ERR_INVALID_ARGUMENT and the 3 closest names. */
 qinfer_status qinfer_quant_options_add_exclude(qinfer_quant_options *options, const char *name);
 /** Mixed precision: while the output SQNR against the FP32 model (the worst over samples 0 .. 3, or all when there
- *  are fewer) is below target_db, keeps in float the nodes that lose most accuracy (measured per layer), 1, 2,
- *  4, ... at a time, up to max_float nodes beyond the exclusions given. target_db in (0, 200], or 0 to switch the search off (default); max_float >= 0
- *  (the CLI's default is 16). */
+ *  are fewer) is below target_db, promotes the nodes that lose most accuracy (measured per layer) one step, 1, 2,
+ *  4, ... at a time: under 4-bit weights (set_weight_type) a node's weights to int8 first, then (under 8-bit
+ *  activations) its output to 16 bits, then the node to float, up to max_float float nodes beyond the exclusions
+ *  given; once the target is reached, the last round's
+ *  promotions that are not needed are taken back (docs/quantization.md, "Mixed precision"). target_db in
+ *  (0, 200], or 0 to switch the search off (default); max_float >= 0 (the CLI's default is 16). */
 qinfer_status qinfer_quant_options_set_target_sqnr(qinfer_quant_options *options, double target_db, int max_float);
 /** Uses at most max_samples samples (0, the default: every one). */
 qinfer_status qinfer_quant_options_set_max_samples(qinfer_quant_options *options, size_t max_samples);
@@ -232,6 +235,13 @@ typedef struct qinfer_quant_report {
   int64_t output_bytes; /**< size of the file written */
   double output_sqnr_db; /**< target-SQNR search: the measured output SQNR of the model written (the worst over
                           *   the samples measured; below the target when missed, which is no error); otherwise NaN */
+  int int8_weight_nodes; /**< target-SQNR search under 4-bit weights: nodes it gave int8 weights instead */
+  int int16_activations; /**< target-SQNR search under 8-bit activations: activations it widened to 16 bits */
+  int64_t macs;          /**< target-SQNR search: multiply-adds of the Conv / Gemm / MatMul nodes at the first
+                          *   sample's shapes (0 without the search) */
+  int64_t macs_low_bit;  /**< of those, the ones on weights and activations of 8 bits or fewer */
+  int64_t mixed_weight_bytes; /**< target-SQNR search: those nodes' weights at the widths chosen (4-bit, int8, or
+                               *   float 4 bytes; scales and zero points not counted) */
 } qinfer_quant_report;
 
 /** Quantizes model with options and writes the QDQ model to out_path (atomically: a temporary file in the same

@@ -20,6 +20,11 @@ if(TARGET qinfer)
   add_test(NAME quant.entropy COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_entropy.py
                                       --qinfer $<TARGET_FILE:qinfer>)
   set_tests_properties(quant.entropy PROPERTIES TIMEOUT 300 LABELS quant)
+  # --target-sqnr over 4-bit weights (tests/quant/run_quantize_mixed.py): the layer with an outlier gets int8
+  # weights, the others stay 4-bit, the target met against a numpy oracle, the summary table, misses, option errors
+  add_test(NAME quant.mixed COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quantize_mixed.py
+                                    --qinfer $<TARGET_FILE:qinfer>)
+  set_tests_properties(quant.mixed PROPERTIES TIMEOUT 120 LABELS quant)
   # the internal W8A16 ops named in a model file: malformed ones fail session creation cleanly
   add_test(NAME quant.w8a16_errors COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_w8a16_errors.py
                                            --qinfer $<TARGET_FILE:qinfer>)

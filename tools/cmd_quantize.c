@@ -282,7 +282,9 @@ static int quantize(const quant_args *a) {
            rep.quantized_nodes, rep.activations, rep.weights, wtype, rep.biases);
   }
   if (a->target_sqnr > 0)
-    printf("mixed precision: %d nodes kept in float, output SQNR %.2f dB (target %.2f dB)\n", rep.float_nodes,
+    printf("mixed precision: %d nodes kept in float, %d with int8 weights instead of 4-bit, %d activations in 16 bits, "
+           "%.1f %% of MACs on 8 bits or fewer, output SQNR %.2f dB (target %.2f dB)\n",
+           rep.float_nodes, rep.int8_weight_nodes, rep.int16_activations, rep.macs ? 100.0 * (double)rep.macs_low_bit / (double)rep.macs : 0.0,
            rep.output_sqnr_db, a->target_sqnr);
   else if (rep.float_nodes > 0)
     printf("mixed precision: %d nodes kept in float\n", rep.float_nodes);

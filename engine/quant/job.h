@@ -117,9 +117,20 @@ qi_status qz_job_use_group(qz_job *j, int group);
 int qz_job_group_order(const qz_job *j, size_t n, int *order);
 /* The QDQ graph for options o: plan, calibrated (and trimmed) ranges, rewrite of the model as loaded. */
 qi_status qz_job_build_int8(qz_job *j, const qz_options *o, qi_graph **out, qz_report *rep);
+/* What the target-SQNR search chose (engine/quant/mixed.c). */
+typedef struct qz_mixed_result {
+  double sqnr_db;           /* the output SQNR of the choice kept */
+  int float_nodes, w8_nodes; /* nodes it kept in float / raised from 4-bit to int8 weights */
+  int a16_tensors;          /* activations it raised from 8 to 16 bits */
+  int64_t macs, macs_low;   /* MACs of the Conv / Gemm / MatMul nodes; those on <= 8-bit weights and activations */
+  int64_t weight_bytes;     /* their weights at the widths chosen (float 4 bytes; scales not counted) */
+} qz_mixed_result;
+
 /* The target-SQNR search (engine/quant/mixed.c): extends o's exclusions (o->exclude must have room for
- * max_float more names) with the nodes to keep in float; *sqnr_db gets the output SQNR of the set kept. */
-qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, double *sqnr_db);
+ * max_float more names) with the nodes to keep in float, o->w8 (room for every node of j->g) with the nodes whose
+ * weights stay int8 under 4-bit weights and o->a16 (room for every tensor of j->g) with the activations raised to
+ * 16 bits; *res gets what it chose. */
+qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res);
 /* A line for the options' message callback (printf-style). */
 void qz_job_message(const qz_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

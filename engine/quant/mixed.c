@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/op.h"
 #include "engine/quant/compare_metrics.h"
 #include "engine/quant/job.h"
 #include "engine/quant/writer/onnx_writer.h"
@@ -48,7 +49,14 @@ static float const_scalar_f(const qi_graph *g, int t, int64_t i) {
   return ((const float *)x->data)[qi_tensor_numel(x) == 1 ? 0 : i];
 }
 
-static int32_t const_zp(const qi_graph *g, int t) { return t < 0 ? 0 : qi_tensor_int_at(&g->tensors[t], 0); }
+/* A zero point's first value (qi_tensor_int_at reads no 16-bit types). */
+static int32_t const_zp(const qi_graph *g, int t) {
+  if (t < 0) return 0;
+  const qi_tensor *z = &g->tensors[t];
+  if (z->dtype == QINFER_DTYPE_UINT16) return ((const uint16_t *)z->data)[0];
+  if (z->dtype == QINFER_DTYPE_INT16) return ((const int16_t *)z->data)[0];
+  return qi_tensor_int_at(z, 0);
+}
 
 /* Per-tensor SQNRs of the INT8 run (session q, graph qg as written) against the FP32 session's tensors. */
 static void layer_sqnrs(qz_job *j, qinfer_session *q, const qi_graph *qg, double *out) {
@@ -65,8 +73,9 @@ static void layer_sqnrs(qz_job *j, qinfer_session *q, const qi_graph *qg, double
     const void *rd, *qd;
     size_t rn, qn;
     if (qinfer_session_tensor(j->session, (size_t)ri, &info, &rd, &rn) != QINFER_OK ||
-        qinfer_session_tensor(q, (size_t)qi, &info, &qd, &qn) != QINFER_OK || rn != qn * sizeof(float))
+        qinfer_session_tensor(q, (size_t)qi, &info, &qd, &qn) != QINFER_OK || rn != qn / qinfer_dtype_size(info.dtype) * sizeof(float))
       continue;
+    qn /= qinfer_dtype_size(info.dtype); /* elements */
     if (qn > cap) {
       float *grown = realloc(deq, qn * sizeof(float));
       if (!grown) break;
@@ -74,9 +83,12 @@ static void layer_sqnrs(qz_job *j, qinfer_session *q, const qi_graph *qg, double
     }
     const float scale = const_scalar_f(qg, n->inputs[1], 0);
     const int32_t zp = const_zp(qg, n->n_inputs > 2 ? n->inputs[2] : -1);
-    const bool s8 = info.dtype == QINFER_DTYPE_INT8;
+    const int dt = info.dtype;
     for (size_t k = 0; k < qn; k++) {
-      const int32_t v = s8 ? ((const int8_t *)qd)[k] : ((const uint8_t *)qd)[k];
+      const int32_t v = dt == QINFER_DTYPE_INT8    ? ((const int8_t *)qd)[k]
+                        : dt == QINFER_DTYPE_INT16  ? ((const int16_t *)qd)[k]
+                        : dt == QINFER_DTYPE_UINT16 ? ((const uint16_t *)qd)[k]
+                                                    : ((const uint8_t *)qd)[k];
       deq[k] = (float)(v - zp) * scale;
     }
     const double v = sqnr_of(rd, deq, qn);
@@ -90,6 +102,7 @@ static qi_status measure(qz_job *j, qinfer_session *s, const qi_graph *qg, const
                          double *scratch) {
   qi_status rc = feed(j, j->session, in->t);
   if (rc != QINFER_OK || (rc = feed(j, s, in->t)) != QINFER_OK) return rc;
+  for (int t = 0; t < j->g->n_tensors; t++) scratch[t] = NAN;
   for (size_t k = 0; k < qinfer_session_output_count(s); k++) {
     qinfer_tensor_info info;
     const void *qd, *rd;
@@ -101,8 +114,10 @@ static qi_status measure(qz_job *j, qinfer_session *s, const qi_graph *qg, const
       continue;
     const double v = sqnr_of(rd, qd, qn / sizeof(float));
     if (v < e->out_sqnr) e->out_sqnr = v;
+    /* a float graph output measures the node writing it (the last Softmax of a recogniser, say) */
+    const int gt = qi_graph_find_tensor(j->g, info.name);
+    if (gt >= 0 && isfinite(v)) scratch[gt] = v;
   }
-  for (int t = 0; t < j->g->n_tensors; t++) scratch[t] = NAN;
   layer_sqnrs(j, s, qg, scratch);
   for (int t = 0; t < j->g->n_tensors; t++) /* the worst sample's, where measured */
     if (!isnan(scratch[t]) && (isnan(e->tensor[t]) || scratch[t] < e->tensor[t])) e->tensor[t] = scratch[t];
@@ -181,6 +196,18 @@ static double upstream_sqnr(const qz_job *j, int t, const double *sq) {
   return NAN;
 }
 
+/* The measured tensor of node n's output: its output 0, or the output of the Relu / Clip it feeds alone (an
+ * absorbed activation); -1 when neither was measured. */
+static int measured_output(const qz_job *j, const qi_node *n, const double *sq) {
+  if (n->n_outputs < 1 || n->outputs[0] < 0) return -1;
+  int y = n->outputs[0];
+  if (isnan(sq[y])) {
+    const int r = qi_graph_sole_reader(j->g, y);
+    if (r >= 0 && j->g->nodes[r].n_outputs == 1) y = j->g->nodes[r].outputs[0];
+  }
+  return y >= 0 && !isnan(sq[y]) ? y : -1;
+}
+
 /* A node's loss: the worst SQNR reaching its inputs minus the SQNR of its (measured) output, or of the Relu /
  * Clip output it feeds alone. NAN when either side was not measured. */
 static double node_loss(const qz_job *j, const qi_node *n, const double *sq) {
@@ -192,13 +219,8 @@ static double node_loss(const qz_job *j, const qi_node *n, const double *sq) {
     if (isnan(v)) return NAN;
     in = v < in ? v : in;
   }
-  if (!isfinite(in) || n->n_outputs < 1 || n->outputs[0] < 0) return NAN;
-  int y = n->outputs[0];
-  if (isnan(sq[y])) { /* an absorbed activation: the measured tensor is its output */
-    const int r = qi_graph_sole_reader(j->g, y);
-    if (r >= 0 && j->g->nodes[r].n_outputs == 1) y = j->g->nodes[r].outputs[0];
-  }
-  return isnan(sq[y]) ? NAN : in - sq[y];
+  const int y = measured_output(j, n, sq);
+  return !isfinite(in) || y < 0 ? NAN : in - sq[y];
 }
 
 static bool excluded_already(const qz_options *o, const char *name) {
@@ -207,59 +229,220 @@ static bool excluded_already(const qz_options *o, const char *name) {
   return false;
 }
 
-qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, double *sqnr_db) {
+/* Whether node n's weight (input 1) is one the rewrite stores in 4 bits: a constant float of rank >= 2 on a Conv,
+ * Gemm or MatMul. */
+static bool has_matrix_weight(const qi_graph *g, const qi_node *n) {
+  const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
+  return (qi_node_op_flags(n) & QI_OPF_QUANT_LINEAR) && w >= 0 && (g->tensors[w].flags & QI_TF_CONST) &&
+         g->tensors[w].dtype == QINFER_DTYPE_FLOAT && g->tensors[w].rank >= 2;
+}
+
+/* Multiply-adds of a Conv / Gemm / MatMul at the analysis graph's shapes: outputs x the reduction length (a Conv's
+ * weight per output channel; else input 0's last dim, or its first for a Gemm with transA); 0 for other ops. */
+static int64_t node_macs(const qi_graph *g, const qi_node *n) {
+  if (!(qi_node_op_flags(n) & QI_OPF_QUANT_LINEAR) || n->n_outputs < 1 || n->outputs[0] < 0 || n->n_inputs < 2 ||
+      n->inputs[0] < 0 || n->inputs[1] < 0)
+    return 0;
+  const qi_tensor *y = &g->tensors[n->outputs[0]], *a = &g->tensors[n->inputs[0]], *w = &g->tensors[n->inputs[1]];
+  int64_t k = 0;
+  if (!strcmp(n->op_type, "Conv")) k = w->rank > 0 && w->dims[0] > 0 ? qi_tensor_numel(w) / w->dims[0] : 0;
+  else if (a->rank > 0) k = !strcmp(n->op_type, "Gemm") && qi_attr_int(n, "transA", 0) ? a->dims[0] : a->dims[a->rank - 1];
+  const int64_t out = qi_tensor_numel(y);
+  return out > 0 && k > 0 ? out * k : 0;
+}
+
+/* The bits node n runs on under options o (plan p of o): *wb its weight's (4, 8, 32 float, 0 none), *ab its
+ * input activation's (8, 16, 32 float). */
+static void node_bits(const qz_job *j, const qz_options *o, const qz_plan *p, const qi_node *n, int *wb, int *ab) {
+  const qi_graph *g = j->g;
+  const bool fl = qz_node_excluded(g, n, o) || n->inputs[0] < 0 || !p->quantize[n->inputs[0]];
+  *ab = fl ? 32 : (int)qinfer_dtype_size(qz_tensor_act_dtype(o, g->tensors[n->inputs[0]].name)) * 8;
+  *wb = !has_matrix_weight(g, n) ? 0 : fl ? 32 : o->weight_bits == 4 && !qz_node_named(g, n, o->w8, o->n_w8) ? 4 : 8;
+}
+
+/* The summary table (layer, op, MACs, weight bits, activation bits, loss) through the message callback, and the
+ * counts of res. */
+static qi_status summarize(qz_job *j, const qz_options *o, const double *loss, qz_mixed_result *res) {
+  qz_plan p = {0};
+  QI_CHECK(qz_plan_make(j->g, o, &p, j->err));
+  qz_job_message(j, "mixed precision: %-32s %-8s %12s %6s %6s %9s", "layer", "op", "MACs", "w bits", "a bits",
+                 "loss dB");
+  for (int i = 0; i < j->g->n_nodes; i++) {
+    const qi_node *n = &j->g->nodes[i];
+    const int64_t macs = n->dead ? 0 : node_macs(j->g, n);
+    if (!macs) continue;
+    int wb, ab;
+    node_bits(j, o, &p, n, &wb, &ab);
+    res->macs += macs;
+    if (wb <= 8 && ab <= 8) res->macs_low += macs;
+    if (wb) res->weight_bytes += qi_tensor_numel(&j->g->tensors[n->inputs[1]]) * wb / 8;
+    char w[8] = "-", l[16] = "-";
+    if (wb) snprintf(w, sizeof w, "%d", wb);
+    if (!isnan(loss[i])) snprintf(l, sizeof l, "%.2f", loss[i]);
+    qz_job_message(j, "mixed precision: %-32s %-8s %12lld %6s %6d %9s", n->name ? n->name : "?", n->op_type,
+                   (long long)macs, w, ab, l);
+  }
+  qz_plan_free(&p);
+  qz_job_message(j,
+                 "mixed precision: %.1f %% of %lld MACs run on 8 bits or fewer; their weights %lld bytes (at the "
+                 "widths chosen, scales not counted)",
+                 res->macs ? 100.0 * (double)res->macs_low / (double)res->macs : 0.0, (long long)res->macs,
+                 (long long)res->weight_bytes);
+  return QINFER_OK;
+}
+
+/* One promotion, in the order the search made them: node `node` raised to int8 weights, its output tensor `name`
+ * to 16 bits, or the node to float. */
+typedef enum { TO_W8, TO_A16, TO_FLOAT } promotion_kind;
+typedef struct promotion {
+  int node;
+  promotion_kind kind;
+  const char *name; /* the entry added to the kind's list */
+} promotion;
+
+static const char **promotion_list(qz_options *o, promotion_kind k, int **count) {
+  *count = k == TO_W8 ? &o->n_w8 : k == TO_A16 ? &o->n_a16 : &o->n_exclude;
+  return k == TO_W8 ? o->w8 : k == TO_A16 ? o->a16 : o->exclude;
+}
+
+static const char *const promotion_names[] = {"int8 weights", "16-bit output", "kept in float"};
+
+/* Whether node n reads, alone, an unmeasured output of another node (a Relu / Clip the quantized model absorbs):
+ * its loss is its producer's, which node_loss already charges to the producer. */
+static bool absorbed(const qz_job *j, const qi_node *n, const double *sq) {
+  const int t = n->n_inputs > 0 ? n->inputs[0] : -1;
+  if (t < 0 || !isnan(sq[t]) || j->g->tensors[t].producer < 0) return false;
+  const int r = qi_graph_sole_reader(j->g, t);
+  return r >= 0 && &j->g->nodes[r] == n;
+}
+
+/* Fills loss[] (per node of j->g) from the measured tensors e: NAN for nodes without a name or a measure and for
+ * absorbed activations. */
+static void node_losses(const qz_job *j, const eval *e, double *loss) {
+  for (int i = 0; i < j->g->n_nodes; i++) {
+    const qi_node *n = &j->g->nodes[i];
+    loss[i] = n->dead || !n->name || !n->name[0] || absorbed(j, n, e->tensor) ? NAN : node_loss(j, n, e->tensor);
+  }
+}
+
+/* Removes the entry `name` from list[0 .. *n). */
+static void drop_name(const char **list, int *n, const char *name) {
+  for (int i = 0; i < *n; i++)
+    if (list[i] == name) {
+      memmove(list + i, list + i + 1, sizeof(char *) * (size_t)(*n - i - 1));
+      (*n)--;
+      return;
+    }
+}
+
+enum { QZ_DEMOTE_TRIES = 16 }; /* most promotions tried back once the target is reached (one evaluation each) */
+
+/* The next step up for node n (not float): int8 weights for a 4-bit weight, else a 16-bit output (the measured
+ * tensor y, when activations are 8-bit), else float; -1 when float is out of reach (max_float float already). */
+static int next_step(const qz_job *j, const qz_options *o, const qi_node *n, int y, int floats) {
+  const qi_graph *g = j->g;
+  if (o->weight_bits == 4 && has_matrix_weight(g, n) && !qz_node_named(g, n, o->w8, o->n_w8)) return TO_W8;
+  const bool act8 = o->act_dtype == QINFER_DTYPE_UINT8 || o->act_dtype == QINFER_DTYPE_INT8;
+  if (act8 && y >= 0 && j->plan.quantize[y] && qz_tensor_act_dtype(o, g->tensors[y].name) == o->act_dtype)
+    return TO_A16;
+  return floats < j->opt->max_float ? TO_FLOAT : -1;
+}
+
+qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res) {
   const double target = j->opt->target_sqnr;
-  const int max_float = j->opt->max_float;
+  const qi_graph *g = j->g;
   qinfer_quant_sample in[QZ_SQNR_SAMPLES];
   memset(in, 0, sizeof in);
   const size_t n_in = j->src.n_samples < QZ_SQNR_SAMPLES ? j->src.n_samples : QZ_SQNR_SAMPLES;
   qi_status rc = QINFER_OK;
   for (size_t k = 0; rc == QINFER_OK && k < n_in; k++) rc = qz_sample_load_in_group(&j->src, k, &in[k], j->err);
-  eval e = {0, calloc((size_t)j->g->n_tensors + 1, sizeof(double))};
-  double *loss = calloc((size_t)j->g->n_nodes + 1, sizeof(double));
-  double *scratch = calloc((size_t)j->g->n_tensors + 1, sizeof(double));
-  if (rc == QINFER_OK && (!e.tensor || !loss || !scratch))
+  eval e = {0, calloc((size_t)g->n_tensors + 1, sizeof(double))};
+  double *loss = calloc((size_t)g->n_nodes + 1, sizeof(double));
+  double *best_loss = calloc((size_t)g->n_nodes + 1, sizeof(double));
+  double *scratch = calloc((size_t)g->n_tensors + 1, sizeof(double));
+  promotion *hist = calloc((size_t)g->n_nodes * 3 + 1, sizeof(promotion)); /* at most three per node */
+  if (rc == QINFER_OK && (!e.tensor || !loss || !best_loss || !scratch || !hist))
     rc = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   if (rc == QINFER_OK)
     qz_job_message(j, "mixed precision: measuring the output SQNR on %zu sample%s (the worst counts)", n_in,
                    n_in == 1 ? "" : "s");
   const int base = o->n_exclude;
-  int best_count = base;
+  int best_ex = base, best_w8 = 0, best_a16 = 0, n_hist = 0, best_hist = 0;
   double best = -INFINITY;
   for (int round = 0, step = 1; rc == QINFER_OK; round++, step *= 2) {
     if ((rc = evaluate(j, o, in, n_in, &e, scratch)) != QINFER_OK) break;
-    qz_job_message(j, "mixed precision: %d nodes float, output SQNR %.2f dB (target %.2f)", o->n_exclude - base,
-                   e.out_sqnr, target);
-    if (e.out_sqnr > best) best = e.out_sqnr, best_count = o->n_exclude;
-    if (e.out_sqnr >= target || o->n_exclude - base >= max_float) break;
-    for (int i = 0; i < j->g->n_nodes; i++) {
-      const qi_node *n = &j->g->nodes[i];
-      loss[i] = n->dead || !n->name || !n->name[0] || excluded_already(o, n->name) ? NAN : node_loss(j, n, e.tensor);
+    qz_job_message(j,
+                   "mixed precision: %d nodes float, %d int8 weights, %d 16-bit tensors, output SQNR %.2f dB "
+                   "(target %.2f)",
+                   o->n_exclude - base, o->n_w8, o->n_a16, e.out_sqnr, target);
+    node_losses(j, &e, loss);
+    if (e.out_sqnr > best) {
+      best = e.out_sqnr, best_ex = o->n_exclude, best_w8 = o->n_w8, best_a16 = o->n_a16, best_hist = n_hist;
+      memcpy(best_loss, loss, sizeof(double) * (size_t)g->n_nodes);
     }
+    if (e.out_sqnr >= target) break;
     int added = 0;
-    while (added < step && o->n_exclude - base < max_float) {
-      int best = -1;
-      for (int i = 0; i < j->g->n_nodes; i++)
-        if (!isnan(loss[i]) && (best < 0 || loss[i] > loss[best])) best = i;
-      if (best < 0 || loss[best] <= 0) break;
-      o->exclude[o->n_exclude++] = j->g->nodes[best].name; /* room for max_float more: finish() */
-      qz_job_message(j, "mixed precision: keeping %s (%s) in float: it loses %.2f dB", j->g->nodes[best].name,
-                     j->g->nodes[best].op_type, loss[best]);
-      loss[best] = NAN;
+    while (added < step) {
+      int w = -1;
+      for (int i = 0; i < g->n_nodes; i++)
+        if (!isnan(loss[i]) && (w < 0 || loss[i] > loss[w])) w = i;
+      if (w < 0 || loss[w] <= 0) break;
+      const qi_node *n = &g->nodes[w];
+      const double lost = loss[w];
+      loss[w] = NAN;
+      const int y = measured_output(j, n, e.tensor);
+      const int kind = excluded_already(o, n->name) ? -1 : next_step(j, o, n, y, o->n_exclude - base);
+      if (kind < 0) continue;
+      int *count;
+      const char **list = promotion_list(o, (promotion_kind)kind, &count);
+      /* each node climbs each step once (next_step), so the lists stay within finish()'s room; checked anyway */
+      const int room = kind == TO_W8 ? g->n_nodes : kind == TO_A16 ? g->n_tensors : base + j->opt->max_float;
+      if (*count >= room || n_hist >= g->n_nodes * 3) continue;
+      const char *name = kind == TO_A16 ? g->tensors[y].name : n->name;
+      list[(*count)++] = name; /* room: finish() (max_float more exclusions, every node, every tensor) */
+      hist[n_hist++] = (promotion){w, (promotion_kind)kind, name};
+      qz_job_message(j, "mixed precision: %s (%s) loses %.2f dB: %s", n->name, n->op_type, lost,
+                     promotion_names[kind]);
       added++;
     }
     if (!added) break;
   }
-  /* Accuracy is not monotonic in the float set (moving a quantization point can land it on a worse tensor):
-   * keep the prefix of the ranking that measured best. */
-  o->n_exclude = best_count;
-  *sqnr_db = best;
+  /* Accuracy is not monotonic in the promotions (moving a quantization point can land it on a worse tensor):
+   * keep the prefix of them that measured best (each list only grows, so a prefix of the history is a prefix of
+   * each list). */
+  o->n_exclude = best_ex, o->n_w8 = best_w8, o->n_a16 = best_a16;
+  /* Reached: the rounds (1, 2, 4, ... promotions at once, ranked by losses that compound along the graph) may have
+   * overshot. Take promotions back one at a time, last first, keeping each undo that still meets the target
+   * (greedy; at most QZ_DEMOTE_TRIES evaluations). */
+  for (int h = best_hist - 1, tries = 0; rc == QINFER_OK && best >= target && h >= 0 && tries < QZ_DEMOTE_TRIES;
+       h--, tries++) {
+    int *count;
+    const char **list = promotion_list(o, hist[h].kind, &count);
+    drop_name(list, count, hist[h].name);
+    if ((rc = evaluate(j, o, in, n_in, &e, scratch)) != QINFER_OK) break;
+    const bool keep = e.out_sqnr >= target;
+    qz_job_message(j, "mixed precision: %s taken back (%s): output SQNR %.2f dB: %s", g->nodes[hist[h].node].name,
+                   promotion_names[hist[h].kind], e.out_sqnr, keep ? "kept" : "undone");
+    if (keep) {
+      best = e.out_sqnr;
+      node_losses(j, &e, best_loss);
+    } else {
+      list[(*count)++] = hist[h].name;
+    }
+  }
+  res->sqnr_db = best;
   if (rc == QINFER_OK && best < target)
-    qz_job_message(j, "mixed precision: the target %.2f dB was not reached; best %.2f dB with %d nodes float", target,
-                   best, best_count - base);
+    qz_job_message(j,
+                   "mixed precision: the target %.2f dB was not reached; best %.2f dB with %d nodes float, %d int8 "
+                   "weights, %d 16-bit tensors",
+                   target, best, best_ex - base, best_w8, best_a16);
+  res->float_nodes = o->n_exclude - base, res->w8_nodes = o->n_w8, res->a16_tensors = o->n_a16;
+  if (rc == QINFER_OK) rc = summarize(j, o, best_loss, res);
   free(e.tensor);
   free(loss);
+  free(best_loss);
   free(scratch);
+  free(hist);
   for (size_t k = 0; k < n_in; k++) qz_sample_free(&in[k]);
   return rc;
 }

@@ -32,13 +32,29 @@ static bool is_const_float(const qi_graph *g, int t) {
   return t >= 0 && g->tensors[t].dtype == QINFER_DTYPE_FLOAT && (g->tensors[t].flags & QI_TF_CONST);
 }
 
-bool qz_node_excluded(const qi_graph *g, const qi_node *n, const qz_options *o) {
-  for (int i = 0; i < o->n_exclude; i++) {
-    if (n->name && strcmp(n->name, o->exclude[i]) == 0) return true;
+bool qz_node_named(const qi_graph *g, const qi_node *n, const char *const *names, int count) {
+  for (int i = 0; i < count; i++) {
+    if (n->name && strcmp(n->name, names[i]) == 0) return true;
     for (int k = 0; k < n->n_outputs; k++)
-      if (n->outputs[k] >= 0 && strcmp(g->tensors[n->outputs[k]].name, o->exclude[i]) == 0) return true;
+      if (n->outputs[k] >= 0 && strcmp(g->tensors[n->outputs[k]].name, names[i]) == 0) return true;
   }
   return false;
+}
+
+int qz_tensor_act_dtype(const qz_options *o, const char *name) {
+  for (int i = 0; i < o->n_a16; i++)
+    if (strcmp(o->a16[i], name) == 0)
+      return o->act_dtype == QINFER_DTYPE_INT8 || o->act_dtype == QINFER_DTYPE_INT16 ? QINFER_DTYPE_INT16
+                                                                                      : QINFER_DTYPE_UINT16;
+  return o->act_dtype;
+}
+
+bool qz_any_act16(const qz_options *o) {
+  return o->n_a16 > 0 || o->act_dtype == QINFER_DTYPE_INT16 || o->act_dtype == QINFER_DTYPE_UINT16;
+}
+
+bool qz_node_excluded(const qi_graph *g, const qi_node *n, const qz_options *o) {
+  return qz_node_named(g, n, o->exclude, o->n_exclude);
 }
 
 static bool is_scalar_const(const qi_graph *g, int t) {

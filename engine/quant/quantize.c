@@ -277,8 +277,19 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
   if (!exclude) return qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   for (int i = 0; i < o.n_exclude; i++) exclude[i] = o.exclude[i];
   o.exclude = exclude;
-  double sqnr = NAN;
-  qi_status st = opt->target_sqnr > 0 ? qz_job_mixed_precision(j, &o, &sqnr) : QINFER_OK;
+  /* the nodes the search raises from 4-bit to int8 weights: at most every node */
+  const char **w8 = malloc(sizeof(char *) * ((size_t)j->g->n_nodes + 1));
+  const char **a16 = malloc(sizeof(char *) * ((size_t)j->g->n_tensors + 1)); /* ... and the tensors it widens */
+  if (!w8 || !a16) {
+    free(exclude);
+    free(w8);
+    free(a16);
+    return qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  }
+  o.w8 = w8, o.a16 = a16;
+  o.n_w8 = o.n_a16 = 0;
+  qz_mixed_result mix = {.sqnr_db = NAN};
+  qi_status st = opt->target_sqnr > 0 ? qz_job_mixed_precision(j, &o, &mix) : QINFER_OK;
   qinfer_session_destroy(j->session); /* free the kept activations before the rewrite */
   j->session = NULL;
   qi_graph *out = NULL;
@@ -295,16 +306,23 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
         .weights = rep.weights,
         .biases = rep.biases,
         .float_nodes = o.n_exclude - opt->o.n_exclude,
+        .int8_weight_nodes = o.n_w8,
+        .int16_activations = o.n_a16,
         .samples = j->src.n_samples,
         .shapes = (size_t)j->src.n_groups,
         .weight_bytes_fp32 = rep.weight_bytes_fp32,
         .weight_bytes_int8 = rep.weight_bytes_int8,
         .model_bytes = (int64_t)j->model->size,
         .output_bytes = file_size(out_path),
-        .output_sqnr_db = sqnr,
+        .output_sqnr_db = mix.sqnr_db,
+        .macs = mix.macs,
+        .macs_low_bit = mix.macs_low,
+        .mixed_weight_bytes = mix.weight_bytes,
     };
   }
   free(exclude);
+  free(w8);
+  free(a16);
   return st;
 }
 

@@ -31,6 +31,12 @@ typedef struct qz_options {
   bool dynamic;          /* activations of linear layers quantized per run (DynamicQuantizeLinear): no calibration */
   const char **exclude;  /* node names (or output tensor names) kept in float */
   int n_exclude;
+  const char **w8;       /* under 4-bit weights: nodes (names as exclude) whose weights stay int8 (the target-SQNR
+                          * search's first promotion, engine/quant/mixed.c) */
+  int n_w8;
+  const char **a16;      /* activation tensors quantized at 16 bits (uint16 beside uint8, int16 beside int8) while
+                          * the others keep act_dtype (the search's activation promotion) */
+  int n_a16;
   qz_method method;
   double percentile;     /* QZ_PERCENTILE: share of values kept inside the range, e.g. 99.99 */
 } qz_options;
@@ -53,6 +59,12 @@ qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *plan, qi
 void qz_plan_free(qz_plan *plan);
 /* Whether node n is kept in float by the options' exclusions (by node name or the name of an output). */
 bool qz_node_excluded(const qi_graph *g, const qi_node *n, const qz_options *o);
+/* The dtype activation tensor `name` is quantized to under o (act_dtype, or its 16-bit twin when o->a16 names it). */
+int qz_tensor_act_dtype(const qz_options *o, const char *name);
+/* Whether the options write any 16-bit activation. */
+bool qz_any_act16(const qz_options *o);
+/* Whether node n is one of names[0 .. count) (by node name or the name of an output). */
+bool qz_node_named(const qi_graph *g, const qi_node *n, const char *const *names, int count);
 /* Whether tensor t needs a calibrated range of its own. */
 static inline bool qz_plan_calibrates(const qz_plan *p, int t) { return p->quantize[t] && p->share[t] < 0; }
 

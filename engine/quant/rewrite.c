@@ -126,14 +126,13 @@ static bool is_graph_output(const qi_graph *g, int t) {
 }
 
 /* QuantizeLinear -> DequantizeLinear after activation t. */
-static qi_status quantize_activation(rw *r, int t, float scale, int32_t zp) {
+static qi_status quantize_activation(rw *r, int t, int dtype, float scale, int32_t zp) {
   qi_graph *g = r->g;
   /* Short names (qdq<k>_quantized, ...): every name is written once per reader, and with an activation's full
    * name they made up 5 % of a transformer's INT8 file. The QuantizeLinear reads t itself, so tools map
    * qdq<k> back to t (qinfer compare does). */
   char base[600];
   snprintf(base, sizeof base, "qdq%d", r->rep->activations);
-  const int dtype = r->o->act_dtype;
   int ts, tz;
   if (!scalar_params(r, base, scale, zp, dtype, &ts, &tz)) return r->err->code;
   const int tq = new_tensor(r, base, "_quantized");
@@ -332,15 +331,17 @@ static bool input_quantized(const qz_plan *p, const qi_graph *g, const qi_node *
  * 0, MatMul B [K, N] axis 1, Gemm B by transB) or per tensor for int8; 4-bit blocks run along K (Conv: input
  * channels, axis 1, the kh x kw taps tied in; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), a K no
  * longer than the block is per channel, and 4-bit per-channel MatMul weights of rank > 2 are one block of K. */
-static qz_weight_spec weight_spec(const qi_node *n, int rank, const int64_t *dims, const qz_options *o) {
-  qz_weight_spec s = {.bits = o->weight_bits, .asymmetric = o->weight_bits == 4 && o->weight_asymmetric,
+static qz_weight_spec weight_spec(const qi_graph *g, const qi_node *n, int rank, const int64_t *dims,
+                                  const qz_options *o) {
+  const bool four = o->weight_bits == 4 && !qz_node_named(g, n, o->w8, o->n_w8);
+  qz_weight_spec s = {.bits = four ? 4 : 8, .asymmetric = four && o->weight_asymmetric,
                       .mse = o->weight_method == QZ_WEIGHT_MSE, .axis = -1};
   if (rank < 2) { /* a MatMul's vector B: int8, one scale */
     s.bits = 8;
     s.asymmetric = false;
     return s;
   }
-  const bool four = o->weight_bits == 4, conv = !strcmp(n->op_type, "Conv"), gemm = !strcmp(n->op_type, "Gemm");
+  const bool conv = !strcmp(n->op_type, "Conv"), gemm = !strcmp(n->op_type, "Gemm");
   const bool trans_b = gemm && qi_attr_int(n, "transB", 0);
   const int channel_axis = conv || trans_b ? 0 : (gemm || rank == 2 ? rank - 1 : -1);
   const int k_axis = conv || trans_b ? 1 : rank - 2;
@@ -367,7 +368,7 @@ static qi_status quantize_node_constants(rw *r, int ni, float x_scale) {
   const qi_node *n = &g->nodes[ni];
   const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
   if (w < 0 || !(g->tensors[w].flags & QI_TF_CONST) || g->tensors[w].dtype != QINFER_DTYPE_FLOAT) return QINFER_OK;
-  const qz_weight_spec spec = weight_spec(n, g->tensors[w].rank, g->tensors[w].dims, r->o);
+  const qz_weight_spec spec = weight_spec(g, n, g->tensors[w].rank, g->tensors[w].dims, r->o);
   float *scales = NULL;
   int64_t count = 0;
   QI_CHECK(quantize_weight(r, ni, 1, &spec, &scales, &count));
@@ -425,7 +426,7 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
   memset(rep, 0, sizeof *rep);
   /* 16-bit QuantizeLinear / DequantizeLinear are in the default domain from opset 21 (ONNX Runtime's quantizer
    * takes com.microsoft's below, as here) */
-  const bool act16 = o->act_dtype == QINFER_DTYPE_INT16 || o->act_dtype == QINFER_DTYPE_UINT16;
+  const bool act16 = qz_any_act16(o);
   rw r = {g, o, qi_graph_default_opset(g) >= (act16 ? 21 : 13) ? "" : "com.microsoft", rep, err};
   if (r.domain[0]) ensure_opset(g, "com.microsoft", 1);
   QI_CHECK(qi_graph_link(g, err));
@@ -442,7 +443,8 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
     } else if (compute && input_quantized(p, g, n, 0) && n->outputs[0] >= 0) {
       float xs = 1.f;
       int32_t xz = 0;
-      QI_CHECK(params_of(p, ranges, n->inputs[0], o->act_dtype, &xs, &xz, err, g));
+      const int xt = qz_tensor_act_dtype(o, g->tensors[n->inputs[0]].name);
+      QI_CHECK(params_of(p, ranges, n->inputs[0], xt, &xs, &xz, err, g));
       QI_CHECK(quantize_node_constants(&r, ni, xs));
     } else if (join && n->n_inputs == 2) {
       for (int k = 0; k < 2; k++) {
@@ -458,8 +460,9 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
     if (!p->quantize[t] || !maybe_float(&g->tensors[t])) continue;
     float scale = 1.f;
     int32_t zp = 0;
-    QI_CHECK(params_of(p, ranges, t, o->act_dtype, &scale, &zp, err, g));
-    QI_CHECK(quantize_activation(&r, t, scale, zp));
+    const int dtype = qz_tensor_act_dtype(o, g->tensors[t].name);
+    QI_CHECK(params_of(p, ranges, t, dtype, &scale, &zp, err, g));
+    QI_CHECK(quantize_activation(&r, t, dtype, scale, zp));
     QI_CHECK(qi_graph_link(g, err));
   }
   return qi_graph_toposort(g, err);
