@@ -178,6 +178,21 @@ static int weight_zero_point(rw *r, const char *base, const qz_weight_q *wq) {
   return t;
 }
 
+/* Reshape(flat, constant shape of weight w) -> a new tensor shaped like w (flat_conv); -1 when out of memory. */
+static int reshape_back(rw *r, const char *base, int flat, int w) {
+  qi_graph *g = r->g;
+  const int rank = g->tensors[w].rank;
+  int64_t shape[QI_MAX_RANK], shape_dims[1] = {rank};
+  memcpy(shape, g->tensors[w].dims, sizeof(int64_t) * (size_t)rank);
+  const int ts = new_const(r, base, "_shape", QINFER_DTYPE_INT64, 1, shape_dims, shape);
+  const int tw = ts >= 0 ? new_tensor(r, base, "_reshaped") : -1;
+  if (tw < 0) return -1;
+  qi_tensor_set_shape(&g->tensors[tw], QINFER_DTYPE_FLOAT, rank, shape);
+  const int ins[2] = {flat, ts};
+  if (qi_graph_add_node(g, "Reshape", "", ins, 2, &tw, 1) < 0) return -1;
+  return tw;
+}
+
 /* Stores weight input k of node ni quantized by spec (int8, or int4 / uint4 two per byte) + DequantizeLinear
  * (axis and block_size as the spec's layout). *scales gets one scale per output channel for the bias (count
  * values, malloc'ed), or NULL when the weights are blocked (a bias then stays float). */
@@ -186,8 +201,13 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
   const int w = g->nodes[ni].inputs[k];
   const qi_tensor *wt = &g->tensors[w];
   const int64_t numel = qi_tensor_numel(wt);
+  /* flat_conv: the blocks run along the im2col's K = C/g * kh * kw of the 2-D view [M, K] */
+  const int rank = spec->flat_conv ? 2 : wt->rank;
+  int64_t dims[QI_MAX_RANK];
+  memcpy(dims, wt->dims, sizeof dims);
+  if (spec->flat_conv) dims[1] = wt->dims[0] > 0 ? numel / wt->dims[0] : 0;
   qz_weight_q wq;
-  QI_CHECK(qz_weight_quantize(wt->data, wt->rank, wt->dims, spec, &wq, r->err));
+  QI_CHECK(qz_weight_quantize(wt->data, rank, dims, spec, &wq, r->err));
   const bool four = spec->bits == 4;
   int dtype = QINFER_DTYPE_INT8;
   const void *data = wq.q;
@@ -203,9 +223,6 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
   }
   char base[600];
   snprintf(base, sizeof base, "%s", wt->name);
-  const int rank = wt->rank;
-  int64_t dims[QI_MAX_RANK];
-  memcpy(dims, wt->dims, sizeof dims);
   const int tq = new_const(r, base, "_quantized", dtype, rank, dims, data);
   free(packed);
   const int ts = tq >= 0 ? new_const(r, base, "_scale", QINFER_DTYPE_FLOAT, wq.scale_rank, wq.scale_dims, wq.scale)
@@ -224,7 +241,12 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
     return r->err->code ? r->err->code : qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   }
   if (bs) bs->i = spec->block;
-  g->nodes[ni].inputs[k] = tdq;
+  const int tw = spec->flat_conv ? reshape_back(r, base, tdq, w) : tdq;
+  if (tw < 0) {
+    qz_weight_q_free(&wq);
+    return r->err->code ? r->err->code : qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  }
+  g->nodes[ni].inputs[k] = tw;
   r->rep->weights++;
   r->rep->weight_bytes_fp32 += numel * 4;
   r->rep->weight_bytes_int8 += four ? (numel + 1) / 2 : numel;
@@ -346,11 +368,13 @@ static qz_weight_spec weight_spec(const qi_node *n, int rank, const int64_t *dim
   const int k_axis = conv || trans_b ? 1 : rank - 2;
   /* one block covering all of K is one scale per output channel: written per axis (a scale per channel rather than
    * one repeated over a Conv's taps: MobileNetV2's depthwise weights, Cin / group = 1) */
-  const bool one_block = k_axis < rank && dims[k_axis] <= o->block_size && channel_axis >= 0;
+  int64_t k_len = k_axis < rank ? dims[k_axis] : 0;
+  for (int d = 2; conv && d < rank; d++) k_len *= dims[d]; /* a Conv's K: C/g x kh x kw */
+  const bool one_block = k_axis < rank && k_len <= o->block_size && channel_axis >= 0;
   if (four && o->block_size > 0 && !one_block) {
     s.axis = k_axis;
     s.block = o->block_size;
-    s.tie_inner = conv;
+    s.flat_conv = conv; /* blocks of the im2col's K, each its own scale */
   } else if (four && channel_axis < 0) { /* batched MatMul weights: one block of K per column */
     s.axis = k_axis;
     s.block = dims[k_axis] > 0 ? dims[k_axis] : 1;

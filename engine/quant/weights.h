@@ -43,6 +43,8 @@ typedef struct qz_weight_spec {
   int axis;        /* -1: per tensor */
   int64_t block;   /* 0: one group per index along axis; else block length along axis */
   bool tie_inner;  /* blocked: a group spans every inner index (see above) */
+  bool flat_conv;  /* a Conv weight [M, C/g, kh, kw] quantized as [M, C/g * kh * kw] in blocks along axis 1 (32
+                    * consecutive im2col k a scale), written 2-D -> DequantizeLinear -> Reshape (engine/quant/rewrite.c) */
 } qz_weight_spec;
 
 /* The quantized tensor and its DequantizeLinear parameters (malloc'ed; qz_weight_q_free). */

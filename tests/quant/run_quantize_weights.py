@@ -9,8 +9,9 @@ whose best clip is low) -> ReduceMean (axes attribute) -> MatMul B [48, 24] (hea
 output channel). 40 and 48 input channels
 leave a short last block for blocks 16 / 32 (and one short block for 64 / 128). Checks, per option set:
   - the written weights, decoded here from the file (nibbles low first, the scale's layout, axis, block_size),
-    equal the oracle's: the groups (per output channel; blocks along K: Conv input channels with the kh x kw taps
-    in one group, MatMul axis 0, Gemm axis 1 with transB), and per group the scale (and zero point) of minmax, or
+    equal the oracle's: the groups (per output channel; blocks along K: 4-bit Conv weights written flat
+    [Cout, Cin * kh * kw] in blocks of consecutive k -> DequantizeLinear -> Reshape back, MatMul axis 0, Gemm axis 1
+    with transB; a K no longer than the block: per output channel), and per group the scale (and zero point) of minmax, or
     for mse the brute-force search over every clip ratio (64 - i) / 64, i = 0..32, of the least squared error
     (a different choice is accepted only where the two errors tie to 1e-12: summation order);
   - every dequantized weight is within half a step of the float weight inside the clipping range;
@@ -98,9 +99,9 @@ LAYOUT = {"c1.w": ("Conv", 0, 1, True), "dw.w": ("Conv", 0, 1, True), "c2.w": ("
           "mm.w": ("MatMul", 1, 0, False), "fc.w": ("Gemm", 0, 1, False)}
 
 
-def groups(w, name, bits, block):
+def groups(w, layout, bits, block):
     """The index arrays of every group (each in element order) and the scale tensor's shape."""
-    op, ch, kax, tie = LAYOUT[name]
+    op, ch, kax, tie = layout
     idx = np.arange(w.size).reshape(w.shape)
     if bits == 8 or block == 0 or w.shape[kax] <= block:  # (one block of all K: per channel)
         return [np.moveaxis(idx, ch, 0)[c].ravel() for c in range(w.shape[ch])], (w.shape[ch],)
@@ -176,13 +177,25 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
     weights = {t.name: numpy_helper.to_array(t) for t in fp32.graph.initializer}
     deq = {}
     for name in LAYOUT:
-        w = weights[name]
+        w = w4d = weights[name]
+        layout = LAYOUT[name]
+        # 4-bit Conv blocks run along the im2col's K = Cin * kh * kw: the weight is written flat [Cout, K] in blocks
+        # of consecutive k (one scale each) -> DequantizeLinear -> Reshape back to [Cout, Cin, kh, kw]
+        flat = layout[0] == "Conv" and bits == 4 and block and w[0].size > block
+        if flat:
+            w, layout = w.reshape(w.shape[0], -1), ("Conv", 0, 1, False)
+            dq = next(x for x in m.graph.node if x.op_type == "DequantizeLinear" and x.input[0] == name + "_quantized")
+            rs = [x for x in m.graph.node if x.op_type == "Reshape" and x.input[0] == dq.output[0]]
+            init = {t.name: t for t in m.graph.initializer}
+            check(len(rs) == 1 and rs[0].input[1] in init and
+                  list(numpy_helper.to_array(init[rs[0].input[1]])) == list(w4d.shape),
+                  f"{label} {name}: the flat weight is reshaped back to {w4d.shape}")
         dtype, q, scale, zp, attrs = decode(m, name + "_quantized")
         want_type = 3 if bits == 8 else (UINT4 if asym else INT4)
         check(dtype == want_type, f"{label} {name}: element type {dtype} (want {want_type})")
-        grp, sshape = groups(w, name, bits, block)
+        grp, sshape = groups(w, layout, bits, block)
         check(tuple(scale.shape) == sshape, f"{label} {name}: scale shape {scale.shape} (want {sshape})")
-        op, ch, kax, tie = LAYOUT[name]
+        op, ch, kax, tie = layout
         blk = 0 if bits == 8 or w.shape[kax] <= block else block  # one block of all K: written per channel
         want_axis = ch if blk == 0 else kax
         check(attrs.get("axis", 1) == want_axis and attrs.get("block_size", 0) == blk,
@@ -243,7 +256,7 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
             out = ~inside
             check(np.all(np.abs(d.ravel()[out]) < np.abs(w.ravel()[out])),
                   f"{label} {name}: {int(out.sum())} clipped values dequantize to the range's end")
-        deq[name] = d.astype(np.float32)
+        deq[name] = d.reshape(w4d.shape).astype(np.float32)
     return deq
 
 
@@ -343,7 +356,7 @@ def test_errors(args, work, fp32_path, calib):
         (["--block-size", "32", "--calib", calib], "needs 4-bit weights"),
         (["--weights", "int4", "--per-tensor", "--calib", calib], "not one per tensor"),
         (["--weights", "int5", "--calib", calib], "--weights must be int8, int4 or uint4, not 'int5'"),
-        (["--activations", "fp16"], "--activations must be uint8, int8 or float, not 'fp16'"),
+        (["--activations", "fp16"], "--activations must be uint8, int8, int16, uint16 or float, not 'fp16'"),
         (["--weight-method", "max", "--activations", "float"], "unknown weight method 'max'"),
         (["--activations", "float", "--target-sqnr", "30"], "target SQNR"),
         (["--weights", "int4"], "no calibration folder"),
