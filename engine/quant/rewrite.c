@@ -196,7 +196,37 @@ static int reshape_back(rw *r, const char *base, int flat, int w) {
 /* Stores weight input k of node ni quantized by spec (int8, or int4 / uint4 two per byte) + DequantizeLinear
  * (axis and block_size as the spec's layout). *scales gets one scale per output channel for the bias (count
  * values, malloc'ed), or NULL when the weights are blocked (a bias then stays float). */
-static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spec, float **scales, int64_t *count) {
+/* Bias correction of 4-bit weights (docs/quantization.md, "Bias correction"): the expected output error of the
+ * weight quantization, shift[m] = sum_k (W_q - W)[m, k] E[x_k], for Conv (E[x_k]: the mean of input channel c(k)
+ * over the calibration samples, all positions: padding zeros not counted) and Gemm (transA 0, alpha = beta = 1:
+ * E of A's column k). NULL when it does not apply (no means, other ops) or out of memory. */
+static double *bias_shift(const qi_node *n, const qi_tensor *wt, const float *deq, const qz_range *xr) {
+  if (!xr || !xr->ch_sum || !(xr->ch_count > 0) || wt->rank < 2) return NULL;
+  const bool conv = !strcmp(n->op_type, "Conv"), gemm = !strcmp(n->op_type, "Gemm");
+  if (!conv && !(gemm && wt->rank == 2 && qi_attr_int(n, "transA", 0) == 0 && qi_attr_float(n, "alpha", 1.f) == 1.f &&
+                 qi_attr_float(n, "beta", 1.f) == 1.f))
+    return NULL;
+  const bool trans_b = gemm && qi_attr_int(n, "transB", 0);
+  const int64_t m_count = conv || trans_b ? wt->dims[0] : wt->dims[1];
+  const int64_t k_count = qi_tensor_numel(wt) / (m_count ? m_count : 1);
+  int64_t taps = 1, groups = conv ? qi_attr_int(n, "group", 1) : 1;
+  for (int d = 2; conv && d < wt->rank; d++) taps *= wt->dims[d];
+  if (groups < 1 || m_count % groups || (conv ? wt->dims[1] * groups : k_count) != xr->channels) return NULL;
+  double *shift = calloc((size_t)m_count + 1, sizeof(double));
+  if (!shift) return NULL;
+  const float *w = wt->data;
+  for (int64_t m = 0; m < m_count; m++) {
+    const int64_t c0 = conv ? m / (m_count / groups) * wt->dims[1] : 0; /* the group's first input channel */
+    for (int64_t k = 0; k < k_count; k++) {
+      const int64_t e = conv || trans_b ? m * k_count + k : k * m_count + m;
+      shift[m] += ((double)deq[e] - (double)w[e]) * (xr->ch_sum[c0 + k / taps] / xr->ch_count);
+    }
+  }
+  return shift;
+}
+
+static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spec, const qz_range *xr,
+                                 double **shift, float **scales, int64_t *count) {
   qi_graph *g = r->g;
   const int w = g->nodes[ni].inputs[k];
   const qi_tensor *wt = &g->tensors[w];
@@ -252,6 +282,7 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
   r->rep->weight_bytes_int8 += four ? (numel + 1) / 2 : numel;
   *scales = NULL;
   *count = 0;
+  *shift = spec->bits == 4 ? bias_shift(&g->nodes[ni], &g->tensors[w], wq.deq, xr) : NULL;
   if (spec->block <= 0) { /* per channel or per tensor: the group scales are the bias's */
     *scales = wq.group_scale;
     *count = wq.n_groups;
@@ -384,9 +415,28 @@ static qz_weight_spec weight_spec(const qi_node *n, int rank, const int64_t *dim
   return s;
 }
 
+/* Replaces the bias b of node ni (a float constant of the shift's length) by b - shift, a new constant. */
+static qi_status correct_bias(rw *r, int ni, int b, const double *shift) {
+  qi_graph *g = r->g;
+  const qi_tensor *bt = &g->tensors[b];
+  if (!(bt->flags & QI_TF_CONST) || bt->dtype != QINFER_DTYPE_FLOAT || bt->rank != 1 || !bt->data) return QINFER_OK;
+  const int64_t count = bt->dims[0];
+  float *v = malloc(sizeof(float) * (size_t)(count + 1));
+  if (!v) return qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int64_t c = 0; c < count; c++) v[c] = (float)((double)((const float *)bt->data)[c] - shift[c]);
+  char base[600];
+  snprintf(base, sizeof base, "%s", bt->name);
+  const int t = new_const(r, base, "_corrected", QINFER_DTYPE_FLOAT, 1, &count, v);
+  free(v);
+  if (t < 0) return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
+  g->nodes[ni].inputs[2] = t;
+  r->rep->biases_corrected++;
+  return QINFER_OK;
+}
+
 /* Weights and biases of a compute node (x_scale: the scale of its quantized input 0; NAN when weight-only, then
  * biases stay float). */
-static qi_status quantize_node_constants(rw *r, int ni, float x_scale) {
+static qi_status quantize_node_constants(rw *r, int ni, float x_scale, const qz_range *xr) {
   qi_graph *g = r->g;
   const qi_node *n = &g->nodes[ni];
   const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
@@ -394,10 +444,17 @@ static qi_status quantize_node_constants(rw *r, int ni, float x_scale) {
   const qz_weight_spec spec = weight_spec(n, g->tensors[w].rank, g->tensors[w].dims, r->o);
   float *scales = NULL;
   int64_t count = 0;
-  QI_CHECK(quantize_weight(r, ni, 1, &spec, &scales, &count));
+  double *shift = NULL;
+  QI_CHECK(quantize_weight(r, ni, 1, &spec, xr, &shift, &scales, &count));
   qi_status st = QINFER_OK;
   n = &g->nodes[ni];
-  const int b = n->n_inputs > 2 ? n->inputs[2] : -1;
+  int b = n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (shift && b >= 0) {
+    st = correct_bias(r, ni, b, shift);
+    b = g->nodes[ni].inputs[2];
+    n = &g->nodes[ni];
+  }
+  free(shift);
   const bool bias_ok = strcmp(n->op_type, "MatMul") != 0 && scales && !isnan(x_scale) &&
                        (strcmp(n->op_type, "Gemm") != 0 || qi_attr_float(n, "beta", 1.f) == 1.f);
   if (bias_ok && b >= 0 && (g->tensors[b].flags & QI_TF_CONST) && g->tensors[b].dtype == QINFER_DTYPE_FLOAT)
@@ -462,12 +519,12 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
     const bool compute = flags & QI_OPF_QUANT_LINEAR; /* Conv, Gemm, MatMul */
     const bool join = (flags & QI_OPF_QUANT_JOIN) && (flags & QI_OPF_ELEMENTWISE); /* Add, Mul: constant operands */
     if (compute && !qz_quantizes_activations(o)) {
-      if (weight_only_node(g, n, o)) QI_CHECK(quantize_node_constants(&r, ni, NAN));
+      if (weight_only_node(g, n, o)) QI_CHECK(quantize_node_constants(&r, ni, NAN, NULL));
     } else if (compute && input_quantized(p, g, n, 0) && n->outputs[0] >= 0) {
       float xs = 1.f;
       int32_t xz = 0;
       QI_CHECK(params_of(p, ranges, n->inputs[0], o->act_dtype, &xs, &xz, err, g));
-      QI_CHECK(quantize_node_constants(&r, ni, xs));
+      QI_CHECK(quantize_node_constants(&r, ni, xs, &ranges[n->inputs[0]]));
     } else if (join && n->n_inputs == 2) {
       for (int k = 0; k < 2; k++) {
         const int c = g->nodes[ni].inputs[k];

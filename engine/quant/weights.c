@@ -87,6 +87,7 @@ void qz_weight_q_free(qz_weight_q *w) {
   free(w->group_zp);
   free(w->scale);
   free(w->zp);
+  free(w->deq);
   memset(w, 0, sizeof *w);
 }
 
@@ -121,8 +122,9 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
   out->group_scale = malloc(sizeof(float) * (size_t)(n_groups + 1)); /* + 1: a dim of 0 has no group */
   out->group_zp = malloc(sizeof(int32_t) * (size_t)(n_groups + 1));
   out->scale = malloc(sizeof(float) * (size_t)(out->scale_numel + 1));
+  out->deq = malloc(sizeof(float) * (size_t)(numel ? numel : 1));
   if (spec->asymmetric) out->zp = malloc(sizeof(int32_t) * (size_t)(out->scale_numel + 1));
-  if (!start || !members || !gathered || !out->q || !out->group_scale || !out->group_zp || !out->scale ||
+  if (!start || !members || !gathered || !out->q || !out->group_scale || !out->group_zp || !out->scale || !out->deq ||
       (spec->asymmetric && !out->zp)) {
     free(start), free(members), free(gathered);
     qz_weight_q_free(out);
@@ -144,9 +146,11 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
     const int64_t n = start[g + 1] - start[g];
     for (int64_t m = 0; m < n; m++) gathered[m] = x[members[start[g] + m]];
     qz_weight_group_params(gathered, n, spec, &out->group_scale[g], &out->group_zp[g]);
-    for (int64_t m = 0; m < n; m++)
-      out->q[members[start[g] + m]] =
-          (int8_t)qi_quantize_f32(gathered[m], out->group_scale[g], out->group_zp[g], qmin, qmax);
+    for (int64_t m = 0; m < n; m++) {
+      const int64_t e = members[start[g] + m];
+      out->q[e] = (int8_t)qi_quantize_f32(gathered[m], out->group_scale[g], out->group_zp[g], qmin, qmax);
+      out->deq[e] = (float)(out->q[e] - out->group_zp[g]) * out->group_scale[g];
+    }
   }
   /* the scale (and zero-point) tensor in ONNX's layout */
   if (spec->axis < 0 || spec->block <= 0) {

@@ -59,6 +59,7 @@ typedef struct qz_weight_q {
   int64_t scale_numel;
   float *scale;            /* the scale tensor, ONNX layout */
   int32_t *zp;             /* the zero-point tensor, same layout (asymmetric only, else NULL) */
+  float *deq;              /* the dequantized weight, element order: (float)(q - zp) * scale as DequantizeLinear */
 } qz_weight_q;
 
 /* The DequantizeLinear parameters of a group of n values (gather them first): scale and zero point. */

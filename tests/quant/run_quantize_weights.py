@@ -14,6 +14,9 @@ leave a short last block for blocks 16 / 32 (and one short block for 64 / 128). 
     with transB; a K no longer than the block: per output channel), and per group the scale (and zero point) of minmax, or
     for mse the brute-force search over every clip ratio (64 - i) / 64, i = 0..32, of the least squared error
     (a different choice is accepted only where the two errors tie to 1e-12: summation order);
+  - 4-bit weights with calibrated activations: c1's bias is corrected by the mean output error of its quantized
+    weights, b - sum_k (W_q - W)[m, k] E[x_c(k)] with E[x_c] from the calibration files (float to 1e-5, int32 to
+    half a step);
   - every dequantized weight is within half a step of the float weight inside the clipping range;
   - the file: default-domain opset 21 for 4-bit weights (the ReduceMean's axes became an input), 13 for int8;
     int4 / uint4 initializers of ceil(n / 2) bytes; the file is at most 0.2 of the FP32 one's weight bytes... (size
@@ -287,6 +290,31 @@ def opset_of(m):
     return next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
 
 
+def check_bias_correction(fp32, m, deq, calib, label):
+    """4-bit weights with calibrated activations: c1's bias (c1 reads the model input, whose channel means the
+    calibration files give) is b - sum_k (W_q - W)[m, k] E[x_c(k)], the error the weight quantization adds to the
+    output on average; as a float constant (blocked weights) to 1e-5, as int32 at x_scale * w_scale to half a step."""
+    xs = np.concatenate([np.load(os.path.join(calib, f)) for f in sorted(os.listdir(calib))])
+    ex = xs.astype(np.float64).mean(axis=(0, 2, 3))
+    w = numpy_helper.to_array(next(t for t in fp32.graph.initializer if t.name == "c1.w")).astype(np.float64)
+    b = numpy_helper.to_array(next(t for t in fp32.graph.initializer if t.name == "c1.b")).astype(np.float64)
+    shift = np.einsum("mchw,c->m", deq["c1.w"].astype(np.float64) - w, ex)
+    want = b - shift
+    init = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer if t.data_type not in (INT4, UINT4)}
+    conv = next(n for n in m.graph.node if n.name == "c1")
+    bname = conv.input[2]
+    if bname in init:  # float
+        got, tol = init[bname].astype(np.float64), 1e-5 * np.abs(want).max() + 1e-7
+    else:  # DequantizeLinear of int32
+        dq = next(n for n in m.graph.node if n.output[0] == bname)
+        step = init[dq.input[1]].astype(np.float64)
+        got, tol = init[dq.input[0]].astype(np.float64) * step, step * 0.5 * (1 + 1e-6) + 1e-7
+    check(np.abs(shift).max() > 4 * np.max(tol), f"{label}: c1's expected weight error is no rounding "
+          f"(max |shift| {np.abs(shift).max():.3g})")
+    d = np.abs(got - want)
+    check(np.all(d <= tol), f"{label}: c1's bias corrected by the mean weight error (max |d| {d.max():.3g})")
+
+
 def test_options(args, work, fp32_path, calib, x_path):
     fp32 = onnx.load(fp32_path)
     y_fp32 = ort(args, fp32_path, x_path, work, "fp32")
@@ -318,6 +346,8 @@ def test_options(args, work, fp32_path, calib, x_path):
             check(len(mean.input) == 2 and not any(a.name == "axes" for a in mean.attribute),
                   f"{label}: ReduceMean's axes an input at opset 21")
         deq = check_weights(fp32, m, label, bits, wt == "uint4", block if bits == 4 else 0, method == "mse")
+        if bits == 4 and act != "float" and "c1.w" in deq:
+            check_bias_correction(fp32, m, deq, calib, label)
         y = ort(args, out, x_path, work, os.path.basename(out)[:-5], "basic" if act == "float" else "all")
         y_qi = qinfer_run(args, out, x_path, work, os.path.basename(out)[:-5])
         if y is None:
@@ -389,10 +419,11 @@ def main():
         calib = os.path.join(work, "calib")
         os.makedirs(calib)
         rng = np.random.default_rng(3)
+        mean = np.array([0.8, -0.5, 0.3], np.float32).reshape(1, 3, 1, 1)  # channel means for the bias correction
         for i in range(4):
-            np.save(os.path.join(calib, f"s{i}.npy"), rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
+            np.save(os.path.join(calib, f"s{i}.npy"), rng.standard_normal((1, 3, 8, 8)).astype(np.float32) + mean)
         x_path = os.path.join(work, "x.npy")
-        np.save(x_path, rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
+        np.save(x_path, rng.standard_normal((1, 3, 8, 8)).astype(np.float32) + mean)
         test_options(args, work, fp32_path, calib, x_path)
         test_errors(args, work, fp32_path, calib)
     if failures:
