@@ -382,8 +382,8 @@ static bool input_quantized(const qz_plan *p, const qi_graph *g, const qi_node *
 }
 
 /* How the weight of compute node n (rank-`rank` constant at input 1) is quantized: per output channel (Conv axis
- * 0, MatMul B [K, N] axis 1, Gemm B by transB) or per tensor for int8; 4-bit blocks run along K (Conv: input
- * channels, axis 1, the kh x kw taps tied in; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), a K no
+ * 0, MatMul B [K, N] axis 1, Gemm B by transB) or per tensor for int8; 4-bit blocks run along K (Conv: its 2-D
+ * view [Cout, Cin/g * kh * kw], axis 1, written flat -> Reshape; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), a K no
  * longer than the block is per channel, and 4-bit per-channel MatMul weights of rank > 2 are one block of K. */
 static qz_weight_spec weight_spec(const qi_node *n, int rank, const int64_t *dims, const qz_options *o) {
   qz_weight_spec s = {.bits = o->weight_bits, .asymmetric = o->weight_bits == 4 && o->weight_asymmetric,

@@ -77,8 +77,7 @@ static void view(int rank, const int64_t *dims, int axis, int64_t *outer, int64_
 static int64_t group_of(const qz_weight_spec *s, int64_t nb, int64_t inner, int64_t o, int64_t j, int64_t i) {
   if (s->axis < 0) return 0;
   if (s->block <= 0) return j;
-  const int64_t ob = o * nb + j / s->block;
-  return s->tie_inner ? ob : ob * inner + i;
+  return (o * nb + j / s->block) * inner + i;
 }
 
 void qz_weight_q_free(qz_weight_q *w) {
@@ -101,7 +100,7 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
   view(rank, dims, spec->axis, &outer, &a, &inner);
   const int64_t numel = outer * a * inner;
   const int64_t nb = spec->block > 0 ? (a + spec->block - 1) / spec->block : 1;
-  const int64_t n_groups = spec->axis < 0 ? 1 : spec->block <= 0 ? a : outer * nb * (spec->tie_inner ? 1 : inner);
+  const int64_t n_groups = spec->axis < 0 ? 1 : spec->block <= 0 ? a : outer * nb * inner;
   out->numel = numel;
   out->n_groups = n_groups;
   /* the scale tensor: scalar, [A], or dims with nb along the axis */
