@@ -120,6 +120,13 @@ qinfer_status qinfer_quant_options_set_per_channel(qinfer_quant_options *options
  *  weight-only quantization (W8A32 / W4A32: DequantizeLinear of the weights feeding float Conv / Gemm / MatMul, no
  *  activation quantized, no calibration: samples are then not needed, and ignored). */
 qinfer_status qinfer_quant_options_set_activation_type(qinfer_quant_options *options, qinfer_dtype dtype);
+/** Dynamic quantization (1; default 0): what ONNX Runtime's quantize_dynamic writes. Every Conv / Gemm / MatMul
+ *  with a constant float weight that is not excluded reads its input through DynamicQuantizeLinear (uint8, scale
+ *  and zero point computed from each run's values) and becomes ConvInteger / MatMulInteger on int8 weights
+ *  (symmetric, per channel or per tensor, minmax or mse) -> Cast -> Mul by x_scale * w_scale [-> Add bias]; every
+ *  other op stays float. No calibration: samples are not needed, and ignored. Goes only with uint8 activations
+ *  (the default) and int8 weights, and not with a target SQNR (QINFER_ERR_INVALID_ARGUMENT from qinfer_quantize). */
+qinfer_status qinfer_quant_options_set_dynamic(qinfer_quant_options *options, int dynamic);
 /** Weight type of Conv / Gemm / MatMul: QINFER_DTYPE_INT8 (default; symmetric, per channel or per tensor),
  *  QINFER_DTYPE_INT4 (symmetric, -7..7) or QINFER_DTYPE_UINT4 (asymmetric 0..15 with a zero point per channel or
  *  block); 4-bit weights are per output channel or per block (set_block_size), written two per byte with
@@ -232,8 +239,10 @@ typedef struct qinfer_quant_report {
  *  (docs/quantization.md, "The written opset"). report (may be NULL) is filled on success. The model itself is not
  *  changed and may be used by other threads meanwhile. Fails with QINFER_ERR_UNSUPPORTED for a model below opset
  *  13 holding an op that has no opset-13 form (the message names the node), QINFER_ERR_INVALID_ARGUMENT for a
- *  model that is already quantized, without samples (unless weight-only), options that do not go together (4-bit
- *  weights per tensor, a block size with int8 weights, a target SQNR with float activations), with image samples but no preprocessing chosen, an exclusion
+ *  model that is already quantized, without samples (unless weight-only or dynamic), options that do not go
+ *  together (4-bit weights per tensor, a block size with int8 weights, a target SQNR with float activations or
+ *  with dynamic quantization, dynamic quantization with activations other than uint8 or with 4-bit weights), with
+ *  image samples but no preprocessing chosen, an exclusion
  *  that names no node or node output, with samples that do not fit the model (dtype) or that hold NaN or infinity
  *  (the message names the sample file, or the callback's sample index and input), QINFER_ERR_SHAPE for a sample
  *  whose rank or fixed dims are not the model input's (the message names the sample, its shape and the input's),

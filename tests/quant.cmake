@@ -36,6 +36,14 @@ if(TARGET qinfer AND QINFER_NODE)
                                       --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
   set_tests_properties(quant.weights PROPERTIES TIMEOUT 300 LABELS quant)
 endif()
+# --dynamic (ONNX Runtime's quantize_dynamic layout; tests/quant/run_quantize_dynamic.py): the written chains and
+# int8 weights against a numpy oracle, qinfer's fusion of every chain, qinfer against ONNX Runtime and FP32, the
+# option conflicts.
+if(TARGET qinfer AND QINFER_NODE)
+  add_test(NAME quant.dynamic COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quantize_dynamic.py
+                                      --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
+  set_tests_properties(quant.dynamic PROPERTIES TIMEOUT 300 LABELS quant)
+endif()
 if(NOT TARGET qinfer OR NOT QINFER_NODE OR NOT DEFINED _qi_zoo_models)
   qi_test_suite_unavailable("qinfer: quantized zoo tests disabled (they need the zoo suite: qinfer, node, torch)")
   return()
@@ -49,6 +57,11 @@ set_tests_properties(quant.shapes_ocr PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_ca
 add_test(NAME quant.entropy_zoo COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_entropy.py --zoo
                                         --qinfer $<TARGET_FILE:qinfer> --cache ${QINFER_TEST_CACHE})
 set_tests_properties(quant.entropy_zoo PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_calib" TIMEOUT 300 LABELS "quant;zoo")
+# ViT's attention and MLP on integer matmuls, W8A8 and W4A8 (tests/quant/run_vit_integer.py): every MatMul / Gemm
+# fused into an integer op (QI_DEBUG_QDQ), the output against ONNX Runtime on the same file and against FP32.
+add_test(NAME quant.vit_integer COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_vit_integer.py
+                                        --qinfer $<TARGET_FILE:qinfer> --cache ${QINFER_TEST_CACHE} --node ${QINFER_NODE})
+set_tests_properties(quant.vit_integer PROPERTIES FIXTURES_REQUIRED "qi_zoo;qi_calib" TIMEOUT 300 LABELS "quant;zoo")
 foreach(model ${_qi_zoo_models})
   add_test(NAME quant.${model}
            COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quant_zoo.py --qinfer $<TARGET_FILE:qinfer>

@@ -61,6 +61,7 @@ typedef struct quant_args {
   int n_exclude;
   bool force; /* --force: -o may name the input model */
   bool allow_miss; /* --allow-miss: a missed --target-sqnr still exits 0 */
+  bool dynamic;    /* --dynamic: DynamicQuantizeLinear before each linear layer, no calibration */
   int64_t max_samples, threads, max_float;
   double target_sqnr; /* 0: no mixed-precision search */
   qinfer_dtype act_dtype, weight_dtype;
@@ -69,11 +70,14 @@ typedef struct quant_args {
 void qi_cmd_quantize_usage(void) {
   printf("usage: qinfer quantize MODEL -o OUT.onnx --calib DIR [options]\n"
          "       qinfer quantize MODEL -o OUT.onnx --activations float [--weights int4 ...]\n"
+         "       qinfer quantize MODEL -o OUT.onnx --dynamic [--per-tensor] [--weight-method M]\n"
          "\n"
          "Static post-training quantization: runs MODEL (FP32) over the calibration samples in DIR, picks a range\n"
          "for every quantized tensor and writes a QDQ ONNX model (int8 or 4-bit weights, QuantizeLinear/\n"
          "DequantizeLinear around each quantized op) that qinfer runs with integer kernels and ONNX Runtime can run\n"
          "too. With --activations float only the weights are quantized (W8A32 / W4A32): no samples needed.\n"
+         "With --dynamic the linear layers quantize their input at run time (ONNX Runtime's quantize_dynamic):\n"
+         "no samples needed.\n"
          "\n"
          "calibration samples (DIR):\n"
          "  one file per sample: .npy tensors (a leading batch dim of 1 may be left out) or .png/.jpg images;\n"
@@ -84,7 +88,7 @@ void qi_cmd_quantize_usage(void) {
          "options:\n"
          "  -o, --output FILE       where to write the quantized model (required; not MODEL itself)\n"
          "  --force                 let --output replace MODEL (the same file, also through a link)\n"
-         "  --calib DIR             calibration samples (required, except with --activations float)\n"
+         "  --calib DIR             calibration samples (required, except with --activations float or --dynamic)\n"
          "  --method M              minmax (default) | percentile | entropy | mse\n"
          "  --percentile P          share of values the percentile method keeps in range (default 99.99)\n"
          "  --per-channel           one weight scale per output channel (default)\n"
@@ -92,6 +96,11 @@ void qi_cmd_quantize_usage(void) {
          "  --activations T         uint8 (default) or int8 activations, asymmetric either way; int16 (symmetric,\n"
          "                          W8A16) or uint16; float: weight-only (DequantizeLinear of the weights feeding\n"
          "                          float ops; --calib not needed)\n"
+         "  --dynamic               dynamic quantization: every Conv / Gemm / MatMul with constant weights reads its\n"
+         "                          input through DynamicQuantizeLinear (uint8, range of each run) and runs as\n"
+         "                          ConvInteger / MatMulInteger on int8 weights; the rest stays float (--calib\n"
+         "                          not needed; not with --activations other than uint8, 4-bit weights or\n"
+         "                          --target-sqnr)\n"
          "  --weights T             int8 (default), int4 (symmetric) or uint4 (asymmetric, zero points): weights of\n"
          "                          Conv / Gemm / MatMul; 4-bit ones are written at opset 21, two per byte\n"
          "  --block-size N          4-bit weights: 0 (default) one scale per output channel, or 16, 32, 64, 128\n"
@@ -162,6 +171,9 @@ static int parse_args(int argc, char **argv, quant_args *a) {
       a->force = true;
     } else if (!strcmp(argv[i], "--no-trim")) {
       st = qinfer_quant_options_set_trim(o, 0);
+    } else if (!strcmp(argv[i], "--dynamic")) {
+      a->dynamic = true;
+      st = qinfer_quant_options_set_dynamic(o, 1);
     } else if (!strcmp(argv[i], "--per-tensor")) {
       st = qinfer_quant_options_set_per_channel(o, 0);
     } else if ((r = qi_cli_option(argc, argv, &i, "--activations", &v)) != 0) {
@@ -212,7 +224,7 @@ static int parse_args(int argc, char **argv, quant_args *a) {
   if (st != QINFER_OK) return set_failed(a, st);
   if (!a->model) return qi_cli_usage_error("quantize", "no model given");
   if (!a->output) return qi_cli_usage_error("quantize", "no output file given (-o OUT.onnx)");
-  const bool weight_only = a->act_dtype == QINFER_DTYPE_FLOAT;
+  const bool weight_only = a->act_dtype == QINFER_DTYPE_FLOAT || a->dynamic;
   if (!a->calib && !weight_only) return qi_cli_usage_error("quantize", "no calibration folder given (--calib DIR)");
   if (a->calib && (st = qinfer_quant_options_set_sample_folder(o, a->calib)) != QINFER_OK) return set_failed(a, st);
   /* The same file by device and inode, whatever the spelling ("./m.onnx", a symbolic or hard link). */
@@ -258,7 +270,10 @@ static int quantize(const quant_args *a) {
   qinfer_model_destroy(model);
   if (st != QINFER_OK) return qi_cli_error("%s", qinfer_last_error());
   const char *wtype = qinfer_dtype_name(a->weight_dtype);
-  if (a->act_dtype == QINFER_DTYPE_FLOAT) {
+  if (a->dynamic) {
+    printf("dynamic: %d nodes on DynamicQuantizeLinear (%d activations quantized per run, uint8), %d weights %s "
+           "(no calibration)\n", rep.quantized_nodes, rep.activations, rep.weights, wtype);
+  } else if (a->act_dtype == QINFER_DTYPE_FLOAT) {
     printf("weight-only: %d weights %s, activations float (no calibration)\n", rep.weights, wtype);
   } else {
     printf("calibrated on %zu sample%s in %zu shape%s\n", rep.samples, rep.samples == 1 ? "" : "s", rep.shapes,

@@ -118,7 +118,32 @@ qinfer_status qinfer_quant_options_set_weight_method(qinfer_quant_options *o, qi
   return QINFER_OK;
 }
 
+qinfer_status qinfer_quant_options_set_dynamic(qinfer_quant_options *o, int dynamic) {
+  CHECK_OPTIONS(o);
+  o->o.dynamic = dynamic != 0;
+  return QINFER_OK;
+}
+
+static const char *act_name(int dtype) {
+  switch (dtype) {
+    case QINFER_DTYPE_FLOAT: return "float";
+    case QINFER_DTYPE_INT8: return "int8";
+    case QINFER_DTYPE_INT16: return "int16";
+    case QINFER_DTYPE_UINT16: return "uint16";
+    default: return "uint8";
+  }
+}
+
 qi_status qz_check_options(const qz_options *o, qi_error *err) {
+  if (o->dynamic && o->act_dtype != QINFER_DTYPE_UINT8)
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
+                   "dynamic quantization quantizes activations to uint8 at run time (DynamicQuantizeLinear): it "
+                   "does not go with %s activations%s", act_name(o->act_dtype),
+                   o->act_dtype == QINFER_DTYPE_FLOAT ? " (weight-only: leave out --dynamic)" : "");
+  if (o->dynamic && o->weight_bits != 8)
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
+                   "dynamic quantization writes int8 weights (ConvInteger / MatMulInteger); for 4-bit weights with "
+                   "float activations use weight-only quantization (activations float: W4A32)");
   if (o->weight_bits == 4 && !o->per_channel)
     return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
                    "4-bit weights need a scale per output channel or per block, not one per tensor (per-tensor is "

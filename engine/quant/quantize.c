@@ -321,9 +321,10 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
   return st;
 }
 
-/* Weight-only quantization (float activations): no samples, no calibration, no plan; the rewrite quantizes the
- * weights of every Conv / Gemm / MatMul with a constant weight that is not excluded. */
-static qi_status weight_only(qz_job *j, const char *out_path, qinfer_quant_report *report) {
+/* Weight-only quantization (float activations) or dynamic quantization: no samples, no calibration, no plan; the
+ * rewrite quantizes the weights of every Conv / Gemm / MatMul with a constant weight that is not excluded (dynamic:
+ * and puts a DynamicQuantizeLinear before it, engine/quant/dynamic.c). */
+static qi_status uncalibrated(qz_job *j, const char *out_path, qinfer_quant_report *report) {
   const qz_options *o = &j->opt->o;
   QI_CHECK(qz_check_excludes(j->model, o, j->err));
   qi_graph *out = NULL;
@@ -334,21 +335,25 @@ static qi_status weight_only(qz_job *j, const char *out_path, qinfer_quant_repor
   qz_plan plan = {0};
   qz_report rep;
   qi_error err = {0};
-  if (st == QINFER_OK) {
+  if (st == QINFER_OK && o->dynamic) {
+    if ((st = qz_rewrite_dynamic(out, o, &rep, &err)) != QINFER_OK) qz_fail_call(j->err, "quantizing", st, err.msg);
+  } else if (st == QINFER_OK) {
     plan.n_tensors = out->n_tensors;
     plan.quantize = calloc((size_t)out->n_tensors + 1, sizeof(bool));
     plan.share = malloc(sizeof(int) * ((size_t)out->n_tensors + 1));
     if (!plan.quantize || !plan.share) st = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
     for (int t = 0; st == QINFER_OK && t < out->n_tensors; t++) plan.share[t] = -1;
+    if (st == QINFER_OK && (st = qz_rewrite(out, o, &plan, NULL, &rep, &err)) != QINFER_OK)
+      qz_fail_call(j->err, "quantizing", st, err.msg);
   }
-  if (st == QINFER_OK && (st = qz_rewrite(out, o, &plan, NULL, &rep, &err)) != QINFER_OK)
-    qz_fail_call(j->err, "quantizing", st, err.msg);
   if (st == QINFER_OK && (st = qi_onnx_write_file(out, out_path, &err)) != QINFER_OK)
     qz_fail_call(j->err, out_path, st, err.msg);
   qz_plan_free(&plan);
   qi_graph_free(out);
   if (st == QINFER_OK && report)
     *report = (qinfer_quant_report){
+        .quantized_nodes = rep.quantized_nodes,
+        .activations = rep.activations,
         .weights = rep.weights,
         .weight_bytes_fp32 = rep.weight_bytes_fp32,
         .weight_bytes_int8 = rep.weight_bytes_int8,
@@ -367,12 +372,12 @@ qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_opti
                        &err);
   if (qz_check_options(&options->o, &err) != QINFER_OK) return qi_api_fail(err.code, &err);
   qz_job j = {.opt = options, .model = model, .err = &err, .session_group = -1};
-  if (!qz_quantizes_activations(&options->o)) {
+  if (!qz_calibrates(&options->o)) {
     qi_status st = options->target_sqnr > 0
-                       ? qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT,
-                                 "a target SQNR chooses which activations to quantize: it needs uint8 or int8 "
-                                 "activations, not float (weight-only)")
-                       : weight_only(&j, out_path, report);
+                       ? qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "a target SQNR chooses which activations to "
+                                 "quantize by calibrated ranges: it needs uint8 or int8 activations, not %s",
+                                 options->o.dynamic ? "dynamic ones (--dynamic)" : "float (weight-only)")
+                       : uncalibrated(&j, out_path, report);
     return st == QINFER_OK ? QINFER_OK : qi_api_fail(st, &err);
   }
   qi_status st = setup(&j);

@@ -28,6 +28,7 @@ typedef struct qz_options {
   int block_size;        /* 4-bit weights: 0 per output channel, or 16 / 32 / 64 / 128 along K */
   bool weight_asymmetric; /* 4-bit weights: uint4 with zero points instead of symmetric int4 */
   qz_weight_method weight_method;
+  bool dynamic;          /* activations of linear layers quantized per run (DynamicQuantizeLinear): no calibration */
   const char **exclude;  /* node names (or output tensor names) kept in float */
   int n_exclude;
   qz_method method;
@@ -97,6 +98,13 @@ typedef struct qz_report {
 qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *plan, const qz_range *ranges, qz_report *rep,
                      qi_error *err);
 
+/* Dynamic quantization (engine/quant/dynamic.c): every Conv / MatMul / Gemm with constant float weights that is not
+ * excluded becomes ONNX Runtime's quantize_dynamic chain, x -> DynamicQuantizeLinear -> ConvInteger /
+ * MatMulInteger (int8 weights) -> Cast -> Mul(x_scale * w_scale) [-> Add bias]; nothing is calibrated. */
+qi_status qz_rewrite_dynamic(qi_graph *g, const qz_options *o, qz_report *rep, qi_error *err);
+
+/* Whether the options calibrate activations (else weight-only or dynamic: nothing calibrated). */
+static inline bool qz_calibrates(const qz_options *o) { return o->act_dtype != QINFER_DTYPE_FLOAT && !o->dynamic; }
 /* Whether the options quantize activations (else weight-only: float activations, nothing calibrated). */
 static inline bool qz_quantizes_activations(const qz_options *o) { return o->act_dtype != QINFER_DTYPE_FLOAT; }
 /* The default-domain opset the written model needs at least: 21 for 4-bit weights (int4 / uint4 tensors and

@@ -79,10 +79,14 @@ static inline __attribute__((always_inline)) void dot_group(const int8_t *buf, s
   }
 }
 
-/* The whole call for one group size (half = G/2 a constant). Groups are unpacked one ahead into the other of two
- * buffers: the broadcasts of a group then read stores made a group earlier, not the stores just before them (read
- * back at once, the 4-byte loads from 32-byte stores waited for the stores on Zen 3). After the last group of a
- * column block comes the first group again, for the next column block. */
+/* The whole call for one group size (half = G/2 a constant). Columns go in sets of up to CB column blocks (the
+ * gemm driver's tasks are about 4 NR wide): each group is unpacked once per set, not once per column block, and
+ * its products are taken for every column block of the set in turn, their int32 sums and float totals kept on the
+ * stack between groups. Groups are unpacked one ahead into the other of two buffers: the broadcasts of a group
+ * then read stores made a group earlier, not the stores just before them (read back at once, the 4-byte loads from
+ * 32-byte stores waited for the stores on Zen 3). After the last group of a set comes the first group again, for
+ * the next set. The sums and the order of the folds are those of one column block at a time: the same bytes. */
+#define CB 4
 static inline __attribute__((always_inline)) void run(size_t mr, size_t nc, size_t kc, const void *packed_w,
                                                       const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,
                                                       size_t c_col_stride, const qi_qu8_gemm_qb4w_params *params,
@@ -93,35 +97,43 @@ static inline __attribute__((always_inline)) void run(size_t mr, size_t nc, size
   size_t cur = 0;
   unpack_group(packed_w, bl, 0, 0, half, zidx, wbuf[0]);
   const float *bias_f = packed_w;
-  for (size_t n0 = 0; n0 < nc; n0 += NR, packed_x += NR * kp) {
-    __m256 f[MR];
-    for (size_t r = 0; r < MR; r++) f[r] = _mm256_set1_ps(bias_f[r]);
+  for (size_t n0 = 0; n0 < nc; n0 += CB * NR, packed_x += CB * NR * kp) {
+    const size_t sets = (nc - n0 + NR - 1) / NR < CB ? (nc - n0 + NR - 1) / NR : CB;
+    __m256 f[CB][MR];
+    __m256i acc[CB][MR];
+    for (size_t j = 0; j < sets; j++)
+      for (size_t r = 0; r < MR; r++) f[j][r] = _mm256_set1_ps(bias_f[r]);
     for (size_t b = 0; b < nb; b++) {
       const qi_qu8_gemm_qb4w_block blk = qi_qu8_gemm_qb4w_block_parts(packed_w, MR, bl, b);
       const size_t k0 = b * bl, len = kp - k0 < bl ? kp - k0 : bl;
-      __m256i a0 = _mm256_set1_epi32(blk.zc[0]), a1 = _mm256_set1_epi32(blk.zc[1]);
-      __m256i a2 = _mm256_set1_epi32(blk.zc[2]), a3 = _mm256_set1_epi32(blk.zc[3]);
+      for (size_t j = 0; j < sets; j++)
+        for (size_t r = 0; r < MR; r++) acc[j][r] = _mm256_set1_epi32(blk.zc[r]);
       for (size_t g0 = 0; g0 < len; g0 += g_len, cur ^= 1) {
         if (g0 + g_len < len) unpack_group(packed_w, bl, b, g0 / g_len + 1, half, zidx, wbuf[cur ^ 1]);
         else if (b + 1 < nb) unpack_group(packed_w, bl, b + 1, 0, half, zidx, wbuf[cur ^ 1]);
-        else if (n0 + NR < nc) unpack_group(packed_w, bl, 0, 0, half, zidx, wbuf[cur ^ 1]);
+        else if (n0 + CB * NR < nc) unpack_group(packed_w, bl, 0, 0, half, zidx, wbuf[cur ^ 1]);
         __asm__ volatile("" ::: "memory"); /* weights are broadcast from memory, not shuffled out of registers */
         const size_t glen = len - g0 < g_len ? len - g0 : g_len;
-        dot_group(wbuf[cur], glen, packed_x + (k0 + g0) * NR, half, &a0, &a1, &a2, &a3);
+        for (size_t j = 0; j < sets; j++) {
+          __m256i a0 = acc[j][0], a1 = acc[j][1], a2 = acc[j][2], a3 = acc[j][3];
+          dot_group(wbuf[cur], glen, packed_x + j * NR * kp + (k0 + g0) * NR, half, &a0, &a1, &a2, &a3);
+          acc[j][0] = a0, acc[j][1] = a1, acc[j][2] = a2, acc[j][3] = a3;
+        }
       }
-      f[0] = qi_qb4w_fold_avx2(f[0], a0, blk.scale[0]);
-      f[1] = qi_qb4w_fold_avx2(f[1], a1, blk.scale[1]);
-      f[2] = qi_qb4w_fold_avx2(f[2], a2, blk.scale[2]);
-      f[3] = qi_qb4w_fold_avx2(f[3], a3, blk.scale[3]);
+      for (size_t j = 0; j < sets; j++)
+        for (size_t r = 0; r < MR; r++) f[j][r] = qi_qb4w_fold_avx2(f[j][r], acc[j][r], blk.scale[r]);
     }
-    const size_t cols = nc - n0 < NR ? nc - n0 : NR;
-    uint8_t *out = c + n0 * c_col_stride;
-    for (size_t r = 0; r < mr; r++) {
-      const __m128i q16 = qi_qb4w_out8_avx2(f[r], &params->out);
-      qi_qu8_store_row_avx2(out + r * c_row_stride, _mm_packus_epi16(q16, q16), cols, c_col_stride, &params->out);
+    for (size_t j = 0; j < sets; j++) {
+      const size_t n = n0 + j * NR, cols = nc - n < NR ? nc - n : NR;
+      uint8_t *out = c + n * c_col_stride;
+      for (size_t r = 0; r < mr; r++) {
+        const __m128i q16 = qi_qb4w_out8_avx2(f[j][r], &params->out);
+        qi_qu8_store_row_avx2(out + r * c_row_stride, _mm_packus_epi16(q16, q16), cols, c_col_stride, &params->out);
+      }
     }
   }
 }
+#undef CB
 
 void qi_qu8_qb4w_gemm_minmax_fp32_ukernel_4x8c4__avx2(size_t mr, size_t nc, size_t kc, const void *packed_w,
                                                       const uint8_t *packed_x, uint8_t *c, size_t c_row_stride,

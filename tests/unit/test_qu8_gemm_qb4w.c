@@ -7,11 +7,11 @@
  * Per kernel: the random grid (int4 / uint4, with and without zero points, per-channel and blocks of 16, 32, 64,
  * 128; K below, at and above the block and not a multiple of it, K = 1, K odd; row-major and column-major
  * sources; uint4 without zero points at MatMulNBits' default 8; uint8 and int8 activations and outputs, clamps,
- * both stores, bias_f and bias_q), the tail grid (every M in 1..2 MR against every N in 1..2 NR + 3), the
- * boundary grid (every output on a rounding tie, so that one unit of accumulator error changes it), the extreme
- * grid (u = 0 / 15 against the opposite zero point, bytes 0 / 255, the largest K: zc and the sums near their
- * bounds) and the int8 equivalence: per-channel weights through this family give the int8 family's
- * (kernels/qu8-gemm) bytes for the same integer weights. */
+ * both stores, bias_f and bias_q), the tail grid (every M in 1..2 MR against every N in 1..2 NR + 3, and wide N
+ * up to 9 NR + 3), the boundary grid (every output on a rounding tie, so that one unit of accumulator error
+ * changes it), the extreme grid (u = 0 / 15 against the opposite zero point, bytes 0 / 255, the largest K: zc
+ * and the sums near their bounds) and the int8 equivalence: per-channel weights through this family give the
+ * int8 family's (kernels/qu8-gemm) bytes for the same integer weights. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,12 +269,17 @@ static int qb_random_grid(const qi_qu8_gemm_qb4w_config *cfg, bool *ok) {
   return cases;
 }
 
-/* Every M in 1..2 MR against every N in 1..2 NR + 3, per-channel and block 32 (K not a multiple of either). */
+/* Every M in 1..2 MR against every N in 1..2 NR + 3, then wide calls (N from 4 NR - 1 to 9 NR + 3: kernels that
+ * take columns in sets of several NR blocks, as the AVX2 tile does, cross a set), per-channel and block 32 (K not
+ * a multiple of either). */
 static int qb_tail_grid(const qi_qu8_gemm_qb4w_config *cfg, bool *ok) {
   int cases = 0;
+  const size_t nr = cfg->nr, wide[] = {4 * nr - 1, 4 * nr, 4 * nr + 1, 5 * nr + 2, 8 * nr, 9 * nr + 3};
+  const size_t n_tail = 2 * nr + 3, n_wide = sizeof wide / sizeof wide[0];
   for (size_t m = 1; m <= 2 * cfg->mr; m++)
-    for (size_t n = 1; n <= 2 * cfg->nr + 3; n++)
+    for (size_t i = 0; i < n_tail + (m % 3 == 1 ? n_wide : 0); i++)
       for (int per_channel = 0; per_channel <= 1; per_channel++, cases++) {
+        const size_t n = i < n_tail ? i + 1 : wide[i - n_tail];
         qb_problem p;
         qb_alloc(&p, m, n, per_channel ? 37 : 71, per_channel ? 0 : 32, cases % 2, cases % 3 == 0);
         p.x_int8 = cases % 4 < 2, p.transpose = cases % 5 == 0, p.use_bias_f = p.use_bias_q = cases % 3 == 1;

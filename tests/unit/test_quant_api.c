@@ -325,11 +325,16 @@ static void test_errors(const qinfer_model *m) {
     qinfer_dtype weights, activations;
     int per_channel, block;
     double target;
+    int dynamic;
     const char *says;
   } clash[] = {
-      {QINFER_DTYPE_INT4, QINFER_DTYPE_UINT8, 0, 0, 0, "not one per tensor"},
-      {QINFER_DTYPE_INT8, QINFER_DTYPE_UINT8, 1, 32, 0, "a block size (32) needs 4-bit weights"},
-      {QINFER_DTYPE_INT4, QINFER_DTYPE_FLOAT, 1, 32, 30, "a target SQNR"},
+      {QINFER_DTYPE_INT4, QINFER_DTYPE_UINT8, 0, 0, 0, 0, "not one per tensor"},
+      {QINFER_DTYPE_INT8, QINFER_DTYPE_UINT8, 1, 32, 0, 0, "a block size (32) needs 4-bit weights"},
+      {QINFER_DTYPE_INT4, QINFER_DTYPE_FLOAT, 1, 32, 30, 0, "a target SQNR"},
+      {QINFER_DTYPE_INT8, QINFER_DTYPE_FLOAT, 1, 0, 0, 1, "does not go with float activations"},
+      {QINFER_DTYPE_INT8, QINFER_DTYPE_INT16, 1, 0, 0, 1, "does not go with int16 activations"},
+      {QINFER_DTYPE_INT4, QINFER_DTYPE_UINT8, 1, 0, 0, 1, "dynamic quantization writes int8 weights"},
+      {QINFER_DTYPE_INT8, QINFER_DTYPE_UINT8, 1, 0, 30, 1, "not dynamic ones"},
   };
   for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++) {
     qinfer_quant_options_create(&o);
@@ -339,6 +344,7 @@ static void test_errors(const qinfer_model *m) {
     qinfer_quant_options_set_per_channel(o, clash[i].per_channel);
     qinfer_quant_options_set_block_size(o, clash[i].block);
     if (clash[i].target > 0) qinfer_quant_options_set_target_sqnr(o, clash[i].target, 4);
+    qinfer_quant_options_set_dynamic(o, clash[i].dynamic);
     CHECK(qinfer_quantize(m, o, path_in_tmp("clash.onnx"), NULL) == QINFER_ERR_INVALID_ARGUMENT);
     CHECK_MSG(strstr(qinfer_last_error(), clash[i].says) != NULL, "%s", qinfer_last_error());
     CHECK(access(path_in_tmp("clash.onnx"), F_OK) != 0);
@@ -350,6 +356,13 @@ static void test_errors(const qinfer_model *m) {
   qinfer_quant_options_set_weight_type(o, QINFER_DTYPE_INT4);
   CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("w4a32.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
   CHECK(rep.weights == 1 && rep.activations == 0 && rep.biases == 0);
+  qinfer_quant_options_destroy(o);
+  /* neither does dynamic quantization: one DynamicQuantizeLinear before the Conv */
+  qinfer_quant_options_create(&o);
+  CHECK(qinfer_quant_options_set_dynamic(o, 1) == QINFER_OK);
+  CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("dyn.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
+  CHECK(rep.quantized_nodes == 1 && rep.weights == 1 && rep.activations == 1 && rep.biases == 0);
+  CHECK(qinfer_quant_options_set_dynamic(NULL, 1) == QINFER_ERR_INVALID_ARGUMENT);
   qinfer_quant_options_destroy(o);
 }
 

@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""`qinfer quantize --dynamic` (ONNX Runtime's quantize_dynamic layout) on a small model built here.
+
+    run_quantize_dynamic.py --qinfer BUILD/tools/qinfer --node node [--cache DIR] [-v]
+
+The model (opset 13), two inputs:
+  x [1, 3, 12, 12] -> Conv 3->16 3x3 (bias) -> Relu -> GlobalAveragePool -> Flatten -> MatMul B [16, 32] -> Add
+    bias (torch's MatMul + Add) -> Relu -> Gemm transB (B [10, 32], C [10] through an Identity as torch shares tensors, alpha 0.5, beta 2) -> y
+  t [1, 6, 24] -> MatMul B [24, 20] and MatMul B' [24, 20] (one activation read by two linear layers) -> Add -> z
+Checks:
+  - the file: onnx.checker (full); every Conv / MatMul / Gemm became ConvInteger / MatMulInteger, one
+    DynamicQuantizeLinear per distinct activation (4: x, the Flatten, the Relu, t), none left float; int8 weights
+    and their scales equal a numpy oracle (per output channel: Conv axis 0, MatMul B per column, the Gemm's B
+    transposed to [K, N] with alpha in the scale; max|w| / 127, q = round half to even of w / s); per tensor with
+    --per-tensor;
+  - qinfer runs it with every chain fused (QI_DEBUG_QDQ=1: 'qdq: NAME -> DynamicQuantizeConv / DynamicQuantizeMatMul'
+    lines, one per integer op), and ONNX Runtime 1.30 runs it; their outputs agree (max |d| <= 1e-5 of the
+    output's max |value|, the bound of the zoo's dynamic models; on a CPU where ORT's uint8 x int8 gemm saturates,
+    ORT runs the same model with its int8 weights re-expressed as uint8, tests/common/ort_u8s8.py);
+  - both are close to the FP32 model (output SQNR >= 30 dB, qinfer's and ORT's);
+  - --exclude keeps a node float; no --calib is needed;
+  - option conflicts fail with exit code 1 or 2 and a message naming them: --dynamic with --activations float /
+    int16 / int8, with --target-sqnr, with --weights int4.
+"""
+import argparse
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ORT_RUN = os.path.join(REPO, "tests", "zoo", "ort_run.js")
+sys.path.insert(0, os.path.join(REPO, "tests", "common"))
+import ort_u8s8  # noqa: E402
+
+failures = []
+verbose = False
+
+
+def check(ok, what):
+    if verbose or not ok:
+        print(("   ok   " if ok else "   FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def run(*args, env=None):
+    p = subprocess.run(list(args), capture_output=True, text=True, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def build_model(path):
+    rng = np.random.default_rng(5)
+    inits = []
+
+    def w(name, shape, scale=0.3):
+        inits.append(numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name))
+        return name
+
+    nodes = [
+        helper.make_node("Conv", ["x", w("c.w", (16, 3, 3, 3)), w("c.b", (16,), 0.1)], ["c"], name="conv",
+                         pads=[1] * 4),
+        helper.make_node("Relu", ["c"], ["r"], name="relu"),
+        helper.make_node("GlobalAveragePool", ["r"], ["gap"], name="gap"),
+        helper.make_node("Flatten", ["gap"], ["flat"], name="flatten"),
+        helper.make_node("MatMul", ["flat", w("mm.w", (16, 32))], ["mm"], name="mm"),
+        helper.make_node("Add", ["mm", w("mm.b", (32,), 0.1)], ["mmb"], name="mm_bias"),
+        helper.make_node("Relu", ["mmb"], ["h"], name="relu2"),
+        helper.make_node("Identity", [w("fc.b", (10,), 0.1)], ["fc.b_shared"], name="share"),
+        helper.make_node("Gemm", ["h", w("fc.w", (10, 32)), "fc.b_shared"], ["y"], name="fc", transB=1,
+                         alpha=0.5, beta=2.0),
+        helper.make_node("MatMul", ["t", w("p.w", (24, 20))], ["p"], name="proj_a"),
+        helper.make_node("MatMul", ["t", w("q.w", (24, 20))], ["q"], name="proj_b"),
+        helper.make_node("Add", ["p", "q"], ["z"], name="sum"),
+    ]
+    graph = helper.make_graph(nodes, "dyn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 12, 12]),
+                                             helper.make_tensor_value_info("t", TensorProto.FLOAT, [1, 6, 24])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10]),
+                               helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 6, 20])], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    onnx.save(m, path)
+    return {t.name: numpy_helper.to_array(t) for t in inits}
+
+
+# weight name -> (the [K, N] or Conv layout the integer op reads, channel axis, alpha)
+def weight_oracle(w, per_channel):
+    """int8 symmetric: scale max|w| / 127 (float32) per channel (axis 0 for Conv, 1 for [K, N]) or per tensor."""
+    axis = 0 if w.ndim == 4 else 1
+    if per_channel:
+        amax = np.abs(w).max(axis=tuple(d for d in range(w.ndim) if d != axis)).astype(np.float32)
+    else:
+        amax = np.float32(np.abs(w).max())
+    s = (amax / np.float32(127)).astype(np.float32)
+    sb = s.reshape([-1 if d == axis else 1 for d in range(w.ndim)]) if per_channel else s
+    q = np.clip(np.rint(w / sb), -127, 127).astype(np.int8)
+    return q, s
+
+
+def check_file(path, weights, per_channel, label):
+    m = onnx.load(path)
+    try:
+        onnx.checker.check_model(m, full_check=True)
+        check(True, f"{label}: onnx.checker (full) accepts the file")
+    except Exception as e:  # noqa: BLE001
+        check(False, f"{label}: onnx.checker: {e}")
+    ops = collections.Counter(n.op_type for n in m.graph.node)
+    check(ops["ConvInteger"] == 1 and ops["MatMulInteger"] == 4,
+          f"{label}: ConvInteger 1, MatMulInteger 4 (got {ops['ConvInteger']}, {ops['MatMulInteger']})")
+    check(ops["DynamicQuantizeLinear"] == 4, f"{label}: 4 DynamicQuantizeLinear (x, flat, h, t shared by two): "
+                                             f"{ops['DynamicQuantizeLinear']}")
+    check(ops["Conv"] + ops["MatMul"] + ops["Gemm"] == 0, f"{label}: no float Conv / MatMul / Gemm left")
+    init = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    producers = {o: n for n in m.graph.node for o in n.output}
+    for n in m.graph.node:
+        if n.op_type not in ("ConvInteger", "MatMulInteger"):
+            continue
+        wq = init[n.input[1]]
+        src = n.input[1][: -len("_quantized")]
+        w = weights[src]
+        alpha = np.float32(0.5) if src == "fc.w" else np.float32(1)
+        if src == "fc.w":
+            w = w.T  # Gemm transB: B is written as [K, N]
+        q, s = weight_oracle(w, per_channel)
+        check(wq.dtype == np.int8 and np.array_equal(wq, q), f"{label} {src}: int8 weights equal the oracle's")
+        # the scale: through Cast -> Mul(., Mul(x_scale, w_scale))
+        cast = next(c for c in m.graph.node if c.op_type == "Cast" and c.input[0] == n.output[0])
+        mul = next(c for c in m.graph.node if c.op_type == "Mul" and cast.output[0] in c.input)
+        other = next(i for i in mul.input if i != cast.output[0])
+        smul = producers[other]
+        ws = next(init[i] for i in smul.input if i in init)
+        check(np.array_equal(ws.ravel(), np.atleast_1d(s * alpha).ravel()),
+              f"{label} {src}: weight scale equals the oracle's (shape {list(ws.shape)})")
+        if per_channel and src == "c.w":
+            check(list(ws.shape) == [1, 16, 1, 1], f"{label}: the Conv's scale broadcasts along channels")
+    return ops
+
+
+def ort(args, path, inputs, work, tag):
+    d = os.path.join(work, "ort_" + tag)
+    rc, out, err = run(args.node, ORT_RUN, path, "--output-dir", d, "--cache", args.cache,
+                       *sum([["--input", f"{k}={v}"] for k, v in inputs.items()], []))
+    check(rc == 0, f"ONNX Runtime runs {os.path.basename(path)}" + ("" if rc == 0 else ": " + (out + err)[-400:]))
+    return {k: np.load(os.path.join(d, k + ".npy")) for k in ("y", "z")} if rc == 0 else None
+
+
+def qinfer_run(args, path, inputs, work, tag):
+    d = os.path.join(work, "qi_" + tag)
+    rc, out, err = run(args.qinfer, "run", path, "--output-dir", d,
+                       *sum([["--input", f"{k}={v}"] for k, v in inputs.items()], []),
+                       env=dict(os.environ, QI_DEBUG_QDQ="1"))
+    check(rc == 0, f"qinfer runs {os.path.basename(path)}" + ("" if rc == 0 else ": " + (out + err)[-400:]))
+    fused = collections.Counter(m.group(1) for m in re.finditer(r"^qdq: .* -> (\S+) \(node \d+\)$", err, re.M))
+    return ({k: np.load(os.path.join(d, k + ".npy")) for k in ("y", "z")} if rc == 0 else None), fused
+
+
+def sqnr(ref, x):
+    ref, x = ref.astype(np.float64), x.astype(np.float64)
+    n = np.sum((ref - x) ** 2)
+    return np.inf if n == 0 else 10 * np.log10(np.sum(ref ** 2) / n)
+
+
+def test_model(args, work, fp32_path, weights, inputs, u8s8):
+    y32 = ort(args, fp32_path, inputs, work, "fp32")
+    for per_channel in (True, False):
+        label = "--dynamic" + ("" if per_channel else " --per-tensor")
+        out = os.path.join(work, f"dyn_{int(per_channel)}.onnx")
+        cmd = [args.qinfer, "quantize", fp32_path, "-o", out, "--dynamic"] + ([] if per_channel else ["--per-tensor"])
+        rc, text, err = run(*cmd)
+        check(rc == 0, f"{label} without --calib" + ("" if rc == 0 else ": " + (text + err)[-400:]))
+        if rc != 0:
+            continue
+        check("dynamic: 5 nodes" in text and "4 activations" in text, f"{label}: the summary line ({text.strip()})")
+        check_file(out, weights, per_channel, label)
+        yq, fused = qinfer_run(args, out, inputs, work, f"dyn{int(per_channel)}")
+        check(fused["DynamicQuantizeConv"] == 1 and fused["DynamicQuantizeMatMul"] == 4,
+              f"{label}: qinfer fuses every chain (DynamicQuantizeConv {fused['DynamicQuantizeConv']} of 1, "
+              f"DynamicQuantizeMatMul {fused['DynamicQuantizeMatMul']} of 4)")
+        ort_path = out
+        if not u8s8.exact:
+            m, n_w, _, _ = ort_u8s8.reexpress_s8_weights(onnx.load(out))
+            ort_path = os.path.join(work, f"dyn_{int(per_channel)}_u8u8.onnx")
+            onnx.save(m, ort_path)
+            check(n_w == 5, f"{label}: ORT's copy has its 5 int8 weights as uint8 (this CPU's u8s8 path saturates)")
+        yo = ort(args, ort_path, inputs, work, f"dyn{int(per_channel)}")
+        if yq is None or yo is None or y32 is None:
+            continue
+        for k in ("y", "z"):
+            d = float(np.max(np.abs(yq[k] - yo[k])))
+            bound = 1e-5 * float(np.max(np.abs(yo[k])))
+            check(d <= bound, f"{label} {k}: qinfer and ONNX Runtime agree (max |d| {d:.3g} <= {bound:.3g})")
+            s_qi, s_ort = sqnr(y32[k], yq[k]), sqnr(y32[k], yo[k])
+            check(s_qi >= 30 and s_ort >= 30, f"{label} {k}: close to FP32 (SQNR qinfer {s_qi:.1f} dB, "
+                                              f"ORT {s_ort:.1f} dB, >= 30)")
+    # --exclude keeps the Gemm float
+    out = os.path.join(work, "dyn_excl.onnx")
+    rc, text, err = run(args.qinfer, "quantize", fp32_path, "-o", out, "--dynamic", "--exclude", "fc")
+    check(rc == 0, "--dynamic --exclude fc" + ("" if rc == 0 else ": " + (text + err)[-400:]))
+    if rc == 0:
+        ops = collections.Counter(n.op_type for n in onnx.load(out).graph.node)
+        check(ops["Gemm"] == 1 and ops["MatMulInteger"] == 3 and ops["DynamicQuantizeLinear"] == 3,
+              f"--exclude fc: the Gemm stays float ({dict(ops)})")
+
+
+def test_errors(args, work, fp32_path):
+    calib = os.path.join(work, "calib")
+    os.makedirs(calib, exist_ok=True)
+    np.save(os.path.join(calib, "0.npy"), np.zeros((1, 3, 12, 12), np.float32))
+    out = os.path.join(work, "bad.onnx")
+    cases = [
+        (["--activations", "float"], "float activations"),
+        (["--activations", "int16"], "int16 activations"),
+        (["--activations", "int8"], "int8 activations"),
+        (["--weights", "int4"], "int8 weights"),
+        (["--target-sqnr", "30", "--calib", calib], "target SQNR"),
+    ]
+    for extra, want in cases:
+        for order in (["--dynamic"] + extra, extra + ["--dynamic"]):
+            rc, text, err = run(args.qinfer, "quantize", fp32_path, "-o", out, *order)
+            msg = (text + err).strip()
+            check(rc in (1, 2) and want in msg and "dynamic" in msg,
+                  f"{' '.join(order)}: exit {rc}, message names '{want}' and dynamic ({msg[-200:]})")
+            check(not os.path.exists(out), f"{' '.join(order)}: nothing written")
+
+
+def main():
+    global verbose
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qinfer", required=True)
+    ap.add_argument("--node", required=True)
+    ap.add_argument("--cache", default=os.environ.get("QINFER_CACHE", os.path.join(REPO, ".cache")))
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+    verbose = args.verbose
+    with tempfile.TemporaryDirectory(prefix="qi_dyn_") as work:
+        fp32 = os.path.join(work, "fp32.onnx")
+        weights = build_model(fp32)
+        rng = np.random.default_rng(9)
+        inputs = {"x": os.path.join(work, "x.npy"), "t": os.path.join(work, "t.npy")}
+        np.save(inputs["x"], rng.standard_normal((1, 3, 12, 12)).astype(np.float32))
+        np.save(inputs["t"], rng.standard_normal((1, 6, 24)).astype(np.float32))
+        u8s8 = ort_u8s8.probe(args.node, ORT_RUN, args.cache, os.path.join(work, "u8s8_probe"))
+        print(f"ORT's u8s8 path is {'exact' if u8s8.exact else 'saturating'} on this CPU: {u8s8.describe()}")
+        test_model(args, work, fp32, weights, inputs, u8s8)
+        test_errors(args, work, fp32)
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
