@@ -47,6 +47,11 @@ int qi_qdq_zp_or_zero(qi_graph *g, int zp, int qdtype, int scale, qi_error *err)
  * fits). */
 int qi_qdq_int32_bias(qi_graph *g, int b, int xs, const qi_dq_ref *w, int64_t count, qi_error *err);
 
+/* The flat weight behind Conv node conv's weight t when t = Reshape(flat [M, K], constant shape [M, C/g, k...])
+ * (engine/pass_conv_flat_weight.c), else -1. Gives the Conv a kernel_shape (the Reshape's) when it has none: the
+ * fused op reads its window from it; *st set only when out of memory. */
+int qi_conv_flat_weight(qi_graph *g, int conv, int t, qi_status *st, qi_error *err);
+
 /* DQ(x 8-bit), DQ(w int4 / uint4 constant) [, bias] -> Conv / MatMul / Gemm [-> Relu / Clip] -> Q (node oi) ->
  * ai.qinfer QLinearConvW4 / QLinearMatMulW4 (engine/pass_qdq_w4a8.c). */
 bool qi_qdq_fuse_w4a8(qi_graph *g, int oi, qi_status *st, qi_error *err);

@@ -1,7 +1,8 @@
 /* Weight-only int4 (W4A32): DequantizeLinear(constant int4 / uint4 weight) -> MatMul (as B) or Gemm (as B, transA
  * 0, alpha 1, C a constant of 1 or N values) with float activations becomes one MatMulQB4W node
  * (engine/ops/nn_matmul_qb4w.c), and -> Conv (as W, group 1, constant bias) one ConvQB4W node
- * (engine/ops/nn_conv_qb4w.c), on the W4A32 kernels, which pack the 4-bit weight themselves: the DequantizeLinear
+ * (engine/ops/nn_conv_qb4w.c; its weight may also be DQ(flat [M, K]) -> Reshape, engine/pass_conv_flat_weight.c),
+ * on the W4A32 kernels, which pack the 4-bit weight themselves: the DequantizeLinear
  * then has no reader left and is removed before the late folding would have made float weights of it. Runs after
  * the QDQ pass, so a pattern with quantized activations (W4A8) has been taken by it first. A weight layout the
  * kernels cannot take (a block that is not a multiple of 16, per-axis scales along K) is refused by MatMulQB4W's
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "engine/op.h"
+#include "engine/pass_qdq.h"
 #include "engine/session.h"
 
 static bool is_op(const qi_node *n, const char *type) { return !n->dead && !n->domain[0] && strcmp(n->op_type, type) == 0; }
@@ -62,7 +64,11 @@ static bool fuse_one(qi_graph *g, int oi, qi_status *st, qi_error *err) {
   const qi_node *n = &g->nodes[oi];
   const bool gemm = is_op(n, "Gemm"), conv = is_op(n, "Conv");
   if (!(gemm || conv || is_op(n, "MatMul")) || n->n_outputs != 1 || n->outputs[0] < 0) return false;
-  const int d = dq4_of(g, input_of(n, 1));
+  int d = dq4_of(g, input_of(n, 1));
+  if (d < 0 && conv) { /* a flat [M, K] weight -> Reshape */
+    d = dq4_of(g, qi_conv_flat_weight(g, oi, input_of(n, 1), st, err));
+    n = &g->nodes[oi];
+  }
   if (d < 0 || (!conv && g->tensors[g->nodes[d].inputs[0]].rank != 2)) return false;
   if (gemm && (qi_attr_int(n, "transA", 0) != 0 || qi_attr_float(n, "alpha", 1.0f) != 1.0f))
     return false;
@@ -102,6 +108,7 @@ static bool fuse_one(qi_graph *g, int oi, qi_status *st, qi_error *err) {
     return false;
   }
   f->dead = false;
+  if (getenv("QI_DEBUG_QDQ")) fprintf(stderr, "qdq-w4: %s -> %s\n", g->nodes[oi].name, type);
   g->nodes[oi].dead = true;
   g->tensors[y].producer = ni;
   return true;

@@ -7,7 +7,8 @@
  * becomes ai.qinfer QLinearConvW4 / QLinearMatMulW4 (engine/ops/quant_qb4w.c) on the qb4w kernels. The weights'
  * DequantizeLinear gives their layout: per tensor, per axis along the output channels (Conv axis 0, MatMul B
  * [K, N] axis 1, Gemm B axis 0 with transB, else 1), or in blocks (block_size) along the reduction (Conv axis 1 =
- * input channels, MatMul axis 0, Gemm axis 1 with transB, else 0). The bias: a DequantizeLinear of int32 at
+ * input channels, MatMul axis 0, Gemm axis 1 with transB, else 0); a Conv weight may also be DQ(flat [M, K]
+ * blocked along axis 1) -> Reshape(constant [M, C/g, k...]) (engine/pass_conv_flat_weight.c). The bias: a DequantizeLinear of int32 at
  * exactly x_scale * w_scale[c] with per-channel weights (what quantizers write) stays that int32: exactly the INT8
  * rule; any other bias (float, int32 at another scale, any bias of blocked weights) is taken as its float value
  * (a DQ of int32: (q - zp) * scale in binary32, what DequantizeLinear computes), which the op divides by y_scale:
@@ -105,7 +106,11 @@ static bool int32_at_acc_scale(const qi_graph *g, int b, int xs, int ws, int64_t
 
 bool qi_qdq_fuse_w4a8(qi_graph *g, int oi, qi_status *st, qi_error *err) {
   w4_dq w;
-  if (!dq4_of(g, input_of(&g->nodes[oi], 1), &w)) return false; /* not 4-bit weights: not this pattern */
+  if (!dq4_of(g, input_of(&g->nodes[oi], 1), &w)) { /* a Conv weight may be flat [M, K] -> Reshape */
+    const int flat = strcmp(g->nodes[oi].op_type, "Conv") == 0
+                         ? qi_conv_flat_weight(g, oi, input_of(&g->nodes[oi], 1), st, err) : -1;
+    if (flat < 0 || !dq4_of(g, flat, &w)) return false; /* not 4-bit weights: not this pattern */
+  }
   qi_qdq_fusion f;
   qi_dq_ref x;
   if (!qi_qdq_dq_of(g, input_of(&g->nodes[oi], 0), false, 0, &x)) return false; /* float activations: W4A32 */

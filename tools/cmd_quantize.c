@@ -104,7 +104,7 @@ void qi_cmd_quantize_usage(void) {
          "  --weights T             int8 (default), int4 (symmetric) or uint4 (asymmetric, zero points): weights of\n"
          "                          Conv / Gemm / MatMul; 4-bit ones are written at opset 21, two per byte\n"
          "  --block-size N          4-bit weights: 0 (default) one scale per output channel, or 16, 32, 64, 128\n"
-         "                          values along K per scale (Conv: input channels, with their kh x kw taps)\n"
+         "                          values along K per scale (Conv: of Cin/group x kh x kw, im2col order)\n"
          "  --weight-method M       minmax (default): scale from max |w|; mse: the clipping of max |w| (1 down to\n"
          "                          0.5 in 1/64 steps) with the least squared error, per channel or block\n"
          "  --exclude NAME[,NAME]   keep these nodes (node or output tensor names) in float; repeatable\n"

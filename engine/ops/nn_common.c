@@ -30,6 +30,31 @@ qi_status qi_nn_conv_group(const qi_node *n, const qi_tensor *x, const qi_tensor
   return QINFER_OK;
 }
 
+qi_status qi_nn_conv_weight_view(const qi_node *n, const qi_tensor *x, const qi_tensor *w, qi_tensor *view,
+                                 bool *flat, qi_error *err) {
+  *view = *w;
+  *flat = w->rank == 2 && x->rank > 2;
+  if (!*flat) return QINFER_OK;
+  const int64_t *ks;
+  const int spatial = x->rank - 2;
+  if (qi_attr_ints(n, "kernel_shape", &ks) != spatial)
+    return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "flat [M, K] weights need kernel_shape with %d values",
+                        spatial);
+  int64_t taps = 1;
+  for (int i = 0; i < spatial; i++) {
+    if (ks[i] < 1 || ks[i] > INT32_MAX)
+      return qi_node_fail(err, QINFER_ERR_SHAPE, n, "kernel size %lld out of range", (long long)ks[i]);
+    taps *= ks[i];
+    view->dims[2 + i] = ks[i];
+  }
+  if (w->dims[1] < 1 || w->dims[1] % taps != 0)
+    return qi_node_fail(err, QINFER_ERR_SHAPE, n, "flat weights of %lld columns are no multiple of %lld kernel taps",
+                        (long long)w->dims[1], (long long)taps);
+  view->rank = x->rank;
+  view->dims[1] = w->dims[1] / taps;
+  return QINFER_OK;
+}
+
 /* Reads an INTS attribute of exactly `count` values (each >= min_value) into out, or fills it with dflt. */
 static qi_status read_ints(const qi_node *n, const char *name, int count, int64_t dflt, int64_t min_value,
                            int64_t *out, qi_error *err) {

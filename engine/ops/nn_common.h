@@ -19,6 +19,13 @@ qi_status qi_nn_check_float_input(qi_graph *g, const qi_node *n, int i, int min_
  * w's C/group times group and M a positive multiple of group. */
 qi_status qi_nn_conv_group(const qi_node *n, const qi_tensor *x, const qi_tensor *w, int64_t *group, qi_error *err);
 
+/* The [M, C/group, k...] view of a 4-bit fused Conv's weight (QLinearConvW4, ConvQB4W): w itself when it has x's
+ * rank (*flat false); or w stored flat [M, C/group * k...] (rank 2: its blocks run along the im2col's K, what
+ * DequantizeLinear -> Reshape -> Conv gives), then kernel_shape is required and *view is w with the dims
+ * [M, K / taps, kernel_shape...] (data shared). */
+qi_status qi_nn_conv_weight_view(const qi_node *n, const qi_tensor *x, const qi_tensor *w, qi_tensor *view,
+                                 bool *flat, qi_error *err);
+
 typedef enum qi_auto_pad { QI_AUTO_PAD_NOTSET, QI_AUTO_PAD_SAME_UPPER, QI_AUTO_PAD_SAME_LOWER, QI_AUTO_PAD_VALID } qi_auto_pad;
 
 #define QI_NN_MAX_SPATIAL QI_WINDOW_MAX_DIMS

@@ -2,7 +2,9 @@
  * weight is the DequantizeLinear of a constant int4 / uint4 tensor, on the W4A32 "w" kernels with the weight kept
  * 4-bit: Y[M, pixels] = W[M, K] * col[K, pixels] + B per image, K = C * taps in the im2col's row order
  * k = (c * kh + y) * kw + x (kernels/f32-im2col/f32-im2col.h).
- *   inputs   X, Wq (int4 / uint4 [M, C, k...]), scale (float), zero point (optional, Wq's type), B (optional float [M])
+ *   inputs   X, Wq (int4 / uint4 [M, C, k...], or flat [M, C * taps] with kernel_shape: then blocks of block_size
+ *            consecutive k along axis 1, parameters [M, ceil(K / block_size)]), scale (float), zero point
+ *            (optional, Wq's type), B (optional float [M])
  *   attrs    Conv's, and axis / block_size (the DequantizeLinear's)
  * Weight parameters: per tensor, per output channel (axis 0), or blocks of block_size input channels (axis 1,
  * parameters [M, ceil(C / block_size), k...]) that are the same at every tap of the kernel: a block of bl_c
@@ -44,20 +46,26 @@ static bool same_over_taps(const qi_tensor *t, size_t taps) {
   return true;
 }
 
-static qi_status weight_params(const qi_node *n, const qi_tensor *q, const qi_tensor *s, const qi_tensor *z,
-                               conv4_geom *c, qi_error *err) {
+/* q: the weight as stored; flat: q is [M, K] with blocks of block_size consecutive k (axis 1). */
+static qi_status weight_params(const qi_node *n, const qi_tensor *q, bool flat, const qi_tensor *s,
+                               const qi_tensor *z, conv4_geom *c, qi_error *err) {
   qi_qb4w_source *src = &c->src;
-  const size_t M = (size_t)q->dims[0], C = (size_t)q->dims[1], K = C * c->taps;
+  const size_t M = (size_t)q->dims[0], C = flat ? (size_t)q->dims[1] / c->taps : (size_t)q->dims[1], K = C * c->taps;
   *src = (qi_qb4w_source){.m = M, .k = K, .w = q->data, .w_m_stride = K, .w_k_stride = 1,
                           .w_signed = q->dtype == QINFER_DTYPE_INT4, .scale = s->data,
                           .zero_point = z ? z->data : NULL};
   const int64_t axis = qi_attr_int(n, "axis", 1), block = qi_attr_int(n, "block_size", 0);
   const int64_t count = qi_tensor_numel(s);
+  const int64_t along = flat ? (int64_t)K : (int64_t)C; /* what the blocks divide */
   bool blocked_ok = block > 0 && (axis == 1 || axis == 1 - q->rank) && s->rank == q->rank &&
-                    s->dims[0] == (int64_t)M && s->dims[1] == ((int64_t)C + block - 1) / block;
+                    s->dims[0] == (int64_t)M && s->dims[1] == (along + block - 1) / block;
   for (int d = 2; blocked_ok && d < q->rank; d++) blocked_ok = s->dims[d] == q->dims[d];
   if (block == 0 && count == 1) {
     src->block = K;
+  } else if (flat && blocked_ok) { /* [M, ceil(K / block)]: a block is block consecutive k */
+    const size_t nb = (size_t)s->dims[1];
+    src->block = nb == 1 ? K : (size_t)block;
+    src->scale_m_stride = nb, src->scale_b_stride = 1;
   } else if (block == 0 && s->rank == 1 && (axis == 0 || axis == -q->rank) && count == (int64_t)M) {
     src->block = K, src->scale_m_stride = 1;
   } else if (blocked_ok && same_over_taps(s, c->taps) && (!z || same_over_taps(z, c->taps))) {
@@ -76,8 +84,8 @@ static qi_status weight_params(const qi_node *n, const qi_tensor *q, const qi_te
                         z->name, s->name);
   if (src->block < K && src->block % 16 != 0)
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                        "block of %zu im2col rows (block_size %lld x %zu taps): the W4A32 kernels take multiples of 16",
-                        src->block, (long long)block, c->taps);
+                        "block of %zu im2col rows (block_size %lld%s): the W4A32 kernels take multiples of 16",
+                        src->block, (long long)block, flat ? " of flat k" : " x the taps");
   return QINFER_OK;
 }
 
@@ -87,22 +95,25 @@ static qi_status conv4_geom_of(qi_graph *g, const qi_node *n, conv4_geom *c, qi_
   QI_CHECK(qi_nn_check_float_input(g, n, 0, 3, 2 + QI_NN_MAX_SPATIAL, err));
   const qi_tensor *x = qi_node_in(g, n, 0), *q = const_in(g, n, 1), *s = const_in(g, n, 2);
   const qi_tensor *z = qi_node_in(g, n, 3), *b = qi_node_in(g, n, 4);
-  if (!q || !s || q->rank != x->rank || !qi_dtype_is_4bit(q->dtype) || s->dtype != QINFER_DTYPE_FLOAT ||
-      (z && (!const_in(g, n, 3) || z->dtype != q->dtype)))
+  if (!q || !s || (q->rank != x->rank && q->rank != 2) || !qi_dtype_is_4bit(q->dtype) ||
+      s->dtype != QINFER_DTYPE_FLOAT || (z && (!const_in(g, n, 3) || z->dtype != q->dtype)))
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n,
-                        "the weight must be a constant int4 / uint4 tensor of X's rank with constant float scales and "
-                        "zero points of its type");
+                        "the weight must be a constant int4 / uint4 tensor of X's rank (or flat [M, K]) with constant "
+                        "float scales and zero points of its type");
+  qi_tensor view;
+  bool flat;
+  QI_CHECK(qi_nn_conv_weight_view(n, x, q, &view, &flat, err));
   int64_t group;
-  QI_CHECK(qi_nn_conv_group(n, x, q, &group, err));
+  QI_CHECK(qi_nn_conv_group(n, x, &view, &group, err));
   if (group != 1) return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "group %lld: only group 1 runs on int4", (long long)group);
   if (b && (!const_in(g, n, 4) || b->dtype != QINFER_DTYPE_FLOAT || qi_tensor_numel(b) != q->dims[0]))
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "bias must be a constant float [M]");
   const int spatial = x->rank - 2;
-  QI_CHECK(qi_nn_read_window_attrs(n, spatial, q->dims + 2, true, &c->win, err));
+  QI_CHECK(qi_nn_read_window_attrs(n, spatial, view.dims + 2, true, &c->win, err));
   QI_CHECK(qi_nn_window_output(n, &c->win, x->dims + 2, false, c->out_sp, err));
   c->taps = 1;
-  for (int d = 2; d < q->rank; d++) c->taps *= (size_t)q->dims[d];
-  return weight_params(n, q, s, z, c, err);
+  for (int d = 2; d < view.rank; d++) c->taps *= (size_t)view.dims[d];
+  return weight_params(n, q, flat, s, z, c, err);
 }
 
 qi_status qi_nn_conv_qb4w_infer(qi_graph *g, qi_node *n, qi_error *err) {

@@ -10,7 +10,8 @@
  * The weights are DequantizeLinear's: int4 or uint4 nibbles with float scales and optional zero points of the same
  * type, per tensor or per output channel (block_size 0), or in blocks of block_size along the reduction axis
  * (block_size > 0, the parameters shaped like the weights with ceil(axis length / block_size) along that axis:
- * Conv's input channels (axis 1), MatMul's K (axis 0 of B), Gemm's K (axis 1 of B with transB)). A Conv block of
+ * Conv's input channels (axis 1), MatMul's K (axis 0 of B), Gemm's K (axis 1 of B with transB)); a Conv weight may
+ * also be stored flat [M, C/g * taps] with kernel_shape, its blocks then block_size consecutive k). A Conv block of
  * `block` input channels is a contiguous range of bl = block * kh * kw rows of the im2col (k = (c * kh + y) * kw
  * + x) when its parameters are the same at every tap (y, x): infer refuses parameters that vary over the taps, and
  * blocks the kernels cannot take (more than one block per channel and bl not a multiple of 16).
@@ -42,6 +43,7 @@ typedef struct w4_shape {
   size_t block_k;  /* block length in k (Conv: block_size * taps); k when per channel */
   size_t nb;       /* blocks per channel */
   bool blocked;    /* parameters shaped per block (block_size > 0) */
+  bool flat;       /* Conv weight stored [M, K] (qi_nn_conv_weight_view): blocks of block_size consecutive k */
   bool trans_b;
   int b_axis;      /* MatMul: the axis of B that is K */
 } w4_shape;
@@ -55,7 +57,7 @@ static size_t w_index(w4_kind kind, const w4_shape *sh, size_t c, size_t j) {
 /* Flat index of the scale / zero point of (channel c, block b). */
 static size_t p_index(w4_kind kind, const w4_shape *sh, const qi_tensor *scale, size_t c, size_t b) {
   if (!sh->blocked) return qi_tensor_numel(scale) == 1 ? 0 : c;
-  if (kind == W4_CONV) return (c * sh->nb + b) * sh->taps; /* [M, nb, kh, kw]: the first tap (all equal) */
+  if (kind == W4_CONV) return sh->flat ? c * sh->nb + b : (c * sh->nb + b) * sh->taps; /* [M, nb, kh, kw]: tap 0 */
   return sh->trans_b ? c * sh->nb + b : b * sh->m + c;
 }
 
@@ -93,7 +95,7 @@ static qi_status check_weights(qi_graph *g, const qi_node *n, w4_kind kind, cons
     if (!isfinite(sv[i]) || sv[i] <= 0.0f)
       return qi_node_fail(err, QINFER_ERR_QUANT_PARAMS, n, "w_scale '%s'[%lld] is %g; finite and > 0 expected",
                           ws->name, (long long)i, (double)sv[i]);
-  if (kind == W4_CONV && sh->blocked) /* a block is one k range only when its parameters are the same at each tap */
+  if (kind == W4_CONV && sh->blocked && !sh->flat) /* a block is one k range only when its parameters are the same at each tap */
     for (int64_t i = 0; i < qi_tensor_numel(ws); i++) {
       const int64_t first = i - i % (int64_t)sh->taps;
       if (memcmp(&sv[i], &sv[first], sizeof(float)) != 0 ||
@@ -125,6 +127,9 @@ static qi_status conv_shape(qi_graph *g, const qi_node *n, w4_shape *sh, int64_t
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "x has rank %d; 1-D and 2-D convolutions only", x->rank);
   int64_t group, out_sp[2];
   qi_nn_window_attrs win;
+  qi_tensor view;
+  QI_CHECK(qi_nn_conv_weight_view(n, x, w, &view, &sh->flat, err));
+  w = &view;
   QI_CHECK(qi_nn_conv_group(n, x, w, &group, err));
   QI_CHECK(qi_nn_read_window_attrs(n, x->rank - 2, w->dims + 2, true, &win, err));
   QI_CHECK(qi_nn_window_output(n, &win, x->dims + 2, false, out_sp, err));
@@ -138,8 +143,9 @@ static qi_status conv_shape(qi_graph *g, const qi_node *n, w4_shape *sh, int64_t
   const int64_t block = qi_attr_int(n, "block_size", 0);
   if (block < 0) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "block_size %lld < 0", (long long)block);
   sh->blocked = block > 0;
-  sh->nb = sh->blocked ? (in_c_g + (size_t)block - 1) / (size_t)block : 1;
-  sh->block_k = sh->blocked && sh->nb > 1 ? (size_t)block * sh->taps : sh->k;
+  const size_t along = sh->flat ? sh->k : in_c_g, block_k = sh->flat ? (size_t)block : (size_t)block * sh->taps;
+  sh->nb = sh->blocked ? (along + (size_t)block - 1) / (size_t)block : 1;
+  sh->block_k = sh->blocked && sh->nb > 1 ? block_k : sh->k;
   *rank = x->rank;
   dims[0] = x->dims[0], dims[1] = w->dims[0];
   for (int i = 0; i < x->rank - 2; i++) dims[2 + i] = out_sp[i];
@@ -414,8 +420,11 @@ static qi_status w4_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, w4_kind kin
   } else {
     int64_t group, out_sp[2];
     qi_nn_window_attrs win;
-    QI_CHECK(qi_nn_conv_group(n, x, qi_node_in(g, n, SL_W), &group, err));
-    QI_CHECK(qi_nn_read_window_attrs(n, x->rank - 2, qi_node_in(g, n, SL_W)->dims + 2, true, &win, err));
+    qi_tensor view;
+    bool flat;
+    QI_CHECK(qi_nn_conv_weight_view(n, x, qi_node_in(g, n, SL_W), &view, &flat, err));
+    QI_CHECK(qi_nn_conv_group(n, x, &view, &group, err));
+    QI_CHECK(qi_nn_read_window_attrs(n, x->rank - 2, view.dims + 2, true, &win, err));
     QI_CHECK(qi_nn_window_output(n, &win, x->dims + 2, false, out_sp, err));
     qi_nn_window2d(&win, x->dims + 2, out_sp, &s->geom);
     const qi_window2d *gm = &s->geom;

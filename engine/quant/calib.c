@@ -22,6 +22,9 @@ typedef struct tensor_stats {
   double count;
   double zeros; /* values exactly 0 (pass 2): always exact, left out of the entropy search */
   bool seen;
+  double *ch_sum;   /* per channel (axis 1), pass 1 */
+  int64_t channels; /* of ch_sum; -1: not collected (the channel count changed) */
+  double ch_count;  /* values summed per channel */
 } tensor_stats;
 
 struct qz_stats {
@@ -49,7 +52,7 @@ qz_stats *qz_stats_new(const qi_graph *g, const qz_plan *plan, int bins) {
 
 void qz_stats_free(qz_stats *s) {
   if (!s) return;
-  for (int i = 0; i < s->n_tensors; i++) free(s->t[i].hist);
+  for (int i = 0; i < s->n_tensors; i++) free(s->t[i].hist), free(s->t[i].ch_sum);
   free(s->t);
   free(s);
 }
@@ -68,6 +71,28 @@ void qz_stats_add_minmax(qz_stats *s, int tensor, const float *x, size_t n) {
     t->max = hi;
     t->seen = true;
   }
+}
+
+void qz_stats_add_channel_sums(qz_stats *s, int tensor, const float *x, int rank, const int64_t *dims) {
+  tensor_stats *t = &s->t[tensor];
+  if (rank < 2 || t->channels < 0 || dims[1] < 1) return;
+  if (t->ch_sum && t->channels != dims[1]) {
+    free(t->ch_sum), t->ch_sum = NULL, t->channels = -1;
+    return;
+  }
+  if (!t->ch_sum) {
+    if (!(t->ch_sum = calloc((size_t)dims[1], sizeof(double)))) return;
+    t->channels = dims[1];
+  }
+  int64_t inner = 1;
+  for (int d = 2; d < rank; d++) inner *= dims[d];
+  for (int64_t o = 0, e = 0; o < dims[0]; o++)
+    for (int64_t c = 0; c < dims[1]; c++) {
+      double sum = 0;
+      for (int64_t i = 0; i < inner; i++, e++) sum += x[e];
+      t->ch_sum[c] += sum;
+    }
+  t->ch_count += (double)(dims[0] * inner);
 }
 
 bool qz_method_needs_histogram(qz_method m) { return m != QZ_MINMAX; }
@@ -268,6 +293,9 @@ void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges) {
   for (int i = 0; i < s->n_tensors; i++) {
     const tensor_stats *t = &s->t[i];
     ranges[i].set = t->seen;
+    ranges[i].ch_sum = t->channels > 0 ? t->ch_sum : NULL;
+    ranges[i].channels = t->channels;
+    ranges[i].ch_count = t->ch_count;
     if (!t->seen) continue;
     float lo = (float)t->min, hi = (float)t->max;
     if (t->hist && t->max > t->min) {

@@ -78,6 +78,12 @@ qi_status qz_job_use_group(qz_job *j, int group) {
   return QINFER_OK;
 }
 
+static size_t numel_of(int rank, const int64_t *dims) {
+  size_t n = 1;
+  for (int d = 0; d < rank; d++) n *= (size_t)dims[d];
+  return n;
+}
+
 /* Runs sample s through the session, feeding each calibrated tensor to the statistics of this pass. */
 static qi_status calibrate_sample(qz_job *j, size_t s, bool histogram) {
   qinfer_quant_sample sample;
@@ -97,7 +103,11 @@ static qi_status calibrate_sample(qz_job *j, size_t s, bool histogram) {
     size_t nbytes;
     if (qinfer_session_tensor(j->session, (size_t)j->session_index[t], &info, &data, &nbytes) != QINFER_OK) continue;
     if (histogram) qz_stats_add_histogram(j->stats, t, data, nbytes / sizeof(float));
-    else qz_stats_add_minmax(j->stats, t, data, nbytes / sizeof(float));
+    else {
+      qz_stats_add_minmax(j->stats, t, data, nbytes / sizeof(float));
+      if (info.dtype == QINFER_DTYPE_FLOAT && nbytes == numel_of(info.rank, info.dims) * sizeof(float))
+        qz_stats_add_channel_sums(j->stats, t, data, info.rank, info.dims);
+    }
   }
   qz_sample_free(&sample); /* last: the session reads its inputs in place, the input tensors included */
   return st;
@@ -187,6 +197,9 @@ static bool translate_plan(const qi_graph *from, const qz_plan *plan, const qz_r
     const int src = plan->share[t] >= 0 ? plan->share[t] : t;
     out_plan->quantize[u] = true;
     (*out_ranges)[u] = ranges[src];
+    (*out_ranges)[u].ch_sum = ranges[t].ch_sum; /* the tensor's own means (a shared range is another's) */
+    (*out_ranges)[u].channels = ranges[t].channels;
+    (*out_ranges)[u].ch_count = ranges[t].ch_count;
   }
   free(index);
   return true;

@@ -49,10 +49,16 @@ typedef struct qz_plan {
   int n_quantized_nodes;
 } qz_plan;
 
-/* A calibrated real-valued range per tensor. */
+/* A calibrated real-valued range per tensor, and the sums of its values per channel (axis 1 of a tensor of rank
+ * >= 2, over all samples; for the bias correction of 4-bit weights, engine/quant/rewrite.c): ch_sum[c] / ch_count
+ * is E[x_c]; ch_sum is NULL when not collected (rank < 2, channel counts that differ between samples) and belongs
+ * to the statistics (valid while they are). */
 typedef struct qz_range {
   float min, max;
   bool set;
+  const double *ch_sum;
+  int64_t channels;
+  double ch_count;
 } qz_range;
 
 qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *plan, qi_error *err);
@@ -76,6 +82,8 @@ qz_stats *qz_stats_new(const qi_graph *g, const qz_plan *plan, int bins);
 void qz_stats_free(qz_stats *s);
 /* Pass 1 (every method): min / max of a tensor's values. */
 void qz_stats_add_minmax(qz_stats *s, int tensor, const float *x, size_t n);
+/* Adds x (dims[rank], rank >= 2) to tensor's per-channel sums along axis 1. */
+void qz_stats_add_channel_sums(qz_stats *s, int tensor, const float *x, int rank, const int64_t *dims);
 /* Whether the method needs pass 2 (a histogram over the pass-1 range). */
 bool qz_method_needs_histogram(qz_method m);
 /* Pass 2: histogram over [min, max] from pass 1. */
@@ -93,6 +101,7 @@ typedef struct qz_report {
   int activations;     /* QuantizeLinear / DequantizeLinear pairs inserted */
   int weights;         /* weight tensors stored as int8 */
   int biases;          /* bias tensors stored as int32 */
+  int biases_corrected; /* biases shifted by the expected error of their 4-bit weights */
   int64_t weight_bytes_fp32, weight_bytes_int8;
 } qz_report;
 

@@ -177,16 +177,66 @@ static int weight_zero_point(rw *r, const char *base, const qz_weight_q *wq) {
   return t;
 }
 
+/* Reshape(flat, constant shape of weight w) -> a new tensor shaped like w (flat_conv); -1 when out of memory. */
+static int reshape_back(rw *r, const char *base, int flat, int w) {
+  qi_graph *g = r->g;
+  const int rank = g->tensors[w].rank;
+  int64_t shape[QI_MAX_RANK], shape_dims[1] = {rank};
+  memcpy(shape, g->tensors[w].dims, sizeof(int64_t) * (size_t)rank);
+  const int ts = new_const(r, base, "_shape", QINFER_DTYPE_INT64, 1, shape_dims, shape);
+  const int tw = ts >= 0 ? new_tensor(r, base, "_reshaped") : -1;
+  if (tw < 0) return -1;
+  qi_tensor_set_shape(&g->tensors[tw], QINFER_DTYPE_FLOAT, rank, shape);
+  const int ins[2] = {flat, ts};
+  if (qi_graph_add_node(g, "Reshape", "", ins, 2, &tw, 1) < 0) return -1;
+  return tw;
+}
+
 /* Stores weight input k of node ni quantized by spec (int8, or int4 / uint4 two per byte) + DequantizeLinear
  * (axis and block_size as the spec's layout). *scales gets one scale per output channel for the bias (count
  * values, malloc'ed), or NULL when the weights are blocked (a bias then stays float). */
-static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spec, float **scales, int64_t *count) {
+/* Bias correction of 4-bit weights (docs/quantization.md, "Bias correction"): the expected output error of the
+ * weight quantization, shift[m] = sum_k (W_q - W)[m, k] E[x_k], for Conv (E[x_k]: the mean of input channel c(k)
+ * over the calibration samples, all positions: padding zeros not counted) and Gemm (transA 0, alpha = beta = 1:
+ * E of A's column k). NULL when it does not apply (no means, other ops) or out of memory. */
+static double *bias_shift(const qi_node *n, const qi_tensor *wt, const float *deq, const qz_range *xr) {
+  if (!xr || !xr->ch_sum || !(xr->ch_count > 0) || wt->rank < 2) return NULL;
+  const bool conv = !strcmp(n->op_type, "Conv"), gemm = !strcmp(n->op_type, "Gemm");
+  if (!conv && !(gemm && wt->rank == 2 && qi_attr_int(n, "transA", 0) == 0 && qi_attr_float(n, "alpha", 1.f) == 1.f &&
+                 qi_attr_float(n, "beta", 1.f) == 1.f))
+    return NULL;
+  const bool trans_b = gemm && qi_attr_int(n, "transB", 0);
+  const int64_t m_count = conv || trans_b ? wt->dims[0] : wt->dims[1];
+  const int64_t k_count = qi_tensor_numel(wt) / (m_count ? m_count : 1);
+  int64_t taps = 1, groups = conv ? qi_attr_int(n, "group", 1) : 1;
+  for (int d = 2; conv && d < wt->rank; d++) taps *= wt->dims[d];
+  if (groups < 1 || m_count % groups || (conv ? wt->dims[1] * groups : k_count) != xr->channels) return NULL;
+  double *shift = calloc((size_t)m_count + 1, sizeof(double));
+  if (!shift) return NULL;
+  const float *w = wt->data;
+  for (int64_t m = 0; m < m_count; m++) {
+    const int64_t c0 = conv ? m / (m_count / groups) * wt->dims[1] : 0; /* the group's first input channel */
+    for (int64_t k = 0; k < k_count; k++) {
+      const int64_t e = conv || trans_b ? m * k_count + k : k * m_count + m;
+      shift[m] += ((double)deq[e] - (double)w[e]) * (xr->ch_sum[c0 + k / taps] / xr->ch_count);
+    }
+  }
+  return shift;
+}
+
+static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spec, const qz_range *xr,
+                                 double **shift, float **scales, int64_t *count) {
   qi_graph *g = r->g;
   const int w = g->nodes[ni].inputs[k];
   const qi_tensor *wt = &g->tensors[w];
   const int64_t numel = qi_tensor_numel(wt);
+  /* flat_conv: the blocks run along the im2col's K = C/g * kh * kw of the 2-D view [M, K] */
+  const int rank = spec->flat_conv ? 2 : wt->rank;
+  int64_t dims[QI_MAX_RANK];
+  memcpy(dims, wt->dims, sizeof dims);
+  if (spec->flat_conv) dims[1] = wt->dims[0] > 0 ? numel / wt->dims[0] : 0;
   qz_weight_q wq;
-  QI_CHECK(qz_weight_quantize(wt->data, wt->rank, wt->dims, spec, &wq, r->err));
+  QI_CHECK(qz_weight_quantize(wt->data, rank, dims, spec, &wq, r->err));
   const bool four = spec->bits == 4;
   int dtype = QINFER_DTYPE_INT8;
   const void *data = wq.q;
@@ -202,9 +252,6 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
   }
   char base[600];
   snprintf(base, sizeof base, "%s", wt->name);
-  const int rank = wt->rank;
-  int64_t dims[QI_MAX_RANK];
-  memcpy(dims, wt->dims, sizeof dims);
   const int tq = new_const(r, base, "_quantized", dtype, rank, dims, data);
   free(packed);
   const int ts = tq >= 0 ? new_const(r, base, "_scale", QINFER_DTYPE_FLOAT, wq.scale_rank, wq.scale_dims, wq.scale)
@@ -223,12 +270,18 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
     return r->err->code ? r->err->code : qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   }
   if (bs) bs->i = spec->block;
-  g->nodes[ni].inputs[k] = tdq;
+  const int tw = spec->flat_conv ? reshape_back(r, base, tdq, w) : tdq;
+  if (tw < 0) {
+    qz_weight_q_free(&wq);
+    return r->err->code ? r->err->code : qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  }
+  g->nodes[ni].inputs[k] = tw;
   r->rep->weights++;
   r->rep->weight_bytes_fp32 += numel * 4;
   r->rep->weight_bytes_int8 += four ? (numel + 1) / 2 : numel;
   *scales = NULL;
   *count = 0;
+  *shift = spec->bits == 4 ? bias_shift(&g->nodes[ni], &g->tensors[w], wq.deq, xr) : NULL;
   if (spec->block <= 0) { /* per channel or per tensor: the group scales are the bias's */
     *scales = wq.group_scale;
     *count = wq.n_groups;
@@ -328,8 +381,8 @@ static bool input_quantized(const qz_plan *p, const qi_graph *g, const qi_node *
 }
 
 /* How the weight of compute node n (rank-`rank` constant at input 1) is quantized: per output channel (Conv axis
- * 0, MatMul B [K, N] axis 1, Gemm B by transB) or per tensor for int8; 4-bit blocks run along K (Conv: input
- * channels, axis 1, the kh x kw taps tied in; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), a K no
+ * 0, MatMul B [K, N] axis 1, Gemm B by transB) or per tensor for int8; 4-bit blocks run along K (Conv: its 2-D
+ * view [Cout, Cin/g * kh * kw], axis 1, written flat -> Reshape; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), a K no
  * longer than the block is per channel, and 4-bit per-channel MatMul weights of rank > 2 are one block of K. */
 static qz_weight_spec weight_spec(const qi_graph *g, const qi_node *n, int rank, const int64_t *dims,
                                   const qz_options *o) {
@@ -347,11 +400,13 @@ static qz_weight_spec weight_spec(const qi_graph *g, const qi_node *n, int rank,
   const int k_axis = conv || trans_b ? 1 : rank - 2;
   /* one block covering all of K is one scale per output channel: written per axis (a scale per channel rather than
    * one repeated over a Conv's taps: MobileNetV2's depthwise weights, Cin / group = 1) */
-  const bool one_block = k_axis < rank && dims[k_axis] <= o->block_size && channel_axis >= 0;
+  int64_t k_len = k_axis < rank ? dims[k_axis] : 0;
+  for (int d = 2; conv && d < rank; d++) k_len *= dims[d]; /* a Conv's K: C/g x kh x kw */
+  const bool one_block = k_axis < rank && k_len <= o->block_size && channel_axis >= 0;
   if (four && o->block_size > 0 && !one_block) {
     s.axis = k_axis;
     s.block = o->block_size;
-    s.tie_inner = conv;
+    s.flat_conv = conv; /* blocks of the im2col's K, each its own scale */
   } else if (four && channel_axis < 0) { /* batched MatMul weights: one block of K per column */
     s.axis = k_axis;
     s.block = dims[k_axis] > 0 ? dims[k_axis] : 1;
@@ -361,9 +416,28 @@ static qz_weight_spec weight_spec(const qi_graph *g, const qi_node *n, int rank,
   return s;
 }
 
+/* Replaces the bias b of node ni (a float constant of the shift's length) by b - shift, a new constant. */
+static qi_status correct_bias(rw *r, int ni, int b, const double *shift) {
+  qi_graph *g = r->g;
+  const qi_tensor *bt = &g->tensors[b];
+  if (!(bt->flags & QI_TF_CONST) || bt->dtype != QINFER_DTYPE_FLOAT || bt->rank != 1 || !bt->data) return QINFER_OK;
+  const int64_t count = bt->dims[0];
+  float *v = malloc(sizeof(float) * (size_t)(count + 1));
+  if (!v) return qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  for (int64_t c = 0; c < count; c++) v[c] = (float)((double)((const float *)bt->data)[c] - shift[c]);
+  char base[600];
+  snprintf(base, sizeof base, "%s", bt->name);
+  const int t = new_const(r, base, "_corrected", QINFER_DTYPE_FLOAT, 1, &count, v);
+  free(v);
+  if (t < 0) return r->err->code ? r->err->code : QINFER_ERR_OUT_OF_MEMORY;
+  g->nodes[ni].inputs[2] = t;
+  r->rep->biases_corrected++;
+  return QINFER_OK;
+}
+
 /* Weights and biases of a compute node (x_scale: the scale of its quantized input 0; NAN when weight-only, then
  * biases stay float). */
-static qi_status quantize_node_constants(rw *r, int ni, float x_scale) {
+static qi_status quantize_node_constants(rw *r, int ni, float x_scale, const qz_range *xr) {
   qi_graph *g = r->g;
   const qi_node *n = &g->nodes[ni];
   const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
@@ -371,10 +445,17 @@ static qi_status quantize_node_constants(rw *r, int ni, float x_scale) {
   const qz_weight_spec spec = weight_spec(g, n, g->tensors[w].rank, g->tensors[w].dims, r->o);
   float *scales = NULL;
   int64_t count = 0;
-  QI_CHECK(quantize_weight(r, ni, 1, &spec, &scales, &count));
+  double *shift = NULL;
+  QI_CHECK(quantize_weight(r, ni, 1, &spec, xr, &shift, &scales, &count));
   qi_status st = QINFER_OK;
   n = &g->nodes[ni];
-  const int b = n->n_inputs > 2 ? n->inputs[2] : -1;
+  int b = n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (shift && b >= 0) {
+    st = correct_bias(r, ni, b, shift);
+    b = g->nodes[ni].inputs[2];
+    n = &g->nodes[ni];
+  }
+  free(shift);
   const bool bias_ok = strcmp(n->op_type, "MatMul") != 0 && scales && !isnan(x_scale) &&
                        (strcmp(n->op_type, "Gemm") != 0 || qi_attr_float(n, "beta", 1.f) == 1.f);
   if (bias_ok && b >= 0 && (g->tensors[b].flags & QI_TF_CONST) && g->tensors[b].dtype == QINFER_DTYPE_FLOAT)
@@ -439,13 +520,13 @@ qi_status qz_rewrite(qi_graph *g, const qz_options *o, const qz_plan *p, const q
     const bool compute = flags & QI_OPF_QUANT_LINEAR; /* Conv, Gemm, MatMul */
     const bool join = (flags & QI_OPF_QUANT_JOIN) && (flags & QI_OPF_ELEMENTWISE); /* Add, Mul: constant operands */
     if (compute && !qz_quantizes_activations(o)) {
-      if (weight_only_node(g, n, o)) QI_CHECK(quantize_node_constants(&r, ni, NAN));
+      if (weight_only_node(g, n, o)) QI_CHECK(quantize_node_constants(&r, ni, NAN, NULL));
     } else if (compute && input_quantized(p, g, n, 0) && n->outputs[0] >= 0) {
       float xs = 1.f;
       int32_t xz = 0;
       const int xt = qz_tensor_act_dtype(o, g->tensors[n->inputs[0]].name);
       QI_CHECK(params_of(p, ranges, n->inputs[0], xt, &xs, &xz, err, g));
-      QI_CHECK(quantize_node_constants(&r, ni, xs));
+      QI_CHECK(quantize_node_constants(&r, ni, xs, &ranges[n->inputs[0]]));
     } else if (join && n->n_inputs == 2) {
       for (int k = 0; k < 2; k++) {
         const int c = g->nodes[ni].inputs[k];

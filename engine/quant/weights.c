@@ -77,8 +77,7 @@ static void view(int rank, const int64_t *dims, int axis, int64_t *outer, int64_
 static int64_t group_of(const qz_weight_spec *s, int64_t nb, int64_t inner, int64_t o, int64_t j, int64_t i) {
   if (s->axis < 0) return 0;
   if (s->block <= 0) return j;
-  const int64_t ob = o * nb + j / s->block;
-  return s->tie_inner ? ob : ob * inner + i;
+  return (o * nb + j / s->block) * inner + i;
 }
 
 void qz_weight_q_free(qz_weight_q *w) {
@@ -87,6 +86,7 @@ void qz_weight_q_free(qz_weight_q *w) {
   free(w->group_zp);
   free(w->scale);
   free(w->zp);
+  free(w->deq);
   memset(w, 0, sizeof *w);
 }
 
@@ -100,7 +100,7 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
   view(rank, dims, spec->axis, &outer, &a, &inner);
   const int64_t numel = outer * a * inner;
   const int64_t nb = spec->block > 0 ? (a + spec->block - 1) / spec->block : 1;
-  const int64_t n_groups = spec->axis < 0 ? 1 : spec->block <= 0 ? a : outer * nb * (spec->tie_inner ? 1 : inner);
+  const int64_t n_groups = spec->axis < 0 ? 1 : spec->block <= 0 ? a : outer * nb * inner;
   out->numel = numel;
   out->n_groups = n_groups;
   /* the scale tensor: scalar, [A], or dims with nb along the axis */
@@ -121,8 +121,9 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
   out->group_scale = malloc(sizeof(float) * (size_t)(n_groups + 1)); /* + 1: a dim of 0 has no group */
   out->group_zp = malloc(sizeof(int32_t) * (size_t)(n_groups + 1));
   out->scale = malloc(sizeof(float) * (size_t)(out->scale_numel + 1));
+  out->deq = malloc(sizeof(float) * (size_t)(numel ? numel : 1));
   if (spec->asymmetric) out->zp = malloc(sizeof(int32_t) * (size_t)(out->scale_numel + 1));
-  if (!start || !members || !gathered || !out->q || !out->group_scale || !out->group_zp || !out->scale ||
+  if (!start || !members || !gathered || !out->q || !out->group_scale || !out->group_zp || !out->scale || !out->deq ||
       (spec->asymmetric && !out->zp)) {
     free(start), free(members), free(gathered);
     qz_weight_q_free(out);
@@ -144,9 +145,11 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
     const int64_t n = start[g + 1] - start[g];
     for (int64_t m = 0; m < n; m++) gathered[m] = x[members[start[g] + m]];
     qz_weight_group_params(gathered, n, spec, &out->group_scale[g], &out->group_zp[g]);
-    for (int64_t m = 0; m < n; m++)
-      out->q[members[start[g] + m]] =
-          (int8_t)qi_quantize_f32(gathered[m], out->group_scale[g], out->group_zp[g], qmin, qmax);
+    for (int64_t m = 0; m < n; m++) {
+      const int64_t e = members[start[g] + m];
+      out->q[e] = (int8_t)qi_quantize_f32(gathered[m], out->group_scale[g], out->group_zp[g], qmin, qmax);
+      out->deq[e] = (float)(out->q[e] - out->group_zp[g]) * out->group_scale[g];
+    }
   }
   /* the scale (and zero-point) tensor in ONNX's layout */
   if (spec->axis < 0 || spec->block <= 0) {

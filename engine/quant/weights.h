@@ -6,13 +6,10 @@
  *   per tensor  (axis -1)             one group;
  *   per channel (block 0)             group a, for each index a along the axis;
  *   blocked     (block B, axis)       group (o, a / B, i): B consecutive values along the axis (the last block may
- *                                     be shorter), for each other index; with tie_inner, group (o, a / B): the B
- *                                     indices along the axis times every inner index (a Conv's kh x kw taps), so a
- *                                     block of input channels is one contiguous K range of the im2col
- *                                     (k = (c * kh + y) * kw + x) with one scale.
+ *                                     be shorter), for each other index (a Conv weight is quantized as its 2-D view
+ *                                     [Cout, Cin/g * kh * kw], blocked along axis 1: flat_conv).
  * The scale tensor written has ONNX's form for DequantizeLinear: a scalar, [A] (attribute axis), or the weight's
- * shape with ceil(A / B) along the axis (attributes axis and block_size; a tied group's scale repeated over the
- * inner indices, as the blocked form has one value per element position there).
+ * shape with ceil(A / B) along the axis (attributes axis and block_size).
  *
  * A group's parameters, for values v (qmax = 127 or 7):
  *   symmetric   int8 q in [-127, 127], int4 q in [-7, 7], zero point 0:  s(r) = (float)(max|v| * r) / qmax
@@ -42,7 +39,8 @@ typedef struct qz_weight_spec {
   bool mse;        /* search the clipping ratio */
   int axis;        /* -1: per tensor */
   int64_t block;   /* 0: one group per index along axis; else block length along axis */
-  bool tie_inner;  /* blocked: a group spans every inner index (see above) */
+  bool flat_conv;  /* a Conv weight [M, C/g, kh, kw] quantized as [M, C/g * kh * kw] in blocks along axis 1 (32
+                    * consecutive im2col k a scale), written 2-D -> DequantizeLinear -> Reshape (engine/quant/rewrite.c) */
 } qz_weight_spec;
 
 /* The quantized tensor and its DequantizeLinear parameters (malloc'ed; qz_weight_q_free). */
@@ -57,6 +55,7 @@ typedef struct qz_weight_q {
   int64_t scale_numel;
   float *scale;            /* the scale tensor, ONNX layout */
   int32_t *zp;             /* the zero-point tensor, same layout (asymmetric only, else NULL) */
+  float *deq;              /* the dequantized weight, element order: (float)(q - zp) * scale as DequantizeLinear */
 } qz_weight_q;
 
 /* The DequantizeLinear parameters of a group of n values (gather them first): scale and zero point. */

@@ -9,10 +9,14 @@ whose best clip is low) -> ReduceMean (axes attribute) -> MatMul B [48, 24] (hea
 output channel). 40 and 48 input channels
 leave a short last block for blocks 16 / 32 (and one short block for 64 / 128). Checks, per option set:
   - the written weights, decoded here from the file (nibbles low first, the scale's layout, axis, block_size),
-    equal the oracle's: the groups (per output channel; blocks along K: Conv input channels with the kh x kw taps
-    in one group, MatMul axis 0, Gemm axis 1 with transB), and per group the scale (and zero point) of minmax, or
+    equal the oracle's: the groups (per output channel; blocks along K: 4-bit Conv weights written flat
+    [Cout, Cin * kh * kw] in blocks of consecutive k -> DequantizeLinear -> Reshape back, MatMul axis 0, Gemm axis 1
+    with transB; a K no longer than the block: per output channel), and per group the scale (and zero point) of minmax, or
     for mse the brute-force search over every clip ratio (64 - i) / 64, i = 0..32, of the least squared error
     (a different choice is accepted only where the two errors tie to 1e-12: summation order);
+  - 4-bit weights with calibrated activations: c1's bias is corrected by the mean output error of its quantized
+    weights, b - sum_k (W_q - W)[m, k] E[x_c(k)] with E[x_c] from the calibration files (float to 1e-5, int32 to
+    half a step);
   - every dequantized weight is within half a step of the float weight inside the clipping range;
   - the file: default-domain opset 21 for 4-bit weights (the ReduceMean's axes became an input), 13 for int8;
     int4 / uint4 initializers of ceil(n / 2) bytes; the file is at most 0.2 of the FP32 one's weight bytes... (size
@@ -98,9 +102,9 @@ LAYOUT = {"c1.w": ("Conv", 0, 1, True), "dw.w": ("Conv", 0, 1, True), "c2.w": ("
           "mm.w": ("MatMul", 1, 0, False), "fc.w": ("Gemm", 0, 1, False)}
 
 
-def groups(w, name, bits, block):
+def groups(w, layout, bits, block):
     """The index arrays of every group (each in element order) and the scale tensor's shape."""
-    op, ch, kax, tie = LAYOUT[name]
+    op, ch, kax, tie = layout
     idx = np.arange(w.size).reshape(w.shape)
     if bits == 8 or block == 0 or w.shape[kax] <= block:  # (one block of all K: per channel)
         return [np.moveaxis(idx, ch, 0)[c].ravel() for c in range(w.shape[ch])], (w.shape[ch],)
@@ -176,13 +180,25 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
     weights = {t.name: numpy_helper.to_array(t) for t in fp32.graph.initializer}
     deq = {}
     for name in LAYOUT:
-        w = weights[name]
+        w = w4d = weights[name]
+        layout = LAYOUT[name]
+        # 4-bit Conv blocks run along the im2col's K = Cin * kh * kw: the weight is written flat [Cout, K] in blocks
+        # of consecutive k (one scale each) -> DequantizeLinear -> Reshape back to [Cout, Cin, kh, kw]
+        flat = layout[0] == "Conv" and bits == 4 and block and w[0].size > block
+        if flat:
+            w, layout = w.reshape(w.shape[0], -1), ("Conv", 0, 1, False)
+            dq = next(x for x in m.graph.node if x.op_type == "DequantizeLinear" and x.input[0] == name + "_quantized")
+            rs = [x for x in m.graph.node if x.op_type == "Reshape" and x.input[0] == dq.output[0]]
+            init = {t.name: t for t in m.graph.initializer}
+            check(len(rs) == 1 and rs[0].input[1] in init and
+                  list(numpy_helper.to_array(init[rs[0].input[1]])) == list(w4d.shape),
+                  f"{label} {name}: the flat weight is reshaped back to {w4d.shape}")
         dtype, q, scale, zp, attrs = decode(m, name + "_quantized")
         want_type = 3 if bits == 8 else (UINT4 if asym else INT4)
         check(dtype == want_type, f"{label} {name}: element type {dtype} (want {want_type})")
-        grp, sshape = groups(w, name, bits, block)
+        grp, sshape = groups(w, layout, bits, block)
         check(tuple(scale.shape) == sshape, f"{label} {name}: scale shape {scale.shape} (want {sshape})")
-        op, ch, kax, tie = LAYOUT[name]
+        op, ch, kax, tie = layout
         blk = 0 if bits == 8 or w.shape[kax] <= block else block  # one block of all K: written per channel
         want_axis = ch if blk == 0 else kax
         check(attrs.get("axis", 1) == want_axis and attrs.get("block_size", 0) == blk,
@@ -243,7 +259,7 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
             out = ~inside
             check(np.all(np.abs(d.ravel()[out]) < np.abs(w.ravel()[out])),
                   f"{label} {name}: {int(out.sum())} clipped values dequantize to the range's end")
-        deq[name] = d.astype(np.float32)
+        deq[name] = d.reshape(w4d.shape).astype(np.float32)
     return deq
 
 
@@ -272,6 +288,31 @@ def sqnr(ref, x):
 
 def opset_of(m):
     return next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
+
+
+def check_bias_correction(fp32, m, deq, calib, label):
+    """4-bit weights with calibrated activations: c1's bias (c1 reads the model input, whose channel means the
+    calibration files give) is b - sum_k (W_q - W)[m, k] E[x_c(k)], the error the weight quantization adds to the
+    output on average; as a float constant (blocked weights) to 1e-5, as int32 at x_scale * w_scale to half a step."""
+    xs = np.concatenate([np.load(os.path.join(calib, f)) for f in sorted(os.listdir(calib))])
+    ex = xs.astype(np.float64).mean(axis=(0, 2, 3))
+    w = numpy_helper.to_array(next(t for t in fp32.graph.initializer if t.name == "c1.w")).astype(np.float64)
+    b = numpy_helper.to_array(next(t for t in fp32.graph.initializer if t.name == "c1.b")).astype(np.float64)
+    shift = np.einsum("mchw,c->m", deq["c1.w"].astype(np.float64) - w, ex)
+    want = b - shift
+    init = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer if t.data_type not in (INT4, UINT4)}
+    conv = next(n for n in m.graph.node if n.name == "c1")
+    bname = conv.input[2]
+    if bname in init:  # float
+        got, tol = init[bname].astype(np.float64), 1e-5 * np.abs(want).max() + 1e-7
+    else:  # DequantizeLinear of int32
+        dq = next(n for n in m.graph.node if n.output[0] == bname)
+        step = init[dq.input[1]].astype(np.float64)
+        got, tol = init[dq.input[0]].astype(np.float64) * step, step * 0.5 * (1 + 1e-6) + 1e-7
+    check(np.abs(shift).max() > 4 * np.max(tol), f"{label}: c1's expected weight error is no rounding "
+          f"(max |shift| {np.abs(shift).max():.3g})")
+    d = np.abs(got - want)
+    check(np.all(d <= tol), f"{label}: c1's bias corrected by the mean weight error (max |d| {d.max():.3g})")
 
 
 def test_options(args, work, fp32_path, calib, x_path):
@@ -305,6 +346,8 @@ def test_options(args, work, fp32_path, calib, x_path):
             check(len(mean.input) == 2 and not any(a.name == "axes" for a in mean.attribute),
                   f"{label}: ReduceMean's axes an input at opset 21")
         deq = check_weights(fp32, m, label, bits, wt == "uint4", block if bits == 4 else 0, method == "mse")
+        if bits == 4 and act != "float" and "c1.w" in deq:
+            check_bias_correction(fp32, m, deq, calib, label)
         y = ort(args, out, x_path, work, os.path.basename(out)[:-5], "basic" if act == "float" else "all")
         y_qi = qinfer_run(args, out, x_path, work, os.path.basename(out)[:-5])
         if y is None:
@@ -376,10 +419,11 @@ def main():
         calib = os.path.join(work, "calib")
         os.makedirs(calib)
         rng = np.random.default_rng(3)
+        mean = np.array([0.8, -0.5, 0.3], np.float32).reshape(1, 3, 1, 1)  # channel means for the bias correction
         for i in range(4):
-            np.save(os.path.join(calib, f"s{i}.npy"), rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
+            np.save(os.path.join(calib, f"s{i}.npy"), rng.standard_normal((1, 3, 8, 8)).astype(np.float32) + mean)
         x_path = os.path.join(work, "x.npy")
-        np.save(x_path, rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
+        np.save(x_path, rng.standard_normal((1, 3, 8, 8)).astype(np.float32) + mean)
         test_options(args, work, fp32_path, calib, x_path)
         test_errors(args, work, fp32_path, calib)
     if failures:

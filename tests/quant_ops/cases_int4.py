@@ -202,7 +202,8 @@ def W4A32_CONV_CASES(h):
     """Weight-only int4 QDQ Conv: DequantizeLinear(constant int4 / uint4 [M, C, k...]) -> Conv with float input,
     which qinfer runs as ConvQB4W on its W4A32 kernels: per output channel, per tensor, blocks of input channels
     whose parameters are the same at every tap (block of bl_c channels = bl_c * taps im2col rows); parameters that
-    vary over the taps, a block of 4 x 9 taps (not a multiple of 16) and group 2 take the reference path; a Relu /
+    vary over the taps, a block of 4 x 9 taps (not a multiple of 16) and group 2 take the reference path; the weight
+    may also be flat [M, C * taps] in blocks of consecutive k (flat<N>) -> Reshape -> Conv; a Relu /
     LeakyRelu after it is fused into it.
     atol 1e-4 + rtol 1e-4."""
     out = []
@@ -219,19 +220,28 @@ def W4A32_CONV_CASES(h):
         ("conv_i4_blockvary_ref", (1, 32, 6, 6), 8, (3, 3), "blockvary16", {}),
         ("conv_u4_block4_ref", (1, 8, 6, 6), 8, (3, 3), "block4", {}),
         ("conv_i4_group2_ref", (1, 8, 6, 6), 6, (3, 3), "channel", {"group": 2}),
+        # flat [M, C * taps] weights in blocks of consecutive k -> Reshape -> Conv (qinfer's quantizer writes these)
+        ("conv_i4_flat32_3x3_bias", (1, 20, 7, 7), 10, (3, 3), "flat32", {"pads": [1, 1, 1, 1]}),
+        ("conv_u4_flat16_1d", (2, 6, 20), 5, (5,), "flat16", {"kernel_shape": [5], "strides": [2]}),
+        ("conv_i4_flat64_1x1_relu", (1, 100, 4, 4), 9, (1, 1), "flat64", {}),
+        ("conv_u4_flat8_ref", (1, 8, 6, 6), 4, (3, 3), "flat8", {}),
     )
     for name, xshape, m, ks, lay, cat in specs:
         cname = f"w4a32_{name}"
         r = h.rng_for(cname)
         signed = "_i4_" in cname
         c = xshape[1] // cat.get("group", 1)
-        wshape = (m, c) + ks
+        flat = lay.startswith("flat")
+        wshape = (m, c * int(np.prod(ks))) if flat else (m, c) + ks
         q = r.integers(-8, 8, wshape) if signed else r.integers(0, 16, wshape)
         at = {}
         if lay == "tensor":
             pshape = ()
         elif lay == "channel":
             pshape, at = (m,), {"axis": 0}
+        elif flat:
+            bl = int(lay[4:])
+            pshape, at = (m, -(-wshape[1] // bl)), {"axis": 1, "block_size": bl}
         else:
             bl = int(lay.replace("blockvary", "").replace("block", ""))
             pshape, at = (m, -(-c // bl)) + ks, {"axis": 1, "block_size": bl}
@@ -247,8 +257,11 @@ def W4A32_CONV_CASES(h):
             inits.append(h.numpy_helper.from_array(r.standard_normal(m).astype(np.float32), "b"))
             ins.append("b")
         act = "relu" in name or "leaky" in name
-        nodes = [helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], name="dq", **at),
-                 helper.make_node("Conv", ins, ["c" if act else "y"], name="conv", **cat)]
+        nodes = [helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["wf" if flat else "w"], name="dq", **at)]
+        if flat:
+            inits.append(h.numpy_helper.from_array(np.array((m, c) + ks, np.int64), "wshape"))
+            nodes.append(helper.make_node("Reshape", ["wf", "wshape"], ["w"], name="reshape"))
+        nodes += [helper.make_node("Conv", ins, ["c" if act else "y"], name="conv", **cat)]
         if "relu" in name:  # fused into ConvQB4W as its clamp, LeakyRelu after its run
             nodes.append(helper.make_node("Relu", ["c"], ["y"], name="relu"))
         if "leaky" in name:

@@ -1,7 +1,7 @@
 """qinfer vs ONNX Runtime: W4A8 QDQ models, DQ(x uint8 / int8), DQ(w int4 / uint4 constant) [, bias] -> Conv /
 MatMul / Gemm [-> Relu / Clip] -> Q, opset 21, the weights per tensor, per output channel or in blocks of
-16 / 32 / 64 / 128 along the reduction (Conv: input channels, the parameters repeated over the kernel taps), with and
-without zero points. Collected by tests/quant_ops/run_quant_ops.py through CASES(h), h being
+16 / 32 / 64 / 128 along the reduction (Conv: input channels, the parameters repeated over the kernel taps; or the
+weight flat [M, C/g * kh * kw] in blocks of consecutive k -> Reshape -> Conv), with and without zero points. Collected by tests/quant_ops/run_quant_ops.py through CASES(h), h being
 tests/ops_ort/run_ops_ort.py; tests/quant/run_w4a8_isa.py runs the same models on every ISA path.
 
 qinfer fuses them into ai.qinfer QLinearConvW4 / QLinearMatMulW4 on the qb4w integer kernels (FUSED says which
@@ -64,10 +64,13 @@ def CASES(h):
 
     def w4(name, op, x_shape, w_shape, signed=True, w_zp=False, block=0, per_tensor=False, x_dt=np.uint8,
            bias="float", act=None, fused=True, taps_vary=False, x_per_axis=False, trans_a=0, trans_b=0, alpha=1.0,
-           **attrs):
+           flat=False, **attrs):
         r = h.rng_for(name)
         conv, gemm = op == "Conv", op == "Gemm"
         lo, hi = (-8, 7) if signed else (0, 15)
+        conv_shape = list(w_shape)
+        if flat:  # the Conv weight stored [M, K] in blocks of K (32 consecutive im2col k a scale) -> Reshape
+            w_shape = [w_shape[0], int(np.prod(w_shape[1:]))]
         q = r.integers(lo, hi + 1, size=w_shape)
         out_axis, k_axis = (0, 1) if conv or (gemm and trans_b) else (1, 0)
         m = w_shape[out_axis]
@@ -80,7 +83,7 @@ def CASES(h):
             ps_shape = (m,)
         ws = r.uniform(0.02, 0.2, size=ps_shape).astype(np.float32)
         wz = r.integers(lo, hi + 1, size=ps_shape) if w_zp else np.zeros(ps_shape, np.int64)
-        if conv and block and not taps_vary:  # one value per (channel, block), repeated over the taps
+        if conv and block and not taps_vary and not flat:  # one value per (channel, block), repeated over the taps
             for p in (ws, wz):
                 p[...] = p[:, :, :1, :1] if len(w_shape) == 4 else p[:, :, :1]
         if block:
@@ -91,7 +94,7 @@ def CASES(h):
             shp = [1] * len(w_shape)
             shp[out_axis] = m
             s_full, z_full = ws.reshape(shp), wz.reshape(shp)
-        wf = (q - z_full).astype(np.float64) * s_full
+        wf = ((q - z_full).astype(np.float64) * s_full).reshape(conv_shape)
 
         xlo, xhi = (-128, 127) if x_dt == np.int8 else (0, 255)
         x = r.integers(xlo, xhi + 1, size=x_shape).astype(x_dt)
@@ -128,7 +131,10 @@ def CASES(h):
         dq_attrs = {"axis": k_axis if block else out_axis} if not per_tensor else {}
         if block:
             dq_attrs["block_size"] = block
-        nodes.append(helper.make_node("DequantizeLinear", w_ins, ["wf"], name="dq_w", **dq_attrs))
+        nodes.append(helper.make_node("DequantizeLinear", w_ins, ["wflat" if flat else "wf"], name="dq_w", **dq_attrs))
+        if flat:
+            inits.append(numpy_helper.from_array(np.array(conv_shape, np.int64), "w_shape"))
+            nodes.append(helper.make_node("Reshape", ["wflat", "w_shape"], ["wf"], name="reshape_w"))
         op_ins = ["xf", "wf"]
         if bias and op != "MatMul":
             if bias.startswith("int32"):  # at x_scale * w_scale (per channel), or a scale of its own
@@ -192,6 +198,13 @@ def CASES(h):
        pads=[1, 1, 1, 1], act="relu")
     w4("w4a8_conv_uint4_depthwise_block16", "Conv", [1, 16, 9, 9], [32, 1, 3, 3], signed=False, w_zp=True, block=16,
        group=16, pads=[1, 1, 1, 1])
+    # flat [M, K] weights blocked along K -> Reshape -> Conv (qinfer's quantizer writes them: a scale per 32 k)
+    w4("w4a8_conv_int4_flat_block32_3x3", "Conv", [1, 20, 7, 7], [16, 20, 3, 3], flat=True, block=32,
+       pads=[1, 1, 1, 1], kernel_shape=[3, 3], act="relu")
+    w4("w4a8_conv_uint4_zp_flat_block16_s2", "Conv", [2, 6, 9, 8], [8, 6, 3, 3], signed=False, w_zp=True, flat=True,
+       block=16, strides=[2, 2], pads=[0, 1, 1, 0], bias="int32")
+    w4("w4a8_conv_int4_flat_block32_1d", "Conv", [1, 12, 15], [10, 12, 5], flat=True, block=32, pads=[2, 2])
+    w4("w4a8_conv_int4_flat_block64_group2", "Conv", [1, 32, 6, 6], [12, 16, 3, 3], flat=True, block=64, group=2)
     # refused: the float path
     w4("w4a8_conv_block16_taps_vary", "Conv", [1, 32, 6, 6], [8, 32, 3, 3], block=16, taps_vary=True, fused=False)
     w4("w4a8_conv_x_per_axis", "Conv", [1, 8, 6, 6], [8, 8, 3, 3], x_per_axis=True, fused=False)

@@ -12,6 +12,7 @@
  * that vary over the taps, wrong types and shapes. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "requant_oracle.h"
 #include "quant_gemm_harness.h"
@@ -310,21 +311,27 @@ typedef struct err_case {
   int zp_int8;        /* a zero point of another type than w */
   int64_t k_a;        /* MatMul: A's K */
   qi_status want;
+  int flat;           /* Conv: w flat [M, C * 9] in blocks of k, with kernel_shape 1: [3, 3], 2: none, 3: [5, 5] */
 } err_case;
 
 static void error_case(const err_case *e) {
   qi_graph *gr = qi_graph_new();
   const int64_t m = 4, c = 32, k = 32;
-  uint8_t x[2 * 32 * 9] = {0}, w[4 * 32 * 9] = {0}, zp[64] = {0};
-  float wsv[4 * 2 * 9], xs = 0.1f, ys = 0.1f, bfv[8] = {0};
+  uint8_t x[2 * 32 * 9] = {0}, w[4 * 32 * 9] = {0}, zp[96] = {0};
+  float wsv[4 * 36], xs = 0.1f, ys = 0.1f, bfv[8] = {0};
   int32_t bq[8] = {0};
   for (size_t i = 0; i < sizeof wsv / sizeof wsv[0]; i++) wsv[i] = 0.1f;
   wsv[0] = e->w_scale0;
   if (e->taps_vary) wsv[1] = 0.2f;
   int64_t xd[4], wd[4], pd[4];
   int xr, wr, pr;
-  const int64_t nb = e->block ? (e->conv ? c : k) / e->block : 1;
-  if (e->conv) {
+  const int64_t nb = e->block ? (e->flat ? c * 9 : e->conv ? c : k) / e->block : 1;
+  if (e->conv && e->flat) {
+    xr = 4, wr = 2;
+    xd[0] = 1, xd[1] = c, xd[2] = 3, xd[3] = 3;
+    wd[0] = m, wd[1] = c * 9;
+    pd[0] = m, pd[1] = nb;
+  } else if (e->conv) {
     xr = wr = 4;
     xd[0] = 1, xd[1] = c, xd[2] = 3, xd[3] = 3;
     wd[0] = m, wd[1] = c, wd[2] = 3, wd[3] = 3;
@@ -355,6 +362,13 @@ static void error_case(const err_case *e) {
                                      e->bias ? 9 : 8, &out, 1);
   nn_name(gr, node, "bad");
   if (e->block) nn_attr_int(gr, node, "block_size", e->block);
+  if (e->flat == 1 || e->flat == 3) {
+    const int64_t ks = e->flat == 1 ? 3 : 5;
+    qi_attr *a = qi_node_add_attr(gr, node, "kernel_shape", QI_ATTR_INTS);
+    a->ints = malloc(2 * sizeof(int64_t));
+    a->ints[0] = a->ints[1] = ks;
+    a->n = 2;
+  }
   qi_error err = {0};
   const qi_status st = nn_run(gr, node, NULL, &err);
   CHECK_MSG(st == e->want, "%s: status %d, want %d (%s)", e->what, st, e->want, err.msg);
@@ -365,21 +379,25 @@ static void error_case(const err_case *e) {
 static void errors(void) {
   const int I4 = QINFER_DTYPE_INT4, U8 = QINFER_DTYPE_UINT8;
   const err_case cases[] = {
-      {"valid conv, blocks of 16", 1, I4, U8, 0.1f, -1, 16, 2, 0, 0, 0, QINFER_OK},
-      {"valid matmul, per channel", 0, I4, U8, 0.1f, 4, 0, 0, 0, 0, 0, QINFER_OK},
-      {"zero w scale", 1, I4, U8, 0.0f, 4, 0, 0, 0, 0, 0, QINFER_ERR_QUANT_PARAMS},
-      {"NaN w scale", 0, I4, U8, NAN, -1, 16, 0, 0, 0, 0, QINFER_ERR_QUANT_PARAMS},
-      {"w scale of 3 values for 4 channels", 0, I4, U8, 0.1f, 3, 0, 0, 0, 0, 0, QINFER_ERR_QUANT_PARAMS},
-      {"per-channel scale with block_size", 1, I4, U8, 0.1f, 4, 16, 0, 0, 0, 0, QINFER_ERR_QUANT_PARAMS},
-      {"int32 bias with blocks", 1, I4, U8, 0.1f, -1, 16, 1, 0, 0, 0, QINFER_ERR_UNSUPPORTED},
-      {"bias of 5 values for 4 channels", 0, I4, U8, 0.1f, 4, 0, 3, 0, 0, 0, QINFER_ERR_SHAPE},
-      {"blocks of 8 (not a multiple of 16)", 0, I4, U8, 0.1f, -1, 8, 0, 0, 0, 0, QINFER_ERR_UNSUPPORTED},
-      {"conv block parameters varying over the taps", 1, I4, U8, 0.1f, -1, 16, 0, 1, 0, 0, QINFER_ERR_UNSUPPORTED},
-      {"int8 zero point for int4 weights", 0, I4, U8, 0.1f, 4, 0, 0, 0, 1, 0, QINFER_ERR_QUANT_PARAMS},
-      {"int8 weights", 0, QINFER_DTYPE_INT8, U8, 0.1f, 4, 0, 0, 0, 0, 0, QINFER_ERR_UNSUPPORTED},
-      {"int4 activations", 0, I4, I4, 0.1f, 4, 0, 0, 0, 0, 0, QINFER_ERR_UNSUPPORTED},
-      {"A's K 31 against B's 32", 0, I4, U8, 0.1f, 4, 0, 0, 0, 0, 31, QINFER_ERR_SHAPE},
-      {"negative block_size", 0, I4, U8, 0.1f, 4, -16, 0, 0, 0, 0, QINFER_ERR_INVALID_MODEL},
+      {"valid conv, blocks of 16", 1, I4, U8, 0.1f, -1, 16, 2, 0, 0, 0, QINFER_OK, 0},
+      {"valid matmul, per channel", 0, I4, U8, 0.1f, 4, 0, 0, 0, 0, 0, QINFER_OK, 0},
+      {"zero w scale", 1, I4, U8, 0.0f, 4, 0, 0, 0, 0, 0, QINFER_ERR_QUANT_PARAMS, 0},
+      {"NaN w scale", 0, I4, U8, NAN, -1, 16, 0, 0, 0, 0, QINFER_ERR_QUANT_PARAMS, 0},
+      {"w scale of 3 values for 4 channels", 0, I4, U8, 0.1f, 3, 0, 0, 0, 0, 0, QINFER_ERR_QUANT_PARAMS, 0},
+      {"per-channel scale with block_size", 1, I4, U8, 0.1f, 4, 16, 0, 0, 0, 0, QINFER_ERR_QUANT_PARAMS, 0},
+      {"int32 bias with blocks", 1, I4, U8, 0.1f, -1, 16, 1, 0, 0, 0, QINFER_ERR_UNSUPPORTED, 0},
+      {"bias of 5 values for 4 channels", 0, I4, U8, 0.1f, 4, 0, 3, 0, 0, 0, QINFER_ERR_SHAPE, 0},
+      {"blocks of 8 (not a multiple of 16)", 0, I4, U8, 0.1f, -1, 8, 0, 0, 0, 0, QINFER_ERR_UNSUPPORTED, 0},
+      {"conv block parameters varying over the taps", 1, I4, U8, 0.1f, -1, 16, 0, 1, 0, 0, QINFER_ERR_UNSUPPORTED, 0},
+      {"int8 zero point for int4 weights", 0, I4, U8, 0.1f, 4, 0, 0, 0, 1, 0, QINFER_ERR_QUANT_PARAMS, 0},
+      {"int8 weights", 0, QINFER_DTYPE_INT8, U8, 0.1f, 4, 0, 0, 0, 0, 0, QINFER_ERR_UNSUPPORTED, 0},
+      {"int4 activations", 0, I4, I4, 0.1f, 4, 0, 0, 0, 0, 0, QINFER_ERR_UNSUPPORTED, 0},
+      {"A's K 31 against B's 32", 0, I4, U8, 0.1f, 4, 0, 0, 0, 0, 31, QINFER_ERR_SHAPE, 0},
+      {"negative block_size", 0, I4, U8, 0.1f, 4, -16, 0, 0, 0, 0, QINFER_ERR_INVALID_MODEL, 0},
+      {"valid flat conv weight, blocks of 32 k", 1, I4, U8, 0.1f, -1, 32, 2, 0, 0, 0, QINFER_OK, 1},
+      {"flat conv weight without kernel_shape", 1, I4, U8, 0.1f, -1, 32, 2, 0, 0, 0, QINFER_ERR_INVALID_MODEL, 2},
+      {"flat conv weight of 288 k for 5x5 taps", 1, I4, U8, 0.1f, -1, 32, 2, 0, 0, 0, QINFER_ERR_SHAPE, 3},
+      {"flat conv weight, blocks of 8 k", 1, I4, U8, 0.1f, -1, 8, 2, 0, 0, 0, QINFER_ERR_UNSUPPORTED, 1},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) error_case(&cases[i]);
 }
