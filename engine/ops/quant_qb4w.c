@@ -200,7 +200,7 @@ static qi_status w4_read(qi_graph *g, const qi_node *n, w4_kind kind, w4_shape *
 static qi_status w4_infer(qi_graph *g, qi_node *n, w4_kind kind, qi_error *err) {
   w4_shape sh;
   int64_t dims[QI_MAX_RANK];
-  int rank, y_dtype;
+  int rank = 0, y_dtype = QINFER_DTYPE_UINT8; /* set by w4_read on success (armv7 gcc cannot see it) */
   QI_CHECK(w4_read(g, n, kind, &sh, dims, &rank, &y_dtype, err));
   qi_tensor *y = qi_node_out(g, n, 0);
   if (!y) return qi_node_fail(err, QINFER_ERR_INVALID_MODEL, n, "output 0 is missing");
@@ -408,7 +408,7 @@ static qi_status w4_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, w4_kind kin
   rt->state = s;
   s->kind = kind;
   int64_t dims[QI_MAX_RANK];
-  int rank, y_dtype;
+  int rank = 0, y_dtype = QINFER_DTYPE_UINT8;
   QI_CHECK(w4_read(g, n, kind, &s->sh, dims, &rank, &y_dtype, err));
   if (rt->act.kind != QI_ACT_NONE && rt->act.kind != QI_ACT_CLAMP)
     return qi_node_fail(err, QINFER_ERR_UNSUPPORTED, n, "only a fused Relu / Clip is supported on a quantized output");
