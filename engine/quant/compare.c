@@ -115,7 +115,7 @@ qinfer_status qinfer_compare_create(qinfer_session *ref, qinfer_session *test, u
   if (!ref || !test || !out)
     return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "ref, test and out_compare must not be NULL"), &err);
   *out = NULL;
-  if (flags & ~(unsigned)QINFER_COMPARE_PER_LAYER)
+  if (flags & ~(unsigned)(QINFER_COMPARE_PER_LAYER | QINFER_COMPARE_ISOLATED))
     return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "unknown flags 0x%x", flags), &err);
   qi_status st = check_same_inputs(ref, test, &err);
   if (st != QINFER_OK) return qi_api_fail(st, &err);
@@ -132,7 +132,7 @@ qinfer_status qinfer_compare_create(qinfer_session *ref, qinfer_session *test, u
   }
   c->rs = ref;
   c->ts = test;
-  c->flags = flags;
+  c->flags = flags & QINFER_COMPARE_ISOLATED ? flags | QINFER_COMPARE_PER_LAYER : flags;
   c->n_inputs = n;
   for (size_t i = 0; i < n; i++) {
     qinfer_tensor_info info;
