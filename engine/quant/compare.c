@@ -369,6 +369,7 @@ static qi_status compare_isolated(qinfer_compare *c) {
   int n = 0;
   qi_status st = qi_cmp_isolated_run(c->rs, c->ts, c->tg, &iso, &n, &c->err);
   for (int k = 0; st == QINFER_OK && k < n; k++) {
+    if (iso[k].rounding) continue; /* a tensor's rounding alone: the target-SQNR search's, not a row */
     const qi_node *node = &c->ts->graph->nodes[iso[k].node];
     for (size_t i = 0; i < c->layers.n; i++) {
       qinfer_compare_row *r = &c->layers.v[i];

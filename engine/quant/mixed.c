@@ -8,7 +8,8 @@
  * to stop. Nodes are ranked by the isolated view of `qinfer compare --per-layer` (engine/quant/compare_isolated.c):
  * each quantized node run alone on the FP32 values of its inputs, quantized with its own input scale, its output
  * against the FP32 tensor; a node's isolated SQNR is its worst over the samples. The 1, 2, 4, ... nodes with the
- * lowest isolated SQNR climb one step (int8 weights, a 16-bit output, float) until the output reaches the
+ * lowest isolated SQNR climb one step (int8 weights; a 16-bit tensor: of its 8-bit inputs and output, the one whose
+ * rounding alone loses most; float) until the output reaches the
  * target, or max_float nodes are float; a promotion that would leave fewer than min_low_bit_macs % of the MACs on
  * 8 bits or fewer is skipped; the prefix of the promotions that measured best is kept. */
 #include <math.h>
@@ -28,6 +29,7 @@ typedef struct eval {
   double out_sqnr;   /* lowest output SQNR over the samples measured */
   double *tensor;    /* per analysis-graph tensor: SQNR of its dequantized INT8 value, NAN when unknown */
   double *isolated;  /* per analysis-graph tensor: isolated SQNR of the INT8 node writing it (worst), or NAN */
+  double *rounding;  /* per analysis-graph tensor: SQNR of its FP32 value's rounding alone (worst), or NAN */
 } eval;
 
 /* SQNR of x against ref (the comparison's metric: +inf when equal, -inf when ref is all zero and x not). */
@@ -130,7 +132,8 @@ static qi_status measure(qz_job *j, qinfer_session *s, const qi_graph *qg, const
   for (int k = 0; rc == QINFER_OK && k < n_iso; k++) {
     const int gt = qi_graph_find_tensor(j->g, iso[k].ref_name);
     const double v = iso[k].m.sqnr_db;
-    if (gt >= 0 && isfinite(v) && (isnan(e->isolated[gt]) || v < e->isolated[gt])) e->isolated[gt] = v;
+    double *into = iso[k].rounding ? e->rounding : e->isolated;
+    if (gt >= 0 && isfinite(v) && (isnan(into[gt]) || v < into[gt])) into[gt] = v;
   }
   free(iso);
   return rc;
@@ -181,7 +184,7 @@ static qi_status evaluate(qz_job *j, const qz_options *o, const qinfer_quant_sam
   if (rc == QINFER_OK && (rc = qinfer_model_load_buffer(buf, size, NULL, &m)) != QINFER_OK)
     qz_fail_call(j->err, "loading the INT8 model", rc, qinfer_last_error());
   e->out_sqnr = INFINITY;
-  for (int t = 0; t < j->g->n_tensors; t++) e->tensor[t] = e->isolated[t] = NAN;
+  for (int t = 0; t < j->g->n_tensors; t++) e->tensor[t] = e->isolated[t] = e->rounding[t] = NAN;
   int order[QZ_SQNR_SAMPLES];
   const int n_groups = qz_job_group_order(j, n_in, order);
   for (int k = 0; rc == QINFER_OK && k < n_groups; k++)
@@ -325,14 +328,31 @@ static void drop_name(const char **list, int *n, const char *name) {
 
 enum { QZ_DEMOTE_TRIES = 16 }; /* most promotions tried back once the target is reached (one evaluation each) */
 
-/* The next step up for node n (not float): int8 weights for a 4-bit weight, else a 16-bit output (the measured
- * tensor y, when activations are 8-bit), else float; -1 when float is out of reach (max_float float already). */
+/* Whether tensor t is an activation still quantized to the 8-bit type of the options. */
+static bool still_8bit(const qz_job *j, const qz_options *o, int t) {
+  return t >= 0 && j->plan.quantize[t] && qz_tensor_act_dtype(o, j->g->tensors[t].name) == o->act_dtype;
+}
+
+/* The tensor a 16-bit step of node n widens: of its 8-bit activation inputs and its measured output y, the one
+ * whose rounding alone loses most (lowest rounding SQNR; a node's isolated SQNR includes its inputs' rounding,
+ * which widening its output does not help); -1 when none is 8-bit. */
+static int a16_target(const qz_job *j, const qz_options *o, const qi_node *n, int y, const double *rounding) {
+  int best = still_8bit(j, o, y) ? y : -1;
+  for (int k = 0; k < n->n_inputs; k++) {
+    const int t = n->inputs[k];
+    if (t < 0 || (j->g->tensors[t].flags & QI_TF_CONST) || !still_8bit(j, o, t) || isnan(rounding[t])) continue;
+    if (best < 0 || isnan(rounding[best]) || rounding[t] < rounding[best]) best = t;
+  }
+  return best;
+}
+
+/* The next step up for node n (not float): int8 weights for a 4-bit weight, else a 16-bit tensor (y: a16_target's,
+ * when activations are 8-bit), else float; -1 when float is out of reach (max_float float already). */
 static int next_step(const qz_job *j, const qz_options *o, const qi_node *n, int y, int floats) {
   const qi_graph *g = j->g;
   if (o->weight_bits == 4 && has_matrix_weight(g, n) && !qz_node_named(g, n, o->w8, o->n_w8)) return TO_W8;
   const bool act8 = o->act_dtype == QINFER_DTYPE_UINT8 || o->act_dtype == QINFER_DTYPE_INT8;
-  if (act8 && y >= 0 && j->plan.quantize[y] && qz_tensor_act_dtype(o, g->tensors[y].name) == o->act_dtype)
-    return TO_A16;
+  if (act8 && still_8bit(j, o, y)) return TO_A16;
   return floats < j->opt->max_float ? TO_FLOAT : -1;
 }
 
@@ -381,14 +401,15 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
   const size_t n_in = j->src.n_samples < QZ_SQNR_SAMPLES ? j->src.n_samples : QZ_SQNR_SAMPLES;
   qi_status rc = QINFER_OK;
   for (size_t k = 0; rc == QINFER_OK && k < n_in; k++) rc = qz_sample_load_in_group(&j->src, k, &in[k], j->err);
-  eval e = {0, calloc((size_t)g->n_tensors + 1, sizeof(double)), calloc((size_t)g->n_tensors + 1, sizeof(double))};
+  eval e = {0, calloc((size_t)g->n_tensors + 1, sizeof(double)), calloc((size_t)g->n_tensors + 1, sizeof(double)),
+            calloc((size_t)g->n_tensors + 1, sizeof(double))};
   double *iso = calloc((size_t)g->n_nodes + 1, sizeof(double));
   double *best_iso = calloc((size_t)g->n_nodes + 1, sizeof(double));
   double *scratch = calloc((size_t)g->n_tensors + 1, sizeof(double));
   bool *low = calloc((size_t)g->n_nodes + 1, sizeof(bool));
-  promotion *hist = calloc((size_t)g->n_nodes * 3 + 1, sizeof(promotion)); /* at most three per node */
+  promotion *hist = calloc((size_t)g->n_nodes * 4 + 1, sizeof(promotion)); /* at most four per node */
   const double min_low = j->opt->min_low_bit_macs;
-  if (rc == QINFER_OK && (!e.tensor || !e.isolated || !iso || !best_iso || !scratch || !low || !hist))
+  if (rc == QINFER_OK && (!e.tensor || !e.isolated || !e.rounding || !iso || !best_iso || !scratch || !low || !hist))
     rc = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   if (rc == QINFER_OK)
     qz_job_message(j, "mixed precision: measuring the output SQNR on %zu sample%s (the worst counts)", n_in,
@@ -419,7 +440,7 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
       const qi_node *n = &g->nodes[w];
       const double sq = iso[w];
       iso[w] = NAN;
-      const int y = measured_output(j, n, e.isolated);
+      const int y = a16_target(j, o, n, measured_output(j, n, e.isolated), e.rounding);
       const int kind = excluded_already(o, n->name) ? -1 : next_step(j, o, n, y, o->n_exclude - base);
       if (kind < 0) continue;
       const int64_t lost = low_macs_lost(j, low, (promotion_kind)kind, w, y, false);
@@ -433,7 +454,7 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
       const char **list = promotion_list(o, (promotion_kind)kind, &count);
       /* each node climbs each step once (next_step), so the lists stay within finish()'s room; checked anyway */
       const int room = kind == TO_W8 ? g->n_nodes : kind == TO_A16 ? g->n_tensors : base + j->opt->max_float;
-      if (*count >= room || n_hist >= g->n_nodes * 3) continue;
+      if (*count >= room || n_hist >= g->n_nodes * 4) continue;
       const char *name = kind == TO_A16 ? g->tensors[y].name : n->name;
       list[(*count)++] = name; /* room: finish() (max_float more exclusions, every node, every tensor) */
       hist[n_hist++] = (promotion){w, (promotion_kind)kind, name};
@@ -476,6 +497,7 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
   if (rc == QINFER_OK) rc = summarize(j, o, best_iso, res);
   free(e.tensor);
   free(e.isolated);
+  free(e.rounding);
   free(iso);
   free(best_iso);
   free(low);
