@@ -3,13 +3,15 @@
 
 A chain of four MatMul + Relu layers, built here, where layer m2's weight has one huge row (input channel 0, fed
 by a small activation): under 4-bit weights one scale per output channel rounds m2's other weights to zero, so m2
-alone needs more bits. Checks: the search gives m2 int8 weights (or float) and leaves m1, m3, m4 at 4 bits (read
+alone needs more bits. Checks: the search gives m2 int8 weights, first, at the isolated SQNR `qinfer compare
+--per-layer` gives m2's output on the same samples (its worst isolated row), (or float) and leaves m1, m3, m4 at 4 bits (read
 from the written file); the written model's output SQNR against a numpy FP32 oracle meets the target; the summary
 table names each layer with its MACs (the oracle's count) and the share of MACs on 8 bits or fewer; a target that
 cannot be reached exits 3 and says so; --min-low-bit-macs 100 keeps every MatMul on 8-bit activations (read from
 the file) where the same target otherwise widens some; option errors (--target-sqnr out of range, with
 --activations float, --min-low-bit-macs out of range) exit with their message."""
 import argparse
+import csv
 import os
 import re
 import shutil
@@ -139,6 +141,25 @@ def main():
               "the table's weight bits are the file's and the activations 8 bits")
         share = 100.0 * sum(macs for k in bits if bits[k] <= 8) / (4 * macs)
         check(f"{share:.1f} % of MACs on 8 bits or fewer" in log, f"the CLI's share of 8-bit MACs: {share:.1f} %")
+
+        # the search ranks by qinfer compare's isolated view: over the 4 samples it measures, compare --per-layer of
+        # the all-4-bit file (the search's first round) must name m2's tensor (h2) worst isolated, at the SQNR the
+        # search printed for m2 (its worst over the samples)
+        said = re.search(r"mixed precision: m2 \(MatMul\) isolated (-?[\d.]+) dB: int8 weights", log)
+        worst = {}
+        for k in range(4):
+            csv_path = os.path.join(work, f"cmp{k}.csv")
+            rc, clog = run(q, "compare", fp, plain, "--input", f"x={os.path.join(calib, f'{k:02d}.npy')}",
+                           "--per-layer", "--csv", csv_path)
+            with open(csv_path, newline="") as f:
+                rows = list(csv.DictReader(f)) if rc == 0 else []
+            for r in rows:
+                if r["isolated_sqnr_db"]:
+                    worst[r["tensor"]] = min(worst.get(r["tensor"], float("inf")), float(r["isolated_sqnr_db"]))
+        lowest = min(worst, key=worst.get) if worst else None
+        check(said and lowest == "h2" and abs(worst["h2"] - float(said.group(1))) < 0.01,
+              f"compare --per-layer's isolated view over the 4 samples: worst {lowest} "
+              f"({worst.get('h2', float('nan')):.2f} dB for h2), the search's m2: {said.group(1) if said else '?'} dB")
 
         # int8 weights: the ladder is a 16-bit output, then float; the 16-bit Q / DQ the summary counts are in the file
         out16 = os.path.join(work, "mixed16.onnx")
