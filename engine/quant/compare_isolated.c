@@ -154,6 +154,33 @@ static bool measure(qinfer_session *ref, const qi_graph *test_file, const qi_gra
   return true;
 }
 
+/* Measures tensor t written by node i into *r (*ok): itself when REF has it, else through a DequantizeLinear reading
+ * it into a tensor REF has (the graph's float output, say), run first. */
+static qi_status measure_or_dq(qinfer_session *ref, qinfer_session *test, const qi_graph *test_file, int i, int t,
+                               qi_cmp_isolated *r, bool *ok, qi_error *err) {
+  qi_graph *g = test->graph;
+  *ok = measure(ref, test_file, g, i, t, r);
+  qi_reader_iter it;
+  for (int d = *ok ? -1 : qi_readers_first(g, t, &it); d >= 0 && !*ok; d = qi_readers_next(g, &it)) {
+    const qi_node *dq = &g->nodes[d];
+    if (strcmp(dq->op_type, "DequantizeLinear") != 0 || dq->outputs[0] < 0 || test->tensor_offset[dq->outputs[0]] < 0)
+      continue;
+    QI_CHECK(run_node(test, d, err));
+    *ok = measure(ref, test_file, g, i, dq->outputs[0], r);
+  }
+  return QINFER_OK;
+}
+
+/* The lookup table (QLinearTable: a HardSwish, HardSigmoid, ... region) that alone reads t, or -1. */
+static int table_reader(const qinfer_session *test, int t) {
+  const qi_graph *g = test->graph;
+  const int lut = qi_graph_sole_reader(g, t);
+  return lut >= 0 && !strcmp(g->nodes[lut].op_type, "QLinearTable") && g->nodes[lut].outputs[0] >= 0 &&
+                 test->tensor_offset[g->nodes[lut].outputs[0]] >= 0
+             ? lut
+             : -1;
+}
+
 static qi_status measure_all(qinfer_session *ref, qinfer_session *test, const qi_graph *test_file, bool *done,
                              results *res, qi_error *err) {
   qi_graph *g = test->graph;
@@ -169,26 +196,24 @@ static qi_status measure_all(qinfer_session *ref, qinfer_session *test, const qi
       const int t = n->outputs[k];
       if (t < 0) continue;
       qi_cmp_isolated r;
-      if (measure(ref, test_file, g, i, t, &r)) {
-        qi_cmp_isolated *x = add_result(res);
-        if (!x) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
-        *x = r;
-        continue;
+      bool ok = false;
+      /* read only by a lookup table: t's range may be cut where the table is constant (range trimming), so t is
+       * measured as the table sees it: the table run on it, its output against REF's, reported for t */
+      const int lut = table_reader(test, t);
+      source own = {0};
+      if (lut >= 0 && match(ref, test_file, &g->tensors[t], &own)) {
+        QI_CHECK(run_node(test, lut, err));
+        qi_status st = measure_or_dq(ref, test, test_file, i, g->nodes[lut].outputs[0], &r, &ok, err);
+        r.ref_name = own.ref_name;
+        r.out = t;
+        qi_cmp_dequant_free(&own.dq);
+        QI_CHECK(st);
+      } else if (lut < 0) {
+        QI_CHECK(measure_or_dq(ref, test, test_file, i, t, &r, &ok, err));
       }
-      /* no REF match: a DequantizeLinear reading it into one (the graph's float output, say) */
-      qi_reader_iter it;
-      for (int d = qi_readers_first(g, t, &it); d >= 0; d = qi_readers_next(g, &it)) {
-        const qi_node *dq = &g->nodes[d];
-        if (strcmp(dq->op_type, "DequantizeLinear") != 0 || dq->outputs[0] < 0 || test->tensor_offset[dq->outputs[0]] < 0)
-          continue;
-        QI_CHECK(run_node(test, d, err));
-        if (measure(ref, test_file, g, i, dq->outputs[0], &r)) {
-          qi_cmp_isolated *x = add_result(res);
-          if (!x) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
-          *x = r;
-          break;
-        }
-      }
+      qi_cmp_isolated *x = ok ? add_result(res) : NULL;
+      if (ok && !x) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+      if (x) *x = r;
     }
   }
   return QINFER_OK;

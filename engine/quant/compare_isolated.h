@@ -25,7 +25,9 @@ typedef struct qi_cmp_isolated {
  * zero point: exactly the runtime's QuantizeLinear), the node runs alone on its session's kernels and threads,
  * and each output with a REF match is measured (dequantized); an output without one that a DequantizeLinear
  * reads into a REF-matched float tensor (a graph output) is measured through that DequantizeLinear, run after
- * it. Each quantized input fed is listed once more, as its rounding alone (rounding = true), for the first node
+ * it; an output read only by a lookup table (QLinearTable: a HardSwish, HardSigmoid, ... region, whose input
+ * range the quantizer may cut where the table is constant) is measured as the table sees it: the table run on it,
+ * its output against REF's, reported for the output's REF name. Each quantized input fed is listed once more, as its rounding alone (rounding = true), for the first node
  * it was fed to. Cost: one run of each node. test's intermediate tensors hold these runs' values afterwards.
  * *out (malloc'ed, *n_out entries, freed by the caller) lists the nodes measured. */
 qi_status qi_cmp_isolated_run(qinfer_session *ref, qinfer_session *test, const qi_graph *test_file,

@@ -296,7 +296,7 @@ static const char **promotion_list(qz_options *o, promotion_kind k, int **count)
   return k == TO_W8 ? o->w8 : k == TO_A16 ? o->a16 : o->exclude;
 }
 
-static const char *const promotion_names[] = {"int8 weights", "16-bit output", "kept in float"};
+static const char *const promotion_names[] = {"int8 weights", "16-bit tensor", "kept in float"};
 
 /* Whether node n reads, alone, an unmeasured output of another node (a Relu / Clip the quantized model absorbs):
  * its measure is its producer's (measured_output). */
@@ -458,8 +458,8 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
       const char *name = kind == TO_A16 ? g->tensors[y].name : n->name;
       list[(*count)++] = name; /* room: finish() (max_float more exclusions, every node, every tensor) */
       hist[n_hist++] = (promotion){w, (promotion_kind)kind, name};
-      qz_job_message(j, "mixed precision: %s (%s) isolated %.2f dB: %s", n->name, n->op_type, sq,
-                     promotion_names[kind]);
+      qz_job_message(j, "mixed precision: %s (%s) isolated %.2f dB: %s%s%s", n->name, n->op_type, sq,
+                     promotion_names[kind], kind == TO_A16 ? " " : "", kind == TO_A16 ? name : "");
       added++;
     }
     if (!added) break;

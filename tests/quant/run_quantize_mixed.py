@@ -161,7 +161,7 @@ def main():
               f"compare --per-layer's isolated view over the 4 samples: worst {lowest} "
               f"({worst.get('h2', float('nan')):.2f} dB for h2), the search's m2: {said.group(1) if said else '?'} dB")
 
-        # int8 weights: the ladder is a 16-bit output, then float; the 16-bit Q / DQ the summary counts are in the file
+        # int8 weights: the ladder is 16-bit tensors, then float; the 16-bit Q / DQ the summary counts are in the file
         out16 = os.path.join(work, "mixed16.onnx")
         rc, log = run(q, "quantize", fp, "-o", out16, "--calib", calib, "--target-sqnr", "36")
         m = onnx.load(out16) if rc == 0 else None
