@@ -73,6 +73,20 @@ static void fill(qi_tensor *t, const source *s) {
   }
 }
 
+/* Metrics of quantized data (parameters q) against ref clamped to the range q can hold. */
+static void clamped_metrics(const float *ref, const qi_cmp_quant *q, const void *data, int64_t n, qi_cmp_metrics *m) {
+  int32_t lo, hi;
+  quant_range(q->dtype, &lo, &hi);
+  qi_cmp_acc acc = {0};
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t c = q->n_params > 1 ? (i / q->inner) % q->n_params : 0;
+    const double zp = q->zero_point ? q->zero_point[c] : 0.0, sc = q->scale[c];
+    const double v = ref[i], a = ((double)lo - zp) * sc, b = ((double)hi - zp) * sc;
+    qi_cmp_add(&acc, v < a ? a : v > b ? b : v, qi_cmp_dequant_at(q, data, i));
+  }
+  qi_cmp_finish(&acc, m);
+}
+
 static bool low_bit(int dtype) {
   return qi_cmp_is_quant_dtype((qinfer_dtype)dtype) || dtype == QINFER_DTYPE_INT4 || dtype == QINFER_DTYPE_UINT4;
 }
@@ -132,6 +146,7 @@ static qi_status feed_from_ref(qinfer_session *ref, qinfer_session *test, const 
       *r = (qi_cmp_isolated){.node = i, .out = t, .ref_name = s.ref_name, .rounding = true};
       qi_cmp_buffers(QINFER_DTYPE_FLOAT, s.ref, NULL, (qinfer_dtype)g->tensors[t].dtype, g->tensors[t].data,
                      &s.dq.q, qi_tensor_numel(&g->tensors[t]), &r->m);
+      clamped_metrics(s.ref, &s.dq.q, g->tensors[t].data, qi_tensor_numel(&g->tensors[t]), &r->clamped);
       done[t] = true;
     }
     qi_cmp_dequant_free(&s.dq);
@@ -150,6 +165,8 @@ static bool measure(qinfer_session *ref, const qi_graph *test_file, const qi_gra
   *r = (qi_cmp_isolated){.node = node, .out = t, .ref_name = s.ref_name};
   qi_cmp_buffers(QINFER_DTYPE_FLOAT, s.ref, NULL, (qinfer_dtype)x->dtype, x->data, s.dq.scale ? &s.dq.q : NULL,
                  qi_tensor_numel(x), &r->m);
+  r->clamped = r->m;
+  if (s.dq.scale) clamped_metrics(s.ref, &s.dq.q, x->data, qi_tensor_numel(x), &r->clamped);
   qi_cmp_dequant_free(&s.dq);
   return true;
 }

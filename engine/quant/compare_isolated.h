@@ -15,6 +15,9 @@ typedef struct qi_cmp_isolated {
   const char *ref_name; /* REF's float tensor it is measured against (a name of REF's session graph) */
   bool rounding;        /* a tensor's rounding, not a node's output */
   qi_cmp_metrics m;
+  /* the same against REF clamped to the range the quantized output can hold: the error without its clipping
+   * (a range cut on purpose where the readers are constant: the target-SQNR search's measure of such tensors) */
+  qi_cmp_metrics clamped;
 } qi_cmp_isolated;
 
 /* After ref (FP32) and test ran on the same inputs, both with keep_intermediates: for each live node of test's

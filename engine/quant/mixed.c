@@ -30,7 +30,10 @@ typedef struct eval {
   double *tensor;    /* per analysis-graph tensor: SQNR of its dequantized INT8 value, NAN when unknown */
   double *isolated;  /* per analysis-graph tensor: isolated SQNR of the INT8 node writing it (worst), or NAN */
   double *rounding;  /* per analysis-graph tensor: SQNR of its FP32 value's rounding alone (worst), or NAN */
+  const bool *trimmed; /* per analysis-graph tensor: its range was cut by range trimming (engine/quant/trim.c) */
 } eval;
+
+static bool j_trimmed(const eval *e, int t) { return e->trimmed && e->trimmed[t]; }
 
 /* SQNR of x against ref (the comparison's metric: +inf when equal, -inf when ref is all zero and x not). */
 static double sqnr_of(const float *ref, const float *x, size_t n) {
@@ -131,7 +134,8 @@ static qi_status measure(qz_job *j, qinfer_session *s, const qi_graph *qg, const
   rc = qi_cmp_isolated_run(j->session, s, qg, &iso, &n_iso, j->err);
   for (int k = 0; rc == QINFER_OK && k < n_iso; k++) {
     const int gt = qi_graph_find_tensor(j->g, iso[k].ref_name);
-    const double v = iso[k].m.sqnr_db;
+    /* a range cut where the readers are constant: its clipping costs nothing downstream */
+    const double v = gt >= 0 && j_trimmed(e, gt) ? iso[k].clamped.sqnr_db : iso[k].m.sqnr_db;
     double *into = iso[k].rounding ? e->rounding : e->isolated;
     if (gt >= 0 && isfinite(v) && (isnan(into[gt]) || v < into[gt])) into[gt] = v;
   }
@@ -393,6 +397,30 @@ static int64_t low_macs_lost(const qz_job *j, bool *low, promotion_kind kind, in
   return lost;
 }
 
+/* Per tensor of j->g: whether range trimming cuts its calibrated range under options o (NULL without trimming or
+ * on out of memory: every tensor is then measured as it is). */
+static bool *trimmed_tensors(qz_job *j, const qz_options *o) {
+  if (j->opt->no_trim) return NULL;
+  const size_t n = (size_t)j->g->n_tensors + 1;
+  qz_range *full = calloc(n, sizeof *full), *cut = calloc(n, sizeof *cut);
+  bool *trimmed = calloc(n, sizeof *trimmed);
+  qz_plan p = {0};
+  if (full && cut && trimmed && qz_plan_make(j->g, o, &p, j->err) == QINFER_OK) {
+    qz_stats_ranges(j->stats, o, full);
+    memcpy(cut, full, n * sizeof *cut);
+    qz_ranges_trim(j->g, &p, cut);
+    for (int t = 0; t < j->g->n_tensors; t++)
+      trimmed[t] = full[t].set && (cut[t].min != full[t].min || cut[t].max != full[t].max);
+    qz_plan_free(&p);
+  } else {
+    free(trimmed);
+    trimmed = NULL;
+  }
+  free(full);
+  free(cut);
+  return trimmed;
+}
+
 qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res) {
   const double target = j->opt->target_sqnr;
   const qi_graph *g = j->g;
@@ -401,8 +429,9 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
   const size_t n_in = j->src.n_samples < QZ_SQNR_SAMPLES ? j->src.n_samples : QZ_SQNR_SAMPLES;
   qi_status rc = QINFER_OK;
   for (size_t k = 0; rc == QINFER_OK && k < n_in; k++) rc = qz_sample_load_in_group(&j->src, k, &in[k], j->err);
+  bool *trimmed = trimmed_tensors(j, o);
   eval e = {0, calloc((size_t)g->n_tensors + 1, sizeof(double)), calloc((size_t)g->n_tensors + 1, sizeof(double)),
-            calloc((size_t)g->n_tensors + 1, sizeof(double))};
+            calloc((size_t)g->n_tensors + 1, sizeof(double)), trimmed};
   double *iso = calloc((size_t)g->n_nodes + 1, sizeof(double));
   double *best_iso = calloc((size_t)g->n_nodes + 1, sizeof(double));
   double *scratch = calloc((size_t)g->n_tensors + 1, sizeof(double));
@@ -498,6 +527,7 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
   free(e.tensor);
   free(e.isolated);
   free(e.rounding);
+  free(trimmed);
   free(iso);
   free(best_iso);
   free(low);
