@@ -314,6 +314,10 @@ typedef struct qinfer_compare_row {
   double isolated_sqnr_db; /**< SQNR of its output against REF's tensor (the same formula as sqnr_db) */
   double isolated_cosine;
   double isolated_max_abs, isolated_mean_abs;
+  double isolated_in_range_sqnr_db; /**< isolated SQNR against REF clamped to the range the quantized tensor can
+                                     *   hold: without the clipping (equal to isolated_sqnr_db for a float tensor
+                                     *   and where nothing clips); the target-SQNR search's measure for tensors
+                                     *   whose range it cut on purpose (range trimming) */
 } qinfer_compare_row;
 
 /** Prepares the comparison of session test against session ref, which must take the same inputs (names, dtypes

@@ -382,6 +382,7 @@ static qi_status compare_isolated(qinfer_compare *c) {
       r->isolated_cosine = iso[k].m.cosine;
       r->isolated_max_abs = iso[k].m.max_abs;
       r->isolated_mean_abs = iso[k].m.mean_abs;
+      r->isolated_in_range_sqnr_db = iso[k].clamped.sqnr_db;
       break;
     }
   }

@@ -255,9 +255,19 @@ static void node_bits(const qz_job *j, const qz_options *o, const qz_plan *p, co
   *wb = !has_matrix_weight(g, n) ? 0 : fl ? 32 : o->weight_bits == 4 && !qz_node_named(g, n, o->w8, o->n_w8) ? 4 : 8;
 }
 
+/* Whether node n's output, or that of the node reading it alone, has a trimmed range (trimmed may be NULL). */
+static bool output_trimmed(const qz_job *j, const qi_node *n, const bool *trimmed) {
+  const int y = n->n_outputs > 0 ? n->outputs[0] : -1;
+  if (!trimmed || y < 0) return false;
+  const int r = qi_graph_sole_reader(j->g, y);
+  return trimmed[y] || (r >= 0 && j->g->nodes[r].n_outputs == 1 && j->g->nodes[r].outputs[0] >= 0 &&
+                        trimmed[j->g->nodes[r].outputs[0]]);
+}
+
 /* The summary table (layer, op, MACs, weight bits, activation bits, isolated SQNR: the same measure as `qinfer
  * compare --per-layer`'s isolated column) through the message callback, and the counts of res. */
-static qi_status summarize(qz_job *j, const qz_options *o, const double *iso, qz_mixed_result *res) {
+static qi_status summarize(qz_job *j, const qz_options *o, const double *iso, const bool *trimmed,
+                           qz_mixed_result *res) {
   qz_plan p = {0};
   QI_CHECK(qz_plan_make(j->g, o, &p, j->err));
   qz_job_message(j, "mixed precision: %-32s %-8s %12s %6s %6s %9s", "layer", "op", "MACs", "w bits", "a bits",
@@ -273,14 +283,15 @@ static qi_status summarize(qz_job *j, const qz_options *o, const double *iso, qz
     if (wb) res->weight_bytes += qi_tensor_numel(&j->g->tensors[n->inputs[1]]) * wb / 8;
     char w[8] = "-", l[16] = "-";
     if (wb) snprintf(w, sizeof w, "%d", wb);
-    if (!isnan(iso[i])) snprintf(l, sizeof l, "%.2f", iso[i]);
+    if (!isnan(iso[i])) snprintf(l, sizeof l, "%.2f%s", iso[i], output_trimmed(j, n, trimmed) ? "*" : "");
     qz_job_message(j, "mixed precision: %-32s %-8s %12lld %6s %6d %9s", n->name ? n->name : "?", n->op_type,
                    (long long)macs, w, ab, l);
   }
   qz_plan_free(&p);
   qz_job_message(j,
                  "mixed precision: %.1f %% of %lld MACs run on 8 bits or fewer; their weights %lld bytes (at the "
-                 "widths chosen, scales not counted)",
+                 "widths chosen, scales not counted); iso dB: qinfer compare's isolated SQNR (* its in-range one: a "
+                 "range cut by range trimming)",
                  res->macs ? 100.0 * (double)res->macs_low / (double)res->macs : 0.0, (long long)res->macs,
                  (long long)res->weight_bytes);
   return QINFER_OK;
@@ -523,7 +534,7 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
                    "weights, %d 16-bit tensors",
                    target, best, best_ex - base, best_w8, best_a16);
   res->float_nodes = o->n_exclude - base, res->w8_nodes = o->n_w8, res->a16_tensors = o->n_a16;
-  if (rc == QINFER_OK) rc = summarize(j, o, best_iso, res);
+  if (rc == QINFER_OK) rc = summarize(j, o, best_iso, trimmed, res);
   free(e.tensor);
   free(e.isolated);
   free(e.rounding);
