@@ -143,7 +143,8 @@ qi_status qi_nn_matmul_nbits_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi
       .zero_point = zp_nibbles ? zp->data : NULL, .zp_m_stride = (s->n_blocks + 1) / 2 * 2, .zp_b_stride = 1,
       .zero_point_default = 8,
   };
-  st->dynamic = qi_attr_int(n, "accuracy_level", 0) == 4 && !gi && (!zp || zp_nibbles);
+  /* MLAS has CompInt8 for blocks of 16 .. 256: ONNX Runtime computes larger ones in float, and so does qinfer */
+  st->dynamic = qi_attr_int(n, "accuracy_level", 0) == 4 && s->block <= 256 && !gi && (!zp || zp_nibbles);
   if (st->dynamic) {
     const qi_tensor *a = qi_node_in(g, n, 0);
     QI_CHECK(qi_qd8_linear_prepare(rt, 0, &src, bias ? bias->data : NULL, n, &st->dyn, err));
