@@ -26,7 +26,8 @@ Checks:
     scales and beta * C as the bias; uint4: packed zero points, int4: none, i.e. 8), the Conv stays float, no
     DynamicQuantizeLinear; the file's dequantized weights are within half a step of W; z (two MatMulNBits on the
     graph input t) equals a numpy oracle of accuracy_level 4 (t quantized per row and block of 16 by ORT's CompInt8
-    rule, integer block products, then float) within 1e-5 of its range; qinfer and ONNX Runtime 1.30 agree
+    rule, integer block products, then float) within 1e-5 of its range, and is the same bytes with --isa scalar;
+    qinfer and ONNX Runtime 1.30 agree
     within 2e-4 of the output's range on y and z; both are >= 10 dB from FP32 (4-bit random weights: 12-23 dB); without --block-size the blocks are
     32.
 """
@@ -312,6 +313,12 @@ def test_int4(args, work, fp32_path, weights, inputs):
                 bias = init[n.input[5]]
                 check(np.allclose(bias, weights["fc.b"] * 2.0), f"{label}: the Gemm's beta * C is the bias")
         yq, _ = qinfer_run(args, out, inputs, work, f"int4_{wtype}_{block}")
+        d = os.path.join(work, f"qi_int4_{wtype}_{block}_scalar")
+        rc, _, err = run(args.qinfer, "run", out, "--output-dir", d, "--isa", "scalar",
+                         *sum([["--input", f"{k}={v}"] for k, v in inputs.items()], []))
+        if yq is not None and rc == 0:  # z is MatMulNBits + Add only: the integer kernels give the same bytes
+            check(np.array_equal(np.load(os.path.join(d, "z.npy")), yq["z"]),
+                  f"{label} z: --isa scalar gives the same bytes as the default path")
         yo = ort(args, out, inputs, work, f"int4_{wtype}_{block}")
         if yq is None or yo is None or y32 is None:
             continue
