@@ -47,5 +47,6 @@ void qb_register_qu8_conv(void);
 void qb_register_qu8_elementwise(void);
 void qb_register_qu8_pool(void);
 void qb_register_qs16_gemm(void);
+void qb_register_qd8_f32_qb4w_gemm(void);
 
 #endif /* QI_BENCH_COMMON_H */

@@ -37,5 +37,6 @@ int main(int argc, char **argv) {
   qb_register_qu8_elementwise();
   qb_register_qu8_pool();
   qb_register_qs16_gemm();
+  qb_register_qd8_f32_qb4w_gemm();
   return qb_run(argc, argv);
 }

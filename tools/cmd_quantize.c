@@ -99,8 +99,10 @@ void qi_cmd_quantize_usage(void) {
          "  --dynamic               dynamic quantization: every Conv / Gemm / MatMul with constant weights reads its\n"
          "                          input through DynamicQuantizeLinear (uint8, range of each run) and runs as\n"
          "                          ConvInteger / MatMulInteger on int8 weights; the rest stays float (--calib\n"
-         "                          not needed; not with --activations other than uint8, 4-bit weights or\n"
-         "                          --target-sqnr)\n"
+         "                          not needed; not with --activations other than uint8 or --target-sqnr). With\n"
+         "                          --weights int4 / uint4: each Gemm / MatMul becomes com.microsoft MatMulNBits\n"
+         "                          at accuracy_level 4 (input to int8 per row and block at run time), blocks of\n"
+         "                          --block-size (32 when 0); Convs stay float\n"
          "  --weights T             int8 (default), int4 (symmetric) or uint4 (asymmetric, zero points): weights of\n"
          "                          Conv / Gemm / MatMul; 4-bit ones are written at opset 21, two per byte\n"
          "  --block-size N          4-bit weights: 0 (default) one scale per output channel, or 16, 32, 64, 128\n"
@@ -279,7 +281,10 @@ static int quantize(const quant_args *a) {
   qinfer_model_destroy(model);
   if (st != QINFER_OK) return qi_cli_error("%s", qinfer_last_error());
   const char *wtype = qinfer_dtype_name(a->weight_dtype);
-  if (a->dynamic) {
+  if (a->dynamic && a->weight_dtype != QINFER_DTYPE_INT8) {
+    printf("dynamic: %d nodes as MatMulNBits at accuracy_level 4 (their input to int8 per row and block at run time), "
+           "%d weights %s (no calibration)\n", rep.quantized_nodes, rep.weights, wtype);
+  } else if (a->dynamic) {
     printf("dynamic: %d nodes on DynamicQuantizeLinear (%d activations quantized per run, uint8), %d weights %s "
            "(no calibration)\n", rep.quantized_nodes, rep.activations, rep.weights, wtype);
   } else if (a->act_dtype == QINFER_DTYPE_FLOAT) {

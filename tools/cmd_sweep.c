@@ -29,7 +29,8 @@ typedef struct sweep_config {
   int block_size; /* 4-bit weights: values along K per scale */
   qinfer_quant_weight_method weight_method;
   int per_tensor; /* one weight scale per tensor instead of per output channel */
-  int dynamic; /* activations quantized at run time (DynamicQuantizeLinear), as ONNX Runtime's quantize_dynamic */
+  int dynamic; /* activations quantized at run time: DynamicQuantizeLinear as ONNX Runtime's quantize_dynamic
+               * (int8 weights), MatMulNBits at accuracy_level 4 (4-bit weights) */
 } sweep_config;
 
 /* The matrix, in the order it is printed. One row adds a configuration. */
@@ -44,6 +45,8 @@ static const sweep_config CONFIGS[] = {
     {"W4A32", W4_B32_MSE, .activations = QINFER_DTYPE_FLOAT},
     {"W4A8", W4_B32_MSE, .activations = QINFER_DTYPE_UINT8},
     {"W8A8-dynamic", W8, .activations = QINFER_DTYPE_UINT8, .dynamic = 1},
+    /* MatMulNBits at accuracy_level 4: int8 per row and block of 32 at run time; Convs stay float */
+    {"W4A8-dynamic", W4_B32_MSE, .activations = QINFER_DTYPE_INT8, .dynamic = 1},
 };
 #undef W8
 #undef W4_B32_MSE
@@ -66,6 +69,8 @@ void qi_cmd_sweep_usage(void) {
          "  W4A32            int4 weights, blocks of 32, --weight-method mse, float activations\n"
          "  W4A8             int4 weights, blocks of 32, --weight-method mse, uint8 activations\n"
          "  W8A8-dynamic     int8 weights per channel, uint8 activations quantized at run time (--dynamic)\n"
+         "  W4A8-dynamic     int4 weights, blocks of 32, mse, as com.microsoft MatMulNBits at accuracy_level 4: the\n"
+         "                   Gemm / MatMul inputs quantized to int8 per row and block at run time; Convs float\n"
          "\n"
          "options:\n"
          "  --calib DIR        calibration samples (required), as for `qinfer quantize`\n"

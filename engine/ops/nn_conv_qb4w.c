@@ -218,7 +218,7 @@ qi_status qi_nn_conv_qb4w_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, con
   const float *x = qi_node_in(g, n, 0)->data;
   float *y = qi_node_out(g, n, 0)->data;
   gemm4_task t = {.s = s, .params = {qi_nn_minmax(&rt->act), s->bl}, .c_stride = s->out_hw};
-  const size_t panels = qi_div_round_up(s->m, s->cfg->mr);
+  const size_t panels = qi_div_round_up(s->m, s->cfg->mr), threads = (size_t)qi_threadpool_size(ctx->pool);
   for (size_t image = 0; image < s->batch; image++) {
     const float *x_image = x + image * s->in_c * s->in_hw;
     float *y_image = y + image * s->m * s->out_hw;
@@ -232,7 +232,10 @@ qi_status qi_nn_conv_qb4w_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, con
         t.b = rt->scratch, t.b_stride = p1 - p0;
       }
       t.cols = p1 - p0;
-      t.col_chunk = qi_round_up(256, s->cfg->nr);
+      /* A call dequantizes its panel once per K-chunk for all the columns it gets: give it the whole pixel tile,
+       * split only as far as the threads need work (about 2 items each). */
+      const size_t want = 2 * threads, split = panels >= want ? 1 : qi_div_round_up(want, panels);
+      t.col_chunk = qi_round_up(qi_div_round_up(t.cols, split), s->cfg->nr);
       t.chunks = qi_div_round_up(t.cols, t.col_chunk);
       t.c = y_image + p0;
       qi_parallel_for(ctx->pool, panels * t.chunks, 1, gemm4_tiles, &t);

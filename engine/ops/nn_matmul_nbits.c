@@ -3,10 +3,13 @@
  * codes of row n, low nibble first along K, the last block zero-padded), scales (float, N * n_blocks values),
  * zero_points (optional: uint8, ceil(n_blocks / 2) bytes per row n of packed nibbles, or float N * n_blocks),
  * g_idx (optional int32 [K]: only k / block_size, the order the blob already has, is taken), bias (optional
- * float [N]). Attributes K, N, bits (4 only), block_size (a power of 2, >= 16), accuracy_level (ignored: the
- * product is computed in float, ONNX Runtime's level 0 / 1).
+ * float [N]). Attributes K, N, bits (4 only), block_size (a power of 2, >= 16), accuracy_level.
  *   w(n, k) = (q(n, k) - zp(n, b)) * scale(n, b),  b = k / block_size; zp defaults to 8 (2^(bits - 1))
- * B, the scales and zero points are packed once at prepare for the W4A32 "xw" kernels (engine/ops/nn_qb4w.h),
+ * accuracy_level 4 without g_idx and without float zero points runs as ONNX Runtime's CPU kernel runs it there
+ * (MLAS CompInt8): A quantized to int8 per row and block at every run, int32 block dot products
+ * (kernels/qd8-f32-qb4w-gemm through engine/ops/nn_qd8.h). Every other level, and level 4 with g_idx or float zero
+ * points (which ONNX Runtime also computes in float), runs the W4A32 "xw" kernels (engine/ops/nn_qb4w.h): float
+ * A, the nibbles dequantized in the kernel. Either way B, the scales and zero points are packed once at prepare,
  * never expanded: B is the kernels/qb4w.h source as it lies. Float zero points z give zs = -(z * s) in the
  * packed blocks directly (the panel layout of kernels/f32-gemm-qb4w/f32-gemm-qb4w.h). */
 #include <math.h>
@@ -16,6 +19,14 @@
 #include "engine/ops/nn_common.h"
 #include "engine/ops/nn_ops.h"
 #include "engine/ops/nn_qb4w.h"
+#include "engine/ops/nn_qd8.h"
+
+/* The op state: one of the two linear layers. */
+typedef struct nbits_state {
+  bool dynamic; /* accuracy_level 4 on the qd8 kernels */
+  qi_qb4w_linear lin;
+  qi_qd8_linear dyn;
+} nbits_state;
 
 typedef struct nbits_shape {
   size_t k, n, block, n_blocks;
@@ -114,8 +125,9 @@ static void patch_float_zero_points(const qi_qb4w_linear *l, void *packed, const
 }
 
 qi_status qi_nn_matmul_nbits_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err) {
-  qi_qb4w_linear *lin = qi_qb4w_linear_state(rt, n, err);
-  if (!lin) return err->code;
+  nbits_state *st = calloc(1, sizeof *st);
+  if (!(rt->state = st)) return qi_node_fail(err, QINFER_ERR_OUT_OF_MEMORY, n, "out of memory");
+  qi_qb4w_linear *lin = &st->lin;
   nbits_shape shape, *s = &shape;
   QI_CHECK(nbits_shape_of(g, n, s, err));
   static const char *const what[] = {NULL, "B", "scales", "zero_points", "g_idx", "bias"};
@@ -131,10 +143,33 @@ qi_status qi_nn_matmul_nbits_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi
       .zero_point = zp_nibbles ? zp->data : NULL, .zp_m_stride = (s->n_blocks + 1) / 2 * 2, .zp_b_stride = 1,
       .zero_point_default = 8,
   };
+  /* MLAS has CompInt8 for blocks of 16 .. 256: ONNX Runtime computes larger ones in float, and so does qinfer */
+  st->dynamic = qi_attr_int(n, "accuracy_level", 0) == 4 && s->block <= 256 && !gi && (!zp || zp_nibbles);
+  if (st->dynamic) {
+    const qi_tensor *a = qi_node_in(g, n, 0);
+    QI_CHECK(qi_qd8_linear_prepare(rt, 0, &src, bias ? bias->data : NULL, n, &st->dyn, err));
+    rt->scratch_bytes = qi_qd8_linear_scratch_bytes(&st->dyn, (size_t)qi_tensor_numel(a) / s->k);
+    rt->const_inputs_packed = true;
+    return QINFER_OK;
+  }
   QI_CHECK(qi_qb4w_linear_prepare(rt, 0, &src, bias ? bias->data : NULL, n, lin, err));
   /* a float zero point replaces the default one's zs; a re-plan gets the buffer back already patched */
   if (zp && !zp_nibbles)
     patch_float_zero_points(lin, (void *)(uintptr_t)lin->packed, sc->data, zp->data, s->n_blocks);
   rt->const_inputs_packed = true;
+  return QINFER_OK;
+}
+
+qi_status qi_nn_matmul_nbits_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err) {
+  (void)err;
+  const nbits_state *st = rt->state;
+  const qi_tensor *a = qi_node_in(g, n, 0);
+  float *y = qi_node_out(g, n, 0)->data;
+  qi_threadpool *pool = ctx ? ctx->pool : NULL;
+  if (st->dynamic)
+    qi_qd8_linear_run(&st->dyn, (size_t)qi_tensor_numel(a) / st->dyn.k, a->data, st->dyn.k, y, st->dyn.n, rt->scratch,
+                      pool);
+  else
+    qi_qb4w_linear_run(&st->lin, (size_t)qi_tensor_numel(a) / st->lin.k, a->data, st->lin.k, y, st->lin.n, pool);
   return QINFER_OK;
 }

@@ -18,6 +18,7 @@ QI_NN_DECLARE_OP(matmul);
  * W4A32 kernels; they run and release as engine/ops/nn_qb4w.h says. */
 qi_status qi_nn_matmul_nbits_infer(qi_graph *g, qi_node *n, qi_error *err);
 qi_status qi_nn_matmul_nbits_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
+qi_status qi_nn_matmul_nbits_run(qi_graph *g, qi_node *n, const qi_node_rt *rt, const qi_exec_ctx *ctx, qi_error *err);
 qi_status qi_nn_matmul_qb4w_infer(qi_graph *g, qi_node *n, qi_error *err);
 qi_status qi_nn_matmul_qb4w_prepare(qi_graph *g, qi_node *n, qi_node_rt *rt, qi_error *err);
 /* ai.qinfer ConvQB4W: weight-only int4 QDQ Conv (pass_qdq_w4.c); its state is freed by qi_qb4w_linear_release. */

@@ -12,7 +12,7 @@ const qi_op qi_ops_nn[] = {
     QI_OP_MACS("MatMul", "", qi_nn_matmul_infer, qi_nn_matmul_prepare, qi_nn_matmul_run, qi_nn_matmul_release,
                QI_OPF_QUANT_LINEAR, qi_macs_matmul),
     QI_OP_MACS("MatMulNBits", "com.microsoft", qi_nn_matmul_nbits_infer, qi_nn_matmul_nbits_prepare,
-               qi_qb4w_linear_node_run, qi_qb4w_linear_release, QI_OPF_QUANTIZED, qi_macs_matmul),
+               qi_nn_matmul_nbits_run, qi_qb4w_linear_release, QI_OPF_QUANTIZED, qi_macs_matmul),
     QI_OP_MACS("MatMulQB4W", "ai.qinfer", qi_nn_matmul_qb4w_infer, qi_nn_matmul_qb4w_prepare, qi_qb4w_linear_node_run,
                qi_qb4w_linear_release, QI_OPF_QUANTIZED | QI_OPF_READS_4BIT, qi_macs_matmul),
     QI_OP_MACS("ConvQB4W", "ai.qinfer", qi_nn_conv_qb4w_infer, qi_nn_conv_qb4w_prepare, qi_nn_conv_qb4w_run,

@@ -11,7 +11,19 @@
  * for MatMul. Gemm (transA = 0, constant B, constant or no C, also through Identity nodes) becomes MatMulInteger: B transposed to [K, N] when
  * transB, alpha folded into the weight scale, beta into a copy of C that is the Add's constant. A Conv's bias is
  * written as [1, Cout, 1(, 1)] (ORT writes a Reshape of it; the constant is the same values). This is the
- * chain engine/pass_qdq_dynamic.c fuses into one DynamicQuantizeConv / DynamicQuantizeMatMul node. */
+ * chain engine/pass_qdq_dynamic.c fuses into one DynamicQuantizeConv / DynamicQuantizeMatMul node.
+ *
+ * With 4-bit weights (--weights int4 / uint4) the MatMul / Gemm nodes become what ONNX Runtime's
+ * MatMulNBitsQuantizer writes, run with dynamic int8 activations:
+ *
+ *     com.microsoft.MatMulNBits(x, B uint8 [N, nb, bl / 2], scales [N * nb][, zero_points][, , bias])
+ *         K, N, bits 4, block_size bl, accuracy_level 4 (A quantized to int8 per row and block at run time)
+ *
+ * B holds the offset-binary codes of W^T [N, K] blocked along K (int4: q + 8 with the default zero point 8;
+ * uint4: q with packed uint8 zero points), low nibble first, zero past K; bl = --block-size, 32 when it is 0
+ * (ONNX Runtime computes level 4 in int8 only for blocks of 16 .. 256). Convs stay float (MatMulNBits is a MatMul);
+ * a Gemm's alpha is folded into the scales, beta * C becomes the bias when C has N values (else the Gemm stays
+ * float). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +243,112 @@ static qi_status rewrite_node(dyn *d, int ni) {
   return QINFER_OK;
 }
 
+/* --- 4-bit weights: MatMulNBits (see the top of the file) --- */
+
+/* A MatMul / Gemm that dynamic_node takes whose bias (Gemm C) is absent or has N values. */
+static bool nbits_node(const qi_graph *g, const qi_node *n, const qz_options *o) {
+  if (!dynamic_node(g, n, o) || !strcmp(n->op_type, "Conv")) return false;
+  const qi_tensor *w = &g->tensors[n->inputs[1]];
+  const int64_t cols = !strcmp(n->op_type, "Gemm") && qi_attr_int(n, "transB", 0) ? w->dims[0] : w->dims[1];
+  const int b = n->n_inputs > 2 ? float_const(g, n->inputs[2]) : -1;
+  return b < 0 || qi_tensor_numel(&g->tensors[b]) == cols;
+}
+
+/* Renames node n to com.microsoft MatMulNBits with its attributes (the Gemm's removed). */
+static qi_status make_nbits_node(dyn *d, int ni, const int ins[6], int64_t k, int64_t n_cols, int64_t bl) {
+  qi_graph *g = d->g;
+  qi_node *n = &g->nodes[ni];
+  int *in = realloc(n->inputs, sizeof(int) * 6);
+  char *type = qi_str_dup("MatMulNBits"), *domain = qi_str_dup("com.microsoft");
+  if (in) n->inputs = in;
+  if (!in || !type || !domain) {
+    free(type), free(domain);
+    return oom(d);
+  }
+  memcpy(in, ins, sizeof(int) * 6);
+  n->n_inputs = ins[5] >= 0 ? 6 : ins[3] >= 0 ? 4 : 3;
+  free(n->op_type), free(n->domain);
+  n->op_type = type, n->domain = domain, n->op = NULL;
+  n->opset = 1; /* com.microsoft opset 1 (the writer imports the domain at its nodes' highest) */
+  static const char *const gemm_attrs[] = {"alpha", "beta", "transA", "transB"};
+  for (int i = 0; i < 4; i++) qi_node_remove_attr(n, gemm_attrs[i]);
+  const char *const names[] = {"K", "N", "bits", "block_size", "accuracy_level"};
+  const int64_t values[] = {k, n_cols, 4, bl, 4};
+  for (int i = 0; i < 5; i++) {
+    qi_attr *a = qi_node_add_attr(g, ni, names[i], QI_ATTR_INT);
+    if (!a) return d->err->code ? d->err->code : oom(d);
+    a->i = values[i];
+  }
+  return QINFER_OK;
+}
+
+static qi_status rewrite_nbits(dyn *d, int ni) {
+  qi_graph *g = d->g;
+  const qi_node *n = &g->nodes[ni];
+  const bool gemm = !strcmp(n->op_type, "Gemm"), trans_b = gemm && qi_attr_int(n, "transB", 0);
+  const float alpha = gemm ? qi_attr_float(n, "alpha", 1.f) : 1.f, beta = gemm ? qi_attr_float(n, "beta", 1.f) : 1.f;
+  const int x = n->inputs[0], b = n->n_inputs > 2 ? float_const(g, n->inputs[2]) : -1;
+  const qi_tensor *wt = &g->tensors[n->inputs[1]];
+  const int64_t k = trans_b ? wt->dims[1] : wt->dims[0], cols = trans_b ? wt->dims[0] : wt->dims[1];
+  const int64_t bl = d->o->block_size ? d->o->block_size : 32, nb = (k + bl - 1) / bl;
+  /* W^T [N, K]: the rows of B are the output columns */
+  float *wn = weight_values(wt, !trans_b);
+  if (!wn) return oom(d);
+  const int64_t wdims[2] = {cols, k};
+  const qz_weight_spec spec = {.bits = 4, .asymmetric = d->o->weight_asymmetric,
+                               .mse = d->o->weight_method == QZ_WEIGHT_MSE, .axis = 1, .block = bl};
+  qz_weight_q wq;
+  qi_status st = qz_weight_quantize(wn, 2, wdims, &spec, &wq, d->err);
+  free(wn);
+  if (st != QINFER_OK) return st;
+  const int64_t zp_row = (nb + 1) / 2;
+  uint8_t *codes = calloc((size_t)(cols * nb * bl / 2), 1), *zps = calloc((size_t)(cols * zp_row), 1);
+  float *scales = malloc(sizeof(float) * (size_t)(cols * nb));
+  if (!codes || !zps || !scales) {
+    free(codes), free(zps), free(scales), qz_weight_q_free(&wq);
+    return oom(d);
+  }
+  const bool asym = d->o->weight_asymmetric;
+  for (int64_t r = 0; r < cols; r++) {
+    for (int64_t j = 0; j < k; j++) {
+      const int v = wq.q[r * k + j] + (asym ? 0 : 8); /* uint4 codes; int4 q + 8 against the default zero point 8 */
+      codes[(r * nb * bl + j) / 2] |= (uint8_t)(v << ((j & 1) * 4));
+    }
+    for (int64_t bi = 0; bi < nb; bi++) {
+      scales[r * nb + bi] = wq.scale[r * nb + bi] * alpha; /* exact for alpha = 1 */
+      if (asym) zps[r * zp_row + bi / 2] |= (uint8_t)(wq.zp[r * nb + bi] << ((bi & 1) * 4));
+    }
+  }
+  qz_weight_q_free(&wq);
+  char base[600];
+  snprintf(base, sizeof base, "%s", wt->name);
+  const int64_t bdims[3] = {cols, nb, bl / 2}, sdims[1] = {cols * nb}, zdims[1] = {cols * zp_row};
+  int ins[6] = {x, -1, -1, -1, -1, -1};
+  ins[1] = new_const(d, base, "_nbits", QINFER_DTYPE_UINT8, 3, bdims, codes);
+  ins[2] = ins[1] >= 0 ? new_const(d, base, "_nbits_scales", QINFER_DTYPE_FLOAT, 1, sdims, scales) : -1;
+  if (asym && ins[2] >= 0) ins[3] = new_const(d, base, "_nbits_zero_points", QINFER_DTYPE_UINT8, 1, zdims, zps);
+  free(codes), free(zps), free(scales);
+  if (ins[2] < 0 || (asym && ins[3] < 0)) return d->err->code ? d->err->code : oom(d);
+  if (b >= 0) {
+    const qi_tensor *bt = &g->tensors[b];
+    float *bv = malloc(sizeof(float) * (size_t)cols);
+    if (!bv) return oom(d);
+    for (int64_t i = 0; i < cols; i++) bv[i] = ((const float *)bt->data)[i] * beta; /* exact for beta = 1 */
+    const int64_t bias_dims[1] = {cols};
+    snprintf(base, sizeof base, "%s", bt->name);
+    ins[5] = new_const(d, base, "_bias", QINFER_DTYPE_FLOAT, 1, bias_dims, bv);
+    free(bv);
+    if (ins[5] < 0) return d->err->code ? d->err->code : oom(d);
+  }
+  QI_CHECK(make_nbits_node(d, ni, ins, k, cols, bl));
+  d->rep->weights++;
+  d->rep->weight_bytes_fp32 += k * cols * 4;
+  d->rep->weight_bytes_int8 += cols * nb * bl / 2;
+  d->rep->activations++; /* each MatMulNBits quantizes its own A at run time */
+  d->rep->quantized_nodes++;
+  return QINFER_OK;
+}
+
 qi_status qz_rewrite_dynamic(qi_graph *g, const qz_options *o, qz_report *rep, qi_error *err) {
   memset(rep, 0, sizeof *rep);
   dyn d = {g, o, rep, err, malloc(sizeof(int[3]) * ((size_t)g->n_tensors + 1)), 0};
@@ -238,8 +356,13 @@ qi_status qz_rewrite_dynamic(qi_graph *g, const qz_options *o, qz_report *rep, q
   for (int t = 0; t < g->n_tensors; t++) d.dql[t][0] = d.dql[t][1] = d.dql[t][2] = -1;
   qi_status st = qi_graph_link(g, err);
   const int n_nodes = g->n_nodes;
-  for (int ni = 0; st == QINFER_OK && ni < n_nodes; ni++)
-    if (dynamic_node(g, &g->nodes[ni], o)) st = rewrite_node(&d, ni);
+  for (int ni = 0; st == QINFER_OK && ni < n_nodes; ni++) {
+    if (o->weight_bits == 4) {
+      if (nbits_node(g, &g->nodes[ni], o)) st = rewrite_nbits(&d, ni);
+    } else if (dynamic_node(g, &g->nodes[ni], o)) {
+      st = rewrite_node(&d, ni);
+    }
+  }
   free(d.dql);
   if (st == QINFER_OK) st = qi_graph_link(g, err);
   return st == QINFER_OK ? qi_graph_toposort(g, err) : st;

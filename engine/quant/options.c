@@ -135,15 +135,12 @@ static const char *act_name(int dtype) {
 }
 
 qi_status qz_check_options(const qz_options *o, qi_error *err) {
-  if (o->dynamic && o->act_dtype != QINFER_DTYPE_UINT8)
+  /* 4-bit weights: MatMulNBits quantizes its input to int8, so int8 names it too */
+  if (o->dynamic && o->act_dtype != QINFER_DTYPE_UINT8 && !(o->weight_bits == 4 && o->act_dtype == QINFER_DTYPE_INT8))
     return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
                    "dynamic quantization quantizes activations to uint8 at run time (DynamicQuantizeLinear): it "
                    "does not go with %s activations%s", act_name(o->act_dtype),
                    o->act_dtype == QINFER_DTYPE_FLOAT ? " (weight-only: leave out --dynamic)" : "");
-  if (o->dynamic && o->weight_bits != 8)
-    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
-                   "dynamic quantization writes int8 weights (ConvInteger / MatMulInteger); for 4-bit weights with "
-                   "float activations use weight-only quantization (activations float: W4A32)");
   if (o->weight_bits == 4 && !o->per_channel)
     return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT,
                    "4-bit weights need a scale per output channel or per block, not one per tensor (per-tensor is "

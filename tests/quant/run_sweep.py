@@ -20,7 +20,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-CONFIGS = ["FP32", "W8A32", "W8A16", "W8A8", "W8A8-per-tensor", "W4A32", "W4A8", "W8A8-dynamic"]
+CONFIGS = ["FP32", "W8A32", "W8A16", "W8A8", "W8A8-per-tensor", "W4A32", "W4A8", "W8A8-dynamic", "W4A8-dynamic"]
 failures = []
 
 
@@ -146,7 +146,7 @@ def main():
         check(rc == 0, f"exit 0 (got {rc}: {err.strip()[-300:]})")
         print(out)
         check("the worst over 2 calibration samples" in out, "the table says what it measured on")
-        check(re.search(r"sweep: 8/8 W8A8-dynamic: timing", err) is not None,
+        check(re.search(r"sweep: 9/9 W4A8-dynamic: timing", err) is not None,
               "a progress line per configuration when not a terminal")
         table = table_rows(out)
         check(list(table) == CONFIGS, f"a table row per configuration in order (got {list(table)})")
@@ -175,7 +175,7 @@ def main():
         check(fp32["sqnr_db"] == "inf" and float(fp32["cosine"]) == 1.0, "FP32 against itself: inf dB, cosine 1")
         size = {c: int(by[(c, "logits")]["file_bytes"]) for c in CONFIGS}
         check(size["W4A32"] < size["W8A32"] < size["FP32"] and size["W4A8"] < size["W8A8"] < size["FP32"] and
-              size["W8A8-dynamic"] < size["FP32"],
+              size["W8A8-dynamic"] < size["FP32"] and size["W4A8-dynamic"] < size["FP32"],
               f"sizes W4 < W8 < FP32 ({size})")
         for c in CONFIGS[1:]:
             s = float(by[(c, "logits")]["sqnr_db"])

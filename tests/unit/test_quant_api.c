@@ -337,7 +337,7 @@ static void test_errors(const qinfer_model *m) {
       {QINFER_DTYPE_INT4, QINFER_DTYPE_FLOAT, 1, 32, 30, 0, "a target SQNR"},
       {QINFER_DTYPE_INT8, QINFER_DTYPE_FLOAT, 1, 0, 0, 1, "does not go with float activations"},
       {QINFER_DTYPE_INT8, QINFER_DTYPE_INT16, 1, 0, 0, 1, "does not go with int16 activations"},
-      {QINFER_DTYPE_INT4, QINFER_DTYPE_UINT8, 1, 0, 0, 1, "dynamic quantization writes int8 weights"},
+      {QINFER_DTYPE_INT4, QINFER_DTYPE_INT16, 1, 32, 0, 1, "does not go with int16 activations"}, /* int4: MatMulNBits, int8 rows */
       {QINFER_DTYPE_INT8, QINFER_DTYPE_UINT8, 1, 0, 30, 1, "not dynamic ones"},
   };
   for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++) {
