@@ -20,6 +20,8 @@
 #include "engine/op.h"
 #include "kernels/requant.h"
 #include "engine/quant/quantize.h"
+#include "engine/quant/gptq_collect.h"
+#include "engine/quant/weight_importance.h"
 #include "engine/quant/weights.h"
 #include "engine/quant/writer/opset_upgrade.h"
 
@@ -236,7 +238,16 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
   memcpy(dims, wt->dims, sizeof dims);
   if (spec->flat_conv) dims[1] = wt->dims[0] > 0 ? numel / wt->dims[0] : 0;
   qz_weight_q wq;
-  QI_CHECK(qz_weight_quantize(wt->data, rank, dims, spec, &wq, r->err));
+  if (r->o->gptq && qz_gptq_take(r->o->gptq, wt->name, numel, &wq)) {
+    r->rep->gptq_layers++;
+  } else { /* mse with calibrated inputs: each weight's squared error weighted by E[x_k^2] of the value it multiplies */
+    qz_weight_spec weighted = *spec;
+    double *importance = spec->mse ? qz_weight_importance(&g->nodes[ni], wt, xr) : NULL;
+    weighted.importance = importance;
+    const qi_status qst = qz_weight_quantize(wt->data, rank, dims, &weighted, &wq, r->err);
+    free(importance);
+    QI_CHECK(qst);
+  }
   const bool four = spec->bits == 4;
   int dtype = QINFER_DTYPE_INT8;
   const void *data = wq.q;
@@ -384,11 +395,11 @@ static bool input_quantized(const qz_plan *p, const qi_graph *g, const qi_node *
  * 0, MatMul B [K, N] axis 1, Gemm B by transB) or per tensor for int8; 4-bit blocks run along K (Conv: its 2-D
  * view [Cout, Cin/g * kh * kw], axis 1, written flat -> Reshape; MatMul: axis rank - 2; Gemm: axis 0, or 1 with transB), a K no
  * longer than the block is per channel, and 4-bit per-channel MatMul weights of rank > 2 are one block of K. */
-static qz_weight_spec weight_spec(const qi_graph *g, const qi_node *n, int rank, const int64_t *dims,
-                                  const qz_options *o) {
+qz_weight_spec qz_node_weight_spec(const qi_graph *g, const qi_node *n, int rank, const int64_t *dims,
+                                   const qz_options *o) {
   const bool four = o->weight_bits == 4 && !qz_node_named(g, n, o->w8, o->n_w8);
   qz_weight_spec s = {.bits = four ? 4 : 8, .asymmetric = four && o->weight_asymmetric,
-                      .mse = o->weight_method == QZ_WEIGHT_MSE, .axis = -1};
+                      .mse = o->weight_method != QZ_WEIGHT_MINMAX, .axis = -1};
   if (rank < 2) { /* a MatMul's vector B: int8, one scale */
     s.bits = 8;
     s.asymmetric = false;
@@ -442,7 +453,7 @@ static qi_status quantize_node_constants(rw *r, int ni, float x_scale, const qz_
   const qi_node *n = &g->nodes[ni];
   const int w = n->n_inputs > 1 ? n->inputs[1] : -1;
   if (w < 0 || !(g->tensors[w].flags & QI_TF_CONST) || g->tensors[w].dtype != QINFER_DTYPE_FLOAT) return QINFER_OK;
-  const qz_weight_spec spec = weight_spec(g, n, g->tensors[w].rank, g->tensors[w].dims, r->o);
+  const qz_weight_spec spec = qz_node_weight_spec(g, n, g->tensors[w].rank, g->tensors[w].dims, r->o);
   float *scales = NULL;
   int64_t count = 0;
   double *shift = NULL;
