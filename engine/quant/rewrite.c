@@ -179,6 +179,32 @@ static int weight_zero_point(rw *r, const char *base, const qz_weight_q *wq) {
   return t;
 }
 
+/* The scale constant of a weight: float, or float16 -> Cast(float) when the spec rounded every scale to a
+ * float16 value (4-bit blocks: 2 bytes a scale instead of 4; the Cast of a constant folds away in qinfer and ONNX
+ * Runtime, so the fusions see a float constant). -1 when out of memory. */
+static int weight_scale(rw *r, const char *base, const qz_weight_spec *spec, const qz_weight_q *wq) {
+  uint16_t *h = spec->f16_scale ? malloc(sizeof(uint16_t) * (size_t)(wq->scale_numel + 1)) : NULL;
+  bool f16 = h != NULL;
+  for (int64_t i = 0; f16 && i < wq->scale_numel; i++) f16 = qz_f16_bits(wq->scale[i], &h[i]);
+  if (!f16) {
+    free(h);
+    return new_const(r, base, "_scale", QINFER_DTYPE_FLOAT, wq->scale_rank, wq->scale_dims, wq->scale);
+  }
+  const int th = new_const(r, base, "_scale_f16", QINFER_DTYPE_FLOAT16, wq->scale_rank, wq->scale_dims, h);
+  free(h);
+  const int ts = th >= 0 ? new_tensor(r, base, "_scale") : -1;
+  if (ts < 0) return -1;
+  qi_tensor_set_shape(&r->g->tensors[ts], QINFER_DTYPE_FLOAT, wq->scale_rank, wq->scale_dims);
+  const int ni = qi_graph_add_node(r->g, "Cast", "", &th, 1, &ts, 1);
+  qi_attr *to = ni >= 0 ? qi_node_add_attr(r->g, ni, "to", QI_ATTR_INT) : NULL;
+  if (!to) {
+    qi_fail(r->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+    return -1;
+  }
+  to->i = QINFER_DTYPE_FLOAT;
+  return ts;
+}
+
 /* Reshape(flat, constant shape of weight w) -> a new tensor shaped like w (flat_conv); -1 when out of memory. */
 static int reshape_back(rw *r, const char *base, int flat, int w) {
   qi_graph *g = r->g;
@@ -265,8 +291,7 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
   snprintf(base, sizeof base, "%s", wt->name);
   const int tq = new_const(r, base, "_quantized", dtype, rank, dims, data);
   free(packed);
-  const int ts = tq >= 0 ? new_const(r, base, "_scale", QINFER_DTYPE_FLOAT, wq.scale_rank, wq.scale_dims, wq.scale)
-                         : -1;
+  const int ts = tq >= 0 ? weight_scale(r, base, spec, &wq) : -1;
   const int tz = ts >= 0 && wq.zp ? weight_zero_point(r, base, &wq) : -1;
   const int tdq = ts >= 0 && (tz >= 0 || !wq.zp) ? new_tensor(r, base, "_dequantized") : -1;
   int dn = -1;
@@ -421,6 +446,7 @@ qz_weight_spec qz_node_weight_spec(const qi_graph *g, const qi_node *n, int rank
   if (four && o->block_size > 0 && !one_block) {
     s.axis = k_axis;
     s.block = o->block_size;
+    s.f16_scale = true; /* a scale per B weights: written float16 */
     s.flat_conv = conv; /* blocks of the im2col's K, each its own scale */
   } else if (four && channel_axis < 0) { /* batched MatMul weights: one block of K per column */
     s.axis = k_axis;

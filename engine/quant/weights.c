@@ -13,16 +13,34 @@ void qz_weight_qrange(const qz_weight_spec *spec, int32_t *qmin, int32_t *qmax) 
   else *qmin = -7, *qmax = 7; /* not -8: with a clipped scale, -8 would keep negative tails that positive ones lose */
 }
 
+float qz_round_f16(float s) {
+  if (!(s > 0.f) || !isfinite(s)) return s;
+  int e;
+  const double m = frexp(s, &e); /* s = m 2^e, m in [0.5, 1): 11 significant bits, to nearest even */
+  return (float)ldexp(nearbyint(m * 2048.0) / 2048.0, e);
+}
+
+bool qz_f16_bits(float s, uint16_t *bits) {
+  if (!(s > 0.f) || !isfinite(s)) return false;
+  int e;
+  const double m = frexp(s, &e), mant = (m * 2.0 - 1.0) * 1024.0; /* s = (1 + mant / 1024) 2^(e - 1) */
+  if (e - 1 < -14 || e - 1 > 15 || mant != floor(mant)) return false;
+  *bits = (uint16_t)((e - 1 + 15) << 10 | (int)mant);
+  return true;
+}
+
 /* Scale and zero point of candidate ratio r for a group with extremes lo <= 0 <= hi; false when all zero. */
 static bool candidate(const qz_weight_spec *spec, double lo, double hi, double r, float *scale, int32_t *zp) {
   *zp = 0;
   if (!spec->asymmetric) {
     const double amax = fmax(-lo, hi);
     *scale = (float)(amax * r) / (spec->bits == 8 ? 127.f : 7.f);
+    if (spec->f16_scale) *scale = qz_round_f16(*scale);
     return *scale > 0.f && isfinite(*scale);
   }
   const double l = lo * r, h = hi * r;
   *scale = (float)(h - l) / 15.f;
+  if (spec->f16_scale) *scale = qz_round_f16(*scale);
   if (!(*scale > 0.f) || !isfinite(*scale)) return false;
   const double z = nearbyint(-l / (double)*scale);
   *zp = (int32_t)(z < 0 ? 0 : (z > 15 ? 15 : z));

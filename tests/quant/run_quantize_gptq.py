@@ -91,12 +91,14 @@ def forward(p, x):
     return {"c1.w": a1, "c2.w": a2, "mm.w": m}
 
 
-def search(v, a, qmin=-7, qmax=7):
-    """The activation-weighted mse search of int4 (engine/quant/weights.h): the first r of the least error."""
+def search(v, a, f16, qmin=-7, qmax=7):
+    """The activation-weighted mse search of int4 (engine/quant/weights.h): the first r of the least error; f16:
+    each candidate scale rounded to the nearest float16 (blocks are written with float16 scales)."""
     amax = max(-min(float(v.min()), 0.0), max(float(v.max()), 0.0))
     best = None
     for i in range(33):
         s = np.float32(np.float32(amax * (64 - i) / 64) / np.float32(qmax))
+        s = np.float32(np.float16(s)) if f16 else s
         if not (s > 0 and np.isfinite(s)):
             continue
         q = np.rint(np.clip(v / s, np.float32(qmin), np.float32(qmax)))
@@ -124,12 +126,12 @@ def gptq(w, h, block):
     s = np.zeros(m, np.float32)
     if not block:
         for r in range(m):
-            s[r] = scales[r, 0] = search(w[r].astype(np.float32), diag)
+            s[r] = scales[r, 0] = search(w[r].astype(np.float32), diag, False)
     for b in range(nb):
         b0, b1 = b * bl, min(k, (b + 1) * bl)
         if block:
             for r in range(m):
-                s[r] = scales[r, b] = search(w[r, b0:b1].astype(np.float32), diag[b0:b1])
+                s[r] = scales[r, b] = search(w[r, b0:b1].astype(np.float32), diag[b0:b1], True)
         err = np.zeros((m, b1 - b0))
         for c in range(b0, b1):
             v = w[:, c].astype(np.float32)
@@ -153,7 +155,11 @@ def decode(m, name):
     q = np.where(nib >= 8, nib - 16, nib).reshape(tuple(t.dims))
     check(t.data_type == INT4, f"{name}: written as int4")
     dq = next(x for x in m.graph.node if x.op_type == "DequantizeLinear" and x.input[0] == t.name)
-    scale = numpy_helper.to_array(init[dq.input[1]])
+    if dq.input[1] in init:
+        scale = numpy_helper.to_array(init[dq.input[1]])
+    else:  # float16 scales (blocks): initializer -> Cast(float)
+        cast = next(x for x in m.graph.node if x.op_type == "Cast" and x.output[0] == dq.input[1])
+        scale = numpy_helper.to_array(init[cast.input[0]]).astype(np.float32)
     if name == "mm.w":  # [K, N]: one scale per column (axis 1) or blocks of K (axis 0, scale [nb, N])
         return q.T, (scale.T if scale.ndim == 2 else scale.reshape(-1, 1))
     q = q.reshape(q.shape[0], -1)

@@ -131,9 +131,10 @@ def groups(w, layout, bits, block):
     return out, tuple(shape)
 
 
-def candidates(v, bits, asym, a=None):
+def candidates(v, bits, asym, a=None, f16=False):
     """Every (scale, zp, error) of the search, i = 0..32 (None where the candidate is not valid); a: each value's
-    weight in the squared error (the activation-weighted search), or None for 1."""
+    weight in the squared error (the activation-weighted search), or None for 1; f16: each scale rounded to the
+    nearest float16 (4-bit blocks, written float16)."""
     lo, hi = min(float(v.min()), 0.0), max(float(v.max()), 0.0)
     qmin, qmax = (-127, 127) if bits == 8 else ((0, 15) if asym else (-7, 7))
     out = []
@@ -141,9 +142,11 @@ def candidates(v, bits, asym, a=None):
         r = (64 - i) / 64
         if asym:
             s = np.float32(np.float32(hi * r - lo * r) / np.float32(15))
+            s = np.float32(np.float16(s)) if f16 else s
             zp = 0 if not s > 0 else int(min(max(np.rint(-(lo * r) / np.float64(s)), 0), 15))
         else:
             s = np.float32(np.float32(max(-lo, hi) * r) / np.float32(127 if bits == 8 else 7))
+            s = np.float32(np.float16(s)) if f16 else s
             zp = 0
         if not (s > 0 and np.isfinite(s)):
             out.append(None)
@@ -169,7 +172,15 @@ def decode(m, qname):
         q = numpy_helper.to_array(t).astype(np.int32).ravel()
     dq = next(x for x in m.graph.node if x.op_type == "DequantizeLinear" and x.input[0] == qname)
     attrs = {a.name: helper.get_attribute_value(a) for a in dq.attribute}
-    scale = numpy_helper.to_array(init[dq.input[1]])
+    if dq.input[1] in init:
+        scale = numpy_helper.to_array(init[dq.input[1]])
+    else:  # float16 scales: initializer -> Cast(float) -> DequantizeLinear
+        cast = next(x for x in m.graph.node if x.op_type == "Cast" and x.output[0] == dq.input[1])
+        st = init[cast.input[0]]
+        check(st.data_type == TensorProto.FLOAT16 and helper.get_attribute_value(cast.attribute[0]) == TensorProto.FLOAT,
+              f"{qname}: a float16 scale cast to float")
+        scale = numpy_helper.to_array(st).astype(np.float32)
+    attrs["f16"] = dq.input[1] not in init
     zp = None
     if len(dq.input) > 2 and dq.input[2]:
         zt = init[dq.input[2]]
@@ -253,6 +264,8 @@ def check_weights(fp32, m, label, bits, asym, block, mse, ex2=None):
         want_axis = ch if blk == 0 else kax
         check(attrs.get("axis", 1) == want_axis and attrs.get("block_size", 0) == blk,
               f"{label} {name}: axis {attrs.get('axis')} block_size {attrs.get('block_size', 0)}")
+        f16 = wbits == 4 and blk > 0  # 4-bit blocks: float16 scales (2 bytes each) -> Cast
+        check(attrs["f16"] == f16, f"{label} {name}: scales written as {'float16' if attrs['f16'] else 'float'}")
         if tuple(scale.shape) != sshape:
             continue
         flat_scale = scale.ravel()
@@ -273,7 +286,7 @@ def check_weights(fp32, m, label, bits, asym, block, mse, ex2=None):
         for g in grp:
             v = w.ravel()[g]
             a = None if imp is None else imp.ravel()[g]
-            cands = candidates(v, wbits, wasym, a)
+            cands = candidates(v, wbits, wasym, a, f16)
             got_s, got_z = el_scale[g[0]], el_zp[g[0]]
             if not (np.all(el_scale[g] == got_s) and np.all(el_zp[g] == got_z)):
                 bad_choice += 1  # a group with two scales
@@ -293,7 +306,7 @@ def check_weights(fp32, m, label, bits, asym, block, mse, ex2=None):
                 ok = (first[0] == got_s and first[1] == got_z) or \
                     (mine and abs(mine[0][2] - best) <= tie * max(best, 1e-30))
                 if a is not None:
-                    plain = [c for c in candidates(v, wbits, wasym) if c is not None]
+                    plain = [c for c in candidates(v, wbits, wasym, None, f16) if c is not None]
                     pbest = min(c[2] for c in plain)
                     pfirst = next(c for c in plain if c[2] == pbest)
                     weighted_differs += (pfirst[0], pfirst[1]) != (first[0], first[1])
