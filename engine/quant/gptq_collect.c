@@ -64,7 +64,8 @@ static bool layer_of(const qz_job *j, const qz_options *o, int ni, layer *l) {
     return false;
   }
   const int blocked_axis = 1 - l->out_axis;
-  return l->k > 0 && (l->spec.block > 0 ? l->spec.axis == blocked_axis : l->spec.axis == l->out_axis);
+  return l->k > 0 && l->k <= QZ_GPTQ_MAX_K &&
+         (l->spec.block > 0 ? l->spec.axis == blocked_axis : l->spec.axis == l->out_axis);
 }
 
 /* h += sum_p x_p x_p^T over the upper triangle, x: p rows of k values; tiles of 128 x 128 stay in cache, and zeros

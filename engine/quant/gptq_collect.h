@@ -4,8 +4,8 @@
  *
  * Layers: Conv (1-D / 2-D, group 1, explicit pads), Gemm (transA 0, B [K, N] or transB [N, K]) and MatMul (B
  * [K, N]) with a constant float weight whose input is a calibrated activation and whose weights have one scale per
- * output or blocks along K. Others (depthwise and grouped Convs, batched MatMul weights, per-tensor int8) keep the
- * activation-weighted mse search. H is summed over every im2col column of every sample (Conv: K = C x kh x kw
+ * output or blocks along K, and K <= QZ_GPTQ_MAX_K. Others (depthwise and grouped Convs, batched MatMul weights,
+ * per-tensor int8, a longer K) keep the activation-weighted mse search. H is summed over every im2col column of every sample (Conv: K = C x kh x kw
  * values per output position, padding as 0; Gemm / MatMul: every row of A), in double, upper triangle.
  *
  * Memory stays bounded: the layers go in batches whose K x K matrices together take at most QZ_GPTQ_BATCH_BYTES
@@ -17,7 +17,9 @@
 #include "engine/quant/job.h"
 #include "engine/quant/weights.h"
 
-enum { QZ_GPTQ_BATCH_BYTES = 256 << 20 };
+/* QZ_GPTQ_MAX_K: a larger K keeps the weighted mse search (ArcFace's fc reads 512 x 7 x 7 = 25088 values: its H would
+ * be 5 GB and its factorisation 10^13 multiply-adds). */
+enum { QZ_GPTQ_BATCH_BYTES = 256 << 20, QZ_GPTQ_MAX_K = 8192 };
 
 typedef struct qz_gptq_result {
   char *weight; /* the weight tensor's name (the same in the analysis and the output graph) */
