@@ -61,7 +61,11 @@ typedef enum qinfer_quant_method {
 typedef enum qinfer_quant_weight_method {
   QINFER_QUANT_WEIGHT_MINMAX = 0, /**< from max |w| (default) */
   QINFER_QUANT_WEIGHT_MSE = 1,    /**< the clipping of max |w| (ratio 1 down to 0.5 in 1/64 steps) with the least
-                                   *   squared quantization error: what makes 4-bit weights work */
+                                   *   squared quantization error: what makes 4-bit weights work; with calibrated
+                                   *   activations each weight's error is weighted by E[x^2] of its input */
+  QINFER_QUANT_WEIGHT_GPTQ = 2,   /**< mse scales, and each layer's rounding errors compensated on the weights
+                                   *   not yet rounded for its calibrated inputs (GPTQ; static activations only,
+                                   *   not with a target SQNR; docs/quantization.md) */
 } qinfer_quant_weight_method;
 
 /** How an image is brought to the model input's height and width. */

@@ -45,6 +45,14 @@ if(TARGET qinfer AND QINFER_NODE)
                                       --qinfer $<TARGET_FILE:qinfer> --node ${QINFER_NODE} --cache ${QINFER_TEST_CACHE})
   set_tests_properties(quant.weights PROPERTIES TIMEOUT 300 LABELS quant)
 endif()
+# --weight-method gptq (tests/quant/run_quantize_gptq.py): the written int4 integers and scales against a numpy GPTQ
+# from the same calibration inputs, the held-out output error of each layer below round-to-nearest mse's, the
+# option conflicts.
+if(TARGET qinfer)
+  add_test(NAME quant.gptq COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quantize_gptq.py
+                                   --qinfer $<TARGET_FILE:qinfer>)
+  set_tests_properties(quant.gptq PROPERTIES TIMEOUT 300 LABELS quant)
+endif()
 # --dynamic (ONNX Runtime's quantize_dynamic layout; tests/quant/run_quantize_dynamic.py): the written chains and
 # int8 weights against a numpy oracle, qinfer's fusion of every chain, qinfer against ONNX Runtime and FP32, the
 # option conflicts.

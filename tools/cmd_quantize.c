@@ -108,7 +108,9 @@ void qi_cmd_quantize_usage(void) {
          "  --block-size N          4-bit weights: 0 (default) one scale per output channel, or 16, 32, 64, 128\n"
          "                          values along K per scale (Conv: of Cin/group x kh x kw, im2col order)\n"
          "  --weight-method M       minmax (default): scale from max |w|; mse: the clipping of max |w| (1 down to\n"
-         "                          0.5 in 1/64 steps) with the least squared error, per channel or block\n"
+         "                          0.5 in 1/64 steps) with the least squared error, per channel or block,\n"
+         "                          each weight's error weighted by E[x^2] of its input when calibrated; gptq:\n"
+         "                          mse scales, rounding errors compensated layer by layer (GPTQ; calibrated)\n"
          "  --exclude NAME[,NAME]   keep these nodes (node or output tensor names) in float; repeatable\n"
          "  --max-samples N         use at most N samples\n"
          "  --target-sqnr DB        mixed precision: while the output SQNR against FP32 (the worst over the first\n"
@@ -202,10 +204,11 @@ static int parse_args(int argc, char **argv, quant_args *a) {
                                   r > 0 ? ", not '" : "", r > 0 ? v : "", r > 0 ? "'" : "");
       st = qinfer_quant_options_set_block_size(o, (int)bs);
     } else if ((r = qi_cli_option(argc, argv, &i, "--weight-method", &v)) != 0) {
-      if (r < 0) return qi_cli_usage_error("quantize", "--weight-method needs minmax or mse");
+      if (r < 0) return qi_cli_usage_error("quantize", "--weight-method needs minmax, mse or gptq");
       if (!strcmp(v, "minmax")) st = qinfer_quant_options_set_weight_method(o, QINFER_QUANT_WEIGHT_MINMAX);
       else if (!strcmp(v, "mse")) st = qinfer_quant_options_set_weight_method(o, QINFER_QUANT_WEIGHT_MSE);
-      else return qi_cli_usage_error("quantize", "unknown weight method '%s' (minmax, mse)", v);
+      else if (!strcmp(v, "gptq")) st = qinfer_quant_options_set_weight_method(o, QINFER_QUANT_WEIGHT_GPTQ);
+      else return qi_cli_usage_error("quantize", "unknown weight method '%s' (minmax, mse, gptq)", v);
     } else if ((r = qi_cli_option(argc, argv, &i, "--exclude", &v)) != 0) {
       if (r < 0) return qi_cli_usage_error("quantize", "--exclude needs node names");
       char *list = (char *)v; /* argv strings are writable */

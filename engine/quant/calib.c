@@ -23,8 +23,12 @@ typedef struct tensor_stats {
   double zeros; /* values exactly 0 (pass 2): always exact, left out of the entropy search */
   bool seen;
   double *ch_sum;   /* per channel (axis 1), pass 1 */
+  double *ch_sq;    /* per channel (axis 1): sums of squares (the activation-weighted weight search) */
   int64_t channels; /* of ch_sum; -1: not collected (the channel count changed) */
   double ch_count;  /* values summed per channel */
+  double *last_sq;  /* sums of squares along the last axis (rank >= 3: a MatMul's K), pass 1 */
+  int64_t last_len; /* of last_sq; -1: not collected */
+  double last_count;
 } tensor_stats;
 
 struct qz_stats {
@@ -52,7 +56,7 @@ qz_stats *qz_stats_new(const qi_graph *g, const qz_plan *plan, int bins) {
 
 void qz_stats_free(qz_stats *s) {
   if (!s) return;
-  for (int i = 0; i < s->n_tensors; i++) free(s->t[i].hist), free(s->t[i].ch_sum);
+  for (int i = 0; i < s->n_tensors; i++) free(s->t[i].hist), free(s->t[i].ch_sum), free(s->t[i].ch_sq), free(s->t[i].last_sq);
   free(s->t);
   free(s);
 }
@@ -73,24 +77,50 @@ void qz_stats_add_minmax(qz_stats *s, int tensor, const float *x, size_t n) {
   }
 }
 
+/* Sums of squares along the last axis of a rank >= 3 tensor (a MatMul reads its K there). */
+static void add_last_axis_squares(tensor_stats *t, const float *x, int rank, const int64_t *dims) {
+  const int64_t len = dims[rank - 1];
+  if (rank < 3 || t->last_len < 0 || len < 1) return;
+  if (t->last_sq && t->last_len != len) {
+    free(t->last_sq), t->last_sq = NULL, t->last_len = -1;
+    return;
+  }
+  if (!t->last_sq) {
+    if (!(t->last_sq = calloc((size_t)len, sizeof(double)))) return;
+    t->last_len = len;
+  }
+  int64_t rows = 1;
+  for (int d = 0; d < rank - 1; d++) rows *= dims[d];
+  for (int64_t r = 0, e = 0; r < rows; r++)
+    for (int64_t k = 0; k < len; k++, e++) t->last_sq[k] += (double)x[e] * x[e];
+  t->last_count += (double)rows;
+}
+
 void qz_stats_add_channel_sums(qz_stats *s, int tensor, const float *x, int rank, const int64_t *dims) {
   tensor_stats *t = &s->t[tensor];
   if (rank < 2 || t->channels < 0 || dims[1] < 1) return;
+  add_last_axis_squares(t, x, rank, dims);
   if (t->ch_sum && t->channels != dims[1]) {
-    free(t->ch_sum), t->ch_sum = NULL, t->channels = -1;
+    free(t->ch_sum), free(t->ch_sq), t->ch_sum = t->ch_sq = NULL, t->channels = -1;
     return;
   }
   if (!t->ch_sum) {
-    if (!(t->ch_sum = calloc((size_t)dims[1], sizeof(double)))) return;
+    t->ch_sum = calloc((size_t)dims[1], sizeof(double));
+    t->ch_sq = calloc((size_t)dims[1], sizeof(double));
+    if (!t->ch_sum || !t->ch_sq) {
+      free(t->ch_sum), free(t->ch_sq), t->ch_sum = t->ch_sq = NULL;
+      return;
+    }
     t->channels = dims[1];
   }
   int64_t inner = 1;
   for (int d = 2; d < rank; d++) inner *= dims[d];
   for (int64_t o = 0, e = 0; o < dims[0]; o++)
     for (int64_t c = 0; c < dims[1]; c++) {
-      double sum = 0;
-      for (int64_t i = 0; i < inner; i++, e++) sum += x[e];
+      double sum = 0, sq = 0;
+      for (int64_t i = 0; i < inner; i++, e++) sum += x[e], sq += (double)x[e] * x[e];
       t->ch_sum[c] += sum;
+      t->ch_sq[c] += sq;
     }
   t->ch_count += (double)(dims[0] * inner);
 }
@@ -296,6 +326,10 @@ void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges) {
     ranges[i].ch_sum = t->channels > 0 ? t->ch_sum : NULL;
     ranges[i].channels = t->channels;
     ranges[i].ch_count = t->ch_count;
+    ranges[i].ch_sq = t->channels > 0 ? t->ch_sq : NULL;
+    ranges[i].last_sq = t->last_len > 0 ? t->last_sq : NULL;
+    ranges[i].last_len = t->last_len;
+    ranges[i].last_count = t->last_count;
     if (!t->seen) continue;
     float lo = (float)t->min, hi = (float)t->max;
     if (t->hist && t->max > t->min) {

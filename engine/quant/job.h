@@ -113,6 +113,9 @@ typedef struct qz_job {
 /* Makes j->session the FP32 session of shape group `group` (the one held is destroyed first when it is of
  * another group: one calibration session at a time) and maps the planned tensors onto its tensors. */
 qi_status qz_job_use_group(qz_job *j, int group);
+/* Loads sample s (of j->session's shape group) into the session, runs it and calls read(j, user) while its
+ * tensors are readable. */
+qi_status qz_job_run_sample(qz_job *j, size_t s, void (*read)(qz_job *j, void *user), void *user);
 /* The groups of samples 0 .. n-1 into order (room for min(n, j->src.n_groups)), ascending but j->session's group first
  * when it is among them (no session is rebuilt for it); returns their count. */
 int qz_job_group_order(const qz_job *j, size_t n, int *order);

@@ -113,6 +113,7 @@ qinfer_status qinfer_quant_options_set_weight_method(qinfer_quant_options *o, qi
   switch (method) {
     case QINFER_QUANT_WEIGHT_MINMAX: o->o.weight_method = QZ_WEIGHT_MINMAX; break;
     case QINFER_QUANT_WEIGHT_MSE: o->o.weight_method = QZ_WEIGHT_MSE; break;
+    case QINFER_QUANT_WEIGHT_GPTQ: o->o.weight_method = QZ_WEIGHT_GPTQ; break;
     default: return fail(o, QINFER_ERR_INVALID_ARGUMENT, "unknown weight method %d", (int)method);
   }
   return QINFER_OK;

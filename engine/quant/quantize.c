@@ -15,6 +15,7 @@
 
 #include "engine/op.h"
 #include "engine/pipeline.h"
+#include "engine/quant/gptq_collect.h"
 #include "engine/quant/job.h"
 #include "engine/quant/writer/onnx_writer.h"
 #include "engine/quant/writer/opset_upgrade.h"
@@ -84,8 +85,7 @@ static size_t numel_of(int rank, const int64_t *dims) {
   return n;
 }
 
-/* Runs sample s through the session, feeding each calibrated tensor to the statistics of this pass. */
-static qi_status calibrate_sample(qz_job *j, size_t s, bool histogram) {
+qi_status qz_job_run_sample(qz_job *j, size_t s, void (*read)(qz_job *j, void *user), void *user) {
   qinfer_quant_sample sample;
   qi_status st = qz_sample_load_in_group(&j->src, s, &sample, j->err);
   for (int i = 0; st == QINFER_OK && i < j->n_inputs; i++)
@@ -96,7 +96,15 @@ static qi_status calibrate_sample(qz_job *j, size_t s, bool histogram) {
     qz_fail_call(j->err, qz_sample_label(&j->src, s, -1, name, sizeof name), st,
                  qinfer_session_last_error(j->session));
   }
-  for (int t = 0; st == QINFER_OK && t < j->plan.n_tensors; t++) {
+  if (st == QINFER_OK) read(j, user);
+  qz_sample_free(&sample); /* last: the session reads its inputs in place, the input tensors included */
+  return st;
+}
+
+/* Feeds each calibrated tensor of the sample just run to the statistics of this pass (user: bool, histograms). */
+static void read_statistics(qz_job *j, void *user) {
+  const bool histogram = *(const bool *)user;
+  for (int t = 0; t < j->plan.n_tensors; t++) {
     if (!j->plan.quantize[t] || j->session_index[t] < 0) continue;
     qinfer_tensor_info info;
     const void *data;
@@ -109,8 +117,6 @@ static qi_status calibrate_sample(qz_job *j, size_t s, bool histogram) {
         qz_stats_add_channel_sums(j->stats, t, data, info.rank, info.dims);
     }
   }
-  qz_sample_free(&sample); /* last: the session reads its inputs in place, the input tensors included */
-  return st;
 }
 
 /* Runs every sample, shape group by shape group (the session held first), into the statistics: one set of
@@ -125,7 +131,8 @@ static qi_status calibration_pass(qz_job *j, bool histogram, const char *label) 
   for (int k = 0; st == QINFER_OK && k < n_groups; k++) {
     st = qz_job_use_group(j, order[k]);
     for (size_t s = 0; st == QINFER_OK && s < n; s++) {
-      if (j->src.group[s] != order[k] || (st = calibrate_sample(j, s, histogram)) != QINFER_OK) continue;
+      if (j->src.group[s] != order[k] || (st = qz_job_run_sample(j, s, read_statistics, &histogram)) != QINFER_OK)
+        continue;
       if (j->opt->progress) j->opt->progress(j->opt->progress_user, label, ++done, n);
     }
   }
@@ -200,6 +207,10 @@ static bool translate_plan(const qi_graph *from, const qz_plan *plan, const qz_r
     (*out_ranges)[u].ch_sum = ranges[t].ch_sum; /* the tensor's own means (a shared range is another's) */
     (*out_ranges)[u].channels = ranges[t].channels;
     (*out_ranges)[u].ch_count = ranges[t].ch_count;
+    (*out_ranges)[u].ch_sq = ranges[t].ch_sq;
+    (*out_ranges)[u].last_sq = ranges[t].last_sq;
+    (*out_ranges)[u].last_len = ranges[t].last_len;
+    (*out_ranges)[u].last_count = ranges[t].last_count;
   }
   free(index);
   return true;
@@ -303,6 +314,9 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
   o.n_w8 = o.n_a16 = 0;
   qz_mixed_result mix = {.sqnr_db = NAN};
   qi_status st = opt->target_sqnr > 0 ? qz_job_mixed_precision(j, &o, &mix) : QINFER_OK;
+  qz_gptq_set gptq = {0};
+  if (st == QINFER_OK && o.weight_method == QZ_WEIGHT_GPTQ && (st = qz_job_gptq(j, &o, &gptq)) == QINFER_OK)
+    o.gptq = &gptq;
   qinfer_session_destroy(j->session); /* free the kept activations before the rewrite */
   j->session = NULL;
   qi_graph *out = NULL;
@@ -312,6 +326,9 @@ static qi_status finish(qz_job *j, const char *out_path, qinfer_quant_report *re
   if (st == QINFER_OK && (st = qi_onnx_write_file(out, out_path, &err)) != QINFER_OK)
     qz_fail_call(j->err, out_path, st, err.msg);
   qi_graph_free(out);
+  if (st == QINFER_OK && o.gptq)
+    qz_job_message(j, "GPTQ: %d of %d layers written with compensated weights", rep.gptq_layers, gptq.candidates);
+  qz_gptq_set_free(&gptq);
   if (st == QINFER_OK && report) {
     *report = (qinfer_quant_report){
         .quantized_nodes = rep.quantized_nodes,
@@ -390,6 +407,11 @@ qinfer_status qinfer_quantize(const qinfer_model *model, const qinfer_quant_opti
                        &err);
   if (qz_check_options(&options->o, &err) != QINFER_OK) return qi_api_fail(err.code, &err);
   qz_job j = {.opt = options, .model = model, .err = &err, .session_group = -1};
+  if (options->o.weight_method == QZ_WEIGHT_GPTQ && (!qz_calibrates(&options->o) || options->target_sqnr > 0))
+    return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "GPTQ weights (--weight-method gptq) compensate "
+                               "each layer's rounding for its calibrated inputs: they need static uint8 or int8 "
+                               "activations (not float, not --dynamic) and go without --target-sqnr"),
+                       &err);
   if (!qz_calibrates(&options->o)) {
     qi_status st = options->target_sqnr > 0
                        ? qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "a target SQNR chooses which activations to "

@@ -17,8 +17,12 @@
 
 typedef enum { QZ_MINMAX, QZ_PERCENTILE, QZ_ENTROPY, QZ_MSE } qz_method;
 
-/* How a weight scale is chosen: from max |w| (minmax), or the clipping of it with the least squared error (mse). */
-typedef enum { QZ_WEIGHT_MINMAX, QZ_WEIGHT_MSE } qz_weight_method;
+/* How a weight scale is chosen: from max |w| (minmax), or the clipping of it with the least squared error (mse,
+ * weighted by E[x_k^2] when activations are calibrated), or mse scales with GPTQ error compensation
+ * (engine/quant/gptq.h; calibrated activations only). */
+typedef enum { QZ_WEIGHT_MINMAX, QZ_WEIGHT_MSE, QZ_WEIGHT_GPTQ } qz_weight_method;
+
+struct qz_gptq_set; /* engine/quant/gptq_collect.h */
 
 typedef struct qz_options {
   bool per_channel;      /* weights: one scale per output channel (default) or one per tensor */
@@ -39,6 +43,7 @@ typedef struct qz_options {
   int n_a16;
   qz_method method;
   double percentile;     /* QZ_PERCENTILE: share of values kept inside the range, e.g. 99.99 */
+  const struct qz_gptq_set *gptq; /* QZ_WEIGHT_GPTQ: the compensated weights the rewrite takes (by weight name) */
 } qz_options;
 
 /* What happens to each tensor of the graph. */
@@ -49,16 +54,21 @@ typedef struct qz_plan {
   int n_quantized_nodes;
 } qz_plan;
 
-/* A calibrated real-valued range per tensor, and the sums of its values per channel (axis 1 of a tensor of rank
- * >= 2, over all samples; for the bias correction of 4-bit weights, engine/quant/rewrite.c): ch_sum[c] / ch_count
- * is E[x_c]; ch_sum is NULL when not collected (rank < 2, channel counts that differ between samples) and belongs
- * to the statistics (valid while they are). */
+/* A calibrated real-valued range per tensor, and the sums of its values and of their squares per channel (axis 1
+ * of a tensor of rank >= 2, over all samples; for the bias correction of 4-bit weights and the activation-weighted
+ * weight search, engine/quant/rewrite.c): ch_sum[c] / ch_count is E[x_c], ch_sq[c] / ch_count is E[x_c^2];
+ * last_sq[k] / last_count is E[x_k^2] along the last axis of a rank >= 3 tensor (a MatMul's K). NULL when not
+ * collected (rank < 2, channel counts that differ between samples); they belong to the statistics (valid while
+ * they are). */
 typedef struct qz_range {
   float min, max;
   bool set;
-  const double *ch_sum;
+  const double *ch_sum, *ch_sq;
   int64_t channels;
   double ch_count;
+  const double *last_sq;
+  int64_t last_len;
+  double last_count;
 } qz_range;
 
 qi_status qz_plan_make(const qi_graph *g, const qz_options *o, qz_plan *plan, qi_error *err);
@@ -102,6 +112,7 @@ typedef struct qz_report {
   int weights;         /* weight tensors stored as int8 */
   int biases;          /* bias tensors stored as int32 */
   int biases_corrected; /* biases shifted by the expected error of their 4-bit weights */
+  int gptq_layers;      /* weights taken from the GPTQ results (o->gptq) */
   int64_t weight_bytes_fp32, weight_bytes_int8;
 } qz_report;
 

@@ -7,10 +7,26 @@
 
 #include "kernels/requant.h"
 
-static void q_range(const qz_weight_spec *spec, int32_t *qmin, int32_t *qmax) {
+void qz_weight_qrange(const qz_weight_spec *spec, int32_t *qmin, int32_t *qmax) {
   if (spec->bits == 8) *qmin = -127, *qmax = 127;
   else if (spec->asymmetric) *qmin = 0, *qmax = 15;
   else *qmin = -7, *qmax = 7; /* not -8: with a clipped scale, -8 would keep negative tails that positive ones lose */
+}
+
+float qz_round_f16(float s) {
+  if (!(s > 0.f) || !isfinite(s)) return s;
+  int e;
+  const double m = frexp(s, &e); /* s = m 2^e, m in [0.5, 1): 11 significant bits, to nearest even */
+  return (float)ldexp(nearbyint(m * 2048.0) / 2048.0, e);
+}
+
+bool qz_f16_bits(float s, uint16_t *bits) {
+  if (!(s > 0.f) || !isfinite(s)) return false;
+  int e;
+  const double m = frexp(s, &e), mant = (m * 2.0 - 1.0) * 1024.0; /* s = (1 + mant / 1024) 2^(e - 1) */
+  if (e - 1 < -14 || e - 1 > 15 || mant != floor(mant)) return false;
+  *bits = (uint16_t)((e - 1 + 15) << 10 | (int)mant);
+  return true;
 }
 
 /* Scale and zero point of candidate ratio r for a group with extremes lo <= 0 <= hi; false when all zero. */
@@ -19,27 +35,31 @@ static bool candidate(const qz_weight_spec *spec, double lo, double hi, double r
   if (!spec->asymmetric) {
     const double amax = fmax(-lo, hi);
     *scale = (float)(amax * r) / (spec->bits == 8 ? 127.f : 7.f);
+    if (spec->f16_scale) *scale = qz_round_f16(*scale);
     return *scale > 0.f && isfinite(*scale);
   }
   const double l = lo * r, h = hi * r;
   *scale = (float)(h - l) / 15.f;
+  if (spec->f16_scale) *scale = qz_round_f16(*scale);
   if (!(*scale > 0.f) || !isfinite(*scale)) return false;
   const double z = nearbyint(-l / (double)*scale);
   *zp = (int32_t)(z < 0 ? 0 : (z > 15 ? 15 : z));
   return true;
 }
 
-static double squared_error(const float *v, int64_t n, float scale, int32_t zp, int32_t qmin, int32_t qmax) {
+static double squared_error(const float *v, const double *imp, int64_t n, float scale, int32_t zp, int32_t qmin,
+                            int32_t qmax) {
   double e = 0;
   for (int64_t i = 0; i < n; i++) {
     const int32_t q = qi_quantize_f32(v[i], scale, zp, qmin, qmax);
     const double d = (double)v[i] - (double)((float)(q - zp) * scale);
-    e += d * d;
+    e += imp ? imp[i] * d * d : d * d;
   }
   return e;
 }
 
-void qz_weight_group_params(const float *v, int64_t n, const qz_weight_spec *spec, float *scale, int32_t *zp) {
+void qz_weight_group_params(const float *v, const double *imp, int64_t n, const qz_weight_spec *spec, float *scale,
+                            int32_t *zp) {
   double lo = 0, hi = 0;
   for (int64_t i = 0; i < n; i++) {
     lo = v[i] < lo ? v[i] : lo;
@@ -52,13 +72,13 @@ void qz_weight_group_params(const float *v, int64_t n, const qz_weight_spec *spe
   }
   if (!spec->mse) return;
   int32_t qmin, qmax;
-  q_range(spec, &qmin, &qmax);
-  double best = squared_error(v, n, *scale, *zp, qmin, qmax);
+  qz_weight_qrange(spec, &qmin, &qmax);
+  double best = squared_error(v, imp, n, *scale, *zp, qmin, qmax);
   for (int i = 1; i < QZ_MSE_CANDIDATES; i++) {
     float s;
     int32_t z;
     if (!candidate(spec, lo, hi, (double)(QZ_MSE_STEPS - i) / QZ_MSE_STEPS, &s, &z)) continue;
-    const double e = squared_error(v, n, s, z, qmin, qmax);
+    const double e = squared_error(v, imp, n, s, z, qmin, qmax);
     if (e < best) best = e, *scale = s, *zp = z;
   }
 }
@@ -117,15 +137,16 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
   int64_t *start = calloc((size_t)n_groups + 1, sizeof(int64_t));
   int64_t *members = malloc(sizeof(int64_t) * (size_t)(numel ? numel : 1));
   float *gathered = malloc(sizeof(float) * (size_t)(numel ? numel : 1));
+  double *imp = spec->importance ? malloc(sizeof(double) * (size_t)(numel ? numel : 1)) : NULL;
   out->q = malloc((size_t)(numel ? numel : 1));
   out->group_scale = malloc(sizeof(float) * (size_t)(n_groups + 1)); /* + 1: a dim of 0 has no group */
   out->group_zp = malloc(sizeof(int32_t) * (size_t)(n_groups + 1));
   out->scale = malloc(sizeof(float) * (size_t)(out->scale_numel + 1));
   out->deq = malloc(sizeof(float) * (size_t)(numel ? numel : 1));
   if (spec->asymmetric) out->zp = malloc(sizeof(int32_t) * (size_t)(out->scale_numel + 1));
-  if (!start || !members || !gathered || !out->q || !out->group_scale || !out->group_zp || !out->scale || !out->deq ||
+  if (!start || !members || !gathered || (spec->importance && !imp) || !out->q || !out->group_scale || !out->group_zp || !out->scale || !out->deq ||
       (spec->asymmetric && !out->zp)) {
-    free(start), free(members), free(gathered);
+    free(start), free(members), free(gathered), free(imp);
     qz_weight_q_free(out);
     return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory (quantizing a weight of %lld values)",
                    (long long)numel);
@@ -140,11 +161,12 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
   for (int64_t g = n_groups; g > 0; g--) start[g] = start[g - 1]; /* back to the starts */
   start[0] = 0;
   int32_t qmin, qmax;
-  q_range(spec, &qmin, &qmax);
+  qz_weight_qrange(spec, &qmin, &qmax);
   for (int64_t g = 0; g < n_groups; g++) {
     const int64_t n = start[g + 1] - start[g];
     for (int64_t m = 0; m < n; m++) gathered[m] = x[members[start[g] + m]];
-    qz_weight_group_params(gathered, n, spec, &out->group_scale[g], &out->group_zp[g]);
+    for (int64_t m = 0; imp && m < n; m++) imp[m] = spec->importance[members[start[g] + m]];
+    qz_weight_group_params(gathered, imp, n, spec, &out->group_scale[g], &out->group_zp[g]);
     for (int64_t m = 0; m < n; m++) {
       const int64_t e = members[start[g] + m];
       out->q[e] = (int8_t)qi_quantize_f32(gathered[m], out->group_scale[g], out->group_zp[g], qmin, qmax);
@@ -164,7 +186,7 @@ qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, cons
           if (out->zp) out->zp[e] = out->group_zp[g];
         }
   }
-  free(start), free(members), free(gathered);
+  free(start), free(members), free(gathered), free(imp);
   return QINFER_OK;
 }
 

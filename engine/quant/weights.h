@@ -18,10 +18,13 @@
  *   asymmetric  (4-bit only) uint4 q in [0, 15]: lo = min(v, 0) * r, hi = max(v, 0) * r (in double),
  *               s(r) = (float)(hi - lo) / 15, zp = clamp(round_half_even(-lo / s), 0, 15) (in double)
  *   (products in double, exact for these r; the division in float: r = 1 gives the int8 quantizer's old
- *   max|w| / 127f)
+ *   max|w| / 127f); with f16_scale, s(r) is then rounded to the nearest float16 value (the zero point from it)
  *   q = qi_quantize_f32(v, s, zp, qmin, qmax) (the runtime's QuantizeLinear: one float division, half to even)
  *   minmax: r = 1.  mse: r = (64 - i) / 64 for i = 0 .. 32 (1.0 down to 0.5), the r with the least
- *   sum over v of (v - (float)(q - zp) * s)^2 (in double), the first (largest r) on ties.
+ *   sum over v of a_v (v - (float)(q - zp) * s)^2 (in double), the first (largest r) on ties; a_v = 1, or with
+ *   importance (activation-weighted): a_v = E[x_k^2] of the input value v multiplies (k: v's index along K), so
+ *   the search minimises the expected output error of the group, E[(sum_k (w_k - q(w_k)) x_k)^2], without its
+ *   cross terms.
  * All-zero groups get scale 1 (and zero point 0). */
 #ifndef QI_QUANT_WEIGHTS_H
 #define QI_QUANT_WEIGHTS_H
@@ -39,6 +42,11 @@ typedef struct qz_weight_spec {
   bool mse;        /* search the clipping ratio */
   int axis;        /* -1: per tensor */
   int64_t block;   /* 0: one group per index along axis; else block length along axis */
+  bool f16_scale;   /* each scale rounded to the nearest float16 value (to nearest even) after the division, so
+                     * that it can be written as float16 (4-bit blocks: one scale per 32 weights was a fifth of
+                     * MobileNetV2's W4 file) */
+  const double *importance; /* NULL, or one weight a_v >= 0 per element of the tensor as quantized (element order
+                             * of the view given to qz_weight_quantize) for the mse search */
   bool flat_conv;  /* a Conv weight [M, C/g, kh, kw] quantized as [M, C/g * kh * kw] in blocks along axis 1 (32
                     * consecutive im2col k a scale), written 2-D -> DequantizeLinear -> Reshape (engine/quant/rewrite.c) */
 } qz_weight_spec;
@@ -58,8 +66,17 @@ typedef struct qz_weight_q {
   float *deq;              /* the dequantized weight, element order: (float)(q - zp) * scale as DequantizeLinear */
 } qz_weight_q;
 
-/* The DequantizeLinear parameters of a group of n values (gather them first): scale and zero point. */
-void qz_weight_group_params(const float *v, int64_t n, const qz_weight_spec *spec, float *scale, int32_t *zp);
+/* The float16 value nearest to s (11 significant bits, ties to even; outside float16's normal range the same
+ * rounding of the significand, which qz_f16_bits then refuses). */
+float qz_round_f16(float s);
+/* The float16 bits of s when s > 0 is exactly a normal float16 value, else false. */
+bool qz_f16_bits(float s, uint16_t *bits);
+/* The integer range of spec's type: int8 [-127, 127], int4 [-7, 7], uint4 [0, 15]. */
+void qz_weight_qrange(const qz_weight_spec *spec, int32_t *qmin, int32_t *qmax);
+/* The DequantizeLinear parameters of a group of n values (gather them first): scale and zero point. imp: NULL or
+ * the n values' importance (the mse search's a_v, gathered like v). */
+void qz_weight_group_params(const float *v, const double *imp, int64_t n, const qz_weight_spec *spec, float *scale,
+                            int32_t *zp);
 /* Quantizes the float tensor x (rank, dims) by spec. QINFER_ERR_OUT_OF_MEMORY or QINFER_ERR_INVALID_ARGUMENT (an
  * axis out of range) in err. */
 qi_status qz_weight_quantize(const float *x, int rank, const int64_t *dims, const qz_weight_spec *spec,

@@ -13,7 +13,10 @@ leave a short last block for blocks 16 / 32 (and one short block for 64 / 128). 
     [Cout, Cin * kh * kw] in blocks of consecutive k -> DequantizeLinear -> Reshape back, MatMul axis 0, Gemm axis 1
     with transB; a K no longer than the block: per output channel), and per group the scale (and zero point) of minmax, or
     for mse the brute-force search over every clip ratio (64 - i) / 64, i = 0..32, of the least squared error
-    (a different choice is accepted only where the two errors tie to 1e-12: summation order);
+    (a different choice is accepted only where the two errors tie to 1e-12: summation order); with calibrated
+    activations each weight's squared error weighted by E[x^2] of the input it multiplies, recomputed here by a
+    float64 forward pass over the calibration files (ties to 1e-6: qinfer's activations are float32), and the
+    weighting must change the choice of some group;
   - 4-bit weights with calibrated activations: c1's bias is corrected by the mean output error of its quantized
     weights, b - sum_k (W_q - W)[m, k] E[x_c(k)] with E[x_c] from the calibration files (float to 1e-5, int32 to
     half a step);
@@ -128,8 +131,10 @@ def groups(w, layout, bits, block):
     return out, tuple(shape)
 
 
-def candidates(v, bits, asym):
-    """Every (scale, zp, error) of the search, i = 0..32 (None where the candidate is not valid)."""
+def candidates(v, bits, asym, a=None, f16=False):
+    """Every (scale, zp, error) of the search, i = 0..32 (None where the candidate is not valid); a: each value's
+    weight in the squared error (the activation-weighted search), or None for 1; f16: each scale rounded to the
+    nearest float16 (4-bit blocks, written float16)."""
     lo, hi = min(float(v.min()), 0.0), max(float(v.max()), 0.0)
     qmin, qmax = (-127, 127) if bits == 8 else ((0, 15) if asym else (-7, 7))
     out = []
@@ -137,15 +142,18 @@ def candidates(v, bits, asym):
         r = (64 - i) / 64
         if asym:
             s = np.float32(np.float32(hi * r - lo * r) / np.float32(15))
+            s = np.float32(np.float16(s)) if f16 else s
             zp = 0 if not s > 0 else int(min(max(np.rint(-(lo * r) / np.float64(s)), 0), 15))
         else:
             s = np.float32(np.float32(max(-lo, hi) * r) / np.float32(127 if bits == 8 else 7))
+            s = np.float32(np.float16(s)) if f16 else s
             zp = 0
         if not (s > 0 and np.isfinite(s)):
             out.append(None)
             continue
         q = np.rint(np.clip(v / s, np.float32(qmin - zp), np.float32(qmax - zp))) + zp
-        e = float(np.sum((v.astype(np.float64) - (np.float32(q - zp) * s).astype(np.float64)) ** 2))
+        d2 = (v.astype(np.float64) - (np.float32(q - zp) * s).astype(np.float64)) ** 2
+        e = float(np.sum(d2 if a is None else a * d2))
         out.append((s, zp, e))
     return out
 
@@ -164,7 +172,15 @@ def decode(m, qname):
         q = numpy_helper.to_array(t).astype(np.int32).ravel()
     dq = next(x for x in m.graph.node if x.op_type == "DequantizeLinear" and x.input[0] == qname)
     attrs = {a.name: helper.get_attribute_value(a) for a in dq.attribute}
-    scale = numpy_helper.to_array(init[dq.input[1]])
+    if dq.input[1] in init:
+        scale = numpy_helper.to_array(init[dq.input[1]])
+    else:  # float16 scales: initializer -> Cast(float) -> DequantizeLinear
+        cast = next(x for x in m.graph.node if x.op_type == "Cast" and x.output[0] == dq.input[1])
+        st = init[cast.input[0]]
+        check(st.data_type == TensorProto.FLOAT16 and helper.get_attribute_value(cast.attribute[0]) == TensorProto.FLOAT,
+              f"{qname}: a float16 scale cast to float")
+        scale = numpy_helper.to_array(st).astype(np.float32)
+    attrs["f16"] = dq.input[1] not in init
     zp = None
     if len(dq.input) > 2 and dq.input[2]:
         zt = init[dq.input[2]]
@@ -175,18 +191,63 @@ def decode(m, qname):
     return t.data_type, q.reshape(tuple(t.dims)), scale, zp, attrs
 
 
-def check_weights(fp32, m, label, bits, asym, block, mse):
-    """Every quantized weight against the oracle; returns the dequantized weights."""
+def conv2d(x, w, group=1):
+    """x [N, C, H, W] * w [M, C/g, 3, 3], pads 1, stride 1, in float64."""
+    n, c, h, wd = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    cols = np.stack([xp[:, :, i:i + h, j:j + wd] for i in range(3) for j in range(3)], axis=2)  # [N, C, 9, H, W]
+    m = w.shape[0]
+    cg, mg = c // group, m // group
+    out = [np.einsum("nckhw,mck->nmhw", cols[:, g * cg:(g + 1) * cg], w[g * mg:(g + 1) * mg].reshape(mg, cg, 9))
+           for g in range(group)]
+    return np.concatenate(out, axis=1)
+
+
+def input_second_moments(fp32, calib):
+    """E[x_k^2] of every quantized layer's input over the calibration files, from a float64 forward pass of the
+    model here: per input channel (Conv: axis 1, over samples and positions; MatMul / Gemm: per k)."""
+    p = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in fp32.graph.initializer}
+    x = np.concatenate([np.load(os.path.join(calib, f)) for f in sorted(os.listdir(calib))]).astype(np.float64)
+    r1 = np.maximum(conv2d(x, p["c1.w"]) + p["c1.b"].reshape(1, -1, 1, 1), 0)
+    dw = conv2d(r1, p["dw.w"], group=40) + p["dw.b"].reshape(1, -1, 1, 1)
+    c2 = conv2d(dw, p["c2.w"]) + p["c2.b"].reshape(1, -1, 1, 1)
+    mean = c2.mean(axis=(2, 3))
+    mm = mean @ p["mm.w"]
+    chan = lambda t: (t ** 2).mean(axis=(0, 2, 3)) if t.ndim == 4 else (t ** 2).mean(axis=0)
+    return {"c1.w": chan(x), "dw.w": chan(r1), "c2.w": chan(dw), "mm.w": chan(mean), "fc.w": chan(mm)}
+
+
+def importance(name, w, ex2):
+    """Each weight's E[x_k^2]: the input channel / k it multiplies (Conv: axis 1, the depthwise one its own channel
+    m; MatMul [K, N]: axis 0; Gemm transB [N, K]: axis 1)."""
+    e = ex2[name]
+    if name == "dw.w":
+        return np.broadcast_to(e.reshape(-1, 1, 1, 1), w.shape)
+    if name == "mm.w":
+        return np.broadcast_to(e.reshape(-1, 1), w.shape)
+    return np.broadcast_to(e.reshape((1, -1) + (1,) * (w.ndim - 2)), w.shape)
+
+
+def check_weights(fp32, m, label, bits, asym, block, mse, ex2=None):
+    """Every quantized weight against the oracle; returns the dequantized weights. ex2: the layer inputs' second
+    moments when activations are calibrated (the mse search is then weighted by them)."""
     weights = {t.name: numpy_helper.to_array(t) for t in fp32.graph.initializer}
     deq = {}
+    weighted_differs = 0  # groups whose weighted choice is not the plain one: the weighting is seen
     for name in LAYOUT:
         w = w4d = weights[name]
         layout = LAYOUT[name]
+        # a K no longer than the block (one block: the depthwise's 9, c1's 27 at blocks >= 32, fc's 24 at 32) is
+        # written int8 per output channel under 4-bit weights
+        k_len = w[0].size if layout[0] == "Conv" else w.shape[layout[2]]
+        wbits, wasym = (8, False) if bits == 4 and block and k_len <= block else (bits, asym)
+        imp = importance(name, w, ex2).astype(np.float64) if ex2 is not None and mse else None
         # 4-bit Conv blocks run along the im2col's K = Cin * kh * kw: the weight is written flat [Cout, K] in blocks
         # of consecutive k (one scale each) -> DequantizeLinear -> Reshape back to [Cout, Cin, kh, kw]
-        flat = layout[0] == "Conv" and bits == 4 and block and w[0].size > block
+        flat = layout[0] == "Conv" and wbits == 4 and block and w[0].size > block
         if flat:
             w, layout = w.reshape(w.shape[0], -1), ("Conv", 0, 1, False)
+            imp = None if imp is None else imp.reshape(w.shape)
             dq = next(x for x in m.graph.node if x.op_type == "DequantizeLinear" and x.input[0] == name + "_quantized")
             rs = [x for x in m.graph.node if x.op_type == "Reshape" and x.input[0] == dq.output[0]]
             init = {t.name: t for t in m.graph.initializer}
@@ -194,15 +255,17 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
                   list(numpy_helper.to_array(init[rs[0].input[1]])) == list(w4d.shape),
                   f"{label} {name}: the flat weight is reshaped back to {w4d.shape}")
         dtype, q, scale, zp, attrs = decode(m, name + "_quantized")
-        want_type = 3 if bits == 8 else (UINT4 if asym else INT4)
+        want_type = 3 if wbits == 8 else (UINT4 if wasym else INT4)
         check(dtype == want_type, f"{label} {name}: element type {dtype} (want {want_type})")
-        grp, sshape = groups(w, layout, bits, block)
+        grp, sshape = groups(w, layout, wbits, block)
         check(tuple(scale.shape) == sshape, f"{label} {name}: scale shape {scale.shape} (want {sshape})")
         op, ch, kax, tie = layout
-        blk = 0 if bits == 8 or w.shape[kax] <= block else block  # one block of all K: written per channel
+        blk = 0 if wbits == 8 or w.shape[kax] <= block else block  # one block of all K: written per channel
         want_axis = ch if blk == 0 else kax
         check(attrs.get("axis", 1) == want_axis and attrs.get("block_size", 0) == blk,
               f"{label} {name}: axis {attrs.get('axis')} block_size {attrs.get('block_size', 0)}")
+        f16 = wbits == 4 and blk > 0  # 4-bit blocks: float16 scales (2 bytes each) -> Cast
+        check(attrs["f16"] == f16, f"{label} {name}: scales written as {'float16' if attrs['f16'] else 'float'}")
         if tuple(scale.shape) != sshape:
             continue
         flat_scale = scale.ravel()
@@ -222,7 +285,8 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
         bad_choice = bad_q = 0
         for g in grp:
             v = w.ravel()[g]
-            cands = candidates(v, bits, asym)
+            a = None if imp is None else imp.ravel()[g]
+            cands = candidates(v, wbits, wasym, a, f16)
             got_s, got_z = el_scale[g[0]], el_zp[g[0]]
             if not (np.all(el_scale[g] == got_s) and np.all(el_zp[g] == got_z)):
                 bad_choice += 1  # a group with two scales
@@ -236,30 +300,41 @@ def check_weights(fp32, m, label, bits, asym, block, mse):
                 best = min(c[2] for c in valid)
                 first = next(c for c in cands if c is not None and c[2] == best)
                 mine = [c for c in cands if c is not None and c[0] == got_s and c[1] == got_z]
+                # ties: summation order, and (weighted) qinfer's E[x^2] from a float32 forward pass against this
+                # float64 one
+                tie = 1e-12 if a is None else 1e-6
                 ok = (first[0] == got_s and first[1] == got_z) or \
-                    (mine and abs(mine[0][2] - best) <= 1e-12 * max(best, 1e-30))
+                    (mine and abs(mine[0][2] - best) <= tie * max(best, 1e-30))
+                if a is not None:
+                    plain = [c for c in candidates(v, wbits, wasym, None, f16) if c is not None]
+                    pbest = min(c[2] for c in plain)
+                    pfirst = next(c for c in plain if c[2] == pbest)
+                    weighted_differs += (pfirst[0], pfirst[1]) != (first[0], first[1])
             bad_choice += not ok
-            qmin, qmax = (-127, 127) if bits == 8 else ((0, 15) if asym else (-7, 7))
+            qmin, qmax = (-127, 127) if wbits == 8 else ((0, 15) if wasym else (-7, 7))
             want_q = np.rint(np.clip(v / got_s, np.float32(qmin - got_z), np.float32(qmax - got_z))) + got_z
             bad_q += int(np.sum(want_q != q.ravel()[g]))
         check(bad_choice == 0, f"{label} {name}: {len(grp)} groups, {bad_choice} with a scale other than the oracle's")
         check(bad_q == 0, f"{label} {name}: {bad_q} quantized values other than the oracle's")
         d = ((q.ravel() - el_zp).astype(np.float32) * el_scale).reshape(w.shape)
-        lo = (np.float32(-7 if bits == 4 and not asym else -127) - el_zp) * el_scale
-        hi = (np.float32(7 if bits == 4 and not asym else 127) - el_zp) * el_scale
-        if bits == 4 and asym:
+        lo = (np.float32(-7 if wbits == 4 and not wasym else -127) - el_zp) * el_scale
+        hi = (np.float32(7 if wbits == 4 and not wasym else 127) - el_zp) * el_scale
+        if wbits == 4 and wasym:
             lo, hi = (0 - el_zp) * el_scale, (15 - el_zp) * el_scale
         inside = (w.ravel() >= lo - el_scale / 2) & (w.ravel() <= hi + el_scale / 2)
         err = np.abs(d.ravel() - w.ravel())[inside]
         check(np.all(err <= el_scale[inside] * 0.5 * (1 + 1e-6)),
               f"{label} {name}: dequantized within half a step inside the range (max {err.max() / 1:.3g})")
-        if not mse and not asym:  # (asymmetric: the rounded zero point may move an end by half a step)
+        if not mse and not wasym:  # (asymmetric: the rounded zero point may move an end by half a step)
             check(inside.all(), f"{label} {name}: minmax clips nothing")
         if mse and not inside.all():
             out = ~inside
             check(np.all(np.abs(d.ravel()[out]) < np.abs(w.ravel()[out])),
                   f"{label} {name}: {int(out.sum())} clipped values dequantize to the range's end")
         deq[name] = d.reshape(w4d.shape).astype(np.float32)
+    if ex2 is not None and mse:
+        check(weighted_differs > 0, f"{label}: the activation-weighted search chooses otherwise than the plain one "
+              f"in {weighted_differs} groups (> 0: the weighting is tested)")
     return deq
 
 
@@ -317,6 +392,7 @@ def check_bias_correction(fp32, m, deq, calib, label):
 
 def test_options(args, work, fp32_path, calib, x_path):
     fp32 = onnx.load(fp32_path)
+    ex2 = input_second_moments(fp32, calib)
     y_fp32 = ort(args, fp32_path, x_path, work, "fp32")
     cases = [  # (weights, block, method, activations)
         ("int4", 0, "minmax", "float"), ("int4", 16, "minmax", "float"), ("int4", 32, "mse", "float"),
@@ -345,8 +421,9 @@ def test_options(args, work, fp32_path, calib, x_path):
             mean = next(n for n in m.graph.node if n.op_type == "ReduceMean")
             check(len(mean.input) == 2 and not any(a.name == "axes" for a in mean.attribute),
                   f"{label}: ReduceMean's axes an input at opset 21")
-        deq = check_weights(fp32, m, label, bits, wt == "uint4", block if bits == 4 else 0, method == "mse")
-        if bits == 4 and act != "float" and "c1.w" in deq:
+        deq = check_weights(fp32, m, label, bits, wt == "uint4", block if bits == 4 else 0, method == "mse",
+                            ex2 if act != "float" else None)
+        if bits == 4 and act != "float" and "c1.w" in deq and not (block and 27 <= block):  # (c1 int8: none)
             check_bias_correction(fp32, m, deq, calib, label)
         y = ort(args, out, x_path, work, os.path.basename(out)[:-5], "basic" if act == "float" else "all")
         y_qi = qinfer_run(args, out, x_path, work, os.path.basename(out)[:-5])

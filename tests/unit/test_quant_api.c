@@ -190,7 +190,8 @@ static void test_option_checks(void) {
     CHECK_MSG((qinfer_quant_options_set_block_size(o, bs) == QINFER_OK) == valid, "block size %d", bs);
   }
   CHECK(strstr(qinfer_quant_options_last_error(o), "the block size must be 0") != NULL);
-  CHECK(qinfer_quant_options_set_weight_method(o, (qinfer_quant_weight_method)2) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_weight_method(o, (qinfer_quant_weight_method)3) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_weight_method(o, QINFER_QUANT_WEIGHT_GPTQ) == QINFER_OK);
   CHECK(qinfer_quant_options_set_weight_method(o, QINFER_QUANT_WEIGHT_MSE) == QINFER_OK);
   CHECK(qinfer_quant_options_set_activation_type(o, QINFER_DTYPE_FLOAT) == QINFER_OK);
   CHECK(qinfer_quant_options_set_block_size(NULL, 32) == QINFER_ERR_INVALID_ARGUMENT);
