@@ -245,7 +245,7 @@ def load():
             return _lib
         raise errors.LibraryNotFoundError(
             errors.ERR_IO,
-            "libqinfer.so not found: install the package with tools/install-python.sh (or build the target "
+            "no usable libqinfer.so: install the package with tools/install-python.sh (or build the target "
             "qinfer_shared and `pip install ./python`), or point QINFER_LIBRARY at libqinfer.so. Tried: "
             + "; ".join(tried))
 
