@@ -3,7 +3,6 @@
 import ctypes
 
 from . import _lib, errors
-from .model import Model
 from .quantize import need_quantizer
 from .session import Session, as_input_array, fmt_shape
 
@@ -49,7 +48,7 @@ def compare(ref, test, inputs=None, per_layer=False, seed=0, threads=1, isa=None
     lib = _lib.load()
     need_quantizer(lib)
     opts = dict(threads=threads, isa=isa, dims=dims, keep_intermediates=per_layer)
-    rs = Session(ref, **opts)
+    rs = Session(ref, **opts)  # a session made from a path owns its model: both go with the session
     ts = Session(test, **opts)
     cmp = ctypes.c_void_p()
     try:
@@ -90,6 +89,3 @@ def compare(ref, test, inputs=None, per_layer=False, seed=0, threads=1, isa=None
             lib.qinfer_compare_destroy(cmp.value)
         rs.close()
         ts.close()
-        for s in (rs, ts):
-            if not isinstance(ref if s is rs else test, Model):
-                s.model.close()

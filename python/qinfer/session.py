@@ -248,6 +248,9 @@ class Session(Owner):
                 data, nbytes = ctypes.c_void_p(), ctypes.c_size_t()
                 self._check(lib.qinfer_session_get_output(p, i, ctypes.byref(data), ctypes.byref(nbytes)))
                 info = self.outputs[i]
+                if info.dtype is None:
+                    raise errors.UnsupportedError(errors.ERR_UNSUPPORTED, "output '%s' has type %s, which the Python "
+                                                  "package cannot return" % (name, info.type_name))
                 result[name] = array_from(data.value, nbytes.value, info.dtype, info.shape, copy, self._handle)
             return result
 
@@ -305,6 +308,11 @@ class Session(Owner):
                 if arr is not None:
                     out[name] = arr
             return out
+
+    def close(self):
+        """Frees the session now (after a run in progress on another thread); copy=False views become invalid."""
+        with self._lock:
+            self._handle.close()
 
     # ---- profiling
 
