@@ -1,6 +1,6 @@
 # The Python package (python/, docs/python.md) over the shared library, tests/python/run_python.py --case X:
-#   python.install  tools/install-python.sh into a fresh venv; that venv's python, outside the repo, imports the
-#                   installed package, loads the library copied inside it and runs a model against numpy
+#   python.install  tools/install-python.sh into a fresh venv and a --target folder; from each, outside the repo, the
+#                   installed package and the library copied inside it run a model against numpy
 #   python.api      Model / Session against numpy, errors (the package's checks and qinfer's messages), intermediates,
 #                   views, profiling, library lookup, parity's ImportError, a leak check
 #   python.quant    quantize() / compare() against the CLI and numpy (needs the quantizer)

@@ -37,6 +37,9 @@ if [[ -z "$library" ]]; then
   library="$build/libqinfer.so"
 fi
 [[ -f "$library" ]] || die "no library at $library"
+# pip builds in another folder: every path it gets is absolute
+library="$(realpath "$library")" venv="$(realpath -m "$venv")"
+[[ -z "$target" ]] || target="$(realpath -m "$target")"
 
 # pip builds in the source folder: build from a copy, so the repository gets no build/ or egg-info litter.
 stage="$(mktemp -d)"
@@ -45,7 +48,7 @@ cp -r "$REPO/python" "$stage/python"
 rm -rf "$stage/python/build" "$stage/python"/*.egg-info "$stage/python/qinfer"/libqinfer.so*
 
 "$py" -c "import numpy" 2>/dev/null || die "$py cannot import numpy (apt-get install python3-numpy)"
-pip_args=(install --no-index --no-build-isolation --no-cache-dir --quiet --disable-pip-version-check)
+pip_args=(install --no-index --no-build-isolation --no-cache-dir --quiet --disable-pip-version-check --root-user-action=ignore)
 if [[ -n "$target" ]]; then
   mkdir -p "$target"
   QINFER_LIBRARY="$library" "$py" -m pip "${pip_args[@]}" --upgrade --no-deps --target "$target" "$stage/python"

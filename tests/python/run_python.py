@@ -175,6 +175,21 @@ def case_install(a):
     y = np.load(out_npy)
     check(close(y, oracle(x)["y"]), "installed package's output against numpy")
 
+    # --target: a plain folder, the library given by a relative path
+    target = os.path.join(a.workdir, "site")
+    shutil.rmtree(target, ignore_errors=True)
+    p = subprocess.run(["bash", os.path.join(a.repo, "tools", "install-python.sh"), "--target", "site", "--library",
+                        os.path.relpath(a.lib, a.workdir)], capture_output=True, text=True, cwd=a.workdir)
+    if not check(p.returncode == 0, "tools/install-python.sh --target DIR --library RELATIVE", p.stdout + p.stderr):
+        return
+    os.remove(out_npy)
+    p = subprocess.run([sys.executable, "-c", probe, model, os.path.join(a.workdir, "x.npy"), out_npy],
+                       capture_output=True, text=True, cwd=a.workdir, env=dict(env, PYTHONPATH=target))
+    ok = p.returncode == 0 and os.path.realpath(json.loads(p.stdout.strip().splitlines()[-1])["lib"]).startswith(
+        os.path.realpath(target))
+    check(ok and close(np.load(out_npy), oracle(x)["y"]), "the --target folder's package and library run the model",
+          p.stdout + p.stderr)
+
 
 def case_api(a):
     sys.path.insert(0, os.path.join(a.repo, "python"))
