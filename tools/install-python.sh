@@ -54,7 +54,15 @@ if [[ -n "$target" ]]; then
   QINFER_LIBRARY="$library" "$py" -m pip "${pip_args[@]}" --upgrade --no-deps --target "$target" "$stage/python"
   echo "install-python.sh: qinfer installed in $target (PYTHONPATH=$target $py -c 'import qinfer')"
 else
-  [[ -x "$venv/bin/python" ]] || "$py" -m venv --system-site-packages "$venv"
+  if [[ ! -x "$venv/bin/python" ]]; then
+    # Debian's pip (python3-pip) serves the venv through its system site packages; a pip of the venv's own
+    # (ensurepip) is made only where the system has none
+    if "$py" -m pip --version >/dev/null 2>&1; then
+      "$py" -m venv --system-site-packages --without-pip "$venv"
+    else
+      "$py" -m venv --system-site-packages "$venv"
+    fi
+  fi
   QINFER_LIBRARY="$library" "$venv/bin/python" -m pip "${pip_args[@]}" --force-reinstall --no-deps "$stage/python"
   echo "install-python.sh: qinfer installed in $venv ($venv/bin/python -c 'import qinfer')"
 fi
