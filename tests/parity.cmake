@@ -25,3 +25,16 @@ if(QINFER_WITH_QUANTIZER)
     qi_test_suite_unavailable("qinfer: parity.image_inputs disabled (${QINFER_TEST_PYTHON} lacks onnx/numpy/PIL)")
   endif()
 endif()
+if(NOT QINFER_NODE)
+  qi_test_suite_unavailable("qinfer: parity tests disabled (no node: run tools/install-deps.sh)")
+  return()
+endif()
+foreach(case zoo backend made broken)
+  add_test(NAME parity.${case}
+           COMMAND ${QINFER_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/parity/run_parity.py --case ${case}
+                   --qinfer $<TARGET_FILE:qinfer> --node "${QINFER_NODE}" --cache ${QINFER_TEST_CACHE}
+                   --workdir ${CMAKE_CURRENT_BINARY_DIR}/parity/${case})
+  set_tests_properties(parity.${case} PROPERTIES TIMEOUT 300 LABELS parity)
+endforeach()
+set_tests_properties(parity.zoo parity.broken PROPERTIES FIXTURES_REQUIRED qi_zoo)
+set_tests_properties(parity.backend PROPERTIES FIXTURES_REQUIRED qi_backend_data)
