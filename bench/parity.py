@@ -11,7 +11,8 @@
 2. tests/zoo/ort_run.js runs the model on those inputs with ONNX Runtime (onnxruntime-node from the project's
    cache, CPU, 1 thread). With --all-tensors qinfer keeps every intermediate tensor (`qinfer run --all-tensors`)
    and ORT runs a temporary copy of the model in which each of those tensors that a node of the graph produces
-   is also a graph output (external data is copied along).
+   is also a graph output (external data is copied along; DequantizeLinear outputs are left out, since as graph
+   outputs they would stop ORT's QDQ fusions: their integer inputs are compared).
 3. Per output (and per shared intermediate tensor): cosine, SQNR, max|d|, max|ref|, and for integer tensors the
    share of equal elements and the largest difference in integer steps. Tolerances (docs/testing.md, "Parity
    against ONNX Runtime for any model"): float tensors as the zoo tests, cosine >= 0.99999 and
@@ -74,8 +75,9 @@ def run(cmd, what, timeout, **kw):
         raise SetupError(f'cannot start {what}: {e}')
     if p.returncode != 0:
         sig = f' (signal {-p.returncode})' if p.returncode < 0 else ''
-        tail = ' | '.join((p.stderr.strip() or p.stdout.strip()).splitlines()[-3:])
-        return None, f'{what} failed, exit {p.returncode}{sig}: {tail}'
+        lines = (p.stderr.strip() or p.stdout.strip()).splitlines()
+        shown = lines[:1] + lines[max(1, len(lines) - 2):]  # the message, and where a stack trace ends
+        return None, f'{what} failed, exit {p.returncode}{sig}: ' + ' | '.join(shown)
     return p.stdout, None
 
 
@@ -157,7 +159,8 @@ def print_row(row, width):
 # ---------------------------------------------------------------- the two runtimes
 
 def qinfer_run(a, model, work):
-    """`qinfer run` with --save-inputs (and --all-tensors): -> (isa, {input: saved file}, {tensor: (file, dtype)})."""
+    """`qinfer run` with --save-inputs (and --all-tensors): -> ((isa, {input: {source, dtype, file of the bytes it
+    got}}, {kept tensor: (file, dtype)}), None) or (None, error)."""
     out_dir, in_dir, all_dir = (os.path.join(work, d) for d in ('qinfer', 'inputs', 'qinfer_all'))
     cmd = [a.qinfer, 'run', model, '--output-dir', out_dir, '--save-inputs', in_dir, '--threads', str(a.threads),
            '--seed', str(a.seed)]
@@ -173,8 +176,7 @@ def qinfer_run(a, model, work):
         v = getattr(a, opt[2:].replace('-', '_'))
         if v is not None:
             cmd += [opt, v]
-    if a.bgr:
-        cmd.append('--bgr')
+    cmd += ['--bgr'] if a.bgr else ['--rgb'] if a.rgb else []
     if a.all_tensors:
         cmd += ['--all-tensors', all_dir]
     stdout, err = run(cmd, 'qinfer', a.timeout)
@@ -299,6 +301,8 @@ def ort_run(a, model, inputs, work):
     for name, info in inputs.items():
         cmd += ['--input', f'{name}={info["file"]}']
     _, err = run(cmd, 'ONNX Runtime', a.timeout, preexec_fn=big_stack)
+    if err and 'cannot load onnxruntime-node' in err:
+        raise SetupError(err)
     if err:
         return None, err
     with open(os.path.join(out_dir, 'ort.json')) as f:
@@ -340,6 +344,7 @@ def parse_args(argv):
     for opt in IMAGE_OPTIONS:
         img.add_argument(opt)
     img.add_argument('--bgr', action='store_true')
+    img.add_argument('--rgb', action='store_true')
     a = ap.parse_args(argv)
     names = [v.split('=', 1)[0] for v in a.input]
     if any('=' not in v or not v.split('=', 1)[0] for v in a.input):

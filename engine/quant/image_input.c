@@ -11,8 +11,8 @@ qi_status qz_image_tensor(const qi_preprocess *pre, const char *path, const qinf
   qi_image img = {0};
   if (qi_image_load(path, &img, ierr, sizeof ierr) != 0) /* its message names the path */
     return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s", ierr);
-  int64_t dims[4];
-  qi_layout layout;
+  int64_t dims[4] = {0};
+  qi_layout layout = QI_LAYOUT_NCHW;
   int rc = qi_preprocess_shape(pre, info->rank, info->dims, img.height, img.width, dims, &layout, ierr, sizeof ierr);
   const int h = (int)(layout == QI_LAYOUT_NHWC ? dims[1] : dims[2]), w = (int)(layout == QI_LAYOUT_NHWC ? dims[2] : dims[3]);
   if (rc == 0 && qi_host_tensor_alloc(t, QINFER_DTYPE_FLOAT, 4, dims, err) != QINFER_OK) {

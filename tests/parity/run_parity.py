@@ -245,6 +245,8 @@ def case_broken(a):
     check(rc == 2 and 'NAME=FILE' in text, '--input without =: exit 2')
     rc, _, text = parity(a, [model], qinfer=os.path.join(a.workdir, 'no-qinfer'))
     check(rc == 2 and 'is not an executable' in text, 'no qinfer: exit 2')
+    rc, _, text = parity(a, [model, '--input', f'x={x}', '--cache', os.path.join(a.workdir, 'no-cache')])
+    check(rc == 2 and 'cannot load onnxruntime-node' in text, 'no onnxruntime-node: exit 2')
     rc, rep, text = parity(a, [model, '--input', f'nope={x}'])
     check(rc == 1 and rep and "no input 'nope'" in (rep['error'] or ''), 'an unknown input name: exit 1, qinfer says why')
 
