@@ -201,17 +201,13 @@ qinfer_status qinfer_quant_options_set_image_layout(qinfer_quant_options *option
  *  "arcface" (112, (x - 127.5) / 127.5), "adaface" (the same in BGR), or "none": raw 0..255 pixels on purpose (sets
  *  nothing; marks the preprocessing as chosen). */
 qinfer_status qinfer_quant_options_set_image_preset(qinfer_quant_options *options, const char *preset);
-/** Reads the PNG / JPEG file at path and preprocesses it with these image settings for a model input declared as
- *  `input` (qinfer_model_input_info; symbolic dims -1): the float tensor an image calibration sample gives that
- *  input (rank 4, NCHW or NHWC, size resolved as above). dims gets its shape. With data NULL (capacity 0) only
- *  dims is filled; else data receives the values and must hold capacity >= dims' product floats (the caller's
- *  buffer). Fails with QINFER_ERR_INVALID_ARGUMENT when no preprocessing was chosen (see above), the input is
- *  not float, the file is no readable PNG / JPEG, the shape contradicts the input's, or capacity is short;
- *  the message is on options (qinfer_quant_options_last_error). Used by `qinfer run`, `compare` and `bench` for
- *  image inputs. */
-qinfer_status qinfer_quant_options_read_image(qinfer_quant_options *options, const char *path,
-                                              const qinfer_tensor_info *input, int64_t dims[4], float *data,
-                                              size_t capacity);
+/** One image file (PNG / JPEG) preprocessed with the options' image settings for a model input of rank `rank` and
+ *  dims `model_dims` (negative = symbolic): `dims` gets the tensor's shape (rank 4, batch 1 unless fixed), and
+ *  when `out` is not NULL the H x W x 3 floats are written to it (`capacity` floats; the caller owns it). Fails
+ *  (the message on the options, qinfer_quant_options_last_error) when no preprocessing was chosen, the file cannot
+ *  be read or decoded, the shape contradicts the model, or `capacity` is too small. */
+qinfer_status qinfer_quant_image_load(qinfer_quant_options *options, const char *path, int rank,
+                                      const int64_t *model_dims, int64_t dims[4], float *out, size_t capacity);
 
 /* ---- Calibration samples from a callback ---- */
 

@@ -155,11 +155,13 @@ int qi_cli_image_read(qi_cli_image_args *a, const char *path, const qinfer_tenso
                       char *err, size_t errlen) {
   memset(t, 0, sizeof *t);
   int64_t dims[4];
-  if (qinfer_quant_options_read_image(a->options, path, info, dims, NULL, 0) != QINFER_OK)
+  /* the shape first (out NULL), then the values into a tensor of that shape */
+  if (qinfer_quant_image_load(a->options, path, info->rank, info->dims, dims, NULL, 0) != QINFER_OK)
     return fail(err, errlen, "%s", qinfer_quant_options_last_error(a->options));
   qi_error e = {0};
   if (qi_host_tensor_alloc(t, QINFER_DTYPE_FLOAT, 4, dims, &e) != QINFER_OK) return fail(err, errlen, "%s", e.msg);
-  if (qinfer_quant_options_read_image(a->options, path, info, dims, t->data, t->nbytes / sizeof(float)) != QINFER_OK) {
+  if (qinfer_quant_image_load(a->options, path, info->rank, info->dims, dims, t->data, t->nbytes / sizeof(float)) !=
+      QINFER_OK) {
     qi_host_tensor_free(t);
     return fail(err, errlen, "%s", qinfer_quant_options_last_error(a->options));
   }

@@ -7,7 +7,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "engine/quant/image_input.h"
 #include "engine/quant/io/npy.h"
 #include "engine/quant/job.h"
 
@@ -159,7 +158,26 @@ static qi_status load_file(qinfer_quant_sample *s, int k, const char *path, qi_e
   }
   qinfer_tensor_info info;
   qinfer_model_input_info(s->src->model, (size_t)k, &info);
-  QI_CHECK(qz_image_tensor(&s->src->opt->pre, path, &info, &t, err));
+  const qi_preprocess *pre = &s->src->opt->pre;
+  char ierr[256];
+  qi_image img = {0};
+  if (qi_image_load(path, &img, ierr, sizeof ierr) != 0) /* its message names the path */
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s", ierr);
+  int64_t dims[4];
+  qi_layout layout;
+  int rc = qi_preprocess_shape(pre, info.rank, info.dims, img.height, img.width, dims, &layout, ierr,
+                               sizeof ierr);
+  const int h = (int)(layout == QI_LAYOUT_NHWC ? dims[1] : dims[2]), w = (int)(layout == QI_LAYOUT_NHWC ? dims[2] : dims[3]);
+  if (rc == 0 && qi_host_tensor_alloc(&t, QINFER_DTYPE_FLOAT, 4, dims, err) != QINFER_OK) {
+    qi_image_free(&img);
+    return qi_error_context(err, "%s", path);
+  }
+  if (rc == 0) rc = qi_preprocess_image(pre, &img, h, w, layout, t.data, ierr, sizeof ierr);
+  qi_image_free(&img);
+  if (rc != 0) {
+    qi_host_tensor_free(&t);
+    return qi_fail(err, QINFER_ERR_INVALID_ARGUMENT, "%s: %s", path, ierr);
+  }
   return put_tensor(s, k, &t, err);
 }
 

@@ -140,10 +140,10 @@ def main():
 
     # errors
     errors = [
-        (['run', nchw, '--image', png], 1, 'no image preprocessing was chosen'),
+        (['run', nchw, '--image', png], 1, 'needs a preprocessing choice'),
         (['run', two, '--image', png, '--preset', 'imagenet'], 1, 'the model has 2 inputs, not one'),
         (['run', nchw, '--image', png, '--input', f'x={png}', '--preset', 'imagenet'], 2, 'cannot be mixed'),
-        (['run', ints, '--image', png, '--preset', 'none', '--size', '8'], 1, 'not float'),
+        (['run', ints, '--image', png, '--preset', 'none', '--size', '8'], 1, 'the model expects uint8'),
         (['run', nchw, '--image', png, '--preset', 'resnet'], 2, '--preset needs imagenet'),
         (['run', nchw, '--image', png, '--size', '100', '--preset', 'imagenet'], 1, 'does not match the model input'),
         (['bench', nchw, '--image', os.path.join(w, 'corrupt.png'), '--preset', 'imagenet'], 1, 'corrupt.png'),
