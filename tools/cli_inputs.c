@@ -68,7 +68,9 @@ static int add_input(qi_cli_inputs *in, const char *value, bool image) {
   arg->set = 0;
   for (int j = 0; j < in->n_inputs; j++)
     if (!strcmp(in->inputs[j].name, arg->name)) {
-      if (!in->allow_sets) return qi_cli_usage_error(in->cmd, "input '%s' given twice", arg->name);
+      if (!in->allow_sets)
+        return image ? qi_cli_usage_error(in->cmd, "--image given twice (one input set here)")
+                     : qi_cli_usage_error(in->cmd, "input '%s' given twice", arg->name);
       arg->set++;
     }
   if (arg->set + 1 > in->n_sets) in->n_sets = arg->set + 1;

@@ -9,7 +9,7 @@ is fed to `qinfer run` as a tensor. Checked:
   - presets and options (imagenet: shorter-side crop, NCHW; facenet: NHWC; --size with symbolic H / W; --bgr),
     --input NAME=photo.png and --image alike; `compare` and `bench` take them too (same tensor, JSON source);
   - errors: no preprocessing chosen, a model with two inputs for --image, --image mixed with --input, a
-    corrupt image, an image for an integer input, a bad option value.
+    corrupt image, an image for an integer input, a bad option value, two images for compare (one input set).
 """
 import argparse
 import json
@@ -149,6 +149,7 @@ def main():
         (['bench', nchw, '--image', os.path.join(w, 'corrupt.png'), '--preset', 'imagenet'], 1, 'corrupt.png'),
         (['compare', nchw, nchw, '--image', os.path.join(w, 'missing.jpg'), '--preset', 'imagenet'], 1,
          'missing.jpg'),
+        (['compare', nchw, nchw, '--image', png, '--image', png, '--preset', 'imagenet'], 2, '--image given twice'),
     ]
     with open(os.path.join(w, 'corrupt.png'), 'wb') as f:
         f.write(open(png, 'rb').read()[:200])
