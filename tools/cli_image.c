@@ -137,3 +137,33 @@ int qi_cli_image_arg(qi_cli_image_args *a, int argc, char **argv, int *i, char *
   }
   return 0;
 }
+
+int qi_cli_image_init(qi_cli_image_args *a, char *err, size_t errlen) {
+  memset(a, 0, sizeof *a);
+  if (qinfer_quant_options_create(&a->options) != QINFER_OK)
+    return fail(err, errlen, "cannot create the image options: %s", qinfer_last_error());
+  a->owned = true;
+  return 0;
+}
+
+void qi_cli_image_free(qi_cli_image_args *a) {
+  if (a->owned) qinfer_quant_options_destroy(a->options);
+  memset(a, 0, sizeof *a);
+}
+
+int qi_cli_image_read(qi_cli_image_args *a, const char *path, const qinfer_tensor_info *info, qi_host_tensor *t,
+                      char *err, size_t errlen) {
+  memset(t, 0, sizeof *t);
+  int64_t dims[4];
+  /* the shape first (out NULL), then the values into a tensor of that shape */
+  if (qinfer_quant_image_load(a->options, path, info->rank, info->dims, dims, NULL, 0) != QINFER_OK)
+    return fail(err, errlen, "%s", qinfer_quant_options_last_error(a->options));
+  qi_error e = {0};
+  if (qi_host_tensor_alloc(t, QINFER_DTYPE_FLOAT, 4, dims, &e) != QINFER_OK) return fail(err, errlen, "%s", e.msg);
+  if (qinfer_quant_image_load(a->options, path, info->rank, info->dims, dims, t->data, t->nbytes / sizeof(float)) !=
+      QINFER_OK) {
+    qi_host_tensor_free(t);
+    return fail(err, errlen, "%s", qinfer_quant_options_last_error(a->options));
+  }
+  return 0;
+}

@@ -2,11 +2,19 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/isa_map.h"
 #include "engine/quant/io/random_input.h"
 #include "tools/cli.h"
 #include "tools/tensor_file.h"
+
+const char qi_cli_image_inputs_usage[] =
+    "  --image FILE       a .png / .jpg / .jpeg image for the model's only input, as --input NAME=FILE does for\n"
+    "                     an image file (repeatable as --input is; not mixed with --input). Images become float\n"
+    "                     tensors of the input's shape through the preprocessing below, the one `qinfer\n"
+    "                     quantize` applies to calibration images; one of --preset, --mean, --std, --scale is\n"
+    "                     required (--preset none: raw 0..255 pixels)\n";
 
 int qi_cli_inputs_init(qi_cli_inputs *in, const char *cmd, int argc) {
   memset(in, 0, sizeof *in);
@@ -23,6 +31,7 @@ int qi_cli_inputs_init(qi_cli_inputs *in, const char *cmd, int argc) {
 }
 
 void qi_cli_inputs_free(qi_cli_inputs *in) {
+  qi_cli_image_free(&in->image);
   for (size_t i = 0; in->randoms && i < in->n_randoms; i++) qi_host_tensor_free(&in->randoms[i]);
   free(in->randoms);
   for (int k = 0; in->inputs && k < in->n_inputs; k++) qi_host_tensor_free(&in->inputs[k].tensor);
@@ -31,14 +40,37 @@ void qi_cli_inputs_free(qi_cli_inputs *in) {
   memset(in, 0, sizeof *in);
 }
 
-static int add_input(qi_cli_inputs *in, const char *value) {
+int qi_cli_inputs_take_images(qi_cli_inputs *in) {
+  char err[256];
+  if (qi_cli_image_init(&in->image, err, sizeof err) != 0) return qi_cli_error("%s", err);
+  in->images = true;
+  return QI_EXIT_OK;
+}
+
+static bool is_image_path(const char *path) {
+  const char *dot = strrchr(path, '.');
+  return dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+}
+
+/* --input NAME=FILE (image: false), or --image FILE (image: true; name "" until qi_cli_load_inputs). */
+static int add_input(qi_cli_inputs *in, const char *value, bool image) {
   qi_cli_input *arg = &in->inputs[in->n_inputs];
-  if (!qi_cli_split_assignment(value, arg->name, sizeof arg->name, &arg->path) || !*arg->path)
+  if (image) {
+    arg->name[0] = '\0';
+    arg->path = value;
+    if (!*value) return qi_cli_usage_error(in->cmd, "--image needs a file");
+  } else if (!qi_cli_split_assignment(value, arg->name, sizeof arg->name, &arg->path) || !*arg->path || !arg->name[0]) {
     return qi_cli_usage_error(in->cmd, "bad --input '%s' (expected NAME=FILE)", value);
+  }
+  for (int j = 0; j < in->n_inputs; j++)
+    if ((in->inputs[j].name[0] == '\0') != image)
+      return qi_cli_usage_error(in->cmd, "--image and --input cannot be mixed: give every input as --input NAME=FILE");
   arg->set = 0;
   for (int j = 0; j < in->n_inputs; j++)
     if (!strcmp(in->inputs[j].name, arg->name)) {
-      if (!in->allow_sets) return qi_cli_usage_error(in->cmd, "input '%s' given twice", arg->name);
+      if (!in->allow_sets)
+        return image ? qi_cli_usage_error(in->cmd, "--image given twice (one input set here)")
+                     : qi_cli_usage_error(in->cmd, "input '%s' given twice", arg->name);
       arg->set++;
     }
   if (arg->set + 1 > in->n_sets) in->n_sets = arg->set + 1;
@@ -50,9 +82,15 @@ int qi_cli_session_option(qi_cli_inputs *in, int argc, char **argv, int *i) {
   const char *arg = argv[*i], *value = NULL;
   qinfer_status s = QINFER_OK;
   int m, rc;
+  char ierr[256];
   if ((m = qi_cli_option(argc, argv, i, "--input", &value)) != 0) {
     if (m < 0) return -qi_cli_usage_error(in->cmd, "--input needs NAME=FILE");
-    if ((rc = add_input(in, value)) != QI_EXIT_OK) return -rc;
+    if ((rc = add_input(in, value, false)) != QI_EXIT_OK) return -rc;
+  } else if (in->images && (m = qi_cli_option(argc, argv, i, "--image", &value)) != 0) {
+    if (m < 0) return -qi_cli_usage_error(in->cmd, "--image needs a file");
+    if ((rc = add_input(in, value, true)) != QI_EXIT_OK) return -rc;
+  } else if (in->images && (m = qi_cli_image_arg(&in->image, argc, argv, i, ierr, sizeof ierr)) != 0) {
+    if (m < 0) return -qi_cli_usage_error(in->cmd, "%s", ierr);
   } else if ((m = qi_cli_option(argc, argv, i, "--threads", &value)) != 0) {
     if (m < 0 || !qi_cli_parse_int64(value, 0, 1024, &in->threads))
       return -qi_cli_usage_error(in->cmd, "--threads needs a number from 0 to 1024");
@@ -130,15 +168,39 @@ static int unknown_input(const qinfer_model *model, const char *name) {
   return qi_cli_error("the model has no input '%s' (its inputs: %s)", name, n ? names : "none");
 }
 
+/* --image FILE: the model's only input. */
+static int name_image_input(qi_cli_input *arg, const qinfer_model *model) {
+  qinfer_tensor_info info;
+  const size_t n = qinfer_model_input_count(model);
+  if (n != 1 || qinfer_model_input_info(model, 0, &info) != QINFER_OK)
+    return qi_cli_error("--image %s: the model has %zu inputs, not one: give --input NAME=FILE", arg->path, n);
+  snprintf(arg->name, sizeof arg->name, "%s", info.name);
+  return QI_EXIT_OK;
+}
+
+/* The tensor of one --input file: an image through the preprocessing, else a .npy / .pb tensor. */
+static int read_input_file(qi_cli_inputs *in, qi_cli_input *arg, const qinfer_tensor_info *info) {
+  if (in->images && is_image_path(arg->path)) {
+    char err[512];
+    if (qi_cli_image_read(&in->image, arg->path, info, &arg->tensor, err, sizeof err) != 0)
+      return qi_cli_error("input '%s': %s", arg->name, err);
+    return QI_EXIT_OK;
+  }
+  qi_error err = {0};
+  if (qi_tensor_file_read(arg->path, &arg->tensor, &err) != QINFER_OK)
+    return qi_cli_error("input '%s': %s", arg->name, err.msg);
+  return QI_EXIT_OK;
+}
+
 int qi_cli_load_inputs(qi_cli_inputs *in, const qinfer_model *model) {
   for (int k = 0; k < in->n_inputs; k++) {
     qi_cli_input *arg = &in->inputs[k];
+    int rc = arg->name[0] ? QI_EXIT_OK : name_image_input(arg, model);
+    if (rc != QI_EXIT_OK) return rc;
     qinfer_tensor_info info;
     arg->model_index = find_model_input(model, arg->name, &info);
     if (arg->model_index < 0) return unknown_input(model, arg->name);
-    qi_error err = {0};
-    if (qi_tensor_file_read(arg->path, &arg->tensor, &err) != QINFER_OK)
-      return qi_cli_error("input '%s': %s", arg->name, err.msg);
+    if ((rc = read_input_file(in, arg, &info)) != QI_EXIT_OK) return rc;
     const qi_host_tensor *t = &arg->tensor;
     char want[256], got[256];
     qi_cli_dims_str(t->rank, t->dims, got, sizeof got);

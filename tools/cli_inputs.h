@@ -1,5 +1,7 @@
-/* Session options and inputs shared by the subcommands that run a model (`qinfer run`, `qinfer bench`):
- * --threads / --isa / --dim / --read-model parsing, --input NAME=FILE loading and checking, random filling of the rest. */
+/* Session options and inputs shared by the subcommands that run a model (`qinfer run`, `bench`, `compare`, `sweep`):
+ * --threads / --isa / --dim / --read-model parsing, --input NAME=FILE loading and checking, random filling of the
+ * rest; with qi_cli_inputs_take_images (run, bench, compare), image inputs (--input NAME=photo.jpg, --image FILE)
+ * and the image preprocessing options (tools/cli_image.h). */
 #ifndef QI_TOOLS_CLI_INPUTS_H
 #define QI_TOOLS_CLI_INPUTS_H
 
@@ -9,6 +11,7 @@
 
 #include "qinfer.h"
 #include "engine/quant/io/host_tensor.h"
+#include "tools/cli_image.h"
 
 /* One --input NAME=FILE: the file's tensor once loaded. */
 typedef struct qi_cli_input {
@@ -35,13 +38,22 @@ typedef struct qi_cli_inputs {
    * name given twice is a usage error. */
   bool allow_sets;
   int n_sets;
+  /* Image inputs (qi_cli_inputs_take_images): a file named .png / .jpg / .jpeg is read through image's
+   * preprocessing; --image FILE is an input of the model's only input (name "" until qi_cli_load_inputs). */
+  bool images;
+  qi_cli_image_args image;
 } qi_cli_inputs;
+
+/* The help text of --image and of the image options, for the commands that take image inputs. */
+extern const char qi_cli_image_inputs_usage[];
 
 /* Creates the options (threads 1) and room for argc inputs. Returns an exit code. */
 int qi_cli_inputs_init(qi_cli_inputs *in, const char *cmd, int argc);
 void qi_cli_inputs_free(qi_cli_inputs *in);
+/* Lets the command take image inputs and the image options. Returns an exit code. */
+int qi_cli_inputs_take_images(qi_cli_inputs *in);
 
-/* Matches --threads, --isa, --dim, --read-model or --input at argv[*i] (both "--name VALUE" and "--name=VALUE").
+/* Matches --threads, --isa, --dim, --read-model or --input (with images: --image and the image options) at argv[*i] (both "--name VALUE" and "--name=VALUE").
  * Returns 0 when argv[*i] is none of them, 1 when it was applied, or -(exit code) on an error (reported). */
 int qi_cli_session_option(qi_cli_inputs *in, int argc, char **argv, int *i);
 

@@ -17,7 +17,8 @@
 void qi_cmd_bench_usage(void) {
   printf(
       "usage: qinfer bench MODEL [--threads N] [--isa NAME] [--dim SYM=VALUE]... [--input NAME=FILE]...\n"
-      "                          [--warmup N] [--runs N] [--min-time SEC] [--json] [--read-model] [--profile]\n\n"
+      "                          [--warmup N] [--runs N] [--min-time SEC] [--json] [--read-model] [--profile]\n"
+      "                          [--image FILE]... [image options]\n\n"
       "Builds one session (its creation is timed on its own), fills the inputs (files, else deterministic random\n"
       "values as `qinfer run` makes them), runs it --warmup times untimed, then times each run with the monotonic\n"
       "clock and prints median, min, mean, p90 and max in ms, the median CPU time of a run (the process's, all\n"
@@ -26,7 +27,8 @@ void qi_cmd_bench_usage(void) {
       "  --threads N        threads per run (default 1; 0 = one per CPU)\n"
       "  --isa NAME         auto, scalar, avx2, avxvnni, avx512vnni, neon, neondot, neoni8mm\n"
       "  --dim SYM=VALUE    bind symbolic dimension SYM (repeatable; unbound dims are 1)\n"
-      "  --input NAME=FILE  input NAME from a .npy / .pb file (repeatable; its shape fixes the input's shape).\n"
+      "  --input NAME=FILE  input NAME from a .npy / .pb file or an image (see --image; repeatable; its shape\n"
+      "                     fixes the input's shape).\n"
       "                     Giving NAME again adds an input set: each set is timed in turn in the same session,\n"
       "                     resized to its files' shapes, and reported on its own\n"
       "  --read-model       read the model file (and its external data) into memory instead of mapping it, so\n"
@@ -37,7 +39,9 @@ void qi_cmd_bench_usage(void) {
       "  --json             print one JSON object instead of the table\n"
       "  --profile          time every node too: a table of the nodes (op type, name, the kernel its op picked,\n"
       "                     median ms over the timed runs, share of the run, GOPS from its MACs), slowest first,\n"
-      "                     and the totals per op type (\"profile\" in the JSON)\n");
+      "                     and the totals per op type (\"profile\" in the JSON)\n"
+      "%s\nImage options:\n%s",
+      qi_cli_image_inputs_usage, qi_cli_image_usage);
 }
 
 typedef struct bench_args {
@@ -356,7 +360,8 @@ int qi_cmd_bench(int argc, char **argv) {
   int rc = qi_cli_inputs_init(&a.in, "bench", argc);
   if (rc != QI_EXIT_OK) return rc;
   a.in.allow_sets = true;
-  rc = parse_args(argc, argv, &a);
+  rc = qi_cli_inputs_take_images(&a.in);
+  if (rc == QI_EXIT_OK) rc = parse_args(argc, argv, &a);
   if (rc == QI_EXIT_OK && a.t.profile && qinfer_session_options_set_profiling(a.in.options, 1) != QINFER_OK)
     rc = qi_cli_error("cannot turn profiling on");
   if (rc == PARSED_HELP) {

@@ -36,7 +36,9 @@ void qi_cmd_compare_usage(void) {
       "  --threads N        threads per run (default 1; 0 = one per CPU)\n"
       "  --isa NAME         auto, scalar, avx2, avxvnni, avx512vnni, neon, neondot, neoni8mm\n"
       "  --dim SYM=VALUE    bind symbolic dimension SYM (repeatable)\n"
-      "  --seed N           seed of the random inputs (default 0)\n");
+      "  --seed N           seed of the random inputs (default 0)\n"
+      "%s\nImage options (image inputs, for both models):\n%s",
+      qi_cli_image_inputs_usage, qi_cli_image_usage);
 }
 
 typedef struct cmp_args {
@@ -347,7 +349,8 @@ int qi_cmd_compare(int argc, char **argv) {
   cmp_state s = {.a = &a};
   int rc = qi_cli_inputs_init(&a.in, "compare", argc);
   if (rc != QI_EXIT_OK) return rc;
-  rc = parse_args(argc, argv, &a);
+  rc = qi_cli_inputs_take_images(&a.in);
+  if (rc == QI_EXIT_OK) rc = parse_args(argc, argv, &a);
   if (rc == PARSED_HELP) {
     qi_cmd_compare_usage();
     rc = QI_EXIT_OK;

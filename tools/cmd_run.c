@@ -13,11 +13,13 @@
 void qi_cmd_run_usage(void) {
   printf(
       "usage: qinfer run MODEL [--input NAME=FILE]... [--output-dir DIR] [--threads N] [--isa NAME]\n"
-      "                        [--dim SYM=VALUE]... [--repeat N] [--seed N] [--all-tensors DIR] [--read-model]\n\n"
+      "                        [--dim SYM=VALUE]... [--repeat N] [--seed N] [--all-tensors DIR] [--read-model]\n"
+      "                        [--save-inputs DIR] [--image FILE]... [image options]\n\n"
       "Runs MODEL and writes each output as DIR/NAME.npy (bytes of NAME outside [A-Za-z0-9._-] become '_').\n"
       "Inputs not given are filled deterministically: floats uniform in [-1,1), int8/uint8 uniform, other\n"
       "integers and bools 0; their symbolic dims come from --dim, else 1.\n\n"
-      "  --input NAME=FILE  input NAME from FILE: .npy (little-endian, C order) or ONNX TensorProto .pb;\n"
+      "  --input NAME=FILE  input NAME from FILE: .npy (little-endian, C order), ONNX TensorProto .pb or a\n"
+      "                     .png / .jpg / .jpeg image (see --image);\n"
       "                     its shape fixes the input's shape (repeatable). Giving NAME again adds an input\n"
       "                     set: set k runs with the k-th file of each input (or its last one), in the same\n"
       "                     session resized to the files' shapes, and writes to DIR/set<k>/\n"
@@ -31,11 +33,16 @@ void qi_cmd_run_usage(void) {
       "  --seed N           seed of the random inputs (default 0)\n"
       "  --all-tensors DIR  also write every tensor the session computes (intermediates kept, see\n"
       "                     qinfer_session_options_set_keep_intermediates) as DIR/<index>_NAME.npy, listed\n"
-      "                     in DIR/tensors.tsv (name, file, dtype, shape)\n");
+      "                     in DIR/tensors.tsv (name, file, dtype, shape)\n"
+      "  --save-inputs DIR  also write the inputs each run was given (files, preprocessed images, random\n"
+      "                     values) as DIR/NAME.npy (DIR/set<k>/ with several input sets): the same inputs\n"
+      "                     for another runtime (bench/parity.py)\n"
+      "%s\nImage options:\n%s",
+      qi_cli_image_inputs_usage, qi_cli_image_usage);
 }
 
 typedef struct run_args {
-  const char *model, *output_dir, *all_tensors_dir;
+  const char *model, *output_dir, *all_tensors_dir, *save_inputs_dir;
   qi_cli_inputs in;
   int64_t repeat, seed;
 } run_args;
@@ -58,6 +65,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
     } else if ((m = qi_cli_option(argc, argv, &i, "--all-tensors", &value)) != 0) {
       if (m < 0 || !*value) return qi_cli_usage_error("run", "--all-tensors needs a folder");
       a->all_tensors_dir = value;
+    } else if ((m = qi_cli_option(argc, argv, &i, "--save-inputs", &value)) != 0) {
+      if (m < 0 || !*value) return qi_cli_usage_error("run", "--save-inputs needs a folder");
+      a->save_inputs_dir = value;
     } else if ((m = qi_cli_option(argc, argv, &i, "--seed", &value)) != 0) {
       if (m < 0 || !qi_cli_parse_int64(value, 0, INT64_MAX, &a->seed))
         return qi_cli_usage_error("run", "--seed needs a number >= 0");
@@ -157,15 +167,37 @@ static int write_all_tensors(const char *dir, const qinfer_session *session) {
   return rc;
 }
 
+/* The inputs bound for input set `set` as DIR/NAME.npy: the files' tensors, the preprocessed images, the random
+ * values. */
+static int write_inputs(const char *dir, const qi_cli_inputs *in, const qinfer_session *session, int set) {
+  if (!qi_cli_make_dirs(dir)) return qi_cli_error("cannot create folder '%s': %s", dir, strerror(errno));
+  for (size_t i = 0; i < qinfer_session_input_count(session); i++) {
+    qinfer_tensor_info info;
+    if (qinfer_session_input_info(session, i, &info) != QINFER_OK) continue;
+    const qi_cli_input *f = qi_cli_input_of(in, info.name, set);
+    const qi_host_tensor *t = f ? &f->tensor : i < in->n_randoms ? &in->randoms[i] : NULL;
+    if (!t || !t->data) continue;
+    char stem[256], path[4096 + 300];
+    qi_sanitize_file_name(info.name, stem, sizeof stem);
+    snprintf(path, sizeof path, "%s/%s.npy", dir, stem);
+    qi_error err = {0};
+    if (qi_npy_write(path, t->dtype, t->rank, t->dims, t->data, t->nbytes, &err) != QINFER_OK)
+      return qi_cli_error("input '%s': %s", info.name, err.msg);
+  }
+  return QI_EXIT_OK;
+}
+
 /* Input set `set`: resize and bind its inputs, run, write its outputs (to DIR/set<k> when there are several). */
 static int run_set(run_args *a, qinfer_session *session, int set) {
   const bool several = a->in.n_sets > 1;
-  char out_dir[4096], all_dir[4096];
+  char out_dir[4096], all_dir[4096], in_dir[4096];
   snprintf(out_dir, sizeof out_dir, several ? "%s/set%d" : "%s", a->output_dir, set);
   if (a->all_tensors_dir) snprintf(all_dir, sizeof all_dir, several ? "%s/set%d" : "%s", a->all_tensors_dir, set);
+  if (a->save_inputs_dir) snprintf(in_dir, sizeof in_dir, several ? "%s/set%d" : "%s", a->save_inputs_dir, set);
   if (several) printf("set    %d\n", set);
   if (!qi_cli_make_dirs(out_dir)) return qi_cli_error("cannot create output folder '%s': %s", out_dir, strerror(errno));
   int rc = qi_cli_bind_inputs(&a->in, session, set, (uint64_t)a->seed, stdout);
+  if (rc == QI_EXIT_OK && a->save_inputs_dir) rc = write_inputs(in_dir, &a->in, session, set);
   if (rc == QI_EXIT_OK) rc = run_timed(a, session);
   if (rc == QI_EXIT_OK) rc = write_outputs(out_dir, session);
   if (rc == QI_EXIT_OK && a->all_tensors_dir) rc = write_all_tensors(all_dir, session);
@@ -178,6 +210,7 @@ int qi_cmd_run(int argc, char **argv) {
   qinfer_session *session = NULL;
   int rc = qi_cli_inputs_init(&a.in, "run", argc);
   if (rc != QI_EXIT_OK) return rc;
+  if ((rc = qi_cli_inputs_take_images(&a.in)) != QI_EXIT_OK) goto done;
   a.in.allow_sets = true;
   rc = parse_args(argc, argv, &a);
   if (rc == PARSED_HELP) {
