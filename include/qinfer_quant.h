@@ -201,6 +201,13 @@ qinfer_status qinfer_quant_options_set_image_layout(qinfer_quant_options *option
  *  "arcface" (112, (x - 127.5) / 127.5), "adaface" (the same in BGR), or "none": raw 0..255 pixels on purpose (sets
  *  nothing; marks the preprocessing as chosen). */
 qinfer_status qinfer_quant_options_set_image_preset(qinfer_quant_options *options, const char *preset);
+/** One image file (PNG / JPEG) preprocessed with the options' image settings for a model input of rank `rank` and
+ *  dims `model_dims` (negative = symbolic): `dims` gets the tensor's shape (rank 4, batch 1 unless fixed), and
+ *  when `out` is not NULL the H x W x 3 floats are written to it (`capacity` floats; the caller owns it). Fails
+ *  (the message on the options, qinfer_quant_options_last_error) when no preprocessing was chosen, the file cannot
+ *  be read or decoded, the shape contradicts the model, or `capacity` is too small. */
+qinfer_status qinfer_quant_image_load(qinfer_quant_options *options, const char *path, int rank,
+                                      const int64_t *model_dims, int64_t dims[4], float *out, size_t capacity);
 
 /* ---- Calibration samples from a callback ---- */
 
