@@ -261,8 +261,12 @@ int qi_verify_pairs_read(const char *pairs_path, const char *images_dir, qi_veri
     snprintf(err, errlen, "%s: not a folder", images_dir);
     return -1;
   }
-  if (stat(pairs_path, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fopen(pairs_path, "r"))) {
-    snprintf(err, errlen, "%s: %s", pairs_path, errno ? strerror(errno) : "not a regular file");
+  if (stat(pairs_path, &st) != 0 || (S_ISREG(st.st_mode) && !(f = fopen(pairs_path, "r")))) {
+    snprintf(err, errlen, "%s: %s", pairs_path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    snprintf(err, errlen, "%s: not a regular file", pairs_path);
     return -1;
   }
   set->csv = ends_with(pairs_path, ".csv");

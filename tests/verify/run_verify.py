@@ -264,6 +264,8 @@ def case_errors(args):
         (['id.onnx', '--pairs', 'ok.txt', '--images', 'imgs', '--input', 'x=v.npy'], 2, '--input is not an option'),
         (['id.onnx', '--pairs', 'nothere.txt', '--images', 'imgs'], 1, 'nothere.txt: No such file'),
         (['id.onnx', '--pairs', 'ok.txt', '--images', 'noimgs'], 1, 'noimgs: No such file'),
+        (['id.onnx', '--pairs', 'imgs', '--images', 'imgs'], 1, 'imgs: not a regular file'),
+        (['id.onnx', '--pairs', 'ok.txt', '--images', 'ok.txt'], 1, 'ok.txt: not a folder'),
         (['missing.onnx', '--pairs', 'ok.txt', '--images', 'imgs', '--preset', 'arcface'], 1, 'cannot load model'),
         (['id.onnx', '--pairs', 'ok.txt', '--images', 'imgs'], 1, 'needs a preprocessing choice'),
         # a 4x4 image for a [1,4] input: the preprocessing cannot shape it
