@@ -101,6 +101,8 @@ static int is_tensor_file(const char *path) {
 typedef struct runner {
   qinfer_session *session;
   qinfer_tensor_info in_info;
+  int64_t pre_dims[QINFER_MAX_RANK]; /* what the image preprocessing is told: the session's dims, -1 where the
+                                        model's is symbolic and the session left it at 1 (no --dim) */
   size_t in_count; /* the session input's element count */
   float *buf;
   qinfer_quant_options *img;
@@ -121,12 +123,16 @@ static int run_one(runner *r, const char *path, float *emb, const char *model) {
                           r->in_info.name, model);
   } else {
     int64_t dims[4];
-    qinfer_status st = qinfer_quant_image_load(r->img, path, r->in_info.rank, r->in_info.dims, dims, r->buf, r->in_count);
-    if (st != QINFER_OK) return qi_cli_api_error("cannot read the image", st, qinfer_quant_options_last_error(r->img));
+    qinfer_status st = qinfer_quant_image_load(r->img, path, r->in_info.rank, r->pre_dims, dims, NULL, 0);
     int64_t n = dims[0] * dims[1] * dims[2] * dims[3];
-    if (n != (int64_t)r->in_count)
-      return qi_cli_error("%s: preprocessed to %lld values, the input '%s' of %s takes %zu (see --size)", path,
-                          (long long)n, r->in_info.name, model, r->in_count);
+    if (st == QINFER_OK && n != (int64_t)r->in_count) {
+      char a[64], b[64];
+      return qi_cli_error("%s: preprocessed to %s, the input '%s' of %s is %s (bind its symbolic dims with --dim)",
+                          path, qi_cli_dims_str(4, dims, a, sizeof a), r->in_info.name, model,
+                          qi_cli_dims_str(r->in_info.rank, r->in_info.dims, b, sizeof b));
+    }
+    if (st == QINFER_OK) st = qinfer_quant_image_load(r->img, path, r->in_info.rank, r->pre_dims, dims, r->buf, r->in_count);
+    if (st != QINFER_OK) return qi_cli_api_error("cannot read the image", st, qinfer_quant_options_last_error(r->img));
   }
   qinfer_status st = qinfer_session_set_input(r->session, 0, r->buf, r->in_count * sizeof(float));
   if (st == QINFER_OK) st = qinfer_session_run(r->session);
@@ -165,8 +171,17 @@ static int embed_all(ev_args *a, const qi_verify_set *set, qi_verify_model *m) {
                       qinfer_dtype_name(r.in_info.dtype));
     goto out;
   }
+  qinfer_tensor_info decl = r.in_info; /* the model's declaration of the same input (symbolic dims -1) */
+  for (size_t i = 0; i < qinfer_model_input_count(model); i++) {
+    qinfer_tensor_info t;
+    if (qinfer_model_input_info(model, i, &t) == QINFER_OK && !strcmp(t.name, r.in_info.name) && t.rank == decl.rank)
+      decl = t;
+  }
   r.in_count = 1;
-  for (int d = 0; d < r.in_info.rank; d++) r.in_count *= (size_t)r.in_info.dims[d];
+  for (int d = 0; d < r.in_info.rank; d++) {
+    r.in_count *= (size_t)r.in_info.dims[d];
+    r.pre_dims[d] = decl.dims[d] < 0 && r.in_info.dims[d] == 1 ? -1 : r.in_info.dims[d];
+  }
   int64_t dim = 1;
   for (int d = 0; d < out.rank; d++) dim *= out.dims[d];
   if (dim < 1 || dim > (1 << 24)) {

@@ -277,6 +277,20 @@ def case_errors(args):
         rc, out = run(args, 'eval-verify', *cmd)
         if check(rc == code and text in out, '%s: want exit %d and %r, got %d:\n%s' % (' '.join(cmd), code, text, rc, out)):
             print('ok   exit %d  %s' % (code, out.strip().splitlines()[0][:110]))
+    # symbolic H and W: unbound (the session's 1 x 1) refused, bound with --dim used as the resize target
+    g = helper.make_graph([helper.make_node('Identity', ['x'], ['e'])], 'emb',
+                          [helper.make_tensor_value_info('x', TensorProto.FLOAT, ['N', 'H', 'W', 3])],
+                          [helper.make_tensor_value_info('e', TensorProto.FLOAT, ['N', 'H', 'W', 3])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)]), os.path.join(w, 'sym.onnx'))
+    rc, out = run(args, 'eval-verify', 'sym.onnx', '--pairs', 'ok.txt', '--images', 'imgs', '--preset', 'none')
+    if check(rc == 1 and 'preprocessed to [1,4,4,3], the input' in out and 'bind its symbolic dims with --dim' in out,
+             'sym.onnx unbound: exit %d:\n%s' % (rc, out)):
+        print('ok   sym.onnx unbound exit 1  %s' % out.strip().splitlines()[-1][:110])
+    rc, out = run(args, 'eval-verify', 'sym.onnx', '--pairs', 'ok.txt', '--images', 'imgs', '--preset', 'none',
+                  '--dim', 'H=2', '--dim', 'W=2', '--save-embeddings', 'sym_emb')
+    emb = np.load(os.path.join(w, 'sym_emb', 'model0.npy')) if rc == 0 else None
+    if check(rc == 0 and emb.shape == (4, 12), 'sym.onnx --dim H=2 --dim W=2: exit %d:\n%s' % (rc, out)):
+        print('ok   sym.onnx --dim H=2 --dim W=2: 4 embeddings of 12 values')
     # a tensor of the wrong size
     np.save(os.path.join(d, 'v3.npy'), np.ones((1, 3), np.float32))
     open(os.path.join(w, 'size.csv'), 'w').write('\n'.join(['v3.npy,v.npy,1'] + ['v.npy,v.npy,0'] * 10) + '\n')
