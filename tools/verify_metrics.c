@@ -131,7 +131,7 @@ static int tar_at_far(const qi_verify_set *set, const double *scores, qi_verify_
 
 int qi_verify_metrics_compute(const qi_verify_set *set, const double *scores, qi_verify_metrics *m) {
   memset(m, 0, sizeof *m);
-  if (set->n_folds > 64) return -1;
+  if (set->n_folds > QI_VERIFY_MAX_FOLDS) return -1;
   m->n_genuine = set->n_same;
   m->n_impostor = set->n_pairs - set->n_same;
   if (ten_fold(set, scores, m) || roc_auc(set, scores, m) || tar_at_far(set, scores, m)) return -1;

@@ -25,8 +25,8 @@ extern const double qi_verify_far_targets[QI_VERIFY_N_FAR]; /* 1e-3, 1e-4 */
 
 typedef struct qi_verify_metrics {
   double acc_mean, acc_std;
-  double fold_acc[64];
-  double fold_threshold[64];
+  double fold_acc[QI_VERIFY_MAX_FOLDS];
+  double fold_threshold[QI_VERIFY_MAX_FOLDS];
   double auc;
   double tar[QI_VERIFY_N_FAR];
   bool tar_valid[QI_VERIFY_N_FAR];
@@ -37,7 +37,7 @@ typedef struct qi_verify_metrics {
 /* Cosine similarity in double; 0 when either vector is all zero. */
 double qi_verify_cosine(const float *a, const float *b, size_t n);
 
-/* The metrics of scores[k] for set->pairs[k]. Returns 0, or -1 when out of memory or folds > 64. */
+/* The metrics of scores[k] for set->pairs[k]. Returns 0, or -1 when out of memory. */
 int qi_verify_metrics_compute(const qi_verify_set *set, const double *scores, qi_verify_metrics *m);
 
 #endif /* QI_TOOLS_VERIFY_METRICS_H */

@@ -290,8 +290,10 @@ int qi_verify_pairs_read(const char *pairs_path, const char *images_dir, qi_veri
     }
     int n = split(s, " \t", 0, fields, MAX_FIELDS);
     if (!seen_pair && n == 2) { /* "FOLDS N" */
-      if (!parse_index(fields[0], &folds) || !parse_index(fields[1], &per_set) || folds < 2) {
-        fail(&p, line, "a header is 'FOLDS N' with FOLDS >= 2 and N >= 1, not '%s %s'", fields[0], fields[1]);
+      if (!parse_index(fields[0], &folds) || !parse_index(fields[1], &per_set) || folds < 2 ||
+          folds > QI_VERIFY_MAX_FOLDS) {
+        fail(&p, line, "a header is 'FOLDS N' with FOLDS in 2..%d and N >= 1, not '%s %s'", QI_VERIFY_MAX_FOLDS,
+             fields[0], fields[1]);
         goto out;
       }
       set->header = true;

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+enum { QI_VERIFY_MAX_FOLDS = 64 };
+
 typedef struct qi_verify_pair {
   int a, b;  /* indices into qi_verify_set.images */
   int same;  /* 1: same identity (genuine pair), 0: impostor pair */

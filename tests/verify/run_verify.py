@@ -237,6 +237,7 @@ def case_errors(args):
                                                                                           'ann 1 bob 1', 'bob 2 ann 2'], 1,
          "set 1's same-person pair 2 should be a same-person pair"),
         ('bad_header.txt', ['1 5'] + good, 1, "a header is 'FOLDS N'"),
+        ('many_folds.txt', ['65 1'] + good, 1, "a header is 'FOLDS N' with FOLDS in 2..64"),
         ('dotdot.txt', ['.. 1 2'] + good, 1, "name '..'"),
         ('slash.txt', ['a/b 1 2'] + good, 1, "name 'a/b'"),
         ('few.txt', good[:5], 1, '5 pairs: 10-fold evaluation needs at least 10'),
