@@ -24,6 +24,7 @@ int qi_cmd_quantize(int argc, char **argv);
 int qi_cmd_convert(int argc, char **argv);
 int qi_cmd_compare(int argc, char **argv);
 int qi_cmd_sweep(int argc, char **argv);
+int qi_cmd_eval_verify(int argc, char **argv);
 void qi_cmd_info_usage(void);
 void qi_cmd_run_usage(void);
 void qi_cmd_bench_usage(void);
@@ -31,6 +32,7 @@ void qi_cmd_quantize_usage(void);
 void qi_cmd_convert_usage(void);
 void qi_cmd_compare_usage(void);
 void qi_cmd_sweep_usage(void);
+void qi_cmd_eval_verify_usage(void);
 
 /* ---- cli_util.c ---- */
 

