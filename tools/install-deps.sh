@@ -9,7 +9,8 @@
 # Debian packages: the C toolchain (clang and its libFuzzer runtime for tools/fuzz.sh), nanopb (the ONNX loader's
 # protobuf code), pkg-config (the install test builds against qinfer.pc), g++ and libbenchmark-dev (Google
 # Benchmark, for the microbenchmarks bench/qinfer_microbench and their smoke test), and the Python side of the tests (python3-onnx generates the ONNX backend node tests,
-# python3-torchvision exports the model zoo, python3-pil is the image tests' reference decoder), nodejs/npm.
+# python3-torchvision exports the model zoo, python3-pil is the image tests' reference decoder), nodejs/npm, and
+# chromium (headless: compare_html.render renders `qinfer compare --html`'s page to PNG).
 # The ARM cross test's packages (tools/cross-test.sh --install-only, which owns that list): the aarch64 and armv7
 # cross compilers (gcc-aarch64-linux-gnu, g++-aarch64-linux-gnu, gcc-arm-linux-gnueabihf), qemu-user, and through
 # Debian multiarch (dpkg --add-architecture arm64 / armhf) libnanopb-dev:arm64, libnanopb-dev:armhf and
@@ -39,7 +40,7 @@ for arg in "$@"; do
 done
 
 APT_PACKAGES=(cmake gcc g++ make clang libclang-rt-dev pkg-config nanopb libnanopb-dev libbenchmark-dev python3-onnx python3-numpy python3-torchvision
-              python3-protobuf python3-pil nodejs npm)
+              python3-protobuf python3-pil nodejs npm chromium)
 
 # A package counts as present when dpkg has it installed, or, for node and npm, when the command exists
 # (NodeSource's nodejs ships npm inside and conflicts with Debian's npm package).
