@@ -272,6 +272,15 @@ enum {
    *  TEST tensor written by a QuantizeLinear (constant scale and zero point), dequantized, with REF's tensor of
    *  the QuantizeLinear's input (or, when REF writes the same tensor by a QuantizeLinear too, REF's dequantized). */
   QINFER_COMPARE_PER_LAYER = 1u << 0,
+  /** Also measure every quantized node of TEST in isolation (implies QINFER_COMPARE_PER_LAYER): after both runs,
+   *  each node of TEST's session that reads or writes a quantized tensor (QLinearConv, QLinearMatMul, the 4-bit
+   *  and 16-bit ops, fused integer elementwise ops, a QuantizeLinear) runs once more alone, on REF's float values
+   *  of its inputs (quantized with that node's own input scale and zero point), and its output (dequantized) is
+   *  measured against REF's float tensor: the error the node adds by itself, without what builds up upstream.
+   *  Fills the isolated_* fields of the layer row of that tensor; layer rows are then ranked by isolated SQNR.
+   *  TEST's intermediate tensors and outputs hold the isolated runs' values afterwards (read them before, or run
+   *  again). */
+  QINFER_COMPARE_ISOLATED = 1u << 1,
 };
 
 /** How an output (or a tensor) of REF matched TEST's. */
@@ -294,10 +303,18 @@ typedef struct qinfer_compare_row {
   double cosine;           /**< sum ref test / sqrt(sum ref^2 sum test^2); 1 when both are all zero */
   double max_abs, mean_abs; /**< of |ref - test| */
   double equal_share;      /**< share of elements exactly equal (the metric of integer rows) */
+  /* The isolated view (QINFER_COMPARE_ISOLATED): TEST's node writing this tensor, run alone on REF's inputs. */
+  int has_isolated;        /**< 1 when the isolated_* fields are set, else 0 (and they are 0) */
+  const char *node;        /**< that node's name in TEST's session (after fusion), or NULL */
+  const char *node_op;     /**< its op type after fusion ("QLinearConv", ...), or NULL */
+  double isolated_sqnr_db; /**< SQNR of its output against REF's tensor (the same formula as sqnr_db) */
+  double isolated_cosine;
+  double isolated_max_abs, isolated_mean_abs;
 } qinfer_compare_row;
 
 /** Prepares the comparison of session test against session ref, which must take the same inputs (names, dtypes
- *  and shapes). The sessions are borrowed: destroy the comparison first. flags: QINFER_COMPARE_PER_LAYER or 0.
+ *  and shapes). The sessions are borrowed: destroy the comparison first. flags: 0, QINFER_COMPARE_PER_LAYER,
+ *  QINFER_COMPARE_ISOLATED (both sessions need keep_intermediates), or both.
  *  The message of a failure is in qinfer_last_error(). */
 qinfer_status qinfer_compare_create(qinfer_session *ref, qinfer_session *test, unsigned flags,
                                     qinfer_compare **out_compare);
@@ -320,7 +337,8 @@ qinfer_status qinfer_compare_run_ms(const qinfer_compare *compare, double *ref_m
 /** Output rows: REF's outputs in order, then TEST's outputs REF does not have (QINFER_COMPARE_ONLY_IN_TEST). */
 size_t qinfer_compare_output_count(const qinfer_compare *compare);
 qinfer_status qinfer_compare_output(const qinfer_compare *compare, size_t index, qinfer_compare_row *row);
-/** Per-layer rows (QINFER_COMPARE_PER_LAYER), worst SQNR first: NaN first, then ascending, ties by name. */
+/** Per-layer rows (QINFER_COMPARE_PER_LAYER), worst SQNR first: NaN first, then ascending, ties by name; with
+ *  QINFER_COMPARE_ISOLATED, worst isolated SQNR first (the same order), rows without an isolated measure last. */
 size_t qinfer_compare_layer_count(const qinfer_compare *compare);
 qinfer_status qinfer_compare_layer(const qinfer_compare *compare, size_t index, qinfer_compare_row *row);
 

@@ -27,12 +27,15 @@ void qi_cmd_compare_usage(void) {
       "  --per-layer        also compare every tensor the models share: a float tensor of TEST with the float\n"
       "                     tensor of REF of the same name and shape, and a TEST tensor written by a\n"
       "                     QuantizeLinear (constant scale / zero point), dequantized, with REF's tensor of the\n"
-      "                     QuantizeLinear's input; printed worst SQNR first\n"
+      "                     QuantizeLinear's input (the accumulated view: all upstream error included); and\n"
+      "                     each quantized node of TEST alone (the isolated view): run once more on REF's values\n"
+      "                     of its inputs, quantized with its own input scale, its output against REF's tensor;\n"
+      "                     printed worst isolated SQNR first\n"
       "  --top N            per-layer rows printed (default 20; 0 = all)\n"
       "  --csv FILE         write every per-layer row (every output without --per-layer) as CSV\n"
-      "  --html FILE        write a self-contained HTML report of every shared tensor (as --per-layer compares\n"
-      "                     them): SQNR along the execution order, a table worst first, histograms of REF's\n"
-      "                     and TEST's values with the quantization parameters for the worst tensors\n"
+      "  --html FILE        write a self-contained HTML report of every shared tensor (both views, as --per-layer\n"
+      "                     compares them): SQNR along the execution order, a table worst first, histograms of\n"
+      "                     REF's and TEST's values with the quantization parameters for the worst tensors\n"
       "  --html-hist N      histograms for the N worst tensors (default 6)\n"
       "  --profile          with --html: time every node of both models (1 warm-up + 5 runs, medians) and show\n"
       "                     the time of the node writing each tensor\n"
@@ -150,7 +153,7 @@ static int open_models(cmp_state *s) {
     s->ts = NULL;
     return qi_cli_api_error("cannot create a session for TEST", st, msg && *msg ? msg : qinfer_model_last_error(s->tm));
   }
-  st = qinfer_compare_create(s->rs, s->ts, layers ? QINFER_COMPARE_PER_LAYER : 0, &s->cmp);
+  st = qinfer_compare_create(s->rs, s->ts, layers ? QINFER_COMPARE_PER_LAYER | QINFER_COMPARE_ISOLATED : 0, &s->cmp);
   if (st != QINFER_OK) return qi_cli_error("%s", qinfer_last_error());
   printf("REF    %s\nTEST   %s\n", a->ref, a->test);
   /* the --input files, then random values for the rest (the same as `qinfer run --seed` makes) */
@@ -233,6 +236,44 @@ static void print_outputs(cmp_state *s) {
 
 /* ---- per layer ---- */
 
+/* The median of the rows' SQNRs that are not NaN (of the accumulated view, or the isolated one). */
+static double median_sqnr(const cmp_state *s, bool isolated) {
+  const size_t n = qinfer_compare_layer_count(s->cmp);
+  double *v = malloc((n + 1) * sizeof *v);
+  size_t m = 0;
+  for (size_t i = 0; v && i < n; i++) {
+    qinfer_compare_row r;
+    qinfer_compare_layer(s->cmp, i, &r);
+    const double x = isolated ? r.isolated_sqnr_db : r.sqnr_db;
+    if ((!isolated || r.has_isolated) && !isnan(x)) v[m++] = x;
+  }
+  double median = NAN;
+  if (m) {
+    for (size_t i = 1; i < m; i++) /* insertion sort: tables are small */
+      for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+        const double t = v[j];
+        v[j] = v[j - 1], v[j - 1] = t;
+      }
+    const double lo = v[(m - 1) / 2], hi = v[m / 2];
+    median = lo == hi ? lo : 0.5 * (lo + hi); /* lo == hi also covers two infinities */
+  }
+  free(v);
+  return median;
+}
+
+/* The row of the worst SQNR of the accumulated view (NaN before any number); rows must exist. */
+static size_t worst_accumulated(const cmp_state *s) {
+  size_t w = 0;
+  qinfer_compare_row r;
+  qinfer_compare_layer(s->cmp, 0, &r);
+  double wv = r.sqnr_db;
+  for (size_t i = 1; i < qinfer_compare_layer_count(s->cmp) && !isnan(wv); i++) {
+    qinfer_compare_layer(s->cmp, i, &r);
+    if (isnan(r.sqnr_db) || r.sqnr_db < wv) w = i, wv = r.sqnr_db;
+  }
+  return w;
+}
+
 static void print_layers(const cmp_state *s) {
   const size_t n = qinfer_compare_layer_count(s->cmp);
   size_t shown = s->a->top == 0 || (size_t)s->a->top > n ? n : (size_t)s->a->top;
@@ -243,37 +284,32 @@ static void print_layers(const cmp_state *s) {
     int w = (int)strlen(r.ref.name);
     if (w > width) width = w > 60 ? 60 : w;
   }
-  printf("\nper layer, worst SQNR first (%zu of %zu):\n", shown, n);
-  printf("  %-*s %-18s %-18s %9s %10s %11s\n", width, "tensor", "op", "shape", "SQNR dB", "cosine", "max|diff|");
+  printf("\nper layer, worst isolated SQNR first (%zu of %zu): isolated = the TEST node alone on REF's inputs,\n"
+         "accumulated = the tensor after the whole TEST model\n", shown, n);
+  printf("  %-*s %-18s %-22s %-18s %9s %10s %9s %10s\n", width, "tensor", "op", "TEST node op", "shape", "isol. dB",
+         "isol. cos", "accum. dB", "accum. cos");
   for (size_t i = 0; i < shown; i++) {
     qinfer_compare_layer(s->cmp, i, &r);
-    char b[3][32], shape[128];
-    printf("  %-*s %-18s %-18s %9s %10s %11s\n", width, r.ref.name, r.op, shape_of(&r.ref, shape, sizeof shape),
-           qi_cmp_fmt(r.sqnr_db, 4, b[0], 32), qi_cmp_fmt(r.cosine, 6, b[1], 32), qi_cmp_fmt(r.max_abs, 4, b[2], 32));
+    char b[4][32], shape[128];
+    printf("  %-*s %-18s %-22s %-18s %9s %10s %9s %10s\n", width, r.ref.name, r.op, r.has_isolated ? r.node_op : "-",
+           shape_of(&r.ref, shape, sizeof shape), r.has_isolated ? qi_cmp_fmt(r.isolated_sqnr_db, 4, b[0], 32) : "-",
+           r.has_isolated ? qi_cmp_fmt(r.isolated_cosine, 6, b[1], 32) : "-", qi_cmp_fmt(r.sqnr_db, 4, b[2], 32),
+           qi_cmp_fmt(r.cosine, 6, b[3], 32));
   }
   if (n == 0) {
     printf("summary: no tensors compared (REF and TEST share no readable tensor)\n");
     return;
   }
-  /* Rows are sorted by SQNR, NaN first: the median is taken over the others. */
-  size_t first = 0;
-  for (; first < n; first++) {
-    qinfer_compare_layer(s->cmp, first, &r);
-    if (!isnan(r.sqnr_db)) break;
-  }
-  size_t m = n - first;
-  double median = NAN;
-  if (m) {
-    qinfer_compare_row lo, hi;
-    qinfer_compare_layer(s->cmp, first + (m - 1) / 2, &lo);
-    qinfer_compare_layer(s->cmp, first + m / 2, &hi);
-    /* lo == hi also covers two infinities */
-    median = lo.sqnr_db == hi.sqnr_db ? lo.sqnr_db : 0.5 * (lo.sqnr_db + hi.sqnr_db);
-  }
+  char b[4][32];
+  qinfer_compare_layer(s->cmp, worst_accumulated(s), &r);
+  printf("summary: %zu tensors compared, median SQNR %s dB, worst %s dB (%s)\n", n,
+         qi_cmp_fmt(median_sqnr(s, false), 4, b[0], 32), qi_cmp_fmt(r.sqnr_db, 4, b[1], 32), r.ref.name);
   qinfer_compare_layer(s->cmp, 0, &r);
-  char b[2][32];
-  printf("summary: %zu tensors compared, median SQNR %s dB, worst %s dB (%s)\n", n, qi_cmp_fmt(median, 4, b[0], 32),
-         qi_cmp_fmt(r.sqnr_db, 4, b[1], 32), r.ref.name);
+  if (r.has_isolated)
+    printf("isolated: median %s dB, worst %s dB (%s, TEST node %s%s%s)\n", qi_cmp_fmt(median_sqnr(s, true), 4, b[2], 32),
+           qi_cmp_fmt(r.isolated_sqnr_db, 4, b[3], 32), r.ref.name, r.node_op, *r.node ? " " : "", r.node);
+  else
+    printf("isolated: no quantized node of TEST could be fed from REF\n");
 }
 
 /* ---- CSV ---- */
@@ -283,7 +319,9 @@ static int write_csv(cmp_state *s) {
   const bool layers = s->a->per_layer;
   const size_t n = layers ? qinfer_compare_layer_count(s->cmp) : qinfer_compare_output_count(s->cmp);
   FILE *f = s->csv;
-  fputs("tensor,op,shape,dtype,test_tensor,sqnr_db,cosine,max_abs_diff,mean_abs_diff,equal_share\n", f);
+  fputs("tensor,op,shape,dtype,test_tensor,sqnr_db,cosine,max_abs_diff,mean_abs_diff,equal_share", f);
+  if (layers) fputs(",test_node,test_op,isolated_sqnr_db,isolated_cosine,isolated_max_abs_diff,isolated_mean_abs_diff", f);
+  fputc('\n', f);
   size_t written = 0;
   for (size_t i = 0; i < n; i++) {
     qinfer_compare_row r;
@@ -298,9 +336,19 @@ static int write_csv(cmp_state *s) {
     qi_cmp_csv_field(f, shape_of(&r.ref, shape, sizeof shape));
     fprintf(f, ",%s,", qinfer_dtype_name(r.ref.dtype));
     qi_cmp_csv_field(f, r.test.name);
-    fprintf(f, ",%s,%s,%s,%s,%s\n", qi_cmp_fmt(r.sqnr_db, 9, b[0], 40), qi_cmp_fmt(r.cosine, 12, b[1], 40),
+    fprintf(f, ",%s,%s,%s,%s,%s", qi_cmp_fmt(r.sqnr_db, 9, b[0], 40), qi_cmp_fmt(r.cosine, 12, b[1], 40),
             qi_cmp_fmt(r.max_abs, 9, b[2], 40), qi_cmp_fmt(r.mean_abs, 9, b[3], 40),
             qi_cmp_fmt(r.equal_share, 9, b[4], 40));
+    if (layers && r.has_isolated) {
+      fputc(',', f);
+      qi_cmp_csv_field(f, r.node);
+      fprintf(f, ",%s,%s,%s,%s,%s", r.node_op, qi_cmp_fmt(r.isolated_sqnr_db, 9, b[0], 40),
+              qi_cmp_fmt(r.isolated_cosine, 12, b[1], 40), qi_cmp_fmt(r.isolated_max_abs, 9, b[2], 40),
+              qi_cmp_fmt(r.isolated_mean_abs, 9, b[3], 40));
+    } else if (layers) {
+      fputs(",,,,,,", f);
+    }
+    fputc('\n', f);
     written++;
   }
   bool bad = ferror(f) != 0;
@@ -312,6 +360,9 @@ static int write_csv(cmp_state *s) {
 }
 
 static int write_html(cmp_state *s, int argc, char **argv) {
+  /* The isolated view left its own values in TEST's tensors: one more run gives the histograms the full run's. */
+  const qinfer_status st = qinfer_session_run(s->ts);
+  if (st != QINFER_OK) return qi_cli_api_error("TEST run failed", st, qinfer_session_last_error(s->ts));
   const qi_compare_html h = {.path = s->a->html, .ref_path = s->a->ref, .test_path = s->a->test, .argc = argc,
                              .argv = argv, .rm = s->rm, .tm = s->tm, .rs = s->rs, .ts = s->ts, .cmp = s->cmp,
                              .hist_count = (size_t)s->a->html_hist, .ref_prof = s->a->profile ? &s->prof[0] : NULL,

@@ -153,6 +153,12 @@ static void section_outputs(FILE *f, const qi_compare_html *h) {
 
 /* ---- per-layer chart and table ---- */
 
+static bool rows_have_isolated(const qi_html_rows *rows) {
+  for (size_t i = 0; i < rows->n; i++)
+    if (rows->v[i].r.has_isolated) return true;
+  return false;
+}
+
 static void section_chart(FILE *f, const qi_compare_html *h, const qi_html_rows *rows) {
   fputs("<h2>SQNR along the graph</h2>\n<p class=\"note\">Each tensor the two models share, at its place in "
         "REF's execution order; hover a mark for its name.",
@@ -161,6 +167,8 @@ static void section_chart(FILE *f, const qi_compare_html *h, const qi_html_rows 
   fputs("</p>\n<figure id=\"sqnr\">\n<p class=\"note\">", f);
   swatch(f, QI_HTML_QUANT_COLOR, true, "quantized in TEST");
   swatch(f, QI_HTML_FLOAT_COLOR, false, "float in TEST");
+  if (rows_have_isolated(rows))
+    swatch(f, QI_HTML_ISOLATED_COLOR, false, "isolated: TEST's node alone on REF's inputs (diamonds)");
   fputs(" &#8212; hollow: inf (top edge) or nan (bottom edge)</p>\n", f);
   qi_html_sqnr_chart(f, rows);
   if (h->ref_prof && h->test_prof) {
@@ -174,14 +182,21 @@ static void section_chart(FILE *f, const qi_compare_html *h, const qi_html_rows 
 }
 
 static void section_table(FILE *f, const qi_compare_html *h, const qi_html_rows *rows) {
-  const bool prof = h->ref_prof && h->test_prof;
-  fprintf(f, "<h2>Per tensor, worst SQNR first</h2>\n<p class=\"note\">%zu tensors. <i>position</i>: in REF's "
+  const bool prof = h->ref_prof && h->test_prof, iso = rows_have_isolated(rows);
+  fprintf(f, "<h2>Per tensor, worst %s first</h2>\n<p class=\"note\">%zu tensors. <i>position</i>: in REF's "
              "execution order (the chart's x); <i>TEST op</i>: the node of TEST's session (after fusion) that "
-             "writes the tensor.</p>\n",
-          rows->n);
-  fputs("<table class=\"layers\">\n<tr><th>#</th><th>position</th><th>tensor</th><th>REF op</th><th>TEST op</th>"
-        "<th>TEST dtype</th><th>shape</th><th>SQNR dB</th><th>cosine</th><th>max |diff|</th><th>mean |diff|</th>",
+             "writes the tensor.",
+          iso ? "isolated SQNR" : "SQNR", rows->n);
+  if (iso)
+    fputs(" <i>isolated</i>: that node run alone on REF's values of its inputs (the error it adds by itself); "
+          "<i>accumulated</i>: the tensor after the whole TEST model (all upstream error included).",
+          f);
+  fputs("</p>\n<table class=\"layers\">\n<tr><th>#</th><th>position</th><th>tensor</th><th>REF op</th>"
+        "<th>TEST op</th><th>TEST dtype</th><th>shape</th>",
         f);
+  if (iso) fputs("<th>isolated dB</th><th>isolated cosine</th><th>accumulated dB</th>", f);
+  else fputs("<th>SQNR dB</th>", f);
+  fputs("<th>cosine</th><th>max |diff|</th><th>mean |diff|</th>", f);
   if (prof) fputs("<th>REF ms</th><th>TEST ms</th><th>TEST kernel</th>", f);
   fputs("</tr>\n", f);
   for (size_t i = 0; i < rows->n; i++) {
@@ -198,6 +213,12 @@ static void section_table(FILE *f, const qi_compare_html *h, const qi_html_rows 
     text_cell(f, x->test_op ? x->test_op : "-", NULL);
     text_cell(f, qinfer_dtype_name(x->r.test.dtype), NULL);
     text_cell(f, qi_cli_dims_str(x->r.ref.rank, x->r.ref.dims, shape, sizeof shape), NULL);
+    if (iso && x->r.has_isolated) {
+      num_cell(f, x->r.isolated_sqnr_db, 4);
+      num_cell(f, x->r.isolated_cosine, 6);
+    } else if (iso) {
+      fputs("<td>-</td><td>-</td>", f);
+    }
     num_cell(f, x->r.sqnr_db, 4);
     num_cell(f, x->r.cosine, 6);
     num_cell(f, x->r.max_abs, 4);
@@ -262,7 +283,9 @@ static void hist_figure(FILE *f, const qi_compare_html *h, const qi_html_row *x,
   put(f, x->r.ref.name);
   fputs("</code> (", f);
   put(f, x->r.op);
-  fprintf(f, "), SQNR %s dB</figcaption>\n", qi_cmp_fmt(x->r.sqnr_db, 4, b, sizeof b));
+  fprintf(f, "), SQNR %s dB", qi_cmp_fmt(x->r.sqnr_db, 4, b, sizeof b));
+  if (x->r.has_isolated) fprintf(f, ", isolated %s dB", qi_cmp_fmt(x->r.isolated_sqnr_db, 4, b, sizeof b));
+  fputs("</figcaption>\n", f);
   qi_html_hist hist;
   if (qi_html_histogram(h, x, &hist)) {
     qi_html_hist_chart(f, &hist, false);

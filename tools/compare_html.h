@@ -1,7 +1,9 @@
 /* `qinfer compare --html FILE`: the comparison as one self-contained HTML page (inline CSS and SVG, no script, no
  * font or image from elsewhere), made to be read by a person: the models, the command line, qinfer's version and
  * ISA; the outputs; SQNR per tensor along REF's execution order as a chart (quantized and float tensors marked
- * apart); every per-layer row in a table, worst first; for the worst tensors, histograms of REF's values and
+ * apart), with the isolated view (each quantized node of TEST alone on REF's inputs, QINFER_COMPARE_ISOLATED) as
+ * a second series; every per-layer row in a table, in the comparison's order (worst isolated SQNR first when the
+ * isolated view is there, else worst SQNR); for the first of them, histograms of REF's values and
  * TEST's (dequantized) values overlaid, linear or log count (a CSS checkbox), and the quantization parameters
  * read from the models' QuantizeLinear / DequantizeLinear / QLinear* nodes; with profiling, the median time of
  * the node that writes each tensor in either session, as a column and a bar chart under the SQNR chart.
@@ -18,6 +20,7 @@
 /* The data colours of the charts (tests/compare_html/check_report.py looks for them in the rendered page). */
 #define QI_HTML_QUANT_COLOR "#d62728" /* SQNR of a tensor TEST holds quantized (dequantized for the metrics) */
 #define QI_HTML_FLOAT_COLOR "#1f77b4" /* SQNR of a tensor TEST holds in floating point */
+#define QI_HTML_ISOLATED_COLOR "#2ca02c" /* isolated SQNR: TEST's node alone on REF's inputs */
 #define QI_HTML_REF_HIST_COLOR "#6baed6" /* histogram bars of REF's values */
 #define QI_HTML_TEST_HIST_COLOR "#e6550d" /* histogram outline of TEST's values */
 #define QI_HTML_REF_MS_COLOR "#9467bd" /* node time in REF */
@@ -29,8 +32,9 @@ typedef struct qi_compare_html {
   int argc;                        /* the command's arguments after "compare", for the page's command line */
   char **argv;
   const qinfer_model *rm, *tm;
-  const qinfer_session *rs, *ts;   /* created with keep_intermediates, run by cmp */
-  const qinfer_compare *cmp;       /* run with QINFER_COMPARE_PER_LAYER */
+  const qinfer_session *rs, *ts;   /* created with keep_intermediates; their tensors hold full runs' values (run
+                                    * TEST again after an isolated comparison, which leaves its own there) */
+  const qinfer_compare *cmp;       /* run with QINFER_COMPARE_PER_LAYER (and QINFER_COMPARE_ISOLATED) */
   size_t hist_count;               /* histograms for the worst hist_count tensors */
   const qi_node_times *ref_prof, *test_prof; /* per-node medians of both sessions, or NULL without profiling */
 } qi_compare_html;

@@ -44,8 +44,23 @@ static void sqnr_mark(FILE *f, double x, double y, const qi_html_row *row, bool 
   qi_svg_escape(f, row->r.ref.name);
   fputs(" (", f);
   qi_svg_escape(f, row->r.op);
-  fprintf(f, "): SQNR %s dB</title>", qi_cmp_fmt(row->r.sqnr_db, 4, b, sizeof b));
+  fprintf(f, "): SQNR %s dB", qi_cmp_fmt(row->r.sqnr_db, 4, b, sizeof b));
+  if (row->r.has_isolated) fprintf(f, ", isolated %s dB", qi_cmp_fmt(row->r.isolated_sqnr_db, 4, b, sizeof b));
+  fputs("</title>", f);
   fputs(row->quantized ? "</circle>\n" : "</rect>\n", f);
+}
+
+/* The isolated SQNR of a row: a diamond (hollow off the axis) with its tooltip. */
+static void isolated_mark(FILE *f, double x, double y, const qi_html_row *row, bool hollow) {
+  char b[32];
+  fprintf(f, "<path class=\"mark-isolated\" d=\"M%.2f %.2fl5 5l-5 5l-5 -5z\" fill=\"%s\" stroke=\"%s\"><title>", x,
+          y - 5, hollow ? "white" : QI_HTML_ISOLATED_COLOR, QI_HTML_ISOLATED_COLOR);
+  qi_svg_escape(f, row->r.ref.name);
+  fputs(": isolated SQNR ", f);
+  fputs(qi_cmp_fmt(row->r.isolated_sqnr_db, 4, b, sizeof b), f);
+  fputs(" dB (TEST node ", f);
+  qi_svg_escape(f, row->r.node_op ? row->r.node_op : "?");
+  fputs(" alone on REF's inputs)</title></path>\n", f);
 }
 
 void qi_html_sqnr_chart(FILE *f, const qi_html_rows *rows) {
@@ -54,8 +69,10 @@ void qi_html_sqnr_chart(FILE *f, const qi_html_rows *rows) {
   const qi_svg_frame fr = {LEFT, CHART_W - RIGHT, SQNR_H - 50, 12};
   double lo = INFINITY, hi = -INFINITY;
   for (size_t i = 0; i < rows->n; i++) {
-    const double v = rows->v[i].r.sqnr_db;
-    if (isfinite(v)) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+    const qinfer_compare_row *r = &rows->v[i].r;
+    const double v[2] = {r->sqnr_db, r->has_isolated ? r->isolated_sqnr_db : NAN};
+    for (int k = 0; k < 2; k++)
+      if (isfinite(v[k])) lo = v[k] < lo ? v[k] : lo, hi = v[k] > hi ? v[k] : hi;
   }
   if (!isfinite(lo)) lo = 0, hi = 60; /* nothing finite: an axis all the same */
   qi_svg_axis ay = qi_svg_nice_axis(lo, hi, 6), ax = exec_axis(rows->n);
@@ -73,9 +90,10 @@ void qi_html_sqnr_chart(FILE *f, const qi_html_rows *rows) {
   qi_svg_polyline_end(&s);
   for (size_t p = 0; p < rows->n; p++) {
     const qi_html_row *row = &rows->v[rows->by_exec[p]];
-    const double v = row->r.sqnr_db;
-    const double y = isfinite(v) ? qi_svg_to_y(&fr, &ay, v) : v > 0 ? fr.y1 : fr.y0;
-    sqnr_mark(f, exec_x(&fr, &ax, p), y, row, !isfinite(v));
+    const double v = row->r.sqnr_db, iv = row->r.isolated_sqnr_db, x = exec_x(&fr, &ax, p);
+    sqnr_mark(f, x, isfinite(v) ? qi_svg_to_y(&fr, &ay, v) : v > 0 ? fr.y1 : fr.y0, row, !isfinite(v));
+    if (row->r.has_isolated)
+      isolated_mark(f, x, isfinite(iv) ? qi_svg_to_y(&fr, &ay, iv) : iv > 0 ? fr.y1 : fr.y0, row, !isfinite(iv));
   }
   qi_svg_end(&s);
 }

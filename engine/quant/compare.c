@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "engine/quant/api_error.h"
+#include "engine/quant/compare_isolated.h"
+#include "engine/quant/compare_match.h"
 #include "engine/quant/compare_metrics.h"
 #include "engine/quant/io/random_input.h"
 #include "engine/quant/io/tensor_stats.h"
@@ -32,10 +34,6 @@ struct qinfer_compare {
   double ms[2];
   qi_error err;
 };
-
-static bool is_float_dtype(qinfer_dtype d) {
-  return d == QINFER_DTYPE_FLOAT || d == QINFER_DTYPE_DOUBLE || d == QINFER_DTYPE_FLOAT16;
-}
 
 static bool same_shape(const qinfer_tensor_info *x, const qinfer_tensor_info *y) {
   if (x->rank != y->rank) return false;
@@ -115,10 +113,14 @@ qinfer_status qinfer_compare_create(qinfer_session *ref, qinfer_session *test, u
   if (!ref || !test || !out)
     return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "ref, test and out_compare must not be NULL"), &err);
   *out = NULL;
-  if (flags & ~(unsigned)QINFER_COMPARE_PER_LAYER)
+  if (flags & ~(unsigned)(QINFER_COMPARE_PER_LAYER | QINFER_COMPARE_ISOLATED))
     return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT, "unknown flags 0x%x", flags), &err);
   qi_status st = check_same_inputs(ref, test, &err);
   if (st != QINFER_OK) return qi_api_fail(st, &err);
+  if ((flags & QINFER_COMPARE_ISOLATED) && !(ref->opts->keep_intermediates && test->opts->keep_intermediates))
+    return qi_api_fail(qi_fail(&err, QINFER_ERR_INVALID_ARGUMENT,
+                               "QINFER_COMPARE_ISOLATED needs both sessions made with keep_intermediates"),
+                       &err);
   qinfer_compare *c = calloc(1, sizeof *c);
   const size_t n = qinfer_session_input_count(ref);
   if (c) {
@@ -132,7 +134,7 @@ qinfer_status qinfer_compare_create(qinfer_session *ref, qinfer_session *test, u
   }
   c->rs = ref;
   c->ts = test;
-  c->flags = flags;
+  c->flags = flags & QINFER_COMPARE_ISOLATED ? flags | QINFER_COMPARE_PER_LAYER : flags;
   c->n_inputs = n;
   for (size_t i = 0; i < n; i++) {
     qinfer_tensor_info info;
@@ -213,7 +215,7 @@ static qi_status compare_outputs(qinfer_compare *c) {
       continue;
     }
     qinfer_session_output_info(c->ts, (size_t)j, &r->test);
-    const bool both_float = is_float_dtype(r->ref.dtype) && is_float_dtype(r->test.dtype);
+    const bool both_float = qi_cmp_is_float_dtype(r->ref.dtype) && qi_cmp_is_float_dtype(r->test.dtype);
     if (!same_shape(&r->ref, &r->test) || (!both_float && r->ref.dtype != r->test.dtype)) {
       r->match = QINFER_COMPARE_MISMATCH;
       continue;
@@ -253,69 +255,6 @@ static const char *ref_op(const qinfer_compare *c, const char *name) {
   return (g->tensors[t].flags & QI_TF_INPUT) ? "input" : "?";
 }
 
-static bool is_const_tensor(const qi_graph *g, int t) {
-  return t >= 0 && (g->tensors[t].flags & QI_TF_CONST) && g->tensors[t].data;
-}
-
-static bool is_quantize(const qi_node *n) {
-  return !n->dead && !strcmp(n->op_type, "QuantizeLinear") && (!n->domain[0] || !strcmp(n->domain, "com.microsoft")) &&
-         n->n_inputs >= 2 && n->inputs[0] >= 0 && n->n_outputs >= 1 && n->outputs[0] >= 0;
-}
-
-static bool is_quant_dtype(qinfer_dtype d) {
-  return d == QINFER_DTYPE_UINT8 || d == QINFER_DTYPE_INT8 || d == QINFER_DTYPE_UINT16 || d == QINFER_DTYPE_INT16;
-}
-
-/* The dequantization of one tensor: parameters and the arrays they point into. */
-typedef struct dequant {
-  qi_cmp_quant q;
-  float *scale;
-  double *zp;
-} dequant;
-
-static void dequant_free(dequant *d) {
-  free(d->scale);
-  free(d->zp);
-  memset(d, 0, sizeof *d);
-}
-
-/* Parameters of QuantizeLinear node n of a file graph for its output `out` as the session holds it (per tensor
- * or per axis, constant scale and zero point). False when they are not constants of a supported form. */
-static bool quant_params(const qi_graph *g, const qi_node *n, const qinfer_tensor_info *out, dequant *d) {
-  memset(d, 0, sizeof *d);
-  if (!is_quant_dtype(out->dtype)) return false;
-  const int st = n->inputs[1], zt = n->n_inputs > 2 ? n->inputs[2] : -1;
-  if (!is_const_tensor(g, st) || (zt >= 0 && !is_const_tensor(g, zt))) return false;
-  const qi_tensor *S = &g->tensors[st], *Z = zt >= 0 ? &g->tensors[zt] : NULL;
-  if (S->dtype != QINFER_DTYPE_FLOAT || S->rank > 1 || qi_attr_int(n, "block_size", 0) != 0) return false;
-  const int64_t np = qi_tensor_numel(S);
-  if (np < 1 || (Z && qi_tensor_numel(Z) != np)) return false;
-  int64_t inner = 1;
-  if (np > 1) {
-    int64_t axis = qi_attr_int(n, "axis", 1);
-    if (axis < 0) axis += out->rank;
-    if (axis < 0 || axis >= out->rank || out->dims[axis] != np) return false;
-    for (int k = (int)axis + 1; k < out->rank; k++) inner *= out->dims[k];
-  }
-  d->scale = malloc((size_t)np * sizeof *d->scale);
-  d->zp = malloc((size_t)np * sizeof *d->zp);
-  if (!d->scale || !d->zp) {
-    dequant_free(d);
-    return false;
-  }
-  memcpy(d->scale, S->data, (size_t)np * sizeof *d->scale);
-  for (int64_t c = 0; c < np; c++) d->zp[c] = Z ? qi_element_as_double((qinfer_dtype)Z->dtype, Z->data, c) : 0.0;
-  d->q = (qi_cmp_quant){.dtype = out->dtype, .scale = d->scale, .zero_point = d->zp, .n_params = np, .inner = inner};
-  return true;
-}
-
-/* The QuantizeLinear of file graph g that writes the tensor called name, or NULL. */
-static const qi_node *quantize_writing(const qi_graph *g, const char *name) {
-  int t = qi_graph_find_tensor(g, name);
-  int p = t >= 0 ? g->tensors[t].producer : -1;
-  return p >= 0 && is_quantize(&g->nodes[p]) ? &g->nodes[p] : NULL;
-}
-
 static qinfer_compare_row *layer_row(qinfer_compare *c, const qinfer_tensor_info *rinfo,
                                      const qinfer_tensor_info *tinfo) {
   qinfer_compare_row *r = add_row(&c->layers);
@@ -346,18 +285,18 @@ static qi_status compare_quantized(qinfer_compare *c, bool *covered) {
   const qi_graph *g = c->tg;
   for (int k = 0; k < g->n_order; k++) {
     const qi_node *n = &g->nodes[g->order[k]];
-    if (!is_quantize(n)) continue;
+    if (!qi_cmp_is_quantize(n)) continue;
     const char *xname = g->tensors[n->inputs[0]].name, *tname = g->tensors[n->outputs[0]].name;
     readable t, r;
-    if (!read_tensor(c->ts, tname, &t) || !is_quant_dtype(t.info.dtype)) continue;
-    dequant tq, rq = {0};
-    if (!quant_params(g, n, &t.info, &tq)) continue;
+    if (!read_tensor(c->ts, tname, &t) || !qi_cmp_is_quant_dtype(t.info.dtype)) continue;
+    qi_cmp_dequant tq, rq = {0};
+    if (!qi_cmp_quant_params(g, n, &t.info, &tq)) continue;
     const qi_node *rn = NULL;
     bool ok = false;
-    if (read_tensor(c->rs, tname, &r) && !covered[r.index] && (rn = quantize_writing(c->rg, tname)) != NULL)
-      ok = same_shape(&r.info, &t.info) && quant_params(c->rg, rn, &r.info, &rq);
+    if (read_tensor(c->rs, tname, &r) && !covered[r.index] && (rn = qi_cmp_quantize_writing(c->rg, tname)) != NULL)
+      ok = same_shape(&r.info, &t.info) && qi_cmp_quant_params(c->rg, rn, &r.info, &rq);
     if (!ok && !rn)
-      ok = read_tensor(c->rs, xname, &r) && !covered[r.index] && is_float_dtype(r.info.dtype) &&
+      ok = read_tensor(c->rs, xname, &r) && !covered[r.index] && qi_cmp_is_float_dtype(r.info.dtype) &&
            same_shape(&r.info, &t.info);
     qinfer_compare_row *x = ok ? layer_row(c, &r.info, &t.info) : NULL;
     if (x) {
@@ -366,8 +305,8 @@ static qi_status compare_quantized(qinfer_compare *c, bool *covered) {
       set_metrics(x, &m);
       covered[r.index] = true;
     }
-    dequant_free(&tq);
-    dequant_free(&rq);
+    qi_cmp_dequant_free(&tq);
+    qi_cmp_dequant_free(&rq);
     if (ok && !x) return qi_fail(&c->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   }
   return QINFER_OK;
@@ -379,11 +318,11 @@ static qi_status compare_floats(qinfer_compare *c, bool *covered) {
     qinfer_tensor_info tinfo, rinfo;
     const void *td, *rd;
     size_t tn, rn;
-    if (qinfer_session_tensor(c->ts, ti, &tinfo, &td, &tn) != QINFER_OK || !is_float_dtype(tinfo.dtype)) continue;
+    if (qinfer_session_tensor(c->ts, ti, &tinfo, &td, &tn) != QINFER_OK || !qi_cmp_is_float_dtype(tinfo.dtype)) continue;
     if (qinfer_session_input_index(c->ts, tinfo.name) >= 0) continue;
     int ri = qinfer_session_tensor_index(c->rs, tinfo.name);
     if (ri < 0 || covered[ri]) continue;
-    if (qinfer_session_tensor(c->rs, (size_t)ri, &rinfo, &rd, &rn) != QINFER_OK || !is_float_dtype(rinfo.dtype) ||
+    if (qinfer_session_tensor(c->rs, (size_t)ri, &rinfo, &rd, &rn) != QINFER_OK || !qi_cmp_is_float_dtype(rinfo.dtype) ||
         !same_shape(&rinfo, &tinfo))
       continue;
     qinfer_compare_row *r = layer_row(c, &rinfo, &tinfo);
@@ -415,6 +354,41 @@ static qi_status load_file_graphs(qinfer_compare *c) {
   return QINFER_OK;
 }
 
+/* Worst isolated SQNR first (rows without one last, in the accumulated order). */
+static int isolated_order(const void *x, const void *y) {
+  const qinfer_compare_row *a = x, *b = y;
+  if (a->has_isolated != b->has_isolated) return a->has_isolated ? -1 : 1;
+  int c = a->has_isolated ? qi_cmp_sqnr_order(a->isolated_sqnr_db, b->isolated_sqnr_db) : 0;
+  return c ? c : row_order(x, y);
+}
+
+/* The isolated view (engine/quant/compare_isolated.c), set on the accumulated view's row of each REF tensor
+ * measured; where two nodes measure one tensor (two QuantizeLinear of one float), the worse counts. */
+static qi_status compare_isolated(qinfer_compare *c) {
+  qi_cmp_isolated *iso = NULL;
+  int n = 0;
+  qi_status st = qi_cmp_isolated_run(c->rs, c->ts, c->tg, &iso, &n, &c->err);
+  for (int k = 0; st == QINFER_OK && k < n; k++) {
+    const qi_node *node = &c->ts->graph->nodes[iso[k].node];
+    for (size_t i = 0; i < c->layers.n; i++) {
+      qinfer_compare_row *r = &c->layers.v[i];
+      if (strcmp(r->ref.name, iso[k].ref_name) != 0) continue;
+      if (r->has_isolated && qi_cmp_sqnr_order(iso[k].m.sqnr_db, r->isolated_sqnr_db) >= 0) break;
+      r->has_isolated = 1;
+      r->node = node->name ? node->name : "";
+      r->node_op = node->op_type;
+      r->isolated_sqnr_db = iso[k].m.sqnr_db;
+      r->isolated_cosine = iso[k].m.cosine;
+      r->isolated_max_abs = iso[k].m.max_abs;
+      r->isolated_mean_abs = iso[k].m.mean_abs;
+      break;
+    }
+  }
+  free(iso);
+  if (st == QINFER_OK && c->layers.n) qsort(c->layers.v, c->layers.n, sizeof *c->layers.v, isolated_order);
+  return st;
+}
+
 static qi_status compare_layers(qinfer_compare *c) {
   QI_CHECK(load_file_graphs(c));
   bool *covered = calloc(qinfer_session_tensor_count(c->rs) + 1, sizeof *covered);
@@ -441,6 +415,7 @@ qinfer_status qinfer_compare_run(qinfer_compare *c) {
   }
   QI_CHECK(compare_outputs(c));
   if (c->flags & QINFER_COMPARE_PER_LAYER) QI_CHECK(compare_layers(c));
+  if (c->flags & QINFER_COMPARE_ISOLATED) QI_CHECK(compare_isolated(c)); /* last: it overwrites TEST's tensors */
   return QINFER_OK;
 }
 

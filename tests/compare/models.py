@@ -167,3 +167,90 @@ def make_pair(x):
     ranges = {k: (v.min(), v.max()) for k, v in t.items()}
     qdq, params = qdq_model(w, ranges)
     return fp32_model(w), qdq, params
+
+
+# ---- the isolated view's chain: x -> (Conv 3x3 -> Relu) x DEPTH -> y ----
+
+DEPTH = 6
+
+
+def chain_weights(seed=5):
+    r = np.random.default_rng(seed)
+    std = np.sqrt(2.0 / (C * 9))
+    return [((r.standard_normal((C, C, 3, 3)) * std).astype(np.float32),
+             (r.standard_normal(C) * 0.05).astype(np.float32)) for _ in range(DEPTH)]
+
+
+def chain_names():
+    """The float tensor every layer writes (the last one is the output y)."""
+    return ['r%d' % i for i in range(1, DEPTH)] + ['y']
+
+
+def _chain_model(nodes, inits):
+    graph = helper.make_graph(nodes, 'chain', [helper.make_tensor_value_info('x', TP.FLOAT, [1, C, H, W])],
+                              [helper.make_tensor_value_info('y', TP.FLOAT, [1, C, H, W])], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid('', OPSET)])
+    m.ir_version = 7
+    onnx.checker.check_model(m)
+    return m
+
+
+def chain_fp32(ws):
+    inits, nodes, prev = [], [], 'x'
+    for i, ((w, b), out) in enumerate(zip(ws, chain_names())):
+        inits += [numpy_helper.from_array(w, 'W%d' % i), numpy_helper.from_array(b, 'B%d' % i)]
+        nodes.append(helper.make_node('Conv', [prev, 'W%d' % i, 'B%d' % i], ['c%d' % i], pads=[1, 1, 1, 1]))
+        nodes.append(helper.make_node('Relu', ['c%d' % i], [out]))
+        prev = out
+    return _chain_model(nodes, inits)
+
+
+def conv3x3(x, w, b):
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    cols = np.stack([xp[:, :, i:i + H, j:j + W] for i in range(3) for j in range(3)], axis=2)
+    return np.einsum('nckhw,ock->nohw', cols, w.reshape(C, C, 9).astype(np.float64)) + b.reshape(1, C, 1, 1)
+
+
+def chain_qdq(ws, x, coarse):
+    """QDQ chain: uint8 activations (per tensor, ranges from numpy's FP32 run, each range widened by coarse[name]
+    times: a step that many times too large), int8 weights per channel, int32 biases. The last layer writes
+    y_pre, quantized and dequantized into y. Returns (model, {float name: (scale, zp)}, {name: region})
+    where region = (float inputs, the DequantizeLinear output that ends the node's Q-DQ region)."""
+    inits, nodes, params, regions = [], [], {}, {}
+
+    def const(name, a):
+        inits.append(numpy_helper.from_array(np.asarray(a), name))
+        return name
+
+    def qdq(t, value, out):
+        lo, hi = float(value.min()), float(value.max())
+        f = coarse.get(t, 1.0)
+        s, z = u8_params(lo * f, hi * f)
+        params[t] = (s, z)
+        nodes.append(helper.make_node('QuantizeLinear', [t, const(t + '_s', s), const(t + '_z', z)], [t + '_q']))
+        nodes.append(helper.make_node('DequantizeLinear', [t + '_q', t + '_s', t + '_z'], [out]))
+
+    qdq('x', x, 'x_dq')
+    regions['x'] = (['x'], 'x_dq')
+    prev, v = 'x', x.astype(np.float64)
+    for i, ((w, b), name) in enumerate(zip(ws, chain_names())):
+        v = np.maximum(conv3x3(v, w, b), 0)
+        wq, wsc = s8_per_channel(w)
+        nodes.append(helper.make_node('DequantizeLinear', [const('Wq%d' % i, wq), const('Ws%d' % i, wsc),
+                                                           const('Wz%d' % i, np.zeros(C, np.int8))], ['W%d_dq' % i],
+                                      axis=0))
+        bs = (params[prev][0] * wsc).astype(np.float32)
+        nodes.append(helper.make_node('DequantizeLinear', [const('Bq%d' % i, np.round(b / bs).astype(np.int32)),
+                                                           const('Bs%d' % i, bs),
+                                                           const('Bz%d' % i, np.zeros(C, np.int32))], ['B%d_dq' % i],
+                                      axis=0))
+        t = 'y_pre' if name == 'y' else name
+        nodes.append(helper.make_node('Conv', [prev + '_dq', 'W%d_dq' % i, 'B%d_dq' % i], ['c%d' % i],
+                                      pads=[1, 1, 1, 1]))
+        nodes.append(helper.make_node('Relu', ['c%d' % i], [t]))
+        qdq(t, v, 'y' if name == 'y' else t + '_dq')
+        if name == 'y':
+            params['y'] = params.pop('y_pre')
+        regions[name] = ([prev], 'y' if name == 'y' else t + '_dq')
+        prev = t
+    return _chain_model(nodes, inits), params, regions

@@ -6,8 +6,11 @@
             from ORT's tensors (a QuantizeLinear output dequantized with its own parameters) and every row of
             `qinfer compare --per-layer --csv` must match: the same tensors, SQNR within 0.5 dB (the integer
             runtime may differ from ORT by one quantization step on a few elements) or both above 60 dB, cosine
-            within 1e-4, max |diff| within two quantization steps, rows sorted by SQNR ascending; the same for the
-            output row of a plain `qinfer compare --csv`.
+            within 1e-4, max |diff| within two quantization steps (the accumulated view's columns); the same for
+            the output row of a plain `qinfer compare --csv`, sorted by SQNR ascending.
+  isolated  the isolated view's columns against ONNX Runtime running each node's Q-DQ region cut out of the QDQ
+            model on the FP32 tensors (ort_isolated), rows ranked by isolated SQNR; a chain whose first layer has
+            a step 12 times too coarse is ranked worst by the isolated view, not by the accumulated one.
   identity  a model against itself (FP32 and QDQ, random inputs): inf SQNR and cosine 1 in every row;
             --min-sqnr passes on equal models and fails (exit 1) on FP32 vs QDQ.
   errors    missing model, mismatched input names / shapes, a bad --csv path (exit 1), usage errors (exit 2).
@@ -22,6 +25,7 @@ import sys
 
 import numpy as np
 import onnx
+import onnx.utils
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
@@ -78,9 +82,12 @@ def metrics(ref, test):
             'mean_abs_diff': float(np.abs(d).mean())}
 
 
-def ort_run(args, model_path, out_dir, x_path):
+def ort_run(args, model_path, out_dir, x_path, more=()):
+    """Runs model_path in ONNX Runtime on x (and the (name, .npy path) pairs more); returns name -> array."""
     cmd = [args.node, os.path.join(REPO, 'tests', 'zoo', 'ort_run.js'), model_path, '--output-dir', out_dir,
-           '--input', 'x=' + x_path, '--opt', 'disabled']
+           '--opt', 'disabled']
+    for name, path in ([('x', x_path)] if x_path else []) + list(more):
+        cmd += ['--input', '%s=%s' % (name, path)]
     if args.cache:
         cmd += ['--cache', os.path.abspath(args.cache)]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
@@ -95,7 +102,7 @@ def check_rows(rows, expected, steps, what):
     check(len(got) == len(rows), '%s: a tensor listed twice' % what)
     check(set(got) == set(expected), '%s: tensors %s, expected %s' % (what, sorted(got), sorted(expected)))
     sq = [float(r['sqnr_db']) for r in rows]
-    check(sq == sorted(sq), '%s: rows not sorted by SQNR ascending: %s' % (what, sq))
+    check(what != 'out' or sq == sorted(sq), '%s: rows not sorted by SQNR ascending: %s' % (what, sq))
     for name in sorted(set(got) & set(expected)):
         r, (m, test_name, op, shape) = got[name], expected[name]
         s, c, mx = float(r['sqnr_db']), float(r['cosine']), float(r['max_abs_diff'])
@@ -141,7 +148,7 @@ def case_oracle(args):
     out = expect_exit(args, 0, 'summary: 6 tensors compared', 'fp32.onnx', 'qdq.onnx', '--input', 'x=x.npy',
                       '--per-layer', '--csv', 'layers.csv', '--top', '3')
     print(out)
-    check(out.count('\n  ') >= 1 and 'per layer, worst SQNR first (3 of 6)' in out, 'table: --top 3 not applied')
+    check(out.count('\n  ') >= 1 and 'per layer, worst isolated SQNR first (3 of 6)' in out, 'table: --top 3 not applied')
     if os.path.exists(os.path.join(w, 'layers.csv')):
         check_rows(read_csv(os.path.join(w, 'layers.csv')), expected, steps, 'layer')
     else:
@@ -149,6 +156,98 @@ def case_oracle(args):
     out = expect_exit(args, 0, 'outputs:', 'fp32.onnx', 'qdq.onnx', '--input', 'x=x.npy', '--csv', 'outputs.csv')
     rows = read_csv(os.path.join(w, 'outputs.csv')) if os.path.exists(os.path.join(w, 'outputs.csv')) else []
     check_rows(rows, {'y': (expected['y'][0], 'y', 'output', '[1,%d]' % models.K)}, steps, 'out')
+
+
+def ort_isolated(args, qdq_path, regions, ref, tag):
+    """The isolated view computed by ONNX Runtime: for each float tensor t, the Q-DQ region of the node writing
+    it cut out of the QDQ model (onnx.utils.Extractor: from the float tensors it quantizes to the
+    DequantizeLinear output that ends it), fed REF's (ORT FP32) values, its output measured against REF's t."""
+    w, out = args.workdir, {}
+    for t, (inputs, end) in regions.items():
+        path = os.path.join(w, '%s_region_%s.onnx' % (tag, t))
+        onnx.utils.extract_model(qdq_path, path, inputs, [end])
+        feeds = []
+        for name in inputs:
+            np.save(os.path.join(w, '%s_in_%s.npy' % (tag, name)), ref(name))
+            feeds.append((name, os.path.join(w, '%s_in_%s.npy' % (tag, name))))
+        got = ort_run(args, path, os.path.join(w, '%s_ort_%s' % (tag, t)), None, feeds)
+        out[t] = metrics(ref(t), got(end))
+    return out
+
+
+def check_isolated(rows, expected, what):
+    """qinfer's CSV rows against ORT's isolated metrics (within 0.01 dB: the same integer arithmetic, one
+    quantization step apart on a few elements at most)."""
+    got = {r['tensor']: r for r in rows}
+    for t, m in expected.items():
+        r = got.get(t)
+        if not check(r is not None and r['isolated_sqnr_db'] != '', '%s %s: no isolated row' % (what, t)):
+            continue
+        s, c = float(r['isolated_sqnr_db']), float(r['isolated_cosine'])
+        ok = check(abs(s - m['sqnr_db']) <= 0.01, '%s %s: isolated SQNR %.4f dB, ORT %.4f dB' % (what, t, s, m['sqnr_db']))
+        ok &= check(abs(c - m['cosine']) <= 1e-5, '%s %s: isolated cosine %.7f, ORT %.7f' % (what, t, c, m['cosine']))
+        print('%s %s %-5s isolated SQNR %8.3f dB (ORT %8.3f)  cosine %.6f (ORT %.6f)  %s %s' %
+              ('ok  ' if ok else 'FAIL', what, t, s, m['sqnr_db'], c, m['cosine'], r['test_op'], r['test_node']))
+    iso = [float(r['isolated_sqnr_db']) for r in rows if r['isolated_sqnr_db'] != '']
+    check(iso == sorted(iso) and all(r['isolated_sqnr_db'] != '' for r in rows[:len(iso)]),
+          '%s: rows not ranked by isolated SQNR: %s' % (what, [r['isolated_sqnr_db'] for r in rows]))
+
+
+def case_isolated(args):
+    """The isolated view against ONNX Runtime on the compare pair and on a chain whose first layer is quantized
+    with a step 12 times too coarse: that layer must be the isolated view's worst while the accumulated view's
+    worst is downstream (ORT's numbers must say the same, else the model proves nothing)."""
+    x, fp32, qdq, params = save_models(args.workdir)
+    w = args.workdir
+    onnx.save(models.with_all_outputs(fp32, ['relu', 'add', 'gap', 'flat']), os.path.join(w, 'fp32_all.onnx'))
+    r = ort_run(args, os.path.join(w, 'fp32_all.onnx'), os.path.join(w, 'ort_fp32'), os.path.join(w, 'x.npy'))
+    ref = lambda t: x if t == 'x' else r(t)  # noqa: E731
+    regions = {'x': (['x'], 'x_dq_conv'), 'relu': (['x'], 'relu_dq'), 'add': (['relu', 'x'], 'add_dq'),
+               'gap': (['add'], 'gap_dq'), 'flat': (['gap'], 'flat_dq'), 'y': (['flat'], 'y')}
+    expected = ort_isolated(args, os.path.join(w, 'qdq.onnx'), regions, ref, 'pair')
+    out = expect_exit(args, 0, 'isolated: median', 'fp32.onnx', 'qdq.onnx', '--input', 'x=x.npy', '--per-layer',
+                      '--csv', 'pair.csv', '--top', '0')
+    print(out)
+    if check(os.path.exists(os.path.join(w, 'pair.csv')), 'pair.csv not written'):
+        check_isolated(read_csv(os.path.join(w, 'pair.csv')), expected, 'pair ')
+
+    ws = models.chain_weights()
+    onnx.save(models.chain_fp32(ws), os.path.join(w, 'chain_fp32.onnx'))
+    names = models.chain_names()
+    qm, cparams, cregions = models.chain_qdq(ws, x, {'r1': 12.0, 'r2': 4.0, 'r3': 4.0, 'r4': 4.0, 'r5': 4.0, 'y_pre': 4.0})
+    onnx.save(qm, os.path.join(w, 'chain_qdq.onnx'))
+    onnx.save(models.with_all_outputs(models.chain_fp32(ws), names[:-1]), os.path.join(w, 'chain_fp32_all.onnx'))
+    onnx.save(models.with_all_outputs(qm, [t + '_q' for t in ['x'] + names[:-1]]), os.path.join(w, 'chain_qdq_all.onnx'))
+    r = ort_run(args, os.path.join(w, 'chain_fp32_all.onnx'), os.path.join(w, 'ort_chain_fp32'),
+                os.path.join(w, 'x.npy'))
+    t_ort = ort_run(args, os.path.join(w, 'chain_qdq_all.onnx'), os.path.join(w, 'ort_chain_qdq'),
+                    os.path.join(w, 'x.npy'))
+    ref = lambda t: x if t == 'x' else r(t)  # noqa: E731
+    expected = ort_isolated(args, os.path.join(w, 'chain_qdq.onnx'), cregions, ref, 'chain')
+    accumulated = {t: metrics(ref(t), t_ort('y') if t == 'y' else
+                              (t_ort(t + '_q').astype(np.float64) - float(cparams[t][1])) * float(cparams[t][0]))
+                   for t in ['x'] + names}
+    iso_worst = min(expected, key=lambda t: expected[t]['sqnr_db'])
+    acc_worst = min(accumulated, key=lambda t: accumulated[t]['sqnr_db'])
+    print('ORT: isolated %s, accumulated %s' % ({t: round(m['sqnr_db'], 2) for t, m in expected.items()},
+                                                {t: round(m['sqnr_db'], 2) for t, m in accumulated.items()}))
+    check(iso_worst == 'r1' and acc_worst != 'r1', 'chain: ORT ranks %s worst isolated, %s accumulated' %
+          (iso_worst, acc_worst))
+    out = expect_exit(args, 0, 'isolated: median', 'chain_fp32.onnx', 'chain_qdq.onnx', '--input', 'x=x.npy',
+                      '--per-layer', '--csv', 'chain.csv', '--top', '0')
+    print(out)
+    if check(os.path.exists(os.path.join(w, 'chain.csv')), 'chain.csv not written'):
+        rows = read_csv(os.path.join(w, 'chain.csv'))
+        check_isolated(rows, expected, 'chain')
+        acc = min(rows, key=lambda row: float(row['sqnr_db']))
+        check(rows[0]['tensor'] == 'r1' and acc['tensor'] == acc_worst,
+              'chain: qinfer ranks %s worst isolated (want r1), %s accumulated (want %s)' %
+              (rows[0]['tensor'], acc['tensor'], acc_worst))
+        summary = [ln for ln in out.splitlines() if ln.startswith('summary:')]
+        check(len(summary) == 1 and summary[0].endswith('(%s)' % acc_worst),
+              'chain: the summary names another accumulated worst than %s: %s' % (acc_worst, summary))
+        iso = [ln for ln in out.splitlines() if ln.startswith('isolated:')]
+        check(len(iso) == 1 and '(r1, TEST node ' in iso[0], 'chain: the isolated summary %s' % iso)
 
 
 def case_identity(args):
@@ -197,7 +296,7 @@ def case_errors(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--case', required=True, choices=['oracle', 'identity', 'errors'])
+    ap.add_argument('--case', required=True, choices=['oracle', 'identity', 'errors', 'isolated'])
     ap.add_argument('--qinfer', required=True)
     ap.add_argument('--node', default='node')
     ap.add_argument('--cache', default=None, help='cache folder holding npm/node_modules/onnxruntime-node')
@@ -206,7 +305,8 @@ def main():
     args.qinfer = os.path.abspath(args.qinfer)
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(args.workdir)
-    {'oracle': case_oracle, 'identity': case_identity, 'errors': case_errors}[args.case](args)
+    {'oracle': case_oracle, 'identity': case_identity, 'errors': case_errors,
+     'isolated': case_isolated}[args.case](args)
     if FAILURES:
         print('%d check(s) failed' % len(FAILURES))
         sys.exit(1)

@@ -449,6 +449,15 @@ static void test_compare(const qinfer_model *fp32) {
   CHECK(qinfer_session_create(fp32, so, &rs) == QINFER_OK && qinfer_session_create(int8, so, &ts) == QINFER_OK);
   qinfer_compare *c = NULL;
   CHECK(qinfer_compare_create(rs, ts, 0x80, &c) == QINFER_ERR_INVALID_ARGUMENT && !c);
+  { /* the isolated view reads every tensor of both sessions: refused without keep_intermediates */
+    qinfer_session_options *plain = NULL;
+    qinfer_session *ps = NULL;
+    CHECK(qinfer_session_options_create(&plain) == QINFER_OK && qinfer_session_create(int8, plain, &ps) == QINFER_OK);
+    CHECK(qinfer_compare_create(rs, ps, QINFER_COMPARE_ISOLATED, &c) == QINFER_ERR_INVALID_ARGUMENT && !c);
+    CHECK(strstr(qinfer_last_error(), "keep_intermediates") != NULL);
+    qinfer_session_destroy(ps);
+    qinfer_session_options_destroy(plain);
+  }
   CHECK(qinfer_compare_create(rs, ts, QINFER_COMPARE_PER_LAYER, &c) == QINFER_OK && c);
   const float x[32] = {1, -1, 0.5f, 0.25f};
   CHECK(qinfer_compare_set_input(c, 0, x, sizeof x) == QINFER_OK && qinfer_compare_input_is_set(c, 0));
@@ -464,7 +473,7 @@ static void test_compare(const qinfer_model *fp32) {
   CHECK(qinfer_compare_output(c, 1, &r) == QINFER_ERR_INVALID_ARGUMENT);
   /* per layer: y (dequantized against REF's y) */
   CHECK(qinfer_compare_layer_count(c) >= 1 && qinfer_compare_layer(c, 0, &r) == QINFER_OK);
-  CHECK(r.match == QINFER_COMPARE_COMPARED && r.count == 48);
+  CHECK(r.match == QINFER_COMPARE_COMPARED && r.count == 48 && !r.has_isolated && !r.node);
   double ms[2] = {-1, -1};
   CHECK(qinfer_compare_run_ms(c, &ms[0], &ms[1]) == QINFER_OK && ms[0] >= 0 && ms[1] >= 0);
   /* random inputs replace nothing that was set */
