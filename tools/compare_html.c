@@ -210,7 +210,13 @@ static void section_table(FILE *f, const qi_compare_html *h, const qi_html_rows 
     }
     fputs("</td>", f);
     text_cell(f, x->r.op, NULL);
-    text_cell(f, x->test_op ? x->test_op : "-", NULL);
+    fputs("<td>", f);
+    put(f, x->test_op ? x->test_op : "-");
+    if (x->r.has_isolated && x->r.node_op && (!x->test_op || strcmp(x->r.node_op, x->test_op) != 0)) {
+      fputs("<br>isolated: ", f); /* the node the isolated view ran, when it is not the writer (a DequantizeLinear) */
+      put(f, x->r.node_op);
+    }
+    fputs("</td>", f);
     text_cell(f, qinfer_dtype_name(x->r.test.dtype), NULL);
     text_cell(f, qi_cli_dims_str(x->r.ref.rank, x->r.ref.dims, shape, sizeof shape), NULL);
     if (iso && x->r.has_isolated) {

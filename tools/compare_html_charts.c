@@ -91,9 +91,10 @@ void qi_html_sqnr_chart(FILE *f, const qi_html_rows *rows) {
   for (size_t p = 0; p < rows->n; p++) {
     const qi_html_row *row = &rows->v[rows->by_exec[p]];
     const double v = row->r.sqnr_db, iv = row->r.isolated_sqnr_db, x = exec_x(&fr, &ax, p);
-    sqnr_mark(f, x, isfinite(v) ? qi_svg_to_y(&fr, &ay, v) : v > 0 ? fr.y1 : fr.y0, row, !isfinite(v));
+    /* the diamond first: where both views agree, the tensor's own mark stays visible inside it */
     if (row->r.has_isolated)
       isolated_mark(f, x, isfinite(iv) ? qi_svg_to_y(&fr, &ay, iv) : iv > 0 ? fr.y1 : fr.y0, row, !isfinite(iv));
+    sqnr_mark(f, x, isfinite(v) ? qi_svg_to_y(&fr, &ay, v) : v > 0 ? fr.y1 : fr.y0, row, !isfinite(v));
   }
   qi_svg_end(&s);
 }

@@ -9,7 +9,8 @@ name, and REF's file name holding '<', '&' and a quote.
           closed, in order), nothing from elsewhere (no script, no src / href / url(), no http(s)://), the hostile
           names shown as text and never as markup; one chart mark and one table row per CSV row, in the graph's
           execution order on the chart and worst SQNR first in the table, quantized and float tensors marked apart
-          as the CSV's dtypes say; the scale and zero point shown for a tensor are the ones the test put in the
+          as the CSV's dtypes say, one isolated-view mark per row the CSV gives an isolated SQNR, the table in the
+          CSV's order (worst isolated SQNR first) with both views' values; the scale and zero point shown for a tensor are the ones the test put in the
           model; the REF histogram counts every element of its tensor, and matches numpy's histogram of the FP32
           tensor (numpy's float64 forward pass) over the same bins; the command line, version and ISA present;
           error paths: --profile without --html and a bad --html-hist are usage errors (exit 2), an unwritable
@@ -44,7 +45,7 @@ REF_FILE = 'fp32 <&\'>.onnx'
 FAILURES = []
 
 # tools/compare_html.h's data colours
-QUANT, FLOAT = (0xd6, 0x27, 0x28), (0x1f, 0x77, 0xb4)
+QUANT, FLOAT, ISOLATED = (0xd6, 0x27, 0x28), (0x1f, 0x77, 0xb4), (0x2c, 0xa0, 0x2c)
 REF_HIST, TEST_HIST = (0x6b, 0xae, 0xd6), (0xe6, 0x55, 0x0d)
 REF_MS, TEST_MS = (0x94, 0x67, 0xbd), (0xff, 0x7f, 0x0e)
 
@@ -155,12 +156,13 @@ def cells(tr_el, tree):
     return out
 
 
-def table_rows(tree, cls):
-    """Rows (cell texts) of the table of class cls, header excluded."""
+def table_rows(tree, cls, with_header=False):
+    """Rows (cell texts) of the table of class cls, header excluded (with_header: (header, rows))."""
     start = next(i for i, e in enumerate(tree.elements) if e['tag'] == 'table' and cls in e['classes'])
     end = next((i for i, e in enumerate(tree.elements) if i > start and e['tag'] == 'table'), len(tree.elements))
     trs = [e for e in tree.elements[start:end] if e['tag'] == 'tr']
-    return [cells(tr, tree) for tr in trs[1:]]
+    body = [cells(tr, tree) for tr in trs[1:]]
+    return (cells(trs[0], tree), body) if with_header else body
 
 
 def check_page(args):
@@ -209,19 +211,29 @@ def check_page(args):
           'quantized tensors as circles, float ones as squares')
     check(any('quantized' in e['classes'] for e in marks) and any('float' in e['classes'] for e in marks),
           'both kinds of mark present (the QDQ tensors and the float output y)')
-    # table: worst SQNR first, the CSV's tensors and values
-    layer_rows = table_rows(tree, 'layers')
-    csv_sorted = [r['tensor'] for r in rows]
-    check([r[2].split('TEST: ')[0] for r in layer_rows] == csv_sorted,
-          'table rows are the CSV rows, worst first: %s' % [r[2] for r in layer_rows])
-    sq = [float(r[7]) for r in layer_rows if r[7] not in ('inf', 'nan', '-inf')]
-    check(sq == sorted(sq), 'table SQNR ascending')
-    check(all(abs(float(r[7]) - float(c['sqnr_db'])) < 1e-3 * max(1, abs(float(c['sqnr_db'])))
-              for r, c in zip(layer_rows, rows) if c['sqnr_db'] not in ('inf', 'nan', '-inf')),
-          'table SQNR values are the CSV values')
+    # isolated view: one diamond per row the CSV gives an isolated SQNR
+    isolated = [e for e in tree.elements if 'mark-isolated' in e['classes']]
+    want_iso = [r['tensor'] for r in rows if r.get('isolated_sqnr_db')]
+    check(len(want_iso) >= 5 and sorted(e['text'].split(': isolated')[0] for e in isolated) == sorted(want_iso),
+          'one isolated mark per row with an isolated SQNR (%d marks, %d rows)' % (len(isolated), len(want_iso)))
+    # table: the CSV's rows in the CSV's order (worst isolated SQNR first), the CSV's values
+    header, layer_rows = table_rows(tree, 'layers', with_header=True)
+    col = {h: i for i, h in enumerate(header)}
+    check([r[col['tensor']].split('TEST: ')[0] for r in layer_rows] == [r['tensor'] for r in rows],
+          'table rows are the CSV rows in its order: %s' % [r[2] for r in layer_rows])
+    iso = [float(r[col['isolated dB']]) for r in layer_rows]
+    check(iso == sorted(iso), 'table ranked by isolated SQNR, worst first: %s' % iso)
+
+    def same(shown, want):
+        return want in ('inf', 'nan', '-inf') and shown == want or abs(float(shown) - float(want)) <= 1e-3 * max(
+            1, abs(float(want)))
+
+    check(all(same(r[col['accumulated dB']], c['sqnr_db']) and same(r[col['isolated dB']], c['isolated_sqnr_db'])
+              and same(r[col['isolated cosine']], c['isolated_cosine']) for r, c in zip(layer_rows, rows)),
+          'table SQNR values (accumulated and isolated) are the CSV values')
     number = re.compile(r'^[0-9.e+-]+$')
-    check(all(len(r) == 14 and (r[4] == '-' or number.match(r[12])) and (r[3] == 'input' or number.match(r[11]))
-              for r in layer_rows),
+    check(all(len(r) == len(header) and (r[col['TEST op']] == '-' or number.match(r[col['TEST ms']])) and
+              (r[col['REF op']] == 'input' or number.match(r[col['REF ms']])) for r in layer_rows),
           '--profile: REF ms and TEST ms are numbers where a node writes the tensor')
     check(any('latency-chart' in e['classes'] for e in svgs), '--profile: the node time chart is there')
 
@@ -375,7 +387,7 @@ def check_render(args):
             check(b['x'] + b['w'] <= img.size[0] and b['y'] + b['h'] <= img.size[1],
                   '%s: inside the screenshot' % b['cls'])
             cls = b['cls']
-            colors = ([QUANT, FLOAT] if 'sqnr-chart' in cls else [REF_MS, TEST_MS] if 'latency-chart' in cls
+            colors = ([QUANT, FLOAT, ISOLATED] if 'sqnr-chart' in cls else [REF_MS, TEST_MS] if 'latency-chart' in cls
                       else [REF_HIST, TEST_HIST])
             if 'hist' in cls:
                 check(('hist-log' in cls) == (name == 'log'), '%s page shows %s' % (name, cls))
