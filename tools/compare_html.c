@@ -15,12 +15,13 @@
 #include "tools/svg_writer.h"
 
 static const char style[] =
-    "body{font-family:sans-serif;margin:16px 24px;color:#222;max-width:1200px}\n"
+    "body{font-family:sans-serif;margin:16px 24px;color:#222}\n"
     "h1{font-size:20px}h2{font-size:17px;margin-top:28px}\n"
     "table{border-collapse:collapse;font-size:13px}\n"
     "th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}\n"
     "th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
-    "td.name{max-width:360px;overflow-wrap:anywhere}\n"
+    "td.name{min-width:12em;max-width:30em;overflow-wrap:anywhere}td.kernel{font-size:11px;white-space:nowrap}\n"
+    "table.meta td{max-width:1100px}\n"
     "code{font-size:12px;overflow-wrap:anywhere}\n"
     ".chart{display:block;margin:8px 0}\n"
     ".hists{display:flex;flex-wrap:wrap;gap:20px}\n"
@@ -232,7 +233,7 @@ static void section_table(FILE *f, const qi_compare_html *h, const qi_html_rows 
     if (prof) {
       num_cell(f, x->ref_ms, 4);
       num_cell(f, x->test_ms, 4);
-      text_cell(f, x->test_kernel ? x->test_kernel : "-", "name");
+      text_cell(f, x->test_kernel ? x->test_kernel : "-", "kernel");
     }
     fputs("</tr>\n", f);
   }
@@ -308,6 +309,7 @@ static void hist_figure(FILE *f, const qi_compare_html *h, const qi_html_row *x,
 
 static void section_histograms(FILE *f, const qi_compare_html *h, const qi_html_rows *rows) {
   const size_t n = h->hist_count < rows->n ? h->hist_count : rows->n;
+  if (n == 0) return; /* --html-hist 0, or no tensor compared */
   fprintf(f, "<h2>Values of the %zu worst tensors</h2>\n<section class=\"hist-section\">\n<p class=\"note\">", n);
   swatch(f, QI_HTML_REF_HIST_COLOR, false, "REF (bars)");
   swatch(f, QI_HTML_TEST_HIST_COLOR, false, "TEST, dequantized (line)");

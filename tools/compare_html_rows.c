@@ -195,7 +195,7 @@ static double value_at(const values *v, int64_t i) {
   if (!v->q) return x;
   const int64_t c = v->q->axis >= 0 ? (i / v->inner) % qi_tensor_numel(v->q->scale) : 0;
   const double zp = v->q->zero_point ? qi_element_as_double(v->q->zero_point->dtype, v->q->zero_point->data, c) : 0;
-  return (x - zp) * (double)((const float *)v->q->scale->data)[c];
+  return (x - zp) * qi_element_as_double(QINFER_DTYPE_FLOAT, v->q->scale->data, c); /* memcpy: may be unaligned */
 }
 
 static void extend_range(const values *v, double *lo, double *hi) {

@@ -15,10 +15,11 @@ name, and REF's file name holding '<', '&' and a quote.
           tensor (numpy's float64 forward pass) over the same bins; the command line, version and ISA present;
           error paths: --profile without --html and a bad --html-hist are usage errors (exit 2), an unwritable
           --html path fails before the models run (exit 1) and leaves no file.
-  render  the same page in headless Chromium: the boxes of the SVG charts (read from the DOM with a script added
-          to a copy of the page), then screenshots of the page as is and with the log-scale box checked; each
-          visible chart's region must hold several colours and its data colours (tools/compare_html.h).
-          Skipped (exit 77) when no chromium was given.
+  render  the same page in headless Chromium: the boxes of the SVG charts, read from the DOM of a copy of the page
+          with a script added, show which charts are visible with the log-scale box off and on (linear or log
+          histograms); then one screenshot of the page with both kinds of histogram shown (a style added): each
+          chart's region must hold several colours and its data colours (tools/compare_html.h). Skipped
+          (exit 77) when no chromium was given.
 """
 import argparse
 import csv
@@ -309,6 +310,9 @@ def check_errors(args):
 
 # ---- render ----
 
+# Shows the log-scale histograms beside the linear ones, so that one screenshot holds every chart.
+SHOW_BOTH = '.hists .hist-log{display:block}'
+
 BOXES_JS = """<script>
 function boxes() {
   return Array.from(document.querySelectorAll('svg.chart')).map(function (s) {
@@ -316,18 +320,24 @@ function boxes() {
     return {cls: s.getAttribute('class'), x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height};
   });
 }
-var out = {page_h: document.documentElement.scrollHeight, linear: boxes()};
-document.getElementById('logscale').checked = true;
+var box = document.getElementById('logscale'), out = {linear: boxes()};
+box.checked = true;
 out.log = boxes();
-out.page_h_log = document.documentElement.scrollHeight;
+box.checked = false;
+var both = document.createElement('style');
+both.textContent = '""" + SHOW_BOTH + """';
+document.head.appendChild(both);
+out.both = boxes();
+out.page_h = document.documentElement.scrollHeight;
 document.body.setAttribute('data-boxes', JSON.stringify(out));
 </script>"""
 
 
 def chromium(args, *flags):
     cmd = [args.chromium, '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--mute-audio',
-           '--force-device-scale-factor=1', '--user-data-dir=' + os.path.join(args.workdir, 'chromium-profile'),
-           *flags]
+           '--no-first-run', '--disable-extensions', '--disable-background-networking', '--disable-component-update',
+           '--disable-sync', '--force-device-scale-factor=1',
+           '--user-data-dir=' + os.path.join(args.workdir, 'chromium-profile'), *flags]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     return p.returncode, p.stdout.decode('utf-8', 'replace')
 
@@ -367,31 +377,36 @@ def check_render(args):
     if not check(rc == 0 and m, 'chromium --dump-dom gives the charts\' boxes (exit %d)' % rc):
         return
     layout = json.loads(html.unescape(m.group(1)))
-    check(len(layout['linear']) == 8, 'boxes of 8 charts (SQNR, node times, 3 x 2 histograms): %d'
-          % len(layout['linear']))
-    checked_page = os.path.join(args.workdir, 'report-log.html')
-    with open(checked_page, 'w', encoding='utf-8') as f:
-        f.write(page.replace('<input type="checkbox" id="logscale">', '<input type="checkbox" id="logscale" checked>'))
-    for name, src, boxes, height in (('linear', page_path, layout['linear'], layout['page_h']),
-                                     ('log', checked_page, layout['log'], layout['page_h_log'])):
-        height = min(int(height) + 20, 8000)
-        png = os.path.join(args.workdir, 'report-%s.png' % name)
-        rc, _ = chromium(args, '--window-size=%d,%d' % (width, height), '--screenshot=' + png, 'file://' + src)
-        if not check(rc == 0 and os.path.isfile(png), 'chromium renders the %s page to PNG (exit %d)' % (name, rc)):
+
+    def shown(boxes):
+        return sorted(b['cls'] for b in boxes if b['w'] > 0 and b['h'] > 0)
+
+    charts = ['chart latency-chart', 'chart sqnr-chart']
+    check(shown(layout['linear']) == sorted(charts + ['chart hist hist-linear'] * 3),
+          'the page shows the SQNR and node time charts and 3 linear histograms: %s' % shown(layout['linear']))
+    check(shown(layout['log']) == sorted(charts + ['chart hist hist-log'] * 3),
+          'the log-scale box checked, it shows the 3 log histograms instead: %s' % shown(layout['log']))
+    # one screenshot of every chart: the page with the log histograms shown beside the linear ones
+    both = os.path.join(args.workdir, 'report-both.html')
+    with open(both, 'w', encoding='utf-8') as f:
+        f.write(page.replace('</head>', '<style>%s</style></head>' % SHOW_BOTH))
+    height = min(int(layout['page_h']) + 20, 8000)
+    png = os.path.join(args.workdir, 'report.png')
+    rc, _ = chromium(args, '--window-size=%d,%d' % (width, height), '--screenshot=' + png, 'file://' + both)
+    if not check(rc == 0 and os.path.isfile(png), 'chromium renders the page to PNG (exit %d)' % rc):
+        return
+    img = Image.open(png).convert('RGB')
+    visible = [b for b in layout['both'] if b['w'] > 0 and b['h'] > 0]
+    check(len(visible) == 8, '8 charts to look at (SQNR, node times, 3 linear and 3 log histograms): %d'
+          % len(visible))
+    for b in visible:
+        cls = b['cls']
+        if not check(b['x'] + b['w'] <= img.size[0] and b['y'] + b['h'] <= img.size[1],
+                     '%s: inside the screenshot' % cls):
             continue
-        img = Image.open(png).convert('RGB')
-        visible = [b for b in boxes if b['w'] > 0 and b['h'] > 0]
-        check(len(visible) == 5, '%s page: 5 charts visible (SQNR, node times, 3 histograms): %d'
-              % (name, len(visible)))
-        for b in visible:
-            check(b['x'] + b['w'] <= img.size[0] and b['y'] + b['h'] <= img.size[1],
-                  '%s: inside the screenshot' % b['cls'])
-            cls = b['cls']
-            colors = ([QUANT, FLOAT, ISOLATED] if 'sqnr-chart' in cls else [REF_MS, TEST_MS] if 'latency-chart' in cls
-                      else [REF_HIST, TEST_HIST])
-            if 'hist' in cls:
-                check(('hist-log' in cls) == (name == 'log'), '%s page shows %s' % (name, cls))
-            check_region(img, b, colors, '%s page, %s' % (name, cls))
+        colors = ([QUANT, FLOAT, ISOLATED] if 'sqnr-chart' in cls else [REF_MS, TEST_MS] if 'latency-chart' in cls
+                  else [REF_HIST, TEST_HIST])
+        check_region(img, b, colors, cls)
 
 
 def main():
