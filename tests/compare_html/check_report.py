@@ -15,11 +15,11 @@ name, and REF's file name holding '<', '&' and a quote.
           tensor (numpy's float64 forward pass) over the same bins; the command line, version and ISA present;
           error paths: --profile without --html and a bad --html-hist are usage errors (exit 2), an unwritable
           --html path fails before the models run (exit 1) and leaves no file.
-  render  the same page in headless Chromium: the boxes of the SVG charts, read from the DOM of a copy of the page
-          with a script added, show which charts are visible with the log-scale box off and on (linear or log
-          histograms); then one screenshot of the page with both kinds of histogram shown (a style added): each
-          chart's region must hold several colours and its data colours (tools/compare_html.h). Skipped
-          (exit 77) when no chromium was given.
+  render  the same page in one headless Chromium run (--dump-dom and --screenshot) of a copy with a script added:
+          the boxes of the SVG charts show which are visible with the log-scale box off and on (linear or log
+          histograms); the script then adds a style that shows both kinds of histogram, the state the screenshot
+          holds: each chart's region must hold several colours and its data colours (tools/compare_html.h).
+          Skipped (exit 77) when no chromium was given.
 """
 import argparse
 import csv
@@ -368,15 +368,21 @@ def check_render(args):
     page_path = os.path.join(args.workdir, 'report.html')
     with open(page_path, encoding='utf-8') as f:
         page = f.read()
+    # One Chromium run: a copy of the page with a script added that reads every chart's box with the log-scale
+    # box off, on, then with a style that shows both kinds of histogram (the state the screenshot shows).
     probe = os.path.join(args.workdir, 'probe.html')
     with open(probe, 'w', encoding='utf-8') as f:
         f.write(page.replace('</body>', BOXES_JS + '</body>'))
-    width = 1280
-    rc, dom = chromium(args, '--window-size=%d,1000' % width, '--dump-dom', 'file://' + probe)
+    width, height = 1280, 4000
+    png = os.path.join(args.workdir, 'report.png')
+    rc, dom = chromium(args, '--window-size=%d,%d' % (width, height), '--screenshot=' + png, '--dump-dom',
+                       'file://' + probe)
     m = re.search(r'data-boxes="([^"]*)"', dom)
-    if not check(rc == 0 and m, 'chromium --dump-dom gives the charts\' boxes (exit %d)' % rc):
+    if not check(rc == 0 and m and os.path.isfile(png),
+                 "chromium renders the page to PNG and its DOM gives the charts' boxes (exit %d)" % rc):
         return
     layout = json.loads(html.unescape(m.group(1)))
+    check(layout['page_h'] <= height, 'the page (%d px high) fits the screenshot' % layout['page_h'])
 
     def shown(boxes):
         return sorted(b['cls'] for b in boxes if b['w'] > 0 and b['h'] > 0)
@@ -386,15 +392,6 @@ def check_render(args):
           'the page shows the SQNR and node time charts and 3 linear histograms: %s' % shown(layout['linear']))
     check(shown(layout['log']) == sorted(charts + ['chart hist hist-log'] * 3),
           'the log-scale box checked, it shows the 3 log histograms instead: %s' % shown(layout['log']))
-    # one screenshot of every chart: the page with the log histograms shown beside the linear ones
-    both = os.path.join(args.workdir, 'report-both.html')
-    with open(both, 'w', encoding='utf-8') as f:
-        f.write(page.replace('</head>', '<style>%s</style></head>' % SHOW_BOTH))
-    height = min(int(layout['page_h']) + 20, 8000)
-    png = os.path.join(args.workdir, 'report.png')
-    rc, _ = chromium(args, '--window-size=%d,%d' % (width, height), '--screenshot=' + png, 'file://' + both)
-    if not check(rc == 0 and os.path.isfile(png), 'chromium renders the page to PNG (exit %d)' % rc):
-        return
     img = Image.open(png).convert('RGB')
     visible = [b for b in layout['both'] if b['w'] > 0 and b['h'] > 0]
     check(len(visible) == 8, '8 charts to look at (SQNR, node times, 3 linear and 3 log histograms): %d'
