@@ -144,13 +144,18 @@ qinfer_status qinfer_quant_options_set_weight_method(qinfer_quant_options *optio
  *  QINFER_ERR_INVALID_ARGUMENT and the 3 closest names. */
 qinfer_status qinfer_quant_options_add_exclude(qinfer_quant_options *options, const char *name);
 /** Mixed precision: while the output SQNR against the FP32 model (the worst over samples 0 .. 3, or all when there
- *  are fewer) is below target_db, promotes the nodes that lose most accuracy (measured per layer) one step, 1, 2,
- *  4, ... at a time: under 4-bit weights (set_weight_type) a node's weights to int8 first, then (under 8-bit
- *  activations) its output to 16 bits, then the node to float, up to max_float float nodes beyond the exclusions
- *  given; once the target is reached, the last round's
- *  promotions that are not needed are taken back (docs/quantization.md, "Mixed precision"). target_db in
- *  (0, 200], or 0 to switch the search off (default); max_float >= 0 (the CLI's default is 16). */
+ *  are fewer) is below target_db, promotes the nodes with the lowest isolated SQNR (QINFER_COMPARE_ISOLATED's
+ *  measure, each node's worst over those samples) one step, 1, 2, 4, ... at a time: under 4-bit weights
+ *  (set_weight_type) a node's weights to int8 first, then (under 8-bit activations) one of its tensors to 16 bits
+ *  (of its 8-bit inputs and output, the one whose rounding loses most), then the node to float, up to max_float
+ *  float nodes beyond the exclusions given; once the target is reached, the last round's promotions that are not
+ *  needed are taken back (docs/quantization.md, "Mixed precision"). target_db in (0, 200], or 0 to switch the
+ *  search off (default); max_float >= 0 (the CLI's default is 16). */
 qinfer_status qinfer_quant_options_set_target_sqnr(qinfer_quant_options *options, double target_db, int max_float);
+/** Target-SQNR search: a promotion (16-bit activation, float node) that would leave fewer than percent % of the
+ *  Conv / Gemm / MatMul MACs on weights and activations of 8 bits or fewer is skipped (the next node is tried);
+ *  percent in [0, 100], 0 (default): no constraint. */
+qinfer_status qinfer_quant_options_set_min_low_bit_macs(qinfer_quant_options *options, double percent);
 /** Uses at most max_samples samples (0, the default: every one). */
 qinfer_status qinfer_quant_options_set_max_samples(qinfer_quant_options *options, size_t max_samples);
 /** Threads of the calibration runs (0, the default: one per online CPU). Results do not depend on it. */
@@ -310,6 +315,10 @@ typedef struct qinfer_compare_row {
   double isolated_sqnr_db; /**< SQNR of its output against REF's tensor (the same formula as sqnr_db) */
   double isolated_cosine;
   double isolated_max_abs, isolated_mean_abs;
+  double isolated_in_range_sqnr_db; /**< isolated SQNR against REF clamped to the range the quantized tensor can
+                                     *   hold: without the clipping (equal to isolated_sqnr_db for a float tensor
+                                     *   and where nothing clips); the target-SQNR search's measure for tensors
+                                     *   whose range it cut on purpose (range trimming) */
 } qinfer_compare_row;
 
 /** Prepares the comparison of session test against session ref, which must take the same inputs (names, dtypes

@@ -6,6 +6,7 @@
 #   compare.errors    missing file, mismatched inputs, a bad --csv path, usage errors
 #   compare.isolated  the isolated view (each quantized node alone on REF's inputs) against ONNX Runtime running
 #                     each node's Q-DQ region cut out of the QDQ model on the FP32 tensors (needs node)
+#   compare.table     a Conv whose range is cut to a HardSigmoid's ramp, measured through the lookup table
 # Label "compare".
 
 get_filename_component(_qi_cmp_repo "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
@@ -29,7 +30,7 @@ endif()
 set(_qi_cmp_dir ${CMAKE_CURRENT_BINARY_DIR}/compare)
 set(_qi_cmp_cases identity errors)
 if(QINFER_NODE)
-  list(APPEND _qi_cmp_cases oracle isolated)
+  list(APPEND _qi_cmp_cases oracle isolated table)
 else()
   qi_test_suite_unavailable("qinfer: compare.oracle disabled (no node: run tools/install-deps.sh)")
 endif()

@@ -320,7 +320,10 @@ static int write_csv(cmp_state *s) {
   const size_t n = layers ? qinfer_compare_layer_count(s->cmp) : qinfer_compare_output_count(s->cmp);
   FILE *f = s->csv;
   fputs("tensor,op,shape,dtype,test_tensor,sqnr_db,cosine,max_abs_diff,mean_abs_diff,equal_share", f);
-  if (layers) fputs(",test_node,test_op,isolated_sqnr_db,isolated_cosine,isolated_max_abs_diff,isolated_mean_abs_diff", f);
+  if (layers)
+    fputs(",test_node,test_op,isolated_sqnr_db,isolated_cosine,isolated_max_abs_diff,isolated_mean_abs_diff,"
+          "isolated_in_range_sqnr_db",
+          f);
   fputc('\n', f);
   size_t written = 0;
   for (size_t i = 0; i < n; i++) {
@@ -342,11 +345,11 @@ static int write_csv(cmp_state *s) {
     if (layers && r.has_isolated) {
       fputc(',', f);
       qi_cmp_csv_field(f, r.node);
-      fprintf(f, ",%s,%s,%s,%s,%s", r.node_op, qi_cmp_fmt(r.isolated_sqnr_db, 9, b[0], 40),
+      fprintf(f, ",%s,%s,%s,%s,%s,%s", r.node_op, qi_cmp_fmt(r.isolated_sqnr_db, 9, b[0], 40),
               qi_cmp_fmt(r.isolated_cosine, 12, b[1], 40), qi_cmp_fmt(r.isolated_max_abs, 9, b[2], 40),
-              qi_cmp_fmt(r.isolated_mean_abs, 9, b[3], 40));
+              qi_cmp_fmt(r.isolated_mean_abs, 9, b[3], 40), qi_cmp_fmt(r.isolated_in_range_sqnr_db, 9, b[4], 40));
     } else if (layers) {
-      fputs(",,,,,,", f);
+      fputs(",,,,,,,", f);
     }
     fputc('\n', f);
     written++;

@@ -110,9 +110,12 @@ void qi_cmd_quantize_usage(void) {
          "  --exclude NAME[,NAME]   keep these nodes (node or output tensor names) in float; repeatable\n"
          "  --max-samples N         use at most N samples\n"
          "  --target-sqnr DB        mixed precision: while the output SQNR against FP32 (the worst over the first\n"
-         "                          4 samples) is below DB, keep in float the nodes that lose most accuracy\n"
-         "                          (measured per layer), 1, 2, 4, ... at a time, up to --max-float N nodes\n"
+         "                          4 samples) is below DB, raise the nodes with the lowest isolated SQNR (as\n"
+         "                          'qinfer compare --per-layer' measures it) one step (int8 weights, 16-bit\n"
+         "                          output, float), 1, 2, 4, ... at a time, up to --max-float N nodes in float\n"
          "                          (default 16); the model is written either way, but a missed target exits 3\n"
+         "  --min-low-bit-macs P    with --target-sqnr: keep at least P %% of the Conv / Gemm / MatMul MACs on\n"
+         "                          8-bit or narrower weights and activations (skip promotions that would not)\n"
          "  --allow-miss            exit 0 when --target-sqnr is not reached\n"
          "  --no-trim               keep each calibrated range whole (by default a range is cut where the\n"
          "                          elementwise ops reading it are constant, e.g. below -3 before a HardSwish)\n"
@@ -165,6 +168,12 @@ static int parse_args(int argc, char **argv, quant_args *a) {
     } else if ((r = qi_cli_option(argc, argv, &i, "--max-float", &v)) != 0) {
       if (r < 0 || !qi_cli_parse_int64(v, 0, MAX_EXCLUDE / 2, &a->max_float))
         return qi_cli_usage_error("quantize", "--max-float needs a number of nodes in 0..%d", MAX_EXCLUDE / 2);
+    } else if ((r = qi_cli_option(argc, argv, &i, "--min-low-bit-macs", &v)) != 0) {
+      char *end;
+      const double pct = r > 0 ? strtod(v, &end) : -1;
+      if (r < 0 || *end || !(pct >= 0 && pct <= 100))
+        return qi_cli_usage_error("quantize", "--min-low-bit-macs needs a percentage in [0, 100]");
+      st = qinfer_quant_options_set_min_low_bit_macs(o, pct);
     } else if (!strcmp(argv[i], "--allow-miss")) {
       a->allow_miss = true;
     } else if (!strcmp(argv[i], "--force")) {

@@ -369,6 +369,7 @@ static qi_status compare_isolated(qinfer_compare *c) {
   int n = 0;
   qi_status st = qi_cmp_isolated_run(c->rs, c->ts, c->tg, &iso, &n, &c->err);
   for (int k = 0; st == QINFER_OK && k < n; k++) {
+    if (iso[k].rounding) continue; /* a tensor's rounding alone: the target-SQNR search's, not a row */
     const qi_node *node = &c->ts->graph->nodes[iso[k].node];
     for (size_t i = 0; i < c->layers.n; i++) {
       qinfer_compare_row *r = &c->layers.v[i];
@@ -381,6 +382,7 @@ static qi_status compare_isolated(qinfer_compare *c) {
       r->isolated_cosine = iso[k].m.cosine;
       r->isolated_max_abs = iso[k].m.max_abs;
       r->isolated_mean_abs = iso[k].m.mean_abs;
+      r->isolated_in_range_sqnr_db = iso[k].clamped.sqnr_db;
       break;
     }
   }

@@ -73,6 +73,20 @@ static void fill(qi_tensor *t, const source *s) {
   }
 }
 
+/* Metrics of quantized data (parameters q) against ref clamped to the range q can hold. */
+static void clamped_metrics(const float *ref, const qi_cmp_quant *q, const void *data, int64_t n, qi_cmp_metrics *m) {
+  int32_t lo, hi;
+  quant_range(q->dtype, &lo, &hi);
+  qi_cmp_acc acc = {0};
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t c = q->n_params > 1 ? (i / q->inner) % q->n_params : 0;
+    const double zp = q->zero_point ? q->zero_point[c] : 0.0, sc = q->scale[c];
+    const double v = ref[i], a = ((double)lo - zp) * sc, b = ((double)hi - zp) * sc;
+    qi_cmp_add(&acc, v < a ? a : v > b ? b : v, qi_cmp_dequant_at(q, data, i));
+  }
+  qi_cmp_finish(&acc, m);
+}
+
 static bool low_bit(int dtype) {
   return qi_cmp_is_quant_dtype((qinfer_dtype)dtype) || dtype == QINFER_DTYPE_INT4 || dtype == QINFER_DTYPE_UINT4;
 }
@@ -94,19 +108,51 @@ static qi_status run_node(qinfer_session *s, int i, qi_error *err) {
   return QINFER_OK;
 }
 
-/* Fills node i's inputs from REF; false (nothing run) when one has no REF match or lives outside the arena. */
-static bool feed_from_ref(qinfer_session *ref, qinfer_session *test, const qi_graph *test_file, int i) {
+/* A growing list of results. */
+typedef struct results {
+  qi_cmp_isolated *v;
+  int n, cap;
+} results;
+
+static qi_cmp_isolated *add_result(results *r) {
+  if (r->n == r->cap) {
+    const int cap = r->cap ? 2 * r->cap : 64;
+    qi_cmp_isolated *grown = realloc(r->v, (size_t)cap * sizeof *grown);
+    if (!grown) return NULL;
+    r->v = grown, r->cap = cap;
+  }
+  return &r->v[r->n++];
+}
+
+/* Fills node i's inputs from REF (listing each quantized one's rounding the first time, done[t]); false (nothing
+ * run) when one has no REF match or lives outside the arena. */
+static qi_status feed_from_ref(qinfer_session *ref, qinfer_session *test, const qi_graph *test_file, int i, bool *done,
+                               results *res, bool *fed, qi_error *err) {
   qi_graph *g = test->graph;
   const qi_node *n = &g->nodes[i];
+  *fed = false;
   for (int k = 0; k < n->n_inputs; k++) {
     const int t = n->inputs[k];
     if (t < 0 || (g->tensors[t].flags & (QI_TF_CONST | QI_TF_INPUT))) continue; /* graph inputs: REF's already */
     source s;
-    if (test->tensor_offset[t] < 0 || !match(ref, test_file, &g->tensors[t], &s)) return false;
+    if (test->tensor_offset[t] < 0 || !match(ref, test_file, &g->tensors[t], &s)) return QINFER_OK;
     fill(&g->tensors[t], &s);
+    if (s.dq.scale && !done[t]) {
+      qi_cmp_isolated *r = add_result(res);
+      if (!r) {
+        qi_cmp_dequant_free(&s.dq);
+        return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+      }
+      *r = (qi_cmp_isolated){.node = i, .out = t, .ref_name = s.ref_name, .rounding = true};
+      qi_cmp_buffers(QINFER_DTYPE_FLOAT, s.ref, NULL, (qinfer_dtype)g->tensors[t].dtype, g->tensors[t].data,
+                     &s.dq.q, qi_tensor_numel(&g->tensors[t]), &r->m);
+      clamped_metrics(s.ref, &s.dq.q, g->tensors[t].data, qi_tensor_numel(&g->tensors[t]), &r->clamped);
+      done[t] = true;
+    }
     qi_cmp_dequant_free(&s.dq);
   }
-  return true;
+  *fed = true;
+  return QINFER_OK;
 }
 
 /* Measures TEST tensor t (just computed) against REF, appending a result for node `node`; false when t has no
@@ -119,47 +165,89 @@ static bool measure(qinfer_session *ref, const qi_graph *test_file, const qi_gra
   *r = (qi_cmp_isolated){.node = node, .out = t, .ref_name = s.ref_name};
   qi_cmp_buffers(QINFER_DTYPE_FLOAT, s.ref, NULL, (qinfer_dtype)x->dtype, x->data, s.dq.scale ? &s.dq.q : NULL,
                  qi_tensor_numel(x), &r->m);
+  r->clamped = r->m;
+  if (s.dq.scale) clamped_metrics(s.ref, &s.dq.q, x->data, qi_tensor_numel(x), &r->clamped);
   qi_cmp_dequant_free(&s.dq);
   return true;
 }
 
-qi_status qi_cmp_isolated_run(qinfer_session *ref, qinfer_session *test, const qi_graph *test_file,
-                              qi_cmp_isolated **out, int *n_out, qi_error *err) {
+/* Measures tensor t written by node i into *r (*ok): itself when REF has it, else through a DequantizeLinear reading
+ * it into a tensor REF has (the graph's float output, say), run first. */
+static qi_status measure_or_dq(qinfer_session *ref, qinfer_session *test, const qi_graph *test_file, int i, int t,
+                               qi_cmp_isolated *r, bool *ok, qi_error *err) {
   qi_graph *g = test->graph;
-  *out = NULL;
-  *n_out = 0;
-  int cap = 0;
+  *ok = measure(ref, test_file, g, i, t, r);
+  qi_reader_iter it;
+  for (int d = *ok ? -1 : qi_readers_first(g, t, &it); d >= 0 && !*ok; d = qi_readers_next(g, &it)) {
+    const qi_node *dq = &g->nodes[d];
+    if (strcmp(dq->op_type, "DequantizeLinear") != 0 || dq->outputs[0] < 0 || test->tensor_offset[dq->outputs[0]] < 0)
+      continue;
+    QI_CHECK(run_node(test, d, err));
+    *ok = measure(ref, test_file, g, i, dq->outputs[0], r);
+  }
+  return QINFER_OK;
+}
+
+/* The lookup table (QLinearTable: a HardSwish, HardSigmoid, ... region) that alone reads t, or -1. */
+static int table_reader(const qinfer_session *test, int t) {
+  const qi_graph *g = test->graph;
+  const int lut = qi_graph_sole_reader(g, t);
+  return lut >= 0 && !strcmp(g->nodes[lut].op_type, "QLinearTable") && g->nodes[lut].outputs[0] >= 0 &&
+                 test->tensor_offset[g->nodes[lut].outputs[0]] >= 0
+             ? lut
+             : -1;
+}
+
+static qi_status measure_all(qinfer_session *ref, qinfer_session *test, const qi_graph *test_file, bool *done,
+                             results *res, qi_error *err) {
+  qi_graph *g = test->graph;
   for (int step = 0; step < g->n_order; step++) {
     const int i = g->order[step];
     const qi_node *n = &g->nodes[i];
-    if (!is_quantized_node(g, n) || !feed_from_ref(ref, test, test_file, i)) continue;
+    bool fed = false;
+    if (!is_quantized_node(g, n)) continue;
+    QI_CHECK(feed_from_ref(ref, test, test_file, i, done, res, &fed, err));
+    if (!fed) continue;
     QI_CHECK(run_node(test, i, err));
     for (int k = 0; k < n->n_outputs; k++) {
       const int t = n->outputs[k];
       if (t < 0) continue;
-      if (*n_out + 2 > cap) { /* room for this output and a DequantizeLinear's */
-        cap = cap ? 2 * cap : 64;
-        qi_cmp_isolated *grown = realloc(*out, (size_t)cap * sizeof **out);
-        if (!grown) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
-        *out = grown;
+      qi_cmp_isolated r;
+      bool ok = false;
+      /* read only by a lookup table: t's range may be cut where the table is constant (range trimming), so t is
+       * measured as the table sees it: the table run on it, its output against REF's, reported for t */
+      const int lut = table_reader(test, t);
+      source own = {0};
+      if (lut >= 0 && match(ref, test_file, &g->tensors[t], &own)) {
+        QI_CHECK(run_node(test, lut, err));
+        qi_status st = measure_or_dq(ref, test, test_file, i, g->nodes[lut].outputs[0], &r, &ok, err);
+        r.ref_name = own.ref_name;
+        r.out = t;
+        qi_cmp_dequant_free(&own.dq);
+        QI_CHECK(st);
+      } else if (lut < 0) {
+        QI_CHECK(measure_or_dq(ref, test, test_file, i, t, &r, &ok, err));
       }
-      if (measure(ref, test_file, g, i, t, &(*out)[*n_out])) {
-        (*n_out)++;
-        continue;
-      }
-      /* no REF match: a DequantizeLinear reading it into one (the graph's float output, say) */
-      qi_reader_iter it;
-      for (int r = qi_readers_first(g, t, &it); r >= 0; r = qi_readers_next(g, &it)) {
-        const qi_node *d = &g->nodes[r];
-        if (strcmp(d->op_type, "DequantizeLinear") != 0 || d->outputs[0] < 0 || test->tensor_offset[d->outputs[0]] < 0)
-          continue;
-        QI_CHECK(run_node(test, r, err));
-        if (measure(ref, test_file, g, i, d->outputs[0], &(*out)[*n_out])) {
-          (*n_out)++;
-          break;
-        }
-      }
+      qi_cmp_isolated *x = ok ? add_result(res) : NULL;
+      if (ok && !x) return qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+      if (x) *x = r;
     }
   }
   return QINFER_OK;
+}
+
+qi_status qi_cmp_isolated_run(qinfer_session *ref, qinfer_session *test, const qi_graph *test_file,
+                              qi_cmp_isolated **out, int *n_out, qi_error *err) {
+  results res = {0};
+  bool *done = calloc((size_t)test->graph->n_tensors + 1, sizeof *done);
+  qi_status st = done ? measure_all(ref, test, test_file, done, &res, err)
+                      : qi_fail(err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
+  free(done);
+  if (st != QINFER_OK) {
+    free(res.v);
+    res = (results){0};
+  }
+  *out = res.v;
+  *n_out = res.n;
+  return st;
 }

@@ -24,6 +24,7 @@ struct qinfer_quant_options {
   int threads, max_float;
   bool no_trim;
   double target_sqnr; /* 0: no mixed-precision search */
+  double min_low_bit_macs; /* the search keeps at least this % of MACs on <= 8 bits (0: no constraint) */
   qi_preprocess pre;
   bool pre_chosen; /* a preset ("none" included), a mean, a std or a scale was set: image samples are allowed */
   char *folder; /* samples from a folder, or else from the callback */

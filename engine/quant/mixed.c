@@ -5,17 +5,20 @@
  * first QZ_SQNR_SAMPLES calibration samples (fewer when there are fewer), and compares it with the FP32 model (the
  * calibration session, which keeps every tensor) on each, shape by shape (an INT8 session per shape among them,
  * the FP32 session rebuilt only when the shape changes): the worst output SQNR over those samples decides whether
- * to stop, and the per-layer SQNRs (each tensor's worst over the samples) rank the nodes. A node's loss is the
- * SQNR of its quantized inputs minus that of its quantized output: the accuracy the node itself throws away
- * (mostly its output's 8-bit step, against its values' spread). The 1, 2, 4, ... nodes that lose most are added to
- * the exclusions (kept in float with their activations on both sides) until the output reaches the target or
- * max_float nodes are float; the prefix of that ranking that measured best is kept. */
+ * to stop. Nodes are ranked by the isolated view of `qinfer compare --per-layer` (engine/quant/compare_isolated.c):
+ * each quantized node run alone on the FP32 values of its inputs, quantized with its own input scale, its output
+ * against the FP32 tensor; a node's isolated SQNR is its worst over the samples. The 1, 2, 4, ... nodes with the
+ * lowest isolated SQNR climb one step (int8 weights; a 16-bit tensor: of its 8-bit inputs and output, the one whose
+ * rounding alone loses most; float) until the output reaches the
+ * target, or max_float nodes are float; a promotion that would leave fewer than min_low_bit_macs % of the MACs on
+ * 8 bits or fewer is skipped; the prefix of the promotions that measured best is kept. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/op.h"
+#include "engine/quant/compare_isolated.h"
 #include "engine/quant/compare_metrics.h"
 #include "engine/quant/job.h"
 #include "engine/quant/writer/onnx_writer.h"
@@ -25,7 +28,12 @@ enum { QZ_SQNR_SAMPLES = 4 }; /* samples the search measures on (docs/quantizati
 typedef struct eval {
   double out_sqnr;   /* lowest output SQNR over the samples measured */
   double *tensor;    /* per analysis-graph tensor: SQNR of its dequantized INT8 value, NAN when unknown */
+  double *isolated;  /* per analysis-graph tensor: isolated SQNR of the INT8 node writing it (worst), or NAN */
+  double *rounding;  /* per analysis-graph tensor: SQNR of its FP32 value's rounding alone (worst), or NAN */
+  const bool *trimmed; /* per analysis-graph tensor: its range was cut by range trimming (engine/quant/trim.c) */
 } eval;
+
+static bool j_trimmed(const eval *e, int t) { return e->trimmed && e->trimmed[t]; }
 
 /* SQNR of x against ref (the comparison's metric: +inf when equal, -inf when ref is all zero and x not). */
 static double sqnr_of(const float *ref, const float *x, size_t n) {
@@ -121,7 +129,18 @@ static qi_status measure(qz_job *j, qinfer_session *s, const qi_graph *qg, const
   layer_sqnrs(j, s, qg, scratch);
   for (int t = 0; t < j->g->n_tensors; t++) /* the worst sample's, where measured */
     if (!isnan(scratch[t]) && (isnan(e->tensor[t]) || scratch[t] < e->tensor[t])) e->tensor[t] = scratch[t];
-  return QINFER_OK;
+  qi_cmp_isolated *iso = NULL;
+  int n_iso = 0;
+  rc = qi_cmp_isolated_run(j->session, s, qg, &iso, &n_iso, j->err);
+  for (int k = 0; rc == QINFER_OK && k < n_iso; k++) {
+    const int gt = qi_graph_find_tensor(j->g, iso[k].ref_name);
+    /* a range cut where the readers are constant: its clipping costs nothing downstream */
+    const double v = gt >= 0 && j_trimmed(e, gt) ? iso[k].clamped.sqnr_db : iso[k].m.sqnr_db;
+    double *into = iso[k].rounding ? e->rounding : e->isolated;
+    if (gt >= 0 && isfinite(v) && (isnan(into[gt]) || v < into[gt])) into[gt] = v;
+  }
+  free(iso);
+  return rc;
 }
 
 /* Runs the INT8 model m and the FP32 model on the samples of shape group `group` among in[0 .. n_in): the FP32
@@ -169,7 +188,7 @@ static qi_status evaluate(qz_job *j, const qz_options *o, const qinfer_quant_sam
   if (rc == QINFER_OK && (rc = qinfer_model_load_buffer(buf, size, NULL, &m)) != QINFER_OK)
     qz_fail_call(j->err, "loading the INT8 model", rc, qinfer_last_error());
   e->out_sqnr = INFINITY;
-  for (int t = 0; t < j->g->n_tensors; t++) e->tensor[t] = NAN;
+  for (int t = 0; t < j->g->n_tensors; t++) e->tensor[t] = e->isolated[t] = e->rounding[t] = NAN;
   int order[QZ_SQNR_SAMPLES];
   const int n_groups = qz_job_group_order(j, n_in, order);
   for (int k = 0; rc == QINFER_OK && k < n_groups; k++)
@@ -178,22 +197,6 @@ static qi_status evaluate(qz_job *j, const qz_options *o, const qinfer_quant_sam
   free(buf);
   qi_graph_free(qg);
   return rc;
-}
-
-/* The measured SQNR at tensor t or, through the chain of producers' first non-constant inputs (a lookup-table
- * region, a value-preserving op), at the nearest measured tensor upstream; NAN when none within 16 steps. */
-static double upstream_sqnr(const qz_job *j, int t, const double *sq) {
-  for (int steps = 0; t >= 0 && steps < 16; steps++) {
-    if (!isnan(sq[t])) return sq[t];
-    const int p = j->g->tensors[t].producer;
-    if (p < 0) return NAN;
-    const qi_node *n = &j->g->nodes[p];
-    int next = -1;
-    for (int k = 0; k < n->n_inputs && next < 0; k++)
-      if (n->inputs[k] >= 0 && !(j->g->tensors[n->inputs[k]].flags & QI_TF_CONST)) next = n->inputs[k];
-    t = next;
-  }
-  return NAN;
 }
 
 /* The measured tensor of node n's output: its output 0, or the output of the Relu / Clip it feeds alone (an
@@ -208,19 +211,11 @@ static int measured_output(const qz_job *j, const qi_node *n, const double *sq) 
   return y >= 0 && !isnan(sq[y]) ? y : -1;
 }
 
-/* A node's loss: the worst SQNR reaching its inputs minus the SQNR of its (measured) output, or of the Relu /
- * Clip output it feeds alone. NAN when either side was not measured. */
-static double node_loss(const qz_job *j, const qi_node *n, const double *sq) {
-  double in = INFINITY;
-  for (int k = 0; k < n->n_inputs; k++) {
-    const int t = n->inputs[k];
-    if (t < 0 || (j->g->tensors[t].flags & QI_TF_CONST)) continue;
-    const double v = upstream_sqnr(j, t, sq);
-    if (isnan(v)) return NAN;
-    in = v < in ? v : in;
-  }
-  const int y = measured_output(j, n, sq);
-  return !isfinite(in) || y < 0 ? NAN : in - sq[y];
+/* A node's isolated SQNR: that of its (measured) output, or of the Relu / Clip output it feeds alone; NAN when
+ * not measured (a float node, one whose inputs have no FP32 match). */
+static double node_isolated(const qz_job *j, const qi_node *n, const double *iso) {
+  const int y = measured_output(j, n, iso);
+  return y < 0 ? NAN : iso[y];
 }
 
 static bool excluded_already(const qz_options *o, const char *name) {
@@ -260,13 +255,23 @@ static void node_bits(const qz_job *j, const qz_options *o, const qz_plan *p, co
   *wb = !has_matrix_weight(g, n) ? 0 : fl ? 32 : o->weight_bits == 4 && !qz_node_named(g, n, o->w8, o->n_w8) ? 4 : 8;
 }
 
-/* The summary table (layer, op, MACs, weight bits, activation bits, loss) through the message callback, and the
- * counts of res. */
-static qi_status summarize(qz_job *j, const qz_options *o, const double *loss, qz_mixed_result *res) {
+/* Whether node n's output, or that of the node reading it alone, has a trimmed range (trimmed may be NULL). */
+static bool output_trimmed(const qz_job *j, const qi_node *n, const bool *trimmed) {
+  const int y = n->n_outputs > 0 ? n->outputs[0] : -1;
+  if (!trimmed || y < 0) return false;
+  const int r = qi_graph_sole_reader(j->g, y);
+  return trimmed[y] || (r >= 0 && j->g->nodes[r].n_outputs == 1 && j->g->nodes[r].outputs[0] >= 0 &&
+                        trimmed[j->g->nodes[r].outputs[0]]);
+}
+
+/* The summary table (layer, op, MACs, weight bits, activation bits, isolated SQNR: the same measure as `qinfer
+ * compare --per-layer`'s isolated column) through the message callback, and the counts of res. */
+static qi_status summarize(qz_job *j, const qz_options *o, const double *iso, const bool *trimmed,
+                           qz_mixed_result *res) {
   qz_plan p = {0};
   QI_CHECK(qz_plan_make(j->g, o, &p, j->err));
   qz_job_message(j, "mixed precision: %-32s %-8s %12s %6s %6s %9s", "layer", "op", "MACs", "w bits", "a bits",
-                 "loss dB");
+                 "iso dB");
   for (int i = 0; i < j->g->n_nodes; i++) {
     const qi_node *n = &j->g->nodes[i];
     const int64_t macs = n->dead ? 0 : node_macs(j->g, n);
@@ -278,14 +283,15 @@ static qi_status summarize(qz_job *j, const qz_options *o, const double *loss, q
     if (wb) res->weight_bytes += qi_tensor_numel(&j->g->tensors[n->inputs[1]]) * wb / 8;
     char w[8] = "-", l[16] = "-";
     if (wb) snprintf(w, sizeof w, "%d", wb);
-    if (!isnan(loss[i])) snprintf(l, sizeof l, "%.2f", loss[i]);
+    if (!isnan(iso[i])) snprintf(l, sizeof l, "%.2f%s", iso[i], output_trimmed(j, n, trimmed) ? "*" : "");
     qz_job_message(j, "mixed precision: %-32s %-8s %12lld %6s %6d %9s", n->name ? n->name : "?", n->op_type,
                    (long long)macs, w, ab, l);
   }
   qz_plan_free(&p);
   qz_job_message(j,
                  "mixed precision: %.1f %% of %lld MACs run on 8 bits or fewer; their weights %lld bytes (at the "
-                 "widths chosen, scales not counted)",
+                 "widths chosen, scales not counted); iso dB: qinfer compare's isolated SQNR (* its in-range one: a "
+                 "range cut by range trimming)",
                  res->macs ? 100.0 * (double)res->macs_low / (double)res->macs : 0.0, (long long)res->macs,
                  (long long)res->weight_bytes);
   return QINFER_OK;
@@ -305,10 +311,10 @@ static const char **promotion_list(qz_options *o, promotion_kind k, int **count)
   return k == TO_W8 ? o->w8 : k == TO_A16 ? o->a16 : o->exclude;
 }
 
-static const char *const promotion_names[] = {"int8 weights", "16-bit output", "kept in float"};
+static const char *const promotion_names[] = {"int8 weights", "16-bit tensor", "kept in float"};
 
 /* Whether node n reads, alone, an unmeasured output of another node (a Relu / Clip the quantized model absorbs):
- * its loss is its producer's, which node_loss already charges to the producer. */
+ * its measure is its producer's (measured_output). */
 static bool absorbed(const qz_job *j, const qi_node *n, const double *sq) {
   const int t = n->n_inputs > 0 ? n->inputs[0] : -1;
   if (t < 0 || !isnan(sq[t]) || j->g->tensors[t].producer < 0) return false;
@@ -316,12 +322,12 @@ static bool absorbed(const qz_job *j, const qi_node *n, const double *sq) {
   return r >= 0 && &j->g->nodes[r] == n;
 }
 
-/* Fills loss[] (per node of j->g) from the measured tensors e: NAN for nodes without a name or a measure and for
+/* Fills iso[] (per node of j->g) from the measured tensors e: NAN for nodes without a name or a measure and for
  * absorbed activations. */
-static void node_losses(const qz_job *j, const eval *e, double *loss) {
+static void node_losses(const qz_job *j, const eval *e, double *iso) {
   for (int i = 0; i < j->g->n_nodes; i++) {
     const qi_node *n = &j->g->nodes[i];
-    loss[i] = n->dead || !n->name || !n->name[0] || absorbed(j, n, e->tensor) ? NAN : node_loss(j, n, e->tensor);
+    iso[i] = n->dead || !n->name || !n->name[0] || absorbed(j, n, e->isolated) ? NAN : node_isolated(j, n, e->isolated);
   }
 }
 
@@ -337,15 +343,93 @@ static void drop_name(const char **list, int *n, const char *name) {
 
 enum { QZ_DEMOTE_TRIES = 16 }; /* most promotions tried back once the target is reached (one evaluation each) */
 
-/* The next step up for node n (not float): int8 weights for a 4-bit weight, else a 16-bit output (the measured
- * tensor y, when activations are 8-bit), else float; -1 when float is out of reach (max_float float already). */
+/* Whether tensor t is an activation still quantized to the 8-bit type of the options. */
+static bool still_8bit(const qz_job *j, const qz_options *o, int t) {
+  return t >= 0 && j->plan.quantize[t] && qz_tensor_act_dtype(o, j->g->tensors[t].name) == o->act_dtype;
+}
+
+/* The tensor a 16-bit step of node n widens: of its 8-bit activation inputs and its measured output y, the one
+ * whose rounding alone loses most (lowest rounding SQNR; a node's isolated SQNR includes its inputs' rounding,
+ * which widening its output does not help); -1 when none is 8-bit. */
+static int a16_target(const qz_job *j, const qz_options *o, const qi_node *n, int y, const double *rounding) {
+  int best = still_8bit(j, o, y) ? y : -1;
+  for (int k = 0; k < n->n_inputs; k++) {
+    const int t = n->inputs[k];
+    if (t < 0 || (j->g->tensors[t].flags & QI_TF_CONST) || !still_8bit(j, o, t) || isnan(rounding[t])) continue;
+    if (best < 0 || isnan(rounding[best]) || rounding[t] < rounding[best]) best = t;
+  }
+  return best;
+}
+
+/* The next step up for node n (not float): int8 weights for a 4-bit weight, else a 16-bit tensor (y: a16_target's,
+ * when activations are 8-bit), else float; -1 when float is out of reach (max_float float already). */
 static int next_step(const qz_job *j, const qz_options *o, const qi_node *n, int y, int floats) {
   const qi_graph *g = j->g;
   if (o->weight_bits == 4 && has_matrix_weight(g, n) && !qz_node_named(g, n, o->w8, o->n_w8)) return TO_W8;
   const bool act8 = o->act_dtype == QINFER_DTYPE_UINT8 || o->act_dtype == QINFER_DTYPE_INT8;
-  if (act8 && y >= 0 && j->plan.quantize[y] && qz_tensor_act_dtype(o, g->tensors[y].name) == o->act_dtype)
-    return TO_A16;
+  if (act8 && still_8bit(j, o, y)) return TO_A16;
   return floats < j->opt->max_float ? TO_FLOAT : -1;
+}
+
+/* Per node of j->g under options o: whether its MACs run on <= 8-bit weights and activations (low[i]); the
+ * MACs of all nodes and of the low ones. */
+static qi_status low_bit_state(qz_job *j, const qz_options *o, bool *low, int64_t *macs, int64_t *macs_low) {
+  qz_plan p = {0};
+  QI_CHECK(qz_plan_make(j->g, o, &p, j->err));
+  *macs = *macs_low = 0;
+  for (int i = 0; i < j->g->n_nodes; i++) {
+    const qi_node *n = &j->g->nodes[i];
+    const int64_t m = n->dead ? 0 : node_macs(j->g, n);
+    int wb = 0, ab = 0;
+    if (m) node_bits(j, o, &p, n, &wb, &ab);
+    low[i] = m && wb <= 8 && ab <= 8;
+    *macs += m;
+    *macs_low += low[i] ? m : 0;
+  }
+  qz_plan_free(&p);
+  return QINFER_OK;
+}
+
+/* The low-bit MACs a promotion of node w (measured output y) takes off 8 bits: none for int8 weights, w's own
+ * for float, those of the nodes reading y as their activation for a 16-bit y. With mark, low[] is updated. */
+static int64_t low_macs_lost(const qz_job *j, bool *low, promotion_kind kind, int w, int y, bool mark) {
+  const qi_graph *g = j->g;
+  int64_t lost = 0;
+  if (kind == TO_FLOAT && low[w]) {
+    lost = node_macs(g, &g->nodes[w]);
+    if (mark) low[w] = false;
+  } else if (kind == TO_A16) {
+    for (int i = 0; i < g->n_nodes; i++)
+      if (low[i] && g->nodes[i].n_inputs > 0 && g->nodes[i].inputs[0] == y) {
+        lost += node_macs(g, &g->nodes[i]);
+        if (mark) low[i] = false;
+      }
+  }
+  return lost;
+}
+
+/* Per tensor of j->g: whether range trimming cuts its calibrated range under options o (NULL without trimming or
+ * on out of memory: every tensor is then measured as it is). */
+static bool *trimmed_tensors(qz_job *j, const qz_options *o) {
+  if (j->opt->no_trim) return NULL;
+  const size_t n = (size_t)j->g->n_tensors + 1;
+  qz_range *full = calloc(n, sizeof *full), *cut = calloc(n, sizeof *cut);
+  bool *trimmed = calloc(n, sizeof *trimmed);
+  qz_plan p = {0};
+  if (full && cut && trimmed && qz_plan_make(j->g, o, &p, j->err) == QINFER_OK) {
+    qz_stats_ranges(j->stats, o, full);
+    memcpy(cut, full, n * sizeof *cut);
+    qz_ranges_trim(j->g, &p, cut);
+    for (int t = 0; t < j->g->n_tensors; t++)
+      trimmed[t] = full[t].set && (cut[t].min != full[t].min || cut[t].max != full[t].max);
+    qz_plan_free(&p);
+  } else {
+    free(trimmed);
+    trimmed = NULL;
+  }
+  free(full);
+  free(cut);
+  return trimmed;
 }
 
 qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res) {
@@ -356,12 +440,16 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
   const size_t n_in = j->src.n_samples < QZ_SQNR_SAMPLES ? j->src.n_samples : QZ_SQNR_SAMPLES;
   qi_status rc = QINFER_OK;
   for (size_t k = 0; rc == QINFER_OK && k < n_in; k++) rc = qz_sample_load_in_group(&j->src, k, &in[k], j->err);
-  eval e = {0, calloc((size_t)g->n_tensors + 1, sizeof(double))};
-  double *loss = calloc((size_t)g->n_nodes + 1, sizeof(double));
-  double *best_loss = calloc((size_t)g->n_nodes + 1, sizeof(double));
+  bool *trimmed = trimmed_tensors(j, o);
+  eval e = {0, calloc((size_t)g->n_tensors + 1, sizeof(double)), calloc((size_t)g->n_tensors + 1, sizeof(double)),
+            calloc((size_t)g->n_tensors + 1, sizeof(double)), trimmed};
+  double *iso = calloc((size_t)g->n_nodes + 1, sizeof(double));
+  double *best_iso = calloc((size_t)g->n_nodes + 1, sizeof(double));
   double *scratch = calloc((size_t)g->n_tensors + 1, sizeof(double));
-  promotion *hist = calloc((size_t)g->n_nodes * 3 + 1, sizeof(promotion)); /* at most three per node */
-  if (rc == QINFER_OK && (!e.tensor || !loss || !best_loss || !scratch || !hist))
+  bool *low = calloc((size_t)g->n_nodes + 1, sizeof(bool));
+  promotion *hist = calloc((size_t)g->n_nodes * 4 + 1, sizeof(promotion)); /* at most four per node */
+  const double min_low = j->opt->min_low_bit_macs;
+  if (rc == QINFER_OK && (!e.tensor || !e.isolated || !e.rounding || !iso || !best_iso || !scratch || !low || !hist))
     rc = qi_fail(j->err, QINFER_ERR_OUT_OF_MEMORY, "out of memory");
   if (rc == QINFER_OK)
     qz_job_message(j, "mixed precision: measuring the output SQNR on %zu sample%s (the worst counts)", n_in,
@@ -375,34 +463,43 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
                    "mixed precision: %d nodes float, %d int8 weights, %d 16-bit tensors, output SQNR %.2f dB "
                    "(target %.2f)",
                    o->n_exclude - base, o->n_w8, o->n_a16, e.out_sqnr, target);
-    node_losses(j, &e, loss);
+    node_losses(j, &e, iso);
     if (e.out_sqnr > best) {
       best = e.out_sqnr, best_ex = o->n_exclude, best_w8 = o->n_w8, best_a16 = o->n_a16, best_hist = n_hist;
-      memcpy(best_loss, loss, sizeof(double) * (size_t)g->n_nodes);
+      memcpy(best_iso, iso, sizeof(double) * (size_t)g->n_nodes);
     }
     if (e.out_sqnr >= target) break;
+    int64_t macs = 0, macs_low = 0;
+    if ((rc = low_bit_state(j, o, low, &macs, &macs_low)) != QINFER_OK) break;
     int added = 0;
     while (added < step) {
       int w = -1;
       for (int i = 0; i < g->n_nodes; i++)
-        if (!isnan(loss[i]) && (w < 0 || loss[i] > loss[w])) w = i;
-      if (w < 0 || loss[w] <= 0) break;
+        if (!isnan(iso[i]) && (w < 0 || iso[i] < iso[w])) w = i;
+      if (w < 0) break;
       const qi_node *n = &g->nodes[w];
-      const double lost = loss[w];
-      loss[w] = NAN;
-      const int y = measured_output(j, n, e.tensor);
+      const double sq = iso[w];
+      iso[w] = NAN;
+      const int y = a16_target(j, o, n, measured_output(j, n, e.isolated), e.rounding);
       const int kind = excluded_already(o, n->name) ? -1 : next_step(j, o, n, y, o->n_exclude - base);
       if (kind < 0) continue;
+      const int64_t lost = low_macs_lost(j, low, (promotion_kind)kind, w, y, false);
+      if (lost && 100.0 * (double)(macs_low - lost) < min_low * (double)macs) {
+        qz_job_message(j, "mixed precision: %s (%s) isolated %.2f dB: %s skipped (it would leave fewer than %.1f %% "
+                       "of MACs on 8 bits or fewer)", n->name, n->op_type, sq, promotion_names[kind], min_low);
+        continue;
+      }
+      macs_low -= low_macs_lost(j, low, (promotion_kind)kind, w, y, true);
       int *count;
       const char **list = promotion_list(o, (promotion_kind)kind, &count);
       /* each node climbs each step once (next_step), so the lists stay within finish()'s room; checked anyway */
       const int room = kind == TO_W8 ? g->n_nodes : kind == TO_A16 ? g->n_tensors : base + j->opt->max_float;
-      if (*count >= room || n_hist >= g->n_nodes * 3) continue;
+      if (*count >= room || n_hist >= g->n_nodes * 4) continue;
       const char *name = kind == TO_A16 ? g->tensors[y].name : n->name;
       list[(*count)++] = name; /* room: finish() (max_float more exclusions, every node, every tensor) */
       hist[n_hist++] = (promotion){w, (promotion_kind)kind, name};
-      qz_job_message(j, "mixed precision: %s (%s) loses %.2f dB: %s", n->name, n->op_type, lost,
-                     promotion_names[kind]);
+      qz_job_message(j, "mixed precision: %s (%s) isolated %.2f dB: %s%s%s", n->name, n->op_type, sq,
+                     promotion_names[kind], kind == TO_A16 ? " " : "", kind == TO_A16 ? name : "");
       added++;
     }
     if (!added) break;
@@ -411,7 +508,7 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
    * keep the prefix of them that measured best (each list only grows, so a prefix of the history is a prefix of
    * each list). */
   o->n_exclude = best_ex, o->n_w8 = best_w8, o->n_a16 = best_a16;
-  /* Reached: the rounds (1, 2, 4, ... promotions at once, ranked by losses that compound along the graph) may have
+  /* Reached: the rounds (1, 2, 4, ... promotions at once, ranked by isolated SQNRs measured before them) may have
    * overshot. Take promotions back one at a time, last first, keeping each undo that still meets the target
    * (greedy; at most QZ_DEMOTE_TRIES evaluations). */
   for (int h = best_hist - 1, tries = 0; rc == QINFER_OK && best >= target && h >= 0 && tries < QZ_DEMOTE_TRIES;
@@ -425,7 +522,7 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
                    promotion_names[hist[h].kind], e.out_sqnr, keep ? "kept" : "undone");
     if (keep) {
       best = e.out_sqnr;
-      node_losses(j, &e, best_loss);
+      node_losses(j, &e, best_iso);
     } else {
       list[(*count)++] = hist[h].name;
     }
@@ -437,10 +534,14 @@ qi_status qz_job_mixed_precision(qz_job *j, qz_options *o, qz_mixed_result *res)
                    "weights, %d 16-bit tensors",
                    target, best, best_ex - base, best_w8, best_a16);
   res->float_nodes = o->n_exclude - base, res->w8_nodes = o->n_w8, res->a16_tensors = o->n_a16;
-  if (rc == QINFER_OK) rc = summarize(j, o, best_loss, res);
+  if (rc == QINFER_OK) rc = summarize(j, o, best_iso, trimmed, res);
   free(e.tensor);
-  free(loss);
-  free(best_loss);
+  free(e.isolated);
+  free(e.rounding);
+  free(trimmed);
+  free(iso);
+  free(best_iso);
+  free(low);
   free(scratch);
   free(hist);
   for (size_t k = 0; k < n_in; k++) qz_sample_free(&in[k]);

@@ -181,6 +181,14 @@ qinfer_status qinfer_quant_options_set_target_sqnr(qinfer_quant_options *o, doub
   return QINFER_OK;
 }
 
+qinfer_status qinfer_quant_options_set_min_low_bit_macs(qinfer_quant_options *o, double percent) {
+  CHECK_OPTIONS(o);
+  if (!(percent >= 0 && percent <= 100))
+    return fail(o, QINFER_ERR_INVALID_ARGUMENT, "the share of low-bit MACs must be in [0, 100] %%, not %g", percent);
+  o->min_low_bit_macs = percent;
+  return QINFER_OK;
+}
+
 qinfer_status qinfer_quant_options_set_max_samples(qinfer_quant_options *o, size_t max_samples) {
   CHECK_OPTIONS(o);
   o->max_samples = max_samples;

@@ -254,3 +254,38 @@ def chain_qdq(ws, x, coarse):
         regions[name] = ([prev], 'y' if name == 'y' else t + '_dq')
         prev = t
     return _chain_model(nodes, inits), params, regions
+
+
+def table_pair(x):
+    """x -> Conv 3x3 -> c -> HardSigmoid -> y, and its QDQ form where c's range is cut to [-3, 3] (HardSigmoid's
+    ramp: what range trimming does), so that c's rounding clips values the HardSigmoid flattens anyway; qinfer
+    runs DQ -> HardSigmoid -> Q as one lookup table (QLinearTable). Returns (fp32, qdq, regions)."""
+    (w, b), = chain_weights(seed=9)[:1]
+    w = w * 4  # c spreads well beyond [-3, 3]
+    fp = _chain_model([helper.make_node('Conv', ['x', 'W0', 'B0'], ['c'], pads=[1, 1, 1, 1]),
+                       helper.make_node('HardSigmoid', ['c'], ['y'])],
+                      [numpy_helper.from_array(w, 'W0'), numpy_helper.from_array(b, 'B0')])
+    inits, nodes = [], []
+
+    def const(name, a):
+        inits.append(numpy_helper.from_array(np.asarray(a), name))
+        return name
+
+    def qdq(t, lo, hi, out):
+        s, z = u8_params(lo, hi)
+        nodes.append(helper.make_node('QuantizeLinear', [t, const(t + '_s', s), const(t + '_z', z)], [t + '_q']))
+        nodes.append(helper.make_node('DequantizeLinear', [t + '_q', t + '_s', t + '_z'], [out]))
+        return s
+
+    sx = qdq('x', x.min(), x.max(), 'x_dq')
+    wq, wsc = s8_per_channel(w)
+    bs = (sx * wsc).astype(np.float32)
+    nodes += [helper.make_node('DequantizeLinear', [const('Wq', wq), const('Ws', wsc), const('Wz', np.zeros(C, np.int8))],
+                               ['W_dq'], axis=0),
+              helper.make_node('DequantizeLinear', [const('Bq', np.round(b / bs).astype(np.int32)), const('Bs', bs),
+                                                    const('Bz', np.zeros(C, np.int32))], ['B_dq'], axis=0),
+              helper.make_node('Conv', ['x_dq', 'W_dq', 'B_dq'], ['c'], pads=[1, 1, 1, 1])]
+    qdq('c', -3.0, 3.0, 'c_dq')
+    nodes.append(helper.make_node('HardSigmoid', ['c_dq'], ['hs']))
+    qdq('hs', 0.0, 1.0, 'y')
+    return fp, _chain_model(nodes, inits), {'c': (['x'], 'y'), 'y': (['c'], 'y')}

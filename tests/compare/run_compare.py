@@ -11,6 +11,8 @@
   isolated  the isolated view's columns against ONNX Runtime running each node's Q-DQ region cut out of the QDQ
             model on the FP32 tensors (ort_isolated), rows ranked by isolated SQNR; a chain whose first layer has
             a step 12 times too coarse is ranked worst by the isolated view, not by the accumulated one.
+  table     a Conv whose output range is cut to a HardSigmoid's ramp: its isolated row is measured through
+            the lookup table qinfer makes of the HardSigmoid, as ORT computes that region.
   identity  a model against itself (FP32 and QDQ, random inputs): inf SQNR and cosine 1 in every row;
             --min-sqnr passes on equal models and fails (exit 1) on FP32 vs QDQ.
   errors    missing model, mismatched input names / shapes, a bad --csv path (exit 1), usage errors (exit 2).
@@ -250,6 +252,40 @@ def case_isolated(args):
         check(len(iso) == 1 and '(r1, TEST node ' in iso[0], 'chain: the isolated summary %s' % iso)
 
 
+def case_table(args):
+    """A Conv whose output range is cut to what the HardSigmoid reading it can tell apart: qinfer measures the Conv
+    through the lookup table (its row's isolated SQNR is the table output's, as ORT computes x -> ... -> y), not
+    the clipped tensor against REF's unclipped one (which would read as a few dB)."""
+    x = models.make_input()
+    w = args.workdir
+    np.save(os.path.join(w, 'x.npy'), x)
+    fp, qm, regions = models.table_pair(x)
+    onnx.save(fp, os.path.join(w, 't_fp32.onnx'))
+    onnx.save(qm, os.path.join(w, 't_qdq.onnx'))
+    onnx.save(models.with_all_outputs(fp, ['c']), os.path.join(w, 't_fp32_all.onnx'))
+    r = ort_run(args, os.path.join(w, 't_fp32_all.onnx'), os.path.join(w, 'ort_t_fp32'), os.path.join(w, 'x.npy'))
+    ref = lambda t: x if t == 'x' else r(t)  # noqa: E731
+    expected = {}
+    for t, (inputs, end) in regions.items():  # c is measured as the table sees it: against REF's y
+        path = os.path.join(w, 't_region_%s.onnx' % t)
+        onnx.utils.extract_model(os.path.join(w, 't_qdq.onnx'), path, inputs, [end])
+        for name in inputs:
+            np.save(os.path.join(w, 't_in_%s.npy' % name), ref(name))
+        got = ort_run(args, path, os.path.join(w, 't_ort_%s' % t), None,
+                      [(n, os.path.join(w, 't_in_%s.npy' % n)) for n in inputs])
+        expected[t] = metrics(ref('y'), got(end))
+    clipped = float(((np.abs(r('c')) > 3).mean()))
+    check(clipped > 0.2, 'table: only %.2f of c beyond the cut range (the model tests nothing)' % clipped)
+    expect_exit(args, 0, 'isolated: median', 't_fp32.onnx', 't_qdq.onnx', '--input', 'x=x.npy', '--per-layer',
+                '--csv', 't.csv', '--top', '0')
+    if check(os.path.exists(os.path.join(w, 't.csv')), 't.csv not written'):
+        rows = read_csv(os.path.join(w, 't.csv'))
+        check_isolated(rows, expected, 'table')
+        got = {row['tensor']: row for row in rows}
+        check('c' in got and got['c']['test_op'] == 'QLinearConv' and float(got['c']['sqnr_db']) < 15,
+              'table: c measured by QLinearConv, its accumulated SQNR (clipped) low: %s' % got.get('c'))
+
+
 def case_identity(args):
     save_models(args.workdir)
     w = args.workdir
@@ -296,7 +332,7 @@ def case_errors(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--case', required=True, choices=['oracle', 'identity', 'errors', 'isolated'])
+    ap.add_argument('--case', required=True, choices=['oracle', 'identity', 'errors', 'isolated', 'table'])
     ap.add_argument('--qinfer', required=True)
     ap.add_argument('--node', default='node')
     ap.add_argument('--cache', default=None, help='cache folder holding npm/node_modules/onnxruntime-node')
@@ -306,7 +342,7 @@ def main():
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(args.workdir)
     {'oracle': case_oracle, 'identity': case_identity, 'errors': case_errors,
-     'isolated': case_isolated}[args.case](args)
+     'isolated': case_isolated, 'table': case_table}[args.case](args)
     if FAILURES:
         print('%d check(s) failed' % len(FAILURES))
         sys.exit(1)

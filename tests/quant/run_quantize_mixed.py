@@ -3,12 +3,15 @@
 
 A chain of four MatMul + Relu layers, built here, where layer m2's weight has one huge row (input channel 0, fed
 by a small activation): under 4-bit weights one scale per output channel rounds m2's other weights to zero, so m2
-alone needs more bits. Checks: the search gives m2 int8 weights (or float) and leaves m1, m3, m4 at 4 bits (read
+alone needs more bits. Checks: the search gives m2 int8 weights, first, at the isolated SQNR `qinfer compare
+--per-layer` gives m2's output on the same samples (its worst isolated row), (or float) and leaves m1, m3, m4 at 4 bits (read
 from the written file); the written model's output SQNR against a numpy FP32 oracle meets the target; the summary
 table names each layer with its MACs (the oracle's count) and the share of MACs on 8 bits or fewer; a target that
-cannot be reached exits 3 and says so; option errors (--target-sqnr out of range, with --activations float) exit
-with their message."""
+cannot be reached exits 3 and says so; --min-low-bit-macs 100 keeps every MatMul on 8-bit activations (read from
+the file) where the same target otherwise widens some; option errors (--target-sqnr out of range, with
+--activations float, --min-low-bit-macs out of range) exit with their message."""
 import argparse
+import csv
 import os
 import re
 import shutil
@@ -139,7 +142,26 @@ def main():
         share = 100.0 * sum(macs for k in bits if bits[k] <= 8) / (4 * macs)
         check(f"{share:.1f} % of MACs on 8 bits or fewer" in log, f"the CLI's share of 8-bit MACs: {share:.1f} %")
 
-        # int8 weights: the ladder is a 16-bit output, then float; the 16-bit Q / DQ the summary counts are in the file
+        # the search ranks by qinfer compare's isolated view: over the 4 samples it measures, compare --per-layer of
+        # the all-4-bit file (the search's first round) must name m2's tensor (h2) worst isolated, at the SQNR the
+        # search printed for m2 (its worst over the samples)
+        said = re.search(r"mixed precision: m2 \(MatMul\) isolated (-?[\d.]+) dB: int8 weights", log)
+        worst = {}
+        for k in range(4):
+            csv_path = os.path.join(work, f"cmp{k}.csv")
+            rc, clog = run(q, "compare", fp, plain, "--input", f"x={os.path.join(calib, f'{k:02d}.npy')}",
+                           "--per-layer", "--csv", csv_path)
+            with open(csv_path, newline="") as f:
+                rows = list(csv.DictReader(f)) if rc == 0 else []
+            for r in rows:
+                if r["isolated_sqnr_db"]:
+                    worst[r["tensor"]] = min(worst.get(r["tensor"], float("inf")), float(r["isolated_sqnr_db"]))
+        lowest = min(worst, key=worst.get) if worst else None
+        check(said and lowest == "h2" and abs(worst["h2"] - float(said.group(1))) < 0.01,
+              f"compare --per-layer's isolated view over the 4 samples: worst {lowest} "
+              f"({worst.get('h2', float('nan')):.2f} dB for h2), the search's m2: {said.group(1) if said else '?'} dB")
+
+        # int8 weights: the ladder is 16-bit tensors, then float; the 16-bit Q / DQ the summary counts are in the file
         out16 = os.path.join(work, "mixed16.onnx")
         rc, log = run(q, "quantize", fp, "-o", out16, "--calib", calib, "--target-sqnr", "36")
         m = onnx.load(out16) if rc == 0 else None
@@ -153,6 +175,26 @@ def main():
               f"--target-sqnr 36 over int8 weights: {len(wide)} activations written at 16 bits (uint16 zero points) "
               f"as reported ({said.group(1) if said else '?'}), {got:.2f} dB against numpy (>= 34; exit {rc})")
 
+        # --min-low-bit-macs 100: the same target may not widen what a MatMul reads; read back from the file: every
+        # MatMul reads 8-bit activations (uint8 zero point of the QuantizeLinear behind its DequantizeLinear)
+        outc = os.path.join(work, "mixed_low.onnx")
+        rc, log = run(q, "quantize", fp, "-o", outc, "--calib", calib, "--target-sqnr", "36", "--min-low-bit-macs",
+                      "100", "--allow-miss")
+        m = onnx.load(outc) if rc == 0 else None
+        act_bits = {}
+        if m:
+            zp_type = {t.name: t.data_type for t in m.graph.initializer}
+            prod = {o: n for n in m.graph.node for o in n.output}
+            for n in m.graph.node:
+                if n.op_type == "MatMul":
+                    dq = prod.get(n.input[0])
+                    qn = prod.get(dq.input[0]) if dq is not None and dq.op_type == "DequantizeLinear" else None
+                    act_bits[n.name] = 8 if qn is not None and zp_type.get(qn.input[2]) == TensorProto.UINT8 else 16
+        check(rc == 0 and len(act_bits) == 4 and all(b == 8 for b in act_bits.values()) and "skipped" in log
+              and "100.0 % of MACs on 8 bits or fewer" in log,
+              f"--target-sqnr 36 --min-low-bit-macs 100: every MatMul reads 8-bit activations in the file "
+              f"({act_bits}), promotions skipped, 100 % reported (exit {rc})")
+
         # unreachable: exit 3, the model written, the message names the miss
         rc, log = quantize(os.path.join(work, "miss.onnx"), "--target-sqnr", "200", "--max-float", "1")
         check(rc == 3 and "target SQNR 200.00 dB missed" in log and os.path.exists(os.path.join(work, "miss.onnx")),
@@ -161,7 +203,10 @@ def main():
         # option errors
         for extra, what in ((["--target-sqnr", "0"], "(0, 200]"), (["--target-sqnr", "201"], "(0, 200]"),
                             (["--target-sqnr", "x"], "(0, 200]"),
-                            (["--activations", "float", "--target-sqnr", "30"], "target SQNR")):
+                            (["--activations", "float", "--target-sqnr", "30"], "target SQNR"),
+                            (["--target-sqnr", "30", "--min-low-bit-macs", "101"], "percentage in [0, 100]"),
+                            (["--target-sqnr", "30", "--min-low-bit-macs", "-1"], "percentage in [0, 100]"),
+                            (["--target-sqnr", "30", "--min-low-bit-macs", "most"], "percentage in [0, 100]")):
             rc, log = quantize(os.path.join(work, "bad.onnx"), *extra)
             check(rc not in (0, 3) and what in log and not os.path.exists(os.path.join(work, "bad.onnx")),
                   f"{' '.join(extra)}: refused (exit {rc}) naming {what!r}")

@@ -159,6 +159,10 @@ static void test_option_checks(void) {
   CHECK(qinfer_quant_options_set_method(o, (qinfer_quant_method)9) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(qinfer_quant_options_set_target_sqnr(o, 300, 4) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(qinfer_quant_options_set_target_sqnr(o, 30, -1) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_min_low_bit_macs(o, 100.5) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_min_low_bit_macs(o, NAN) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(qinfer_quant_options_last_error(o), "[0, 100]") != NULL);
+  CHECK(qinfer_quant_options_set_min_low_bit_macs(o, 75) == QINFER_OK);
   CHECK(qinfer_quant_options_set_threads(o, -1) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(qinfer_quant_options_set_image_size(o, 0, 5) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(qinfer_quant_options_set_image_size(o, 224, QINFER_IMAGE_MAX_SIDE + 1) == QINFER_ERR_INVALID_ARGUMENT);
