@@ -107,10 +107,13 @@ static void section_meta(FILE *f, const qi_compare_html *h) {
   }
   double ms[2];
   qinfer_compare_run_ms(h->cmp, &ms[0], &ms[1]);
-  fprintf(f, "</td></tr>\n<tr><th>compared run</th><td>REF %.3f ms, TEST %.3f ms (one run each, tensors kept)</td></tr>\n",
+  fprintf(f,
+          "</td></tr>\n<tr><th>compared run</th><td>REF %.3f ms, TEST %.3f ms (one run each, tensors kept)"
+          "</td></tr>\n",
           ms[0], ms[1]);
   if (h->ref_prof && h->test_prof)
-    fputs("<tr><th>profile</th><td>median time of each node over the profiled runs (<code>--profile</code>)</td></tr>\n",
+    fputs("<tr><th>profile</th><td>median time of each node over the profiled runs (<code>--profile</code>)"
+          "</td></tr>\n",
           f);
   fputs("</table>\n", f);
 }
@@ -190,12 +193,14 @@ static void section_table(FILE *f, const qi_compare_html *h, const qi_html_rows 
           iso ? "isolated SQNR" : "SQNR", rows->n);
   if (iso)
     fputs(" <i>isolated</i>: that node run alone on REF's values of its inputs (the error it adds by itself); "
+          "<i>in-range</i>: the same against REF clamped to the range the quantized tensor can hold (the error "
+          "without clipping: far above <i>isolated dB</i>, the range clips too much); "
           "<i>accumulated</i>: the tensor after the whole TEST model (all upstream error included).",
           f);
   fputs("</p>\n<table class=\"layers\">\n<tr><th>#</th><th>position</th><th>tensor</th><th>REF op</th>"
         "<th>TEST op</th><th>TEST dtype</th><th>shape</th>",
         f);
-  if (iso) fputs("<th>isolated dB</th><th>isolated cosine</th><th>accumulated dB</th>", f);
+  if (iso) fputs("<th>isolated dB</th><th>isolated in-range dB</th><th>isolated cosine</th><th>accumulated dB</th>", f);
   else fputs("<th>SQNR dB</th>", f);
   fputs("<th>cosine</th><th>max |diff|</th><th>mean |diff|</th>", f);
   if (prof) fputs("<th>REF ms</th><th>TEST ms</th><th>TEST kernel</th>", f);
@@ -222,9 +227,10 @@ static void section_table(FILE *f, const qi_compare_html *h, const qi_html_rows 
     text_cell(f, qi_cli_dims_str(x->r.ref.rank, x->r.ref.dims, shape, sizeof shape), NULL);
     if (iso && x->r.has_isolated) {
       num_cell(f, x->r.isolated_sqnr_db, 4);
+      num_cell(f, x->r.isolated_in_range_sqnr_db, 4);
       num_cell(f, x->r.isolated_cosine, 6);
     } else if (iso) {
-      fputs("<td>-</td><td>-</td>", f);
+      fputs("<td>-</td><td>-</td><td>-</td>", f);
     }
     num_cell(f, x->r.sqnr_db, 4);
     num_cell(f, x->r.cosine, 6);

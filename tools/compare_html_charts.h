@@ -8,8 +8,9 @@
 #include "tools/compare_html_rows.h"
 
 /* SQNR of every row along REF's execution order: quantized tensors as circles, float ones as squares, the
- * isolated SQNR (rows that have it) as green diamonds at the same x, a tooltip (<title>) naming each; +inf on the top edge and NaN / -inf on the bottom edge, drawn hollow. Legends are the
- * page's: a chart holds no data colour but its data's. */
+ * isolated SQNR (rows that have it) as green diamonds at the same x, a tooltip (<title>) naming each; +inf on the
+ * top edge and NaN / -inf on the bottom edge, drawn hollow. Legends are the page's: a chart holds no data colour
+ * but its data's. */
 void qi_html_sqnr_chart(FILE *f, const qi_html_rows *rows);
 /* The median time of the node writing each row's tensor in REF and TEST, bars on the SQNR chart's x axis. */
 void qi_html_latency_chart(FILE *f, const qi_html_rows *rows);

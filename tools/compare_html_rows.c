@@ -135,7 +135,8 @@ bool qi_html_rows_build(const qi_compare_html *h, qi_html_rows *rows) {
     x->quantized = !is_float(x->r.test.dtype);
     find_qparams(qi_cli_model_graph(h->rm), x->r.ref.name, x->r.ref.rank, &x->ref_q);
     find_qparams(qi_cli_model_graph(h->tm), x->r.test.name, x->r.test.rank, &x->test_q);
-    const int rstep = writer_step(rs_g, ref_steps, x->r.ref.name), tstep = writer_step(ts_g, test_steps, x->r.test.name);
+    const int rstep = writer_step(rs_g, ref_steps, x->r.ref.name);
+    const int tstep = writer_step(ts_g, test_steps, x->r.test.name);
     x->ref_ms = step_ms(h->ref_prof, rstep);
     x->test_ms = step_ms(h->test_prof, tstep);
     if (tstep >= 0) {

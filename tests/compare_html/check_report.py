@@ -5,16 +5,16 @@ The models are tests/compare/models.py's FP32 model and its hand-made QDQ versio
 to a hostile name (markup, an ampersand, both quotes) in both models, the QuantizeLinear of it given a hostile node
 name, and REF's file name holding '<', '&' and a quote.
 
-  page    the report of `compare --html --profile --csv`: well formed (html.parser: every element opened is
-          closed, in order), nothing from elsewhere (no script, no src / href / url(), no http(s)://), the hostile
-          names shown as text and never as markup; one chart mark and one table row per CSV row, in the graph's
-          execution order on the chart and worst SQNR first in the table, quantized and float tensors marked apart
-          as the CSV's dtypes say, one isolated-view mark per row the CSV gives an isolated SQNR, the table in the
-          CSV's order (worst isolated SQNR first) with both views' values; the scale and zero point shown for a tensor are the ones the test put in the
-          model; the REF histogram counts every element of its tensor, and matches numpy's histogram of the FP32
-          tensor (numpy's float64 forward pass) over the same bins; the command line, version and ISA present;
-          error paths: --profile without --html and a bad --html-hist are usage errors (exit 2), an unwritable
-          --html path fails before the models run (exit 1) and leaves no file.
+  page    the report of `compare --html --profile --per-layer --csv`: well formed (html.parser: every element
+          opened is closed, in order), nothing from elsewhere (no script, no src / href / url(), no http(s)://),
+          the hostile names shown as text and never as markup; one chart mark per CSV row in the graph's execution
+          order, quantized and float tensors marked apart as the CSV's TEST tensors say, one isolated-view mark per
+          row the CSV gives an isolated SQNR; the table in the CSV's order (worst isolated SQNR first) with both
+          views' values; the scale and zero point shown for a tensor are the ones the test put in the model; the
+          REF histogram counts every element of its tensor and matches numpy's histogram of the FP32 tensor
+          (numpy's float64 forward pass) over the same bins; the command line, version and ISA present; error
+          paths: --profile without --html and a bad --html-hist are usage errors (exit 2), an unwritable --html
+          path fails before the models run (exit 1) and leaves no file.
   render  the same page in one headless Chromium run (--dump-dom and --screenshot) of a copy with a script added:
           the boxes of the SVG charts show which are visible with the log-scale box off and on (linear or log
           histograms); the script then adds a style that shows both kinds of histogram, the state the screenshot
@@ -230,7 +230,9 @@ def check_page(args):
             1, abs(float(want)))
 
     check(all(same(r[col['accumulated dB']], c['sqnr_db']) and same(r[col['isolated dB']], c['isolated_sqnr_db'])
-              and same(r[col['isolated cosine']], c['isolated_cosine']) for r, c in zip(layer_rows, rows)),
+              and same(r[col['isolated cosine']], c['isolated_cosine'])
+              and same(r[col['isolated in-range dB']], c['isolated_in_range_sqnr_db'])
+              for r, c in zip(layer_rows, rows)),
           'table SQNR values (accumulated and isolated) are the CSV values')
     number = re.compile(r'^[0-9.e+-]+$')
     check(all(len(r) == len(header) and (r[col['TEST op']] == '-' or number.match(r[col['TEST ms']])) and
