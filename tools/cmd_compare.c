@@ -12,11 +12,13 @@
 #include "tools/cli.h"
 #include "tools/cli_inputs.h"
 #include "tools/compare_format.h"
+#include "tools/compare_html.h"
 
 void qi_cmd_compare_usage(void) {
   printf(
       "usage: qinfer compare REF TEST [--input NAME=FILE]... [--per-layer] [--top N] [--csv FILE]\n"
-      "                       [--min-sqnr DB] [--threads N] [--isa NAME] [--dim SYM=VALUE]... [--seed N]\n\n"
+      "                       [--min-sqnr DB] [--html FILE [--html-hist N] [--profile]] [--threads N] [--isa NAME]\n"
+      "                       [--dim SYM=VALUE]... [--seed N]\n\n"
       "Runs models REF and TEST on the same inputs and compares the outputs they share by name: SQNR in dB\n"
       "(10*log10(sum ref^2 / sum (ref-test)^2), inf when equal), cosine similarity, max and mean |ref - test|;\n"
       "for non-float outputs the share of equal elements and the max difference. Both models must have the same\n"
@@ -31,6 +33,12 @@ void qi_cmd_compare_usage(void) {
       "                     printed worst isolated SQNR first\n"
       "  --top N            per-layer rows printed (default 20; 0 = all)\n"
       "  --csv FILE         write every per-layer row (every output without --per-layer) as CSV\n"
+      "  --html FILE        write a self-contained HTML report of every shared tensor (both views, as --per-layer\n"
+      "                     compares them): SQNR along the execution order, a table worst first, histograms of\n"
+      "                     REF's and TEST's values with the quantization parameters for the worst tensors\n"
+      "  --html-hist N      histograms for the N worst tensors (default 6)\n"
+      "  --profile          with --html: time every node of both models (1 warm-up + 5 runs, medians) and show\n"
+      "                     the time of the node writing each tensor\n"
       "  --min-sqnr DB      exit 1 if any float output's SQNR is below DB (or an output is missing or differs\n"
       "                     in shape or dtype)\n"
       "  --threads N        threads per run (default 1; 0 = one per CPU)\n"
@@ -42,10 +50,10 @@ void qi_cmd_compare_usage(void) {
 }
 
 typedef struct cmp_args {
-  const char *ref, *test, *csv;
+  const char *ref, *test, *csv, *html;
   qi_cli_inputs in;
-  int64_t seed, top;
-  bool per_layer, has_min_sqnr;
+  int64_t seed, top, html_hist;
+  bool per_layer, has_min_sqnr, profile;
   double min_sqnr;
 } cmp_args;
 
@@ -55,6 +63,8 @@ typedef struct cmp_state {
   qinfer_session *rs, *ts;
   qinfer_compare *cmp;
   FILE *csv;
+  bool html_created; /* the --html file exists (made before the models run): removed on a failure */
+  qi_node_times prof[2]; /* --profile: REF's and TEST's per-node medians */
   bool outputs_failed; /* --min-sqnr: an output below it, missing or mismatched */
 } cmp_state;
 
@@ -72,6 +82,14 @@ static int parse_args(int argc, char **argv, cmp_args *a) {
     } else if ((m = qi_cli_option(argc, argv, &i, "--csv", &value)) != 0) {
       if (m < 0 || !*value) return qi_cli_usage_error("compare", "--csv needs a file name");
       a->csv = value;
+    } else if ((m = qi_cli_option(argc, argv, &i, "--html", &value)) != 0) {
+      if (m < 0 || !*value) return qi_cli_usage_error("compare", "--html needs a file name");
+      a->html = value;
+    } else if ((m = qi_cli_option(argc, argv, &i, "--html-hist", &value)) != 0) {
+      if (m < 0 || !qi_cli_parse_int64(value, 0, 10000, &a->html_hist))
+        return qi_cli_usage_error("compare", "--html-hist needs a number from 0 to 10000");
+    } else if (!strcmp(arg, "--profile")) {
+      a->profile = true;
     } else if ((m = qi_cli_option(argc, argv, &i, "--top", &value)) != 0) {
       if (m < 0 || !qi_cli_parse_int64(value, 0, 1000000000, &a->top))
         return qi_cli_usage_error("compare", "--top needs a number >= 0");
@@ -96,6 +114,7 @@ static int parse_args(int argc, char **argv, cmp_args *a) {
     }
   }
   if (!a->test) return qi_cli_usage_error("compare", "needs two models: REF and TEST");
+  if (a->profile && !a->html) return qi_cli_usage_error("compare", "--profile needs --html (the report shows it)");
   return QI_EXIT_OK;
 }
 
@@ -110,7 +129,9 @@ static const char *shape_of(const qinfer_tensor_info *info, char *buf, size_t si
 
 static int open_models(cmp_state *s) {
   cmp_args *a = s->a;
-  if (a->per_layer) qinfer_session_options_set_keep_intermediates(a->in.options, 1);
+  const bool layers = a->per_layer || a->html;
+  if (layers) qinfer_session_options_set_keep_intermediates(a->in.options, 1);
+  if (a->profile) qinfer_session_options_set_profiling(a->in.options, 1);
   int rc = qi_cli_open_session(&a->in, a->ref, &s->rm, &s->rs, NULL, NULL);
   if (rc != QI_EXIT_OK) return rc;
   /* Not qi_cli_open_session again: the --input files are loaded once, and their shapes are already set. */
@@ -134,8 +155,7 @@ static int open_models(cmp_state *s) {
     s->ts = NULL;
     return qi_cli_api_error("cannot create a session for TEST", st, msg && *msg ? msg : qinfer_model_last_error(s->tm));
   }
-  st = qinfer_compare_create(s->rs, s->ts, a->per_layer ? QINFER_COMPARE_PER_LAYER | QINFER_COMPARE_ISOLATED : 0,
-                             &s->cmp);
+  st = qinfer_compare_create(s->rs, s->ts, layers ? QINFER_COMPARE_PER_LAYER | QINFER_COMPARE_ISOLATED : 0, &s->cmp);
   if (st != QINFER_OK) return qi_cli_error("%s", qinfer_last_error());
   printf("REF    %s\nTEST   %s\n", a->ref, a->test);
   /* the --input files, then random values for the rest (the same as `qinfer run --seed` makes) */
@@ -344,8 +364,19 @@ static int write_csv(cmp_state *s) {
   return QI_EXIT_OK;
 }
 
+static int write_html(cmp_state *s, int argc, char **argv) {
+  /* The isolated view left its own values in TEST's tensors: one more run gives the histograms the full run's. */
+  const qinfer_status st = qinfer_session_run(s->ts);
+  if (st != QINFER_OK) return qi_cli_api_error("TEST run failed", st, qinfer_session_last_error(s->ts));
+  const qi_compare_html h = {.path = s->a->html, .ref_path = s->a->ref, .test_path = s->a->test, .argc = argc,
+                             .argv = argv, .rm = s->rm, .tm = s->tm, .rs = s->rs, .ts = s->ts, .cmp = s->cmp,
+                             .hist_count = (size_t)s->a->html_hist, .ref_prof = s->a->profile ? &s->prof[0] : NULL,
+                             .test_prof = s->a->profile ? &s->prof[1] : NULL};
+  return qi_compare_html_write(&h);
+}
+
 int qi_cmd_compare(int argc, char **argv) {
-  cmp_args a = {.top = 20};
+  cmp_args a = {.top = 20, .html_hist = 6};
   cmp_state s = {.a = &a};
   int rc = qi_cli_inputs_init(&a.in, "compare", argc);
   if (rc != QI_EXIT_OK) return rc;
@@ -362,11 +393,25 @@ int qi_cmd_compare(int argc, char **argv) {
     rc = qi_cli_error("cannot write '%s': %s", a.csv, strerror(errno));
     goto done;
   }
+  if (a.html) { /* the same for the report: made now, written last */
+    FILE *f = fopen(a.html, "w");
+    if (!f) {
+      rc = qi_cli_error("cannot write '%s': %s", a.html, strerror(errno));
+      goto done;
+    }
+    fclose(f);
+    s.html_created = true;
+  }
   if ((rc = open_models(&s)) != QI_EXIT_OK) goto done;
+  if (a.profile && (rc = qi_compare_html_profile(s.rs, s.ts, &s.prof[0], &s.prof[1])) != QI_EXIT_OK) goto done;
   if ((rc = run_both(&s)) != QI_EXIT_OK) goto done;
   print_outputs(&s);
   if (a.per_layer) print_layers(&s);
   if (s.csv && (rc = write_csv(&s)) != QI_EXIT_OK) goto done;
+  if (a.html) {
+    if ((rc = write_html(&s, argc, argv)) != QI_EXIT_OK) goto done;
+    s.html_created = false;
+  }
   if (a.has_min_sqnr && s.outputs_failed) {
     char b[32];
     rc = qi_cli_error("an output is below --min-sqnr %s dB, missing or mismatched",
@@ -378,6 +423,9 @@ done:
     fclose(s.csv);
     remove(a.csv);
   }
+  if (s.html_created) remove(a.html);
+  free(s.prof[0].median_ms);
+  free(s.prof[1].median_ms);
   qinfer_compare_destroy(s.cmp);
   if (s.ts) qinfer_session_destroy(s.ts);
   if (s.tm) qinfer_model_destroy(s.tm);

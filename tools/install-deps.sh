@@ -10,7 +10,8 @@
 # protobuf code), pkg-config (the install test builds against qinfer.pc), g++ and libbenchmark-dev (Google
 # Benchmark, for the microbenchmarks bench/qinfer_microbench and their smoke test), and the Python side of the tests (python3-onnx generates the ONNX backend node tests,
 # python3-torchvision exports the model zoo, python3-pil is the image tests' reference decoder; python3-venv, -pip,
-# -setuptools and -wheel install the Python package offline: tools/install-python.sh, docs/python.md), nodejs/npm.
+# -setuptools and -wheel install the Python package offline: tools/install-python.sh, docs/python.md), nodejs/npm,
+# and chromium (headless: compare_html.render renders `qinfer compare --html`'s page to PNG).
 # The ARM cross test's packages (tools/cross-test.sh --install-only, which owns that list): the aarch64 and armv7
 # cross compilers (gcc-aarch64-linux-gnu, g++-aarch64-linux-gnu, gcc-arm-linux-gnueabihf), qemu-user, and through
 # Debian multiarch (dpkg --add-architecture arm64 / armhf) libnanopb-dev:arm64, libnanopb-dev:armhf and
@@ -41,7 +42,7 @@ for arg in "$@"; do
 done
 
 APT_PACKAGES=(cmake gcc g++ make clang libclang-rt-dev pkg-config nanopb libnanopb-dev libbenchmark-dev python3-onnx python3-numpy python3-torchvision
-              python3-protobuf python3-pil python3-venv python3-pip python3-setuptools python3-wheel nodejs npm)
+              python3-protobuf python3-pil python3-venv python3-pip python3-setuptools python3-wheel nodejs npm chromium)
 
 # A package counts as present when dpkg has it installed, or, for node and npm, when the command exists
 # (NodeSource's nodejs ships npm inside and conflicts with Debian's npm package).

@@ -12,6 +12,16 @@ bool qi_svg_open(qi_svg *s, const char *path, double width, double height) {
   return true;
 }
 
+void qi_svg_begin(qi_svg *s, FILE *f, double width, double height, const char *cls) {
+  s->f = f;
+  fprintf(f, "<svg width=\"%g\" height=\"%g\" viewBox=\"0 0 %g %g\" font-family=\"sans-serif\"", width, height, width,
+          height);
+  if (cls) fprintf(f, " class=\"%s\"", cls);
+  fputs(">\n", f);
+}
+
+void qi_svg_end(qi_svg *s) { fputs("</svg>\n", s->f); }
+
 void qi_svg_line(qi_svg *s, double x1, double y1, double x2, double y2, const char *stroke, double stroke_width) {
   fprintf(s->f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" stroke-width=\"%g\"/>\n", x1, y1,
           x2, y2, stroke, stroke_width);
@@ -27,14 +37,23 @@ void qi_svg_circle(qi_svg *s, double cx, double cy, double r, const char *fill, 
           cls ? cls : "", cls ? "\"" : "", cx, cy, r, fill);
 }
 
-/* text with &, <, > and quotes as XML entities; control bytes (not allowed in XML 1.0) as '?' */
-static void put_escaped(FILE *f, const char *text) {
+void qi_svg_polyline_begin(qi_svg *s, const char *stroke, double stroke_width) {
+  fprintf(s->f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%g\" points=\"", stroke, stroke_width);
+}
+
+void qi_svg_point(qi_svg *s, double x, double y) { fprintf(s->f, "%.2f,%.2f ", x, y); }
+
+void qi_svg_polyline_end(qi_svg *s) { fputs("\"/>\n", s->f); }
+
+/* control bytes (not allowed in XML 1.0) as '?' */
+void qi_svg_escape(FILE *f, const char *text) {
   for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
     switch (*p) {
       case '&': fputs("&amp;", f); break;
       case '<': fputs("&lt;", f); break;
       case '>': fputs("&gt;", f); break;
       case '"': fputs("&quot;", f); break;
+      case '\'': fputs("&#39;", f); break;
       default: fputc(*p < 0x20 ? '?' : *p, f);
     }
   }
@@ -45,7 +64,7 @@ void qi_svg_text(qi_svg *s, double x, double y, double size, qi_svg_anchor ancho
   fprintf(s->f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%g\" text-anchor=\"%s\"", x, y, size, anchors[anchor]);
   if (rotate != 0) fprintf(s->f, " transform=\"rotate(%g %.2f %.2f)\"", rotate, x, y);
   fputc('>', s->f);
-  put_escaped(s->f, text);
+  qi_svg_escape(s->f, text);
   fputs("</text>\n", s->f);
 }
 

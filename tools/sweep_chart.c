@@ -3,66 +3,24 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "tools/svg_writer.h"
+#include "tools/svg_axis.h"
 
 enum { TICKS_WANTED = 5, LINE = 12, LABEL_WIDTH = 100 };
 
-/* An axis from lo to hi in steps of step, each a "nice" number: 1, 2 or 5 times a power of ten. */
-typedef struct axis {
-  double lo, hi, step;
-} axis;
-
-static axis nice_axis(double lo, double hi) {
-  if (!(hi > lo)) hi = lo + 1;
-  const double raw = (hi - lo) / TICKS_WANTED, mag = pow(10, floor(log10(raw))), f = raw / mag;
-  const double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
-  return (axis){floor(lo / step) * step, ceil(hi / step) * step, step};
-}
-
-/* A panel's frame on the canvas: x0..x1 left to right, y0..y1 bottom to top (y0 > y1 on screen). */
-typedef struct frame {
-  double x0, x1, y0, y1;
-} frame;
-
-static double to_x(const frame *f, const axis *a, double v) {
-  return f->x0 + (v - a->lo) / (a->hi - a->lo) * (f->x1 - f->x0);
-}
-static double to_y(const frame *f, const axis *a, double v) {
-  return f->y0 - (v - a->lo) / (a->hi - a->lo) * (f->y0 - f->y1);
-}
-
-/* Tick label: no more decimals than the step needs. */
-static void tick_label(double v, double step, char *buf, size_t size) {
-  const int decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
-  snprintf(buf, size, "%.*f", decimals, fabs(v) < step * 1e-9 ? 0.0 : v);
-}
-
-static void draw_panel(qi_svg *s, const frame *f, const axis *ax, const axis *ay, const char *xlabel,
-                       const qi_sweep_point *p, int n, bool latency) {
+static void draw_panel(qi_svg *s, const qi_svg_frame *f, const qi_svg_axis *ax, const qi_svg_axis *ay,
+                       const char *xlabel, const qi_sweep_point *p, int n, bool latency) {
   char buf[64];
   double label_x[QI_SWEEP_MAX_POINTS], label_y[QI_SWEEP_MAX_POINTS];
-  for (double v = ax->lo; v <= ax->hi + ax->step * 1e-6; v += ax->step) {
-    const double x = to_x(f, ax, v);
-    qi_svg_line(s, x, f->y1, x, f->y0, "#e6e6e6", 1);
-    qi_svg_line(s, x, f->y0, x, f->y0 + 5, "black", 1);
-    tick_label(v, ax->step, buf, sizeof buf);
-    qi_svg_text(s, x, f->y0 + 18, 11, QI_SVG_MIDDLE, 0, buf);
-  }
-  for (double v = ay->lo; v <= ay->hi + ay->step * 1e-6; v += ay->step) {
-    const double y = to_y(f, ay, v);
-    qi_svg_line(s, f->x0, y, f->x1, y, "#e6e6e6", 1);
-    qi_svg_line(s, f->x0 - 5, y, f->x0, y, "black", 1);
-    tick_label(v, ay->step, buf, sizeof buf);
-    qi_svg_text(s, f->x0 - 8, y + 4, 11, QI_SVG_END, 0, buf);
-  }
+  qi_svg_x_ticks(s, f, ax, NULL);
+  qi_svg_y_ticks(s, f, ay, NULL);
   qi_svg_rect(s, f->x0, f->y1, f->x1 - f->x0, f->y0 - f->y1, "black", "none");
   qi_svg_text(s, 0.5 * (f->x0 + f->x1), f->y0 + 38, 13, QI_SVG_MIDDLE, 0, xlabel);
   qi_svg_text(s, f->x0 - 42, 0.5 * (f->y0 + f->y1), 13, QI_SVG_MIDDLE, -90, "output SQNR vs FP32 (dB)");
   for (int i = 0; i < n; i++) {
-    const double x = to_x(f, ax, latency ? p[i].latency_ms : p[i].size_mb);
+    const double x = qi_svg_to_x(f, ax, latency ? p[i].latency_ms : p[i].size_mb);
     const bool inf = isinf(p[i].sqnr_db) && p[i].sqnr_db > 0;
     const bool nan = isnan(p[i].sqnr_db) || (isinf(p[i].sqnr_db) && !inf); /* -inf: a zero FP32 output */
-    const double y = inf ? f->y1 : nan ? f->y0 : to_y(f, ay, p[i].sqnr_db);
+    const double y = inf ? f->y1 : nan ? f->y0 : qi_svg_to_y(f, ay, p[i].sqnr_db);
     qi_svg_circle(s, x, y, 4, "#1f5fa8", "point");
     snprintf(buf, sizeof buf, "%s%s", p[i].label, inf ? " (inf dB)" : nan ? " (no SQNR)" : "");
     /* a label that would cover an earlier one (points at nearly the same place) moves down a line */
@@ -87,13 +45,14 @@ bool qi_sweep_chart_write(const char *path, const char *title, const qi_sweep_po
   }
   if (!isfinite(lo)) lo = 0, hi = 10; /* no finite SQNR: an axis all the same */
   /* x axes from 0 with room for the labels right of the largest point; y with a margin of a step */
-  const axis ax_size = nice_axis(0, size_max * 1.15), ax_lat = nice_axis(0, lat_max * 1.15);
-  axis ay = nice_axis(lo, hi);
+  const qi_svg_axis ax_size = qi_svg_nice_axis(0, size_max * 1.15, TICKS_WANTED),
+                    ax_lat = qi_svg_nice_axis(0, lat_max * 1.15, TICKS_WANTED);
+  qi_svg_axis ay = qi_svg_nice_axis(lo, hi, TICKS_WANTED);
   ay.lo -= ay.step, ay.hi += ay.step;
   qi_svg s;
   if (!qi_svg_open(&s, path, 1000, 460)) return false;
   qi_svg_text(&s, 500, 26, 15, QI_SVG_MIDDLE, 0, title);
-  const frame left = {80, 470, 390, 50}, right = {580, 970, 390, 50};
+  const qi_svg_frame left = {80, 470, 390, 50}, right = {580, 970, 390, 50};
   draw_panel(&s, &left, &ax_size, &ay, "model file size (MB)", p, n, false);
   draw_panel(&s, &right, &ax_lat, &ay, "median latency per run (ms)", p, n, true);
   return qi_svg_close(&s);
