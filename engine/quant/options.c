@@ -34,7 +34,7 @@ qinfer_status qinfer_quant_options_create(qinfer_quant_options **out) {
   o->o.act_dtype = QINFER_DTYPE_UINT8;
   o->o.weight_bits = 8;
   o->o.weight_method = QZ_WEIGHT_MINMAX;
-  o->o.method = QZ_MINMAX;
+  o->o.method = QZ_MSE;
   o->o.percentile = 99.99;
   qi_preprocess_init(&o->pre);
   return QINFER_OK;
@@ -191,6 +191,12 @@ qinfer_status qinfer_quant_options_set_threads(qinfer_quant_options *o, int thre
   CHECK_OPTIONS(o);
   if (threads < 0 || threads > 1024) return fail(o, QINFER_ERR_INVALID_ARGUMENT, "threads must be in 0..1024");
   o->threads = threads;
+  return QINFER_OK;
+}
+
+qinfer_status qinfer_quant_options_set_bias_correction(qinfer_quant_options *o, int correct) {
+  CHECK_OPTIONS(o);
+  o->o.no_bias_correction = !correct;
   return QINFER_OK;
 }
 

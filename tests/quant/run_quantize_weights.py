@@ -14,9 +14,9 @@ leave a short last block for blocks 16 / 32 (and one short block for 64 / 128). 
     with transB; a K no longer than the block: per output channel), and per group the scale (and zero point) of minmax, or
     for mse the brute-force search over every clip ratio (64 - i) / 64, i = 0..32, of the least squared error
     (a different choice is accepted only where the two errors tie to 1e-12: summation order);
-  - 4-bit weights with calibrated activations: c1's bias is corrected by the mean output error of its quantized
-    weights, b - sum_k (W_q - W)[m, k] E[x_c(k)] with E[x_c] from the calibration files (float to 1e-5, int32 to
-    half a step);
+  - int8 and 4-bit weights with calibrated activations: c1's bias is corrected by the mean output error of its
+    quantized weights, b - sum_k (W_q - W)[m, k] E[x_c(k)] with E[x_c] from the calibration files (float to 1e-5,
+    int32 to half a step); with --no-bias-correction it is b itself (int8, to half a step);
   - every dequantized weight is within half a step of the float weight inside the clipping range;
   - the file: default-domain opset 21 for 4-bit weights (the ReduceMean's axes became an input), 13 for int8;
     int4 / uint4 initializers of ceil(n / 2) bytes; the file is at most 0.2 of the FP32 one's weight bytes... (size
@@ -290,16 +290,17 @@ def opset_of(m):
     return next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
 
 
-def check_bias_correction(fp32, m, deq, calib, label):
-    """4-bit weights with calibrated activations: c1's bias (c1 reads the model input, whose channel means the
+def check_bias_correction(fp32, m, deq, calib, label, corrected=True):
+    """int8 / 4-bit weights with calibrated activations: c1's bias (c1 reads the model input, whose channel means the
     calibration files give) is b - sum_k (W_q - W)[m, k] E[x_c(k)], the error the weight quantization adds to the
-    output on average; as a float constant (blocked weights) to 1e-5, as int32 at x_scale * w_scale to half a step."""
+    output on average; as a float constant (blocked weights) to 1e-5, as int32 at x_scale * w_scale to half a step.
+    Not corrected: b itself."""
     xs = np.concatenate([np.load(os.path.join(calib, f)) for f in sorted(os.listdir(calib))])
     ex = xs.astype(np.float64).mean(axis=(0, 2, 3))
     w = numpy_helper.to_array(next(t for t in fp32.graph.initializer if t.name == "c1.w")).astype(np.float64)
     b = numpy_helper.to_array(next(t for t in fp32.graph.initializer if t.name == "c1.b")).astype(np.float64)
     shift = np.einsum("mchw,c->m", deq["c1.w"].astype(np.float64) - w, ex)
-    want = b - shift
+    want = b - shift if corrected else b
     init = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer if t.data_type not in (INT4, UINT4)}
     conv = next(n for n in m.graph.node if n.name == "c1")
     bname = conv.input[2]
@@ -312,7 +313,8 @@ def check_bias_correction(fp32, m, deq, calib, label):
     check(np.abs(shift).max() > 4 * np.max(tol), f"{label}: c1's expected weight error is no rounding "
           f"(max |shift| {np.abs(shift).max():.3g})")
     d = np.abs(got - want)
-    check(np.all(d <= tol), f"{label}: c1's bias corrected by the mean weight error (max |d| {d.max():.3g})")
+    check(np.all(d <= tol), f"{label}: c1's bias " + ("corrected by the mean weight error" if corrected else
+                                                       "as it is") + f" (max |d| {d.max():.3g})")
 
 
 def test_options(args, work, fp32_path, calib, x_path):
@@ -323,13 +325,14 @@ def test_options(args, work, fp32_path, calib, x_path):
         ("uint4", 16, "mse", "float"), ("uint4", 0, "minmax", "float"), ("int4", 64, "mse", "float"),
         ("int4", 128, "minmax", "float"), ("int8", 0, "mse", "float"), ("int8", 0, "minmax", "float"),
         ("int4", 32, "mse", "uint8"), ("int4", 0, "mse", "int8"), ("uint4", 16, "minmax", "uint8"),
-        ("int8", 0, "mse", "uint8"),
+        ("int8", 0, "mse", "uint8"), ("int8", 0, "minmax", "uint8 --no-bias-correction"),
     ]
-    for wt, block, method, act in cases:
-        label = f"--weights {wt} --block-size {block} --weight-method {method} --activations {act}"
-        out = os.path.join(work, f"{wt}_{block}_{method}_{act}.onnx")
+    for wt, block, method, act_opts in cases:
+        act, *more = act_opts.split()
+        label = f"--weights {wt} --block-size {block} --weight-method {method} --activations {act_opts}"
+        out = os.path.join(work, f"{wt}_{block}_{method}_{act}{len(more)}.onnx")
         cmd = [args.qinfer, "quantize", fp32_path, "-o", out, "--weights", wt, "--weight-method", method,
-               "--activations", act]
+               "--activations", act, *more]
         if block:
             cmd += ["--block-size", str(block)]
         if act != "float":
@@ -346,8 +349,8 @@ def test_options(args, work, fp32_path, calib, x_path):
             check(len(mean.input) == 2 and not any(a.name == "axes" for a in mean.attribute),
                   f"{label}: ReduceMean's axes an input at opset 21")
         deq = check_weights(fp32, m, label, bits, wt == "uint4", block if bits == 4 else 0, method == "mse")
-        if bits == 4 and act != "float" and "c1.w" in deq:
-            check_bias_correction(fp32, m, deq, calib, label)
+        if act != "float" and "c1.w" in deq:
+            check_bias_correction(fp32, m, deq, calib, label, corrected=not more)
         y = ort(args, out, x_path, work, os.path.basename(out)[:-5], "basic" if act == "float" else "all")
         y_qi = qinfer_run(args, out, x_path, work, os.path.basename(out)[:-5])
         if y is None:

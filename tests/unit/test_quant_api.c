@@ -176,6 +176,9 @@ static void test_option_checks(void) {
   CHECK(qinfer_quant_options_set_image_preset(o, "imagenet") == QINFER_OK);
   CHECK(qinfer_quant_options_set_image_layout(o, QINFER_IMAGE_LAYOUT_NHWC) == QINFER_OK);
   CHECK(qinfer_quant_options_set_method(NULL, QINFER_QUANT_MSE) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_bias_correction(NULL, 0) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_bias_correction(o, 0) == QINFER_OK);
+  CHECK(qinfer_quant_options_set_bias_correction(o, 1) == QINFER_OK);
   /* the weight options */
   CHECK(qinfer_quant_options_set_weight_type(o, QINFER_DTYPE_UINT8) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(strstr(qinfer_quant_options_last_error(o), "weights must be int8, int4 or uint4, not uint8") != NULL);
@@ -219,7 +222,8 @@ static void test_callback_samples(const qinfer_model *m) {
             rep.activations);
   CHECK(rep.samples == 3 && rep.float_nodes == 0 && isnan(rep.output_sqnr_db));
   CHECK(rep.weight_bytes_fp32 == 24 && rep.weight_bytes_int8 == 6 && rep.output_bytes > 0 && rep.model_bytes > 0);
-  CHECK_MSG(f.calls == 6 && f.max_index == 2, "%zu calls", f.calls); /* each sample for its shape, then the pass */
+  CHECK_MSG(f.calls == 9 && f.max_index == 2, "%zu calls", f.calls); /* each sample for its shape, then the two
+                                                                       * passes of mse (min / max, histogram) */
 
   CHECK(quantize_with(m, FEED_NO_BATCH, 2, 0, &f, &rep, path_in_tmp("nobatch.onnx")) == QINFER_OK);
 
@@ -255,7 +259,7 @@ static void test_callback_samples(const qinfer_model *m) {
   qinfer_quant_options_set_sample_callback(o, 6, fill, &f);
   CHECK(qinfer_quant_options_set_target_sqnr(o, 200, 1) == QINFER_OK);
   CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("mp.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
-  CHECK_MSG(f.calls == 6 + 6 + 4, "%zu calls", f.calls); /* shapes, the pass, the search's 4 samples */
+  CHECK_MSG(f.calls == 6 + 12 + 4, "%zu calls", f.calls); /* shapes, the two passes, the search's 4 samples */
   CHECK(isfinite(rep.output_sqnr_db) && rep.output_sqnr_db < 200);
   qinfer_quant_options_destroy(o);
 }
@@ -272,7 +276,7 @@ static void test_callback_shapes(void) {
             qinfer_last_error());
   CHECK_MSG(rep.samples == 5 && rep.shapes == 2 && rep.activations == 2, "%zu samples, %zu shapes", rep.samples,
             rep.shapes);
-  CHECK_MSG(f.calls == 10, "%zu calls", f.calls); /* each sample for its shape, then the pass */
+  CHECK_MSG(f.calls == 15, "%zu calls", f.calls); /* each sample for its shape, then the two passes */
   CHECK(quantize_with(m, FEED_OK, 3, 0, &f, &rep, path_in_tmp("shapes1.onnx")) == QINFER_OK && rep.shapes == 1);
   /* the search measures samples 0 .. 3, of two shapes */
   qinfer_quant_options *o = NULL;
