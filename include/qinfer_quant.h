@@ -50,12 +50,12 @@ extern "C" {
 
 /** How a calibrated tensor's range is chosen from the values seen over the samples. */
 typedef enum qinfer_quant_method {
-  QINFER_QUANT_MINMAX = 0,     /**< smallest and largest value */
+  QINFER_QUANT_MINMAX = 0,     /**< smallest and largest value (default) */
   QINFER_QUANT_PERCENTILE = 1, /**< the range keeping the set percentile of values on each side */
   QINFER_QUANT_ENTROPY = 2,    /**< the range with the least KL divergence, clipping no more than percentile
                                     and expecting no more error than minmax (docs/quantization.md) */
   QINFER_QUANT_MSE = 3,        /**< the range with the least expected squared error, both ends searched on the
-                                    histogram, exact zeros left out (default) */
+                                    histogram, exact zeros left out */
 } qinfer_quant_method;
 
 /** How a weight scale is chosen (per output channel, block or tensor). */
@@ -101,7 +101,7 @@ typedef void (*qinfer_quant_progress_fn)(void *user, const char *stage, size_t d
  *  reports each round and each node it keeps in float), without a line break. */
 typedef void (*qinfer_quant_message_fn)(void *user, const char *line);
 
-/** Creates options with the defaults: mse ranges, bias correction, per-channel weights, uint8 activations, range
+/** Creates options with the defaults: minmax, bias correction of 4-bit weights, per-channel weights, uint8 activations, range
  *  trimming on, every sample, threads 0 (one per online CPU), no samples (one of the two sample setters is
  *  required), no image preprocessing chosen (image samples are refused until a preset, "none" included, a mean, a
  *  std or a scale is set; then the values not set are raw 0..255 RGB at the model input's size). */
@@ -110,7 +110,7 @@ void qinfer_quant_options_destroy(qinfer_quant_options *options);
 /** Message of the last failed setter call on options. Never NULL. */
 const char *qinfer_quant_options_last_error(const qinfer_quant_options *options);
 
-/** Range method (default QINFER_QUANT_MSE). */
+/** Range method (default QINFER_QUANT_MINMAX). */
 qinfer_status qinfer_quant_options_set_method(qinfer_quant_options *options, qinfer_quant_method method);
 /** Share of values (in %, in (50, 100]) the percentile method keeps inside the range (default 99.99). */
 qinfer_status qinfer_quant_options_set_percentile(qinfer_quant_options *options, double percentile);
@@ -159,9 +159,9 @@ qinfer_status qinfer_quant_options_set_threads(qinfer_quant_options *options, in
 /** Range trimming (1, default): a range is cut where the elementwise ops reading the tensor are constant (below
  *  -3 before a HardSwish, ...); 0 keeps each calibrated range whole. */
 qinfer_status qinfer_quant_options_set_trim(qinfer_quant_options *options, int trim);
-/** Bias correction (1, default): with calibrated activations, each Conv's and Gemm's bias becomes
- *  b' = b - (W_q - W) E[x], the mean output error of its quantized weights (int8 or 4-bit) removed with the
- *  calibration samples' per-channel input means; 0 writes the biases from their own values. */
+/** Bias correction: with calibrated activations, each Conv's and Gemm's bias becomes b' = b - (W_q - W) E[x], the
+ *  mean output error of its quantized weights taken off with the calibration samples' per-channel input means.
+ *  Default (not called): 4-bit weights only; 1: int8 weights too; 0: never. */
 qinfer_status qinfer_quant_options_set_bias_correction(qinfer_quant_options *options, int correct);
 
 /** Samples from a folder (the path is copied): one file per sample, .npy (the model input's dtype; a leading batch

@@ -75,7 +75,7 @@ void qi_cmd_sweep_usage(void) {
          "  --svg FILE         a chart: SQNR against file size and against median latency\n"
          "  --keep DIR         write the quantized models to DIR and keep them (default: a temporary folder,\n"
          "                     removed at the end)\n"
-         "  --method M         calibration method: mse (default), minmax, percentile or entropy\n"
+         "  --method M         calibration method: minmax (default), percentile, entropy or mse\n"
          "  --samples N        use at most N calibration samples (also for the evaluation on them)\n"
          "  --threads N        threads per run (default 1; 0 = one per CPU); the calibration uses every CPU\n"
          "  --isa NAME         kernel path of the runs: auto, scalar, avx2, avxvnni, avx512vnni, neon, ...\n"

@@ -34,7 +34,7 @@ qinfer_status qinfer_quant_options_create(qinfer_quant_options **out) {
   o->o.act_dtype = QINFER_DTYPE_UINT8;
   o->o.weight_bits = 8;
   o->o.weight_method = QZ_WEIGHT_MINMAX;
-  o->o.method = QZ_MSE;
+  o->o.method = QZ_MINMAX;
   o->o.percentile = 99.99;
   qi_preprocess_init(&o->pre);
   return QINFER_OK;
@@ -196,7 +196,7 @@ qinfer_status qinfer_quant_options_set_threads(qinfer_quant_options *o, int thre
 
 qinfer_status qinfer_quant_options_set_bias_correction(qinfer_quant_options *o, int correct) {
   CHECK_OPTIONS(o);
-  o->o.no_bias_correction = !correct;
+  o->o.bias_correction = correct ? 1 : -1;
   return QINFER_OK;
 }
 

@@ -37,7 +37,8 @@ typedef struct qz_options {
   const char **a16;      /* activation tensors quantized at 16 bits (uint16 beside uint8, int16 beside int8) while
                           * the others keep act_dtype (the search's activation promotion) */
   int n_a16;
-  bool no_bias_correction; /* biases keep their values (default: b' = b - (W_q - W) E[x], calibrated models) */
+  int bias_correction;   /* b' = b - (W_q - W) E[x] on calibrated models: 0 (default) for 4-bit weights only, 1 for
+                          * int8 weights too, -1 never */
   qz_method method;
   double percentile;     /* QZ_PERCENTILE: share of values kept inside the range, e.g. 99.99 */
 } qz_options;

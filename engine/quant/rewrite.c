@@ -281,7 +281,8 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
   r->rep->weight_bytes_int8 += four ? (numel + 1) / 2 : numel;
   *scales = NULL;
   *count = 0;
-  *shift = !r->o->no_bias_correction ? bias_shift(&g->nodes[ni], &g->tensors[w], wq.deq, xr) : NULL;
+  const bool correct = r->o->bias_correction > 0 || (r->o->bias_correction == 0 && spec->bits == 4);
+  *shift = correct ? bias_shift(&g->nodes[ni], &g->tensors[w], wq.deq, xr) : NULL;
   if (spec->block <= 0) { /* per channel or per tensor: the group scales are the bias's */
     *scales = wq.group_scale;
     *count = wq.n_groups;

@@ -14,9 +14,10 @@ leave a short last block for blocks 16 / 32 (and one short block for 64 / 128). 
     with transB; a K no longer than the block: per output channel), and per group the scale (and zero point) of minmax, or
     for mse the brute-force search over every clip ratio (64 - i) / 64, i = 0..32, of the least squared error
     (a different choice is accepted only where the two errors tie to 1e-12: summation order);
-  - int8 and 4-bit weights with calibrated activations: c1's bias is corrected by the mean output error of its
-    quantized weights, b - sum_k (W_q - W)[m, k] E[x_c(k)] with E[x_c] from the calibration files (float to 1e-5,
-    int32 to half a step); with --no-bias-correction it is b itself (int8, to half a step);
+  - 4-bit weights with calibrated activations, and int8 weights with --bias-correction: c1's bias is corrected by
+    the mean output error of its quantized weights, b - sum_k (W_q - W)[m, k] E[x_c(k)] with E[x_c] from the
+    calibration files (float to 1e-5, int32 to half a step); int8 weights by default, and 4-bit ones with
+    --no-bias-correction: b itself;
   - every dequantized weight is within half a step of the float weight inside the clipping range;
   - the file: default-domain opset 21 for 4-bit weights (the ReduceMean's axes became an input), 13 for int8;
     int4 / uint4 initializers of ceil(n / 2) bytes; the file is at most 0.2 of the FP32 one's weight bytes... (size
@@ -325,7 +326,8 @@ def test_options(args, work, fp32_path, calib, x_path):
         ("uint4", 16, "mse", "float"), ("uint4", 0, "minmax", "float"), ("int4", 64, "mse", "float"),
         ("int4", 128, "minmax", "float"), ("int8", 0, "mse", "float"), ("int8", 0, "minmax", "float"),
         ("int4", 32, "mse", "uint8"), ("int4", 0, "mse", "int8"), ("uint4", 16, "minmax", "uint8"),
-        ("int8", 0, "mse", "uint8"), ("int8", 0, "minmax", "uint8 --no-bias-correction"),
+        ("int8", 0, "mse", "uint8 --bias-correction"), ("int8", 0, "minmax", "uint8"),
+        ("int4", 16, "minmax", "uint8 --no-bias-correction"),
     ]
     for wt, block, method, act_opts in cases:
         act, *more = act_opts.split()
@@ -350,7 +352,8 @@ def test_options(args, work, fp32_path, calib, x_path):
                   f"{label}: ReduceMean's axes an input at opset 21")
         deq = check_weights(fp32, m, label, bits, wt == "uint4", block if bits == 4 else 0, method == "mse")
         if act != "float" and "c1.w" in deq:
-            check_bias_correction(fp32, m, deq, calib, label, corrected=not more)
+            corrected = "--no-bias-correction" not in more and (bits == 4 or "--bias-correction" in more)
+            check_bias_correction(fp32, m, deq, calib, label, corrected)
         y = ort(args, out, x_path, work, os.path.basename(out)[:-5], "basic" if act == "float" else "all")
         y_qi = qinfer_run(args, out, x_path, work, os.path.basename(out)[:-5])
         if y is None:

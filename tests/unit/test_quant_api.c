@@ -222,8 +222,7 @@ static void test_callback_samples(const qinfer_model *m) {
             rep.activations);
   CHECK(rep.samples == 3 && rep.float_nodes == 0 && isnan(rep.output_sqnr_db));
   CHECK(rep.weight_bytes_fp32 == 24 && rep.weight_bytes_int8 == 6 && rep.output_bytes > 0 && rep.model_bytes > 0);
-  CHECK_MSG(f.calls == 9 && f.max_index == 2, "%zu calls", f.calls); /* each sample for its shape, then the two
-                                                                       * passes of mse (min / max, histogram) */
+  CHECK_MSG(f.calls == 6 && f.max_index == 2, "%zu calls", f.calls); /* each sample for its shape, then the pass */
 
   CHECK(quantize_with(m, FEED_NO_BATCH, 2, 0, &f, &rep, path_in_tmp("nobatch.onnx")) == QINFER_OK);
 
@@ -259,7 +258,7 @@ static void test_callback_samples(const qinfer_model *m) {
   qinfer_quant_options_set_sample_callback(o, 6, fill, &f);
   CHECK(qinfer_quant_options_set_target_sqnr(o, 200, 1) == QINFER_OK);
   CHECK_MSG(qinfer_quantize(m, o, path_in_tmp("mp.onnx"), &rep) == QINFER_OK, "%s", qinfer_last_error());
-  CHECK_MSG(f.calls == 6 + 12 + 4, "%zu calls", f.calls); /* shapes, the two passes, the search's 4 samples */
+  CHECK_MSG(f.calls == 6 + 6 + 4, "%zu calls", f.calls); /* shapes, the pass, the search's 4 samples */
   CHECK(isfinite(rep.output_sqnr_db) && rep.output_sqnr_db < 200);
   qinfer_quant_options_destroy(o);
 }
@@ -276,7 +275,7 @@ static void test_callback_shapes(void) {
             qinfer_last_error());
   CHECK_MSG(rep.samples == 5 && rep.shapes == 2 && rep.activations == 2, "%zu samples, %zu shapes", rep.samples,
             rep.shapes);
-  CHECK_MSG(f.calls == 15, "%zu calls", f.calls); /* each sample for its shape, then the two passes */
+  CHECK_MSG(f.calls == 10, "%zu calls", f.calls); /* each sample for its shape, then the pass */
   CHECK(quantize_with(m, FEED_OK, 3, 0, &f, &rep, path_in_tmp("shapes1.onnx")) == QINFER_OK && rep.shapes == 1);
   /* the search measures samples 0 .. 3, of two shapes */
   qinfer_quant_options *o = NULL;
