@@ -54,7 +54,8 @@ typedef enum qinfer_quant_method {
   QINFER_QUANT_PERCENTILE = 1, /**< the range keeping the set percentile of values on each side */
   QINFER_QUANT_ENTROPY = 2,    /**< the range with the least KL divergence, clipping no more than percentile
                                     and expecting no more error than minmax (docs/quantization.md) */
-  QINFER_QUANT_MSE = 3,        /**< the scaled-down range with the least expected squared error */
+  QINFER_QUANT_MSE = 3,        /**< the range with the least expected squared error, both ends searched on the
+                                    histogram, exact zeros left out */
 } qinfer_quant_method;
 
 /** How a weight scale is chosen (per output channel, block or tensor). */
@@ -104,10 +105,10 @@ typedef void (*qinfer_quant_progress_fn)(void *user, const char *stage, size_t d
  *  reports each round and each node it keeps in float), without a line break. */
 typedef void (*qinfer_quant_message_fn)(void *user, const char *line);
 
-/** Creates options with the defaults: minmax, per-channel weights, uint8 activations, range trimming on, every
- *  sample, threads 0 (one per online CPU), no samples (one of the two sample setters is required), no image
- *  preprocessing chosen (image samples are refused until a preset, "none" included, a mean, a std or a scale is
- *  set; then the values not set are raw 0..255 RGB at the model input's size). */
+/** Creates options with the defaults: minmax, bias correction of 4-bit weights, per-channel weights, uint8 activations, range
+ *  trimming on, every sample, threads 0 (one per online CPU), no samples (one of the two sample setters is
+ *  required), no image preprocessing chosen (image samples are refused until a preset, "none" included, a mean, a
+ *  std or a scale is set; then the values not set are raw 0..255 RGB at the model input's size). */
 qinfer_status qinfer_quant_options_create(qinfer_quant_options **out_options);
 void qinfer_quant_options_destroy(qinfer_quant_options *options);
 /** Message of the last failed setter call on options. Never NULL. */
@@ -167,6 +168,10 @@ qinfer_status qinfer_quant_options_set_threads(qinfer_quant_options *options, in
 /** Range trimming (1, default): a range is cut where the elementwise ops reading the tensor are constant (below
  *  -3 before a HardSwish, ...); 0 keeps each calibrated range whole. */
 qinfer_status qinfer_quant_options_set_trim(qinfer_quant_options *options, int trim);
+/** Bias correction: with calibrated activations, each Conv's and Gemm's bias becomes b' = b - (W_q - W) E[x], the
+ *  mean output error of its quantized weights taken off with the calibration samples' per-channel input means.
+ *  Default (not called): 4-bit weights only; 1: int8 weights too; 0: never. */
+qinfer_status qinfer_quant_options_set_bias_correction(qinfer_quant_options *options, int correct);
 
 /** Samples from a folder (the path is copied): one file per sample, .npy (the model input's dtype; a leading batch
  *  dimension of 1 may be left out) or .png / .jpg / .jpeg (through the image preprocessing below), taken in name

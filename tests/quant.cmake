@@ -20,6 +20,10 @@ if(TARGET qinfer)
   add_test(NAME quant.entropy COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_entropy.py
                                       --qinfer $<TARGET_FILE:qinfer>)
   set_tests_properties(quant.entropy PROPERTIES TIMEOUT 300 LABELS quant)
+  # --method mse's range search against a numpy oracle of its expected error on written samples
+  add_test(NAME quant.range_mse COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_range_mse.py
+                                        --qinfer $<TARGET_FILE:qinfer>)
+  set_tests_properties(quant.range_mse PROPERTIES TIMEOUT 120 LABELS quant)
   # --target-sqnr over 4-bit weights (tests/quant/run_quantize_mixed.py): the layer with an outlier gets int8
   # weights, the others stay 4-bit, the target met against a numpy oracle, the summary table, misses, option errors
   add_test(NAME quant.mixed COMMAND ${QINFER_TEST_PYTHON} ${_qi_q_repo}/tests/quant/run_quantize_mixed.py

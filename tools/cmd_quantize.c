@@ -89,7 +89,8 @@ void qi_cmd_quantize_usage(void) {
          "  -o, --output FILE       where to write the quantized model (required; not MODEL itself)\n"
          "  --force                 let --output replace MODEL (the same file, also through a link)\n"
          "  --calib DIR             calibration samples (required, except with --activations float or --dynamic)\n"
-         "  --method M              minmax (default) | percentile | entropy | mse\n"
+         "  --method M              minmax (default) | percentile | entropy | mse (the range with the least expected\n"
+         "                          squared error on the histogram)\n"
          "  --percentile P          share of values the percentile method keeps in range (default 99.99)\n"
          "  --per-channel           one weight scale per output channel (default)\n"
          "  --per-tensor            one weight scale per weight tensor\n"
@@ -123,6 +124,9 @@ void qi_cmd_quantize_usage(void) {
          "  --allow-miss            exit 0 when --target-sqnr is not reached\n"
          "  --no-trim               keep each calibrated range whole (by default a range is cut where the\n"
          "                          elementwise ops reading it are constant, e.g. below -3 before a HardSwish)\n"
+         "  --bias-correction       correct each Conv / Gemm bias by the mean output error of its quantized\n"
+         "                          weights on the calibration samples for int8 weights too (default: 4-bit only)\n"
+         "  --no-bias-correction    keep every bias as it is, 4-bit weights included\n"
          "  --threads N             threads for the calibration runs (default 0: one per CPU)\n"
          "%s",
          qi_cli_image_usage);
@@ -182,6 +186,10 @@ static int parse_args(int argc, char **argv, quant_args *a) {
       a->allow_miss = true;
     } else if (!strcmp(argv[i], "--force")) {
       a->force = true;
+    } else if (!strcmp(argv[i], "--bias-correction")) {
+      st = qinfer_quant_options_set_bias_correction(o, 1);
+    } else if (!strcmp(argv[i], "--no-bias-correction")) {
+      st = qinfer_quant_options_set_bias_correction(o, 0);
     } else if (!strcmp(argv[i], "--no-trim")) {
       st = qinfer_quant_options_set_trim(o, 0);
     } else if (!strcmp(argv[i], "--dynamic")) {

@@ -6,8 +6,8 @@
  *   entropy     the range [max(min, -t), min(max, t)] whose 256-level quantization of the histogram is closest
  *               (KL divergence) to the observed distribution, exact zeros left out, never clipping into the
  *               percentile range (the section "entropy" below);
- *   mse         the range [a * min, a * max] (a = 0.97^k, 1 down to 0.008) with the least expected squared quantization
- *               error: clipping error of the values outside plus scale^2 / 12 rounding noise inside.
+ *   mse         the range with the least expected squared quantization error over the histogram, both ends searched,
+ *               exact zeros left out (engine/quant/range_mse.c).
  * Histograms have `bins` equal bins over the pass-1 [min, max]; values are counted in doubles. */
 #include <float.h>
 #include <math.h>
@@ -287,34 +287,8 @@ done:
   free(h), free(s.h), free(s.hlogh), free(s.nz);
 }
 
-static double mse_of_range(const tensor_stats *t, int bins, double lo, double hi, int levels) {
-  const double width = (t->max - t->min) / bins;
-  const double scale = (hi - lo) / (levels - 1);
-  double err = 0;
-  for (int b = 0; b < bins; b++) {
-    if (t->hist[b] <= 0) continue;
-    const double c = t->min + (b + 0.5) * width;
-    if (c < lo) err += t->hist[b] * (lo - c) * (lo - c);
-    else if (c > hi) err += t->hist[b] * (c - hi) * (c - hi);
-    else err += t->hist[b] * scale * scale / 12.0;
-  }
-  return err;
-}
-
-static void mse_range(const tensor_stats *t, int bins, float *lo, float *hi) {
-  double best = DBL_MAX, best_a = 1.0;
-  const double rlo = fmin(t->min, 0.0), rhi = fmax(t->max, 0.0);
-  double a = 1.0;
-  for (int i = 0; i < 160; i++, a *= 0.97) { /* 1.0 down to about 0.008 */
-    const double e = mse_of_range(t, bins, rlo * a, rhi * a, 256);
-    if (e < best) best = e, best_a = a;
-  }
-  *lo = (float)(rlo * best_a);
-  *hi = (float)(rhi * best_a);
-}
-
 /* Quantization levels of an activation: 256 for 8-bit types; 16-bit ones have more than the histogram has bins,
- * so the entropy search keeps their whole range. */
+ * so the entropy and mse searches keep their whole range. */
 static int act_levels(const qz_options *o) {
   return o->act_dtype == QINFER_DTYPE_UINT16 || o->act_dtype == QINFER_DTYPE_INT16 ? 65536 : 256;
 }
@@ -335,7 +309,7 @@ void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges) {
     if (t->hist && t->max > t->min) {
       if (o->method == QZ_PERCENTILE) percentile_range(t, s->bins, o->percentile, &lo, &hi);
       else if (o->method == QZ_ENTROPY) entropy_range(t, s->bins, act_levels(o), o->percentile, &lo, &hi);
-      else if (o->method == QZ_MSE) mse_range(t, s->bins, &lo, &hi);
+      else if (o->method == QZ_MSE) qz_range_mse(t->hist, s->bins, t->min, t->max, t->zeros, act_levels(o), &lo, &hi);
     }
     ranges[i].min = lo;
     ranges[i].max = hi;

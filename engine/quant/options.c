@@ -200,6 +200,12 @@ qinfer_status qinfer_quant_options_set_threads(qinfer_quant_options *o, int thre
   return QINFER_OK;
 }
 
+qinfer_status qinfer_quant_options_set_bias_correction(qinfer_quant_options *o, int correct) {
+  CHECK_OPTIONS(o);
+  o->o.bias_correction = correct ? 1 : -1;
+  return QINFER_OK;
+}
+
 qinfer_status qinfer_quant_options_set_trim(qinfer_quant_options *o, int trim) {
   CHECK_OPTIONS(o);
   o->no_trim = !trim;

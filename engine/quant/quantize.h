@@ -41,6 +41,8 @@ typedef struct qz_options {
   const char **a16;      /* activation tensors quantized at 16 bits (uint16 beside uint8, int16 beside int8) while
                           * the others keep act_dtype (the search's activation promotion) */
   int n_a16;
+  int bias_correction;   /* b' = b - (W_q - W) E[x] on calibrated models: 0 (default) for 4-bit weights only, 1 for
+                          * int8 weights too, -1 never */
   qz_method method;
   double percentile;     /* QZ_PERCENTILE: share of values kept inside the range, e.g. 99.99 */
   const struct qz_gptq_set *gptq; /* QZ_WEIGHT_GPTQ: the compensated weights the rewrite takes (by weight name) */
@@ -100,6 +102,11 @@ bool qz_method_needs_histogram(qz_method m);
 void qz_stats_add_histogram(qz_stats *s, int tensor, const float *x, size_t n);
 /* Reduces the statistics to one range per calibrated tensor (ranges: n_tensors entries). */
 void qz_stats_ranges(const qz_stats *s, const qz_options *o, qz_range *ranges);
+
+/* The mse method's range (engine/quant/range_mse.c) from a tensor's histogram (bins counts over [min, max], `zeros`
+ * of them exactly 0) for `levels` quantization levels: [min, max] itself when there is nothing to search. */
+void qz_range_mse(const double *hist, int bins, double min, double max, double zeros, int levels, float *lo,
+                  float *hi);
 
 /* Cuts each range to the part the elementwise ops reading the tensor can tell apart (engine/quant/trim.c).
  * g: the graph the plan was made on (shapes known, producers linked). */

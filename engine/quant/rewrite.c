@@ -223,7 +223,7 @@ static int reshape_back(rw *r, const char *base, int flat, int w) {
 /* Stores weight input k of node ni quantized by spec (int8, or int4 / uint4 two per byte) + DequantizeLinear
  * (axis and block_size as the spec's layout). *scales gets one scale per output channel for the bias (count
  * values, malloc'ed), or NULL when the weights are blocked (a bias then stays float). */
-/* Bias correction of 4-bit weights (docs/quantization.md, "Bias correction"): the expected output error of the
+/* Bias correction of int8 and 4-bit weights (docs/quantization.md, "Bias correction"): the expected output error of the
  * weight quantization, shift[m] = sum_k (W_q - W)[m, k] E[x_k], for Conv (E[x_k]: the mean of input channel c(k)
  * over the calibration samples, all positions: padding zeros not counted) and Gemm (transA 0, alpha = beta = 1:
  * E of A's column k). NULL when it does not apply (no means, other ops) or out of memory. */
@@ -317,7 +317,8 @@ static qi_status quantize_weight(rw *r, int ni, int k, const qz_weight_spec *spe
   r->rep->weight_bytes_int8 += four ? (numel + 1) / 2 : numel;
   *scales = NULL;
   *count = 0;
-  *shift = spec->bits == 4 ? bias_shift(&g->nodes[ni], &g->tensors[w], wq.deq, xr) : NULL;
+  const bool correct = r->o->bias_correction > 0 || (r->o->bias_correction == 0 && spec->bits == 4);
+  *shift = correct ? bias_shift(&g->nodes[ni], &g->tensors[w], wq.deq, xr) : NULL;
   if (spec->block <= 0) { /* per channel or per tensor: the group scales are the bias's */
     *scales = wq.group_scale;
     *count = wq.n_groups;

@@ -176,7 +176,7 @@ def test_minmax_and_percentile(args, work):
     calib = os.path.join(work, "calib")
     files = write_samples(calib)
     qpath = os.path.join(work, "q_minmax.onnx")
-    rc, out = run(args.qinfer, "quantize", fp32, "-o", qpath, "--calib", calib, "--no-trim")
+    rc, out = run(args.qinfer, "quantize", fp32, "-o", qpath, "--calib", calib, "--no-trim", "--method", "minmax")
     if args.verbose:
         print(out)
     check(rc == 0 and "calibrated on 9 samples in 3 shapes" in out, "minmax over 3 shapes: exit 0, the summary "
@@ -285,7 +285,7 @@ def test_two_inputs(args, work):
             values[x].append(v)
             np.save(os.path.join(d, x, f"{k}.npy"), v)
     q = os.path.join(work, "q_two.onnx")
-    rc, out = run(args.qinfer, "quantize", fp32, "-o", q, "--calib", d, "--no-trim")
+    rc, out = run(args.qinfer, "quantize", fp32, "-o", q, "--calib", d, "--no-trim", "--method", "minmax")
     check(rc == 0 and "come in 2 shapes ([1,3,8,8] [1,3,8,8] x2, [1,3,6,10] [1,3,6,10] x1)" in out,
           "two inputs: samples grouped by both inputs' shapes" + ("" if rc == 0 else ": " + out))
     if rc == 0:

@@ -17,9 +17,10 @@ leave a short last block for blocks 16 / 32 (and one short block for 64 / 128). 
     activations each weight's squared error weighted by E[x^2] of the input it multiplies, recomputed here by a
     float64 forward pass over the calibration files (ties to 1e-6: qinfer's activations are float32), and the
     weighting must change the choice of some group;
-  - 4-bit weights with calibrated activations: c1's bias is corrected by the mean output error of its quantized
-    weights, b - sum_k (W_q - W)[m, k] E[x_c(k)] with E[x_c] from the calibration files (float to 1e-5, int32 to
-    half a step);
+  - 4-bit weights with calibrated activations, and int8 weights with --bias-correction: c1's bias is corrected by
+    the mean output error of its quantized weights, b - sum_k (W_q - W)[m, k] E[x_c(k)] with E[x_c] from the
+    calibration files (float to 1e-5, int32 to half a step); int8 weights by default (c1 under 4-bit blocks >= 27
+    is one: its K fits a block), and 4-bit ones with --no-bias-correction: b itself;
   - every dequantized weight is within half a step of the float weight inside the clipping range;
   - the file: default-domain opset 21 for 4-bit weights (the ReduceMean's axes became an input), 13 for int8;
     int4 / uint4 initializers of ceil(n / 2) bytes; the file is at most 0.2 of the FP32 one's weight bytes... (size
@@ -365,16 +366,17 @@ def opset_of(m):
     return next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
 
 
-def check_bias_correction(fp32, m, deq, calib, label):
-    """4-bit weights with calibrated activations: c1's bias (c1 reads the model input, whose channel means the
+def check_bias_correction(fp32, m, deq, calib, label, corrected=True):
+    """int8 / 4-bit weights with calibrated activations: c1's bias (c1 reads the model input, whose channel means the
     calibration files give) is b - sum_k (W_q - W)[m, k] E[x_c(k)], the error the weight quantization adds to the
-    output on average; as a float constant (blocked weights) to 1e-5, as int32 at x_scale * w_scale to half a step."""
+    output on average; as a float constant (blocked weights) to 1e-5, as int32 at x_scale * w_scale to half a step.
+    Not corrected: b itself."""
     xs = np.concatenate([np.load(os.path.join(calib, f)) for f in sorted(os.listdir(calib))])
     ex = xs.astype(np.float64).mean(axis=(0, 2, 3))
     w = numpy_helper.to_array(next(t for t in fp32.graph.initializer if t.name == "c1.w")).astype(np.float64)
     b = numpy_helper.to_array(next(t for t in fp32.graph.initializer if t.name == "c1.b")).astype(np.float64)
     shift = np.einsum("mchw,c->m", deq["c1.w"].astype(np.float64) - w, ex)
-    want = b - shift
+    want = b - shift if corrected else b
     init = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer if t.data_type not in (INT4, UINT4)}
     conv = next(n for n in m.graph.node if n.name == "c1")
     bname = conv.input[2]
@@ -387,7 +389,8 @@ def check_bias_correction(fp32, m, deq, calib, label):
     check(np.abs(shift).max() > 4 * np.max(tol), f"{label}: c1's expected weight error is no rounding "
           f"(max |shift| {np.abs(shift).max():.3g})")
     d = np.abs(got - want)
-    check(np.all(d <= tol), f"{label}: c1's bias corrected by the mean weight error (max |d| {d.max():.3g})")
+    check(np.all(d <= tol), f"{label}: c1's bias " + ("corrected by the mean weight error" if corrected else
+                                                       "as it is") + f" (max |d| {d.max():.3g})")
 
 
 def test_options(args, work, fp32_path, calib, x_path):
@@ -399,13 +402,15 @@ def test_options(args, work, fp32_path, calib, x_path):
         ("uint4", 16, "mse", "float"), ("uint4", 0, "minmax", "float"), ("int4", 64, "mse", "float"),
         ("int4", 128, "minmax", "float"), ("int8", 0, "mse", "float"), ("int8", 0, "minmax", "float"),
         ("int4", 32, "mse", "uint8"), ("int4", 0, "mse", "int8"), ("uint4", 16, "minmax", "uint8"),
-        ("int8", 0, "mse", "uint8"),
+        ("int8", 0, "mse", "uint8 --bias-correction"), ("int8", 0, "minmax", "uint8"),
+        ("int4", 16, "minmax", "uint8 --no-bias-correction"),
     ]
-    for wt, block, method, act in cases:
-        label = f"--weights {wt} --block-size {block} --weight-method {method} --activations {act}"
-        out = os.path.join(work, f"{wt}_{block}_{method}_{act}.onnx")
+    for wt, block, method, act_opts in cases:
+        act, *more = act_opts.split()
+        label = f"--weights {wt} --block-size {block} --weight-method {method} --activations {act_opts}"
+        out = os.path.join(work, f"{wt}_{block}_{method}_{act}{len(more)}.onnx")
         cmd = [args.qinfer, "quantize", fp32_path, "-o", out, "--weights", wt, "--weight-method", method,
-               "--activations", act]
+               "--activations", act, *more]
         if block:
             cmd += ["--block-size", str(block)]
         if act != "float":
@@ -423,8 +428,10 @@ def test_options(args, work, fp32_path, calib, x_path):
                   f"{label}: ReduceMean's axes an input at opset 21")
         deq = check_weights(fp32, m, label, bits, wt == "uint4", block if bits == 4 else 0, method == "mse",
                             ex2 if act != "float" else None)
-        if bits == 4 and act != "float" and "c1.w" in deq and not (block and 27 <= block):  # (c1 int8: none)
-            check_bias_correction(fp32, m, deq, calib, label)
+        if act != "float" and "c1.w" in deq:
+            c1_four = bits == 4 and not (block and 27 <= block)  # a K (27) that fits one block stays int8
+            corrected = "--no-bias-correction" not in more and (c1_four or "--bias-correction" in more)
+            check_bias_correction(fp32, m, deq, calib, label, corrected)
         y = ort(args, out, x_path, work, os.path.basename(out)[:-5], "basic" if act == "float" else "all")
         y_qi = qinfer_run(args, out, x_path, work, os.path.basename(out)[:-5])
         if y is None:

@@ -180,6 +180,9 @@ static void test_option_checks(void) {
   CHECK(qinfer_quant_options_set_image_preset(o, "imagenet") == QINFER_OK);
   CHECK(qinfer_quant_options_set_image_layout(o, QINFER_IMAGE_LAYOUT_NHWC) == QINFER_OK);
   CHECK(qinfer_quant_options_set_method(NULL, QINFER_QUANT_MSE) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_bias_correction(NULL, 0) == QINFER_ERR_INVALID_ARGUMENT);
+  CHECK(qinfer_quant_options_set_bias_correction(o, 0) == QINFER_OK);
+  CHECK(qinfer_quant_options_set_bias_correction(o, 1) == QINFER_OK);
   /* the weight options */
   CHECK(qinfer_quant_options_set_weight_type(o, QINFER_DTYPE_UINT8) == QINFER_ERR_INVALID_ARGUMENT);
   CHECK(strstr(qinfer_quant_options_last_error(o), "weights must be int8, int4 or uint4, not uint8") != NULL);
