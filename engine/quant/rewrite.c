@@ -223,10 +223,11 @@ static int reshape_back(rw *r, const char *base, int flat, int w) {
 /* Stores weight input k of node ni quantized by spec (int8, or int4 / uint4 two per byte) + DequantizeLinear
  * (axis and block_size as the spec's layout). *scales gets one scale per output channel for the bias (count
  * values, malloc'ed), or NULL when the weights are blocked (a bias then stays float). */
-/* Bias correction of int8 and 4-bit weights (docs/quantization.md, "Bias correction"): the expected output error of the
- * weight quantization, shift[m] = sum_k (W_q - W)[m, k] E[x_k], for Conv (E[x_k]: the mean of input channel c(k)
- * over the calibration samples, all positions: padding zeros not counted) and Gemm (transA 0, alpha = beta = 1:
- * E of A's column k). NULL when it does not apply (no means, other ops) or out of memory. */
+/* Bias correction (docs/quantization.md, "Bias correction"; 4-bit weights by default, int8 ones on request): the
+ * expected output error of the weight quantization, shift[m] = sum_k (W_q - W)[m, k] E[x_k], for Conv (E[x_k]: the
+ * mean of input channel c(k) over the calibration samples, all positions: padding zeros not counted) and Gemm
+ * (transA 0, alpha = beta = 1: E of A's column k). NULL when it does not apply (no means, other ops) or out of
+ * memory. */
 static double *bias_shift(const qi_node *n, const qi_tensor *wt, const float *deq, const qz_range *xr) {
   if (!xr || !xr->ch_sum || !(xr->ch_count > 0) || wt->rank < 2) return NULL;
   const bool conv = !strcmp(n->op_type, "Conv"), gemm = !strcmp(n->op_type, "Gemm");
